@@ -1,0 +1,110 @@
+/* main.c -- goodwork: dispatch to the commands. */
+#include <gsl/gsl_errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "gw_alloc.h"
+
+const char *cli_command_line = "";
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("goodwork: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cli_exit_code(gw_status s)
+{
+    switch (s) {
+    case GW_OK:
+        return GW_EXIT_OK;
+    case GW_EINVAL:
+    case GW_ESYNTAX:
+    case GW_ENOVAR:
+        return GW_EXIT_USAGE;
+    case GW_EFORMAT:
+    case GW_EIO:
+        return GW_EXIT_DATA;
+    case GW_ERANK:
+    case GW_ENOTPD:
+    case GW_EILLCOND:
+    case GW_ENOCONV:
+    case GW_ENODATA:
+    case GW_ENONFINITE:
+        return GW_EXIT_NUMERIC;
+    default:
+        return GW_EXIT_OTHER;
+    }
+}
+
+static const char usage[] =
+    "usage: goodwork COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  fit      --data FILE --model FORMULA [options]      fit one model\n"
+    "  table    RESULTS.h5 [--models A,B,..] [--format F]   side-by-side table of saved models\n"
+    "  convert  IN.csv OUT.h5 | IN.h5 OUT.csv               data tables between formats\n"
+    "\n"
+    "  goodwork --version | --help | COMMAND --help\n";
+
+typedef struct {
+    const char *name;
+    int (*run)(int, char **);
+} command;
+
+static const command commands[] = {
+    {"fit", cmd_fit},
+    {"table", cmd_table},
+    {"convert", cmd_convert},
+};
+
+/* Joins argv with spaces into a heap string for provenance; on failure, leaves "". */
+static char *join_args(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = gw_malloc(len);
+    if (s == NULL)
+        return NULL;
+    s[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        if (i)
+            strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    gsl_set_error_handler_off();
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? GW_EXIT_USAGE : GW_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("goodwork %s\n", GW_VERSION);
+        return GW_EXIT_OK;
+    }
+    char *line = join_args(argc, argv);
+    if (line)
+        cli_command_line = line;
+    int rc = -1;
+    for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
+        if (strcmp(argv[1], commands[c].name) == 0)
+            rc = commands[c].run(argc - 1, argv + 1);
+    if (rc < 0) {
+        cli_error("unknown command '%s' (try goodwork --help)", argv[1]);
+        rc = GW_EXIT_USAGE;
+    }
+    gw_free(line);
+    return rc;
+}

@@ -1,0 +1,26 @@
+/* core_int.h -- declarations shared between libgoodwork's source files; never installed. */
+#ifndef GW_CORE_INT_H
+#define GW_CORE_INT_H
+
+#include "gw_status.h"
+
+/* gwi_fail -- record a printf-style detail message for the calling thread and return s, so
+ * that failing paths read `return gwi_fail(GW_EDIM, "y has %zu rows, X has %zu", ny, nx);`. */
+gw_status gwi_fail(gw_status s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* gwi_fail_keep -- return s, keeping the detail message already recorded by a callee (used
+ * when passing an error up unchanged). If no message is recorded, records gw_status_str(s). */
+gw_status gwi_fail_keep(gw_status s);
+
+/* gwi_prefix_error -- prepend "prefix: " to the current detail message. */
+void gwi_prefix_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+#endif

@@ -1,0 +1,75 @@
+/* design.c -- allocation and release of model designs. */
+#include <string.h>
+
+#include "core_int.h"
+#include "gw_alloc.h"
+#include "gw_design.h"
+
+gw_status gw_design_new(size_t n, size_t p, gw_design **out)
+{
+    gw_design *d = gw_calloc(1, sizeof *d);
+    *out = NULL;
+    if (d == NULL)
+        goto nomem;
+    d->n = n;
+    d->p = p;
+    d->X = gw_alloc_array(n * (p ? p : 1), sizeof(double));
+    d->y = gw_alloc_array(n ? n : 1, sizeof(double));
+    d->terms = gw_calloc(p ? p : 1, sizeof(char *));
+    if (d->X == NULL || d->y == NULL || d->terms == NULL || (p && n * p / p != n))
+        goto nomem;
+    memset(d->X, 0, n * p * sizeof(double));
+    memset(d->y, 0, n * sizeof(double));
+    *out = d;
+    return GW_OK;
+nomem:
+    gw_design_free(d);
+    return gwi_fail(GW_ENOMEM, "cannot allocate a design of %zu x %zu", n, p);
+}
+
+void gw_factor_free_fields(gw_factor *f)
+{
+    if (f == NULL)
+        return;
+    gw_free(f->name);
+    gw_free(f->codes);
+    memset(f, 0, sizeof *f);
+}
+
+static void free_names(char **names, size_t k)
+{
+    if (names == NULL)
+        return;
+    for (size_t j = 0; j < k; j++)
+        gw_free(names[j]);
+    gw_free(names);
+}
+
+static void free_factors(gw_factor *f, size_t k)
+{
+    if (f == NULL)
+        return;
+    for (size_t j = 0; j < k; j++)
+        gw_factor_free_fields(&f[j]);
+    gw_free(f);
+}
+
+void gw_design_free(gw_design *d)
+{
+    if (d == NULL)
+        return;
+    gw_free(d->X);
+    gw_free(d->Xlo);
+    gw_free(d->y);
+    gw_free(d->w);
+    free_names(d->terms, d->p);
+    gw_free(d->response);
+    free_factors(d->fe, d->nfe);
+    free_factors(d->cluster, d->ncluster);
+    free_factors(d->panel_id, d->panel_id ? 1 : 0);
+    gw_free(d->panel_time);
+    gw_free(d->Z);
+    free_names(d->inst_terms, d->q);
+    gw_free(d->row_index);
+    gw_free(d);
+}

@@ -1,0 +1,63 @@
+/* gw_design.h -- a model's numbers, ready for an estimator.
+ *
+ * The model frame builder (io/gw_frame.h) turns a data table and a formula into a gw_design;
+ * estimators (models/) read it and never see files. Transparent so estimators can reach the
+ * arrays directly; every pointer is owned by the design and released by gw_design_free.
+ *
+ * Rows with a missing value in any used column are already dropped (and counted). All n x p
+ * matrices are column-major with leading dimension n, aligned to GW_ALIGN. */
+#ifndef GW_DESIGN_H
+#define GW_DESIGN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gw_export.h"
+#include "gw_status.h"
+
+/* A grouping variable over the n rows: a cluster, an absorbed fixed effect or a panel id. */
+typedef struct {
+    char *name;      /* owned; the variable's name */
+    int32_t *codes;  /* owned; length n, each in 0..nlevels-1 (levels that occur, renumbered) */
+    size_t nlevels;
+} gw_factor;
+
+typedef struct gw_design {
+    size_t n, p;        /* observations used; columns of X                                     */
+    double *X;          /* n x p regressors (exogenous first, then endogenous ones for IV)     */
+    double *Xlo;        /* NULL, or n x p low parts: X + Xlo holds a column to double-double
+                           precision where it was computed (powers x^k), for exact residuals  */
+    double *y;          /* n: the response                                                     */
+    double *w;          /* NULL, or n analytic weights, all > 0 (zero-weight rows removed)     */
+    char **terms;       /* p term names as the contract prints them                             */
+    char *response;     /* the response's name                                                  */
+    int has_intercept;  /* 1 when column 0 is the constant "(Intercept)"                       */
+
+    gw_factor *fe;      /* nfe absorbed fixed effects (formula's "| a + b" part)                */
+    size_t nfe;
+    gw_factor *cluster; /* ncluster cluster variables (--vcov cluster:A+B)                     */
+    size_t ncluster;
+    gw_factor *panel_id;  /* NULL or the panel identifier (--panel ID,TIME)                    */
+    double *panel_time;   /* NULL or n times of the panel                                      */
+
+    size_t n_endog;     /* IV: the last n_endog columns of X are endogenous                     */
+    double *Z;          /* IV: n x q excluded instruments (NULL without an IV part)             */
+    size_t q;
+    char **inst_terms;  /* q instrument names                                                   */
+
+    size_t nobs_dropped_missing; /* rows of the table dropped for missing values               */
+    size_t nobs_dropped_zero_weight; /* rows dropped because their weight was zero             */
+    size_t *row_index;  /* n: each observation's 0-based row in the source table               */
+} gw_design;
+
+/* gw_design_new -- a zeroed design with n x p X, y and terms allocated (names NULL).
+ * out: owned, release with gw_design_free. GW_ENOMEM. */
+GW_API gw_status gw_design_new(size_t n, size_t p, gw_design **out);
+
+/* gw_design_free -- release d and everything it points to; NULL-safe. */
+GW_API void gw_design_free(gw_design *d);
+
+/* gw_factor_free_fields -- release the fields of one factor (not the struct itself). */
+GW_API void gw_factor_free_fields(gw_factor *f);
+
+#endif

@@ -1,0 +1,141 @@
+/* table.c -- the in-memory data table. */
+#include <string.h>
+
+#include "core_int.h"
+#include "gw_alloc.h"
+#include "gw_table.h"
+
+typedef struct {
+    char *name;
+    gw_coltype type;
+    double *values;  /* numeric */
+    int32_t *codes;  /* categorical */
+    char **levels;   /* categorical */
+    size_t nlevels;
+} column;
+
+struct gw_table {
+    size_t nrows, ncols, cap;
+    column *cols;
+};
+
+gw_status gw_table_new(size_t nrows, gw_table **out)
+{
+    gw_table *t = gw_calloc(1, sizeof *t);
+    *out = NULL;
+    if (t == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate a table");
+    t->nrows = nrows;
+    *out = t;
+    return GW_OK;
+}
+
+static void free_levels(char **levels, size_t nlevels)
+{
+    if (levels == NULL)
+        return;
+    for (size_t l = 0; l < nlevels; l++)
+        gw_free(levels[l]);
+    gw_free(levels);
+}
+
+/* Appends a column slot named name; the caller fills the rest. */
+static gw_status add_slot(gw_table *t, const char *name, column **slot)
+{
+    if (name == NULL || name[0] == '\0')
+        return gwi_fail(GW_EINVAL, "empty column name");
+    if (gw_table_find(t, name) >= 0)
+        return gwi_fail(GW_EINVAL, "duplicate column name '%s'", name);
+    if (t->ncols == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 16;
+        column *c = gw_realloc(t->cols, cap * sizeof *c);
+        if (c == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot grow the table to %zu columns", cap);
+        t->cols = c;
+        t->cap = cap;
+    }
+    column *c = &t->cols[t->ncols];
+    memset(c, 0, sizeof *c);
+    c->name = gw_strdup(name);
+    if (c->name == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot copy a column name");
+    *slot = c;
+    return GW_OK;
+}
+
+gw_status gw_table_add_numeric_take(gw_table *t, const char *name, double *values)
+{
+    column *c = NULL;
+    gw_status rc = add_slot(t, name, &c);
+    if (rc != GW_OK) {
+        gw_free(values);
+        return rc;
+    }
+    c->type = GW_COL_NUMERIC;
+    c->values = values;
+    t->ncols++;
+    return GW_OK;
+}
+
+gw_status gw_table_add_categorical_take(gw_table *t, const char *name, int32_t *codes,
+                                        char **levels, size_t nlevels)
+{
+    column *c = NULL;
+    gw_status rc = GW_OK;
+    for (size_t i = 0; i < t->nrows; i++) {
+        if (codes[i] < -1 || (codes[i] >= 0 && (size_t)codes[i] >= nlevels)) {
+            rc = gwi_fail(GW_EINVAL, "column '%s': code %d at row %zu is outside 0..%zu", name,
+                          (int)codes[i], i, nlevels);
+            goto fail;
+        }
+    }
+    rc = add_slot(t, name, &c);
+    if (rc != GW_OK)
+        goto fail;
+    c->type = GW_COL_CATEGORICAL;
+    c->codes = codes;
+    c->levels = levels;
+    c->nlevels = nlevels;
+    t->ncols++;
+    return GW_OK;
+fail:
+    gw_free(codes);
+    free_levels(levels, nlevels);
+    return rc;
+}
+
+size_t gw_table_nrows(const gw_table *t) { return t->nrows; }
+size_t gw_table_ncols(const gw_table *t) { return t->ncols; }
+const char *gw_table_colname(const gw_table *t, size_t j) { return t->cols[j].name; }
+gw_coltype gw_table_coltype(const gw_table *t, size_t j) { return t->cols[j].type; }
+
+ptrdiff_t gw_table_find(const gw_table *t, const char *name)
+{
+    for (size_t j = 0; j < t->ncols; j++)
+        if (strcmp(t->cols[j].name, name) == 0)
+            return (ptrdiff_t)j;
+    return -1;
+}
+
+const double *gw_table_numeric(const gw_table *t, size_t j) { return t->cols[j].values; }
+double *gw_table_numeric_mut(gw_table *t, size_t j) { return t->cols[j].values; }
+const int32_t *gw_table_codes(const gw_table *t, size_t j) { return t->cols[j].codes; }
+size_t gw_table_nlevels(const gw_table *t, size_t j) { return t->cols[j].nlevels; }
+const char *gw_table_level(const gw_table *t, size_t j, size_t level)
+{
+    return t->cols[j].levels[level];
+}
+
+void gw_table_free(gw_table *t)
+{
+    if (t == NULL)
+        return;
+    for (size_t j = 0; j < t->ncols; j++) {
+        gw_free(t->cols[j].name);
+        gw_free(t->cols[j].values);
+        gw_free(t->cols[j].codes);
+        free_levels(t->cols[j].levels, t->cols[j].nlevels);
+    }
+    gw_free(t->cols);
+    gw_free(t);
+}

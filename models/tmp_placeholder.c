@@ -1,0 +1,1 @@
+typedef int gwi_placeholder_models;
