@@ -33,6 +33,13 @@ typedef enum {
 #define GW_LS_NO_REFINE 0x2u   /* never run double-double refinement                       */
 #define GW_LS_REFINE 0x4u      /* always run double-double refinement                      */
 
+/* Acceptance bound of the normal equations and trigger of refinement: DBL_EPSILON^(1/3)
+ * (see gw_ls_fit). Pinned by the NIST StRD test (tests/core/test_linalg.c). */
+#define GW_LS_CHOL_RCOND_MIN 6.055454452393343e-06
+/* Maximum number of double-double refinement steps (2-3 are typical: each step gains about
+ * -log10(kappa^2 * 2^-104) digits). */
+#define GW_LS_MAXREFINE 10
+
 typedef struct {
     gw_ls_method method; /* 0: GW_LS_AUTO                                                   */
     double rank_tol;     /* 0: max(n,p)*DBL_EPSILON relative to |R11| of the scaled R        */
@@ -41,11 +48,67 @@ typedef struct {
 
 typedef struct gw_ls gw_ls; /* opaque; made by gw_ls_fit, freed by gw_ls_free */
 
-/* gw_ls_fit -- least squares of d->y on d->X with weights d->w (NULL: unweighted), using
- * d->Xlo where present for exact residuals. d: borrowed, not retained. out: owned.
- * Returns GW_EDIM (n == 0, p == 0), GW_ENONFINITE (NaN/Inf in X, y or w), GW_EINVAL (a weight
- * <= 0), GW_ERANK (rank deficient with GW_LS_STRICT_RANK), GW_ENODATA (n < rank... no
- * residual degrees of freedom are not an error: df may be 0), GW_ENOMEM, GW_EINTERNAL. */
+/* gw_ls_fit -- weighted least squares of d->y on d->X.
+ *
+ * in  d     borrowed, not retained: d->n x d->p column-major X (ld n), d->y, optional d->w
+ *           (NULL: unweighted; rows are scaled by sqrt(w_i)), optional d->Xlo (low parts: the
+ *           column X + Xlo to double-double precision, used only when refining; it is then
+ *           checked for finiteness), d->has_intercept (column 0 must then be constant; it
+ *           enables the centred normal equations).
+ * in  opts  gw_ls_opts; all-zero means GW_LS_AUTO, default rank tolerance, automatic
+ *           refinement.
+ * out out   owned, release with gw_ls_free; NULL on every failure (nothing is leaked).
+ *
+ * Returns
+ *   GW_OK          success; rank deficiency and near-singularity are recorded, not errors.
+ *   GW_EINVAL      d or out NULL, d->X or d->y NULL, a weight <= 0, opts.method unknown,
+ *                  opts.rank_tol negative or not finite, has_intercept set but column 0 is
+ *                  not constant.
+ *   GW_EDIM        n == 0 or p == 0.
+ *   GW_ENONFINITE  a NaN or infinity in X, y or w (or in Xlo when it is used).
+ *   GW_ERANK       rank < p and GW_LS_STRICT_RANK is set.
+ *   GW_ENOTPD      method GW_LS_CHOL and the centred, scaled X'WX is not positive definite.
+ *   GW_EILLCOND    method GW_LS_CHOL and rcond(centred scaled X'WX) < sqrt(DBL_EPSILON)
+ *                  (fewer than ~8 correct digits are guaranteed; use GW_LS_AUTO or QRP).
+ *   GW_ENOMEM      an allocation failed.
+ *   GW_EINTERNAL   LAPACK reported an illegal argument (a bug).
+ * Validation runs in the order dims, finiteness, weights, options; the status returned is
+ * the one that order gives even though the finiteness of X is checked during the first pass
+ * over X (so that validation does not cost a pass of its own).
+ * n < p is allowed: the surplus columns are aliased. Zero residual degrees of freedom are
+ * not an error.
+ *
+ * Numerical notes (style.md, Numerics). Let kappa be the condition number of the problem
+ * after scaling; digits lost by normal equations ~ log10(kappa^2).
+ *  - GW_LS_AUTO first forms the centred (has_intercept) or uncentred X'WX over GW_BLOCK_ROWS
+ *    row blocks (per-block two-pass centred co-moments merged in block order with the
+ *    pairwise update of Chan, Golub and LeVeque), scales it to unit diagonal (Higham), and
+ *    runs dpotrf + dpocon. The result is accepted when rcond >= GW_LS_CHOL_RCOND_MIN =
+ *    DBL_EPSILON^(1/3) (~6.1e-6): the forward error bound kappa*eps is then <= eps^(2/3),
+ *    i.e. more than 10 significant digits in coefficients and bread. Otherwise:
+ *  - column-pivoted Householder QR (dgeqp3) of sqrt(W)X with columns scaled by powers of two
+ *    to unit norm; for n > GW_BLOCK_ROWS first a TSQR (Householder QR of each row block,
+ *    the R factors combined in block order) and dgeqp3 of the combined R. Rank = number of
+ *    |R_kk| > tol*|R_11|, tol = rank_tol or max(n,p)*DBL_EPSILON. Aliased columns get NaN.
+ *    Solution by dormqr + dtrtrs on R11; bread = R11^-1 R11^-T (dtrtri + dlauum), unscaled
+ *    and unpermuted. rcond = dtrcon of R11 (1-norm).
+ *  - iterative refinement in double-double when rcond(R11)^2 < GW_LS_CHOL_RCOND_MIN (the QR
+ *    error term kappa^2*eps would exceed eps^(2/3)), or always with GW_LS_REFINE, never with
+ *    GW_LS_NO_REFINE: X'WX of the non-aliased columns is accumulated exactly-rounded in
+ *    double-double from X + Xlo, factored by a double-double Cholesky, and the solution is
+ *    corrected with residuals y - (X+Xlo)b and X'W r computed in double-double until the
+ *    correction is below 2^-60 relative (at most GW_LS_MAXREFINE steps). The bread is then
+ *    the double-double inverse of X'WX. Accuracy ~ kappa^2 * 2^-104 relative.
+ *  - residuals r = y - Xb and fitted values are recomputed from the data in a blocked pass
+ *    (in double-double with Xlo after refinement); rss = sum w r^2, summed pairwise within
+ *    a block (relative error ~12 eps; double-double after refinement), block sums added in
+ *    double-double in block order.
+ * Every result is bit-identical for any thread count (gw_threads_set).
+ *
+ * Complexity: O(n p^2) flops; the AUTO fast path reads X twice (Gram pass, residual pass).
+ * QR/TSQR costs about 3x the Gram; each refinement step O(n p) double-double operations.
+ * Memory: O(p^2 * n / GW_BLOCK_ROWS) slots plus per-thread block buffers; a full copy of X
+ * only when n <= GW_BLOCK_ROWS. */
 GW_API gw_status gw_ls_fit(const gw_design *d, gw_ls_opts opts, gw_ls **out);
 
 GW_API size_t gw_ls_n(const gw_ls *ls);
@@ -59,10 +122,19 @@ GW_API const double *gw_ls_bread(const gw_ls *ls);  /* p x p (X'WX)^-1, column-m
                                                        rows and columns where aliased      */
 GW_API const int *gw_ls_aliased(const gw_ls *ls);   /* p flags: 1 where aliased            */
 GW_API double gw_ls_rss(const gw_ls *ls);           /* sum w_i r_i^2, accurately summed    */
-GW_API double gw_ls_rcond(const gw_ls *ls);         /* reciprocal condition of scaled R    */
-GW_API int gw_ls_near_singular(const gw_ls *ls);    /* rcond < sqrt(DBL_EPSILON)            */
-GW_API const char *gw_ls_method_used(const gw_ls *ls); /* "chol", "qrp", "qrp+dd", ...    */
+/* gw_ls_rcond -- reciprocal condition (1-norm estimate) of the scaled R11: dtrcon for the QR
+ * paths; for "chol", sqrt of dpocon's estimate for the centred, scaled X'WX (the rcond of its
+ * Cholesky factor), which describes the centred problem. */
+GW_API double gw_ls_rcond(const gw_ls *ls);
+GW_API int gw_ls_near_singular(const gw_ls *ls); /* rcond < sqrt(DBL_EPSILON)            */
+/* gw_ls_method_used -- static text: "chol" (blocked normal equations), "qrp" (dgeqp3 on the
+ * scaled copy, n <= GW_BLOCK_ROWS), "tsqr" (TSQR then dgeqp3 of R), each with "+dd" when the
+ * double-double refinement ran ("chol+dd", "qrp+dd", "tsqr+dd"). */
+GW_API const char *gw_ls_method_used(const gw_ls *ls);
 GW_API size_t gw_ls_refine_iterations(const gw_ls *ls);
+/* gw_ls_pivots -- p column indices (0-based) in pivot order: the first gw_ls_rank of them
+ * are the columns kept, the rest are aliased. Identity for the Cholesky path. Borrowed. */
+GW_API const int *gw_ls_pivots(const gw_ls *ls);
 GW_API void gw_ls_free(gw_ls *ls); /* NULL-safe */
 
 #endif

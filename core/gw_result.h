@@ -26,6 +26,7 @@ typedef struct gw_result {
     char *formula;     /* as the user wrote it                                                 */
     char *vcov_type;   /* "iid", "hc1", "cluster:firm", ...                                    */
     char *response;
+    char *weights;     /* NULL, or the name of the analytic-weights variable (WLS)             */
 
     size_t nobs, nobs_dropped_missing, singletons_dropped;
     double df_resid;               /* N - K (- D with absorbed effects)                        */

@@ -62,6 +62,7 @@ void gw_result_free(gw_result *r)
     gw_free(r->formula);
     gw_free(r->vcov_type);
     gw_free(r->response);
+    gw_free(r->weights);
     if (r->terms)
         for (size_t j = 0; j < r->k; j++)
             gw_free(r->terms[j]);

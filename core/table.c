@@ -14,10 +14,62 @@ typedef struct {
     size_t nlevels;
 } column;
 
+/* Column lookup by name is a hash table (open addressing, linear probing, power-of-two size,
+ * at most half full) so that building a table of 100,000 columns stays linear: a linear search
+ * per added column made reading a 100,000-column CSV take 25 s. Slots hold index + 1; 0 = empty. */
 struct gw_table {
     size_t nrows, ncols, cap;
     column *cols;
+    size_t *slots;
+    size_t nslots;
 };
+
+/* FNV-1a: short names, no adversary worth a keyed hash here. */
+static size_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (size_t)h;
+}
+
+static ptrdiff_t index_find(const gw_table *t, const char *name)
+{
+    if (t->nslots == 0)
+        return -1;
+    for (size_t k = name_hash(name) & (t->nslots - 1);; k = (k + 1) & (t->nslots - 1)) {
+        size_t v = t->slots[k];
+        if (v == 0)
+            return -1;
+        if (strcmp(t->cols[v - 1].name, name) == 0)
+            return (ptrdiff_t)(v - 1);
+    }
+}
+
+static void index_put(gw_table *t, size_t j)
+{
+    size_t k = name_hash(t->cols[j].name) & (t->nslots - 1);
+    while (t->slots[k] != 0)
+        k = (k + 1) & (t->nslots - 1);
+    t->slots[k] = j + 1;
+}
+
+/* Makes room for one more name in the index, rehashing when it would pass half full. */
+static gw_status index_reserve(gw_table *t)
+{
+    if (2 * (t->ncols + 1) <= t->nslots)
+        return GW_OK;
+    size_t n = t->nslots ? 2 * t->nslots : 32;
+    size_t *slots = gw_calloc(n, sizeof *slots);
+    if (slots == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot grow the column index to %zu slots", n);
+    gw_free(t->slots);
+    t->slots = slots;
+    t->nslots = n;
+    for (size_t j = 0; j < t->ncols; j++)
+        index_put(t, j);
+    return GW_OK;
+}
 
 gw_status gw_table_new(size_t nrows, gw_table **out)
 {
@@ -46,6 +98,8 @@ static gw_status add_slot(gw_table *t, const char *name, column **slot)
         return gwi_fail(GW_EINVAL, "empty column name");
     if (gw_table_find(t, name) >= 0)
         return gwi_fail(GW_EINVAL, "duplicate column name '%s'", name);
+    if (index_reserve(t) != GW_OK)
+        return GW_ENOMEM;
     if (t->ncols == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 16;
         column *c = gw_realloc(t->cols, cap * sizeof *c);
@@ -73,7 +127,7 @@ gw_status gw_table_add_numeric_take(gw_table *t, const char *name, double *value
     }
     c->type = GW_COL_NUMERIC;
     c->values = values;
-    t->ncols++;
+    index_put(t, t->ncols++);
     return GW_OK;
 }
 
@@ -96,7 +150,7 @@ gw_status gw_table_add_categorical_take(gw_table *t, const char *name, int32_t *
     c->codes = codes;
     c->levels = levels;
     c->nlevels = nlevels;
-    t->ncols++;
+    index_put(t, t->ncols++);
     return GW_OK;
 fail:
     gw_free(codes);
@@ -109,13 +163,7 @@ size_t gw_table_ncols(const gw_table *t) { return t->ncols; }
 const char *gw_table_colname(const gw_table *t, size_t j) { return t->cols[j].name; }
 gw_coltype gw_table_coltype(const gw_table *t, size_t j) { return t->cols[j].type; }
 
-ptrdiff_t gw_table_find(const gw_table *t, const char *name)
-{
-    for (size_t j = 0; j < t->ncols; j++)
-        if (strcmp(t->cols[j].name, name) == 0)
-            return (ptrdiff_t)j;
-    return -1;
-}
+ptrdiff_t gw_table_find(const gw_table *t, const char *name) { return index_find(t, name); }
 
 const double *gw_table_numeric(const gw_table *t, size_t j) { return t->cols[j].values; }
 double *gw_table_numeric_mut(gw_table *t, size_t j) { return t->cols[j].values; }
@@ -137,5 +185,6 @@ void gw_table_free(gw_table *t)
         free_levels(t->cols[j].levels, t->cols[j].nlevels);
     }
     gw_free(t->cols);
+    gw_free(t->slots);
     gw_free(t);
 }
