@@ -1,0 +1,19 @@
+/* csv_int.h -- internals of the CSV reader shared with its tests; never installed. */
+#ifndef GW_CSV_INT_H
+#define GW_CSV_INT_H
+
+#include <stddef.h>
+
+/* Results of gwi_csv_number. */
+#define GWI_NUM_OK 1     /* a number; *v is set                                 */
+#define GWI_NUM_TEXT 0   /* not a number by the grammar of gw_csv.h             */
+#define GWI_NUM_RANGE -1 /* a number whose magnitude overflows a double          */
+#define GWI_NUM_NOMEM -2 /* no memory for the copy strtod needs (long numbers)   */
+
+/* gwi_csv_number -- convert the len bytes at s (no trimming, need not be NUL-terminated) by the
+ * number grammar of gw_csv.h. *fast (may be NULL) is set to 1 when Clinger's fast path gave the
+ * result and 0 when strtod did. strtod reads the thread's locale: the readers switch to "C" first;
+ * a caller with another LC_NUMERIC must do the same. */
+int gwi_csv_number(const char *s, size_t len, double *v, int *fast);
+
+#endif
