@@ -1,0 +1,915 @@
+/* formula.c -- the formula parser: a tokenizer and a recursive-descent parser over the token
+ * array (the grammar and its decisions are in gw_formula.h).
+ *
+ * Memory: every string and array of a parsed formula lives in a small arena owned by the
+ * formula (one gw_malloc per piece, chained), so the many tiny pieces of a formula need no
+ * individual bookkeeping and a failure half-way through releases everything in one walk.
+ * Growable arrays double inside the arena; the abandoned copies stay until gw_formula_free,
+ * which at most doubles a formula's footprint (formulas are small). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core_int.h"
+#include "gw_alloc.h"
+#include "gw_formula.h"
+
+/* ---------------------------------------------------------------------------------------- */
+/* Arena                                                                                     */
+
+typedef struct ablk {
+    struct ablk *next;
+    max_align_t data[];
+} ablk;
+
+struct gw_formula {
+    ablk *arena;
+    char *text;
+    gw_formula_factor response;
+    int has_intercept;
+    gw_formula_term *terms;
+    size_t nterms;
+    char **fe;
+    size_t *fe_pos;
+    size_t nfe;
+    int has_iv;
+    gw_formula_term *endog;
+    size_t nendog;
+    gw_formula_term *inst;
+    size_t ninst;
+};
+
+/* Returns size bytes owned by f's arena, or NULL (the caller reports GW_ENOMEM). */
+static void *aalloc(gw_formula *f, size_t size)
+{
+    if (size > (size_t)-1 - sizeof(ablk))
+        return NULL;
+    ablk *b = gw_malloc(sizeof(ablk) + (size ? size : 1));
+    if (b == NULL)
+        return NULL;
+    b->next = f->arena;
+    f->arena = b;
+    return b->data;
+}
+
+static char *astrndup(gw_formula *f, const char *s, size_t n)
+{
+    char *r = aalloc(f, n + 1);
+    if (r != NULL) {
+        memcpy(r, s, n);
+        r[n] = '\0';
+    }
+    return r;
+}
+
+/* Grows the arena array *arr of *cap elements of size sz so that it holds at least need. */
+static int agrow(gw_formula *f, void **arr, size_t *cap, size_t need, size_t sz)
+{
+    if (need <= *cap)
+        return 1;
+    size_t ncap = *cap ? *cap : 4;
+    while (ncap < need)
+        ncap *= 2;
+    if (ncap > (size_t)-1 / sz)
+        return 0;
+    void *n = aalloc(f, ncap * sz);
+    if (n == NULL)
+        return 0;
+    if (*cap)
+        memcpy(n, *arr, *cap * sz);
+    *arr = n;
+    *cap = ncap;
+    return 1;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Caret lines                                                                               */
+
+static int is_cont(unsigned char c) { return (c & 0xC0u) == 0x80u; }
+
+/* Writes "  <text window>\n  <blanks>^" for byte offset pos of text[0..len) into buf. The
+ * caret column counts characters, not bytes (UTF-8 continuation bytes take no column), so the
+ * caret sits under multi-byte characters correctly on a UTF-8 terminal. */
+static size_t caret_lines(const char *text, size_t len, size_t pos, char *buf, size_t size)
+{
+    size_t w = GW_FORMULA_CARET_WIDTH, start = 0, end = len, o = 0;
+    if (size == 0)
+        return 0;
+    if (pos > len)
+        pos = len;
+    if (len > w) {
+        start = pos > w / 2 ? pos - w / 2 : 0;
+        end = start + w < len ? start + w : len;
+        if (end - start < w && end == len)
+            start = len > w ? len - w : 0;
+        while (start > 0 && start < len && is_cont((unsigned char)text[start]))
+            start++;
+        while (end < len && is_cont((unsigned char)text[end]))
+            end++;
+        if (pos < start)
+            pos = start;
+    }
+#define PUT(ch)                                                                                    \
+    do {                                                                                           \
+        if (o + 1 < size)                                                                          \
+            buf[o++] = (char)(ch);                                                                 \
+    } while (0)
+    PUT(' ');
+    PUT(' ');
+    size_t col = 0;
+    if (start > 0) {
+        PUT('.');
+        PUT('.');
+        PUT('.');
+        col += 3;
+    }
+    for (size_t i = start; i < end; i++) {
+        unsigned char c = (unsigned char)text[i];
+        PUT(c < 0x20u || c == 0x7Fu ? ' ' : c);
+        if (i < pos && !is_cont(c))
+            col++;
+    }
+    if (end < len) {
+        PUT('.');
+        PUT('.');
+        PUT('.');
+    }
+    PUT('\n');
+    PUT(' ');
+    PUT(' ');
+    for (size_t i = 0; i < col; i++)
+        PUT(' ');
+    PUT('^');
+#undef PUT
+    buf[o] = '\0';
+    return o;
+}
+
+/* Length of text without trailing white space: where "end of formula" points. */
+static size_t trimmed_len(const char *text)
+{
+    size_t n = strlen(text);
+    while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\n' ||
+                     text[n - 1] == '\r' || text[n - 1] == '\v' || text[n - 1] == '\f'))
+        n--;
+    return n;
+}
+
+size_t gw_formula_caret(const gw_formula *f, size_t pos, char *buf, size_t size)
+{
+    return caret_lines(f->text, trimmed_len(f->text), pos, buf, size);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Tokens                                                                                    */
+
+typedef enum {
+    T_END,
+    T_NAME,
+    T_NUM,
+    T_TILDE,
+    T_PLUS,
+    T_MINUS,
+    T_STAR,
+    T_COLON,
+    T_CARET,
+    T_LPAR,
+    T_RPAR,
+    T_BAR
+} tok_type;
+
+typedef struct {
+    tok_type type;
+    size_t pos, len; /* bytes of the token in the text (backquotes included) */
+    char *name;      /* T_NAME: the name (arena); T_NUM: its text */
+} token;
+
+typedef struct {
+    gw_formula *f;
+    const char *text;
+    size_t len; /* trimmed length */
+    token *toks;
+    size_t ntok, cap, i;
+} parser;
+
+/* Records a GW_ESYNTAX detail: the formatted reason, then the caret lines under pos. */
+static gw_status syntax_error(const parser *ps, size_t pos, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static gw_status syntax_error(const parser *ps, size_t pos, const char *fmt, ...)
+{
+    char what[512], caret[2 * GW_FORMULA_CARET_WIDTH + 32];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    caret_lines(ps->text, ps->len, pos, caret, sizeof caret);
+    return gwi_fail(GW_ESYNTAX, "%s\n%s", what, caret);
+}
+
+static int is_name_start(int c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == '.';
+}
+static int is_name_char(int c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
+static int is_space(int c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static gw_status push_tok(parser *ps, tok_type type, size_t pos, size_t len, char *name)
+{
+    if (!agrow(ps->f, (void **)&ps->toks, &ps->cap, ps->ntok + 1, sizeof(token)))
+        return gwi_fail(GW_ENOMEM, "cannot allocate the formula's tokens");
+    ps->toks[ps->ntok++] = (token){type, pos, len, name};
+    return GW_OK;
+}
+
+static gw_status tokenize(parser *ps)
+{
+    const char *s = ps->text;
+    size_t i = 0, n = ps->len;
+    gw_status rc = GW_OK;
+    while (i < n && rc == GW_OK) {
+        unsigned char c = (unsigned char)s[i];
+        size_t j = i + 1;
+        if (is_space(c)) {
+            i++;
+            continue;
+        }
+        if (is_name_start(c) || (c >= '0' && c <= '9')) {
+            /* Numbers absorb trailing name characters so that "2x" or "1.5" is one token that
+             * the parser rejects as a whole. */
+            while (j < n && is_name_char((unsigned char)s[j]))
+                j++;
+            char *name = astrndup(ps->f, s + i, j - i);
+            if (name == NULL)
+                return gwi_fail(GW_ENOMEM, "cannot copy a name of the formula");
+            rc = push_tok(ps, is_name_start(c) ? T_NAME : T_NUM, i, j - i, name);
+        } else if (c == '`') {
+            while (j < n && s[j] != '`')
+                j++;
+            if (j >= n)
+                return syntax_error(ps, i, "unterminated backquoted name");
+            if (j == i + 1)
+                return syntax_error(ps, i, "empty backquoted name");
+            char *name = astrndup(ps->f, s + i + 1, j - i - 1);
+            if (name == NULL)
+                return gwi_fail(GW_ENOMEM, "cannot copy a name of the formula");
+            rc = push_tok(ps, T_NAME, i, j + 1 - i, name);
+            j++;
+        } else {
+            tok_type t;
+            switch (c) {
+            case '~':
+                t = T_TILDE;
+                break;
+            case '+':
+                t = T_PLUS;
+                break;
+            case '-':
+                t = T_MINUS;
+                break;
+            case '*':
+                t = T_STAR;
+                break;
+            case ':':
+                t = T_COLON;
+                break;
+            case '^':
+                t = T_CARET;
+                break;
+            case '(':
+                t = T_LPAR;
+                break;
+            case ')':
+                t = T_RPAR;
+                break;
+            case '|':
+                t = T_BAR;
+                break;
+            default:
+                if (c >= 0x21u && c < 0x7Fu)
+                    return syntax_error(ps, i, "unexpected character '%c'", c);
+                if (c >= 0xC0u) { /* a UTF-8 sequence: show it whole */
+                    while (j < n && is_cont((unsigned char)s[j]) && j - i < 4)
+                        j++;
+                    return syntax_error(ps, i, "unexpected character '%.*s'", (int)(j - i), s + i);
+                }
+                return syntax_error(ps, i, "unexpected character (byte 0x%02X)", (unsigned)c);
+            }
+            rc = push_tok(ps, t, i, 1, NULL);
+        }
+        i = j;
+    }
+    if (rc == GW_OK)
+        rc = push_tok(ps, T_END, n, 0, NULL);
+    return rc;
+}
+
+static const token *cur(const parser *ps) { return &ps->toks[ps->i]; }
+static const token *peek(const parser *ps, size_t k)
+{
+    size_t j = ps->i + k;
+    return &ps->toks[j < ps->ntok ? j : ps->ntok - 1];
+}
+
+/* Reports "<prefix> <the current token>", or "unexpected end of formula" at the end. */
+static gw_status unexpected(const parser *ps, const char *what)
+{
+    const token *t = cur(ps);
+    if (t->type == T_END)
+        return syntax_error(ps, t->pos, "unexpected end of formula%s%s", what ? ": " : "",
+                            what ? what : "");
+    if (t->type == T_RPAR && what == NULL)
+        return syntax_error(ps, t->pos, "unbalanced parenthesis: ')' without '('");
+    return syntax_error(ps, t->pos, "unexpected '%.*s'%s%s", (int)(t->len < 40 ? t->len : 40),
+                        ps->text + t->pos, what ? ": " : "", what ? what : "");
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Factors and terms                                                                         */
+
+/* Parses "^ INT" after a variable or inside I(...). */
+static gw_status parse_exponent(parser *ps, unsigned *k)
+{
+    const token *t = cur(ps);
+    unsigned long v = 0;
+    if (t->type == T_END)
+        return unexpected(ps, "expected an integer exponent");
+    if (t->type != T_NUM)
+        return syntax_error(ps, t->pos, "the exponent must be an integer from 1 to %u",
+                            GW_FORMULA_MAX_EXPONENT);
+    for (size_t j = 0; j < t->len; j++) {
+        char c = t->name[j];
+        if (c < '0' || c > '9')
+            return syntax_error(ps, t->pos, "the exponent must be an integer from 1 to %u",
+                                GW_FORMULA_MAX_EXPONENT);
+        if (v <= GW_FORMULA_MAX_EXPONENT)
+            v = v * 10 + (unsigned long)(c - '0');
+    }
+    if (v < 1 || v > GW_FORMULA_MAX_EXPONENT)
+        return syntax_error(ps, t->pos, "the exponent must be an integer from 1 to %u",
+                            GW_FORMULA_MAX_EXPONENT);
+    *k = (unsigned)v;
+    ps->i++;
+    return GW_OK;
+}
+
+static char *fmt_name(gw_formula *f, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static char *fmt_name(gw_formula *f, const char *fmt, ...)
+{
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *r = n < 0 ? NULL : aalloc(f, (size_t)n + 1);
+    if (r != NULL)
+        vsnprintf(r, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    return r;
+}
+
+/* Expects the variable name inside "fname(": a plain name, not a call, number or ')'. */
+static gw_status expect_var(parser *ps, const char *fname, const token **var)
+{
+    const token *t = cur(ps);
+    if (t->type == T_NAME && peek(ps, 1)->type == T_LPAR)
+        return syntax_error(ps, t->pos, "function calls cannot be nested: %s() takes a variable",
+                            fname);
+    if (t->type != T_NAME) {
+        if (t->type == T_END)
+            return unexpected(ps, "missing ')'");
+        return syntax_error(ps, t->pos, "expected a variable name inside %s()", fname);
+    }
+    *var = t;
+    ps->i++;
+    return GW_OK;
+}
+
+static gw_status expect_rpar(parser *ps, size_t lpar_pos)
+{
+    const token *t = cur(ps);
+    if (t->type == T_RPAR) {
+        ps->i++;
+        return GW_OK;
+    }
+    if (t->type == T_END)
+        return syntax_error(ps, t->pos,
+                            "unexpected end of formula: unbalanced parenthesis, the '(' at "
+                            "column %zu is not closed",
+                            lpar_pos + 1);
+    return syntax_error(ps, t->pos, "expected ')' to close the '(' at column %zu", lpar_pos + 1);
+}
+
+/* Parses one factor into *ff. response: the response's position (no factor(VAR)). */
+static gw_status parse_factor(parser *ps, int response, gw_formula_factor *ff)
+{
+    gw_formula *f = ps->f;
+    const token *t = cur(ps);
+    gw_status rc = GW_OK;
+    memset(ff, 0, sizeof *ff);
+    ff->exponent = 1;
+    if (t->type != T_NAME) {
+        if (t->type == T_LPAR)
+            return syntax_error(ps, t->pos,
+                                "parentheses may only follow a function name (log, exp, sqrt, "
+                                "abs, I, factor)");
+        if (t->type == T_RPAR)
+            return syntax_error(ps, t->pos, "unbalanced parenthesis: ')' without '('");
+        if (t->type == T_END)
+            return unexpected(ps, NULL);
+        if (t->type == T_TILDE && response)
+            return syntax_error(ps, t->pos, "expected the response before '~'");
+        return syntax_error(ps, t->pos, "expected a variable, found '%.*s'",
+                            (int)(t->len < 40 ? t->len : 40), ps->text + t->pos);
+    }
+    if (peek(ps, 1)->type == T_LPAR) {
+        const char *fn = t->name;
+        const token *var = NULL;
+        size_t lpar = peek(ps, 1)->pos;
+        if (strcmp(fn, "log") == 0 || strcmp(fn, "exp") == 0 || strcmp(fn, "sqrt") == 0 ||
+            strcmp(fn, "abs") == 0) {
+            ff->kind = GW_FF_FUNC;
+            ff->func = fn[0] == 'l'   ? GW_FN_LOG
+                       : fn[0] == 'e' ? GW_FN_EXP
+                       : fn[0] == 's' ? GW_FN_SQRT
+                                      : GW_FN_ABS;
+        } else if (strcmp(fn, "I") == 0) {
+            ff->kind = GW_FF_I_POWER;
+        } else if (strcmp(fn, "factor") == 0) {
+            if (response)
+                return syntax_error(ps, t->pos, "the response cannot be factor(...)");
+            ff->kind = GW_FF_FACTOR;
+        } else {
+            return syntax_error(ps, t->pos,
+                                "unknown function '%.40s' (known: log, exp, sqrt, abs, I, "
+                                "factor)",
+                                fn);
+        }
+        ps->i += 2;
+        if ((rc = expect_var(ps, fn, &var)) != GW_OK)
+            return rc;
+        ff->var = var->name;
+        ff->pos = var->pos;
+        if (ff->kind == GW_FF_I_POWER) {
+            if (cur(ps)->type != T_CARET) {
+                if (cur(ps)->type == T_END)
+                    return unexpected(ps, "missing '^' and ')'");
+                return syntax_error(ps, cur(ps)->pos, "I() takes a power: I(%s^k)", var->name);
+            }
+            ps->i++;
+            if ((rc = parse_exponent(ps, &ff->exponent)) != GW_OK)
+                return rc;
+        }
+        if ((rc = expect_rpar(ps, lpar)) != GW_OK)
+            return rc;
+        if (cur(ps)->type == T_CARET)
+            return syntax_error(ps, cur(ps)->pos,
+                                "'^' cannot follow a function call (write I(x^2) for a power)");
+        if (ff->kind == GW_FF_FUNC)
+            ff->name = fmt_name(f, "%s(%s)", fn, ff->var);
+        else if (ff->kind == GW_FF_I_POWER)
+            ff->name = fmt_name(f, "I(%s^%u)", ff->var, ff->exponent);
+        else
+            ff->name = fmt_name(f, "factor(%s)", ff->var);
+    } else {
+        ff->kind = GW_FF_VAR;
+        ff->var = t->name;
+        ff->pos = t->pos;
+        ps->i++;
+        if (cur(ps)->type == T_CARET) {
+            ps->i++;
+            if ((rc = parse_exponent(ps, &ff->exponent)) != GW_OK)
+                return rc;
+            ff->kind = GW_FF_POWER;
+            ff->name = fmt_name(f, "%s^%u", ff->var, ff->exponent);
+        } else {
+            ff->name = ff->var;
+        }
+    }
+    if (ff->name == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate a factor's name");
+    return GW_OK;
+}
+
+/* A growable list of terms in the arena. */
+typedef struct {
+    gw_formula_term *v;
+    size_t n, cap;
+} term_list;
+
+static int has_factor(const gw_formula_term *t, const char *name)
+{
+    for (size_t j = 0; j < t->nfactors; j++)
+        if (strcmp(t->factors[j].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Two terms are the same when they hold the same set of factors (factors within a term are
+ * distinct, so equal counts and inclusion suffice). */
+static int same_term(const gw_formula_term *a, const gw_formula_term *b)
+{
+    if (a->nfactors != b->nfactors)
+        return 0;
+    for (size_t j = 0; j < a->nfactors; j++)
+        if (!has_factor(b, a->factors[j].name))
+            return 0;
+    return 1;
+}
+
+static ptrdiff_t find_term(const term_list *l, const gw_formula_term *t)
+{
+    for (size_t k = 0; k < l->n; k++)
+        if (same_term(&l->v[k], t))
+            return (ptrdiff_t)k;
+    return -1;
+}
+
+/* Appends t unless an equal term is already there. */
+static gw_status add_term(gw_formula *f, term_list *l, const gw_formula_term *t)
+{
+    if (find_term(l, t) >= 0)
+        return GW_OK;
+    if (!agrow(f, (void **)&l->v, &l->cap, l->n + 1, sizeof *l->v))
+        return gwi_fail(GW_ENOMEM, "cannot allocate the formula's terms");
+    l->v[l->n++] = *t;
+    return GW_OK;
+}
+
+/* Builds the term made of the factors of the operands selected by idx[0..s) (a product of
+ * ":"-groups), dropping repeated factors, and names it. */
+static gw_status merge_term(gw_formula *f, const gw_formula_term *ops, const size_t *idx, size_t s,
+                            gw_formula_term *out)
+{
+    size_t m = 0, namelen = 0;
+    for (size_t a = 0; a < s; a++)
+        m += ops[idx[a]].nfactors;
+    gw_formula_factor *fs = aalloc(f, m * sizeof *fs);
+    if (fs == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate a term");
+    gw_formula_term t = {NULL, 0, fs, ops[idx[0]].pos};
+    for (size_t a = 0; a < s; a++)
+        for (size_t j = 0; j < ops[idx[a]].nfactors; j++) {
+            const gw_formula_factor *ff = &ops[idx[a]].factors[j];
+            if (!has_factor(&t, ff->name)) {
+                fs[t.nfactors++] = *ff;
+                namelen += strlen(ff->name) + 1;
+            }
+        }
+    t.name = aalloc(f, namelen);
+    if (t.name == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate a term's name");
+    size_t o = 0;
+    for (size_t j = 0; j < t.nfactors; j++) {
+        size_t l = strlen(fs[j].name);
+        if (j > 0)
+            t.name[o++] = ':';
+        memcpy(t.name + o, fs[j].name, l);
+        o += l;
+    }
+    t.name[o] = '\0';
+    *out = t;
+    return GW_OK;
+}
+
+/* inter := factor { ":" factor }, as a term (possibly with repeated factors; merge_term
+ * removes them). */
+static gw_status parse_inter(parser *ps, gw_formula_term *out)
+{
+    gw_formula *f = ps->f;
+    gw_formula_factor *fs = NULL;
+    size_t n = 0, cap = 0;
+    gw_status rc;
+    for (;;) {
+        if (!agrow(f, (void **)&fs, &cap, n + 1, sizeof *fs))
+            return gwi_fail(GW_ENOMEM, "cannot allocate a term");
+        if ((rc = parse_factor(ps, 0, &fs[n])) != GW_OK)
+            return rc;
+        n++;
+        if (cur(ps)->type != T_COLON)
+            break;
+        ps->i++;
+    }
+    *out = (gw_formula_term){NULL, n, fs, fs[0].pos};
+    return GW_OK;
+}
+
+/* term := inter { "*" inter }, expanded into every non-empty subset of the operands, by size
+ * then in lexicographic order of operand positions (a, b, c, a:b, a:c, b:c, a:b:c), each
+ * appended to l. */
+static gw_status parse_product(parser *ps, term_list *l)
+{
+    gw_formula_term ops[GW_FORMULA_MAX_STAR];
+    size_t k = 0, idx[GW_FORMULA_MAX_STAR];
+    gw_status rc;
+    for (;;) {
+        if (k == GW_FORMULA_MAX_STAR)
+            return syntax_error(ps, cur(ps)->pos, "too many '*' operands in one term (at most %d)",
+                                GW_FORMULA_MAX_STAR);
+        if ((rc = parse_inter(ps, &ops[k])) != GW_OK)
+            return rc;
+        k++;
+        if (cur(ps)->type != T_STAR)
+            break;
+        ps->i++;
+    }
+    for (size_t s = 1; s <= k; s++) {
+        for (size_t a = 0; a < s; a++)
+            idx[a] = a;
+        for (;;) {
+            gw_formula_term t;
+            if ((rc = merge_term(ps->f, ops, idx, s, &t)) != GW_OK)
+                return rc;
+            if ((rc = add_term(ps->f, l, &t)) != GW_OK)
+                return rc;
+            /* Next combination of s out of k in lexicographic order. */
+            size_t a = s;
+            while (a > 0 && idx[a - 1] == k - s + a - 1)
+                a--;
+            if (a == 0)
+                break;
+            idx[a - 1]++;
+            for (size_t b = a; b < s; b++)
+                idx[b] = idx[b - 1] + 1;
+        }
+    }
+    return GW_OK;
+}
+
+static int ends_part(tok_type t) { return t == T_PLUS || t == T_MINUS || t == T_BAR || t == T_END; }
+
+/* rhs := [sign] term { ("+" | "-") term }, with "0" and "1" as intercept switches. */
+static gw_status parse_rhs(parser *ps, term_list *keep)
+{
+    gw_formula *f = ps->f;
+    term_list drop = {NULL, 0, 0};
+    int minus = 0;
+    gw_status rc;
+    f->has_intercept = 1;
+    if (cur(ps)->type == T_PLUS || cur(ps)->type == T_MINUS) {
+        minus = cur(ps)->type == T_MINUS;
+        ps->i++;
+    }
+    for (;;) {
+        const token *t = cur(ps);
+        if (t->type == T_NUM && (strcmp(t->name, "0") == 0 || strcmp(t->name, "1") == 0)) {
+            int one = t->name[0] == '1';
+            ps->i++;
+            if (!ends_part(cur(ps)->type) && cur(ps)->type != T_TILDE)
+                return syntax_error(ps, cur(ps)->pos, "unexpected '%.*s' after '%c'",
+                                    (int)(cur(ps)->len < 40 ? cur(ps)->len : 40),
+                                    ps->text + cur(ps)->pos, one ? '1' : '0');
+            f->has_intercept = one != minus;
+        } else if (t->type == T_NUM) {
+            return syntax_error(ps, t->pos, "a number cannot stand as a term (only 0 or 1 can)");
+        } else if ((rc = parse_product(ps, minus ? &drop : keep)) != GW_OK) {
+            return rc;
+        }
+        if (cur(ps)->type != T_PLUS && cur(ps)->type != T_MINUS)
+            break;
+        minus = cur(ps)->type == T_MINUS;
+        ps->i++;
+    }
+    /* Removals apply to the whole rhs, as in R. */
+    size_t o = 0;
+    for (size_t k = 0; k < keep->n; k++)
+        if (find_term(&drop, &keep->v[k]) < 0)
+            keep->v[o++] = keep->v[k];
+    keep->n = o;
+    return GW_OK;
+}
+
+/* A list of terms joined by "+" (the IV parts). */
+static gw_status parse_plus_list(parser *ps, term_list *l, const char *what)
+{
+    gw_status rc;
+    for (;;) {
+        const token *t = cur(ps);
+        if (t->type == T_NUM)
+            return syntax_error(ps, t->pos, "a number cannot stand as %s", what);
+        if ((rc = parse_product(ps, l)) != GW_OK)
+            return rc;
+        if (cur(ps)->type == T_MINUS)
+            return syntax_error(ps, cur(ps)->pos, "'-' is not allowed in the IV part");
+        if (cur(ps)->type != T_PLUS)
+            return GW_OK;
+        ps->i++;
+    }
+}
+
+/* fixed_effects := VAR { "+" VAR } | "0". */
+static gw_status parse_fe(parser *ps)
+{
+    gw_formula *f = ps->f;
+    size_t cap = 0, pcap = 0;
+    const token *t = cur(ps);
+    if (t->type == T_NUM && strcmp(t->name, "0") == 0 &&
+        (peek(ps, 1)->type == T_BAR || peek(ps, 1)->type == T_END)) {
+        ps->i++;
+        return GW_OK;
+    }
+    if (t->type == T_BAR || t->type == T_END)
+        return syntax_error(ps, t->pos, "empty fixed-effects part after '|'");
+    for (;;) {
+        t = cur(ps);
+        if (t->type == T_END)
+            return unexpected(ps, "expected a fixed-effect variable");
+        if (t->type != T_NAME)
+            return syntax_error(ps, t->pos, "expected a fixed-effect variable, found '%.*s'",
+                                (int)(t->len < 40 ? t->len : 40), ps->text + t->pos);
+        if (peek(ps, 1)->type == T_LPAR)
+            return syntax_error(ps, t->pos, "fixed effects must be plain variable names");
+        int dup = 0;
+        for (size_t k = 0; k < f->nfe; k++)
+            dup |= strcmp(f->fe[k], t->name) == 0;
+        if (!dup) {
+            if (!agrow(f, (void **)&f->fe, &cap, f->nfe + 1, sizeof *f->fe) ||
+                !agrow(f, (void **)&f->fe_pos, &pcap, f->nfe + 1, sizeof *f->fe_pos))
+                return gwi_fail(GW_ENOMEM, "cannot allocate the fixed effects");
+            f->fe[f->nfe] = t->name;
+            f->fe_pos[f->nfe++] = t->pos;
+        }
+        ps->i++;
+        if (cur(ps)->type != T_PLUS)
+            break;
+        ps->i++;
+    }
+    t = cur(ps);
+    if (t->type != T_BAR && t->type != T_END)
+        return syntax_error(ps, t->pos,
+                            "fixed effects are plain variables joined by '+', found '%.*s'",
+                            (int)(t->len < 40 ? t->len : 40), ps->text + t->pos);
+    return GW_OK;
+}
+
+/* endogenous "~" instruments. */
+static gw_status parse_iv(parser *ps)
+{
+    gw_formula *f = ps->f;
+    term_list en = {NULL, 0, 0}, in = {NULL, 0, 0};
+    gw_status rc;
+    if (cur(ps)->type == T_TILDE)
+        return syntax_error(ps, cur(ps)->pos, "expected the endogenous variables before '~'");
+    if ((rc = parse_plus_list(ps, &en, "an endogenous term")) != GW_OK)
+        return rc;
+    if (cur(ps)->type != T_TILDE)
+        return unexpected(ps, "expected '~' between the endogenous variables and the instruments");
+    ps->i++;
+    if ((rc = parse_plus_list(ps, &in, "an instrument")) != GW_OK)
+        return rc;
+    if (cur(ps)->type == T_TILDE)
+        return syntax_error(ps, cur(ps)->pos, "a second '~' in the IV part");
+    for (size_t k = 0; k < en.n; k++) {
+        for (size_t j = 0; j < f->nterms; j++)
+            if (same_term(&en.v[k], &f->terms[j]))
+                return syntax_error(ps, en.v[k].pos,
+                                    "'%.200s' is both an exogenous regressor and endogenous",
+                                    en.v[k].name);
+    }
+    f->has_iv = 1;
+    f->endog = en.v;
+    f->nendog = en.n;
+    f->inst = in.v;
+    f->ninst = in.n;
+    return GW_OK;
+}
+
+/* The part after a "|" is the IV part when it holds a "~" before the next "|". */
+static int part_has_tilde(const parser *ps)
+{
+    for (size_t j = ps->i; j < ps->ntok; j++) {
+        if (ps->toks[j].type == T_TILDE)
+            return 1;
+        if (ps->toks[j].type == T_BAR || ps->toks[j].type == T_END)
+            return 0;
+    }
+    return 0;
+}
+
+static gw_status parse_formula(parser *ps)
+{
+    gw_formula *f = ps->f;
+    term_list main = {NULL, 0, 0};
+    gw_status rc;
+    if ((rc = parse_factor(ps, 1, &f->response)) != GW_OK)
+        return rc;
+    if (cur(ps)->type != T_TILDE) {
+        if (cur(ps)->type == T_END)
+            return syntax_error(ps, cur(ps)->pos, "missing '~' after the response");
+        return syntax_error(ps, cur(ps)->pos,
+                            "expected '~' after the response (the response is one variable "
+                            "or transform), found '%.*s'",
+                            (int)(cur(ps)->len < 40 ? cur(ps)->len : 40), ps->text + cur(ps)->pos);
+    }
+    ps->i++;
+    if ((rc = parse_rhs(ps, &main)) != GW_OK)
+        return rc;
+    f->terms = main.v;
+    f->nterms = main.n;
+    if (cur(ps)->type == T_TILDE)
+        return syntax_error(ps, cur(ps)->pos,
+                            "a second '~' in the model part (an IV part goes after '|': "
+                            "y ~ x | d ~ z)");
+    for (int part = 1; cur(ps)->type == T_BAR; part++) {
+        size_t barpos = cur(ps)->pos;
+        if (part > 2)
+            return syntax_error(ps, barpos, "too many '|' parts (at most: fixed effects, then IV)");
+        if (f->has_iv)
+            return syntax_error(ps, barpos, "the IV part must come last");
+        ps->i++;
+        if (part_has_tilde(ps))
+            rc = parse_iv(ps);
+        else if (part == 2)
+            return syntax_error(ps, cur(ps)->pos,
+                                "the part after the fixed effects must be 'endogenous ~ "
+                                "instruments'");
+        else
+            rc = parse_fe(ps);
+        if (rc != GW_OK)
+            return rc;
+    }
+    if (cur(ps)->type != T_END) {
+        const token *t = cur(ps);
+        if (t->type == T_RPAR)
+            return syntax_error(ps, t->pos, "unbalanced parenthesis: ')' without '('");
+        if (t->type == T_NAME || t->type == T_NUM || t->type == T_LPAR)
+            return syntax_error(ps, t->pos, "unexpected '%.*s' (missing '+' or ':'?)",
+                                (int)(t->len < 40 ? t->len : 40), ps->text + t->pos);
+        return unexpected(ps, NULL);
+    }
+    return GW_OK;
+}
+
+gw_status gw_formula_parse(const char *text, gw_formula **out)
+{
+    gw_formula *f = NULL;
+    parser ps;
+    gw_status rc = GW_OK;
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_formula_parse: out is NULL");
+    *out = NULL;
+    if (text == NULL)
+        return gwi_fail(GW_EINVAL, "gw_formula_parse: the formula is NULL");
+    f = gw_calloc(1, sizeof *f);
+    if (f == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate a formula");
+    memset(&ps, 0, sizeof ps);
+    ps.f = f;
+    f->text = astrndup(f, text, strlen(text));
+    if (f->text == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot copy the formula");
+        goto done;
+    }
+    ps.text = f->text;
+    ps.len = trimmed_len(f->text);
+    if ((rc = tokenize(&ps)) != GW_OK)
+        goto done;
+    if (ps.ntok == 1) {
+        rc = syntax_error(&ps, 0, "empty formula");
+        goto done;
+    }
+    rc = parse_formula(&ps);
+done:
+    if (rc != GW_OK) {
+        gw_formula_free(f);
+        return rc;
+    }
+    *out = f;
+    return GW_OK;
+}
+
+void gw_formula_free(gw_formula *f)
+{
+    if (f == NULL)
+        return;
+    for (ablk *b = f->arena, *next; b != NULL; b = next) {
+        next = b->next;
+        gw_free(b);
+    }
+    gw_free(f);
+}
+
+const char *gw_formula_text(const gw_formula *f) { return f->text; }
+const gw_formula_factor *gw_formula_response(const gw_formula *f) { return &f->response; }
+int gw_formula_has_intercept(const gw_formula *f) { return f->has_intercept; }
+size_t gw_formula_nterms(const gw_formula *f) { return f->nterms; }
+const gw_formula_term *gw_formula_term_at(const gw_formula *f, size_t k) { return &f->terms[k]; }
+size_t gw_formula_nfe(const gw_formula *f) { return f->nfe; }
+const char *gw_formula_fe(const gw_formula *f, size_t k) { return f->fe[k]; }
+size_t gw_formula_fe_pos(const gw_formula *f, size_t k) { return f->fe_pos[k]; }
+int gw_formula_has_iv(const gw_formula *f) { return f->has_iv; }
+size_t gw_formula_nendog(const gw_formula *f) { return f->nendog; }
+const gw_formula_term *gw_formula_endog(const gw_formula *f, size_t k) { return &f->endog[k]; }
+size_t gw_formula_ninst(const gw_formula *f) { return f->ninst; }
+const gw_formula_term *gw_formula_inst(const gw_formula *f, size_t k) { return &f->inst[k]; }

@@ -1,0 +1,846 @@
+/* frame.c -- the model frame builder (what it produces is specified in gw_frame.h).
+ *
+ * The build runs in passes, so that every error is found before the large allocation and the
+ * only n x p block is the design's X:
+ *   1. resolve every variable to a table column and check its type (GW_ENOVAR, GW_EINVAL);
+ *   2. one n-byte mask marks the rows to drop (missing values, then zero weights), checking
+ *      infinite values and negative weights on the rows that remain;
+ *   3. the levels of every grouping column are found over the kept rows;
+ *   4. terms are planned: each categorical factor gets its coding (R's contrast rule) and
+ *      each term its column count, which gives p;
+ *   5. the design is allocated and each term's columns are filled in one sweep over the rows:
+ *      a row's levels select its column (mixed radix, first factor fastest) and its numeric
+ *      part is computed once (in double-double when a power is involved), so the cost is
+ *      O(n) per term whatever the number of levels. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_int.h"
+#include "gw_alloc.h"
+#include "gw_dd.h"
+#include "gw_frame.h"
+
+/* The levels of a table column used as a grouping (categorical dummies, factor(VAR), fixed
+ * effects, clusters, panel id), over the kept rows. */
+typedef struct {
+    int ready;
+    size_t nlev;
+    int32_t *map; /* categorical: table code -> level index, or -1 when it does not occur */
+    size_t *inv;  /* categorical: level index -> table code */
+    double *vals; /* numeric: the distinct kept values, increasing */
+} levels;
+
+/* One factor of a planned term. */
+typedef struct {
+    const gw_formula_factor *ff;
+    size_t col;          /* table column */
+    const double *x;     /* numeric column values, or NULL */
+    const int32_t *code; /* categorical column codes, or NULL */
+    int cat;             /* expands to dummies */
+    int full;            /* cat: 1 = one column per level, 0 = first level dropped */
+    levels *lev;         /* cat: the column's levels */
+    size_t size, stride; /* cat: columns contributed (L or L - 1); place value in the term */
+} pfactor;
+
+typedef struct {
+    const gw_formula_term *t;
+    pfactor *f;
+    size_t m;
+    size_t ncols;
+    int dd; /* a power among the factors: the numeric part is carried in double-double */
+} pterm;
+
+typedef struct {
+    const gw_table *t;
+    const gw_formula *f;
+    size_t nrows;
+    levels *lev;  /* one per table column */
+    size_t *rows; /* the kept rows (becomes d->row_index) */
+    size_t n;     /* kept rows */
+} frame;
+
+/* ---------------------------------------------------------------------------------------- */
+/* Small helpers                                                                             */
+
+/* The shortest decimal text of v that reads back to v (level names and error messages), in
+ * the style of Python's repr: the fewest significant digits that round-trip, written in fixed
+ * notation when the decimal exponent is in [-4, 16) ("2011", "0.25", "-1") and in scientific
+ * notation otherwise ("1e+21", "1.5e-07"). buf needs 32 bytes. */
+static void fmt_shortest(double v, char *buf, size_t size)
+{
+    int prec = 1;
+    if (!isfinite(v)) {
+        snprintf(buf, size, "%g", v);
+        return;
+    }
+    for (; prec < 17; prec++) {
+        snprintf(buf, size, "%.*e", prec - 1, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    snprintf(buf, size, "%.*e", prec - 1, v);
+    const char *e = strchr(buf, 'e');
+    int exp10 = e != NULL ? atoi(e + 1) : 0;
+    if (exp10 >= -4 && exp10 < 16)
+        snprintf(buf, size, "%.*f", prec - 1 - exp10 > 0 ? prec - 1 - exp10 : 0, v);
+    else
+        snprintf(buf, size, "%.*g", prec, v);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Index of v in the increasing array vals[0..n), which holds it. */
+static size_t find_value(const double *vals, size_t n, double v)
+{
+    size_t lo = 0, hi = n;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (vals[mid] <= v)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int32_t level_of(const frame *fr, size_t col, size_t row)
+{
+    const levels *L = &fr->lev[col];
+    const int32_t *codes = gw_table_codes(fr->t, col);
+    if (codes != NULL)
+        return L->map[codes[row]];
+    return (int32_t)find_value(L->vals, L->nlev, gw_table_numeric(fr->t, col)[row]);
+}
+
+/* Finds the levels of column col over the kept rows (once per column). */
+static gw_status make_levels(frame *fr, size_t col)
+{
+    levels *L = &fr->lev[col];
+    if (L->ready)
+        return GW_OK;
+    const int32_t *codes = gw_table_codes(fr->t, col);
+    if (codes != NULL) {
+        size_t nl = gw_table_nlevels(fr->t, col);
+        L->map = gw_alloc_array(nl ? nl : 1, sizeof *L->map);
+        if (L->map == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate the levels of '%s'",
+                            gw_table_colname(fr->t, col));
+        for (size_t l = 0; l < nl; l++)
+            L->map[l] = -1;
+        for (size_t i = 0; i < fr->n; i++)
+            L->map[codes[fr->rows[i]]] = 0;
+        for (size_t l = 0; l < nl; l++)
+            if (L->map[l] == 0)
+                L->map[l] = (int32_t)L->nlev++;
+        L->inv = gw_alloc_array(L->nlev ? L->nlev : 1, sizeof *L->inv);
+        if (L->inv == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate the levels of '%s'",
+                            gw_table_colname(fr->t, col));
+        for (size_t l = 0; l < nl; l++)
+            if (L->map[l] >= 0)
+                L->inv[L->map[l]] = l;
+    } else {
+        const double *x = gw_table_numeric(fr->t, col);
+        double *v = gw_alloc_array(fr->n, sizeof *v);
+        if (v == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot sort the values of '%s'",
+                            gw_table_colname(fr->t, col));
+        for (size_t i = 0; i < fr->n; i++) {
+            double xi = x[fr->rows[i]];
+            v[i] = xi == 0.0 ? 0.0 : xi; /* -0 and +0 are one level, named "0" */
+        }
+        qsort(v, fr->n, sizeof *v, cmp_double);
+        size_t k = 0;
+        for (size_t i = 0; i < fr->n; i++)
+            if (k == 0 || v[i] != v[k - 1])
+                v[k++] = v[i];
+        if (k > (size_t)INT32_MAX) {
+            gw_free(v);
+            return gwi_fail(GW_EINVAL, "'%s' has more than 2^31 distinct values",
+                            gw_table_colname(fr->t, col));
+        }
+        L->vals = v; /* keeps the n-sized block; shrinking it is not worth a copy */
+        L->nlev = k;
+    }
+    L->ready = 1;
+    return GW_OK;
+}
+
+/* Looks up a variable of the formula; GW_ENOVAR with a caret under it when absent. */
+static gw_status find_formula_var(const frame *fr, const char *name, size_t pos, size_t *col)
+{
+    ptrdiff_t j = gw_table_find(fr->t, name);
+    if (j < 0) {
+        char caret[2 * GW_FORMULA_CARET_WIDTH + 32];
+        gw_formula_caret(fr->f, pos, caret, sizeof caret);
+        return gwi_fail(GW_ENOVAR, "unknown variable '%.200s' in the formula\n%s", name, caret);
+    }
+    *col = (size_t)j;
+    return GW_OK;
+}
+
+static gw_status find_option_var(const frame *fr, const char *name, const char *what, size_t *col)
+{
+    ptrdiff_t j = gw_table_find(fr->t, name);
+    if (j < 0)
+        return gwi_fail(GW_ENOVAR, "unknown %s variable '%.200s'", what, name);
+    *col = (size_t)j;
+    return GW_OK;
+}
+
+/* Resolves a factor: its column and whether it expands to dummies; a categorical column
+ * where a number is needed is GW_EINVAL. */
+static gw_status resolve_factor(frame *fr, const gw_formula_factor *ff, int response, pfactor *pf)
+{
+    gw_status rc = find_formula_var(fr, ff->var, ff->pos, &pf->col);
+    if (rc != GW_OK)
+        return rc;
+    pf->ff = ff;
+    pf->x = gw_table_numeric(fr->t, pf->col);
+    pf->code = gw_table_codes(fr->t, pf->col);
+    int categorical = gw_table_coltype(fr->t, pf->col) == GW_COL_CATEGORICAL;
+    if (categorical && response)
+        return gwi_fail(GW_EINVAL,
+                        "the response '%.200s' is categorical; a numeric response "
+                        "is needed",
+                        ff->var);
+    if (categorical && ff->kind != GW_FF_VAR && ff->kind != GW_FF_FACTOR)
+        return gwi_fail(GW_EINVAL, "'%.200s': '%.200s' is categorical, a number is needed",
+                        ff->name, ff->var);
+    pf->cat = ff->kind == GW_FF_FACTOR || (ff->kind == GW_FF_VAR && categorical);
+    return GW_OK;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Coding of categorical factors (R's model.matrix rule; see gw_frame.h)                      */
+
+static int term_has(const pterm *t, const char *name)
+{
+    for (size_t j = 0; j < t->m; j++)
+        if (strcmp(t->f[j].ff->name, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* 1 when term s contains every factor of term t other than factor skip. */
+static int contains_margin(const pterm *s, const pterm *t, size_t skip)
+{
+    for (size_t j = 0; j < t->m; j++)
+        if (j != skip && !term_has(s, t->f[j].ff->name))
+            return 0;
+    return 1;
+}
+
+/* Sets the coding of every categorical factor of the model's terms (model[0..nm), in formula
+ * order), following R's TermCode: in the terms sorted stably by degree, a factor is coded by
+ * contrasts when the rest of its term is empty or contained in an earlier term, and by
+ * indicators otherwise; without a constant (no intercept, no absorbed effects) the first
+ * categorical factor of the first such term gets indicators. `order` is scratch of nm. */
+static void decide_coding(pterm **model, size_t nm, int spans_constant, size_t *order)
+{
+    size_t k = 0, maxdeg = 0;
+    for (size_t j = 0; j < nm; j++)
+        maxdeg = model[j]->m > maxdeg ? model[j]->m : maxdeg;
+    for (size_t deg = 1; deg <= maxdeg; deg++)
+        for (size_t j = 0; j < nm; j++)
+            if (model[j]->m == deg)
+                order[k++] = j;
+    for (size_t s = 0; s < nm; s++) {
+        pterm *t = model[order[s]];
+        for (size_t j = 0; j < t->m; j++) {
+            if (!t->f[j].cat)
+                continue;
+            int spanned = t->m == 1;
+            for (size_t e = 0; e < s && !spanned; e++)
+                spanned = contains_margin(model[order[e]], t, j);
+            t->f[j].full = !spanned;
+        }
+    }
+    if (!spans_constant) {
+        for (size_t s = 0; s < nm; s++) {
+            pterm *t = model[order[s]];
+            for (size_t j = 0; j < t->m; j++)
+                if (t->f[j].cat) {
+                    t->f[j].full = 1;
+                    return;
+                }
+        }
+    }
+}
+
+/* Column count and place values of a term once its coding is known; GW_ENOMEM when the
+ * count does not fit in size_t (factor(a):factor(b):... with millions of levels each). */
+static gw_status size_term(pterm *t)
+{
+    size_t nc = 1;
+    t->dd = 0;
+    for (size_t j = 0; j < t->m; j++) {
+        pfactor *pf = &t->f[j];
+        t->dd |= pf->ff->kind == GW_FF_POWER || pf->ff->kind == GW_FF_I_POWER;
+        if (!pf->cat)
+            continue;
+        size_t L = pf->lev->nlev;
+        pf->size = pf->full ? L : (L > 0 ? L - 1 : 0);
+        pf->stride = nc;
+        if (pf->size != 0 && nc > SIZE_MAX / pf->size)
+            return gwi_fail(GW_ENOMEM, "the term '%.200s' has too many columns", t->t->name);
+        nc *= pf->size;
+    }
+    t->ncols = nc;
+    return GW_OK;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Values                                                                                    */
+
+/* The value of numeric factor pf at table row r as a double-double (exact low part for
+ * powers, zero otherwise); a value outside the transform's domain or an overflow is
+ * GW_EFORMAT. */
+static gw_status factor_value(const pfactor *pf, size_t r, gw_dd *v)
+{
+    const gw_formula_factor *ff = pf->ff;
+    double x = pf->x[r], y = x;
+    const char *bad = NULL;
+    switch (ff->kind) {
+    case GW_FF_POWER:
+    case GW_FF_I_POWER:
+        *v = gw_dd_pow_d(x, ff->exponent);
+        if (!isfinite(v->hi) || !isfinite(v->lo))
+            bad = "overflows";
+        break;
+    case GW_FF_FUNC:
+        switch (ff->func) {
+        case GW_FN_LOG:
+            if (!(x > 0.0))
+                bad = "is undefined";
+            else
+                y = log(x);
+            break;
+        case GW_FN_SQRT:
+            if (x < 0.0)
+                bad = "is undefined";
+            else
+                y = sqrt(x);
+            break;
+        case GW_FN_EXP:
+            y = exp(x);
+            if (!isfinite(y))
+                bad = "overflows";
+            break;
+        default:
+            y = fabs(x);
+            break;
+        }
+        *v = gw_dd_from(y);
+        break;
+    default:
+        *v = gw_dd_from(x);
+        break;
+    }
+    if (bad != NULL) {
+        char num[32];
+        fmt_shortest(x, num, sizeof num);
+        return gwi_fail(GW_EFORMAT, "%.200s %s at row %zu (%.200s = %s)", ff->name, bad, r + 1,
+                        ff->var, num);
+    }
+    return GW_OK;
+}
+
+/* Fills the t->ncols columns of term t: column c of the term is dst + c*ld (and dstlo + c*ld
+ * when dstlo is not NULL). The columns must be zero on entry. */
+static gw_status fill_term(const frame *fr, const pterm *t, double *dst, double *dstlo, size_t ld)
+{
+    for (size_t i = 0; i < fr->n; i++) {
+        size_t r = fr->rows[i], off = 0;
+        int zero = 0;
+        gw_dd v = gw_dd_from(1.0);
+        for (size_t j = 0; j < t->m; j++) {
+            const pfactor *pf = &t->f[j];
+            if (pf->cat) {
+                int32_t l = level_of(fr, pf->col, r);
+                if (!pf->full)
+                    l--;
+                if (l < 0)
+                    zero = 1;
+                else
+                    off += (size_t)l * pf->stride;
+            } else {
+                gw_dd x;
+                gw_status rc = factor_value(pf, r, &x);
+                if (rc != GW_OK)
+                    return rc;
+                if (t->dd)
+                    v = gw_dd_mul(v, x);
+                else
+                    v.hi *= x.hi;
+            }
+        }
+        if (zero || t->ncols == 0)
+            continue;
+        if (!isfinite(v.hi) || !isfinite(v.lo))
+            return gwi_fail(GW_EFORMAT, "the term '%.200s' overflows at row %zu", t->t->name,
+                            r + 1);
+        dst[off * ld + i] = v.hi;
+        if (dstlo != NULL)
+            dstlo[off * ld + i] = v.lo;
+    }
+    return GW_OK;
+}
+
+/* The name of column c of term t: factor names, "NAME=LEVEL" for categorical ones, joined by
+ * ":". Returns a gw_malloc'd string or NULL. */
+static char *column_name(const frame *fr, const pterm *t, size_t c)
+{
+    size_t len = 0;
+    char num[32];
+    for (int pass = 0; pass < 2; pass++) {
+        char *s = pass ? gw_malloc(len + 1) : NULL;
+        size_t o = 0;
+        if (pass && s == NULL)
+            return NULL;
+        for (size_t j = 0; j < t->m; j++) {
+            const pfactor *pf = &t->f[j];
+            const char *parts[4] = {j ? ":" : "", pf->ff->name, "", ""};
+            if (pf->cat) {
+                size_t l = (c / pf->stride) % pf->size + (pf->full ? 0 : 1);
+                parts[2] = "=";
+                if (pf->code != NULL) {
+                    parts[3] = gw_table_level(fr->t, pf->col, fr->lev[pf->col].inv[l]);
+                } else {
+                    fmt_shortest(fr->lev[pf->col].vals[l], num, sizeof num);
+                    parts[3] = num;
+                }
+            }
+            for (int q = 0; q < 4; q++) {
+                size_t pl = strlen(parts[q]);
+                if (pass)
+                    memcpy(s + o, parts[q], pl);
+                o += pl;
+            }
+        }
+        if (pass) {
+            s[o] = '\0';
+            return s;
+        }
+        len = o;
+    }
+    return NULL;
+}
+
+/* A gw_factor (codes over the kept rows) for grouping column col. */
+static gw_status make_group(frame *fr, size_t col, gw_factor *g)
+{
+    gw_status rc = make_levels(fr, col);
+    if (rc != GW_OK)
+        return rc;
+    g->name = gw_strdup(gw_table_colname(fr->t, col));
+    g->codes = gw_alloc_array(fr->n ? fr->n : 1, sizeof *g->codes);
+    if (g->name == NULL || g->codes == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate the codes of '%s'",
+                        gw_table_colname(fr->t, col));
+    for (size_t i = 0; i < fr->n; i++)
+        g->codes[i] = level_of(fr, col, fr->rows[i]);
+    g->nlevels = fr->lev[col].nlev;
+    return GW_OK;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Rows                                                                                      */
+
+/* Marks rows with a missing value in column col. */
+static void mark_missing(const gw_table *t, size_t col, unsigned char *drop)
+{
+    size_t nr = gw_table_nrows(t);
+    const double *x = gw_table_numeric(t, col);
+    const int32_t *c = gw_table_codes(t, col);
+    for (size_t r = 0; r < nr; r++)
+        if (x != NULL ? isnan(x[r]) : c[r] == GW_CODE_MISSING)
+            drop[r] = 1;
+}
+
+/* GW_ENONFINITE for an infinite value of numeric column col in a row not dropped. */
+static gw_status check_infinite(const gw_table *t, size_t col, const unsigned char *drop)
+{
+    size_t nr = gw_table_nrows(t);
+    const double *x = gw_table_numeric(t, col);
+    if (x == NULL)
+        return GW_OK;
+    for (size_t r = 0; r < nr; r++)
+        if (!drop[r] && isinf(x[r]))
+            return gwi_fail(GW_ENONFINITE, "'%.200s' is infinite at row %zu",
+                            gw_table_colname(t, col), r + 1);
+    return GW_OK;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+
+gw_status gw_frame_build(const gw_table *t, const gw_formula *f, const gw_frame_opts *opts,
+                         gw_design **out)
+{
+    static const gw_frame_opts none = {NULL, {NULL, NULL}, NULL, NULL};
+    gw_status rc = GW_OK;
+    frame fr;
+    gw_design *d = NULL;
+    unsigned char *drop = NULL, *used = NULL;
+    pterm *pt = NULL, **model = NULL;
+    pfactor *pf = NULL, resp;
+    size_t *order = NULL;
+    size_t nmain, nendog, ninst, nterm, nfac = 0, nfe, ncl = 0, ncols = 0;
+    size_t wcol = 0, tcol = 0, idcol = 0, clcol[GW_FRAME_MAX_CLUSTER] = {0};
+    size_t *fecol = NULL;
+    int has_w, has_id, has_time, spans;
+
+    memset(&fr, 0, sizeof fr);
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_frame_build: out is NULL");
+    *out = NULL;
+    if (t == NULL || f == NULL)
+        return gwi_fail(GW_EINVAL, "gw_frame_build: the table or the formula is NULL");
+    if (opts == NULL)
+        opts = &none;
+    fr.t = t;
+    fr.f = f;
+    fr.nrows = gw_table_nrows(t);
+    ncols = gw_table_ncols(t);
+    nmain = gw_formula_nterms(f);
+    nendog = gw_formula_nendog(f);
+    ninst = gw_formula_ninst(f);
+    nterm = nmain + nendog + ninst;
+    nfe = gw_formula_nfe(f);
+    has_w = opts->weights != NULL;
+    has_id = opts->panel_id != NULL;
+    has_time = opts->panel_time != NULL;
+    spans = gw_formula_has_intercept(f) || nfe > 0;
+    for (size_t k = 0; k < nterm; k++) {
+        const gw_formula_term *ft = k < nmain            ? gw_formula_term_at(f, k)
+                                    : k < nmain + nendog ? gw_formula_endog(f, k - nmain)
+                                                         : gw_formula_inst(f, k - nmain - nendog);
+        nfac += ft->nfactors;
+    }
+
+    fr.lev = gw_calloc(ncols ? ncols : 1, sizeof *fr.lev);
+    pt = gw_calloc(nterm ? nterm : 1, sizeof *pt);
+    model = gw_calloc(nterm ? nterm : 1, sizeof *model);
+    order = gw_calloc(nterm ? nterm : 1, sizeof *order);
+    pf = gw_calloc(nfac ? nfac : 1, sizeof *pf);
+    fecol = gw_calloc(nfe ? nfe : 1, sizeof *fecol);
+    drop = gw_calloc(fr.nrows ? fr.nrows : 1, 1);
+    used = gw_calloc(ncols ? ncols : 1, 1);
+    if (fr.lev == NULL || pt == NULL || model == NULL || order == NULL || pf == NULL ||
+        fecol == NULL || drop == NULL || used == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate the model frame's workspace");
+        goto done;
+    }
+
+    /* 1. Variables and types. */
+    memset(&resp, 0, sizeof resp);
+    if ((rc = resolve_factor(&fr, gw_formula_response(f), 1, &resp)) != GW_OK)
+        goto done;
+    used[resp.col] = 1;
+    for (size_t k = 0, o = 0; k < nterm; k++) {
+        const gw_formula_term *ft = k < nmain            ? gw_formula_term_at(f, k)
+                                    : k < nmain + nendog ? gw_formula_endog(f, k - nmain)
+                                                         : gw_formula_inst(f, k - nmain - nendog);
+        pt[k].t = ft;
+        pt[k].f = pf + o;
+        pt[k].m = ft->nfactors;
+        for (size_t j = 0; j < ft->nfactors; j++, o++) {
+            if ((rc = resolve_factor(&fr, &ft->factors[j], 0, &pf[o])) != GW_OK)
+                goto done;
+            used[pf[o].col] = 1;
+        }
+    }
+    for (size_t k = 0; k < nfe; k++) {
+        if ((rc = find_formula_var(&fr, gw_formula_fe(f, k), gw_formula_fe_pos(f, k), &fecol[k])) !=
+            GW_OK)
+            goto done;
+        used[fecol[k]] = 1;
+    }
+    if (has_w) {
+        if ((rc = find_option_var(&fr, opts->weights, "weights", &wcol)) != GW_OK)
+            goto done;
+        if (gw_table_coltype(t, wcol) != GW_COL_NUMERIC) {
+            rc = gwi_fail(GW_EINVAL,
+                          "the weights variable '%.200s' is categorical; weights "
+                          "must be numeric",
+                          opts->weights);
+            goto done;
+        }
+        used[wcol] = 1;
+    }
+    for (size_t k = 0; k < GW_FRAME_MAX_CLUSTER; k++) {
+        if (opts->cluster[k] == NULL)
+            continue;
+        if ((rc = find_option_var(&fr, opts->cluster[k], "cluster", &clcol[ncl])) != GW_OK)
+            goto done;
+        for (size_t e = 0; e < ncl; e++)
+            if (clcol[e] == clcol[ncl]) {
+                rc = gwi_fail(GW_EINVAL, "the cluster variable '%.200s' is given twice",
+                              opts->cluster[k]);
+                goto done;
+            }
+        used[clcol[ncl++]] = 1;
+    }
+    if (has_id) {
+        if ((rc = find_option_var(&fr, opts->panel_id, "panel", &idcol)) != GW_OK)
+            goto done;
+        used[idcol] = 1;
+    }
+    if (has_time) {
+        if ((rc = find_option_var(&fr, opts->panel_time, "panel", &tcol)) != GW_OK)
+            goto done;
+        if (gw_table_coltype(t, tcol) != GW_COL_NUMERIC) {
+            rc = gwi_fail(GW_EINVAL,
+                          "the panel time variable '%.200s' is categorical; it must "
+                          "be numeric",
+                          opts->panel_time);
+            goto done;
+        }
+        used[tcol] = 1;
+    }
+
+    /* 2. Rows: missing values, infinite values, weights. */
+    for (size_t c = 0; c < ncols; c++)
+        if (used[c])
+            mark_missing(t, c, drop);
+    size_t nmiss = 0, nzero = 0;
+    for (size_t r = 0; r < fr.nrows; r++)
+        nmiss += drop[r];
+    for (size_t c = 0; c < ncols; c++)
+        if (used[c] && !(has_w && c == wcol) && (rc = check_infinite(t, c, drop)) != GW_OK)
+            goto done;
+    if (has_w) {
+        const double *w = gw_table_numeric(t, wcol);
+        for (size_t r = 0; r < fr.nrows; r++) {
+            if (drop[r])
+                continue;
+            if (!(w[r] >= 0.0) || isinf(w[r])) {
+                char num[32];
+                fmt_shortest(w[r], num, sizeof num);
+                rc = gwi_fail(GW_EINVAL, "weight '%.200s' is %s at row %zu (%.200s = %s)",
+                              opts->weights, w[r] < 0.0 ? "negative" : "infinite", r + 1,
+                              opts->weights, num);
+                goto done;
+            }
+            if (w[r] == 0.0) {
+                drop[r] = 2;
+                nzero++;
+            }
+        }
+    }
+    fr.n = fr.nrows - nmiss - nzero;
+    if (fr.n == 0) {
+        rc = gwi_fail(GW_ENODATA,
+                      "no observations left: of %zu rows, %zu have a missing value and %zu a "
+                      "zero weight",
+                      fr.nrows, nmiss, nzero);
+        goto done;
+    }
+    fr.rows = gw_alloc_array(fr.n, sizeof *fr.rows);
+    if (fr.rows == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate the row index of %zu rows", fr.n);
+        goto done;
+    }
+    for (size_t r = 0, i = 0; r < fr.nrows; r++)
+        if (!drop[r])
+            fr.rows[i++] = r;
+
+    /* 3-4. Levels, coding and column counts. */
+    for (size_t k = 0; k < nterm; k++)
+        for (size_t j = 0; j < pt[k].m; j++)
+            if (pt[k].f[j].cat) {
+                if ((rc = make_levels(&fr, pt[k].f[j].col)) != GW_OK)
+                    goto done;
+                pt[k].f[j].lev = &fr.lev[pt[k].f[j].col];
+            }
+    /* Endogenous and instrument terms are coded within "main + their list"; the main-only
+     * pass comes last so that the main terms keep their own coding. */
+    for (int pass = 0; pass < 3; pass++) {
+        size_t nm = 0, first = pass == 0 ? nmain : nmain + nendog;
+        size_t cnt = pass == 0 ? nendog : pass == 1 ? ninst : 0;
+        if (pass < 2 && cnt == 0)
+            continue;
+        for (size_t k = 0; k < nmain; k++)
+            model[nm++] = &pt[k];
+        for (size_t k = 0; k < cnt; k++)
+            model[nm++] = &pt[first + k];
+        decide_coding(model, nm, spans, order);
+    }
+    size_t p = gw_formula_has_intercept(f) && nfe == 0 ? 1 : 0, q = 0, n_endog = 0;
+    int need_lo = 0;
+    for (size_t k = 0; k < nterm; k++) {
+        if ((rc = size_term(&pt[k])) != GW_OK)
+            goto done;
+        if (p > SIZE_MAX - pt[k].ncols || q > SIZE_MAX - pt[k].ncols) {
+            rc = gwi_fail(GW_ENOMEM, "the model has too many columns");
+            goto done;
+        }
+        if (k < nmain + nendog) {
+            p += pt[k].ncols;
+            need_lo |= pt[k].dd;
+        }
+        if (k >= nmain && k < nmain + nendog)
+            n_endog += pt[k].ncols;
+        if (k >= nmain + nendog)
+            q += pt[k].ncols;
+    }
+
+    /* 5. The design. */
+    if ((rc = gw_design_new(fr.n, p, &d)) != GW_OK)
+        goto done;
+    d->has_intercept = gw_formula_has_intercept(f) && nfe == 0;
+    d->n_endog = n_endog;
+    d->nobs_dropped_missing = nmiss;
+    d->nobs_dropped_zero_weight = nzero;
+    d->response = gw_strdup(resp.ff->name);
+    if (d->response == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot copy the response's name");
+        goto done;
+    }
+    for (size_t i = 0; i < fr.n; i++) {
+        gw_dd v;
+        if ((rc = factor_value(&resp, fr.rows[i], &v)) != GW_OK)
+            goto done;
+        d->y[i] = gw_dd_to_double(v);
+    }
+    if (need_lo) {
+        d->Xlo = gw_alloc_array(fr.n * p, sizeof *d->Xlo);
+        if (d->Xlo == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate the low parts of %zu x %zu", fr.n, p);
+            goto done;
+        }
+        memset(d->Xlo, 0, fr.n * p * sizeof *d->Xlo);
+    }
+    size_t c0 = 0;
+    if (d->has_intercept) {
+        for (size_t i = 0; i < fr.n; i++)
+            d->X[i] = 1.0;
+        d->terms[0] = gw_strdup("(Intercept)");
+        if (d->terms[0] == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot copy a term name");
+            goto done;
+        }
+        c0 = 1;
+    }
+    if (q > 0) {
+        d->Z = gw_alloc_array(fr.n * q, sizeof *d->Z);
+        d->inst_terms = gw_calloc(q, sizeof *d->inst_terms);
+        if (d->Z == NULL || d->inst_terms == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu x %zu instruments", fr.n, q);
+            goto done;
+        }
+        d->q = q;
+        memset(d->Z, 0, fr.n * q * sizeof *d->Z);
+    }
+    for (size_t k = 0, z0 = 0; k < nterm; k++) {
+        int inst = k >= nmain + nendog;
+        double *dst = inst ? d->Z + z0 * fr.n : d->X + c0 * fr.n;
+        double *lo = inst || d->Xlo == NULL ? NULL : d->Xlo + c0 * fr.n;
+        char **names = inst ? d->inst_terms + z0 : d->terms + c0;
+        if ((rc = fill_term(&fr, &pt[k], dst, lo, fr.n)) != GW_OK)
+            goto done;
+        for (size_t c = 0; c < pt[k].ncols; c++) {
+            names[c] = column_name(&fr, &pt[k], c);
+            if (names[c] == NULL) {
+                rc = gwi_fail(GW_ENOMEM, "cannot allocate a term name");
+                goto done;
+            }
+        }
+        if (inst)
+            z0 += pt[k].ncols;
+        else
+            c0 += pt[k].ncols;
+    }
+    if (d->Xlo != NULL) {
+        size_t np = fr.n * p, i = 0;
+        while (i < np && d->Xlo[i] == 0.0)
+            i++;
+        if (i == np) {
+            gw_free(d->Xlo);
+            d->Xlo = NULL;
+        }
+    }
+    if (has_w) {
+        const double *w = gw_table_numeric(t, wcol);
+        d->w = gw_alloc_array(fr.n, sizeof *d->w);
+        if (d->w == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate the weights");
+            goto done;
+        }
+        for (size_t i = 0; i < fr.n; i++)
+            d->w[i] = w[fr.rows[i]];
+    }
+    if (nfe > 0) {
+        d->fe = gw_calloc(nfe, sizeof *d->fe);
+        if (d->fe == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate the fixed effects");
+            goto done;
+        }
+        d->nfe = nfe;
+        for (size_t k = 0; k < nfe; k++)
+            if ((rc = make_group(&fr, fecol[k], &d->fe[k])) != GW_OK)
+                goto done;
+    }
+    if (ncl > 0) {
+        d->cluster = gw_calloc(ncl, sizeof *d->cluster);
+        if (d->cluster == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate the clusters");
+            goto done;
+        }
+        d->ncluster = ncl;
+        for (size_t k = 0; k < ncl; k++)
+            if ((rc = make_group(&fr, clcol[k], &d->cluster[k])) != GW_OK)
+                goto done;
+    }
+    if (has_id) {
+        d->panel_id = gw_calloc(1, sizeof *d->panel_id);
+        if (d->panel_id == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate the panel id");
+            goto done;
+        }
+        if ((rc = make_group(&fr, idcol, d->panel_id)) != GW_OK)
+            goto done;
+    }
+    if (has_time) {
+        const double *tv = gw_table_numeric(t, tcol);
+        d->panel_time = gw_alloc_array(fr.n, sizeof *d->panel_time);
+        if (d->panel_time == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate the panel times");
+            goto done;
+        }
+        for (size_t i = 0; i < fr.n; i++)
+            d->panel_time[i] = tv[fr.rows[i]];
+    }
+    d->row_index = fr.rows;
+    fr.rows = NULL;
+
+done:
+    if (fr.lev != NULL)
+        for (size_t c = 0; c < ncols; c++) {
+            gw_free(fr.lev[c].map);
+            gw_free(fr.lev[c].inv);
+            gw_free(fr.lev[c].vals);
+        }
+    gw_free(fr.lev);
+    gw_free(fr.rows);
+    gw_free(pt);
+    gw_free(model);
+    gw_free(order);
+    gw_free(pf);
+    gw_free(fecol);
+    gw_free(drop);
+    gw_free(used);
+    if (rc != GW_OK) {
+        gw_design_free(d);
+        return rc;
+    }
+    *out = d;
+    return GW_OK;
+}

@@ -1,0 +1,119 @@
+/* gw_formula.h -- the model formula of ../shared/interface.md, parsed into terms.
+ *
+ *   formula := response "~" rhs [ "|" fixed_effects ] [ "|" endogenous "~" instruments ]
+ *   rhs     := term { ("+" | "-") term }          ("0"/"1" may stand as terms, see below)
+ *   term    := inter { "*" inter }                (a*b = a + b + a:b; a*b*c: all subsets)
+ *   inter   := factor { ":" factor }
+ *   factor  := VAR | VAR "^" INT | FUNC "(" VAR ")" | "I(" VAR "^" INT ")" | "factor(" VAR ")"
+ *   FUNC    := log | exp | sqrt | abs             (case-sensitive)
+ *   fixed_effects := VAR { "+" VAR } | "0"        ("0": no fixed effects, as in `y ~ x | 0 | d ~
+ * z`) endogenous, instruments := term { "+" term }
+ *
+ * Decisions (where the grammar leaves room):
+ * - White space (space, tab, newline) is free everywhere. Variable names match
+ *   [A-Za-z_.][A-Za-z0-9_.]*; a name in backquotes (`my var`) may hold any character except a
+ *   backquote and is used verbatim (term name `my var`, without the quotes).
+ * - The part after the first "|" is the IV part when it contains a "~" (`y ~ x | d ~ z`),
+ *   otherwise the fixed effects; a third part must be the IV part. "0" as the fixed-effects part
+ *   means none. More parts, an IV part before the fixed effects, or a second "~" in the model
+ *   part are syntax errors.
+ * - Intercept: present unless removed. "+ 0" or "- 1" removes it, "+ 1" or "- 0" restores it;
+ *   the last one written wins. The rhs may start with a sign (`y ~ -1 + x`). `y ~ 1` is the
+ *   intercept-only model and `y ~ 0` the empty one. Other numbers cannot stand as terms.
+ * - Removal ("- term") applies to the whole rhs whatever its position, as in R; removing a term
+ *   that is not there is not an error. `- a*b` removes a, b and a:b.
+ * - Terms keep the order in which they are written (unlike R, they are not re-sorted by
+ *   degree); a*b*c expands in place to a, b, c, a:b, a:c, b:c, a:b:c. At most
+ *   GW_FORMULA_MAX_STAR "*"-operands per term (2^10 - 1 terms).
+ * - Duplicates are dropped: a term equal to an earlier one as a set of factors (`b:a` after
+ *   `a:b`) keeps the first; a factor repeated inside a term (`x:x`) is kept once, as in R.
+ * - Exponents are decimal integers 1..GW_FORMULA_MAX_EXPONENT; 0, negative, fractional or
+ *   larger exponents are syntax errors, and so is "^" after a function call (write I(x^2)).
+ * - The response is a single factor other than factor(VAR) (log(y) is fine).
+ * - Names: a factor's name is its text with white space removed (`x`, `x^2`, `log(x)`,
+ *   `I(x^2)`, `factor(x)`); a term's name joins its factors' names with ":" in written order.
+ *
+ * Errors are GW_ESYNTAX with a detail message of the form
+ *   "unexpected end of formula\n  y ~ x +\n         ^"
+ * (what went wrong; the formula on one line indented two spaces, control characters shown as
+ * blanks; a caret under the offending token, indented alike). A formula too long for the
+ * 1 KiB error buffer is shown as a window of at most GW_FORMULA_CARET_WIDTH characters around
+ * the caret, with "..." marking the cut ends. */
+#ifndef GW_FORMULA_H
+#define GW_FORMULA_H
+
+#include <stddef.h>
+
+#include "gw_export.h"
+#include "gw_status.h"
+
+#define GW_FORMULA_MAX_EXPONENT 255u /* x^255 already overflows for |x| > 16 */
+#define GW_FORMULA_MAX_STAR 10       /* a*b*...: 2^10 - 1 = 1023 terms at most */
+#define GW_FORMULA_CARET_WIDTH 160   /* characters of formula shown in an error message */
+
+typedef struct gw_formula gw_formula;
+
+/* What a factor (one operand of ":") is. */
+typedef enum {
+    GW_FF_VAR = 0, /* x: the variable itself; a categorical x expands to dummies "x=LEVEL"  */
+    GW_FF_POWER,   /* x^k                                                                   */
+    GW_FF_FUNC,    /* log(x), exp(x), sqrt(x), abs(x)                                       */
+    GW_FF_I_POWER, /* I(x^k): the same numbers as x^k, another name                          */
+    GW_FF_FACTOR   /* factor(x): dummies "factor(x)=LEVEL" for a numeric or categorical x    */
+} gw_ffkind;
+
+typedef enum { GW_FN_NONE = 0, GW_FN_LOG, GW_FN_EXP, GW_FN_SQRT, GW_FN_ABS } gw_ffunc;
+
+/* One factor. Every pointer is owned by the formula and valid until gw_formula_free; do not
+ * modify. */
+typedef struct {
+    gw_ffkind kind;
+    gw_ffunc func;     /* GW_FF_FUNC only, else GW_FN_NONE                                */
+    unsigned exponent; /* GW_FF_POWER and GW_FF_I_POWER: 1..GW_FORMULA_MAX_EXPONENT, else 1 */
+    char *var;         /* the variable's name                                            */
+    char *name;        /* the factor's name as printed: "x^2", "log(x)", "factor(x)", ...  */
+    size_t pos;        /* byte offset of the variable's name in gw_formula_text (carets) */
+} gw_formula_factor;
+
+/* One term: the product (interaction) of nfactors >= 1 distinct factors. Owned by the formula. */
+typedef struct {
+    char *name; /* "a:b", "log(x)", ...                                  */
+    size_t nfactors;
+    gw_formula_factor *factors; /* nfactors, in written order                            */
+    size_t pos;                 /* byte offset of the term's first factor                */
+} gw_formula_term;
+
+/* gw_formula_parse -- parse text into a formula.
+ *   text  in, borrowed: the formula (NUL-terminated; copied, not retained).
+ *   out   out, owned: the formula, release with gw_formula_free; NULL on failure.
+ * Returns GW_OK; GW_ESYNTAX when text does not parse (the message names the problem and puts a
+ * caret under it, see above); GW_EINVAL when text or out is NULL; GW_ENOMEM.
+ * Complexity: O(length + number of terms^2) (duplicate detection). */
+GW_API gw_status gw_formula_parse(const char *text, gw_formula **out);
+
+/* gw_formula_free -- release f; NULL-safe. */
+GW_API void gw_formula_free(gw_formula *f);
+
+/* Accessors. Never fail; returned pointers are borrowed, valid until gw_formula_free. Indexes
+ * must be in range. */
+GW_API const char *gw_formula_text(const gw_formula *f); /* the text as given */
+GW_API const gw_formula_factor *gw_formula_response(const gw_formula *f);
+GW_API int gw_formula_has_intercept(const gw_formula *f); /* as written (before absorbing) */
+GW_API size_t gw_formula_nterms(const gw_formula *f);     /* regressor terms, no intercept */
+GW_API const gw_formula_term *gw_formula_term_at(const gw_formula *f, size_t k);
+GW_API size_t gw_formula_nfe(const gw_formula *f); /* absorbed fixed effects */
+GW_API const char *gw_formula_fe(const gw_formula *f, size_t k);
+GW_API size_t gw_formula_fe_pos(const gw_formula *f, size_t k); /* byte offset of its name */
+GW_API int gw_formula_has_iv(const gw_formula *f);              /* 1 when an IV part is present */
+GW_API size_t gw_formula_nendog(const gw_formula *f);
+GW_API const gw_formula_term *gw_formula_endog(const gw_formula *f, size_t k);
+GW_API size_t gw_formula_ninst(const gw_formula *f);
+GW_API const gw_formula_term *gw_formula_inst(const gw_formula *f, size_t k);
+
+/* gw_formula_caret -- write the two caret lines of an error message about byte offset pos of
+ * the formula's text ("  y ~ foo\n      ^", no trailing newline) into buf (size bytes,
+ * always NUL-terminated when size > 0; truncated to fit). For callers reporting errors found
+ * after parsing, such as an unknown variable. Returns the length written (excluding the NUL). */
+GW_API size_t gw_formula_caret(const gw_formula *f, size_t pos, char *buf, size_t size);
+
+#endif

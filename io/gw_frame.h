@@ -1,0 +1,90 @@
+/* gw_frame.h -- the model frame: a data table and a formula made into a gw_design.
+ *
+ * What the design holds (core/gw_design.h is the contract with the estimators):
+ * - X, n x p column-major: "(Intercept)" first when the model has one, then each term's
+ *   columns in formula order, then (IV) the endogenous terms' columns (d->n_endog of them).
+ *   With absorbed fixed effects (formula "| a + b") the intercept is absorbed: no column.
+ * - Column names (d->terms): the term's name for a numeric term (`x`, `x^2`, `log(x)`, `a:b`,
+ *   `I(x^2)`); a categorical factor contributes "NAME=LEVEL" (`region=North`,
+ *   `factor(region)=North`, `factor(year)=2011`), joined with ":" in an interaction
+ *   (`region=North:x`). Interactions of two categorical factors vary the first one fastest.
+ * - Levels of a categorical column are the levels that occur in the rows kept, in the table's
+ *   level order; levels of factor(VAR) for a numeric VAR are its distinct kept values sorted
+ *   numerically, named by the shortest decimal text that reads back to the same double.
+ * - Reference levels follow R's model.matrix: a categorical factor in a term is coded by
+ *   contrasts (first level dropped) when the term without it is spanned by a term before it
+ *   (the constant counts as spanned when the model has an intercept or absorbed fixed
+ *   effects); otherwise by one dummy per level. Without intercept or fixed effects the first
+ *   categorical factor of the lowest-degree term that has one gets all its levels. "Before"
+ *   means R's order (terms sorted stably by degree), although columns keep formula order.
+ *   Endogenous terms are coded within the model "main terms + endogenous terms", instruments
+ *   within "main terms + instruments".
+ * - Powers x^k and I(x^k) are computed in double-double (core/gw_dd.h, binary powering): the
+ *   rounded value goes to X and the low part to d->Xlo, so X + Xlo is x^k to about 32 digits
+ *   (exactly for integers below 2^106). A product with a power (x^2:z) is carried in
+ *   double-double as well. d->Xlo is NULL unless some low part is nonzero. Other columns
+ *   (log, exp, sqrt, abs, plain products a:b) are ordinary double results.
+ * - y: the response (transformed if written so, e.g. log(y); a power response is rounded).
+ * - w: the weights (opts.weights), all > 0; rows with weight 0 are dropped and counted in
+ *   d->nobs_dropped_zero_weight.
+ * - fe, cluster, panel_id: gw_factor codes 0..L-1 over the kept rows (a categorical column's
+ *   occurring levels in level order; a numeric column's distinct values in increasing order).
+ *   panel_time: the time variable's values (numeric columns only).
+ * - IV: Z is n x q, the excluded instruments' columns (inst_terms their names).
+ * - row_index: the 0-based table row of each kept observation.
+ *
+ * Missing values: a row with a missing value (NaN, or categorical code -1) in any column the
+ * model uses (response, regressors, instruments, weights, fixed effects, clusters, panel id and
+ * time) is dropped and counted in d->nobs_dropped_missing. Infinite values are errors.
+ * Row numbers in error messages are 1-based data rows (the row's CSV line is R + 1 with a
+ * header line). */
+#ifndef GW_FRAME_H
+#define GW_FRAME_H
+
+#include <stddef.h>
+
+#include "gw_design.h"
+#include "gw_export.h"
+#include "gw_formula.h"
+#include "gw_status.h"
+#include "gw_table.h"
+
+#define GW_FRAME_MAX_CLUSTER 2
+
+/* Options; all-zero means: no weights, no clusters, no panel. Strings are borrowed. */
+typedef struct {
+    const char *weights;                       /* analytic weights variable, or NULL        */
+    const char *cluster[GW_FRAME_MAX_CLUSTER]; /* cluster variables; NULL entries: unused   */
+    const char *panel_id;                      /* panel identifier, or NULL                 */
+    const char *panel_time;                    /* panel time (numeric), or NULL             */
+} gw_frame_opts;
+
+/* gw_frame_build -- build the design of formula f over table t.
+ *   t     in, borrowed: the data.
+ *   f     in, borrowed: a parsed formula (gw_formula_parse).
+ *   opts  in, borrowed, may be NULL (= all defaults).
+ *   out   out, owned: the design, release with gw_design_free; NULL on failure.
+ * Returns GW_OK, or:
+ *   GW_ENOVAR   a formula or option variable is not in the table ("unknown variable 'foo' in the
+ *               formula" with the formula and a caret under the name; "unknown weights
+ *               variable 'w'", "unknown cluster variable 'c'", "unknown panel variable 'id'").
+ *   GW_EINVAL   a categorical variable where a number is needed (the response, inside log(),
+ *               exp(), sqrt(), abs(), a power, weights, panel time); a negative or infinite
+ *               weight ("weight 'w' is negative at row R (w = V)"); a cluster variable listed
+ *               twice; NULL t, f or out.
+ *   GW_EFORMAT  a transform undefined for the data: "log(x) is undefined at row R (x = V)" (log
+ *               of zero or a negative number, sqrt of a negative number) or a value that
+ *               overflows ("exp(x) overflows at row R (x = V)", also powers and products).
+ *   GW_ENONFINITE an infinite value in a used numeric column ("x is infinite at row R").
+ *   GW_ENODATA  no row is left after dropping missing values and zero weights.
+ *   GW_ENOMEM   allocation failure (also when n x p overflows size_t).
+ * Errors about variables and types come first; then errors about values, each naming the first
+ * offending row of the first offending variable or term (response, then formula order).
+ * Complexity: O(n (p + c)) time, with c the number of used columns, plus O(n log n) per
+ * numeric grouping variable (factor(VAR), fixed effects, clusters, panel id); memory: the
+ * design plus O(n) scratch (one n-byte mask and, for numeric grouping variables, one sorted
+ * copy of n doubles at a time); one allocation of n x p for X. */
+GW_API gw_status gw_frame_build(const gw_table *t, const gw_formula *f, const gw_frame_opts *opts,
+                                gw_design **out);
+
+#endif

@@ -1,0 +1,608 @@
+/* test_frame.c -- the model frame builder on a small hand-made table: the exact X of
+ * transforms, factor dummies (with and without intercept), interactions and double-double
+ * powers; dropped rows and their counts; weights, fixed effects, clusters, panel and IV parts;
+ * and every error status with its message. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw_alloc.h"
+#include "gw_frame.h"
+#include "gw_test.h"
+
+#define N 6
+
+static void add_num(gw_table *t, const char *name, const double *v)
+{
+    double *c = gw_alloc_array(N, sizeof *c);
+    assert_non_null(c);
+    memcpy(c, v, N * sizeof *c);
+    assert_int_equal(gw_table_add_numeric_take(t, name, c), GW_OK);
+}
+
+static void add_cat(gw_table *t, const char *name, const int32_t *codes, const char *const *levels,
+                    size_t nl)
+{
+    int32_t *c = gw_alloc_array(N, sizeof *c);
+    char **l = gw_calloc(nl, sizeof *l);
+    assert_non_null(c);
+    assert_non_null(l);
+    memcpy(c, codes, N * sizeof *c);
+    for (size_t k = 0; k < nl; k++)
+        l[k] = gw_strdup(levels[k]);
+    assert_int_equal(gw_table_add_categorical_take(t, name, c, l, nl), GW_OK);
+}
+
+static const double Y[N] = {1.5, 2.25, 3.125, 4.0625, 5.5, 6.75};
+static const double X1[N] = {1, 2, 3, 4, 5, 6};
+static const double Z1[N] = {0.5, -1, 2, 0.25, 3, -2};
+static const int32_t REGION[N] = {0, 1, 2, 0, 1, 2}; /* North South East */
+static const int32_t G[N] = {0, 0, 1, 1, 0, 1};      /* a b */
+static const int32_t FIRM[N] = {2, 2, 1, 1, 3, 3};   /* A (unused) B C D */
+static const double CL[N] = {10, 5, 10, 7, 5, 7};
+static const double YEAR[N] = {2011, 2010, 2012, 2010, 2011, 2012};
+static const double FRAC[N] = {0.1, 0.25, 0.1, 1e21, -0.0, 0.0};
+static const double TIME[N] = {1, 2, 1, 2, 1, 2};
+static const double POWB[N] = {3, 7, 11, -11, 1.1, -6.86};
+static const double NEG[N] = {1, -1, 2, 3, 4, 5};
+static const double ZERO[N] = {1, 0, 2, 3, 4, 5};
+static const double BIG[N] = {1000, 1, 1, 1, 1, 1};
+static const double W[N] = {1, 0, 2, 0.5, 1, 1};
+static const double WNEG[N] = {1, 1, 1, -0.5, 1, 1};
+static const double WINF[N] = {1, 1, 1, 1, INFINITY, 1};
+static const double D1[N] = {2, 1, 4, 3, 6, 5};
+static const double ZA[N] = {1, 0, 1, 0, 1, 1};
+static const double ZB[N] = {0.3, 0.1, 0.4, 0.1, 0.5, 0.9};
+
+static int setup(void **state)
+{
+    gw_table *t = NULL;
+    double nan_col[N], inf_col[N], miss_x[N], wmiss[N];
+    int32_t region_miss[N];
+    for (size_t i = 0; i < N; i++) {
+        nan_col[i] = NAN;
+        inf_col[i] = (double)i;
+        miss_x[i] = X1[i];
+        region_miss[i] = REGION[i];
+        wmiss[i] = W[i];
+    }
+    inf_col[2] = -INFINITY;
+    miss_x[1] = NAN;
+    region_miss[3] = GW_CODE_MISSING;
+    wmiss[0] = NAN;
+    if (gw_table_new(N, &t) != GW_OK)
+        return -1;
+    static const char *const regions[] = {"North", "South", "East"};
+    static const char *const gs[] = {"a", "b"};
+    static const char *const firms[] = {"A", "B", "C", "D"};
+    add_num(t, "y", Y);
+    add_num(t, "x", X1);
+    add_num(t, "z", Z1);
+    add_cat(t, "region", REGION, regions, 3);
+    add_cat(t, "g", G, gs, 2);
+    add_cat(t, "firm", FIRM, firms, 4);
+    add_num(t, "cl", CL);
+    add_num(t, "year", YEAR);
+    add_num(t, "frac", FRAC);
+    add_num(t, "t", TIME);
+    add_num(t, "pb", POWB);
+    add_num(t, "neg", NEG);
+    add_num(t, "zero", ZERO);
+    add_num(t, "big", BIG);
+    add_num(t, "w", W);
+    add_num(t, "wneg", WNEG);
+    add_num(t, "winf", WINF);
+    add_num(t, "d", D1);
+    add_num(t, "z1", ZA);
+    add_num(t, "z2", ZB);
+    add_num(t, "allnan", nan_col);
+    add_num(t, "inf", inf_col);
+    add_num(t, "xm", miss_x);
+    add_cat(t, "regionm", region_miss, regions, 3);
+    add_num(t, "wm", wmiss);
+    *state = t;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    gw_table_free(*state);
+    return 0;
+}
+
+static gw_design *build(const gw_table *t, const char *formula, const gw_frame_opts *opts)
+{
+    gw_formula *f = NULL;
+    gw_design *d = NULL;
+    if (gw_formula_parse(formula, &f) != GW_OK)
+        fail_msg("'%s': %s", formula, gw_last_error());
+    if (gw_frame_build(t, f, opts, &d) != GW_OK)
+        fail_msg("'%s': %s", formula, gw_last_error());
+    gw_formula_free(f);
+    assert_non_null(d);
+    return d;
+}
+
+static void expect_names(const gw_design *d, const char *const *want)
+{
+    size_t p = 0;
+    while (want[p] != NULL)
+        p++;
+    if (d->p != p)
+        fail_msg("p = %zu, expected %zu", d->p, p);
+    for (size_t j = 0; j < p; j++)
+        assert_string_equal(d->terms[j], want[j]);
+}
+
+/* Column j of X must equal want[0..n) exactly. */
+static void expect_col(const double *X, size_t n, size_t j, const double *want)
+{
+    for (size_t i = 0; i < n; i++)
+        gw_assert_close(X[j * n + i], want[i], 0.0, 0.0);
+}
+
+static void test_frame_numeric_transforms(void **state)
+{
+    const gw_table *t = *state;
+    gw_design *d = build(t, "log(y) ~ x + log(x) + sqrt(x) + exp(z) + abs(z) + x:z + z^2", NULL);
+    expect_names(d, (const char *const[]){"(Intercept)", "x", "log(x)", "sqrt(x)", "exp(z)",
+                                          "abs(z)", "x:z", "z^2", NULL});
+    assert_int_equal(d->n, N);
+    assert_int_equal(d->has_intercept, 1);
+    assert_string_equal(d->response, "log(y)");
+    double c[8][N], ly[N];
+    for (size_t i = 0; i < N; i++) {
+        c[0][i] = 1.0;
+        c[1][i] = X1[i];
+        c[2][i] = log(X1[i]);
+        c[3][i] = sqrt(X1[i]);
+        c[4][i] = exp(Z1[i]);
+        c[5][i] = fabs(Z1[i]);
+        c[6][i] = X1[i] * Z1[i];
+        c[7][i] = Z1[i] * Z1[i];
+        ly[i] = log(Y[i]);
+        assert_int_equal(d->row_index[i], i);
+    }
+    for (size_t j = 0; j < 8; j++)
+        expect_col(d->X, N, j, c[j]);
+    expect_col(d->y, N, 0, ly);
+    /* z^2 of these values is exact in double: no low parts, so no Xlo. */
+    assert_null(d->Xlo);
+    assert_null(d->w);
+    assert_null(d->Z);
+    assert_int_equal(d->nfe, 0);
+    assert_int_equal(d->ncluster, 0);
+    assert_null(d->panel_id);
+    assert_int_equal(d->nobs_dropped_missing, 0);
+    assert_int_equal(d->nobs_dropped_zero_weight, 0);
+    gw_design_free(d);
+
+    d = build(t, "y ~ 1", NULL);
+    expect_names(d, (const char *const[]){"(Intercept)", NULL});
+    gw_design_free(d);
+    d = build(t, "y ~ 0", NULL);
+    assert_int_equal(d->p, 0);
+    assert_int_equal(d->has_intercept, 0);
+    gw_design_free(d);
+    d = build(t, "y ~ x - 1", NULL);
+    expect_names(d, (const char *const[]){"x", NULL});
+    expect_col(d->X, N, 0, X1);
+    gw_design_free(d);
+}
+
+/* The dummy of level l of codes: 1 where codes == l. */
+static void dummy(const int32_t *codes, int32_t l, double *out)
+{
+    for (size_t i = 0; i < N; i++)
+        out[i] = codes[i] == l ? 1.0 : 0.0;
+}
+
+static void test_frame_factor_dummies(void **state)
+{
+    const gw_table *t = *state;
+    double dm[N];
+    /* With an intercept the first level is the reference. */
+    gw_design *d = build(t, "y ~ region", NULL);
+    expect_names(d, (const char *const[]){"(Intercept)", "region=South", "region=East", NULL});
+    dummy(REGION, 1, dm);
+    expect_col(d->X, N, 1, dm);
+    dummy(REGION, 2, dm);
+    expect_col(d->X, N, 2, dm);
+    gw_design_free(d);
+
+    d = build(t, "y ~ factor(region)", NULL);
+    expect_names(d, (const char *const[]){"(Intercept)", "factor(region)=South",
+                                          "factor(region)=East", NULL});
+    gw_design_free(d);
+
+    /* Without one, the first factor gets every level and later ones drop their first. */
+    d = build(t, "y ~ 0 + region", NULL);
+    expect_names(d, (const char *const[]){"region=North", "region=South", "region=East", NULL});
+    for (int32_t l = 0; l < 3; l++) {
+        dummy(REGION, l, dm);
+        expect_col(d->X, N, (size_t)l, dm);
+    }
+    gw_design_free(d);
+    d = build(t, "y ~ 0 + region + g", NULL);
+    expect_names(d,
+                 (const char *const[]){"region=North", "region=South", "region=East", "g=b", NULL});
+    dummy(G, 1, dm);
+    expect_col(d->X, N, 3, dm);
+    gw_design_free(d);
+    d = build(t, "y ~ x + g - 1", NULL);
+    expect_names(d, (const char *const[]){"x", "g=a", "g=b", NULL});
+    gw_design_free(d);
+
+    /* factor() of a numeric column: sorted distinct values, shortest round-trip names. */
+    d = build(t, "y ~ factor(year)", NULL);
+    expect_names(
+        d, (const char *const[]){"(Intercept)", "factor(year)=2011", "factor(year)=2012", NULL});
+    double y11[N] = {1, 0, 0, 0, 1, 0}, y12[N] = {0, 0, 1, 0, 0, 1};
+    expect_col(d->X, N, 1, y11);
+    expect_col(d->X, N, 2, y12);
+    gw_design_free(d);
+    d = build(t, "y ~ 0 + factor(frac)", NULL);
+    expect_names(d, (const char *const[]){"factor(frac)=0", "factor(frac)=0.1", "factor(frac)=0.25",
+                                          "factor(frac)=1e+21", NULL});
+    double f0[N] = {0, 0, 0, 0, 1, 1}; /* -0 and +0 are one level */
+    expect_col(d->X, N, 0, f0);
+    gw_design_free(d);
+
+    /* Only levels that occur in the kept rows make columns (firm's level A never occurs). */
+    d = build(t, "y ~ firm", NULL);
+    expect_names(d, (const char *const[]){"(Intercept)", "firm=C", "firm=D", NULL});
+    gw_design_free(d);
+}
+
+static void test_frame_interactions(void **state)
+{
+    const gw_table *t = *state;
+    double v[N];
+    /* x:region without x: every level (the term without region, x, is not in the model). */
+    gw_design *d = build(t, "y ~ x:region", NULL);
+    expect_names(d, (const char *const[]){"(Intercept)", "x:region=North", "x:region=South",
+                                          "x:region=East", NULL});
+    for (int32_t l = 0; l < 3; l++) {
+        for (size_t i = 0; i < N; i++)
+            v[i] = REGION[i] == l ? X1[i] : 0.0;
+        expect_col(d->X, N, 1 + (size_t)l, v);
+    }
+    gw_design_free(d);
+
+    /* With x in the model (even written after the interaction) the first level drops. */
+    d = build(t, "y ~ region:x + x", NULL);
+    expect_names(
+        d, (const char *const[]){"(Intercept)", "region=South:x", "region=East:x", "x", NULL});
+    gw_design_free(d);
+
+    /* a*b of two factors: contrasts for both, the first varying fastest. */
+    d = build(t, "y ~ region*g", NULL);
+    expect_names(d, (const char *const[]){"(Intercept)", "region=South", "region=East", "g=b",
+                                          "region=South:g=b", "region=East:g=b", NULL});
+    for (size_t i = 0; i < N; i++)
+        v[i] = REGION[i] == 2 && G[i] == 1 ? 1.0 : 0.0;
+    expect_col(d->X, N, 5, v);
+    gw_design_free(d);
+    d = build(t, "y ~ region:g", NULL);
+    expect_names(d, (const char *const[]){"(Intercept)", "region=North:g=a", "region=South:g=a",
+                                          "region=East:g=a", "region=North:g=b", "region=South:g=b",
+                                          "region=East:g=b", NULL});
+    gw_design_free(d);
+    /* R: model.matrix(~ g + g:region) codes region fully inside g. */
+    d = build(t, "y ~ g + g:region", NULL);
+    expect_names(d,
+                 (const char *const[]){"(Intercept)", "g=b", "g=a:region=South", "g=b:region=South",
+                                       "g=a:region=East", "g=b:region=East", NULL});
+    gw_design_free(d);
+
+    /* Numeric products. */
+    d = build(t, "y ~ x*z", NULL);
+    expect_names(d, (const char *const[]){"(Intercept)", "x", "z", "x:z", NULL});
+    for (size_t i = 0; i < N; i++)
+        v[i] = X1[i] * Z1[i];
+    expect_col(d->X, N, 3, v);
+    gw_design_free(d);
+}
+
+/* Test-side double-double: TwoProduct by fma, then repeated multiplication (not the library's
+ * binary powering), to check X + Xlo independently. */
+static void ref_pow(double x, unsigned k, double *hi, double *lo)
+{
+    double h = 1.0, l = 0.0;
+    for (unsigned e = 0; e < k; e++) {
+        double p = h * x, err = fma(h, x, -p);
+        err += l * x;
+        h = p + err;
+        l = err - (h - p);
+    }
+    *hi = h;
+    *lo = l;
+}
+
+static void test_frame_powers_double_double(void **state)
+{
+    const gw_table *t = *state;
+    gw_design *d = build(t, "y ~ pb^18 + I(pb^3) + x^2", NULL);
+    expect_names(d, (const char *const[]){"(Intercept)", "pb^18", "I(pb^3)", "x^2", NULL});
+    assert_non_null(d->Xlo);
+    /* Integers: X + Xlo is exact. 11^18 = 5559917313492231481 needs 63 bits. */
+    static const uint64_t exact18[4] = {387420489ull, 1628413597910449ull, 5559917313492231481ull,
+                                        5559917313492231481ull};
+    for (size_t i = 0; i < 4; i++) {
+        double hi = d->X[1 * N + i], lo = d->Xlo[1 * N + i];
+        uint64_t sum = (uint64_t)hi + (uint64_t)(int64_t)lo;
+        assert_true(lo == floor(lo));
+        if (sum != exact18[i])
+            fail_msg("row %zu: %.17g + %.17g != %llu", i, hi, lo, (unsigned long long)exact18[i]);
+        assert_true(hi == (double)exact18[i]);
+    }
+    /* 11^18 is not a double: a nonzero low part. */
+    assert_true(d->Xlo[1 * N + 2] != 0.0);
+    /* Non-integers: agrees with an independent double-double to ~30 digits. */
+    for (size_t i = 4; i < N; i++) {
+        double hi, lo;
+        ref_pow(POWB[i], 18, &hi, &lo);
+        gw_assert_close(d->X[1 * N + i], hi, 0.0, 0.0);
+        gw_assert_close((d->X[1 * N + i] - hi) + (d->Xlo[1 * N + i] - lo), 0.0, 0.0,
+                        1e-30 * fabs(hi));
+        ref_pow(POWB[i], 3, &hi, &lo);
+        gw_assert_close(d->X[2 * N + i], hi, 0.0, 0.0);
+        gw_assert_close((d->X[2 * N + i] - hi) + (d->Xlo[2 * N + i] - lo), 0.0, 0.0,
+                        1e-30 * fabs(hi));
+    }
+    /* x^2 of small integers is exact: zero low parts. */
+    for (size_t i = 0; i < N; i++) {
+        gw_assert_close(d->X[3 * N + i], X1[i] * X1[i], 0.0, 0.0);
+        gw_assert_close(d->Xlo[3 * N + i], 0.0, 0.0, 0.0);
+        gw_assert_close(d->Xlo[0 * N + i], 0.0, 0.0, 0.0);
+    }
+    gw_design_free(d);
+
+    /* A product with a power is carried in double-double too: (1.1^3) * z. */
+    d = build(t, "y ~ pb^3:z", NULL);
+    assert_non_null(d->Xlo);
+    double hi, lo;
+    ref_pow(1.1, 3, &hi, &lo);
+    double ph = hi * Z1[4], pl = fma(hi, Z1[4], -ph) + lo * Z1[4];
+    gw_assert_close(d->X[1 * N + 4], ph + pl, 0.0, 0.0);
+    gw_assert_close((d->X[1 * N + 4] - ph) + (d->Xlo[1 * N + 4] - pl), 0.0, 0.0, 1e-30 * fabs(ph));
+    gw_design_free(d);
+}
+
+static void test_frame_missing_rows(void **state)
+{
+    const gw_table *t = *state;
+    /* xm is missing at row 1, regionm at row 3; allnan is not used so it drops nothing. */
+    gw_design *d = build(t, "y ~ xm + regionm", NULL);
+    assert_int_equal(d->n, 4);
+    assert_int_equal(d->nobs_dropped_missing, 2);
+    static const size_t rows[4] = {0, 2, 4, 5};
+    double xk[4], yk[4];
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(d->row_index[i], rows[i]);
+        xk[i] = X1[rows[i]];
+        yk[i] = Y[rows[i]];
+    }
+    for (size_t i = 0; i < 4; i++) {
+        gw_assert_close(d->X[1 * 4 + i], xk[i], 0.0, 0.0);
+        gw_assert_close(d->y[i], yk[i], 0.0, 0.0);
+    }
+    expect_names(d,
+                 (const char *const[]){"(Intercept)", "xm", "regionm=South", "regionm=East", NULL});
+    gw_design_free(d);
+
+    /* Missing weights, fixed effects and clusters drop rows as well; a row missing in two
+     * columns counts once. */
+    gw_frame_opts o = {.weights = "wm", .cluster = {"xm", NULL}};
+    d = build(t, "y ~ x | regionm", &o);
+    /* Dropped: row 0 (wm), 1 (xm, and its zero weight is not counted), 3 (regionm). */
+    assert_int_equal(d->nobs_dropped_missing, 3);
+    assert_int_equal(d->nobs_dropped_zero_weight, 0);
+    assert_int_equal(d->n, 3);
+    assert_int_equal(d->row_index[0], 2);
+    gw_design_free(d);
+}
+
+static void test_frame_weights(void **state)
+{
+    const gw_table *t = *state;
+    gw_frame_opts o = {.weights = "w"};
+    gw_design *d = build(t, "y ~ x", &o);
+    assert_int_equal(d->n, 5);
+    assert_int_equal(d->nobs_dropped_zero_weight, 1);
+    assert_int_equal(d->nobs_dropped_missing, 0);
+    assert_non_null(d->w);
+    static const double wk[5] = {1, 2, 0.5, 1, 1};
+    for (size_t i = 0; i < 5; i++) {
+        gw_assert_close(d->w[i], wk[i], 0.0, 0.0);
+        assert_true(d->w[i] > 0.0);
+    }
+    assert_int_equal(d->row_index[1], 2);
+    gw_design_free(d);
+}
+
+static void test_frame_groups_and_panel(void **state)
+{
+    const gw_table *t = *state;
+    gw_frame_opts o = {.cluster = {"g", "cl"}, .panel_id = "firm", .panel_time = "t"};
+    gw_design *d = build(t, "y ~ x + region | firm + cl", &o);
+    /* Absorbed fixed effects: no intercept column, but factors still drop their reference. */
+    assert_int_equal(d->has_intercept, 0);
+    expect_names(d, (const char *const[]){"x", "region=South", "region=East", NULL});
+    assert_int_equal(d->nfe, 2);
+    assert_string_equal(d->fe[0].name, "firm");
+    assert_int_equal(d->fe[0].nlevels, 3); /* B, C, D occur; renumbered 0..2 */
+    static const int32_t firm_codes[N] = {1, 1, 0, 0, 2, 2};
+    static const int32_t cl_codes[N] = {2, 0, 2, 1, 0, 1}; /* 5, 7, 10 */
+    for (size_t i = 0; i < N; i++) {
+        assert_int_equal(d->fe[0].codes[i], firm_codes[i]);
+        assert_int_equal(d->fe[1].codes[i], cl_codes[i]);
+        assert_int_equal(d->cluster[0].codes[i], G[i]);
+        assert_int_equal(d->cluster[1].codes[i], cl_codes[i]);
+        assert_int_equal(d->panel_id->codes[i], firm_codes[i]);
+        gw_assert_close(d->panel_time[i], TIME[i], 0.0, 0.0);
+    }
+    assert_string_equal(d->fe[1].name, "cl");
+    assert_int_equal(d->fe[1].nlevels, 3);
+    assert_int_equal(d->ncluster, 2);
+    assert_string_equal(d->cluster[0].name, "g");
+    assert_int_equal(d->cluster[0].nlevels, 2);
+    assert_string_equal(d->panel_id->name, "firm");
+    assert_int_equal(d->panel_id->nlevels, 3);
+    gw_design_free(d);
+
+    /* Codes are renumbered over the kept rows: dropping row 1 (xm) leaves cl 10, 7, 5. */
+    gw_frame_opts o2 = {.cluster = {NULL, "cl"}};
+    d = build(t, "y ~ xm", &o2);
+    assert_int_equal(d->ncluster, 1);
+    assert_int_equal(d->cluster[0].nlevels, 3);
+    assert_int_equal(d->cluster[0].codes[0], 2);
+    gw_design_free(d);
+}
+
+static void test_frame_iv(void **state)
+{
+    const gw_table *t = *state;
+    gw_design *d = build(t, "y ~ x | d ~ z1 + z2", NULL);
+    expect_names(d, (const char *const[]){"(Intercept)", "x", "d", NULL});
+    assert_int_equal(d->n_endog, 1);
+    expect_col(d->X, N, 2, D1);
+    assert_int_equal(d->q, 2);
+    assert_non_null(d->Z);
+    assert_string_equal(d->inst_terms[0], "z1");
+    assert_string_equal(d->inst_terms[1], "z2");
+    expect_col(d->Z, N, 0, ZA);
+    expect_col(d->Z, N, 1, ZB);
+    gw_design_free(d);
+
+    d = build(t, "y ~ x | firm | d + d:z ~ z1 + factor(g)", NULL);
+    expect_names(d, (const char *const[]){"x", "d", "d:z", NULL});
+    assert_int_equal(d->n_endog, 2);
+    assert_int_equal(d->nfe, 1);
+    assert_int_equal(d->q, 2);
+    assert_string_equal(d->inst_terms[1], "factor(g)=b");
+    double gb[N];
+    dummy(G, 1, gb);
+    expect_col(d->Z, N, 1, gb);
+    gw_design_free(d);
+}
+
+static void test_frame_errors(void **state)
+{
+    const gw_table *t = *state;
+    static const struct {
+        const char *formula;
+        gw_frame_opts opts;
+        gw_status status;
+        const char *msg; /* a substring of the message */
+    } cases[] = {
+        {"y ~ foo", {0}, GW_ENOVAR, "unknown variable 'foo' in the formula\n  y ~ foo\n      ^"},
+        {"y ~ x + log(foo)",
+         {0},
+         GW_ENOVAR,
+         "'foo' in the formula\n  y ~ x + log(foo)\n"
+         "              ^"},
+        {"foo ~ x", {0}, GW_ENOVAR, "unknown variable 'foo'"},
+        {"y ~ x | nofe", {0}, GW_ENOVAR, "'nofe' in the formula\n  y ~ x | nofe\n          ^"},
+        {"y ~ x | d ~ nozz", {0}, GW_ENOVAR, "unknown variable 'nozz'"},
+        {"y ~ log(neg)", {0}, GW_EFORMAT, "log(neg) is undefined at row 2 (neg = -1)"},
+        {"y ~ log(zero)", {0}, GW_EFORMAT, "log(zero) is undefined at row 2 (zero = 0)"},
+        {"y ~ sqrt(neg)", {0}, GW_EFORMAT, "sqrt(neg) is undefined at row 2 (neg = -1)"},
+        {"log(neg) ~ x", {0}, GW_EFORMAT, "log(neg) is undefined at row 2"},
+        {"y ~ x:log(neg)", {0}, GW_EFORMAT, "log(neg) is undefined at row 2"},
+        {"y ~ exp(big)", {0}, GW_EFORMAT, "exp(big) overflows at row 1 (big = 1000)"},
+        {"y ~ big^200", {0}, GW_EFORMAT, "big^200 overflows at row 1 (big = 1000)"},
+        {"y ~ log(region)", {0}, GW_EINVAL, "'log(region)': 'region' is categorical"},
+        {"y ~ region^2", {0}, GW_EINVAL, "'region^2': 'region' is categorical"},
+        {"y ~ I(region^2)", {0}, GW_EINVAL, "is categorical"},
+        {"region ~ x", {0}, GW_EINVAL, "the response 'region' is categorical"},
+        {"y ~ allnan", {0}, GW_ENODATA, "no observations left: of 6 rows, 6 have a missing"},
+        {"y ~ inf", {0}, GW_ENONFINITE, "'inf' is infinite at row 3"},
+        {"y ~ x", {.weights = "nope"}, GW_ENOVAR, "unknown weights variable 'nope'"},
+        {"y ~ x", {.weights = "region"}, GW_EINVAL, "weights variable 'region' is categorical"},
+        {"y ~ x",
+         {.weights = "wneg"},
+         GW_EINVAL,
+         "weight 'wneg' is negative at row 4 (wneg = -0.5)"},
+        {"y ~ x", {.weights = "winf"}, GW_EINVAL, "weight 'winf' is infinite at row 5"},
+        {"y ~ x", {.cluster = {"nope", NULL}}, GW_ENOVAR, "unknown cluster variable 'nope'"},
+        {"y ~ x", {.cluster = {"g", "g"}}, GW_EINVAL, "cluster variable 'g' is given twice"},
+        {"y ~ x", {.panel_id = "nope"}, GW_ENOVAR, "unknown panel variable 'nope'"},
+        {"y ~ x", {.panel_time = "region"}, GW_EINVAL, "panel time variable 'region'"},
+        {"y ~ x", {.panel_id = "firm", .panel_time = "inf"}, GW_ENONFINITE, "'inf' is infinite"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        gw_formula *f = NULL;
+        gw_design *d = (gw_design *)(uintptr_t)1;
+        assert_int_equal(gw_formula_parse(cases[k].formula, &f), GW_OK);
+        gw_clear_error();
+        gw_status rc = gw_frame_build(t, f, &cases[k].opts, &d);
+        if (rc != cases[k].status)
+            fail_msg("case %zu '%s': status %d (%s), expected %d", k, cases[k].formula, (int)rc,
+                     gw_last_error(), (int)cases[k].status);
+        assert_null(d);
+        if (strstr(gw_last_error(), cases[k].msg) == NULL)
+            fail_msg("case %zu '%s': message '%s' lacks '%s'", k, cases[k].formula, gw_last_error(),
+                     cases[k].msg);
+        gw_formula_free(f);
+    }
+    /* The unknown-variable message is exactly the contract's shape. */
+    gw_formula *f = NULL;
+    gw_design *d = NULL;
+    assert_int_equal(gw_formula_parse("y ~ foo", &f), GW_OK);
+    assert_int_equal(gw_frame_build(t, f, NULL, &d), GW_ENOVAR);
+    assert_string_equal(gw_last_error(), "unknown variable 'foo' in the formula\n  y ~ foo\n"
+                                         "      ^");
+    assert_int_equal(gw_frame_build(NULL, f, NULL, &d), GW_EINVAL);
+    assert_null(d);
+    assert_int_equal(gw_frame_build(t, NULL, NULL, &d), GW_EINVAL);
+    assert_int_equal(gw_frame_build(t, f, NULL, NULL), GW_EINVAL);
+    gw_formula_free(f);
+}
+
+/* Under fault injection every allocation failure is GW_ENOMEM with nothing leaked (ASan). */
+static void test_frame_out_of_memory(void **state)
+{
+    const gw_table *t = *state;
+    gw_formula *f = NULL;
+    gw_frame_opts o = {
+        .weights = "w", .cluster = {"g", "cl"}, .panel_id = "firm", .panel_time = "t"};
+    assert_int_equal(gw_formula_parse("y ~ pb^2*region + factor(year) | firm | d ~ z1 + z2", &f),
+                     GW_OK);
+    for (long k = 0; k < 1000; k++) {
+        gw_design *d = NULL;
+        gw_alloc_fail_after(k);
+        gw_status rc = gw_frame_build(t, f, &o, &d);
+        int failed = gw_alloc_failed();
+        gw_alloc_fail_after(-1);
+        if (rc == GW_OK) {
+            assert_non_null(d);
+            gw_design_free(d);
+            if (!failed)
+                break;
+        } else {
+            if (rc != GW_ENOMEM)
+                fail_msg("k = %ld: %d %s", k, (int)rc, gw_last_error());
+            assert_null(d);
+        }
+    }
+    gw_formula_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_frame_numeric_transforms),
+        cmocka_unit_test(test_frame_factor_dummies),
+        cmocka_unit_test(test_frame_interactions),
+        cmocka_unit_test(test_frame_powers_double_double),
+        cmocka_unit_test(test_frame_missing_rows),
+        cmocka_unit_test(test_frame_weights),
+        cmocka_unit_test(test_frame_groups_and_panel),
+        cmocka_unit_test(test_frame_iv),
+        cmocka_unit_test(test_frame_errors),
+        cmocka_unit_test(test_frame_out_of_memory),
+    };
+    return cmocka_run_group_tests_name("frame", tests, setup, teardown);
+}
