@@ -1,0 +1,78 @@
+/* models_int.h -- declarations shared between the files of models/; never installed.
+ *
+ * The variance estimators (vcov.c) and the inference helpers work on a plain view of a
+ * least-squares solution rather than on gw_ls itself, so that tests can drive them with any
+ * solution and later estimators (within, IV, GLM scores) can reuse them. */
+#ifndef GW_MODELS_INT_H
+#define GW_MODELS_INT_H
+
+#include <stddef.h>
+
+#include "gw_design.h"
+#include "gw_ols.h"
+#include "gw_result.h"
+#include "gw_status.h"
+
+/* What the variance estimators need from a least-squares solution (all borrowed). */
+typedef struct {
+    size_t n, p;          /* observations, columns of the design                         */
+    size_t rank;          /* columns not aliased                                          */
+    const double *coef;   /* p; NaN where aliased                                         */
+    const double *resid;  /* n; y - Xb, unweighted                                        */
+    const double *fitted; /* n; Xb                                                        */
+    const double *bread;  /* p x p column-major (X'WX)^-1; NaN rows/columns where aliased */
+    const int *aliased;   /* p flags                                                      */
+    double rss;           /* sum w_i r_i^2                                                */
+    double rcond;         /* of the scaled R                                              */
+    int near_singular;
+    const char *method; /* solver name                                                  */
+} gwi_ls_view;
+
+/* What gwi_vcov computes besides V. */
+typedef struct {
+    size_t ngroups[2]; /* clusters of each cluster variable (cluster kinds)             */
+    size_t nvars;      /* 0 (iid, HC) or the number of cluster variables               */
+    double df;         /* degrees of freedom for t and F: N - K or min(G) - 1          */
+} gwi_vcov_info;
+
+/* gwi_vcov_check -- validate d and kind before any work: kind in range; for clusters, one or
+ * two cluster variables with names, codes in 0..nlevels-1 and at least 2 clusters each. Fills
+ * info->nvars and info->ngroups (the number of codes that occur). Returns GW_EINVAL,
+ * GW_EUNSUPPORTED (more than 2 cluster variables) or GW_ENOMEM. */
+gw_status gwi_vcov_check(const gw_design *d, gw_vcov_kind kind, gwi_vcov_info *info);
+
+/* gwi_vcov -- the k x k variance matrix V (column-major, exactly symmetric) of the kept
+ * coefficients keep[0..k-1] (indices into the design's columns, k = ls->rank) by the estimator
+ * `kind` of gw_ols.h. d supplies X, w and cluster; ls the residuals and the bread. info: in,
+ * as filled by gwi_vcov_check for the same d and kind; out: info->df. Returns GW_EILLCOND
+ * (leverage one under HC2/HC3) or GW_ENOMEM. With N <= K every entry of V is NaN.
+ * Deterministic for any thread count (see vcov.c). */
+gw_status gwi_vcov(const gw_design *d, const gwi_ls_view *ls, gw_vcov_kind kind, const size_t *keep,
+                   size_t k, double *V, gwi_vcov_info *info);
+
+/* gwi_vcov_name -- the contract's vcov_type text for kind and d ("iid", "hc1",
+ * "cluster:firm+year") into buf of size len; GW_EINVAL if it does not fit. */
+gw_status gwi_vcov_name(const gw_design *d, gw_vcov_kind kind, char *buf, size_t len);
+
+/* gwi_fill_inference -- from r->estimate and r->vcov (k x k) fill std_error, statistic,
+ * p_value, ci_low and ci_high, using t with r->df_inference degrees of freedom, or the normal
+ * when r->stat_is_z, at r->conf_level. Entries whose variance is negative or NaN, or with
+ * df_inference <= 0 or NaN for t, are NaN. Never fails (GSL is only given valid arguments). */
+void gwi_fill_inference(gw_result *r);
+
+/* gwi_wald_f -- the Wald statistic F = b_s' V_ss^-1 b_s / q of the q coefficients idx[0..q-1]
+ * of r (estimate, vcov); NaN when q == 0 or V_ss is not numerically positive definite
+ * (Cholesky of the correlation form, pivots <= 64 q DBL_EPSILON). work: 2 q^2 + q doubles. */
+double gwi_wald_f(const gw_result *r, const size_t *idx, size_t q, double *work);
+
+/* gwi_ols_check -- the argument validation of gw_ols_fit (everything that can be checked
+ * before solving; gw_ols.h lists the statuses); opts non-NULL. Fills info (gwi_vcov_check). */
+gw_status gwi_ols_check(const gw_design *d, const gw_ols_opts *opts, gwi_vcov_info *info);
+
+/* gwi_ols_from_ls -- the body of gw_ols_fit after the least-squares solution: fills a new
+ * result from d, opts and info (as checked by gwi_ols_check) and the solution ls. Same
+ * statuses as gwi_vcov. out: owned on success, NULL on failure. */
+gw_status gwi_ols_from_ls(const gw_design *d, const gw_ols_opts *opts, const gwi_ls_view *ls,
+                          const gwi_vcov_info *info, gw_result **out);
+
+#endif

@@ -1,1 +1,0 @@
-typedef int gwi_placeholder_models;
