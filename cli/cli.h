@@ -5,7 +5,10 @@
 #ifndef GW_CLI_H
 #define GW_CLI_H
 
+#include <stddef.h>
+
 #include "gw_status.h"
+#include "gw_table.h"
 
 enum {
     GW_EXIT_OK = 0,
@@ -29,6 +32,15 @@ void cli_error(const char *fmt, ...)
 
 /* cli_exit_code -- the exit code that a library status maps to. */
 int cli_exit_code(gw_status s);
+
+/* cli_load_table -- read the data table of --data path (cli/load.c), choosing the reader by
+ * the extension: .h5/.hdf5/.he5 HDF5 (group: NULL means "/data"), anything else CSV. Only the
+ * named columns are converted (columns NULL or ncolumns 0: all); a named column the file does
+ * not have is left out, so that the model frame reports it with its context. On failure prints
+ * the error (with the reader's place, "file:line:col: ...") and returns the exit code (2, 3 or
+ * 1), *out NULL; on success returns GW_EXIT_OK and *out is the caller's (gw_table_free). */
+int cli_load_table(const char *path, const char *group, const char *const *columns, size_t ncolumns,
+                   gw_table **out);
 
 /* The command line as typed, for provenance (set by main). */
 extern const char *cli_command_line;

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "gw_alloc.h"
+#include "gw_version.h"
 
 const char *cli_command_line = "";
 
@@ -26,6 +27,7 @@ int cli_exit_code(gw_status s)
     case GW_OK:
         return GW_EXIT_OK;
     case GW_EINVAL:
+    case GW_EUNSUPPORTED:
     case GW_ESYNTAX:
     case GW_ENOVAR:
         return GW_EXIT_USAGE;
@@ -91,7 +93,7 @@ int main(int argc, char **argv)
         return argc < 2 ? GW_EXIT_USAGE : GW_EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("goodwork %s\n", GW_VERSION);
+        printf("goodwork %s\n", gw_version());
         return GW_EXIT_OK;
     }
     char *line = join_args(argc, argv);

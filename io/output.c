@@ -1,0 +1,939 @@
+/* output.c -- renderers of one fitted model (the contract is io/gw_output.h).
+ *
+ * Text, Markdown, LaTeX and CSV are written into a growing string buffer; JSON is built as a
+ * cJSON tree whose numbers are raw text from gw_output_number, because cJSON 1.7's own number
+ * printer accepts a 1-ulp error at 15 digits (about 12% of random doubles do not read back
+ * exactly; tests/io/test_output.c pins the round trip). cJSON allocates with its own hooks
+ * (malloc): installing gw_malloc there would change process-global state, which the library
+ * must not do, so its failures are only mapped to GW_ENOMEM. The final string is always copied
+ * into gw_malloc'd memory so the caller releases every format with gw_free. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_int.h"
+#include "gw_alloc.h"
+#include "gw_output.h"
+#include "gw_version.h"
+
+
+
+/* ---------------------------------------------------------------------------------------- */
+/* A growing string. A failed allocation sets failed and turns later appends into no-ops, so
+ * renderers check once at the end instead of after every append.                            */
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int failed;
+} sbuf;
+
+static void sb_reserve(sbuf *s, size_t extra)
+{
+    if (s->failed || s->len + extra + 1 <= s->cap)
+        return;
+    size_t cap = s->cap ? s->cap : 1024;
+    while (cap < s->len + extra + 1)
+        cap *= 2;
+    char *p = gw_realloc(s->buf, cap);
+    if (p == NULL) {
+        s->failed = 1;
+        return;
+    }
+    s->buf = p;
+    s->cap = cap;
+}
+
+static void sb_putn(sbuf *s, const char *text, size_t n)
+{
+    sb_reserve(s, n);
+    if (s->failed)
+        return;
+    memcpy(s->buf + s->len, text, n);
+    s->len += n;
+    s->buf[s->len] = '\0';
+}
+
+static void sb_puts(sbuf *s, const char *text) { sb_putn(s, text, strlen(text)); }
+
+static void sb_putc_n(sbuf *s, char c, size_t n)
+{
+    sb_reserve(s, n);
+    if (s->failed)
+        return;
+    memset(s->buf + s->len, c, n);
+    s->len += n;
+    s->buf[s->len] = '\0';
+}
+
+static void sb_printf(sbuf *s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void sb_printf(sbuf *s, const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        s->failed = 1;
+        return;
+    }
+    if ((size_t)n < sizeof small) {
+        sb_putn(s, small, (size_t)n);
+        return;
+    }
+    sb_reserve(s, (size_t)n);
+    if (s->failed)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(s->buf + s->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    s->len += (size_t)n;
+}
+
+/* Pads text on the left (right-aligns it) to width columns; counts bytes, so names in UTF-8
+ * with multi-byte characters come out slightly narrower, which only shifts the alignment. */
+static void sb_right(sbuf *s, const char *text, size_t width)
+{
+    size_t n = strlen(text);
+    if (n < width)
+        sb_putc_n(s, ' ', width - n);
+    sb_puts(s, text);
+}
+
+static void sb_left(sbuf *s, const char *text, size_t width)
+{
+    size_t n = strlen(text);
+    sb_puts(s, text);
+    if (n < width)
+        sb_putc_n(s, ' ', width - n);
+}
+
+/* Hands the buffer over as the caller's string (an empty string for an empty buffer). */
+static gw_status sb_finish(sbuf *s, char **out)
+{
+    sb_reserve(s, 0);
+    if (s->failed) {
+        gw_free(s->buf);
+        s->buf = NULL;
+        return gwi_fail(GW_ENOMEM, "cannot allocate the rendered output");
+    }
+    if (s->buf == NULL) {
+        s->buf = gw_malloc(1);
+        if (s->buf == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate the rendered output");
+        s->buf[0] = '\0';
+    }
+    *out = s->buf;
+    s->buf = NULL;
+    return GW_OK;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Numbers                                                                                   */
+
+char *gw_output_number(double x, char *buf)
+{
+    if (!isfinite(x)) {
+        memcpy(buf, "null", 5);
+        return buf;
+    }
+    /* 15 digits first, so that decimal inputs such as 0.1 print as typed; 17 always works. */
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, GW_OUTPUT_NUMLEN, "%.*g", digits, x);
+        double back = strtod(buf, NULL);
+        if (memcmp(&back, &x, sizeof x) == 0)
+            break;
+    }
+    return buf;
+}
+
+/* Display helpers for the human formats: NaN as "NA" (R's convention) and never more than 12
+ * characters, so that columns stay aligned for tiny and huge values alike. */
+#define NUMW 12
+
+static const char *fmt_g(double x, char *buf, size_t size)
+{
+    if (isnan(x))
+        snprintf(buf, size, "NA");
+    else
+        snprintf(buf, size, "%.6g", x);
+    return buf;
+}
+
+/* Test statistics: two decimals, as Stata shows t, switching to %.4g when that would not fit
+ * or would show nothing but zeros. */
+static const char *fmt_stat(double x, char *buf, size_t size)
+{
+    if (isnan(x))
+        snprintf(buf, size, "NA");
+    else if (fabs(x) >= 1e6 || (x != 0.0 && fabs(x) < 0.005))
+        snprintf(buf, size, "%.4g", x);
+    else
+        snprintf(buf, size, "%.2f", x);
+    return buf;
+}
+
+/* p-values: four decimals, then two significant digits below 1e-4, so that "0.0000" never
+ * hides how small a p-value is. */
+static const char *fmt_p(double p, char *buf, size_t size)
+{
+    if (isnan(p))
+        snprintf(buf, size, "NA");
+    else if (p >= 1e-4 || p == 0.0)
+        snprintf(buf, size, "%.4f", p);
+    else
+        snprintf(buf, size, "%.1e", p);
+    return buf;
+}
+
+static const char *fmt_count(size_t n, char *buf, size_t size)
+{
+    if (n == GW_RESULT_NA)
+        snprintf(buf, size, "NA");
+    else
+        snprintf(buf, size, "%zu", n);
+    return buf;
+}
+
+/* "95%" from 0.95 (any level, e.g. "99.9%"). */
+static const char *fmt_level(double level, char *buf, size_t size)
+{
+    snprintf(buf, size, "%g%%", isnan(level) ? 95.0 : 100.0 * level);
+    return buf;
+}
+
+static const char *str_or(const char *s, const char *fallback) { return s ? s : fallback; }
+
+/* ---------------------------------------------------------------------------------------- */
+/* Descriptions shared by the human formats                                                  */
+
+static const char *estimator_title(const gw_result *r)
+{
+    static const struct {
+        const char *name, *title, *title_fe;
+    } names[] = {
+        {"ols", "Linear regression (OLS)", "Linear regression, absorbed fixed effects (within)"},
+        {"wls", "Weighted least squares", "Weighted least squares, absorbed fixed effects"},
+        {"re", "Random-effects GLS regression (Swamy-Arora)", NULL},
+        {"fd", "First-difference regression", NULL},
+        {"iv", "Instrumental variables (2SLS)", "Instrumental variables (2SLS), absorbed effects"},
+        {"logit", "Logit regression (maximum likelihood)", NULL},
+        {"probit", "Probit regression (maximum likelihood)", NULL},
+        {"poisson", "Poisson regression (maximum likelihood)", NULL},
+    };
+    const char *e = str_or(r->estimator, "");
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(e, names[i].name) == 0)
+            return (r->nfe > 0 && names[i].title_fe) ? names[i].title_fe : names[i].title;
+    return e[0] ? e : "Regression";
+}
+
+/* A sentence describing the variance estimator, e.g. "clustered by firm (10 clusters)". */
+static void describe_vcov(sbuf *s, const gw_result *r)
+{
+    const char *v = str_or(r->vcov_type, "");
+    char nb[32];
+    if (strcmp(v, "iid") == 0)
+        sb_puts(s, "classical (iid)");
+    else if (strncmp(v, "hc", 2) == 0 && v[2] >= '0' && v[2] <= '3' && v[3] == '\0')
+        sb_printf(s, "heteroskedasticity-robust (HC%c)", v[2]);
+    else if (strncmp(v, "cluster:", 8) == 0) {
+        sb_printf(s, "clustered by %s", v + 8);
+        if (r->n_cluster_vars > 0) {
+            sb_puts(s, " (");
+            for (size_t c = 0; c < r->n_cluster_vars && c < 2; c++)
+                sb_printf(s, "%s%s", c ? " x " : "", fmt_count(r->n_clusters[c], nb, sizeof nb));
+            sb_puts(s, " clusters)");
+        }
+    } else if (strncmp(v, "dk:", 3) == 0)
+        sb_printf(s, "Driscoll-Kraay, %s lags", v + 3);
+    else if (strncmp(v, "nw:", 3) == 0)
+        sb_printf(s, "Newey-West, %s lags", v + 3);
+    else
+        sb_puts(s, v[0] ? v : "NA");
+}
+
+static void describe_inference(sbuf *s, const gw_result *r)
+{
+    if (r->stat_is_z)
+        sb_puts(s, "normal (z)");
+    else if (!isnan(r->df_inference))
+        sb_printf(s, "t with %.15g df", r->df_inference);
+    else
+        sb_puts(s, "t");
+}
+
+/* The fit statistics that apply, as (label, value) pairs; NaN ones are left out. */
+typedef struct {
+    char label[48];
+    char value[48];
+} stat_item;
+
+#define MAX_STATS 16
+
+static size_t collect_stats(const gw_result *r, stat_item *items, int latex)
+{
+    size_t n = 0;
+    char b[48];
+#define ADD_STAT(lab, val)                                                                         \
+    do {                                                                                           \
+        snprintf(items[n].label, sizeof items[n].label, "%s", (lab));                              \
+        snprintf(items[n].value, sizeof items[n].value, "%s", (val));                              \
+        n++;                                                                                       \
+    } while (0)
+    if (!isnan(r->r2))
+        ADD_STAT(latex ? "$R^2$" : "R-squared", fmt_g(r->r2, b, sizeof b));
+    if (!isnan(r->adj_r2))
+        ADD_STAT(latex ? "Adjusted $R^2$" : "Adj. R-squared", fmt_g(r->adj_r2, b, sizeof b));
+    if (!isnan(r->r2_within))
+        ADD_STAT(latex ? "Within $R^2$" : "Within R-squared", fmt_g(r->r2_within, b, sizeof b));
+    if (!isnan(r->rmse))
+        ADD_STAT("Root MSE", fmt_g(r->rmse, b, sizeof b));
+    if (!isnan(r->rss))
+        ADD_STAT("Residual SS", fmt_g(r->rss, b, sizeof b));
+    if (!isnan(r->df_resid))
+        ADD_STAT("Residual df", fmt_g(r->df_resid, b, sizeof b));
+    if (!isnan(r->loglik))
+        ADD_STAT("Log likelihood", fmt_g(r->loglik, b, sizeof b));
+    if (!isnan(r->f_stat)) {
+        char lab[48], d1[16], d2[16];
+        if (!isnan(r->f_df1) && !isnan(r->f_df2))
+            snprintf(lab, sizeof lab, "F(%s, %s)", fmt_g(r->f_df1, d1, sizeof d1),
+                     fmt_g(r->f_df2, d2, sizeof d2));
+        else
+            snprintf(lab, sizeof lab, "F");
+        ADD_STAT(lab, fmt_g(r->f_stat, b, sizeof b));
+    }
+    if (!isnan(r->f_p_value))
+        ADD_STAT("Prob > F", fmt_p(r->f_p_value, b, sizeof b));
+    if (r->iterations != GW_RESULT_NA && r->converged >= 0 && r->iterations > 1) {
+        ADD_STAT("Iterations", fmt_count(r->iterations, b, sizeof b));
+        ADD_STAT("Converged", r->converged ? "yes" : "no");
+    }
+#undef ADD_STAT
+    return n;
+}
+
+/* Short "N dropped" notes for the header: missing values and singletons. */
+static void describe_dropped(sbuf *s, const gw_result *r)
+{
+    int any = 0;
+    if (r->nobs_dropped_missing != GW_RESULT_NA && r->nobs_dropped_missing > 0) {
+        sb_printf(s, " (%zu dropped: missing values", r->nobs_dropped_missing);
+        any = 1;
+    }
+    if (r->singletons_dropped != GW_RESULT_NA && r->singletons_dropped > 0) {
+        sb_printf(s, "%s%zu singletons dropped", any ? "; " : " (", r->singletons_dropped);
+        any = 1;
+    }
+    if (any)
+        sb_puts(s, ")");
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* text                                                                                      */
+
+static void text_notes(sbuf *s, const gw_result *r)
+{
+    if (r->ndropped > 0) {
+        sb_printf(s, "Note: %zu term%s dropped because of exact collinearity:", r->ndropped,
+                  r->ndropped == 1 ? "" : "s");
+        for (size_t j = 0; j < r->ndropped; j++)
+            sb_printf(s, "%s %s", j ? "," : "", str_or(r->dropped_collinear[j], ""));
+        sb_puts(s, ".\n");
+    }
+    if (r->near_singular) {
+        char b[32];
+        sb_printf(s,
+                  "Warning: the regressor matrix is near-singular (rcond %s < sqrt(eps)); "
+                  "estimates may have few correct digits.\n",
+                  fmt_g(r->rcond, b, sizeof b));
+    }
+    if (r->converged == 0) {
+        char b[32];
+        sb_printf(s, "Warning: the estimator did not converge (%s iterations).\n",
+                  fmt_count(r->iterations, b, sizeof b));
+    }
+}
+
+static void render_text(sbuf *s, const gw_result *r)
+{
+    char b1[48], b2[48];
+    sb_printf(s, "%s\n", estimator_title(r));
+    sb_printf(s, "Formula:        %s\n", str_or(r->formula, ""));
+    if (r->weights != NULL)
+        sb_printf(s, "Weights:        %s (analytic)\n", r->weights);
+    sb_printf(s, "Observations:   %s", fmt_count(r->nobs, b1, sizeof b1));
+    describe_dropped(s, r);
+    sb_puts(s, "\nStd. errors:    ");
+    describe_vcov(s, r);
+    sb_puts(s, "; inference ");
+    describe_inference(s, r);
+    sb_puts(s, "\n");
+    if (r->nfe > 0) {
+        sb_puts(s, "Fixed effects:  ");
+        for (size_t j = 0; j < r->nfe; j++)
+            sb_printf(s, "%s%s (%s levels)", j ? ", " : "", str_or(r->fixed_effects[j].name, ""),
+                      fmt_count(r->fixed_effects[j].levels, b1, sizeof b1));
+        sb_puts(s, "\n");
+    }
+    sb_puts(s, "\n");
+
+    /* Coefficient table: right-aligned term names (Stata), a vertical rule, then six numeric
+     * columns of NUMW characters separated by one space. */
+    size_t tw = 12;
+    for (size_t j = 0; j < r->k; j++) {
+        size_t len = strlen(str_or(r->terms[j], ""));
+        if (len > tw)
+            tw = len;
+    }
+    const char *st = r->stat_is_z ? "z" : "t";
+    char ph[16], ci[48], lv[16];
+    snprintf(ph, sizeof ph, "P>|%s|", st);
+    snprintf(ci, sizeof ci, "[%s Conf. Interval]", fmt_level(r->conf_level, lv, sizeof lv));
+    size_t width = tw + 2 + 6 * (NUMW + 1);
+    sb_putc_n(s, '-', width);
+    sb_puts(s, "\n");
+    sb_right(s, "", tw);
+    sb_puts(s, " |");
+    sb_right(s, "Estimate", NUMW + 1);
+    sb_right(s, "Std. Error", NUMW + 1);
+    sb_right(s, st, NUMW + 1);
+    sb_right(s, ph, NUMW + 1);
+    sb_right(s, ci, 2 * (NUMW + 1));
+    sb_puts(s, "\n");
+    sb_putc_n(s, '-', tw + 1);
+    sb_puts(s, "+");
+    sb_putc_n(s, '-', width - tw - 2);
+    sb_puts(s, "\n");
+    for (size_t j = 0; j < r->k; j++) {
+        sb_right(s, str_or(r->terms[j], ""), tw);
+        sb_puts(s, " |");
+        sb_right(s, fmt_g(r->estimate[j], b1, sizeof b1), NUMW + 1);
+        sb_right(s, fmt_g(r->std_error[j], b1, sizeof b1), NUMW + 1);
+        sb_right(s, fmt_stat(r->statistic[j], b1, sizeof b1), NUMW + 1);
+        sb_right(s, fmt_p(r->p_value[j], b1, sizeof b1), NUMW + 1);
+        sb_right(s, fmt_g(r->ci_low[j], b1, sizeof b1), NUMW + 1);
+        sb_right(s, fmt_g(r->ci_high[j], b1, sizeof b1), NUMW + 1);
+        sb_puts(s, "\n");
+    }
+    sb_putc_n(s, '-', width);
+    sb_puts(s, "\n");
+
+    /* Statistics two per line: label padded to 18, value right-aligned in 12. */
+    stat_item items[MAX_STATS];
+    size_t ns = collect_stats(r, items, 0);
+    for (size_t i = 0; i < ns; i++) {
+        sb_left(s, items[i].label, 18);
+        sb_puts(s, "= ");
+        sb_right(s, items[i].value, NUMW);
+        sb_puts(s, (i % 2 == 0 && i + 1 < ns) ? "     " : "\n");
+    }
+    if (r->solver || r->rank != GW_RESULT_NA || !isnan(r->rcond)) {
+        sb_printf(s, "Solver: %s; rank %s of %zu; rcond %s\n", str_or(r->solver, "NA"),
+                  fmt_count(r->rank, b1, sizeof b1), r->k + r->ndropped,
+                  fmt_g(r->rcond, b2, sizeof b2));
+    }
+    text_notes(s, r);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* markdown                                                                                  */
+
+/* Backslash-escapes what GitHub Markdown would read as inline markup (emphasis, code, links,
+ * HTML, strikethrough) or as a cell boundary; line-start markup cannot occur inside a cell. */
+static void md_escape(sbuf *s, const char *text)
+{
+    for (const char *p = text; *p; p++) {
+        if (strchr("\\`*_[]<>|~", *p) != NULL)
+            sb_putc_n(s, '\\', 1);
+        if (*p == '\n' || *p == '\r')
+            sb_puts(s, " ");
+        else
+            sb_putn(s, p, 1);
+    }
+}
+
+static void render_markdown(sbuf *s, const gw_result *r)
+{
+    char b[48], lv[16];
+    sb_printf(s, "**%s**: ", estimator_title(r));
+    md_escape(s, str_or(r->formula, ""));
+    sb_printf(s, "  \nN = %s", fmt_count(r->nobs, b, sizeof b));
+    describe_dropped(s, r);
+    sb_puts(s, "; std. errors: ");
+    describe_vcov(s, r);
+    sb_puts(s, "; inference: ");
+    describe_inference(s, r);
+    if (r->nfe > 0) {
+        sb_puts(s, "; fixed effects: ");
+        for (size_t j = 0; j < r->nfe; j++) {
+            sb_puts(s, j ? ", " : "");
+            md_escape(s, str_or(r->fixed_effects[j].name, ""));
+            sb_printf(s, " (%s levels)", fmt_count(r->fixed_effects[j].levels, b, sizeof b));
+        }
+    }
+    sb_puts(s, "\n\n");
+    const char *st = r->stat_is_z ? "z" : "t";
+    fmt_level(r->conf_level, lv, sizeof lv);
+    sb_printf(s, "| term | estimate | std. error | %s | p-value | %s CI low | %s CI high |\n", st,
+              lv, lv);
+    sb_puts(s, "|:-----|---------:|-----------:|--:|--------:|-----------:|------------:|\n");
+    for (size_t j = 0; j < r->k; j++) {
+        sb_puts(s, "| ");
+        md_escape(s, str_or(r->terms[j], ""));
+        sb_printf(s, " | %s", fmt_g(r->estimate[j], b, sizeof b));
+        sb_printf(s, " | %s", fmt_g(r->std_error[j], b, sizeof b));
+        sb_printf(s, " | %s", fmt_stat(r->statistic[j], b, sizeof b));
+        sb_printf(s, " | %s", fmt_p(r->p_value[j], b, sizeof b));
+        sb_printf(s, " | %s", fmt_g(r->ci_low[j], b, sizeof b));
+        sb_printf(s, " | %s |\n", fmt_g(r->ci_high[j], b, sizeof b));
+    }
+    stat_item items[MAX_STATS];
+    size_t ns = collect_stats(r, items, 0);
+    sb_puts(s, "\n| statistic | value |\n|:----------|------:|\n");
+    sb_printf(s, "| N | %s |\n", fmt_count(r->nobs, b, sizeof b));
+    for (size_t i = 0; i < ns; i++) {
+        sb_puts(s, "| ");
+        md_escape(s, items[i].label);
+        sb_printf(s, " | %s |\n", items[i].value);
+    }
+    if (r->ndropped > 0) {
+        sb_puts(s, "\nDropped for exact collinearity: ");
+        for (size_t j = 0; j < r->ndropped; j++) {
+            sb_puts(s, j ? ", " : "");
+            md_escape(s, str_or(r->dropped_collinear[j], ""));
+        }
+        sb_puts(s, ".\n");
+    }
+    if (r->near_singular)
+        sb_printf(s, "\n**Warning:** near-singular regressor matrix (rcond %s).\n",
+                  fmt_g(r->rcond, b, sizeof b));
+    if (r->converged == 0)
+        sb_puts(s, "\n**Warning:** the estimator did not converge.\n");
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* latex                                                                                     */
+
+/* Escapes LaTeX's special characters for text mode (works with OT1 and T1 encodings). */
+static void tex_escape(sbuf *s, const char *text)
+{
+    for (const char *p = text; *p; p++) {
+        switch (*p) {
+        case '_':
+        case '%':
+        case '&':
+        case '#':
+        case '$':
+        case '{':
+        case '}':
+            sb_putc_n(s, '\\', 1);
+            sb_putn(s, p, 1);
+            break;
+        case '\\':
+            sb_puts(s, "\\textbackslash{}");
+            break;
+        case '^':
+            sb_puts(s, "\\textasciicircum{}");
+            break;
+        case '~':
+            sb_puts(s, "\\textasciitilde{}");
+            break;
+        case '<':
+            sb_puts(s, "\\textless{}");
+            break;
+        case '>':
+            sb_puts(s, "\\textgreater{}");
+            break;
+        case '|':
+            sb_puts(s, "\\textbar{}");
+            break;
+        case '\n':
+        case '\r':
+            sb_puts(s, " ");
+            break;
+        default:
+            sb_putn(s, p, 1);
+        }
+    }
+}
+
+/* A number in math mode so that minus signs and exponents typeset properly; "NA" as text. */
+static void tex_num(sbuf *s, const char *num)
+{
+    const char *e = strchr(num, 'e');
+    if (strcmp(num, "NA") == 0 || strchr(num, 'n') != NULL) {
+        sb_puts(s, "NA");
+    } else if (e != NULL) {
+        int exp = atoi(e + 1);
+        sb_puts(s, "$");
+        sb_putn(s, num, (size_t)(e - num));
+        sb_printf(s, "\\times 10^{%d}$", exp);
+    } else {
+        sb_printf(s, "$%s$", num);
+    }
+}
+
+static void render_latex(sbuf *s, const gw_result *r)
+{
+    char b[48], lv[16];
+    const char *st = r->stat_is_z ? "z" : "t";
+    fmt_level(r->conf_level, lv, sizeof lv);
+    sb_puts(s, "% ");
+    tex_escape(s, estimator_title(r));
+    sb_puts(s, ": ");
+    tex_escape(s, str_or(r->formula, ""));
+    sb_puts(s, "\n\\begin{tabular}{lrrrrrr}\n\\toprule\n");
+    sb_printf(s, " & Estimate & Std.\\ Error & $%s$ & $P>|%s|$ & \\multicolumn{2}{c}{", st, st);
+    tex_escape(s, lv);
+    sb_puts(s, " Conf.\\ Interval} \\\\\n\\midrule\n");
+    for (size_t j = 0; j < r->k; j++) {
+        tex_escape(s, str_or(r->terms[j], ""));
+        char cb[6][48];
+        const char *cells[6] = {fmt_g(r->estimate[j], cb[0], sizeof cb[0]),
+                                fmt_g(r->std_error[j], cb[1], sizeof cb[1]),
+                                fmt_stat(r->statistic[j], cb[2], sizeof cb[2]),
+                                fmt_p(r->p_value[j], cb[3], sizeof cb[3]),
+                                fmt_g(r->ci_low[j], cb[4], sizeof cb[4]),
+                                fmt_g(r->ci_high[j], cb[5], sizeof cb[5])};
+        for (size_t c = 0; c < 6; c++) {
+            sb_puts(s, " & ");
+            tex_num(s, cells[c]);
+        }
+        sb_puts(s, " \\\\\n");
+    }
+    sb_puts(s, "\\midrule\n");
+    sb_printf(s, "Observations & \\multicolumn{6}{r}{%s} \\\\\n", fmt_count(r->nobs, b, sizeof b));
+    sb_puts(s, "Std.\\ errors & \\multicolumn{6}{r}{");
+    sbuf v = {0};
+    describe_vcov(&v, r);
+    tex_escape(s, v.failed || v.buf == NULL ? "" : v.buf);
+    if (v.failed)
+        s->failed = 1;
+    gw_free(v.buf);
+    sb_puts(s, "} \\\\\n");
+    for (size_t j = 0; j < r->nfe; j++) {
+        sb_puts(s, "Fixed effects: ");
+        tex_escape(s, str_or(r->fixed_effects[j].name, ""));
+        sb_printf(s, " & \\multicolumn{6}{r}{%s levels} \\\\\n",
+                  fmt_count(r->fixed_effects[j].levels, b, sizeof b));
+    }
+    stat_item items[MAX_STATS];
+    size_t ns = collect_stats(r, items, 1);
+    for (size_t i = 0; i < ns; i++) {
+        /* Labels from collect_stats are already LaTeX (math mode for R^2) except "Prob > F". */
+        if (strchr(items[i].label, '>') != NULL)
+            sb_puts(s, "Prob $>$ F");
+        else
+            sb_puts(s, items[i].label);
+        sb_puts(s, " & \\multicolumn{6}{r}{");
+        if (strcmp(items[i].value, "yes") == 0 || strcmp(items[i].value, "no") == 0)
+            sb_puts(s, items[i].value);
+        else
+            tex_num(s, items[i].value);
+        sb_puts(s, "} \\\\\n");
+    }
+    sb_puts(s, "\\bottomrule\n\\end{tabular}\n");
+    if (r->ndropped > 0) {
+        sb_puts(s, "% dropped for exact collinearity:");
+        for (size_t j = 0; j < r->ndropped; j++) {
+            sb_puts(s, " ");
+            tex_escape(s, str_or(r->dropped_collinear[j], ""));
+        }
+        sb_puts(s, "\n");
+    }
+    if (r->near_singular)
+        sb_puts(s, "% warning: near-singular regressor matrix\n");
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* csv                                                                                       */
+
+static void csv_field(sbuf *s, const char *text)
+{
+    size_t n = strlen(text);
+    int quote = n > 0 && (strpbrk(text, ",\"\r\n") != NULL || text[0] == ' ' || text[n - 1] == ' ');
+    if (!quote) {
+        sb_puts(s, text);
+        return;
+    }
+    sb_puts(s, "\"");
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            sb_puts(s, "\"");
+        sb_putn(s, p, 1);
+    }
+    sb_puts(s, "\"");
+}
+
+static void csv_num(sbuf *s, double x)
+{
+    sb_puts(s, ",");
+    if (!isnan(x))
+        sb_printf(s, "%.17g", x);
+}
+
+static void render_csv(sbuf *s, const gw_result *r)
+{
+    sb_puts(s, "term,estimate,std_error,statistic,p_value,ci_low,ci_high\n");
+    for (size_t j = 0; j < r->k; j++) {
+        csv_field(s, str_or(r->terms[j], ""));
+        csv_num(s, r->estimate[j]);
+        csv_num(s, r->std_error[j]);
+        csv_num(s, r->statistic[j]);
+        csv_num(s, r->p_value[j]);
+        csv_num(s, r->ci_low[j]);
+        csv_num(s, r->ci_high[j]);
+        sb_puts(s, "\n");
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* json                                                                                      */
+
+/* Each helper returns 1 on success, 0 when cJSON could not allocate. */
+static int js_num(cJSON *obj, const char *name, double x)
+{
+    char buf[GW_OUTPUT_NUMLEN];
+    return cJSON_AddRawToObject(obj, name, gw_output_number(x, buf)) != NULL;
+}
+
+static int js_count(cJSON *obj, const char *name, size_t n)
+{
+    char buf[GW_OUTPUT_NUMLEN];
+    if (n == GW_RESULT_NA)
+        return cJSON_AddNullToObject(obj, name) != NULL;
+    snprintf(buf, sizeof buf, "%zu", n);
+    return cJSON_AddRawToObject(obj, name, buf) != NULL;
+}
+
+static int js_str(cJSON *obj, const char *name, const char *value)
+{
+    if (value == NULL)
+        return cJSON_AddNullToObject(obj, name) != NULL;
+    return cJSON_AddStringToObject(obj, name, value) != NULL;
+}
+
+/* -1 means "does not apply" (null). */
+static int js_bool(cJSON *obj, const char *name, int value)
+{
+    if (value < 0)
+        return cJSON_AddNullToObject(obj, name) != NULL;
+    return cJSON_AddBoolToObject(obj, name, value ? 1 : 0) != NULL;
+}
+
+/* Appends item to arr, deleting it if that fails (cJSON leaves it to the caller). */
+static int js_push(cJSON *arr, cJSON *item)
+{
+    if (item == NULL)
+        return 0;
+    if (!cJSON_AddItemToArray(arr, item)) {
+        cJSON_Delete(item);
+        return 0;
+    }
+    return 1;
+}
+
+static int js_push_num(cJSON *arr, double x)
+{
+    char buf[GW_OUTPUT_NUMLEN];
+    return js_push(arr, cJSON_CreateRaw(gw_output_number(x, buf)));
+}
+
+static int build_json(const gw_result *r, cJSON *o)
+{
+    int ok = 1;
+    ok = ok && js_str(o, "goodwork_version", gw_version());
+    ok = ok && js_str(o, "estimator", r->estimator);
+    ok = ok && js_str(o, "formula", r->formula);
+    ok = ok && js_str(o, "response", r->response);
+    ok = ok && js_str(o, "weights", r->weights);
+    ok = ok && js_str(o, "vcov_type", r->vcov_type);
+    ok = ok && js_count(o, "nobs", r->nobs);
+    ok = ok && js_count(o, "nobs_dropped_missing", r->nobs_dropped_missing);
+    ok = ok && js_count(o, "singletons_dropped", r->singletons_dropped);
+    ok = ok && js_num(o, "df_resid", r->df_resid);
+    if (ok && r->n_cluster_vars > 0) {
+        cJSON *nc = cJSON_AddArrayToObject(o, "n_clusters");
+        ok = nc != NULL;
+        for (size_t c = 0; ok && c < r->n_cluster_vars && c < 2; c++) {
+            char buf[GW_OUTPUT_NUMLEN];
+            if (r->n_clusters[c] == GW_RESULT_NA)
+                ok = js_push(nc, cJSON_CreateNull());
+            else {
+                snprintf(buf, sizeof buf, "%zu", r->n_clusters[c]);
+                ok = js_push(nc, cJSON_CreateRaw(buf));
+            }
+        }
+    }
+    cJSON *coefs = ok ? cJSON_AddArrayToObject(o, "coefficients") : NULL;
+    ok = ok && coefs != NULL;
+    for (size_t j = 0; ok && j < r->k; j++) {
+        cJSON *c = cJSON_CreateObject();
+        ok = js_push(coefs, c);
+        ok = ok && js_str(c, "term", r->terms[j] ? r->terms[j] : "");
+        ok = ok && js_num(c, "estimate", r->estimate[j]);
+        ok = ok && js_num(c, "std_error", r->std_error[j]);
+        ok = ok && js_num(c, "statistic", r->statistic[j]);
+        ok = ok && js_num(c, "p_value", r->p_value[j]);
+        ok = ok && js_num(c, "ci_low", r->ci_low[j]);
+        ok = ok && js_num(c, "ci_high", r->ci_high[j]);
+    }
+    cJSON *v = ok ? cJSON_AddArrayToObject(o, "vcov") : NULL;
+    ok = ok && v != NULL;
+    for (size_t i = 0; ok && i < r->k; i++) {
+        cJSON *row = cJSON_CreateArray();
+        ok = js_push(v, row);
+        for (size_t j = 0; ok && j < r->k; j++)
+            ok = js_push_num(row, r->vcov[i + j * r->k]);
+    }
+    ok = ok && js_num(o, "r2", r->r2);
+    ok = ok && js_num(o, "adj_r2", r->adj_r2);
+    ok = ok && js_num(o, "r2_within", r->r2_within);
+    ok = ok && js_num(o, "rmse", r->rmse);
+    ok = ok && js_num(o, "rss", r->rss);
+    ok = ok && js_num(o, "tss", r->tss);
+    ok = ok && js_num(o, "loglik", r->loglik);
+    ok = ok && js_num(o, "f_stat", r->f_stat);
+    ok = ok && js_num(o, "f_df1", r->f_df1);
+    ok = ok && js_num(o, "f_df2", r->f_df2);
+    ok = ok && js_num(o, "f_p_value", r->f_p_value);
+    ok = ok && js_str(o, "statistic_type", r->stat_is_z ? "z" : "t");
+    ok = ok && js_num(o, "df_inference", r->stat_is_z ? (double)NAN : r->df_inference);
+    ok = ok && js_num(o, "conf_level", r->conf_level);
+    cJSON *fe = ok ? cJSON_AddArrayToObject(o, "fixed_effects") : NULL;
+    ok = ok && fe != NULL;
+    for (size_t j = 0; ok && j < r->nfe; j++) {
+        cJSON *e = cJSON_CreateObject();
+        ok = js_push(fe, e);
+        ok = ok && js_str(e, "name", r->fixed_effects[j].name);
+        ok = ok && js_count(e, "levels", r->fixed_effects[j].levels);
+    }
+    cJSON *dc = ok ? cJSON_AddArrayToObject(o, "dropped_collinear") : NULL;
+    ok = ok && dc != NULL;
+    for (size_t j = 0; ok && j < r->ndropped; j++)
+        ok = js_push(dc, cJSON_CreateString(str_or(r->dropped_collinear[j], "")));
+    ok = ok && js_count(o, "iterations", r->iterations);
+    ok = ok && js_bool(o, "converged", r->converged);
+    ok = ok && js_count(o, "rank", r->rank);
+    ok = ok && js_num(o, "rcond", r->rcond);
+    ok = ok && js_bool(o, "near_singular", r->near_singular);
+    ok = ok && js_str(o, "solver", r->solver);
+    return ok;
+}
+
+static gw_status render_json(const gw_result *r, char **out)
+{
+    gw_status rc = GW_OK;
+    char *text = NULL;
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL || !build_json(r, o) || (text = cJSON_PrintUnformatted(o)) == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot build the JSON output");
+        goto done;
+    }
+    size_t n = strlen(text);
+    char *copy = gw_malloc(n + 2);
+    if (copy == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate the JSON output");
+        goto done;
+    }
+    memcpy(copy, text, n);
+    copy[n] = '\n';
+    copy[n + 1] = '\0';
+    *out = copy;
+done:
+    cJSON_free(text);
+    cJSON_Delete(o);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Entry points                                                                              */
+
+static const struct {
+    const char *name;
+    gw_output_format fmt;
+} format_names[] = {
+    {"text", GW_OUT_TEXT},   {"json", GW_OUT_JSON},   {"markdown", GW_OUT_MARKDOWN},
+    {"md", GW_OUT_MARKDOWN}, {"latex", GW_OUT_LATEX}, {"tex", GW_OUT_LATEX},
+    {"csv", GW_OUT_CSV},
+};
+
+gw_status gw_output_format_parse(const char *name, gw_output_format *fmt)
+{
+    if (name == NULL || fmt == NULL)
+        return gwi_fail(GW_EINVAL, "no output format given");
+    for (size_t i = 0; i < sizeof format_names / sizeof format_names[0]; i++)
+        if (strcmp(name, format_names[i].name) == 0) {
+            *fmt = format_names[i].fmt;
+            return GW_OK;
+        }
+    return gwi_fail(GW_EINVAL,
+                    "unknown output format '%s' (expected text, json, markdown, latex or csv)",
+                    name);
+}
+
+const char *gw_output_format_name(gw_output_format fmt)
+{
+    switch (fmt) {
+    case GW_OUT_TEXT:
+        return "text";
+    case GW_OUT_JSON:
+        return "json";
+    case GW_OUT_MARKDOWN:
+        return "markdown";
+    case GW_OUT_LATEX:
+        return "latex";
+    case GW_OUT_CSV:
+        return "csv";
+    }
+    return "unknown";
+}
+
+gw_status gw_output_render(const gw_result *r, gw_output_format fmt, char **out)
+{
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_output_render: out is NULL");
+    *out = NULL;
+    if (r == NULL)
+        return gwi_fail(GW_EINVAL, "gw_output_render: no result");
+    if (r->k > 0 &&
+        (r->terms == NULL || r->estimate == NULL || r->std_error == NULL || r->statistic == NULL ||
+         r->p_value == NULL || r->ci_low == NULL || r->ci_high == NULL || r->vcov == NULL))
+        return gwi_fail(GW_EINVAL, "gw_output_render: the result's arrays are not allocated");
+    if (r->nfe > 0 && r->fixed_effects == NULL)
+        return gwi_fail(GW_EINVAL, "gw_output_render: fixed effects are not allocated");
+    if (r->ndropped > 0 && r->dropped_collinear == NULL)
+        return gwi_fail(GW_EINVAL, "gw_output_render: dropped terms are not allocated");
+
+    sbuf s = {0};
+    switch (fmt) {
+    case GW_OUT_JSON:
+        return render_json(r, out);
+    case GW_OUT_TEXT:
+        render_text(&s, r);
+        break;
+    case GW_OUT_MARKDOWN:
+        render_markdown(&s, r);
+        break;
+    case GW_OUT_LATEX:
+        render_latex(&s, r);
+        break;
+    case GW_OUT_CSV:
+        render_csv(&s, r);
+        break;
+    default:
+        return gwi_fail(GW_EINVAL, "gw_output_render: unknown format %d", (int)fmt);
+    }
+    return sb_finish(&s, out);
+}
