@@ -1,0 +1,175 @@
+/* gw_hdf5.h -- HDF5 as the home of data tables and fitted results.
+ *
+ * Layouts (fixed by ../shared/interface.md, "Files"):
+ *
+ * Data table: a group (default "/data") holding one 1-D dataset per column, all of the same
+ * length: float64 (NaN = missing) for numeric columns, int32 codes (-1 = missing) with an
+ * attribute `levels` (variable-length UTF-8 strings) for categorical ones. The group carries an
+ * attribute `columns` (the names in table order) and tracks link creation order, so both
+ * goodwork and outside tools (h5py, R hdf5r, HDF5.jl) see the columns in order. Datasets are
+ * chunked by GW_H5_CHUNK_ROWS rows and compressed with shuffle + deflate level 4.
+ *
+ * Results: /models/NAME/ holds datasets `terms` (strings), `estimate`, `std_error`,
+ * `statistic`, `p_value`, `ci_low`, `ci_high` (k each), `vcov` (k x k; element [i][j] is
+ * V(i,j)), `fixed_effects` (names) with `fixed_effects_levels` (uint64),
+ * `dropped_collinear` (names), and optional `residuals` and `fitted` (nobs each); attributes
+ * for every scalar of the JSON output under its JSON name (nobs, nobs_dropped_missing,
+ * singletons_dropped, df_resid, n_clusters, r2, adj_r2, r2_within, rmse, rss, loglik, f_stat,
+ * f_p_value, iterations, converged) plus formula, vcov_type, estimator, response, weights and
+ * every other
+ * field of gw_result (tss, f_df1, f_df2, conf_level, stat_is_z, df_inference, rank, rcond,
+ * near_singular, solver). A double that is NaN and a count that is GW_RESULT_NA are not stored
+ * (absent attribute = does not apply). The provenance (gw_provenance) is stored on the root
+ * (describing the latest write) and also on each model group (describing that model's write),
+ * so appending never loses the provenance of earlier models.
+ *
+ * Atomicity: every write builds a private temporary file "<dir>/.<name>.tmp.<pid>" in the
+ * target's directory (for an append, a byte copy of the existing file), fsyncs it and renames it
+ * over the target, then fsyncs the directory. A process killed at any point leaves either the
+ * old file or the new one, never a mixture; it may leave its temporary, which the next write to
+ * the same target deletes (the pid is checked to be dead). Two processes appending to the same
+ * file at the same time are not serialised: the later rename wins.
+ *
+ * Errors: HDF5's automatic error printing is silenced during each call (and restored after), so
+ * nothing reaches stderr; failures are returned as statuses with a message naming the file and
+ * the object, with HDF5's innermost reason appended. The first call also asks HDF5 not to
+ * install its atexit handler (H5dont_atexit; a no-op if the host already initialised HDF5):
+ * every function here closes its files before returning, and the handler would otherwise print
+ * "HDF5: infinite loop closing library" at exit after a corrupt file failed to close. Not
+ * thread-safe unless HDF5 itself was built thread-safe (Debian's serial build is not): call
+ * from one thread at a time.
+ *
+ * Known limit: HDF5's global heap (where variable-length strings live) carries no checksum,
+ * and libhdf5 1.10.8 can crash inside H5HG_read on a file whose heap bytes were deliberately
+ * corrupted (about 1 in 300 random 1-8 byte corruptions of a small table file; truncation and
+ * corruption of checksummed metadata are always reported as GW_EFORMAT). */
+#ifndef GW_HDF5_H
+#define GW_HDF5_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gw_export.h"
+#include "gw_result.h"
+#include "gw_status.h"
+#include "gw_table.h"
+
+/* Rows per chunk of a column dataset: 64 Ki rows = 512 KiB of float64, which fits HDF5's
+ * default 1 MiB per-dataset chunk cache with room for the compressed copy, is large enough that
+ * deflate works well and per-chunk overhead is negligible (a 10^7-row column is 153 chunks),
+ * and small enough that reading a short table wastes little. Columns shorter than this are
+ * stored as one chunk of their own length. */
+#define GW_H5_CHUNK_ROWS ((size_t)65536)
+
+/* Default group of a data table. */
+#define GW_H5_DEFAULT_GROUP "/data"
+
+/* Flags of gw_h5_table_write_ex. */
+#define GW_H5_APPEND 1u /* keep the other objects of an existing file; the group must not exist */
+
+/* gw_h5_table_read -- read a data table from group `group` of the HDF5 file path.
+ *
+ * group: NULL means "/data". columns: the names to read, in the order wanted (borrowed);
+ * NULL or ncolumns == 0 reads every column in the file's order (the group's `columns` attribute,
+ * else link creation order when tracked, else name order). Only the requested datasets are read;
+ * the lengths and ranks of all of them are checked. Float datasets of any width are read as
+ * double; integer datasets with a `levels` attribute as categorical codes (each -1 or a valid
+ * level index), integer datasets without it as numeric. Other objects in the group (subgroups)
+ * are ignored. out: owned, gw_table_free; NULL on failure.
+ *
+ * Returns GW_OK; GW_EIO (the file cannot be opened: missing, unreadable); GW_EFORMAT (not HDF5,
+ * truncated or corrupt, no such group, a dataset that is not 1-D, lengths that differ, a
+ * string or other non-numeric dataset, codes out of range, `levels` or `columns` not strings);
+ * GW_ENOVAR (a requested column is not in the group); GW_EINVAL (duplicate requested names,
+ * NULL path); GW_ENOMEM.
+ *
+ * Complexity: O(rows x requested columns) time and memory, plus decompression. */
+GW_API gw_status gw_h5_table_read(const char *path, const char *group, const char *const *columns,
+                                  size_t ncolumns, gw_table **out);
+
+/* gw_h5_table_write -- write t as group `group` (NULL: "/data", intermediate groups created)
+ * of a new HDF5 file path, replacing any file of that name atomically (see the top of this
+ * header: an existing file is never truncated by a failed run). Same as
+ * gw_h5_table_write_ex(t, path, group, 0).
+ *
+ * Returns GW_OK; GW_EIO (cannot create, write, sync or rename; or, with GW_H5_APPEND, the
+ * existing file cannot be opened as HDF5); GW_EINVAL (NULL arguments; with GW_H5_APPEND, the
+ * group exists already); GW_ENOMEM. Complexity: O(rows x columns) plus compression. */
+GW_API gw_status gw_h5_table_write(const gw_table *t, const char *path, const char *group);
+
+/* gw_h5_table_write_ex -- as gw_h5_table_write; flags GW_H5_APPEND adds the group to an existing
+ * file (kept whole otherwise; the file is created if absent) instead of replacing the file, so
+ * several tables (e.g. /data, /meta) can be written to one file by successive calls. */
+GW_API gw_status gw_h5_table_write_ex(const gw_table *t, const char *path, const char *group,
+                                      unsigned flags);
+
+/* ---- results ------------------------------------------------------------------------------ */
+
+/* Where a result came from. Every string is borrowed; NULL means unknown (not stored), except
+ * version, where NULL means gw_version() (the library writing the file), and created_utc, where
+ * NULL means "now" (ISO 8601 "YYYY-MM-DDTHH:MM:SSZ"). */
+typedef struct {
+    const char *version;      /* goodwork_version, e.g. "0.1.0"                                 */
+    const char *created_utc;  /* NULL: the time of the write                                    */
+    const char *command_line; /* the command as typed                                          */
+    const char *data_sha256;  /* 64 lowercase hex digits of the input file's bytes              */
+    const char *blas;         /* BLAS library and thread count, e.g. "OpenBLAS 0.3.21, 1 thread" */
+    uint64_t seed;            /* the random seed, stored only when has_seed                     */
+    int has_seed;
+} gw_provenance;
+
+/* Flags of gw_results_append_ex. */
+#define GW_RESULTS_REPLACE 1u /* a model of the same name is replaced instead of GW_EINVAL */
+
+/* gw_results_append -- store r as model `name` in the results file path, creating the file or
+ * keeping every model already in it (atomically: see the top of this header).
+ * Same as gw_results_append_ex(path, name, r, prov, 0, NULL, 0).
+ *
+ * name: NULL picks the first free "model1", "model2", ...; otherwise non-empty, without '/'
+ * and not "." or "..". prov: borrowed; NULL stores no provenance but the creation time. r:
+ * borrowed; its terms must all be non-NULL; residuals/fitted, when set, have nobs entries.
+ *
+ * Returns GW_OK; GW_EINVAL (bad name, a model of that name exists, r inconsistent: NULL term,
+ * residuals without nobs); GW_EIO (cannot create, copy, write, sync or rename; the existing file
+ * is not an HDF5 file, or has /models that is not a group); GW_ENOMEM.
+ * Complexity: O(size of the existing file) for the copy, plus O(k^2 + nobs) to write. */
+GW_API gw_status gw_results_append(const char *path, const char *name, const gw_result *r,
+                                   const gw_provenance *prov);
+
+/* gw_results_append_ex -- as gw_results_append; flags GW_RESULTS_REPLACE replaces a model of the
+ * same name. name_out (may be NULL) receives the name used (NUL-terminated, truncated to
+ * name_out_size - 1 bytes). */
+GW_API gw_status gw_results_append_ex(const char *path, const char *name, const gw_result *r,
+                                      const gw_provenance *prov, unsigned flags, char *name_out,
+                                      size_t name_out_size);
+
+/* An open results file (opaque). */
+typedef struct gw_results gw_results;
+
+/* gw_results_open -- open a results file for reading; the list of models (in the order they
+ * were added) and the provenance are read at once, models on demand with gw_results_get.
+ * out: owned, gw_results_close. Returns GW_OK; GW_EIO (cannot open the file); GW_EFORMAT (not
+ * HDF5, truncated, or no /models group); GW_ENOMEM. */
+GW_API gw_status gw_results_open(const char *path, gw_results **out);
+
+/* gw_results_nmodels / gw_results_model_name -- the models of an open file; the name is
+ * borrowed (valid until gw_results_close); i < gw_results_nmodels. */
+GW_API size_t gw_results_nmodels(const gw_results *res);
+GW_API const char *gw_results_model_name(const gw_results *res, size_t i);
+
+/* gw_results_get -- read model `name` back as a gw_result whose every stored field is
+ * bit-identical to what was written (absent attributes come back as NaN / GW_RESULT_NA /
+ * converged -1, as gw_result_new sets them). out: owned, gw_result_free; NULL on failure.
+ * Returns GW_OK; GW_ENOVAR (no model of that name); GW_EFORMAT (a dataset is missing, has the
+ * wrong type or shape, or lengths disagree); GW_ENOMEM. Complexity: O(k^2 + nobs). */
+GW_API gw_status gw_results_get(const gw_results *res, const char *name, gw_result **out);
+
+/* gw_results_provenance -- the provenance stored on the root (name NULL: the latest write) or
+ * on model `name`; strings are borrowed, valid until gw_results_close, NULL where not stored.
+ * Returns GW_OK; GW_ENOVAR (no model of that name). */
+GW_API gw_status gw_results_provenance(const gw_results *res, const char *name, gw_provenance *out);
+
+/* gw_results_close -- close the file and free res; NULL-safe. */
+GW_API void gw_results_close(gw_results *res);
+
+#endif

@@ -1,0 +1,79 @@
+/* hdf5_int.h -- helpers shared by the HDF5 files of io/ (hdf5_table.c, hdf5_results.c).
+ *
+ * Only io/ files that own HDF5 code include this header (it includes hdf5.h). It gathers the
+ * three things both stores need: silencing HDF5's automatic error printer for the duration of a
+ * public call and turning its error stack into our detail message; the atomic-replace protocol
+ * (temporary file in the same directory, fsync, rename, fsync of the directory); and small
+ * attribute and string-dataset helpers. Never installed. */
+#ifndef GW_HDF5_INT_H
+#define GW_HDF5_INT_H
+
+#include <hdf5.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gw_status.h"
+
+/* The automatic error printer saved by gwi_h5_quiet_begin and restored by gwi_h5_quiet_end. */
+typedef struct {
+    H5E_auto2_t func;
+    void *data;
+} gwi_h5_quiet;
+
+/* gwi_h5_quiet_begin -- save HDF5's automatic error printer and silence it, so that no HDF5
+ * error stack ever reaches stderr; gwi_h5_quiet_end restores what was saved. */
+void gwi_h5_quiet_begin(gwi_h5_quiet *q);
+void gwi_h5_quiet_end(const gwi_h5_quiet *q);
+
+/* gwi_h5_fail -- record "fmt...: <innermost HDF5 error description>" (the HDF5 part omitted when
+ * the default error stack is empty) and return s. Call right after the failing HDF5 call,
+ * before any other HDF5 call clears the stack. */
+gw_status gwi_h5_fail(gw_status s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* gwi_h5_fapl -- a file access property list: libver bounds (v1.8, v1.8) so that files stay
+ * readable by any HDF5 >= 1.8 (h5py, R hdf5r, HDF5.jl) while allowing dense attribute storage
+ * (more than 8 attributes, attributes over 64 KiB); file locking that is ignored where the file
+ * system does not support it. Negative on failure. Caller closes with H5Pclose. */
+hid_t gwi_h5_fapl(void);
+
+/* gwi_h5_open_read -- open path read-only. GW_EIO when the file cannot be opened at all (the
+ * errno text), GW_EFORMAT when it is not an HDF5 file or is truncated/corrupt. *file is
+ * negative on failure. */
+gw_status gwi_h5_open_read(const char *path, hid_t *file);
+
+/* gwi_base -- the final component of path (borrowed, inside path), used in messages. */
+const char *gwi_base(const char *path);
+
+/* The atomic-replace protocol. gwi_atomic_begin makes the temporary name
+ * "<dir>/.<base>.tmp.<pid>" (after deleting stale temporaries of the same target left by
+ * processes that no longer exist) and, when copy_existing is set and path exists, copies path's
+ * bytes into it (keeping its permission bits). gwi_atomic_commit fsyncs the temporary, renames
+ * it over path and fsyncs the directory; gwi_atomic_abort unlinks the temporary. tmp must hold
+ * at least GWI_PATH_MAX bytes. Statuses: GW_EIO (with the errno text), GW_ENOMEM. */
+#define GWI_PATH_MAX 4096
+gw_status gwi_atomic_begin(const char *path, int copy_existing, char *tmp, int *existed);
+gw_status gwi_atomic_commit(const char *tmp, const char *path);
+void gwi_atomic_abort(const char *tmp);
+
+/* gwi_h5_vlen_str_type -- a variable-length UTF-8 string type (caller closes with H5Tclose). */
+hid_t gwi_h5_vlen_str_type(void);
+
+/* Attribute writers (an existing attribute of the same name is replaced). Negative on failure,
+ * with the HDF5 stack left for gwi_h5_fail. */
+herr_t gwi_attr_str(hid_t loc, const char *name, const char *value);
+herr_t gwi_attr_strs(hid_t loc, const char *name, const char *const *values, size_t n);
+herr_t gwi_attr_f64(hid_t loc, const char *name, double value);
+herr_t gwi_attr_u64s(hid_t loc, const char *name, const uint64_t *values, size_t n);
+herr_t gwi_attr_i32(hid_t loc, const char *name, int32_t value);
+
+/* gwi_read_strs -- read the strings of an attribute (is_attr != 0) or dataset obj, whether
+ * variable-length or fixed-length, into a gw_alloc'd array of n gw_alloc'd strings. GW_EFORMAT
+ * (not a 1-D/scalar string object; what names it in messages), GW_ENOMEM. */
+gw_status gwi_read_strs(hid_t obj, int is_attr, const char *what, char ***out, size_t *n);
+void gwi_free_strs(char **s, size_t n);
+
+#endif

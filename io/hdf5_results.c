@@ -1,0 +1,895 @@
+/* hdf5_results.c -- fitted models in an HDF5 results file (gw_hdf5.h, "Results").
+ *
+ * A gw_result is stored field by field so that reading it back gives the same bits: arrays as
+ * datasets, scalars as attributes named after the JSON field (or after the gw_result member
+ * where the JSON output has none). The tables below drive both directions, so a field cannot
+ * be written under one name and read under another. */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core_int.h"
+#include "gw_alloc.h"
+#include "gw_hdf5.h"
+#include "gw_version.h"
+#include "hdf5_int.h"
+
+typedef struct {
+    const char *name;
+    size_t off;
+} field;
+
+/* Doubles: absent when NaN ("does not apply"). */
+static const field dbl_fields[] = {
+    {"df_resid", offsetof(gw_result, df_resid)},
+    {"conf_level", offsetof(gw_result, conf_level)},
+    {"df_inference", offsetof(gw_result, df_inference)},
+    {"r2", offsetof(gw_result, r2)},
+    {"adj_r2", offsetof(gw_result, adj_r2)},
+    {"r2_within", offsetof(gw_result, r2_within)},
+    {"rmse", offsetof(gw_result, rmse)},
+    {"rss", offsetof(gw_result, rss)},
+    {"tss", offsetof(gw_result, tss)},
+    {"loglik", offsetof(gw_result, loglik)},
+    {"f_stat", offsetof(gw_result, f_stat)},
+    {"f_p_value", offsetof(gw_result, f_p_value)},
+    {"f_df1", offsetof(gw_result, f_df1)},
+    {"f_df2", offsetof(gw_result, f_df2)},
+    {"rcond", offsetof(gw_result, rcond)},
+};
+
+/* Counts (size_t, stored as uint64): absent when GW_RESULT_NA. */
+static const field cnt_fields[] = {
+    {"nobs", offsetof(gw_result, nobs)},
+    {"nobs_dropped_missing", offsetof(gw_result, nobs_dropped_missing)},
+    {"singletons_dropped", offsetof(gw_result, singletons_dropped)},
+    {"iterations", offsetof(gw_result, iterations)},
+    {"rank", offsetof(gw_result, rank)},
+};
+
+/* Strings: absent when NULL. */
+static const field str_fields[] = {
+    {"estimator", offsetof(gw_result, estimator)}, {"formula", offsetof(gw_result, formula)},
+    {"vcov_type", offsetof(gw_result, vcov_type)}, {"response", offsetof(gw_result, response)},
+    {"solver", offsetof(gw_result, solver)},       {"weights", offsetof(gw_result, weights)},
+};
+
+/* Per-coefficient arrays (k each), under their JSON names. */
+static const field coef_fields[] = {
+    {"estimate", offsetof(gw_result, estimate)},   {"std_error", offsetof(gw_result, std_error)},
+    {"statistic", offsetof(gw_result, statistic)}, {"p_value", offsetof(gw_result, p_value)},
+    {"ci_low", offsetof(gw_result, ci_low)},       {"ci_high", offsetof(gw_result, ci_high)},
+};
+
+#define NFIELDS(a) (sizeof(a) / sizeof(a)[0])
+/* Pointer-typed members go through these names so that "const type *" adds const at the right
+ * level (char *const *, not const char **). */
+typedef char *str_ptr;
+typedef double *dbl_ptr;
+#define FIELD_C(r, type, f) (*(const type *)(const void *)((const char *)(r) + (f).off))
+#define FIELD(r, type, f) (*(type *)(void *)((char *)(r) + (f).off))
+
+/* ---- writing ------------------------------------------------------------------------------ */
+
+/* Writes a float64 dataset: 1-D of rows when cols == 0, else rows x cols. */
+static herr_t write_f64_ds(hid_t loc, const char *name, const double *v, size_t rows, size_t cols,
+                           int two_d)
+{
+    hsize_t dims[2] = {rows, cols};
+    hid_t s = H5Screate_simple(two_d ? 2 : 1, dims, NULL);
+    if (s < 0)
+        return -1;
+    hid_t d = H5Dcreate2(loc, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t st = d < 0 ? -1 : 0;
+    if (st == 0 && rows > 0 && (!two_d || cols > 0))
+        st = H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+    if (d >= 0 && H5Dclose(d) < 0)
+        st = -1;
+    H5Sclose(s);
+    return st;
+}
+
+static herr_t write_u64_ds(hid_t loc, const char *name, const uint64_t *v, size_t n)
+{
+    hsize_t dims[1] = {n};
+    hid_t s = H5Screate_simple(1, dims, NULL);
+    if (s < 0)
+        return -1;
+    hid_t d = H5Dcreate2(loc, name, H5T_STD_U64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t st = d < 0 ? -1 : 0;
+    if (st == 0 && n > 0)
+        st = H5Dwrite(d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+    if (d >= 0 && H5Dclose(d) < 0)
+        st = -1;
+    H5Sclose(s);
+    return st;
+}
+
+static herr_t write_str_ds(hid_t loc, const char *name, const char *const *v, size_t n)
+{
+    hsize_t dims[1] = {n};
+    hid_t t = gwi_h5_vlen_str_type(), s = H5Screate_simple(1, dims, NULL), d = -1;
+    herr_t st = -1;
+    if (t >= 0 && s >= 0)
+        d = H5Dcreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (d >= 0)
+        st = n > 0 ? H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) : 0;
+    if (d >= 0 && H5Dclose(d) < 0)
+        st = -1;
+    if (s >= 0)
+        H5Sclose(s);
+    if (t >= 0)
+        H5Tclose(t);
+    return st;
+}
+
+/* Writes the provenance attributes on loc. */
+static herr_t write_provenance(hid_t loc, const gw_provenance *prov, const char *created)
+{
+    static const gw_provenance none = {NULL, NULL, NULL, NULL, NULL, 0, 0};
+    if (gwi_attr_str(loc, "created_utc", created) < 0)
+        return -1;
+    if (prov == NULL)
+        prov = &none;
+    const struct {
+        const char *name, *value;
+    } s[] = {{"goodwork_version", prov->version ? prov->version : gw_version()},
+             {"command_line", prov->command_line},
+             {"data_sha256", prov->data_sha256},
+             {"blas", prov->blas}};
+    for (size_t i = 0; i < NFIELDS(s); i++) {
+        if (s[i].value != NULL && gwi_attr_str(loc, s[i].name, s[i].value) < 0)
+            return -1;
+        /* A root attribute left from an earlier write that this one does not set would
+         * describe the wrong run: remove it. */
+        if (s[i].value == NULL && H5Aexists(loc, s[i].name) > 0 && H5Adelete(loc, s[i].name) < 0)
+            return -1;
+    }
+    if (prov->has_seed)
+        return gwi_attr_u64s(loc, "seed", &prov->seed, 1);
+    if (H5Aexists(loc, "seed") > 0 && H5Adelete(loc, "seed") < 0)
+        return -1;
+    return 0;
+}
+
+/* Writes every set field of r into the (new, empty) group g. */
+static gw_status write_model(hid_t g, const gw_result *r, const char *what)
+{
+    gw_status rc = GW_OK;
+    size_t k = r->k;
+    double *vt = NULL;
+    const char **names = NULL;
+    uint64_t *u = NULL;
+    size_t nfe = r->nfe;
+    for (size_t i = 0; i < NFIELDS(str_fields); i++) {
+        const char *v = FIELD_C(r, str_ptr, str_fields[i]);
+        if (v != NULL && gwi_attr_str(g, str_fields[i].name, v) < 0)
+            goto h5fail;
+    }
+    for (size_t i = 0; i < NFIELDS(dbl_fields); i++) {
+        double v = FIELD_C(r, double, dbl_fields[i]);
+        if (!isnan(v) && gwi_attr_f64(g, dbl_fields[i].name, v) < 0)
+            goto h5fail;
+    }
+    for (size_t i = 0; i < NFIELDS(cnt_fields); i++) {
+        size_t v = FIELD_C(r, size_t, cnt_fields[i]);
+        uint64_t v64 = (uint64_t)v;
+        if (v != GW_RESULT_NA && gwi_attr_u64s(g, cnt_fields[i].name, &v64, 1) < 0)
+            goto h5fail;
+    }
+    if (r->n_cluster_vars > 0) {
+        uint64_t nc[2] = {(uint64_t)r->n_clusters[0], (uint64_t)r->n_clusters[1]};
+        if (gwi_attr_u64s(g, "n_clusters", nc, r->n_cluster_vars) < 0)
+            goto h5fail;
+    }
+    if (gwi_attr_i32(g, "stat_is_z", (int32_t)r->stat_is_z) < 0 ||
+        gwi_attr_i32(g, "near_singular", (int32_t)r->near_singular) < 0 ||
+        (r->converged != -1 && gwi_attr_i32(g, "converged", (int32_t)r->converged) < 0))
+        goto h5fail;
+
+    if (write_str_ds(g, "terms", (const char *const *)r->terms, k) < 0)
+        goto h5fail;
+    for (size_t i = 0; i < NFIELDS(coef_fields); i++)
+        if (write_f64_ds(g, coef_fields[i].name, FIELD_C(r, dbl_ptr, coef_fields[i]), k, 0, 0) < 0)
+            goto h5fail;
+    /* vcov is column-major in memory; HDF5 is row-major, so element [i][j] = V(i,j) needs the
+     * transpose (V is symmetric in practice, but the round trip must be exact regardless). */
+    if ((vt = gw_alloc_array(k > 0 ? k * k : 1, sizeof *vt)) == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate a %zu x %zu vcov", k, k);
+        goto done;
+    }
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < k; j++)
+            vt[i * k + j] = r->vcov[i + j * k];
+    if (write_f64_ds(g, "vcov", vt, k, k, 1) < 0)
+        goto h5fail;
+
+    names = gw_calloc(nfe ? nfe : 1, sizeof *names);
+    u = gw_calloc(nfe ? nfe : 1, sizeof *u);
+    if (names == NULL || u == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu fixed effects", nfe);
+        goto done;
+    }
+    for (size_t j = 0; j < nfe; j++) {
+        names[j] = r->fixed_effects[j].name;
+        u[j] = (uint64_t)r->fixed_effects[j].levels;
+    }
+    if (write_str_ds(g, "fixed_effects", names, nfe) < 0 ||
+        write_u64_ds(g, "fixed_effects_levels", u, nfe) < 0 ||
+        write_str_ds(g, "dropped_collinear", (const char *const *)r->dropped_collinear,
+                     r->ndropped) < 0)
+        goto h5fail;
+    if (r->residuals != NULL && write_f64_ds(g, "residuals", r->residuals, r->nobs, 0, 0) < 0)
+        goto h5fail;
+    if (r->fitted != NULL && write_f64_ds(g, "fitted", r->fitted, r->nobs, 0, 0) < 0)
+        goto h5fail;
+    goto done;
+h5fail:
+    rc = gwi_h5_fail(GW_EIO, "%s: cannot write the model", what);
+done:
+    gw_free(vt);
+    gw_free(names);
+    gw_free(u);
+    return rc;
+}
+
+static gw_status check_result(const gw_result *r, const char *name)
+{
+    if (r == NULL)
+        return gwi_fail(GW_EINVAL, "gw_results_append: NULL result");
+    for (size_t j = 0; j < r->k; j++)
+        if (r->terms == NULL || r->terms[j] == NULL)
+            return gwi_fail(GW_EINVAL, "model '%s': term %zu has no name", name, j + 1);
+    for (size_t j = 0; j < r->nfe; j++)
+        if (r->fixed_effects[j].name == NULL)
+            return gwi_fail(GW_EINVAL, "model '%s': fixed effect %zu has no name", name, j + 1);
+    for (size_t j = 0; j < r->ndropped; j++)
+        if (r->dropped_collinear[j] == NULL)
+            return gwi_fail(GW_EINVAL, "model '%s': dropped term %zu has no name", name, j + 1);
+    if ((r->residuals != NULL || r->fitted != NULL) && r->nobs == GW_RESULT_NA)
+        return gwi_fail(GW_EINVAL, "model '%s': residuals or fitted values without nobs", name);
+    if (r->n_cluster_vars > 2)
+        return gwi_fail(GW_EINVAL, "model '%s': %zu cluster variables (at most 2)", name,
+                        r->n_cluster_vars);
+    return GW_OK;
+}
+
+static int valid_name(const char *name)
+{
+    return name[0] != '\0' && strchr(name, '/') == NULL && strcmp(name, ".") != 0 &&
+           strcmp(name, "..") != 0;
+}
+
+gw_status gw_results_append_ex(const char *path, const char *name, const gw_result *r,
+                               const gw_provenance *prov, unsigned flags, char *name_out,
+                               size_t name_out_size)
+{
+    gw_status rc = GW_OK;
+    gwi_h5_quiet q;
+    char tmp[GWI_PATH_MAX] = "", auto_name[32], created[32], what[1200];
+    hid_t fapl = -1, file = -1, models = -1, gcpl = -1, g = -1;
+    int existed = 0;
+    if (name_out != NULL && name_out_size > 0)
+        name_out[0] = '\0';
+    if (path == NULL)
+        return gwi_fail(GW_EINVAL, "gw_results_append: NULL path");
+    if (name != NULL && !valid_name(name))
+        return gwi_fail(GW_EINVAL, "model name '%s' is empty or contains '/'", name);
+    if ((rc = check_result(r, name ? name : "(next)")) != GW_OK)
+        return rc;
+    if (prov != NULL && prov->created_utc != NULL) {
+        snprintf(created, sizeof created, "%s", prov->created_utc);
+    } else {
+        time_t now = time(NULL);
+        struct tm tm;
+        if (gmtime_r(&now, &tm) == NULL ||
+            strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+            snprintf(created, sizeof created, "unknown");
+    }
+
+    gwi_h5_quiet_begin(&q);
+    if ((rc = gwi_atomic_begin(path, 1, tmp, &existed)) != GW_OK)
+        goto done;
+    if ((fapl = gwi_h5_fapl()) < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot make a file access property list", path);
+        goto done;
+    }
+    file = existed ? H5Fopen(tmp, H5F_ACC_RDWR, fapl)
+                   : H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (file < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot %s", path,
+                         existed ? "open the existing file as HDF5" : "create");
+        goto done;
+    }
+    htri_t has = H5Lexists(file, "models", H5P_DEFAULT);
+    if (has > 0) {
+        models = H5Gopen2(file, "models", H5P_DEFAULT);
+    } else if (has == 0) {
+        if ((gcpl = H5Pcreate(H5P_GROUP_CREATE)) < 0 ||
+            H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)
+            models = -1;
+        else
+            models = H5Gcreate2(file, "models", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    }
+    if (models < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: /models is not a group", path);
+        goto done;
+    }
+    if (name == NULL) {
+        for (unsigned long i = 1;; i++) {
+            snprintf(auto_name, sizeof auto_name, "model%lu", i);
+            htri_t ex = H5Lexists(models, auto_name, H5P_DEFAULT);
+            if (ex < 0) {
+                rc = gwi_h5_fail(GW_EIO, "%s: cannot list /models", path);
+                goto done;
+            }
+            if (ex == 0)
+                break;
+        }
+        name = auto_name;
+    }
+    snprintf(what, sizeof what, "%s: /models/%s", gwi_base(path), name);
+    htri_t ex = H5Lexists(models, name, H5P_DEFAULT);
+    if (ex > 0 && !(flags & GW_RESULTS_REPLACE)) {
+        rc = gwi_fail(GW_EINVAL, "%s exists already (choose another --name)", what);
+        goto done;
+    }
+    if (ex > 0 && H5Ldelete(models, name, H5P_DEFAULT) < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot replace", what);
+        goto done;
+    }
+    if ((g = H5Gcreate2(models, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot create the group", what);
+        goto done;
+    }
+    if ((rc = write_model(g, r, what)) != GW_OK)
+        goto done;
+    if (write_provenance(g, prov, created) < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot write its provenance", what);
+        goto done;
+    }
+    hid_t root = H5Gopen2(file, "/", H5P_DEFAULT);
+    herr_t st = root < 0 ? -1 : write_provenance(root, prov, created);
+    if (root >= 0)
+        H5Gclose(root);
+    if (st < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot write the root provenance", path);
+        goto done;
+    }
+    H5Gclose(g);
+    g = -1;
+    H5Gclose(models);
+    models = -1;
+    st = H5Fclose(file);
+    file = -1;
+    if (st < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot finish writing", path);
+        goto done;
+    }
+    rc = gwi_atomic_commit(tmp, path);
+    tmp[0] = '\0';
+    if (rc == GW_OK && name_out != NULL && name_out_size > 0)
+        snprintf(name_out, name_out_size, "%s", name);
+done:
+    if (g >= 0)
+        H5Gclose(g);
+    if (gcpl >= 0)
+        H5Pclose(gcpl);
+    if (models >= 0)
+        H5Gclose(models);
+    if (file >= 0)
+        H5Fclose(file);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (rc != GW_OK)
+        gwi_atomic_abort(tmp);
+    gwi_h5_quiet_end(&q);
+    return rc;
+}
+
+gw_status gw_results_append(const char *path, const char *name, const gw_result *r,
+                            const gw_provenance *prov)
+{
+    return gw_results_append_ex(path, name, r, prov, 0, NULL, 0);
+}
+
+/* ---- reading ------------------------------------------------------------------------------ */
+
+/* Owned copies of a provenance record. */
+typedef struct {
+    char *s[5]; /* version, created_utc, command_line, data_sha256, blas */
+    uint64_t seed;
+    int has_seed;
+} prov_store;
+
+static const char *const prov_names[5] = {"goodwork_version", "created_utc", "command_line",
+                                          "data_sha256", "blas"};
+
+struct gw_results {
+    hid_t file;
+    char *path;
+    char **names;
+    size_t n;
+    prov_store root;
+    prov_store *models;
+};
+
+/* Reads string attribute name of loc into *dst (left NULL when absent). */
+static gw_status read_str_attr(hid_t loc, const char *name, const char *what, char **dst)
+{
+    char buf[1300], **v = NULL;
+    size_t n = 0;
+    htri_t ex = H5Aexists(loc, name);
+    if (ex == 0)
+        return GW_OK;
+    snprintf(buf, sizeof buf, "%s attribute '%s'", what, name);
+    hid_t a = ex > 0 ? H5Aopen(loc, name, H5P_DEFAULT) : -1;
+    if (a < 0)
+        return gwi_h5_fail(GW_EFORMAT, "%s: cannot open", buf);
+    gw_status rc = gwi_read_strs(a, 1, buf, &v, &n);
+    H5Aclose(a);
+    if (rc != GW_OK)
+        return rc;
+    if (n != 1) {
+        gwi_free_strs(v, n);
+        return gwi_fail(GW_EFORMAT, "%s holds %zu strings; expected one", buf, n);
+    }
+    gw_free(*dst);
+    *dst = v[0];
+    gw_free(v);
+    return GW_OK;
+}
+
+/* Reads numeric attribute name of loc (n values converted to mem type) if present; *found
+ * tells whether it was. */
+static gw_status read_num_attr(hid_t loc, const char *name, const char *what, hid_t mtype,
+                               void *dst, size_t maxn, size_t *found)
+{
+    gw_status rc = GW_OK;
+    hid_t a = -1, s = -1, t = -1;
+    *found = 0;
+    htri_t ex = H5Aexists(loc, name);
+    if (ex == 0)
+        return GW_OK;
+    if (ex < 0 || (a = H5Aopen(loc, name, H5P_DEFAULT)) < 0 || (s = H5Aget_space(a)) < 0 ||
+        (t = H5Aget_type(a)) < 0) {
+        rc = gwi_h5_fail(GW_EFORMAT, "%s attribute '%s': cannot open", what, name);
+        goto done;
+    }
+    H5T_class_t cls = H5Tget_class(t);
+    hssize_t np = H5Sget_simple_extent_npoints(s);
+    if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || np < 1 || (size_t)np > maxn) {
+        rc = gwi_fail(GW_EFORMAT, "%s attribute '%s' is not %s number%s", what, name,
+                      maxn > 1 ? "1 or 2" : "a", maxn > 1 ? "s" : "");
+        goto done;
+    }
+    if (H5Aread(a, mtype, dst) < 0) {
+        rc = gwi_h5_fail(GW_EFORMAT, "%s attribute '%s': cannot read", what, name);
+        goto done;
+    }
+    *found = (size_t)np;
+done:
+    if (t >= 0)
+        H5Tclose(t);
+    if (s >= 0)
+        H5Sclose(s);
+    if (a >= 0)
+        H5Aclose(a);
+    return rc;
+}
+
+static void prov_free(prov_store *p)
+{
+    for (size_t i = 0; i < 5; i++)
+        gw_free(p->s[i]);
+    memset(p, 0, sizeof *p);
+}
+
+static gw_status read_provenance(hid_t loc, const char *what, prov_store *p)
+{
+    gw_status rc = GW_OK;
+    size_t found = 0;
+    for (size_t i = 0; i < 5 && rc == GW_OK; i++)
+        rc = read_str_attr(loc, prov_names[i], what, &p->s[i]);
+    if (rc == GW_OK)
+        rc = read_num_attr(loc, "seed", what, H5T_NATIVE_UINT64, &p->seed, 1, &found);
+    p->has_seed = found > 0;
+    return rc;
+}
+
+/* Collects the groups of /models in creation order. */
+typedef struct {
+    char **names;
+    size_t n, cap;
+    gw_status rc;
+} group_list;
+
+static herr_t collect_group(hid_t loc, const char *name, const H5L_info_t *info, void *data)
+{
+    group_list *l = data;
+    if (info->type != H5L_TYPE_HARD)
+        return 0;
+    hid_t o = H5Oopen(loc, name, H5P_DEFAULT);
+    if (o < 0)
+        return -1;
+    H5I_type_t type = H5Iget_type(o);
+    H5Oclose(o);
+    if (type != H5I_GROUP)
+        return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        char **p = gw_realloc(l->names, cap * sizeof *p);
+        if (p == NULL) {
+            l->rc = gwi_fail(GW_ENOMEM, "cannot list %zu models", cap);
+            return -1;
+        }
+        l->names = p;
+        l->cap = cap;
+    }
+    if ((l->names[l->n] = gw_strdup(name)) == NULL) {
+        l->rc = gwi_fail(GW_ENOMEM, "cannot copy a model name");
+        return -1;
+    }
+    l->n++;
+    return 0;
+}
+
+void gw_results_close(gw_results *res)
+{
+    if (res == NULL)
+        return;
+    gwi_h5_quiet q;
+    gwi_h5_quiet_begin(&q);
+    if (res->file >= 0)
+        H5Fclose(res->file);
+    gwi_h5_quiet_end(&q);
+    for (size_t i = 0; i < res->n; i++) {
+        if (res->models)
+            prov_free(&res->models[i]);
+        gw_free(res->names[i]);
+    }
+    gw_free(res->names);
+    gw_free(res->models);
+    prov_free(&res->root);
+    gw_free(res->path);
+    gw_free(res);
+}
+
+gw_status gw_results_open(const char *path, gw_results **out)
+{
+    gw_status rc = GW_OK;
+    gwi_h5_quiet q;
+    gw_results *res = NULL;
+    hid_t models = -1, gcpl = -1;
+    group_list l = {NULL, 0, 0, GW_OK};
+    char what[1200];
+    *out = NULL;
+    if (path == NULL)
+        return gwi_fail(GW_EINVAL, "gw_results_open: NULL path");
+    gwi_h5_quiet_begin(&q);
+    if ((res = gw_calloc(1, sizeof *res)) == NULL || (res->path = gw_strdup(path)) == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate a results handle");
+        goto done;
+    }
+    res->file = -1;
+    if ((rc = gwi_h5_open_read(path, &res->file)) != GW_OK)
+        goto done;
+    if ((models = H5Gopen2(res->file, "models", H5P_DEFAULT)) < 0) {
+        rc = gwi_h5_fail(GW_EFORMAT, "%s: no group /models (not a goodwork results file)", path);
+        goto done;
+    }
+    unsigned crt = 0;
+    if ((gcpl = H5Gget_create_plist(models)) >= 0 && H5Pget_link_creation_order(gcpl, &crt) < 0)
+        crt = 0;
+    hsize_t idx = 0;
+    if (H5Literate(models, (crt & H5P_CRT_ORDER_TRACKED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME,
+                   H5_ITER_INC, &idx, collect_group, &l) < 0) {
+        rc = l.rc != GW_OK ? l.rc : gwi_h5_fail(GW_EFORMAT, "%s: cannot list /models", path);
+        goto done;
+    }
+    res->names = l.names;
+    res->n = l.n;
+    l.names = NULL;
+    l.n = 0;
+    if ((res->models = gw_calloc(res->n ? res->n : 1, sizeof *res->models)) == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu provenance records", res->n);
+        goto done;
+    }
+    snprintf(what, sizeof what, "%s: /", gwi_base(path));
+    if ((rc = read_provenance(res->file, what, &res->root)) != GW_OK)
+        goto done;
+    for (size_t i = 0; i < res->n; i++) {
+        snprintf(what, sizeof what, "%s: /models/%s", gwi_base(path), res->names[i]);
+        hid_t g = H5Gopen2(models, res->names[i], H5P_DEFAULT);
+        if (g < 0) {
+            rc = gwi_h5_fail(GW_EFORMAT, "%s: cannot open", what);
+            goto done;
+        }
+        rc = read_provenance(g, what, &res->models[i]);
+        H5Gclose(g);
+        if (rc != GW_OK)
+            goto done;
+    }
+done:
+    gwi_free_strs(l.names, l.n);
+    if (gcpl >= 0)
+        H5Pclose(gcpl);
+    if (models >= 0)
+        H5Gclose(models);
+    gwi_h5_quiet_end(&q);
+    if (rc != GW_OK) {
+        gw_results_close(res);
+        return rc;
+    }
+    *out = res;
+    return GW_OK;
+}
+
+size_t gw_results_nmodels(const gw_results *res) { return res->n; }
+
+const char *gw_results_model_name(const gw_results *res, size_t i) { return res->names[i]; }
+
+static ptrdiff_t find_model(const gw_results *res, const char *name)
+{
+    for (size_t i = 0; i < res->n; i++)
+        if (name != NULL && strcmp(res->names[i], name) == 0)
+            return (ptrdiff_t)i;
+    return -1;
+}
+
+static void prov_view(const prov_store *p, gw_provenance *out)
+{
+    out->version = p->s[0];
+    out->created_utc = p->s[1];
+    out->command_line = p->s[2];
+    out->data_sha256 = p->s[3];
+    out->blas = p->s[4];
+    out->seed = p->seed;
+    out->has_seed = p->has_seed;
+}
+
+gw_status gw_results_provenance(const gw_results *res, const char *name, gw_provenance *out)
+{
+    memset(out, 0, sizeof *out);
+    if (name == NULL) {
+        prov_view(&res->root, out);
+        return GW_OK;
+    }
+    ptrdiff_t i = find_model(res, name);
+    if (i < 0)
+        return gwi_fail(GW_ENOVAR, "%s has no model '%s'", gwi_base(res->path), name);
+    prov_view(&res->models[i], out);
+    return GW_OK;
+}
+
+/* Reads the 1-D (two_d == 0) or rows x cols float dataset name of g into dst, checking shape. */
+static gw_status read_f64_ds(hid_t g, const char *name, const char *what, size_t rows, size_t cols,
+                             int two_d, double *dst)
+{
+    gw_status rc = GW_OK;
+    hid_t d = -1, s = -1, t = -1;
+    hsize_t dims[2] = {0, 0};
+    if ((d = H5Dopen2(g, name, H5P_DEFAULT)) < 0 || (s = H5Dget_space(d)) < 0 ||
+        (t = H5Dget_type(d)) < 0) {
+        rc = gwi_h5_fail(GW_EFORMAT, "%s/%s: missing or unreadable", what, name);
+        goto done;
+    }
+    int rank = H5Sget_simple_extent_ndims(s);
+    if (rank != (two_d ? 2 : 1) || H5Sget_simple_extent_dims(s, dims, NULL) < 0 ||
+        dims[0] != rows || (two_d && dims[1] != cols)) {
+        if (two_d)
+            rc = gwi_fail(GW_EFORMAT, "%s/%s: expected shape %zu x %zu", what, name, rows, cols);
+        else
+            rc = gwi_fail(GW_EFORMAT, "%s/%s: expected %zu values", what, name, rows);
+        goto done;
+    }
+    H5T_class_t cls = H5Tget_class(t);
+    if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
+        rc = gwi_fail(GW_EFORMAT, "%s/%s is not numeric", what, name);
+        goto done;
+    }
+    if (rows > 0 && (!two_d || cols > 0) &&
+        H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, dst) < 0)
+        rc = gwi_h5_fail(GW_EFORMAT, "%s/%s: cannot read", what, name);
+done:
+    if (t >= 0)
+        H5Tclose(t);
+    if (s >= 0)
+        H5Sclose(s);
+    if (d >= 0)
+        H5Dclose(d);
+    return rc;
+}
+
+/* The length of 1-D dataset name of g (GW_EFORMAT when absent or not 1-D). */
+static gw_status ds_len(hid_t g, const char *name, const char *what, size_t *n)
+{
+    hid_t d = H5Dopen2(g, name, H5P_DEFAULT), s = -1;
+    gw_status rc = GW_OK;
+    hsize_t dims[1] = {0};
+    if (d < 0 || (s = H5Dget_space(d)) < 0)
+        rc = gwi_h5_fail(GW_EFORMAT, "%s/%s: missing or unreadable", what, name);
+    else if (H5Sget_simple_extent_ndims(s) != 1 || H5Sget_simple_extent_dims(s, dims, NULL) < 0)
+        rc = gwi_fail(GW_EFORMAT, "%s/%s is not 1-D", what, name);
+    *n = (size_t)dims[0];
+    if (s >= 0)
+        H5Sclose(s);
+    if (d >= 0)
+        H5Dclose(d);
+    return rc;
+}
+
+/* Reads string dataset name of g, expecting n entries (n == GW_RESULT_NA: any). */
+static gw_status read_str_ds(hid_t g, const char *name, const char *what, size_t n, char ***out,
+                             size_t *got)
+{
+    char buf[1300];
+    snprintf(buf, sizeof buf, "%s/%s", what, name);
+    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
+    if (d < 0)
+        return gwi_h5_fail(GW_EFORMAT, "%s: missing", buf);
+    gw_status rc = gwi_read_strs(d, 0, buf, out, got);
+    H5Dclose(d);
+    if (rc == GW_OK && n != GW_RESULT_NA && *got != n) {
+        gwi_free_strs(*out, *got);
+        *out = NULL;
+        return gwi_fail(GW_EFORMAT, "%s has %zu entries; expected %zu", buf, *got, n);
+    }
+    return rc;
+}
+
+static gw_status read_model(hid_t g, const char *what, gw_result **out)
+{
+    gw_status rc = GW_OK;
+    gw_result *r = NULL;
+    size_t k = 0, n = 0, nfe = 0, found = 0;
+    char **terms = NULL, **fe = NULL;
+    uint64_t *felev = NULL;
+    double *tmp = NULL;
+    if ((rc = ds_len(g, "estimate", what, &k)) != GW_OK || (rc = gw_result_new(k, &r)) != GW_OK)
+        goto done;
+    for (size_t i = 0; i < NFIELDS(str_fields) && rc == GW_OK; i++)
+        rc = read_str_attr(g, str_fields[i].name, what, &FIELD(r, str_ptr, str_fields[i]));
+    for (size_t i = 0; i < NFIELDS(dbl_fields) && rc == GW_OK; i++)
+        rc = read_num_attr(g, dbl_fields[i].name, what, H5T_NATIVE_DOUBLE,
+                           &FIELD(r, double, dbl_fields[i]), 1, &found);
+    for (size_t i = 0; i < NFIELDS(cnt_fields) && rc == GW_OK; i++) {
+        uint64_t v = 0;
+        rc = read_num_attr(g, cnt_fields[i].name, what, H5T_NATIVE_UINT64, &v, 1, &found);
+        if (found)
+            FIELD(r, size_t, cnt_fields[i]) = (size_t)v;
+    }
+    if (rc != GW_OK)
+        goto done;
+    uint64_t nc[2] = {0, 0};
+    if ((rc = read_num_attr(g, "n_clusters", what, H5T_NATIVE_UINT64, nc, 2, &found)) != GW_OK)
+        goto done;
+    r->n_cluster_vars = found;
+    r->n_clusters[0] = (size_t)nc[0];
+    r->n_clusters[1] = (size_t)nc[1];
+    const struct {
+        const char *name;
+        int *dst;
+    } ints[] = {{"stat_is_z", &r->stat_is_z},
+                {"near_singular", &r->near_singular},
+                {"converged", &r->converged}};
+    for (size_t i = 0; i < NFIELDS(ints); i++) {
+        int32_t v = 0;
+        if ((rc = read_num_attr(g, ints[i].name, what, H5T_NATIVE_INT32, &v, 1, &found)) != GW_OK)
+            goto done;
+        if (found)
+            *ints[i].dst = (int)v;
+    }
+
+    if ((rc = read_str_ds(g, "terms", what, k, &terms, &n)) != GW_OK)
+        goto done;
+    for (size_t j = 0; j < k; j++) {
+        r->terms[j] = terms[j];
+        terms[j] = NULL;
+    }
+    for (size_t i = 0; i < NFIELDS(coef_fields) && rc == GW_OK; i++)
+        rc = read_f64_ds(g, coef_fields[i].name, what, k, 0, 0, FIELD(r, dbl_ptr, coef_fields[i]));
+    if (rc != GW_OK)
+        goto done;
+    if ((tmp = gw_alloc_array(k > 0 ? k * k : 1, sizeof *tmp)) == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate a %zu x %zu vcov", k, k);
+        goto done;
+    }
+    if ((rc = read_f64_ds(g, "vcov", what, k, k, 1, tmp)) != GW_OK)
+        goto done;
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < k; j++)
+            r->vcov[i + j * k] = tmp[i * k + j];
+
+    if ((rc = read_str_ds(g, "fixed_effects", what, GW_RESULT_NA, &fe, &nfe)) != GW_OK)
+        goto done;
+    if ((felev = gw_calloc(nfe ? nfe : 1, sizeof *felev)) == NULL ||
+        (r->fixed_effects = gw_calloc(nfe ? nfe : 1, sizeof *r->fixed_effects)) == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu fixed effects", nfe);
+        goto done;
+    }
+    size_t nlev = 0;
+    if ((rc = ds_len(g, "fixed_effects_levels", what, &nlev)) != GW_OK)
+        goto done;
+    if (nlev != nfe) {
+        rc = gwi_fail(GW_EFORMAT, "%s: %zu fixed effects but %zu level counts", what, nfe, nlev);
+        goto done;
+    }
+    hid_t d = H5Dopen2(g, "fixed_effects_levels", H5P_DEFAULT);
+    herr_t st = d < 0 ? -1
+                : nfe ? H5Dread(d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, felev)
+                      : 0;
+    if (d >= 0)
+        H5Dclose(d);
+    if (st < 0) {
+        rc = gwi_h5_fail(GW_EFORMAT, "%s/fixed_effects_levels: cannot read", what);
+        goto done;
+    }
+    for (size_t j = 0; j < nfe; j++) {
+        r->fixed_effects[j].name = fe[j];
+        r->fixed_effects[j].levels = (size_t)felev[j];
+        fe[j] = NULL;
+    }
+    r->nfe = nfe;
+    if ((rc = read_str_ds(g, "dropped_collinear", what, GW_RESULT_NA, &r->dropped_collinear,
+                          &r->ndropped)) != GW_OK)
+        goto done;
+
+    const struct {
+        const char *name;
+        double **dst;
+    } opt[] = {{"residuals", &r->residuals}, {"fitted", &r->fitted}};
+    for (size_t i = 0; i < NFIELDS(opt); i++) {
+        htri_t ex = H5Lexists(g, opt[i].name, H5P_DEFAULT);
+        if (ex <= 0)
+            continue;
+        if (r->nobs == GW_RESULT_NA) {
+            rc = gwi_fail(GW_EFORMAT, "%s has %s but no nobs", what, opt[i].name);
+            goto done;
+        }
+        if ((*opt[i].dst = gw_alloc_array(r->nobs, sizeof(double))) == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu %s", r->nobs, opt[i].name);
+            goto done;
+        }
+        if ((rc = read_f64_ds(g, opt[i].name, what, r->nobs, 0, 0, *opt[i].dst)) != GW_OK)
+            goto done;
+    }
+done:
+    gwi_free_strs(terms, n);
+    gwi_free_strs(fe, nfe);
+    gw_free(felev);
+    gw_free(tmp);
+    if (rc != GW_OK) {
+        gw_result_free(r);
+        return rc;
+    }
+    *out = r;
+    return GW_OK;
+}
+
+gw_status gw_results_get(const gw_results *res, const char *name, gw_result **out)
+{
+    gw_status rc = GW_OK;
+    gwi_h5_quiet q;
+    char what[1200];
+    *out = NULL;
+    if (find_model(res, name) < 0)
+        return gwi_fail(GW_ENOVAR, "%s has no model '%s'", gwi_base(res->path),
+                        name ? name : "(null)");
+    snprintf(what, sizeof what, "%s: /models/%s", gwi_base(res->path), name);
+    gwi_h5_quiet_begin(&q);
+    hid_t models = H5Gopen2(res->file, "models", H5P_DEFAULT);
+    hid_t g = models >= 0 ? H5Gopen2(models, name, H5P_DEFAULT) : -1;
+    if (g < 0)
+        rc = gwi_h5_fail(GW_EFORMAT, "%s: cannot open", what);
+    else
+        rc = read_model(g, what, out);
+    if (g >= 0)
+        H5Gclose(g);
+    if (models >= 0)
+        H5Gclose(models);
+    gwi_h5_quiet_end(&q);
+    return rc;
+}

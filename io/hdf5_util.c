@@ -1,0 +1,520 @@
+/* hdf5_util.c -- the HDF5 helpers of hdf5_int.h: quiet error handling, atomic replacement,
+ * attributes and strings.
+ *
+ * Why a copy-then-rename protocol rather than writing in place: HDF5 updates metadata in many
+ * places of a file, so a process killed in the middle of H5Fclose leaves a file that may not open
+ * at all. Every write goes to a private temporary file in the target's directory (so rename(2)
+ * is atomic: same file system), which is flushed to disk before being renamed over the target.
+ * A crash before the rename leaves the old file untouched; a crash after it leaves the new one.
+ * Only a stale temporary can remain, named after the dead process, and the next write to the
+ * same target deletes it. */
+#include "hdf5_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "core_int.h"
+#include "gw_alloc.h"
+
+void gwi_h5_quiet_begin(gwi_h5_quiet *q)
+{
+    /* HDF5 closes whatever is still open in an atexit handler, and when it cannot (a corrupt
+     * file whose metadata cache entries fail their checksums stays open after H5Fclose fails)
+     * it prints "HDF5: infinite loop closing library" to stderr at exit. Every function here
+     * closes its files before returning, so nothing is lost by not registering the handler.
+     * H5dont_atexit only takes effect before HDF5's first initialisation; if a host program
+     * has already used HDF5 it fails harmlessly and the host's choice stands. */
+    static int atexit_done;
+    if (!atexit_done) {
+        atexit_done = 1;
+        H5dont_atexit();
+    }
+    q->func = NULL;
+    q->data = NULL;
+    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+void gwi_h5_quiet_end(const gwi_h5_quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
+
+/* H5Ewalk2 visits the stack from the innermost frame (where HDF5 detected the problem) when
+ * walking upward; that frame's description ("truncated file: eof = ...", "file signature not
+ * found") is the most specific, so the walk keeps only the first one. */
+static herr_t first_desc(unsigned n, const H5E_error2_t *err, void *data)
+{
+    char *buf = data;
+    (void)n;
+    if (buf[0] == '\0' && err->desc != NULL)
+        snprintf(buf, 256, "%s", err->desc);
+    return 0;
+}
+
+gw_status gwi_h5_fail(gw_status s, const char *fmt, ...)
+{
+    char what[1024], desc[256] = "";
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, first_desc, desc);
+    if (desc[0] != '\0')
+        return gwi_fail(s, "%s (HDF5: %s)", what, desc);
+    return gwi_fail(s, "%s", what);
+}
+
+hid_t gwi_h5_fapl(void)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0)
+        return fapl;
+    if (H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
+        H5Pclose(fapl);
+        return -1;
+    }
+#if H5_VERSION_GE(1, 10, 7)
+    /* Locking protects against a concurrent HDF5 writer; on file systems without flock (some
+     * network mounts) it would make every open fail, so it is kept but not required. */
+    H5Pset_file_locking(fapl, 1, 1);
+#endif
+    return fapl;
+}
+
+const char *gwi_base(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+gw_status gwi_h5_open_read(const char *path, hid_t *file)
+{
+    gw_status rc = GW_OK;
+    hid_t fapl = -1;
+    *file = -1;
+    /* Opening the file ourselves first separates "cannot read it" (GW_EIO, with errno's
+     * reason) from "not an HDF5 file" (GW_EFORMAT), which HDF5 reports alike. */
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return gwi_fail(GW_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return gwi_fail(GW_EIO, "%s: not a regular file", path);
+    }
+    close(fd);
+    if ((fapl = gwi_h5_fapl()) < 0) {
+        rc = gwi_h5_fail(GW_EINTERNAL, "%s: cannot make a file access property list", path);
+        goto done;
+    }
+#if H5_VERSION_GE(1, 12, 0)
+    htri_t is = H5Fis_accessible(path, fapl);
+#else
+    htri_t is = H5Fis_hdf5(path);
+#endif
+    if (is <= 0) {
+        rc = gwi_h5_fail(GW_EFORMAT, "%s: not an HDF5 file", path);
+        goto done;
+    }
+    *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    if (*file < 0)
+        rc = gwi_h5_fail(GW_EFORMAT, "%s: cannot open as HDF5 (truncated or corrupt?)", path);
+done:
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    return rc;
+}
+
+/* ---- atomic replacement ---------------------------------------------------------------- */
+
+/* Splits path into its directory ("." when none) and base name. */
+static gw_status split_path(const char *path, char *dir, const char **base)
+{
+    const char *slash = strrchr(path, '/');
+    size_t len = strlen(path);
+    if (len == 0 || len + 64 >= GWI_PATH_MAX)
+        return gwi_fail(GW_EINVAL, "output path '%s' is empty or too long", path);
+    if (slash == NULL) {
+        strcpy(dir, ".");
+        *base = path;
+    } else if (slash == path) {
+        strcpy(dir, "/");
+        *base = slash + 1;
+    } else {
+        memcpy(dir, path, (size_t)(slash - path));
+        dir[slash - path] = '\0';
+        *base = slash + 1;
+    }
+    if ((*base)[0] == '\0')
+        return gwi_fail(GW_EINVAL, "output path '%s' names a directory", path);
+    return GW_OK;
+}
+
+/* Deletes "<dir>/.<base>.tmp.<pid>" files whose process is gone (kill(pid, 0) says ESRCH):
+ * what a writer killed between creating its temporary and renaming it leaves behind. Best
+ * effort: failures are ignored, a live process's temporary is never touched. */
+static void remove_stale(const char *dir, const char *base)
+{
+    char prefix[GWI_PATH_MAX], full[GWI_PATH_MAX];
+    snprintf(prefix, sizeof prefix, ".%s.tmp.", base);
+    size_t plen = strlen(prefix);
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, plen) != 0)
+            continue;
+        char *end = NULL;
+        long pid = strtol(e->d_name + plen, &end, 10);
+        if (end == e->d_name + plen || *end != '\0' || pid <= 0 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        if ((size_t)snprintf(full, sizeof full, "%s/%s", dir, e->d_name) < sizeof full)
+            unlink(full);
+    }
+    closedir(d);
+}
+
+/* Copies src to a new file dst (created exclusively, with src's permission bits). */
+static gw_status copy_file(const char *src, const char *dst)
+{
+    gw_status rc = GW_OK;
+    int in = -1, out = -1;
+    char *buf = NULL;
+    struct stat st;
+    if ((in = open(src, O_RDONLY)) < 0 || fstat(in, &st) != 0) {
+        rc = gwi_fail(GW_EIO, "%s: cannot read: %s", src, strerror(errno));
+        goto done;
+    }
+    if ((out = open(dst, O_WRONLY | O_CREAT | O_EXCL, st.st_mode & 07777)) < 0) {
+        rc = gwi_fail(GW_EIO, "%s: cannot create: %s", dst, strerror(errno));
+        goto done;
+    }
+    enum { CHUNK = 1 << 20 };
+    if ((buf = gw_malloc(CHUNK)) == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate a copy buffer");
+        goto done;
+    }
+    for (;;) {
+        ssize_t got = read(in, buf, CHUNK);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = gwi_fail(GW_EIO, "%s: read failed: %s", src, strerror(errno));
+            goto done;
+        }
+        if (got == 0)
+            break;
+        for (ssize_t off = 0; off < got;) {
+            ssize_t put = write(out, buf + off, (size_t)(got - off));
+            if (put < 0 && errno == EINTR)
+                continue;
+            if (put < 0) {
+                rc = gwi_fail(GW_EIO, "%s: write failed: %s", dst, strerror(errno));
+                goto done;
+            }
+            off += put;
+        }
+    }
+done:
+    gw_free(buf);
+    if (in >= 0)
+        close(in);
+    if (out >= 0 && close(out) != 0 && rc == GW_OK)
+        rc = gwi_fail(GW_EIO, "%s: close failed: %s", dst, strerror(errno));
+    return rc;
+}
+
+gw_status gwi_atomic_begin(const char *path, int copy_existing, char *tmp, int *existed)
+{
+    char dir[GWI_PATH_MAX];
+    const char *base = NULL;
+    gw_status rc = split_path(path, dir, &base);
+    *existed = 0;
+    tmp[0] = '\0';
+    if (rc != GW_OK)
+        return rc;
+    remove_stale(dir, base);
+    if ((size_t)snprintf(tmp, GWI_PATH_MAX, "%s/.%s.tmp.%ld", dir, base, (long)getpid()) >=
+        GWI_PATH_MAX)
+        return gwi_fail(GW_EINVAL, "output path '%s' is too long", path);
+    /* A leftover of our own pid (an earlier failure of this process) is ours to replace. */
+    unlink(tmp);
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (!S_ISREG(st.st_mode))
+            return gwi_fail(GW_EIO, "%s: exists and is not a regular file", path);
+        *existed = 1;
+    } else if (errno != ENOENT) {
+        return gwi_fail(GW_EIO, "%s: %s", path, strerror(errno));
+    }
+    if (copy_existing && *existed) {
+        rc = copy_file(path, tmp);
+        if (rc != GW_OK) {
+            unlink(tmp);
+            tmp[0] = '\0';
+        }
+    }
+    return rc;
+}
+
+gw_status gwi_atomic_commit(const char *tmp, const char *path)
+{
+    int fd = open(tmp, O_RDWR);
+    if (fd < 0 || fsync(fd) != 0) {
+        gw_status rc = gwi_fail(GW_EIO, "%s: cannot sync: %s", tmp, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        unlink(tmp);
+        return rc;
+    }
+    close(fd);
+    if (rename(tmp, path) != 0) {
+        gw_status rc = gwi_fail(GW_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
+        unlink(tmp);
+        return rc;
+    }
+    /* The rename itself is durable only once the directory is synced. */
+    char dir[GWI_PATH_MAX];
+    const char *base = NULL;
+    if (split_path(path, dir, &base) == GW_OK && (fd = open(dir, O_RDONLY)) >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    return GW_OK;
+}
+
+void gwi_atomic_abort(const char *tmp)
+{
+    if (tmp != NULL && tmp[0] != '\0')
+        unlink(tmp);
+}
+
+/* ---- attributes and strings ------------------------------------------------------------ */
+
+hid_t gwi_h5_vlen_str_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0)
+        return t;
+    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/* Creates attribute name on loc (deleting an older one) and writes buf of mem type. */
+static herr_t write_attr(hid_t loc, const char *name, hid_t ftype, hid_t mtype, hid_t space,
+                         const void *buf)
+{
+    htri_t ex = H5Aexists(loc, name);
+    if (ex < 0 || (ex > 0 && H5Adelete(loc, name) < 0))
+        return -1;
+    hid_t a = H5Acreate2(loc, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0)
+        return -1;
+    herr_t st = H5Awrite(a, mtype, buf);
+    if (H5Aclose(a) < 0)
+        st = -1;
+    return st;
+}
+
+herr_t gwi_attr_str(hid_t loc, const char *name, const char *value)
+{
+    hid_t t = gwi_h5_vlen_str_type(), s = H5Screate(H5S_SCALAR);
+    herr_t st = -1;
+    if (t >= 0 && s >= 0)
+        st = write_attr(loc, name, t, t, s, &value);
+    if (s >= 0)
+        H5Sclose(s);
+    if (t >= 0)
+        H5Tclose(t);
+    return st;
+}
+
+herr_t gwi_attr_strs(hid_t loc, const char *name, const char *const *values, size_t n)
+{
+    hsize_t dims[1] = {n};
+    hid_t t = gwi_h5_vlen_str_type(), s = H5Screate_simple(1, dims, NULL);
+    herr_t st = -1;
+    if (t >= 0 && s >= 0)
+        st = write_attr(loc, name, t, t, s, n ? (const void *)values : (const void *)"");
+    if (s >= 0)
+        H5Sclose(s);
+    if (t >= 0)
+        H5Tclose(t);
+    return st;
+}
+
+herr_t gwi_attr_f64(hid_t loc, const char *name, double value)
+{
+    hid_t s = H5Screate(H5S_SCALAR);
+    herr_t st = -1;
+    if (s >= 0)
+        st = write_attr(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, s, &value);
+    if (s >= 0)
+        H5Sclose(s);
+    return st;
+}
+
+herr_t gwi_attr_u64s(hid_t loc, const char *name, const uint64_t *values, size_t n)
+{
+    hsize_t dims[1] = {n};
+    hid_t s = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, dims, NULL);
+    herr_t st = -1;
+    if (s >= 0)
+        st = write_attr(loc, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, s, values);
+    if (s >= 0)
+        H5Sclose(s);
+    return st;
+}
+
+herr_t gwi_attr_i32(hid_t loc, const char *name, int32_t value)
+{
+    hid_t s = H5Screate(H5S_SCALAR);
+    herr_t st = -1;
+    if (s >= 0)
+        st = write_attr(loc, name, H5T_STD_I32LE, H5T_NATIVE_INT32, s, &value);
+    if (s >= 0)
+        H5Sclose(s);
+    return st;
+}
+
+void gwi_free_strs(char **s, size_t n)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        gw_free(s[i]);
+    gw_free(s);
+}
+
+gw_status gwi_read_strs(hid_t obj, int is_attr, const char *what, char ***out, size_t *n)
+{
+    gw_status rc = GW_OK;
+    hid_t ftype = -1, space = -1, mtype = -1;
+    char **vbuf = NULL, *fbuf = NULL, **strs = NULL;
+    size_t count = 0;
+    int reclaim = 0;
+    *out = NULL;
+    *n = 0;
+    ftype = is_attr ? H5Aget_type(obj) : H5Dget_type(obj);
+    space = is_attr ? H5Aget_space(obj) : H5Dget_space(obj);
+    if (ftype < 0 || space < 0) {
+        rc = gwi_h5_fail(GW_EFORMAT, "%s: cannot read its type", what);
+        goto done;
+    }
+    if (H5Tget_class(ftype) != H5T_STRING) {
+        rc = gwi_fail(GW_EFORMAT, "%s is not a string %s", what, is_attr ? "attribute" : "dataset");
+        goto done;
+    }
+    int rank = H5Sget_simple_extent_ndims(space);
+    H5S_class_t sclass = H5Sget_simple_extent_type(space);
+    if (rank > 1 || rank < 0) {
+        rc = gwi_fail(GW_EFORMAT, "%s has %d dimensions; expected a list of strings", what, rank);
+        goto done;
+    }
+    hssize_t np = sclass == H5S_NULL ? 0 : H5Sget_simple_extent_npoints(space);
+    if (np < 0) {
+        rc = gwi_h5_fail(GW_EFORMAT, "%s: cannot read its size", what);
+        goto done;
+    }
+    count = (size_t)np;
+    if ((strs = gw_calloc(count ? count : 1, sizeof *strs)) == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu strings", count);
+        goto done;
+    }
+    if (count == 0)
+        goto done;
+    htri_t var = H5Tis_variable_str(ftype);
+    if (var > 0) {
+        mtype = H5Tcopy(H5T_C_S1);
+        if (mtype < 0 || H5Tset_size(mtype, H5T_VARIABLE) < 0 ||
+            H5Tset_cset(mtype, H5Tget_cset(ftype)) < 0) {
+            rc = gwi_h5_fail(GW_EFORMAT, "%s: cannot make a string type", what);
+            goto done;
+        }
+        if ((vbuf = gw_calloc(count, sizeof *vbuf)) == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu strings", count);
+            goto done;
+        }
+        herr_t st = is_attr ? H5Aread(obj, mtype, vbuf)
+                            : H5Dread(obj, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, vbuf);
+        if (st < 0) {
+            rc = gwi_h5_fail(GW_EFORMAT, "%s: cannot read its strings", what);
+            goto done;
+        }
+        reclaim = 1;
+        for (size_t i = 0; i < count; i++) {
+            if ((strs[i] = gw_strdup(vbuf[i] ? vbuf[i] : "")) == NULL) {
+                rc = gwi_fail(GW_ENOMEM, "cannot copy a string");
+                goto done;
+            }
+        }
+    } else {
+        size_t size = H5Tget_size(ftype);
+        if (size == 0 || (mtype = H5Tcopy(ftype)) < 0) {
+            rc = gwi_h5_fail(GW_EFORMAT, "%s: bad string type", what);
+            goto done;
+        }
+        if ((fbuf = gw_alloc_array(count, size)) == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu strings", count);
+            goto done;
+        }
+        herr_t st = is_attr ? H5Aread(obj, mtype, fbuf)
+                            : H5Dread(obj, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, fbuf);
+        if (st < 0) {
+            rc = gwi_h5_fail(GW_EFORMAT, "%s: cannot read its strings", what);
+            goto done;
+        }
+        for (size_t i = 0; i < count; i++) {
+            const char *src = fbuf + i * size;
+            size_t len = 0;
+            while (len < size && src[len] != '\0')
+                len++;
+            /* Space-padded strings (Fortran style) lose their padding. */
+            if (H5Tget_strpad(ftype) == H5T_STR_SPACEPAD)
+                while (len > 0 && src[len - 1] == ' ')
+                    len--;
+            if ((strs[i] = gw_malloc(len + 1)) == NULL) {
+                rc = gwi_fail(GW_ENOMEM, "cannot copy a string");
+                goto done;
+            }
+            memcpy(strs[i], src, len);
+            strs[i][len] = '\0';
+        }
+    }
+done:
+    if (reclaim) {
+#if H5_VERSION_GE(1, 12, 0)
+        H5Treclaim(mtype, space, H5P_DEFAULT, vbuf);
+#else
+        H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, vbuf);
+#endif
+    }
+    gw_free(vbuf);
+    gw_free(fbuf);
+    if (mtype >= 0)
+        H5Tclose(mtype);
+    if (space >= 0)
+        H5Sclose(space);
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    if (rc != GW_OK) {
+        gwi_free_strs(strs, count);
+        return rc;
+    }
+    *out = strs;
+    *n = count;
+    return GW_OK;
+}

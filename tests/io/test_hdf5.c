@@ -1,0 +1,884 @@
+/* test_hdf5.c -- HDF5 data tables and results files (io/gw_hdf5.h). */
+#define _DEFAULT_SOURCE /* usleep */
+#include "gw_test.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gw_alloc.h"
+#include "gw_hdf5.h"
+#include "gw_sha256.h"
+#include "gw_table.h"
+#include "gw_version.h"
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+static const char *tmp_path(const char *name)
+{
+    static char buf[16][512];
+    static int next;
+    char *p = buf[next++ % 16];
+    snprintf(p, 512, "%s/%s", gwt_tmpdir(), name);
+    return p;
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Number of entries of the temporary directory whose name contains part. */
+static int count_entries(const char *part)
+{
+    int n = 0;
+    DIR *d = opendir(gwt_tmpdir());
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL)
+        n += strstr(e->d_name, part) != NULL;
+    if (d != NULL)
+        closedir(d);
+    return n;
+}
+
+static void copy_bytes(const char *src, const char *dst, long nbytes)
+{
+    FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    int c;
+    for (long i = 0; (nbytes < 0 || i < nbytes) && (c = fgetc(in)) != EOF; i++)
+        fputc(c, out);
+    fclose(in);
+    fclose(out);
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return (long)st.st_size;
+}
+
+/* Bitwise equality of two doubles (NaN payloads included). */
+static void assert_same_bits(double a, double b) { assert_memory_equal(&a, &b, sizeof a); }
+
+/* A deterministic pseudo-random double with high entropy in the mantissa. */
+static double val(size_t i, size_t j)
+{
+    unsigned long long x = (i + 1) * 0x9E3779B97F4A7C15ULL ^ (j + 7) * 0xBF58476D1CE4E5B9ULL;
+    x ^= x >> 31;
+    x *= 0x94D049BB133111EBULL;
+    x ^= x >> 29;
+    return ((double)(x >> 11) / 9007199254740992.0 - 0.5) * pow(10.0, (double)(j % 7) - 3.0);
+}
+
+/* A table of n rows: numeric "x" (with NaN every 13th row, a -0.0 and a subnormal), categorical
+ * "region" (3 levels, missing every 17th row), numeric "y". */
+static gw_table *make_table(size_t n)
+{
+    gw_table *t = NULL;
+    assert_int_equal(gw_table_new(n, &t), GW_OK);
+    double *x = gw_alloc_array(n, sizeof *x), *y = gw_alloc_array(n, sizeof *y);
+    int32_t *codes = gw_alloc_array(n, sizeof *codes);
+    char **lev = gw_calloc(3, sizeof *lev);
+    assert_non_null(x);
+    assert_non_null(y);
+    assert_non_null(codes);
+    assert_non_null(lev);
+    for (size_t i = 0; i < n; i++) {
+        x[i] = i % 13 == 5 ? (double)NAN : val(i, 1);
+        y[i] = val(i, 2);
+        codes[i] = i % 17 == 3 ? -1 : (int32_t)(i % 3);
+    }
+    if (n > 2) {
+        x[1] = -0.0;
+        x[2] = 4.9e-324;
+    }
+    lev[0] = gw_strdup("East Midlands");
+    lev[1] = gw_strdup("Yorkshire and The Humber");
+    lev[2] = gw_strdup("Ynys M\xc3\xb4n");
+    assert_int_equal(gw_table_add_numeric_take(t, "x", x), GW_OK);
+    assert_int_equal(gw_table_add_categorical_take(t, "region", codes, lev, 3), GW_OK);
+    assert_int_equal(gw_table_add_numeric_take(t, "y", y), GW_OK);
+    return t;
+}
+
+/* Column j of a must equal column jb of b bit for bit. */
+static void assert_same_column(const gw_table *a, size_t ja, const gw_table *b, size_t jb)
+{
+    size_t n = gw_table_nrows(a);
+    assert_int_equal(gw_table_nrows(b), n);
+    assert_string_equal(gw_table_colname(a, ja), gw_table_colname(b, jb));
+    assert_int_equal(gw_table_coltype(a, ja), gw_table_coltype(b, jb));
+    if (gw_table_coltype(a, ja) == GW_COL_NUMERIC) {
+        if (n > 0)
+            assert_memory_equal(gw_table_numeric(a, ja), gw_table_numeric(b, jb),
+                                n * sizeof(double));
+    } else {
+        if (n > 0)
+            assert_memory_equal(gw_table_codes(a, ja), gw_table_codes(b, jb), n * sizeof(int32_t));
+        assert_int_equal(gw_table_nlevels(a, ja), gw_table_nlevels(b, jb));
+        for (size_t l = 0; l < gw_table_nlevels(a, ja); l++)
+            assert_string_equal(gw_table_level(a, ja, l), gw_table_level(b, jb, l));
+    }
+}
+
+/* ---- data tables -------------------------------------------------------------------------- */
+
+/* 4 x 64 Ki + 7 rows span five chunks, the last one partial. */
+static void test_h5_table_roundtrip_multichunk(void **state)
+{
+    (void)state;
+    size_t n = 4 * GW_H5_CHUNK_ROWS + 7;
+    gw_table *t = make_table(n), *back = NULL;
+    const char *path = tmp_path("big.h5");
+    assert_int_equal(gw_h5_table_write(t, path, NULL), GW_OK);
+    assert_int_equal(gw_h5_table_read(path, NULL, NULL, 0, &back), GW_OK);
+    assert_int_equal(gw_table_ncols(back), 3);
+    for (size_t j = 0; j < 3; j++)
+        assert_same_column(t, j, back, j);
+    gw_table_free(back);
+    /* Compression works: the file is smaller than the raw bytes of x, y and codes. */
+    assert_true(file_size(path) < (long)(n * (8 + 8 + 4)));
+    gw_table_free(t);
+}
+
+static void test_h5_table_read_subset_in_requested_order(void **state)
+{
+    (void)state;
+    gw_table *t = make_table(1000), *back = NULL;
+    const char *path = tmp_path("subset.h5");
+    assert_int_equal(gw_h5_table_write(t, path, "/panel/data"), GW_OK);
+    const char *cols[] = {"y", "region"};
+    assert_int_equal(gw_h5_table_read(path, "/panel/data", cols, 2, &back), GW_OK);
+    assert_int_equal(gw_table_ncols(back), 2);
+    assert_same_column(t, 2, back, 0);
+    assert_same_column(t, 1, back, 1);
+    gw_table_free(back);
+
+    const char *missing[] = {"y", "nope"};
+    back = (gw_table *)1;
+    assert_int_equal(gw_h5_table_read(path, "/panel/data", missing, 2, &back), GW_ENOVAR);
+    assert_null(back);
+    assert_non_null(strstr(gw_last_error(), "nope"));
+    const char *twice[] = {"y", "y"};
+    assert_int_equal(gw_h5_table_read(path, "/panel/data", twice, 2, &back), GW_EINVAL);
+    gw_table_free(t);
+}
+
+static void test_h5_table_write_edge_cases(void **state)
+{
+    (void)state;
+    /* Zero rows; a categorical column with no levels at all. */
+    gw_table *t = NULL, *back = NULL;
+    assert_int_equal(gw_table_new(0, &t), GW_OK);
+    assert_int_equal(gw_table_add_numeric_take(t, "a", gw_alloc_array(1, sizeof(double))), GW_OK);
+    assert_int_equal(
+        gw_table_add_categorical_take(t, "b", gw_alloc_array(1, sizeof(int32_t)), NULL, 0), GW_OK);
+    const char *path = tmp_path("empty.h5");
+    assert_int_equal(gw_h5_table_write(t, path, NULL), GW_OK);
+    assert_int_equal(gw_h5_table_read(path, NULL, NULL, 0, &back), GW_OK);
+    assert_int_equal(gw_table_nrows(back), 0);
+    assert_int_equal(gw_table_ncols(back), 2);
+    assert_int_equal(gw_table_coltype(back, 1), GW_COL_CATEGORICAL);
+    assert_int_equal(gw_table_nlevels(back, 1), 0);
+    gw_table_free(back);
+    gw_table_free(t);
+
+    /* 20,000 levels: an attribute far beyond HDF5's 64 KiB compact-attribute limit. */
+    size_t n = 20000;
+    assert_int_equal(gw_table_new(n, &t), GW_OK);
+    int32_t *codes = gw_alloc_array(n, sizeof *codes);
+    char **lev = gw_calloc(n, sizeof *lev);
+    for (size_t i = 0; i < n; i++) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "level number %06zu with some padding text", i);
+        lev[i] = gw_strdup(buf);
+        codes[i] = (int32_t)(n - 1 - i);
+    }
+    assert_int_equal(gw_table_add_categorical_take(t, "many", codes, lev, n), GW_OK);
+    path = tmp_path("levels.h5");
+    assert_int_equal(gw_h5_table_write(t, path, NULL), GW_OK);
+    assert_int_equal(gw_h5_table_read(path, NULL, NULL, 0, &back), GW_OK);
+    assert_same_column(t, 0, back, 0);
+    gw_table_free(back);
+
+    /* Append a second table to the same file; the first stays; a clash is GW_EINVAL. */
+    gw_table *u = make_table(50);
+    assert_int_equal(gw_h5_table_write_ex(u, path, "/meta", GW_H5_APPEND), GW_OK);
+    assert_int_equal(gw_h5_table_read(path, "/meta", NULL, 0, &back), GW_OK);
+    assert_same_column(u, 1, back, 1);
+    gw_table_free(back);
+    assert_int_equal(gw_h5_table_read(path, NULL, NULL, 0, &back), GW_OK);
+    assert_same_column(t, 0, back, 0);
+    gw_table_free(back);
+    assert_int_equal(gw_h5_table_write_ex(u, path, "/meta", GW_H5_APPEND), GW_EINVAL);
+    assert_non_null(strstr(gw_last_error(), "/meta"));
+    assert_int_equal(count_entries(".tmp."), 0);
+    gw_table_free(u);
+    gw_table_free(t);
+}
+
+/* A failed write leaves an existing file untouched. */
+static void test_h5_table_write_failure_keeps_old_file(void **state)
+{
+    (void)state;
+    gw_table *t = make_table(100), *bad = NULL, *back = NULL;
+    const char *path = tmp_path("keep.h5");
+    assert_int_equal(gw_h5_table_write(t, path, NULL), GW_OK);
+    long before = file_size(path);
+    assert_int_equal(gw_table_new(3, &bad), GW_OK);
+    double *v = gw_alloc_array(3, sizeof *v);
+    v[0] = v[1] = v[2] = 1.0;
+    assert_int_equal(gw_table_add_numeric_take(bad, "a/b", v), GW_OK);
+    assert_int_equal(gw_h5_table_write(bad, path, NULL), GW_EINVAL);
+    assert_int_equal(file_size(path), before);
+    assert_int_equal(gw_h5_table_read(path, NULL, NULL, 0, &back), GW_OK);
+    assert_same_column(t, 0, back, 0);
+    assert_int_equal(count_entries(".tmp."), 0);
+    /* Cannot create in a directory that does not exist: GW_EIO. */
+    assert_int_equal(gw_h5_table_write(t, "/nonexistent-dir-gw/x.h5", NULL), GW_EIO);
+    gw_table_free(back);
+    gw_table_free(bad);
+    gw_table_free(t);
+}
+
+/* ---- malformed files ---------------------------------------------------------------------- */
+
+static void run_tool(const char *const *argv)
+{
+    gwt_run_result r = gwt_run(argv);
+    if (r.exit_code != 0)
+        fail_msg("%s failed (%d): %s", argv[0], r.exit_code, r.err);
+    gwt_run_free(&r);
+}
+
+/* Builds the malformed files of the table below; h5copy (hdf5-tools) grafts objects between
+ * files, since only io/ may include hdf5.h. */
+static void make_bad_files(void)
+{
+    gw_table *t100 = NULL, *t99 = NULL;
+    double *a = gw_alloc_array(100, sizeof *a), *b = gw_alloc_array(99, sizeof *b);
+    for (size_t i = 0; i < 100; i++)
+        a[i] = (double)i;
+    for (size_t i = 0; i < 99; i++)
+        b[i] = (double)i;
+    assert_int_equal(gw_table_new(100, &t100), GW_OK);
+    assert_int_equal(gw_table_add_numeric_take(t100, "y", a), GW_OK);
+    assert_int_equal(gw_table_new(99, &t99), GW_OK);
+    assert_int_equal(gw_table_add_numeric_take(t99, "x", b), GW_OK);
+    const char *p100 = tmp_path("t100.h5"), *p99 = tmp_path("t99.h5");
+    assert_int_equal(gw_h5_table_write(t100, p100, NULL), GW_OK);
+    assert_int_equal(gw_h5_table_write(t99, p99, NULL), GW_OK);
+    gw_table_free(t100);
+    gw_table_free(t99);
+
+    /* A results file provides a 2-D dataset (vcov) and a string dataset (terms). */
+    gw_result *r = NULL;
+    assert_int_equal(gw_result_new(100, &r), GW_OK); /* 100 terms: as long as the table */
+    for (size_t j = 0; j < 100; j++) {
+        char term[32];
+        snprintf(term, sizeof term, "x%zu", j);
+        gw_result_set_str(&r->terms[j], term);
+    }
+    const char *res = tmp_path("graft_src.h5");
+    unlink(res);
+    assert_int_equal(gw_results_append(res, "m", r, NULL), GW_OK);
+    gw_result_free(r);
+
+    const char *p_len = tmp_path("bad_lengths.h5");
+    copy_bytes(p100, p_len, -1);
+    const char *h5copy = "/usr/bin/h5copy";
+    run_tool((const char *const[]){h5copy, "-i", p99, "-o", p_len, "-s", "/data/x", "-d", "/data/x",
+                                   NULL});
+    const char *p_2d = tmp_path("bad_2d.h5");
+    copy_bytes(p100, p_2d, -1);
+    run_tool((const char *const[]){h5copy, "-i", res, "-o", p_2d, "-s", "/models/m/vcov", "-d",
+                                   "/data/v", NULL});
+    const char *p_str = tmp_path("bad_string.h5");
+    copy_bytes(p100, p_str, -1);
+    run_tool((const char *const[]){h5copy, "-i", res, "-o", p_str, "-s", "/models/m/terms", "-d",
+                                   "/data/name", NULL});
+    gwt_write_file("bad_text.h5", "id,x\n1,2\n");
+    copy_bytes(p100, tmp_path("bad_trunc.h5"), file_size(p100) / 2);
+    copy_bytes(p100, tmp_path("bad_header.h5"), 100);
+}
+
+typedef struct {
+    const char *label, *file, *group;
+    gw_status expected;
+    const char *needle; /* must appear in the message */
+} bad_case;
+
+static const bad_case bad_cases[] = {
+    {"text file named .h5", "bad_text.h5", NULL, GW_EFORMAT, "not an HDF5 file"},
+    {"truncated to half", "bad_trunc.h5", NULL, GW_EFORMAT, "bad_trunc.h5"},
+    {"truncated to 100 bytes", "bad_header.h5", NULL, GW_EFORMAT, "bad_header.h5"},
+    {"missing group", "t100.h5", "/nope", GW_EFORMAT, "/nope"},
+    {"mismatched lengths", "bad_lengths.h5", NULL, GW_EFORMAT,
+     "/data/y has 100 rows, /data/x has 99"},
+    {"2-D dataset", "bad_2d.h5", NULL, GW_EFORMAT, "/data/v has 2 dimensions"},
+    {"string dataset", "bad_string.h5", NULL, GW_EFORMAT, "/data/name is a string dataset"},
+    {"missing file", "no_such_file.h5", NULL, GW_EIO, "cannot open"},
+};
+
+static void test_h5_table_read_malformed(void **state)
+{
+    (void)state;
+    make_bad_files();
+    for (size_t c = 0; c < sizeof bad_cases / sizeof bad_cases[0]; c++) {
+        const bad_case *bc = &bad_cases[c];
+        gw_table *t = (gw_table *)1;
+        gw_status s = gw_h5_table_read(tmp_path(bc->file), bc->group, NULL, 0, &t);
+        if (s != bc->expected || strstr(gw_last_error(), bc->needle) == NULL)
+            fail_msg("%s: status %d (expected %d), message '%s' (expected to contain '%s')",
+                     bc->label, (int)s, (int)bc->expected, gw_last_error(), bc->needle);
+        assert_null(t);
+    }
+}
+
+/* Every truncation of a table file and of a results file is GW_EFORMAT with a message naming
+ * the file, never a crash (HDF5 compares the stored end of file with the real one). */
+static void test_h5_read_truncation_sweep(void **state)
+{
+    (void)state;
+    gw_table *t = make_table(300), *back = NULL;
+    const char *full = tmp_path("sweep_full.h5"), *cut = tmp_path("sweep_cut.h5");
+    assert_int_equal(gw_h5_table_write(t, full, NULL), GW_OK);
+    gw_table_free(t);
+    long n = file_size(full);
+    for (long len = 0; len < n; len += n / 97 + 1) {
+        copy_bytes(full, cut, len);
+        back = (gw_table *)1;
+        gw_status s = gw_h5_table_read(cut, NULL, NULL, 0, &back);
+        if (s != GW_EFORMAT || strstr(gw_last_error(), "sweep_cut.h5") == NULL)
+            fail_msg("table cut at %ld of %ld bytes: status %d, '%s'", len, n, (int)s,
+                     gw_last_error());
+        assert_null(back);
+    }
+    const char *res = tmp_path("sweep_res.h5");
+    unlink(res);
+    gw_result *r = NULL;
+    assert_int_equal(gw_result_new(2, &r), GW_OK);
+    gw_result_set_str(&r->terms[0], "a");
+    gw_result_set_str(&r->terms[1], "b");
+    assert_int_equal(gw_results_append(res, "m", r, NULL), GW_OK);
+    gw_result_free(r);
+    n = file_size(res);
+    for (long len = 0; len < n; len += n / 97 + 1) {
+        copy_bytes(res, cut, len);
+        gw_results *h = (gw_results *)1;
+        gw_status s = gw_results_open(cut, &h);
+        if (s != GW_EFORMAT)
+            fail_msg("results cut at %ld of %ld bytes: status %d, '%s'", len, n, (int)s,
+                     gw_last_error());
+        assert_null(h);
+    }
+}
+
+/* The CLI turns each malformed file into exit 3 and exactly one error line: HDF5's own error
+ * stack never reaches stderr, and no output file is left behind. */
+static void test_h5_convert_cli_malformed(void **state)
+{
+    (void)state;
+    make_bad_files();
+    const char *out = tmp_path("never.csv");
+    for (size_t c = 0; c < sizeof bad_cases / sizeof bad_cases[0]; c++) {
+        const bad_case *bc = &bad_cases[c];
+        gwt_run_result r =
+            bc->group ? gwt_run_cli("convert", tmp_path(bc->file), out, "--table", bc->group, NULL)
+                      : gwt_run_cli("convert", tmp_path(bc->file), out, NULL);
+        size_t lines = 0;
+        for (const char *p = r.err; *p; p++)
+            lines += *p == '\n';
+        if (r.exit_code != 3 || lines != 1 || strncmp(r.err, "goodwork: error: ", 17) != 0 ||
+            strstr(r.err, bc->needle) == NULL || strstr(r.err, "HDF5-DIAG") != NULL)
+            fail_msg("%s: exit %d, stderr '%s'", bc->label, r.exit_code, r.err);
+        assert_string_equal(r.out, "");
+        assert_false(file_exists(out));
+        gwt_run_free(&r);
+    }
+}
+
+/* ---- results ------------------------------------------------------------------------------ */
+
+/* A result with every field set to a distinctive value (k = 3, two clusters, two FEs). */
+static gw_result *make_result(double seed, int with_resid)
+{
+    gw_result *r = NULL;
+    size_t k = 3;
+    assert_int_equal(gw_result_new(k, &r), GW_OK);
+    gw_result_set_str(&r->estimator, "ols");
+    gw_result_set_str(&r->formula, "invest ~ value + capital | firm + year");
+    gw_result_set_str(&r->vcov_type, "cluster:firm+year");
+    gw_result_set_str(&r->response, "invest");
+    gw_result_set_str(&r->solver, "qrp+dd-refine");
+    gw_result_set_str(&r->weights, "pop");
+    const char *terms[] = {"value", "capital", "log(x)"};
+    for (size_t j = 0; j < k; j++) {
+        gw_result_set_str(&r->terms[j], terms[j]);
+        r->estimate[j] = seed * val(j, 1);
+        r->std_error[j] = fabs(val(j, 2));
+        r->statistic[j] = r->estimate[j] / r->std_error[j];
+        r->p_value[j] = fabs(val(j, 3)) / 10.0;
+        r->ci_low[j] = -1.0 / 3.0 * (double)(j + 1);
+        r->ci_high[j] = 1.0 / 7.0 * (double)(j + 1);
+        for (size_t i = 0; i < k; i++)
+            r->vcov[i + j * k] = val(i, j + 10); /* not symmetric: the transpose is tested */
+    }
+    r->ci_high[2] = NAN;
+    r->nobs = 200;
+    r->nobs_dropped_missing = 3;
+    r->singletons_dropped = 0;
+    r->df_resid = 168.0;
+    r->n_cluster_vars = 2;
+    r->n_clusters[0] = 10;
+    r->n_clusters[1] = 20;
+    r->conf_level = 0.9;
+    r->stat_is_z = 0;
+    r->df_inference = 9.0;
+    r->r2 = 0.9 + val(1, 1) / 100;
+    r->adj_r2 = 0.8;
+    r->r2_within = 0.7;
+    r->rmse = 1.0 / 3.0;
+    r->rss = 12345.678;
+    r->tss = 1e300;
+    r->loglik = -1e-300;
+    r->f_stat = 4.9e-324;
+    r->f_p_value = 0.0;
+    r->f_df1 = 3.0;
+    r->f_df2 = 9.0;
+    r->iterations = 1;
+    r->converged = 1;
+    r->rank = 3;
+    r->rcond = 1e-3;
+    r->near_singular = 0;
+    r->nfe = 2;
+    r->fixed_effects = gw_calloc(2, sizeof *r->fixed_effects);
+    r->fixed_effects[0].name = gw_strdup("firm");
+    r->fixed_effects[0].levels = 10;
+    r->fixed_effects[1].name = gw_strdup("year");
+    r->fixed_effects[1].levels = 20;
+    r->ndropped = 1;
+    r->dropped_collinear = gw_calloc(1, sizeof(char *));
+    r->dropped_collinear[0] = gw_strdup("capital2");
+    if (with_resid) {
+        r->residuals = gw_alloc_array(r->nobs, sizeof(double));
+        r->fitted = gw_alloc_array(r->nobs, sizeof(double));
+        for (size_t i = 0; i < r->nobs; i++) {
+            r->residuals[i] = val(i, 4);
+            r->fitted[i] = i == 7 ? (double)NAN : val(i, 5);
+        }
+    }
+    return r;
+}
+
+static void assert_same_result(const gw_result *a, const gw_result *b)
+{
+    const char *const sa[] = {a->estimator, a->formula, a->vcov_type,
+                              a->response,  a->solver,  a->weights};
+    const char *const sb[] = {b->estimator, b->formula, b->vcov_type,
+                              b->response,  b->solver,  b->weights};
+    for (size_t i = 0; i < 6; i++) {
+        if (sa[i] == NULL || sb[i] == NULL)
+            assert_ptr_equal(sa[i], sb[i]);
+        else
+            assert_string_equal(sa[i], sb[i]);
+    }
+    assert_int_equal(a->k, b->k);
+    for (size_t j = 0; j < a->k; j++) {
+        assert_string_equal(a->terms[j], b->terms[j]);
+        assert_same_bits(a->estimate[j], b->estimate[j]);
+        assert_same_bits(a->std_error[j], b->std_error[j]);
+        assert_same_bits(a->statistic[j], b->statistic[j]);
+        assert_same_bits(a->p_value[j], b->p_value[j]);
+        assert_same_bits(a->ci_low[j], b->ci_low[j]);
+        assert_same_bits(a->ci_high[j], b->ci_high[j]);
+    }
+    if (a->k > 0)
+        assert_memory_equal(a->vcov, b->vcov, a->k * a->k * sizeof(double));
+    const size_t ca[] = {a->nobs,
+                         a->nobs_dropped_missing,
+                         a->singletons_dropped,
+                         a->n_clusters[0],
+                         a->n_clusters[1],
+                         a->n_cluster_vars,
+                         a->iterations,
+                         a->rank,
+                         a->nfe,
+                         a->ndropped};
+    const size_t cb[] = {b->nobs,
+                         b->nobs_dropped_missing,
+                         b->singletons_dropped,
+                         b->n_clusters[0],
+                         b->n_clusters[1],
+                         b->n_cluster_vars,
+                         b->iterations,
+                         b->rank,
+                         b->nfe,
+                         b->ndropped};
+    for (size_t i = 0; i < sizeof ca / sizeof ca[0]; i++)
+        assert_int_equal(ca[i], cb[i]);
+    const double da[] = {a->df_resid,  a->conf_level, a->df_inference, a->r2,    a->adj_r2,
+                         a->r2_within, a->rmse,       a->rss,          a->tss,   a->loglik,
+                         a->f_stat,    a->f_p_value,  a->f_df1,        a->f_df2, a->rcond};
+    const double db[] = {b->df_resid,  b->conf_level, b->df_inference, b->r2,    b->adj_r2,
+                         b->r2_within, b->rmse,       b->rss,          b->tss,   b->loglik,
+                         b->f_stat,    b->f_p_value,  b->f_df1,        b->f_df2, b->rcond};
+    for (size_t i = 0; i < sizeof da / sizeof da[0]; i++)
+        assert_same_bits(da[i], db[i]);
+    assert_int_equal(a->stat_is_z, b->stat_is_z);
+    assert_int_equal(a->converged, b->converged);
+    assert_int_equal(a->near_singular, b->near_singular);
+    for (size_t j = 0; j < a->nfe; j++) {
+        assert_string_equal(a->fixed_effects[j].name, b->fixed_effects[j].name);
+        assert_int_equal(a->fixed_effects[j].levels, b->fixed_effects[j].levels);
+    }
+    for (size_t j = 0; j < a->ndropped; j++)
+        assert_string_equal(a->dropped_collinear[j], b->dropped_collinear[j]);
+    assert_int_equal(a->residuals == NULL, b->residuals == NULL);
+    assert_int_equal(a->fitted == NULL, b->fitted == NULL);
+    if (a->residuals)
+        assert_memory_equal(a->residuals, b->residuals, a->nobs * sizeof(double));
+    if (a->fitted)
+        assert_memory_equal(a->fitted, b->fitted, a->nobs * sizeof(double));
+}
+
+static void test_results_roundtrip_bit_identical(void **state)
+{
+    (void)state;
+    /* A tripwire for a field added to gw_result but not to io/hdf5_results.c's tables (the
+     * round trip must cover every field): on LP64 the record is 376 bytes. When this fails,
+     * store the new field, set it in make_result and compare it in assert_same_result, then
+     * update the size. */
+    if (sizeof(void *) == 8 && sizeof(gw_result) != 376)
+        fail_msg("gw_result is %zu bytes, not 376: a field was added; store it in "
+                 "io/hdf5_results.c and test it here",
+                 sizeof(gw_result));
+    const char *path = tmp_path("rt.h5");
+    unlink(path);
+    gw_result *full = make_result(1.0, 1), *bare = NULL, *back = NULL;
+    assert_int_equal(gw_result_new(2, &bare), GW_OK); /* NaN / NA everywhere */
+    gw_result_set_str(&bare->terms[0], "a");
+    gw_result_set_str(&bare->terms[1], "b");
+    gw_provenance prov = {"0.1.0", "2026-01-02T03:04:05Z",      "goodwork fit --data x.csv",
+                          "ab12",  "OpenBLAS 0.3.21, 1 thread", 42,
+                          1};
+    char name[32];
+    assert_int_equal(gw_results_append_ex(path, NULL, full, &prov, 0, name, sizeof name), GW_OK);
+    assert_string_equal(name, "model1");
+    assert_int_equal(gw_results_append_ex(path, NULL, bare, NULL, 0, name, sizeof name), GW_OK);
+    assert_string_equal(name, "model2");
+
+    gw_results *res = NULL;
+    assert_int_equal(gw_results_open(path, &res), GW_OK);
+    assert_int_equal(gw_results_nmodels(res), 2);
+    assert_string_equal(gw_results_model_name(res, 0), "model1");
+    assert_string_equal(gw_results_model_name(res, 1), "model2");
+    assert_int_equal(gw_results_get(res, "model1", &back), GW_OK);
+    assert_same_result(full, back);
+    gw_result_free(back);
+    assert_int_equal(gw_results_get(res, "model2", &back), GW_OK);
+    assert_same_result(bare, back);
+    gw_result_free(back);
+    back = (gw_result *)1;
+    assert_int_equal(gw_results_get(res, "model3", &back), GW_ENOVAR);
+    assert_null(back);
+
+    gw_provenance p1, root;
+    assert_int_equal(gw_results_provenance(res, "model1", &p1), GW_OK);
+    assert_string_equal(p1.version, "0.1.0");
+    assert_string_equal(p1.created_utc, "2026-01-02T03:04:05Z");
+    assert_string_equal(p1.command_line, "goodwork fit --data x.csv");
+    assert_string_equal(p1.data_sha256, "ab12");
+    assert_string_equal(p1.blas, "OpenBLAS 0.3.21, 1 thread");
+    assert_true(p1.has_seed);
+    assert_int_equal(p1.seed, 42);
+    /* The root describes the latest write, which had no provenance but the library's version
+     * and the time. */
+    assert_int_equal(gw_results_provenance(res, NULL, &root), GW_OK);
+    assert_string_equal(root.version, gw_version());
+    assert_null(root.command_line);
+    assert_false(root.has_seed);
+    assert_non_null(root.created_utc);
+    assert_int_equal(strlen(root.created_utc), 20);
+    gw_results_close(res);
+    gw_result_free(full);
+    gw_result_free(bare);
+}
+
+static void test_results_append_keeps_others(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("append.h5");
+    unlink(path);
+    gw_result *a = make_result(1.0, 0), *b = make_result(-2.0, 1), *c = make_result(3.0, 0);
+    assert_int_equal(gw_results_append(path, "ols_fe", a, NULL), GW_OK);
+    assert_int_equal(gw_results_append(path, "with resid", b, NULL), GW_OK);
+    /* Same name again: refused, file unchanged; with GW_RESULTS_REPLACE: replaced. */
+    long before = file_size(path);
+    assert_int_equal(gw_results_append(path, "ols_fe", c, NULL), GW_EINVAL);
+    assert_non_null(strstr(gw_last_error(), "ols_fe"));
+    assert_int_equal(file_size(path), before);
+    assert_int_equal(gw_results_append(path, "a/b", c, NULL), GW_EINVAL);
+    assert_int_equal(gw_results_append(path, "", c, NULL), GW_EINVAL);
+    assert_int_equal(gw_results_append(path, NULL, c, NULL), GW_OK); /* model1 */
+
+    gw_results *res = NULL;
+    gw_result *back = NULL;
+    assert_int_equal(gw_results_open(path, &res), GW_OK);
+    assert_int_equal(gw_results_nmodels(res), 3);
+    assert_string_equal(gw_results_model_name(res, 0), "ols_fe");
+    assert_string_equal(gw_results_model_name(res, 1), "with resid");
+    assert_string_equal(gw_results_model_name(res, 2), "model1");
+    assert_int_equal(gw_results_get(res, "ols_fe", &back), GW_OK);
+    assert_same_result(a, back);
+    gw_result_free(back);
+    assert_int_equal(gw_results_get(res, "with resid", &back), GW_OK);
+    assert_same_result(b, back);
+    gw_result_free(back);
+    gw_results_close(res);
+
+    assert_int_equal(gw_results_append_ex(path, "ols_fe", c, NULL, GW_RESULTS_REPLACE, NULL, 0),
+                     GW_OK);
+    assert_int_equal(gw_results_open(path, &res), GW_OK);
+    assert_int_equal(gw_results_nmodels(res), 3);
+    assert_int_equal(gw_results_get(res, "ols_fe", &back), GW_OK);
+    assert_same_result(c, back);
+    gw_result_free(back);
+    gw_results_close(res);
+    assert_int_equal(count_entries(".tmp."), 0);
+
+    /* Not a results file / not HDF5. */
+    assert_int_equal(gw_results_open(gwt_write_file("nores.h5", "x"), &res), GW_EFORMAT);
+    assert_null(res);
+    gw_table *t = make_table(5);
+    assert_int_equal(gw_h5_table_write(t, tmp_path("tableonly.h5"), NULL), GW_OK);
+    assert_int_equal(gw_results_open(tmp_path("tableonly.h5"), &res), GW_EFORMAT);
+    assert_non_null(strstr(gw_last_error(), "/models"));
+    gw_table_free(t);
+    /* Appending to a file that is not HDF5 fails and leaves it alone. */
+    assert_int_equal(gw_results_append(tmp_path("nores.h5"), NULL, a, NULL), GW_EIO);
+    assert_int_equal(file_size(tmp_path("nores.h5")), 1);
+    gw_result_free(a);
+    gw_result_free(b);
+    gw_result_free(c);
+}
+
+/* A writer killed by SIGKILL at a random moment of a loop of appends never damages the file:
+ * it still opens, holds at least the models it had, each bit-identical; the killed process's
+ * temporary is removed by the next append. 30 rounds. */
+static void test_results_append_killed_writer(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("crash.h5");
+    unlink(path);
+    gw_result *r = make_result(1.5, 1);
+    /* Residuals make each copy-and-append take a measurable time. */
+    gw_free(r->residuals);
+    gw_free(r->fitted);
+    r->nobs = 40000;
+    r->residuals = gw_alloc_array(r->nobs, sizeof(double));
+    r->fitted = NULL;
+    for (size_t i = 0; i < r->nobs; i++)
+        r->residuals[i] = val(i, 9);
+    assert_int_equal(gw_results_append(path, NULL, r, NULL), GW_OK);
+    size_t have = 1;
+    /* Fixed seed (printed on failure); the kill still lands at varying points because the
+     * writer's timing varies from run to run. */
+    unsigned seed = 20261128u;
+    srand(seed);
+    int killed_mid = 0;
+    for (int round = 0; round < 30; round++) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            for (int i = 0; i < 1000; i++)
+                if (gw_results_append(path, NULL, r, NULL) != GW_OK)
+                    _exit(2);
+            _exit(0);
+        }
+        useconds_t delay = (useconds_t)(rand() % 40000);
+        usleep(delay);
+        kill(pid, SIGKILL);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
+            fail_msg("round %d (seed %u): writer exited with %d before the kill", round, seed,
+                     status);
+        char tmpname[64];
+        snprintf(tmpname, sizeof tmpname, ".crash.h5.tmp.%ld", (long)pid);
+        killed_mid += count_entries(tmpname);
+
+        gw_results *res = NULL;
+        gw_status s = gw_results_open(path, &res);
+        if (s != GW_OK)
+            fail_msg("round %d (seed %u, delay %u us): %s", round, seed, (unsigned)delay,
+                     gw_last_error());
+        size_t n = gw_results_nmodels(res);
+        if (n < have)
+            fail_msg("round %d: %zu models, had %zu", round, n, have);
+        for (size_t i = 0; i < n; i++) {
+            gw_result *back = NULL;
+            assert_int_equal(gw_results_get(res, gw_results_model_name(res, i), &back), GW_OK);
+            assert_same_result(r, back);
+            gw_result_free(back);
+        }
+        gw_results_close(res);
+        have = n;
+        /* Keep the file from growing without bound: start afresh now and then. */
+        if (n > 12) {
+            unlink(path);
+            assert_int_equal(gw_results_append(path, NULL, r, NULL), GW_OK);
+            have = 1;
+        }
+    }
+    /* The next append deletes stale temporaries of dead writers. */
+    assert_int_equal(gw_results_append(path, NULL, r, NULL), GW_OK);
+    assert_int_equal(count_entries("crash.h5.tmp"), 0);
+    print_message("killed writer: 30 rounds (seed %u), %d killed with a temporary present\n", seed,
+                  killed_mid);
+    gw_result_free(r);
+}
+
+/* ---- outside readers ---------------------------------------------------------------------- */
+
+static void expect_in(const char *text, const char *needle)
+{
+    if (strstr(text, needle) == NULL)
+        fail_msg("expected '%s' in:\n%.4000s", needle, text);
+}
+
+static void test_results_layout_h5dump_h5py(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("layout.h5");
+    unlink(path);
+    gw_result *a = make_result(1.0, 1);
+    gw_provenance prov = {"0.1.0", NULL, "goodwork fit x", NULL, "OpenBLAS", 7, 1};
+    assert_int_equal(gw_results_append(path, "m1", a, &prov), GW_OK);
+    assert_int_equal(gw_results_append(path, "m2", a, &prov), GW_OK);
+
+    gwt_run_result r = gwt_run((const char *const[]){"/usr/bin/h5dump", "-H", path, NULL});
+    assert_int_equal(r.exit_code, 0);
+    const char *needles[] = {
+        "GROUP \"models\"",
+        "GROUP \"m1\"",
+        "GROUP \"m2\"",
+        "DATASET \"vcov\" {\n            DATATYPE  H5T_IEEE_F64LE\n            DATASPACE  "
+        "SIMPLE { ( 3, 3 ) / ( 3, 3 ) }",
+        "DATASET \"estimate\" {\n            DATATYPE  H5T_IEEE_F64LE\n            DATASPACE  "
+        "SIMPLE { ( 3 ) / ( 3 ) }",
+        "DATASET \"terms\"",
+        "DATASET \"std_error\"",
+        "DATASET \"residuals\"",
+        "DATASPACE  SIMPLE { ( 200 ) / ( 200 ) }",
+        "DATASET \"fitted\"",
+        "ATTRIBUTE \"goodwork_version\"",
+        "ATTRIBUTE \"created_utc\"",
+        "ATTRIBUTE \"command_line\"",
+        "ATTRIBUTE \"blas\"",
+        "ATTRIBUTE \"seed\"",
+        "ATTRIBUTE \"formula\"",
+        "ATTRIBUTE \"vcov_type\"",
+        "ATTRIBUTE \"estimator\"",
+        "ATTRIBUTE \"nobs\"",
+        "ATTRIBUTE \"r2\"",
+        "ATTRIBUTE \"r2_within\"",
+        "ATTRIBUTE \"n_clusters\"",
+        "ATTRIBUTE \"converged\"",
+        "ATTRIBUTE \"df_resid\""};
+    for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
+        expect_in(r.out, needles[i]);
+    assert_string_equal(r.err, "");
+    gwt_run_free(&r);
+    /* Values: the estimate dataset prints the numbers h5dump reads. */
+    r = gwt_run((const char *const[]){"/usr/bin/h5dump", "-a", "/models/m1/formula", path, NULL});
+    expect_in(r.out, "\"invest ~ value + capital | firm + year\"");
+    gwt_run_free(&r);
+
+    /* h5py, where installed (python3 on PATH first, then Debian's). */
+    const char *pys[] = {"/usr/bin/env", "/usr/bin/python3"};
+    const char *py = NULL;
+    for (size_t i = 0; i < 2 && py == NULL; i++) {
+        gwt_run_result t =
+            i == 0 ? gwt_run((const char *const[]){pys[0], "python3", "-c", "import h5py", NULL})
+                   : gwt_run((const char *const[]){pys[1], "-c", "import h5py", NULL});
+        if (t.exit_code == 0)
+            py = pys[i];
+        gwt_run_free(&t);
+    }
+    if (py == NULL) {
+        print_message("h5py check skipped: python3 cannot import h5py\n");
+    } else {
+        char script[2048];
+        snprintf(script, sizeof script,
+                 "import h5py, math\n"
+                 "f = h5py.File('%s', 'r')\n"
+                 "assert list(f['models']) == ['m1', 'm2'], list(f['models'])\n"
+                 "m = f['models/m1']\n"
+                 "t = [x.decode() if isinstance(x, bytes) else x for x in m['terms'][()]]\n"
+                 "assert t == ['value', 'capital', 'log(x)'], t\n"
+                 "assert m['vcov'].shape == (3, 3)\n"
+                 "assert m['estimate'].shape == (3,)\n"
+                 "assert m['residuals'].shape == (200,)\n"
+                 "assert m.attrs['nobs'] == 200\n"
+                 "assert list(m.attrs['n_clusters']) == [10, 20]\n"
+                 "assert m.attrs['vcov_type'] == 'cluster:firm+year'\n"
+                 "assert m.attrs['estimator'] == 'ols'\n"
+                 "assert f.attrs['goodwork_version'] == '0.1.0'\n"
+                 "assert f.attrs['seed'] == 7\n"
+                 "assert float(m['estimate'][0]) == float.fromhex('%a')\n"
+                 "assert math.isnan(m['ci_high'][2])\n"
+                 "print('h5py ok')\n",
+                 path, a->estimate[0]);
+        r = py == pys[0] ? gwt_run((const char *const[]){py, "python3", "-c", script, NULL})
+                         : gwt_run((const char *const[]){py, "-c", script, NULL});
+        if (r.exit_code != 0)
+            fail_msg("h5py check failed: %s%s", r.out, r.err);
+        expect_in(r.out, "h5py ok");
+        print_message("h5py check passed\n");
+        gwt_run_free(&r);
+    }
+    gw_result_free(a);
+}
+
+static void test_sha256_file_known_vectors(void **state)
+{
+    (void)state;
+    char hex[65];
+    assert_int_equal(gw_sha256_file(gwt_write_file("abc.txt", "abc"), hex), GW_OK);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_int_equal(gw_sha256_file(gwt_write_file("empty.txt", ""), hex), GW_OK);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    assert_int_equal(gw_sha256_file(tmp_path("does-not-exist"), hex), GW_EIO);
+    assert_string_equal(hex, "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_h5_table_roundtrip_multichunk),
+        cmocka_unit_test(test_h5_table_read_subset_in_requested_order),
+        cmocka_unit_test(test_h5_table_write_edge_cases),
+        cmocka_unit_test(test_h5_table_write_failure_keeps_old_file),
+        cmocka_unit_test(test_h5_table_read_malformed),
+        cmocka_unit_test(test_h5_read_truncation_sweep),
+        cmocka_unit_test(test_h5_convert_cli_malformed),
+        cmocka_unit_test(test_results_roundtrip_bit_identical),
+        cmocka_unit_test(test_results_append_keeps_others),
+        cmocka_unit_test(test_results_append_killed_writer),
+        cmocka_unit_test(test_results_layout_h5dump_h5py),
+        cmocka_unit_test(test_sha256_file_known_vectors),
+    };
+    return cmocka_run_group_tests_name("hdf5", tests, NULL, NULL);
+}
