@@ -14,6 +14,8 @@
 #include "cli.h"
 #include "gw_alloc.h"
 #include "gw_formula.h"
+#include "gw_hdf5.h"
+#include "gw_sha256.h"
 #include "gw_frame.h"
 #include "gw_ols.h"
 #include "gw_output.h"
@@ -37,6 +39,7 @@ static const char fit_usage[] =
     "  --weights VAR        analytic weights (weighted least squares)\n"
     "  --panel ID,TIME      panel identifier and time variables\n"
     "  --keep-singletons    keep singleton fixed-effect groups (dropped by default)\n"
+    "  --save-residuals     with --out: also store residuals and fitted values\n"
     "  --format F           text (default), json, markdown, latex, csv\n"
     "  --threads N          worker threads (default: all cores); results do not depend on N\n"
     "  --out RESULTS.h5     also store the fit in a results file (with --name NAME)\n"
@@ -53,6 +56,7 @@ typedef struct {
     const char *data, *model, *estimator, *vcov, *weights, *panel, *format, *threads, *out, *name,
         *table;
     int keep_singletons; /* accepted; takes effect with absorbed fixed effects (not yet) */
+    int save_residuals;  /* with --out: store residuals and fitted values too */
     int help;
 } fit_args;
 
@@ -80,6 +84,7 @@ static const option_spec options[] = {
     OPT(table, 1),
     OPT(help, 0),
     {"--keep-singletons", offsetof(fit_args, keep_singletons), 0},
+    {"--save-residuals", offsetof(fit_args, save_residuals), 0},
     {"-h", offsetof(fit_args, help), 0},
 };
 #undef OPT
@@ -297,6 +302,29 @@ static int write_stdout(const char *text)
     return 1;
 }
 
+/* Appends the fit to --out with its provenance. The name exists already -> exit 2 (usage);
+ * a failure to write is "anything else" (exit 1) per the contract, not a data error. */
+static int store_result(const fit_args *a, const gw_result *result)
+{
+    char hex[65];
+    gw_status s = gw_sha256_file(a->data, hex);
+    if (s != GW_OK) {
+        cli_error("%s", gw_last_error());
+        return GW_EXIT_OTHER;
+    }
+    gw_provenance prov = {0};
+    prov.command_line = cli_command_line;
+    prov.data_sha256 = hex;
+    prov.blas = gw_blas_info();
+    char used[256];
+    s = gw_results_append_ex(a->out, a->name, result, &prov, 0, used, sizeof used);
+    if (s != GW_OK) {
+        cli_error("%s", gw_last_error());
+        return s == GW_EINVAL ? GW_EXIT_USAGE : GW_EXIT_OTHER;
+    }
+    return GW_EXIT_OK;
+}
+
 int cmd_fit(int argc, char **argv)
 {
     fit_args a;
@@ -375,10 +403,8 @@ int cmd_fit(int argc, char **argv)
         cli_error("--name needs --out RESULTS.h5");
         goto done;
     }
-    if (a.out != NULL) {
-        /* RESULTS OUTPUT BRANCH (to be wired by the lead): gw_results_append(a.out, name,
-         * result, &provenance) from io/gw_hdf5.h, after rendering and before printing. */
-        cli_error("--out: HDF5 results output not available in this build");
+    if (a.save_residuals && a.out == NULL) {
+        cli_error("--save-residuals needs --out RESULTS.h5");
         goto done;
     }
     if ((rc = parse_vcov(a.vcov ? a.vcov : "iid", &vs)) != GW_EXIT_OK)
@@ -417,6 +443,8 @@ int cmd_fit(int argc, char **argv)
     }
     gw_ols_opts oo = {0};
     oo.vcov = vs.kind;
+    if (a.save_residuals)
+        oo.flags |= GW_OLS_KEEP_RESIDUALS | GW_OLS_KEEP_FITTED;
     if ((s = gw_ols_fit(design, &oo, &result)) != GW_OK) {
         rc = lib_error(s, NULL);
         goto done;
@@ -449,6 +477,10 @@ int cmd_fit(int argc, char **argv)
         rc = lib_error(s, "cannot render the results");
         goto done;
     }
+    /* The results file is written before anything is printed: a failed write leaves no
+     * half-reported run (and, being atomic, never a damaged results file). */
+    if (a.out != NULL && (rc = store_result(&a, result)) != GW_EXIT_OK)
+        goto done;
     rc = write_stdout(text) ? GW_EXIT_OK : GW_EXIT_OTHER;
 done:
     gw_free(text);

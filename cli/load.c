@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "gw_alloc.h"
 #include "gw_csv.h"
+#include "gw_hdf5.h"
 
 /* A header record longer than this is not pre-read (the column filter is then skipped): 64 MiB
  * is far beyond any real header and bounds the memory an adversarial file can take here. */
@@ -118,6 +119,44 @@ done:
     return rc;
 }
 
+/* Reads the requested columns of an HDF5 data table. As with CSV, columns the group lacks are
+ * left out so that the model frame reports the unknown name with its context: on GW_ENOVAR
+ * each requested column is probed alone (an error path only, so its cost does not matter). */
+static int load_h5(const char *path, const char *group, const char *const *columns,
+                   size_t ncolumns, gw_table **out)
+{
+    const char **present = NULL;
+    gw_status s = gw_h5_table_read(path, group, columns, ncolumns, out);
+    if (s == GW_ENOVAR && columns != NULL && ncolumns > 0) {
+        present = gw_calloc(ncolumns, sizeof *present);
+        if (present == NULL) {
+            cli_error("out of memory");
+            return GW_EXIT_OTHER;
+        }
+        size_t k = 0;
+        for (size_t j = 0; j < ncolumns; j++) {
+            gw_table *one = NULL;
+            gw_status sj = gw_h5_table_read(path, group, &columns[j], 1, &one);
+            gw_table_free(one);
+            if (sj == GW_OK)
+                present[k++] = columns[j];
+            else if (sj != GW_ENOVAR) {
+                s = sj;
+                goto done;
+            }
+        }
+        /* With none present, read a zero-column view: the frame then names the first unknown. */
+        s = k ? gw_h5_table_read(path, group, present, k, out) : gw_table_new(0, out);
+    }
+done:
+    gw_free(present);
+    if (s != GW_OK) {
+        cli_error("%s", gw_last_error());
+        return cli_exit_code(s);
+    }
+    return GW_EXIT_OK;
+}
+
 int cli_load_table(const char *path, const char *group, const char *const *columns, size_t ncolumns,
                    gw_table **out)
 {
@@ -126,15 +165,8 @@ int cli_load_table(const char *path, const char *group, const char *const *colum
         cli_error("no data file given");
         return GW_EXIT_USAGE;
     }
-    if (has_ext(path, ".h5") || has_ext(path, ".hdf5") || has_ext(path, ".he5")) {
-        /* HDF5 INPUT BRANCH (to be wired by the lead): gw_h5_table_read(path, group, columns,
-         * ncolumns, out) from io/gw_hdf5.h has this very shape; apply the same filtering of
-         * absent columns as load_csv before calling it (it reports a missing column as
-         * GW_ENOVAR without the formula's context). */
-        (void)group;
-        cli_error("%s: HDF5 input not available in this build", path);
-        return GW_EXIT_USAGE;
-    }
+    if (has_ext(path, ".h5") || has_ext(path, ".hdf5") || has_ext(path, ".he5"))
+        return load_h5(path, group, columns, ncolumns, out);
     /* Everything else is read as CSV (.csv, but also .txt and extension-less files); a file
      * that is not CSV fails in the reader with its place. */
     return load_csv(path, columns, ncolumns, out);
