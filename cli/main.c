@@ -53,6 +53,8 @@ static const char usage[] =
     "  fit      --data FILE --model FORMULA [options]      fit one model\n"
     "  table    RESULTS.h5 [--models A,B,..] [--format F]   side-by-side table of saved models\n"
     "  convert  IN.csv OUT.h5 | IN.h5 OUT.csv               data tables between formats\n"
+    "  generate [--seed S] [--las N] [--years A-B] --out FILE.csv|FILE.h5\n"
+    "                                                      the synthetic UK local-authority panel\n"
     "\n"
     "  goodwork --version | --help | COMMAND --help\n";
 
@@ -65,6 +67,7 @@ static const command commands[] = {
     {"fit", cmd_fit},
     {"table", cmd_table},
     {"convert", cmd_convert},
+    {"generate", cmd_generate},
 };
 
 /* Joins argv with spaces into a heap string for provenance; on failure, leaves "". */

@@ -103,6 +103,15 @@ GW_API gw_status gw_h5_table_write(const gw_table *t, const char *path, const ch
 GW_API gw_status gw_h5_table_write_ex(const gw_table *t, const char *path, const char *group,
                                       unsigned flags);
 
+/* gw_h5_link_soft -- add to the existing HDF5 file path a soft link `link` (an absolute path in
+ * the file; missing intermediate groups are created) that points to `target` (an absolute path,
+ * not checked: HDF5 soft links may dangle), so that opening `link` opens the target, e.g.
+ * gw_h5_table_read(path, "/panel", ...) reads the table of "/data". Atomic like
+ * GW_H5_APPEND: the file is copied, changed and renamed over path.
+ * Returns GW_OK; GW_EIO (path missing or not HDF5, cannot write, sync or rename); GW_EINVAL
+ * (NULL arguments, or `link` exists already); GW_ENOMEM. Complexity: O(file size) for the copy. */
+GW_API gw_status gw_h5_link_soft(const char *path, const char *link, const char *target);
+
 /* ---- results ------------------------------------------------------------------------------ */
 
 /* Where a result came from. Every string is borrowed; NULL means unknown (not stored), except

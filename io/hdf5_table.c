@@ -21,8 +21,9 @@ static hid_t column_dcpl(size_t n)
     if (dcpl < 0)
         return dcpl;
     hsize_t chunk[1] = {n < GW_H5_CHUNK_ROWS ? (n ? n : 1) : GW_H5_CHUNK_ROWS};
-    if (H5Pset_chunk(dcpl, 1, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
-        H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0) {
+    /* No modification times: the same table must give the same bytes (reproducible files). */
+    if (H5Pset_obj_track_times(dcpl, 0) < 0 || H5Pset_chunk(dcpl, 1, chunk) < 0 ||
+        H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0) {
         H5Pclose(dcpl);
         return -1;
     }
@@ -104,7 +105,7 @@ static gw_status write_group(hid_t file, const gw_table *t, const char *path, co
         H5Eclear2(H5E_DEFAULT);
     }
     if ((lcpl = H5Pcreate(H5P_LINK_CREATE)) < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0 ||
-        (gcpl = H5Pcreate(H5P_GROUP_CREATE)) < 0 ||
+        (gcpl = H5Pcreate(H5P_GROUP_CREATE)) < 0 || H5Pset_obj_track_times(gcpl, 0) < 0 ||
         H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0) {
         rc = gwi_h5_fail(GW_EIO, "%s: cannot make property lists", path);
         goto done;
@@ -152,7 +153,7 @@ gw_status gw_h5_table_write_ex(const gw_table *t, const char *path, const char *
     gw_status rc = GW_OK;
     gwi_h5_quiet q;
     char tmp[GWI_PATH_MAX] = "";
-    hid_t fapl = -1, file = -1;
+    hid_t fapl = -1, fcpl = -1, file = -1;
     int existed = 0, append = (flags & GW_H5_APPEND) != 0;
     if (t == NULL || path == NULL)
         return gwi_fail(GW_EINVAL, "gw_h5_table_write: NULL table or path");
@@ -165,10 +166,15 @@ gw_status gw_h5_table_write_ex(const gw_table *t, const char *path, const char *
         rc = gwi_h5_fail(GW_EIO, "%s: cannot make a file access property list", path);
         goto done;
     }
+    /* The root group, too, without modification times. */
+    if ((fcpl = H5Pcreate(H5P_FILE_CREATE)) < 0 || H5Pset_obj_track_times(fcpl, 0) < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot make a file creation property list", path);
+        goto done;
+    }
     if (append && existed)
         file = H5Fopen(tmp, H5F_ACC_RDWR, fapl);
     else
-        file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+        file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
     if (file < 0) {
         rc = gwi_h5_fail(GW_EIO, "%s: cannot %s", path,
                          append && existed ? "open the existing file as HDF5" : "create");
@@ -186,6 +192,8 @@ gw_status gw_h5_table_write_ex(const gw_table *t, const char *path, const char *
 done:
     if (file >= 0)
         H5Fclose(file);
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
     if (fapl >= 0)
         H5Pclose(fapl);
     if (rc != GW_OK)
@@ -197,6 +205,61 @@ done:
 gw_status gw_h5_table_write(const gw_table *t, const char *path, const char *group)
 {
     return gw_h5_table_write_ex(t, path, group, 0);
+}
+
+gw_status gw_h5_link_soft(const char *path, const char *link, const char *target)
+{
+    gw_status rc = GW_OK;
+    gwi_h5_quiet q;
+    char tmp[GWI_PATH_MAX] = "";
+    hid_t fapl = -1, file = -1, lcpl = -1;
+    int existed = 0;
+    if (path == NULL || link == NULL || target == NULL)
+        return gwi_fail(GW_EINVAL, "gw_h5_link_soft: NULL argument");
+    gwi_h5_quiet_begin(&q);
+    if ((rc = gwi_atomic_begin(path, 1, tmp, &existed)) != GW_OK)
+        goto done;
+    if (!existed) {
+        rc = gwi_fail(GW_EIO, "%s: no such file", path);
+        goto done;
+    }
+    if ((fapl = gwi_h5_fapl()) < 0 || (file = H5Fopen(tmp, H5F_ACC_RDWR, fapl)) < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot open the existing file as HDF5", path);
+        goto done;
+    }
+    /* As in write_group: a failed open of the object is taken as "absent". */
+    hid_t o = H5Oopen(file, link, H5P_DEFAULT);
+    if (o >= 0 || H5Lexists(file, link, H5P_DEFAULT) > 0) {
+        if (o >= 0)
+            H5Oclose(o);
+        rc = gwi_fail(GW_EINVAL, "%s: %s exists already", path, link);
+        goto done;
+    }
+    H5Eclear2(H5E_DEFAULT);
+    if ((lcpl = H5Pcreate(H5P_LINK_CREATE)) < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0 ||
+        H5Lcreate_soft(target, file, link, lcpl, H5P_DEFAULT) < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot link %s to %s", path, link, target);
+        goto done;
+    }
+    herr_t st = H5Fclose(file);
+    file = -1;
+    if (st < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot finish writing", path);
+        goto done;
+    }
+    rc = gwi_atomic_commit(tmp, path);
+    tmp[0] = '\0';
+done:
+    if (lcpl >= 0)
+        H5Pclose(lcpl);
+    if (file >= 0)
+        H5Fclose(file);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (rc != GW_OK)
+        gwi_atomic_abort(tmp);
+    gwi_h5_quiet_end(&q);
+    return rc;
 }
 
 /* ---- reading ------------------------------------------------------------------------------ */
