@@ -32,6 +32,8 @@ typedef enum {
 #define GW_LS_STRICT_RANK 0x1u /* GW_ERANK instead of aliased (NaN) coefficients          */
 #define GW_LS_NO_REFINE 0x2u   /* never run double-double refinement                       */
 #define GW_LS_REFINE 0x4u      /* always run double-double refinement                      */
+#define GW_LS_NO_FITTED 0x8u   /* do not keep fitted values: gw_ls_fitted returns NULL      */
+#define GW_LS_NO_RESID 0x10u   /* do not keep residuals: gw_ls_resid returns NULL           */
 
 /* Acceptance bound of the normal equations and trigger of refinement: DBL_EPSILON^(1/3)
  * (see gw_ls_fit). Pinned by the NIST StRD test (tests/core/test_linalg.c). */
@@ -40,13 +42,39 @@ typedef enum {
  * -log10(kappa^2 * 2^-104) digits). */
 #define GW_LS_MAXREFINE 10
 
-typedef struct {
-    gw_ls_method method; /* 0: GW_LS_AUTO                                                   */
-    double rank_tol;     /* 0: max(n,p)*DBL_EPSILON relative to |R11| of the scaled R        */
-    unsigned flags;      /* GW_LS_* above                                                    */
-} gw_ls_opts;            /* all-zero means the documented defaults */
-
 typedef struct gw_ls gw_ls; /* opaque; made by gw_ls_fit, freed by gw_ls_free */
+
+/* gw_ls_hook -- work fused into gw_ls_fit's residual pass (the last pass over the rows), so
+ * that a caller (a variance estimator, fit statistics) sees each row block while it is still
+ * in cache instead of reading X again. Every member may be NULL.
+ *  begin  called once on the calling thread after the solution is known and before the pass;
+ *         ls is complete except rss, resid and fitted. A status other than GW_OK (recorded
+ *         with the caller's detail message) stops gw_ls_fit, which returns it.
+ *  block  called once per row block b (rows [first, first + count), GW_BLOCK_ROWS blocks),
+ *         from inside an OpenMP region: calls for different blocks run concurrently, on
+ *         thread tid in [0, omp_get_max_threads()) of the caller. fitted and resid hold the
+ *         block's count values (borrowed, valid during the call; they are per-thread buffers
+ *         when GW_LS_NO_FITTED / GW_LS_NO_RESID). It must write only block- or thread-owned
+ *         memory and cannot fail (record failures in the block's slot and report them after).
+ *  merge  if set, called once per block in block order b = 0, 1, ... after that block's
+ *         `block` call, serialised (an OpenMP ordered pipeline): the place to add per-thread
+ *         partials into a shared total deterministically.
+ * The pass is the same for every solver path (Cholesky, QR, refinement), so the block
+ * callbacks see exactly the residuals that gw_ls_resid would return. */
+typedef struct {
+    gw_status (*begin)(void *ctx, const gw_ls *ls);
+    void (*block)(void *ctx, const gw_ls *ls, size_t b, size_t first, size_t count,
+                  const double *fitted, const double *resid, int tid);
+    void (*merge)(void *ctx, size_t b, int tid);
+    void *ctx;
+} gw_ls_hook;
+
+typedef struct {
+    gw_ls_method method;    /* 0: GW_LS_AUTO                                                */
+    double rank_tol;        /* 0: max(n,p)*DBL_EPSILON relative to |R11| of the scaled R     */
+    unsigned flags;         /* GW_LS_* above                                                 */
+    const gw_ls_hook *hook; /* NULL: none; borrowed for the call (see gw_ls_hook)            */
+} gw_ls_opts;               /* all-zero means the documented defaults */
 
 /* gw_ls_fit -- weighted least squares of d->y on d->X.
  *
@@ -105,6 +133,19 @@ typedef struct gw_ls gw_ls; /* opaque; made by gw_ls_fit, freed by gw_ls_free */
  *    double-double in block order.
  * Every result is bit-identical for any thread count (gw_threads_set).
  *
+ *  - opts.hook (gw_ls_hook) runs caller work inside the residual pass, block by block;
+ *    GW_LS_NO_FITTED / GW_LS_NO_RESID avoid storing the n-vectors (each is 8n bytes of fresh
+ *    memory whose first touch costs page faults).
+ * Also returns whatever status opts.hook->begin returns.
+ *
+ * Aliasing order: when rank r < p, the aliased columns are the ones numerically in the span
+ * of EARLIER columns (R's dqrdc2 "limited pivoting"): after the pivoted QR has found r < p,
+ * the columns are taken in their original order, each orthogonalised (Householder) against
+ * the columns kept before it, and dropped when what remains has norm <= tol*|R11| (same
+ * scaled columns and tolerance as the rank decision, so it ignores units). The solution,
+ * bread and rcond are then those of the QR of the kept columns in original order, and
+ * gw_ls_rank is the number kept. So a duplicate placed after its original is the one dropped.
+ *
  * Complexity: O(n p^2) flops; the AUTO fast path reads X twice (Gram pass, residual pass).
  * QR/TSQR costs about 3x the Gram; each refinement step O(n p) double-double operations.
  * Memory: O(p^2 * n / GW_BLOCK_ROWS) slots plus per-thread block buffers; a full copy of X
@@ -116,8 +157,9 @@ GW_API size_t gw_ls_p(const gw_ls *ls);
 GW_API size_t gw_ls_rank(const gw_ls *ls);
 /* Borrowed pointers, valid until gw_ls_free. */
 GW_API const double *gw_ls_coef(const gw_ls *ls);   /* p; NaN where aliased               */
-GW_API const double *gw_ls_resid(const gw_ls *ls);  /* n; y - Xb, unweighted               */
-GW_API const double *gw_ls_fitted(const gw_ls *ls); /* n; Xb                               */
+GW_API const double *gw_ls_resid(const gw_ls *ls);  /* n; y - Xb, unweighted; NULL with
+                                                       GW_LS_NO_RESID                      */
+GW_API const double *gw_ls_fitted(const gw_ls *ls); /* n; Xb; NULL with GW_LS_NO_FITTED     */
 GW_API const double *gw_ls_bread(const gw_ls *ls);  /* p x p (X'WX)^-1, column-major; NaN
                                                        rows and columns where aliased      */
 GW_API const int *gw_ls_aliased(const gw_ls *ls);   /* p flags: 1 where aliased            */

@@ -49,8 +49,10 @@ gw_status gwi_ls_refine(const gw_design *d, gw_ls *ls, int *done);
 
 /* gwi_ls_residuals -- fitted = Xb, resid = y - fitted, rss = sum w r^2 (double-double
  * accumulation), with Xb in double-double using Xlo when use_dd. Aliased (NaN) coefficients
- * count as zero. GW_ENOMEM. */
-gw_status gwi_ls_residuals(const gw_design *d, gw_ls *ls, int use_dd);
+ * count as zero. ls->fitted / ls->resid may be NULL (not kept: per-thread buffers instead).
+ * hook (may be NULL): its block and merge callbacks run inside the pass (gw_ls_hook).
+ * GW_ENOMEM. */
+gw_status gwi_ls_residuals(const gw_design *d, gw_ls *ls, int use_dd, const gw_ls_hook *hook);
 
 /* gwi_nonfinite_index -- index of the first non-finite value of x[0..len), or len. */
 size_t gwi_nonfinite_index(const double *x, size_t len);

@@ -78,7 +78,7 @@ static void advise_huge(void *ptr, size_t bytes)
 #endif
 }
 
-static gw_ls *ls_new(size_t n, size_t p)
+static gw_ls *ls_new(size_t n, size_t p, unsigned flags)
 {
     gw_ls *ls = gw_calloc(1, sizeof *ls);
     if (ls == NULL)
@@ -86,18 +86,23 @@ static gw_ls *ls_new(size_t n, size_t p)
     ls->n = n;
     ls->p = p;
     ls->coef = gw_alloc_array(p, sizeof(double));
-    ls->resid = gw_alloc_array(n, sizeof(double));
-    ls->fitted = gw_alloc_array(n, sizeof(double));
+    int keep_r = !(flags & GW_LS_NO_RESID), keep_f = !(flags & GW_LS_NO_FITTED);
+    if (keep_r)
+        ls->resid = gw_alloc_array(n, sizeof(double));
+    if (keep_f)
+        ls->fitted = gw_alloc_array(n, sizeof(double));
     ls->bread = gw_alloc_array(p * p, sizeof(double));
     ls->aliased = gw_calloc(p, sizeof(int));
     ls->pivots = gw_calloc(p, sizeof(int));
-    if (ls->coef == NULL || ls->resid == NULL || ls->fitted == NULL || ls->bread == NULL ||
-        ls->aliased == NULL || ls->pivots == NULL || (p * p) / p != p) {
+    if (ls->coef == NULL || (keep_r && ls->resid == NULL) || (keep_f && ls->fitted == NULL) ||
+        ls->bread == NULL || ls->aliased == NULL || ls->pivots == NULL || (p * p) / p != p) {
         gw_ls_free(ls);
         return NULL;
     }
-    advise_huge(ls->resid, n * sizeof(double));
-    advise_huge(ls->fitted, n * sizeof(double));
+    if (keep_r)
+        advise_huge(ls->resid, n * sizeof(double));
+    if (keep_f)
+        advise_huge(ls->fitted, n * sizeof(double));
     ls->method = "none";
     return ls;
 }
@@ -174,7 +179,7 @@ gw_status gw_ls_fit(const gw_design *d, gw_ls_opts opts, gw_ls **out)
      * neither oversubscribe nor depend on the thread count. */
     (void)gw_threads_get();
 
-    ls = ls_new(d->n, d->p);
+    ls = ls_new(d->n, d->p, opts.flags);
     if (ls == NULL) {
         rc = gwi_fail(GW_ENOMEM, "cannot allocate a least-squares result of %zu x %zu", d->n, d->p);
         goto done;
@@ -210,7 +215,12 @@ gw_status gw_ls_fit(const gw_design *d, gw_ls_opts opts, gw_ls **out)
         if (refined)
             ls->method = accepted ? "chol+dd" : tsqr ? "tsqr+dd" : "qrp+dd";
     }
-    rc = gwi_ls_residuals(d, ls, refined);
+    if (opts.hook != NULL && opts.hook->begin != NULL) {
+        rc = opts.hook->begin(opts.hook->ctx, ls);
+        if (rc != GW_OK)
+            goto done;
+    }
+    rc = gwi_ls_residuals(d, ls, refined, opts.hook);
     if (rc != GW_OK)
         goto done;
     ls->near_singular = ls->rcond < sqrt(DBL_EPSILON);
@@ -242,18 +252,65 @@ static double pairwise_sum(const double *x, size_t len)
     return pairwise_sum(x, h) + pairwise_sum(x + h, len - h);
 }
 
-/* The residual pass. Each block writes its own rows of fitted/resid and one rss slot; the
- * slots are summed in double-double in block order. In double mode fitted_i accumulates
- * X_ij b_j column by column (one read of X, vectorisable) and the block's w r^2 are summed
- * pairwise; in double-double mode each row's sum is formed with exact products of
+/* One block of the residual pass into fit[0..c) and res[0..c); returns the block's sum of
+ * w r^2 (as a double-double). In double mode fitted_i accumulates X_ij b_j column by column
+ * (one read of X, vectorisable) and the block's w r^2 are summed pairwise (q: c doubles of
+ * scratch); in double-double mode each row's sum is formed with exact products of
  * (X + Xlo)_ij and b_j, and w r^2 is accumulated in double-double. */
-gw_status gwi_ls_residuals(const gw_design *d, gw_ls *ls, int use_dd)
+static gw_dd resid_block(const gw_design *d, const double *b, int use_dd, size_t f, size_t c,
+                         double *fit, double *res, double *q)
+{
+    const size_t n = d->n, p = d->p;
+    const double *X = d->X, *Xlo = d->Xlo, *y = d->y + f, *w = d->w ? d->w + f : NULL;
+    gw_dd acc = gw_dd_from(0.0);
+    if (!use_dd) {
+        for (size_t i = 0; i < c; i++)
+            fit[i] = 0.0;
+        for (size_t j = 0; j < p; j++) {
+            const double *xj = X + j * n + f;
+            double bj = b[j];
+            if (bj == 0.0)
+                continue;
+            for (size_t i = 0; i < c; i++)
+                fit[i] += xj[i] * bj;
+        }
+        for (size_t i = 0; i < c; i++) {
+            double r = y[i] - fit[i];
+            res[i] = r;
+            q[i] = w ? w[i] * r * r : r * r;
+        }
+        return gw_dd_from(pairwise_sum(q, c));
+    }
+    for (size_t i = 0; i < c; i++) {
+        gw_dd s = gw_dd_from(0.0);
+        for (size_t j = 0; j < p; j++) {
+            if (b[j] == 0.0)
+                continue;
+            size_t o = f + i + j * n;
+            gw_dd x = {X[o], Xlo ? Xlo[o] : 0.0};
+            s = gw_dd_add(s, gw_dd_mul_d(x, b[j]));
+        }
+        gw_dd r = gw_dd_sub(gw_dd_from(y[i]), s);
+        fit[i] = gw_dd_to_double(s);
+        res[i] = gw_dd_to_double(r);
+        gw_dd r2 = gw_dd_mul(r, r);
+        acc = gw_dd_add(acc, w ? gw_dd_mul_d(r2, w[i]) : r2);
+    }
+    return acc;
+}
+
+/* The residual pass. Each block writes its own rows of fitted/resid (or a per-thread buffer
+ * when they are not kept) and one rss slot, then hands the block to the hook; the slots are
+ * summed in double-double in block order. With a merge hook the blocks are dealt round-robin
+ * and merged in an ordered pipeline (as measured for cluster scores, models/vcov.c). */
+gw_status gwi_ls_residuals(const gw_design *d, gw_ls *ls, int use_dd, const gw_ls_hook *hook)
 {
     size_t n = d->n, p = d->p, nb = gw_nblocks(n);
     int nt = gwi_nthreads();
     gw_dd *slot = gw_alloc_array(nb, sizeof(gw_dd));
     double *b = gw_alloc_array(p, sizeof(double));
-    double *sq = gw_alloc_array((size_t)nt * GW_BLOCK_ROWS, sizeof(double));
+    /* Per thread: squares, and fitted/resid buffers when those are not kept. */
+    double *sq = gw_alloc_array((size_t)nt * 3 * GW_BLOCK_ROWS, sizeof(double));
     if (slot == NULL || b == NULL || sq == NULL) {
         gw_free(slot);
         gw_free(b);
@@ -262,51 +319,42 @@ gw_status gwi_ls_residuals(const gw_design *d, gw_ls *ls, int use_dd)
     }
     for (size_t j = 0; j < p; j++)
         b[j] = isnan(ls->coef[j]) ? 0.0 : ls->coef[j];
-    const double *X = d->X, *Xlo = d->Xlo, *y = d->y, *w = d->w;
-    double *fit = ls->fitted, *res = ls->resid;
+    void (*blk)(void *, const gw_ls *, size_t, size_t, size_t, const double *, const double *,
+                int) = hook ? hook->block : NULL;
+    void (*mrg)(void *, size_t, int) = hook ? hook->merge : NULL;
+    void *ctx = hook ? hook->ctx : NULL;
+    double *fit_all = ls->fitted, *res_all = ls->resid;
+    const gw_ls *cls = ls;
     long nbl = (long)nb;
 
+    if (mrg == NULL) {
 #pragma omp parallel for schedule(dynamic, 4)
-    for (long bl = 0; bl < nbl; bl++) {
-        size_t f, c;
-        gw_block_range(n, (size_t)bl, &f, &c);
-        gw_dd acc = gw_dd_from(0.0);
-        if (!use_dd) {
-            double *q = sq + (size_t)omp_get_thread_num() * GW_BLOCK_ROWS;
-            double *ft = fit + f;
-            for (size_t i = 0; i < c; i++)
-                ft[i] = 0.0;
-            for (size_t j = 0; j < p; j++) {
-                const double *xj = X + j * n + f;
-                double bj = b[j];
-                if (bj == 0.0)
-                    continue;
-                for (size_t i = 0; i < c; i++)
-                    ft[i] += xj[i] * bj;
-            }
-            for (size_t i = 0; i < c; i++) {
-                double r = y[f + i] - ft[i];
-                res[f + i] = r;
-                q[i] = w ? w[f + i] * r * r : r * r;
-            }
-            acc = gw_dd_from(pairwise_sum(q, c));
-        } else {
-            for (size_t i = f; i < f + c; i++) {
-                gw_dd s = gw_dd_from(0.0);
-                for (size_t j = 0; j < p; j++) {
-                    if (b[j] == 0.0)
-                        continue;
-                    gw_dd x = {X[i + j * n], Xlo ? Xlo[i + j * n] : 0.0};
-                    s = gw_dd_add(s, gw_dd_mul_d(x, b[j]));
-                }
-                gw_dd r = gw_dd_sub(gw_dd_from(y[i]), s);
-                fit[i] = gw_dd_to_double(s);
-                res[i] = gw_dd_to_double(r);
-                gw_dd r2 = gw_dd_mul(r, r);
-                acc = gw_dd_add(acc, w ? gw_dd_mul_d(r2, w[i]) : r2);
-            }
+        for (long bl = 0; bl < nbl; bl++) {
+            size_t f, c;
+            int tid = omp_get_thread_num();
+            double *q = sq + (size_t)tid * 3 * GW_BLOCK_ROWS;
+            gw_block_range(n, (size_t)bl, &f, &c);
+            double *ft = fit_all ? fit_all + f : q + GW_BLOCK_ROWS;
+            double *rs = res_all ? res_all + f : q + 2 * GW_BLOCK_ROWS;
+            slot[bl] = resid_block(d, b, use_dd, f, c, ft, rs, q);
+            if (blk != NULL)
+                blk(ctx, cls, (size_t)bl, f, c, ft, rs, tid);
         }
-        slot[bl] = acc;
+    } else {
+#pragma omp parallel for ordered schedule(static, 1)
+        for (long bl = 0; bl < nbl; bl++) {
+            size_t f, c;
+            int tid = omp_get_thread_num();
+            double *q = sq + (size_t)tid * 3 * GW_BLOCK_ROWS;
+            gw_block_range(n, (size_t)bl, &f, &c);
+            double *ft = fit_all ? fit_all + f : q + GW_BLOCK_ROWS;
+            double *rs = res_all ? res_all + f : q + 2 * GW_BLOCK_ROWS;
+            slot[bl] = resid_block(d, b, use_dd, f, c, ft, rs, q);
+            if (blk != NULL)
+                blk(ctx, cls, (size_t)bl, f, c, ft, rs, tid);
+#pragma omp ordered
+            mrg(ctx, (size_t)bl, tid);
+        }
     }
     gw_dd rss = gw_dd_from(0.0);
     for (size_t bl = 0; bl < nb; bl++)

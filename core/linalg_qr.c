@@ -133,6 +133,79 @@ done:
     return rc;
 }
 
+/* Rank deficiency: which columns are aliased, in formula order. The pivoted QR chose the r
+ * columns it kept by size, which for `inv ~ value + capital + I(value^1)` keeps the later
+ * duplicate; R (dqrdc2's limited pivoting) and economists expect a column to be dropped when
+ * it lies in the span of EARLIER columns. Since A P = Q R, the matrix R P' (kmin x p) has the
+ * same Gram as the scaled X in original column order, and Q'y is already in v; so an
+ * unpivoted Householder QR of R P' that takes the columns in order, skipping a column whose
+ * remaining norm is <= thresh (tol |R11| of the scaled R: the rank rule, so units do not
+ * matter), gives the kept set K and the triangular factor of X_K in original order, and
+ * applying the same reflectors to v gives the right-hand side. At most *r columns are kept
+ * (the pivoted rank; the sequential rule may keep fewer). On return the leading *r x *r of A
+ * (ld lda) is that factor, v[0..*r) its right-hand side, and jpvt (1-based) lists K in order,
+ * then the aliased columns in order. GW_ENOMEM. Cost O(p^3), independent of n. */
+static gw_status alias_in_order(double *A, size_t lda, size_t p, size_t kmin, double *v,
+                                lapack_int *jpvt, double thresh, size_t *r)
+{
+    double *C = gw_calloc(kmin * p + kmin, sizeof(double));
+    size_t *kept = gw_alloc_array(p, sizeof(size_t));
+    int *is_kept = gw_calloc(p, sizeof(int));
+    if (C == NULL || kept == NULL || is_kept == NULL) {
+        gw_free(is_kept);
+        gw_free(kept);
+        gw_free(C);
+        return gwi_fail(GW_ENOMEM, "cannot allocate the aliasing workspace (%zu)", p);
+    }
+    double *z = C + kmin * p;
+    for (size_t i = 0; i < p; i++) {
+        size_t col = (size_t)jpvt[i] - 1;
+        for (size_t l = 0; l <= i && l < kmin; l++)
+            C[l + col * kmin] = A[l + i * lda];
+    }
+    memcpy(z, v, kmin * sizeof(double));
+    size_t kr = 0;
+    for (size_t j = 0; j < p && kr < *r && kr < kmin; j++) {
+        double *x = C + kr + j * kmin;
+        size_t len = kmin - kr;
+        double nrm = cblas_dnrm2((int)len, x, 1);
+        if (!(nrm > thresh))
+            continue; /* in the span of the columns kept before it: aliased */
+        double tau = 0.0;
+        (void)LAPACKE_dlarfg_work((lapack_int)len, x, x + 1, 1, &tau);
+        double beta = x[0];
+        x[0] = 1.0;
+        /* H = I - tau x x' applied to the later columns and to z. */
+        for (size_t jj = j + 1; jj <= p; jj++) {
+            double *c = jj < p ? C + kr + jj * kmin : z + kr;
+            double sdot = 0.0;
+            for (size_t l = 0; l < len; l++)
+                sdot += x[l] * c[l];
+            sdot *= tau;
+            for (size_t l = 0; l < len; l++)
+                c[l] -= sdot * x[l];
+        }
+        x[0] = beta;
+        is_kept[j] = 1;
+        kept[kr++] = j;
+    }
+    for (size_t t = 0; t < kr; t++)
+        for (size_t l = 0; l <= t; l++)
+            A[l + t * lda] = C[l + kept[t] * kmin];
+    memcpy(v, z, kr * sizeof(double));
+    size_t m = 0;
+    for (size_t t = 0; t < kr; t++)
+        jpvt[m++] = (lapack_int)kept[t] + 1;
+    for (size_t j = 0; j < p; j++)
+        if (!is_kept[j])
+            jpvt[m++] = (lapack_int)j + 1;
+    *r = kr;
+    gw_free(is_kept);
+    gw_free(kept);
+    gw_free(C);
+    return GW_OK;
+}
+
 gw_status gwi_ls_qr(const gw_design *d, double rank_tol, gw_ls *ls, int *is_tsqr)
 {
     gw_status rc = GW_OK;
@@ -231,6 +304,11 @@ gw_status gwi_ls_qr(const gw_design *d, double rank_tol, gw_ls *ls, int *is_tsqr
     size_t r = 0;
     while (r < kmin && r11 > 0.0 && fabs(A[r + r * rows]) > tol * r11)
         r++;
+    if (r > 0 && r < p) {
+        rc = alias_in_order(A, rows, p, kmin, v, jpvt, tol * r11, &r);
+        if (rc != GW_OK)
+            goto done;
+    }
     ls->rank = r;
     for (size_t j = 0; j < p; j++) {
         ls->pivots[j] = (int)jpvt[j] - 1;

@@ -79,14 +79,29 @@ typedef enum {
 } gw_vcov_kind;
 
 /* Flags of gw_ols_opts. */
-#define GW_OLS_KEEP_RESIDUALS 0x1u /* fill result->residuals (N, unweighted y - Xb) */
-#define GW_OLS_KEEP_FITTED 0x2u    /* fill result->fitted (N, Xb)                   */
+#define GW_OLS_KEEP_RESIDUALS 0x1u  /* fill result->residuals (N, unweighted y - Xb) */
+#define GW_OLS_KEEP_FITTED 0x2u     /* fill result->fitted (N, Xb)                   */
+#define GW_OLS_KEEP_SINGLETONS 0x4u /* absorbed FE: do not drop singleton groups      */
+
+/* Small-sample conventions of models with absorbed fixed effects (d->nfe > 0): which degrees
+ * of freedom the variance estimators subtract. models/gw_hdfe.h documents each profile's
+ * factors exactly; without absorbed effects every profile gives the contract's numbers. */
+typedef enum {
+    GW_SSC_GOODWORK = 0, /* ../shared/interface.md (the default)                             */
+    GW_SSC_STATA,        /* reghdfe / xtreg, fe                                               */
+    GW_SSC_FIXEST,       /* R fixest defaults: ssc(adj = TRUE, fixef.K = "nested", ...)      */
+    GW_SSC_STATSMODELS,  /* statsmodels OLS with dummy variables (LSDV)                       */
+    GW_SSC_NPROFILES
+} gw_ssc;
 
 typedef struct {
     gw_vcov_kind vcov; /* 0: GW_VCOV_IID                                                 */
     double conf_level; /* of ci_low/ci_high; 0: 0.95; otherwise in (0, 1)               */
     gw_ls_opts ls;     /* passed to gw_ls_fit; all-zero: its defaults                    */
     unsigned flags;    /* GW_OLS_KEEP_*                                                  */
+    gw_ssc ssc;        /* absorbed FE only: small-sample profile; 0: GW_SSC_GOODWORK     */
+    double fe_tol;     /* absorbed FE only: demeaning tolerance; 0: GW_HDFE_TOL          */
+    size_t fe_maxiter; /* absorbed FE only: iteration limit; 0: GW_HDFE_MAXITER          */
 } gw_ols_opts;         /* all-zero means the documented defaults */
 
 /* gw_ols_fit -- (weighted) least squares of d->y on d->X with the inference of opts.

@@ -45,10 +45,47 @@ gw_status gwi_vcov_check(const gw_design *d, gw_vcov_kind kind, gwi_vcov_info *i
  * coefficients keep[0..k-1] (indices into the design's columns, k = ls->rank) by the estimator
  * `kind` of gw_ols.h. d supplies X, w and cluster; ls the residuals and the bread. info: in,
  * as filled by gwi_vcov_check for the same d and kind; out: info->df. Returns GW_EILLCOND
- * (leverage one under HC2/HC3) or GW_ENOMEM. With N <= K every entry of V is NaN.
+ * (leverage one under HC2/HC3) or GW_ENOMEM. With N <= K every entry of V is NaN. ls->resid
+ * must be present for the HC and cluster kinds.
  * Deterministic for any thread count (see vcov.c). */
 gw_status gwi_vcov(const gw_design *d, const gwi_ls_view *ls, gw_vcov_kind kind, const size_t *keep,
                    size_t k, double *V, gwi_vcov_info *info);
+
+/* gwi_vcov_from_meat -- gwi_vcov with the meat already computed: M (k x k, full, the term
+ * factors G/(G-1) applied, as gwi_meat_finish returns it), or NULL to compute it from
+ * ls->resid. Same statuses as gwi_vcov. */
+gw_status gwi_vcov_from_meat(const gw_design *d, const gwi_ls_view *ls, gw_vcov_kind kind,
+                             const size_t *keep, size_t k, const double *M, double *V,
+                             gwi_vcov_info *info);
+
+/* The meat of a sandwich variance, accumulated block by block so that it can run inside the
+ * last pass over the rows (gw_ls_hook of gw_ls_fit) while each block of X is in cache; a
+ * later within (FE) estimator or a reader of HDF5 chunks drives it the same way. Protocol:
+ *   gwi_meat_new (before the fit: allocates everything; for two-way clustering also the
+ *   intersection codes) -> gwi_meat_begin (the kept columns and their bread) -> for every row
+ *   block b, concurrently: gwi_meat_block(b, ..., tid); and if gwi_meat_needs_merge, in block
+ *   order and serialised: gwi_meat_merge(b, tid) -> gwi_meat_finish -> gwi_meat_free.
+ * tid is the OpenMP thread number, < omp_get_max_threads() as it was at gwi_meat_new. The
+ * result depends on the data and GW_BLOCK_ROWS only, never on the thread count. */
+typedef struct gwi_meat gwi_meat;
+
+/* gwi_meat_new -- plan the meat of kind for d (IID has none: *out is a plan with no terms).
+ * info as filled by gwi_vcov_check. GW_ENOMEM. out: owned, gwi_meat_free. */
+gw_status gwi_meat_new(const gw_design *d, gw_vcov_kind kind, const gwi_vcov_info *info,
+                       gwi_meat **out);
+/* gwi_meat_begin -- the k kept columns keep[0..k) and their k x k bread B (copied). GW_OK. */
+gw_status gwi_meat_begin(gwi_meat *m, const size_t *keep, size_t k, const double *B);
+/* gwi_meat_block -- block b = rows [first, first + count) with their residuals resid[0..count)
+ * (borrowed for the call). Writes only block- and thread-owned memory. */
+void gwi_meat_block(gwi_meat *m, size_t b, size_t first, size_t count, const double *resid,
+                    int tid);
+int gwi_meat_needs_merge(const gwi_meat *m);
+void gwi_meat_merge(gwi_meat *m, size_t b, int tid);
+/* gwi_meat_finish -- M (k x k, full) = sum of the terms, each with its factor (+G/(G-1), and
+ * -G12/(G12-1) for the two-way intersection). GW_EILLCOND (HC2/HC3 leverage one, the first
+ * such row in row order), GW_ENOMEM. */
+gw_status gwi_meat_finish(gwi_meat *m, double *M);
+void gwi_meat_free(gwi_meat *m); /* NULL-safe */
 
 /* gwi_vcov_name -- the contract's vcov_type text for kind and d ("iid", "hc1",
  * "cluster:firm+year") into buf of size len; GW_EINVAL if it does not fit. */

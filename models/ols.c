@@ -48,64 +48,89 @@ gw_status gwi_ols_check(const gw_design *d, const gw_ols_opts *opts, gwi_vcov_in
     return gwi_vcov_check(d, opts->vcov, info);
 }
 
-/* Deterministic blocked sums for the fit statistics: the weighted means of y and of the fitted
- * values, then sums of squares around them and sum log w, each a reduction over GW_BLOCK_ROWS
- * blocks combined in order (two passes, style.md Accumulation). */
+/* The fit statistics tss, mss and sum log w, as mergeable per-block partials: each block's
+ * weight total, weighted means of y and of the fitted values, and sums of squares about those
+ * block means (two passes over the block, which is in cache), merged in block order with the
+ * pairwise update of Chan, Golub and LeVeque (S = S_a + S_b + d^2 W_a W_b / W, d the difference
+ * of the means). This is as accurate as the two-pass sums around the global means it replaces
+ * and needs no global mean in advance, so it runs inside gw_ls_fit's residual pass (the
+ * fitted values then never have to be stored). Without an intercept the sums are uncentred. */
 typedef struct {
     double tss, mss, sumlogw;
 } fit_sums;
 
+typedef struct {
+    double w, my, mf, syy, sff, slw;
+} fit_part;
+
+static void fit_part_block(const gw_design *d, size_t first, size_t count, const double *fit,
+                           fit_part *o)
+{
+    const double *w = d->w ? d->w + first : NULL, *y = d->y + first;
+    const int centre = d->has_intercept != 0;
+    double W = 0.0, sy = 0.0, sf = 0.0, slw = 0.0;
+    for (size_t i = 0; i < count; i++) {
+        double wi = w ? w[i] : 1.0;
+        W += wi;
+        sy += wi * y[i];
+        sf += wi * fit[i];
+    }
+    const double my = centre ? sy / W : 0.0, mf = centre ? sf / W : 0.0;
+    double syy = 0.0, sff = 0.0;
+    for (size_t i = 0; i < count; i++) {
+        double wi = w ? w[i] : 1.0, dy = y[i] - my, df = fit[i] - mf;
+        syy += wi * dy * dy;
+        sff += wi * df * df;
+    }
+    if (w != NULL)
+        for (size_t i = 0; i < count; i++)
+            slw += log(w[i]);
+    *o = (fit_part){W, my, mf, syy, sff, slw};
+}
+
+/* a <- a merged with b (b follows a in block order). */
+static void fit_part_merge(fit_part *a, const fit_part *b, int centre)
+{
+    const double W = a->w + b->w;
+    if (centre) {
+        const double dy = b->my - a->my, df = b->mf - a->mf, f = a->w * b->w / W;
+        a->syy += b->syy + dy * dy * f;
+        a->sff += b->sff + df * df * f;
+        a->my += dy * (b->w / W);
+        a->mf += df * (b->w / W);
+    } else {
+        a->syy += b->syy;
+        a->sff += b->sff;
+    }
+    a->slw += b->slw;
+    a->w = W;
+}
+
+static void fit_parts_total(const gw_design *d, const fit_part *part, size_t nb, fit_sums *fs)
+{
+    fit_part t = part[0];
+    for (size_t b = 1; b < nb; b++)
+        fit_part_merge(&t, &part[b], d->has_intercept != 0);
+    fs->tss = t.syy;
+    fs->mss = t.sff;
+    fs->sumlogw = t.slw;
+}
+
+/* The fit sums from stored fitted values (the path of gwi_ols_from_ls). */
 static gw_status blocked_sums(const gw_design *d, const double *fitted, fit_sums *fs)
 {
     const size_t n = d->n, nb = gw_nblocks(n);
-    const double *w = d->w, *y = d->y;
-    const int centre = d->has_intercept != 0;
-    double *part = gw_alloc_array(nb * 3, sizeof(double));
+    fit_part *part = gw_alloc_array(nb, sizeof *part);
     if (part == NULL)
         return gwi_fail(GW_ENOMEM, "cannot allocate %zu block sums", nb);
-    double sw = 0.0, swy = 0.0, swf = 0.0;
+    const long nbl = (long)nb;
 #pragma omp parallel for schedule(static)
-    for (size_t b = 0; b < nb; b++) {
+    for (long b = 0; b < nbl; b++) {
         size_t first, count;
-        gw_block_range(n, b, &first, &count);
-        double a0 = 0.0, a1 = 0.0, a2 = 0.0;
-        for (size_t i = first; i < first + count; i++) {
-            double wi = w ? w[i] : 1.0;
-            a0 += wi;
-            a1 += wi * y[i];
-            a2 += wi * fitted[i];
-        }
-        part[3 * b] = a0;
-        part[3 * b + 1] = a1;
-        part[3 * b + 2] = a2;
+        gw_block_range(n, (size_t)b, &first, &count);
+        fit_part_block(d, first, count, fitted + first, &part[b]);
     }
-    for (size_t b = 0; b < nb; b++) {
-        sw += part[3 * b];
-        swy += part[3 * b + 1];
-        swf += part[3 * b + 2];
-    }
-    const double ybar = centre ? swy / sw : 0.0, fbar = centre ? swf / sw : 0.0;
-#pragma omp parallel for schedule(static)
-    for (size_t b = 0; b < nb; b++) {
-        size_t first, count;
-        gw_block_range(n, b, &first, &count);
-        double a0 = 0.0, a1 = 0.0, a2 = 0.0;
-        for (size_t i = first; i < first + count; i++) {
-            double wi = w ? w[i] : 1.0, dy = y[i] - ybar, df = fitted[i] - fbar;
-            a0 += wi * dy * dy;
-            a1 += wi * df * df;
-            a2 += w ? log(wi) : 0.0;
-        }
-        part[3 * b] = a0;
-        part[3 * b + 1] = a1;
-        part[3 * b + 2] = a2;
-    }
-    fs->tss = fs->mss = fs->sumlogw = 0.0;
-    for (size_t b = 0; b < nb; b++) {
-        fs->tss += part[3 * b];
-        fs->mss += part[3 * b + 1];
-        fs->sumlogw += part[3 * b + 2];
-    }
+    fit_parts_total(d, part, nb, fs);
     gw_free(part);
     return GW_OK;
 }
@@ -158,8 +183,11 @@ static gw_status f_test(const gw_design *d, const gwi_ls_view *ls, gw_vcov_kind 
     return GW_OK;
 }
 
-gw_status gwi_ols_from_ls(const gw_design *d, const gw_ols_opts *opts, const gwi_ls_view *ls,
-                          const gwi_vcov_info *info_in, gw_result **out)
+/* The result from the solution ls and, when the fused pass computed them, the meat M (NULL:
+ * computed here from ls->resid) and the fit sums fs_in (NULL: from ls->fitted). */
+static gw_status ols_result(const gw_design *d, const gw_ols_opts *opts, const gwi_ls_view *ls,
+                            const gwi_vcov_info *info_in, const double *M, const fit_sums *fs_in,
+                            gw_result **out)
 {
     const size_t n = d->n, p = d->p, k = ls->rank;
     gw_status rc = GW_OK;
@@ -203,7 +231,7 @@ gw_status gwi_ols_from_ls(const gw_design *d, const gw_ols_opts *opts, const gwi
     for (size_t j = 0; j < k; j++)
         r->estimate[j] = ls->coef[keep[j]];
 
-    if ((rc = gwi_vcov(d, ls, opts->vcov, keep, k, r->vcov, &info)) != GW_OK)
+    if ((rc = gwi_vcov_from_meat(d, ls, opts->vcov, keep, k, M, r->vcov, &info)) != GW_OK)
         goto done;
     r->nobs = n;
     r->nobs_dropped_missing = d->nobs_dropped_missing;
@@ -216,7 +244,9 @@ gw_status gwi_ols_from_ls(const gw_design *d, const gw_ols_opts *opts, const gwi
     r->df_inference = info.df;
     gwi_fill_inference(r);
 
-    if ((rc = blocked_sums(d, ls->fitted, &fs)) != GW_OK)
+    if (fs_in != NULL)
+        fs = *fs_in;
+    else if ((rc = blocked_sums(d, ls->fitted, &fs)) != GW_OK)
         goto done;
     const double nn = (double)n, dfr = nn - (double)k, icpt = d->has_intercept ? 1.0 : 0.0;
     r->rss = ls->rss;
@@ -255,12 +285,67 @@ done:
     return rc;
 }
 
+gw_status gwi_ols_from_ls(const gw_design *d, const gw_ols_opts *opts, const gwi_ls_view *ls,
+                          const gwi_vcov_info *info, gw_result **out)
+{
+    return ols_result(d, opts, ls, info, NULL, NULL, out);
+}
+
+/* The work fused into gw_ls_fit's residual pass (gw_ls_hook): fit-sum partials and the meat
+ * of the requested variance, block by block while X_b is in cache. So the whole fit reads X
+ * twice (the Gram pass and this pass) and stores neither fitted values nor residuals unless
+ * they are asked for. An absorbed-FE (within) fit can drive the same hook on its demeaned
+ * design. */
+typedef struct {
+    const gw_design *d;
+    gwi_meat *meat; /* NULL for iid */
+    fit_part *part; /* nb */
+    size_t *keep;   /* p */
+    double *B;      /* p x p */
+} ols_pass;
+
+static gw_status pass_begin(void *ctx, const gw_ls *ls)
+{
+    ols_pass *ps = ctx;
+    if (ps->meat == NULL)
+        return GW_OK;
+    const size_t p = gw_ls_p(ls);
+    const int *al = gw_ls_aliased(ls);
+    const double *bread = gw_ls_bread(ls);
+    size_t k = 0;
+    for (size_t j = 0; j < p; j++)
+        if (!al[j])
+            ps->keep[k++] = j;
+    for (size_t j = 0; j < k; j++)
+        for (size_t i = 0; i < k; i++)
+            ps->B[i + j * k] = bread[ps->keep[i] + ps->keep[j] * p];
+    return gwi_meat_begin(ps->meat, ps->keep, k, ps->B);
+}
+
+static void pass_block(void *ctx, const gw_ls *ls, size_t b, size_t first, size_t count,
+                       const double *fitted, const double *resid, int tid)
+{
+    ols_pass *ps = ctx;
+    (void)ls;
+    fit_part_block(ps->d, first, count, fitted, &ps->part[b]);
+    if (ps->meat != NULL)
+        gwi_meat_block(ps->meat, b, first, count, resid, tid);
+}
+
+static void pass_merge(void *ctx, size_t b, int tid)
+{
+    ols_pass *ps = ctx;
+    gwi_meat_merge(ps->meat, b, tid);
+}
+
 gw_status gw_ols_fit(const gw_design *d, const gw_ols_opts *opts, gw_result **out)
 {
     const gw_ols_opts defaults = {0};
     gwi_vcov_info info;
     gw_ls *ls = NULL;
     gw_status rc;
+    ols_pass ps = {0};
+    double *M = NULL;
     if (out == NULL)
         return gwi_fail(GW_EINVAL, "no output pointer");
     *out = NULL;
@@ -269,13 +354,46 @@ gw_status gw_ols_fit(const gw_design *d, const gw_ols_opts *opts, gw_result **ou
     if ((rc = gwi_ols_check(d, opts, &info)) != GW_OK)
         return rc;
     (void)gw_threads_get(); /* first use: pins OpenBLAS to one thread inside our blocks */
-    if ((rc = gw_ls_fit(d, opts->ls, &ls)) != GW_OK)
-        return gwi_fail_keep(rc);
+    const size_t p = d->p;
+    ps.d = d;
+    ps.part = gw_alloc_array(gw_nblocks(d->n), sizeof *ps.part);
+    ps.keep = gw_alloc_array(p, sizeof *ps.keep);
+    ps.B = gw_alloc_array(p * p, sizeof *ps.B);
+    M = gw_alloc_array(p * p, sizeof *M);
+    if (ps.part == NULL || ps.keep == NULL || ps.B == NULL || M == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate the fit workspace (p = %zu)", p);
+        goto done;
+    }
+    if (opts->vcov != GW_VCOV_IID && (rc = gwi_meat_new(d, opts->vcov, &info, &ps.meat)) != GW_OK)
+        goto done;
+    gw_ls_hook hook = {pass_begin, pass_block,
+                       ps.meat != NULL && gwi_meat_needs_merge(ps.meat) ? pass_merge : NULL, &ps};
+    gw_ls_opts lo = opts->ls;
+    lo.hook = &hook;
+    if (!(opts->flags & GW_OLS_KEEP_FITTED))
+        lo.flags |= GW_LS_NO_FITTED;
+    if (!(opts->flags & GW_OLS_KEEP_RESIDUALS))
+        lo.flags |= GW_LS_NO_RESID;
+    if ((rc = gw_ls_fit(d, lo, &ls)) != GW_OK) {
+        rc = gwi_fail_keep(rc);
+        goto done;
+    }
+    /* With N <= K the variance is NaN whatever the meat (gwi_vcov): no leverage error then. */
+    if (ps.meat != NULL && d->n > gw_ls_rank(ls) && (rc = gwi_meat_finish(ps.meat, M)) != GW_OK)
+        goto done;
+    fit_sums fs;
+    fit_parts_total(d, ps.part, gw_nblocks(d->n), &fs);
     gwi_ls_view v = {
         gw_ls_n(ls),     gw_ls_p(ls),      gw_ls_rank(ls),          gw_ls_coef(ls),
         gw_ls_resid(ls), gw_ls_fitted(ls), gw_ls_bread(ls),         gw_ls_aliased(ls),
         gw_ls_rss(ls),   gw_ls_rcond(ls),  gw_ls_near_singular(ls), gw_ls_method_used(ls)};
-    rc = gwi_ols_from_ls(d, opts, &v, &info, out);
+    rc = ols_result(d, opts, &v, &info, ps.meat != NULL ? M : NULL, &fs, out);
+done:
     gw_ls_free(ls);
+    gwi_meat_free(ps.meat);
+    gw_free(M);
+    gw_free(ps.B);
+    gw_free(ps.keep);
+    gw_free(ps.part);
     return rc;
 }

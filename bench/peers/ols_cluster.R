@@ -17,7 +17,7 @@ t_fit <- numeric(reps)
 for (r in seq_len(reps)) {
   t_fit[r] <- system.time({
     m <- lm(f, data = d)
-    v <- vcovCL(m, cluster = ~g, type = "HC1")
+    v <- vcovCL(m, cluster = ~cid, type = "HC1")
   })[["elapsed"]]
 }
 cat(sprintf("case=R_lm_vcovCL median_s=%.4f b_x1=%.17g se_x1=%.17g\n", med(t_fit),

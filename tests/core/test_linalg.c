@@ -345,6 +345,156 @@ static void test_gw_ls_fit_rank_duplicate(void **state)
     }
 }
 
+/* Fit of d restricted to the columns cols[0..m) (a copy), for comparing kept coefficients. */
+static gw_ls *fit_subset(const gw_design *d, const size_t *cols, size_t m)
+{
+    gw_design *s = NULL;
+    gw_ls *ls = NULL;
+    assert_int_equal(gw_design_new(d->n, m, &s), GW_OK);
+    for (size_t j = 0; j < m; j++)
+        memcpy(s->X + j * d->n, d->X + cols[j] * d->n, d->n * sizeof(double));
+    memcpy(s->y, d->y, d->n * sizeof(double));
+    s->has_intercept = d->has_intercept;
+    assert_int_equal(gw_ls_fit(s, (gw_ls_opts){0}, &ls), GW_OK);
+    gw_design_free(s);
+    return ls;
+}
+
+/* Aliasing follows column order (R's dqrdc2): a column in the span of EARLIER columns is the
+ * one dropped, whatever its scale, for one block and for TSQR; the kept coefficients equal
+ * the fit without the dropped column, and the pivots list the kept columns first, in order. */
+static void test_gw_ls_fit_alias_order(void **state)
+{
+    (void)state;
+    const size_t ns[] = {200, 2 * 4096 + 5};
+    for (size_t a = 0; a < 2; a++)
+        for (int combo = 0; combo <= 1; combo++) {
+            size_t n = ns[a], p = 5;
+            gw_design *d = random_design(n, p, 1, 4242 + a);
+            /* Last column: a duplicate of column 1 (times 3: a scale the pivoted QR would
+             * prefer), or 2 x1 - 0.5 x3. */
+            for (size_t i = 0; i < n; i++)
+                d->X[i + 4 * n] =
+                    combo ? 2.0 * d->X[i + n] - 0.5 * d->X[i + 3 * n] : 3.0 * d->X[i + n];
+            const gw_ls_opts opts[] = {{.method = GW_LS_AUTO},
+                                       {.method = GW_LS_QRP},
+                                       {.method = GW_LS_QRP, .flags = GW_LS_NO_REFINE}};
+            const size_t keep[] = {0, 1, 2, 3};
+            gw_ls *ref = fit_subset(d, keep, 4);
+            for (size_t o = 0; o < 3; o++) {
+                gw_ls *ls = NULL;
+                assert_int_equal(gw_ls_fit(d, opts[o], &ls), GW_OK);
+                assert_int_equal(gw_ls_rank(ls), p - 1);
+                const int *al = gw_ls_aliased(ls), *pv = gw_ls_pivots(ls);
+                for (size_t j = 0; j < 4; j++) {
+                    assert_int_equal(al[j], 0);
+                    assert_int_equal(pv[j], (int)j);
+                    gw_assert_close(gw_ls_coef(ls)[j], gw_ls_coef(ref)[j], 1e-10, 0.0);
+                    gw_assert_close(gw_ls_bread(ls)[j + j * p], gw_ls_bread(ref)[j + j * 4], 1e-9,
+                                    0.0);
+                }
+                assert_int_equal(al[4], 1);
+                assert_int_equal(pv[4], 4);
+                assert_true(isnan(gw_ls_coef(ls)[4]));
+                gw_assert_close(gw_ls_rss(ls), gw_ls_rss(ref), 1e-10, 0.0);
+                gw_ls_free(ls);
+            }
+            gw_ls_free(ref);
+            gw_design_free(d);
+        }
+    /* The duplicate placed first among the pair: the later original is dropped instead; and
+     * the decision does not change when the duplicate's units change by 1e6. */
+    for (int scaled = 0; scaled <= 1; scaled++) {
+        size_t n = 300, p = 4;
+        gw_design *d = random_design(n, p, 1, 31);
+        for (size_t i = 0; i < n; i++)
+            d->X[i + n] = (scaled ? 1e6 : 1.0) * d->X[i + 3 * n];
+        gw_ls *ls = NULL;
+        assert_int_equal(gw_ls_fit(d, (gw_ls_opts){.method = GW_LS_QRP}, &ls), GW_OK);
+        assert_int_equal(gw_ls_rank(ls), 3);
+        assert_int_equal(gw_ls_aliased(ls)[1], 0);
+        assert_int_equal(gw_ls_aliased(ls)[3], 1);
+        gw_ls_free(ls);
+        gw_design_free(d);
+    }
+}
+
+/* GW_LS_NO_FITTED / GW_LS_NO_RESID and the hook: same solution, NULL vectors, and the hook sees
+ * every block once with the residuals the default fit stores, merged in block order. */
+typedef struct {
+    const double *ref_resid;
+    size_t nb, merged, bad;
+    double *sum; /* per block: sum of resid */
+    int begun;
+} hook_check;
+
+static gw_status hc_begin(void *ctx, const gw_ls *ls)
+{
+    hook_check *h = ctx;
+    h->begun = gw_ls_rank(ls) > 0;
+    return GW_OK;
+}
+
+static void hc_block(void *ctx, const gw_ls *ls, size_t b, size_t first, size_t count,
+                     const double *fitted, const double *resid, int tid)
+{
+    hook_check *h = ctx;
+    (void)ls;
+    (void)fitted;
+    (void)tid;
+    double s = 0.0;
+    for (size_t i = 0; i < count; i++) {
+        s += resid[i];
+        if (memcmp(&resid[i], &h->ref_resid[first + i], sizeof(double)) != 0)
+            h->bad++; /* counted racily only on failure; any count > 0 fails */
+    }
+    h->sum[b] = s;
+}
+
+static void hc_merge(void *ctx, size_t b, int tid)
+{
+    hook_check *h = ctx;
+    (void)tid;
+    if (b == h->merged)
+        h->merged++;
+}
+
+static void test_gw_ls_fit_hook_no_store(void **state)
+{
+    (void)state;
+    size_t n = 3 * 4096 + 11, p = 5;
+    gw_design *d = random_design(n, p, 1, 2024);
+    gw_ls *ref = NULL, *ls = NULL;
+    assert_int_equal(gw_ls_fit(d, (gw_ls_opts){0}, &ref), GW_OK);
+    for (int with_merge = 0; with_merge <= 1; with_merge++) {
+        size_t nb = (n + 4095) / 4096;
+        double *sum = calloc(nb, sizeof(double));
+        assert_non_null(sum);
+        hook_check h = {gw_ls_resid(ref), nb, 0, 0, sum, 0};
+        gw_ls_hook hook = {hc_begin, hc_block, with_merge ? hc_merge : NULL, &h};
+        gw_ls_opts o = {.flags = GW_LS_NO_FITTED | GW_LS_NO_RESID, .hook = &hook};
+        assert_int_equal(gw_ls_fit(d, o, &ls), GW_OK);
+        assert_null(gw_ls_resid(ls));
+        assert_null(gw_ls_fitted(ls));
+        assert_true(h.begun);
+        assert_int_equal(h.bad, 0);
+        if (with_merge)
+            assert_int_equal(h.merged, nb);
+        assert_memory_equal(gw_ls_coef(ls), gw_ls_coef(ref), p * sizeof(double));
+        gw_assert_close(gw_ls_rss(ls), gw_ls_rss(ref), 0.0, 0.0);
+        double tot = 0.0, tref = 0.0;
+        for (size_t b = 0; b < nb; b++)
+            tot += sum[b];
+        for (size_t i = 0; i < n; i++)
+            tref += gw_ls_resid(ref)[i];
+        gw_assert_close(tot, tref, 0.0, 1e-9);
+        gw_ls_free(ls);
+        free(sum);
+    }
+    gw_ls_free(ref);
+    gw_design_free(d);
+}
+
 /* A column in other units: same rank, coefficient scaled by exactly the inverse factor. */
 static void test_gw_ls_fit_unit_invariance(void **state)
 {
@@ -687,6 +837,8 @@ int main(void)
         cmocka_unit_test(test_gw_ls_fit_nist_qrp_no_refine_floor),
         cmocka_unit_test(test_gw_ls_fit_residual_check),
         cmocka_unit_test(test_gw_ls_fit_rank_duplicate),
+        cmocka_unit_test(test_gw_ls_fit_alias_order),
+        cmocka_unit_test(test_gw_ls_fit_hook_no_store),
         cmocka_unit_test(test_gw_ls_fit_unit_invariance),
         cmocka_unit_test(test_gw_ls_fit_wls_equals_scaled_ols),
         cmocka_unit_test(test_gw_ls_fit_status_table),

@@ -528,9 +528,14 @@ static void test_ols_fit_collinear_dropped(void **state)
     assert_int_equal(r->k, 3);
     assert_int_equal(r->rank, 3);
     assert_int_equal(r->ndropped, 1);
+    /* R's convention (lm, dqrdc2): the LATER of two collinear columns is the one dropped. */
     const int dup_dropped = strcmp(r->dropped_collinear[0], "dup") == 0;
+    assert_true(dup_dropped);
     if (!dup_dropped)
         assert_string_equal(r->dropped_collinear[0], "value");
+    assert_string_equal(r->terms[0], "(Intercept)");
+    assert_string_equal(r->terms[1], "value");
+    assert_string_equal(r->terms[2], "capital");
     /* The kept one of value/dup carries the value coefficient (halved for dup). */
     gw_design_free(d0);
     d0 = grunfeld_design("m1", 1, "firm", NULL);
@@ -1044,6 +1049,136 @@ static void test_ols_fit_thread_independent(void **state)
     gw_threads_set(saved);
 }
 
+/* A design of n rows with clusters laid out as `layout` (rows in panel order), and the same
+ * design with its rows permuted at random (perm != 0), for the layout tests below.
+ *   0  one-way, contiguous groups of sizes 1..53 after a first group of 10,000 rows (runs
+ *      across block boundaries and a group spanning several blocks);
+ *   1  two-way firm (contiguous, 5 rows) x year (row mod 5): every intersection a singleton;
+ *   2  two-way firm (contiguous, 10 rows) x half (two runs of 5 per firm, 3 levels): the
+ *      intersection contiguous but not singletons. */
+static gw_design *layout_design(int layout, int perm, int weighted)
+{
+    const size_t n = 3 * 4096 + 1234, p = 4;
+    gw_design *d = NULL;
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 777 + (unsigned long)layout);
+    assert_int_equal(gw_design_new(n, p, &d), GW_OK);
+    size_t *pi = malloc(n * sizeof *pi);
+    int32_t *c1 = gw_alloc_array(n, sizeof(int32_t)), *c2 = gw_alloc_array(n, sizeof(int32_t));
+    assert_non_null(pi);
+    assert_non_null(c1);
+    assert_non_null(c2);
+    for (size_t i = 0; i < n; i++)
+        pi[i] = i;
+    if (perm)
+        gsl_ran_shuffle(rng, pi, n, sizeof *pi);
+    int32_t g = 0;
+    size_t left = 10000, size = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (layout == 0) {
+            if (left == 0) {
+                g++;
+                left = size;
+                size = size % 53 + 1;
+            }
+            left--;
+            c1[i] = g;
+            c2[i] = 0;
+        } else if (layout == 1) {
+            c1[i] = (int32_t)(i / 5);
+            c2[i] = (int32_t)(i % 5);
+        } else {
+            c1[i] = (int32_t)(i / 10);
+            c2[i] = (int32_t)((i / 5) % 3);
+        }
+    }
+    gsl_rng_set(rng, 99);
+    double *X = malloc(n * p * sizeof *X), *y = malloc(n * sizeof *y), *w = malloc(n * sizeof *w);
+    assert_non_null(X);
+    assert_non_null(y);
+    assert_non_null(w);
+    for (size_t i = 0; i < n; i++) {
+        double u = 0.3 * (double)(c1[i] % 17) - 2.0;
+        X[i] = 1.0;
+        y[i] = 1.0 + u + gsl_ran_gaussian(rng, 1.0);
+        for (size_t j = 1; j < p; j++) {
+            X[j * n + i] = gsl_ran_gaussian(rng, 1.0) + (j == 1 ? u : 0.0);
+            y[i] += 0.2 * (double)j * X[j * n + i];
+        }
+        w[i] = 0.5 + gsl_rng_uniform(rng);
+    }
+    if (weighted)
+        d->w = gw_alloc_array(n, sizeof(double));
+    d->cluster = gw_calloc(2, sizeof(gw_factor));
+    assert_non_null(d->cluster);
+    d->cluster[0] =
+        (gw_factor){gw_strdup("firm"), gw_alloc_array(n, sizeof(int32_t)), (size_t)c1[n - 1] + 1};
+    d->cluster[1] = (gw_factor){gw_strdup("year"), gw_alloc_array(n, sizeof(int32_t)), 5};
+    d->ncluster = layout == 0 ? 1 : 2;
+    for (size_t i = 0; i < n; i++) {
+        size_t s = pi[i];
+        for (size_t j = 0; j < p; j++)
+            d->X[j * n + i] = X[j * n + s];
+        d->y[i] = y[s];
+        if (weighted)
+            d->w[i] = w[s];
+        d->cluster[0].codes[i] = c1[s];
+        d->cluster[1].codes[i] = c2[s];
+    }
+    for (size_t j = 0; j < p; j++) {
+        char name[16];
+        snprintf(name, sizeof name, j ? "x%zu" : "(Intercept)", j);
+        d->terms[j] = gw_strdup(name);
+    }
+    d->has_intercept = 1;
+    free(X);
+    free(y);
+    free(w);
+    free(pi);
+    gw_free(c1);
+    gw_free(c2);
+    gsl_rng_free(rng);
+    return d;
+}
+
+/* The fast paths for clusters in panel order (contiguous runs; singleton intersections as the
+ * HC0 meat; contiguous intersections) give the variance of the general hashed path, which the
+ * same data in shuffled row order takes; and they are bit-identical for 1 and 2 threads. */
+static void test_ols_fit_cluster_layouts(void **state)
+{
+    (void)state;
+    const int saved = gw_threads_get();
+    for (int layout = 0; layout <= 2; layout++)
+        for (int weighted = 0; weighted <= 1; weighted++) {
+            gw_design *a = layout_design(layout, 0, weighted);
+            gw_design *b = layout_design(layout, 1, weighted);
+            gw_ols_opts o = {.vcov = GW_VCOV_CLUSTER};
+            gw_result *ra = NULL, *rb = NULL, *r2 = NULL;
+            gw_threads_set(1);
+            assert_int_equal(gw_ols_fit(a, &o, &ra), GW_OK);
+            assert_int_equal(gw_ols_fit(b, &o, &rb), GW_OK);
+            gw_threads_set(2);
+            assert_int_equal(gw_ols_fit(a, &o, &r2), GW_OK);
+            expect_same_bytes(ra, r2);
+            assert_int_equal(ra->k, rb->k);
+            assert_int_equal(ra->n_clusters[0], rb->n_clusters[0]);
+            for (size_t j = 0; j < ra->k; j++) {
+                gw_assert_close(ra->estimate[j], rb->estimate[j], 1e-10, 0.0);
+                for (size_t i = 0; i < ra->k; i++)
+                    gw_assert_close(ra->vcov[i + j * ra->k], rb->vcov[i + j * ra->k], 0.0,
+                                    1e-9 * ra->std_error[i] * ra->std_error[j]);
+            }
+            gw_assert_close(ra->r2, rb->r2, 1e-12, 0.0);
+            gw_result_free(ra);
+            gw_result_free(rb);
+            gw_result_free(r2);
+            a->ncluster = b->ncluster = 2; /* both factors are allocated */
+            gw_design_free(a);
+            gw_design_free(b);
+        }
+    gw_threads_set(saved);
+}
+
 #ifdef GW_FAULT_INJECTION
 /* Every allocation failure gives GW_ENOMEM, *out NULL, and no leak (under ASan). */
 static void test_ols_fit_out_of_memory(void **state)
@@ -1083,6 +1218,7 @@ int main(void)
         cmocka_unit_test(test_ols_fit_errors),
         cmocka_unit_test(test_ols_fit_blocked_matches_direct),
         cmocka_unit_test(test_ols_fit_thread_independent),
+        cmocka_unit_test(test_ols_fit_cluster_layouts),
 #ifdef GW_FAULT_INJECTION
         cmocka_unit_test(test_ols_fit_out_of_memory),
 #endif
