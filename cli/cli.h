@@ -23,6 +23,9 @@ int cmd_fit(int argc, char **argv);
 int cmd_table(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_cluster(int argc, char **argv);
+int cmd_synergy(int argc, char **argv);
 
 /* cli_error -- print "goodwork: error: <message>" to standard error. */
 void cli_error(const char *fmt, ...)

@@ -55,6 +55,9 @@ static const char usage[] =
     "  convert  IN.csv OUT.h5 | IN.h5 OUT.csv               data tables between formats\n"
     "  generate [--seed S] [--las N] [--years A-B] --out FILE.csv|FILE.h5\n"
     "                                                      the synthetic UK local-authority panel\n"
+    "  index    --data FILE --indicators a,b,c --id VAR    composite Good Work index\n"
+    "  cluster  --data FILE --vars a,b,c --id VAR           \"good work communities\" (k-means)\n"
+    "  synergy  --data FILE --vars a,b,c --time VAR         correlations by year and period\n"
     "\n"
     "  goodwork --version | --help | COMMAND --help\n";
 
@@ -68,6 +71,9 @@ static const command commands[] = {
     {"table", cmd_table},
     {"convert", cmd_convert},
     {"generate", cmd_generate},
+    {"index", cmd_index},
+    {"cluster", cmd_cluster},
+    {"synergy", cmd_synergy},
 };
 
 /* Joins argv with spaces into a heap string for provenance; on failure, leaves "". */

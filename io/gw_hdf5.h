@@ -181,4 +181,50 @@ GW_API gw_status gw_results_provenance(const gw_results *res, const char *name, 
 /* gw_results_close -- close the file and free res; NULL-safe. */
 GW_API void gw_results_close(gw_results *res);
 
+/* ---- analysis groups ---------------------------------------------------------------------- */
+
+/* Element types of an analysis group's datasets and attributes. */
+typedef enum { GW_H5_F64 = 0, GW_H5_I64, GW_H5_STR } gw_h5_kind;
+
+/* One dataset of an analysis group. name: a relative path inside the group ("weights",
+ * "by_period/pre/r"); intermediate groups are created. cols == 0: 1-D of rows; otherwise a
+ * rows x cols 2-D dataset read from row-major memory (element [i][j] at i*cols + j). Exactly
+ * the pointer of `kind` is used (f64: NaN = missing; str: non-NULL strings). Borrowed. */
+typedef struct {
+    const char *name;
+    gw_h5_kind kind;
+    size_t rows, cols;
+    const double *f64;
+    const int64_t *i64;
+    const char *const *str;
+} gw_h5_item;
+
+/* One scalar attribute of an analysis group (borrowed); the member of `kind` is used. */
+typedef struct {
+    const char *name;
+    gw_h5_kind kind;
+    double f64;
+    int64_t i64;
+    const char *str;
+} gw_h5_attr;
+
+/* gw_results_append_group -- store an analysis (index, correlations, clustering ...) as the
+ * group `group` (an absolute path such as "/analyses/index"; missing parents are created) of
+ * the results file path, creating the file or keeping everything already in it, atomically
+ * (see the top of this header). The group receives the nitems datasets and the nattrs
+ * attributes, and the provenance attributes (goodwork_version, created_utc, command_line,
+ * data_sha256, blas and seed when prov->has_seed), which are also written on the root as by
+ * gw_results_append. flags GW_RESULTS_REPLACE replaces an existing group of that name.
+ * A file holding only analysis groups has no /models group (gw_results_open reads models only).
+ *
+ * Returns GW_OK; GW_EINVAL (NULL path or group, a group path that is not absolute or has an
+ * empty, "." or ".." component, the group exists and no GW_RESULTS_REPLACE, an item or
+ * attribute without a name or data, a NULL string); GW_EIO (cannot create, copy, write, sync or
+ * rename; the existing file is not HDF5; a dataset name collides); GW_ENOMEM.
+ * Complexity: O(size of the existing file) for the copy, plus the data written. */
+GW_API gw_status gw_results_append_group(const char *path, const char *group,
+                                         const gw_h5_item *items, size_t nitems,
+                                         const gw_h5_attr *attrs, size_t nattrs,
+                                         const gw_provenance *prov, unsigned flags);
+
 #endif

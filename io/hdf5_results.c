@@ -893,3 +893,233 @@ gw_status gw_results_get(const gw_results *res, const char *name, gw_result **ou
     gwi_h5_quiet_end(&q);
     return rc;
 }
+
+/* ---- analysis groups ------------------------------------------------------------------------ */
+
+/* An absolute path with non-empty components other than "." and "..". */
+static int valid_group_path(const char *g)
+{
+    if (g == NULL || g[0] != '/' || g[1] == '\0')
+        return 0;
+    const char *p = g + 1;
+    while (*p != '\0') {
+        const char *slash = strchr(p, '/');
+        size_t len = slash ? (size_t)(slash - p) : strlen(p);
+        if (len == 0 || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+            return 0;
+        p += len;
+        if (*p == '/')
+            p++;
+        if (slash != NULL && *p == '\0')
+            return 0; /* trailing slash */
+    }
+    return 1;
+}
+
+static gw_status check_items(const gw_h5_item *items, size_t n, const gw_h5_attr *attrs,
+                             size_t na, const char *group)
+{
+    if (n > 0 && items == NULL)
+        return gwi_fail(GW_EINVAL, "%s: NULL item list", group);
+    if (na > 0 && attrs == NULL)
+        return gwi_fail(GW_EINVAL, "%s: NULL attribute list", group);
+    for (size_t i = 0; i < n; i++) {
+        const gw_h5_item *it = &items[i];
+        size_t cnt = it->rows * (it->cols ? it->cols : 1);
+        if (it->name == NULL || it->name[0] == '\0' || it->name[0] == '/')
+            return gwi_fail(GW_EINVAL, "%s: dataset %zu has no (relative) name", group, i + 1);
+        int has = (it->kind == GW_H5_F64 && it->f64 != NULL) ||
+                  (it->kind == GW_H5_I64 && it->i64 != NULL) ||
+                  (it->kind == GW_H5_STR && it->str != NULL);
+        if (cnt > 0 && !has)
+            return gwi_fail(GW_EINVAL, "%s: dataset '%s' has no data", group, it->name);
+        if (it->kind == GW_H5_STR)
+            for (size_t k = 0; k < cnt; k++)
+                if (it->str[k] == NULL)
+                    return gwi_fail(GW_EINVAL, "%s: dataset '%s': string %zu is NULL", group,
+                                    it->name, k);
+    }
+    for (size_t i = 0; i < na; i++)
+        if (attrs[i].name == NULL || attrs[i].name[0] == '\0' ||
+            (attrs[i].kind == GW_H5_STR && attrs[i].str == NULL))
+            return gwi_fail(GW_EINVAL, "%s: attribute %zu has no name or value", group, i + 1);
+    return GW_OK;
+}
+
+/* Writes one item below g, creating intermediate groups of its name. */
+static herr_t write_item(hid_t g, const gw_h5_item *it)
+{
+    hsize_t dims[2] = {it->rows, it->cols};
+    int rank = it->cols ? 2 : 1;
+    size_t cnt = it->rows * (it->cols ? it->cols : 1);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE), s = -1, t = -1, d = -1;
+    herr_t st = -1;
+    if (lcpl < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0)
+        goto out;
+    if ((s = H5Screate_simple(rank, dims, NULL)) < 0)
+        goto out;
+    hid_t ftype = it->kind == GW_H5_F64   ? H5T_IEEE_F64LE
+                  : it->kind == GW_H5_I64 ? H5T_STD_I64LE
+                                          : (t = gwi_h5_vlen_str_type());
+    hid_t mtype = it->kind == GW_H5_F64 ? H5T_NATIVE_DOUBLE
+                  : it->kind == GW_H5_I64 ? H5T_NATIVE_INT64
+                                          : t;
+    if (ftype < 0)
+        goto out;
+    if ((d = H5Dcreate2(g, it->name, ftype, s, lcpl, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+        goto out;
+    const void *buf = it->kind == GW_H5_F64   ? (const void *)it->f64
+                      : it->kind == GW_H5_I64 ? (const void *)it->i64
+                                              : (const void *)it->str;
+    st = cnt > 0 ? H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) : 0;
+out:
+    if (d >= 0 && H5Dclose(d) < 0)
+        st = -1;
+    if (t >= 0)
+        H5Tclose(t);
+    if (s >= 0)
+        H5Sclose(s);
+    if (lcpl >= 0)
+        H5Pclose(lcpl);
+    return st;
+}
+
+static herr_t write_group_attr(hid_t g, const gw_h5_attr *a)
+{
+    if (a->kind == GW_H5_STR)
+        return gwi_attr_str(g, a->name, a->str);
+    if (a->kind == GW_H5_F64)
+        return gwi_attr_f64(g, a->name, a->f64);
+    hid_t s = H5Screate(H5S_SCALAR), at = -1;
+    herr_t st = -1;
+    if (s >= 0 && H5Aexists(g, a->name) > 0)
+        H5Adelete(g, a->name);
+    if (s >= 0)
+        at = H5Acreate2(g, a->name, H5T_STD_I64LE, s, H5P_DEFAULT, H5P_DEFAULT);
+    if (at >= 0)
+        st = H5Awrite(at, H5T_NATIVE_INT64, &a->i64);
+    if (at >= 0 && H5Aclose(at) < 0)
+        st = -1;
+    if (s >= 0)
+        H5Sclose(s);
+    return st;
+}
+
+gw_status gw_results_append_group(const char *path, const char *group, const gw_h5_item *items,
+                                  size_t nitems, const gw_h5_attr *attrs, size_t nattrs,
+                                  const gw_provenance *prov, unsigned flags)
+{
+    gw_status rc = GW_OK;
+    gwi_h5_quiet q;
+    char tmp[GWI_PATH_MAX] = "", created[32], what[1200];
+    hid_t fapl = -1, file = -1, lcpl = -1, g = -1;
+    int existed = 0;
+    if (path == NULL || group == NULL)
+        return gwi_fail(GW_EINVAL, "gw_results_append_group: NULL path or group");
+    if (!valid_group_path(group))
+        return gwi_fail(GW_EINVAL, "group '%s' is not an absolute path of named components",
+                        group);
+    if ((rc = check_items(items, nitems, attrs, nattrs, group)) != GW_OK)
+        return rc;
+    if (prov != NULL && prov->created_utc != NULL) {
+        snprintf(created, sizeof created, "%s", prov->created_utc);
+    } else {
+        time_t now = time(NULL);
+        struct tm tm;
+        if (gmtime_r(&now, &tm) == NULL ||
+            strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+            snprintf(created, sizeof created, "unknown");
+    }
+    snprintf(what, sizeof what, "%s: %s", gwi_base(path), group);
+
+    gwi_h5_quiet_begin(&q);
+    if ((rc = gwi_atomic_begin(path, 1, tmp, &existed)) != GW_OK)
+        goto done;
+    if ((fapl = gwi_h5_fapl()) < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot make a file access property list", path);
+        goto done;
+    }
+    file = existed ? H5Fopen(tmp, H5F_ACC_RDWR, fapl)
+                   : H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (file < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot %s", path,
+                         existed ? "open the existing file as HDF5" : "create");
+        goto done;
+    }
+    /* H5Lexists fails on a path whose parent is missing; walk it a component at a time. */
+    htri_t ex = 1;
+    {
+        char part[1024];
+        size_t len = strlen(group);
+        for (size_t i = 1; i <= len && ex > 0; i++) {
+            if (group[i] != '/' && group[i] != '\0')
+                continue;
+            if (i >= sizeof part) {
+                ex = -1;
+                break;
+            }
+            memcpy(part, group, i);
+            part[i] = '\0';
+            ex = H5Lexists(file, part, H5P_DEFAULT);
+        }
+    }
+    if (ex > 0 && !(flags & GW_RESULTS_REPLACE)) {
+        rc = gwi_fail(GW_EINVAL, "%s exists already", what);
+        goto done;
+    }
+    if (ex > 0 && H5Ldelete(file, group, H5P_DEFAULT) < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot replace", what);
+        goto done;
+    }
+    if ((lcpl = H5Pcreate(H5P_LINK_CREATE)) < 0 ||
+        H5Pset_create_intermediate_group(lcpl, 1) < 0 ||
+        (g = H5Gcreate2(file, group, lcpl, H5P_DEFAULT, H5P_DEFAULT)) < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot create the group", what);
+        goto done;
+    }
+    for (size_t i = 0; i < nitems; i++)
+        if (write_item(g, &items[i]) < 0) {
+            rc = gwi_h5_fail(GW_EIO, "%s: cannot write dataset '%s'", what, items[i].name);
+            goto done;
+        }
+    for (size_t i = 0; i < nattrs; i++)
+        if (write_group_attr(g, &attrs[i]) < 0) {
+            rc = gwi_h5_fail(GW_EIO, "%s: cannot write attribute '%s'", what, attrs[i].name);
+            goto done;
+        }
+    if (write_provenance(g, prov, created) < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot write its provenance", what);
+        goto done;
+    }
+    hid_t root = H5Gopen2(file, "/", H5P_DEFAULT);
+    herr_t st = root < 0 ? -1 : write_provenance(root, prov, created);
+    if (root >= 0)
+        H5Gclose(root);
+    if (st < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot write the root provenance", path);
+        goto done;
+    }
+    H5Gclose(g);
+    g = -1;
+    st = H5Fclose(file);
+    file = -1;
+    if (st < 0) {
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot finish writing", path);
+        goto done;
+    }
+    rc = gwi_atomic_commit(tmp, path);
+    tmp[0] = '\0';
+done:
+    if (g >= 0)
+        H5Gclose(g);
+    if (lcpl >= 0)
+        H5Pclose(lcpl);
+    if (file >= 0)
+        H5Fclose(file);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (rc != GW_OK)
+        gwi_atomic_abort(tmp);
+    gwi_h5_quiet_end(&q);
+    return rc;
+}

@@ -1,0 +1,272 @@
+/* analysis_util.c -- helpers shared by the analysis commands (analysis_util.h). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis_util.h"
+#include "cli.h"
+#include "gw_alloc.h"
+#include "gw_par.h"
+#include "gw_sha256.h"
+
+int an_parse(int argc, char **argv, const an_option *opts, size_t nopts, const char *cmd)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *eq = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
+        size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
+        const an_option *o = NULL;
+        for (size_t k = 0; k < nopts; k++)
+            if (strlen(opts[k].name) == nlen && strncmp(opts[k].name, arg, nlen) == 0)
+                o = &opts[k];
+        if (o == NULL) {
+            if (arg[0] == '-')
+                cli_error("unknown option '%.*s' (try goodwork %s --help)", (int)nlen, arg, cmd);
+            else
+                cli_error("unexpected argument '%s' (try goodwork %s --help)", arg, cmd);
+            return GW_EXIT_USAGE;
+        }
+        if (o->flag != NULL) {
+            if (eq != NULL) {
+                cli_error("option %s takes no value", o->name);
+                return GW_EXIT_USAGE;
+            }
+            *o->flag = 1;
+            continue;
+        }
+        const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (v == NULL) {
+            cli_error("option %s needs a value", o->name);
+            return GW_EXIT_USAGE;
+        }
+        *o->str = v;
+    }
+    return GW_EXIT_OK;
+}
+
+void an_list_free(an_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        gw_free(l->s[i]);
+    gw_free(l->s);
+    l->s = NULL;
+    l->n = 0;
+}
+
+int an_split(const char *text, const char *what, an_list *out)
+{
+    out->s = NULL;
+    out->n = 0;
+    size_t cnt = 1;
+    for (const char *c = text; *c; c++)
+        cnt += *c == ',';
+    if ((out->s = gw_calloc(cnt, sizeof *out->s)) == NULL) {
+        cli_error("out of memory");
+        return GW_EXIT_OTHER;
+    }
+    const char *p = text;
+    for (size_t k = 0; k < cnt; k++) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == 0) {
+            cli_error("bad %s '%s': empty item", what, text);
+            an_list_free(out);
+            return GW_EXIT_USAGE;
+        }
+        if ((out->s[k] = gw_malloc(len + 1)) == NULL) {
+            cli_error("out of memory");
+            an_list_free(out);
+            return GW_EXIT_OTHER;
+        }
+        memcpy(out->s[k], p, len);
+        out->s[k][len] = '\0';
+        out->n = k + 1;
+        p = e ? e + 1 : p + len;
+    }
+    return GW_EXIT_OK;
+}
+
+void an_vars_free(an_var *v, size_t n)
+{
+    if (v == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        gw_free(v[i].base);
+    gw_free(v);
+}
+
+int an_vars_parse(const an_list *l, an_var **out)
+{
+    an_var *v = gw_calloc(l->n ? l->n : 1, sizeof *v);
+    if (v == NULL) {
+        cli_error("out of memory");
+        return GW_EXIT_OTHER;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        const char *s = l->s[i];
+        size_t len = strlen(s);
+        v[i].spec = l->s[i];
+        if (len > 5 && strncmp(s, "log(", 4) == 0 && s[len - 1] == ')') {
+            v[i].log = 1;
+            v[i].base = gw_malloc(len - 4);
+            if (v[i].base) {
+                memcpy(v[i].base, s + 4, len - 5);
+                v[i].base[len - 5] = '\0';
+            }
+        } else {
+            v[i].base = gw_strdup(s);
+        }
+        if (v[i].base == NULL) {
+            an_vars_free(v, l->n);
+            cli_error("out of memory");
+            return GW_EXIT_OTHER;
+        }
+    }
+    *out = v;
+    return GW_EXIT_OK;
+}
+
+int an_column(const gw_table *t, const char *name, int take_log, double *out)
+{
+    ptrdiff_t j = gw_table_find(t, name);
+    if (j < 0) {
+        cli_error("unknown variable '%s'", name);
+        return GW_EXIT_USAGE;
+    }
+    size_t n = gw_table_nrows(t);
+    const double *x = gw_table_numeric(t, (size_t)j);
+    if (x != NULL) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = take_log ? (x[i] > 0.0 ? log(x[i]) : (double)NAN) : x[i];
+        return GW_EXIT_OK;
+    }
+    if (take_log) {
+        cli_error("log(%s): '%s' is not numeric", name, name);
+        return GW_EXIT_USAGE;
+    }
+    const int32_t *c = gw_table_codes(t, (size_t)j);
+    for (size_t i = 0; i < n; i++)
+        out[i] = c[i] < 0 ? (double)NAN : (double)c[i];
+    return GW_EXIT_OK;
+}
+
+cJSON *an_key_json(const gw_table *t, const char *name, size_t i)
+{
+    ptrdiff_t j = gw_table_find(t, name);
+    if (j < 0)
+        return cJSON_CreateNull();
+    const double *x = gw_table_numeric(t, (size_t)j);
+    if (x != NULL)
+        return an_num(x[i]);
+    int32_t c = gw_table_codes(t, (size_t)j)[i];
+    return c < 0 ? cJSON_CreateNull() : cJSON_CreateString(gw_table_level(t, (size_t)j, (size_t)c));
+}
+
+const char *an_key_text(const gw_table *t, const char *name, size_t i)
+{
+    static char buf[4][128];
+    static int slot = 0;
+    char *b = buf[slot];
+    slot = (slot + 1) % 4;
+    ptrdiff_t j = gw_table_find(t, name);
+    if (j < 0)
+        return "";
+    const double *x = gw_table_numeric(t, (size_t)j);
+    if (x != NULL) {
+        snprintf(b, 128, "%.10g", x[i]);
+        return b;
+    }
+    int32_t c = gw_table_codes(t, (size_t)j)[i];
+    snprintf(b, 128, "%s", c < 0 ? "NA" : gw_table_level(t, (size_t)j, (size_t)c));
+    return b;
+}
+
+int an_parse_size(const char *s, int allow_zero, size_t *out)
+{
+    if (s == NULL || *s < '0' || *s > '9')
+        return 0;
+    errno = 0;
+    char *end = NULL;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v > 100000000ull || (!allow_zero && v == 0))
+        return 0;
+    *out = (size_t)v;
+    return 1;
+}
+
+int an_parse_u64(const char *s, uint64_t *out)
+{
+    if (s == NULL || *s < '0' || *s > '9')
+        return 0;
+    errno = 0;
+    char *end = NULL;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return 0;
+    *out = (uint64_t)v;
+    return 1;
+}
+
+int an_parse_double(const char *s, double *out)
+{
+    if (s == NULL || *s == '\0')
+        return 0;
+    errno = 0;
+    char *end = NULL;
+    double v = strtod(s, &end);
+    if (errno != 0 || *end != '\0' || !isfinite(v))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+int an_write_stdout(const char *text)
+{
+    size_t n = strlen(text);
+    if (fwrite(text, 1, n, stdout) != n || fflush(stdout) != 0) {
+        cli_error("cannot write to standard output");
+        return GW_EXIT_OTHER;
+    }
+    return GW_EXIT_OK;
+}
+
+int an_lib_error(int status, const char *context)
+{
+    gw_status s = (gw_status)status;
+    const char *detail = gw_last_error();
+    if (detail[0] == '\0')
+        detail = gw_status_str(s);
+    if (context != NULL)
+        cli_error("%s: %s", context, detail);
+    else
+        cli_error("%s", detail);
+    return cli_exit_code(s);
+}
+
+int an_store(const char *out, const char *data, const char *group, const gw_h5_item *items,
+             size_t nitems, const gw_h5_attr *attrs, size_t nattrs, int has_seed, uint64_t seed)
+{
+    char hex[65];
+    gw_status s = gw_sha256_file(data, hex);
+    if (s != GW_OK) {
+        cli_error("%s", gw_last_error());
+        return GW_EXIT_OTHER;
+    }
+    gw_provenance prov = {0};
+    prov.command_line = cli_command_line;
+    prov.data_sha256 = hex;
+    prov.blas = gw_blas_info();
+    prov.has_seed = has_seed;
+    prov.seed = seed;
+    s = gw_results_append_group(out, group, items, nitems, attrs, nattrs, &prov,
+                                GW_RESULTS_REPLACE);
+    if (s != GW_OK) {
+        cli_error("%s", gw_last_error());
+        return s == GW_EINVAL ? GW_EXIT_USAGE : GW_EXIT_OTHER;
+    }
+    return GW_EXIT_OK;
+}
+
+cJSON *an_num(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }

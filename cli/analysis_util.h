@@ -1,0 +1,69 @@
+/* analysis_util.h -- what the analysis commands (index, cluster, synergy) share: option
+ * parsing, comma lists, variable specs ("x" or "log(x)"), reading columns as doubles, area
+ * keys, JSON numbers and storing an analysis group with provenance. Private to cli/. */
+#ifndef GW_CLI_ANALYSIS_UTIL_H
+#define GW_CLI_ANALYSIS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "gw_hdf5.h"
+#include "gw_table.h"
+
+/* One option: --name with a value (str != NULL) or a flag (flag != NULL). */
+typedef struct {
+    const char *name;
+    const char **str;
+    int *flag;
+} an_option;
+
+/* Parses argv[1..) against opts ("--x v" and "--x=v"); prints and returns 2 on error. */
+int an_parse(int argc, char **argv, const an_option *opts, size_t nopts, const char *cmd);
+
+/* A comma list split into owned strings. */
+typedef struct {
+    char **s;
+    size_t n;
+} an_list;
+/* Splits text at commas; empty items are a usage error naming what. Returns an exit code. */
+int an_split(const char *text, const char *what, an_list *out);
+void an_list_free(an_list *l);
+
+/* A variable spec: "x" or "log(x)"; base is the column name (owned). */
+typedef struct {
+    char *spec, *base;
+    int log;
+} an_var;
+int an_vars_parse(const an_list *l, an_var **out);
+void an_vars_free(an_var *v, size_t n);
+
+/* Column values as doubles: numeric as is (log applied: non-positive -> NaN), categorical as
+ * its codes (missing NaN). Unknown column: prints "unknown variable" and returns 2. */
+int an_column(const gw_table *t, const char *name, int take_log, double *out);
+
+/* The JSON value of row i of column name: a string level for categorical, else a number. */
+cJSON *an_key_json(const gw_table *t, const char *name, size_t i);
+/* The text of row i of column name (static rotating buffer). */
+const char *an_key_text(const gw_table *t, const char *name, size_t i);
+
+/* Parses a positive (allow_zero: non-negative) integer; 0 on failure. */
+int an_parse_size(const char *s, int allow_zero, size_t *out);
+int an_parse_u64(const char *s, uint64_t *out);
+int an_parse_double(const char *s, double *out);
+
+/* Writes text to stdout; returns an exit code. */
+int an_write_stdout(const char *text);
+/* Prints a library failure ("context: detail") and returns its exit code. */
+int an_lib_error(int status, const char *context);
+
+/* Stores a group with provenance (sha256 of data, command line, BLAS, seed) into out;
+ * returns an exit code (1 on write failure, 2 for an existing group). */
+int an_store(const char *out, const char *data, const char *group, const gw_h5_item *items,
+             size_t nitems, const gw_h5_attr *attrs, size_t nattrs, int has_seed, uint64_t seed);
+
+/* A cJSON number that is null for NaN. */
+cJSON *an_num(double v);
+
+#endif

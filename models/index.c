@@ -1,0 +1,452 @@
+/* index.c -- the composite Good Work index (gw_index.h).
+ *
+ * The work happens in "used-row space": the rows with every indicator present, sorted by
+ * (time, row) so that each time value is a contiguous run. Normalisation, aggregation and
+ * ranking then work run by run, and the sensitivity draws reuse the normalised block. */
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_sort_double.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_int.h"
+#include "gw_alloc.h"
+#include "gw_eig.h"
+#include "gw_index.h"
+
+/* Default Dirichlet concentration (gw_index.h, step 6). */
+#define DEFAULT_CONCENTRATION 20.0
+
+typedef struct {
+    double v;
+    size_t u;
+} vkey;
+
+/* Descending value, then ascending position: a total order fixed by the data. */
+static int cmp_vkey_desc(const void *a, const void *b)
+{
+    const vkey *x = a, *y = b;
+    if (x->v != y->v)
+        return x->v > y->v ? -1 : 1;
+    return (x->u > y->u) - (x->u < y->u);
+}
+
+static int cmp_vkey_asc(const void *a, const void *b)
+{
+    const vkey *x = a, *y = b;
+    if (x->v != y->v)
+        return x->v < y->v ? -1 : 1;
+    return (x->u > y->u) - (x->u < y->u);
+}
+
+/* Ranks (1 = highest, competition ranking) of val[s..e) into rank[s..e); keys is scratch. */
+static void rank_run(const double *val, size_t s, size_t e, vkey *keys, double *rank)
+{
+    size_t m = e - s;
+    for (size_t i = 0; i < m; i++)
+        keys[i] = (vkey){val[s + i], s + i};
+    qsort(keys, m, sizeof *keys, cmp_vkey_desc);
+    for (size_t i = 0; i < m; i++) {
+        size_t first = i;
+        while (first > 0 && keys[first - 1].v == keys[i].v)
+            first--;
+        rank[keys[i].u] = (double)(first + 1);
+    }
+}
+
+/* Normalises z[s..e) (one indicator over one set of used rows) in place. */
+static gw_status normalise_run(double *z, size_t s, size_t e, gw_index_norm norm, int invert,
+                               vkey *keys)
+{
+    size_t m = e - s;
+    if (norm == GW_NORM_RANK) {
+        for (size_t i = 0; i < m; i++)
+            keys[i] = (vkey){z[s + i], s + i};
+        qsort(keys, m, sizeof *keys, cmp_vkey_asc);
+        if (keys[0].v == keys[m - 1].v)
+            return GW_EILLCOND;
+        for (size_t i = 0; i < m;) {
+            size_t j = i;
+            while (j < m && keys[j].v == keys[i].v)
+                j++;
+            double avg = 0.5 * (double)(i + j - 1); /* average 0-based rank of the tie */
+            for (size_t k = i; k < j; k++)
+                z[keys[k].u] = avg / (double)(m - 1);
+            i = j;
+        }
+    } else if (norm == GW_NORM_MINMAX) {
+        double lo = z[s], hi = z[s];
+        for (size_t i = s; i < e; i++) {
+            lo = z[i] < lo ? z[i] : lo;
+            hi = z[i] > hi ? z[i] : hi;
+        }
+        if (!(hi > lo))
+            return GW_EILLCOND;
+        for (size_t i = s; i < e; i++)
+            z[i] = (z[i] - lo) / (hi - lo);
+    } else {
+        double sum = 0.0, c = 0.0, q = 0.0;
+        for (size_t i = s; i < e; i++)
+            sum += z[i];
+        double mean = sum / (double)m;
+        for (size_t i = s; i < e; i++) {
+            double d = z[i] - mean;
+            c += d;
+            q += d * d;
+        }
+        mean += c / (double)m;
+        double var = (q - c * c / (double)m) / (double)(m - 1);
+        if (!(var > 0.0))
+            return GW_EILLCOND;
+        double sd = sqrt(var);
+        for (size_t i = s; i < e; i++)
+            z[i] = (z[i] - mean) / sd;
+    }
+    if (invert)
+        for (size_t i = s; i < e; i++)
+            z[i] = norm == GW_NORM_Z ? -z[i] : 1.0 - z[i];
+    return GW_OK;
+}
+
+/* Index values of the nu used rows from the normalised block Z (nu x p) and weights w. For
+ * the geometric mean Y holds the shifted values (1 + v - min v). */
+static void aggregate(size_t nu, size_t p, const double *Z, const double *w, gw_index_agg agg,
+                      double *val)
+{
+    for (size_t u = 0; u < nu; u++) {
+        double s = 0.0;
+        if (agg == GW_AGG_ARITHMETIC) {
+            for (size_t j = 0; j < p; j++)
+                s += w[j] * Z[u + j * nu];
+            val[u] = s;
+        } else {
+            for (size_t j = 0; j < p; j++)
+                if (w[j] != 0.0)
+                    s += w[j] * log(Z[u + j * nu]);
+            val[u] = exp(s);
+        }
+    }
+}
+
+/* First principal component weights of the correlation matrix of Z (nu x p). */
+static gw_status pca_weights(size_t nu, size_t p, const double *Z, double *w, double *share)
+{
+    gw_status rc = GW_OK;
+    double *R = gw_alloc_array(p * p, sizeof *R), *ev = gw_alloc_array(p, sizeof *ev);
+    double *V = gw_alloc_array(p * p, sizeof *V), *mean = gw_alloc_array(p, sizeof *mean);
+    if (R == NULL || ev == NULL || V == NULL || mean == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "index: out of memory");
+        goto done;
+    }
+    for (size_t j = 0; j < p; j++) {
+        double s = 0.0;
+        for (size_t u = 0; u < nu; u++)
+            s += Z[u + j * nu];
+        mean[j] = s / (double)nu;
+    }
+    for (size_t a = 0; a < p; a++)
+        for (size_t b = 0; b <= a; b++) {
+            double s = 0.0;
+            for (size_t u = 0; u < nu; u++)
+                s += (Z[u + a * nu] - mean[a]) * (Z[u + b * nu] - mean[b]);
+            R[a + b * p] = R[b + a * p] = s;
+        }
+    for (size_t a = 0; a < p; a++)
+        for (size_t b = 0; b < p; b++)
+            if (a != b)
+                R[a + b * p] /= sqrt(R[a + a * p] * R[b + b * p]);
+    for (size_t a = 0; a < p; a++)
+        R[a + a * p] = 1.0;
+    if ((rc = gw_eig_sym(p, R, ev, V)) != GW_OK)
+        goto done;
+    const double *v = V + (p - 1) * p; /* eigenvalues ascend: the last is the largest */
+    double sum = 0.0, l1 = 0.0;
+    for (size_t j = 0; j < p; j++) {
+        sum += v[j];
+        l1 += fabs(v[j]);
+    }
+    /* Weights are v / sum(v): sum(v) near zero (relative to ||v||_1) has no direction. */
+    if (fabs(sum) <= 1e-8 * l1) {
+        rc = gwi_fail(GW_EILLCOND, "pca weights: the first principal component's loadings sum "
+                                   "to about zero, so it gives no weights (use equal weights)");
+        goto done;
+    }
+    for (size_t j = 0; j < p; j++)
+        w[j] = v[j] / sum;
+    *share = ev[p - 1] / (double)p;
+done:
+    gw_free(R);
+    gw_free(ev);
+    gw_free(V);
+    gw_free(mean);
+    return rc;
+}
+
+void gw_index_free(gw_index *x)
+{
+    if (x == NULL)
+        return;
+    gw_free(x->weights);
+    gw_free(x->value);
+    gw_free(x->rank);
+    gw_free(x->rank_change);
+    gw_free(x->norm);
+    gw_free(x->sens_median);
+    gw_free(x->sens_q05);
+    gw_free(x->sens_q95);
+    gw_free(x);
+}
+
+typedef struct {
+    double id, t;
+    size_t row;
+} idkey;
+
+static int cmp_idkey(const void *a, const void *b)
+{
+    const idkey *x = a, *y = b;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+/* Monte Carlo over Dirichlet weight perturbations (gw_index.h, step 6). */
+static gw_status sensitivity(gw_index *x, size_t nu, const size_t *row, const size_t *gs, size_t ng,
+                             const double *Z, const gw_index_opts *o)
+{
+    gw_status rc = GW_OK;
+    size_t p = x->p, D = o->draws;
+    double c = o->concentration > 0.0 ? o->concentration : DEFAULT_CONCENTRATION;
+    int nth = omp_get_max_threads();
+    double *W = gw_alloc_array(D * p, sizeof *W), *R = gw_alloc_array(D * nu, sizeof *R);
+    double *val = gw_alloc_array((size_t)nth * nu, sizeof *val);
+    vkey *keys = gw_alloc_array((size_t)nth * nu, sizeof *keys);
+    double *col = gw_alloc_array(D, sizeof *col);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    x->sens_median = gw_alloc_array(x->n, sizeof(double));
+    x->sens_q05 = gw_alloc_array(x->n, sizeof(double));
+    x->sens_q95 = gw_alloc_array(x->n, sizeof(double));
+    if (W == NULL || R == NULL || val == NULL || keys == NULL || col == NULL || rng == NULL ||
+        x->sens_median == NULL || x->sens_q05 == NULL || x->sens_q95 == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "index sensitivity: out of memory (%zu draws)", D);
+        goto done;
+    }
+    gsl_rng_set(rng, (unsigned long)o->seed);
+    for (size_t d = 0; d < D; d++) {
+        double *w = W + d * p, s = 0.0;
+        for (size_t j = 0; j < p; j++) {
+            w[j] = x->weights[j] > 0.0 ? gsl_ran_gamma(rng, c * x->weights[j], 1.0) : 0.0;
+            s += w[j];
+        }
+        for (size_t j = 0; j < p; j++)
+            w[j] = s > 0.0 ? w[j] / s : x->weights[j];
+    }
+    long Dl = (long)D;
+#pragma omp parallel for schedule(static)
+    for (long dl = 0; dl < Dl; dl++) {
+        size_t d = (size_t)dl, t = (size_t)omp_get_thread_num();
+        double *v = val + t * nu;
+        aggregate(nu, p, Z, W + d * p, o->agg, v);
+        for (size_t g = 0; g < ng; g++)
+            rank_run(v, gs[g], gs[g + 1], keys + t * nu, R + d * nu);
+    }
+    for (size_t i = 0; i < x->n; i++)
+        x->sens_median[i] = x->sens_q05[i] = x->sens_q95[i] = NAN;
+    for (size_t u = 0; u < nu; u++) {
+        for (size_t d = 0; d < D; d++)
+            col[d] = R[d * nu + u];
+        gsl_sort(col, 1, D);
+        size_t i = row[u];
+        x->sens_median[i] = gsl_stats_quantile_from_sorted_data(col, 1, D, 0.5);
+        x->sens_q05[i] = gsl_stats_quantile_from_sorted_data(col, 1, D, 0.05);
+        x->sens_q95[i] = gsl_stats_quantile_from_sorted_data(col, 1, D, 0.95);
+    }
+done:
+    gsl_rng_free(rng);
+    gw_free(W);
+    gw_free(R);
+    gw_free(val);
+    gw_free(keys);
+    gw_free(col);
+    return rc;
+}
+
+gw_status gw_index_compute(size_t n, size_t p, const double *X, const double *id,
+                           const double *time, const gw_index_opts *opts, gw_index **out)
+{
+    gw_status rc = GW_OK;
+    gw_index *x = NULL;
+    gw_index_opts o = {0};
+    size_t *row = NULL, *gs = NULL;
+    double *Z = NULL, *val = NULL, *rk = NULL;
+    vkey *keys = NULL;
+    idkey *ik = NULL;
+    if (out != NULL)
+        *out = NULL;
+    if (opts != NULL)
+        o = *opts;
+    if (X == NULL || out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_index_compute: NULL argument");
+    if (n == 0 || p == 0)
+        return gwi_fail(GW_EDIM, "index: %zu rows and %zu indicators", n, p);
+    if ((unsigned)o.norm > GW_NORM_RANK || (unsigned)o.weighting > GW_WEIGHTS_USER ||
+        (unsigned)o.agg > GW_AGG_GEOMETRIC)
+        return gwi_fail(GW_EINVAL, "index: unknown normalisation, weighting or aggregation");
+    if (!(o.concentration >= 0.0) || !isfinite(o.concentration))
+        return gwi_fail(GW_EINVAL, "index: Dirichlet concentration %g is not >= 0",
+                        o.concentration);
+    if ((x = gw_calloc(1, sizeof *x)) == NULL)
+        return gwi_fail(GW_ENOMEM, "index: out of memory");
+    x->n = n;
+    x->p = p;
+    x->pca_share = NAN;
+    x->weights = gw_alloc_array(p, sizeof(double));
+    x->value = gw_alloc_array(n, sizeof(double));
+    x->rank = gw_alloc_array(n, sizeof(double));
+    x->rank_change = gw_alloc_array(n, sizeof(double));
+    x->norm = gw_alloc_array(n * p, sizeof(double));
+    row = gw_alloc_array(n, sizeof *row);
+    gs = gw_alloc_array(n + 1, sizeof *gs);
+    keys = gw_alloc_array(n, sizeof *keys);
+    if (x->weights == NULL || x->value == NULL || x->rank == NULL || x->rank_change == NULL ||
+        x->norm == NULL || row == NULL || gs == NULL || keys == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "index: out of memory (%zu rows)", n);
+        goto done;
+    }
+    if (o.weighting == GW_WEIGHTS_USER) {
+        double s = 0.0;
+        if (o.user_weights == NULL) {
+            rc = gwi_fail(GW_EINVAL, "index: user weights requested but none given");
+            goto done;
+        }
+        for (size_t j = 0; j < p; j++)
+            s += o.user_weights[j];
+        if (!isfinite(s) || !(s > 0.0)) {
+            rc = gwi_fail(GW_EINVAL, "index: user weights must be finite with a positive sum");
+            goto done;
+        }
+        for (size_t j = 0; j < p; j++)
+            x->weights[j] = o.user_weights[j] / s;
+    } else {
+        for (size_t j = 0; j < p; j++)
+            x->weights[j] = 1.0 / (double)p;
+    }
+
+    /* Used rows, sorted by (time, row): each time value a run [gs[g], gs[g+1]). */
+    size_t nu = 0;
+    for (size_t i = 0; i < n; i++) {
+        x->value[i] = x->rank[i] = x->rank_change[i] = NAN;
+        int ok = time == NULL || !isnan(time[i]);
+        for (size_t j = 0; ok && j < p; j++)
+            ok = !isnan(X[i + j * n]);
+        for (size_t j = 0; j < p; j++)
+            x->norm[i + j * n] = NAN;
+        if (ok)
+            keys[nu++] = (vkey){time ? time[i] : 0.0, i};
+    }
+    x->nused = nu;
+    if (nu < 2) {
+        rc = gwi_fail(GW_ENODATA, "index: %zu rows with every indicator present (need 2)", nu);
+        goto done;
+    }
+    qsort(keys, nu, sizeof *keys, cmp_vkey_asc);
+    size_t ng = 0;
+    for (size_t u = 0; u < nu; u++) {
+        row[u] = keys[u].u;
+        if (u == 0 || keys[u].v != keys[u - 1].v)
+            gs[ng++] = u;
+    }
+    gs[ng] = nu;
+    if ((Z = gw_alloc_array(nu * p, sizeof *Z)) == NULL ||
+        (val = gw_alloc_array(nu, sizeof *val)) == NULL ||
+        (rk = gw_alloc_array(nu, sizeof *rk)) == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "index: out of memory (%zu rows)", nu);
+        goto done;
+    }
+    for (size_t j = 0; j < p; j++) {
+        for (size_t u = 0; u < nu; u++)
+            Z[u + j * nu] = X[row[u] + j * n];
+        int inv = o.invert != NULL && o.invert[j];
+        if (o.within_time) {
+            for (size_t g = 0; g < ng; g++) {
+                if (gs[g + 1] - gs[g] < 2) {
+                    rc = gwi_fail(GW_ENODATA, "index: a time value has fewer than 2 complete "
+                                              "rows, so it cannot be normalised within time");
+                    goto done;
+                }
+                if (normalise_run(Z + j * nu, gs[g], gs[g + 1], o.norm, inv, keys) != GW_OK) {
+                    rc = gwi_fail(GW_EILLCOND,
+                                  "index: indicator %zu is constant within a "
+                                  "time value",
+                                  j + 1);
+                    goto done;
+                }
+            }
+        } else if (normalise_run(Z + j * nu, 0, nu, o.norm, inv, keys) != GW_OK) {
+            rc = gwi_fail(GW_EILLCOND, "index: indicator %zu is constant", j + 1);
+            goto done;
+        }
+        for (size_t u = 0; u < nu; u++)
+            x->norm[row[u] + j * n] = Z[u + j * nu];
+    }
+    if (o.weighting == GW_WEIGHTS_PCA &&
+        (rc = pca_weights(nu, p, Z, x->weights, &x->pca_share)) != GW_OK)
+        goto done;
+    for (size_t j = 0; j < p; j++)
+        if (x->weights[j] < 0.0 && (o.agg == GW_AGG_GEOMETRIC || o.draws > 0)) {
+            rc = gwi_fail(GW_EINVAL,
+                          "index: weight %zu is negative (%g); geometric aggregation "
+                          "and the sensitivity analysis need weights >= 0",
+                          j + 1, x->weights[j]);
+            goto done;
+        }
+    if (o.agg == GW_AGG_GEOMETRIC)
+        for (size_t j = 0; j < p; j++) {
+            double lo = Z[j * nu];
+            for (size_t u = 0; u < nu; u++)
+                lo = Z[u + j * nu] < lo ? Z[u + j * nu] : lo;
+            for (size_t u = 0; u < nu; u++)
+                Z[u + j * nu] = 1.0 + (Z[u + j * nu] - lo);
+        }
+    aggregate(nu, p, Z, x->weights, o.agg, val);
+    for (size_t g = 0; g < ng; g++)
+        rank_run(val, gs[g], gs[g + 1], keys, rk);
+    for (size_t u = 0; u < nu; u++) {
+        x->value[row[u]] = val[u];
+        x->rank[row[u]] = rk[u];
+    }
+    /* Rank changes: the same id at exactly t - 1. */
+    if (id != NULL && time != NULL) {
+        if ((ik = gw_alloc_array(nu, sizeof *ik)) == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "index: out of memory");
+            goto done;
+        }
+        size_t m = 0;
+        for (size_t u = 0; u < nu; u++)
+            if (!isnan(id[row[u]]))
+                ik[m++] = (idkey){id[row[u]], time[row[u]], row[u]};
+        qsort(ik, m, sizeof *ik, cmp_idkey);
+        for (size_t a = 1; a < m; a++)
+            if (ik[a].id == ik[a - 1].id && ik[a].t - ik[a - 1].t == 1.0)
+                x->rank_change[ik[a].row] = x->rank[ik[a - 1].row] - x->rank[ik[a].row];
+    }
+    if (o.draws > 0 && (rc = sensitivity(x, nu, row, gs, ng, Z, &o)) != GW_OK)
+        goto done;
+    *out = x;
+    x = NULL;
+done:
+    gw_index_free(x);
+    gw_free(row);
+    gw_free(gs);
+    gw_free(keys);
+    gw_free(ik);
+    gw_free(Z);
+    gw_free(val);
+    gw_free(rk);
+    return rc;
+}
