@@ -12,15 +12,17 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fit_panel.h"
 #include "gw_alloc.h"
 #include "gw_formula.h"
-#include "gw_hdf5.h"
-#include "gw_sha256.h"
 #include "gw_frame.h"
+#include "gw_hdf5.h"
+#include "gw_hdfe.h"
 #include "gw_ols.h"
 #include "gw_output.h"
 #include "gw_par.h"
 #include "gw_result.h"
+#include "gw_sha256.h"
 #include "gw_table.h"
 
 static const char fit_usage[] =
@@ -39,6 +41,8 @@ static const char fit_usage[] =
     "  --weights VAR        analytic weights (weighted least squares)\n"
     "  --panel ID,TIME      panel identifier and time variables\n"
     "  --keep-singletons    keep singleton fixed-effect groups (dropped by default)\n"
+    "  --ssc P              small-sample conventions with fixed effects: goodwork (default),\n"
+    "                       stata (reghdfe/xtreg), fixest, statsmodels (dummy variables)\n"
     "  --save-residuals     with --out: also store residuals and fitted values\n"
     "  --format F           text (default), json, markdown, latex, csv\n"
     "  --threads N          worker threads (default: all cores); results do not depend on N\n"
@@ -54,8 +58,8 @@ static const char fit_usage[] =
 /* The parsed command line. Strings are borrowed from argv. */
 typedef struct {
     const char *data, *model, *estimator, *vcov, *weights, *panel, *format, *threads, *out, *name,
-        *table;
-    int keep_singletons; /* accepted; takes effect with absorbed fixed effects (not yet) */
+        *table, *ssc;
+    int keep_singletons; /* absorbed fixed effects: keep singleton groups */
     int save_residuals;  /* with --out: store residuals and fitted values too */
     int help;
 } fit_args;
@@ -82,6 +86,7 @@ static const option_spec options[] = {
     OPT(out, 1),
     OPT(name, 1),
     OPT(table, 1),
+    OPT(ssc, 1),
     OPT(help, 0),
     {"--keep-singletons", offsetof(fit_args, keep_singletons), 0},
     {"--save-residuals", offsetof(fit_args, save_residuals), 0},
@@ -217,9 +222,8 @@ static int parse_vcov(const char *text, vcov_spec *v)
             cli_error("bad --vcov '%s': LAGS must be a non-negative integer", text);
             return GW_EXIT_USAGE;
         }
-        cli_error("--vcov %s is not supported yet (%s)", text,
-                  text[0] == 'd' ? "Driscoll-Kraay" : "Newey-West");
-        return GW_EXIT_USAGE;
+        v->kind = GW_VCOV_IID; /* the panel path (cli/fit_panel.c) reads the text */
+        return GW_EXIT_OK;
     }
     cli_error("bad --vcov '%s' %s", text, expected);
     return GW_EXIT_USAGE;
@@ -356,7 +360,8 @@ int cmd_fit(int argc, char **argv)
         cli_error("missing --model FORMULA (try goodwork fit --help)");
         goto done;
     }
-    if (a.estimator != NULL && strcmp(a.estimator, "ols") != 0) {
+    if (a.estimator != NULL && strcmp(a.estimator, "ols") != 0 &&
+        !cli_panel_requested(a.estimator, NULL)) {
         static const char *const later[] = {"re", "fd", "logit", "probit", "poisson"};
         int known = 0;
         for (size_t k = 0; k < sizeof later / sizeof later[0]; k++)
@@ -407,7 +412,21 @@ int cmd_fit(int argc, char **argv)
         cli_error("--save-residuals needs --out RESULTS.h5");
         goto done;
     }
+    gw_ssc ssc = GW_SSC_GOODWORK;
+    if (a.ssc != NULL) {
+        static const char *const profiles[] = {"goodwork", "stata", "fixest", "statsmodels"};
+        size_t k = 0;
+        while (k < sizeof profiles / sizeof profiles[0] && strcmp(a.ssc, profiles[k]) != 0)
+            k++;
+        if (k == sizeof profiles / sizeof profiles[0]) {
+            cli_error("bad --ssc '%s' (expected goodwork, stata, fixest or statsmodels)", a.ssc);
+            goto done;
+        }
+        ssc = (gw_ssc)k;
+    }
     if ((rc = parse_vcov(a.vcov ? a.vcov : "iid", &vs)) != GW_EXIT_OK)
+        goto done;
+    if ((rc = cli_panel_check(a.estimator, a.vcov, a.panel)) != GW_EXIT_OK)
         goto done;
     for (size_t c = 0; c < vs.ncluster; c++)
         fo.cluster[c] = vs.cluster[c];
@@ -418,10 +437,8 @@ int cmd_fit(int argc, char **argv)
         rc = lib_error(s, "bad --model");
         goto done;
     }
-    if (gw_formula_nfe(formula) > 0 || gw_formula_has_iv(formula)) {
-        cli_error("%s are not supported yet", gw_formula_nfe(formula) > 0
-                                                  ? "absorbed fixed effects (\"| fe\")"
-                                                  : "instrumental variables (\"| endog ~ inst\")");
+    if (gw_formula_has_iv(formula)) {
+        cli_error("instrumental variables (\"| endog ~ inst\") are not supported yet");
         rc = GW_EXIT_USAGE;
         goto done;
     }
@@ -443,9 +460,29 @@ int cmd_fit(int argc, char **argv)
     }
     gw_ols_opts oo = {0};
     oo.vcov = vs.kind;
+    oo.ssc = ssc;
+    if (a.keep_singletons)
+        oo.flags |= GW_OLS_KEEP_SINGLETONS;
     if (a.save_residuals)
         oo.flags |= GW_OLS_KEEP_RESIDUALS | GW_OLS_KEEP_FITTED;
-    if ((s = gw_ols_fit(design, &oo, &result)) != GW_OK) {
+    /* With absorbed fixed effects the design is demeaned in place (it is not used afterwards):
+     * no copy of the regressors. */
+    if (cli_panel_requested(a.estimator, a.vcov)) {
+        if (design->nfe > 0) {
+            cli_error("--estimator %s / --vcov %s with absorbed fixed effects is not supported "
+                      "yet (use --estimator ols with \"| fe\", or drop the fixed effects)",
+                      a.estimator ? a.estimator : "ols", a.vcov ? a.vcov : "iid");
+            rc = GW_EXIT_USAGE;
+            goto done;
+        }
+        if ((rc = cli_fit_panel(design, a.estimator, a.vcov, &oo, &result)) != GW_EXIT_OK)
+            goto done;
+        s = GW_OK;
+    } else {
+        s = design->nfe > 0 ? gw_ols_fit_fe_inplace(design, &oo, &result)
+                            : gw_ols_fit(design, &oo, &result);
+    }
+    if (s != GW_OK) {
         rc = lib_error(s, NULL);
         goto done;
     }

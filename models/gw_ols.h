@@ -124,8 +124,10 @@ typedef struct {
  *                   (from gw_ls_fit).
  *   GW_ENODATA      d->n == 0.
  *   GW_EDIM         d->p == 0, or dimensions beyond INT_MAX columns.
- *   GW_EUNSUPPORTED absorbed fixed effects (d->nfe > 0: the within estimator), instruments
- *                   (d->n_endog > 0 or d->Z), or more than two cluster variables.
+ *   GW_EUNSUPPORTED instruments (d->n_endog > 0 or d->Z), or more than two cluster variables.
+ * Absorbed fixed effects (d->nfe > 0): the within estimator on a working copy of the kept rows
+ * of X and y, with opts.ssc, fe_tol, fe_maxiter and GW_OLS_KEEP_SINGLETONS; its conventions,
+ * results and further statuses (GW_ENOCONV, ...) are gw_ols_fit_fe_inplace's (gw_hdfe.h).
  *   GW_EILLCOND     HC2/HC3 with an observation of leverage one (h_i >= 1 - sqrt(DBL_EPSILON),
  *                   where (1 - h_i) has lost half its digits): "observation i has leverage 1;
  *                   HC2/HC3 undefined" (i is the 0-based row of the design).

@@ -15,6 +15,7 @@
 #include "gw_alloc.h"
 #include "gw_linalg.h"
 #include "gw_par.h"
+#include "hdfe_int.h"
 #include "models_int.h"
 
 /* log(2 pi), to 36 digits. */
@@ -351,6 +352,8 @@ gw_status gw_ols_fit(const gw_design *d, const gw_ols_opts *opts, gw_result **ou
     *out = NULL;
     if (opts == NULL)
         opts = &defaults;
+    if (d != NULL && d->nfe > 0) /* absorbed fixed effects: the within estimator (hdfe_ols.c) */
+        return gwi_ols_fit_fe(d, opts, out);
     if ((rc = gwi_ols_check(d, opts, &info)) != GW_OK)
         return rc;
     (void)gw_threads_get(); /* first use: pins OpenBLAS to one thread inside our blocks */

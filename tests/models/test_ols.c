@@ -663,7 +663,7 @@ static const struct {
     {"cluster code out of range", MUT_CODE_RANGE, GW_VCOV_CLUSTER, GW_EINVAL},
     {"a single cluster", MUT_ONE_CLUSTER, GW_VCOV_CLUSTER, GW_EINVAL},
     {"three cluster variables", MUT_THREE_CLUSTERS, GW_VCOV_CLUSTER, GW_EUNSUPPORTED},
-    {"absorbed fixed effects", MUT_FE, GW_VCOV_IID, GW_EUNSUPPORTED},
+    {"fixed effects declared but missing", MUT_FE, GW_VCOV_IID, GW_EINVAL},
     {"endogenous regressors", MUT_ENDOG, GW_VCOV_IID, GW_EUNSUPPORTED},
     {"NaN in y", MUT_NAN_Y, GW_VCOV_IID, GW_ENONFINITE},
     {"zero weight", MUT_ZERO_WEIGHT, GW_VCOV_IID, GW_EINVAL},
@@ -741,7 +741,7 @@ static void test_ols_fit_errors(void **state)
             d->ncluster = 3;
             break;
         case MUT_FE:
-            d->nfe = 1; /* fe is never read: gw_ols_fit refuses first */
+            d->nfe = 1; /* d->fe stays NULL: the within path refuses the inconsistent design */
             break;
         case MUT_ENDOG:
             d->n_endog = 1;

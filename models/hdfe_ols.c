@@ -1,0 +1,407 @@
+/* hdfe_ols.c -- least squares with absorbed fixed effects (the within estimator).
+ *
+ * By Frisch-Waugh-Lovell, the slopes of y on [X, D] equal those of the demeaned y~ on the
+ * demeaned X~ (weighted demeaning for WLS), and so do the residuals. So the fit is: drop
+ * singletons, demean y and X (gw_hdfe.h), solve with gw_ls_fit on a design without intercept,
+ * build the result with the OLS machinery (gwi_ols_from_ls, which computes the variances with
+ * N - K degrees of freedom), then rescale to the profile's degrees of freedom: every
+ * estimator's factor is (N - K)/(N - K - D*) times the one computed, with D* the profile's
+ * count (gw_hdfe.h), and the statistics that depend on it are recomputed. HC2/HC3 need the
+ * full model's leverage, h_i = w_i x~_i' B x~_i + w_i / W_g(i) for one set (the projection on
+ * [X, D] is the projection on D plus that on X~); they are computed here as an HC0 sandwich of
+ * the scaled residuals e_i / (1 - h_i)^(1/2 or 1). */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+
+#include "core_int.h"
+#include "gw_alloc.h"
+#include "gw_hdfe.h"
+#include "gw_linalg.h"
+#include "gw_par.h"
+#include "hdfe_int.h"
+#include "models_int.h"
+
+/* Validation that needs no pass over the data. */
+static gw_status fe_check(const gw_design *d, const gw_ols_opts *opts)
+{
+    if (d == NULL)
+        return gwi_fail(GW_EINVAL, "no design");
+    if (d->n == 0)
+        return gwi_fail(GW_ENODATA, "no observations");
+    if (d->p == 0)
+        return gwi_fail(GW_EDIM, "the model has no regressors");
+    if (d->X == NULL || d->y == NULL || d->terms == NULL)
+        return gwi_fail(GW_EINVAL, "the design has no X, y or term names");
+    for (size_t j = 0; j < d->p; j++)
+        if (d->terms[j] == NULL)
+            return gwi_fail(GW_EINVAL, "column %zu of the design has no name", j);
+    if (d->nfe == 0 || d->fe == NULL)
+        return gwi_fail(GW_EINVAL, "the design declares %zu absorbed fixed effects but has none",
+                        d->nfe);
+    if (d->n_endog > 0 || d->Z != NULL)
+        return gwi_fail(GW_EUNSUPPORTED, "instrumental variables need the IV estimator");
+    if (opts->conf_level != 0.0 && !(opts->conf_level > 0.0 && opts->conf_level < 1.0))
+        return gwi_fail(GW_EINVAL, "confidence level %g is not in (0, 1)", opts->conf_level);
+    if ((int)opts->ssc < 0 || opts->ssc >= GW_SSC_NPROFILES)
+        return gwi_fail(GW_EINVAL, "unknown small-sample profile %d", (int)opts->ssc);
+    if ((int)opts->vcov < 0 || opts->vcov >= GW_VCOV_NKINDS)
+        return gwi_fail(GW_EINVAL, "unknown variance estimator %d", (int)opts->vcov);
+    if ((opts->vcov == GW_VCOV_HC2 || opts->vcov == GW_VCOV_HC3) && d->nfe > 1)
+        return gwi_fail(GW_EUNSUPPORTED,
+                        "HC2/HC3 with %zu absorbed fixed effects: the full model's leverage is "
+                        "only computed for one set (use hc1 or cluster)",
+                        d->nfe);
+    if (opts->vcov == GW_VCOV_CLUSTER && opts->ssc == GW_SSC_FIXEST && d->ncluster == 2)
+        return gwi_fail(GW_EUNSUPPORTED,
+                        "two-way clustering with the fixest profile (min(G) adjustment) is not "
+                        "implemented");
+    return GW_OK;
+}
+
+/* Weighted mean and total sum of squares of y (two passes, block partials in order). */
+static double total_ss(const double *y, const double *w, size_t n)
+{
+    double sw = 0.0, swy = 0.0, tss = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1.0;
+        sw += wi;
+        swy += wi * y[i];
+    }
+    const double ybar = swy / sw;
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1.0, e = y[i] - ybar;
+        tss += wi * e * e;
+    }
+    return tss;
+}
+
+/* Scaled residuals for HC2 (pw = 0.5) or HC3 (pw = 1) with the full-model leverage of one
+ * absorbed set: out_i = e_i / (1 - h_i)^pw. Returns GW_EILLCOND for leverage one. */
+static gw_status full_leverage_resid(const gw_design *wd, const gw_hdfe *h, const gwi_ls_view *ls,
+                                     const size_t *keep, size_t k, double pw, double *out)
+{
+    const size_t n = wd->n, p = ls->p, nb = gw_nblocks(n);
+    const int32_t *c = gw_hdfe_codes(h, 0);
+    const double *w = wd->w, tol = sqrt(DBL_EPSILON);
+    double *W = gw_calloc(gw_hdfe_levels(h, 0), sizeof *W);
+    size_t bad = SIZE_MAX;
+    if (W == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate %zu level weights", gw_hdfe_levels(h, 0));
+    for (size_t i = 0; i < n; i++)
+        W[c[i]] += w ? w[i] : 1.0;
+#pragma omp parallel for schedule(static)
+    for (size_t b = 0; b < nb; b++) {
+        size_t first, count;
+        gw_block_range(n, b, &first, &count);
+        for (size_t i = first; i < first + count; i++) {
+            double hw = 0.0;
+            for (size_t a = 0; a < k; a++) {
+                double t = 0.0;
+                for (size_t bb = 0; bb < k; bb++)
+                    t += ls->bread[keep[a] + keep[bb] * p] * wd->X[keep[bb] * n + i];
+                hw += t * wd->X[keep[a] * n + i];
+            }
+            double wi = w ? w[i] : 1.0, one_minus = 1.0 - wi * hw - wi / W[c[i]];
+            if (!(one_minus > tol)) {
+#pragma omp critical(gw_hdfe_lev)
+                if (i < bad)
+                    bad = i;
+                out[i] = 0.0;
+                continue;
+            }
+            out[i] = ls->resid[i] / (pw == 1.0 ? one_minus : sqrt(one_minus));
+        }
+    }
+    gw_free(W);
+    if (bad != SIZE_MAX)
+        return gwi_fail(GW_EILLCOND,
+                        "observation %zu (after dropping singletons) has leverage 1 in the model "
+                        "with fixed effects; HC2/HC3 undefined",
+                        bad);
+    return GW_OK;
+}
+
+static gw_status fe_fit(const gw_design *d, double *Xown, double *yown, const gw_ols_opts *opts,
+                        gw_result **out)
+{
+    gw_status rc;
+    gw_hdfe *h = NULL;
+    gw_ls *ls = NULL;
+    gw_result *r = NULL;
+    double *buf = NULL, *yorig = NULL, *radj = NULL, **cols = NULL;
+    gw_factor cl[2];
+    int32_t *clcodes[2] = {NULL, NULL};
+    size_t *keep = NULL;
+    memset(cl, 0, sizeof cl);
+    if ((rc = fe_check(d, opts)) != GW_OK)
+        return rc;
+    if (d->ncluster > 2)
+        return gwi_fail(GW_EUNSUPPORTED, "%zu cluster variables; at most 2 are supported",
+                        d->ncluster);
+    gw_hdfe_opts ho = {opts->fe_tol, opts->fe_maxiter,
+                       (opts->flags & GW_OLS_KEEP_SINGLETONS) ? GW_HDFE_KEEP_SINGLETONS : 0u};
+    (void)gw_threads_get();
+    if ((rc = gw_hdfe_new(d->fe, d->nfe, d->n, d->w, &ho, &h)) != GW_OK)
+        return gwi_fail_keep(rc);
+    const size_t n = d->n, m = gw_hdfe_nobs(h), p = d->p;
+
+    /* The working design over the kept rows: no fixed effects and no intercept (absorbed), the
+     * kept weights and cluster codes (the design's own arrays when nothing was dropped). The
+     * weights pointer is the design's type but is only read. */
+    gw_design wd;
+    memset(&wd, 0, sizeof wd);
+    wd.n = m;
+    wd.p = p;
+    wd.w = (double *)(uintptr_t)gw_hdfe_weights(h); /* read-only use by the estimators */
+    wd.terms = d->terms;
+    wd.response = d->response;
+    wd.nobs_dropped_missing = d->nobs_dropped_missing;
+    for (size_t v = 0; v < d->ncluster; v++) {
+        cl[v].name = d->cluster[v].name;
+        cl[v].codes = d->cluster[v].codes;
+        cl[v].nlevels = d->cluster[v].nlevels;
+        if (m == n)
+            continue; /* nothing dropped: the design's codes as they are */
+        if ((clcodes[v] = gw_alloc_array(m, sizeof(int32_t))) == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu cluster codes", m);
+            goto done;
+        }
+        const size_t *rows = gw_hdfe_rows(h);
+        for (size_t i = 0; i < m; i++)
+            clcodes[v][i] = d->cluster[v].codes ? d->cluster[v].codes[rows[i]] : -1;
+        cl[v].codes = clcodes[v];
+    }
+    wd.cluster = d->ncluster ? cl : NULL;
+    wd.ncluster = d->ncluster;
+    gwi_vcov_info info;
+    const gw_vcov_kind kind = opts->vcov;
+    const gw_vcov_kind kind_eff = (kind == GW_VCOV_HC2 || kind == GW_VCOV_HC3) ? GW_VCOV_HC0 : kind;
+    if ((rc = gwi_vcov_check(&wd, kind_eff, &info)) != GW_OK)
+        goto done;
+
+    /* Working copies (or the caller's arrays, compacted in place). */
+    if (Xown == NULL) {
+        if ((buf = gw_alloc_array(m * (p + 1), sizeof(double))) == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate the %zu x %zu working copy", m, p + 1);
+            goto done;
+        }
+        wd.y = buf;
+        wd.X = buf + m;
+        gw_hdfe_compact(h, d->y, wd.y);
+        for (size_t j = 0; j < p; j++)
+            gw_hdfe_compact(h, d->X + j * n, wd.X + j * m);
+    } else {
+        wd.y = yown;
+        wd.X = Xown;
+        if (m < n) {
+            gw_hdfe_compact(h, yown, yown);
+            const size_t *rows = gw_hdfe_rows(h);
+            for (size_t j = 0; j < p; j++) { /* forward copies never overtake their sources */
+                const double *src = Xown + j * n;
+                double *dst = Xown + j * m;
+                for (size_t i = 0; i < m; i++)
+                    dst[i] = src[rows[i]];
+            }
+        }
+    }
+    const double tss = total_ss(wd.y, wd.w, m);
+    if (opts->flags & GW_OLS_KEEP_FITTED) {
+        if ((yorig = gw_alloc_array(m, sizeof *yorig)) == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu values", m);
+            goto done;
+        }
+        memcpy(yorig, wd.y, m * sizeof *yorig);
+    }
+    if ((cols = gw_alloc_array(p + 1, sizeof *cols)) == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate column pointers");
+        goto done;
+    }
+    cols[0] = wd.y;
+    for (size_t j = 0; j < p; j++)
+        cols[j + 1] = wd.X + j * m;
+    gw_hdfe_stats st;
+    if ((rc = gw_hdfe_demean(h, cols, p + 1, &st)) != GW_OK)
+        goto done;
+
+    const int want_resid = (opts->flags & (GW_OLS_KEEP_RESIDUALS | GW_OLS_KEEP_FITTED)) != 0;
+    if (kind == kind_eff) {
+        /* The OLS path itself (fused passes, no stored residuals unless asked) on the demeaned
+         * design, which has neither fixed effects nor intercept. */
+        gw_ols_opts o2 = *opts;
+        o2.flags = want_resid ? GW_OLS_KEEP_RESIDUALS : 0u;
+        if ((rc = gw_ols_fit(&wd, &o2, &r)) != GW_OK) {
+            rc = gwi_fail_keep(rc);
+            goto done;
+        }
+    } else {
+        /* HC2/HC3: an HC0 sandwich of residuals scaled by the full model's leverage. */
+        if ((rc = gw_ls_fit(&wd, opts->ls, &ls)) != GW_OK) {
+            rc = gwi_fail_keep(rc);
+            goto done;
+        }
+        gwi_ls_view v = {
+            gw_ls_n(ls),     gw_ls_p(ls),      gw_ls_rank(ls),          gw_ls_coef(ls),
+            gw_ls_resid(ls), gw_ls_fitted(ls), gw_ls_bread(ls),         gw_ls_aliased(ls),
+            gw_ls_rss(ls),   gw_ls_rcond(ls),  gw_ls_near_singular(ls), gw_ls_method_used(ls)};
+        if ((keep = gw_alloc_array(p, sizeof *keep)) == NULL ||
+            (radj = gw_alloc_array(m, sizeof *radj)) == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu residuals", m);
+            goto done;
+        }
+        for (size_t j = 0, q = 0; j < p; j++)
+            if (!v.aliased[j])
+                keep[q++] = j;
+        rc = full_leverage_resid(&wd, h, &v, keep, v.rank, kind == GW_VCOV_HC3 ? 1.0 : 0.5, radj);
+        if (rc != GW_OK)
+            goto done;
+        gwi_ls_view vv = v;
+        vv.resid = radj;
+        gw_ols_opts o2 = *opts;
+        o2.vcov = kind_eff;
+        o2.flags = 0;
+        if ((rc = gwi_ols_from_ls(&wd, &o2, &vv, &info, &r)) != GW_OK)
+            goto done;
+        if (want_resid) {
+            if ((r->residuals = gw_alloc_array(m, sizeof(double))) == NULL)
+                goto nomem;
+            memcpy(r->residuals, v.resid, m * sizeof(double));
+        }
+    }
+    const size_t k = r->k;
+
+    /* Degrees of freedom of the profile (gw_hdfe.h). Every estimator computed above carries the
+     * factor of N - K (iid: RSS/(N-K); HC1: N/(N-K); cluster: (N-1)/(N-K)), so the profile's
+     * is obtained by the one scalar (N-K)/(N-K-D*), D* = D_iid for iid and HC1, D_cl for
+     * clusters; HC0/HC2/HC3 have none. The Wald F scales by the inverse of that factor and the
+     * classical F by (N-K-D)/(N-K) (its s^2), so neither needs a second pass. Nesting is only
+     * checked for cluster variances (it costs a pass over the codes per set and cluster). */
+    const size_t S = d->nfe, D = gw_hdfe_df(h);
+    size_t Dn = 0, sumL = 0, nested_excess = 0;
+    int any_nested = 0, all_nested = 1;
+    for (size_t g = 0; g < S; g++) {
+        int nested = 0;
+        for (size_t c = 0; kind == GW_VCOV_CLUSTER && c < d->ncluster && !nested; c++) {
+            int t = gw_hdfe_nested(h, g, cl[c].codes, cl[c].nlevels);
+            if (t < 0) {
+                rc = gwi_fail(GW_ENOMEM, "cannot check nesting");
+                goto done;
+            }
+            nested = t;
+        }
+        sumL += gw_hdfe_levels(h, g);
+        if (nested) {
+            any_nested = 1;
+            nested_excess += gw_hdfe_levels(h, g) - 1;
+        } else {
+            all_nested = 0;
+            Dn += gw_hdfe_df_set(h, g);
+        }
+    }
+    double Diid = (double)D, Dcl = (double)Dn;
+    switch (opts->ssc) {
+    case GW_SSC_STATA:
+        Dcl = (double)Dn + (any_nested ? 1.0 : 0.0);
+        break;
+    case GW_SSC_FIXEST: {
+        double Kfe = (double)sumL - (double)(S - 1);
+        Diid = Kfe;
+        Dcl = all_nested ? 1.0 : Kfe - (double)nested_excess;
+        break;
+    }
+    case GW_SSC_STATSMODELS:
+        Dcl = (double)D;
+        break;
+    default:
+        break;
+    }
+    const double nn = (double)m, kk = (double)k, dfr0 = nn - kk, dfr = nn - kk - Diid;
+    const double dfD = (kind == GW_VCOV_CLUSTER) ? nn - kk - Dcl : dfr;
+    double c = 1.0;
+    if (kind == GW_VCOV_IID || kind == GW_VCOV_HC1 || kind == GW_VCOV_CLUSTER)
+        c = dfD > 0.0 ? dfr0 / dfD : (double)NAN;
+    for (size_t j = 0; j < k * k; j++)
+        r->vcov[j] *= c;
+    if (kind != GW_VCOV_CLUSTER)
+        r->df_inference = dfr > 0.0 ? dfr : (double)NAN;
+    gwi_fill_inference(r);
+    r->df_resid = dfr;
+    r->rmse = dfr > 0.0 ? sqrt(r->rss / dfr) : (double)NAN;
+    r->r2_within = r->r2;
+    r->r2 = 1.0 - r->rss / tss;
+    r->tss = tss; /* the full model's: around the weighted mean of y */
+    r->adj_r2 = dfr > 0.0 ? 1.0 - (1.0 - r->r2) * ((nn - 1.0) / dfr) : (double)NAN;
+    if (isfinite(r->f_stat)) {
+        r->f_stat = (kind == GW_VCOV_IID) ? r->f_stat * (dfr / dfr0) : r->f_stat / c;
+        r->f_df2 = r->df_inference;
+        r->f_p_value = (isfinite(r->f_stat) && r->f_stat >= 0.0 && r->f_df2 > 0.0)
+                           ? gsl_cdf_fdist_Q(r->f_stat, r->f_df1, r->f_df2)
+                           : (double)NAN;
+    }
+    if (kind != kind_eff &&
+        (rc = gw_result_set_str(&r->vcov_type, kind == GW_VCOV_HC2 ? "hc2" : "hc3")) != GW_OK)
+        goto done;
+    r->singletons_dropped = gw_hdfe_singletons(h);
+    r->iterations = st.iterations;
+    r->converged = st.converged;
+    if ((r->fixed_effects = gw_calloc(S, sizeof *r->fixed_effects)) == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu fixed-effect records", S);
+        goto done;
+    }
+    r->nfe = S;
+    for (size_t g = 0; g < S; g++) {
+        r->fixed_effects[g].levels = gw_hdfe_levels(h, g);
+        if ((rc = gw_result_set_str(&r->fixed_effects[g].name, d->fe[g].name)) != GW_OK)
+            goto done;
+    }
+    if (opts->flags & GW_OLS_KEEP_FITTED) {
+        if ((r->fitted = gw_alloc_array(m, sizeof(double))) == NULL)
+            goto nomem;
+        for (size_t i = 0; i < m; i++)
+            r->fitted[i] = yorig[i] - r->residuals[i];
+    }
+    if (!(opts->flags & GW_OLS_KEEP_RESIDUALS)) {
+        gw_free(r->residuals);
+        r->residuals = NULL;
+    }
+    *out = r;
+    r = NULL;
+    goto done;
+nomem:
+    rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu residuals", m);
+done:
+    gw_result_free(r);
+    gw_free(keep);
+    gw_free(radj);
+    gw_ls_free(ls);
+    gw_free(cols);
+    gw_free(yorig);
+    gw_free(buf);
+    gw_free(clcodes[0]);
+    gw_free(clcodes[1]);
+    gw_hdfe_free(h);
+    return rc;
+}
+
+gw_status gwi_ols_fit_fe(const gw_design *d, const gw_ols_opts *opts, gw_result **out)
+{
+    const gw_ols_opts defaults = {0};
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "no output pointer");
+    *out = NULL;
+    return fe_fit(d, NULL, NULL, opts ? opts : &defaults, out);
+}
+
+gw_status gw_ols_fit_fe_inplace(gw_design *d, const gw_ols_opts *opts, gw_result **out)
+{
+    const gw_ols_opts defaults = {0};
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "no output pointer");
+    *out = NULL;
+    if (d == NULL)
+        return gwi_fail(GW_EINVAL, "no design");
+    return fe_fit(d, d->X, d->y, opts ? opts : &defaults, out);
+}

@@ -1,0 +1,169 @@
+/* test_fe_cli.c -- `goodwork fit` with absorbed fixed effects ("y ~ x | fe"): JSON fields and
+ * text output on Grunfeld (values from datasets/generated/grunfeld_fe_ref.csv, R plm and the
+ * profiles' formulas; scripts/ref/grunfeld_fe_ref.R), --ssc, singletons and errors. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw_test.h"
+
+#define MODEL "inv ~ value + capital | firm"
+
+static const char *grunfeld(void) { return gwt_source_path("datasets/grunfeld.csv"); }
+
+static gwt_run_result run(const char *const *args)
+{
+    const char *argv[32] = {GW_CLI};
+    size_t n = 0;
+    while (args[n] != NULL && n + 2 < 32) {
+        argv[n + 1] = args[n];
+        n++;
+    }
+    argv[n + 1] = NULL;
+    return gwt_run(argv);
+}
+
+static cJSON *run_json(const char *const *args)
+{
+    gwt_run_result r = run(args);
+    if (r.exit_code != 0)
+        fail_msg("exit %d\nstderr: %s", r.exit_code, r.err);
+    cJSON *o = cJSON_Parse(r.out);
+    if (o == NULL)
+        fail_msg("not JSON:\n%s", r.out);
+    gwt_run_free(&r);
+    return o;
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v))
+        fail_msg("no number %s", key);
+    return v->valuedouble;
+}
+
+static const cJSON *coef(const cJSON *o, const char *term)
+{
+    const cJSON *c, *arr = cJSON_GetObjectItemCaseSensitive(o, "coefficients");
+    cJSON_ArrayForEach(c, arr)
+    {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "term");
+        if (cJSON_IsString(t) && strcmp(t->valuestring, term) == 0)
+            return c;
+    }
+    fail_msg("no coefficient %s", term);
+    return NULL;
+}
+
+static void test_fe_cli_json_fields(void **state)
+{
+    (void)state;
+    const char *args[] = {"fit",    "--data",       grunfeld(), "--model", MODEL,
+                          "--vcov", "cluster:firm", "--format", "json",    NULL};
+    cJSON *o = run_json(args);
+    const cJSON *fe = cJSON_GetObjectItemCaseSensitive(o, "fixed_effects");
+    assert_true(cJSON_IsArray(fe));
+    assert_int_equal(cJSON_GetArraySize(fe), 1);
+    const cJSON *f0 = cJSON_GetArrayItem(fe, 0);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(f0, "name")->valuestring, "firm");
+    gw_assert_close(num(f0, "levels"), 10.0, 0.0, 0.0);
+    gw_assert_close(num(o, "singletons_dropped"), 0.0, 0.0, 0.0);
+    gw_assert_close(num(o, "df_resid"), 188.0, 0.0, 0.0);
+    gw_assert_close(num(o, "nobs"), 200.0, 0.0, 0.0);
+    gw_assert_lre(num(o, "r2_within"), 0.76675758374814063, 10);
+    gw_assert_lre(num(o, "r2"), 0.94407251246766066, 10);
+    gw_assert_lre(num(coef(o, "value"), "estimate"), 0.11012380412071861, 10);
+    gw_assert_lre(num(coef(o, "value"), "std_error"), 0.015156075438903809, 10);
+    gw_assert_lre(num(coef(o, "capital"), "std_error"), 0.052618391591451721, 10);
+    gw_assert_close(num(o, "df_inference"), 9.0, 0.0, 0.0);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "converged")));
+    cJSON_Delete(o);
+}
+
+static void test_fe_cli_text(void **state)
+{
+    (void)state;
+    const char *args[] = {"fit", "--data", grunfeld(),     "--model",
+                          MODEL, "--vcov", "cluster:firm", NULL};
+    gwt_run_result r = run(args);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "Fixed effects:"));
+    assert_non_null(strstr(r.out, "firm (10 levels)"));
+    assert_non_null(strstr(r.out, "Within R-squared"));
+    assert_non_null(strstr(r.out, "0.110124"));
+    gwt_run_free(&r);
+}
+
+/* --ssc stata: xtreg, fe vce(cluster firm) uses (N-1)/(N-K-1). */
+static void test_fe_cli_ssc(void **state)
+{
+    (void)state;
+    const char *args[] = {"fit",          "--data", grunfeld(), "--model",  MODEL,  "--vcov",
+                          "cluster:firm", "--ssc",  "stata",    "--format", "json", NULL};
+    cJSON *o = run_json(args);
+    gw_assert_lre(num(coef(o, "value"), "std_error"), 0.015194493942717375, 10);
+    cJSON_Delete(o);
+    const char *bad[] = {"fit", "--data", grunfeld(), "--model", MODEL, "--ssc", "spss", NULL};
+    gwt_run_result r = run(bad);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "bad --ssc"));
+    gwt_run_free(&r);
+}
+
+static void test_fe_cli_twoway_and_errors(void **state)
+{
+    (void)state;
+    const char *args[] = {"fit",
+                          "--data",
+                          grunfeld(),
+                          "--model",
+                          "inv ~ value + capital | firm + year",
+                          "--vcov",
+                          "cluster:firm+year",
+                          "--format",
+                          "json",
+                          NULL};
+    cJSON *o = run_json(args);
+    const cJSON *fe = cJSON_GetObjectItemCaseSensitive(o, "fixed_effects");
+    assert_int_equal(cJSON_GetArraySize(fe), 2);
+    gw_assert_close(num(o, "df_resid"), 200.0 - 2.0 - 29.0, 0.0, 0.0); /* 10 + 20 - 1 */
+    cJSON_Delete(o);
+    const char *hc2[] = {"fit",    "--data", grunfeld(), "--model", "inv ~ value | firm + year",
+                         "--vcov", "hc2",    NULL};
+    gwt_run_result r = run(hc2);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "HC2/HC3"));
+    gwt_run_free(&r);
+}
+
+static void test_fe_cli_singletons(void **state)
+{
+    (void)state;
+    const char *csv = gwt_write_file("single.csv", "y,x,g\n1,2,a\n2,3,a\n3,5,b\n4,4,b\n5,9,c\n"
+                                                   "6,1,b\n7,7,a\n");
+    const char *args[] = {"fit", "--data", csv, "--model", "y ~ x | g", "--format", "json", NULL};
+    cJSON *o = run_json(args);
+    gw_assert_close(num(o, "singletons_dropped"), 1.0, 0.0, 0.0);
+    gw_assert_close(num(o, "nobs"), 6.0, 0.0, 0.0);
+    cJSON_Delete(o);
+    const char *keep[] = {"fit",       "--data",   csv,    "--model",
+                          "y ~ x | g", "--format", "json", "--keep-singletons",
+                          NULL};
+    o = run_json(keep);
+    gw_assert_close(num(o, "singletons_dropped"), 0.0, 0.0, 0.0);
+    gw_assert_close(num(o, "nobs"), 7.0, 0.0, 0.0);
+    cJSON_Delete(o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fe_cli_json_fields), cmocka_unit_test(test_fe_cli_text),
+        cmocka_unit_test(test_fe_cli_ssc),         cmocka_unit_test(test_fe_cli_twoway_and_errors),
+        cmocka_unit_test(test_fe_cli_singletons),
+    };
+    return cmocka_run_group_tests_name("fe_cli", tests, NULL, NULL);
+}
