@@ -58,6 +58,9 @@ static const char usage[] =
     "  index    --data FILE --indicators a,b,c --id VAR    composite Good Work index\n"
     "  cluster  --data FILE --vars a,b,c --id VAR           \"good work communities\" (k-means)\n"
     "  synergy  --data FILE --vars a,b,c --time VAR         correlations by year and period\n"
+    "  mediate  --data FILE --treatment T --mediator M --outcome Y [--controls a,b]\n"
+    "           [--fe A+B] [--cluster VAR] [--boot B] [--seed S] [--ci percentile|bca]\n"
+    "                                                      mediation with bootstrap intervals\n"
     "\n"
     "  goodwork --version | --help | COMMAND --help\n";
 
@@ -74,6 +77,7 @@ static const command commands[] = {
     {"index", cmd_index},
     {"cluster", cmd_cluster},
     {"synergy", cmd_synergy},
+    {"mediate", cmd_mediate},
 };
 
 /* Joins argv with spaces into a heap string for provenance; on failure, leaves "". */
