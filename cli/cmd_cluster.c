@@ -19,6 +19,7 @@
 #include "gw_alloc.h"
 #include "gw_cluster.h"
 #include "gw_par.h"
+#include "gw_strbuf.h"
 #include "gw_version.h"
 
 static const char cluster_usage[] =
@@ -62,48 +63,9 @@ typedef struct {
     int quiet, help;
 } cl_args;
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-#include <stdarg.h>
-static void sb_put(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    if (b->oom)
-        return;
-    for (;;) {
-        va_start(ap, fmt);
-        int w = vsnprintf(b->buf ? b->buf + b->len : NULL, b->buf ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (w < 0) {
-            b->oom = 1;
-            return;
-        }
-        if (b->buf != NULL && (size_t)w < b->cap - b->len) {
-            b->len += (size_t)w;
-            return;
-        }
-        size_t cap = b->cap ? 2 * b->cap : 4096;
-        while (cap < b->len + (size_t)w + 1)
-            cap *= 2;
-        char *q = gw_realloc(b->buf, cap);
-        if (q == NULL) {
-            b->oom = 1;
-            return;
-        }
-        b->buf = q;
-        b->cap = cap;
-    }
-}
+/* Text output is built in a core/gw_strbuf.h buffer. */
+typedef gw_strbuf sbuf;
+#define sb_put gw_strbuf_printf
 
 typedef struct {
     double key;
@@ -776,13 +738,13 @@ int cmd_cluster(int argc, char **argv)
         if (rc != GW_EXIT_OK)
             goto done;
     }
-    rc = a.quiet ? GW_EXIT_OK : an_write_stdout(sb.buf);
+    rc = a.quiet ? GW_EXIT_OK : an_write_stdout(sb.s);
     goto done;
 oom:
     cli_error("out of memory");
     rc = GW_EXIT_OTHER;
 done:
-    gw_free(sb.buf);
+    gw_free(sb.s);
     gw_kmeans_free(km);
     gw_kmeans_free(kk);
     cl_free(&w);

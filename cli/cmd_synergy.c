@@ -2,7 +2,6 @@
  * wellbeing by year and by period, partial correlations, correlations of changes, and the
  * links that switched sign between periods (models/gw_synergy.h has the conventions). */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "cli.h"
 #include "gw_alloc.h"
 #include "gw_par.h"
+#include "gw_strbuf.h"
 #include "gw_synergy.h"
 #include "gw_version.h"
 
@@ -95,47 +95,9 @@ static const char *stars(double pv)
     return isnan(pv) ? "" : pv < 0.001 ? "***" : pv < 0.01 ? "**" : pv < 0.05 ? "*" : "";
 }
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void sb_put(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    if (b->oom)
-        return;
-    for (;;) {
-        va_start(ap, fmt);
-        int w = vsnprintf(b->buf ? b->buf + b->len : NULL, b->buf ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (w < 0) {
-            b->oom = 1;
-            return;
-        }
-        if (b->buf != NULL && (size_t)w < b->cap - b->len) {
-            b->len += (size_t)w;
-            return;
-        }
-        size_t cap = b->cap ? 2 * b->cap : 4096;
-        while (cap < b->len + (size_t)w + 1)
-            cap *= 2;
-        char *q = gw_realloc(b->buf, cap);
-        if (q == NULL) {
-            b->oom = 1;
-            return;
-        }
-        b->buf = q;
-        b->cap = cap;
-    }
-}
+/* Text output is built in a core/gw_strbuf.h buffer. */
+typedef gw_strbuf sbuf;
+#define sb_put gw_strbuf_printf
 
 /* One lower-triangular table with stars. */
 static void put_matrix(sbuf *b, const char *title, const gw_cormat *c, const an_var *v, size_t p)
@@ -445,11 +407,11 @@ int cmd_synergy(int argc, char **argv)
         if (rc != GW_EXIT_OK)
             goto done;
     }
-    text = sb.buf;
-    sb.buf = NULL;
+    text = sb.s;
+    sb.s = NULL;
     rc = a.quiet ? GW_EXIT_OK : an_write_stdout(text);
 done:
-    gw_free(sb.buf);
+    gw_free(sb.s);
     gw_free(text);
     gw_synergy_free(s);
     gw_free(X);

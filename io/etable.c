@@ -12,6 +12,7 @@
 #include "core_int.h"
 #include "gw_alloc.h"
 #include "gw_etable.h"
+#include "gw_strbuf.h"
 
 static const char legend_text[] = "Signif. codes: *** p<0.01, ** p<0.05, * p<0.1";
 
@@ -26,76 +27,13 @@ const char *gw_etable_stars(double p)
     return "";
 }
 
-/* ---- a growing string ------------------------------------------------------------------- */
+/* ---- a growing string: core/gw_strbuf.h ---------------------------------------------- */
 
-typedef struct {
-    char *s;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_grow(sbuf *b, size_t extra)
-{
-    if (b->oom || b->len + extra + 1 <= b->cap)
-        return;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1)
-        cap *= 2;
-    char *p = gw_realloc(b->s, cap);
-    if (p == NULL) {
-        b->oom = 1;
-        return;
-    }
-    b->s = p;
-    b->cap = cap;
-}
-
-static void sb_put(sbuf *b, const char *s, size_t n)
-{
-    sb_grow(b, n);
-    if (b->oom)
-        return;
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_cat(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-static void sb_rep(sbuf *b, char c, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        sb_put(b, &c, 1);
-}
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->oom = 1;
-        return;
-    }
-    if ((size_t)n < sizeof tmp) {
-        sb_put(b, tmp, (size_t)n);
-        return;
-    }
-    sb_grow(b, (size_t)n);
-    if (b->oom)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
+typedef gw_strbuf sbuf;
+#define sb_put gw_strbuf_put
+#define sb_cat gw_strbuf_cat
+#define sb_rep gw_strbuf_rep
+#define sb_printf gw_strbuf_printf
 
 /* ---- numbers ------------------------------------------------------------------------------ */
 
