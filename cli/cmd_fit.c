@@ -36,10 +36,13 @@ static const char fit_usage[] =
     "  --model FORMULA      e.g. \"y ~ x1 + log(x2) + x1:x2 | firm + year\"\n"
     "\n"
     "options:\n"
-    "  --estimator E        ols (default; with \"| fe\" the within estimator)\n"
-    "  --vcov V             iid (default), hc0, hc1, hc2, hc3, cluster:VAR, cluster:VAR1+VAR2\n"
+    "  --estimator E        ols (default; with \"| fe\" the within estimator), re, fd, between\n"
+    "  --vcov V             iid (default), hc0, hc1, hc2, hc3, cluster:VAR, cluster:VAR1+VAR2,\n"
+    "                       dk:LAGS (Driscoll-Kraay), nw:LAGS (Newey-West; both need --panel)\n"
     "  --weights VAR        analytic weights (weighted least squares)\n"
     "  --panel ID,TIME      panel identifier and time variables\n"
+    "  --hausman            with --panel: also the Hausman test of fixed against random\n"
+    "                       effects (classical and cluster-robust regression form)\n"
     "  --keep-singletons    keep singleton fixed-effect groups (dropped by default)\n"
     "  --ssc P              small-sample conventions with fixed effects: goodwork (default),\n"
     "                       stata (reghdfe/xtreg), fixest, statsmodels (dummy variables)\n"
@@ -61,6 +64,7 @@ typedef struct {
         *table, *ssc;
     int keep_singletons; /* absorbed fixed effects: keep singleton groups */
     int save_residuals;  /* with --out: store residuals and fitted values too */
+    int hausman;         /* --hausman: the Hausman test with the fit */
     int help;
 } fit_args;
 
@@ -90,6 +94,7 @@ static const option_spec options[] = {
     OPT(help, 0),
     {"--keep-singletons", offsetof(fit_args, keep_singletons), 0},
     {"--save-residuals", offsetof(fit_args, save_residuals), 0},
+    {"--hausman", offsetof(fit_args, hausman), 0},
     {"-h", offsetof(fit_args, help), 0},
 };
 #undef OPT
@@ -428,6 +433,11 @@ int cmd_fit(int argc, char **argv)
         goto done;
     if ((rc = cli_panel_check(a.estimator, a.vcov, a.panel)) != GW_EXIT_OK)
         goto done;
+    if (a.hausman && a.panel == NULL) {
+        cli_error("--hausman needs --panel ID,TIME");
+        rc = GW_EXIT_USAGE;
+        goto done;
+    }
     for (size_t c = 0; c < vs.ncluster; c++)
         fo.cluster[c] = vs.cluster[c];
 
@@ -467,15 +477,11 @@ int cmd_fit(int argc, char **argv)
         oo.flags |= GW_OLS_KEEP_RESIDUALS | GW_OLS_KEEP_FITTED;
     /* With absorbed fixed effects the design is demeaned in place (it is not used afterwards):
      * no copy of the regressors. */
-    if (cli_panel_requested(a.estimator, a.vcov)) {
-        if (design->nfe > 0) {
-            cli_error("--estimator %s / --vcov %s with absorbed fixed effects is not supported "
-                      "yet (use --estimator ols with \"| fe\", or drop the fixed effects)",
-                      a.estimator ? a.estimator : "ols", a.vcov ? a.vcov : "iid");
-            rc = GW_EXIT_USAGE;
-            goto done;
-        }
-        if ((rc = cli_fit_panel(design, a.estimator, a.vcov, &oo, &result)) != GW_EXIT_OK)
+    if (cli_panel_requested(a.estimator, a.vcov) || a.hausman) {
+        /* With absorbed fixed effects only dk/nw with ols is accepted (the within fit with a
+         * HAC variance); cli_fit_panel refuses the rest. */
+        if ((rc = cli_fit_panel(design, a.estimator, a.vcov, &oo, a.hausman, &result)) !=
+            GW_EXIT_OK)
             goto done;
         s = GW_OK;
     } else {

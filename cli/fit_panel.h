@@ -1,6 +1,7 @@
 /* fit_panel.h -- the panel estimators of `goodwork fit` (cli/fit_panel.c): --estimator
- * re | fd | between, and --vcov dk:LAGS | nw:LAGS with any linear estimator without absorbed
- * fixed effects (pooled OLS included). cmd_fit.c calls these three functions. */
+ * re | fd | between, --vcov dk:LAGS | nw:LAGS with any linear estimator (pooled OLS included;
+ * with absorbed fixed effects, the within fit) and --hausman. cmd_fit.c calls these three
+ * functions. */
 #ifndef GW_FIT_PANEL_H
 #define GW_FIT_PANEL_H
 
@@ -20,9 +21,16 @@ int cli_panel_check(const char *estimator, const char *vcov, const char *panel);
 
 /* cli_fit_panel -- fit design with gw_panel_fit for estimator/vcov (as checked by
  * cli_panel_check); oo carries the gw_ols options cmd_fit built (vcov kind for iid/HC/cluster,
- * KEEP_* flags). On success returns GW_EXIT_OK and *out is the caller's (gw_result_free); on
- * failure prints "goodwork: error: ..." and returns the exit code (2 usage, 4 numerical, 1). */
-int cli_fit_panel(const gw_design *design, const char *estimator, const char *vcov,
-                  const gw_ols_opts *oo, gw_result **out);
+ * KEEP_* flags). The result also carries n_groups, t_min, t_max (with a panel id) and, for re,
+ * sigma_u, sigma_e, rho, theta (balanced) / theta_min, theta_max. hausman: also run
+ * gw_panel_hausman_test (hausman_chi2/df/p classical, hausman_robust_* the regression form with
+ * CR1 by id). With absorbed fixed effects (design->nfe > 0) only --vcov dk:L / nw:L with the
+ * ols estimator is accepted: the within fit of gw_ols_fit_fe_inplace (design's X and y are
+ * then demeaned in place, unspecified afterwards) with the HAC variance of the demeaned
+ * regression; anything else is a usage error. On success returns GW_EXIT_OK and *out is the
+ * caller's (gw_result_free); on failure prints "goodwork: error: ..." and returns the exit
+ * code (2 usage, 4 numerical, 1). */
+int cli_fit_panel(gw_design *design, const char *estimator, const char *vcov, const gw_ols_opts *oo,
+                  int hausman, gw_result **out);
 
 #endif

@@ -56,6 +56,17 @@ typedef struct gw_result {
     int near_singular;             /* rcond < sqrt(DBL_EPSILON)                                */
     char *solver;                  /* "qrp", "qrp+dd-refine", "chol", ...                       */
 
+    /* Panel estimators (models/gw_panel.h): NA / NaN for other estimators.                    */
+    size_t n_groups;               /* panel ids in the rows used                                */
+    size_t t_min, t_max;           /* rows per panel id, smallest and largest                   */
+    double sigma_u, sigma_e, rho;  /* random effects: Swamy-Arora sigmas, s2_u / (s2_u + s2_e) */
+    double theta;                  /* random effects: theta of a balanced panel (else NaN)      */
+    double theta_min, theta_max;   /* random effects: smallest and largest theta over ids       */
+    /* Hausman test of fixed against random effects (fit --hausman); NaN when not run.          */
+    double hausman_chi2, hausman_df, hausman_p;       /* classical (iid variances)             */
+    double hausman_robust_stat, hausman_robust_df;    /* regression form, CR1 by panel id      */
+    double hausman_robust_p;                          /* its chi2(hausman_robust_df) p-value   */
+
     double *residuals, *fitted;    /* NULL, or nobs each (kept on request)                     */
 } gw_result;
 

@@ -20,9 +20,8 @@ gw_status gw_result_new(size_t k, gw_result **out)
     for (size_t a = 0; a < sizeof arrays / sizeof arrays[0]; a++)
         *arrays[a] = gw_alloc_array(kk, sizeof(double));
     r->vcov = gw_alloc_array(kk * kk, sizeof(double));
-    if (r->terms == NULL || r->estimate == NULL || r->std_error == NULL ||
-        r->statistic == NULL || r->p_value == NULL || r->ci_low == NULL || r->ci_high == NULL ||
-        r->vcov == NULL) {
+    if (r->terms == NULL || r->estimate == NULL || r->std_error == NULL || r->statistic == NULL ||
+        r->p_value == NULL || r->ci_low == NULL || r->ci_high == NULL || r->vcov == NULL) {
         gw_result_free(r);
         return gwi_fail(GW_ENOMEM, "cannot allocate a result of %zu coefficients", k);
     }
@@ -40,6 +39,10 @@ gw_status gw_result_new(size_t k, gw_result **out)
     r->r2 = r->adj_r2 = r->r2_within = r->rmse = r->rss = r->tss = NAN;
     r->loglik = r->f_stat = r->f_p_value = r->f_df1 = r->f_df2 = NAN;
     r->rcond = NAN;
+    r->n_groups = r->t_min = r->t_max = GW_RESULT_NA;
+    r->sigma_u = r->sigma_e = r->rho = r->theta = r->theta_min = r->theta_max = NAN;
+    r->hausman_chi2 = r->hausman_df = r->hausman_p = NAN;
+    r->hausman_robust_stat = r->hausman_robust_df = r->hausman_robust_p = NAN;
     *out = r;
     return GW_OK;
 }

@@ -38,6 +38,18 @@ static const field dbl_fields[] = {
     {"f_df1", offsetof(gw_result, f_df1)},
     {"f_df2", offsetof(gw_result, f_df2)},
     {"rcond", offsetof(gw_result, rcond)},
+    {"sigma_u", offsetof(gw_result, sigma_u)},
+    {"sigma_e", offsetof(gw_result, sigma_e)},
+    {"rho", offsetof(gw_result, rho)},
+    {"theta", offsetof(gw_result, theta)},
+    {"theta_min", offsetof(gw_result, theta_min)},
+    {"theta_max", offsetof(gw_result, theta_max)},
+    {"hausman_chi2", offsetof(gw_result, hausman_chi2)},
+    {"hausman_df", offsetof(gw_result, hausman_df)},
+    {"hausman_p", offsetof(gw_result, hausman_p)},
+    {"hausman_robust_stat", offsetof(gw_result, hausman_robust_stat)},
+    {"hausman_robust_df", offsetof(gw_result, hausman_robust_df)},
+    {"hausman_robust_p", offsetof(gw_result, hausman_robust_p)},
 };
 
 /* Counts (size_t, stored as uint64): absent when GW_RESULT_NA. */
@@ -47,6 +59,9 @@ static const field cnt_fields[] = {
     {"singletons_dropped", offsetof(gw_result, singletons_dropped)},
     {"iterations", offsetof(gw_result, iterations)},
     {"rank", offsetof(gw_result, rank)},
+    {"n_groups", offsetof(gw_result, n_groups)},
+    {"t_min", offsetof(gw_result, t_min)},
+    {"t_max", offsetof(gw_result, t_max)},
 };
 
 /* Strings: absent when NULL. */
@@ -916,8 +931,8 @@ static int valid_group_path(const char *g)
     return 1;
 }
 
-static gw_status check_items(const gw_h5_item *items, size_t n, const gw_h5_attr *attrs,
-                             size_t na, const char *group)
+static gw_status check_items(const gw_h5_item *items, size_t n, const gw_h5_attr *attrs, size_t na,
+                             const char *group)
 {
     if (n > 0 && items == NULL)
         return gwi_fail(GW_EINVAL, "%s: NULL item list", group);
@@ -961,7 +976,7 @@ static herr_t write_item(hid_t g, const gw_h5_item *it)
     hid_t ftype = it->kind == GW_H5_F64   ? H5T_IEEE_F64LE
                   : it->kind == GW_H5_I64 ? H5T_STD_I64LE
                                           : (t = gwi_h5_vlen_str_type());
-    hid_t mtype = it->kind == GW_H5_F64 ? H5T_NATIVE_DOUBLE
+    hid_t mtype = it->kind == GW_H5_F64   ? H5T_NATIVE_DOUBLE
                   : it->kind == GW_H5_I64 ? H5T_NATIVE_INT64
                                           : t;
     if (ftype < 0)
@@ -1017,8 +1032,7 @@ gw_status gw_results_append_group(const char *path, const char *group, const gw_
     if (path == NULL || group == NULL)
         return gwi_fail(GW_EINVAL, "gw_results_append_group: NULL path or group");
     if (!valid_group_path(group))
-        return gwi_fail(GW_EINVAL, "group '%s' is not an absolute path of named components",
-                        group);
+        return gwi_fail(GW_EINVAL, "group '%s' is not an absolute path of named components", group);
     if ((rc = check_items(items, nitems, attrs, nattrs, group)) != GW_OK)
         return rc;
     if (prov != NULL && prov->created_utc != NULL) {
@@ -1071,8 +1085,7 @@ gw_status gw_results_append_group(const char *path, const char *group, const gw_
         rc = gwi_h5_fail(GW_EIO, "%s: cannot replace", what);
         goto done;
     }
-    if ((lcpl = H5Pcreate(H5P_LINK_CREATE)) < 0 ||
-        H5Pset_create_intermediate_group(lcpl, 1) < 0 ||
+    if ((lcpl = H5Pcreate(H5P_LINK_CREATE)) < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0 ||
         (g = H5Gcreate2(file, group, lcpl, H5P_DEFAULT, H5P_DEFAULT)) < 0) {
         rc = gwi_h5_fail(GW_EIO, "%s: cannot create the group", what);
         goto done;

@@ -17,87 +17,18 @@
 #include "core_int.h"
 #include "gw_alloc.h"
 #include "gw_output.h"
+#include "gw_strbuf.h"
 #include "gw_version.h"
 
-
-
 /* ---------------------------------------------------------------------------------------- */
-/* A growing string. A failed allocation sets failed and turns later appends into no-ops, so
- * renderers check once at the end instead of after every append.                            */
+/* A growing string (core/gw_strbuf.h). A failed allocation sets oom and turns later appends
+ * into no-ops, so renderers check once at the end instead of after every append.             */
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    int failed;
-} sbuf;
-
-static void sb_reserve(sbuf *s, size_t extra)
-{
-    if (s->failed || s->len + extra + 1 <= s->cap)
-        return;
-    size_t cap = s->cap ? s->cap : 1024;
-    while (cap < s->len + extra + 1)
-        cap *= 2;
-    char *p = gw_realloc(s->buf, cap);
-    if (p == NULL) {
-        s->failed = 1;
-        return;
-    }
-    s->buf = p;
-    s->cap = cap;
-}
-
-static void sb_putn(sbuf *s, const char *text, size_t n)
-{
-    sb_reserve(s, n);
-    if (s->failed)
-        return;
-    memcpy(s->buf + s->len, text, n);
-    s->len += n;
-    s->buf[s->len] = '\0';
-}
-
-static void sb_puts(sbuf *s, const char *text) { sb_putn(s, text, strlen(text)); }
-
-static void sb_putc_n(sbuf *s, char c, size_t n)
-{
-    sb_reserve(s, n);
-    if (s->failed)
-        return;
-    memset(s->buf + s->len, c, n);
-    s->len += n;
-    s->buf[s->len] = '\0';
-}
-
-static void sb_printf(sbuf *s, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void sb_printf(sbuf *s, const char *fmt, ...)
-{
-    char small[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        s->failed = 1;
-        return;
-    }
-    if ((size_t)n < sizeof small) {
-        sb_putn(s, small, (size_t)n);
-        return;
-    }
-    sb_reserve(s, (size_t)n);
-    if (s->failed)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(s->buf + s->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    s->len += (size_t)n;
-}
+typedef gw_strbuf sbuf;
+#define sb_putn gw_strbuf_put
+#define sb_puts gw_strbuf_cat
+#define sb_putc_n gw_strbuf_rep
+#define sb_printf gw_strbuf_printf
 
 /* Pads text on the left (right-aligns it) to width columns; counts bytes, so names in UTF-8
  * with multi-byte characters come out slightly narrower, which only shifts the alignment. */
@@ -118,24 +49,7 @@ static void sb_left(sbuf *s, const char *text, size_t width)
 }
 
 /* Hands the buffer over as the caller's string (an empty string for an empty buffer). */
-static gw_status sb_finish(sbuf *s, char **out)
-{
-    sb_reserve(s, 0);
-    if (s->failed) {
-        gw_free(s->buf);
-        s->buf = NULL;
-        return gwi_fail(GW_ENOMEM, "cannot allocate the rendered output");
-    }
-    if (s->buf == NULL) {
-        s->buf = gw_malloc(1);
-        if (s->buf == NULL)
-            return gwi_fail(GW_ENOMEM, "cannot allocate the rendered output");
-        s->buf[0] = '\0';
-    }
-    *out = s->buf;
-    s->buf = NULL;
-    return GW_OK;
-}
+static gw_status sb_finish(sbuf *s, char **out) { return gw_strbuf_finish(s, out); }
 
 /* ---------------------------------------------------------------------------------------- */
 /* Numbers                                                                                   */
@@ -278,9 +192,11 @@ typedef struct {
     char value[48];
 } stat_item;
 
-#define MAX_STATS 16
+#define MAX_STATS 28
 
-static size_t collect_stats(const gw_result *r, stat_item *items, int latex)
+/* panel: also the panel rows (groups, RE variance components, Hausman): the Markdown and
+ * LaTeX tables; the text output prints them in its own block (text_panel). */
+static size_t collect_stats(const gw_result *r, stat_item *items, int latex, int panel)
 {
     size_t n = 0;
     char b[48];
@@ -318,6 +234,40 @@ static size_t collect_stats(const gw_result *r, stat_item *items, int latex)
     if (r->iterations != GW_RESULT_NA && r->converged >= 0 && r->iterations > 1) {
         ADD_STAT("Iterations", fmt_count(r->iterations, b, sizeof b));
         ADD_STAT("Converged", r->converged ? "yes" : "no");
+    }
+    if (panel) {
+        char lab[48], d[16];
+        if (r->n_groups != GW_RESULT_NA)
+            ADD_STAT("Groups", fmt_count(r->n_groups, b, sizeof b));
+        if (r->t_min != GW_RESULT_NA)
+            ADD_STAT("Obs. per group, min", fmt_count(r->t_min, b, sizeof b));
+        if (r->t_max != GW_RESULT_NA)
+            ADD_STAT("Obs. per group, max", fmt_count(r->t_max, b, sizeof b));
+        if (!isnan(r->sigma_u))
+            ADD_STAT(latex ? "$\\sigma_u$" : "sigma_u", fmt_g(r->sigma_u, b, sizeof b));
+        if (!isnan(r->sigma_e))
+            ADD_STAT(latex ? "$\\sigma_e$" : "sigma_e", fmt_g(r->sigma_e, b, sizeof b));
+        if (!isnan(r->rho))
+            ADD_STAT(latex ? "$\\rho$" : "rho", fmt_g(r->rho, b, sizeof b));
+        if (!isnan(r->theta))
+            ADD_STAT(latex ? "$\\theta$" : "theta", fmt_g(r->theta, b, sizeof b));
+        else if (!isnan(r->theta_min)) {
+            ADD_STAT(latex ? "$\\theta$, min" : "theta, min", fmt_g(r->theta_min, b, sizeof b));
+            ADD_STAT(latex ? "$\\theta$, max" : "theta, max", fmt_g(r->theta_max, b, sizeof b));
+        }
+        if (!isnan(r->hausman_chi2)) {
+            fmt_g(r->hausman_df, d, sizeof d);
+            snprintf(lab, sizeof lab, latex ? "Hausman $\\chi^2(%s)$" : "Hausman chi2(%s)", d);
+            ADD_STAT(lab, fmt_g(r->hausman_chi2, b, sizeof b));
+            ADD_STAT("Hausman p-value", fmt_p(r->hausman_p, b, sizeof b));
+        }
+        if (!isnan(r->hausman_robust_stat)) {
+            fmt_g(r->hausman_robust_df, d, sizeof d);
+            snprintf(lab, sizeof lab,
+                     latex ? "Robust Hausman $\\chi^2(%s)$" : "Robust Hausman chi2(%s)", d);
+            ADD_STAT(lab, fmt_g(r->hausman_robust_stat, b, sizeof b));
+            ADD_STAT("Robust Hausman p-value", fmt_p(r->hausman_robust_p, b, sizeof b));
+        }
     }
 #undef ADD_STAT
     return n;
@@ -363,6 +313,37 @@ static void text_notes(sbuf *s, const gw_result *r)
         sb_printf(s, "Warning: the estimator did not converge (%s iterations).\n",
                   fmt_count(r->iterations, b, sizeof b));
     }
+}
+
+/* The panel block, after the statistics, as Stata's xtreg: groups and rows per group, the
+ * random-effects variance components and theta, the Hausman test. Nothing for other fits. */
+static void text_panel(sbuf *s, const gw_result *r)
+{
+    char b1[48], b2[48], b3[48];
+    if (r->n_groups != GW_RESULT_NA)
+        sb_printf(s, "Groups: %s; obs per group: min %s, max %s\n",
+                  fmt_count(r->n_groups, b1, sizeof b1), fmt_count(r->t_min, b2, sizeof b2),
+                  fmt_count(r->t_max, b3, sizeof b3));
+    if (!isnan(r->sigma_u) || !isnan(r->sigma_e))
+        sb_printf(s, "sigma_u = %s, sigma_e = %s, rho = %s (fraction of variance due to u_i)\n",
+                  fmt_g(r->sigma_u, b1, sizeof b1), fmt_g(r->sigma_e, b2, sizeof b2),
+                  fmt_g(r->rho, b3, sizeof b3));
+    if (!isnan(r->theta))
+        sb_printf(s, "theta = %s\n", fmt_g(r->theta, b1, sizeof b1));
+    else if (!isnan(r->theta_min) || !isnan(r->theta_max))
+        sb_printf(s, "theta: min %s, max %s (unbalanced panel)\n",
+                  fmt_g(r->theta_min, b1, sizeof b1), fmt_g(r->theta_max, b2, sizeof b2));
+    if (!isnan(r->hausman_chi2))
+        sb_printf(s, "Hausman test (fe vs re, classical): chi2(%s) = %s, Prob > chi2 = %s\n",
+                  fmt_g(r->hausman_df, b1, sizeof b1), fmt_g(r->hausman_chi2, b2, sizeof b2),
+                  fmt_p(r->hausman_p, b3, sizeof b3));
+    if (!isnan(r->hausman_robust_stat))
+        sb_printf(s,
+                  "Hausman test (regression form, cluster-robust by id): chi2(%s) = %s, "
+                  "Prob > chi2 = %s\n",
+                  fmt_g(r->hausman_robust_df, b1, sizeof b1),
+                  fmt_g(r->hausman_robust_stat, b2, sizeof b2),
+                  fmt_p(r->hausman_robust_p, b3, sizeof b3));
 }
 
 static void render_text(sbuf *s, const gw_result *r)
@@ -431,7 +412,7 @@ static void render_text(sbuf *s, const gw_result *r)
 
     /* Statistics two per line: label padded to 18, value right-aligned in 12. */
     stat_item items[MAX_STATS];
-    size_t ns = collect_stats(r, items, 0);
+    size_t ns = collect_stats(r, items, 0, 0);
     for (size_t i = 0; i < ns; i++) {
         sb_left(s, items[i].label, 18);
         sb_puts(s, "= ");
@@ -443,6 +424,7 @@ static void render_text(sbuf *s, const gw_result *r)
                   fmt_count(r->rank, b1, sizeof b1), r->k + r->ndropped,
                   fmt_g(r->rcond, b2, sizeof b2));
     }
+    text_panel(s, r);
     text_notes(s, r);
 }
 
@@ -499,7 +481,7 @@ static void render_markdown(sbuf *s, const gw_result *r)
         sb_printf(s, " | %s |\n", fmt_g(r->ci_high[j], b, sizeof b));
     }
     stat_item items[MAX_STATS];
-    size_t ns = collect_stats(r, items, 0);
+    size_t ns = collect_stats(r, items, 0, 1);
     sb_puts(s, "\n| statistic | value |\n|:----------|------:|\n");
     sb_printf(s, "| N | %s |\n", fmt_count(r->nobs, b, sizeof b));
     for (size_t i = 0; i < ns; i++) {
@@ -617,10 +599,10 @@ static void render_latex(sbuf *s, const gw_result *r)
     sb_puts(s, "Std.\\ errors & \\multicolumn{6}{r}{");
     sbuf v = {0};
     describe_vcov(&v, r);
-    tex_escape(s, v.failed || v.buf == NULL ? "" : v.buf);
-    if (v.failed)
-        s->failed = 1;
-    gw_free(v.buf);
+    tex_escape(s, v.oom || v.s == NULL ? "" : v.s);
+    if (v.oom)
+        s->oom = 1;
+    gw_strbuf_free(&v);
     sb_puts(s, "} \\\\\n");
     for (size_t j = 0; j < r->nfe; j++) {
         sb_puts(s, "Fixed effects: ");
@@ -629,7 +611,7 @@ static void render_latex(sbuf *s, const gw_result *r)
                   fmt_count(r->fixed_effects[j].levels, b, sizeof b));
     }
     stat_item items[MAX_STATS];
-    size_t ns = collect_stats(r, items, 1);
+    size_t ns = collect_stats(r, items, 1, 1);
     for (size_t i = 0; i < ns; i++) {
         /* Labels from collect_stats are already LaTeX (math mode for R^2) except "Prob > F". */
         if (strchr(items[i].label, '>') != NULL)
@@ -829,6 +811,32 @@ static int build_json(const gw_result *r, cJSON *o)
     ok = ok && js_num(o, "rcond", r->rcond);
     ok = ok && js_bool(o, "near_singular", r->near_singular);
     ok = ok && js_str(o, "solver", r->solver);
+    /* Panel fields: present only for the fits they describe (omitted, not null, elsewhere). */
+    const struct {
+        const char *name;
+        size_t v;
+    } pc[] = {{"n_groups", r->n_groups}, {"t_min", r->t_min}, {"t_max", r->t_max}};
+    for (size_t i = 0; ok && i < sizeof pc / sizeof pc[0]; i++)
+        if (pc[i].v != GW_RESULT_NA)
+            ok = js_count(o, pc[i].name, pc[i].v);
+    const struct {
+        const char *name;
+        double v;
+    } pd[] = {{"sigma_u", r->sigma_u},
+              {"sigma_e", r->sigma_e},
+              {"rho", r->rho},
+              {"theta", r->theta},
+              {"theta_min", r->theta_min},
+              {"theta_max", r->theta_max},
+              {"hausman_chi2", r->hausman_chi2},
+              {"hausman_df", r->hausman_df},
+              {"hausman_p", r->hausman_p},
+              {"hausman_robust_stat", r->hausman_robust_stat},
+              {"hausman_robust_df", r->hausman_robust_df},
+              {"hausman_robust_p", r->hausman_robust_p}};
+    for (size_t i = 0; ok && i < sizeof pd / sizeof pd[0]; i++)
+        if (!isnan(pd[i].v))
+            ok = js_num(o, pd[i].name, pd[i].v);
     return ok;
 }
 

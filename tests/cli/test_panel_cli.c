@@ -168,12 +168,109 @@ static void test_panel_cli_usage_errors(void **state)
     }
 }
 
+static double num(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    if (!cJSON_IsNumber(v))
+        fail_msg("JSON field %s missing or not a number", name);
+    return v->valuedouble;
+}
+
+/* --hausman: the classical statistic against plm phtest(within, random) and the cluster-robust
+ * regression form against phtest(method = "aux", vcov = vcovHC(arellano, sss)) (the same on a
+ * balanced panel), both to 1e-9 relative through the JSON; the RE variance components and
+ * theta against plm's ercomp. */
+static void test_panel_cli_hausman(void **state)
+{
+    (void)state;
+    const char *args[] = {"fit",     "--data",    grunfeld(), "--model", MODEL,
+                          "--panel", "firm,year", "--format", "json",    "--estimator",
+                          "re",      "--hausman", NULL};
+    gwt_run_result r = run(args);
+    if (r.exit_code != 0 || r.err[0] != '\0')
+        fail_msg("fit --hausman: exit %d\nstderr: %s", r.exit_code, r.err);
+    cJSON *o = cJSON_Parse(r.out);
+    gwt_run_free(&r);
+    assert_non_null(o);
+    check_coefs(o, "re", "iid");
+    gw_assert_close(num(o, "hausman_chi2"), ref("hausman", "iid", "chisq", ""), 1e-9, 0.0);
+    gw_assert_close(num(o, "hausman_df"), ref("hausman", "iid", "df", ""), 0.0, 0.0);
+    gw_assert_close(num(o, "hausman_p"), ref("hausman", "iid", "p_value", ""), 1e-9, 0.0);
+    gw_assert_close(num(o, "hausman_robust_stat"), ref("hausman", "aux_cluster", "chisq", ""), 1e-9,
+                    0.0);
+    gw_assert_close(num(o, "hausman_robust_df"), ref("hausman", "aux_cluster", "df", ""), 0.0, 0.0);
+    gw_assert_close(num(o, "hausman_robust_p"), ref("hausman", "aux_cluster", "p_value", ""), 1e-9,
+                    0.0);
+    gw_assert_close(num(o, "sigma_u"), sqrt(ref("re", "iid", "sigma2_u", "")), 1e-9, 0.0);
+    gw_assert_close(num(o, "sigma_e"), sqrt(ref("re", "iid", "sigma2_e", "")), 1e-9, 0.0);
+    const double su2 = ref("re", "iid", "sigma2_u", ""), se2 = ref("re", "iid", "sigma2_e", "");
+    gw_assert_close(num(o, "rho"), su2 / (su2 + se2), 1e-9, 0.0);
+    gw_assert_close(num(o, "theta"), ref("re", "iid", "theta", ""), 1e-9, 0.0);
+    gw_assert_close(num(o, "theta_min"), num(o, "theta"), 0.0, 0.0);
+    gw_assert_close(num(o, "theta_max"), num(o, "theta"), 0.0, 0.0);
+    gw_assert_close(num(o, "n_groups"), 10.0, 0.0, 0.0);
+    gw_assert_close(num(o, "t_min"), 20.0, 0.0, 0.0);
+    gw_assert_close(num(o, "t_max"), 20.0, 0.0, 0.0);
+    cJSON_Delete(o);
+
+    /* Text output: the xtreg-like block. */
+    const char *targs[] = {"fit",       "--data",      grunfeld(), "--model",   MODEL, "--panel",
+                           "firm,year", "--estimator", "re",       "--hausman", NULL};
+    r = run(targs);
+    assert_int_equal(r.exit_code, 0);
+    const char *needles[] = {"Groups: 10; obs per group: min 20, max 20",
+                             "sigma_u = 84.201, sigma_e = 52.768, rho = 0.718008 (fraction of "
+                             "variance due to u_i)",
+                             "theta = 0.861224",
+                             "Hausman test (fe vs re, classical): chi2(2) = 2.33037",
+                             "Hausman test (regression form, cluster-robust by id): chi2(2) = "
+                             "7.31971"};
+    for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
+        if (strstr(r.out, needles[i]) == NULL)
+            fail_msg("text output lacks \"%s\":\n%s", needles[i], r.out);
+    gwt_run_free(&r);
+
+    /* Pooled OLS with --hausman (no estimator): the test, no RE components; fd: dimensions. */
+    const char *pargs[] = {"fit",       "--data",   grunfeld(), "--model",   MODEL, "--panel",
+                           "firm,year", "--format", "json",     "--hausman", NULL};
+    r = run(pargs);
+    assert_int_equal(r.exit_code, 0);
+    o = cJSON_Parse(r.out);
+    gwt_run_free(&r);
+    assert_non_null(o);
+    gw_assert_close(num(o, "hausman_chi2"), ref("hausman", "iid", "chisq", ""), 1e-9, 0.0);
+    assert_null(cJSON_GetObjectItemCaseSensitive(o, "sigma_u"));
+    assert_null(cJSON_GetObjectItemCaseSensitive(o, "theta"));
+    cJSON_Delete(o);
+    o = fit_json("fd", "iid", "1");
+    assert_non_null(o);
+    gw_assert_close(num(o, "n_groups"), 10.0, 0.0, 0.0);
+    gw_assert_close(num(o, "t_min"), 20.0, 0.0, 0.0);
+    assert_null(cJSON_GetObjectItemCaseSensitive(o, "hausman_chi2"));
+    assert_null(cJSON_GetObjectItemCaseSensitive(o, "sigma_e"));
+    cJSON_Delete(o);
+
+    /* Usage: --hausman needs --panel, and no absorbed effects. */
+    const char *u1[] = {"fit", "--data", grunfeld(), "--model", MODEL, "--hausman", NULL};
+    r = run(u1);
+    if (r.exit_code != 2 || strstr(r.err, "--panel") == NULL || r.out[0] != '\0')
+        fail_msg("--hausman without --panel: exit %d, stderr: %s", r.exit_code, r.err);
+    gwt_run_free(&r);
+    const char *u2[] = {"fit",     "--data",    grunfeld(),  "--model", MODEL " | firm",
+                        "--panel", "firm,year", "--hausman", NULL};
+    r = run(u2);
+    if (r.exit_code != 2 || strstr(r.err, "--hausman") == NULL || r.out[0] != '\0')
+        fail_msg("--hausman with fixed effects: exit %d, stderr: %s", r.exit_code, r.err);
+    gwt_run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_panel_cli_estimators),
         cmocka_unit_test(test_panel_cli_threads_identical),
         cmocka_unit_test(test_panel_cli_usage_errors),
+        cmocka_unit_test(test_panel_cli_hausman),
     };
     return cmocka_run_group_tests_name("panel_cli", tests, NULL, NULL);
 }

@@ -462,6 +462,21 @@ static gw_result *make_result(double seed, int with_resid)
     r->rank = 3;
     r->rcond = 1e-3;
     r->near_singular = 0;
+    r->n_groups = 10;
+    r->t_min = 3;
+    r->t_max = 20;
+    r->sigma_u = 84.2 + val(2, 2);
+    r->sigma_e = 52.7;
+    r->rho = 1.0 / 3.0;
+    r->theta = NAN; /* unbalanced: min/max only */
+    r->theta_min = 0.5 + val(3, 3) / 100;
+    r->theta_max = 0.86;
+    r->hausman_chi2 = 2.33;
+    r->hausman_df = 2.0;
+    r->hausman_p = 0.31;
+    r->hausman_robust_stat = 5.0e-320;
+    r->hausman_robust_df = 2.0;
+    r->hausman_robust_p = 1.0 / 7.0;
     r->nfe = 2;
     r->fixed_effects = gw_calloc(2, sizeof *r->fixed_effects);
     r->fixed_effects[0].name = gw_strdup("firm");
@@ -515,7 +530,10 @@ static void assert_same_result(const gw_result *a, const gw_result *b)
                          a->iterations,
                          a->rank,
                          a->nfe,
-                         a->ndropped};
+                         a->ndropped,
+                         a->n_groups,
+                         a->t_min,
+                         a->t_max};
     const size_t cb[] = {b->nobs,
                          b->nobs_dropped_missing,
                          b->singletons_dropped,
@@ -525,15 +543,66 @@ static void assert_same_result(const gw_result *a, const gw_result *b)
                          b->iterations,
                          b->rank,
                          b->nfe,
-                         b->ndropped};
+                         b->ndropped,
+                         b->n_groups,
+                         b->t_min,
+                         b->t_max};
     for (size_t i = 0; i < sizeof ca / sizeof ca[0]; i++)
         assert_int_equal(ca[i], cb[i]);
-    const double da[] = {a->df_resid,  a->conf_level, a->df_inference, a->r2,    a->adj_r2,
-                         a->r2_within, a->rmse,       a->rss,          a->tss,   a->loglik,
-                         a->f_stat,    a->f_p_value,  a->f_df1,        a->f_df2, a->rcond};
-    const double db[] = {b->df_resid,  b->conf_level, b->df_inference, b->r2,    b->adj_r2,
-                         b->r2_within, b->rmse,       b->rss,          b->tss,   b->loglik,
-                         b->f_stat,    b->f_p_value,  b->f_df1,        b->f_df2, b->rcond};
+    const double da[] = {a->df_resid,
+                         a->conf_level,
+                         a->df_inference,
+                         a->r2,
+                         a->adj_r2,
+                         a->r2_within,
+                         a->rmse,
+                         a->rss,
+                         a->tss,
+                         a->loglik,
+                         a->f_stat,
+                         a->f_p_value,
+                         a->f_df1,
+                         a->f_df2,
+                         a->rcond,
+                         a->sigma_u,
+                         a->sigma_e,
+                         a->rho,
+                         a->theta,
+                         a->theta_min,
+                         a->theta_max,
+                         a->hausman_chi2,
+                         a->hausman_df,
+                         a->hausman_p,
+                         a->hausman_robust_stat,
+                         a->hausman_robust_df,
+                         a->hausman_robust_p};
+    const double db[] = {b->df_resid,
+                         b->conf_level,
+                         b->df_inference,
+                         b->r2,
+                         b->adj_r2,
+                         b->r2_within,
+                         b->rmse,
+                         b->rss,
+                         b->tss,
+                         b->loglik,
+                         b->f_stat,
+                         b->f_p_value,
+                         b->f_df1,
+                         b->f_df2,
+                         b->rcond,
+                         b->sigma_u,
+                         b->sigma_e,
+                         b->rho,
+                         b->theta,
+                         b->theta_min,
+                         b->theta_max,
+                         b->hausman_chi2,
+                         b->hausman_df,
+                         b->hausman_p,
+                         b->hausman_robust_stat,
+                         b->hausman_robust_df,
+                         b->hausman_robust_p};
     for (size_t i = 0; i < sizeof da / sizeof da[0]; i++)
         assert_same_bits(da[i], db[i]);
     assert_int_equal(a->stat_is_z, b->stat_is_z);
@@ -557,11 +626,11 @@ static void test_results_roundtrip_bit_identical(void **state)
 {
     (void)state;
     /* A tripwire for a field added to gw_result but not to io/hdf5_results.c's tables (the
-     * round trip must cover every field): on LP64 the record is 376 bytes. When this fails,
+     * round trip must cover every field): on LP64 the record is 496 bytes. When this fails,
      * store the new field, set it in make_result and compare it in assert_same_result, then
      * update the size. */
-    if (sizeof(void *) == 8 && sizeof(gw_result) != 376)
-        fail_msg("gw_result is %zu bytes, not 376: a field was added; store it in "
+    if (sizeof(void *) == 8 && sizeof(gw_result) != 496)
+        fail_msg("gw_result is %zu bytes, not 496: a field was added; store it in "
                  "io/hdf5_results.c and test it here",
                  sizeof(gw_result));
     const char *path = tmp_path("rt.h5");
@@ -794,6 +863,9 @@ static void test_results_layout_h5dump_h5py(void **state)
         "ATTRIBUTE \"nobs\"",
         "ATTRIBUTE \"r2\"",
         "ATTRIBUTE \"r2_within\"",
+        "ATTRIBUTE \"sigma_u\"",
+        "ATTRIBUTE \"n_groups\"",
+        "ATTRIBUTE \"hausman_chi2\"",
         "ATTRIBUTE \"n_clusters\"",
         "ATTRIBUTE \"converged\"",
         "ATTRIBUTE \"df_resid\""};

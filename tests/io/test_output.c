@@ -402,6 +402,104 @@ static void test_gw_output_render_markdown_table(void **state)
     gw_result_free(r);
 }
 
+/* The panel fields: JSON numbers under their names (absent when not applicable), the text
+ * block, Markdown and LaTeX rows. */
+static void test_gw_output_render_panel_fields(void **state)
+{
+    (void)state;
+    gw_result *r = make_result();
+    char *t = NULL;
+    render(r, GW_OUT_JSON, &t);
+    cJSON *o = cJSON_Parse(t);
+    assert_non_null(o);
+    const char *absent[] = {"n_groups",
+                            "t_min",
+                            "t_max",
+                            "sigma_u",
+                            "sigma_e",
+                            "rho",
+                            "theta",
+                            "theta_min",
+                            "theta_max",
+                            "hausman_chi2",
+                            "hausman_df",
+                            "hausman_p",
+                            "hausman_robust_stat",
+                            "hausman_robust_df",
+                            "hausman_robust_p"};
+    for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
+        if (cJSON_GetObjectItemCaseSensitive(o, absent[i]) != NULL)
+            fail_msg("%s present in a fit without panel", absent[i]);
+    cJSON_Delete(o);
+    gw_free(t);
+    render(r, GW_OUT_TEXT, &t);
+    assert_null(strstr(t, "sigma_u"));
+    assert_null(strstr(t, "Groups:"));
+    gw_free(t);
+
+    r->n_groups = 10;
+    r->t_min = 17;
+    r->t_max = 20;
+    r->sigma_u = 84.200950703112912;
+    r->sigma_e = 52.767965952630141;
+    r->rho = 0.71800836703917929;
+    r->theta_min = 0.84514756011981561;
+    r->theta_max = 0.86122362074787862;
+    r->hausman_chi2 = 2.3303668936757873;
+    r->hausman_df = 2.0;
+    r->hausman_p = 0.31186544605483507;
+    r->hausman_robust_stat = 7.3197051570412155;
+    r->hausman_robust_df = 2.0;
+    r->hausman_robust_p = 0.025736306531091827;
+    render(r, GW_OUT_JSON, &t);
+    o = cJSON_Parse(t);
+    assert_non_null(o);
+    assert_json_count(o, "n_groups", 10.0);
+    assert_json_count(o, "t_min", 17.0);
+    assert_json_count(o, "t_max", 20.0);
+    assert_json_count(o, "sigma_u", r->sigma_u);
+    assert_json_count(o, "sigma_e", r->sigma_e);
+    assert_json_count(o, "rho", r->rho);
+    assert_null(cJSON_GetObjectItemCaseSensitive(o, "theta")); /* unbalanced */
+    assert_json_count(o, "theta_min", r->theta_min);
+    assert_json_count(o, "theta_max", r->theta_max);
+    assert_json_count(o, "hausman_chi2", r->hausman_chi2);
+    assert_json_count(o, "hausman_df", 2.0);
+    assert_json_count(o, "hausman_p", r->hausman_p);
+    assert_json_count(o, "hausman_robust_stat", r->hausman_robust_stat);
+    assert_json_count(o, "hausman_robust_df", 2.0);
+    assert_json_count(o, "hausman_robust_p", r->hausman_robust_p);
+    cJSON_Delete(o);
+    gw_free(t);
+    render(r, GW_OUT_TEXT, &t);
+    const char *text_needles[] = {
+        "Groups: 10; obs per group: min 17, max 20\n",
+        "sigma_u = 84.201, sigma_e = 52.768, rho = 0.718008 (fraction of variance due to u_i)\n",
+        "theta: min 0.845148, max 0.861224 (unbalanced panel)\n",
+        "Hausman test (fe vs re, classical): chi2(2) = 2.33037, Prob > chi2 = 0.3119\n",
+        "Hausman test (regression form, cluster-robust by id): chi2(2) = 7.31971, "
+        "Prob > chi2 = 0.0257\n"};
+    for (size_t i = 0; i < sizeof text_needles / sizeof text_needles[0]; i++)
+        if (strstr(t, text_needles[i]) == NULL)
+            fail_msg("text lacks \"%s\":\n%s", text_needles[i], t);
+    gw_free(t);
+    render(r, GW_OUT_MARKDOWN, &t);
+    assert_non_null(strstr(t, "| Groups | 10 |"));
+    assert_non_null(strstr(t, "| sigma\\_u | 84.201 |"));
+    assert_non_null(strstr(t, "| theta, min | 0.845148 |"));
+    assert_non_null(strstr(t, "| Hausman chi2(2) | 2.33037 |"));
+    assert_non_null(strstr(t, "| Robust Hausman p-value | 0.0257 |"));
+    gw_free(t);
+    r->theta = r->theta_max;
+    render(r, GW_OUT_LATEX, &t);
+    assert_non_null(strstr(t, "$\\sigma_u$ & \\multicolumn{6}{r}{$84.201$} \\\\"));
+    assert_non_null(strstr(t, "$\\theta$ & \\multicolumn{6}{r}{$0.861224$}"));
+    assert_non_null(strstr(t, "Hausman $\\chi^2(2)$ & \\multicolumn{6}{r}{$2.33037$}"));
+    assert_null(strstr(t, "theta$, min"));
+    gw_free(t);
+    gw_result_free(r);
+}
+
 static void test_gw_output_render_csv_rows(void **state)
 {
     (void)state;
@@ -490,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_gw_output_render_text_contents),
         cmocka_unit_test(test_gw_output_render_latex_escaping),
         cmocka_unit_test(test_gw_output_render_markdown_table),
+        cmocka_unit_test(test_gw_output_render_panel_fields),
         cmocka_unit_test(test_gw_output_render_csv_rows),
         cmocka_unit_test(test_gw_output_format_parse_names),
         cmocka_unit_test(test_gw_output_render_invalid),
