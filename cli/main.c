@@ -61,6 +61,10 @@ static const char usage[] =
     "  mediate  --data FILE --treatment T --mediator M --outcome Y [--controls a,b]\n"
     "           [--fe A+B] [--cluster VAR] [--boot B] [--seed S] [--ci percentile|bca]\n"
     "                                                      mediation with bootstrap intervals\n"
+    "  scenario --results R.h5 --data F --shock SPEC [--shock ..] [--draws N] [--by VAR]\n"
+    "                                                      automation shock through fitted models\n"
+    "  run      [PIPELINE.ini] [--outdir DIR]              a whole pipeline and its report\n"
+    "  verify   RESULTS.h5                                 re-run recorded steps, bit for bit\n"
     "\n"
     "  goodwork --version | --help | COMMAND --help\n";
 
@@ -78,6 +82,9 @@ static const command commands[] = {
     {"cluster", cmd_cluster},
     {"synergy", cmd_synergy},
     {"mediate", cmd_mediate},
+    {"scenario", cmd_scenario},
+    {"run", cmd_run},
+    {"verify", cmd_verify},
 };
 
 /* Joins argv with spaces into a heap string for provenance; on failure, leaves "". */

@@ -227,4 +227,32 @@ GW_API gw_status gw_results_append_group(const char *path, const char *group,
                                          const gw_h5_attr *attrs, size_t nattrs,
                                          const gw_provenance *prov, unsigned flags);
 
+/* ---- comparison and generic reading (goodwork verify) ------------------------------------- */
+
+/* gw_h5_compare_group -- compare the group `group` (absolute path, "/" for the whole file) of
+ * the HDF5 files path_a (the reference) and path_b bit for bit: the same members (by name,
+ * recursively), each dataset with the same element class, shape and bytes of its native values
+ * (strings by content), and every attribute of the groups and datasets alike, except those whose
+ * name is in ignore (nignore names, borrowed; e.g. "created_utc", "command_line", "blas").
+ * out: *equal 1 when all agree, else 0 and where (where_size bytes, may be NULL) receives the
+ * first difference found ("/models/m1/estimate: values differ"; members visited in name order).
+ * A group missing from path_b is a difference; missing from path_a is GW_ENOVAR.
+ * Returns GW_OK; GW_EINVAL (NULL arguments); GW_EIO (a file cannot be opened); GW_EFORMAT (not
+ * HDF5, an object that cannot be read); GW_ENOVAR; GW_ENOMEM.
+ * Complexity: O(bytes of the group's data) time, O(largest dataset) memory. */
+GW_API gw_status gw_h5_compare_group(const char *path_a, const char *path_b, const char *group,
+                                     const char *const *ignore, size_t nignore, int *equal,
+                                     char *where, size_t where_size);
+
+/* gw_h5_read_strings -- read the strings of the 1-D (or scalar) string dataset `object` of the
+ * HDF5 file path, or, when attr is not NULL, of attribute attr of object `object` ("/" for the
+ * root). out: *out an owned array of *n owned strings (gw_h5_strings_free). Returns GW_OK;
+ * GW_EINVAL (NULL arguments); GW_EIO; GW_EFORMAT (not HDF5, not a string object); GW_ENOVAR
+ * (no such object or attribute); GW_ENOMEM. Complexity: O(total string length). */
+GW_API gw_status gw_h5_read_strings(const char *path, const char *object, const char *attr,
+                                    char ***out, size_t *n);
+
+/* gw_h5_strings_free -- free what gw_h5_read_strings returned; NULL-safe. */
+GW_API void gw_h5_strings_free(char **s, size_t n);
+
 #endif

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(gcc make cmake pkg-config libgsl-dev libopenblas-dev liblapacke-dev libhdf5-dev hdf5-tools
-      libcmocka-dev libcjson-dev libinih-dev libssl-dev python3-h5py)
+      libcmocka-dev libcjson-dev libinih-dev libssl-dev python3-h5py libcairo2-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,0 +1,223 @@
+/* plot.c -- SVG plots with cairo (plot.h). */
+#include <cairo-svg.h>
+#include <cairo.h>
+#include <fontconfig/fontconfig.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "plot.h"
+
+#define PLOT_W 720.0
+#define ROW_H 20.0
+#define LEFT 190.0
+#define RIGHT 30.0
+#define FONT 11.0
+#define PLOT_PI 3.14159265358979323846
+
+static cairo_t *open_svg(const char *path, double h, cairo_surface_t **surf)
+{
+    *surf = cairo_svg_surface_create(path, PLOT_W, h);
+    if (cairo_surface_status(*surf) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(*surf);
+        return NULL;
+    }
+    cairo_t *cr = cairo_create(*surf);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, FONT);
+    return cr;
+}
+
+static int close_svg(cairo_t *cr, cairo_surface_t *surf)
+{
+    cairo_status_t st = cairo_status(cr);
+    cairo_destroy(cr);
+    cairo_surface_finish(surf);
+    if (st == CAIRO_STATUS_SUCCESS)
+        st = cairo_surface_status(surf);
+    cairo_surface_destroy(surf);
+    return st == CAIRO_STATUS_SUCCESS ? 0 : -1;
+}
+
+/* Text at (x, y) aligned by ax (0 left, 0.5 centre, 1 right), vertically centred. */
+static void text(cairo_t *cr, double x, double y, double ax, const char *s)
+{
+    cairo_text_extents_t e;
+    cairo_text_extents(cr, s, &e);
+    cairo_move_to(cr, x - ax * e.x_advance, y + 0.35 * FONT);
+    cairo_show_text(cr, s);
+}
+
+static void title_text(cairo_t *cr, const char *title)
+{
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_set_font_size(cr, FONT + 3);
+    text(cr, PLOT_W / 2, 16, 0.5, title);
+    cairo_set_font_size(cr, FONT);
+}
+
+/* Tidy axis range and step covering [lo, hi]. */
+static void axis(double *lo, double *hi, double *step)
+{
+    if (!(*hi > *lo)) {
+        *lo -= 1;
+        *hi += 1;
+    }
+    double span = *hi - *lo, raw = span / 5, mag = pow(10, floor(log10(raw)));
+    double f = raw / mag;
+    *step = (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * mag;
+    *lo = floor(*lo / *step) * *step;
+    *hi = ceil(*hi / *step) * *step;
+}
+
+/* Draws an x axis for [lo, hi] at height y between LEFT and PLOT_W - RIGHT. */
+static void x_axis(cairo_t *cr, double lo, double hi, double step, double ytop, double ybot)
+{
+    double w = PLOT_W - LEFT - RIGHT;
+    char buf[32];
+    cairo_set_line_width(cr, 0.5);
+    for (double v = lo; v <= hi + step * 1e-9; v += step) {
+        double x = LEFT + (v - lo) / (hi - lo) * w;
+        cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
+        cairo_move_to(cr, x, ytop);
+        cairo_line_to(cr, x, ybot);
+        cairo_stroke(cr);
+        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+        snprintf(buf, sizeof buf, "%g", fabs(v) < step * 1e-9 ? 0.0 : v);
+        text(cr, x, ybot + 10, 0.5, buf);
+    }
+}
+
+int plot_intervals(const char *path, const char *title, const plot_panel *panels, size_t npanels)
+{
+    double h = 30;
+    for (size_t p = 0; p < npanels; p++)
+        h += 24 + ROW_H * (double)panels[p].n + 28;
+    cairo_surface_t *surf;
+    cairo_t *cr = open_svg(path, h, &surf);
+    if (cr == NULL)
+        return -1;
+    title_text(cr, title);
+    double y = 30, w = PLOT_W - LEFT - RIGHT;
+    for (size_t p = 0; p < npanels; p++) {
+        const plot_panel *pa = &panels[p];
+        double lo = 0, hi = 0, step;
+        for (size_t i = 0; i < pa->n; i++) {
+            double a = isfinite(pa->lo[i]) ? pa->lo[i] : pa->est[i];
+            double b = isfinite(pa->hi[i]) ? pa->hi[i] : pa->est[i];
+            lo = fmin(lo, fmin(a, pa->est[i]));
+            hi = fmax(hi, fmax(b, pa->est[i]));
+        }
+        axis(&lo, &hi, &step);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+        text(cr, 10, y + 10, 0, pa->title);
+        cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+        double top = y + 22, bot = top + ROW_H * (double)pa->n;
+        x_axis(cr, lo, hi, step, top, bot);
+        double x0 = LEFT + (0 - lo) / (hi - lo) * w;
+        cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
+        cairo_set_line_width(cr, 1);
+        cairo_move_to(cr, x0, top);
+        cairo_line_to(cr, x0, bot);
+        cairo_stroke(cr);
+        for (size_t i = 0; i < pa->n; i++) {
+            double yy = top + ROW_H * ((double)i + 0.5);
+            cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+            text(cr, LEFT - 8, yy, 1, pa->labels[i]);
+            cairo_set_source_rgb(cr, 0.13, 0.35, 0.65);
+            if (isfinite(pa->lo[i]) && isfinite(pa->hi[i])) {
+                cairo_set_line_width(cr, 2);
+                cairo_move_to(cr, LEFT + (pa->lo[i] - lo) / (hi - lo) * w, yy);
+                cairo_line_to(cr, LEFT + (pa->hi[i] - lo) / (hi - lo) * w, yy);
+                cairo_stroke(cr);
+            }
+            cairo_arc(cr, LEFT + (pa->est[i] - lo) / (hi - lo) * w, yy, 4, 0, 2 * PLOT_PI);
+            cairo_fill(cr);
+        }
+        y = bot + 28;
+    }
+    return close_svg(cr, surf);
+}
+
+int plot_heatmap(const char *path, const char *title, size_t n, const char *const *labels,
+                 const double *m)
+{
+    double cell = fmin(60, (PLOT_W - LEFT - RIGHT) / (double)(n ? n : 1));
+    double top = 40, h = top + cell * (double)n + 150;
+    cairo_surface_t *surf;
+    cairo_t *cr = open_svg(path, h, &surf);
+    char buf[32];
+    if (cr == NULL)
+        return -1;
+    title_text(cr, title);
+    for (size_t i = 0; i < n; i++) {
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        text(cr, LEFT - 8, top + cell * ((double)i + 0.5), 1, labels[i]);
+        for (size_t j = 0; j < n; j++) {
+            double v = m[i * n + j], a = isfinite(v) ? fmin(1, fabs(v)) : 0;
+            double x = LEFT + cell * (double)j, y = top + cell * (double)i;
+            if (v >= 0)
+                cairo_set_source_rgb(cr, 1, 1 - 0.75 * a, 1 - 0.8 * a);
+            else
+                cairo_set_source_rgb(cr, 1 - 0.8 * a, 1 - 0.6 * a, 1);
+            cairo_rectangle(cr, x, y, cell - 1, cell - 1);
+            cairo_fill(cr);
+            cairo_set_source_rgb(cr, 0, 0, 0);
+            snprintf(buf, sizeof buf, isfinite(v) ? "%.2f" : "-", v);
+            text(cr, x + cell / 2, y + cell / 2, 0.5, buf);
+        }
+    }
+    for (size_t j = 0; j < n; j++) {
+        cairo_save(cr);
+        cairo_move_to(cr, LEFT + cell * ((double)j + 0.5) + 4, top + cell * (double)n + 6);
+        cairo_rotate(cr, PLOT_PI / 2.6);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        cairo_show_text(cr, labels[j]);
+        cairo_restore(cr);
+    }
+    return close_svg(cr, surf);
+}
+
+int plot_bars(const char *path, const char *title, size_t n, const char *const *labels,
+              const double *v)
+{
+    double top = 40, h = top + ROW_H * (double)n + 30, w = PLOT_W - LEFT - RIGHT;
+    cairo_surface_t *surf;
+    cairo_t *cr = open_svg(path, h, &surf);
+    char buf[32];
+    if (cr == NULL)
+        return -1;
+    title_text(cr, title);
+    double lo = 0, hi = 0, step;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i])) {
+            lo = fmin(lo, v[i]);
+            hi = fmax(hi, v[i]);
+        }
+    axis(&lo, &hi, &step);
+    x_axis(cr, lo, hi, step, top, top + ROW_H * (double)n);
+    double x0 = LEFT + (0 - lo) / (hi - lo) * w;
+    for (size_t i = 0; i < n; i++) {
+        double y = top + ROW_H * (double)i;
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        text(cr, LEFT - 8, y + ROW_H / 2, 1, labels[i]);
+        if (!isfinite(v[i]))
+            continue;
+        double x1 = LEFT + (v[i] - lo) / (hi - lo) * w;
+        cairo_set_source_rgb(cr, 0.2, 0.5, 0.35);
+        cairo_rectangle(cr, fmin(x0, x1), y + 3, fabs(x1 - x0), ROW_H - 6);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        snprintf(buf, sizeof buf, "%.3f", v[i]);
+        text(cr, fmax(x0, x1) + 4, y + ROW_H / 2, 0, buf);
+    }
+    return close_svg(cr, surf);
+}
+
+void plot_shutdown(void)
+{
+    cairo_debug_reset_static_data();
+    FcFini();
+}

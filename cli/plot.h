@@ -1,0 +1,34 @@
+/* plot.h -- the report's plots, drawn with cairo as SVG files (cli/ only). Each function
+ * writes one file and returns 0, or -1 when cairo cannot create or finish it. Labels and
+ * values are borrowed. */
+#ifndef GW_CLI_PLOT_H
+#define GW_CLI_PLOT_H
+
+#include <stddef.h>
+
+/* One panel of a dot-and-whisker plot: n rows with a point and an interval each. */
+typedef struct {
+    const char *title;
+    size_t n;
+    const char *const *labels;
+    const double *est, *lo, *hi;
+} plot_panel;
+
+/* plot_intervals -- panels stacked vertically, each with its own x axis and a line at zero
+ * (coefficient plots with 95% intervals; scenario quantiles per group). */
+int plot_intervals(const char *path, const char *title, const plot_panel *panels, size_t npanels);
+
+/* plot_heatmap -- an n x n matrix (row-major, values in [-1, 1]) as coloured cells with the
+ * value written in each (correlation heat map; blue negative, red positive). */
+int plot_heatmap(const char *path, const char *title, size_t n, const char *const *labels,
+                 const double *m);
+
+/* plot_bars -- horizontal bars, one per label, in the order given (index ranking). */
+int plot_bars(const char *path, const char *title, size_t n, const char *const *labels,
+              const double *v);
+
+/* plot_shutdown -- release cairo's static caches (fonts) once every plot is written, so that
+ * leak checkers see a clean exit. */
+void plot_shutdown(void);
+
+#endif

@@ -1,0 +1,471 @@
+/* report.c -- report.md with tables and plots (report.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "gw_alloc.h"
+#include "gw_etable.h"
+#include "gw_hdf5.h"
+#include "plot.h"
+#include "report.h"
+
+#define REPORT_MAX_ROWS 256
+
+/* The step's JSON output, parsed (owned; NULL when missing or malformed). */
+static cJSON *step_json(const char *outdir, const pl_step *s)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/steps/%s.json", outdir, s->name);
+    char *text = pl_slurp(path, NULL);
+    cJSON *o = text ? cJSON_Parse(text) : NULL;
+    gw_free(text);
+    return o;
+}
+
+static double jnum(const cJSON *o, const char *key)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(x) ? x->valuedouble : (double)NAN;
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+/* A number in 4 significant digits ("" when not finite); rotating static buffers. */
+static const char *fmt4(double v)
+{
+    static char buf[8][32];
+    static int k;
+    char *b = buf[k++ & 7];
+    if (!isfinite(v))
+        snprintf(b, 32, "–");
+    else
+        snprintf(b, 32, "%.4g", v);
+    return b;
+}
+
+/* The text of a JSON id (number or string). */
+static const char *jid(const cJSON *x)
+{
+    static char buf[4][64];
+    static int k;
+    char *b = buf[k++ & 3];
+    if (cJSON_IsString(x))
+        return x->valuestring;
+    if (cJSON_IsNumber(x))
+        snprintf(b, 64, "%.15g", x->valuedouble);
+    else
+        snprintf(b, 64, "?");
+    return b;
+}
+
+static void plot_link(FILE *f, const char *outdir, const char *file, const char *alt, int ok)
+{
+    (void)outdir;
+    if (ok == 0)
+        fprintf(f, "\n![%s](%s)\n", alt, file);
+    else
+        fprintf(f, "\n(plot %s could not be drawn)\n", file);
+}
+
+static int svg_path(char *buf, size_t n, const char *outdir, const char *file)
+{
+    return snprintf(buf, n, "%s/%s", outdir, file) < (int)n;
+}
+
+/* ---- models ------------------------------------------------------------------------------ */
+
+static void models_section(FILE *f, const pl_pipeline *p, const char *outdir, const char *results)
+{
+    const gw_result *models[REPORT_MAX_ROWS];
+    const char *names[REPORT_MAX_ROWS];
+    gw_result *owned[REPORT_MAX_ROWS];
+    plot_panel panels[REPORT_MAX_ROWS];
+    size_t nm = 0;
+    gw_results *res = NULL;
+    for (size_t i = 0; i < p->nsteps; i++)
+        if (strcmp(p->steps[i].kind, "fit") == 0 && nm < REPORT_MAX_ROWS)
+            names[nm++] = p->steps[i].name;
+    if (nm == 0)
+        return;
+    fprintf(f, "\n## Models\n\n");
+    if (gw_results_open(results, &res) != GW_OK) {
+        fprintf(f, "(the models could not be read back: %s)\n", gw_last_error());
+        return;
+    }
+    size_t got = 0;
+    for (size_t i = 0; i < nm; i++) {
+        owned[i] = NULL;
+        if (gw_results_get(res, names[i], &owned[i]) == GW_OK)
+            models[got++] = owned[i];
+    }
+    char *table = NULL;
+    if (got == nm && gw_etable_render(models, names, nm, GW_OUT_MARKDOWN, &table) == GW_OK)
+        fprintf(f, "%s\n", table);
+    else
+        fprintf(f, "(the models table could not be rendered)\n");
+    gw_free(table);
+    /* Coefficient plot with the stored 95% intervals, one panel per model. */
+    size_t np = 0;
+    for (size_t i = 0; i < nm; i++) {
+        if (owned[i] == NULL || owned[i]->k == 0)
+            continue;
+        panels[np] =
+            (plot_panel){names[i],           owned[i]->k,      (const char *const *)owned[i]->terms,
+                         owned[i]->estimate, owned[i]->ci_low, owned[i]->ci_high};
+        np++;
+    }
+    char path[4096];
+    if (np > 0 && svg_path(path, sizeof path, outdir, "coefficients.svg")) {
+        int ok = plot_intervals(path, "Coefficients with 95% confidence intervals", panels, np);
+        plot_link(f, outdir, "coefficients.svg", "coefficient plot", ok);
+    }
+    for (size_t i = 0; i < nm; i++)
+        gw_result_free(owned[i]);
+    gw_results_close(res);
+}
+
+/* ---- index ------------------------------------------------------------------------------- */
+
+typedef struct {
+    const cJSON *e;
+    double rank;
+} idx_row;
+
+static int by_rank(const void *a, const void *b)
+{
+    double x = ((const idx_row *)a)->rank, y = ((const idx_row *)b)->rank;
+    return (x > y) - (x < y);
+}
+
+static void index_section(FILE *f, const pl_pipeline *p, const pl_step *s, const cJSON *o,
+                          const char *outdir)
+{
+    const cJSON *idx = cJSON_GetObjectItemCaseSensitive(o, "index"), *e;
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(o, "weights");
+    fprintf(f, "\n## Good Work index: %s\n\n", s->name);
+    if (cJSON_IsObject(w)) {
+        fprintf(f, "Weights (%s, %s normalisation, %s aggregation): ",
+                jstr(o, "weighting") ? jstr(o, "weighting") : "?",
+                jstr(o, "normalise") ? jstr(o, "normalise") : "?",
+                jstr(o, "aggregate") ? jstr(o, "aggregate") : "?");
+        int first = 1;
+        cJSON_ArrayForEach(e, w)
+        {
+            fprintf(f, "%s`%s` %s", first ? "" : ", ", e->string, fmt4(e->valuedouble));
+            first = 0;
+        }
+        fprintf(f, ".\n");
+    }
+    if (!cJSON_IsArray(idx))
+        return;
+    double last = -INFINITY;
+    int has_time = 0;
+    cJSON_ArrayForEach(e, idx)
+    {
+        double t = jnum(e, "time");
+        if (isfinite(t)) {
+            has_time = 1;
+            last = fmax(last, t);
+        }
+    }
+    size_t n = 0, cap = (size_t)cJSON_GetArraySize(idx);
+    idx_row *rows = gw_calloc(cap ? cap : 1, sizeof *rows);
+    if (rows == NULL)
+        return;
+    cJSON_ArrayForEach(e, idx)
+    {
+        if (has_time && jnum(e, "time") != last)
+            continue;
+        rows[n].e = e;
+        rows[n++].rank = jnum(e, "rank");
+    }
+    qsort(rows, n, sizeof *rows, by_rank);
+    size_t top = p->report.top < n / 2 ? p->report.top : n / 2;
+    if (has_time)
+        fprintf(f,
+                "\nTop and bottom %zu areas in %.0f (rank 1 = best; change since the "
+                "previous year):\n",
+                top, last);
+    fprintf(f, "\n| rank | area | index | rank change |\n|---:|---|---:|---:|\n");
+    const char *labels[2 * REPORT_MAX_ROWS];
+    double vals[2 * REPORT_MAX_ROWS];
+    size_t nb = 0;
+    for (size_t part = 0; part < 2; part++)
+        for (size_t j = 0; j < top && j < REPORT_MAX_ROWS; j++) {
+            const cJSON *r = rows[part ? n - top + j : j].e;
+            double ch = jnum(r, "rank_change");
+            fprintf(f, "| %.0f | %s | %s | %s |\n", jnum(r, "rank"),
+                    jid(cJSON_GetObjectItemCaseSensitive(r, "id")), fmt4(jnum(r, "value")),
+                    isfinite(ch) ? fmt4(ch) : "");
+            if (part == 0 && j + 1 == top && n > 2 * top)
+                fprintf(f, "| … | | | |\n");
+            labels[nb] = jstr(r, "id") ? jstr(r, "id") : "?";
+            vals[nb++] = jnum(r, "value");
+        }
+    char path[4096], file[512], title[256];
+    snprintf(file, sizeof file, "index_%s.svg", s->name);
+    snprintf(title, sizeof title, "Good Work index %s: top and bottom %zu areas", s->name, top);
+    if (nb > 0 && svg_path(path, sizeof path, outdir, file))
+        plot_link(f, outdir, file, "index ranking", plot_bars(path, title, nb, labels, vals));
+    gw_free(rows);
+}
+
+/* ---- synergy ----------------------------------------------------------------------------- */
+
+static void synergy_section(FILE *f, const pl_step *s, const cJSON *o, const char *outdir)
+{
+    const cJSON *vars = cJSON_GetObjectItemCaseSensitive(o, "variables");
+    const cJSON *all = cJSON_GetObjectItemCaseSensitive(o, "all");
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(all, "r");
+    size_t n = (size_t)cJSON_GetArraySize(vars);
+    fprintf(f, "\n## Synergies: %s\n\n", s->name);
+    if (n == 0 || n > 64 || !cJSON_IsArray(r)) {
+        fprintf(f, "(no correlation matrix)\n");
+        return;
+    }
+    const char *labels[64];
+    double m[64 * 64];
+    for (size_t i = 0; i < n; i++) {
+        labels[i] = cJSON_GetArrayItem(vars, (int)i)->valuestring;
+        const cJSON *row = cJSON_GetArrayItem(r, (int)i);
+        for (size_t j = 0; j < n; j++) {
+            const cJSON *x = cJSON_GetArrayItem(row, (int)j);
+            m[i * n + j] = cJSON_IsNumber(x) ? x->valuedouble : (double)NAN;
+        }
+    }
+    const char *pool = jstr(o, "pooling");
+    fprintf(f, "Correlations over all years (%s, n = %.0f):\n\n|", pool ? pool : "pooled",
+            jnum(all, "n"));
+    for (size_t j = 0; j < n; j++)
+        fprintf(f, " | %s", labels[j]);
+    fprintf(f, " |\n|---|");
+    for (size_t j = 0; j < n; j++)
+        fprintf(f, "---:|");
+    fprintf(f, "\n");
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "| %s", labels[i]);
+        for (size_t j = 0; j < n; j++)
+            fprintf(f, " | %.2f", m[i * n + j]);
+        fprintf(f, " |\n");
+    }
+    char path[4096], file[512];
+    snprintf(file, sizeof file, "correlations_%s.svg", s->name);
+    if (svg_path(path, sizeof path, outdir, file))
+        plot_link(f, outdir, file, "correlation heat map",
+                  plot_heatmap(path, "Correlations (all years)", n, labels, m));
+}
+
+/* ---- communities ------------------------------------------------------------------------- */
+
+static void cluster_section(FILE *f, const pl_step *s, const cJSON *o)
+{
+    const cJSON *prof = cJSON_GetObjectItemCaseSensitive(o, "profiles"), *pr, *v;
+    fprintf(f, "\n## Good work communities: %s\n\n", s->name);
+    fprintf(f, "k = %.0f (%s), %.0f areas", jnum(o, "k"),
+            jstr(o, "method") ? jstr(o, "method") : "?", jnum(o, "n"));
+    if (isfinite(jnum(o, "ari")))
+        fprintf(f, "; adjusted Rand index against the true clusters %s", fmt4(jnum(o, "ari")));
+    fprintf(f, ".\n\nCommunity profiles (means of the variables):\n\n");
+    const cJSON *first = cJSON_GetArrayItem(prof, 0);
+    const cJSON *means0 = cJSON_GetObjectItemCaseSensitive(first, "means");
+    if (!cJSON_IsObject(means0))
+        return;
+    fprintf(f, "| community | size |");
+    cJSON_ArrayForEach(v, means0) fprintf(f, " %s |", v->string);
+    fprintf(f, "\n|---:|---:|");
+    cJSON_ArrayForEach(v, means0) fprintf(f, "---:|");
+    fprintf(f, "\n");
+    cJSON_ArrayForEach(pr, prof)
+    {
+        fprintf(f, "| %.0f | %.0f |", jnum(pr, "cluster"), jnum(pr, "size"));
+        cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(pr, "means"))
+            fprintf(f, " %s |", fmt4(cJSON_IsNumber(v) ? v->valuedouble : (double)NAN));
+        fprintf(f, "\n");
+    }
+}
+
+/* ---- mediation --------------------------------------------------------------------------- */
+
+static void mediate_section(FILE *f, const pl_step *s, const cJSON *o)
+{
+    static const char *const effects[] = {"indirect", "direct", "total", "proportion_mediated"};
+    fprintf(f, "\n## Mediation: %s\n\n", s->name);
+    fprintf(f, "%.0f bootstrap replications, %s intervals, %.0f observations, %.0f clusters.\n\n",
+            jnum(o, "boot"), jstr(o, "method") ? jstr(o, "method") : "percentile", jnum(o, "nobs"),
+            jnum(o, "n_clusters"));
+    fprintf(f, "| effect | estimate | 95%% CI low | 95%% CI high |\n|---|---:|---:|---:|\n");
+    for (size_t e = 0; e < 4; e++) {
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, effects[e]);
+        if (!cJSON_IsObject(x))
+            continue;
+        fprintf(f, "| %s | %s | %s | %s |\n", effects[e], fmt4(jnum(x, "estimate")),
+                fmt4(jnum(x, "ci_low")), fmt4(jnum(x, "ci_high")));
+    }
+}
+
+/* ---- scenarios --------------------------------------------------------------------------- */
+
+/* Writes a table of outcome summaries {"life_sat": {"mean_change": ..}} keyed by group. */
+static void scenario_table(FILE *f, const char *what, const cJSON *by, const char *outdir,
+                           const char *file, const char *title)
+{
+    const cJSON *g, *oc;
+    const char *labels[REPORT_MAX_ROWS];
+    double est[REPORT_MAX_ROWS], lo[REPORT_MAX_ROWS], hi[REPORT_MAX_ROWS];
+    plot_panel panels[16];
+    char names[16][128];
+    size_t np = 0, nl = 0;
+    /* One row per group, one column per outcome: mean change [5%, 95%] over the draws. */
+    const cJSON *g0 = by->child;
+    if (g0 == NULL)
+        return;
+    fprintf(f, "\n| %s |", what);
+    cJSON_ArrayForEach(oc, g0) if (cJSON_IsObject(oc)) fprintf(f, " %s |", oc->string);
+    fprintf(f, "\n|---|");
+    cJSON_ArrayForEach(oc, g0) if (cJSON_IsObject(oc)) fprintf(f, "---:|");
+    fprintf(f, "\n");
+    cJSON_ArrayForEach(g, by)
+    {
+        fprintf(f, "| %s |", g->string ? g->string : "all");
+        cJSON_ArrayForEach(oc, g0)
+        {
+            if (!cJSON_IsObject(oc))
+                continue;
+            const cJSON *x = cJSON_GetObjectItemCaseSensitive(g, oc->string);
+            fprintf(f, " %s [%s, %s] |", fmt4(jnum(x, "mean_change")), fmt4(jnum(x, "q05")),
+                    fmt4(jnum(x, "q95")));
+        }
+        fprintf(f, "\n");
+    }
+    /* One panel per outcome, one row per group: the 5-95% band and the median. */
+    cJSON_ArrayForEach(oc, g0)
+    {
+        if (np == 16 || !cJSON_IsObject(oc))
+            continue;
+        size_t start = nl;
+        cJSON_ArrayForEach(g, by)
+        {
+            const cJSON *x = cJSON_GetObjectItemCaseSensitive(g, oc->string);
+            if (!cJSON_IsObject(x) || nl == REPORT_MAX_ROWS)
+                continue;
+            labels[nl] = g->string ? g->string : "all";
+            est[nl] = jnum(x, "q50");
+            lo[nl] = jnum(x, "q05");
+            hi[nl++] = jnum(x, "q95");
+        }
+        snprintf(names[np], sizeof names[np], "%s", oc->string);
+        panels[np] = (plot_panel){names[np],   nl - start, labels + start,
+                                  est + start, lo + start, hi + start};
+        np++;
+    }
+    char path[4096];
+    if (np > 0 && svg_path(path, sizeof path, outdir, file))
+        plot_link(f, outdir, file, title, plot_intervals(path, title, panels, np));
+}
+
+static void scenario_section(FILE *f, const pl_step *s, const cJSON *o, const char *outdir)
+{
+    char file[512], title[256];
+    fprintf(f, "\n## Scenario: %s\n\n", s->name);
+    fprintf(f,
+            "Change of each outcome in the latest year (%.0f areas, %.0f draws): mean over "
+            "the Monte Carlo draws [5%%, 95%% quantiles].\n",
+            jnum(o, "n_areas"), jnum(o, "draws"));
+    const cJSON *outcomes = cJSON_GetObjectItemCaseSensitive(o, "outcomes");
+    if (cJSON_IsObject(outcomes)) {
+        cJSON *wrap = cJSON_CreateObject();
+        if (wrap != NULL) {
+            cJSON_AddItemReferenceToObject(wrap, "all areas", (cJSON *)(uintptr_t)outcomes);
+            snprintf(file, sizeof file, "scenario_%s_all.svg", s->name);
+            scenario_table(f, "scope", wrap, outdir, file, "Scenario: change, all areas");
+            cJSON_Delete(wrap);
+        }
+    }
+    const cJSON *by = cJSON_GetObjectItemCaseSensitive(o, "by"), *g;
+    const cJSON *by_var = cJSON_GetObjectItemCaseSensitive(o, "by_var");
+    if (cJSON_IsObject(by_var) && by_var->child != NULL) {
+        /* {variable: {level: {outcome: ..}}}: one table and plot per grouping variable. */
+        cJSON_ArrayForEach(g, by_var)
+        {
+            snprintf(file, sizeof file, "scenario_%s_%s.svg", s->name, g->string);
+            snprintf(title, sizeof title, "Scenario %s by %s: median and 5-95%% range", s->name,
+                     g->string);
+            fprintf(f, "\nBy %s:\n", g->string);
+            scenario_table(f, g->string, g, outdir, file, title);
+        }
+    } else if (cJSON_IsObject(by) && by->child != NULL) {
+        snprintf(file, sizeof file, "scenario_%s_by.svg", s->name);
+        snprintf(title, sizeof title, "Scenario %s: median and 5-95%% range by group", s->name);
+        scenario_table(f, "group", by, outdir, file, title);
+    }
+}
+
+/* ---- the report -------------------------------------------------------------------------- */
+
+int report_write(const pl_pipeline *p, const char *outdir, const char *results,
+                 const double *seconds, double total)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/report.md", outdir);
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        cli_error("%s: cannot write", path);
+        return GW_EXIT_OTHER;
+    }
+    fprintf(f, "# %s\n\n", p->report.title ? p->report.title : "goodwork report");
+    fprintf(f,
+            "Pipeline `%s`, data `%s` (sha256 `%s`), seed %llu. Results in `results.h5`; "
+            "`goodwork verify %s/results.h5` re-runs every step and checks each stored "
+            "number bit for bit. Whole run: %.1f s.\n\n",
+            p->ini_path, p->data ? p->data : "(per step)",
+            p->nsteps && p->steps[0].sha256 ? p->steps[0].sha256 : "?", (unsigned long long)p->seed,
+            outdir, total);
+    fprintf(f, "| step | command | stored in | seed | seconds |\n|---|---|---|---:|---:|\n");
+    for (size_t i = 0; i < p->nsteps; i++) {
+        const pl_step *s = &p->steps[i];
+        char seed[32] = "";
+        if (s->has_seed)
+            snprintf(seed, sizeof seed, "%llu", (unsigned long long)s->seed);
+        fprintf(f, "| %s | %s | `%s` | %s | %.2f |\n", s->name, s->kind, s->group, seed,
+                seconds ? seconds[i] : (double)NAN);
+    }
+    models_section(f, p, outdir, results);
+    for (size_t i = 0; i < p->nsteps; i++) {
+        const pl_step *s = &p->steps[i];
+        if (strcmp(s->kind, "fit") == 0)
+            continue;
+        cJSON *o = step_json(outdir, s);
+        if (o == NULL) {
+            fprintf(f, "\n## %s\n\n(no output: see steps/%s.json)\n", s->name, s->name);
+            continue;
+        }
+        if (strcmp(s->kind, "index") == 0)
+            index_section(f, p, s, o, outdir);
+        else if (strcmp(s->kind, "synergy") == 0)
+            synergy_section(f, s, o, outdir);
+        else if (strcmp(s->kind, "cluster") == 0)
+            cluster_section(f, s, o);
+        else if (strcmp(s->kind, "mediate") == 0)
+            mediate_section(f, s, o);
+        else if (strcmp(s->kind, "scenario") == 0)
+            scenario_section(f, s, o, outdir);
+        cJSON_Delete(o);
+    }
+    fprintf(f, "\n---\nEvery step's command line is in `results.h5` (`/pipeline`); its JSON "
+               "output in `steps/`.\n");
+    plot_shutdown();
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        cli_error("%s: cannot write", path);
+        return GW_EXIT_OTHER;
+    }
+    return GW_EXIT_OK;
+}

@@ -1,0 +1,1305 @@
+/* scenario.c -- automation-impact scenarios through a recursive system of fitted equations
+ * (gw_scenario.h). Layout: shock parsing; set-up (order, shocks, base designs, covariance
+ * factors); one draw; the parallel loop over draws; summaries.
+ *
+ * Determinism: draw d reads only its own RNG stream (seeded from (seed, d)), the shared
+ * read-only set-up, and writes only its own slice of draw_change; summaries run sequentially
+ * in draw order. So the bytes do not depend on the number of threads or on scheduling. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <omp.h>
+
+#include "core_int.h"
+#include "gw_alloc.h"
+#include "gw_mvn.h"
+#include "gw_scenario.h"
+
+#define SC_NAN ((double)NAN)
+
+/* ---- shock parsing --------------------------------------------------------------------- */
+
+static int name_char(char ch) { return isalnum((unsigned char)ch) || ch == '_' || ch == '.'; }
+
+/* Copy of s without white space into buf (size cap), the word "where" (between blanks)
+ * becoming '@'. Returns 1; 0 when too long; -1 when blanks separate two parts of a name or
+ * number ("a b += 1"). */
+static int squeeze_into(const char *s, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = s; *p; p++) {
+        if (isspace((unsigned char)*p)) {
+            const char *q = p;
+            while (isspace((unsigned char)*q))
+                q++;
+            if (strncmp(q, "where", 5) == 0 && isspace((unsigned char)q[5])) {
+                if (n + 1 >= cap)
+                    return 0;
+                buf[n++] = '@';
+                p = q + 4;
+                continue;
+            }
+            if (n > 0 && name_char(buf[n - 1]) && name_char(*q))
+                return -1;
+            p = q - 1;
+            continue;
+        }
+        if (n + 1 >= cap)
+            return 0;
+        buf[n++] = *p;
+    }
+    buf[n] = '\0';
+    return 1;
+}
+
+/* Parses a whole string as a finite double. */
+static int parse_num(const char *s, double *out)
+{
+    char *end = NULL;
+    if (*s == '\0')
+        return 0;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static int valid_name(const char *s)
+{
+    if (*s == '\0')
+        return 0;
+    for (; *s; s++)
+        if (!name_char(*s))
+            return 0;
+    return 1;
+}
+
+static gw_status copy_name(char *dst, const char *src, size_t len, const char *spec,
+                           const char *what)
+{
+    if (len == 0 || len >= GW_SHOCK_NAME_MAX)
+        return gwi_fail(GW_ESYNTAX, "bad shock '%s': %s %s", spec, what,
+                        len == 0 ? "is missing" : "is too long");
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+    if (!valid_name(dst))
+        return gwi_fail(GW_ESYNTAX, "bad shock '%s': '%s' is not a variable name", spec, dst);
+    return GW_OK;
+}
+
+static gw_status parse_cond(const char *c, const char *spec, gw_shock *o)
+{
+    static const struct {
+        const char *tok;
+        gw_cond_op op;
+    } ops[] = {{"==", GW_COND_EQ}, {"!=", GW_COND_NE}, {"<=", GW_COND_LE},
+               {">=", GW_COND_GE}, {"<", GW_COND_LT},  {">", GW_COND_GT}};
+    const char *at = NULL;
+    size_t oi = 0;
+    for (const char *p = c; *p && at == NULL; p++)
+        for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
+            if (strncmp(p, ops[k].tok, strlen(ops[k].tok)) == 0) {
+                at = p;
+                oi = k;
+                break;
+            }
+    if (at == NULL)
+        return gwi_fail(GW_ESYNTAX,
+                        "bad shock '%s': condition '%s' has no comparison (==, !=, <, <=, >, >=)",
+                        spec, c);
+    gw_status s = copy_name(o->cond_var, c, (size_t)(at - c), spec, "the condition's variable");
+    if (s != GW_OK)
+        return s;
+    o->cond = ops[oi].op;
+    const char *v = at + strlen(ops[oi].tok);
+    if (*v == '\0')
+        return gwi_fail(GW_ESYNTAX, "bad shock '%s': the condition has no value", spec);
+    if (strlen(v) >= GW_SHOCK_NAME_MAX)
+        return gwi_fail(GW_ESYNTAX, "bad shock '%s': the condition's value is too long", spec);
+    strcpy(o->cond_level, v);
+    double x;
+    if ((v[0] == 'q' || v[0] == 'Q') && parse_num(v + 1, &x)) {
+        if (!(x >= 0.0 && x <= 100.0))
+            return gwi_fail(GW_ESYNTAX, "bad shock '%s': percentile %s is outside q0..q100", spec,
+                            v);
+        o->cond_quantile = 1;
+        o->cond_value = x / 100.0;
+    } else if (parse_num(v, &x)) {
+        o->cond_value = x;
+    } else {
+        if (o->cond != GW_COND_EQ && o->cond != GW_COND_NE)
+            return gwi_fail(GW_ESYNTAX,
+                            "bad shock '%s': '%s' is not a number; a level can only be compared "
+                            "with == or !=",
+                            spec, v);
+        o->cond_is_text = 1;
+    }
+    return GW_OK;
+}
+
+gw_status gw_shock_parse(const char *spec, gw_shock *out)
+{
+    char buf[512];
+    if (spec == NULL || out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_shock_parse: NULL argument");
+    memset(out, 0, sizeof *out);
+    out->rho = 0.0;
+    int sq = squeeze_into(spec, buf, sizeof buf);
+    if (sq == 0)
+        return gwi_fail(GW_ESYNTAX, "bad shock: specification too long (%zu characters)",
+                        strlen(spec));
+    if (sq < 0)
+        return gwi_fail(GW_ESYNTAX, "bad shock '%s': white space inside a name or number", spec);
+    if (buf[0] == '\0')
+        return gwi_fail(GW_ESYNTAX, "bad shock '': empty specification");
+    /* Condition: "@COND" or "whereCOND" (white space already removed). */
+    char *cond = strchr(buf, '@');
+    if (cond != NULL) {
+        *cond = '\0';
+        gw_status s = parse_cond(cond + 1, spec, out);
+        if (s != GW_OK)
+            return s;
+    }
+    const char *colon = strchr(buf, ':');
+    if (colon != NULL && strchr(buf, '=') == NULL) {
+        size_t kl = (size_t)(colon - buf);
+        const char *args = colon + 1;
+        if (cond != NULL)
+            return gwi_fail(GW_ESYNTAX, "bad shock '%s': a shift-share shock takes no condition",
+                            spec);
+        if (kl == 12 && strncmp(buf, "displacement", 12) == 0) {
+            out->kind = GW_SHOCK_DISPLACEMENT;
+            if (!parse_num(args, &out->kappa))
+                return gwi_fail(GW_ESYNTAX,
+                                "bad shock '%s': expected displacement:KAPPA (a number)", spec);
+        } else if (kl == 2 && strncmp(buf, "ai", 2) == 0) {
+            char tmp[512];
+            out->kind = GW_SHOCK_AI;
+            strcpy(tmp, args);
+            char *comma = strchr(tmp, ',');
+            if (comma == NULL)
+                return gwi_fail(GW_ESYNTAX, "bad shock '%s': expected ai:KAPPA,RHO", spec);
+            *comma = '\0';
+            if (!parse_num(tmp, &out->kappa) || !parse_num(comma + 1, &out->rho))
+                return gwi_fail(GW_ESYNTAX, "bad shock '%s': expected ai:KAPPA,RHO (numbers)",
+                                spec);
+        } else {
+            return gwi_fail(GW_ESYNTAX,
+                            "bad shock '%s': unknown kind '%.*s' (expected displacement:KAPPA, "
+                            "ai:KAPPA,RHO or VAR+=V)",
+                            spec, (int)kl, buf);
+        }
+        if (out->kappa < 0.0)
+            return gwi_fail(GW_ESYNTAX, "bad shock '%s': kappa must be >= 0", spec);
+        return GW_OK;
+    }
+    /* Direct: VAR op VALUE. */
+    char *eq = strchr(buf, '=');
+    if (eq == NULL)
+        return gwi_fail(GW_ESYNTAX,
+                        "bad shock '%s': expected displacement:KAPPA, ai:KAPPA,RHO or VAR op "
+                        "VALUE (op: +=, -=, *=, /=, =)",
+                        spec);
+    char opc = eq > buf ? eq[-1] : '\0';
+    size_t nlen = (size_t)(eq - buf);
+    out->kind = GW_SHOCK_DIRECT;
+    if (opc == '+' || opc == '-' || opc == '*' || opc == '/')
+        nlen--;
+    else
+        opc = '=';
+    gw_status s = copy_name(out->var, buf, nlen, spec, "the variable");
+    if (s != GW_OK)
+        return s;
+    double v;
+    if (!parse_num(eq + 1, &v))
+        return gwi_fail(GW_ESYNTAX, "bad shock '%s': '%s' is not a number", spec, eq + 1);
+    switch (opc) {
+    case '+':
+        out->op = GW_SHOCK_ADD;
+        out->value = v;
+        break;
+    case '-':
+        out->op = GW_SHOCK_ADD;
+        out->value = -v;
+        break;
+    case '*':
+        out->op = GW_SHOCK_MUL;
+        out->value = v;
+        break;
+    case '/':
+        if (v == 0.0)
+            return gwi_fail(GW_ESYNTAX, "bad shock '%s': division by zero", spec);
+        out->op = GW_SHOCK_MUL;
+        out->value = 1.0 / v;
+        break;
+    default:
+        out->op = GW_SHOCK_SET;
+        out->value = v;
+        break;
+    }
+    return GW_OK;
+}
+
+/* ---- small helpers ---------------------------------------------------------------------- */
+
+static uint64_t splitmix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+uint32_t gw_scenario_stream_seed(uint64_t seed, uint64_t d)
+{
+    return (uint32_t)(splitmix64(splitmix64(seed) + d) & 0xffffffffu);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Quantile type 7 of sorted v[0..n-1] (n >= 1). */
+static double quantile7(const double *v, size_t n, double p)
+{
+    double h = (double)(n - 1) * p;
+    size_t lo = (size_t)floor(h);
+    if (lo + 1 >= n)
+        return v[n - 1];
+    return v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
+}
+
+/* Sorts the finite values of x[0..n-1] into tmp; returns their count. */
+static size_t finite_sorted(const double *x, size_t n, size_t stride, double *tmp)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i * stride]))
+            tmp[m++] = x[i * stride];
+    qsort(tmp, m, sizeof *tmp, cmp_double);
+    return m;
+}
+
+/* Mean of the finite x[i * stride], i < n, as x0 + sum(x - x0) / m around the first finite
+ * value x0, summed in index order: exactly x0 when every value equals it (so the mean of
+ * constant draws lies within their quantiles); NaN when none is finite. */
+static double shifted_mean(const double *x, size_t n, size_t stride)
+{
+    double x0 = SC_NAN, acc = 0.0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i * stride];
+        if (!isfinite(v))
+            continue;
+        if (m == 0)
+            x0 = v;
+        acc += v - x0;
+        m++;
+    }
+    return m ? x0 + acc / (double)m : SC_NAN;
+}
+
+static ptrdiff_t find_str(char *const *list, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], s) == 0)
+            return (ptrdiff_t)i;
+    return -1;
+}
+
+/* Adds s to a growing list of owned strings (no duplicates). */
+static gw_status list_add(char ***list, size_t *n, const char *s)
+{
+    if (find_str(*list, *n, s) >= 0)
+        return GW_OK;
+    char **p = gw_realloc(*list, (*n + 1) * sizeof *p);
+    if (p == NULL)
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
+    *list = p;
+    if ((p[*n] = gw_strdup(s)) == NULL)
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
+    (*n)++;
+    return GW_OK;
+}
+
+static void list_free(char **list, size_t n)
+{
+    for (size_t i = 0; list != NULL && i < n; i++)
+        gw_free(list[i]);
+    gw_free(list);
+}
+
+/* A table of the named columns of t (copied). */
+static gw_status table_copy(const gw_table *t, char *const *names, size_t n, gw_table **out)
+{
+    gw_table *c = NULL;
+    size_t nr = gw_table_nrows(t);
+    gw_status s = gw_table_new(nr, &c);
+    for (size_t k = 0; k < n && s == GW_OK; k++) {
+        ptrdiff_t j = gw_table_find(t, names[k]);
+        if (j < 0)
+            continue;
+        size_t ju = (size_t)j;
+        if (gw_table_coltype(t, ju) == GW_COL_NUMERIC) {
+            double *v = gw_alloc_array(nr ? nr : 1, sizeof *v);
+            if (v == NULL) {
+                s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
+                break;
+            }
+            if (nr > 0)
+                memcpy(v, gw_table_numeric(t, ju), nr * sizeof *v);
+            s = gw_table_add_numeric_take(c, names[k], v);
+        } else {
+            size_t nl = gw_table_nlevels(t, ju);
+            int32_t *codes = gw_alloc_array(nr ? nr : 1, sizeof *codes);
+            char **lev = gw_calloc(nl ? nl : 1, sizeof *lev);
+            int bad = codes == NULL || lev == NULL;
+            for (size_t l = 0; l < nl && !bad; l++)
+                bad = (lev[l] = gw_strdup(gw_table_level(t, ju, l))) == NULL;
+            if (bad) {
+                gw_free(codes);
+                for (size_t l = 0; lev != NULL && l < nl; l++)
+                    gw_free(lev[l]);
+                gw_free(lev);
+                s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
+                break;
+            }
+            if (nr > 0)
+                memcpy(codes, gw_table_codes(t, ju), nr * sizeof *codes);
+            s = gw_table_add_categorical_take(c, names[k], codes, lev, nl);
+        }
+    }
+    if (s != GW_OK) {
+        gw_table_free(c);
+        c = NULL;
+    }
+    *out = c;
+    return s;
+}
+
+/* ---- set-up ------------------------------------------------------------------------------ */
+
+typedef struct {
+    const gw_table *areas;
+    const gw_scenario_eq *eqs;
+    size_t neq, n, nout;
+    gw_scenario_build_fn build;
+    void *ctx;
+    const gw_scenario_opts *o;
+    size_t draws;
+    char **cols; /* columns of the working table */
+    size_t ncols;
+    gw_table *base;      /* working table over the base data */
+    size_t *order;       /* neq, propagation order */
+    int *affected;       /* neq: the shock reaches the equation */
+    gw_design **X0;      /* neq base designs (NULL when not affected) */
+    size_t **pos0;       /* neq x n: design row of area i, or SIZE_MAX */
+    size_t **col0;       /* neq x k: X0 column of each stored term, SIZE_MAX: none */
+    double **L;          /* neq x k x k factors (NULL: no draws) */
+    size_t *resp_col;    /* neq: the response's column in the working table */
+    size_t *touched_col; /* ntouched columns reset each draw */
+    double **start;      /* ntouched: values after the direct and shift-share shocks */
+    size_t ntouched;
+    size_t *out_col;   /* nout: column of each outcome in the working table */
+    ptrdiff_t *out_eq; /* nout: equation explaining the outcome, -1: none */
+    double *base_out;  /* nout x n */
+} scen;
+
+typedef struct {
+    gw_table *w;
+    double *b, *z, *delta;
+} scratch;
+
+static gw_status eq_index_of(const scen *c, const char *var, ptrdiff_t *out)
+{
+    *out = -1;
+    for (size_t m = 0; m < c->neq; m++)
+        if (strcmp(c->eqs[m].response, var) == 0)
+            *out = (ptrdiff_t)m;
+    return GW_OK;
+}
+
+static int eq_uses(const gw_scenario_eq *e, const char *var)
+{
+    for (size_t u = 0; u < e->nuses; u++)
+        if (strcmp(e->uses[u], var) == 0)
+            return 1;
+    return 0;
+}
+
+/* Topological order (Kahn, smallest input index first). */
+static gw_status topo_order(scen *c)
+{
+    size_t n = c->neq;
+    gw_status s = GW_OK;
+    size_t *indeg = gw_calloc(n, sizeof *indeg);
+    int *done = gw_calloc(n, sizeof *done);
+    if (indeg == NULL || done == NULL) {
+        s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
+        goto out;
+    }
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = 0; b < n; b++)
+            if (eq_uses(&c->eqs[b], c->eqs[a].response))
+                indeg[b]++;
+    for (size_t k = 0; k < n; k++) {
+        size_t pick = n;
+        for (size_t m = 0; m < n && pick == n; m++)
+            if (!done[m] && indeg[m] == 0)
+                pick = m;
+        if (pick == n) {
+            char names[512] = "";
+            size_t len = 0;
+            for (size_t m = 0; m < n; m++)
+                if (!done[m] && len + strlen(c->eqs[m].name) + 3 < sizeof names)
+                    len += (size_t)snprintf(names + len, sizeof names - len, "%s%s",
+                                            len ? ", " : "", c->eqs[m].name);
+            s = gwi_fail(GW_EINVAL,
+                         "the models form a cycle (each one's response is a regressor of "
+                         "another, or of itself): %s",
+                         names);
+            goto out;
+        }
+        done[pick] = 1;
+        c->order[k] = pick;
+        for (size_t b = 0; b < n; b++)
+            if (eq_uses(&c->eqs[b], c->eqs[pick].response))
+                indeg[b]--;
+    }
+out:
+    gw_free(indeg);
+    gw_free(done);
+    return s;
+}
+
+/* Index of column name in the working table (must exist). */
+static size_t wcol(const gw_table *w, const char *name) { return (size_t)gw_table_find(w, name); }
+
+static gw_status numeric_col(const gw_table *t, const char *name, const char *role, size_t *j)
+{
+    ptrdiff_t k = gw_table_find(t, name);
+    if (k < 0)
+        return gwi_fail(GW_ENOVAR, "unknown variable '%s' (%s)", name, role);
+    if (gw_table_coltype(t, (size_t)k) != GW_COL_NUMERIC)
+        return gwi_fail(GW_EINVAL, "%s '%s' is categorical; a number is needed", role, name);
+    *j = (size_t)k;
+    return GW_OK;
+}
+
+/* The areas where the shock's condition holds (evaluated on the base data). */
+static gw_status cond_mask(const scen *c, const gw_shock *sh, unsigned char *mask, double *tmp)
+{
+    size_t n = c->n;
+    if (sh->cond == GW_COND_NONE) {
+        memset(mask, 1, n);
+        return GW_OK;
+    }
+    ptrdiff_t k = gw_table_find(c->areas, sh->cond_var);
+    if (k < 0)
+        return gwi_fail(GW_ENOVAR, "unknown variable '%s' in the condition of shock on '%s'",
+                        sh->cond_var, sh->var);
+    size_t j = (size_t)k;
+    if (gw_table_coltype(c->areas, j) == GW_COL_CATEGORICAL) {
+        if (sh->cond != GW_COND_EQ && sh->cond != GW_COND_NE)
+            return gwi_fail(GW_EINVAL,
+                            "condition on '%s': a categorical variable can only be compared "
+                            "with == or !=",
+                            sh->cond_var);
+        ptrdiff_t lev = -1;
+        for (size_t l = 0; l < gw_table_nlevels(c->areas, j); l++)
+            if (strcmp(gw_table_level(c->areas, j, l), sh->cond_level) == 0)
+                lev = (ptrdiff_t)l;
+        if (lev < 0)
+            return gwi_fail(GW_ENOVAR, "condition on '%s': no level '%s'", sh->cond_var,
+                            sh->cond_level);
+        const int32_t *codes = gw_table_codes(c->areas, j);
+        for (size_t i = 0; i < n; i++) {
+            int eq = codes[i] == (int32_t)lev;
+            mask[i] = codes[i] != GW_CODE_MISSING && (sh->cond == GW_COND_EQ ? eq : !eq);
+        }
+        return GW_OK;
+    }
+    if (sh->cond_is_text)
+        return gwi_fail(GW_EINVAL, "condition on '%s': '%s' is not a number ('%s' is numeric)",
+                        sh->cond_var, sh->cond_level, sh->cond_var);
+    const double *x = gw_table_numeric(c->areas, j);
+    double thr = sh->cond_value;
+    if (sh->cond_quantile) {
+        size_t m = finite_sorted(x, n, 1, tmp);
+        if (m == 0)
+            return gwi_fail(GW_ENODATA, "condition on '%s': every value is missing", sh->cond_var);
+        thr = quantile7(tmp, m, sh->cond_value);
+    }
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i];
+        int h = 0;
+        switch (sh->cond) {
+        case GW_COND_EQ:
+            h = v == thr;
+            break;
+        case GW_COND_NE:
+            h = v != thr && !isnan(v);
+            break;
+        case GW_COND_LT:
+            h = v < thr;
+            break;
+        case GW_COND_LE:
+            h = v <= thr;
+            break;
+        case GW_COND_GT:
+            h = v > thr;
+            break;
+        case GW_COND_GE:
+            h = v >= thr;
+            break;
+        case GW_COND_NONE:
+            h = 1;
+            break;
+        }
+        mask[i] = (unsigned char)h;
+    }
+    return GW_OK;
+}
+
+/* Maps the stored terms of equation m to columns of design d (SIZE_MAX: term cancels). */
+static gw_status map_terms(const scen *c, size_t m, const gw_design *d, size_t *col)
+{
+    const gw_result *r = c->eqs[m].fit;
+    for (size_t k = 0; k < r->k; k++) {
+        col[k] = SIZE_MAX;
+        if (strcmp(r->terms[k], "(Intercept)") == 0)
+            continue;
+        for (size_t j = 0; j < d->p; j++)
+            if (strcmp(d->terms[j], r->terms[k]) == 0) {
+                col[k] = j;
+                break;
+            }
+        if (col[k] == SIZE_MAX && strchr(r->terms[k], '=') == NULL)
+            return gwi_fail(GW_EINVAL, "model %s: term '%s' cannot be rebuilt from the data",
+                            c->eqs[m].name, r->terms[k]);
+    }
+    return GW_OK;
+}
+
+static void scen_free(scen *c)
+{
+    gw_table_free(c->base);
+    for (size_t m = 0; m < c->neq; m++) {
+        if (c->X0)
+            gw_design_free(c->X0[m]);
+        if (c->pos0)
+            gw_free(c->pos0[m]);
+        if (c->col0)
+            gw_free(c->col0[m]);
+        if (c->L)
+            gw_free(c->L[m]);
+    }
+    gw_free(c->X0);
+    gw_free(c->pos0);
+    gw_free(c->col0);
+    gw_free(c->L);
+    gw_free(c->order);
+    gw_free(c->affected);
+    gw_free(c->resp_col);
+    for (size_t t = 0; c->start && t < c->ntouched; t++)
+        gw_free(c->start[t]);
+    gw_free(c->start);
+    gw_free(c->touched_col);
+    gw_free(c->out_col);
+    gw_free(c->out_eq);
+    gw_free(c->base_out);
+    list_free(c->cols, c->ncols);
+}
+
+/* ---- one draw ---------------------------------------------------------------------------- */
+
+/* Runs draw d (d == SIZE_MAX: the point result) into out (nout x n). */
+static gw_status run_draw(const scen *c, size_t d, scratch *s, double *out)
+{
+    gw_status st = GW_OK;
+    size_t n = c->n;
+    gsl_rng *rng = NULL;
+    gw_design *X1 = NULL;
+    size_t *col1 = NULL;
+    int point = d == SIZE_MAX;
+    if (!point) {
+        if ((rng = gsl_rng_alloc(gsl_rng_mt19937)) == NULL)
+            return gwi_fail(GW_ENOMEM, "scenario: out of memory (RNG)");
+        gsl_rng_set(rng, gw_scenario_stream_seed(c->o->seed, d));
+    }
+    /* Reset the changed columns. */
+    for (size_t t = 0; t < c->ntouched; t++)
+        memcpy(gw_table_numeric_mut(s->w, c->touched_col[t]), c->start[t], n * sizeof(double));
+    for (size_t m = 0; m < c->neq; m++)
+        for (size_t i = 0; i < n; i++)
+            s->delta[m * n + i] = SC_NAN;
+    /* Coefficients of every equation, in input order (fixed stream layout). */
+    size_t boff = 0;
+    for (size_t m = 0; m < c->neq; m++) {
+        const gw_result *r = c->eqs[m].fit;
+        size_t k = r->k;
+        double *b = s->b + boff;
+        for (size_t j = 0; j < k; j++)
+            b[j] = r->estimate[j];
+        if (!point && c->L[m] != NULL) {
+            for (size_t j = 0; j < k; j++)
+                s->z[j] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+            for (size_t i = 0; i < k; i++) {
+                double acc = 0.0;
+                for (size_t j = 0; j < k; j++)
+                    acc += c->L[m][i + j * k] * s->z[j];
+                b[i] += acc;
+            }
+        }
+        boff += k;
+    }
+    /* Propagate. */
+    for (size_t q = 0; q < c->neq; q++) {
+        size_t m = c->order[q];
+        const gw_result *r = c->eqs[m].fit;
+        size_t k = r->k;
+        const double *b = s->b;
+        for (size_t mm = 0; mm < m; mm++)
+            b += c->eqs[mm].fit->k;
+        double *delta = s->delta + m * n;
+        double noise_sd = c->o->residual_noise && !point ? r->rmse : 0.0;
+        if (!c->affected[m]) {
+            for (size_t i = 0; i < n; i++)
+                delta[i] = 0.0;
+        } else {
+            const gw_design *X0 = c->X0[m];
+            if ((st = c->build(c->ctx, m, s->w, &X1)) != GW_OK) {
+                gwi_prefix_error("model %s after the shock", c->eqs[m].name);
+                goto done;
+            }
+            if ((col1 = gw_alloc_array(k ? k : 1, sizeof *col1)) == NULL) {
+                st = gwi_fail(GW_ENOMEM, "scenario: out of memory");
+                goto done;
+            }
+            if ((st = map_terms(c, m, X1, col1)) != GW_OK)
+                goto done;
+            for (size_t j = 0; j < k; j++)
+                if ((col1[j] == SIZE_MAX) != (c->col0[m][j] == SIZE_MAX)) {
+                    st = gwi_fail(GW_EINVAL,
+                                  "model %s: term '%s' changed its coding under the shock",
+                                  c->eqs[m].name, r->terms[j]);
+                    goto done;
+                }
+            for (size_t rr = 0; rr < X1->n; rr++) {
+                size_t i = X1->row_index[rr];
+                size_t r0 = c->pos0[m][i];
+                if (r0 == SIZE_MAX)
+                    continue;
+                double acc = 0.0;
+                for (size_t j = 0; j < k; j++) {
+                    if (col1[j] == SIZE_MAX)
+                        continue;
+                    double dx = X1->X[rr + col1[j] * X1->n] - X0->X[r0 + c->col0[m][j] * X0->n];
+                    acc += dx * b[j];
+                }
+                delta[i] = acc + 0.0; /* + 0.0: no negative zero */
+            }
+            gw_design_free(X1);
+            X1 = NULL;
+            gw_free(col1);
+            col1 = NULL;
+        }
+        /* Residual noise: n normals per equation whatever happens (fixed stream layout). */
+        if (!point && c->o->residual_noise)
+            for (size_t i = 0; i < n; i++) {
+                double e = gsl_ran_gaussian_ziggurat(rng, 1.0);
+                if (c->affected[m] && isfinite(noise_sd))
+                    delta[i] += noise_sd * e;
+            }
+        /* Apply to the response. */
+        double *y = gw_table_numeric_mut(s->w, c->resp_col[m]);
+        if (c->eqs[m].response_log)
+            for (size_t i = 0; i < n; i++)
+                y[i] = delta[i] == 0.0 ? y[i] : y[i] * exp(delta[i]);
+        else
+            for (size_t i = 0; i < n; i++)
+                y[i] = delta[i] == 0.0 ? y[i] : y[i] + delta[i];
+    }
+    /* Outcomes. */
+    for (size_t o = 0; o < c->nout; o++) {
+        const double *y1 = gw_table_numeric(s->w, c->out_col[o]);
+        const double *y0 = c->base_out + o * n;
+        ptrdiff_t m = c->out_eq[o];
+        for (size_t i = 0; i < n; i++) {
+            double ch = y1[i] - y0[i];
+            if (isnan(y0[i]) && m >= 0 && !c->eqs[m].response_log)
+                ch = s->delta[(size_t)m * n + i];
+            out[o * n + i] = ch + 0.0;
+        }
+    }
+done:
+    gw_design_free(X1);
+    gw_free(col1);
+    if (rng != NULL)
+        gsl_rng_free(rng);
+    return st;
+}
+
+/* ---- the run ----------------------------------------------------------------------------- */
+
+static gw_status setup(scen *c, const gw_shock *shocks, size_t nshocks, const gw_scenario_occ *occ,
+                       gw_scenario_result *res)
+{
+    gw_status s = GW_OK;
+    size_t n = c->n, neq = c->neq;
+    char **shocked = NULL, **touched = NULL;
+    size_t nshocked = 0, ntouched = 0;
+    unsigned char *mask = NULL;
+    double *tmp = NULL;
+    const char *emp = c->o->emp_var ? c->o->emp_var : "emp_rate";
+    double pt = c->o->pass_through;
+    if (!(pt >= 0.0))
+        pt = GW_SCENARIO_DEFAULT_PASS_THROUGH;
+
+    /* Equations: distinct responses, numeric response columns, finite fits. */
+    for (size_t m = 0; m < neq; m++) {
+        const gw_scenario_eq *e = &c->eqs[m];
+        if (e->fit == NULL || e->response == NULL || e->name == NULL ||
+            (e->nuses > 0 && e->uses == NULL))
+            return gwi_fail(GW_EINVAL, "scenario: equation %zu is incomplete", m);
+        for (size_t mm = 0; mm < m; mm++)
+            if (strcmp(c->eqs[mm].response, e->response) == 0)
+                return gwi_fail(GW_EINVAL, "models %s and %s both explain '%s'", c->eqs[mm].name,
+                                e->name, e->response);
+        for (size_t j = 0; j < e->fit->k; j++)
+            if (!isfinite(e->fit->estimate[j]))
+                return gwi_fail(GW_ENONFINITE, "model %s: estimate of '%s' is not finite", e->name,
+                                e->fit->terms[j]);
+        size_t jj;
+        if ((s = numeric_col(c->areas, e->response, "response", &jj)) != GW_OK) {
+            gwi_prefix_error("model %s", e->name);
+            return s;
+        }
+    }
+    c->order = gw_calloc(neq, sizeof *c->order);
+    c->affected = gw_calloc(neq, sizeof *c->affected);
+    c->X0 = gw_calloc(neq, sizeof *c->X0);
+    c->pos0 = gw_calloc(neq, sizeof *c->pos0);
+    c->col0 = gw_calloc(neq, sizeof *c->col0);
+    c->L = gw_calloc(neq, sizeof *c->L);
+    c->resp_col = gw_calloc(neq, sizeof *c->resp_col);
+    mask = gw_calloc(n ? n : 1, 1);
+    tmp = gw_alloc_array(n ? n : 1, sizeof *tmp);
+    res->local_shock = gw_calloc(n ? n : 1, sizeof *res->local_shock);
+    if (!c->order || !c->affected || !c->X0 || !c->pos0 || !c->col0 || !c->L || !c->resp_col ||
+        !mask || !tmp || !res->local_shock) {
+        s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
+        goto done;
+    }
+    if ((s = topo_order(c)) != GW_OK)
+        goto done;
+
+    /* Shocked variables, in order. */
+    for (size_t h = 0; h < nshocks && s == GW_OK; h++) {
+        const gw_shock *sh = &shocks[h];
+        size_t j;
+        if (sh->kind == GW_SHOCK_DIRECT) {
+            if ((s = numeric_col(c->areas, sh->var, "shocked variable", &j)) == GW_OK)
+                s = list_add(&shocked, &nshocked, sh->var);
+        } else {
+            if (occ == NULL || occ->p_auto == NULL || occ->shares == NULL || occ->nocc == 0)
+                s = gwi_fail(GW_EINVAL, "a shift-share shock needs the occupations' automation "
+                                        "probabilities and the areas' occupation shares");
+            else if (sh->kind == GW_SHOCK_AI && occ->ai == NULL)
+                s = gwi_fail(GW_EINVAL, "an AI shock needs the occupations' AI exposure");
+            else if ((s = numeric_col(c->areas, emp, "employment variable", &j)) == GW_OK)
+                s = list_add(&shocked, &nshocked, emp);
+        }
+    }
+    if (s != GW_OK)
+        goto done;
+
+    /* Which equations the shock reaches, in propagation order. */
+    for (size_t t = 0; t < nshocked && s == GW_OK; t++)
+        s = list_add(&touched, &ntouched, shocked[t]);
+    for (size_t q = 0; q < neq && s == GW_OK; q++) {
+        size_t m = c->order[q];
+        for (size_t t = 0; t < ntouched && !c->affected[m]; t++)
+            c->affected[m] = eq_uses(&c->eqs[m], touched[t]);
+        if (c->affected[m])
+            s = list_add(&touched, &ntouched, c->eqs[m].response);
+    }
+    /* Outcomes: shocked variables, then responses in order. */
+    char **outs = NULL;
+    size_t nouts = 0;
+    for (size_t t = 0; t < nshocked && s == GW_OK; t++)
+        s = list_add(&outs, &nouts, shocked[t]);
+    for (size_t q = 0; q < neq && s == GW_OK; q++)
+        s = list_add(&outs, &nouts, c->eqs[c->order[q]].response);
+    res->outcomes = outs;
+    res->n_outcomes = nouts;
+    c->nout = nouts;
+    if (s != GW_OK)
+        goto done;
+
+    /* Working table: every variable the equations read, the responses, the shocked ones. */
+    for (size_t m = 0; m < neq && s == GW_OK; m++) {
+        for (size_t u = 0; u < c->eqs[m].nuses && s == GW_OK; u++)
+            if (gw_table_find(c->areas, c->eqs[m].uses[u]) >= 0)
+                s = list_add(&c->cols, &c->ncols, c->eqs[m].uses[u]);
+        if (s == GW_OK)
+            s = list_add(&c->cols, &c->ncols, c->eqs[m].response);
+    }
+    for (size_t t = 0; t < nouts && s == GW_OK; t++)
+        s = list_add(&c->cols, &c->ncols, outs[t]);
+    if (s != GW_OK || (s = table_copy(c->areas, c->cols, c->ncols, &c->base)) != GW_OK)
+        goto done;
+    for (size_t m = 0; m < neq; m++)
+        c->resp_col[m] = wcol(c->base, c->eqs[m].response);
+
+    /* Start values: the base data with the shocks applied, in order. */
+    c->ntouched = ntouched;
+    c->touched_col = gw_calloc(ntouched ? ntouched : 1, sizeof *c->touched_col);
+    c->start = gw_calloc(ntouched ? ntouched : 1, sizeof *c->start);
+    if (!c->touched_col || !c->start) {
+        s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
+        goto done;
+    }
+    for (size_t t = 0; t < ntouched; t++) {
+        c->touched_col[t] = wcol(c->base, touched[t]);
+        if ((c->start[t] = gw_alloc_array(n ? n : 1, sizeof(double))) == NULL) {
+            s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
+            goto done;
+        }
+        if (n > 0)
+            memcpy(c->start[t], gw_table_numeric(c->base, c->touched_col[t]), n * sizeof(double));
+    }
+    for (size_t h = 0; h < nshocks; h++) {
+        const gw_shock *sh = &shocks[h];
+        if (sh->kind == GW_SHOCK_DIRECT) {
+            double *v = c->start[find_str(touched, ntouched, sh->var)];
+            if ((s = cond_mask(c, sh, mask, tmp)) != GW_OK)
+                goto done;
+            for (size_t i = 0; i < n; i++) {
+                if (!mask[i])
+                    continue;
+                v[i] = sh->op == GW_SHOCK_ADD   ? v[i] + sh->value
+                       : sh->op == GW_SHOCK_MUL ? v[i] * sh->value
+                                                : sh->value;
+            }
+        } else {
+            double *v = c->start[find_str(touched, ntouched, emp)];
+            for (size_t i = 0; i < n; i++) {
+                double L = 0.0;
+                for (size_t oc = 0; oc < occ->nocc; oc++) {
+                    double g = -sh->kappa * occ->p_auto[oc];
+                    if (sh->kind == GW_SHOCK_AI)
+                        g += sh->rho * fmax(occ->ai[oc], 0.0);
+                    L += occ->shares[i * occ->nocc + oc] * g;
+                }
+                res->local_shock[i] += L;
+                v[i] += pt * 100.0 * L;
+            }
+        }
+    }
+
+    /* Outcome columns and base values. */
+    c->out_col = gw_calloc(nouts ? nouts : 1, sizeof *c->out_col);
+    c->out_eq = gw_calloc(nouts ? nouts : 1, sizeof *c->out_eq);
+    c->base_out = gw_alloc_array(nouts * n > 0 ? nouts * n : 1, sizeof *c->base_out);
+    if (!c->out_col || !c->out_eq || !c->base_out) {
+        s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
+        goto done;
+    }
+    for (size_t o = 0; o < nouts; o++) {
+        c->out_col[o] = wcol(c->base, outs[o]);
+        eq_index_of(c, outs[o], &c->out_eq[o]);
+        if (n > 0)
+            memcpy(c->base_out + o * n, gw_table_numeric(c->base, c->out_col[o]),
+                   n * sizeof(double));
+    }
+
+    /* Base designs of the reached equations; covariance factors. */
+    for (size_t m = 0; m < neq; m++) {
+        const gw_result *r = c->eqs[m].fit;
+        size_t k = r->k;
+        if ((c->col0[m] = gw_alloc_array(k ? k : 1, sizeof(size_t))) == NULL) {
+            s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
+            goto done;
+        }
+        if (c->affected[m]) {
+            if ((s = c->build(c->ctx, m, c->base, &c->X0[m])) != GW_OK) {
+                gwi_prefix_error("model %s", c->eqs[m].name);
+                goto done;
+            }
+            if ((s = map_terms(c, m, c->X0[m], c->col0[m])) != GW_OK)
+                goto done;
+            if ((c->pos0[m] = gw_alloc_array(n ? n : 1, sizeof(size_t))) == NULL) {
+                s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
+                goto done;
+            }
+            for (size_t i = 0; i < n; i++)
+                c->pos0[m][i] = SIZE_MAX;
+            for (size_t rr = 0; rr < c->X0[m]->n; rr++)
+                c->pos0[m][c->X0[m]->row_index[rr]] = rr;
+        }
+        if (!c->o->no_coef_draws && k > 0) {
+            if (r->vcov == NULL) {
+                s = gwi_fail(GW_EINVAL, "model %s has no stored vcov to draw from", c->eqs[m].name);
+                goto done;
+            }
+            if ((c->L[m] = gw_alloc_array(k * k, sizeof(double))) == NULL) {
+                s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
+                goto done;
+            }
+            gw_mvn_method meth;
+            if ((s = gw_mvn_factor(k, r->vcov, c->L[m], &meth, &res->clipped[m])) != GW_OK) {
+                gwi_prefix_error("model %s: vcov", c->eqs[m].name);
+                goto done;
+            }
+            if (meth == GW_MVN_ZERO) {
+                gw_free(c->L[m]);
+                c->L[m] = NULL;
+            }
+        }
+    }
+done:
+    list_free(shocked, nshocked);
+    list_free(touched, ntouched);
+    gw_free(mask);
+    gw_free(tmp);
+    return s;
+}
+
+static void scratch_free(scratch *s)
+{
+    gw_table_free(s->w);
+    gw_free(s->b);
+    gw_free(s->z);
+    gw_free(s->delta);
+}
+
+static gw_status scratch_new(const scen *c, scratch *s)
+{
+    size_t kt = 0, kmax = 1;
+    memset(s, 0, sizeof *s);
+    for (size_t m = 0; m < c->neq; m++) {
+        kt += c->eqs[m].fit->k;
+        if (c->eqs[m].fit->k > kmax)
+            kmax = c->eqs[m].fit->k;
+    }
+    gw_status st = table_copy(c->base, c->cols, c->ncols, &s->w);
+    if (st != GW_OK)
+        return st;
+    s->b = gw_alloc_array(kt ? kt : 1, sizeof *s->b);
+    s->z = gw_alloc_array(kmax, sizeof *s->z);
+    s->delta = gw_alloc_array(c->neq * c->n > 0 ? c->neq * c->n : 1, sizeof *s->delta);
+    if (!s->b || !s->z || !s->delta) {
+        scratch_free(s);
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
+    }
+    return GW_OK;
+}
+
+static gw_status all_draws(const scen *c, gw_scenario_result *res)
+{
+    size_t draws = c->draws, no = c->nout * c->n;
+    gw_status first = GW_OK;
+    size_t first_d = SIZE_MAX;
+    char first_msg[1024] = "";
+    size_t done_count = 0;
+    int stop = 0;
+#pragma omp parallel
+    {
+        scratch s;
+        gw_status st = scratch_new(c, &s);
+        if (st != GW_OK) {
+#pragma omp critical(gw_scenario_err)
+            if (first_d == SIZE_MAX || first == GW_OK) {
+                first = st;
+                first_d = 0;
+                snprintf(first_msg, sizeof first_msg, "%s", gw_last_error());
+            }
+#pragma omp atomic write
+            stop = 1;
+        }
+#pragma omp for schedule(dynamic, 4)
+        for (long long dd = -1; dd < (long long)draws; dd++) {
+            int halt;
+#pragma omp atomic read
+            halt = stop;
+            if (halt || st != GW_OK)
+                continue;
+            size_t d = dd < 0 ? SIZE_MAX : (size_t)dd;
+            double *out = dd < 0 ? res->point : res->draw_change + (size_t)dd * no;
+            gw_status e = run_draw(c, d, &s, out);
+            if (e != GW_OK) {
+#pragma omp critical(gw_scenario_err)
+                if (first == GW_OK || (d != SIZE_MAX && d < first_d) || d == SIZE_MAX) {
+                    first = e;
+                    first_d = d == SIZE_MAX ? 0 : d;
+                    snprintf(first_msg, sizeof first_msg, "%s", gw_last_error());
+                }
+#pragma omp atomic write
+                stop = 1;
+            }
+            size_t dn;
+#pragma omp atomic capture
+            dn = ++done_count;
+            if (c->o->progress != NULL && omp_get_thread_num() == 0)
+                c->o->progress(c->o->progress_ctx, dn > draws ? draws : dn, draws);
+        }
+        if (st == GW_OK)
+            scratch_free(&s);
+    }
+    if (first != GW_OK)
+        return gwi_fail(first, "%s", first_msg);
+    if (c->o->progress != NULL)
+        c->o->progress(c->o->progress_ctx, draws, draws);
+    return GW_OK;
+}
+
+/* Per-area statistics over draws and ranks. */
+static gw_status area_stats(const scen *c, gw_scenario_result *r)
+{
+    size_t n = c->n, no = c->nout, D = c->draws;
+    double *tmp = gw_alloc_array(D > n ? D : (n ? n : 1), sizeof *tmp);
+    if (tmp == NULL)
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
+    for (size_t o = 0; o < no; o++)
+        for (size_t i = 0; i < n; i++) {
+            size_t at = o * n + i;
+            const double *x = r->draw_change + at;
+            size_t m = finite_sorted(x, D, no * n, tmp);
+            r->mean[at] = shifted_mean(x, D, no * n);
+            r->median[at] = m ? quantile7(tmp, m, 0.5) : SC_NAN;
+            r->q05[at] = m ? quantile7(tmp, m, 0.05) : SC_NAN;
+            r->q95[at] = m ? quantile7(tmp, m, 0.95) : SC_NAN;
+        }
+    for (size_t o = 0; o < no; o++) {
+        const double *b = r->base + o * n;
+        for (size_t i = 0; i < n; i++)
+            tmp[i] = b[i] + r->mean[o * n + i];
+        for (size_t i = 0; i < n; i++) {
+            /* Average rank of ties: 1 + (number greater) + (number equal - 1) / 2. */
+            size_t gb = 0, eb = 0, ga = 0, ea = 0;
+            for (size_t j = 0; j < n; j++) {
+                gb += b[j] > b[i];
+                eb += b[j] == b[i];
+                ga += tmp[j] > tmp[i];
+                ea += tmp[j] == tmp[i];
+            }
+            double vb = isfinite(b[i]) ? 1.0 + (double)gb + 0.5 * ((double)eb - 1.0) : SC_NAN;
+            double va = isfinite(tmp[i]) ? 1.0 + (double)ga + 0.5 * ((double)ea - 1.0) : SC_NAN;
+            r->rank_base[o * n + i] = vb;
+            r->rank_after[o * n + i] = va;
+            r->rank_change[o * n + i] = vb - va;
+        }
+    }
+    gw_free(tmp);
+    return GW_OK;
+}
+
+gw_status gw_scenario_run(const gw_table *areas, const gw_scenario_eq *eqs, size_t neq,
+                          gw_scenario_build_fn build, void *ctx, const gw_shock *shocks,
+                          size_t nshocks, const gw_scenario_occ *occ, const gw_scenario_opts *opts,
+                          gw_scenario_result **out)
+{
+    gw_status s = GW_OK;
+    gw_scenario_opts dflt;
+    scen c;
+    gw_scenario_result *r = NULL;
+    memset(&c, 0, sizeof c);
+    memset(&dflt, 0, sizeof dflt);
+    dflt.pass_through = SC_NAN;
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_scenario_run: NULL out");
+    *out = NULL;
+    if (areas == NULL || eqs == NULL || neq == 0 || build == NULL ||
+        (nshocks > 0 && shocks == NULL))
+        return gwi_fail(GW_EINVAL, "gw_scenario_run: NULL argument or no equation");
+    c.areas = areas;
+    c.eqs = eqs;
+    c.neq = neq;
+    c.n = gw_table_nrows(areas);
+    c.build = build;
+    c.ctx = ctx;
+    c.o = opts != NULL ? opts : &dflt;
+    c.draws = c.o->draws ? c.o->draws : GW_SCENARIO_DEFAULT_DRAWS;
+    if ((r = gw_calloc(1, sizeof *r)) == NULL)
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
+    r->n_areas = c.n;
+    r->neq = neq;
+    r->draws = c.draws;
+    r->seed = c.o->seed;
+    if ((r->clipped = gw_calloc(neq, sizeof *r->clipped)) == NULL ||
+        (r->order = gw_calloc(neq, sizeof *r->order)) == NULL) {
+        s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
+        goto done;
+    }
+    if ((s = setup(&c, shocks, nshocks, occ, r)) != GW_OK)
+        goto done;
+    memcpy(r->order, c.order, neq * sizeof *r->order);
+    size_t no = c.nout * c.n, alloc = no ? no : 1;
+    if (c.draws > SIZE_MAX / sizeof(double) / alloc) {
+        s = gwi_fail(GW_ENOMEM, "scenario: %zu draws of %zu values do not fit in memory", c.draws,
+                     no);
+        goto done;
+    }
+    r->base = gw_alloc_array(alloc, sizeof(double));
+    r->point = gw_alloc_array(alloc, sizeof(double));
+    r->mean = gw_alloc_array(alloc, sizeof(double));
+    r->median = gw_alloc_array(alloc, sizeof(double));
+    r->q05 = gw_alloc_array(alloc, sizeof(double));
+    r->q95 = gw_alloc_array(alloc, sizeof(double));
+    r->rank_base = gw_alloc_array(alloc, sizeof(double));
+    r->rank_after = gw_alloc_array(alloc, sizeof(double));
+    r->rank_change = gw_alloc_array(alloc, sizeof(double));
+    r->draw_change = gw_alloc_array(c.draws * alloc, sizeof(double));
+    if (!r->base || !r->point || !r->mean || !r->median || !r->q05 || !r->q95 || !r->rank_base ||
+        !r->rank_after || !r->rank_change || !r->draw_change) {
+        s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
+        goto done;
+    }
+    if (no > 0)
+        memcpy(r->base, c.base_out, no * sizeof(double));
+    if ((s = all_draws(&c, r)) != GW_OK)
+        goto done;
+    if ((s = area_stats(&c, r)) != GW_OK)
+        goto done;
+    *out = r;
+    r = NULL;
+done:
+    scen_free(&c);
+    gw_scenario_free(r);
+    return s;
+}
+
+void gw_scenario_free(gw_scenario_result *r)
+{
+    if (r == NULL)
+        return;
+    list_free(r->outcomes, r->n_outcomes);
+    gw_free(r->order);
+    gw_free(r->clipped);
+    gw_free(r->local_shock);
+    gw_free(r->base);
+    gw_free(r->point);
+    gw_free(r->mean);
+    gw_free(r->median);
+    gw_free(r->q05);
+    gw_free(r->q95);
+    gw_free(r->rank_base);
+    gw_free(r->rank_after);
+    gw_free(r->rank_change);
+    gw_free(r->draw_change);
+    gw_free(r);
+}
+
+gw_status gw_scenario_summarise(const gw_scenario_result *r, const int32_t *codes, size_t ngroups,
+                                gw_scenario_summary **out)
+{
+    gw_status s = GW_OK;
+    gw_scenario_summary *g = NULL;
+    double *sum = NULL, *gm = NULL, *tmp = NULL;
+    size_t *cnt = NULL;
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_scenario_summarise: NULL out");
+    *out = NULL;
+    if (r == NULL || ngroups == 0)
+        return gwi_fail(GW_EINVAL, "gw_scenario_summarise: NULL result or no group");
+    size_t n = r->n_areas, no = r->n_outcomes, D = r->draws, G = ngroups;
+    for (size_t i = 0; codes != NULL && i < n; i++)
+        if (codes[i] < -1 || (codes[i] >= 0 && (size_t)codes[i] >= G))
+            return gwi_fail(GW_EINVAL, "gw_scenario_summarise: code %ld of area %zu out of range",
+                            (long)codes[i], i);
+    size_t gno = G * no > 0 ? G * no : 1;
+    g = gw_calloc(1, sizeof *g);
+    if (g != NULL) {
+        g->ngroups = G;
+        g->n_outcomes = no;
+        g->n_areas = gw_calloc(G, sizeof *g->n_areas);
+        g->point = gw_alloc_array(gno, sizeof(double));
+        g->mean_change = gw_alloc_array(gno, sizeof(double));
+        g->q05 = gw_alloc_array(gno, sizeof(double));
+        g->q50 = gw_alloc_array(gno, sizeof(double));
+        g->q95 = gw_alloc_array(gno, sizeof(double));
+    }
+    sum = gw_alloc_array(G, sizeof *sum);
+    cnt = gw_alloc_array(G, sizeof *cnt);
+    gm = gw_alloc_array(gno * (D ? D : 1), sizeof *gm);
+    tmp = gw_alloc_array(D ? D : 1, sizeof *tmp);
+    if (!g || !g->n_areas || !g->point || !g->mean_change || !g->q05 || !g->q50 || !g->q95 ||
+        !sum || !cnt || !gm || !tmp) {
+        s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int32_t cd = codes ? codes[i] : 0;
+        if (cd >= 0)
+            g->n_areas[cd]++;
+    }
+    /* gm[(gi * no + o) * D + d]: group mean change of draw d; d == D-slot for point below. */
+    for (size_t o = 0; o < no; o++) {
+        for (size_t d = 0; d <= D; d++) {
+            const double *x = d < D ? r->draw_change + (d * no + o) * n : r->point + o * n;
+            for (size_t gi = 0; gi < G; gi++) {
+                sum[gi] = 0.0;
+                cnt[gi] = 0;
+            }
+            for (size_t i = 0; i < n; i++) {
+                int32_t cd = codes ? codes[i] : 0;
+                if (cd < 0 || !isfinite(x[i]))
+                    continue;
+                sum[cd] += x[i];
+                cnt[cd]++;
+            }
+            for (size_t gi = 0; gi < G; gi++) {
+                double v = cnt[gi] ? sum[gi] / (double)cnt[gi] : SC_NAN;
+                if (d < D)
+                    gm[(gi * no + o) * D + d] = v;
+                else
+                    g->point[gi * no + o] = v;
+            }
+        }
+    }
+    for (size_t at = 0; at < G * no; at++) {
+        const double *x = gm + at * D;
+        size_t m = finite_sorted(x, D, 1, tmp);
+        g->mean_change[at] = shifted_mean(x, D, 1);
+        g->q05[at] = m ? quantile7(tmp, m, 0.05) : SC_NAN;
+        g->q50[at] = m ? quantile7(tmp, m, 0.50) : SC_NAN;
+        g->q95[at] = m ? quantile7(tmp, m, 0.95) : SC_NAN;
+    }
+    g->draws = D;
+    g->draw_mean = gm;
+    gm = NULL;
+    *out = g;
+    g = NULL;
+done:
+    gw_scenario_summary_free(g);
+    gw_free(sum);
+    gw_free(cnt);
+    gw_free(gm);
+    gw_free(tmp);
+    return s;
+}
+
+void gw_scenario_summary_free(gw_scenario_summary *s)
+{
+    if (s == NULL)
+        return;
+    gw_free(s->n_areas);
+    gw_free(s->point);
+    gw_free(s->mean_change);
+    gw_free(s->q05);
+    gw_free(s->q50);
+    gw_free(s->q95);
+    gw_free(s->draw_mean);
+    gw_free(s);
+}

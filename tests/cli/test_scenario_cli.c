@@ -1,0 +1,284 @@
+/* test_scenario_cli.c -- `goodwork scenario` end to end on the bundled panel: the models are
+ * fitted with `goodwork fit --out` into a temporary results file, then the displacement
+ * scenario (kappa 0.10) is run: the JSON contract (outcomes, by), signs (employment and life
+ * satisfaction fall), same seed -> same bytes for 1 and 2 threads, the good-work policy shock,
+ * --out with provenance, the text summary, and usage/data errors with their exit codes.
+ * Draw counts are small (100-200) because the suite also runs under ASan. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gw_hdf5.h"
+#include "gw_test.h"
+
+static const char *panel(void) { return gwt_source_path("datasets/uk_la_panel.h5"); }
+
+static gwt_run_result run(const char *const *args)
+{
+    const char *argv[48] = {GW_CLI};
+    size_t n = 0;
+    while (args[n] != NULL && n + 2 < 48) {
+        argv[n + 1] = args[n];
+        n++;
+    }
+    argv[n + 1] = NULL;
+    return gwt_run(argv);
+}
+
+static gwt_run_result run_ok(const char *const *args)
+{
+    gwt_run_result r = run(args);
+    if (r.exit_code != 0 || r.out[0] == '\0')
+        fail_msg("exit %d\nstdout: %s\nstderr: %s", r.exit_code, r.out, r.err);
+    return r;
+}
+
+static void run_fail(const char *const *args, int code, const char *msg)
+{
+    gwt_run_result r = run(args);
+    if (r.exit_code != code || strstr(r.err, msg) == NULL || r.out[0] != '\0')
+        fail_msg("expected exit %d with '%s'; got %d\nstdout: %s\nstderr: %s", code, msg,
+                 r.exit_code, r.out, r.err);
+    gwt_run_free(&r);
+}
+
+static double num(const cJSON *o, const char *a, const char *b, const char *c)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
+    if (b != NULL)
+        x = cJSON_GetObjectItemCaseSensitive(x, b);
+    if (c != NULL)
+        x = cJSON_GetObjectItemCaseSensitive(x, c);
+    if (!cJSON_IsNumber(x))
+        fail_msg("%s.%s.%s is not a number", a, b ? b : "", c ? c : "");
+    return x->valuedouble;
+}
+
+static const char *results = NULL;
+
+static int fit_models(void **state)
+{
+    (void)state;
+    static char path[1024];
+    static const char *const models[][2] = {
+        {"pay", "log(median_hourly_pay) ~ emp_rate | la_id + year"},
+        {"autonomy", "autonomy_share ~ emp_rate + share_prof + auto_exposure | la_id + year"},
+        {"life", "life_sat ~ emp_rate + autonomy_share + log(median_hourly_pay) | la_id + year"},
+        {"anxiety", "anxiety ~ emp_rate + autonomy_share + log(median_hourly_pay) | la_id + year"}};
+    snprintf(path, sizeof path, "%s/scen_results.h5", gwt_tmpdir());
+    unlink(path);
+    for (size_t m = 0; m < 4; m++) {
+        const char *args[] = {"fit",           "--data", panel(), "--model", models[m][1], "--vcov",
+                              "cluster:la_id", "--out",  path,    "--name",  models[m][0], NULL};
+        gwt_run_result r = run(args);
+        int ok = r.exit_code == 0;
+        if (!ok)
+            fprintf(stderr, "fit failed: %s\n", r.err);
+        gwt_run_free(&r);
+        if (!ok)
+            return -1;
+    }
+    results = path;
+    return 0;
+}
+
+#define BASE "scenario", "--results", results, "--data", panel()
+
+static void test_scenario_cli_displacement_json(void **state)
+{
+    (void)state;
+    const char *args[] = {
+        BASE,   "--shock", "displacement:0.10", "--draws", "200",     "--by", "cluster_true",
+        "--by", "nation",  "--format",          "json",    "--quiet", NULL};
+    gwt_run_result r = run_ok(args);
+    cJSON *o = cJSON_Parse(r.out);
+    assert_non_null(o);
+    const char *outs[] = {"emp_rate", "median_hourly_pay", "autonomy_share", "life_sat", "anxiety"};
+    for (int k = 0; k < 5; k++) {
+        double q05 = num(o, "outcomes", outs[k], "q05"), q50 = num(o, "outcomes", outs[k], "q50");
+        double q95 = num(o, "outcomes", outs[k], "q95");
+        double m = num(o, "outcomes", outs[k], "mean_change");
+        assert_true(q05 <= q50 && q50 <= q95 && q05 <= m && m <= q95);
+    }
+    /* Employment falls by about 0.5 * 100 * 0.10 * 0.42 = 2.1 points; no uncertainty in it. */
+    double de = num(o, "outcomes", "emp_rate", "mean_change");
+    assert_true(de < -1.5 && de > -3.0);
+    gw_assert_close(num(o, "outcomes", "emp_rate", "q05"), num(o, "outcomes", "emp_rate", "q95"),
+                    1e-12, 0.0);
+    /* Life satisfaction falls on average, by about 0.0234 per point (truth): -0.05. */
+    double dl = num(o, "outcomes", "life_sat", "mean_change");
+    assert_true(dl < 0.0 && num(o, "outcomes", "life_sat", "q95") < 0.0);
+    assert_true(dl > -0.08 && dl < -0.03);
+    assert_true(num(o, "outcomes", "autonomy_share", "mean_change") < 0.0);
+    assert_true(num(o, "outcomes", "anxiety", "mean_change") > 0.0);
+    /* Groups: two --by variables, keys VAR=LEVEL in "by", levels in "by_var". */
+    const cJSON *by5 = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "by"),
+                                                        "cluster_true=5");
+    assert_true(num(by5, "life_sat", "mean_change", NULL) < 0.0);
+    const cJSON *byw =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "by"), "nation=W");
+    assert_true(num(byw, "life_sat", "q95", NULL) < 0.0);
+    const cJSON *bv = cJSON_GetObjectItemCaseSensitive(o, "by_var");
+    const cJSON *cl = cJSON_GetObjectItemCaseSensitive(bv, "cluster_true");
+    assert_int_equal(cJSON_GetArraySize(cl), 5);
+    double total = 0.0;
+    const cJSON *g;
+    cJSON_ArrayForEach(g, cl)
+    {
+        const cJSON *ls = cJSON_GetObjectItemCaseSensitive(g, "life_sat");
+        assert_true(cJSON_GetObjectItemCaseSensitive(ls, "mean_change")->valuedouble < 0.0);
+        total += cJSON_GetObjectItemCaseSensitive(ls, "n_areas")->valuedouble;
+    }
+    gw_assert_close(total, 360.0, 0.0, 0.0);
+    /* Post-industrial areas (more automatable jobs) lose more than knowledge hubs. */
+    const cJSON *c1 = cJSON_GetObjectItemCaseSensitive(cl, "1");
+    const cJSON *c5 = cJSON_GetObjectItemCaseSensitive(cl, "5");
+    assert_true(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c5, "emp_rate"),
+                                                 "mean_change")
+                    ->valuedouble <
+                cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c1, "emp_rate"),
+                                                 "mean_change")
+                    ->valuedouble);
+    assert_int_equal((int)num(o, "draws", NULL, NULL), 200);
+    assert_int_equal((int)num(o, "n_areas", NULL, NULL), 360);
+    gw_assert_close(num(o, "year", NULL, NULL), 2024.0, 0.0, 0.0);
+    cJSON_Delete(o);
+    gwt_run_free(&r);
+}
+
+static void test_scenario_cli_threads_same_bytes(void **state)
+{
+    (void)state;
+    const char *a1[] = {BASE,
+                        "--shock",
+                        "ai:0.10,0.05",
+                        "--shock",
+                        "autonomy_share+=5@auto_exposure>=q80",
+                        "--draws",
+                        "100",
+                        "--seed",
+                        "42",
+                        "--threads",
+                        "1",
+                        "--by",
+                        "nation",
+                        "--residual-noise",
+                        "--areas",
+                        "--format",
+                        "json",
+                        "--quiet",
+                        NULL};
+    const char *a2[] = {BASE,
+                        "--shock",
+                        "ai:0.10,0.05",
+                        "--shock",
+                        "autonomy_share+=5@auto_exposure>=q80",
+                        "--draws",
+                        "100",
+                        "--seed",
+                        "42",
+                        "--threads",
+                        "2",
+                        "--by",
+                        "nation",
+                        "--residual-noise",
+                        "--areas",
+                        "--format",
+                        "json",
+                        "--quiet",
+                        NULL};
+    gwt_run_result r1 = run_ok(a1), r2 = run_ok(a2);
+    assert_string_equal(r1.out, r2.out);
+    assert_non_null(strstr(r1.out, "\"areas\""));
+    gwt_run_free(&r1);
+    gwt_run_free(&r2);
+}
+
+static void test_scenario_cli_text_and_out(void **state)
+{
+    (void)state;
+    char out[1024];
+    snprintf(out, sizeof out, "%s/scen_out.h5", gwt_tmpdir());
+    unlink(out);
+    const char *args[] = {BASE,
+                          "--shock",
+                          "displacement:0.05",
+                          "--shock",
+                          "emp_rate -= 1 where urban == London",
+                          "--models",
+                          "pay,autonomy,life",
+                          "--draws",
+                          "100",
+                          "--by",
+                          "cluster_true",
+                          "--out",
+                          out,
+                          "--name",
+                          "disp05",
+                          "--quiet",
+                          NULL};
+    gwt_run_result r = run_ok(args);
+    assert_non_null(strstr(r.out, "Scenario: displacement:0.05"));
+    assert_non_null(strstr(r.out, "life_sat"));
+    assert_non_null(strstr(r.out, "By cluster_true"));
+    assert_null(strstr(r.out, "anxiety"));
+    gwt_run_free(&r);
+    /* The group is there with its provenance (seed). */
+    gw_table *t = NULL;
+    assert_int_equal(gw_h5_table_read(out, "/analyses/disp05/national", NULL, 0, &t), GW_OK);
+    assert_int_equal(gw_table_nrows(t), 4); /* emp_rate, pay, autonomy, life_sat */
+    gw_table_free(t);
+}
+
+static void test_scenario_cli_errors(void **state)
+{
+    (void)state;
+    const char *bad_spec[] = {BASE, "--shock", "robots:0.1", NULL};
+    run_fail(bad_spec, 2, "unknown kind 'robots'");
+    const char *bad_spec2[] = {BASE, "--shock", "emp_rate -= lots", NULL};
+    run_fail(bad_spec2, 2, "is not a number");
+    const char *no_shock[] = {BASE, NULL};
+    run_fail(no_shock, 2, "missing --shock");
+    const char *no_results[] = {"scenario", "--data", panel(), "--shock", "emp_rate-=1", NULL};
+    run_fail(no_results, 2, "missing --results");
+    const char *missing_model[] = {BASE, "--shock", "emp_rate-=1", "--models", "pay,nosuch", NULL};
+    run_fail(missing_model, 2, "no model 'nosuch'");
+    const char *unknown_var[] = {BASE, "--shock", "robots+=1", NULL};
+    run_fail(unknown_var, 2, "unknown variable 'robots'");
+    const char *bad_by[] = {BASE, "--shock", "emp_rate-=1", "--by", "nosuch", NULL};
+    run_fail(bad_by, 2, "unknown --by variable");
+    const char *bad_draws[] = {BASE, "--shock", "emp_rate-=1", "--draws", "0", NULL};
+    run_fail(bad_draws, 2, "bad --draws");
+    const char *csv_ss[] = {"scenario",
+                            "--results",
+                            results,
+                            "--data",
+                            gwt_source_path("datasets/uk_la_panel.csv"),
+                            "--shock",
+                            "displacement:0.1",
+                            NULL};
+    run_fail(csv_ss, 3, "occupation");
+    const char *no_file[] = {"scenario", "--results", "/nonexistent/r.h5", "--data",
+                             panel(),    "--shock",   "emp_rate-=1",       NULL};
+    run_fail(no_file, 3, "r.h5");
+    const char *undefined[] = {BASE, "--shock", "median_hourly_pay = -1", "--draws", "2", NULL};
+    run_fail(undefined, 3, "log(median_hourly_pay)");
+    const char *help[] = {"scenario", "--help", NULL};
+    gwt_run_result r = run_ok(help);
+    assert_non_null(strstr(r.out, "displacement:K"));
+    gwt_run_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scenario_cli_displacement_json),
+        cmocka_unit_test(test_scenario_cli_threads_same_bytes),
+        cmocka_unit_test(test_scenario_cli_text_and_out),
+        cmocka_unit_test(test_scenario_cli_errors),
+    };
+    return cmocka_run_group_tests_name("scenario_cli", tests, fit_models, NULL);
+}

@@ -1,0 +1,161 @@
+/* test_verify_cli.c -- `goodwork verify`: passes on a fresh run; fails with exit 5 naming the
+ * step when a stored number was altered (written with the io API) or when the input data
+ * changed; exit 3 for a results file without a recorded pipeline. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw_hdf5.h"
+#include "gw_test.h"
+
+static char outdir[4096];
+
+static void copy_file(const char *from, const char *to)
+{
+    FILE *f = fopen(from, "rb"), *g = fopen(to, "wb");
+    assert_non_null(f);
+    assert_non_null(g);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, g), n);
+    fclose(f);
+    assert_int_equal(fclose(g), 0);
+}
+
+/* One small pipeline run shared by the tests (a copy of the panel that the last test alters). */
+static int setup(void **state)
+{
+    (void)state;
+    char panel[4096];
+    snprintf(panel, sizeof panel, "%s/panel.csv", gwt_tmpdir());
+    copy_file(gwt_source_path("datasets/uk_la_panel.csv"), panel);
+    const char *ini = gwt_write_file(
+        "verify.ini",
+        "[data]\nfile = panel.csv\n\n"
+        "[model m_life]\n"
+        "model = life_sat ~ emp_rate + autonomy_share + log(median_hourly_pay) | la_id + year\n"
+        "vcov = cluster:la_id\n\n"
+        "[model m_pay]\nmodel = log(median_hourly_pay) ~ emp_rate + share_prof | la_id + year\n\n"
+        "[cluster comm]\nvars = emp_rate,share_prof,sat_hours\nid = la_id\ntime = year\n"
+        "at = 2024\nk = 4\n\n"
+        "[mediate med]\ntreatment = emp_rate\nmediator = autonomy_share\noutcome = life_sat\n"
+        "fe = la_id+year\nboot = 49\n\n"
+        "[scenario sc]\nshock = emp_rate-=2\nby = nation\ndraws = 49\n");
+    snprintf(outdir, sizeof outdir, "%s/vout", gwt_tmpdir());
+    gwt_run_result r = gwt_run_cli("run", ini, "--outdir", outdir, "--quiet", NULL);
+    if (r.exit_code != 0)
+        fail_msg("exit %d\nstderr: %s", r.exit_code, r.err);
+    gwt_run_free(&r);
+    return 0;
+}
+
+static const char *results(void)
+{
+    static char p[4200];
+    snprintf(p, sizeof p, "%s/results.h5", outdir);
+    return p;
+}
+
+static void test_verify_cli_fresh_run_passes(void **state)
+{
+    (void)state;
+    gwt_run_result r = gwt_run_cli("verify", results(), NULL);
+    if (r.exit_code != 0)
+        fail_msg("exit %d\nstderr: %s", r.exit_code, r.err);
+    assert_non_null(strstr(r.out, "5 steps"));
+    assert_non_null(strstr(r.out, "reproduced bit for bit"));
+    gwt_run_free(&r);
+}
+
+static void test_verify_cli_altered_number(void **state)
+{
+    (void)state;
+    char copy[4300];
+    snprintf(copy, sizeof copy, "%s/altered.h5", gwt_tmpdir());
+    copy_file(results(), copy);
+    /* Change one stored estimate of the second model by one unit in the last place. */
+    gw_results *res = NULL;
+    gw_result *m = NULL;
+    gw_provenance prov;
+    assert_int_equal(gw_results_open(copy, &res), GW_OK);
+    assert_int_equal(gw_results_get(res, "m_pay", &m), GW_OK);
+    assert_int_equal(gw_results_provenance(res, "m_pay", &prov), GW_OK);
+    m->estimate[1] = nextafter(m->estimate[1], INFINITY);
+    assert_int_equal(gw_results_append_ex(copy, "m_pay", m, &prov, GW_RESULTS_REPLACE, NULL, 0),
+                     GW_OK);
+    gw_result_free(m);
+    gw_results_close(res);
+    gwt_run_result r = gwt_run_cli("verify", copy, "--quiet", NULL);
+    assert_int_equal(r.exit_code, 5);
+    if (strstr(r.err, "step m_pay") == NULL || strstr(r.err, "/models/m_pay/estimate") == NULL)
+        fail_msg("stderr: %s", r.err);
+    assert_null(strstr(r.err, "step m_life"));
+    gwt_run_free(&r);
+}
+
+static void test_verify_cli_altered_analysis(void **state)
+{
+    (void)state;
+    char copy[4300];
+    snprintf(copy, sizeof copy, "%s/altered2.h5", gwt_tmpdir());
+    copy_file(results(), copy);
+    /* Replace the clustering group with one that lacks its datasets. */
+    gw_h5_attr at = {"k", GW_H5_I64, 0.0, 4, NULL};
+    assert_int_equal(
+        gw_results_append_group(copy, "/analyses/comm", NULL, 0, &at, 1, NULL, GW_RESULTS_REPLACE),
+        GW_OK);
+    gwt_run_result r = gwt_run_cli("verify", copy, NULL);
+    assert_int_equal(r.exit_code, 5);
+    if (strstr(r.err, "step comm") == NULL)
+        fail_msg("stderr: %s", r.err);
+    gwt_run_free(&r);
+}
+
+static void test_verify_cli_no_pipeline(void **state)
+{
+    (void)state;
+    char plain[4300];
+    snprintf(plain, sizeof plain, "%s/plain.h5", gwt_tmpdir());
+    gwt_run_result r = gwt_run_cli("fit", "--data", gwt_source_path("datasets/grunfeld.csv"),
+                                   "--model", "inv ~ value", "--out", plain, NULL);
+    assert_int_equal(r.exit_code, 0);
+    gwt_run_free(&r);
+    r = gwt_run_cli("verify", plain, NULL);
+    assert_int_equal(r.exit_code, 3);
+    assert_non_null(strstr(r.err, "no recorded pipeline"));
+    gwt_run_free(&r);
+    r = gwt_run_cli("verify", NULL);
+    assert_int_equal(r.exit_code, 2);
+    gwt_run_free(&r);
+}
+
+/* Last: alters the input data shared by the others. */
+static void test_verify_cli_changed_input(void **state)
+{
+    (void)state;
+    char panel[4096];
+    snprintf(panel, sizeof panel, "%s/panel.csv", gwt_tmpdir());
+    FILE *f = fopen(panel, "ab");
+    assert_non_null(f);
+    fputs("\n", f);
+    assert_int_equal(fclose(f), 0);
+    gwt_run_result r = gwt_run_cli("verify", results(), NULL);
+    assert_int_equal(r.exit_code, 5);
+    if (strstr(r.err, "step m_life: input") == NULL || strstr(r.err, "panel.csv changed") == NULL)
+        fail_msg("stderr: %s", r.err);
+    gwt_run_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_verify_cli_fresh_run_passes),
+        cmocka_unit_test(test_verify_cli_altered_number),
+        cmocka_unit_test(test_verify_cli_altered_analysis),
+        cmocka_unit_test(test_verify_cli_no_pipeline),
+        cmocka_unit_test(test_verify_cli_changed_input),
+    };
+    return cmocka_run_group_tests_name("verify_cli", tests, setup, NULL);
+}
