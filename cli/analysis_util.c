@@ -270,3 +270,22 @@ int an_store(const char *out, const char *data, const char *group, const gw_h5_i
 }
 
 cJSON *an_num(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
+
+int an_check_output_opts(const char *format, const char *threads, const char *name, const char *out,
+                         int *json, size_t *nthreads)
+{
+    if (format != NULL && strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
+        cli_error("bad --format '%s' (expected text or json)", format);
+        return GW_EXIT_USAGE;
+    }
+    *json = format != NULL && strcmp(format, "json") == 0;
+    if (threads != NULL && !an_parse_size(threads, 0, nthreads)) {
+        cli_error("bad --threads '%s' (expected a positive integer)", threads);
+        return GW_EXIT_USAGE;
+    }
+    if (name != NULL && (out == NULL || name[0] == '\0' || strchr(name, '/') != NULL)) {
+        cli_error("bad --name '%s' (needs --out; non-empty, without '/')", name);
+        return GW_EXIT_USAGE;
+    }
+    return GW_EXIT_OK;
+}

@@ -55,6 +55,13 @@ int an_parse_double(const char *s, double *out);
 
 /* Writes text to stdout; returns an exit code. */
 int an_write_stdout(const char *text);
+
+/* an_check_output_opts -- the usage checks every analysis command shares, after its own
+ * required options: --format text|json (sets *json), --threads N (sets *threads; 0 = all
+ * cores) and --name NAME (needs --out; non-empty, without '/'). Prints the problem and returns
+ * GW_EXIT_USAGE, or GW_EXIT_OK. */
+int an_check_output_opts(const char *format, const char *threads, const char *name, const char *out,
+                         int *json, size_t *nthreads);
 /* Prints a library failure ("context: detail") and returns its exit code. */
 int an_lib_error(int status, const char *context);
 

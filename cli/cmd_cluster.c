@@ -311,19 +311,8 @@ int cmd_cluster(int argc, char **argv)
         cli_error("missing --id VAR (try goodwork cluster --help)");
         goto done;
     }
-    if (a.format != NULL && strcmp(a.format, "text") != 0 && strcmp(a.format, "json") != 0) {
-        cli_error("bad --format '%s' (expected text or json)", a.format);
+    if (an_check_output_opts(a.format, a.threads, a.name, a.out, &json, &threads) != GW_EXIT_OK)
         goto done;
-    }
-    json = a.format != NULL && strcmp(a.format, "json") == 0;
-    if (a.threads != NULL && !an_parse_size(a.threads, 0, &threads)) {
-        cli_error("bad --threads '%s' (expected a positive integer)", a.threads);
-        goto done;
-    }
-    if (a.name != NULL && (a.out == NULL || a.name[0] == '\0' || strchr(a.name, '/'))) {
-        cli_error("bad --name '%s' (needs --out; non-empty, without '/')", a.name);
-        goto done;
-    }
     if (a.at != NULL && (a.time == NULL || !an_parse_double(a.at, &at))) {
         cli_error(a.time == NULL ? "--at needs --time VAR" : "bad --at '%s' (expected a number)",
                   a.at);

@@ -199,23 +199,8 @@ int cmd_index(int argc, char **argv)
         cli_error("missing --id VAR (try goodwork index --help)");
         goto done;
     }
-    if (a.format != NULL && strcmp(a.format, "text") != 0 && strcmp(a.format, "json") != 0) {
-        cli_error("bad --format '%s' (expected text or json)", a.format);
+    if (an_check_output_opts(a.format, a.threads, a.name, a.out, &json, &threads) != GW_EXIT_OK)
         goto done;
-    }
-    json = a.format != NULL && strcmp(a.format, "json") == 0;
-    if (a.threads != NULL && !an_parse_size(a.threads, 0, &threads)) {
-        cli_error("bad --threads '%s' (expected a positive integer)", a.threads);
-        goto done;
-    }
-    if (a.name != NULL && a.out == NULL) {
-        cli_error("--name needs --out RESULTS.h5");
-        goto done;
-    }
-    if (a.name != NULL && (a.name[0] == '\0' || strchr(a.name, '/') != NULL)) {
-        cli_error("bad --name '%s' (non-empty, without '/')", a.name);
-        goto done;
-    }
     if (a.normalise == NULL || strcmp(a.normalise, "minmax") == 0)
         io.norm = GW_NORM_MINMAX;
     else if (strcmp(a.normalise, "z") == 0)

@@ -174,19 +174,8 @@ int cmd_synergy(int argc, char **argv)
         cli_error("missing --time VAR (try goodwork synergy --help)");
         goto done;
     }
-    if (a.format != NULL && strcmp(a.format, "text") != 0 && strcmp(a.format, "json") != 0) {
-        cli_error("bad --format '%s' (expected text or json)", a.format);
+    if (an_check_output_opts(a.format, a.threads, a.name, a.out, &json, &threads) != GW_EXIT_OK)
         goto done;
-    }
-    json = a.format != NULL && strcmp(a.format, "json") == 0;
-    if (a.threads != NULL && !an_parse_size(a.threads, 0, &threads)) {
-        cli_error("bad --threads '%s' (expected a positive integer)", a.threads);
-        goto done;
-    }
-    if (a.name != NULL && (a.out == NULL || a.name[0] == '\0' || strchr(a.name, '/'))) {
-        cli_error("bad --name '%s' (needs --out; non-empty, without '/')", a.name);
-        goto done;
-    }
     so.conf_level = 0.95;
     if (a.conf != NULL && (!an_parse_double(a.conf, &so.conf_level) || !(so.conf_level > 0.0) ||
                            !(so.conf_level < 1.0))) {
