@@ -62,6 +62,13 @@ void gwi_atomic_abort(const char *tmp);
 /* gwi_h5_vlen_str_type -- a variable-length UTF-8 string type (caller closes with H5Tclose). */
 hid_t gwi_h5_vlen_str_type(void);
 
+/* gwi_h5_list_members -- the names of the members of grp that are objects of `type`
+ * (H5I_GROUP or H5I_DATASET), by creation order when grp tracks it, else by name; hard links
+ * only. out: *names (owned, gwi_free_strs) and *n. GW_EFORMAT ("<what>: cannot list its
+ * members") or GW_ENOMEM. */
+gw_status gwi_h5_list_members(hid_t grp, H5I_type_t type, const char *what, char ***names,
+                              size_t *n);
+
 /* Attribute writers (an existing attribute of the same name is replaced). Negative on failure,
  * with the HDF5 stack left for gwi_h5_fail. */
 herr_t gwi_attr_str(hid_t loc, const char *name, const char *value);

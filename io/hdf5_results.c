@@ -514,43 +514,6 @@ static gw_status read_provenance(hid_t loc, const char *what, prov_store *p)
     return rc;
 }
 
-/* Collects the groups of /models in creation order. */
-typedef struct {
-    char **names;
-    size_t n, cap;
-    gw_status rc;
-} group_list;
-
-static herr_t collect_group(hid_t loc, const char *name, const H5L_info_t *info, void *data)
-{
-    group_list *l = data;
-    if (info->type != H5L_TYPE_HARD)
-        return 0;
-    hid_t o = H5Oopen(loc, name, H5P_DEFAULT);
-    if (o < 0)
-        return -1;
-    H5I_type_t type = H5Iget_type(o);
-    H5Oclose(o);
-    if (type != H5I_GROUP)
-        return 0;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 8;
-        char **p = gw_realloc(l->names, cap * sizeof *p);
-        if (p == NULL) {
-            l->rc = gwi_fail(GW_ENOMEM, "cannot list %zu models", cap);
-            return -1;
-        }
-        l->names = p;
-        l->cap = cap;
-    }
-    if ((l->names[l->n] = gw_strdup(name)) == NULL) {
-        l->rc = gwi_fail(GW_ENOMEM, "cannot copy a model name");
-        return -1;
-    }
-    l->n++;
-    return 0;
-}
-
 void gw_results_close(gw_results *res)
 {
     if (res == NULL)
@@ -577,8 +540,7 @@ gw_status gw_results_open(const char *path, gw_results **out)
     gw_status rc = GW_OK;
     gwi_h5_quiet q;
     gw_results *res = NULL;
-    hid_t models = -1, gcpl = -1;
-    group_list l = {NULL, 0, 0, GW_OK};
+    hid_t models = -1;
     char what[1200];
     *out = NULL;
     if (path == NULL)
@@ -595,19 +557,9 @@ gw_status gw_results_open(const char *path, gw_results **out)
         rc = gwi_h5_fail(GW_EFORMAT, "%s: no group /models (not a goodwork results file)", path);
         goto done;
     }
-    unsigned crt = 0;
-    if ((gcpl = H5Gget_create_plist(models)) >= 0 && H5Pget_link_creation_order(gcpl, &crt) < 0)
-        crt = 0;
-    hsize_t idx = 0;
-    if (H5Literate(models, (crt & H5P_CRT_ORDER_TRACKED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME,
-                   H5_ITER_INC, &idx, collect_group, &l) < 0) {
-        rc = l.rc != GW_OK ? l.rc : gwi_h5_fail(GW_EFORMAT, "%s: cannot list /models", path);
+    snprintf(what, sizeof what, "%s: /models", gwi_base(path));
+    if ((rc = gwi_h5_list_members(models, H5I_GROUP, what, &res->names, &res->n)) != GW_OK)
         goto done;
-    }
-    res->names = l.names;
-    res->n = l.n;
-    l.names = NULL;
-    l.n = 0;
     if ((res->models = gw_calloc(res->n ? res->n : 1, sizeof *res->models)) == NULL) {
         rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu provenance records", res->n);
         goto done;
@@ -628,9 +580,6 @@ gw_status gw_results_open(const char *path, gw_results **out)
             goto done;
     }
 done:
-    gwi_free_strs(l.names, l.n);
-    if (gcpl >= 0)
-        H5Pclose(gcpl);
     if (models >= 0)
         H5Gclose(models);
     gwi_h5_quiet_end(&q);

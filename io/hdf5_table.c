@@ -264,43 +264,6 @@ done:
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-/* The datasets of a group, in the order the file defines. */
-typedef struct {
-    char **names;
-    size_t n, cap;
-    gw_status rc;
-} name_list;
-
-static herr_t collect_dataset(hid_t grp, const char *name, const H5L_info_t *info, void *data)
-{
-    name_list *l = data;
-    if (info->type != H5L_TYPE_HARD)
-        return 0;
-    hid_t o = H5Oopen(grp, name, H5P_DEFAULT);
-    if (o < 0)
-        return -1;
-    H5I_type_t type = H5Iget_type(o);
-    H5Oclose(o);
-    if (type != H5I_DATASET)
-        return 0;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 16;
-        char **p = gw_realloc(l->names, cap * sizeof *p);
-        if (p == NULL) {
-            l->rc = gwi_fail(GW_ENOMEM, "cannot list %zu columns", cap);
-            return -1;
-        }
-        l->names = p;
-        l->cap = cap;
-    }
-    if ((l->names[l->n] = gw_strdup(name)) == NULL) {
-        l->rc = gwi_fail(GW_ENOMEM, "cannot copy a column name");
-        return -1;
-    }
-    l->n++;
-    return 0;
-}
-
 /* Lists the columns of grp: the names of its `columns` attribute first, in that order, then any
  * dataset the attribute does not name (one added by another tool), by creation order when the
  * group tracks it, else by name. Every name listed by the attribute must be a dataset (checked
@@ -310,7 +273,8 @@ static gw_status list_columns(hid_t grp, const char *what, char ***names, size_t
     gw_status rc = GW_OK;
     char **attr = NULL;
     size_t nattr = 0;
-    name_list l = {NULL, 0, 0, GW_OK};
+    char **found = NULL;
+    size_t nfound = 0;
     *names = NULL;
     *n = 0;
     htri_t has = H5Aexists(grp, "columns");
@@ -327,23 +291,12 @@ static gw_status list_columns(hid_t grp, const char *what, char ***names, size_t
         if (rc != GW_OK)
             return rc;
     }
-    unsigned crt = 0;
-    hid_t gcpl = H5Gget_create_plist(grp);
-    if (gcpl >= 0) {
-        if (H5Pget_link_creation_order(gcpl, &crt) < 0)
-            crt = 0;
-        H5Pclose(gcpl);
-    }
-    H5_index_t index = (crt & H5P_CRT_ORDER_TRACKED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
-    hsize_t idx = 0;
-    if (H5Literate(grp, index, H5_ITER_INC, &idx, collect_dataset, &l) < 0) {
-        rc = l.rc != GW_OK ? l.rc : gwi_h5_fail(GW_EFORMAT, "%s: cannot list its datasets", what);
+    if ((rc = gwi_h5_list_members(grp, H5I_DATASET, what, &found, &nfound)) != GW_OK)
         goto done;
-    }
     /* Merge: the attribute's names, then the unlisted datasets (moved, not copied). */
-    char **all = gw_calloc(nattr + l.n + 1, sizeof *all);
+    char **all = gw_calloc(nattr + nfound + 1, sizeof *all);
     if (all == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "cannot list %zu columns", nattr + l.n);
+        rc = gwi_fail(GW_ENOMEM, "cannot list %zu columns", nattr + nfound);
         goto done;
     }
     size_t m = 0;
@@ -357,20 +310,20 @@ static gw_status list_columns(hid_t grp, const char *what, char ***names, size_t
         all[m++] = attr[i];
         attr[i] = NULL;
     }
-    for (size_t j = 0; j < l.n; j++) {
+    for (size_t j = 0; j < nfound; j++) {
         size_t i = 0;
-        while (i < nattr && strcmp(all[i], l.names[j]) != 0)
+        while (i < nattr && strcmp(all[i], found[j]) != 0)
             i++;
         if (i == nattr) {
-            all[m++] = l.names[j];
-            l.names[j] = NULL;
+            all[m++] = found[j];
+            found[j] = NULL;
         }
     }
     *names = all;
     *n = m;
 done:
     gwi_free_strs(attr, nattr);
-    gwi_free_strs(l.names, l.n);
+    gwi_free_strs(found, nfound);
     return rc;
 }
 

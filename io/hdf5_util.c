@@ -518,3 +518,67 @@ done:
     *n = count;
     return GW_OK;
 }
+
+/* The state of gwi_h5_list_members's iteration. */
+typedef struct {
+    H5I_type_t type;
+    char **names;
+    size_t n, cap;
+    gw_status rc;
+} member_list;
+
+static herr_t collect_member(hid_t loc, const char *name, const H5L_info_t *info, void *data)
+{
+    member_list *l = data;
+    if (info->type != H5L_TYPE_HARD)
+        return 0;
+    hid_t o = H5Oopen(loc, name, H5P_DEFAULT);
+    if (o < 0)
+        return -1;
+    H5I_type_t type = H5Iget_type(o);
+    H5Oclose(o);
+    if (type != l->type)
+        return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        char **p = gw_realloc(l->names, cap * sizeof *p);
+        if (p == NULL) {
+            l->rc = gwi_fail(GW_ENOMEM, "cannot list %zu members", cap);
+            return -1;
+        }
+        l->names = p;
+        l->cap = cap;
+    }
+    if ((l->names[l->n] = gw_strdup(name)) == NULL) {
+        l->rc = gwi_fail(GW_ENOMEM, "cannot copy a member name");
+        return -1;
+    }
+    l->n++;
+    return 0;
+}
+
+gw_status gwi_h5_list_members(hid_t grp, H5I_type_t type, const char *what, char ***names,
+                              size_t *n)
+{
+    member_list l = {type, NULL, 0, 0, GW_OK};
+    unsigned crt = 0;
+    *names = NULL;
+    *n = 0;
+    hid_t gcpl = H5Gget_create_plist(grp);
+    if (gcpl >= 0) {
+        if (H5Pget_link_creation_order(gcpl, &crt) < 0)
+            crt = 0;
+        H5Pclose(gcpl);
+    }
+    H5_index_t index = (crt & H5P_CRT_ORDER_TRACKED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+    hsize_t idx = 0;
+    if (H5Literate(grp, index, H5_ITER_INC, &idx, collect_member, &l) < 0) {
+        gw_status rc =
+            l.rc != GW_OK ? l.rc : gwi_h5_fail(GW_EFORMAT, "%s: cannot list its members", what);
+        gwi_free_strs(l.names, l.n);
+        return rc;
+    }
+    *names = l.names;
+    *n = l.n;
+    return GW_OK;
+}
