@@ -65,6 +65,8 @@ static const char usage[] =
     "                                                      automation shock through fitted models\n"
     "  run      [PIPELINE.ini] [--outdir DIR]              a whole pipeline and its report\n"
     "  verify   RESULTS.h5                                 re-run recorded steps, bit for bit\n"
+    "  bench    [--quick] [--format text|json] [--out FILE.json] [--cases a,b] [--reps N]\n"
+    "                                                      the benchmark suite (docs/bench.md)\n"
     "\n"
     "  goodwork --version | --help | COMMAND --help\n";
 
@@ -85,6 +87,7 @@ static const command commands[] = {
     {"scenario", cmd_scenario},
     {"run", cmd_run},
     {"verify", cmd_verify},
+    {"bench", cmd_bench},
 };
 
 /* Joins argv with spaces into a heap string for provenance; on failure, leaves "". */

@@ -18,3 +18,6 @@ echo "== sanitizer build (address,undefined) and tests"
 bash scripts/setup.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DGW_SANITIZE=address,undefined \
   -DGW_BUILD_BENCH=OFF
 ctest --test-dir build-asan --output-on-failure -j2
+
+echo "== goodwork bench --quick (kept working, not judged for speed)"
+build/cli/goodwork bench --quick --reps 1 --format json --out build/bench-quick.json > /dev/null
