@@ -169,6 +169,45 @@ static herr_t write_provenance(hid_t loc, const gw_provenance *prov, const char 
     return 0;
 }
 
+/* The creation time of a write: the caller's, or now in ISO 8601 UTC ("unknown" if the clock
+ * cannot be read). created holds 32 bytes. */
+static void created_utc(const gw_provenance *prov, char created[32])
+{
+    if (prov != NULL && prov->created_utc != NULL) {
+        snprintf(created, 32, "%s", prov->created_utc);
+        return;
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm) == NULL || strftime(created, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(created, 32, "unknown");
+}
+
+/* Finishes a write: the provenance on the new group *g and on the root, then closes *g and
+ * *file (set to -1) and renames the temporary tmp over path (tmp emptied once handed over).
+ * Every other handle on the file must be closed already, so that closing flushes it. */
+static gw_status seal_write(hid_t *file, hid_t *g, const gw_provenance *prov, const char *created,
+                            const char *what, const char *path, char *tmp)
+{
+    if (write_provenance(*g, prov, created) < 0)
+        return gwi_h5_fail(GW_EIO, "%s: cannot write its provenance", what);
+    hid_t root = H5Gopen2(*file, "/", H5P_DEFAULT);
+    herr_t st = root < 0 ? -1 : write_provenance(root, prov, created);
+    if (root >= 0)
+        H5Gclose(root);
+    if (st < 0)
+        return gwi_h5_fail(GW_EIO, "%s: cannot write the root provenance", path);
+    H5Gclose(*g);
+    *g = -1;
+    st = H5Fclose(*file);
+    *file = -1;
+    if (st < 0)
+        return gwi_h5_fail(GW_EIO, "%s: cannot finish writing", path);
+    gw_status rc = gwi_atomic_commit(tmp, path);
+    tmp[0] = '\0';
+    return rc;
+}
+
 /* Writes every set field of r into the (new, empty) group g. */
 static gw_status write_model(hid_t g, const gw_result *r, const char *what)
 {
@@ -294,15 +333,7 @@ gw_status gw_results_append_ex(const char *path, const char *name, const gw_resu
         return gwi_fail(GW_EINVAL, "model name '%s' is empty or contains '/'", name);
     if ((rc = check_result(r, name ? name : "(next)")) != GW_OK)
         return rc;
-    if (prov != NULL && prov->created_utc != NULL) {
-        snprintf(created, sizeof created, "%s", prov->created_utc);
-    } else {
-        time_t now = time(NULL);
-        struct tm tm;
-        if (gmtime_r(&now, &tm) == NULL ||
-            strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-            snprintf(created, sizeof created, "unknown");
-    }
+    created_utc(prov, created);
 
     gwi_h5_quiet_begin(&q);
     if ((rc = gwi_atomic_begin(path, 1, tmp, &existed)) != GW_OK)
@@ -361,30 +392,9 @@ gw_status gw_results_append_ex(const char *path, const char *name, const gw_resu
     }
     if ((rc = write_model(g, r, what)) != GW_OK)
         goto done;
-    if (write_provenance(g, prov, created) < 0) {
-        rc = gwi_h5_fail(GW_EIO, "%s: cannot write its provenance", what);
-        goto done;
-    }
-    hid_t root = H5Gopen2(file, "/", H5P_DEFAULT);
-    herr_t st = root < 0 ? -1 : write_provenance(root, prov, created);
-    if (root >= 0)
-        H5Gclose(root);
-    if (st < 0) {
-        rc = gwi_h5_fail(GW_EIO, "%s: cannot write the root provenance", path);
-        goto done;
-    }
-    H5Gclose(g);
-    g = -1;
     H5Gclose(models);
     models = -1;
-    st = H5Fclose(file);
-    file = -1;
-    if (st < 0) {
-        rc = gwi_h5_fail(GW_EIO, "%s: cannot finish writing", path);
-        goto done;
-    }
-    rc = gwi_atomic_commit(tmp, path);
-    tmp[0] = '\0';
+    rc = seal_write(&file, &g, prov, created, what, path, tmp);
     if (rc == GW_OK && name_out != NULL && name_out_size > 0)
         snprintf(name_out, name_out_size, "%s", name);
 done:
@@ -984,15 +994,7 @@ gw_status gw_results_append_group(const char *path, const char *group, const gw_
         return gwi_fail(GW_EINVAL, "group '%s' is not an absolute path of named components", group);
     if ((rc = check_items(items, nitems, attrs, nattrs, group)) != GW_OK)
         return rc;
-    if (prov != NULL && prov->created_utc != NULL) {
-        snprintf(created, sizeof created, "%s", prov->created_utc);
-    } else {
-        time_t now = time(NULL);
-        struct tm tm;
-        if (gmtime_r(&now, &tm) == NULL ||
-            strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-            snprintf(created, sizeof created, "unknown");
-    }
+    created_utc(prov, created);
     snprintf(what, sizeof what, "%s: %s", gwi_base(path), group);
 
     gwi_h5_quiet_begin(&q);
@@ -1049,28 +1051,7 @@ gw_status gw_results_append_group(const char *path, const char *group, const gw_
             rc = gwi_h5_fail(GW_EIO, "%s: cannot write attribute '%s'", what, attrs[i].name);
             goto done;
         }
-    if (write_provenance(g, prov, created) < 0) {
-        rc = gwi_h5_fail(GW_EIO, "%s: cannot write its provenance", what);
-        goto done;
-    }
-    hid_t root = H5Gopen2(file, "/", H5P_DEFAULT);
-    herr_t st = root < 0 ? -1 : write_provenance(root, prov, created);
-    if (root >= 0)
-        H5Gclose(root);
-    if (st < 0) {
-        rc = gwi_h5_fail(GW_EIO, "%s: cannot write the root provenance", path);
-        goto done;
-    }
-    H5Gclose(g);
-    g = -1;
-    st = H5Fclose(file);
-    file = -1;
-    if (st < 0) {
-        rc = gwi_h5_fail(GW_EIO, "%s: cannot finish writing", path);
-        goto done;
-    }
-    rc = gwi_atomic_commit(tmp, path);
-    tmp[0] = '\0';
+    rc = seal_write(&file, &g, prov, created, what, path, tmp);
 done:
     if (g >= 0)
         H5Gclose(g);
