@@ -289,3 +289,11 @@ int an_check_output_opts(const char *format, const char *threads, const char *na
     }
     return GW_EXIT_OK;
 }
+
+int an_missing(const char *value, int allow_empty, const char *what, const char *cmd)
+{
+    if (value != NULL && (allow_empty || value[0] != '\0'))
+        return 0;
+    cli_error("missing %s (try goodwork %s --help)", what, cmd);
+    return 1;
+}

@@ -56,6 +56,10 @@ int an_parse_double(const char *s, double *out);
 /* Writes text to stdout; returns an exit code. */
 int an_write_stdout(const char *text);
 
+/* an_missing -- 1 (after printing "missing WHAT (try goodwork CMD --help)") when a required
+ * option was not given (value NULL, or empty unless allow_empty); 0 otherwise. */
+int an_missing(const char *value, int allow_empty, const char *what, const char *cmd);
+
 /* an_check_output_opts -- the usage checks every analysis command shares, after its own
  * required options: --format text|json (sets *json), --threads N (sets *threads; 0 = all
  * cores) and --name NAME (needs --out; non-empty, without '/'). Prints the problem and returns

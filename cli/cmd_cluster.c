@@ -299,18 +299,12 @@ int cmd_cluster(int argc, char **argv)
         goto done;
     }
     rc = GW_EXIT_USAGE;
-    if (a.data == NULL || a.data[0] == '\0') {
-        cli_error("missing --data FILE (try goodwork cluster --help)");
+    if (an_missing(a.data, 0, "--data FILE", "cluster"))
         goto done;
-    }
-    if (a.vars == NULL) {
-        cli_error("missing --vars a,b,c (try goodwork cluster --help)");
+    if (an_missing(a.vars, 1, "--vars a,b,c", "cluster"))
         goto done;
-    }
-    if (a.id == NULL || a.id[0] == '\0') {
-        cli_error("missing --id VAR (try goodwork cluster --help)");
+    if (an_missing(a.id, 0, "--id VAR", "cluster"))
         goto done;
-    }
     if (an_check_output_opts(a.format, a.threads, a.name, a.out, &json, &threads) != GW_EXIT_OK)
         goto done;
     if (a.at != NULL && (a.time == NULL || !an_parse_double(a.at, &at))) {

@@ -187,18 +187,12 @@ int cmd_index(int argc, char **argv)
         goto done;
     }
     rc = GW_EXIT_USAGE;
-    if (a.data == NULL || a.data[0] == '\0') {
-        cli_error("missing --data FILE (try goodwork index --help)");
+    if (an_missing(a.data, 0, "--data FILE", "index"))
         goto done;
-    }
-    if (a.indicators == NULL) {
-        cli_error("missing --indicators a,b,c (try goodwork index --help)");
+    if (an_missing(a.indicators, 1, "--indicators a,b,c", "index"))
         goto done;
-    }
-    if (a.id == NULL || a.id[0] == '\0') {
-        cli_error("missing --id VAR (try goodwork index --help)");
+    if (an_missing(a.id, 0, "--id VAR", "index"))
         goto done;
-    }
     if (an_check_output_opts(a.format, a.threads, a.name, a.out, &json, &threads) != GW_EXIT_OK)
         goto done;
     if (a.normalise == NULL || strcmp(a.normalise, "minmax") == 0)

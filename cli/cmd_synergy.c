@@ -162,18 +162,12 @@ int cmd_synergy(int argc, char **argv)
         goto done;
     }
     rc = GW_EXIT_USAGE;
-    if (a.data == NULL || a.data[0] == '\0') {
-        cli_error("missing --data FILE (try goodwork synergy --help)");
+    if (an_missing(a.data, 0, "--data FILE", "synergy"))
         goto done;
-    }
-    if (a.vars == NULL) {
-        cli_error("missing --vars a,b,c (try goodwork synergy --help)");
+    if (an_missing(a.vars, 1, "--vars a,b,c", "synergy"))
         goto done;
-    }
-    if (a.time == NULL || a.time[0] == '\0') {
-        cli_error("missing --time VAR (try goodwork synergy --help)");
+    if (an_missing(a.time, 0, "--time VAR", "synergy"))
         goto done;
-    }
     if (an_check_output_opts(a.format, a.threads, a.name, a.out, &json, &threads) != GW_EXIT_OK)
         goto done;
     so.conf_level = 0.95;
