@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fit_ext.h"
 #include "fit_panel.h"
 #include "gw_alloc.h"
 #include "gw_formula.h"
@@ -36,7 +37,8 @@ static const char fit_usage[] =
     "  --model FORMULA      e.g. \"y ~ x1 + log(x2) + x1:x2 | firm + year\"\n"
     "\n"
     "options:\n"
-    "  --estimator E        ols (default; with \"| fe\" the within estimator), re, fd, between\n"
+    "  --estimator E        ols (default; with \"| fe\" the within estimator), re, fd, between,\n"
+    "                       logit, probit, poisson (maximum likelihood by IRLS)\n"
     "  --vcov V             iid (default), hc0, hc1, hc2, hc3, cluster:VAR, cluster:VAR1+VAR2,\n"
     "                       dk:LAGS (Driscoll-Kraay), nw:LAGS (Newey-West; both need --panel)\n"
     "  --weights VAR        analytic weights (weighted least squares)\n"
@@ -52,21 +54,17 @@ static const char fit_usage[] =
     "  --out RESULTS.h5     also store the fit in a results file (with --name NAME)\n"
     "  --name NAME          the model's name in RESULTS.h5 (default model1, model2, ...)\n"
     "  --table PATH         group of an HDF5 data table (default /data)\n"
+    "  --ame                logit/probit: also the average marginal effects (delta method)\n"
+    "  --maxiter N          iteration limit of IRLS (logit, probit, poisson)\n"
+    "  --tol X              convergence tolerance of IRLS (relative deviance change)\n"
+    "  --memory-limit SIZE  e.g. 512M, 4G: fit an .h5 table out of core (streaming its chunks)\n"
+    "                       when holding it in memory would exceed SIZE\n"
+    "  --scratch DIR        out-of-core fits: directory for scratch files (default: --out's)\n"
     "  --help               show this help\n"
     "\n"
     "Options also take the form --option=value. Exit codes: 0 success, 2 usage (bad option,\n"
     "formula or variable), 3 data (unreadable or malformed input), 4 numerical (no\n"
     "observations left, singular), 1 anything else.\n";
-
-/* The parsed command line. Strings are borrowed from argv. */
-typedef struct {
-    const char *data, *model, *estimator, *vcov, *weights, *panel, *format, *threads, *out, *name,
-        *table, *ssc;
-    int keep_singletons; /* absorbed fixed effects: keep singleton groups */
-    int save_residuals;  /* with --out: store residuals and fitted values too */
-    int hausman;         /* --hausman: the Hausman test with the fit */
-    int help;
-} fit_args;
 
 typedef struct {
     const char *name;
@@ -91,7 +89,12 @@ static const option_spec options[] = {
     OPT(name, 1),
     OPT(table, 1),
     OPT(ssc, 1),
+    OPT(maxiter, 1),
+    OPT(tol, 1),
+    OPT(scratch, 1),
     OPT(help, 0),
+    {"--memory-limit", offsetof(fit_args, memory_limit), 1},
+    {"--ame", offsetof(fit_args, ame), 0},
     {"--keep-singletons", offsetof(fit_args, keep_singletons), 0},
     {"--save-residuals", offsetof(fit_args, save_residuals), 0},
     {"--hausman", offsetof(fit_args, hausman), 0},
@@ -365,17 +368,12 @@ int cmd_fit(int argc, char **argv)
         cli_error("missing --model FORMULA (try goodwork fit --help)");
         goto done;
     }
-    if (a.estimator != NULL && strcmp(a.estimator, "ols") != 0 &&
+    int glm = cli_glm_requested(a.estimator);
+    if (a.estimator != NULL && strcmp(a.estimator, "ols") != 0 && !glm &&
         !cli_panel_requested(a.estimator, NULL)) {
-        static const char *const later[] = {"re", "fd", "logit", "probit", "poisson"};
-        int known = 0;
-        for (size_t k = 0; k < sizeof later / sizeof later[0]; k++)
-            known |= strcmp(a.estimator, later[k]) == 0;
-        if (known)
-            cli_error("--estimator %s is not supported yet", a.estimator);
-        else
-            cli_error("unknown --estimator '%s' (expected ols, re, fd, logit, probit or poisson)",
-                      a.estimator);
+        cli_error("unknown --estimator '%s' (expected ols, re, fd, between, logit, probit or "
+                  "poisson)",
+                  a.estimator);
         goto done;
     }
     if (a.format != NULL && gw_output_format_parse(a.format, &fmt) != GW_OK) {
@@ -447,16 +445,27 @@ int cmd_fit(int argc, char **argv)
         rc = lib_error(s, "bad --model");
         goto done;
     }
-    if (gw_formula_has_iv(formula)) {
-        cli_error("instrumental variables (\"| endog ~ inst\") are not supported yet");
-        rc = GW_EXIT_USAGE;
-        goto done;
-    }
     if (!used_columns(formula, &fo, &cols)) {
         cli_error("out of memory");
         rc = GW_EXIT_OTHER;
         goto done;
     }
+    gw_ols_opts oo = {0};
+    oo.vcov = vs.kind;
+    oo.ssc = ssc;
+    if (a.keep_singletons)
+        oo.flags |= GW_OLS_KEEP_SINGLETONS;
+    if (a.save_residuals)
+        oo.flags |= GW_OLS_KEEP_RESIDUALS | GW_OLS_KEEP_FITTED;
+    /* Distributed (under mpirun) and out-of-core fits read the data themselves, in row ranges
+     * or chunks; each says whether it took the fit. */
+    int handled = 0;
+    if ((rc = cli_fit_mpi(&a, formula, &fo, &oo, &handled, &result)) != GW_EXIT_OK)
+        goto done;
+    if (!handled && (rc = cli_fit_stream(&a, formula, &fo, &oo, &handled, &result)) != GW_EXIT_OK)
+        goto done;
+    if (handled)
+        goto finish;
     if ((rc = cli_load_table(a.data, a.table, cols.names, cols.n, &table)) != GW_EXIT_OK)
         goto done;
     if ((s = gw_frame_build(table, formula, &fo, &design)) != GW_OK) {
@@ -468,16 +477,17 @@ int cmd_fit(int argc, char **argv)
         rc = GW_EXIT_USAGE;
         goto done;
     }
-    gw_ols_opts oo = {0};
-    oo.vcov = vs.kind;
-    oo.ssc = ssc;
-    if (a.keep_singletons)
-        oo.flags |= GW_OLS_KEEP_SINGLETONS;
-    if (a.save_residuals)
-        oo.flags |= GW_OLS_KEEP_RESIDUALS | GW_OLS_KEEP_FITTED;
     /* With absorbed fixed effects the design is demeaned in place (it is not used afterwards):
      * no copy of the regressors. */
-    if (cli_panel_requested(a.estimator, a.vcov) || a.hausman) {
+    if (gw_formula_has_iv(formula)) {
+        if ((rc = cli_fit_iv(design, &a, &oo, &result)) != GW_EXIT_OK)
+            goto done;
+        s = GW_OK;
+    } else if (glm) {
+        if ((rc = cli_fit_glm(design, &a, &oo, &result)) != GW_EXIT_OK)
+            goto done;
+        s = GW_OK;
+    } else if (cli_panel_requested(a.estimator, a.vcov) || a.hausman) {
         /* With absorbed fixed effects only dk/nw with ols is accepted (the within fit with a
          * HAC variance); cli_fit_panel refuses the rest. */
         if ((rc = cli_fit_panel(design, a.estimator, a.vcov, &oo, a.hausman, &result)) !=
@@ -507,6 +517,7 @@ int cmd_fit(int argc, char **argv)
         rc = GW_EXIT_NUMERIC;
         goto done;
     }
+finish:
     /* What only the command line knows: the formula and variance as written. */
     if (gw_result_set_str(&result->formula, a.model) != GW_OK ||
         (result->vcov_type == NULL &&

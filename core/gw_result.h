@@ -67,6 +67,37 @@ typedef struct gw_result {
     double hausman_robust_stat, hausman_robust_df;    /* regression form, CR1 by panel id      */
     double hausman_robust_p;                          /* its chi2(hausman_robust_df) p-value   */
 
+    /* Instrumental variables (2SLS, models/gw_iv.h): 0 / NULL / NaN for other estimators.     */
+    size_t n_endog;                /* endogenous regressors (the last n_endog terms)           */
+    char **endog_terms;            /* n_endog names                                             */
+    size_t n_inst;                 /* excluded instruments                                      */
+    char **inst_terms;             /* n_inst names                                              */
+    /* Per endogenous regressor: the first-stage test that the excluded instruments' coefficients
+     * are all zero (Wald F with the fit's variance estimator), its degrees of freedom and
+     * p-value, and the partial R2 of the excluded instruments. NULL when n_endog == 0.        */
+    double *fs_f, *fs_df1, *fs_df2, *fs_p, *fs_partial_r2;
+    struct gw_result **first_stage; /* NULL, or n_endog first-stage regressions (owned)        */
+    double cd_f;                   /* Cragg-Donald Wald F (weak identification, iid)            */
+    double kp_f;                   /* Kleibergen-Paap rk Wald F (robust/cluster fits)           */
+    double kp_lm, kp_lm_df, kp_lm_p; /* Kleibergen-Paap rk LM underidentification test       */
+    char *overid_test;             /* "sargan" (iid) or "hansen" (robust/cluster), or NULL      */
+    double overid_stat, overid_df, overid_p;          /* chi2(#inst - #endog)                  */
+    double endog_stat, endog_df1, endog_df2, endog_p; /* Wu-Hausman F test of exogeneity      */
+
+    /* Generalised linear models (models/gw_glm.h): NaN / 0 / NULL for linear fits.            */
+    char *family;                  /* "binomial" or "poisson"                                   */
+    char *link;                    /* "logit", "probit" or "log"                                */
+    double deviance, null_deviance;
+    double pseudo_r2;              /* McFadden: 1 - loglik / loglik of the null model           */
+    double aic, bic;               /* -2 loglik + 2 K, -2 loglik + K log N                      */
+    double dispersion;             /* 1 for binomial and poisson                                */
+    size_t nobs_separated;         /* observations dropped as separated (GW_RESULT_NA: n/a)    */
+    char **dropped_separated;      /* regressors dropped as perfectly separating               */
+    size_t ndropped_separated;
+    struct gw_result *margins;     /* NULL, or the average marginal effects (--ame): terms,
+                                      estimate, std_error (delta method), statistic, p_value,
+                                      ci_low, ci_high, vcov (owned)                            */
+
     double *residuals, *fitted;    /* NULL, or nobs each (kept on request)                     */
 } gw_result;
 
@@ -76,6 +107,11 @@ GW_API gw_status gw_result_new(size_t k, gw_result **out);
 
 /* gw_result_set_str -- replace *field with a copy of value (NULL allowed). GW_ENOMEM. */
 GW_API gw_status gw_result_set_str(char **field, const char *value);
+
+/* gw_result_alloc_iv -- allocate r's IV arrays for n_endog endogenous regressors and n_inst
+ * instruments: endog_terms, inst_terms and first_stage NULL-filled, fs_* NaN-filled (any
+ * previous ones are released). GW_ENOMEM (r keeps no half-allocated arrays). */
+GW_API gw_status gw_result_alloc_iv(gw_result *r, size_t n_endog, size_t n_inst);
 
 /* gw_result_free -- release r and everything it owns; NULL-safe. */
 GW_API void gw_result_free(gw_result *r);

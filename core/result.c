@@ -43,6 +43,11 @@ gw_status gw_result_new(size_t k, gw_result **out)
     r->sigma_u = r->sigma_e = r->rho = r->theta = r->theta_min = r->theta_max = NAN;
     r->hausman_chi2 = r->hausman_df = r->hausman_p = NAN;
     r->hausman_robust_stat = r->hausman_robust_df = r->hausman_robust_p = NAN;
+    r->cd_f = r->kp_f = r->kp_lm = r->kp_lm_df = r->kp_lm_p = NAN;
+    r->overid_stat = r->overid_df = r->overid_p = NAN;
+    r->endog_stat = r->endog_df1 = r->endog_df2 = r->endog_p = NAN;
+    r->deviance = r->null_deviance = r->pseudo_r2 = r->aic = r->bic = r->dispersion = NAN;
+    r->nobs_separated = GW_RESULT_NA;
     *out = r;
     return GW_OK;
 }
@@ -54,6 +59,54 @@ gw_status gw_result_set_str(char **field, const char *value)
         return gwi_fail(GW_ENOMEM, "cannot copy a string");
     gw_free(*field);
     *field = copy;
+    return GW_OK;
+}
+
+/* Releases r's IV arrays and sets them to NULL / 0. */
+static void free_iv(gw_result *r)
+{
+    for (size_t j = 0; j < r->n_endog; j++) {
+        if (r->endog_terms)
+            gw_free(r->endog_terms[j]);
+        if (r->first_stage)
+            gw_result_free(r->first_stage[j]);
+    }
+    gw_free(r->endog_terms);
+    gw_free(r->first_stage);
+    for (size_t j = 0; r->inst_terms && j < r->n_inst; j++)
+        gw_free(r->inst_terms[j]);
+    gw_free(r->inst_terms);
+    double **fs[] = {&r->fs_f, &r->fs_df1, &r->fs_df2, &r->fs_p, &r->fs_partial_r2};
+    for (size_t a = 0; a < sizeof fs / sizeof fs[0]; a++) {
+        gw_free(*fs[a]);
+        *fs[a] = NULL;
+    }
+    r->endog_terms = r->inst_terms = NULL;
+    r->first_stage = NULL;
+    r->n_endog = r->n_inst = 0;
+}
+
+gw_status gw_result_alloc_iv(gw_result *r, size_t n_endog, size_t n_inst)
+{
+    free_iv(r);
+    size_t ne = n_endog ? n_endog : 1;
+    r->endog_terms = gw_calloc(ne, sizeof *r->endog_terms);
+    r->first_stage = gw_calloc(ne, sizeof *r->first_stage);
+    r->inst_terms = gw_calloc(n_inst ? n_inst : 1, sizeof *r->inst_terms);
+    double **fs[] = {&r->fs_f, &r->fs_df1, &r->fs_df2, &r->fs_p, &r->fs_partial_r2};
+    int ok = r->endog_terms != NULL && r->first_stage != NULL && r->inst_terms != NULL;
+    for (size_t a = 0; a < sizeof fs / sizeof fs[0]; a++) {
+        *fs[a] = gw_alloc_array(ne, sizeof(double));
+        ok = ok && *fs[a] != NULL;
+        for (size_t j = 0; *fs[a] != NULL && j < ne; j++)
+            (*fs[a])[j] = NAN;
+    }
+    r->n_endog = n_endog;
+    r->n_inst = n_inst;
+    if (!ok) {
+        free_iv(r);
+        return gwi_fail(GW_ENOMEM, "cannot allocate %zu endogenous regressors", n_endog);
+    }
     return GW_OK;
 }
 
@@ -84,6 +137,14 @@ void gw_result_free(gw_result *r)
         gw_free(r->dropped_collinear[j]);
     gw_free(r->dropped_collinear);
     gw_free(r->solver);
+    free_iv(r);
+    gw_free(r->overid_test);
+    gw_free(r->family);
+    gw_free(r->link);
+    for (size_t j = 0; j < r->ndropped_separated; j++)
+        gw_free(r->dropped_separated[j]);
+    gw_free(r->dropped_separated);
+    gw_result_free(r->margins);
     gw_free(r->residuals);
     gw_free(r->fitted);
     gw_free(r);

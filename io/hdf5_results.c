@@ -50,6 +50,24 @@ static const field dbl_fields[] = {
     {"hausman_robust_stat", offsetof(gw_result, hausman_robust_stat)},
     {"hausman_robust_df", offsetof(gw_result, hausman_robust_df)},
     {"hausman_robust_p", offsetof(gw_result, hausman_robust_p)},
+    {"cragg_donald_f", offsetof(gw_result, cd_f)},
+    {"kleibergen_paap_f", offsetof(gw_result, kp_f)},
+    {"kleibergen_paap_lm", offsetof(gw_result, kp_lm)},
+    {"kleibergen_paap_lm_df", offsetof(gw_result, kp_lm_df)},
+    {"kleibergen_paap_lm_p", offsetof(gw_result, kp_lm_p)},
+    {"overid_stat", offsetof(gw_result, overid_stat)},
+    {"overid_df", offsetof(gw_result, overid_df)},
+    {"overid_p", offsetof(gw_result, overid_p)},
+    {"endog_stat", offsetof(gw_result, endog_stat)},
+    {"endog_df1", offsetof(gw_result, endog_df1)},
+    {"endog_df2", offsetof(gw_result, endog_df2)},
+    {"endog_p", offsetof(gw_result, endog_p)},
+    {"deviance", offsetof(gw_result, deviance)},
+    {"null_deviance", offsetof(gw_result, null_deviance)},
+    {"pseudo_r2", offsetof(gw_result, pseudo_r2)},
+    {"aic", offsetof(gw_result, aic)},
+    {"bic", offsetof(gw_result, bic)},
+    {"dispersion", offsetof(gw_result, dispersion)},
 };
 
 /* Counts (size_t, stored as uint64): absent when GW_RESULT_NA. */
@@ -62,13 +80,20 @@ static const field cnt_fields[] = {
     {"n_groups", offsetof(gw_result, n_groups)},
     {"t_min", offsetof(gw_result, t_min)},
     {"t_max", offsetof(gw_result, t_max)},
+    {"nobs_separated", offsetof(gw_result, nobs_separated)},
 };
 
 /* Strings: absent when NULL. */
 static const field str_fields[] = {
-    {"estimator", offsetof(gw_result, estimator)}, {"formula", offsetof(gw_result, formula)},
-    {"vcov_type", offsetof(gw_result, vcov_type)}, {"response", offsetof(gw_result, response)},
-    {"solver", offsetof(gw_result, solver)},       {"weights", offsetof(gw_result, weights)},
+    {"estimator", offsetof(gw_result, estimator)},
+    {"formula", offsetof(gw_result, formula)},
+    {"vcov_type", offsetof(gw_result, vcov_type)},
+    {"response", offsetof(gw_result, response)},
+    {"solver", offsetof(gw_result, solver)},
+    {"weights", offsetof(gw_result, weights)},
+    {"overid_test", offsetof(gw_result, overid_test)},
+    {"family", offsetof(gw_result, family)},
+    {"link", offsetof(gw_result, link)},
 };
 
 /* Per-coefficient arrays (k each), under their JSON names. */
@@ -76,6 +101,15 @@ static const field coef_fields[] = {
     {"estimate", offsetof(gw_result, estimate)},   {"std_error", offsetof(gw_result, std_error)},
     {"statistic", offsetof(gw_result, statistic)}, {"p_value", offsetof(gw_result, p_value)},
     {"ci_low", offsetof(gw_result, ci_low)},       {"ci_high", offsetof(gw_result, ci_high)},
+};
+
+/* IV: per-endogenous arrays (n_endog each). */
+static const field fs_fields[] = {
+    {"first_stage_f", offsetof(gw_result, fs_f)},
+    {"first_stage_df1", offsetof(gw_result, fs_df1)},
+    {"first_stage_df2", offsetof(gw_result, fs_df2)},
+    {"first_stage_p", offsetof(gw_result, fs_p)},
+    {"first_stage_partial_r2", offsetof(gw_result, fs_partial_r2)},
 };
 
 #define NFIELDS(a) (sizeof(a) / sizeof(a)[0])
@@ -209,6 +243,51 @@ static gw_status seal_write(hid_t *file, hid_t *g, const gw_provenance *prov, co
 }
 
 /* Writes every set field of r into the (new, empty) group g. */
+static gw_status write_model(hid_t g, const gw_result *r, const char *what);
+
+/* Writes r as the group NAME under g (a first stage, the marginal effects). */
+static gw_status write_sub(hid_t g, const char *name, const gw_result *r, const char *what)
+{
+    char buf[1300];
+    snprintf(buf, sizeof buf, "%s/%s", what, name);
+    hid_t sub = H5Gcreate2(g, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (sub < 0)
+        return gwi_h5_fail(GW_EIO, "%s: cannot create the group", buf);
+    gw_status rc = write_model(sub, r, buf);
+    if (H5Gclose(sub) < 0 && rc == GW_OK)
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot close the group", buf);
+    return rc;
+}
+
+/* The IV and GLM arrays and sub-results of r (the scalars are in the field tables). */
+static gw_status write_iv_glm(hid_t g, const gw_result *r, const char *what)
+{
+    gw_status rc = GW_OK;
+    if (r->nobs_separated != GW_RESULT_NA &&
+        write_str_ds(g, "dropped_separated", (const char *const *)r->dropped_separated,
+                     r->ndropped_separated) < 0)
+        return gwi_h5_fail(GW_EIO, "%s: cannot write dropped_separated", what);
+    if (r->margins != NULL && (rc = write_sub(g, "marginal_effects", r->margins, what)) != GW_OK)
+        return rc;
+    if (r->n_endog == 0)
+        return GW_OK;
+    if (write_str_ds(g, "endogenous", (const char *const *)r->endog_terms, r->n_endog) < 0 ||
+        write_str_ds(g, "instruments", (const char *const *)r->inst_terms, r->n_inst) < 0)
+        return gwi_h5_fail(GW_EIO, "%s: cannot write the IV terms", what);
+    for (size_t i = 0; i < NFIELDS(fs_fields); i++)
+        if (write_f64_ds(g, fs_fields[i].name, FIELD_C(r, dbl_ptr, fs_fields[i]), r->n_endog, 0,
+                         0) < 0)
+            return gwi_h5_fail(GW_EIO, "%s: cannot write %s", what, fs_fields[i].name);
+    for (size_t j = 0; r->first_stage != NULL && j < r->n_endog; j++) {
+        char name[48];
+        snprintf(name, sizeof name, "first_stage_%zu", j);
+        if (r->first_stage[j] != NULL &&
+            (rc = write_sub(g, name, r->first_stage[j], what)) != GW_OK)
+            return rc;
+    }
+    return GW_OK;
+}
+
 static gw_status write_model(hid_t g, const gw_result *r, const char *what)
 {
     gw_status rc = GW_OK;
@@ -279,6 +358,7 @@ static gw_status write_model(hid_t g, const gw_result *r, const char *what)
         goto h5fail;
     if (r->fitted != NULL && write_f64_ds(g, "fitted", r->fitted, r->nobs, 0, 0) < 0)
         goto h5fail;
+    rc = write_iv_glm(g, r, what);
     goto done;
 h5fail:
     rc = gwi_h5_fail(GW_EIO, "%s: cannot write the model", what);
@@ -714,6 +794,63 @@ static gw_status read_str_ds(hid_t g, const char *name, const char *what, size_t
     return rc;
 }
 
+static gw_status read_model(hid_t g, const char *what, gw_result **out);
+
+/* Reads the group NAME under g as a sub-result into *out (left NULL when absent). */
+static gw_status read_sub(hid_t g, const char *name, const char *what, gw_result **out)
+{
+    char buf[1300];
+    snprintf(buf, sizeof buf, "%s/%s", what, name);
+    htri_t ex = H5Lexists(g, name, H5P_DEFAULT);
+    if (ex <= 0)
+        return GW_OK;
+    hid_t sub = H5Gopen2(g, name, H5P_DEFAULT);
+    if (sub < 0)
+        return gwi_h5_fail(GW_EFORMAT, "%s: cannot open the group", buf);
+    gw_status rc = read_model(sub, buf, out);
+    H5Gclose(sub);
+    return rc;
+}
+
+/* The IV and GLM arrays and sub-results (see write_iv_glm). */
+static gw_status read_iv_glm(hid_t g, const char *what, gw_result *r)
+{
+    gw_status rc = GW_OK;
+    char **endog = NULL, **inst = NULL;
+    size_t ne = 0, ni = 0;
+    if (r->nobs_separated != GW_RESULT_NA &&
+        (rc = read_str_ds(g, "dropped_separated", what, GW_RESULT_NA, &r->dropped_separated,
+                          &r->ndropped_separated)) != GW_OK)
+        goto done;
+    if ((rc = read_sub(g, "marginal_effects", what, &r->margins)) != GW_OK)
+        goto done;
+    if (H5Lexists(g, "endogenous", H5P_DEFAULT) <= 0)
+        goto done;
+    if ((rc = read_str_ds(g, "endogenous", what, GW_RESULT_NA, &endog, &ne)) != GW_OK ||
+        (rc = read_str_ds(g, "instruments", what, GW_RESULT_NA, &inst, &ni)) != GW_OK ||
+        (rc = gw_result_alloc_iv(r, ne, ni)) != GW_OK)
+        goto done;
+    for (size_t j = 0; j < ne; j++) {
+        r->endog_terms[j] = endog[j];
+        endog[j] = NULL;
+    }
+    for (size_t j = 0; j < ni; j++) {
+        r->inst_terms[j] = inst[j];
+        inst[j] = NULL;
+    }
+    for (size_t i = 0; i < NFIELDS(fs_fields) && rc == GW_OK; i++)
+        rc = read_f64_ds(g, fs_fields[i].name, what, ne, 0, 0, FIELD(r, dbl_ptr, fs_fields[i]));
+    for (size_t j = 0; j < ne && rc == GW_OK; j++) {
+        char name[48];
+        snprintf(name, sizeof name, "first_stage_%zu", j);
+        rc = read_sub(g, name, what, &r->first_stage[j]);
+    }
+done:
+    gwi_free_strs(endog, ne);
+    gwi_free_strs(inst, ni);
+    return rc;
+}
+
 static gw_status read_model(hid_t g, const char *what, gw_result **out)
 {
     gw_status rc = GW_OK;
@@ -830,6 +967,7 @@ static gw_status read_model(hid_t g, const char *what, gw_result **out)
         if ((rc = read_f64_ds(g, opt[i].name, what, r->nobs, 0, 0, *opt[i].dst)) != GW_OK)
             goto done;
     }
+    rc = read_iv_glm(g, what, r);
 done:
     gwi_free_strs(terms, n);
     gwi_free_strs(fe, nfe);

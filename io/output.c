@@ -346,6 +346,84 @@ static void text_panel(sbuf *s, const gw_result *r)
                   fmt_p(r->hausman_robust_p, b3, sizeof b3));
 }
 
+/* The IV block after the statistics: first stages and the instrument diagnostics. */
+static void text_iv(sbuf *s, const gw_result *r)
+{
+    char b1[48], b2[48], b3[48], b4[48], b5[48];
+    if (r->n_endog == 0)
+        return;
+    sb_puts(s, "Instrumented:   ");
+    for (size_t j = 0; j < r->n_endog; j++)
+        sb_printf(s, "%s%s", j ? ", " : "", str_or(r->endog_terms[j], ""));
+    sb_puts(s, "\nInstruments:    ");
+    for (size_t j = 0; j < r->n_inst; j++)
+        sb_printf(s, "%s%s", j ? ", " : "", str_or(r->inst_terms[j], ""));
+    sb_puts(s, "\n");
+    for (size_t j = 0; j < r->n_endog; j++)
+        sb_printf(s, "First stage %s: F(%s, %s) = %s, Prob > F = %s, partial R2 = %s\n",
+                  str_or(r->endog_terms[j], ""), fmt_g(r->fs_df1[j], b1, sizeof b1),
+                  fmt_g(r->fs_df2[j], b2, sizeof b2), fmt_g(r->fs_f[j], b3, sizeof b3),
+                  fmt_p(r->fs_p[j], b4, sizeof b4), fmt_g(r->fs_partial_r2[j], b5, sizeof b5));
+    if (!isnan(r->cd_f))
+        sb_printf(s, "Weak identification: Cragg-Donald Wald F = %s",
+                  fmt_g(r->cd_f, b1, sizeof b1));
+    if (!isnan(r->kp_f))
+        sb_printf(s, "%sKleibergen-Paap rk Wald F = %s",
+                  isnan(r->cd_f) ? "Weak identification: " : "; ", fmt_g(r->kp_f, b1, sizeof b1));
+    if (!isnan(r->cd_f) || !isnan(r->kp_f))
+        sb_puts(s, "\n");
+    if (!isnan(r->kp_lm))
+        sb_printf(s,
+                  "Underidentification (Kleibergen-Paap rk LM): chi2(%s) = %s, Prob > chi2 = %s\n",
+                  fmt_g(r->kp_lm_df, b1, sizeof b1), fmt_g(r->kp_lm, b2, sizeof b2),
+                  fmt_p(r->kp_lm_p, b3, sizeof b3));
+    if (!isnan(r->overid_stat))
+        sb_printf(s, "Overidentification (%s): chi2(%s) = %s, Prob > chi2 = %s\n",
+                  r->overid_test && strcmp(r->overid_test, "hansen") == 0 ? "Hansen J" : "Sargan",
+                  fmt_g(r->overid_df, b1, sizeof b1), fmt_g(r->overid_stat, b2, sizeof b2),
+                  fmt_p(r->overid_p, b3, sizeof b3));
+    if (!isnan(r->endog_stat))
+        sb_printf(s, "Endogeneity (Wu-Hausman): F(%s, %s) = %s, Prob > F = %s\n",
+                  fmt_g(r->endog_df1, b1, sizeof b1), fmt_g(r->endog_df2, b2, sizeof b2),
+                  fmt_g(r->endog_stat, b3, sizeof b3), fmt_p(r->endog_p, b4, sizeof b4));
+}
+
+/* The GLM block after the statistics: deviances, information criteria, separation and the
+ * average marginal effects. */
+static void text_glm(sbuf *s, const gw_result *r)
+{
+    char b1[48], b2[48], b3[48], b4[48];
+    if (r->family != NULL)
+        sb_printf(s, "Family: %s, link: %s\n", r->family, str_or(r->link, ""));
+    if (!isnan(r->deviance))
+        sb_printf(s, "Deviance = %s (null %s); pseudo R2 (McFadden) = %s\n",
+                  fmt_g(r->deviance, b1, sizeof b1), fmt_g(r->null_deviance, b2, sizeof b2),
+                  fmt_g(r->pseudo_r2, b3, sizeof b3));
+    if (!isnan(r->aic))
+        sb_printf(s, "AIC = %s, BIC = %s\n", fmt_g(r->aic, b1, sizeof b1),
+                  fmt_g(r->bic, b2, sizeof b2));
+    if (r->nobs_separated != GW_RESULT_NA && r->nobs_separated > 0)
+        sb_printf(s,
+                  "Note: %zu observations dropped as separated (their outcome is determined "
+                  "by the fixed effects or regressors).\n",
+                  r->nobs_separated);
+    if (r->ndropped_separated > 0) {
+        sb_puts(s, "Note: regressors dropped as perfectly separating:");
+        for (size_t j = 0; j < r->ndropped_separated; j++)
+            sb_printf(s, "%s %s", j ? "," : "", str_or(r->dropped_separated[j], ""));
+        sb_puts(s, ".\n");
+    }
+    if (r->margins != NULL) {
+        const gw_result *m = r->margins;
+        sb_puts(s, "Average marginal effects (delta-method standard errors):\n");
+        for (size_t j = 0; j < m->k; j++)
+            sb_printf(s, "  %s: %s (%s), z = %s, P>|z| = %s\n", str_or(m->terms[j], ""),
+                      fmt_g(m->estimate[j], b1, sizeof b1), fmt_g(m->std_error[j], b2, sizeof b2),
+                      fmt_stat(m->statistic[j], b3, sizeof b3),
+                      fmt_p(m->p_value[j], b4, sizeof b4));
+    }
+}
+
 static void render_text(sbuf *s, const gw_result *r)
 {
     char b1[48], b2[48];
@@ -425,6 +503,8 @@ static void render_text(sbuf *s, const gw_result *r)
                   fmt_g(r->rcond, b2, sizeof b2));
     }
     text_panel(s, r);
+    text_iv(s, r);
+    text_glm(s, r);
     text_notes(s, r);
 }
 
@@ -732,6 +812,94 @@ static int js_push_num(cJSON *arr, double x)
     return js_push(arr, cJSON_CreateRaw(gw_output_number(x, buf)));
 }
 
+/* name: [{"term", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high"}, ...]
+ * for the k coefficients of r (the main table, a first stage, the marginal effects). */
+static int js_coefficients(cJSON *o, const char *name, const gw_result *r)
+{
+    cJSON *coefs = cJSON_AddArrayToObject(o, name);
+    int ok = coefs != NULL;
+    for (size_t j = 0; ok && j < r->k; j++) {
+        cJSON *c = cJSON_CreateObject();
+        ok = js_push(coefs, c);
+        ok = ok && js_str(c, "term", r->terms[j] ? r->terms[j] : "");
+        ok = ok && js_num(c, "estimate", r->estimate[j]);
+        ok = ok && js_num(c, "std_error", r->std_error[j]);
+        ok = ok && js_num(c, "statistic", r->statistic[j]);
+        ok = ok && js_num(c, "p_value", r->p_value[j]);
+        ok = ok && js_num(c, "ci_low", r->ci_low[j]);
+        ok = ok && js_num(c, "ci_high", r->ci_high[j]);
+    }
+    return ok;
+}
+
+/* name: [s0, s1, ...]. */
+static int js_strings(cJSON *o, const char *name, char *const *v, size_t n)
+{
+    cJSON *a = cJSON_AddArrayToObject(o, name);
+    int ok = a != NULL;
+    for (size_t j = 0; ok && j < n; j++)
+        ok = js_push(a, cJSON_CreateString(str_or(v[j], "")));
+    return ok;
+}
+
+/* The IV and GLM fields: present only for the fits they describe. */
+static int build_json_iv_glm(const gw_result *r, cJSON *o)
+{
+    int ok = 1;
+    if (r->n_endog > 0) {
+        ok = ok && js_strings(o, "endogenous", r->endog_terms, r->n_endog);
+        ok = ok && js_strings(o, "instruments", r->inst_terms, r->n_inst);
+        cJSON *fs = ok ? cJSON_AddArrayToObject(o, "first_stage") : NULL;
+        ok = ok && fs != NULL;
+        for (size_t j = 0; ok && j < r->n_endog; j++) {
+            cJSON *e = cJSON_CreateObject();
+            ok = js_push(fs, e);
+            ok = ok && js_str(e, "endogenous", r->endog_terms[j]);
+            ok = ok && js_num(e, "f_stat", r->fs_f[j]);
+            ok = ok && js_num(e, "f_df1", r->fs_df1[j]);
+            ok = ok && js_num(e, "f_df2", r->fs_df2[j]);
+            ok = ok && js_num(e, "f_p_value", r->fs_p[j]);
+            ok = ok && js_num(e, "partial_r2", r->fs_partial_r2[j]);
+            if (ok && r->first_stage != NULL && r->first_stage[j] != NULL)
+                ok = js_coefficients(e, "coefficients", r->first_stage[j]);
+        }
+    }
+    ok = ok && (r->overid_test == NULL || js_str(o, "overid_test", r->overid_test));
+    ok = ok && (r->family == NULL || js_str(o, "family", r->family));
+    ok = ok && (r->link == NULL || js_str(o, "link", r->link));
+    const struct {
+        const char *name;
+        double v;
+    } d[] = {{"cragg_donald_f", r->cd_f},
+             {"kleibergen_paap_f", r->kp_f},
+             {"kleibergen_paap_lm", r->kp_lm},
+             {"kleibergen_paap_lm_df", r->kp_lm_df},
+             {"kleibergen_paap_lm_p", r->kp_lm_p},
+             {"overid_stat", r->overid_stat},
+             {"overid_df", r->overid_df},
+             {"overid_p", r->overid_p},
+             {"endog_stat", r->endog_stat},
+             {"endog_df1", r->endog_df1},
+             {"endog_df2", r->endog_df2},
+             {"endog_p", r->endog_p},
+             {"deviance", r->deviance},
+             {"null_deviance", r->null_deviance},
+             {"pseudo_r2", r->pseudo_r2},
+             {"aic", r->aic},
+             {"bic", r->bic},
+             {"dispersion", r->dispersion}};
+    for (size_t i = 0; ok && i < sizeof d / sizeof d[0]; i++)
+        if (!isnan(d[i].v))
+            ok = js_num(o, d[i].name, d[i].v);
+    if (ok && r->nobs_separated != GW_RESULT_NA) {
+        ok = js_count(o, "nobs_separated", r->nobs_separated);
+        ok = ok && js_strings(o, "dropped_separated", r->dropped_separated, r->ndropped_separated);
+    }
+    if (ok && r->margins != NULL)
+        ok = js_coefficients(o, "marginal_effects", r->margins);
+    return ok;
+}
+
 static int build_json(const gw_result *r, cJSON *o)
 {
     int ok = 1;
@@ -758,19 +926,7 @@ static int build_json(const gw_result *r, cJSON *o)
             }
         }
     }
-    cJSON *coefs = ok ? cJSON_AddArrayToObject(o, "coefficients") : NULL;
-    ok = ok && coefs != NULL;
-    for (size_t j = 0; ok && j < r->k; j++) {
-        cJSON *c = cJSON_CreateObject();
-        ok = js_push(coefs, c);
-        ok = ok && js_str(c, "term", r->terms[j] ? r->terms[j] : "");
-        ok = ok && js_num(c, "estimate", r->estimate[j]);
-        ok = ok && js_num(c, "std_error", r->std_error[j]);
-        ok = ok && js_num(c, "statistic", r->statistic[j]);
-        ok = ok && js_num(c, "p_value", r->p_value[j]);
-        ok = ok && js_num(c, "ci_low", r->ci_low[j]);
-        ok = ok && js_num(c, "ci_high", r->ci_high[j]);
-    }
+    ok = ok && js_coefficients(o, "coefficients", r);
     cJSON *v = ok ? cJSON_AddArrayToObject(o, "vcov") : NULL;
     ok = ok && v != NULL;
     for (size_t i = 0; ok && i < r->k; i++) {
@@ -837,7 +993,7 @@ static int build_json(const gw_result *r, cJSON *o)
     for (size_t i = 0; ok && i < sizeof pd / sizeof pd[0]; i++)
         if (!isnan(pd[i].v))
             ok = js_num(o, pd[i].name, pd[i].v);
-    return ok;
+    return ok && build_json_iv_glm(r, o);
 }
 
 static gw_status render_json(const gw_result *r, char **out)

@@ -486,6 +486,47 @@ static gw_result *make_result(double seed, int with_resid)
     r->ndropped = 1;
     r->dropped_collinear = gw_calloc(1, sizeof(char *));
     r->dropped_collinear[0] = gw_strdup("capital2");
+    /* IV and GLM fields (a record no estimator produces, but every field must round-trip). */
+    assert_int_equal(gw_result_alloc_iv(r, 2, 3), GW_OK);
+    for (size_t j = 0; j < 2; j++) {
+        r->endog_terms[j] = gw_strdup(j ? "d2" : "d1");
+        r->fs_f[j] = 12.5 + val(j, 6);
+        r->fs_df1[j] = 3.0;
+        r->fs_df2[j] = 160.0 + (double)j;
+        r->fs_p[j] = 1e-7 * (double)(j + 1);
+        r->fs_partial_r2[j] = 0.25 + val(j, 7) / 100;
+    }
+    for (size_t j = 0; j < 3; j++)
+        r->inst_terms[j] = gw_strdup(j == 0 ? "z1" : j == 1 ? "z2" : "log(z3)");
+    if (with_resid) { /* one sub-result level deep: no residuals, no further first stages */
+        r->first_stage[1] = make_result(seed + 1.0, 0);
+        r->margins = make_result(seed + 2.0, 0);
+    }
+    gw_result_set_str(&r->overid_test, "hansen");
+    r->cd_f = 8.5;
+    r->kp_f = 7.25 + val(4, 4);
+    r->kp_lm = 30.0;
+    r->kp_lm_df = 2.0;
+    r->kp_lm_p = 3e-7;
+    r->overid_stat = 0.5;
+    r->overid_df = 1.0;
+    r->overid_p = 0.48;
+    r->endog_stat = 4.0;
+    r->endog_df1 = 2.0;
+    r->endog_df2 = 158.0;
+    r->endog_p = 0.02;
+    gw_result_set_str(&r->family, "poisson");
+    gw_result_set_str(&r->link, "log");
+    r->deviance = 101.5 + val(5, 5);
+    r->null_deviance = 300.25;
+    r->pseudo_r2 = 0.33;
+    r->aic = 420.0;
+    r->bic = 431.5;
+    r->dispersion = 1.0;
+    r->nobs_separated = 4;
+    r->ndropped_separated = 1;
+    r->dropped_separated = gw_calloc(1, sizeof(char *));
+    r->dropped_separated[0] = gw_strdup("sep");
     if (with_resid) {
         r->residuals = gw_alloc_array(r->nobs, sizeof(double));
         r->fitted = gw_alloc_array(r->nobs, sizeof(double));
@@ -614,6 +655,48 @@ static void assert_same_result(const gw_result *a, const gw_result *b)
     }
     for (size_t j = 0; j < a->ndropped; j++)
         assert_string_equal(a->dropped_collinear[j], b->dropped_collinear[j]);
+    const char *const ta[] = {a->overid_test, a->family, a->link};
+    const char *const tb[] = {b->overid_test, b->family, b->link};
+    for (size_t i = 0; i < 3; i++) {
+        if (ta[i] == NULL || tb[i] == NULL)
+            assert_ptr_equal(ta[i], tb[i]);
+        else
+            assert_string_equal(ta[i], tb[i]);
+    }
+    const double ga[] = {a->cd_f,        a->kp_f,      a->kp_lm,         a->kp_lm_df,
+                         a->kp_lm_p,     a->overid_stat, a->overid_df,   a->overid_p,
+                         a->endog_stat,  a->endog_df1, a->endog_df2,     a->endog_p,
+                         a->deviance,    a->null_deviance, a->pseudo_r2, a->aic,
+                         a->bic,         a->dispersion};
+    const double gb[] = {b->cd_f,        b->kp_f,      b->kp_lm,         b->kp_lm_df,
+                         b->kp_lm_p,     b->overid_stat, b->overid_df,   b->overid_p,
+                         b->endog_stat,  b->endog_df1, b->endog_df2,     b->endog_p,
+                         b->deviance,    b->null_deviance, b->pseudo_r2, b->aic,
+                         b->bic,         b->dispersion};
+    for (size_t i = 0; i < sizeof ga / sizeof ga[0]; i++)
+        assert_same_bits(ga[i], gb[i]);
+    assert_int_equal(a->nobs_separated, b->nobs_separated);
+    assert_int_equal(a->ndropped_separated, b->ndropped_separated);
+    for (size_t j = 0; j < a->ndropped_separated; j++)
+        assert_string_equal(a->dropped_separated[j], b->dropped_separated[j]);
+    assert_int_equal(a->n_endog, b->n_endog);
+    assert_int_equal(a->n_inst, b->n_inst);
+    for (size_t j = 0; j < a->n_inst; j++)
+        assert_string_equal(a->inst_terms[j], b->inst_terms[j]);
+    for (size_t j = 0; j < a->n_endog; j++) {
+        assert_string_equal(a->endog_terms[j], b->endog_terms[j]);
+        assert_same_bits(a->fs_f[j], b->fs_f[j]);
+        assert_same_bits(a->fs_df1[j], b->fs_df1[j]);
+        assert_same_bits(a->fs_df2[j], b->fs_df2[j]);
+        assert_same_bits(a->fs_p[j], b->fs_p[j]);
+        assert_same_bits(a->fs_partial_r2[j], b->fs_partial_r2[j]);
+        assert_int_equal(a->first_stage[j] == NULL, b->first_stage[j] == NULL);
+        if (a->first_stage[j] != NULL)
+            assert_same_result(a->first_stage[j], b->first_stage[j]);
+    }
+    assert_int_equal(a->margins == NULL, b->margins == NULL);
+    if (a->margins != NULL)
+        assert_same_result(a->margins, b->margins);
     assert_int_equal(a->residuals == NULL, b->residuals == NULL);
     assert_int_equal(a->fitted == NULL, b->fitted == NULL);
     if (a->residuals)
@@ -626,11 +709,11 @@ static void test_results_roundtrip_bit_identical(void **state)
 {
     (void)state;
     /* A tripwire for a field added to gw_result but not to io/hdf5_results.c's tables (the
-     * round trip must cover every field): on LP64 the record is 496 bytes. When this fails,
+     * round trip must cover every field): on LP64 the record is 776 bytes. When this fails,
      * store the new field, set it in make_result and compare it in assert_same_result, then
      * update the size. */
-    if (sizeof(void *) == 8 && sizeof(gw_result) != 496)
-        fail_msg("gw_result is %zu bytes, not 496: a field was added; store it in "
+    if (sizeof(void *) == 8 && sizeof(gw_result) != 776)
+        fail_msg("gw_result is %zu bytes, not 776: a field was added; store it in "
                  "io/hdf5_results.c and test it here",
                  sizeof(gw_result));
     const char *path = tmp_path("rt.h5");
