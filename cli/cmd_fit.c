@@ -376,6 +376,11 @@ int cmd_fit(int argc, char **argv)
                   a.estimator);
         goto done;
     }
+    if (!glm && (a.ame || a.maxiter != NULL || a.tol != NULL)) {
+        cli_error("%s applies only to --estimator logit, probit or poisson",
+                  a.ame ? "--ame" : a.maxiter != NULL ? "--maxiter" : "--tol");
+        goto done;
+    }
     if (a.format != NULL && gw_output_format_parse(a.format, &fmt) != GW_OK) {
         cli_error("bad --format: %s", gw_last_error());
         goto done;
