@@ -352,6 +352,7 @@ static void text_iv(sbuf *s, const gw_result *r)
     char b1[48], b2[48], b3[48], b4[48], b5[48];
     if (r->n_endog == 0)
         return;
+    int iid = r->vcov_type != NULL && strcmp(r->vcov_type, "iid") == 0;
     sb_puts(s, "Instrumented:   ");
     for (size_t j = 0; j < r->n_endog; j++)
         sb_printf(s, "%s%s", j ? ", " : "", str_or(r->endog_terms[j], ""));
@@ -373,8 +374,8 @@ static void text_iv(sbuf *s, const gw_result *r)
     if (!isnan(r->cd_f) || !isnan(r->kp_f))
         sb_puts(s, "\n");
     if (!isnan(r->kp_lm))
-        sb_printf(s,
-                  "Underidentification (Kleibergen-Paap rk LM): chi2(%s) = %s, Prob > chi2 = %s\n",
+        sb_printf(s, "Underidentification (%s): chi2(%s) = %s, Prob > chi2 = %s\n",
+                  iid ? "Anderson canon. corr. LM" : "Kleibergen-Paap rk LM",
                   fmt_g(r->kp_lm_df, b1, sizeof b1), fmt_g(r->kp_lm, b2, sizeof b2),
                   fmt_p(r->kp_lm_p, b3, sizeof b3));
     if (!isnan(r->overid_stat))
@@ -383,9 +384,10 @@ static void text_iv(sbuf *s, const gw_result *r)
                   fmt_g(r->overid_df, b1, sizeof b1), fmt_g(r->overid_stat, b2, sizeof b2),
                   fmt_p(r->overid_p, b3, sizeof b3));
     if (!isnan(r->endog_stat))
-        sb_printf(s, "Endogeneity (Wu-Hausman): F(%s, %s) = %s, Prob > F = %s\n",
-                  fmt_g(r->endog_df1, b1, sizeof b1), fmt_g(r->endog_df2, b2, sizeof b2),
-                  fmt_g(r->endog_stat, b3, sizeof b3), fmt_p(r->endog_p, b4, sizeof b4));
+        sb_printf(s, "Endogeneity (Wu-Hausman%s): F(%s, %s) = %s, Prob > F = %s\n",
+                  iid ? "" : ", robust regression-based", fmt_g(r->endog_df1, b1, sizeof b1),
+                  fmt_g(r->endog_df2, b2, sizeof b2), fmt_g(r->endog_stat, b3, sizeof b3),
+                  fmt_p(r->endog_p, b4, sizeof b4));
 }
 
 /* The GLM block after the statistics: deviances, information criteria, separation and the

@@ -37,4 +37,83 @@ double gwi_glm_link_eta(gwi_glm_link link, double mu);
 /* gwi_glm_valid_y -- 1 when y is a valid response: binomial 0 <= y <= 1, Poisson y >= 0. */
 int gwi_glm_valid_y(gwi_glm_link link, double y);
 
+/* ---- Shared by gw_glm_fit (models/glm.c) and the fixed-effects GLM (models/glm_fe.c). ---- */
+
+#include <stddef.h>
+
+#include "gw_glm.h"
+#include "models_int.h"
+
+/* gwi_glm_fit_fe -- the GLM with absorbed fixed effects (d->nfe > 0): PPML, logit with fixed
+ * effects. Defined in models/glm_fe.c (the fixed-effects engineer's); gw_glm_fit dispatches to
+ * it. Same contract as gw_glm_fit (gw_glm.h) plus the fixed-effects conventions documented in
+ * glm_fe.c. */
+gw_status gwi_glm_fit_fe(const gw_design *d, const gw_glm_opts *opts, gw_result **out);
+
+/* gwi_glm_link_of -- the family link of a gw_glm_kind. */
+gwi_glm_link gwi_glm_link_of(gw_glm_kind kind);
+
+/* gwi_glm_check -- the argument validation of gw_glm_fit that does not depend on absorbed
+ * effects: d, out, opts ranges (kind, vcov incl. gwi_vcov_check, conf_level, tol), terms,
+ * instruments, response range (GW_EFORMAT naming the data row), finiteness. Fills info. */
+gw_status gwi_glm_check(const gw_design *d, const gw_glm_opts *opts, gwi_vcov_info *info);
+
+/* What the GLM variance estimators need from a converged IRLS fit (all borrowed). */
+typedef struct {
+    size_t n, p;          /* observations and columns of the working design                 */
+    const double *bread;  /* p x p column-major (X'WX)^-1 at the final working weights; NaN
+                             rows/columns where aliased (gw_ls_bread of the last WLS)       */
+    const double *work_w; /* n working weights W_i = a_i mu'_i^2 / V(mu_i)                    */
+    const double *work_r; /* n working residuals r_i = (y_i - mu_i) / mu'_i                  */
+} gwi_glm_view;
+
+/* gwi_glm_vcov -- the k x k variance V (column-major, symmetric) of the kept coefficients
+ * keep[0..k) by kind (gw_glm.h): IID V = B; HC0-HC3 and cluster the sandwich of the scores
+ * x_i W_i r_i, with x_i from dx->X (the regressors the last WLS used: demeaned ones for
+ * absorbed effects) and dx->cluster. HC1 and cluster use N - df_k in place of N - K (df_k = K
+ * without absorbed effects; K plus the absorbed degrees of freedom the caller's convention
+ * counts otherwise). dx->w is ignored (the working weights are v->work_w). info: as filled by
+ * gwi_vcov_check(dx, kind); out: info->df. GW_EILLCOND (HC2/HC3 hat value one), GW_ENOMEM. */
+gw_status gwi_glm_vcov(const gw_design *dx, const gwi_glm_view *v, gw_vcov_kind kind,
+                       const size_t *keep, size_t k, double df_k, double *V, gwi_vcov_info *info);
+
+/* gwi_glm_sums -- loglik = sum a_i l(y_i, mu_i) and deviance = sum a_i d(y_i, mu_i) over n
+ * observations (a NULL: all 1), as block reductions combined in block order. */
+void gwi_glm_sums(gwi_glm_link link, size_t n, const double *y, const double *mu, const double *a,
+                  double *loglik, double *deviance);
+
+/* gwi_glm_set_labels -- r->estimator, family, link, dispersion = 1, stat_is_z = 1,
+ * df_inference = NaN, conf_level (0: 0.95). GW_ENOMEM. */
+gw_status gwi_glm_set_labels(gw_result *r, gw_glm_kind kind, double conf_level);
+
+/* gwi_glm_finish -- from r->loglik, r->nobs, r->k and the null model's log-likelihood: aic,
+ * bic, pseudo_r2; then standard errors, z, p-values and intervals from r->estimate and
+ * r->vcov (gwi_fill_inference with the normal). Never fails. */
+void gwi_glm_finish(gw_result *r, double loglik_null);
+
+/* gwi_glm_ame -- average marginal effects (gw_glm.h) into a new r->margins: X (n x p, ld n:
+ * the original, not demeaned, regressors), terms (p names; "factor(v)=level" columns get the
+ * discrete change), eta (n: the full linear predictor, fixed effects included), a (n prior
+ * weights or NULL), keep[0..r->k) the design columns of r's coefficients, intercept_col (the
+ * design column of the intercept, or (size_t)-1). Uses r->estimate and r->vcov.
+ * GW_ENOMEM. */
+gw_status gwi_glm_ame(gw_glm_kind kind, size_t n, size_t p, const double *X,
+                      const char *const *terms, const double *eta, const double *a,
+                      const size_t *keep, size_t intercept_col, gw_result *r);
+
+/* What gwi_glm_fit_fe_ex did besides the result (for benchmarks and tests). */
+typedef struct {
+    size_t irls_iterations;   /* IRLS iterations (result->iterations)                         */
+    size_t demean_iterations; /* demeaning (CG) iterations summed over IRLS iterations, each the
+                                 largest over the columns of that iteration, plus the final
+                                 demeaning for the variance                                  */
+    size_t demean_first;      /* those of the first (cold-started) demeaning: the others start
+                                 from the previous solution (warm start)                     */
+} gwi_glm_fe_stats;
+
+/* gwi_glm_fit_fe_ex -- gwi_glm_fit_fe (conventions: models/glm_fe.c) also filling stats (may be
+ * NULL; zeroed first). Same statuses. */
+gw_status gwi_glm_fit_fe_ex(const gw_design *d, const gw_glm_opts *opts, gw_result **out,
+                            gwi_glm_fe_stats *stats);
+
 #endif

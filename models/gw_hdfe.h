@@ -116,6 +116,16 @@ typedef struct gw_hdfe gw_hdfe; /* opaque; gw_hdfe_new / gw_hdfe_free */
 GW_API gw_status gw_hdfe_new(const gw_factor *fe, size_t nfe, size_t n, const double *w,
                              const gw_hdfe_opts *opts, gw_hdfe **out);
 
+/* gw_hdfe_set_weights -- replace the weights of h (IRLS: the working weights change every
+ * iteration while the rows, codes, singletons and degrees of freedom do not). w: in, borrowed,
+ * gw_hdfe_nobs(h) weights > 0 over the KEPT rows (compacted order), copied into storage owned
+ * by h (caller's arrays given to gw_hdfe_new are never written). The level weights and the
+ * product's sorted weights are recomputed; gw_hdfe_weights then returns h's copy. An
+ * unweighted h becomes weighted. Returns GW_EINVAL (h or w NULL, a weight <= 0 or not finite:
+ * h unchanged), GW_ENOMEM (h unchanged). Complexity: O(n S) time, O(n) memory on the first
+ * call (and O(n) more for the sorted copy when it was unweighted with two or more sets). */
+GW_API gw_status gw_hdfe_set_weights(gw_hdfe *h, const double *w);
+
 /* gw_hdfe_free -- release h; NULL-safe. */
 GW_API void gw_hdfe_free(gw_hdfe *h);
 

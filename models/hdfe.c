@@ -367,6 +367,51 @@ void gw_hdfe_free(gw_hdfe *h)
     gw_free(h);
 }
 
+gw_status gw_hdfe_set_weights(gw_hdfe *h, const double *w)
+{
+    if (h == NULL || w == NULL)
+        return gwi_fail(GW_EINVAL, "no fixed-effect structure or no weights");
+    const size_t n = h->n;
+    for (size_t i = 0; i < n; i++)
+        if (!(w[i] > 0.0) || !isfinite(w[i]))
+            return gwi_fail(GW_EINVAL, "weight %g at kept row %zu is not positive and finite", w[i],
+                            i);
+    /* Allocate everything first, so that a failure leaves h as it was. */
+    double *wn = h->own_w ? h->w : gw_alloc_array(n, sizeof *wn);
+    double *pwn = (h->nfe > 1 && h->pw == NULL) ? gw_alloc_array(n, sizeof *pwn) : h->pw;
+    size_t *next = NULL;
+    if (h->nfe > 1)
+        next = gw_alloc_array(h->levels[h->big] ? h->levels[h->big] : 1, sizeof *next);
+    if (wn == NULL || (h->nfe > 1 && (pwn == NULL || next == NULL))) {
+        if (wn != h->w)
+            gw_free(wn);
+        if (pwn != h->pw)
+            gw_free(pwn);
+        gw_free(next);
+        return gwi_fail(GW_ENOMEM, "cannot allocate %zu weights", n);
+    }
+    if (wn != w)
+        memcpy(wn, w, n * sizeof *wn);
+    h->w = wn;
+    h->own_w = 1;
+    h->pw = pwn;
+    memset(h->wsum, 0, (h->L ? h->L : 1) * sizeof *h->wsum);
+    for (size_t g = 0; g < h->nfe; g++) {
+        const int32_t *c = h->codes[g];
+        double *ws = h->wsum + h->offset[g];
+        for (size_t i = 0; i < n; i++)
+            ws[c[i]] += wn[i];
+    }
+    if (h->nfe > 1) { /* the product's row order: the same stable counting sort as gw_hdfe_new */
+        const int32_t *cb = h->codes[h->big];
+        memcpy(next, h->start, h->levels[h->big] * sizeof *next);
+        for (size_t i = 0; i < n; i++)
+            pwn[next[cb[i]]++] = wn[i];
+        gw_free(next);
+    }
+    return GW_OK;
+}
+
 size_t gw_hdfe_nobs(const gw_hdfe *h) { return h->n; }
 size_t gw_hdfe_singletons(const gw_hdfe *h) { return h->singletons; }
 size_t gw_hdfe_singleton_passes(const gw_hdfe *h) { return h->passes; }

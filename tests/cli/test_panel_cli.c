@@ -1,11 +1,7 @@
 /* test_panel_cli.c -- `goodwork fit` with --estimator re|fd|between and --vcov dk:L|nw:L on
  * Grunfeld (--panel firm,year), against R plm (datasets/generated/grunfeld_panel_ref.csv,
  * scripts/ref/grunfeld_panel_ref.R).
- *
- * NEEDS THE LEAD'S WIRING of cli/fit_panel.c into cli/cmd_fit.c. Until then `goodwork fit`
- * answers "not supported yet" for these options, and every test here that runs a panel fit
- * SKIPS itself (cmocka skip) instead of failing; once wired they run and must pass. The
- * usage-error test also needs the wiring (it checks the wired messages) and skips likewise. */
+ * Every fit must succeed: a failed run fails the test (no skips). */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -29,12 +25,6 @@ static gwt_run_result run(const char *const *args)
     }
     argv[n + 1] = NULL;
     return gwt_run(argv);
-}
-
-/* 1 when the CLI still says the panel options are not supported (wiring not done). */
-static int not_wired(const gwt_run_result *r)
-{
-    return r->exit_code == 2 && strstr(r->err, "not supported yet") != NULL;
 }
 
 /* The reference value (model, vcov, what, term) of grunfeld_panel_ref.csv. */
@@ -63,10 +53,6 @@ static cJSON *fit_json(const char *estimator, const char *vcov, const char *thre
                           "firm,year", "--format",  "json",     "--estimator", estimator, "--vcov",
                           vcov,        "--threads", threads,    NULL};
     gwt_run_result r = run(args);
-    if (not_wired(&r)) {
-        gwt_run_free(&r);
-        return NULL;
-    }
     if (r.exit_code != 0 || r.err[0] != '\0')
         fail_msg("fit --estimator %s --vcov %s: exit %d\nstderr: %s", estimator, vcov, r.exit_code,
                  r.err);
@@ -106,8 +92,7 @@ static void test_panel_cli_estimators(void **state)
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         cJSON *o = fit_json(cases[c].estimator, cases[c].vcov, "1");
-        if (o == NULL)
-            skip();
+        assert_non_null(o);
         check_coefs(o, cases[c].model, cases[c].refvcov);
         assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "estimator")->valuestring,
                             cases[c].name);
@@ -125,8 +110,8 @@ static void test_panel_cli_threads_identical(void **state)
     const char *est[] = {"re", "fd", "ols"}, *vc[] = {"dk:2", "nw:3", "nw:1"};
     for (size_t c = 0; c < 3; c++) {
         cJSON *a = fit_json(est[c], vc[c], "1"), *b = fit_json(est[c], vc[c], "2");
-        if (a == NULL || b == NULL)
-            skip();
+        assert_non_null(a);
+        assert_non_null(b);
         char *sa = cJSON_PrintUnformatted(a), *sb = cJSON_PrintUnformatted(b);
         assert_string_equal(sa, sb);
         free(sa);
@@ -157,10 +142,6 @@ static void test_panel_cli_usage_errors(void **state)
             args[11] = NULL;
         }
         gwt_run_result r = run(args);
-        if (not_wired(&r)) {
-            gwt_run_free(&r);
-            skip();
-        }
         if (r.exit_code != 2 || strstr(r.err, cases[c].needle) == NULL || r.out[0] != '\0')
             fail_msg("--estimator %s --vcov %s: exit %d, stderr: %s", cases[c].estimator,
                      cases[c].vcov, r.exit_code, r.err);
