@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_mpi.h"
 #include "gw_alloc.h"
 #include "gw_version.h"
 
@@ -13,6 +14,8 @@ const char *cli_command_line = "";
 
 void cli_error(const char *fmt, ...)
 {
+    if (cli_mpi_quiet()) /* under mpirun, rank 0 alone reports (cli_mpi.h) */
+        return;
     va_list ap;
     va_start(ap, fmt);
     fputs("goodwork: error: ", stderr);
@@ -119,11 +122,17 @@ int main(int argc, char **argv)
         printf("goodwork %s\n", gw_version());
         return GW_EXIT_OK;
     }
+    /* Under mpirun (only then) MPI is initialised here and finalised below (cli_mpi.h). */
+    int rc = cli_mpi_start(&argc, &argv);
+    if (rc != GW_EXIT_OK)
+        return rc;
     char *line = join_args(argc, argv);
     if (line)
         cli_command_line = line;
-    int rc = -1;
-    for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
+    rc = -1;
+    if (!cli_mpi_command_ok(argv[1]))
+        rc = GW_EXIT_USAGE;
+    for (size_t c = 0; rc < 0 && c < sizeof commands / sizeof commands[0]; c++)
         if (strcmp(argv[1], commands[c].name) == 0)
             rc = commands[c].run(argc - 1, argv + 1);
     if (rc < 0) {
@@ -131,5 +140,5 @@ int main(int argc, char **argv)
         rc = GW_EXIT_USAGE;
     }
     gw_free(line);
-    return rc;
+    return cli_mpi_finish(rc);
 }

@@ -1,0 +1,59 @@
+/* mpi_source.h -- the row-block source of a distributed fit (cli/fit_mpi.c): one rank's row
+ * range of an HDF5 data table, made into design blocks for gw_stream_fit (models/gw_stream.h).
+ *
+ * Each block (GW_BLOCK_ROWS table rows) is read with gw_h5stream (independent hyperslab reads,
+ * serial HDF5) and made into design rows by the in-core model frame (gw_frame_build on the
+ * block), so that terms, transforms, missing values, zero weights and their errors are exactly
+ * the in-core fit's. This is sound only for designs whose columns do not depend on which rows
+ * are present: numeric terms (x, x^k, I(x^k), log/exp/sqrt/abs(x) and their interactions);
+ * categorical regressors and factor() are refused (GW_EUNSUPPORTED: absorb them with "| VAR").
+ * Fixed effects and clusters get GLOBAL codes: a categorical column's codes as stored (levels
+ * from the file), a numeric column's integer values minus their global minimum (found by a
+ * first pass over every rank's rows, reduced with cli_mpi_red_allmax).
+ *
+ * Cache: unless the rank's blocks exceed the memory budget, the first pass keeps every built
+ * block (y, X, w, codes) in memory and later passes read it from there: each rank then holds
+ * its n/P rows, the in-memory distributed fit (docs/scale.md). With a budget too small, every
+ * pass re-reads the file. */
+#ifndef GW_CLI_MPI_SOURCE_H
+#define GW_CLI_MPI_SOURCE_H
+
+#include <stddef.h>
+
+#include "gw_formula.h"
+#include "gw_frame.h"
+#include "gw_status.h"
+#include "gw_stream.h"
+#include "mpi_reduce.h"
+
+typedef struct mpi_source mpi_source;
+
+/* mpi_source_open -- open table `group` of path, take this rank's share of its rows (see
+ * mpi_source_range), check the formula's columns, find the grouping columns' global codes
+ * (collective through red: every rank must call it), and fill src (its strings and arrays are
+ * owned by *out). budget: bytes allowed for the block cache (0: no cache).
+ * Returns GW_OK; GW_ENOVAR (a used column is not in the table), GW_EUNSUPPORTED (a categorical
+ * regressor or response, factor(), an IV part, numeric grouping values that are not integers
+ * or span more than 2^31 codes), GW_EIO / GW_EFORMAT (the file), GW_ENOMEM; every failure is
+ * agreed across ranks (the same status on every rank, the first failing rank's message). */
+gw_status mpi_source_open(const char *path, const char *group, const gw_formula *f,
+                          const gw_frame_opts *fo, size_t budget, cli_mpi_red *red,
+                          mpi_source **out, gw_stream_source *src);
+
+/* mpi_source_range -- this rank's source rows [*row_begin, *row_end). The table's rows are
+ * split into units of GW_STREAM_GROUP_ROWS (2^20) when there are at least that many per rank,
+ * so that the fit is bit-identical for any P (gw_stream.h), else of GW_BLOCK_ROWS; rank r gets
+ * units [ceil(r U / P), ceil((r+1) U / P)) of the U units (rank 0 is never empty; later ranks
+ * may be). */
+void mpi_source_range(const mpi_source *s, size_t *row_begin, size_t *row_end);
+
+/* mpi_source_nrows -- rows of the whole table (known after open). */
+size_t mpi_source_nrows(const mpi_source *s);
+
+/* mpi_source_cached -- 1 when the blocks are kept in memory after the first pass. */
+int mpi_source_cached(const mpi_source *s);
+
+/* mpi_source_close -- release s; NULL-safe. */
+void mpi_source_close(mpi_source *s);
+
+#endif

@@ -1,0 +1,63 @@
+/* stream_int.h -- internals shared by models/stream*.c (out-of-core fits); never installed.
+ *
+ * The small dense kernels of the streaming engine (Householder QR of a row block, the
+ * combination of two R factors) and the "ordered fold", the one device that makes a reduction
+ * over row blocks independent of how the blocks are split among processes (gw_stream.h). */
+#ifndef GW_STREAM_INT_H
+#define GW_STREAM_INT_H
+
+#include <stddef.h>
+
+#include "gw_status.h"
+#include "gw_stream.h"
+
+/* gwi_house_qr -- unblocked Householder QR of the m x n column-major A (ld lda), in place: on
+ * return the upper triangle of the leading min(m, n) x n part is R (the reflectors below it
+ * are garbage). Column norms are computed with scaling (no overflow for finite data). */
+void gwi_house_qr(double *A, size_t lda, size_t m, size_t n);
+
+/* gwi_house_r -- R (n x n, column-major, zeros below the diagonal and in rows >= m) of the
+ * m x n block A (ld lda; destroyed). */
+void gwi_house_r(double *A, size_t lda, size_t m, size_t n, double *R);
+
+/* gwi_r_combine -- acc <- R of [acc; Rb] (both n x n upper triangular). work: 2 n^2 doubles. */
+void gwi_r_combine(double *acc, const double *Rb, size_t n, double *work);
+
+/* Fold operations: acc <- acc (+) part, parts of m doubles, part after acc in block order. */
+typedef void (*gwi_fold_fn)(double *acc, const double *part, size_t m, void *ctx);
+
+/* An ordered fold over the blocks [b0, b1) of this process, in groups of
+ * GW_STREAM_GROUP_BLOCKS blocks: parts are folded in block order within a group; each group's
+ * result goes to a slot (the group's own slot when this process holds the group's first block,
+ * else this process's "extra" slot, which only the first group of a range can need); slots are
+ * summed over processes (each slot is written by exactly one process, so the sum is exact) and
+ * folded in group order, extras of one group in rank order after the group's own slot. */
+typedef struct {
+    size_t m, ngroups, nslots, b0;
+    int rank, nranks;
+    gwi_fold_fn fn;
+    void *ctx;
+    double *slots; /* nslots x (m + 2): present, group, data; + 1 status slot */
+    double *acc;   /* m */
+    size_t cur;    /* group of acc */
+    size_t first;  /* first block folded into acc */
+    int have;
+} gwi_ofold;
+
+gw_status gwi_ofold_init(gwi_ofold *f, size_t m, size_t nblocks, size_t b0, int rank, int nranks,
+                         gwi_fold_fn fn, void *ctx);
+/* gwi_ofold_add -- fold part (m doubles) of block b (blocks in increasing order). */
+void gwi_ofold_add(gwi_ofold *f, size_t b, const double *part);
+/* gwi_ofold_finish -- sum the slots with red (NULL: single process; local status rc is
+ * carried in the status slot) and fold them into out (m doubles); *have = 0 when no process
+ * folded anything. Returns rc, the reducer's status, or GW_EIO when another process failed. */
+gw_status gwi_ofold_finish(gwi_ofold *f, const gw_stream_reducer *red, gw_status rc, double *out,
+                           int *have);
+void gwi_ofold_free(gwi_ofold *f);
+
+/* gwi_stream_reduce -- buf[0..n) summed over processes in place (buf holds n + 1 doubles: the
+ * last carries the status). Returns rc when it is not GW_OK, the reducer's failure, or GW_EIO
+ * ("another process failed") when some other process reported a failure. */
+gw_status gwi_stream_reduce(const gw_stream_reducer *red, double *buf, size_t n, gw_status rc);
+
+#endif

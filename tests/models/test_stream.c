@@ -1,0 +1,638 @@
+/* test_stream.c -- out-of-core fits (gw_stream_fit) against the in-core gw_ols_fit.
+ *
+ * Generated data (xorshift64*, fixed seeds): a few GW_BLOCK_ROWS blocks plus a partial one,
+ * rows with a missing response (dropped by the source and counted), optional weights, two
+ * fixed-effect factors (with singletons) and two cluster factors. An in-memory source serves
+ * the blocks; the in-core design holds the same rows. Every reported number must agree to
+ * 1e-12 relative (RTOL); with two fixed-effect sets both fits demean to a tight tolerance
+ * (1e-14), the streaming fit by alternating projections, the in-core one by CG. The largest
+ * relative difference seen is printed at the end (docs/scale.md quotes it).
+ *
+ * The distributed case is simulated with threads: P "ranks" run gw_stream_fit concurrently on
+ * block-aligned row ranges with a reducer that adds the ranks' buffers in rank order behind a
+ * barrier; the result must be bit-identical to the single-process fit when the ranges are
+ * aligned to GW_STREAM_GROUP_ROWS, and equal to 1e-13 otherwise. */
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "gw_alloc.h"
+#include "gw_design.h"
+#include "gw_ols.h"
+#include "gw_par.h"
+#include "gw_result.h"
+#include "gw_stream.h"
+#include "gw_test.h"
+
+#define RTOL 1e-12
+
+static double max_rel = 0.0, max_rel_p = 0.0; /* estimates and tests; p-values */
+
+static uint64_t rng_state;
+static void rng_seed(uint64_t s) { rng_state = s * 2654435761u + 0x9E3779B97F4A7C15ull; }
+static uint64_t rng_next(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 2685821657736338717ull;
+}
+static double rng_unif(void) { return (double)(rng_next() >> 11) * 0x1.0p-53; }
+static double rng_norm(void)
+{
+    double u = rng_unif(), v = rng_unif();
+    return sqrt(-2.0 * log(u + 1e-300)) * cos(6.283185307179586 * v);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The data: all source rows (y NaN = missing), and the in-memory source over them.           */
+
+typedef struct {
+    size_t nrows, p, nfe, ncl;
+    int weighted, has_intercept;
+    double *y, *X, *w; /* nrows; nrows x p; nrows */
+    int32_t *fe[2], *cl[2];
+    size_t fe_levels[2], cl_levels[2];
+    const char *terms[8];
+    const char *fe_names[2], *cl_names[2];
+} data;
+
+static gw_status mem_read(void *ctx, size_t b, unsigned need, gw_stream_block *blk)
+{
+    const data *d = ctx;
+    (void)need;
+    size_t first = b * GW_BLOCK_ROWS, last = first + GW_BLOCK_ROWS, m = 0;
+    if (last > d->nrows)
+        last = d->nrows;
+    blk->ndropped = 0;
+    for (size_t i = first; i < last; i++) {
+        if (isnan(d->y[i])) {
+            blk->ndropped++;
+            continue;
+        }
+        blk->y[m] = d->y[i];
+        for (size_t j = 0; j < d->p; j++)
+            blk->X[j * GW_BLOCK_ROWS + m] = d->X[j * d->nrows + i];
+        if (blk->w)
+            blk->w[m] = d->w[i];
+        for (size_t g = 0; g < d->nfe; g++)
+            blk->fe[g * GW_BLOCK_ROWS + m] = d->fe[g][i];
+        for (size_t v = 0; v < d->ncl; v++)
+            blk->cluster[v * GW_BLOCK_ROWS + m] = d->cl[v][i];
+        m++;
+    }
+    blk->n = m;
+    return GW_OK;
+}
+
+static gw_stream_source source_of(data *d)
+{
+    gw_stream_source s;
+    memset(&s, 0, sizeof s);
+    s.nrows = d->nrows;
+    s.p = d->p;
+    s.terms = d->terms;
+    s.response = "y";
+    s.has_intercept = d->has_intercept;
+    s.weighted = d->weighted;
+    s.nfe = d->nfe;
+    s.fe_names = d->fe_names;
+    s.fe_levels = d->fe_levels;
+    s.ncluster = d->ncl;
+    s.cluster_names = d->cl_names;
+    s.cluster_levels = d->cl_levels;
+    s.read = mem_read;
+    s.ctx = d;
+    return s;
+}
+
+static char *dupname(const char *s)
+{
+    char *c = gw_strdup(s);
+    assert_non_null(c);
+    return c;
+}
+
+/* The in-core design of the same rows. */
+static gw_design *design_of(const data *d)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->nrows; i++)
+        n += isnan(d->y[i]) ? 0u : 1u;
+    gw_design *g = NULL;
+    assert_int_equal(gw_design_new(n, d->p, &g), GW_OK);
+    for (size_t j = 0; j < d->p; j++)
+        g->terms[j] = dupname(d->terms[j]);
+    g->response = dupname("y");
+    g->has_intercept = d->has_intercept;
+    g->nobs_dropped_missing = d->nrows - n;
+    if (d->weighted)
+        assert_non_null(g->w = gw_alloc_array(n, sizeof(double)));
+    if (d->nfe) {
+        assert_non_null(g->fe = gw_calloc(d->nfe, sizeof *g->fe));
+        g->nfe = d->nfe;
+    }
+    if (d->ncl) {
+        assert_non_null(g->cluster = gw_calloc(d->ncl, sizeof *g->cluster));
+        g->ncluster = d->ncl;
+    }
+    for (size_t f = 0; f < d->nfe; f++) {
+        g->fe[f].name = dupname(d->fe_names[f]);
+        g->fe[f].nlevels = d->fe_levels[f];
+        assert_non_null(g->fe[f].codes = gw_alloc_array(n, sizeof(int32_t)));
+    }
+    for (size_t v = 0; v < d->ncl; v++) {
+        g->cluster[v].name = dupname(d->cl_names[v]);
+        g->cluster[v].nlevels = d->cl_levels[v];
+        assert_non_null(g->cluster[v].codes = gw_alloc_array(n, sizeof(int32_t)));
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < d->nrows; i++) {
+        if (isnan(d->y[i]))
+            continue;
+        g->y[m] = d->y[i];
+        for (size_t j = 0; j < d->p; j++)
+            g->X[j * n + m] = d->X[j * d->nrows + i];
+        if (d->weighted)
+            g->w[m] = d->w[i];
+        for (size_t f = 0; f < d->nfe; f++)
+            g->fe[f].codes[m] = d->fe[f][i];
+        for (size_t v = 0; v < d->ncl; v++)
+            g->cluster[v].codes[m] = d->cl[v][i];
+        m++;
+    }
+    return g;
+}
+
+/* nrows rows; p regressors (with an intercept unless nfe > 0); collinear: the last column is
+ * x1 + x2; nfe sets (levels 60 and 25, first set with a few singleton levels); two cluster
+ * factors (40 and 7 levels; the first nests the first fixed effect when nested != 0). */
+static void make_data(data *d, uint64_t seed, size_t nrows, size_t p, int weighted, size_t nfe,
+                      int collinear, int nested)
+{
+    static const char *names[] = {"(Intercept)", "x1", "x2", "x3", "x4", "x5", "x6", "x7"};
+    memset(d, 0, sizeof *d);
+    rng_seed(seed);
+    d->nrows = nrows;
+    d->p = p;
+    d->nfe = nfe;
+    d->ncl = 2;
+    d->weighted = weighted;
+    d->has_intercept = nfe == 0;
+    for (size_t j = 0; j < p; j++)
+        d->terms[j] = names[d->has_intercept ? j : j + 1];
+    d->fe_names[0] = "firm";
+    d->fe_names[1] = "year";
+    d->fe_levels[0] = 60;
+    d->fe_levels[1] = 25;
+    d->cl_names[0] = "region";
+    d->cl_names[1] = "sector";
+    d->cl_levels[0] = 40;
+    d->cl_levels[1] = 7;
+    assert_non_null(d->y = gw_alloc_array(nrows, sizeof(double)));
+    assert_non_null(d->X = gw_alloc_array(nrows * p, sizeof(double)));
+    assert_non_null(d->w = gw_alloc_array(nrows, sizeof(double)));
+    for (size_t g = 0; g < 2; g++) {
+        assert_non_null(d->fe[g] = gw_alloc_array(nrows, sizeof(int32_t)));
+        assert_non_null(d->cl[g] = gw_alloc_array(nrows, sizeof(int32_t)));
+    }
+    double fe0[60], fe1[25];
+    for (size_t l = 0; l < 60; l++)
+        fe0[l] = 2.0 * rng_norm();
+    for (size_t l = 0; l < 25; l++)
+        fe1[l] = rng_norm();
+    for (size_t i = 0; i < nrows; i++) {
+        /* levels 57..59 of the first set are singletons: one row each */
+        int32_t f0 = (i < 3) ? (int32_t)(57 + i) : (int32_t)(rng_next() % 57);
+        int32_t f1 = (int32_t)(rng_next() % 25);
+        d->fe[0][i] = f0;
+        d->fe[1][i] = f1;
+        d->cl[0][i] = nested ? f0 % 40 : (int32_t)(rng_next() % 40);
+        d->cl[1][i] = (int32_t)(rng_next() % 7);
+        double yv = 0.5 + (nfe > 0 ? fe0[f0] : 0.0) + (nfe > 1 ? fe1[f1] : 0.0);
+        for (size_t j = 0; j < p; j++) {
+            double x;
+            if (d->has_intercept && j == 0)
+                x = 1.0;
+            else if (collinear && j == p - 1)
+                x = d->X[(p - 3) * nrows + i] + d->X[(p - 2) * nrows + i];
+            else
+                x = rng_norm() + 0.3 * (double)(f0 % 5) + 10.0;
+            d->X[j * nrows + i] = x;
+            yv += (0.2 + 0.1 * (double)j) * x;
+        }
+        d->y[i] = yv + rng_norm() * (1.0 + 0.5 * (double)(i % 3));
+        d->w[i] = 0.5 + rng_unif();
+        if (i > 5 && rng_next() % 97 == 0)
+            d->y[i] = NAN; /* missing: dropped by the source */
+    }
+}
+
+static void free_data(data *d)
+{
+    gw_free(d->y);
+    gw_free(d->X);
+    gw_free(d->w);
+    for (size_t g = 0; g < 2; g++) {
+        gw_free(d->fe[g]);
+        gw_free(d->cl[g]);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static void close_rel(double a, double b, double rtol, const char *what)
+{
+    if (isnan(a) && isnan(b))
+        return;
+    double den = fabs(b) > 0.0 ? fabs(b) : 1.0, rel = fabs(a - b) / den;
+    if (getenv("GW_TEST_VERBOSE") != NULL && rel > 1e-13)
+        print_message("%s: rel %.3g\n", what, rel);
+    if (strstr(what, "p_value") != NULL) {
+        if (rel > max_rel_p)
+            max_rel_p = rel;
+    } else if (rel > max_rel) {
+        max_rel = rel;
+    }
+    if (!(rel <= rtol))
+        print_message("%s: stream %.17g, in-core %.17g\n", what, a, b);
+    gw_assert_close(a, b, rtol, 0.0);
+}
+
+/* Every number of the contract's JSON output. */
+static void compare(const gw_result *s, const gw_result *c, double rtol)
+{
+    assert_int_equal(s->k, c->k);
+    assert_int_equal(s->nobs, c->nobs);
+    assert_int_equal(s->nobs_dropped_missing, c->nobs_dropped_missing);
+    assert_int_equal(s->ndropped, c->ndropped);
+    for (size_t j = 0; j < s->ndropped; j++)
+        assert_string_equal(s->dropped_collinear[j], c->dropped_collinear[j]);
+    assert_string_equal(s->vcov_type, c->vcov_type);
+    assert_int_equal(s->n_cluster_vars, c->n_cluster_vars);
+    for (size_t v = 0; v < s->n_cluster_vars; v++)
+        assert_int_equal(s->n_clusters[v], c->n_clusters[v]);
+    assert_int_equal(s->singletons_dropped, c->singletons_dropped);
+    assert_int_equal(s->nfe, c->nfe);
+    for (size_t g = 0; g < s->nfe; g++) {
+        assert_string_equal(s->fixed_effects[g].name, c->fixed_effects[g].name);
+        assert_int_equal(s->fixed_effects[g].levels, c->fixed_effects[g].levels);
+    }
+    close_rel(s->df_resid, c->df_resid, 0.0, "df_resid");
+    for (size_t j = 0; j < s->k; j++) {
+        assert_string_equal(s->terms[j], c->terms[j]);
+        close_rel(s->estimate[j], c->estimate[j], rtol, "estimate");
+        close_rel(s->std_error[j], c->std_error[j], rtol, "std_error");
+        close_rel(s->statistic[j], c->statistic[j], rtol, "statistic");
+        close_rel(s->p_value[j], c->p_value[j], 1e3 * rtol, "p_value");
+        close_rel(s->ci_low[j], c->ci_low[j], rtol, "ci_low");
+        close_rel(s->ci_high[j], c->ci_high[j], rtol, "ci_high");
+    }
+    /* A covariance is compared relative to the scale of its row and column,
+     * sqrt(V_ii V_jj): off-diagonal entries can be small by cancellation. */
+    for (size_t j = 0; j < s->k; j++)
+        for (size_t i = 0; i < s->k; i++) {
+            double scale = sqrt(c->vcov[i + i * s->k] * c->vcov[j + j * s->k]);
+            double a = s->vcov[i + j * s->k], b = c->vcov[i + j * s->k];
+            double dv = fabs(a - b) / scale;
+            if (dv > max_rel)
+                max_rel = dv;
+            if (!(dv <= rtol))
+                print_message("vcov[%zu, %zu]: stream %.17g, in-core %.17g\n", i, j, a, b);
+            gw_assert_close(a / scale, b / scale, 0.0, rtol);
+        }
+    close_rel(s->r2, c->r2, rtol, "r2");
+    close_rel(s->adj_r2, c->adj_r2, rtol, "adj_r2");
+    close_rel(s->r2_within, c->r2_within, rtol, "r2_within");
+    close_rel(s->rmse, c->rmse, rtol, "rmse");
+    close_rel(s->rss, c->rss, rtol, "rss");
+    close_rel(s->tss, c->tss, rtol, "tss");
+    close_rel(s->loglik, c->loglik, rtol, "loglik");
+    close_rel(s->f_stat, c->f_stat, rtol, "f_stat");
+    close_rel(s->f_p_value, c->f_p_value, 1e3 * rtol, "f_p_value");
+    close_rel(s->df_inference, c->df_inference, 0.0, "df_inference");
+}
+
+static void check_fit(data *d, const gw_ols_opts *o)
+{
+    gw_stream_source src = source_of(d);
+    gw_design *g = design_of(d);
+    gw_result *rs = NULL, *rc = NULL;
+    gw_status st = gw_stream_fit(&src, o, NULL, &rs);
+    if (st != GW_OK)
+        print_message("gw_stream_fit: %s\n", gw_last_error());
+    assert_int_equal(st, GW_OK);
+    st = gw_ols_fit(g, o, &rc);
+    if (st != GW_OK)
+        print_message("gw_ols_fit: %s\n", gw_last_error());
+    assert_int_equal(st, GW_OK);
+    compare(rs, rc, RTOL);
+    gw_result_free(rs);
+    gw_result_free(rc);
+    gw_design_free(g);
+}
+
+static const gw_vcov_kind kinds[] = {GW_VCOV_IID, GW_VCOV_HC0, GW_VCOV_HC1,
+                                     GW_VCOV_HC2, GW_VCOV_HC3, GW_VCOV_CLUSTER};
+
+static void run_kinds(data *d, size_t S, double fe_tol)
+{
+    for (size_t q = 0; q < sizeof kinds / sizeof kinds[0]; q++) {
+        if (S > 1 && (kinds[q] == GW_VCOV_HC2 || kinds[q] == GW_VCOV_HC3))
+            continue;
+        for (size_t ncl = 1; ncl <= (kinds[q] == GW_VCOV_CLUSTER ? 2u : 1u); ncl++) {
+            gw_ols_opts o = {0};
+            o.vcov = kinds[q];
+            o.fe_tol = fe_tol;
+            d->ncl = ncl;
+            check_fit(d, &o);
+        }
+    }
+    d->ncl = 2;
+}
+
+static void test_stream_ols_every_vcov(void **state)
+{
+    (void)state;
+    data d;
+    make_data(&d, 11, 3 * GW_BLOCK_ROWS + 777, 4, 0, 0, 0, 0);
+    run_kinds(&d, 0, 0.0);
+    free_data(&d);
+}
+
+static void test_stream_wls_every_vcov(void **state)
+{
+    (void)state;
+    data d;
+    make_data(&d, 12, 2 * GW_BLOCK_ROWS + 101, 3, 1, 0, 0, 0);
+    run_kinds(&d, 0, 0.0);
+    free_data(&d);
+}
+
+static void test_stream_ols_collinear(void **state)
+{
+    (void)state;
+    data d;
+    make_data(&d, 13, 2 * GW_BLOCK_ROWS + 5, 5, 0, 0, 1, 0);
+    gw_ols_opts o = {0};
+    o.vcov = GW_VCOV_HC1;
+    check_fit(&d, &o);
+    o.vcov = GW_VCOV_CLUSTER;
+    check_fit(&d, &o);
+    free_data(&d);
+}
+
+static void test_stream_fe_one_set(void **state)
+{
+    (void)state;
+    data d;
+    make_data(&d, 14, 3 * GW_BLOCK_ROWS + 9, 3, 0, 1, 0, 0);
+    run_kinds(&d, 1, 0.0);
+    d.weighted = 1;
+    run_kinds(&d, 1, 0.0);
+    free_data(&d);
+}
+
+static void test_stream_fe_one_set_nested_cluster(void **state)
+{
+    (void)state;
+    data d;
+    make_data(&d, 15, 2 * GW_BLOCK_ROWS + 99, 3, 1, 1, 0, 1);
+    for (int ssc = 0; ssc < GW_SSC_NPROFILES; ssc++) {
+        gw_ols_opts o = {0};
+        o.vcov = GW_VCOV_CLUSTER;
+        o.ssc = (gw_ssc)ssc;
+        d.ncl = 1;
+        check_fit(&d, &o);
+    }
+    free_data(&d);
+}
+
+static void test_stream_fe_two_sets(void **state)
+{
+    (void)state;
+    data d;
+    make_data(&d, 16, 3 * GW_BLOCK_ROWS + 300, 3, 0, 2, 0, 0);
+    run_kinds(&d, 2, 1e-14);
+    d.weighted = 1;
+    gw_ols_opts o = {0};
+    o.vcov = GW_VCOV_HC1;
+    o.fe_tol = 1e-14;
+    check_fit(&d, &o);
+    free_data(&d);
+}
+
+static void test_stream_fe_collinear(void **state)
+{
+    (void)state;
+    data d;
+    make_data(&d, 17, 2 * GW_BLOCK_ROWS + 31, 4, 0, 2, 1, 0);
+    gw_ols_opts o = {0};
+    o.fe_tol = 1e-14;
+    check_fit(&d, &o);
+    free_data(&d);
+}
+
+/* Statuses. */
+static void test_stream_fit_errors(void **state)
+{
+    (void)state;
+    data d;
+    make_data(&d, 18, 1000, 3, 0, 2, 0, 0);
+    gw_stream_source src = source_of(&d);
+    gw_result *r = (gw_result *)&d; /* must be reset to NULL */
+    gw_ols_opts o = {0};
+    o.flags = GW_OLS_KEEP_RESIDUALS;
+    assert_int_equal(gw_stream_fit(&src, &o, NULL, &r), GW_EUNSUPPORTED);
+    assert_null(r);
+    assert_true(gw_last_error()[0] != '\0');
+    o.flags = 0;
+    o.vcov = GW_VCOV_HC2;
+    assert_int_equal(gw_stream_fit(&src, &o, NULL, &r), GW_EUNSUPPORTED);
+    o.vcov = GW_VCOV_IID;
+    gw_stream_opts so = {0};
+    so.row_begin = 5;
+    so.row_end = 900;
+    assert_int_equal(gw_stream_fit(&src, &o, &so, &r), GW_EINVAL);
+    src.read = NULL;
+    assert_int_equal(gw_stream_fit(&src, &o, NULL, &r), GW_EINVAL);
+    src = source_of(&d);
+    d.fe[0][10] = 99; /* code out of range */
+    assert_int_equal(gw_stream_fit(&src, &o, NULL, &r), GW_EINVAL);
+    assert_null(r);
+    free_data(&d);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Simulated processes: threads with a rank-ordered sum reducer.                              */
+
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int P, arrived, gen;
+    double *bufs[8];
+    size_t n;
+} team;
+
+typedef struct {
+    team *t;
+    int rank;
+    gw_stream_reducer red;
+    gw_stream_source src;
+    gw_ols_opts o;
+    gw_stream_opts so;
+    gw_result *res;
+    gw_status st;
+} member;
+
+/* Barrier-based sum: every rank posts its buffer; the last to arrive adds them in rank order
+ * into a total that every rank copies back before the next barrier. */
+static gw_status team_sum(void *ctx, double *buf, size_t n)
+{
+    member *m = ctx;
+    team *t = m->t;
+    pthread_mutex_lock(&t->mu);
+    int gen = t->gen;
+    t->bufs[m->rank] = buf;
+    t->n = n;
+    if (++t->arrived == t->P) {
+        double *tot = calloc(n ? n : 1, sizeof *tot);
+        for (int q = 0; q < t->P; q++)
+            for (size_t i = 0; i < n; i++)
+                tot[i] += t->bufs[q][i];
+        for (int q = 0; q < t->P; q++)
+            memcpy(t->bufs[q], tot, n * sizeof *tot);
+        free(tot);
+        t->arrived = 0;
+        t->gen++;
+        pthread_cond_broadcast(&t->cv);
+    } else {
+        while (gen == t->gen)
+            pthread_cond_wait(&t->cv, &t->mu);
+    }
+    pthread_mutex_unlock(&t->mu);
+    return GW_OK;
+}
+
+static void *member_run(void *arg)
+{
+    member *m = arg;
+    m->st = gw_stream_fit(&m->src, &m->o, &m->so, &m->res);
+    return NULL;
+}
+
+/* Fit with P simulated processes whose ranges start at the given block boundaries. */
+static void fit_team(data *d, const gw_ols_opts *o, int P, const size_t *starts, gw_result **out)
+{
+    team t;
+    member m[8];
+    pthread_t th[8];
+    memset(&t, 0, sizeof t);
+    pthread_mutex_init(&t.mu, NULL);
+    pthread_cond_init(&t.cv, NULL);
+    t.P = P;
+    for (int q = 0; q < P; q++) {
+        memset(&m[q], 0, sizeof m[q]);
+        m[q].t = &t;
+        m[q].rank = q;
+        m[q].red = (gw_stream_reducer){team_sum, &m[q], q, P};
+        m[q].src = source_of(d);
+        m[q].o = *o;
+        m[q].so.row_begin = starts[q] * GW_BLOCK_ROWS;
+        m[q].so.row_end = q + 1 < P ? starts[q + 1] * GW_BLOCK_ROWS : d->nrows;
+        m[q].so.reducer = &m[q].red;
+        pthread_create(&th[q], NULL, member_run, &m[q]);
+    }
+    for (int q = 0; q < P; q++)
+        pthread_join(th[q], NULL);
+    for (int q = 0; q < P; q++) {
+        if (m[q].st != GW_OK)
+            print_message("rank %d: %s\n", q, gw_status_str(m[q].st));
+        assert_int_equal(m[q].st, GW_OK);
+    }
+    for (int q = 1; q < P; q++) { /* every rank has the same result */
+        assert_memory_equal(m[q].res->estimate, m[0].res->estimate, m[0].res->k * sizeof(double));
+        gw_result_free(m[q].res);
+    }
+    *out = m[0].res;
+    pthread_mutex_destroy(&t.mu);
+    pthread_cond_destroy(&t.cv);
+}
+
+static void test_stream_ranks_bit_identical(void **state)
+{
+    (void)state;
+    data d;
+    /* 300 blocks: two fold groups (256 blocks and a partial one). */
+    make_data(&d, 19, 300 * GW_BLOCK_ROWS - 17, 3, 1, 0, 0, 0);
+    d.ncl = 1;
+    gw_stream_source src = source_of(&d);
+    for (int q = 0; q < 2; q++) {
+        gw_ols_opts o = {0};
+        o.vcov = q == 0 ? GW_VCOV_HC1 : GW_VCOV_IID;
+        gw_result *one = NULL, *two = NULL, *three = NULL;
+        assert_int_equal(gw_stream_fit(&src, &o, NULL, &one), GW_OK);
+        const size_t aligned[] = {0, 256};
+        fit_team(&d, &o, 2, aligned, &two);
+        assert_memory_equal(two->estimate, one->estimate, one->k * sizeof(double));
+        assert_memory_equal(two->std_error, one->std_error, one->k * sizeof(double));
+        const size_t ragged[] = {0, 100, 201};
+        fit_team(&d, &o, 3, ragged, &three);
+        compare(three, one, 1e-12);
+        gw_result_free(one);
+        gw_result_free(two);
+        gw_result_free(three);
+    }
+    free_data(&d);
+}
+
+static void test_stream_ranks_fe_cluster(void **state)
+{
+    (void)state;
+    data d;
+    make_data(&d, 20, 7 * GW_BLOCK_ROWS + 3, 3, 0, 2, 0, 0);
+    d.ncl = 1;
+    gw_ols_opts o = {0};
+    o.vcov = GW_VCOV_CLUSTER;
+    o.fe_tol = 1e-14;
+    gw_stream_source src = source_of(&d);
+    gw_result *one = NULL, *two = NULL;
+    assert_int_equal(gw_stream_fit(&src, &o, NULL, &one), GW_OK);
+    const size_t starts[] = {0, 3};
+    fit_team(&d, &o, 2, starts, &two);
+    compare(two, one, 1e-12);
+    gw_result_free(one);
+    gw_result_free(two);
+    free_data(&d);
+}
+
+static int report(void **state)
+{
+    (void)state;
+    printf("test_stream: largest relative difference stream vs in-core: %.3g (p-values %.3g)\n",
+           max_rel, max_rel_p);
+    return 0;
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stream_ols_every_vcov),
+        cmocka_unit_test(test_stream_wls_every_vcov),
+        cmocka_unit_test(test_stream_ols_collinear),
+        cmocka_unit_test(test_stream_fe_one_set),
+        cmocka_unit_test(test_stream_fe_one_set_nested_cluster),
+        cmocka_unit_test(test_stream_fe_two_sets),
+        cmocka_unit_test(test_stream_fe_collinear),
+        cmocka_unit_test(test_stream_fit_errors),
+        cmocka_unit_test(test_stream_ranks_bit_identical),
+        cmocka_unit_test(test_stream_ranks_fe_cluster),
+    };
+    return cmocka_run_group_tests_name("stream", tests, NULL, report);
+}
