@@ -4,13 +4,18 @@
  * The regression data (as bench/bench_ols.c): x_j ~ N(0,1), j = 1..10, y = 1 + sum_j 0.1 j x_j
  * + u_g + e with a firm effect u_g (also in x_1); firm g = row / 100 (contiguous, the usual
  * panel layout), year uniform on 0..99 (an unbalanced two-way layout, so that the within
- * transformation iterates). */
+ * transformation iterates). The two-way cluster case clusters by firm and by that year.
+ *
+ * Flop counts (for GFLOP/s against the dsyrk peak): the Gram matrix X'X is n p (p + 1) flops
+ * (its lower triangle), a residual pass 2 n p; Householder QR 2 n p^2 - 2 p^3 / 3 (the
+ * textbook count; TSQR does somewhat more in its tree of small QRs). */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_cases.h"
 
 #include <fcntl.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,12 +27,17 @@
 #include "gw_cluster.h"
 #include "gw_csv.h"
 #include "gw_design.h"
+#include "gw_eqframe.h"
+#include "gw_glm.h"
 #include "gw_hdf5.h"
+#include "gw_hdfe.h"
+#include "gw_kernels.h"
 #include "gw_linalg.h"
 #include "gw_mediate.h"
 #include "gw_ols.h"
 #include "gw_par.h"
 #include "gw_result.h"
+#include "gw_scenario.h"
 #include "gw_table.h"
 
 #define BENCH_P 10 /* regressors besides the intercept */
@@ -64,6 +74,58 @@ double bench_one_pass(const double *X, size_t n, size_t p)
     return total;
 }
 
+double bench_peak_syrk(size_t m)
+{
+    int nt = gw_threads_get();
+    nt = nt > 0 ? nt : 1;
+    double flops = 0.0;
+#pragma omp parallel num_threads(nt) reduction(+ : flops)
+    {
+        double *A = gw_alloc_array(m * m, sizeof(double)), *C = gw_calloc(m * m, sizeof(double));
+        if (A != NULL && C != NULL) {
+            for (size_t i = 0; i < m * m; i++)
+                A[i] = (double)(i % 7) * 0.25 - 0.5;
+            gw_kernel_syrk_tn(m, m, A, m, C);
+            flops += (double)m * (double)m * (double)(m + 1) + (C[m] == 1e300 ? 1.0 : 0.0);
+        }
+        gw_free(A);
+        gw_free(C);
+    }
+    return flops;
+}
+
+/* The side m of the square dsyrk with about `flops` flops (at least 64). */
+static size_t peak_side(double flops)
+{
+    double m = cbrt(flops);
+    return m < 64.0 ? 64 : (size_t)m;
+}
+
+/* A blocked pass over the codes of nfe factors (the within transformation's other input). */
+static double one_pass_codes(const gw_factor *fe, size_t nfe, size_t n)
+{
+    size_t nb = gw_nblocks(n);
+    double *part = gw_alloc_array(nb ? nb : 1, sizeof(double)), total = 0.0;
+    if (part == NULL)
+        return 0.0;
+#pragma omp parallel for schedule(static)
+    for (size_t b = 0; b < nb; b++) {
+        size_t first, count;
+        gw_block_range(n, b, &first, &count);
+        int64_t s = 0;
+        for (size_t g = 0; g < nfe; g++) {
+            const int32_t *c = fe[g].codes + first;
+            for (size_t i = 0; i < count; i++)
+                s += c[i];
+        }
+        part[b] = (double)s;
+    }
+    for (size_t b = 0; b < nb; b++)
+        total += part[b];
+    gw_free(part);
+    return total;
+}
+
 static gw_status set_factor(gw_factor *f, const char *name, size_t n, size_t nlevels)
 {
     f->name = gw_strdup(name);
@@ -74,7 +136,19 @@ static gw_status set_factor(gw_factor *f, const char *name, size_t n, size_t nle
 
 /* ---- regression designs ------------------------------------------------------------------ */
 
-typedef enum { REG_ONE_PASS, REG_LS, REG_HC1, REG_CLUSTER, REG_FE, REG_MEDIATE } reg_kind;
+typedef enum {
+    REG_ONE_PASS,
+    REG_LS,
+    REG_QR,
+    REG_HC1,
+    REG_HC3,
+    REG_CLUSTER,
+    REG_CLUSTER2,
+    REG_FE,
+    REG_WITHIN,
+    REG_MEDIATE,
+    REG_GLM
+} reg_kind;
 
 /* Mediation bootstrap: treatment x1, mediator x2, controls x3..x10, clusters = firms. */
 #define MED_BOOT 50
@@ -83,12 +157,19 @@ typedef enum { REG_ONE_PASS, REG_LS, REG_HC1, REG_CLUSTER, REG_FE, REG_MEDIATE }
 typedef struct {
     reg_kind kind;
     gw_design *d;
-    size_t boot; /* REG_MEDIATE: replications */
+    size_t boot;       /* REG_MEDIATE: replications                                        */
+    size_t peak_m;     /* side of the peak dsyrk (REG_LS, REG_QR)                          */
+    double iterations; /* of the last run (REG_FE, REG_WITHIN, REG_GLM)                   */
+    gw_hdfe *h;        /* REG_WITHIN: the prepared fixed effects                           */
+    double *work;      /* REG_WITHIN: (p + 1) x n columns demeaned in place, and           */
+    double **ptr;      /*             pointers to them                                     */
 } reg_ctx;
 
 /* An n-row design: with an intercept column (kinds other than REG_FE) or with the two absorbed
- * effects firm and year (REG_FE); the firm is also the cluster variable. */
-static gw_status make_design(size_t n, int fe, gw_design **out)
+ * effects firm and year (REG_FE); the firm is also the cluster variable, and with cl2 the year
+ * a second one. poisson: y ~ Poisson(exp(0.2 + 0.05 sum_j x_j)) instead (a count response
+ * for the IRLS case). */
+static gw_status make_design(size_t n, int fe, int cl2, int poisson, gw_design **out)
 {
     gw_status st = GW_ENOMEM;
     size_t p = BENCH_P + (fe ? 0 : 1), G = n / 100 + 1;
@@ -104,13 +185,18 @@ static gw_status make_design(size_t n, int fe, gw_design **out)
     gsl_rng_set(rng, BENCH_SEED);
     d->has_intercept = !fe;
     d->response = gw_strdup("y");
-    d->cluster = gw_calloc(1, sizeof(gw_factor));
+    d->cluster = gw_calloc(cl2 ? 2 : 1, sizeof(gw_factor));
     u = gw_alloc_array(G, sizeof(double));
     if (d->response == NULL || d->cluster == NULL || u == NULL)
         goto done;
     d->ncluster = 1;
     if (set_factor(&d->cluster[0], "firm", n, G) != GW_OK)
         goto done;
+    if (cl2) {
+        d->ncluster = 2;
+        if (set_factor(&d->cluster[1], "year", n, 100) != GW_OK)
+            goto done;
+    }
     if (fe) {
         d->fe = gw_calloc(2, sizeof(gw_factor));
         if (d->fe == NULL)
@@ -135,6 +221,8 @@ static gw_status make_design(size_t n, int fe, gw_design **out)
     for (size_t i = 0; i < n; i++) {
         size_t g = i / 100;
         d->cluster[0].codes[i] = (int32_t)g;
+        if (cl2)
+            d->cluster[1].codes[i] = i < 100 ? (int32_t)i : (int32_t)gsl_rng_uniform_int(rng, 100);
         if (fe) {
             d->fe[0].codes[i] = (int32_t)g;
             d->fe[1].codes[i] = (int32_t)gsl_rng_uniform_int(rng, 100);
@@ -149,6 +237,13 @@ static gw_status make_design(size_t n, int fe, gw_design **out)
             yi += 0.1 * (double)jj * x;
         }
         d->y[i] = yi;
+        if (poisson) {
+            /* E y = exp(0.2 + 0.05 (x_1 + ... + x_p)): log-linear with moderate counts. */
+            double eta = 0.2;
+            for (size_t j = j0; j < p; j++)
+                eta += 0.05 * d->X[j * n + i];
+            d->y[i] = (double)gsl_ran_poisson(rng, exp(eta));
+        }
     }
     if (fe) {
         /* Every year must occur for the codes to be 0..nlevels-1 levels that occur. */
@@ -174,16 +269,47 @@ static gw_status reg_setup(reg_kind kind, const bench_config *cfg, void **ctx, b
     if (c == NULL)
         return GW_ENOMEM;
     c->kind = kind;
-    size_t n = kind == REG_MEDIATE ? rows_for(cfg, 2e5, 1e5) : rows_for(cfg, 4e6, 5e5);
-    gw_status st = make_design(n, kind == REG_FE, &c->d);
+    const int fe = kind == REG_FE || kind == REG_WITHIN;
+    size_t n = kind == REG_MEDIATE ? rows_for(cfg, 2e5, 1e5)
+               : kind == REG_GLM   ? rows_for(cfg, 1e6, 2e5)
+                                   : rows_for(cfg, 4e6, 5e5);
+    gw_status st = make_design(n, fe, kind == REG_CLUSTER2, kind == REG_GLM, &c->d);
     if (st != GW_OK)
         return st;
+    const double nn = (double)n, pp = (double)c->d->p;
     sh->n = n;
     sh->p = c->d->p;
-    sh->work = kind == REG_MEDIATE ? (double)(cfg->quick ? MED_BOOT_QUICK : MED_BOOT) : (double)n;
+    sh->work = kind == REG_MEDIATE ? (double)(cfg->quick ? MED_BOOT_QUICK : MED_BOOT) : nn;
     sh->unit = kind == REG_MEDIATE ? "replications/s" : "rows/s";
     c->boot = cfg->quick ? MED_BOOT_QUICK : MED_BOOT;
     sh->floor = "one_pass_X";
+    if (kind == REG_LS)
+        sh->flops = nn * pp * (pp + 1.0) + 2.0 * nn * pp;
+    if (kind == REG_QR)
+        sh->flops = 2.0 * nn * pp * pp - 2.0 * pp * pp * pp / 3.0 + 2.0 * nn * pp;
+    if (sh->flops > 0)
+        c->peak_m = peak_side(sh->flops);
+    if (kind == REG_FE)
+        sh->iter_unit = "cg_iterations";
+    if (kind == REG_GLM)
+        sh->iter_unit = "irls_iterations";
+    if (kind == REG_WITHIN) {
+        /* The fixed effects prepared once; each run restores and demeans X and y. */
+        gw_design *d = c->d;
+        if ((st = gw_hdfe_new(d->fe, d->nfe, n, NULL, NULL, &c->h)) != GW_OK)
+            return st;
+        c->work = gw_alloc_array((d->p + 1) * n, sizeof(double));
+        c->ptr = gw_alloc_array(d->p + 1, sizeof(double *));
+        if (c->work == NULL || c->ptr == NULL)
+            return GW_ENOMEM;
+        memcpy(c->work, d->X, d->p * n * sizeof(double));
+        memcpy(c->work + d->p * n, d->y, n * sizeof(double));
+        for (size_t j = 0; j <= d->p; j++)
+            c->ptr[j] = c->work + j * n;
+        sh->p = d->p + 1;
+        sh->floor = "one_pass_cols_codes";
+        sh->iter_unit = "cg_iterations";
+    }
     return GW_OK;
 }
 
@@ -192,6 +318,9 @@ static void reg_teardown(void *ctx)
     reg_ctx *c = ctx;
     if (c == NULL)
         return;
+    gw_hdfe_free(c->h);
+    gw_free(c->work);
+    gw_free(c->ptr);
     gw_design_free(c->d);
     gw_free(c);
 }
@@ -199,7 +328,22 @@ static void reg_teardown(void *ctx)
 static double reg_floor(void *ctx)
 {
     const reg_ctx *c = ctx;
+    if (c->kind == REG_WITHIN)
+        return bench_one_pass(c->work, c->d->n, c->d->p + 1) +
+               one_pass_codes(c->d->fe, c->d->nfe, c->d->n);
     return bench_one_pass(c->d->X, c->d->n, c->d->p);
+}
+
+static double reg_peak(void *ctx)
+{
+    const reg_ctx *c = ctx;
+    return bench_peak_syrk(c->peak_m);
+}
+
+static double reg_iterations(void *ctx)
+{
+    const reg_ctx *c = ctx;
+    return c->iterations;
 }
 
 static gw_status copy_sig(const double *a, size_t na, const double *b, size_t nb, void **sig,
@@ -228,14 +372,26 @@ static gw_status reg_run(void *ctx, void **sig, size_t *nsig)
         double s = bench_one_pass(d->X, d->n, d->p);
         return copy_sig(&s, 1, NULL, 0, sig, nsig);
     }
-    if (c->kind == REG_LS) {
+    if (c->kind == REG_LS || c->kind == REG_QR) {
         gw_ls *ls = NULL;
-        gw_ls_opts o = {.method = GW_LS_CHOL, .flags = GW_LS_NO_FITTED};
+        gw_ls_opts o = {.method = c->kind == REG_LS ? GW_LS_CHOL : GW_LS_QRP,
+                        .flags = GW_LS_NO_FITTED};
         if ((st = gw_ls_fit(d, o, &ls)) != GW_OK)
             return st;
         st = copy_sig(gw_ls_coef(ls), gw_ls_p(ls), NULL, 0, sig, nsig);
         gw_ls_free(ls);
         return st;
+    }
+    if (c->kind == REG_WITHIN) {
+        const size_t n = d->n;
+        gw_hdfe_stats hs = {0};
+        memcpy(c->work, d->X, d->p * n * sizeof(double));
+        memcpy(c->work + d->p * n, d->y, n * sizeof(double));
+        if ((st = gw_hdfe_demean(c->h, c->ptr, d->p + 1, &hs)) != GW_OK)
+            return st;
+        c->iterations = (double)hs.iterations;
+        /* The signature: the demeaned y (the last column). */
+        return copy_sig(c->work + d->p * n, n, NULL, 0, sig, nsig);
     }
     if (c->kind == REG_MEDIATE) {
         const size_t mediator = 2;
@@ -250,12 +406,21 @@ static gw_status reg_run(void *ctx, void **sig, size_t *nsig)
         gw_mediate_free(m);
         return st;
     }
-    gw_ols_opts o = {.vcov = c->kind == REG_HC1       ? GW_VCOV_HC1
-                             : c->kind == REG_CLUSTER ? GW_VCOV_CLUSTER
-                                                      : GW_VCOV_IID};
     gw_result *r = NULL;
-    if ((st = gw_ols_fit(d, &o, &r)) != GW_OK)
-        return st;
+    if (c->kind == REG_GLM) {
+        gw_glm_opts go = {.kind = GW_GLM_POISSON, .vcov = GW_VCOV_HC1};
+        if ((st = gw_glm_fit(d, &go, &r)) != GW_OK)
+            return st;
+    } else {
+        gw_ols_opts o = {.vcov = c->kind == REG_HC1        ? GW_VCOV_HC1
+                                 : c->kind == REG_HC3      ? GW_VCOV_HC3
+                                 : c->kind == REG_CLUSTER  ? GW_VCOV_CLUSTER
+                                 : c->kind == REG_CLUSTER2 ? GW_VCOV_CLUSTER
+                                                           : GW_VCOV_IID};
+        if ((st = gw_ols_fit(d, &o, &r)) != GW_OK)
+            return st;
+    }
+    c->iterations = (double)r->iterations;
     st = copy_sig(r->estimate, r->k, r->std_error, r->k, sig, nsig);
     gw_result_free(r);
     return st;
@@ -268,10 +433,15 @@ static gw_status reg_run(void *ctx, void **sig, size_t *nsig)
     }
 REG_WRAP(setup_one_pass, REG_ONE_PASS)
 REG_WRAP(setup_ls, REG_LS)
+REG_WRAP(setup_qr, REG_QR)
 REG_WRAP(setup_hc1, REG_HC1)
+REG_WRAP(setup_hc3, REG_HC3)
 REG_WRAP(setup_cluster, REG_CLUSTER)
+REG_WRAP(setup_cluster2, REG_CLUSTER2)
 REG_WRAP(setup_fe, REG_FE)
+REG_WRAP(setup_within, REG_WITHIN)
 REG_WRAP(setup_mediate, REG_MEDIATE)
+REG_WRAP(setup_glm, REG_GLM)
 
 /* ---- CSV parse --------------------------------------------------------------------------- */
 
@@ -455,6 +625,7 @@ static void h5_teardown(void *ctx)
 typedef struct {
     size_t n;
     double *X;
+    double iterations; /* Lloyd iterations of the last run's best start */
 } km_ctx;
 
 static gw_status km_setup(const bench_config *cfg, void **ctx, bench_shape *sh)
@@ -484,6 +655,7 @@ static gw_status km_setup(const bench_config *cfg, void **ctx, bench_shape *sh)
     sh->work = (double)KM_RESTARTS;
     sh->unit = "starts/s";
     sh->floor = "one_pass_X";
+    sh->iter_unit = "lloyd_iterations";
     return GW_OK;
 }
 
@@ -495,6 +667,9 @@ static gw_status km_run(void *ctx, void **sig, size_t *nsig)
     gw_status st = gw_kmeans_fit(c->n, KM_P, c->X, KM_K, &o, &km);
     if (st != GW_OK)
         return st;
+    /* Every start runs until it converges or hits max_iter; the best start's count times the
+     * starts estimates the total (reported as such in docs/bench.md). */
+    c->iterations = (double)(km->iterations * KM_RESTARTS);
     st = copy_sig(km->centers, KM_K * KM_P, NULL, 0, sig, nsig);
     gw_kmeans_free(km);
     return st;
@@ -506,6 +681,12 @@ static double km_floor(void *ctx)
     return bench_one_pass(c->X, c->n, KM_P);
 }
 
+static double km_iterations(void *ctx)
+{
+    const km_ctx *c = ctx;
+    return c->iterations;
+}
+
 static void km_teardown(void *ctx)
 {
     km_ctx *c = ctx;
@@ -515,16 +696,174 @@ static void km_teardown(void *ctx)
     gw_free(c);
 }
 
+/* ---- scenario draws ---------------------------------------------------------------------- */
+
+/* One equation y ~ x + z over A areas (intercept, coefficients with a small diagonal vcov and
+ * residual noise), a direct shock x += 1: each draw draws the coefficients and the noise and
+ * propagates the shock to every area. Floor: writing the draws' output once (draws x
+ * outcomes x areas doubles, the bytes the result must hold). */
+#define SC_FORMULA "y ~ x + z"
+
+typedef struct {
+    gw_table *areas;
+    gw_result *fit;
+    gw_eqframe *ef;
+    const char *uses[4];
+    gw_scenario_eq eq;
+    gw_shock shock;
+    size_t draws, outn;
+    double *out; /* the floor's destination */
+} sc_ctx;
+
+static gw_status sc_build(void *ctx, size_t eq, const gw_table *t, gw_design **out)
+{
+    sc_ctx *c = ctx;
+    (void)eq;
+    return gw_eqframe_build(c->ef, t, out);
+}
+
+static gw_status sc_setup(const bench_config *cfg, void **ctx, bench_shape *sh)
+{
+    sc_ctx *c = gw_calloc(1, sizeof *c);
+    *ctx = c;
+    if (c == NULL)
+        return GW_ENOMEM;
+    size_t A = rows_for(cfg, 1e4, 2e3);
+    c->draws = cfg->quick ? 200 : 1000;
+    gw_status st;
+    double *x = gw_alloc_array(A, sizeof(double)), *z = gw_alloc_array(A, sizeof(double)),
+           *y = gw_alloc_array(A, sizeof(double));
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (x == NULL || z == NULL || y == NULL || rng == NULL) {
+        st = GW_ENOMEM;
+        goto fail;
+    }
+    gsl_rng_set(rng, BENCH_SEED);
+    for (size_t i = 0; i < A; i++) {
+        x[i] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+        z[i] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+        y[i] = 1.0 + 0.5 * x[i] - 0.25 * z[i] + gsl_ran_gaussian_ziggurat(rng, 0.5);
+    }
+    if ((st = gw_table_new(A, &c->areas)) != GW_OK)
+        goto fail;
+    st = gw_table_add_numeric_take(c->areas, "x", x);
+    x = NULL;
+    if (st == GW_OK)
+        st = gw_table_add_numeric_take(c->areas, "z", z);
+    z = NULL;
+    if (st == GW_OK)
+        st = gw_table_add_numeric_take(c->areas, "y", y);
+    y = NULL;
+    if (st != GW_OK || (st = gw_result_new(3, &c->fit)) != GW_OK)
+        goto fail;
+    const char *terms[3] = {"(Intercept)", "x", "z"};
+    const double b[3] = {1.0, 0.5, -0.25};
+    for (size_t j = 0; j < 3; j++) {
+        if ((st = gw_result_set_str(&c->fit->terms[j], terms[j])) != GW_OK)
+            goto fail;
+        c->fit->estimate[j] = b[j];
+        for (size_t l = 0; l < 3; l++)
+            c->fit->vcov[j * 3 + l] = j == l ? 1e-4 : 0.0;
+    }
+    c->fit->rmse = 0.5;
+    if ((st = gw_result_set_str(&c->fit->formula, SC_FORMULA)) != GW_OK ||
+        (st = gw_eqframe_new(SC_FORMULA, &c->ef)) != GW_OK ||
+        (st = gw_shock_parse("x+=1", &c->shock)) != GW_OK)
+        goto fail;
+    size_t nv = gw_eqframe_nvars(c->ef);
+    for (size_t v = 0; v < nv && v < 4; v++)
+        c->uses[v] = gw_eqframe_var(c->ef, v);
+    c->eq.name = "y";
+    c->eq.fit = c->fit;
+    c->eq.response = gw_eqframe_response(c->ef);
+    c->eq.response_log = gw_eqframe_response_log(c->ef);
+    c->eq.uses = c->uses;
+    c->eq.nuses = nv < 4 ? nv : 4;
+    c->outn = c->draws * 2 * A; /* outcomes: x (shocked) and y */
+    if ((c->out = gw_alloc_array(c->outn, sizeof(double))) == NULL) {
+        st = GW_ENOMEM;
+        goto fail;
+    }
+    memset(c->out, 0, c->outn * sizeof(double));
+    sh->n = A;
+    sh->p = 3;
+    sh->work = (double)c->draws;
+    sh->unit = "draws/s";
+    sh->floor = "write_draws";
+    gsl_rng_free(rng);
+    return GW_OK;
+fail:
+    gw_free(x);
+    gw_free(z);
+    gw_free(y);
+    if (rng)
+        gsl_rng_free(rng);
+    return st;
+}
+
+static gw_status sc_run(void *ctx, void **sig, size_t *nsig)
+{
+    sc_ctx *c = ctx;
+    gw_scenario_opts o = {.draws = c->draws, .seed = BENCH_SEED, .residual_noise = 1};
+    gw_scenario_result *r = NULL;
+    gw_status st = gw_scenario_run(c->areas, &c->eq, 1, sc_build, c, &c->shock, 1, NULL, &o, &r);
+    if (st != GW_OK)
+        return st;
+    st = copy_sig(r->mean, r->n_outcomes * r->n_areas, r->q95, r->n_outcomes * r->n_areas, sig,
+                  nsig);
+    gw_scenario_free(r);
+    return st;
+}
+
+/* The floor: one blocked write of the draws' output. */
+static double sc_floor(void *ctx)
+{
+    sc_ctx *c = ctx;
+    size_t nb = gw_nblocks(c->outn);
+#pragma omp parallel for schedule(static)
+    for (size_t b = 0; b < nb; b++) {
+        size_t first, count;
+        gw_block_range(c->outn, b, &first, &count);
+        for (size_t i = 0; i < count; i++)
+            c->out[first + i] = (double)(first + i);
+    }
+    return c->out[c->outn / 2];
+}
+
+static void sc_teardown(void *ctx)
+{
+    sc_ctx *c = ctx;
+    if (c == NULL)
+        return;
+    gw_table_free(c->areas);
+    gw_result_free(c->fit);
+    gw_eqframe_free(c->ef);
+    gw_free(c->out);
+    gw_free(c);
+}
+
+#define CASE(nm, su, ru, fl, td, pk, it)                                                           \
+    {                                                                                              \
+        .name = nm, .setup = su, .run = ru, .floor = fl, .teardown = td, .peak = pk,               \
+        .iterations = it                                                                           \
+    }
+
 static const bench_case cases[] = {
-    {"one_pass_X", setup_one_pass, reg_run, reg_floor, reg_teardown},
-    {"ls_chol", setup_ls, reg_run, reg_floor, reg_teardown},
-    {"ols_hc1", setup_hc1, reg_run, reg_floor, reg_teardown},
-    {"ols_cluster", setup_cluster, reg_run, reg_floor, reg_teardown},
-    {"fe_within", setup_fe, reg_run, reg_floor, reg_teardown},
-    {"csv_parse", csv_setup, csv_run, csv_floor, csv_teardown},
-    {"hdf5_column", h5_setup, h5_run, h5_floor, h5_teardown},
-    {"kmeans", km_setup, km_run, km_floor, km_teardown},
-    {"mediate_boot", setup_mediate, reg_run, reg_floor, reg_teardown},
+    CASE("one_pass_X", setup_one_pass, reg_run, reg_floor, reg_teardown, NULL, NULL),
+    CASE("ls_chol", setup_ls, reg_run, reg_floor, reg_teardown, reg_peak, NULL),
+    CASE("ls_qr", setup_qr, reg_run, reg_floor, reg_teardown, reg_peak, NULL),
+    CASE("ols_hc1", setup_hc1, reg_run, reg_floor, reg_teardown, NULL, NULL),
+    CASE("ols_hc3", setup_hc3, reg_run, reg_floor, reg_teardown, NULL, NULL),
+    CASE("ols_cluster", setup_cluster, reg_run, reg_floor, reg_teardown, NULL, NULL),
+    CASE("ols_cluster2", setup_cluster2, reg_run, reg_floor, reg_teardown, NULL, NULL),
+    CASE("fe_within", setup_fe, reg_run, reg_floor, reg_teardown, NULL, reg_iterations),
+    CASE("hdfe_demean", setup_within, reg_run, reg_floor, reg_teardown, NULL, reg_iterations),
+    CASE("glm_poisson", setup_glm, reg_run, reg_floor, reg_teardown, NULL, reg_iterations),
+    CASE("csv_parse", csv_setup, csv_run, csv_floor, csv_teardown, NULL, NULL),
+    CASE("hdf5_column", h5_setup, h5_run, h5_floor, h5_teardown, NULL, NULL),
+    CASE("kmeans", km_setup, km_run, km_floor, km_teardown, NULL, km_iterations),
+    CASE("mediate_boot", setup_mediate, reg_run, reg_floor, reg_teardown, NULL, NULL),
+    CASE("scenario_draws", sc_setup, sc_run, sc_floor, sc_teardown, NULL, NULL),
 };
 
 const bench_case *bench_cases(size_t *count)

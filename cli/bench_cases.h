@@ -4,7 +4,11 @@
  * `run` (one repetition of the measured work through the public library API) and `floor` (the
  * cheapest thing that touches the same bytes: one pass over the data, or copying / reading the
  * bytes) at each thread count, in the same run. `run` returns a signature (the coefficient
- * vector, centres or a column) that the driver compares with memcmp across thread counts. */
+ * vector, centres or a column) that the driver compares with memcmp across thread counts.
+ * Optional hooks: `peak` runs the BLAS level-3 kernel the case's flops are compared with (the
+ * machine's attainable peak, measured in the same run), `iterations` says how many iterations
+ * (CG steps, IRLS steps, Lloyd iterations, draws) the last `run` did, so that the time per
+ * iteration can be set against the floor (one pass). */
 #ifndef GW_BENCH_CASES_H
 #define GW_BENCH_CASES_H
 
@@ -19,11 +23,13 @@ typedef struct {
 } bench_config;
 
 typedef struct {
-    size_t n, p;       /* rows and columns of the case's data                          */
-    double work;       /* units of work per run, for throughput (0: none reported)     */
-    const char *unit;  /* throughput unit, e.g. "rows/s", "MB/s" (NULL: none)         */
-    const char *floor; /* what the floor is: "one_pass_X", "memcpy", "read_file"      */
-    size_t bytes;      /* bytes of the input (CSV buffer, HDF5 file); 0: n x p doubles  */
+    size_t n, p;           /* rows and columns of the case's data                          */
+    double work;           /* units of work per run, for throughput (0: none reported)     */
+    const char *unit;      /* throughput unit, e.g. "rows/s", "MB/s" (NULL: none)         */
+    const char *floor;     /* what the floor is: "one_pass_X", "memcpy", "read_file"      */
+    size_t bytes;          /* bytes of the input (CSV buffer, HDF5 file); 0: n x p doubles  */
+    double flops;          /* floating-point operations of one run (0: not reported)        */
+    const char *iter_unit; /* what `iterations` counts, e.g. "cg_iterations" (NULL: none) */
 } bench_shape;
 
 typedef struct {
@@ -36,6 +42,10 @@ typedef struct {
     /* One repetition of the floor; returns a value to keep the work from being optimised out. */
     double (*floor)(void *ctx);
     void (*teardown)(void *ctx);
+    /* NULL, or one run of the peak kernel on every thread; returns the flops it did. */
+    double (*peak)(void *ctx);
+    /* NULL, or the iterations of the last run (see bench_shape.iter_unit). */
+    double (*iterations)(void *ctx);
 } bench_case;
 
 /* The cases, in run order; *count receives their number. */
@@ -43,5 +53,11 @@ const bench_case *bench_cases(size_t *count);
 
 /* bench_one_pass -- blocked parallel sum of every element of an n x p column-major matrix. */
 double bench_one_pass(const double *X, size_t n, size_t p);
+
+/* bench_peak_syrk -- the level-3 BLAS peak: each of the gw_threads_get() threads runs one
+ * dsyrk C += A'A of an m x m matrix (gw_kernel_syrk_tn; the same kernel and the same
+ * single-threaded OpenBLAS the library's Gram matrices use). Returns the flops done,
+ * threads x m^2 (m + 1). */
+double bench_peak_syrk(size_t m);
 
 #endif

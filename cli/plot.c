@@ -216,6 +216,122 @@ int plot_bars(const char *path, const char *title, size_t n, const char *const *
     return close_svg(cr, surf);
 }
 
+/* A tick label: plain for moderate values, otherwise in %g. */
+static void tick_label(char *buf, size_t len, double v) { snprintf(buf, len, "%g", v); }
+
+int plot_lines(const char *path, const char *title, const char *xlabel, const char *ylabel,
+               const plot_series *series, size_t nseries, int logx, int logy)
+{
+    static const double colours[8][3] = {{0.12, 0.47, 0.71}, {1.00, 0.50, 0.05}, {0.17, 0.63, 0.17},
+                                         {0.84, 0.15, 0.16}, {0.58, 0.40, 0.74}, {0.55, 0.34, 0.29},
+                                         {0.89, 0.47, 0.76}, {0.50, 0.50, 0.50}};
+    const double H = 420.0, L = 70.0, R = 200.0, T = 36.0, B = 50.0;
+    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    for (size_t s = 0; s < nseries; s++)
+        for (size_t i = 0; i < series[s].n; i++) {
+            double x = series[s].x[i], y = series[s].y[i];
+            if (!isfinite(x) || !isfinite(y) || (logx && x <= 0) || (logy && y <= 0))
+                continue;
+            x = logx ? log10(x) : x;
+            y = logy ? log10(y) : y;
+            xlo = fmin(xlo, x);
+            xhi = fmax(xhi, x);
+            ylo = fmin(ylo, y);
+            yhi = fmax(yhi, y);
+        }
+    if (!(xhi >= xlo)) {
+        xlo = ylo = 0;
+        xhi = yhi = 1;
+    }
+    double xs, ys;
+    if (logx) {
+        xlo = floor(xlo);
+        xhi = ceil(xhi) > xlo ? ceil(xhi) : xlo + 1;
+        xs = 1;
+    } else {
+        axis(&xlo, &xhi, &xs);
+    }
+    if (logy) {
+        ylo = floor(ylo);
+        yhi = ceil(yhi) > ylo ? ceil(yhi) : ylo + 1;
+        ys = 1;
+    } else {
+        axis(&ylo, &yhi, &ys);
+    }
+    cairo_surface_t *surf;
+    cairo_t *cr = open_svg(path, H, &surf);
+    if (cr == NULL)
+        return -1;
+    title_text(cr, title);
+    const double w = PLOT_W - L - R, h = H - T - B;
+#define PX(v) (L + ((v)-xlo) / (xhi - xlo) * w)
+#define PY(v) (T + h - ((v)-ylo) / (yhi - ylo) * h)
+    char buf[32];
+    cairo_set_line_width(cr, 0.5);
+    for (double v = xlo; v <= xhi + xs * 1e-9; v += xs) {
+        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+        cairo_move_to(cr, PX(v), T);
+        cairo_line_to(cr, PX(v), T + h);
+        cairo_stroke(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        tick_label(buf, sizeof buf, logx ? pow(10, v) : v);
+        text(cr, PX(v), T + h + 12, 0.5, buf);
+    }
+    for (double v = ylo; v <= yhi + ys * 1e-9; v += ys) {
+        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
+        cairo_move_to(cr, L, PY(v));
+        cairo_line_to(cr, L + w, PY(v));
+        cairo_stroke(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        tick_label(buf, sizeof buf, logy ? pow(10, v) : v);
+        text(cr, L - 4, PY(v), 1.0, buf);
+    }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_rectangle(cr, L, T, w, h);
+    cairo_stroke(cr);
+    text(cr, L + w / 2, H - 14, 0.5, xlabel);
+    cairo_save(cr);
+    cairo_translate(cr, 14, T + h / 2);
+    cairo_rotate(cr, -PLOT_PI / 2);
+    text(cr, 0, 0, 0.5, ylabel);
+    cairo_restore(cr);
+    for (size_t s = 0; s < nseries; s++) {
+        const double *c = colours[s % 8];
+        cairo_set_source_rgb(cr, c[0], c[1], c[2]);
+        cairo_set_line_width(cr, 1.5);
+        int started = 0;
+        for (size_t i = 0; i < series[s].n; i++) {
+            double x = series[s].x[i], y = series[s].y[i];
+            if (!isfinite(x) || !isfinite(y) || (logx && x <= 0) || (logy && y <= 0))
+                continue;
+            x = PX(logx ? log10(x) : x);
+            y = PY(logy ? log10(y) : y);
+            if (started)
+                cairo_line_to(cr, x, y);
+            else
+                cairo_move_to(cr, x, y);
+            started = 1;
+        }
+        cairo_stroke(cr);
+        for (size_t i = 0; i < series[s].n; i++) {
+            double x = series[s].x[i], y = series[s].y[i];
+            if (!isfinite(x) || !isfinite(y) || (logx && x <= 0) || (logy && y <= 0))
+                continue;
+            cairo_arc(cr, PX(logx ? log10(x) : x), PY(logy ? log10(y) : y), 2.5, 0, 2 * PLOT_PI);
+            cairo_fill(cr);
+        }
+        double ly = T + 8 + 16.0 * (double)s;
+        cairo_move_to(cr, L + w + 10, ly);
+        cairo_line_to(cr, L + w + 30, ly);
+        cairo_stroke(cr);
+        cairo_set_source_rgb(cr, 0, 0, 0);
+        text(cr, L + w + 34, ly, 0, series[s].label ? series[s].label : "");
+    }
+#undef PX
+#undef PY
+    return close_svg(cr, surf);
+}
+
 void plot_shutdown(void)
 {
     cairo_debug_reset_static_data();

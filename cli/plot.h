@@ -27,6 +27,19 @@ int plot_heatmap(const char *path, const char *title, size_t n, const char *cons
 int plot_bars(const char *path, const char *title, size_t n, const char *const *labels,
               const double *v);
 
+/* One line of a line plot: n points (x[i], y[i]) joined in order, with a legend label. */
+typedef struct {
+    const char *label;
+    size_t n;
+    const double *x, *y;
+} plot_series;
+
+/* plot_lines -- series on common axes, each its own colour, with a legend on the right;
+ * logx / logy: log10 axes (values <= 0 or non-finite are skipped). Scaling plots of
+ * `goodwork bench --plot` (time vs rows, time vs threads). */
+int plot_lines(const char *path, const char *title, const char *xlabel, const char *ylabel,
+               const plot_series *series, size_t nseries, int logx, int logy);
+
 /* plot_shutdown -- release cairo's static caches (fonts) once every plot is written, so that
  * leak checkers see a clean exit. */
 void plot_shutdown(void);

@@ -23,6 +23,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_rng.h>
+#include <omp.h>
 
 #include "core_int.h"
 #include "gw_alloc.h"
@@ -127,65 +128,142 @@ static gw_status build_full(const med_ctx *c, sample *s)
     return GW_OK;
 }
 
-/* The design without the rows of cluster `drop` (a jackknife refit). */
-static gw_status build_jack(const med_ctx *c, size_t drop, sample *s)
+/* Per-thread scratch, reused by every replication (or jackknife refit) a thread runs: the
+ * sample, the least-squares scratch of fit_sample, the stacked row indices, the draw, the
+ * relabelling tables and the generator. It only grows. Allocating these afresh per
+ * replication made the bootstrap superlinear in n: blocks above malloc's mmap threshold (32 MB
+ * at most, reached near 3 x 10^5 rows of 12 columns) were mapped and unmapped every time, so
+ * every replication paid a page fault per 4 KB of its sample and scratch. */
+typedef struct {
+    sample s;
+    size_t cap;    /* rows s.cols, s.codes, X and idx can hold                             */
+    double *X;     /* cap x maxc: the least-squares scratch of fit_sample                  */
+    size_t *idx;   /* cap: the design row of each sample row                               */
+    size_t *draw;  /* G: the drawn clusters                                                */
+    size_t *stamp; /* maxl: relabelling of nested fixed effects (build_boot)               */
+    int32_t *map;  /* maxl                                                                 */
+    gsl_rng *rng;
+} workspace;
+
+static void ws_free(workspace *w)
+{
+    sample_free(&w->s);
+    gw_free(w->X);
+    gw_free(w->idx);
+    gw_free(w->draw);
+    gw_free(w->stamp);
+    gw_free(w->map);
+    if (w->rng != NULL)
+        gsl_rng_free(w->rng);
+    memset(w, 0, sizeof *w);
+}
+
+static size_t max_cols(const med_ctx *c) { return c->nout > c->ntot ? c->nout : c->ntot; }
+
+/* Makes w hold a sample of m rows (s.n = m; columns and codes laid out with stride m). */
+static gw_status ws_reserve(const med_ctx *c, workspace *w, size_t m)
+{
+    if (w->s.fe == NULL) {
+        size_t maxl = 1;
+        for (size_t f = 0; f < c->nfe; f++)
+            if (c->d->fe[f].nlevels > maxl)
+                maxl = c->d->fe[f].nlevels;
+        w->s.fe = gw_calloc(c->nfe + 1, sizeof(gw_factor));
+        w->draw = gw_alloc_array(c->G + 1, sizeof *w->draw);
+        w->stamp = gw_alloc_array(maxl, sizeof *w->stamp);
+        w->map = gw_alloc_array(maxl, sizeof *w->map);
+        w->rng = gsl_rng_alloc(gsl_rng_mt19937);
+        if (!w->s.fe || !w->draw || !w->stamp || !w->map || !w->rng)
+            return gwi_fail(GW_ENOMEM, "mediation: cannot allocate a bootstrap workspace");
+    }
+    if (m > w->cap) {
+        size_t cap = m + m / 8; /* bootstrap samples vary in size around n */
+        gw_free(w->s.cols);
+        gw_free(w->s.codes);
+        gw_free(w->X);
+        gw_free(w->idx);
+        w->cap = 0;
+        w->s.cols = gw_alloc_array(cap * (c->p + 1) + 1, sizeof(double));
+        w->s.codes = gw_alloc_array(cap * c->nfe + 1, sizeof(int32_t));
+        w->X = gw_alloc_array(cap * max_cols(c) + 1, sizeof(double));
+        w->idx = gw_alloc_array(cap + 1, sizeof(size_t));
+        if (!w->s.cols || !w->s.codes || !w->X || !w->idx)
+            return gwi_fail(GW_ENOMEM, "mediation: cannot allocate a sample of %zu rows", m);
+        w->cap = cap;
+    }
+    w->s.n = m;
+    for (size_t g = 0; g < c->nfe; g++) {
+        w->s.fe[g].name = c->d->fe[g].name;
+        w->s.fe[g].codes = w->s.codes + g * m;
+        w->s.fe[g].nlevels = c->d->fe[g].nlevels;
+    }
+    return GW_OK;
+}
+
+/* Gathers the design's X columns, y and the codes of the fixed effects not relabelled (all
+ * of them when nested is NULL) at the rows w->idx[0..m-1], column by column. */
+static void gather(const med_ctx *c, workspace *w, const int *nested)
+{
+    const size_t n = c->n, m = w->s.n, *idx = w->idx;
+    for (size_t j = 0; j <= c->p; j++) {
+        const double *src = j < c->p ? c->d->X + j * n : c->d->y;
+        double *dst = w->s.cols + j * m;
+        for (size_t i = 0; i < m; i++)
+            dst[i] = src[idx[i]];
+    }
+    for (size_t f = 0; f < c->nfe; f++) {
+        if (nested != NULL && nested[f])
+            continue;
+        const int32_t *src = c->d->fe[f].codes;
+        int32_t *dst = w->s.fe[f].codes;
+        for (size_t i = 0; i < m; i++)
+            dst[i] = src[idx[i]];
+    }
+}
+
+/* The design without the rows of cluster `drop` (a jackknife refit), in w->s. */
+static gw_status build_jack(const med_ctx *c, size_t drop, workspace *w)
 {
     size_t m = c->n - (c->cl_start[drop + 1] - c->cl_start[drop]);
-    gw_status rc = sample_alloc(c, m, 0, s);
+    gw_status rc = ws_reserve(c, w, m);
     if (rc != GW_OK)
         return rc;
     size_t i = 0;
     for (size_t g = 0; g < c->G; g++) {
         if (g == drop)
             continue;
-        for (size_t t = c->cl_start[g]; t < c->cl_start[g + 1]; t++, i++) {
-            size_t row = c->cl_rows[t];
-            copy_row(c, s, i, row);
-            for (size_t f = 0; f < c->nfe; f++)
-                s->fe[f].codes[i] = c->d->fe[f].codes[row];
-        }
+        for (size_t t = c->cl_start[g]; t < c->cl_start[g + 1]; t++)
+            w->idx[i++] = c->cl_rows[t];
     }
+    gather(c, w, NULL);
     return GW_OK;
 }
 
-/* A bootstrap sample: the clusters draw[0..G-1] stacked in draw order. Fixed effects nested in
- * the cluster variable get a fresh level per drawn copy (levels numbered by first appearance);
- * the others keep their codes. stamp/map: scratch of max nlevels entries each. */
-static gw_status build_boot(const med_ctx *c, const size_t *draw, sample *s)
+/* A bootstrap sample in w->s: the clusters w->draw[0..G-1] stacked in draw order. Fixed
+ * effects nested in the cluster variable get a fresh level per drawn copy (levels numbered by
+ * first appearance); the others keep their codes. */
+static gw_status build_boot(const med_ctx *c, workspace *w)
 {
+    const size_t *draw = w->draw;
     size_t m = 0;
     for (size_t j = 0; j < c->G; j++)
         m += c->cl_start[draw[j] + 1] - c->cl_start[draw[j]];
-    gw_status rc = sample_alloc(c, m, 0, s);
+    gw_status rc = ws_reserve(c, w, m);
     if (rc != GW_OK)
         return rc;
-    size_t maxl = 1;
-    for (size_t f = 0; f < c->nfe; f++)
-        if (c->d->fe[f].nlevels > maxl)
-            maxl = c->d->fe[f].nlevels;
-    size_t *stamp = gw_alloc_array(maxl, sizeof *stamp);
-    int32_t *map = gw_alloc_array(maxl, sizeof *map);
-    if (stamp == NULL || map == NULL) {
-        gw_free(stamp);
-        gw_free(map);
-        sample_free(s);
-        return gwi_fail(GW_ENOMEM, "mediation: cannot allocate a bootstrap sample");
-    }
     size_t i = 0;
     for (size_t j = 0; j < c->G; j++)
-        for (size_t t = c->cl_start[draw[j]]; t < c->cl_start[draw[j] + 1]; t++, i++)
-            copy_row(c, s, i, c->cl_rows[t]);
+        for (size_t t = c->cl_start[draw[j]]; t < c->cl_start[draw[j] + 1]; t++)
+            w->idx[i++] = c->cl_rows[t];
+    gather(c, w, c->nested);
     for (size_t f = 0; f < c->nfe; f++) {
-        const int32_t *src = c->d->fe[f].codes;
-        int32_t *dst = s->fe[f].codes;
-        if (!c->nested[f]) {
-            i = 0;
-            for (size_t j = 0; j < c->G; j++)
-                for (size_t t = c->cl_start[draw[j]]; t < c->cl_start[draw[j] + 1]; t++, i++)
-                    dst[i] = src[c->cl_rows[t]];
+        if (!c->nested[f])
             continue;
-        }
+        const int32_t *src = c->d->fe[f].codes;
+        int32_t *dst = w->s.fe[f].codes;
         const size_t L = c->d->fe[f].nlevels;
+        size_t *stamp = w->stamp;
+        int32_t *map = w->map;
         for (size_t l = 0; l < L; l++)
             stamp[l] = (size_t)-1;
         int32_t next = 0;
@@ -199,10 +277,8 @@ static gw_status build_boot(const med_ctx *c, const size_t *draw, sample *s)
                 }
                 dst[i] = map[old];
             }
-        s->fe[f].nlevels = (size_t)next;
+        w->s.fe[f].nlevels = (size_t)next;
     }
-    gw_free(stamp);
-    gw_free(map);
     return GW_OK;
 }
 
@@ -257,8 +333,9 @@ static void effects(size_t k, const double *a, const double *b, double cp, doubl
 }
 
 /* Fits every equation on s (whose columns it demeans in place). theta: out, neff effects.
- * px: NULL, or the point fit's extra output. Returns GW_OK, DEGENERATE, or an error. */
-static gw_status fit_sample(const med_ctx *c, sample *s, double *theta, point_extra *px)
+ * px: NULL, or the point fit's extra output. Xs: NULL, or scratch of s->n x max_cols(c)
+ * doubles (borrowed). Returns GW_OK, DEGENERATE, or an error. */
+static gw_status fit_sample(const med_ctx *c, sample *s, double *Xs, double *theta, point_extra *px)
 {
     gw_status rc = GW_OK;
     gw_hdfe *h = NULL;
@@ -292,9 +369,10 @@ static gw_status fit_sample(const med_ctx *c, sample *s, double *theta, point_ex
         if ((rc = gw_hdfe_demean(h, ptr, c->p + 1, NULL)) != GW_OK)
             goto done;
     }
-    size_t maxc = c->nout > c->ntot ? c->nout : c->ntot;
-    if ((X = gw_alloc_array(n * maxc + 1, sizeof *X)) == NULL ||
-        (ab = gw_alloc_array(2 * k + 1, sizeof *ab)) == NULL)
+    double *Xw = Xs;
+    if (Xw == NULL && (Xw = X = gw_alloc_array(n * max_cols(c) + 1, sizeof *X)) == NULL)
+        goto nomem;
+    if ((ab = gw_alloc_array(2 * k + 1, sizeof *ab)) == NULL)
         goto nomem;
     double *a = ab, *b = ab + k;
 
@@ -338,7 +416,7 @@ static gw_status fit_sample(const med_ctx *c, sample *s, double *theta, point_ex
     const double nn = (double)n, GG = (double)G;
 
     /* Outcome equation. */
-    if ((rc = ls_eq(c, s->cols, n, c->out_cols, c->nout, c->p, X, px != NULL, &ls_out)) != GW_OK)
+    if ((rc = ls_eq(c, s->cols, n, c->out_cols, c->nout, c->p, Xw, px != NULL, &ls_out)) != GW_OK)
         goto done;
     const double *co = gw_ls_coef(ls_out);
     double cp = co[c->out_t];
@@ -348,11 +426,11 @@ static gw_status fit_sample(const med_ctx *c, sample *s, double *theta, point_ex
         double cf = GG / (GG - 1.0) * (nn - 1.0) / (nn - (double)gw_ls_rank(ls_out) - Dn);
         px->have_vcov &= nn - (double)gw_ls_rank(ls_out) - Dn > 0.0;
         for (size_t j = 0; j < k; j++) {
-            influence(ls_out, X, n, c->nout, c->out_m[j], s->cl, G, px->psi + (k + j) * G);
+            influence(ls_out, Xw, n, c->nout, c->out_m[j], s->cl, G, px->psi + (k + j) * G);
             px->cfac[k + j] = cf;
             px->coef[k + j] = b[j];
         }
-        influence(ls_out, X, n, c->nout, c->out_t, s->cl, G, px->psi + 2 * k * G);
+        influence(ls_out, Xw, n, c->nout, c->out_t, s->cl, G, px->psi + 2 * k * G);
         px->cfac[2 * k] = cf;
         px->coef[2 * k] = cp;
     }
@@ -364,26 +442,26 @@ static gw_status fit_sample(const med_ctx *c, sample *s, double *theta, point_ex
     for (size_t j = 0; j < k && !bad; j++) {
         gw_ls_free(ls_med);
         ls_med = NULL;
-        if ((rc = ls_eq(c, s->cols, n, c->med_cols, c->nmed, c->mcol[j], X, px != NULL, &ls_med)) !=
-            GW_OK)
+        if ((rc = ls_eq(c, s->cols, n, c->med_cols, c->nmed, c->mcol[j], Xw, px != NULL,
+                        &ls_med)) != GW_OK)
             goto done;
         a[j] = gw_ls_coef(ls_med)[c->med_t];
         bad |= isnan(a[j]);
         if (px != NULL) {
             double dfr = nn - (double)gw_ls_rank(ls_med) - Dn;
             px->have_vcov &= dfr > 0.0;
-            influence(ls_med, X, n, c->nmed, c->med_t, s->cl, G, px->psi + j * G);
+            influence(ls_med, Xw, n, c->nmed, c->med_t, s->cl, G, px->psi + j * G);
             px->cfac[j] = GG / (GG - 1.0) * (nn - 1.0) / dfr;
             px->coef[j] = a[j];
         }
     }
     /* The total effect's own regression (point fit only). */
     if (px != NULL && !bad) {
-        if ((rc = ls_eq(c, s->cols, n, c->tot_cols, c->ntot, c->p, X, 1, &ls_tot)) != GW_OK)
+        if ((rc = ls_eq(c, s->cols, n, c->tot_cols, c->ntot, c->p, Xw, 1, &ls_tot)) != GW_OK)
             goto done;
         double dfr = nn - (double)gw_ls_rank(ls_tot) - Dn;
         px->have_vcov &= dfr > 0.0;
-        influence(ls_tot, X, n, c->ntot, c->tot_t, s->cl, G, px->psi + (2 * k + 1) * G);
+        influence(ls_tot, Xw, n, c->ntot, c->tot_t, s->cl, G, px->psi + (2 * k + 1) * G);
         px->cfac[2 * k + 1] = GG / (GG - 1.0) * (nn - 1.0) / dfr;
         px->coef[2 * k + 1] = gw_ls_coef(ls_tot)[c->tot_t];
     }
@@ -422,44 +500,33 @@ uint32_t gw_mediate_stream_seed(uint64_t seed, uint64_t r)
     return (uint32_t)(splitmix64(splitmix64(seed) + r) & 0xffffffffu);
 }
 
-/* One replication: draw, build, fit. theta: neff slots (NaN when degenerate). */
-static gw_status one_replication(const med_ctx *c, uint64_t seed, size_t r, double *theta)
+/* One replication: draw, build, fit, in the thread's workspace w. theta: neff slots (NaN when
+ * degenerate). */
+static gw_status one_replication(const med_ctx *c, workspace *w, uint64_t seed, size_t r,
+                                 double *theta)
 {
-    gw_status rc = GW_OK;
-    sample s = {0};
-    size_t *draw = gw_alloc_array(c->G, sizeof *draw);
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (draw == NULL || rng == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "mediation: out of memory in replication %zu", r);
-        goto done;
+    gw_status rc = ws_reserve(c, w, 0);
+    if (rc == GW_OK) {
+        gsl_rng_set(w->rng, gw_mediate_stream_seed(seed, r));
+        for (size_t j = 0; j < c->G; j++)
+            w->draw[j] = (size_t)gsl_rng_uniform_int(w->rng, (unsigned long)c->G);
+        if ((rc = build_boot(c, w)) == GW_OK)
+            rc = fit_sample(c, &w->s, w->X, theta, NULL);
     }
-    gsl_rng_set(rng, gw_mediate_stream_seed(seed, r));
-    for (size_t j = 0; j < c->G; j++)
-        draw[j] = (size_t)gsl_rng_uniform_int(rng, (unsigned long)c->G);
-    if ((rc = build_boot(c, draw, &s)) != GW_OK)
-        goto done;
-    rc = fit_sample(c, &s, theta, NULL);
-done:
     if (rc != GW_OK)
         for (size_t e = 0; e < c->neff; e++)
             theta[e] = NAN;
-    sample_free(&s);
-    gw_free(draw);
-    if (rng != NULL)
-        gsl_rng_free(rng);
     return rc;
 }
 
-static gw_status one_jackknife(const med_ctx *c, size_t g, double *theta)
+static gw_status one_jackknife(const med_ctx *c, workspace *w, size_t g, double *theta)
 {
-    sample s = {0};
-    gw_status rc = build_jack(c, g, &s);
+    gw_status rc = build_jack(c, g, w);
     if (rc == GW_OK)
-        rc = fit_sample(c, &s, theta, NULL);
+        rc = fit_sample(c, &w->s, w->X, theta, NULL);
     if (rc != GW_OK)
         for (size_t e = 0; e < c->neff; e++)
             theta[e] = NAN;
-    sample_free(&s);
     return rc;
 }
 
@@ -782,9 +849,14 @@ done:
 static gw_status run_many(const med_ctx *c, int jack, uint64_t seed, size_t nrun, double *out,
                           const gw_mediate_opts *o, size_t done0, size_t total, size_t *nfailed)
 {
+    const size_t nws = (size_t)omp_get_max_threads();
     gw_status *st = gw_alloc_array(nrun + 1, sizeof *st);
-    if (st == NULL)
+    workspace *ws = gw_calloc(nws, sizeof *ws); /* one per thread, sized on first use */
+    if (st == NULL || ws == NULL) {
+        gw_free(st);
+        gw_free(ws);
         return gwi_fail(GW_ENOMEM, "mediation: out of memory");
+    }
     const size_t batch = BATCH * (size_t)(gw_threads_get() > 0 ? gw_threads_get() : 1);
     for (size_t b0 = 0; b0 < nrun; b0 += batch) {
         const size_t b1 = b0 + batch < nrun ? b0 + batch : nrun;
@@ -792,8 +864,9 @@ static gw_status run_many(const med_ctx *c, int jack, uint64_t seed, size_t nrun
 #pragma omp parallel for schedule(dynamic, 1)
         for (long i = lo; i < hi; i++) {
             size_t r = (size_t)i;
-            st[r] = jack ? one_jackknife(c, r, out + r * c->neff)
-                         : one_replication(c, seed, r, out + r * c->neff);
+            workspace *w = &ws[(size_t)omp_get_thread_num() % nws];
+            st[r] = jack ? one_jackknife(c, w, r, out + r * c->neff)
+                         : one_replication(c, w, seed, r, out + r * c->neff);
         }
         if (o->progress != NULL)
             o->progress(o->progress_ctx, done0 + b1, total);
@@ -806,9 +879,12 @@ static gw_status run_many(const med_ctx *c, int jack, uint64_t seed, size_t nrun
         } else if (st[r] != GW_OK && rc == GW_OK) {
             /* Re-run on this thread: the message of the failure is thread-local. */
             double *tmp = gw_alloc_array(c->neff, sizeof *tmp);
+            workspace w1;
+            memset(&w1, 0, sizeof w1);
             rc = tmp == NULL ? GW_ENOMEM
-                 : jack      ? one_jackknife(c, r, tmp)
-                             : one_replication(c, seed, r, tmp);
+                 : jack      ? one_jackknife(c, &w1, r, tmp)
+                             : one_replication(c, &w1, seed, r, tmp);
+            ws_free(&w1);
             if (rc == GW_OK || rc == DEGENERATE)
                 rc = gwi_fail(st[r], "mediation: %s %zu failed",
                               jack ? "jackknife refit" : "replication", r);
@@ -817,6 +893,9 @@ static gw_status run_many(const med_ctx *c, int jack, uint64_t seed, size_t nrun
             gw_free(tmp);
         }
     }
+    for (size_t t = 0; t < nws; t++)
+        ws_free(&ws[t]);
+    gw_free(ws);
     gw_free(st);
     return rc;
 }
@@ -927,7 +1006,8 @@ gw_status gw_mediate_fit(const gw_design *d, const gw_mediate_spec *spec,
     r->ci = o.ci;
 
     /* The point estimate and the delta method. */
-    if ((rc = build_full(&c, &full)) != GW_OK || (rc = fit_sample(&c, &full, theta, &px)) != GW_OK)
+    if ((rc = build_full(&c, &full)) != GW_OK ||
+        (rc = fit_sample(&c, &full, NULL, theta, &px)) != GW_OK)
         goto done;
     for (size_t e = 0; e < c.neff; e++)
         effect_at(r, e)->estimate = theta[e];

@@ -13,9 +13,10 @@
 
 #include "gw_test.h"
 
-static const char *const case_names[] = {"one_pass_X",  "ls_chol",   "ols_hc1",
-                                         "ols_cluster", "fe_within", "csv_parse",
-                                         "hdf5_column", "kmeans",    "mediate_boot"};
+static const char *const case_names[] = {
+    "one_pass_X",  "ls_chol",      "ls_qr",     "ols_hc1",      "ols_hc3",
+    "ols_cluster", "ols_cluster2", "fe_within", "hdfe_demean",  "glm_poisson",
+    "csv_parse",   "hdf5_column",  "kmeans",    "mediate_boot", "scenario_draws"};
 #define NCASES (sizeof case_names / sizeof case_names[0])
 
 static double num(const cJSON *o, const char *key)
@@ -86,6 +87,20 @@ static void test_bench_json(void **state)
         assert_true(cJSON_IsNumber(ratio) || cJSON_IsNull(ratio)); /* null: floor below clock */
         const cJSON *tp = cJSON_GetObjectItemCaseSensitive(c, "throughput");
         assert_true(cJSON_IsNumber(tp) || cJSON_IsNull(tp));
+        /* The peak and the per-iteration fields: numbers where the case reports them. */
+        const cJSON *frac = cJSON_GetObjectItemCaseSensitive(c, "fraction_of_peak");
+        if (strcmp(name->valuestring, "ls_chol") == 0 || strcmp(name->valuestring, "ls_qr") == 0)
+            assert_true(cJSON_IsNumber(frac) && frac->valuedouble > 0);
+        else
+            assert_true(cJSON_IsNull(frac));
+        const cJSON *it = cJSON_GetObjectItemCaseSensitive(c, "iterations");
+        if (strcmp(name->valuestring, "hdfe_demean") == 0 ||
+            strcmp(name->valuestring, "fe_within") == 0 ||
+            strcmp(name->valuestring, "glm_poisson") == 0 ||
+            strcmp(name->valuestring, "kmeans") == 0) {
+            assert_true(cJSON_IsNumber(it) && it->valuedouble >= 1);
+            assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(c, "per_iteration_s")));
+        }
         /* The library's results do not depend on the thread count. */
         assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "identical_across_threads")));
     }
@@ -123,6 +138,23 @@ static void test_bench_options(void **state)
     assert_non_null(strstr(r.out, "ls_chol"));
     assert_null(strstr(r.out, "kmeans"));
     gwt_run_free(&r);
+    /* --from without --plot is a usage error; --plot writes the two scaling plots. */
+    r = gwt_run_cli("bench", "--from", "x.json", NULL);
+    assert_int_equal(r.exit_code, 2);
+    gwt_run_free(&r);
+    r = gwt_run_cli("bench", "--quick", "--reps", "1", "--scale", "0.01", "--cases", "ls_chol",
+                    "--plot", gwt_tmpdir(), NULL);
+    assert_int_equal(r.exit_code, 0);
+    gwt_run_free(&r);
+    char svg[1024];
+    snprintf(svg, sizeof svg, "%s/bench_threads.svg", gwt_tmpdir());
+    FILE *f = fopen(svg, "r");
+    assert_non_null(f);
+    fclose(f);
+    snprintf(svg, sizeof svg, "%s/bench_rows.svg", gwt_tmpdir());
+    f = fopen(svg, "r");
+    assert_non_null(f);
+    fclose(f);
 }
 
 static const char *bench_doc(const char *file, double ls_s, double hc1_s)
