@@ -1,9 +1,49 @@
-/* alloc.c -- allocation with optional fault injection (SQLite's test_malloc.c idea). */
+/* alloc.c -- allocation with optional fault injection (SQLite's test_malloc.c idea) and a
+ * count of live and peak bytes (gw_alloc_peak_bytes), kept with relaxed atomics: one atomic add
+ * per allocation and per free, against the thousands of flops each allocation serves. The sizes
+ * are the allocator's usable sizes (glibc malloc_usable_size), so a free subtracts exactly what
+ * its allocation added; elsewhere the counters stay 0. */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#define GW_USABLE(p) malloc_usable_size(p)
+#else
+#define GW_USABLE(p) ((size_t)0 * (size_t)((p) != NULL))
+#endif
 
 #include "gw_alloc.h"
+
+static atomic_size_t live_bytes, peak_bytes;
+static atomic_ulong nallocs;
+
+static void *counted(void *p)
+{
+    if (p != NULL) {
+        size_t now = atomic_fetch_add_explicit(&live_bytes, GW_USABLE(p), memory_order_relaxed) +
+                     GW_USABLE(p);
+        size_t peak = atomic_load_explicit(&peak_bytes, memory_order_relaxed);
+        while (now > peak &&
+               !atomic_compare_exchange_weak_explicit(&peak_bytes, &peak, now, memory_order_relaxed,
+                                                      memory_order_relaxed))
+            ;
+        atomic_fetch_add_explicit(&nallocs, 1, memory_order_relaxed);
+    }
+    return p;
+}
+
+static void uncounted(void *p)
+{
+    if (p != NULL)
+        atomic_fetch_sub_explicit(&live_bytes, GW_USABLE(p), memory_order_relaxed);
+}
+
+size_t gw_alloc_live_bytes(void) { return atomic_load(&live_bytes); }
+size_t gw_alloc_peak_bytes(void) { return atomic_load(&peak_bytes); }
+unsigned long gw_alloc_count(void) { return atomic_load(&nallocs); }
+void gw_alloc_peak_reset(void) { atomic_store(&peak_bytes, atomic_load(&live_bytes)); }
 
 #ifdef GW_FAULT_INJECTION
 static _Thread_local long fail_countdown = -1;
@@ -37,7 +77,7 @@ void *gw_malloc(size_t size)
 {
     if (inject())
         return NULL;
-    return malloc(size ? size : 1);
+    return counted(malloc(size ? size : 1));
 }
 
 void *gw_calloc(size_t count, size_t size)
@@ -46,14 +86,19 @@ void *gw_calloc(size_t count, size_t size)
         return NULL;
     if (inject())
         return NULL;
-    return calloc(count ? count : 1, size ? size : 1);
+    return counted(calloc(count ? count : 1, size ? size : 1));
 }
 
 void *gw_realloc(void *ptr, size_t size)
 {
     if (inject())
         return NULL;
-    return realloc(ptr, size ? size : 1);
+    size_t old = ptr != NULL ? GW_USABLE(ptr) : 0;
+    void *p = realloc(ptr, size ? size : 1);
+    if (p == NULL)
+        return NULL; /* ptr is still live and still counted */
+    atomic_fetch_sub_explicit(&live_bytes, old, memory_order_relaxed);
+    return counted(p);
 }
 
 void *gw_aligned_alloc(size_t size)
@@ -63,7 +108,7 @@ void *gw_aligned_alloc(size_t size)
         return NULL;
     if (posix_memalign(&p, GW_ALIGN, size ? size : 1) != 0)
         return NULL;
-    return p;
+    return counted(p);
 }
 
 void *gw_alloc_array(size_t count, size_t size)
@@ -73,7 +118,11 @@ void *gw_alloc_array(size_t count, size_t size)
     return gw_aligned_alloc(count * size);
 }
 
-void gw_free(void *ptr) { free(ptr); }
+void gw_free(void *ptr)
+{
+    uncounted(ptr);
+    free(ptr);
+}
 
 char *gw_strdup(const char *s)
 {

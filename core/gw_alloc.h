@@ -31,4 +31,15 @@ GW_API char *gw_strdup(const char *s);
 GW_API void gw_alloc_fail_after(long countdown);
 GW_API int gw_alloc_failed(void);
 
+/* Allocation statistics (always on; glibc only, 0 elsewhere): bytes currently allocated
+ * through this allocator and not yet freed (usable sizes, so slightly above the sizes asked
+ * for), the highest that figure reached since the last gw_alloc_peak_reset (which sets the peak
+ * to the live figure), and the number of successful allocations so far. Process-wide, updated
+ * atomically; memory of BLAS, HDF5 and other libraries is not included. Used by the tests that
+ * pin the memory use of the estimators (tests/models/test_reliab_memory.c). */
+GW_API size_t gw_alloc_live_bytes(void);
+GW_API size_t gw_alloc_peak_bytes(void);
+GW_API void gw_alloc_peak_reset(void);
+GW_API unsigned long gw_alloc_count(void);
+
 #endif

@@ -45,6 +45,17 @@ hid_t gwi_h5_fapl(void);
  * negative on failure. */
 gw_status gwi_h5_open_read(const char *path, hid_t *file);
 
+/* gwi_h5_check_global_heaps -- scan the file at path for global heap collections (signature
+ * "GCOL", where HDF5 keeps variable-length strings) and walk each one's object headers as
+ * libhdf5 does, without reading any string. Why: libhdf5 1.10.8 loops forever in H5HG_read on a
+ * collection whose object header gives a zero step (index 0, size 0), and reads past the
+ * collection on one whose step overruns it; such a file must give an error, not a hang
+ * (tests/fuzz/known_hdf5/timeout-H5HG_read-*.h5). A collection is checked only when its header is
+ * plausible (version 1, reserved bytes zero, size >= 4096 and inside the file), so data that
+ * happens to hold "GCOL" is ignored. Reads the whole file once (sequentially, 1 MiB at a time).
+ * GW_EFORMAT "<what>: corrupt global heap at byte N", GW_EIO (cannot read), GW_ENOMEM. */
+gw_status gwi_h5_check_global_heaps(const char *path, const char *what);
+
 /* gwi_base -- the final component of path (borrowed, inside path), used in messages. */
 const char *gwi_base(const char *path);
 

@@ -461,6 +461,9 @@ gw_status gw_h5_table_read(const char *path, const char *group, const char *cons
     gwi_h5_quiet_begin(&q);
     if ((rc = gwi_h5_open_read(path, &file)) != GW_OK)
         goto done;
+    /* Before any string is read: libhdf5 1.10.8 hangs on a corrupt global heap. */
+    if ((rc = gwi_h5_check_global_heaps(path, gwi_base(path))) != GW_OK)
+        goto done;
     if ((grp = H5Gopen2(file, group, H5P_DEFAULT)) < 0) {
         rc = gwi_h5_fail(GW_EFORMAT, "%s: no such group (not a goodwork data table?)", what);
         goto done;

@@ -582,3 +582,126 @@ gw_status gwi_h5_list_members(hid_t grp, H5I_type_t type, const char *what, char
     *n = l.n;
     return GW_OK;
 }
+
+/* ---- validation of global heap collections (gwi_h5_check_global_heaps) ------------------- */
+
+#define GCOL_MINSIZE 4096u
+#define GCOL_CHUNK ((size_t)1 << 20)
+
+static uint64_t le_uint(const unsigned char *p, size_t len)
+{
+    uint64_t v = 0;
+    for (size_t i = len; i > 0; i--)
+        v = (v << 8) | p[i - 1];
+    return v;
+}
+
+/* Size of lengths (bytes) from a superblock at offset 0, 512, 1024, ... (8 if not found). */
+static size_t sizeof_lengths(int fd, uint64_t fsize)
+{
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    unsigned char b[16];
+    for (uint64_t off = 0; off + sizeof b <= fsize; off = off ? off * 2 : 512) {
+        if (pread(fd, b, sizeof b, (off_t)off) != (ssize_t)sizeof b)
+            break;
+        if (memcmp(b, sig, 8) == 0) {
+            size_t len = b[8] >= 2 ? b[10] : b[14];
+            return (len == 2 || len == 4 || len == 8) ? len : 8;
+        }
+        if (off > ((uint64_t)1 << 40))
+            break;
+    }
+    return 8;
+}
+
+/* Walks the collection at byte o (header already checked plausible, size csize): returns 0 when
+ * libhdf5 would walk it safely, else 1 and *bad the offset of the offending object header. */
+static int walk_collection(int fd, uint64_t o, uint64_t csize, size_t L, uint64_t *bad)
+{
+    const uint64_t end = o + csize, ohdr = 8 + L;
+    uint64_t p = o + 8 + L;
+    unsigned char h[16];
+    while (p < end) {
+        if (p + ohdr > end)
+            return 0; /* the tail is free space */
+        if (pread(fd, h, (size_t)ohdr, (off_t)p) != (ssize_t)ohdr) {
+            *bad = p;
+            return 1;
+        }
+        unsigned idx = (unsigned)le_uint(h, 2);
+        uint64_t size = le_uint(h + 8, L), need;
+        if (idx > 0) {
+            if (size > end - p)
+                need = end - p + 1; /* overruns: flagged below */
+            else
+                need = ohdr + ((size + 7) & ~(uint64_t)7);
+        } else {
+            need = size;
+        }
+        if (need == 0 || need > end - p) {
+            *bad = p;
+            return 1;
+        }
+        p += need;
+    }
+    return 0;
+}
+
+gw_status gwi_h5_check_global_heaps(const char *path, const char *what)
+{
+    gw_status rc = GW_OK;
+    unsigned char *buf = NULL;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return gwi_fail(GW_EIO, "%s: %s", what, strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return GW_OK; /* not a regular file: the HDF5 open reports it */
+    }
+    const uint64_t fsize = (uint64_t)st.st_size;
+    const size_t L = sizeof_lengths(fd, fsize);
+    if ((buf = gw_malloc(GCOL_CHUNK + 16)) == NULL) {
+        close(fd);
+        return gwi_fail(GW_ENOMEM, "cannot allocate a %zu-byte read buffer", GCOL_CHUNK);
+    }
+    /* Chunks overlap by 7 bytes so that a signature across a boundary is found. */
+    uint64_t base = 0;
+    while (base < fsize && rc == GW_OK) {
+        ssize_t got = pread(fd, buf, GCOL_CHUNK + 7, (off_t)base);
+        if (got < 0) {
+            rc = gwi_fail(GW_EIO, "%s: %s", what, strerror(errno));
+            break;
+        }
+        if (got < 4)
+            break;
+        size_t ng = (size_t)got;
+        for (size_t i = 0; i + 4 <= ng && rc == GW_OK; i++) {
+            unsigned char *q = memchr(buf + i, 'G', ng - i - 3);
+            if (q == NULL)
+                break;
+            i = (size_t)(q - buf);
+            if (memcmp(q, "GCOL", 4) != 0)
+                continue;
+            uint64_t o = base + i;
+            unsigned char h[16];
+            if (o + 8 + L > fsize || pread(fd, h, 8 + L, (off_t)o) != (ssize_t)(8 + L))
+                continue;
+            uint64_t csize = le_uint(h + 8, L);
+            if (h[4] != 1 || h[5] != 0 || h[6] != 0 || h[7] != 0 || csize < GCOL_MINSIZE ||
+                csize > fsize - o)
+                continue; /* not a collection libhdf5 would load */
+            uint64_t bad = 0;
+            if (walk_collection(fd, o, csize, L, &bad))
+                rc = gwi_fail(GW_EFORMAT,
+                              "%s: corrupt global heap (variable-length strings) at byte %llu",
+                              what, (unsigned long long)bad);
+        }
+        if ((size_t)got < GCOL_CHUNK + 7)
+            break;
+        base += GCOL_CHUNK;
+    }
+    gw_free(buf);
+    close(fd);
+    return rc;
+}

@@ -490,6 +490,51 @@ static void trim_rf(gw_result *r, unsigned flags)
     }
 }
 
+/* Rejects two observations of one panel id at the same time, as first differences do (for
+ * random effects and the between estimator, which would otherwise silently accept them). */
+typedef struct {
+    int32_t id;
+    double t;
+    size_t row;
+} id_time_row;
+
+static int cmp_id_time_row(const void *a, const void *b)
+{
+    const id_time_row *x = a, *y = b;
+    if (x->id != y->id)
+        return (x->id > y->id) - (x->id < y->id);
+    if (x->t != y->t)
+        return (x->t > y->t) - (x->t < y->t);
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+static gw_status check_id_time_unique(const gw_design *d, const char *what)
+{
+    const size_t n = d->n;
+    if (d->panel_id == NULL || d->panel_id->codes == NULL || d->panel_time == NULL)
+        return GW_OK;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(d->panel_time[i]))
+            return gwi_fail(GW_ENONFINITE, "panel time is %g at observation %zu", d->panel_time[i],
+                            i + 1);
+    id_time_row *q = gw_alloc_array(n, sizeof *q);
+    if (q == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate %zu (id, time) pairs", n);
+    for (size_t i = 0; i < n; i++)
+        q[i] = (id_time_row){d->panel_id->codes[i], d->panel_time[i], i};
+    qsort(q, n, sizeof *q, cmp_id_time_row);
+    gw_status rc = GW_OK;
+    for (size_t a = 1; a < n; a++)
+        if (q[a].id == q[a - 1].id && q[a].t == q[a - 1].t) {
+            rc = gwi_fail(
+                GW_EINVAL, "%s: panel id %s has two observations (%zu and %zu) at time %g", what,
+                d->panel_id->name ? d->panel_id->name : "", q[a - 1].row + 1, q[a].row + 1, q[a].t);
+            break;
+        }
+    gw_free(q);
+    return rc;
+}
+
 static gw_status fit_re(const gw_design *d, const gw_panel_opts *o, gw_result **out,
                         gw_panel_info *info)
 {
@@ -924,12 +969,16 @@ gw_status gw_panel_fit(const gw_design *d, const gw_panel_opts *opts, gw_result 
     info->model = opts->model;
     switch (opts->model) {
     case GW_PANEL_RE:
+        if ((rc = check_id_time_unique(d, "random effects")) != GW_OK)
+            return rc;
         rc = fit_re(d, opts, out, info);
         break;
     case GW_PANEL_FD:
         rc = fit_fd(d, opts, out, info);
         break;
     case GW_PANEL_BETWEEN:
+        if ((rc = check_id_time_unique(d, "the between estimator")) != GW_OK)
+            return rc;
         rc = fit_between(d, opts, out);
         break;
     case GW_PANEL_WITHIN:

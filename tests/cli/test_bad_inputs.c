@@ -347,19 +347,6 @@ static void check_perfect(const cJSON *o)
     assert_no_garbage(o);
 }
 
-static void check_huge(const cJSON *o)
-{
-    gw_assert_lre(num(coef(o, "(Intercept)"), "estimate"), TRUTH_A * 1e300, 12.0);
-    gw_assert_lre(num(coef(o, "x"), "estimate"), TRUTH_B, 12.0);
-    assert_no_garbage(o);
-}
-
-static void check_tiny(const cJSON *o)
-{
-    gw_assert_lre(num(coef(o, "(Intercept)"), "estimate"), TRUTH_A * 1e-300, 12.0);
-    gw_assert_lre(num(coef(o, "x"), "estimate"), TRUTH_B, 12.0);
-}
-
 static void check_scaled(const cJSON *o, double s)
 {
     gw_assert_lre(num(coef(o, "(Intercept)"), "estimate"), TRUTH_A * s, 12.0);
@@ -367,7 +354,48 @@ static void check_scaled(const cJSON *o, double s)
     gw_assert_lre(num(coef(o, "(Intercept)"), "std_error"), TRUTH_SE_A * s, 11.0);
     gw_assert_lre(num(coef(o, "x"), "std_error"), TRUTH_SE_B, 11.0);
     gw_assert_lre(num(o, "r2"), TRUTH_R2, 12.0);
+    assert_true(cJSON_IsNumber(get(o, "f_stat")));
 }
+
+/* Since the power-of-two scaling of models/ols.c, 1e+-300 give every number (issue 7). */
+static void check_huge(const cJSON *o)
+{
+    check_scaled(o, 1e300);
+    assert_no_garbage(o);
+}
+
+static void check_tiny(const cJSON *o) { check_scaled(o, 1e-300); }
+
+/* Robust variances at 1e+-300: the numbers are those of the unscaled fit, scaled. */
+static void check_scaled_hc3(const cJSON *o, double s)
+{
+    static double se_a, se_b;
+    if (se_a == 0.0) {
+        char buf[512];
+        size_t len = 0;
+        for (int i = 0; i < 6; i++)
+            len +=
+                (size_t)snprintf(buf + len, sizeof buf - len, "%s%.17g,%.17g\n", i ? "" : "y,x\n",
+                                 1.0 + 2.0 * scale_x[i] + scale_e[i], scale_x[i]);
+        const char *path = gwt_write_file("hc3_ref.csv", buf);
+        gwt_run_result r = gwt_run_cli("fit", "--data", path, "--model", "y ~ x", "--vcov", "hc3",
+                                       "--format", "json", NULL);
+        assert_int_equal(r.exit_code, 0);
+        cJSON *ref = cJSON_Parse(r.out);
+        assert_non_null(ref);
+        se_a = num(coef(ref, "(Intercept)"), "std_error");
+        se_b = num(coef(ref, "x"), "std_error");
+        cJSON_Delete(ref);
+        gwt_run_free(&r);
+    }
+    gw_assert_lre(num(coef(o, "(Intercept)"), "estimate"), TRUTH_A * s, 12.0);
+    gw_assert_lre(num(coef(o, "(Intercept)"), "std_error"), se_a * s, 11.0);
+    gw_assert_lre(num(coef(o, "x"), "std_error"), se_b, 11.0);
+    gw_assert_lre(num(o, "r2"), TRUTH_R2, 12.0);
+}
+
+static void check_huge_hc3(const cJSON *o) { check_scaled_hc3(o, 1e300); }
+static void check_tiny_hc3(const cJSON *o) { check_scaled_hc3(o, 1e-300); }
 
 static void check_big(const cJSON *o) { check_scaled(o, 1e150); }
 static void check_small(const cJSON *o) { check_scaled(o, 1e-150); }
@@ -945,6 +973,28 @@ static const bad_case cases[] = {
      2,
      {"first differences", "two observations", "at time 1"},
      NULL},
+    {"duplicate (id, time) pairs with re",
+     "dupt.csv",
+     "y,x,id,t\n1,2,1,1\n2,3,1,1\n3,5,2,1\n4,7,2,2\n5,1,3,1\n6,2,3,2\n7,4,1,2\n",
+     0,
+     NULL,
+     FIT("y ~ x", "--estimator", "re", "--panel", "id,t"),
+     NULL,
+     OUT_NONE,
+     2,
+     {"random effects", "two observations", "at time 1"},
+     NULL},
+    {"duplicate (id, time) pairs with between",
+     "dupt.csv",
+     "y,x,id,t\n1,2,1,1\n2,3,1,1\n3,5,2,1\n4,7,2,2\n5,1,3,1\n6,2,3,2\n7,4,1,2\n",
+     0,
+     NULL,
+     FIT("y ~ x", "--estimator", "between", "--panel", "id,t"),
+     NULL,
+     OUT_NONE,
+     2,
+     {"between estimator", "two observations", "at time 1"},
+     NULL},
 
     /* ---- output files: a failed run never writes, never truncates ---- */
     {"--out in a missing directory",
@@ -1256,6 +1306,28 @@ static const bad_case cases[] = {
      0,
      {"\"nobs\":6"},
      check_tiny},
+    {"huge scale 1e300 with hc3",
+     "huge3.csv",
+     NULL,
+     0,
+     gen_huge,
+     FITJ("y ~ x", "--vcov", "hc3"),
+     NULL,
+     OUT_NONE,
+     0,
+     {"\"vcov_type\":\"hc3\""},
+     check_huge_hc3},
+    {"tiny scale 1e-300 with hc3",
+     "tiny3.csv",
+     NULL,
+     0,
+     gen_tiny,
+     FITJ("y ~ x", "--vcov", "hc3"),
+     NULL,
+     OUT_NONE,
+     0,
+     {"\"vcov_type\":\"hc3\""},
+     check_tiny_hc3},
     {"large scale 1e150: everything",
      "s150.csv",
      NULL,
@@ -1439,7 +1511,7 @@ static void test_bad_inputs_count(void **state)
 {
     (void)state;
     size_t ncases = sizeof cases / sizeof cases[0];
-    assert_true(ncases >= 45);
+    assert_true(ncases >= 80);
     for (size_t i = 0; i < ncases; i++)
         for (size_t j = i + 1; j < ncases; j++)
             assert_string_not_equal(cases[i].label, cases[j].label);
