@@ -296,10 +296,11 @@ static int lib_error(gw_status s, const char *context)
     const char *detail = gw_last_error();
     if (detail[0] == '\0')
         detail = gw_status_str(s);
+    const char *oom = s == GW_ENOMEM ? " (out of memory)" : "";
     if (context != NULL)
-        cli_error("%s: %s", context, detail);
+        cli_error("%s: %s%s", context, detail, oom);
     else
-        cli_error("%s", detail);
+        cli_error("%s%s", detail, oom);
     return cli_exit_code(s);
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -413,11 +414,14 @@ static void scenario_section(FILE *f, const pl_step *s, const cJSON *o, const ch
 int report_write(const pl_pipeline *p, const char *outdir, const char *results,
                  const double *seconds, double total)
 {
-    char path[4096];
+    char path[4096], tmp[4200];
     snprintf(path, sizeof path, "%s/report.md", outdir);
-    FILE *f = fopen(path, "w");
+    /* Written to a temporary name and renamed into place: a run killed while writing the
+     * report leaves the previous report.md whole (as results.h5). */
+    snprintf(tmp, sizeof tmp, "%s/.report.md.%ld.tmp", outdir, (long)getpid());
+    FILE *f = fopen(tmp, "w");
     if (f == NULL) {
-        cli_error("%s: cannot write", path);
+        cli_error("%s: cannot write", tmp);
         return GW_EXIT_OTHER;
     }
     fprintf(f, "# %s\n\n", p->report.title ? p->report.title : "goodwork report");
@@ -462,9 +466,10 @@ int report_write(const pl_pipeline *p, const char *outdir, const char *results,
     fprintf(f, "\n---\nEvery step's command line is in `results.h5` (`/pipeline`); its JSON "
                "output in `steps/`.\n");
     plot_shutdown();
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
+    int bad = ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0;
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
         cli_error("%s: cannot write", path);
+        remove(tmp);
         return GW_EXIT_OTHER;
     }
     return GW_EXIT_OK;

@@ -222,7 +222,9 @@ gw_status gw_h5_compare_group(const char *path_a, const char *path_b, const char
         return gwi_fail(GW_EINVAL, "gw_h5_compare_group: NULL argument");
     gwi_h5_quiet_begin(&q);
     if ((rc = gwi_h5_open_read(path_a, &fa)) != GW_OK ||
-        (rc = gwi_h5_open_read(path_b, &fb)) != GW_OK)
+        (rc = gwi_h5_open_read(path_b, &fb)) != GW_OK ||
+        (rc = gwi_h5_check_global_heaps(path_a, path_a)) != GW_OK ||
+        (rc = gwi_h5_check_global_heaps(path_b, path_b)) != GW_OK)
         goto done;
     htri_t ea = H5Lexists(fa, group, H5P_DEFAULT) > 0 ? 1 : 0;
     htri_t eb = H5Lexists(fb, group, H5P_DEFAULT) > 0 ? 1 : 0;
@@ -268,7 +270,8 @@ gw_status gw_h5_read_strings(const char *path, const char *object, const char *a
     if (path == NULL || object == NULL)
         return gwi_fail(GW_EINVAL, "gw_h5_read_strings: NULL argument");
     gwi_h5_quiet_begin(&q);
-    if ((rc = gwi_h5_open_read(path, &f)) != GW_OK)
+    if ((rc = gwi_h5_open_read(path, &f)) != GW_OK ||
+        (rc = gwi_h5_check_global_heaps(path, path)) != GW_OK)
         goto done;
     if (H5Lexists(f, object, H5P_DEFAULT) <= 0 && strcmp(object, "/") != 0) {
         rc = gwi_fail(GW_ENOVAR, "%s: no object %s", path, object);

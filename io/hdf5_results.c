@@ -422,6 +422,9 @@ gw_status gw_results_append_ex(const char *path, const char *name, const gw_resu
         rc = gwi_h5_fail(GW_EIO, "%s: cannot make a file access property list", path);
         goto done;
     }
+    /* libhdf5 1.10.8 hangs on a corrupt global heap (strings): check before opening. */
+    if (existed && (rc = gwi_h5_check_global_heaps(tmp, path)) != GW_OK)
+        goto done;
     file = existed ? H5Fopen(tmp, H5F_ACC_RDWR, fapl)
                    : H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     if (file < 0) {
@@ -641,7 +644,8 @@ gw_status gw_results_open(const char *path, gw_results **out)
         goto done;
     }
     res->file = -1;
-    if ((rc = gwi_h5_open_read(path, &res->file)) != GW_OK)
+    if ((rc = gwi_h5_open_read(path, &res->file)) != GW_OK ||
+        (rc = gwi_h5_check_global_heaps(path, path)) != GW_OK)
         goto done;
     if ((models = H5Gopen2(res->file, "models", H5P_DEFAULT)) < 0) {
         rc = gwi_h5_fail(GW_EFORMAT, "%s: no group /models (not a goodwork results file)", path);
@@ -1142,6 +1146,9 @@ gw_status gw_results_append_group(const char *path, const char *group, const gw_
         rc = gwi_h5_fail(GW_EIO, "%s: cannot make a file access property list", path);
         goto done;
     }
+    /* libhdf5 1.10.8 hangs on a corrupt global heap (strings): check before opening. */
+    if (existed && (rc = gwi_h5_check_global_heaps(tmp, path)) != GW_OK)
+        goto done;
     file = existed ? H5Fopen(tmp, H5F_ACC_RDWR, fapl)
                    : H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     if (file < 0) {

@@ -161,7 +161,8 @@ typedef struct {
  * Returns:
  *   GW_EINVAL       d, out NULL; opts->model, hac or ssc out of range; a panel needed but
  *                   d->panel_id / d->panel_time NULL; a panel code outside 0..nlevels-1; two
- *                   rows with the same id and time (FD, Newey-West); RE without intercept;
+ *                   rows with the same id and time (FD, Newey-West; RE and between when a panel
+ *                   time is given); RE without intercept;
  *                   everything gw_ols_fit rejects (gw_ols.h).
  *   GW_ENONFINITE   a NaN or infinite panel time; from gw_ls_fit (NaN in X or y).
  *   GW_EUNSUPPORTED absorbed fixed effects, instruments; weights with RE/FD/between/within;
