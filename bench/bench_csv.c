@@ -28,25 +28,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "gw_csv.h"
 #include "gw_table.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double median(double *t, int n)
 {
-    qsort(t, (size_t)n, sizeof *t, cmp_double);
+    qsort(t, (size_t)n, sizeof *t, bench_cmp_double);
     return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
 }
 
@@ -86,7 +74,7 @@ static int generate(const char *path, size_t n, int digits)
  * transparent huge pages first, as gw_csv_read_file does with its own buffer. */
 static double time_read(const char *path, size_t *bytes, int thp)
 {
-    double t0 = now();
+    double t0 = bench_now();
     int fd = open(path, O_RDONLY);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0)
@@ -113,7 +101,7 @@ static double time_read(const char *path, size_t *bytes, int thp)
     (void)sink;
     free(buf);
     *bytes = got;
-    return now() - t0;
+    return bench_now() - t0;
 }
 
 /* The file's bytes in a malloc'd buffer, for timing the parser alone. */
@@ -147,9 +135,9 @@ static int run_case(const char *name, const char *path, int reps)
     }
     for (int r = 0; r < reps; r++) {
         gw_table *m = NULL;
-        double t1 = now();
+        double t1 = bench_now();
         gw_status rm = gw_csv_read_mem(mem, len, path, NULL, &m);
-        tm[r] = now() - t1;
+        tm[r] = bench_now() - t1;
         gw_table_free(m);
         if (rm != GW_OK) {
             fprintf(stderr, "bench_csv: %s\n", gw_last_error());
@@ -159,9 +147,9 @@ static int run_case(const char *name, const char *path, int reps)
         tr[r] = time_read(path, &bytes, 0);
         th[r] = time_read(path, &bytes, 1);
         gw_table *t = NULL;
-        double t0 = now();
+        double t0 = bench_now();
         gw_status rc = gw_csv_read_file(path, NULL, &t);
-        tc[r] = now() - t0;
+        tc[r] = bench_now() - t0;
         if (rc != GW_OK) {
             fprintf(stderr, "bench_csv: %s\n", gw_last_error());
             free(mem);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "gw_csv.h"
 #include "gw_design.h"
 #include "gw_formula.h"
@@ -22,19 +23,6 @@
 #include "gw_result.h"
 #include "gw_status.h"
 #include "gw_table.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static gw_status load(const char *path, gw_table **t)
 {
@@ -76,26 +64,26 @@ int main(int argc, char **argv)
     for (int i = 0; i < reps; i++) {
         gw_table_free(t);
         t = NULL;
-        double t0 = now();
+        double t0 = bench_now();
         if (load(argv[1], &t) != GW_OK)
             goto fail;
-        tl[i] = now() - t0;
+        tl[i] = bench_now() - t0;
     }
     for (int i = 0; i < reps; i++) {
         gw_design *d = NULL;
         gw_result_free(r);
         r = NULL;
-        double t0 = now();
+        double t0 = bench_now();
         gw_status st = gw_frame_build(t, f, &fo, &d);
         if (st == GW_OK)
             st = gw_ols_fit(d, &oo, &r);
-        te[i] = now() - t0;
+        te[i] = bench_now() - t0;
         gw_design_free(d);
         if (st != GW_OK)
             goto fail;
     }
-    qsort(tl, (size_t)reps, sizeof(double), cmp_double);
-    qsort(te, (size_t)reps, sizeof(double), cmp_double);
+    qsort(tl, (size_t)reps, sizeof(double), bench_cmp_double);
+    qsort(te, (size_t)reps, sizeof(double), bench_cmp_double);
     printf("tool=goodwork load_s=%.4f est_s=%.4f coef=", tl[reps / 2], te[reps / 2]);
     for (size_t j = 0; j < r->k; j++)
         printf("%s%s:%.17g", j ? "," : "", r->terms[j], r->estimate[j]);

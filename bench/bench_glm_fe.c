@@ -20,6 +20,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "bench_util.h"
 #include "glm_int.h"
 #include "gw_alloc.h"
 #include "gw_design.h"
@@ -27,37 +28,11 @@
 #include "gw_par.h"
 #include "gw_result.h"
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static double cpu_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static uint64_t s_rng = 88172645463325252ull;
-static uint64_t rnd(void)
-{
-    s_rng ^= s_rng << 13;
-    s_rng ^= s_rng >> 7;
-    s_rng ^= s_rng << 17;
-    return s_rng;
-}
-static double unif(void) { return (double)(rnd() >> 11) * 0x1.0p-53; }
-static double gauss(void)
-{
-    return sqrt(-2.0 * log(unif() + 1e-300)) * cos(6.283185307179586 * unif());
-}
+static bench_rng rng = {BENCH_RNG_SEED};
 /* Poisson draw by inversion (means here are below ~30). */
 static double poisson(double mu)
 {
-    double u = unif(), p = exp(-mu), c = p;
+    double u = bench_unif(&rng), p = exp(-mu), c = p;
     double k = 0.0;
     while (u > c && k < 1000.0) {
         k += 1.0;
@@ -65,12 +40,6 @@ static double poisson(double mu)
         c += p;
     }
     return k;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 int main(int argc, char **argv)
@@ -106,16 +75,17 @@ int main(int argc, char **argv)
     d->fe[0].nlevels = L1;
     d->fe[1].nlevels = L2;
     for (size_t l = 0; l < L1; l++)
-        a1[l] = 0.3 * gauss();
+        a1[l] = 0.3 * bench_gauss(&rng);
     for (size_t l = 0; l < L2; l++)
-        a2[l] = 0.3 * gauss();
+        a2[l] = 0.3 * bench_gauss(&rng);
     for (size_t i = 0; i < n; i++) {
-        int32_t c1 = (int32_t)(i < L1 ? i : rnd() % L1), c2 = (int32_t)(i < L2 ? i : rnd() % L2);
+        int32_t c1 = (int32_t)(i < L1 ? i : bench_rng_next(&rng) % L1),
+                c2 = (int32_t)(i < L2 ? i : bench_rng_next(&rng) % L2);
         d->fe[0].codes[i] = c1;
         d->fe[1].codes[i] = c2;
         double eta = 0.2 + a1[c1] + a2[c2];
         for (size_t j = 0; j < p; j++) {
-            double x = gauss() + 0.3 * a1[c1] + 0.2 * a2[c2];
+            double x = bench_gauss(&rng) + 0.3 * a1[c1] + 0.2 * a2[c2];
             d->X[j * n + i] = x;
             eta += (0.1 * (double)j - 0.25) * x;
         }
@@ -139,7 +109,7 @@ int main(int argc, char **argv)
         if (part == NULL)
             return 1;
         for (int r = 0; r < 5; r++) {
-            double t0 = now(), s = 0.0;
+            double t0 = bench_now(), s = 0.0;
 #pragma omp parallel for schedule(static)
             for (size_t b = 0; b < nb; b++) {
                 size_t f0, count;
@@ -151,11 +121,11 @@ int main(int argc, char **argv)
             }
             for (size_t b = 0; b < nb; b++)
                 s += part[b];
-            tf[r] = now() - t0;
+            tf[r] = bench_now() - t0;
             sink += s;
         }
         free(part);
-        qsort(tf, 5, sizeof tf[0], cmp_double);
+        qsort(tf, 5, sizeof tf[0], bench_cmp_double);
         const double floor_s = tf[2];
 
         double *tfit = malloc((size_t)reps * sizeof *tfit);
@@ -167,17 +137,17 @@ int main(int argc, char **argv)
             r = NULL;
             gw_glm_opts o = {0};
             o.kind = GW_GLM_POISSON;
-            double t0 = now(), c0 = cpu_now();
+            double t0 = bench_now(), c0 = bench_cpu_now();
             gw_status s = gwi_glm_fit_fe_ex(d, &o, &r, &st);
-            tfit[rep] = now() - t0;
-            tcpu[rep] = cpu_now() - c0;
+            tfit[rep] = bench_now() - t0;
+            tcpu[rep] = bench_cpu_now() - c0;
             if (s != GW_OK) {
                 fprintf(stderr, "bench_glm_fe: %s: %s\n", gw_status_str(s), gw_last_error());
                 return 1;
             }
         }
-        qsort(tfit, (size_t)reps, sizeof *tfit, cmp_double);
-        qsort(tcpu, (size_t)reps, sizeof *tcpu, cmp_double);
+        qsort(tfit, (size_t)reps, sizeof *tfit, bench_cmp_double);
+        qsort(tcpu, (size_t)reps, sizeof *tcpu, bench_cmp_double);
         const double fit_s = tfit[reps / 2], cpu_s = tcpu[reps / 2];
         /* Per IRLS iteration (the final variance demeaning counted as part of the fit). */
         const double per_iter = fit_s / (double)st.irls_iterations;

@@ -19,6 +19,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "bench_util.h"
 #include "gw_alloc.h"
 #include "gw_design.h"
 #include "gw_hdfe.h"
@@ -26,48 +27,7 @@
 #include "gw_par.h"
 #include "gw_result.h"
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-/* VmHWM or VmRSS of this process, in bytes. */
-static double proc_kb(const char *key)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    double kb = NAN;
-    size_t kl = strlen(key);
-    if (f == NULL)
-        return NAN;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, key, kl) == 0)
-            kb = strtod(line + kl + 1, NULL);
-    fclose(f);
-    return kb * 1024.0;
-}
-
-static uint64_t s_rng = 88172645463325252ull;
-static uint64_t rnd(void)
-{
-    s_rng ^= s_rng << 13;
-    s_rng ^= s_rng >> 7;
-    s_rng ^= s_rng << 17;
-    return s_rng;
-}
-static double unif(void) { return (double)(rnd() >> 11) * 0x1.0p-53; }
-static double gauss(void)
-{
-    return sqrt(-2.0 * log(unif() + 1e-300)) * cos(6.283185307179586 * unif());
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+static bench_rng rng = {BENCH_RNG_SEED};
 
 int main(int argc, char **argv)
 {
@@ -108,17 +68,18 @@ int main(int argc, char **argv)
     d->fe[0].nlevels = d->cluster[0].nlevels = L1;
     d->fe[1].nlevels = L2;
     for (size_t l = 0; l < L1; l++)
-        a1[l] = gauss();
+        a1[l] = bench_gauss(&rng);
     for (size_t l = 0; l < L2; l++)
-        a2[l] = gauss();
+        a2[l] = bench_gauss(&rng);
     for (size_t i = 0; i < n; i++) {
         /* Every level occurs: the first L1 rows take each fe1 level once, then at random. */
-        int32_t c1 = (int32_t)(i < L1 ? i : rnd() % L1), c2 = (int32_t)(i < L2 ? i : rnd() % L2);
+        int32_t c1 = (int32_t)(i < L1 ? i : bench_rng_next(&rng) % L1),
+                c2 = (int32_t)(i < L2 ? i : bench_rng_next(&rng) % L2);
         d->fe[0].codes[i] = d->cluster[0].codes[i] = c1;
         d->fe[1].codes[i] = c2;
-        double yv = a1[c1] + a2[c2] + gauss();
+        double yv = a1[c1] + a2[c2] + bench_gauss(&rng);
         for (size_t j = 0; j < p; j++) {
-            double x = gauss() + 0.5 * a1[c1] + 0.3 * a2[c2];
+            double x = bench_gauss(&rng) + 0.5 * a1[c1] + 0.3 * a2[c2];
             X0[j * n + i] = x;
             yv += (0.1 * (double)j - 0.4) * x;
         }
@@ -140,7 +101,7 @@ int main(int argc, char **argv)
     }
     double tf[5], sink = 0.0;
     for (int r = 0; r < 5; r++) {
-        double t0 = now(), s = 0.0;
+        double t0 = bench_now(), s = 0.0;
         const size_t nb = gw_nblocks(n * (p + 1));
         double *part = malloc(nb * sizeof *part);
 #pragma omp parallel for schedule(static)
@@ -155,14 +116,14 @@ int main(int argc, char **argv)
         for (size_t b = 0; b < nb; b++)
             s += part[b];
         free(part);
-        tf[r] = now() - t0;
+        tf[r] = bench_now() - t0;
         sink += s;
     }
-    qsort(tf, 5, sizeof tf[0], cmp_double);
+    qsort(tf, 5, sizeof tf[0], bench_cmp_double);
     const double floor_s = tf[2];
 
     /* Fits. */
-    double *tfit = malloc((size_t)reps * sizeof *tfit), rss_before = proc_kb("VmRSS");
+    double *tfit = malloc((size_t)reps * sizeof *tfit), rss_before = bench_proc_bytes("VmRSS");
     gw_result *r = NULL;
     for (int rep = 0; rep < reps; rep++) {
         if (pristine) {
@@ -172,17 +133,17 @@ int main(int argc, char **argv)
         gw_result_free(r);
         r = NULL;
         gw_ols_opts o = {.vcov = GW_VCOV_CLUSTER};
-        double t0 = now();
+        double t0 = bench_now();
         d->nfe = nfe;
         gw_status s = gw_ols_fit_fe_inplace(d, &o, &r);
         d->nfe = 2;
-        tfit[rep] = now() - t0;
+        tfit[rep] = bench_now() - t0;
         if (s != GW_OK) {
             fprintf(stderr, "bench_hdfe: %s: %s\n", gw_status_str(s), gw_last_error());
             return 1;
         }
     }
-    qsort(tfit, (size_t)reps, sizeof *tfit, cmp_double);
+    qsort(tfit, (size_t)reps, sizeof *tfit, bench_cmp_double);
     /* The parts: gw_hdfe_new (singletons, degrees of freedom) and the demeaning alone. */
     double t_new = NAN, t_dm = NAN, t_ols = NAN;
     if (pristine) {
@@ -192,32 +153,32 @@ int main(int argc, char **argv)
         }
         gw_hdfe *h = NULL;
         double *cols[11];
-        double t0 = now();
+        double t0 = bench_now();
         if (gw_hdfe_new(d->fe, nfe, n, NULL, NULL, &h) != GW_OK)
             return 1;
-        t_new = now() - t0;
+        t_new = bench_now() - t0;
         cols[0] = d->y;
         for (size_t j = 0; j < p; j++)
             cols[j + 1] = d->X + j * n;
         gw_hdfe_stats st;
-        t0 = now();
+        t0 = bench_now();
         if (gw_hdfe_demean(h, cols, p + 1, &st) != GW_OK)
             return 1;
-        t_dm = now() - t0;
+        t_dm = bench_now() - t0;
         gw_hdfe_free(h);
         /* Least squares and the cluster variance on the demeaned design (no effects left). */
         gw_result *r2 = NULL;
         gw_ols_opts o = {.vcov = GW_VCOV_CLUSTER};
         d->nfe = 0;
-        t0 = now();
+        t0 = bench_now();
         gw_status s2 = gw_ols_fit(d, &o, &r2);
-        t_ols = now() - t0;
+        t_ols = bench_now() - t0;
         d->nfe = 2;
         gw_result_free(r2);
         if (s2 != GW_OK)
             return 1;
     }
-    const double fit_s = tfit[reps / 2], hwm = proc_kb("VmHWM");
+    const double fit_s = tfit[reps / 2], hwm = bench_proc_bytes("VmHWM");
     /* Whole-process peak without the pristine copy (the design: X, y, 3 code arrays; the fit's
      * working memory; the program), relative to the regressors X. */
     const double mem_peak = hwm - (pristine ? data_bytes : 0.0);

@@ -16,6 +16,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_rng.h>
 
+#include "bench_util.h"
 #include "gw_alloc.h"
 #include "gw_design.h"
 #include "gw_linalg.h"
@@ -23,22 +24,9 @@
 
 #define NREP 5
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double median(double *t, int k)
 {
-    qsort(t, (size_t)k, sizeof *t, cmp_double);
+    qsort(t, (size_t)k, sizeof *t, bench_cmp_double);
     return t[k / 2];
 }
 
@@ -84,9 +72,9 @@ int main(int argc, char **argv)
         gw_threads_set(th);
         double t[NREP];
         for (int r = 0; r < NREP; r++) {
-            double t0 = now();
+            double t0 = bench_now();
             sink += one_pass(d->X, n * p);
-            t[r] = now() - t0;
+            t[r] = bench_now() - t0;
         }
         double m = median(t, NREP);
         if (th == 1)
@@ -107,9 +95,9 @@ int main(int argc, char **argv)
             int reps = c == 0 ? NREP : 3;
             for (int r = 0; r < reps; r++) {
                 gw_ls *ls = NULL;
-                double t0 = now();
+                double t0 = bench_now();
                 gw_status rc = gw_ls_fit(d, cases[c].opts, &ls);
-                t[r] = now() - t0;
+                t[r] = bench_now() - t0;
                 if (rc != GW_OK) {
                     fprintf(stderr, "bench_ls: %s\n", gw_last_error());
                     return 1;

@@ -27,24 +27,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "gw_alloc.h"
 #include "gw_design.h"
 #include "gw_ols.h"
 #include "gw_par.h"
 #include "gw_result.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* One pass over the n x p matrix: a blocked parallel sum of every element. */
 static double one_pass(const double *X, size_t n, size_t p)
@@ -68,7 +56,7 @@ static double one_pass(const double *X, size_t n, size_t p)
 
 static double median_of(double *t, int reps)
 {
-    qsort(t, (size_t)reps, sizeof *t, cmp_double);
+    qsort(t, (size_t)reps, sizeof *t, bench_cmp_double);
     return t[reps / 2];
 }
 
@@ -175,9 +163,9 @@ int main(int argc, char **argv)
                 continue;
             /* The floor just before the case, same threads. */
             for (int r = 0; r < reps; r++) {
-                double t0 = now();
+                double t0 = bench_now();
                 sink += one_pass(d->X, n, p + 1);
-                t[r] = now() - t0;
+                t[r] = bench_now() - t0;
             }
             double floor_s = median_of(t, reps);
             if (nfloor < 64)
@@ -197,9 +185,9 @@ int main(int argc, char **argv)
             gw_ols_opts opts = {.vcov = cases[c].kind};
             for (int r = 0; r < reps; r++) {
                 gw_result *res = NULL;
-                double t0 = now();
+                double t0 = bench_now();
                 gw_status st = gw_ols_fit(d, &opts, &res);
-                t[r] = now() - t0;
+                t[r] = bench_now() - t0;
                 if (st != GW_OK) {
                     fprintf(stderr, "bench_ols: %s\n", gw_last_error());
                     return 1;

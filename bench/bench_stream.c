@@ -23,6 +23,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "bench_util.h"
 #include "gw_alloc.h"
 #include "gw_h5stream.h"
 #include "gw_par.h"
@@ -30,20 +31,6 @@
 
 #define P 10
 #define CH ((size_t)65536)
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double cpu(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static uint64_t rs = 0x9E3779B97F4A7C15ull;
 static uint64_t rnext(void)
@@ -202,10 +189,10 @@ int main(int argc, char **argv)
     }
     gw_threads_set(1);
     size_t L1 = n / 100 < 1000000 ? (n / 100 ? n / 100 : 1) : 1000000, L2 = 100;
-    double t = now();
+    double t = bench_now();
     if (!reuse && write_table(path, n, L1, L2, deflate) != 0)
         return 1;
-    double t_write = now() - t;
+    double t_write = bench_now() - t;
     struct stat sb;
     if (stat(path, &sb) != 0) {
         perror(path);
@@ -214,13 +201,13 @@ int main(int argc, char **argv)
     /* The read floor: the file's bytes, sequentially. */
     int fd = open(path, O_RDONLY);
     char *rb = malloc((size_t)8 << 20);
-    t = now();
-    double c = cpu();
+    t = bench_now();
+    double c = bench_cpu_now();
     ssize_t got;
     size_t total = 0;
     while (fd >= 0 && (got = read(fd, rb, (size_t)8 << 20)) > 0)
         total += (size_t)got;
-    double t_read = now() - t, c_read = cpu() - c;
+    double t_read = bench_now() - t, c_read = bench_cpu_now() - c;
     if (fd >= 0)
         close(fd);
     free(rb);
@@ -263,11 +250,11 @@ int main(int argc, char **argv)
     so.stats = &st;
     gw_ols_opts o = {0};
     gw_result *r = NULL;
-    t = now();
-    c = cpu();
+    t = bench_now();
+    c = bench_cpu_now();
     if (gw_stream_fit(&src, &o, &so, &r) != GW_OK)
         return die("fit");
-    double t_fit = now() - t, c_fit = cpu() - c;
+    double t_fit = bench_now() - t, c_fit = bench_cpu_now() - c;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     const double bytes_pass = (double)s.n * ((P + 1) * 8.0 + 8.0);

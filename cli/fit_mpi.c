@@ -25,6 +25,7 @@
 #include "cli.h"
 #include "cli_mpi.h"
 #include "fit_ext.h"
+#include "fit_stream.h"
 #include "gw_alloc.h"
 #include "gw_stream.h"
 #include "mpi_reduce.h"
@@ -63,40 +64,10 @@ static const char *unsupported(const fit_args *a, const gw_formula *f, const gw_
 /* SIZE with an optional K/M/G/T suffix (powers of 1024) into bytes; 0 on a bad value. */
 static size_t parse_bytes(const char *s)
 {
-    char *end = NULL;
-    double v = strtod(s, &end);
-    if (end == s || !(v > 0.0))
+    double v = 0.0;
+    if (!cli_parse_memory_size(s, &v) || v >= 1.8e19)
         return 0;
-    double mult = 1.0;
-    switch (*end) {
-    case 'k':
-    case 'K':
-        mult = 1024.0;
-        end++;
-        break;
-    case 'm':
-    case 'M':
-        mult = 1048576.0;
-        end++;
-        break;
-    case 'g':
-    case 'G':
-        mult = 1073741824.0;
-        end++;
-        break;
-    case 't':
-    case 'T':
-        mult = 1099511627776.0;
-        end++;
-        break;
-    default:
-        break;
-    }
-    if (*end == 'B' || *end == 'b')
-        end++;
-    if (*end != '\0' || v * mult >= 1.8e19)
-        return 0;
-    return (size_t)(v * mult);
+    return (size_t)v;
 }
 
 #ifdef GW_HAVE_MPI

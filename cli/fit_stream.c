@@ -285,8 +285,7 @@ static void h5src_free(h5src *s)
     gw_free(s->tmp);
 }
 
-/* --memory-limit SIZE: bytes with an optional K, M, G or T suffix (powers of 1024). */
-static int parse_size(const char *text, double *out)
+int cli_parse_memory_size(const char *text, double *out)
 {
     char *end = NULL;
     errno = 0;
@@ -624,7 +623,7 @@ int cli_fit_stream(const fit_args *a, const gw_formula *f, const gw_frame_opts *
     if (a->memory_limit == NULL)
         return GW_EXIT_OK;
     double limit = 0.0;
-    if (!parse_size(a->memory_limit, &limit))
+    if (!cli_parse_memory_size(a->memory_limit, &limit))
         return usage("bad --memory-limit '%s' (expected a size in bytes, e.g. 512M or 4G)",
                      a->memory_limit);
     if (a->scratch != NULL) {

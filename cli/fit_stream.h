@@ -22,4 +22,9 @@ int cli_stream_open(const fit_args *a, const gw_formula *f, const gw_frame_opts 
 /* cli_stream_close -- release what cli_stream_open made; NULL-safe. */
 void cli_stream_close(cli_stream *cs);
 
+/* cli_parse_memory_size -- --memory-limit SIZE: a positive number with an optional K, M, G or T
+ * suffix (powers of 1024) and an optional B, into bytes in *out; 0 (and *out untouched) when
+ * text is not one. Shared with cli/fit_mpi.c. */
+int cli_parse_memory_size(const char *text, double *out);
+
 #endif

@@ -28,4 +28,9 @@ GW_API void gw_kernel_syrk_tn(size_t m, size_t k, const double *A, size_t lda, d
  * Preconditions, status and numerical notes as gw_kernel_syrk_tn. Complexity: m k (k+1) / 2. */
 GW_API void gw_kernel_syrk_nt(size_t m, size_t k, const double *A, size_t lda, double *C);
 
+/* gw_kernel_gemm_nn -- C += A B, all m x m column-major (ld = m): the square DGEMM whose speed
+ * is the BLAS's practical peak, the ceiling the benchmark suite measures level-3 work against.
+ * Preconditions, status and numerical notes as gw_kernel_syrk_tn. Complexity: 2 m^3 flops. */
+GW_API void gw_kernel_gemm_nn(size_t m, const double *A, const double *B, double *C);
+
 #endif

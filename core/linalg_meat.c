@@ -100,3 +100,11 @@ void gw_kernel_syrk_nt(size_t m, size_t k, const double *A, size_t lda, double *
     cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, (int)k, (int)m, 1.0, A, (int)lda, 1.0, C,
                 (int)k);
 }
+
+void gw_kernel_gemm_nn(size_t m, const double *A, const double *B, double *C)
+{
+    if (m == 0)
+        return;
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)m, (int)m, 1.0, A, (int)m,
+                B, (int)m, 1.0, C, (int)m);
+}

@@ -93,6 +93,7 @@
 #include "gw_hdfe.h"
 #include "gw_linalg.h"
 #include "gw_par.h"
+#include "hdfe_int.h"
 #include "models_int.h"
 
 static gwi_glm_link link_of(gw_glm_kind kind)
@@ -107,15 +108,9 @@ static gwi_glm_link link_of(gw_glm_kind kind)
 
 static gw_status fe_check(const gw_design *d, const gw_glm_opts *o)
 {
-    if (d->n == 0)
-        return gwi_fail(GW_ENODATA, "no observations");
-    if (d->p == 0)
-        return gwi_fail(GW_EDIM, "the model has no regressors");
-    if (d->X == NULL || d->y == NULL || d->terms == NULL)
-        return gwi_fail(GW_EINVAL, "the design has no X, y or term names");
-    for (size_t j = 0; j < d->p; j++)
-        if (d->terms[j] == NULL)
-            return gwi_fail(GW_EINVAL, "column %zu of the design has no name", j);
+    gw_status rc = gwi_fe_design_check(d);
+    if (rc != GW_OK)
+        return rc;
     if (d->nfe == 0 || d->fe == NULL)
         return gwi_fail(GW_EINVAL, "the design has no absorbed fixed effects");
     if (d->n_endog > 0 || d->Z != NULL)
@@ -710,43 +705,11 @@ static gw_status fit_pass(const gw_design *d, const gw_glm_opts *opts, const uns
             goto done;
     }
     /* Small-sample profile (file comment, 3; gw_hdfe.h). gwi_vcov used N - K. */
-    size_t Dn = 0, sumL = 0, nested_excess = 0;
-    int any_nested = 0, all_nested = 1;
-    for (size_t g = 0; g < S; g++) {
-        int nested = 0;
-        for (size_t c = 0; opts->vcov == GW_VCOV_CLUSTER && c < d->ncluster && !nested; c++) {
-            int t = gw_hdfe_nested(h, g, cl[c].codes, cl[c].nlevels);
-            if (t < 0)
-                goto nomem;
-            nested = t;
-        }
-        sumL += gw_hdfe_levels(h, g);
-        if (nested) {
-            any_nested = 1;
-            nested_excess += gw_hdfe_levels(h, g) - 1;
-        } else {
-            all_nested = 0;
-            Dn += gw_hdfe_df_set(h, g);
-        }
-    }
-    double Dh = (double)D, Dcl = (double)Dn, ciid = 1.0;
-    switch (opts->ssc) {
-    case GW_SSC_STATA:
-        Dcl = (double)Dn + (any_nested ? 1.0 : 0.0);
-        break;
-    case GW_SSC_FIXEST: {
-        double Kfe = (double)sumL - (double)(S - 1);
-        Dh = Kfe;
-        Dcl = all_nested ? 1.0 : Kfe - (double)nested_excess;
-        ciid = nn - kk - Kfe > 0.0 ? (nn - 1.0) / (nn - kk - Kfe) : (double)NAN;
-        break;
-    }
-    case GW_SSC_STATSMODELS:
-        Dcl = (double)D;
-        break;
-    default:
-        break;
-    }
+    double Dh = 0.0, Dcl = 0.0, ciid = 1.0;
+    if ((rc = gwi_fe_dof(h, S, opts->vcov, cl, d->ncluster, opts->ssc, &Dh, &Dcl)) != GW_OK)
+        goto done;
+    if (opts->ssc == GW_SSC_FIXEST)
+        ciid = nn - kk - Dh > 0.0 ? (nn - 1.0) / (nn - kk - Dh) : (double)NAN;
     double c = 1.0;
     if (opts->vcov == GW_VCOV_IID) {
         c = ciid;

@@ -25,11 +25,87 @@
 #include "hdfe_int.h"
 #include "models_int.h"
 
-/* Validation that needs no pass over the data. */
-static gw_status fe_check(const gw_design *d, const gw_ols_opts *opts)
+/* Degrees of freedom of the small-sample profiles (gw_hdfe.h); shared with glm_fe.c, iv.c and
+ * stream.c. */
+
+void gwi_fe_ssc_df(gw_ssc ssc, size_t S, size_t D, const gwi_fe_nesting *nst, double *Diid,
+                   double *Dcl)
 {
-    if (d == NULL)
-        return gwi_fail(GW_EINVAL, "no design");
+    *Diid = (double)D;
+    *Dcl = (double)nst->Dn;
+    switch (ssc) {
+    case GW_SSC_STATA:
+        *Dcl = (double)nst->Dn + (nst->any_nested ? 1.0 : 0.0);
+        break;
+    case GW_SSC_FIXEST: {
+        double Kfe = (double)nst->sumL - (double)(S - 1);
+        *Diid = Kfe;
+        *Dcl = nst->all_nested ? 1.0 : Kfe - (double)nst->nested_excess;
+        break;
+    }
+    case GW_SSC_STATSMODELS:
+        *Dcl = (double)D;
+        break;
+    default:
+        break;
+    }
+}
+
+gw_status gwi_fe_dof(const gw_hdfe *h, size_t S, gw_vcov_kind kind, const gw_factor *cl,
+                     size_t ncluster, gw_ssc ssc, double *Diid, double *Dcl)
+{
+    gwi_fe_nesting nst = {0, 0, 0, 0, 1};
+    for (size_t g = 0; g < S; g++) {
+        int nested = 0;
+        for (size_t c = 0; kind == GW_VCOV_CLUSTER && c < ncluster && !nested; c++) {
+            int t = gw_hdfe_nested(h, g, cl[c].codes, cl[c].nlevels);
+            if (t < 0)
+                return gwi_fail(GW_ENOMEM, "cannot check nesting");
+            nested = t;
+        }
+        nst.sumL += gw_hdfe_levels(h, g);
+        if (nested) {
+            nst.any_nested = 1;
+            nst.nested_excess += gw_hdfe_levels(h, g) - 1;
+        } else {
+            nst.all_nested = 0;
+            nst.Dn += gw_hdfe_df_set(h, g);
+        }
+    }
+    gwi_fe_ssc_df(ssc, S, gw_hdfe_df(h), &nst, Diid, Dcl);
+    return GW_OK;
+}
+
+void gwi_fe_rescale(gw_result *r, gw_vcov_kind kind, double nn, double Diid, double Dcl, double tss)
+{
+    const size_t k = r->k;
+    const double kk = (double)k, dfr0 = nn - kk, dfr = nn - kk - Diid;
+    const double dfD = (kind == GW_VCOV_CLUSTER) ? nn - kk - Dcl : dfr;
+    double c = 1.0;
+    if (kind == GW_VCOV_IID || kind == GW_VCOV_HC1 || kind == GW_VCOV_CLUSTER)
+        c = dfD > 0.0 ? dfr0 / dfD : (double)NAN;
+    for (size_t j = 0; j < k * k; j++)
+        r->vcov[j] *= c;
+    if (kind != GW_VCOV_CLUSTER)
+        r->df_inference = dfr > 0.0 ? dfr : (double)NAN;
+    gwi_fill_inference(r);
+    r->df_resid = dfr;
+    r->rmse = dfr > 0.0 ? sqrt(r->rss / dfr) : (double)NAN;
+    r->r2_within = r->r2;
+    r->r2 = 1.0 - r->rss / tss;
+    r->tss = tss;
+    r->adj_r2 = dfr > 0.0 ? 1.0 - (1.0 - r->r2) * ((nn - 1.0) / dfr) : (double)NAN;
+    if (isfinite(r->f_stat)) {
+        r->f_stat = (kind == GW_VCOV_IID) ? r->f_stat * (dfr / dfr0) : r->f_stat / c;
+        r->f_df2 = r->df_inference;
+        r->f_p_value = (isfinite(r->f_stat) && r->f_stat >= 0.0 && r->f_df2 > 0.0)
+                           ? gsl_cdf_fdist_Q(r->f_stat, r->f_df1, r->f_df2)
+                           : (double)NAN;
+    }
+}
+
+gw_status gwi_fe_design_check(const gw_design *d)
+{
     if (d->n == 0)
         return gwi_fail(GW_ENODATA, "no observations");
     if (d->p == 0)
@@ -39,6 +115,17 @@ static gw_status fe_check(const gw_design *d, const gw_ols_opts *opts)
     for (size_t j = 0; j < d->p; j++)
         if (d->terms[j] == NULL)
             return gwi_fail(GW_EINVAL, "column %zu of the design has no name", j);
+    return GW_OK;
+}
+
+/* Validation that needs no pass over the data. */
+static gw_status fe_check(const gw_design *d, const gw_ols_opts *opts)
+{
+    if (d == NULL)
+        return gwi_fail(GW_EINVAL, "no design");
+    gw_status rc = gwi_fe_design_check(d);
+    if (rc != GW_OK)
+        return rc;
     if (d->nfe == 0 || d->fe == NULL)
         return gwi_fail(GW_EINVAL, "the design declares %zu absorbed fixed effects but has none",
                         d->nfe);
@@ -271,7 +358,6 @@ static gw_status fe_fit(const gw_design *d, double *Xown, double *yown, const gw
             memcpy(r->residuals, v.resid, m * sizeof(double));
         }
     }
-    const size_t k = r->k;
 
     /* Degrees of freedom of the profile (gw_hdfe.h). Every estimator computed above carries the
      * factor of N - K (iid: RSS/(N-K); HC1: N/(N-K); cluster: (N-1)/(N-K)), so the profile's
@@ -279,68 +365,11 @@ static gw_status fe_fit(const gw_design *d, double *Xown, double *yown, const gw
      * clusters; HC0/HC2/HC3 have none. The Wald F scales by the inverse of that factor and the
      * classical F by (N-K-D)/(N-K) (its s^2), so neither needs a second pass. Nesting is only
      * checked for cluster variances (it costs a pass over the codes per set and cluster). */
-    const size_t S = d->nfe, D = gw_hdfe_df(h);
-    size_t Dn = 0, sumL = 0, nested_excess = 0;
-    int any_nested = 0, all_nested = 1;
-    for (size_t g = 0; g < S; g++) {
-        int nested = 0;
-        for (size_t c = 0; kind == GW_VCOV_CLUSTER && c < d->ncluster && !nested; c++) {
-            int t = gw_hdfe_nested(h, g, cl[c].codes, cl[c].nlevels);
-            if (t < 0) {
-                rc = gwi_fail(GW_ENOMEM, "cannot check nesting");
-                goto done;
-            }
-            nested = t;
-        }
-        sumL += gw_hdfe_levels(h, g);
-        if (nested) {
-            any_nested = 1;
-            nested_excess += gw_hdfe_levels(h, g) - 1;
-        } else {
-            all_nested = 0;
-            Dn += gw_hdfe_df_set(h, g);
-        }
-    }
-    double Diid = (double)D, Dcl = (double)Dn;
-    switch (opts->ssc) {
-    case GW_SSC_STATA:
-        Dcl = (double)Dn + (any_nested ? 1.0 : 0.0);
-        break;
-    case GW_SSC_FIXEST: {
-        double Kfe = (double)sumL - (double)(S - 1);
-        Diid = Kfe;
-        Dcl = all_nested ? 1.0 : Kfe - (double)nested_excess;
-        break;
-    }
-    case GW_SSC_STATSMODELS:
-        Dcl = (double)D;
-        break;
-    default:
-        break;
-    }
-    const double nn = (double)m, kk = (double)k, dfr0 = nn - kk, dfr = nn - kk - Diid;
-    const double dfD = (kind == GW_VCOV_CLUSTER) ? nn - kk - Dcl : dfr;
-    double c = 1.0;
-    if (kind == GW_VCOV_IID || kind == GW_VCOV_HC1 || kind == GW_VCOV_CLUSTER)
-        c = dfD > 0.0 ? dfr0 / dfD : (double)NAN;
-    for (size_t j = 0; j < k * k; j++)
-        r->vcov[j] *= c;
-    if (kind != GW_VCOV_CLUSTER)
-        r->df_inference = dfr > 0.0 ? dfr : (double)NAN;
-    gwi_fill_inference(r);
-    r->df_resid = dfr;
-    r->rmse = dfr > 0.0 ? sqrt(r->rss / dfr) : (double)NAN;
-    r->r2_within = r->r2;
-    r->r2 = 1.0 - r->rss / tss;
-    r->tss = tss; /* the full model's: around the weighted mean of y */
-    r->adj_r2 = dfr > 0.0 ? 1.0 - (1.0 - r->r2) * ((nn - 1.0) / dfr) : (double)NAN;
-    if (isfinite(r->f_stat)) {
-        r->f_stat = (kind == GW_VCOV_IID) ? r->f_stat * (dfr / dfr0) : r->f_stat / c;
-        r->f_df2 = r->df_inference;
-        r->f_p_value = (isfinite(r->f_stat) && r->f_stat >= 0.0 && r->f_df2 > 0.0)
-                           ? gsl_cdf_fdist_Q(r->f_stat, r->f_df1, r->f_df2)
-                           : (double)NAN;
-    }
+    const size_t S = d->nfe;
+    double Diid = 0.0, Dcl = 0.0;
+    if ((rc = gwi_fe_dof(h, S, kind, cl, d->ncluster, opts->ssc, &Diid, &Dcl)) != GW_OK)
+        goto done;
+    gwi_fe_rescale(r, kind, (double)m, Diid, Dcl, tss);
     if (kind != kind_eff &&
         (rc = gw_result_set_str(&r->vcov_type, kind == GW_VCOV_HC2 ? "hc2" : "hc3")) != GW_OK)
         goto done;

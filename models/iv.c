@@ -21,6 +21,7 @@
 #include "gw_iv.h"
 #include "gw_linalg.h"
 #include "gw_par.h"
+#include "hdfe_int.h"
 #include "models_int.h"
 
 /* The working data and the degrees of freedom the fixed effects absorb. */
@@ -190,45 +191,7 @@ static double quad_inv(size_t k, const double *M, const double *x, double *work)
 static gw_status fe_dof(const gw_design *d, const gw_hdfe *h, const gw_factor *cl,
                         const gw_ols_opts *opts, double *Diid, double *Dcl)
 {
-    const size_t S = d->nfe, D = gw_hdfe_df(h);
-    size_t Dn = 0, sumL = 0, nested_excess = 0;
-    int any_nested = 0, all_nested = 1;
-    for (size_t g = 0; g < S; g++) {
-        int nested = 0;
-        for (size_t c = 0; opts->vcov == GW_VCOV_CLUSTER && c < d->ncluster && !nested; c++) {
-            int t = gw_hdfe_nested(h, g, cl[c].codes, cl[c].nlevels);
-            if (t < 0)
-                return gwi_fail(GW_ENOMEM, "cannot check nesting");
-            nested = t;
-        }
-        sumL += gw_hdfe_levels(h, g);
-        if (nested) {
-            any_nested = 1;
-            nested_excess += gw_hdfe_levels(h, g) - 1;
-        } else {
-            all_nested = 0;
-            Dn += gw_hdfe_df_set(h, g);
-        }
-    }
-    *Diid = (double)D;
-    *Dcl = (double)Dn;
-    switch (opts->ssc) {
-    case GW_SSC_STATA:
-        *Dcl = (double)Dn + (any_nested ? 1.0 : 0.0);
-        break;
-    case GW_SSC_FIXEST: {
-        double Kfe = (double)sumL - (double)(S - 1);
-        *Diid = Kfe;
-        *Dcl = all_nested ? 1.0 : Kfe - (double)nested_excess;
-        break;
-    }
-    case GW_SSC_STATSMODELS:
-        *Dcl = (double)D;
-        break;
-    default:
-        break;
-    }
-    return GW_OK;
+    return gwi_fe_dof(h, d->nfe, opts->vcov, cl, d->ncluster, opts->ssc, Diid, Dcl);
 }
 
 /* The factor that turns a variance computed with N - K degrees of freedom into the profile's:

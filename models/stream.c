@@ -35,6 +35,7 @@
 #include "gw_linalg.h"
 #include "gw_par.h"
 #include "gw_stream.h"
+#include "hdfe_int.h"
 #include "models_int.h"
 #include "stream_int.h"
 
@@ -108,6 +109,17 @@ static void pass_end(eng *e, const char *name)
     st->npasses++;
 }
 
+/* Codes of block b in 0..levels-1 ("block b: <what><name> code c outside 0..levels-1"). */
+static gw_status check_codes(size_t b, const char *what, const char *name, const int32_t *codes,
+                             size_t n, size_t levels)
+{
+    for (size_t i = 0; i < n; i++)
+        if (codes[i] < 0 || (size_t)codes[i] >= levels)
+            return gwi_fail(GW_EINVAL, "block %zu: %s%s code %ld outside 0..%zu", b, what, name,
+                            (long)codes[i], levels - 1);
+    return GW_OK;
+}
+
 /* Read block b, check it, drop singleton rows, map fixed-effect codes to compacted levels.
  * On return e->blk.n is the number of working rows. */
 static gw_status get_block(eng *e, size_t b, unsigned need)
@@ -144,21 +156,14 @@ static gw_status get_block(eng *e, size_t b, unsigned need)
                 return gwi_fail(GW_EINVAL, "block %zu: weight %g at row %zu is not positive", b,
                                 k->w[i], i);
     if (need & GW_STREAM_NEED_FE)
-        for (size_t g = 0; g < e->S; g++)
-            for (size_t i = 0; i < n; i++) {
-                int32_t c = k->fe[g * BR + i];
-                if (c < 0 || (size_t)c >= src->fe_levels[g])
-                    return gwi_fail(GW_EINVAL, "block %zu: %s code %ld outside 0..%zu", b,
-                                    src->fe_names[g], (long)c, src->fe_levels[g] - 1);
-            }
+        for (size_t g = 0; g < e->S && rc == GW_OK; g++)
+            rc = check_codes(b, "", src->fe_names[g], k->fe + g * BR, n, src->fe_levels[g]);
     if (need & GW_STREAM_NEED_CLUSTER)
-        for (size_t v = 0; v < e->C; v++)
-            for (size_t i = 0; i < n; i++) {
-                int32_t c = k->cluster[v * BR + i];
-                if (c < 0 || (size_t)c >= src->cluster_levels[v])
-                    return gwi_fail(GW_EINVAL, "block %zu: cluster %s code %ld outside 0..%zu", b,
-                                    src->cluster_names[v], (long)c, src->cluster_levels[v] - 1);
-            }
+        for (size_t v = 0; v < e->C && rc == GW_OK; v++)
+            rc = check_codes(b, "cluster ", src->cluster_names[v], k->cluster + v * BR, n,
+                             src->cluster_levels[v]);
+    if (rc != GW_OK)
+        return rc;
     /* Singleton rows: compact every column in place (stable). */
     if (e->drop != NULL) {
         size_t m = 0;
@@ -1302,8 +1307,7 @@ static gw_status build_result(eng *e, const gwi_ls_view *ls, const size_t *keep,
     if (e->S > 0) {
         /* hdfe_ols.c: rescale to the profile's degrees of freedom. */
         const size_t S = e->S, D = e->D;
-        size_t Dn = 0, sumL = 0, nested_excess = 0;
-        int any_nested = 0, all_nested = 1;
+        gwi_fe_nesting nst = {0, 0, 0, 0, 1};
         for (size_t g = 0; g < S; g++) {
             int nested = 0;
             for (size_t c = 0; e->kind == GW_VCOV_CLUSTER && c < e->C && !nested; c++) {
@@ -1312,56 +1316,18 @@ static gw_status build_result(eng *e, const gwi_ls_view *ls, const size_t *keep,
                 for (size_t l = 0; l < e->L[g] && nested; l++)
                     nested = s[l] != -2.0;
             }
-            sumL += e->L[g];
+            nst.sumL += e->L[g];
             if (nested) {
-                any_nested = 1;
-                nested_excess += e->L[g] - 1;
+                nst.any_nested = 1;
+                nst.nested_excess += e->L[g] - 1;
             } else {
-                all_nested = 0;
-                Dn += e->dset[g];
+                nst.all_nested = 0;
+                nst.Dn += e->dset[g];
             }
         }
-        double Diid = (double)D, Dcl = (double)Dn;
-        switch (o->ssc) {
-        case GW_SSC_STATA:
-            Dcl = (double)Dn + (any_nested ? 1.0 : 0.0);
-            break;
-        case GW_SSC_FIXEST: {
-            double Kfe = (double)sumL - (double)(S - 1);
-            Diid = Kfe;
-            Dcl = all_nested ? 1.0 : Kfe - (double)nested_excess;
-            break;
-        }
-        case GW_SSC_STATSMODELS:
-            Dcl = (double)D;
-            break;
-        default:
-            break;
-        }
-        const gw_vcov_kind kind = e->kind;
-        const double kk = (double)k, dfr0 = nn - kk, dfrD = nn - kk - Diid;
-        const double dfD = (kind == GW_VCOV_CLUSTER) ? nn - kk - Dcl : dfrD;
-        double c = 1.0;
-        if (kind == GW_VCOV_IID || kind == GW_VCOV_HC1 || kind == GW_VCOV_CLUSTER)
-            c = dfD > 0.0 ? dfr0 / dfD : (double)NAN;
-        for (size_t j = 0; j < k * k; j++)
-            r->vcov[j] *= c;
-        if (kind != GW_VCOV_CLUSTER)
-            r->df_inference = dfrD > 0.0 ? dfrD : (double)NAN;
-        gwi_fill_inference(r);
-        r->df_resid = dfrD;
-        r->rmse = dfrD > 0.0 ? sqrt(r->rss / dfrD) : (double)NAN;
-        r->r2_within = r->r2;
-        r->r2 = 1.0 - r->rss / e->tss_full;
-        r->tss = e->tss_full;
-        r->adj_r2 = dfrD > 0.0 ? 1.0 - (1.0 - r->r2) * ((nn - 1.0) / dfrD) : (double)NAN;
-        if (isfinite(r->f_stat)) {
-            r->f_stat = (kind == GW_VCOV_IID) ? r->f_stat * (dfrD / dfr0) : r->f_stat / c;
-            r->f_df2 = r->df_inference;
-            r->f_p_value = (isfinite(r->f_stat) && r->f_stat >= 0.0 && r->f_df2 > 0.0)
-                               ? gsl_cdf_fdist_Q(r->f_stat, r->f_df1, r->f_df2)
-                               : (double)NAN;
-        }
+        double Diid = 0.0, Dcl = 0.0;
+        gwi_fe_ssc_df(o->ssc, S, D, &nst, &Diid, &Dcl);
+        gwi_fe_rescale(r, e->kind, nn, Diid, Dcl, e->tss_full);
         r->singletons_dropped = e->singletons;
         r->iterations = e->iterations;
         r->converged = e->converged;

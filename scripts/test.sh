@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set-up plus the whole test suite: the normal (Release, -Werror) build, the sanitizer build
 # (ASan + UBSan, halting on the first report; with allocation fault injection, so the
-# allocation-failure sweeps run under LeakSanitizer), valgrind memcheck on a subset
-# (scripts/valgrind.sh), a short fuzz run of each libFuzzer target (scripts/fuzz.sh 30, two at a
+# allocation-failure sweeps run under LeakSanitizer; without MPI, whose distributed test runs
+# in the Release build: under ASan it alone took minutes), valgrind memcheck on a subset
+# (scripts/valgrind.sh), a short fuzz run of each libFuzzer target (scripts/fuzz.sh 20, two at a
 # time, when clang and its fuzzer runtime are installed: scripts/setup.sh installs them), and the
 # library hygiene checks. About 8 minutes on 2 cores.
 set -euo pipefail
@@ -20,7 +21,7 @@ bash scripts/test_install.sh build
 
 echo "== sanitizer build (address,undefined) and tests"
 bash scripts/setup.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DGW_SANITIZE=address,undefined \
-  -DGW_BUILD_BENCH=OFF -DGW_FAULT_INJECTION=ON
+  -DGW_BUILD_BENCH=OFF -DGW_FAULT_INJECTION=ON -DGW_MPI=OFF
 ctest --test-dir build-asan --output-on-failure -j2
 
 echo "== valgrind memcheck on a subset (Release build)"
@@ -28,8 +29,8 @@ bash scripts/valgrind.sh build
 
 if command -v clang >/dev/null 2>&1 && \
    ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
-  echo "== short fuzz run: 30 s per target, two at a time"
-  JOBS=2 bash scripts/fuzz.sh 30
+  echo "== short fuzz run: 20 s per target, two at a time"
+  JOBS=2 bash scripts/fuzz.sh 20
 else
   echo "== fuzz run skipped: clang or libclang-rt-14-dev not installed (scripts/setup.sh)"
 fi

@@ -15,21 +15,9 @@ static const char *panel(void) { return gwt_source_path("datasets/uk_la_panel.cs
 #define CL_VARS                                                                                    \
     "emp_rate,share_prof,log(median_hourly_pay),autonomy_share,sat_hours,unemp_rate,life_sat"
 
-static gwt_run_result run(const char *const *args)
-{
-    const char *argv[40] = {GW_CLI};
-    size_t n = 0;
-    while (args[n] != NULL && n + 2 < 40) {
-        argv[n + 1] = args[n];
-        n++;
-    }
-    argv[n + 1] = NULL;
-    return gwt_run(argv);
-}
-
 static cJSON *run_json(const char *const *args, char **raw)
 {
-    gwt_run_result r = run(args);
+    gwt_run_result r = gwt_run_cli_argv(args);
     if (r.exit_code != 0 || r.err[0] != '\0')
         fail_msg("%s: exit %d\nstderr: %s", args[0], r.exit_code, r.err);
     cJSON *o = cJSON_Parse(r.out);
@@ -43,7 +31,7 @@ static cJSON *run_json(const char *const *args, char **raw)
 
 static void expect_exit(const char *const *args, int code, const char *needle)
 {
-    gwt_run_result r = run(args);
+    gwt_run_result r = gwt_run_cli_argv(args);
     if (r.exit_code != code || strstr(r.err, needle) == NULL ||
         strncmp(r.err, "goodwork: error: ", 17) != 0)
         fail_msg("%s: expected exit %d with '%s', got %d\nstderr: %s", args[0], code, needle,
@@ -58,7 +46,7 @@ static void test_analyses_cli_help(void **state)
     const char *cmds[3] = {"index", "cluster", "synergy"};
     for (int c = 0; c < 3; c++) {
         const char *args[] = {cmds[c], "--help", NULL};
-        gwt_run_result r = run(args);
+        gwt_run_result r = gwt_run_cli_argv(args);
         assert_int_equal(r.exit_code, 0);
         assert_non_null(strstr(r.out, "usage: goodwork"));
         gwt_run_free(&r);
@@ -209,7 +197,7 @@ static void test_analyses_cli_out(void **state)
                         "syn2",    "--quiet", NULL};
     const char *const *all[3] = {a1, a2, a3};
     for (int c = 0; c < 3; c++) {
-        gwt_run_result r = run(all[c]);
+        gwt_run_result r = gwt_run_cli_argv(all[c]);
         if (r.exit_code != 0)
             fail_msg("%s --out: exit %d: %s", all[c][0], r.exit_code, r.err);
         assert_string_equal(r.out, "");
@@ -231,14 +219,14 @@ static void test_analyses_cli_text(void **state)
     (void)state;
     const char *args[] = {"index", "--data",  panel(),  "--indicators", "emp_rate,share_prof",
                           "--id",  "la_code", "--time", "year",         NULL};
-    gwt_run_result r = run(args);
+    gwt_run_result r = gwt_run_cli_argv(args);
     assert_int_equal(r.exit_code, 0);
     assert_non_null(strstr(r.out, "Top 10 in 2024"));
     assert_non_null(strstr(r.out, "Bottom 10 in 2024"));
     gwt_run_free(&r);
     const char *b[] = {"cluster", "--data", panel(), "--vars", CL_VARS, "--id",
                        "la_id",   "--time", "year",  "--kmax", "4",     NULL};
-    r = run(b);
+    r = gwt_run_cli_argv(b);
     assert_int_equal(r.exit_code, 0);
     assert_non_null(strstr(r.out, "Cluster profiles"));
     assert_non_null(strstr(r.out, "Silhouette by k"));

@@ -13,38 +13,6 @@
 
 static const char *grunfeld(void) { return gwt_source_path("datasets/grunfeld.csv"); }
 
-static gwt_run_result run(const char *const *args)
-{
-    const char *argv[32] = {GW_CLI};
-    size_t n = 0;
-    while (args[n] != NULL && n + 2 < 32) {
-        argv[n + 1] = args[n];
-        n++;
-    }
-    argv[n + 1] = NULL;
-    return gwt_run(argv);
-}
-
-static cJSON *run_json(const char *const *args)
-{
-    gwt_run_result r = run(args);
-    if (r.exit_code != 0)
-        fail_msg("exit %d\nstderr: %s", r.exit_code, r.err);
-    cJSON *o = cJSON_Parse(r.out);
-    if (o == NULL)
-        fail_msg("not JSON:\n%s", r.out);
-    gwt_run_free(&r);
-    return o;
-}
-
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsNumber(v))
-        fail_msg("no number %s", key);
-    return v->valuedouble;
-}
-
 static const cJSON *coef(const cJSON *o, const char *term)
 {
     const cJSON *c, *arr = cJSON_GetObjectItemCaseSensitive(o, "coefficients");
@@ -63,22 +31,22 @@ static void test_fe_cli_json_fields(void **state)
     (void)state;
     const char *args[] = {"fit",    "--data",       grunfeld(), "--model", MODEL,
                           "--vcov", "cluster:firm", "--format", "json",    NULL};
-    cJSON *o = run_json(args);
+    cJSON *o = gwt_cli_json(args);
     const cJSON *fe = cJSON_GetObjectItemCaseSensitive(o, "fixed_effects");
     assert_true(cJSON_IsArray(fe));
     assert_int_equal(cJSON_GetArraySize(fe), 1);
     const cJSON *f0 = cJSON_GetArrayItem(fe, 0);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(f0, "name")->valuestring, "firm");
-    gw_assert_close(num(f0, "levels"), 10.0, 0.0, 0.0);
-    gw_assert_close(num(o, "singletons_dropped"), 0.0, 0.0, 0.0);
-    gw_assert_close(num(o, "df_resid"), 188.0, 0.0, 0.0);
-    gw_assert_close(num(o, "nobs"), 200.0, 0.0, 0.0);
-    gw_assert_lre(num(o, "r2_within"), 0.76675758374814063, 10);
-    gw_assert_lre(num(o, "r2"), 0.94407251246766066, 10);
-    gw_assert_lre(num(coef(o, "value"), "estimate"), 0.11012380412071861, 10);
-    gw_assert_lre(num(coef(o, "value"), "std_error"), 0.015156075438903809, 10);
-    gw_assert_lre(num(coef(o, "capital"), "std_error"), 0.052618391591451721, 10);
-    gw_assert_close(num(o, "df_inference"), 9.0, 0.0, 0.0);
+    gw_assert_close(gwt_json_num(f0, "levels"), 10.0, 0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "singletons_dropped"), 0.0, 0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "df_resid"), 188.0, 0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "nobs"), 200.0, 0.0, 0.0);
+    gw_assert_lre(gwt_json_num(o, "r2_within"), 0.76675758374814063, 10);
+    gw_assert_lre(gwt_json_num(o, "r2"), 0.94407251246766066, 10);
+    gw_assert_lre(gwt_json_num(coef(o, "value"), "estimate"), 0.11012380412071861, 10);
+    gw_assert_lre(gwt_json_num(coef(o, "value"), "std_error"), 0.015156075438903809, 10);
+    gw_assert_lre(gwt_json_num(coef(o, "capital"), "std_error"), 0.052618391591451721, 10);
+    gw_assert_close(gwt_json_num(o, "df_inference"), 9.0, 0.0, 0.0);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "converged")));
     cJSON_Delete(o);
 }
@@ -88,7 +56,7 @@ static void test_fe_cli_text(void **state)
     (void)state;
     const char *args[] = {"fit", "--data", grunfeld(),     "--model",
                           MODEL, "--vcov", "cluster:firm", NULL};
-    gwt_run_result r = run(args);
+    gwt_run_result r = gwt_run_cli_argv(args);
     assert_int_equal(r.exit_code, 0);
     assert_non_null(strstr(r.out, "Fixed effects:"));
     assert_non_null(strstr(r.out, "firm (10 levels)"));
@@ -103,11 +71,11 @@ static void test_fe_cli_ssc(void **state)
     (void)state;
     const char *args[] = {"fit",          "--data", grunfeld(), "--model",  MODEL,  "--vcov",
                           "cluster:firm", "--ssc",  "stata",    "--format", "json", NULL};
-    cJSON *o = run_json(args);
-    gw_assert_lre(num(coef(o, "value"), "std_error"), 0.015194493942717375, 10);
+    cJSON *o = gwt_cli_json(args);
+    gw_assert_lre(gwt_json_num(coef(o, "value"), "std_error"), 0.015194493942717375, 10);
     cJSON_Delete(o);
     const char *bad[] = {"fit", "--data", grunfeld(), "--model", MODEL, "--ssc", "spss", NULL};
-    gwt_run_result r = run(bad);
+    gwt_run_result r = gwt_run_cli_argv(bad);
     assert_int_equal(r.exit_code, 2);
     assert_non_null(strstr(r.err, "bad --ssc"));
     gwt_run_free(&r);
@@ -126,14 +94,14 @@ static void test_fe_cli_twoway_and_errors(void **state)
                           "--format",
                           "json",
                           NULL};
-    cJSON *o = run_json(args);
+    cJSON *o = gwt_cli_json(args);
     const cJSON *fe = cJSON_GetObjectItemCaseSensitive(o, "fixed_effects");
     assert_int_equal(cJSON_GetArraySize(fe), 2);
-    gw_assert_close(num(o, "df_resid"), 200.0 - 2.0 - 29.0, 0.0, 0.0); /* 10 + 20 - 1 */
+    gw_assert_close(gwt_json_num(o, "df_resid"), 200.0 - 2.0 - 29.0, 0.0, 0.0); /* 10 + 20 - 1 */
     cJSON_Delete(o);
     const char *hc2[] = {"fit",    "--data", grunfeld(), "--model", "inv ~ value | firm + year",
                          "--vcov", "hc2",    NULL};
-    gwt_run_result r = run(hc2);
+    gwt_run_result r = gwt_run_cli_argv(hc2);
     assert_int_equal(r.exit_code, 2);
     assert_non_null(strstr(r.err, "HC2/HC3"));
     gwt_run_free(&r);
@@ -145,36 +113,23 @@ static void test_fe_cli_singletons(void **state)
     const char *csv = gwt_write_file("single.csv", "y,x,g\n1,2,a\n2,3,a\n3,5,b\n4,4,b\n5,9,c\n"
                                                    "6,1,b\n7,7,a\n");
     const char *args[] = {"fit", "--data", csv, "--model", "y ~ x | g", "--format", "json", NULL};
-    cJSON *o = run_json(args);
-    gw_assert_close(num(o, "singletons_dropped"), 1.0, 0.0, 0.0);
-    gw_assert_close(num(o, "nobs"), 6.0, 0.0, 0.0);
+    cJSON *o = gwt_cli_json(args);
+    gw_assert_close(gwt_json_num(o, "singletons_dropped"), 1.0, 0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "nobs"), 6.0, 0.0, 0.0);
     cJSON_Delete(o);
     const char *keep[] = {"fit",       "--data",   csv,    "--model",
                           "y ~ x | g", "--format", "json", "--keep-singletons",
                           NULL};
-    o = run_json(keep);
-    gw_assert_close(num(o, "singletons_dropped"), 0.0, 0.0, 0.0);
-    gw_assert_close(num(o, "nobs"), 7.0, 0.0, 0.0);
+    o = gwt_cli_json(keep);
+    gw_assert_close(gwt_json_num(o, "singletons_dropped"), 0.0, 0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "nobs"), 7.0, 0.0, 0.0);
     cJSON_Delete(o);
 }
 
 /* The reference value (model, vcov, what, term) of grunfeld_fe_hac_ref.csv. */
 static double hac_ref(const char *model, const char *vcov, const char *what, const char *term)
 {
-    FILE *f = fopen(gwt_source_path("datasets/generated/grunfeld_fe_hac_ref.csv"), "r");
-    char line[512], key[256];
-    double v = NAN;
-    assert_non_null(f);
-    snprintf(key, sizeof key, "%s,%s,%s,%s,", model, vcov, what, term);
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, key, strlen(key)) == 0) {
-            v = strtod(line + strlen(key), NULL);
-            break;
-        }
-    fclose(f);
-    if (isnan(v))
-        fail_msg("no reference %s", key);
-    return v;
+    return gwt_ref_file("datasets/generated/grunfeld_fe_hac_ref.csv", model, vcov, what, term);
 }
 
 /* Grunfeld without firm 10's rows after 1935: firm 10 is a singleton (dropped before
@@ -218,18 +173,18 @@ static void test_fe_cli_hac(void **state)
             const char *args[] = {"fit",    "--data",   sets[m].data, "--model",
                                   MODEL,    "--panel",  "firm,year",  "--vcov",
                                   vcovs[v], "--format", "json",       NULL};
-            cJSON *o = run_json(args);
+            cJSON *o = gwt_cli_json(args);
             assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "vcov_type")->valuestring,
                                 vcovs[v]);
-            gw_assert_close(num(o, "df_resid"), hac_ref(sets[m].model, "iid", "df_resid", ""), 0.0,
-                            0.0);
-            gw_assert_close(num(o, "singletons_dropped"), m == 1 ? 1.0 : 0.0, 0.0, 0.0);
+            gw_assert_close(gwt_json_num(o, "df_resid"),
+                            hac_ref(sets[m].model, "iid", "df_resid", ""), 0.0, 0.0);
+            gw_assert_close(gwt_json_num(o, "singletons_dropped"), m == 1 ? 1.0 : 0.0, 0.0, 0.0);
             const cJSON *vc = cJSON_GetObjectItemCaseSensitive(o, "vcov");
             for (size_t j = 0; j < 2; j++) {
                 const cJSON *c = coef(o, terms[j]);
-                gw_assert_close(num(c, "estimate"),
+                gw_assert_close(gwt_json_num(c, "estimate"),
                                 hac_ref(sets[m].model, "iid", "estimate", terms[j]), 1e-9, 0.0);
-                gw_assert_close(num(c, "std_error"),
+                gw_assert_close(gwt_json_num(c, "std_error"),
                                 hac_ref(sets[m].model, refs[v], "std_error", terms[j]), 1e-9, 0.0);
                 for (size_t i = 0; i < 2; i++) {
                     char key[64];
@@ -244,7 +199,7 @@ static void test_fe_cli_hac(void **state)
     /* Still refused with absorbed effects: the panel estimators. */
     const char *re[] = {"fit",     "--data",    grunfeld(),    "--model", MODEL,
                         "--panel", "firm,year", "--estimator", "re",      NULL};
-    gwt_run_result r = run(re);
+    gwt_run_result r = gwt_run_cli_argv(re);
     if (r.exit_code != 2 || strstr(r.err, "not supported") == NULL || r.out[0] != '\0')
         fail_msg("re with fixed effects: exit %d, stderr: %s", r.exit_code, r.err);
     gwt_run_free(&r);

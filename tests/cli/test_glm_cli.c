@@ -21,63 +21,10 @@ static const char *const F_DV = "visits ~ female + age + I(age^2) + income + ill
 
 static double ref(const char *model, const char *vcov, const char *what, const char *term)
 {
-    FILE *f = fopen(gwt_source_path("datasets/generated/glm_ref.csv"), "r");
-    char line[512], key[256];
-    double v = NAN;
-    assert_non_null(f);
-    snprintf(key, sizeof key, "%s,%s,%s,%s,", model, vcov, what, term);
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, key, strlen(key)) == 0) {
-            v = strtod(line + strlen(key), NULL);
-            break;
-        }
-    fclose(f);
-    if (isnan(v))
-        fail_msg("no reference %s", key);
-    return v;
+    return gwt_ref_file("datasets/generated/glm_ref.csv", model, vcov, what, term);
 }
 
 /* ---- Running the CLI. ---- */
-
-static gwt_run_result run(const char *const *args)
-{
-    const char *argv[40] = {GW_CLI};
-    size_t n = 0;
-    while (args[n] != NULL && n + 2 < 40) {
-        argv[n + 1] = args[n];
-        n++;
-    }
-    argv[n + 1] = NULL;
-    return gwt_run(argv);
-}
-
-static cJSON *run_json(const char *const *args)
-{
-    gwt_run_result r = run(args);
-    if (r.exit_code != 0 || r.err[0] != '\0')
-        fail_msg("exit %d\nstdout: %s\nstderr: %s", r.exit_code, r.out, r.err);
-    cJSON *o = cJSON_Parse(r.out);
-    if (o == NULL)
-        fail_msg("not JSON:\n%s", r.out);
-    gwt_run_free(&r);
-    return o;
-}
-
-static double num(const cJSON *o, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    if (!cJSON_IsNumber(v))
-        fail_msg("no number %s", name);
-    return v->valuedouble;
-}
-
-static const char *str(const cJSON *o, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    if (!cJSON_IsString(v))
-        fail_msg("no string %s", name);
-    return v->valuestring;
-}
 
 /* Every entry of the array `name` of o against the reference (estimate and std_error, or the
  * AMEs with what "ame"), to min_digits; returns the number of entries. */
@@ -89,14 +36,14 @@ static int check_coefs(const cJSON *o, const char *name, const char *model, cons
     int n = cJSON_GetArraySize(arr);
     for (int j = 0; j < n; j++) {
         const cJSON *c = cJSON_GetArrayItem(arr, j);
-        const char *term = str(c, "term");
-        gw_assert_lre(num(c, "estimate"),
+        const char *term = gwt_json_str(c, "term");
+        gw_assert_lre(gwt_json_num(c, "estimate"),
                       ref(model, ame ? vcov : "", ame ? "ame" : "estimate", term), min_digits);
-        gw_assert_lre(num(c, "std_error"), ref(model, vcov, ame ? "ame_se" : "std_error", term),
-                      min_digits);
+        gw_assert_lre(gwt_json_num(c, "std_error"),
+                      ref(model, vcov, ame ? "ame_se" : "std_error", term), min_digits);
         if (cJSON_GetObjectItemCaseSensitive(c, "statistic") != NULL) /* not in tables */
-            gw_assert_close(num(c, "statistic"), num(c, "estimate") / num(c, "std_error"), 1e-15,
-                            0.0);
+            gw_assert_close(gwt_json_num(c, "statistic"),
+                            gwt_json_num(c, "estimate") / gwt_json_num(c, "std_error"), 1e-15, 0.0);
     }
     return n;
 }
@@ -111,23 +58,23 @@ static void test_glm_cli_logit_json(void **state)
     (void)state;
     const char *args[] = {"fit",   "--data",   psid(), "--model", F_LFP, "--estimator",
                           "logit", "--format", "json", "--ame",   NULL};
-    cJSON *o = run_json(args);
-    assert_string_equal(str(o, "estimator"), "logit");
-    assert_string_equal(str(o, "family"), "binomial");
-    assert_string_equal(str(o, "link"), "logit");
-    assert_string_equal(str(o, "vcov_type"), "iid");
-    assert_string_equal(str(o, "statistic_type"), "z");
+    cJSON *o = gwt_cli_json(args);
+    assert_string_equal(gwt_json_str(o, "estimator"), "logit");
+    assert_string_equal(gwt_json_str(o, "family"), "binomial");
+    assert_string_equal(gwt_json_str(o, "link"), "logit");
+    assert_string_equal(gwt_json_str(o, "vcov_type"), "iid");
+    assert_string_equal(gwt_json_str(o, "statistic_type"), "z");
     assert_int_equal(check_coefs(o, "coefficients", "logit_lfp", "iid", 0, 10.0), 8);
     assert_int_equal(check_coefs(o, "marginal_effects", "logit_lfp", "iid", 1, 10.0), 7);
     static const char *const stats[] = {"loglik", "deviance", "null_deviance",
                                         "aic",    "bic",      "pseudo_r2"};
     for (size_t i = 0; i < sizeof stats / sizeof stats[0]; i++)
-        gw_assert_lre(num(o, stats[i]), ref("logit_lfp", "", stats[i], ""), 10.0);
-    gw_assert_close(num(o, "nobs"), 753.0, 0.0, 0.0);
-    gw_assert_close(num(o, "dispersion"), 1.0, 0.0, 0.0);
-    gw_assert_close(num(o, "nobs_separated"), 0.0, 0.0, 0.0);
+        gw_assert_lre(gwt_json_num(o, stats[i]), ref("logit_lfp", "", stats[i], ""), 10.0);
+    gw_assert_close(gwt_json_num(o, "nobs"), 753.0, 0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "dispersion"), 1.0, 0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "nobs_separated"), 0.0, 0.0, 0.0);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "converged")));
-    assert_true(num(o, "iterations") >= 3.0);
+    assert_true(gwt_json_num(o, "iterations") >= 3.0);
     cJSON_Delete(o);
 }
 
@@ -137,9 +84,9 @@ static void test_glm_cli_probit_robust_json(void **state)
     const char *args[] = {"fit",         "--data", psid(),     "--model", F_LFP,
                           "--estimator", "probit", "--format", "json",    "--vcov",
                           "hc1",         "--ame",  NULL};
-    cJSON *o = run_json(args);
-    assert_string_equal(str(o, "link"), "probit");
-    assert_string_equal(str(o, "vcov_type"), "hc1");
+    cJSON *o = gwt_cli_json(args);
+    assert_string_equal(gwt_json_str(o, "link"), "probit");
+    assert_string_equal(gwt_json_str(o, "vcov_type"), "hc1");
     check_coefs(o, "coefficients", "probit_lfp", "hc1", 0, 9.0);
     check_coefs(o, "marginal_effects", "probit_lfp", "hc1", 1, 9.0);
     cJSON_Delete(o);
@@ -157,17 +104,17 @@ static void test_glm_cli_poisson_cluster_threads(void **state)
         "fit",    "--data",         dvisits(),  "--model", F_DV,    "--estimator", "poisson",
         "--vcov", "cluster:agegrp", "--format", "json",    "--ame", "--threads",   "2",
         NULL};
-    gwt_run_result r1 = run(a1), r2 = run(a2);
+    gwt_run_result r1 = gwt_run_cli_argv(a1), r2 = gwt_run_cli_argv(a2);
     assert_int_equal(r1.exit_code, 0);
     assert_int_equal(r2.exit_code, 0);
     assert_string_equal(r1.out, r2.out);
     cJSON *o = cJSON_Parse(r1.out);
     assert_non_null(o);
-    assert_string_equal(str(o, "family"), "poisson");
-    assert_string_equal(str(o, "link"), "log");
+    assert_string_equal(gwt_json_str(o, "family"), "poisson");
+    assert_string_equal(gwt_json_str(o, "link"), "log");
     assert_int_equal(check_coefs(o, "coefficients", "poisson_dv", "cluster:agegrp", 0, 10.0), 13);
     check_coefs(o, "marginal_effects", "poisson_dv", "cluster:agegrp", 1, 10.0);
-    gw_assert_lre(num(o, "loglik"), ref("poisson_dv", "", "loglik", ""), 10.0);
+    gw_assert_lre(gwt_json_num(o, "loglik"), ref("poisson_dv", "", "loglik", ""), 10.0);
     cJSON_Delete(o);
     gwt_run_free(&r1);
     gwt_run_free(&r2);
@@ -179,9 +126,9 @@ static void test_glm_cli_separation(void **state)
     (void)state;
     const char *args[] = {"fit",         "--data", psid(),     "--model", F_SEP,
                           "--estimator", "logit",  "--format", "json",    NULL};
-    cJSON *o = run_json(args);
-    gw_assert_close(num(o, "nobs_separated"), 3.0, 0.0, 0.0);
-    gw_assert_close(num(o, "nobs"), 750.0, 0.0, 0.0);
+    cJSON *o = gwt_cli_json(args);
+    gw_assert_close(gwt_json_num(o, "nobs_separated"), 3.0, 0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "nobs"), 750.0, 0.0, 0.0);
     const cJSON *ds = cJSON_GetObjectItemCaseSensitive(o, "dropped_separated");
     assert_int_equal(cJSON_GetArraySize(ds), 1);
     assert_string_equal(cJSON_GetArrayItem(ds, 0)->valuestring, "factor(youngkids)=3");
@@ -190,7 +137,7 @@ static void test_glm_cli_separation(void **state)
     /* Complete separation by a continuous regressor: exit 4 with the reason. */
     const char *bad[] = {"fit",         "--data", psid(), "--model", "participation ~ hours",
                          "--estimator", "logit",  NULL};
-    gwt_run_result r = run(bad);
+    gwt_run_result r = gwt_run_cli_argv(bad);
     assert_int_equal(r.exit_code, 4);
     assert_non_null(strstr(r.err, "perfectly separates"));
     assert_string_equal(r.out, "");
@@ -208,25 +155,25 @@ static void test_glm_cli_out_and_table(void **state)
                         "logit", "--out",  path,   "--name",  "lfp_logit", NULL};
     const char *a2[] = {"fit",    "--data", psid(), "--model", F_LFP,        "--estimator",
                         "probit", "--out",  path,   "--name",  "lfp_probit", NULL};
-    gwt_run_result r = run(a1);
+    gwt_run_result r = gwt_run_cli_argv(a1);
     assert_int_equal(r.exit_code, 0);
     gwt_run_free(&r);
-    r = run(a2);
+    r = gwt_run_cli_argv(a2);
     assert_int_equal(r.exit_code, 0);
     gwt_run_free(&r);
     const char *t[] = {"table", path, "--format", "json", NULL};
-    cJSON *o = run_json(t);
+    cJSON *o = gwt_cli_json(t);
     const cJSON *models = cJSON_GetObjectItemCaseSensitive(o, "models");
     assert_int_equal(cJSON_GetArraySize(models), 2);
     const cJSON *m0 = cJSON_GetArrayItem(models, 0), *m1 = cJSON_GetArrayItem(models, 1);
-    assert_string_equal(str(m0, "name"), "lfp_logit");
-    assert_string_equal(str(m0, "estimator"), "logit");
-    assert_string_equal(str(m1, "estimator"), "probit");
+    assert_string_equal(gwt_json_str(m0, "name"), "lfp_logit");
+    assert_string_equal(gwt_json_str(m0, "estimator"), "logit");
+    assert_string_equal(gwt_json_str(m1, "estimator"), "probit");
     check_coefs(m0, "coefficients", "logit_lfp", "iid", 0, 10.0);
     check_coefs(m1, "coefficients", "probit_lfp", "iid", 0, 9.0);
     cJSON_Delete(o);
     const char *tt[] = {"table", path, NULL};
-    r = run(tt);
+    r = gwt_run_cli_argv(tt);
     assert_int_equal(r.exit_code, 0);
     assert_non_null(strstr(r.out, "lfp_probit"));
     assert_non_null(strstr(r.out, "I(experience^2)"));
@@ -268,7 +215,7 @@ static void test_glm_cli_errors(void **state)
         for (size_t e = 0; e < 4 && cases[c].extra[e] != NULL; e++)
             args[n++] = cases[c].extra[e];
         args[n] = NULL;
-        gwt_run_result r = run(args);
+        gwt_run_result r = gwt_run_cli_argv(args);
         if (r.exit_code != cases[c].code ||
             (cases[c].needle != NULL && strstr(r.err, cases[c].needle) == NULL) ||
             strncmp(r.err, "goodwork: error: ", 17) != 0 || r.out[0] != '\0')
@@ -280,7 +227,7 @@ static void test_glm_cli_errors(void **state)
     /* A negative count: exit 3 naming the data row. */
     const char *csv = gwt_write_file("negative_count.csv", "y,x\n1,0.5\n2,1.5\n-1,2\n0,0.1\n");
     const char *neg[] = {"fit", "--data", csv, "--model", "y ~ x", "--estimator", "poisson", NULL};
-    gwt_run_result r = run(neg);
+    gwt_run_result r = gwt_run_cli_argv(neg);
     assert_int_equal(r.exit_code, 3);
     assert_non_null(strstr(r.err, "data row 3"));
     gwt_run_free(&r);

@@ -10,22 +10,7 @@
 
 #include "gw_test.h"
 
-static double ref(const char *key)
-{
-    FILE *f = fopen(gwt_source_path("datasets/generated/ppml_ref.csv"), "r");
-    assert_non_null(f);
-    char line[512];
-    double v = NAN;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, key, strlen(key)) == 0) {
-            v = strtod(line + strlen(key), NULL);
-            break;
-        }
-    fclose(f);
-    if (isnan(v))
-        fail_msg("no reference %s", key);
-    return v;
-}
+static double ref(const char *key) { return gwt_ref_key("datasets/generated/ppml_ref.csv", key); }
 
 static cJSON *run_json(gwt_run_result *r)
 {

@@ -17,22 +17,9 @@ static const char *cig(void) { return gwt_source_path("datasets/cigarettes_sw.cs
 static const char *fedata(void) { return gwt_source_path("datasets/generated/iv_ref_fe_data.csv"); }
 
 /* The reference value of (model, vcov, quantity, term) from iv_ref.csv. */
-static double ref(const char *model, const char *vcov, const char *quantity, const char *term)
+static double ref(const char *model, const char *vcov, const char *what, const char *term)
 {
-    FILE *f = fopen(gwt_source_path("datasets/generated/iv_ref.csv"), "r");
-    char line[1024], key[1024];
-    double v = NAN;
-    assert_non_null(f);
-    snprintf(key, sizeof key, "%s,%s,%s,%s,", model, vcov, quantity, term);
-    while (fgets(line, sizeof line, f) != NULL)
-        if (strncmp(line, key, strlen(key)) == 0) {
-            v = strtod(line + strlen(key), NULL);
-            break;
-        }
-    fclose(f);
-    if (isnan(v))
-        fail_msg("no reference %s", key);
-    return v;
+    return gwt_ref_file("datasets/generated/iv_ref.csv", model, vcov, what, term);
 }
 
 static cJSON *run_json(const char *data, const char *model, const char *vcov)
@@ -56,28 +43,12 @@ static const cJSON *item(const cJSON *o, const char *key)
     return v;
 }
 
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *v = item(o, key);
-    if (!cJSON_IsNumber(v))
-        fail_msg("%s is not a number", key);
-    return v->valuedouble;
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-    const cJSON *v = item(o, key);
-    if (!cJSON_IsString(v))
-        fail_msg("%s is not a string", key);
-    return v->valuestring;
-}
-
 static const cJSON *coef(const cJSON *o, const char *term)
 {
     const cJSON *c;
     cJSON_ArrayForEach(c, item(o, "coefficients"))
     {
-        if (strcmp(str(c, "term"), term) == 0)
+        if (strcmp(gwt_json_str(c, "term"), term) == 0)
             return c;
     }
     fail_msg("no coefficient %s", term);
@@ -89,15 +60,17 @@ static void test_iv_cli_json_cigarettes(void **state)
     (void)state;
     static const char *const terms[] = {"(Intercept)", "lrincome", "lrprice"};
     cJSON *o = run_json(cig(), CIG95, "hc1");
-    assert_string_equal(str(o, "estimator"), "2sls");
-    assert_string_equal(str(o, "vcov_type"), "hc1");
-    assert_string_equal(str(o, "formula"), CIG95);
-    gw_assert_close(num(o, "nobs"), 48.0, 0.0, 0.0);
-    gw_assert_close(num(o, "nobs_dropped_missing"), 48.0, 0.0, 0.0);
+    assert_string_equal(gwt_json_str(o, "estimator"), "2sls");
+    assert_string_equal(gwt_json_str(o, "vcov_type"), "hc1");
+    assert_string_equal(gwt_json_str(o, "formula"), CIG95);
+    gw_assert_close(gwt_json_num(o, "nobs"), 48.0, 0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "nobs_dropped_missing"), 48.0, 0.0, 0.0);
     for (size_t j = 0; j < 3; j++) {
         const cJSON *c = coef(o, terms[j]);
-        gw_assert_close(num(c, "estimate"), ref("cig95", "hc1", "estimate", terms[j]), 1e-9, 0.0);
-        gw_assert_close(num(c, "std_error"), ref("cig95", "hc1", "std_error", terms[j]), 1e-9, 0.0);
+        gw_assert_close(gwt_json_num(c, "estimate"), ref("cig95", "hc1", "estimate", terms[j]),
+                        1e-9, 0.0);
+        gw_assert_close(gwt_json_num(c, "std_error"), ref("cig95", "hc1", "std_error", terms[j]),
+                        1e-9, 0.0);
     }
     const cJSON *en = item(o, "endogenous"), *in = item(o, "instruments");
     assert_int_equal(cJSON_GetArraySize(en), 1);
@@ -108,29 +81,35 @@ static void test_iv_cli_json_cigarettes(void **state)
     const cJSON *fs = item(o, "first_stage");
     assert_int_equal(cJSON_GetArraySize(fs), 1);
     const cJSON *f0 = cJSON_GetArrayItem(fs, 0);
-    assert_string_equal(str(f0, "endogenous"), "lrprice");
-    gw_assert_close(num(f0, "f_stat"), ref("cig95", "hc1", "fs_f", "Weak instruments"), 1e-9, 0.0);
-    gw_assert_close(num(f0, "f_df1"), 2.0, 0.0, 0.0);
-    gw_assert_close(num(f0, "f_df2"), 44.0, 0.0, 0.0);
-    gw_assert_close(num(f0, "partial_r2"), ref("cig95", "hc1", "partial_r2", "1"), 1e-9, 0.0);
+    assert_string_equal(gwt_json_str(f0, "endogenous"), "lrprice");
+    gw_assert_close(gwt_json_num(f0, "f_stat"), ref("cig95", "hc1", "fs_f", "Weak instruments"),
+                    1e-9, 0.0);
+    gw_assert_close(gwt_json_num(f0, "f_df1"), 2.0, 0.0, 0.0);
+    gw_assert_close(gwt_json_num(f0, "f_df2"), 44.0, 0.0, 0.0);
+    gw_assert_close(gwt_json_num(f0, "partial_r2"), ref("cig95", "hc1", "partial_r2", "1"), 1e-9,
+                    0.0);
     assert_int_equal(cJSON_GetArraySize(item(f0, "coefficients")), 4);
-    gw_assert_close(num(o, "cragg_donald_f"), ref("cig95", "hc1", "cd_f", ""), 1e-9, 0.0);
-    gw_assert_close(num(o, "kleibergen_paap_f"), ref("cig95", "hc1", "kp_f", ""), 1e-9, 0.0);
-    gw_assert_close(num(o, "kleibergen_paap_lm"), ref("cig95", "hc1", "kp_lm", ""), 1e-9, 0.0);
-    assert_string_equal(str(o, "overid_test"), "hansen");
-    gw_assert_close(num(o, "overid_stat"), ref("cig95", "hc1", "overid", ""), 1e-9, 0.0);
-    gw_assert_close(num(o, "overid_df"), 1.0, 0.0, 0.0);
-    gw_assert_close(num(o, "endog_stat"), ref("cig95", "hc1", "wu_hausman", ""), 1e-9, 0.0);
+    gw_assert_close(gwt_json_num(o, "cragg_donald_f"), ref("cig95", "hc1", "cd_f", ""), 1e-9, 0.0);
+    gw_assert_close(gwt_json_num(o, "kleibergen_paap_f"), ref("cig95", "hc1", "kp_f", ""), 1e-9,
+                    0.0);
+    gw_assert_close(gwt_json_num(o, "kleibergen_paap_lm"), ref("cig95", "hc1", "kp_lm", ""), 1e-9,
+                    0.0);
+    assert_string_equal(gwt_json_str(o, "overid_test"), "hansen");
+    gw_assert_close(gwt_json_num(o, "overid_stat"), ref("cig95", "hc1", "overid", ""), 1e-9, 0.0);
+    gw_assert_close(gwt_json_num(o, "overid_df"), 1.0, 0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "endog_stat"), ref("cig95", "hc1", "wu_hausman", ""), 1e-9,
+                    0.0);
     cJSON_Delete(o);
 
     /* iid: Sargan, Cragg-Donald, no Kleibergen-Paap F */
     o = run_json(cig(), CIG95, "iid");
-    assert_string_equal(str(o, "overid_test"), "sargan");
-    gw_assert_close(num(o, "overid_stat"), ref("cig95", "iid", "sargan_aer", ""), 1e-9, 0.0);
-    gw_assert_close(num(o, "cragg_donald_f"), ref("cig95", "iid", "cd_f", ""), 1e-9, 0.0);
+    assert_string_equal(gwt_json_str(o, "overid_test"), "sargan");
+    gw_assert_close(gwt_json_num(o, "overid_stat"), ref("cig95", "iid", "sargan_aer", ""), 1e-9,
+                    0.0);
+    gw_assert_close(gwt_json_num(o, "cragg_donald_f"), ref("cig95", "iid", "cd_f", ""), 1e-9, 0.0);
     const cJSON *kp = cJSON_GetObjectItemCaseSensitive(o, "kleibergen_paap_f");
     assert_true(kp == NULL || cJSON_IsNull(kp));
-    gw_assert_close(num(coef(o, "lrprice"), "std_error"),
+    gw_assert_close(gwt_json_num(coef(o, "lrprice"), "std_error"),
                     ref("cig95", "iid", "std_error", "lrprice"), 1e-9, 0.0);
     cJSON_Delete(o);
 }
@@ -139,23 +118,25 @@ static void test_iv_cli_json_fixed_effects(void **state)
 {
     (void)state;
     cJSON *o = run_json(fedata(), FEMODEL, "cluster:firm");
-    assert_string_equal(str(o, "estimator"), "2sls");
-    assert_string_equal(str(o, "vcov_type"), "cluster:firm");
+    assert_string_equal(gwt_json_str(o, "estimator"), "2sls");
+    assert_string_equal(gwt_json_str(o, "vcov_type"), "cluster:firm");
     static const char *const terms[] = {"x1", "d1", "d2"};
     for (size_t j = 0; j < 3; j++) {
         const cJSON *c = coef(o, terms[j]);
-        gw_assert_close(num(c, "estimate"), ref("fe", "cluster:firm", "estimate", terms[j]), 1e-8,
-                        0.0);
-        gw_assert_close(num(c, "std_error"), ref("fe", "cluster:firm", "std_error", terms[j]), 1e-8,
-                        0.0);
+        gw_assert_close(gwt_json_num(c, "estimate"),
+                        ref("fe", "cluster:firm", "estimate", terms[j]), 1e-8, 0.0);
+        gw_assert_close(gwt_json_num(c, "std_error"),
+                        ref("fe", "cluster:firm", "std_error", terms[j]), 1e-8, 0.0);
     }
     const cJSON *fe = cJSON_GetArrayItem(item(o, "fixed_effects"), 0);
     assert_non_null(fe);
-    assert_string_equal(str(fe, "name"), "firm");
-    gw_assert_close(num(fe, "levels"), 60.0, 0.0, 0.0);
+    assert_string_equal(gwt_json_str(fe, "name"), "firm");
+    gw_assert_close(gwt_json_num(fe, "levels"), 60.0, 0.0, 0.0);
     assert_int_equal(cJSON_GetArraySize(item(o, "first_stage")), 2);
-    gw_assert_close(num(o, "kleibergen_paap_f"), ref("fe", "cluster:firm", "kp_f", ""), 1e-8, 0.0);
-    gw_assert_close(num(o, "overid_stat"), ref("fe", "cluster:firm", "overid", ""), 1e-8, 0.0);
+    gw_assert_close(gwt_json_num(o, "kleibergen_paap_f"), ref("fe", "cluster:firm", "kp_f", ""),
+                    1e-8, 0.0);
+    gw_assert_close(gwt_json_num(o, "overid_stat"), ref("fe", "cluster:firm", "overid", ""), 1e-8,
+                    0.0);
     cJSON_Delete(o);
 }
 

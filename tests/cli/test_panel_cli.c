@@ -15,35 +15,10 @@
 static const char *grunfeld(void) { return gwt_source_path("datasets/grunfeld.csv"); }
 
 /* Run goodwork with args (NULL-terminated, without argv[0]). */
-static gwt_run_result run(const char *const *args)
-{
-    const char *argv[32] = {GW_CLI};
-    size_t n = 0;
-    while (args[n] != NULL && n + 2 < 32) {
-        argv[n + 1] = args[n];
-        n++;
-    }
-    argv[n + 1] = NULL;
-    return gwt_run(argv);
-}
-
 /* The reference value (model, vcov, what, term) of grunfeld_panel_ref.csv. */
 static double ref(const char *model, const char *vcov, const char *what, const char *term)
 {
-    FILE *f = fopen(gwt_source_path("datasets/generated/grunfeld_panel_ref.csv"), "r");
-    char line[512], key[256];
-    double v = NAN;
-    assert_non_null(f);
-    snprintf(key, sizeof key, "%s,%s,%s,%s,", model, vcov, what, term);
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, key, strlen(key)) == 0) {
-            v = strtod(line + strlen(key), NULL);
-            break;
-        }
-    fclose(f);
-    if (isnan(v))
-        fail_msg("no reference %s", key);
-    return v;
+    return gwt_ref_file("datasets/generated/grunfeld_panel_ref.csv", model, vcov, what, term);
 }
 
 /* Fit with --format json; NULL (and the test skipped) when the CLI is not wired yet. */
@@ -52,7 +27,7 @@ static cJSON *fit_json(const char *estimator, const char *vcov, const char *thre
     const char *args[] = {"fit",       "--data",    grunfeld(), "--model",     MODEL,     "--panel",
                           "firm,year", "--format",  "json",     "--estimator", estimator, "--vcov",
                           vcov,        "--threads", threads,    NULL};
-    gwt_run_result r = run(args);
+    gwt_run_result r = gwt_run_cli_argv(args);
     if (r.exit_code != 0 || r.err[0] != '\0')
         fail_msg("fit --estimator %s --vcov %s: exit %d\nstderr: %s", estimator, vcov, r.exit_code,
                  r.err);
@@ -141,20 +116,12 @@ static void test_panel_cli_usage_errors(void **state)
             args[10] = cases[c].panel;
             args[11] = NULL;
         }
-        gwt_run_result r = run(args);
+        gwt_run_result r = gwt_run_cli_argv(args);
         if (r.exit_code != 2 || strstr(r.err, cases[c].needle) == NULL || r.out[0] != '\0')
             fail_msg("--estimator %s --vcov %s: exit %d, stderr: %s", cases[c].estimator,
                      cases[c].vcov, r.exit_code, r.err);
         gwt_run_free(&r);
     }
-}
-
-static double num(const cJSON *o, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    if (!cJSON_IsNumber(v))
-        fail_msg("JSON field %s missing or not a number", name);
-    return v->valuedouble;
 }
 
 /* --hausman: the classical statistic against plm phtest(within, random) and the cluster-robust
@@ -167,37 +134,38 @@ static void test_panel_cli_hausman(void **state)
     const char *args[] = {"fit",     "--data",    grunfeld(), "--model", MODEL,
                           "--panel", "firm,year", "--format", "json",    "--estimator",
                           "re",      "--hausman", NULL};
-    gwt_run_result r = run(args);
+    gwt_run_result r = gwt_run_cli_argv(args);
     if (r.exit_code != 0 || r.err[0] != '\0')
         fail_msg("fit --hausman: exit %d\nstderr: %s", r.exit_code, r.err);
     cJSON *o = cJSON_Parse(r.out);
     gwt_run_free(&r);
     assert_non_null(o);
     check_coefs(o, "re", "iid");
-    gw_assert_close(num(o, "hausman_chi2"), ref("hausman", "iid", "chisq", ""), 1e-9, 0.0);
-    gw_assert_close(num(o, "hausman_df"), ref("hausman", "iid", "df", ""), 0.0, 0.0);
-    gw_assert_close(num(o, "hausman_p"), ref("hausman", "iid", "p_value", ""), 1e-9, 0.0);
-    gw_assert_close(num(o, "hausman_robust_stat"), ref("hausman", "aux_cluster", "chisq", ""), 1e-9,
-                    0.0);
-    gw_assert_close(num(o, "hausman_robust_df"), ref("hausman", "aux_cluster", "df", ""), 0.0, 0.0);
-    gw_assert_close(num(o, "hausman_robust_p"), ref("hausman", "aux_cluster", "p_value", ""), 1e-9,
-                    0.0);
-    gw_assert_close(num(o, "sigma_u"), sqrt(ref("re", "iid", "sigma2_u", "")), 1e-9, 0.0);
-    gw_assert_close(num(o, "sigma_e"), sqrt(ref("re", "iid", "sigma2_e", "")), 1e-9, 0.0);
+    gw_assert_close(gwt_json_num(o, "hausman_chi2"), ref("hausman", "iid", "chisq", ""), 1e-9, 0.0);
+    gw_assert_close(gwt_json_num(o, "hausman_df"), ref("hausman", "iid", "df", ""), 0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "hausman_p"), ref("hausman", "iid", "p_value", ""), 1e-9, 0.0);
+    gw_assert_close(gwt_json_num(o, "hausman_robust_stat"),
+                    ref("hausman", "aux_cluster", "chisq", ""), 1e-9, 0.0);
+    gw_assert_close(gwt_json_num(o, "hausman_robust_df"), ref("hausman", "aux_cluster", "df", ""),
+                    0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "hausman_robust_p"),
+                    ref("hausman", "aux_cluster", "p_value", ""), 1e-9, 0.0);
+    gw_assert_close(gwt_json_num(o, "sigma_u"), sqrt(ref("re", "iid", "sigma2_u", "")), 1e-9, 0.0);
+    gw_assert_close(gwt_json_num(o, "sigma_e"), sqrt(ref("re", "iid", "sigma2_e", "")), 1e-9, 0.0);
     const double su2 = ref("re", "iid", "sigma2_u", ""), se2 = ref("re", "iid", "sigma2_e", "");
-    gw_assert_close(num(o, "rho"), su2 / (su2 + se2), 1e-9, 0.0);
-    gw_assert_close(num(o, "theta"), ref("re", "iid", "theta", ""), 1e-9, 0.0);
-    gw_assert_close(num(o, "theta_min"), num(o, "theta"), 0.0, 0.0);
-    gw_assert_close(num(o, "theta_max"), num(o, "theta"), 0.0, 0.0);
-    gw_assert_close(num(o, "n_groups"), 10.0, 0.0, 0.0);
-    gw_assert_close(num(o, "t_min"), 20.0, 0.0, 0.0);
-    gw_assert_close(num(o, "t_max"), 20.0, 0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "rho"), su2 / (su2 + se2), 1e-9, 0.0);
+    gw_assert_close(gwt_json_num(o, "theta"), ref("re", "iid", "theta", ""), 1e-9, 0.0);
+    gw_assert_close(gwt_json_num(o, "theta_min"), gwt_json_num(o, "theta"), 0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "theta_max"), gwt_json_num(o, "theta"), 0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "n_groups"), 10.0, 0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "t_min"), 20.0, 0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "t_max"), 20.0, 0.0, 0.0);
     cJSON_Delete(o);
 
     /* Text output: the xtreg-like block. */
     const char *targs[] = {"fit",       "--data",      grunfeld(), "--model",   MODEL, "--panel",
                            "firm,year", "--estimator", "re",       "--hausman", NULL};
-    r = run(targs);
+    r = gwt_run_cli_argv(targs);
     assert_int_equal(r.exit_code, 0);
     const char *needles[] = {"Groups: 10; obs per group: min 20, max 20",
                              "sigma_u = 84.201, sigma_e = 52.768, rho = 0.718008 (fraction of "
@@ -214,32 +182,32 @@ static void test_panel_cli_hausman(void **state)
     /* Pooled OLS with --hausman (no estimator): the test, no RE components; fd: dimensions. */
     const char *pargs[] = {"fit",       "--data",   grunfeld(), "--model",   MODEL, "--panel",
                            "firm,year", "--format", "json",     "--hausman", NULL};
-    r = run(pargs);
+    r = gwt_run_cli_argv(pargs);
     assert_int_equal(r.exit_code, 0);
     o = cJSON_Parse(r.out);
     gwt_run_free(&r);
     assert_non_null(o);
-    gw_assert_close(num(o, "hausman_chi2"), ref("hausman", "iid", "chisq", ""), 1e-9, 0.0);
+    gw_assert_close(gwt_json_num(o, "hausman_chi2"), ref("hausman", "iid", "chisq", ""), 1e-9, 0.0);
     assert_null(cJSON_GetObjectItemCaseSensitive(o, "sigma_u"));
     assert_null(cJSON_GetObjectItemCaseSensitive(o, "theta"));
     cJSON_Delete(o);
     o = fit_json("fd", "iid", "1");
     assert_non_null(o);
-    gw_assert_close(num(o, "n_groups"), 10.0, 0.0, 0.0);
-    gw_assert_close(num(o, "t_min"), 20.0, 0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "n_groups"), 10.0, 0.0, 0.0);
+    gw_assert_close(gwt_json_num(o, "t_min"), 20.0, 0.0, 0.0);
     assert_null(cJSON_GetObjectItemCaseSensitive(o, "hausman_chi2"));
     assert_null(cJSON_GetObjectItemCaseSensitive(o, "sigma_e"));
     cJSON_Delete(o);
 
     /* Usage: --hausman needs --panel, and no absorbed effects. */
     const char *u1[] = {"fit", "--data", grunfeld(), "--model", MODEL, "--hausman", NULL};
-    r = run(u1);
+    r = gwt_run_cli_argv(u1);
     if (r.exit_code != 2 || strstr(r.err, "--panel") == NULL || r.out[0] != '\0')
         fail_msg("--hausman without --panel: exit %d, stderr: %s", r.exit_code, r.err);
     gwt_run_free(&r);
     const char *u2[] = {"fit",     "--data",    grunfeld(),  "--model", MODEL " | firm",
                         "--panel", "firm,year", "--hausman", NULL};
-    r = run(u2);
+    r = gwt_run_cli_argv(u2);
     if (r.exit_code != 2 || strstr(r.err, "--hausman") == NULL || r.out[0] != '\0')
         fail_msg("--hausman with fixed effects: exit %d, stderr: %s", r.exit_code, r.err);
     gwt_run_free(&r);

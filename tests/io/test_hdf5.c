@@ -826,7 +826,7 @@ static void test_results_append_keeps_others(void **state)
     gw_result_free(c);
 }
 
-/* Trials of the killed-writer test: 400 (GW_KILL_TRIALS overrides), 30 under AddressSanitizer,
+/* Trials of the killed-writer test: 300 (GW_KILL_TRIALS overrides), 30 under AddressSanitizer,
  * where every append and every fork is many times slower. */
 #if defined(__SANITIZE_ADDRESS__)
 #define KILL_TRIALS_DEFAULT 30
@@ -836,7 +836,7 @@ static void test_results_append_keeps_others(void **state)
 #endif
 #endif
 #ifndef KILL_TRIALS_DEFAULT
-#define KILL_TRIALS_DEFAULT 400
+#define KILL_TRIALS_DEFAULT 300
 #endif
 
 static int kill_trials(void)
@@ -849,7 +849,7 @@ static int kill_trials(void)
 /* A writer killed by SIGKILL at a random moment of a loop of appends never damages the file:
  * after every kill it still opens, holds at least the models it had, and every model reads back
  * bit-identical to what was written; the killed process's temporary is removed by the next
- * append. kill_trials() rounds (400 in the Release build, about 10 s). */
+ * append. kill_trials() rounds (300 in the Release build, about 10 s). */
 static void test_results_append_killed_writer(void **state)
 {
     (void)state;

@@ -30,104 +30,16 @@
 /* ------------------------------------------------------------------------------------------ */
 /* References.                                                                                */
 
-typedef struct {
-    char model[24], vcov[32], what[24], term[64];
-    double value;
-} ref_row;
-
-typedef struct {
-    ref_row *rows;
-    size_t n;
-} ref_table;
-
-static ref_table ref_r, ref_sm;
+static gwt_ref_table ref_r, ref_sm;
 static gw_table *t_psid, *t_dv;
-
-static struct {
-    char what[128];
-    double lre;
-} worst[96];
-static size_t nworst;
-
-static void note_lre(const char *what, double actual, double expected)
-{
-    double lre = gwt_lre(actual, expected);
-    for (size_t i = 0; i < nworst; i++)
-        if (strcmp(worst[i].what, what) == 0) {
-            if (lre < worst[i].lre)
-                worst[i].lre = lre;
-            return;
-        }
-    if (nworst < 96) {
-        snprintf(worst[nworst].what, sizeof worst[nworst].what, "%s", what);
-        worst[nworst++].lre = lre;
-    }
-}
-
-static void load_ref(const char *rel, ref_table *t)
-{
-    FILE *f = fopen(gwt_source_path(rel), "r");
-    char line[512];
-    size_t cap = 0;
-    assert_non_null(f);
-    while (fgets(line, sizeof line, f)) {
-        if (line[0] == '#' || strncmp(line, "model,", 6) == 0)
-            continue;
-        if (t->n == cap) {
-            cap = cap ? 2 * cap : 1024;
-            t->rows = realloc(t->rows, cap * sizeof *t->rows);
-            assert_non_null(t->rows);
-        }
-        ref_row *r = &t->rows[t->n];
-        char *fields[5], *s = line;
-        for (int k = 0; k < 5; k++) {
-            fields[k] = s;
-            s = (k < 4) ? strchr(s, ',') : NULL;
-            if (k < 4) {
-                assert_non_null(s);
-                *s++ = '\0';
-            }
-        }
-        snprintf(r->model, sizeof r->model, "%s", fields[0]);
-        snprintf(r->vcov, sizeof r->vcov, "%s", fields[1]);
-        snprintf(r->what, sizeof r->what, "%s", fields[2]);
-        snprintf(r->term, sizeof r->term, "%s", fields[3]);
-        r->value = strtod(fields[4], NULL);
-        t->n++;
-    }
-    fclose(f);
-    assert_true(t->n > 100);
-}
-
-/* The reference value, failing the test when it is absent. */
-static double ref(const ref_table *t, const char *model, const char *vcov, const char *what,
-                  const char *term)
-{
-    for (size_t i = 0; i < t->n; i++) {
-        const ref_row *r = &t->rows[i];
-        if (strcmp(r->model, model) == 0 && strcmp(r->vcov, vcov) == 0 &&
-            strcmp(r->what, what) == 0 && strcmp(r->term, term) == 0)
-            return r->value;
-    }
-    fail_msg("no reference %s/%s/%s/%s", model, vcov, what, term);
-    return NAN;
-}
-
-static size_t ref_count(const ref_table *t, const char *model, const char *vcov, const char *what)
-{
-    size_t c = 0;
-    for (size_t i = 0; i < t->n; i++)
-        c += strcmp(t->rows[i].model, model) == 0 && strcmp(t->rows[i].vcov, vcov) == 0 &&
-             strcmp(t->rows[i].what, what) == 0;
-    return c;
-}
 
 static int group_setup(void **state)
 {
     (void)state;
     gsl_set_error_handler_off();
-    load_ref("datasets/generated/glm_ref.csv", &ref_r);
-    load_ref("datasets/generated/glm_ref_statsmodels.csv", &ref_sm);
+    gwt_ref_load("datasets/generated/glm_ref.csv", &ref_r);
+    gwt_ref_load("datasets/generated/glm_ref_statsmodels.csv", &ref_sm);
+    assert_true(ref_r.n > 100 && ref_sm.n > 100);
     if (gw_csv_read_file(gwt_source_path("datasets/psid1976.csv"), NULL, &t_psid) != GW_OK ||
         gw_csv_read_file(gwt_source_path("datasets/doctorvisits.csv"), NULL, &t_dv) != GW_OK)
         return -1;
@@ -137,11 +49,9 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    printf("# worst agreement (LRE, digits):\n");
-    for (size_t i = 0; i < nworst; i++)
-        printf("#   %-40s %5.1f\n", worst[i].what, worst[i].lre);
-    free(ref_r.rows);
-    free(ref_sm.rows);
+    gwt_print_worst_lre("R");
+    gwt_ref_free(&ref_r);
+    gwt_ref_free(&ref_sm);
     gw_table_free(t_psid);
     gw_table_free(t_dv);
     return 0;
@@ -186,31 +96,22 @@ static gw_result *fit(const gw_design *d, gw_glm_kind kind, gw_vcov_kind vcov, u
     return r;
 }
 
-static size_t term_index(const gw_result *r, const char *term)
-{
-    for (size_t j = 0; j < r->k; j++)
-        if (strcmp(r->terms[j], term) == 0)
-            return j;
-    fail_msg("no term %s", term);
-    return 0;
-}
-
 /* Compares the coefficients (and the fit statistics when stats) of r with the R reference of
  * model; the standard errors with the reference for vcov name vname. Digits: min LRE. */
-static void check_coefs(const gw_result *r, const ref_table *t, const char *src, const char *model,
-                        const char *vname, double est_digits, double se_digits)
+static void check_coefs(const gw_result *r, const gwt_ref_table *t, const char *src,
+                        const char *model, const char *vname, double est_digits, double se_digits)
 {
     char what[128];
-    assert_int_equal(r->k, ref_count(t, model, "", "estimate"));
+    assert_int_equal(r->k, gwt_ref_count(t, model, "", "estimate"));
     for (size_t j = 0; j < r->k; j++) {
-        double b = ref(t, model, "", "estimate", r->terms[j]);
-        double se = ref(t, model, vname, "std_error", r->terms[j]);
+        double b = gwt_ref_get(t, model, "", "estimate", r->terms[j]);
+        double se = gwt_ref_get(t, model, vname, "std_error", r->terms[j]);
         gw_assert_lre(r->estimate[j], b, est_digits);
         gw_assert_lre(r->std_error[j], se, se_digits);
         snprintf(what, sizeof what, "%s %s estimate", src, model);
-        note_lre(what, r->estimate[j], b);
+        gwt_note_lre(what, r->estimate[j], b);
         snprintf(what, sizeof what, "%s %s se %s", src, model, vname);
-        note_lre(what, r->std_error[j], se);
+        gwt_note_lre(what, r->std_error[j], se);
         /* z, p and the normal interval follow from estimate and se. */
         gw_assert_close(r->statistic[j], r->estimate[j] / r->std_error[j], 1e-15, 0.0);
         gw_assert_close(r->ci_high[j] - r->ci_low[j], 2.0 * 1.959963984540054 * r->std_error[j],
@@ -226,12 +127,12 @@ static void check_stats(const gw_result *r, const char *model)
     const double vals[] = {r->loglik, r->deviance, r->null_deviance, r->aic, r->bic, r->pseudo_r2};
     char what[64];
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
-        double e = ref(&ref_r, model, "", names[i], "");
+        double e = gwt_ref_get(&ref_r, model, "", names[i], "");
         gw_assert_lre(vals[i], e, 10.0);
         snprintf(what, sizeof what, "R %s", names[i]);
-        note_lre(what, vals[i], e);
+        gwt_note_lre(what, vals[i], e);
     }
-    gw_assert_close((double)r->nobs, ref(&ref_r, model, "", "nobs", ""), 0.0, 0.0);
+    gw_assert_close((double)r->nobs, gwt_ref_get(&ref_r, model, "", "nobs", ""), 0.0, 0.0);
     gw_assert_close(r->dispersion, 1.0, 0.0, 0.0);
     assert_int_equal(r->converged, 1);
     assert_true(r->iterations >= 3 && r->iterations <= 25);
@@ -242,16 +143,16 @@ static void check_ame(const gw_result *r, const char *model, const char *vname, 
     char what[128];
     assert_non_null(r->margins);
     const gw_result *m = r->margins;
-    assert_int_equal(m->k, ref_count(&ref_r, model, vname, "ame"));
+    assert_int_equal(m->k, gwt_ref_count(&ref_r, model, vname, "ame"));
     for (size_t j = 0; j < m->k; j++) {
-        double e = ref(&ref_r, model, vname, "ame", m->terms[j]);
-        double se = ref(&ref_r, model, vname, "ame_se", m->terms[j]);
+        double e = gwt_ref_get(&ref_r, model, vname, "ame", m->terms[j]);
+        double se = gwt_ref_get(&ref_r, model, vname, "ame_se", m->terms[j]);
         gw_assert_lre(m->estimate[j], e, digits);
         gw_assert_lre(m->std_error[j], se, digits);
         snprintf(what, sizeof what, "R %s ame", model);
-        note_lre(what, m->estimate[j], e);
+        gwt_note_lre(what, m->estimate[j], e);
         snprintf(what, sizeof what, "R %s ame se %s", model, vname);
-        note_lre(what, m->std_error[j], se);
+        gwt_note_lre(what, m->std_error[j], se);
         gw_assert_close(m->statistic[j], m->estimate[j] / m->std_error[j], 1e-15, 0.0);
     }
     assert_int_equal(m->stat_is_z, 1);
@@ -329,7 +230,7 @@ static void test_glm_fit_factor_ame(void **state)
     check_coefs(r, &ref_r, "R", "logit_fac", "iid", 10.0, 10.0);
     check_stats(r, "logit_fac");
     check_ame(r, "logit_fac", "iid", 10.0);
-    (void)term_index(r->margins, "factor(kidcat)=2");
+    (void)gwt_term_index(r->margins, "factor(kidcat)=2");
     gw_result_free(r);
     r = fit(d, GW_GLM_LOGIT, GW_VCOV_HC1, GW_GLM_AME);
     check_coefs(r, &ref_r, "R", "logit_fac", "hc1", 10.0, 10.0);
@@ -386,8 +287,8 @@ static void test_glm_fit_weights(void **state)
     assert_int_equal(gw_frame_build(t, f, &fo, &d), GW_OK);
     gw_result *r = fit(d, GW_GLM_LOGIT, GW_VCOV_IID, 0);
     check_coefs(r, &ref_r, "R", "logit_w", "iid", 10.0, 10.0);
-    gw_assert_lre(r->deviance, ref(&ref_r, "logit_w", "", "deviance", ""), 10.0);
-    gw_assert_lre(r->null_deviance, ref(&ref_r, "logit_w", "", "null_deviance", ""), 10.0);
+    gw_assert_lre(r->deviance, gwt_ref_get(&ref_r, "logit_w", "", "deviance", ""), 10.0);
+    gw_assert_lre(r->null_deviance, gwt_ref_get(&ref_r, "logit_w", "", "null_deviance", ""), 10.0);
     gw_result_free(r);
     r = fit(d, GW_GLM_LOGIT, GW_VCOV_HC1, 0);
     check_coefs(r, &ref_r, "R", "logit_w", "hc1", 10.0, 10.0);
@@ -425,7 +326,7 @@ static void test_glm_fit_statsmodels(void **state)
                         : v == 1 ? "hc0"
                                  : cname,
                         8.0, 8.0);
-            gw_assert_lre(r->loglik, ref(&ref_sm, cases[c].model, "", "loglik", ""), 10.0);
+            gw_assert_lre(r->loglik, gwt_ref_get(&ref_sm, cases[c].model, "", "loglik", ""), 10.0);
             gw_result_free(r);
             gw_design_free(d);
         }
@@ -497,7 +398,8 @@ static void test_glm_fit_options(void **state)
     gw_result_free(r);
     /* NULL opts: a logit with the defaults. */
     assert_int_equal(gw_glm_fit(d, NULL, &r), GW_OK);
-    gw_assert_lre(r->estimate[0], ref(&ref_r, "logit_lfp", "", "estimate", "(Intercept)"), 9.0);
+    gw_assert_lre(r->estimate[0], gwt_ref_get(&ref_r, "logit_lfp", "", "estimate", "(Intercept)"),
+                  9.0);
     gw_result_free(r);
     gw_design_free(d);
 }

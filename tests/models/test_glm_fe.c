@@ -77,20 +77,9 @@ static csv_num read_csv(const char *rel, size_t ncol)
 /* The reference value of (model, quantity, term). */
 static double ref(const char *model, const char *quantity, const char *term)
 {
-    FILE *f = fopen(gwt_source_path("datasets/generated/ppml_ref.csv"), "r");
-    assert_non_null(f);
-    char line[512], want[256];
-    snprintf(want, sizeof want, "%s,%s,%s,", model, quantity, term);
-    double v = NAN;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, want, strlen(want)) == 0) {
-            v = strtod(line + strlen(want), NULL);
-            break;
-        }
-    fclose(f);
-    if (isnan(v))
-        fail_msg("no reference %s", want);
-    return v;
+    char key[256];
+    snprintf(key, sizeof key, "%s,%s,%s,", model, quantity, term);
+    return gwt_ref_key("datasets/generated/ppml_ref.csv", key);
 }
 
 static void set_factor(gw_factor *f, const char *name, const double *codes, size_t n)

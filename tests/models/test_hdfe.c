@@ -27,21 +27,7 @@
 /* ------------------------------------------------------------------------------------------ */
 /* Random numbers (xorshift64*, fixed seeds).                                                 */
 
-static uint64_t rng_state;
-static void rng_seed(uint64_t s) { rng_state = s * 2654435761u + 0x9E3779B97F4A7C15ull; }
-static uint64_t rng_next(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 2685821657736338717ull;
-}
-static double rng_unif(void) { return (double)(rng_next() >> 11) * 0x1.0p-53; }
-static double rng_norm(void)
-{
-    double u = rng_unif(), v = rng_unif();
-    return sqrt(-2.0 * log(u + 1e-300)) * cos(6.283185307179586 * v);
-}
+static gwt_rng rng;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Designs.                                                                                   */
@@ -94,7 +80,7 @@ static panel make_panel(uint64_t seed, size_t L1, size_t avg, size_t L2, size_t 
 {
     panel P;
     memset(&P, 0, sizeof P);
-    rng_seed(seed);
+    gwt_rng_seed(&rng, seed);
     size_t cap = L1 * 2 * avg + 1;
     P.K = K;
     P.nfe = L3 ? 3 : (L2 ? 2 : 1);
@@ -107,30 +93,31 @@ static panel make_panel(uint64_t seed, size_t L1, size_t avg, size_t L2, size_t 
     double *a1 = malloc(L1 * sizeof(double)), *a2 = malloc((L2 + 1) * sizeof(double));
     double *a3 = malloc((L3 + 1) * sizeof(double));
     for (size_t l = 0; l < L1; l++)
-        a1[l] = 3.0 * rng_norm();
+        a1[l] = 3.0 * gwt_rng_norm(&rng);
     for (size_t l = 0; l < L2; l++)
-        a2[l] = 2.0 * rng_norm();
+        a2[l] = 2.0 * gwt_rng_norm(&rng);
     for (size_t l = 0; l < L3; l++)
-        a3[l] = rng_norm();
+        a3[l] = gwt_rng_norm(&rng);
     size_t n = 0;
     for (size_t id = 0; id < L1; id++) {
-        size_t T = 2 + (size_t)(rng_unif() * (double)(2 * avg - 2));
+        size_t T = 2 + (size_t)(gwt_rng_unif(&rng) * (double)(2 * avg - 2));
         for (size_t t = 0; t < T; t++) {
-            size_t l2 = L2 ? (size_t)(rng_unif() * (double)L2) : 0;
-            size_t l3 = L3 ? (size_t)(rng_unif() * (double)L3) : 0;
+            size_t l2 = L2 ? (size_t)(gwt_rng_unif(&rng) * (double)L2) : 0;
+            size_t l3 = L3 ? (size_t)(gwt_rng_unif(&rng) * (double)L3) : 0;
             P.fe[0][n] = (int32_t)id;
             P.fe[1][n] = (int32_t)l2;
             P.fe[2][n] = (int32_t)l3;
             P.cl[n] = (int32_t)(id / 3); /* fe1 is nested in the cluster */
-            double yv = a1[id] + (L2 ? a2[l2] : 0.0) + (L3 ? a3[l3] : 0.0) + rng_norm();
+            double yv = a1[id] + (L2 ? a2[l2] : 0.0) + (L3 ? a3[l3] : 0.0) + gwt_rng_norm(&rng);
             for (size_t j = 0; j < K; j++) {
-                double x = 0.5 * a1[id] + (L2 ? 0.3 * a2[l2] : 0.0) + rng_norm() + (double)j;
+                double x =
+                    0.5 * a1[id] + (L2 ? 0.3 * a2[l2] : 0.0) + gwt_rng_norm(&rng) + (double)j;
                 P.X[j * cap + n] = x;
                 yv += (0.5 + 0.25 * (double)j) * x;
             }
             P.y[n] = yv;
             if (P.w)
-                P.w[n] = 0.5 + rng_unif();
+                P.w[n] = 0.5 + gwt_rng_unif(&rng);
             n++;
         }
     }
@@ -339,49 +326,11 @@ static void test_within_threeway_equals_lsdv(void **state)
 /* ------------------------------------------------------------------------------------------ */
 /* Grunfeld against plm and statsmodels.                                                      */
 
-typedef struct {
-    char profile[16], vcov[32], what[16], term[16];
-    double value;
-} ref_row;
-static ref_row refs[256];
-static size_t nrefs;
-
-static void load_refs(const char *rel)
-{
-    FILE *f = fopen(gwt_source_path(rel), "r");
-    assert_non_null(f);
-    char line[512];
-    while (fgets(line, sizeof line, f) && nrefs < 256) {
-        if (line[0] == '#' || strncmp(line, "profile,", 8) == 0)
-            continue;
-        ref_row *r = &refs[nrefs];
-        char empty[1] = "", *tok[5] = {empty, empty, empty, empty, empty}, *s = line;
-        for (int t = 0; t < 5; t++) {
-            tok[t] = s;
-            s = strchr(s, ',');
-            if (s)
-                *s++ = '\0';
-            else
-                break;
-        }
-        snprintf(r->profile, sizeof r->profile, "%.15s", tok[0]);
-        snprintf(r->vcov, sizeof r->vcov, "%.31s", tok[1]);
-        snprintf(r->what, sizeof r->what, "%.15s", tok[2]);
-        snprintf(r->term, sizeof r->term, "%.15s", tok[3]);
-        r->value = strtod(tok[4], NULL);
-        nrefs++;
-    }
-    fclose(f);
-}
+static gwt_ref_table refs;
 
 static double ref(const char *profile, const char *vcov, const char *what, const char *term)
 {
-    for (size_t i = 0; i < nrefs; i++)
-        if (!strcmp(refs[i].profile, profile) && !strcmp(refs[i].vcov, vcov) &&
-            !strcmp(refs[i].what, what) && !strcmp(refs[i].term, term))
-            return refs[i].value;
-    fail_msg("no reference %s/%s/%s/%s", profile, vcov, what, term);
-    return NAN;
+    return gwt_ref_get(&refs, profile, vcov, what, term);
 }
 
 static gw_design *grunfeld(void)
@@ -415,9 +364,9 @@ static gw_design *grunfeld(void)
 static void test_grunfeld_matches_plm_and_profiles(void **state)
 {
     (void)state;
-    nrefs = 0;
-    load_refs("datasets/generated/grunfeld_fe_ref.csv");
-    load_refs("datasets/generated/grunfeld_fe_ref_statsmodels.csv");
+    gwt_ref_free(&refs);
+    gwt_ref_load("datasets/generated/grunfeld_fe_ref.csv", &refs);
+    gwt_ref_load("datasets/generated/grunfeld_fe_ref_statsmodels.csv", &refs);
     gw_design *d = grunfeld();
     static const char *const terms[] = {"value", "capital"};
     gw_result *r = fit(d, (gw_ols_opts){0});
@@ -609,7 +558,7 @@ static panel make_worker_firm(uint64_t seed, size_t W, size_t T, size_t F, doubl
 {
     panel P;
     memset(&P, 0, sizeof P);
-    rng_seed(seed);
+    gwt_rng_seed(&rng, seed);
     size_t n = W * T;
     P.n = n;
     P.K = 2;
@@ -621,19 +570,19 @@ static panel make_worker_firm(uint64_t seed, size_t W, size_t T, size_t F, doubl
     P.fe[2] = malloc(sizeof(int32_t));
     P.cl = malloc(n * sizeof(int32_t));
     for (size_t wk = 0; wk < W; wk++) {
-        size_t f = (size_t)(rng_unif() * (double)F);
-        double aw = rng_norm();
+        size_t f = (size_t)(gwt_rng_unif(&rng) * (double)F);
+        double aw = gwt_rng_norm(&rng);
         for (size_t t = 0; t < T; t++) {
             size_t i = wk * T + t;
-            if (t > 0 && rng_unif() < move)
-                f = (f + (rng_unif() < 0.5 ? 1 : F - 1)) % F;
+            if (t > 0 && gwt_rng_unif(&rng) < move)
+                f = (f + (gwt_rng_unif(&rng) < 0.5 ? 1 : F - 1)) % F;
             P.fe[0][i] = (int32_t)wk;
             P.fe[1][i] = (int32_t)f;
             P.cl[i] = (int32_t)wk;
-            double x1 = aw + 0.01 * (double)f + rng_norm(), x2 = rng_norm();
+            double x1 = aw + 0.01 * (double)f + gwt_rng_norm(&rng), x2 = gwt_rng_norm(&rng);
             P.X[i] = x1;
             P.X[n + i] = x2;
-            P.y[i] = aw + sin((double)f) + 0.5 * x1 - 0.25 * x2 + rng_norm();
+            P.y[i] = aw + sin((double)f) + 0.5 * x1 - 0.25 * x2 + gwt_rng_norm(&rng);
         }
     }
     P.L[0] = W;

@@ -20,62 +20,9 @@
 #include "gw_par.h"
 
 /* ---- the reference table ---- */
-typedef struct {
-    char model[512], vcov[512], quantity[512], term[512];
-    double value;
-} ref_row;
-
-static ref_row *refs;
-static size_t nrefs;
-
-static void load_refs(void)
-{
-    if (refs != NULL)
-        return;
-    FILE *f = fopen(gwt_source_path("datasets/generated/iv_ref.csv"), "r");
-    assert_non_null(f);
-    char line[512];
-    size_t cap = 256;
-    refs = calloc(cap, sizeof *refs);
-    assert_non_null(refs);
-    while (fgets(line, sizeof line, f) != NULL) {
-        if (line[0] == '#' || strncmp(line, "model,", 6) == 0)
-            continue;
-        line[strcspn(line, "\r\n")] = '\0';
-        char *fld[5];
-        char *p = line;
-        for (int k = 0; k < 5; k++) {
-            fld[k] = p;
-            char *c = strchr(p, ',');
-            if (c != NULL && k < 4) {
-                *c = '\0';
-                p = c + 1;
-            }
-        }
-        if (nrefs == cap) {
-            cap *= 2;
-            refs = realloc(refs, cap * sizeof *refs);
-            assert_non_null(refs);
-        }
-        ref_row *r = &refs[nrefs++];
-        snprintf(r->model, sizeof r->model, "%s", fld[0]);
-        snprintf(r->vcov, sizeof r->vcov, "%s", fld[1]);
-        snprintf(r->quantity, sizeof r->quantity, "%s", fld[2]);
-        snprintf(r->term, sizeof r->term, "%s", fld[3]);
-        r->value = strtod(fld[4], NULL);
-    }
-    fclose(f);
-}
-
 static double ref(const char *model, const char *vcov, const char *quantity, const char *term)
 {
-    load_refs();
-    for (size_t i = 0; i < nrefs; i++)
-        if (strcmp(refs[i].model, model) == 0 && strcmp(refs[i].vcov, vcov) == 0 &&
-            strcmp(refs[i].quantity, quantity) == 0 && strcmp(refs[i].term, term) == 0)
-            return refs[i].value;
-    fail_msg("no reference %s/%s/%s/%s", model, vcov, quantity, term);
-    return NAN;
+    return gwt_ref_file("datasets/generated/iv_ref.csv", model, vcov, quantity, term);
 }
 
 /* ---- designs ---- */
@@ -92,15 +39,6 @@ static gw_design *design(const char *csv, const char *formula, const char *clust
     gw_formula_free(f);
     gw_table_free(t);
     return d;
-}
-
-static size_t term_index(const gw_result *r, const char *name)
-{
-    for (size_t j = 0; j < r->k; j++)
-        if (strcmp(r->terms[j], name) == 0)
-            return j;
-    fail_msg("no term %s", name);
-    return 0;
 }
 
 /* Largest relative difference seen per quantity, printed at the end (the report's numbers). */
@@ -122,7 +60,7 @@ static void check_coefs(const gw_result *r, const char *model, const char *vc,
                         double rtol)
 {
     for (size_t j = 0; j < k; j++) {
-        size_t i = term_index(r, gw_terms[j]);
+        size_t i = gwt_term_index(r, gw_terms[j]);
         check(r->estimate[i], ref(model, vc, "estimate", r_terms[j]), rtol, 0);
         check(r->std_error[i], ref(model, vc, "std_error", r_terms[j]), rtol, 1);
     }
@@ -536,7 +474,6 @@ static int report(void **state)
     for (int i = 0; i < 8; i++)
         printf("# max rel diff %-11s %.3g (LRE %.1f)\n", qnames[i], maxrel[i],
                maxrel[i] > 0 ? -log10(maxrel[i]) : 17.0);
-    free(refs);
     return 0;
 }
 

@@ -32,39 +32,7 @@
 static double g_firm[GRUNFELD_N], g_year[GRUNFELD_N], g_inv[GRUNFELD_N], g_value[GRUNFELD_N],
     g_capital[GRUNFELD_N];
 
-typedef struct {
-    char model[16], vcov[32], what[24], term[64];
-    double value;
-} ref_row;
-
-typedef struct {
-    ref_row *rows;
-    size_t n;
-} ref_table;
-
-static ref_table ref_r, ref_sm;
-
-/* The worst agreement seen per quantity, in digits (LRE), printed at the end for the report. */
-static struct {
-    const char *what;
-    double lre;
-} worst[32];
-static size_t nworst;
-
-static void note_lre(const char *what, double actual, double expected)
-{
-    double lre = gwt_lre(actual, expected);
-    for (size_t i = 0; i < nworst; i++)
-        if (strcmp(worst[i].what, what) == 0) {
-            if (lre < worst[i].lre)
-                worst[i].lre = lre;
-            return;
-        }
-    if (nworst < 32) {
-        worst[nworst].what = what;
-        worst[nworst++].lre = lre;
-    }
-}
+static gwt_ref_table ref_r, ref_sm;
 
 static void load_grunfeld(void)
 {
@@ -87,61 +55,23 @@ static void load_grunfeld(void)
     assert_int_equal(i, GRUNFELD_N);
 }
 
-static void load_ref(const char *rel, ref_table *t)
-{
-    FILE *f = fopen(gwt_source_path(rel), "r");
-    char line[512];
-    size_t cap = 0;
-    assert_non_null(f);
-    while (fgets(line, sizeof line, f)) {
-        if (line[0] == '#' || strncmp(line, "model,", 6) == 0)
-            continue;
-        if (t->n == cap) {
-            cap = cap ? 2 * cap : 1024;
-            t->rows = realloc(t->rows, cap * sizeof *t->rows);
-            assert_non_null(t->rows);
-        }
-        ref_row *r = &t->rows[t->n];
-        char *fields[5], *s = line;
-        for (int k = 0; k < 5; k++) {
-            fields[k] = s;
-            s = (k < 4) ? strchr(s, ',') : NULL;
-            if (k < 4) {
-                assert_non_null(s);
-                *s++ = '\0';
-            }
-        }
-        snprintf(r->model, sizeof r->model, "%s", fields[0]);
-        snprintf(r->vcov, sizeof r->vcov, "%s", fields[1]);
-        snprintf(r->what, sizeof r->what, "%s", fields[2]);
-        snprintf(r->term, sizeof r->term, "%s", fields[3]);
-        r->value = strcmp(fields[4], "NA\n") == 0 || strcmp(fields[4], "NA") == 0
-                       ? (double)NAN
-                       : strtod(fields[4], NULL);
-        t->n++;
-    }
-    fclose(f);
-    assert_true(t->n > 100);
-}
-
 static int group_setup(void **state)
 {
     (void)state;
     gsl_set_error_handler_off();
     load_grunfeld();
-    load_ref("datasets/generated/grunfeld_ref.csv", &ref_r);
-    load_ref("datasets/generated/grunfeld_ref_statsmodels.csv", &ref_sm);
+    gwt_ref_load("datasets/generated/grunfeld_ref.csv", &ref_r);
+    gwt_ref_load("datasets/generated/grunfeld_ref_statsmodels.csv", &ref_sm);
+    assert_true(ref_r.n > 100 && ref_sm.n > 100);
     return 0;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    printf("[ worst LRE vs R ] ");
-    for (size_t i = 0; i < nworst; i++)
-        printf("%s %.1f%s", worst[i].what, worst[i].lre, i + 1 < nworst ? ", " : "\n");
-    free(ref_r.rows);
-    free(ref_sm.rows);
+    gwt_print_worst_lre("R");
+    gwt_ref_free(&ref_r);
+    gwt_ref_free(&ref_sm);
     return 0;
 }
 
@@ -251,15 +181,6 @@ static gw_vcov_kind parse_kind(const char *s, int *nclust, char *c1, char *c2)
     return GW_VCOV_CLUSTER;
 }
 
-static size_t term_index(const gw_result *r, const char *term)
-{
-    for (size_t j = 0; j < r->k; j++)
-        if (strcmp(r->terms[j], term) == 0)
-            return j;
-    fail_msg("term %s not in the result", term);
-    return 0;
-}
-
 static double scalar_of(const gw_result *r, const char *what, int *found)
 {
     *found = 1;
@@ -310,7 +231,7 @@ static double rtol_of(const char *what)
 
 /* Fit one (model, vcov) and compare every reference row of table t for it; returns the number
  * of rows compared. rscale multiplies the tolerances (statsmodels is checked more loosely). */
-static size_t check_fit(const ref_table *t, const char *model, const char *vcov, double rscale,
+static size_t check_fit(const gwt_ref_table *t, const char *model, const char *vcov, double rscale,
                         int record)
 {
     int nclust;
@@ -332,7 +253,7 @@ static size_t check_fit(const ref_table *t, const char *model, const char *vcov,
     assert_non_null(r->solver);
     size_t compared = 0;
     for (size_t i = 0; i < t->n; i++) {
-        const ref_row *rr = &t->rows[i];
+        const gwt_ref_row *rr = &t->rows[i];
         if (strcmp(rr->model, model) || strcmp(rr->vcov, vcov))
             continue;
         double rtol = rtol_of(rr->what) * rscale, actual, expected = rr->value, atol = 0.0;
@@ -343,7 +264,7 @@ static size_t check_fit(const ref_table *t, const char *model, const char *vcov,
             bar = strchr(a, '|');
             assert_non_null(bar);
             *bar = '\0';
-            size_t ia = term_index(r, a), ib = term_index(r, bar + 1), k = r->k;
+            size_t ia = gwt_term_index(r, a), ib = gwt_term_index(r, bar + 1), k = r->k;
             actual = r->vcov[ia + ib * k];
             atol = rtol * sqrt(r->vcov[ia + ia * k] * r->vcov[ib + ib * k]);
             rtol = 0.0;
@@ -352,7 +273,7 @@ static size_t check_fit(const ref_table *t, const char *model, const char *vcov,
             assert_true(v < r->n_cluster_vars);
             actual = (double)r->n_clusters[v];
         } else if (rr->term[0] != '\0') {
-            size_t j = term_index(r, rr->term);
+            size_t j = gwt_term_index(r, rr->term);
             const double *arr = !strcmp(rr->what, "estimate")    ? r->estimate
                                 : !strcmp(rr->what, "std_error") ? r->std_error
                                 : !strcmp(rr->what, "statistic") ? r->statistic
@@ -369,9 +290,9 @@ static size_t check_fit(const ref_table *t, const char *model, const char *vcov,
                 fail_msg("unknown quantity %s", rr->what);
         }
         if (record && !strcmp(rr->what, "vcov"))
-            note_lre("vcov", actual, expected);
+            gwt_note_lre("vcov", actual, expected);
         else if (record)
-            note_lre(rr->what, actual, expected);
+            gwt_note_lre(rr->what, actual, expected);
         if (isnan(expected)) {
             if (!isnan(actual))
                 fail_msg("%s/%s %s %s: expected NaN, got %.17g", model, vcov, rr->what, rr->term,
@@ -484,10 +405,10 @@ static void test_ols_fit_no_intercept(void **state)
 static void test_ols_fit_statsmodels(void **state)
 {
     (void)state;
-    ref_table sub = {malloc(ref_sm.n * sizeof(ref_row)), 0};
+    gwt_ref_table sub = {malloc(ref_sm.n * sizeof(gwt_ref_row)), 0};
     assert_non_null(sub.rows);
     for (size_t i = 0; i < ref_sm.n; i++) {
-        const ref_row *rr = &ref_sm.rows[i];
+        const gwt_ref_row *rr = &ref_sm.rows[i];
         int robust_f = strncmp(rr->what, "f_", 2) == 0 && strcmp(rr->vcov, "iid") != 0;
         if (robust_f && strcmp(rr->model, "m1") != 0)
             continue;
@@ -542,7 +463,7 @@ static void test_ols_fit_collinear_dropped(void **state)
     assert_int_equal(gw_ols_fit(d0, &opts, &r0), GW_OK);
     for (size_t j = 0; j < 3; j++) {
         int is_dup = strcmp(r->terms[j], "dup") == 0;
-        size_t j0 = term_index(r0, is_dup ? "value" : r->terms[j]);
+        size_t j0 = gwt_term_index(r0, is_dup ? "value" : r->terms[j]);
         double s = is_dup ? 0.5 : 1.0;
         gw_assert_close(r->estimate[j], s * r0->estimate[j0], 1e-10, 0.0);
         gw_assert_close(r->std_error[j], s * r0->std_error[j0], 1e-9, 0.0);

@@ -30,13 +30,7 @@ static double g_firm[GRUNFELD_N], g_year[GRUNFELD_N], g_inv[GRUNFELD_N], g_value
 /* 0-based rows dropped for the unbalanced panel (R's 5, 6, 47, 100, 101, 102, 170). */
 static const size_t unbal_drop[] = {4, 5, 46, 99, 100, 101, 169};
 
-typedef struct {
-    char model[16], vcov[32], what[24], term[64];
-    double value;
-} ref_row;
-
-static ref_row *refs;
-static size_t nrefs;
+static gwt_ref_table refs;
 static double worst_lre = 17.0;
 static char worst_what[160] = "";
 
@@ -61,47 +55,13 @@ static void load_grunfeld(void)
     assert_int_equal(i, GRUNFELD_N);
 }
 
-static void load_ref(void)
-{
-    FILE *f = fopen(gwt_source_path("datasets/generated/grunfeld_panel_ref.csv"), "r");
-    char line[512];
-    size_t cap = 0;
-    assert_non_null(f);
-    while (fgets(line, sizeof line, f)) {
-        if (line[0] == '#' || strncmp(line, "model,", 6) == 0)
-            continue;
-        if (nrefs == cap) {
-            cap = cap ? 2 * cap : 1024;
-            refs = realloc(refs, cap * sizeof *refs);
-            assert_non_null(refs);
-        }
-        ref_row *r = &refs[nrefs];
-        char *fields[5], *s = line;
-        for (int k = 0; k < 5; k++) {
-            fields[k] = s;
-            s = (k < 4) ? strchr(s, ',') : NULL;
-            if (k < 4) {
-                assert_non_null(s);
-                *s++ = '\0';
-            }
-        }
-        snprintf(r->model, sizeof r->model, "%s", fields[0]);
-        snprintf(r->vcov, sizeof r->vcov, "%s", fields[1]);
-        snprintf(r->what, sizeof r->what, "%s", fields[2]);
-        snprintf(r->term, sizeof r->term, "%s", fields[3]);
-        r->value = strtod(fields[4], NULL);
-        nrefs++;
-    }
-    fclose(f);
-    assert_true(nrefs > 1000);
-}
-
 static int group_setup(void **state)
 {
     (void)state;
     gsl_set_error_handler_off();
     load_grunfeld();
-    load_ref();
+    gwt_ref_load("datasets/generated/grunfeld_panel_ref.csv", &refs);
+    assert_true(refs.n > 1000);
     return 0;
 }
 
@@ -109,18 +69,13 @@ static int group_teardown(void **state)
 {
     (void)state;
     printf("[ worst LRE vs plm ] %.1f digits (%s)\n", worst_lre, worst_what);
-    free(refs);
+    gwt_ref_free(&refs);
     return 0;
 }
 
 static double ref_value(const char *model, const char *vcov, const char *what, const char *term)
 {
-    for (size_t i = 0; i < nrefs; i++)
-        if (!strcmp(refs[i].model, model) && !strcmp(refs[i].vcov, vcov) &&
-            !strcmp(refs[i].what, what) && !strcmp(refs[i].term, term))
-            return refs[i].value;
-    fail_msg("no reference %s,%s,%s,%s", model, vcov, what, term);
-    return NAN;
+    return gwt_ref_get(&refs, model, vcov, what, term);
 }
 
 /* Compare actual with expected to rtol relative to scale (expected itself when scale is 0). */
@@ -204,15 +159,6 @@ static gw_panel_opts opts_for(gw_panel_model model, const char *vcov)
     return o;
 }
 
-static size_t term_index(const gw_result *r, const char *term)
-{
-    for (size_t j = 0; j < r->k; j++)
-        if (strcmp(r->terms[j], term) == 0)
-            return j;
-    fail_msg("term %s not in the result", term);
-    return 0;
-}
-
 /* Fit (refmodel, vcov) and compare every reference row of it. */
 static void check_model(const char *refmodel, gw_panel_model model, int unbalanced,
                         const char *vcov)
@@ -226,20 +172,20 @@ static void check_model(const char *refmodel, gw_panel_model model, int unbalanc
         fail_msg("%s/%s: %s (%s)", refmodel, vcov, gw_status_str(st), gw_last_error());
     size_t compared = 0;
     char label[160];
-    for (size_t i = 0; i < nrefs; i++) {
-        const ref_row *f = &refs[i];
+    for (size_t i = 0; i < refs.n; i++) {
+        const gwt_ref_row *f = &refs.rows[i];
         if (strcmp(f->model, refmodel) || strcmp(f->vcov, vcov))
             continue;
         snprintf(label, sizeof label, "%s/%s/%s/%s", refmodel, vcov, f->what, f->term);
         if (!strcmp(f->what, "estimate")) {
-            check(r->estimate[term_index(r, f->term)], f->value, 0.0, 1e-9, label);
+            check(r->estimate[gwt_term_index(r, f->term)], f->value, 0.0, 1e-9, label);
         } else if (!strcmp(f->what, "std_error")) {
-            check(r->std_error[term_index(r, f->term)], f->value, 0.0, 1e-9, label);
+            check(r->std_error[gwt_term_index(r, f->term)], f->value, 0.0, 1e-9, label);
         } else if (!strcmp(f->what, "vcov")) {
             char a[64];
             const char *bar = strchr(f->term, '|');
             snprintf(a, sizeof a, "%.*s", (int)(bar - f->term), f->term);
-            size_t ia = term_index(r, a), ib = term_index(r, bar + 1), k = r->k;
+            size_t ia = gwt_term_index(r, a), ib = gwt_term_index(r, bar + 1), k = r->k;
             double scale = sqrt(r->vcov[ia + ia * k] * r->vcov[ib + ib * k]);
             check(r->vcov[ia + ib * k], f->value, scale, 1e-9, label);
         } else if (!strcmp(f->what, "nobs")) {
@@ -486,7 +432,7 @@ static void test_panel_fit_threads(void **state)
         assert_memory_equal(&i1.sigma2_u, &i2.sigma2_u, sizeof(double));
         /* The generating slopes are recovered (a sanity check of the transformations). */
         if (cases[c].model == GW_PANEL_WITHIN || cases[c].model == GW_PANEL_FD)
-            gw_assert_close(r1->estimate[term_index(r1, "x1")], 0.5, 0.0, 0.05);
+            gw_assert_close(r1->estimate[gwt_term_index(r1, "x1")], 0.5, 0.0, 0.05);
         gw_result_free(r1);
         gw_result_free(r2);
     }

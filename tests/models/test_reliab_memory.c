@@ -149,8 +149,11 @@ static void check_peaks(double scale, double copies)
             }
             G += MEM_G2 + G12;
         }
+        /* Cluster meats also hold, per thread, the block's partial scores of the groups it
+         * touches (at most min(B, G) rows of k), double-buffered for the ordered merge. */
+        const double cl = v >= 3 ? 16.0 * T * fmin(B, G) * k : 0.0;
         const double bound = copies * X + 40.0 * n + 8.0 * T * B * (5.0 * k + 8.0) +
-                             16.0 * nb * (k + 2.0) * (k + 2.0) + 16.0 * G * k + 262144.0;
+                             16.0 * nb * (k + 2.0) * (k + 2.0) + 16.0 * G * k + cl + 262144.0;
         gw_vcov_kind kind = v == 0   ? GW_VCOV_IID
                             : v == 1 ? GW_VCOV_HC1
                             : v == 2 ? GW_VCOV_HC3

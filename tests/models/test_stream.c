@@ -33,21 +33,7 @@
 
 static double max_rel = 0.0, max_rel_p = 0.0; /* estimates and tests; p-values */
 
-static uint64_t rng_state;
-static void rng_seed(uint64_t s) { rng_state = s * 2654435761u + 0x9E3779B97F4A7C15ull; }
-static uint64_t rng_next(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 2685821657736338717ull;
-}
-static double rng_unif(void) { return (double)(rng_next() >> 11) * 0x1.0p-53; }
-static double rng_norm(void)
-{
-    double u = rng_unif(), v = rng_unif();
-    return sqrt(-2.0 * log(u + 1e-300)) * cos(6.283185307179586 * v);
-}
+static gwt_rng rng;
 
 /* ------------------------------------------------------------------------------------------ */
 /* The data: all source rows (y NaN = missing), and the in-memory source over them.           */
@@ -177,7 +163,7 @@ static void make_data(data *d, uint64_t seed, size_t nrows, size_t p, int weight
 {
     static const char *names[] = {"(Intercept)", "x1", "x2", "x3", "x4", "x5", "x6", "x7"};
     memset(d, 0, sizeof *d);
-    rng_seed(seed);
+    gwt_rng_seed(&rng, seed);
     d->nrows = nrows;
     d->p = p;
     d->nfe = nfe;
@@ -203,17 +189,17 @@ static void make_data(data *d, uint64_t seed, size_t nrows, size_t p, int weight
     }
     double fe0[60], fe1[25];
     for (size_t l = 0; l < 60; l++)
-        fe0[l] = 2.0 * rng_norm();
+        fe0[l] = 2.0 * gwt_rng_norm(&rng);
     for (size_t l = 0; l < 25; l++)
-        fe1[l] = rng_norm();
+        fe1[l] = gwt_rng_norm(&rng);
     for (size_t i = 0; i < nrows; i++) {
         /* levels 57..59 of the first set are singletons: one row each */
-        int32_t f0 = (i < 3) ? (int32_t)(57 + i) : (int32_t)(rng_next() % 57);
-        int32_t f1 = (int32_t)(rng_next() % 25);
+        int32_t f0 = (i < 3) ? (int32_t)(57 + i) : (int32_t)(gwt_rng_next(&rng) % 57);
+        int32_t f1 = (int32_t)(gwt_rng_next(&rng) % 25);
         d->fe[0][i] = f0;
         d->fe[1][i] = f1;
-        d->cl[0][i] = nested ? f0 % 40 : (int32_t)(rng_next() % 40);
-        d->cl[1][i] = (int32_t)(rng_next() % 7);
+        d->cl[0][i] = nested ? f0 % 40 : (int32_t)(gwt_rng_next(&rng) % 40);
+        d->cl[1][i] = (int32_t)(gwt_rng_next(&rng) % 7);
         double yv = 0.5 + (nfe > 0 ? fe0[f0] : 0.0) + (nfe > 1 ? fe1[f1] : 0.0);
         for (size_t j = 0; j < p; j++) {
             double x;
@@ -222,13 +208,13 @@ static void make_data(data *d, uint64_t seed, size_t nrows, size_t p, int weight
             else if (collinear && j == p - 1)
                 x = d->X[(p - 3) * nrows + i] + d->X[(p - 2) * nrows + i];
             else
-                x = rng_norm() + 0.3 * (double)(f0 % 5) + 10.0;
+                x = gwt_rng_norm(&rng) + 0.3 * (double)(f0 % 5) + 10.0;
             d->X[j * nrows + i] = x;
             yv += (0.2 + 0.1 * (double)j) * x;
         }
-        d->y[i] = yv + rng_norm() * (1.0 + 0.5 * (double)(i % 3));
-        d->w[i] = 0.5 + rng_unif();
-        if (i > 5 && rng_next() % 97 == 0)
+        d->y[i] = yv + gwt_rng_norm(&rng) * (1.0 + 0.5 * (double)(i % 3));
+        d->w[i] = 0.5 + gwt_rng_unif(&rng);
+        if (i > 5 && gwt_rng_next(&rng) % 97 == 0)
             d->y[i] = NAN; /* missing: dropped by the source */
     }
 }

@@ -22,15 +22,15 @@ double gwt_lre(double actual, double certified)
     return lre > 17.0 ? 17.0 : lre;
 }
 
-void gwt_assert_close(double actual, double expected, double rtol, double atol,
-                      const char *expr, const char *file, int line)
+void gwt_assert_close(double actual, double expected, double rtol, double atol, const char *expr,
+                      const char *file, int line)
 {
     if (isnan(actual) && isnan(expected))
         return;
     if (!isfinite(actual) || !isfinite(expected) ||
         !(fabs(actual - expected) <= atol + rtol * fabs(expected))) {
-        fail_msg("%s:%d: %s = %.17g, expected %.17g (rtol %g, atol %g)", file, line, expr,
-                 actual, expected, rtol, atol);
+        fail_msg("%s:%d: %s = %.17g, expected %.17g (rtol %g, atol %g)", file, line, expr, actual,
+                 expected, rtol, atol);
     }
 }
 
@@ -39,8 +39,8 @@ void gwt_assert_lre(double actual, double certified, double min_digits, const ch
 {
     double lre = gwt_lre(actual, certified);
     if (!(lre >= min_digits))
-        fail_msg("%s:%d: %s = %.17g, certified %.17g: LRE %.2f < %.2f", file, line, expr,
-                 actual, certified, lre, min_digits);
+        fail_msg("%s:%d: %s = %.17g, certified %.17g: LRE %.2f < %.2f", file, line, expr, actual,
+                 certified, lre, min_digits);
 }
 
 /* Reads everything from two pipes at once so that neither child stream can block. */
@@ -164,4 +164,225 @@ const char *gwt_source_path(const char *rel)
     char *p = paths[next++ % 16];
     snprintf(p, 1024, "%s/%s", GW_SOURCE_DIR, rel);
     return p;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reference tables.                                                                          */
+
+void gwt_ref_load(const char *rel, gwt_ref_table *t)
+{
+    FILE *f = fopen(gwt_source_path(rel), "r");
+    char line[1024];
+    size_t cap = t->n;
+    int header = 1;
+    if (f == NULL)
+        fail_msg("cannot read %s", rel);
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#')
+            continue;
+        if (header) {
+            header = 0;
+            continue;
+        }
+        if (t->n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            gwt_ref_row *rows = realloc(t->rows, cap * sizeof *t->rows);
+            if (rows == NULL)
+                fail_msg("out of memory");
+            t->rows = rows;
+        }
+        gwt_ref_row *r = &t->rows[t->n];
+        char *fields[5], *s = line;
+        for (int k = 0; k < 5; k++) {
+            fields[k] = s;
+            if (k < 4) {
+                s = strchr(s, ',');
+                if (s == NULL)
+                    fail_msg("%s: short line", rel);
+                *s++ = '\0';
+            }
+        }
+        fields[4][strcspn(fields[4], "\r\n")] = '\0';
+        snprintf(r->model, sizeof r->model, "%.63s", fields[0]);
+        snprintf(r->vcov, sizeof r->vcov, "%.63s", fields[1]);
+        snprintf(r->what, sizeof r->what, "%.63s", fields[2]);
+        snprintf(r->term, sizeof r->term, "%.63s", fields[3]);
+        r->value = strcmp(fields[4], "NA") == 0 ? (double)NAN : strtod(fields[4], NULL);
+        t->n++;
+    }
+    fclose(f);
+}
+
+double gwt_ref_get(const gwt_ref_table *t, const char *model, const char *vcov, const char *what,
+                   const char *term)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const gwt_ref_row *r = &t->rows[i];
+        if (strcmp(r->model, model) == 0 && strcmp(r->vcov, vcov) == 0 &&
+            strcmp(r->what, what) == 0 && strcmp(r->term, term) == 0)
+            return r->value;
+    }
+    fail_msg("no reference %s/%s/%s/%s", model, vcov, what, term);
+    return NAN;
+}
+
+size_t gwt_ref_count(const gwt_ref_table *t, const char *model, const char *vcov, const char *what)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < t->n; i++)
+        c += strcmp(t->rows[i].model, model) == 0 && strcmp(t->rows[i].vcov, vcov) == 0 &&
+             strcmp(t->rows[i].what, what) == 0;
+    return c;
+}
+
+void gwt_ref_free(gwt_ref_table *t)
+{
+    free(t->rows);
+    t->rows = NULL;
+    t->n = 0;
+}
+
+double gwt_ref_file(const char *rel, const char *model, const char *vcov, const char *what,
+                    const char *term)
+{
+    static struct {
+        char rel[256];
+        gwt_ref_table t;
+    } cache[16];
+    static size_t ncache;
+    size_t i = 0;
+    while (i < ncache && strcmp(cache[i].rel, rel) != 0)
+        i++;
+    if (i == ncache) {
+        if (ncache == 16)
+            fail_msg("too many reference files");
+        snprintf(cache[i].rel, sizeof cache[i].rel, "%.255s", rel);
+        gwt_ref_load(rel, &cache[i].t);
+        ncache++;
+    }
+    return gwt_ref_get(&cache[i].t, model, vcov, what, term);
+}
+
+double gwt_ref_key(const char *rel, const char *key)
+{
+    FILE *f = fopen(gwt_source_path(rel), "r");
+    char line[1024];
+    double v = NAN;
+    if (f == NULL)
+        fail_msg("cannot read %s", rel);
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, key, strlen(key)) == 0) {
+            v = strtod(line + strlen(key), NULL);
+            break;
+        }
+    fclose(f);
+    if (isnan(v))
+        fail_msg("no reference %s in %s", key, rel);
+    return v;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Worst agreement.                                                                           */
+
+static struct {
+    char what[128];
+    double lre;
+} worst[128];
+static size_t nworst;
+
+void gwt_note_lre(const char *what, double actual, double expected)
+{
+    double lre = gwt_lre(actual, expected);
+    for (size_t i = 0; i < nworst; i++)
+        if (strcmp(worst[i].what, what) == 0) {
+            if (lre < worst[i].lre)
+                worst[i].lre = lre;
+            return;
+        }
+    if (nworst < 128) {
+        snprintf(worst[nworst].what, sizeof worst[nworst].what, "%.127s", what);
+        worst[nworst++].lre = lre;
+    }
+}
+
+void gwt_print_worst_lre(const char *against)
+{
+    if (nworst == 0)
+        return;
+    printf("[ worst LRE vs %s ] ", against);
+    for (size_t i = 0; i < nworst; i++)
+        printf("%s %.1f%s", worst[i].what, worst[i].lre, i + 1 < nworst ? ", " : "\n");
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Random numbers.                                                                            */
+
+void gwt_rng_seed(gwt_rng *r, uint64_t s) { r->state = s * 2654435761u + 0x9E3779B97F4A7C15ull; }
+
+uint64_t gwt_rng_next(gwt_rng *r)
+{
+    r->state ^= r->state >> 12;
+    r->state ^= r->state << 25;
+    r->state ^= r->state >> 27;
+    return r->state * 2685821657736338717ull;
+}
+
+double gwt_rng_unif(gwt_rng *r) { return (double)(gwt_rng_next(r) >> 11) * 0x1.0p-53; }
+
+double gwt_rng_norm(gwt_rng *r)
+{
+    double u = gwt_rng_unif(r), v = gwt_rng_unif(r);
+    return sqrt(-2.0 * log(u + 1e-300)) * cos(6.283185307179586 * v);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The CLI's JSON.                                                                            */
+
+gwt_run_result gwt_run_cli_argv(const char *const *args)
+{
+    const char *argv[40] = {GW_CLI};
+    size_t n = 0;
+    while (args[n] != NULL && n + 2 < 40) {
+        argv[n + 1] = args[n];
+        n++;
+    }
+    argv[n + 1] = NULL;
+    return gwt_run(argv);
+}
+
+cJSON *gwt_cli_json(const char *const *args)
+{
+    gwt_run_result r = gwt_run_cli_argv(args);
+    if (r.exit_code != 0 || r.err[0] != '\0')
+        fail_msg("exit %d\nstdout: %s\nstderr: %s", r.exit_code, r.out, r.err);
+    cJSON *o = cJSON_Parse(r.out);
+    if (o == NULL)
+        fail_msg("not JSON:\n%s", r.out);
+    gwt_run_free(&r);
+    return o;
+}
+
+double gwt_json_num(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    if (!cJSON_IsNumber(v))
+        fail_msg("no number %s", name);
+    return v->valuedouble;
+}
+
+const char *gwt_json_str(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    if (!cJSON_IsString(v))
+        fail_msg("no string %s", name);
+    return v->valuestring;
+}
+
+size_t gwt_term_index(const gw_result *r, const char *term)
+{
+    for (size_t j = 0; j < r->k; j++)
+        if (strcmp(r->terms[j], term) == 0)
+            return j;
+    fail_msg("no term %s", term);
+    return 0;
 }

@@ -10,17 +10,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "gw_result.h"
+
 /* Fails unless |actual - expected| <= atol + rtol*|expected| (both finite or both NaN). */
-#define gw_assert_close(actual, expected, rtol, atol)                                        \
+#define gw_assert_close(actual, expected, rtol, atol)                                              \
     gwt_assert_close((actual), (expected), (rtol), (atol), #actual, __FILE__, __LINE__)
 /* Fails unless the log relative error of actual against certified is >= min_digits. */
-#define gw_assert_lre(actual, certified, min_digits)                                         \
+#define gw_assert_lre(actual, certified, min_digits)                                               \
     gwt_assert_lre((actual), (certified), (min_digits), #actual, __FILE__, __LINE__)
 
-void gwt_assert_close(double actual, double expected, double rtol, double atol,
-                      const char *expr, const char *file, int line);
+void gwt_assert_close(double actual, double expected, double rtol, double atol, const char *expr,
+                      const char *file, int line);
 void gwt_assert_lre(double actual, double certified, double min_digits, const char *expr,
                     const char *file, int line);
 
@@ -30,9 +33,9 @@ double gwt_lre(double actual, double certified);
 
 /* The result of running a command. */
 typedef struct {
-    int exit_code;  /* the process's exit status, or -1 if it died by a signal */
-    char *out;      /* standard output (malloc'd, NUL-terminated) */
-    char *err;      /* standard error (malloc'd, NUL-terminated) */
+    int exit_code; /* the process's exit status, or -1 if it died by a signal */
+    char *out;     /* standard output (malloc'd, NUL-terminated) */
+    char *err;     /* standard error (malloc'd, NUL-terminated) */
 } gwt_run_result;
 
 /* gwt_run -- run argv (argv[0] a path; NULL-terminated) and capture its output. */
@@ -48,5 +51,74 @@ const char *gwt_write_file(const char *name, const char *text);
 const char *gwt_tmpdir(void);
 /* gwt_source_path -- GW_SOURCE_DIR "/" rel, in a static rotating buffer. */
 const char *gwt_source_path(const char *rel);
+
+/* ---- Reference tables: CSV files "model,vcov,what,term,value" (datasets/generated/). ---- */
+
+/* One reference row; "NA" values are NaN. */
+typedef struct {
+    char model[64], vcov[64], what[64], term[64];
+    double value;
+} gwt_ref_row;
+
+typedef struct {
+    gwt_ref_row *rows; /* malloc'd */
+    size_t n;
+} gwt_ref_table;
+
+/* gwt_ref_load -- append the rows of GW_SOURCE_DIR/rel to t (comment lines starting with '#' and
+ * the header line are skipped). Fails the test when the file cannot be read. */
+void gwt_ref_load(const char *rel, gwt_ref_table *t);
+/* gwt_ref_get -- the value of the first row (model, vcov, what, term); fails when absent. */
+double gwt_ref_get(const gwt_ref_table *t, const char *model, const char *vcov, const char *what,
+                   const char *term);
+/* gwt_ref_count -- how many rows have (model, vcov, what). */
+size_t gwt_ref_count(const gwt_ref_table *t, const char *model, const char *vcov, const char *what);
+void gwt_ref_free(gwt_ref_table *t);
+/* gwt_ref_file -- gwt_ref_get on the table of rel, loaded once and kept (up to 16 files). */
+double gwt_ref_file(const char *rel, const char *model, const char *vcov, const char *what,
+                    const char *term);
+
+/* gwt_ref_key -- the number after the first line of GW_SOURCE_DIR/rel that starts with key
+ * (the leading fields with their trailing comma, e.g. "poisson2,estimate,x1,"): for reference
+ * files of any number of key columns. Fails when absent or not a number. */
+double gwt_ref_key(const char *rel, const char *key);
+
+/* ---- Worst agreement per quantity (LRE, digits), printed at the end of a test group. ---- */
+
+/* gwt_note_lre -- record gwt_lre(actual, expected) under the label what (copied; up to 128
+ * labels). */
+void gwt_note_lre(const char *what, double actual, double expected);
+/* gwt_print_worst_lre -- print "[ worst LRE vs <against> ] what lre, ..." (nothing recorded:
+ * nothing printed). */
+void gwt_print_worst_lre(const char *against);
+
+/* ---- Random numbers for generated test data (xorshift64*, fixed seeds). ---- */
+
+typedef struct {
+    uint64_t state;
+} gwt_rng;
+
+/* gwt_rng_seed -- the state for seed s (s * 2654435761 + 0x9E3779B97F4A7C15). */
+void gwt_rng_seed(gwt_rng *r, uint64_t s);
+uint64_t gwt_rng_next(gwt_rng *r);
+/* gwt_rng_unif -- uniform on [0, 1) with 53 random bits. */
+double gwt_rng_unif(gwt_rng *r);
+/* gwt_rng_norm -- standard normal by Box-Muller (one draw per two uniforms). */
+double gwt_rng_norm(gwt_rng *r);
+
+/* gwt_term_index -- the index of the term named term in r->terms; fails when absent. */
+size_t gwt_term_index(const gw_result *r, const char *term);
+
+/* ---- Running the CLI and reading its JSON. ---- */
+
+/* gwt_run_cli_argv -- run the goodwork binary with the NULL-terminated args (at most 38). */
+gwt_run_result gwt_run_cli_argv(const char *const *args);
+/* gwt_cli_json -- run the CLI with args, fail unless it exits 0 with an empty stderr and prints
+ * JSON; return the parsed document (cJSON_Delete it). */
+cJSON *gwt_cli_json(const char *const *args);
+/* gwt_json_num, gwt_json_str -- the member name of the cJSON object o, failing unless it is a
+ * number (a string). */
+double gwt_json_num(const cJSON *o, const char *name);
+const char *gwt_json_str(const cJSON *o, const char *name);
 
 #endif
