@@ -6,7 +6,7 @@
  * panel layout), year uniform on 0..99 (an unbalanced two-way layout, so that the within
  * transformation iterates). The two-way cluster case clusters by firm and by that year.
  *
- * Flop counts (for GFLOP/s against the dsyrk peak): the Gram matrix X'X is n p (p + 1) flops
+ * Flop counts (for GFLOP/s against the DGEMM peak): the Gram matrix X'X is n p (p + 1) flops
  * (its lower triangle), a residual pass 2 n p; Householder QR 2 n p^2 - 2 p^3 / 3 (the
  * textbook count; TSQR does somewhat more in its tree of small QRs). */
 #define _POSIX_C_SOURCE 200809L
@@ -74,7 +74,7 @@ double bench_one_pass(const double *X, size_t n, size_t p)
     return total;
 }
 
-double bench_peak_syrk(size_t m)
+double bench_peak_gemm(size_t m)
 {
     int nt = gw_threads_get();
     nt = nt > 0 ? nt : 1;
@@ -85,8 +85,8 @@ double bench_peak_syrk(size_t m)
         if (A != NULL && C != NULL) {
             for (size_t i = 0; i < m * m; i++)
                 A[i] = (double)(i % 7) * 0.25 - 0.5;
-            gw_kernel_syrk_tn(m, m, A, m, C);
-            flops += (double)m * (double)m * (double)(m + 1) + (C[m] == 1e300 ? 1.0 : 0.0);
+            gw_kernel_gemm_nn(m, A, A, C);
+            flops += 2.0 * (double)m * (double)m * (double)m + (C[m] == 1e300 ? 1.0 : 0.0);
         }
         gw_free(A);
         gw_free(C);
@@ -94,10 +94,10 @@ double bench_peak_syrk(size_t m)
     return flops;
 }
 
-/* The side m of the square dsyrk with about `flops` flops (at least 64). */
+/* The side m of the square DGEMM with about `flops` flops (at least 64). */
 static size_t peak_side(double flops)
 {
-    double m = cbrt(flops);
+    double m = cbrt(flops / 2.0);
     return m < 64.0 ? 64 : (size_t)m;
 }
 
@@ -158,7 +158,7 @@ typedef struct {
     reg_kind kind;
     gw_design *d;
     size_t boot;       /* REG_MEDIATE: replications                                        */
-    size_t peak_m;     /* side of the peak dsyrk (REG_LS, REG_QR)                          */
+    size_t peak_m;     /* side of the peak DGEMM (REG_LS, REG_QR)                          */
     double iterations; /* of the last run (REG_FE, REG_WITHIN, REG_GLM)                   */
     gw_hdfe *h;        /* REG_WITHIN: the prepared fixed effects                           */
     double *work;      /* REG_WITHIN: (p + 1) x n columns demeaned in place, and           */
@@ -337,7 +337,7 @@ static double reg_floor(void *ctx)
 static double reg_peak(void *ctx)
 {
     const reg_ctx *c = ctx;
-    return bench_peak_syrk(c->peak_m);
+    return bench_peak_gemm(c->peak_m);
 }
 
 static double reg_iterations(void *ctx)

@@ -54,10 +54,9 @@ const bench_case *bench_cases(size_t *count);
 /* bench_one_pass -- blocked parallel sum of every element of an n x p column-major matrix. */
 double bench_one_pass(const double *X, size_t n, size_t p);
 
-/* bench_peak_syrk -- the level-3 BLAS peak: each of the gw_threads_get() threads runs one
- * dsyrk C += A'A of an m x m matrix (gw_kernel_syrk_tn; the same kernel and the same
- * single-threaded OpenBLAS the library's Gram matrices use). Returns the flops done,
- * threads x m^2 (m + 1). */
-double bench_peak_syrk(size_t m);
+/* bench_peak_gemm -- the level-3 BLAS peak: each of the gw_threads_get() threads runs one
+ * square DGEMM C += A B of m x m matrices (gw_kernel_gemm_nn, on the same single-threaded
+ * OpenBLAS the library uses). Returns the flops done, threads x 2 m^3. */
+double bench_peak_gemm(size_t m);
 
 #endif

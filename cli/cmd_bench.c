@@ -43,7 +43,7 @@ typedef struct {
     const char *unit, *floor;
     double floor_s, ratio;
     int identical;         /* -1: one thread count only                                  */
-    double gflops, peak;   /* achieved and peak (dsyrk) GFLOP/s; NaN when not reported    */
+    double gflops, peak;   /* achieved and peak (square DGEMM) GFLOP/s; NaN when not reported    */
     double iterations;     /* of the last run; NaN when not reported                     */
     const char *iter_unit; /* NULL: none                                                 */
 } bench_rec;
