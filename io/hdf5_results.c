@@ -396,6 +396,28 @@ static int valid_name(const char *name)
            strcmp(name, "..") != 0;
 }
 
+/* The start of every append: a temporary copy of path (or a new file) opened read-write.
+ * tmp: out, GWI_PATH_MAX bytes, the temporary's name (set even on failure, for the caller's
+ * gwi_atomic_abort). *fapl and *file are the caller's to close (negative when not opened). */
+static gw_status open_for_append(const char *path, char *tmp, int *existed, hid_t *fapl,
+                                 hid_t *file)
+{
+    gw_status rc = gwi_atomic_begin(path, 1, tmp, existed);
+    if (rc != GW_OK)
+        return rc;
+    if ((*fapl = gwi_h5_fapl()) < 0)
+        return gwi_h5_fail(GW_EIO, "%s: cannot make a file access property list", path);
+    /* libhdf5 1.10.8 hangs on a corrupt global heap (strings): check before opening. */
+    if (*existed && (rc = gwi_h5_check_global_heaps(tmp, path)) != GW_OK)
+        return rc;
+    *file = *existed ? H5Fopen(tmp, H5F_ACC_RDWR, *fapl)
+                     : H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, *fapl);
+    if (*file < 0)
+        return gwi_h5_fail(GW_EIO, "%s: cannot %s", path,
+                           *existed ? "open the existing file as HDF5" : "create");
+    return GW_OK;
+}
+
 gw_status gw_results_append_ex(const char *path, const char *name, const gw_result *r,
                                const gw_provenance *prov, unsigned flags, char *name_out,
                                size_t name_out_size)
@@ -416,22 +438,8 @@ gw_status gw_results_append_ex(const char *path, const char *name, const gw_resu
     created_utc(prov, created);
 
     gwi_h5_quiet_begin(&q);
-    if ((rc = gwi_atomic_begin(path, 1, tmp, &existed)) != GW_OK)
+    if ((rc = open_for_append(path, tmp, &existed, &fapl, &file)) != GW_OK)
         goto done;
-    if ((fapl = gwi_h5_fapl()) < 0) {
-        rc = gwi_h5_fail(GW_EIO, "%s: cannot make a file access property list", path);
-        goto done;
-    }
-    /* libhdf5 1.10.8 hangs on a corrupt global heap (strings): check before opening. */
-    if (existed && (rc = gwi_h5_check_global_heaps(tmp, path)) != GW_OK)
-        goto done;
-    file = existed ? H5Fopen(tmp, H5F_ACC_RDWR, fapl)
-                   : H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    if (file < 0) {
-        rc = gwi_h5_fail(GW_EIO, "%s: cannot %s", path,
-                         existed ? "open the existing file as HDF5" : "create");
-        goto done;
-    }
     htri_t has = H5Lexists(file, "models", H5P_DEFAULT);
     if (has > 0) {
         models = H5Gopen2(file, "models", H5P_DEFAULT);
@@ -1140,22 +1148,8 @@ gw_status gw_results_append_group(const char *path, const char *group, const gw_
     snprintf(what, sizeof what, "%s: %s", gwi_base(path), group);
 
     gwi_h5_quiet_begin(&q);
-    if ((rc = gwi_atomic_begin(path, 1, tmp, &existed)) != GW_OK)
+    if ((rc = open_for_append(path, tmp, &existed, &fapl, &file)) != GW_OK)
         goto done;
-    if ((fapl = gwi_h5_fapl()) < 0) {
-        rc = gwi_h5_fail(GW_EIO, "%s: cannot make a file access property list", path);
-        goto done;
-    }
-    /* libhdf5 1.10.8 hangs on a corrupt global heap (strings): check before opening. */
-    if (existed && (rc = gwi_h5_check_global_heaps(tmp, path)) != GW_OK)
-        goto done;
-    file = existed ? H5Fopen(tmp, H5F_ACC_RDWR, fapl)
-                   : H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    if (file < 0) {
-        rc = gwi_h5_fail(GW_EIO, "%s: cannot %s", path,
-                         existed ? "open the existing file as HDF5" : "create");
-        goto done;
-    }
     /* H5Lexists fails on a path whose parent is missing; walk it a component at a time. */
     htri_t ex = 1;
     {
