@@ -102,6 +102,17 @@ void gwi_fill_inference(gw_result *r);
  * (Cholesky of the correlation form, pivots <= 64 q DBL_EPSILON). work: 2 q^2 + q doubles. */
 double gwi_wald_f(const gw_result *r, const size_t *idx, size_t q, double *work);
 
+/* Goodness-of-fit sums of a range of rows, mergeable in block order (ols.c): o[0] = sum of
+ * weights W, o[1], o[2] = weighted means of y and of the fitted values f (0 without centre),
+ * o[3], o[4] = weighted sums of squares of y and f around those means, o[5] = sum log w.
+ * gwi_fit_part_merge folds b (the range after a's) into a with the pairwise update of the
+ * centred sums (Chan, Golub and LeVeque). Shared by gw_ols_fit and the streaming engine, so
+ * both compute R2, TSS and loglik with the same arithmetic. */
+#define GWI_FIT_PART 6
+void gwi_fit_part(const double *y, const double *f, const double *w, size_t n, int centre,
+                  double *o);
+void gwi_fit_part_merge(double *a, const double *b, int centre);
+
 /* gwi_ols_check -- the argument validation of gw_ols_fit (everything that can be checked
  * before solving; gw_ols.h lists the statuses); opts non-NULL. Fills info (gwi_vcov_check). */
 gw_status gwi_ols_check(const gw_design *d, const gw_ols_opts *opts, gwi_vcov_info *info);

@@ -60,61 +60,70 @@ typedef struct {
     double tss, mss, sumlogw;
 } fit_sums;
 
+/* One block's goodness-of-fit sums (gwi_fit_part's layout). */
 typedef struct {
-    double w, my, mf, syy, sff, slw;
+    double v[GWI_FIT_PART];
 } fit_part;
 
-static void fit_part_block(const gw_design *d, size_t first, size_t count, const double *fit,
-                           fit_part *o)
+void gwi_fit_part(const double *y, const double *f, const double *w, size_t n, int centre,
+                  double *o)
 {
-    const double *w = d->w ? d->w + first : NULL, *y = d->y + first;
-    const int centre = d->has_intercept != 0;
     double W = 0.0, sy = 0.0, sf = 0.0, slw = 0.0;
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < n; i++) {
         double wi = w ? w[i] : 1.0;
         W += wi;
         sy += wi * y[i];
-        sf += wi * fit[i];
+        sf += wi * f[i];
     }
     const double my = centre ? sy / W : 0.0, mf = centre ? sf / W : 0.0;
     double syy = 0.0, sff = 0.0;
-    for (size_t i = 0; i < count; i++) {
-        double wi = w ? w[i] : 1.0, dy = y[i] - my, df = fit[i] - mf;
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1.0, dy = y[i] - my, df = f[i] - mf;
         syy += wi * dy * dy;
         sff += wi * df * df;
     }
     if (w != NULL)
-        for (size_t i = 0; i < count; i++)
+        for (size_t i = 0; i < n; i++)
             slw += log(w[i]);
-    *o = (fit_part){W, my, mf, syy, sff, slw};
+    o[0] = W;
+    o[1] = my;
+    o[2] = mf;
+    o[3] = syy;
+    o[4] = sff;
+    o[5] = slw;
 }
 
-/* a <- a merged with b (b follows a in block order). */
-static void fit_part_merge(fit_part *a, const fit_part *b, int centre)
+void gwi_fit_part_merge(double *a, const double *b, int centre)
 {
-    const double W = a->w + b->w;
+    const double W = a[0] + b[0];
     if (centre) {
-        const double dy = b->my - a->my, df = b->mf - a->mf, f = a->w * b->w / W;
-        a->syy += b->syy + dy * dy * f;
-        a->sff += b->sff + df * df * f;
-        a->my += dy * (b->w / W);
-        a->mf += df * (b->w / W);
+        const double dy = b[1] - a[1], df = b[2] - a[2], f = a[0] * b[0] / W;
+        a[3] += b[3] + dy * dy * f;
+        a[4] += b[4] + df * df * f;
+        a[1] += dy * (b[0] / W);
+        a[2] += df * (b[0] / W);
     } else {
-        a->syy += b->syy;
-        a->sff += b->sff;
+        a[3] += b[3];
+        a[4] += b[4];
     }
-    a->slw += b->slw;
-    a->w = W;
+    a[5] += b[5];
+    a[0] = W;
+}
+
+static void fit_part_block(const gw_design *d, size_t first, size_t count, const double *fit,
+                           fit_part *o)
+{
+    gwi_fit_part(d->y + first, fit, d->w ? d->w + first : NULL, count, d->has_intercept != 0, o->v);
 }
 
 static void fit_parts_total(const gw_design *d, const fit_part *part, size_t nb, fit_sums *fs)
 {
     fit_part t = part[0];
     for (size_t b = 1; b < nb; b++)
-        fit_part_merge(&t, &part[b], d->has_intercept != 0);
-    fs->tss = t.syy;
-    fs->mss = t.sff;
-    fs->sumlogw = t.slw;
+        gwi_fit_part_merge(t.v, part[b].v, d->has_intercept != 0);
+    fs->tss = t.v[3];
+    fs->mss = t.v[4];
+    fs->sumlogw = t.v[5];
 }
 
 /* The fit sums from stored fitted values (the path of gwi_ols_from_ls). */

@@ -245,53 +245,11 @@ static void fold_dd(double *acc, const double *part, size_t m, void *ctx)
     }
 }
 
-/* Fit sums (ols.c's fit_part): W, my, mf, syy, sff, slw; ctx: &centre. */
+/* Fit sums (gwi_fit_part's layout); ctx: &centre. */
 static void fold_fit(double *a, const double *b, size_t m, void *ctx)
 {
     (void)m;
-    const int centre = *(const int *)ctx;
-    const double W = a[0] + b[0];
-    if (centre) {
-        const double dy = b[1] - a[1], df = b[2] - a[2], f = a[0] * b[0] / W;
-        a[3] += b[3] + dy * dy * f;
-        a[4] += b[4] + df * df * f;
-        a[1] += dy * (b[0] / W);
-        a[2] += df * (b[0] / W);
-    } else {
-        a[3] += b[3];
-        a[4] += b[4];
-    }
-    a[5] += b[5];
-    a[0] = W;
-}
-
-/* The fit part of n rows of y and fitted f (weights w or NULL), as ols.c's fit_part_block. */
-static void fit_part(const double *y, const double *f, const double *w, size_t n, int centre,
-                     double *o)
-{
-    double W = 0.0, sy = 0.0, sf = 0.0, slw = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double wi = w ? w[i] : 1.0;
-        W += wi;
-        sy += wi * y[i];
-        sf += wi * f[i];
-    }
-    const double my = centre ? sy / W : 0.0, mf = centre ? sf / W : 0.0;
-    double syy = 0.0, sff = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        double wi = w ? w[i] : 1.0, dy = y[i] - my, df = f[i] - mf;
-        syy += wi * dy * dy;
-        sff += wi * df * df;
-    }
-    if (w != NULL)
-        for (size_t i = 0; i < n; i++)
-            slw += log(w[i]);
-    o[0] = W;
-    o[1] = my;
-    o[2] = mf;
-    o[3] = syy;
-    o[4] = sff;
-    o[5] = slw;
+    gwi_fit_part_merge(a, b, *(const int *)ctx);
 }
 
 /* Pairwise sum of x[0..n). */
@@ -517,7 +475,7 @@ static gw_status fe_stats(eng *e, double *nest, size_t *nestoff)
     const size_t S = e->S, r = e->r, Lt = e->Ltot;
     const int want_nest = e->kind == GW_VCOV_CLUSTER;
     const size_t nsum = Lt + Lt * r + r;
-    double *buf = gw_calloc(nsum + 1, sizeof *buf), part[6], tss6[6];
+    double *buf = gw_calloc(nsum + 1, sizeof *buf), part[GWI_FIT_PART], tss6[GWI_FIT_PART];
     size_t **par = gw_calloc(S * S, sizeof *par);
     gwi_ofold tf;
     int centre = 1, have = 0;
@@ -536,8 +494,8 @@ static gw_status fe_stats(eng *e, double *nest, size_t *nestoff)
             for (size_t x = 0; x < nodes; x++)
                 par[h * S + g][x] = x;
         }
-    if ((rc = gwi_ofold_init(&tf, 6, e->nball, e->b0, e->rank, e->nranks, fold_fit, &centre)) !=
-        GW_OK)
+    if ((rc = gwi_ofold_init(&tf, GWI_FIT_PART, e->nball, e->b0, e->rank, e->nranks, fold_fit,
+                             &centre)) != GW_OK)
         goto done;
     double *Wl = buf, *gs = buf + Lt, *n0 = buf + Lt + Lt * r;
     unsigned need = GW_STREAM_NEED_ALL & ~(want_nest ? 0u : GW_STREAM_NEED_CLUSTER);
@@ -574,7 +532,7 @@ static gw_status fe_stats(eng *e, double *nest, size_t *nestoff)
                         *s = nest_merge(*s, (double)k->cluster[v * BR + i]);
                     }
         }
-        fit_part(k->y, k->y, k->w, n, 1, part);
+        gwi_fit_part(k->y, k->y, k->w, n, 1, part);
         gwi_ofold_add(&tf, b, part);
     }
     rc = gwi_stream_reduce(e->red, buf, nsum, rc);
@@ -980,7 +938,7 @@ static gw_status resid_pass(eng *e, const resid_in *in, double *rss, double *fs,
     const int clus = kind == GW_VCOV_CLUSTER;
     double *Z = e->dmem + 3 * BR * r, *ev = e->dmem, *fv = e->dmem + BR, *u = e->dmem + 2 * BR;
     double *tmp = e->dmem + 3 * BR, *Mb = NULL, *Sc[2] = {NULL, NULL}, *seen = NULL;
-    double part[6], dd[2];
+    double part[GWI_FIT_PART], dd[2];
     size_t bad = SIZE_MAX, nseen = 0, soff[3] = {0, 0, 0};
     gwi_ofold ff, fr, fm;
     cell_map cm;
@@ -989,8 +947,8 @@ static gw_status resid_pass(eng *e, const resid_in *in, double *rss, double *fs,
     memset(&fm, 0, sizeof fm);
     memset(&cm, 0, sizeof cm);
     int cen = centre, have = 0;
-    if ((rc = gwi_ofold_init(&ff, 6, e->nball, e->b0, e->rank, e->nranks, fold_fit, &cen)) !=
-            GW_OK ||
+    if ((rc = gwi_ofold_init(&ff, GWI_FIT_PART, e->nball, e->b0, e->rank, e->nranks, fold_fit,
+                             &cen)) != GW_OK ||
         (rc = gwi_ofold_init(&fr, 2, e->nball, e->b0, e->rank, e->nranks, fold_dd, NULL)) != GW_OK)
         goto done;
     if (hc && (rc = gwi_ofold_init(&fm, kk, e->nball, e->b0, e->rank, e->nranks, fold_add, NULL)) !=
@@ -1041,7 +999,7 @@ static gw_status resid_pass(eng *e, const resid_in *in, double *rss, double *fs,
         dd[0] = s.hi;
         dd[1] = s.lo;
         gwi_ofold_add(&fr, b, dd);
-        fit_part(y, fv, w, n, centre, part);
+        gwi_fit_part(y, fv, w, n, centre, part);
         gwi_ofold_add(&ff, b, part);
         if (e->kind == GW_VCOV_IID)
             goto next;
@@ -1129,7 +1087,7 @@ static gw_status resid_pass(eng *e, const resid_in *in, double *rss, double *fs,
     *rss = have ? dd[0] + dd[1] : 0.0;
     rc = gwi_ofold_finish(&ff, e->red, rc, fs, &have);
     if (!have)
-        memset(fs, 0, 6 * sizeof *fs);
+        memset(fs, 0, GWI_FIT_PART * sizeof *fs);
     memset(M, 0, kk * sizeof *M);
     if (hc) {
         rc = gwi_ofold_finish(&fm, e->red, rc, Mb, &have);
@@ -1570,7 +1528,7 @@ gw_status gw_stream_fit(const gw_stream_source *src, const gw_ols_opts *opts,
         for (size_t i = 0; i < k; i++)
             B[i + j * k] = bread[keep[i] + keep[j] * p];
     resid_in in = {keep, k, B, coef};
-    double rss = 0.0, fs[6];
+    double rss = 0.0, fs[GWI_FIT_PART];
     size_t G[3] = {0, 0, 0};
     if ((rc = resid_pass(&e, &in, &rss, fs, M, G)) != GW_OK)
         goto done;
