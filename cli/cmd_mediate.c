@@ -289,10 +289,8 @@ int cmd_mediate(int argc, char **argv)
 
     /* Usage checks, before reading anything. */
     rc = GW_EXIT_USAGE;
-    if (a.data == NULL || a.data[0] == '\0') {
-        cli_error("missing --data FILE (try goodwork mediate --help)");
+    if (an_missing(a.data, 0, "--data FILE", "mediate"))
         goto done;
-    }
     if (a.treatment == NULL || a.mediator == NULL || a.outcome == NULL) {
         cli_error("missing --%s (try goodwork mediate --help)", a.treatment == NULL  ? "treatment T"
                                                                 : a.mediator == NULL ? "mediator M"

@@ -392,14 +392,9 @@ int cmd_scenario(int argc, char **argv)
 
     /* Usage checks, before reading anything. */
     rc = GW_EXIT_USAGE;
-    if (a.results == NULL || a.results[0] == '\0') {
-        cli_error("missing --results R.h5 (try goodwork scenario --help)");
+    if (an_missing(a.results, 0, "--results R.h5", "scenario") ||
+        an_missing(a.data, 0, "--data FILE", "scenario"))
         goto done;
-    }
-    if (a.data == NULL || a.data[0] == '\0') {
-        cli_error("missing --data FILE (try goodwork scenario --help)");
-        goto done;
-    }
     if (nspec == 0) {
         cli_error("missing --shock SPEC (e.g. --shock displacement:0.10; try goodwork scenario "
                   "--help)");
