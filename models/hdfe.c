@@ -754,6 +754,9 @@ static void precond_group(const gw_hdfe *h, const double *r, double *z, size_t n
     }
 }
 
+/* CG iterations without a new minimum of the tracked residual norm before a restart. */
+#define CG_STALL 8
+
 /* Column outcome. */
 typedef struct {
     size_t iterations;
@@ -770,7 +773,8 @@ static void demean_group(const gw_hdfe *h, double *const *cols, size_t nc, doubl
            *r0 = ws + 5 * Ln;
     const double tol = h->tol;
     double s2[GROUP_MAX], norm0[GROUP_MAX], flo[GROUP_MAX], rz[GROUP_MAX], rzn[GROUP_MAX];
-    double alpha[GROUP_MAX], beta[GROUP_MAX], pq[GROUP_MAX], est[GROUP_MAX];
+    double alpha[GROUP_MAX], beta[GROUP_MAX], pq[GROUP_MAX], est[GROUP_MAX], best[GROUP_MAX];
+    size_t stall[GROUP_MAX];
     int act[GROUP_MAX], inner[GROUP_MAX];
     memset(res, 0, nc * sizeof *res);
     sums_group(h, cols, nc, r, s2);
@@ -824,8 +828,11 @@ static void demean_group(const gw_hdfe *h, double *const *cols, size_t nc, doubl
             for (size_t l = 0; l < L; l++)
                 for (size_t j = 0; j < nc; j++)
                     p[l * nc + j] = act[j] ? z[l * nc + j] : 0.0;
-            for (size_t j = 0; j < nc; j++)
+            for (size_t j = 0; j < nc; j++) {
                 inner[j] = act[j];
+                best[j] = s2[j];
+                stall[j] = 0;
+            }
             for (;;) {
                 for (size_t j = 0; j < nc; j++)
                     res[j].iterations += (size_t)inner[j];
@@ -857,8 +864,19 @@ static void demean_group(const gw_hdfe *h, double *const *cols, size_t nc, doubl
                     beta[j] = 0.0;
                     if (!inner[j])
                         continue;
+                    /* Stop at the tolerance, at the iteration limit, or when the tracked norm
+                     * has not reached a new minimum for CG_STALL iterations: CG is at the
+                     * rounding floor, and going on lets x drift along the null space of A (two
+                     * or more sets: D'WD is singular, and rounding makes A x = r inconsistent)
+                     * until D x loses every digit to cancellation (seen with tol 1e-14). */
+                    if (est[j] < best[j]) {
+                        best[j] = est[j];
+                        stall[j] = 0;
+                    } else {
+                        stall[j]++;
+                    }
                     if (sqrt(rzn[j]) <= fmax(0.25 * tol * sqrt(fmax(est[j], 0.0)), 0.25 * flo[j]) ||
-                        res[j].iterations >= h->maxiter) {
+                        res[j].iterations >= h->maxiter || stall[j] >= CG_STALL) {
                         inner[j] = 0;
                         continue;
                     }
