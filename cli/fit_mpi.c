@@ -168,7 +168,8 @@ int cli_fit_mpi(const fit_args *a, const gw_formula *f, const gw_frame_opts *fo,
     if (s != GW_OK)
         goto fail;
     /* Phase 2: the fit; every reduction carries the engine's status. */
-    gw_stream_reducer reducer = {cli_mpi_red_sum, &red, red.rank, red.nranks};
+    gw_stream_reducer reducer = {cli_mpi_red_sum, &red, red.rank, red.nranks,
+                                 cli_mpi_red_gather};
     gw_stream_opts so;
     memset(&so, 0, sizeof so);
     mpi_source_range(ms, &so.row_begin, &so.row_end);

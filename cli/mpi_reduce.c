@@ -1,6 +1,7 @@
 /* mpi_reduce.c -- deterministic reductions across MPI ranks (mpi_reduce.h). */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core_int.h"
@@ -21,6 +22,13 @@ gw_status cli_mpi_red_init(cli_mpi_red *r)
     r->counts = gw_alloc_array((size_t)r->nranks * 4, sizeof *r->counts);
     if (r->counts == NULL)
         return gwi_fail(GW_ENOMEM, "out of memory (reducer of %d ranks)", r->nranks);
+    const char *chunk = getenv("GW_MPI_GATHER_CHUNK"); /* testing knob (mpi_reduce.h) */
+    if (chunk != NULL) {
+        char *end = NULL;
+        unsigned long long v = strtoull(chunk, &end, 10);
+        if (end != chunk && *end == '\0' && v > 0)
+            r->gather_chunk = (size_t)v;
+    }
     return GW_OK;
 }
 
@@ -157,6 +165,106 @@ done:
     return rc;
 }
 
+gw_status cli_mpi_red_gather(void *ctx, const void *send, size_t nbytes, void **recv,
+                             size_t *counts)
+{
+    cli_mpi_red *r = ctx;
+    const int P = r->nranks;
+    const size_t PP = (size_t)P;
+    double t0 = MPI_Wtime();
+    gw_status rc = GW_OK;
+    int64_t *sizes = NULL;
+    unsigned char *out = NULL, *stage = NULL;
+    *recv = NULL;
+    if (r->agreed)
+        return gwi_fail(GW_EIO, "another rank failed");
+    sizes = gw_alloc_array(PP, sizeof *sizes);
+    int local_fail = sizes == NULL || nbytes > (size_t)INT64_MAX;
+    if (P > 1 && (rc = status_step(r, local_fail, 0)) != GW_OK && !local_fail)
+        goto done;
+    if (local_fail) {
+        r->agreed = 1;
+        rc = gwi_fail(GW_ENOMEM, "out of memory (gather of %d sizes)", P);
+        goto done;
+    }
+    int64_t mine = (int64_t)nbytes;
+    if (P > 1)
+        MPI_Allgather(&mine, 1, MPI_INT64_T, sizes, 1, MPI_INT64_T, MPI_COMM_WORLD);
+    else
+        sizes[0] = mine;
+    /* Rounds of at most c bytes per rank: a round's counts and displacements fit an int. */
+    size_t c = (size_t)INT_MAX / PP, total = 0, maxsz = 0;
+    if (r->gather_chunk > 0 && r->gather_chunk < c)
+        c = r->gather_chunk;
+    int overflow = 0;
+    for (int q = 0; q < P; q++) {
+        size_t sz = (size_t)sizes[q];
+        counts[q] = sz;
+        overflow |= total > SIZE_MAX - sz;
+        total += sz;
+        if (sz > maxsz)
+            maxsz = sz;
+    }
+    const size_t rounds = (maxsz + c - 1) / c;
+    const size_t stage_sz = rounds > 1 ? (total < PP * c ? total : PP * c) : 0;
+    if (!overflow) {
+        out = gw_malloc(total ? total : 1);
+        if (stage_sz > 0)
+            stage = gw_malloc(stage_sz);
+    }
+    local_fail = out == NULL || (stage_sz > 0 && stage == NULL);
+    if (P > 1 && (rc = status_step(r, local_fail, 0)) != GW_OK && !local_fail)
+        goto done;
+    if (local_fail) {
+        r->agreed = 1;
+        rc = gwi_fail(GW_ENOMEM, "out of memory (gather of %zu bytes)", total);
+        goto done;
+    }
+    r->gathers++;
+    if (P == 1) {
+        if (nbytes > 0)
+            memcpy(out, send, nbytes);
+        goto done;
+    }
+    int *cnt = r->counts, *dsp = cnt + P;
+    for (size_t t = 0; t < rounds; t++) {
+        const size_t off = t * c;
+        size_t acc = 0;
+        for (int q = 0; q < P; q++) {
+            size_t sz = counts[q], m = sz > off ? sz - off : 0;
+            if (m > c)
+                m = c;
+            cnt[q] = (int)m;
+            dsp[q] = (int)acc;
+            acc += m;
+        }
+        const unsigned char *sp = (const unsigned char *)send + (nbytes > off ? off : 0);
+        unsigned char *dst = rounds == 1 ? out : stage;
+        MPI_Allgatherv(cnt[r->rank] > 0 ? sp : out, cnt[r->rank], MPI_BYTE, dst, cnt, dsp, MPI_BYTE,
+                       MPI_COMM_WORLD);
+        r->gather_rounds++;
+        r->bytes_sent += (uint64_t)cnt[r->rank] * (uint64_t)(P - 1);
+        if (rounds > 1) {
+            size_t base = 0;
+            for (int q = 0; q < P; q++) {
+                if (cnt[q] > 0)
+                    memcpy(out + base + off, stage + dsp[q], (size_t)cnt[q]);
+                base += counts[q];
+            }
+        }
+    }
+done:
+    if (rc != GW_OK) {
+        gw_free(out);
+        out = NULL;
+    }
+    *recv = out;
+    gw_free(stage);
+    gw_free(sizes);
+    r->seconds += MPI_Wtime() - t0;
+    return rc;
+}
+
 /* 1 when the current message says that this rank failed only because another one did (this
  * reducer's "another rank failed", the streaming engine's "... failed on another process"). */
 static int peer_message(void)
@@ -219,6 +327,20 @@ gw_status cli_mpi_red_sum(void *ctx, double *buf, size_t n)
     (void)buf;
     r->calls++;
     r->doubles += n;
+    return GW_OK;
+}
+
+gw_status cli_mpi_red_gather(void *ctx, const void *send, size_t nbytes, void **recv,
+                             size_t *counts)
+{
+    (void)ctx;
+    unsigned char *out = gw_malloc(nbytes ? nbytes : 1);
+    *recv = out;
+    if (out == NULL)
+        return gwi_fail(GW_ENOMEM, "out of memory (gather of %zu bytes)", nbytes);
+    if (nbytes > 0)
+        memcpy(out, send, nbytes);
+    counts[0] = nbytes;
     return GW_OK;
 }
 

@@ -21,7 +21,13 @@
  * (a bug) are GW_EINTERNAL on every rank.
  *
  * Counters: calls, doubles reduced (sum of n over calls) and bytes sent by this rank, for the
- * communication volume of docs/scale.md. */
+ * communication volume of docs/scale.md.
+ *
+ * cli_mpi_red_gather is the engine's gather (gw_stream_reducer.gather): an all-gather of
+ * byte buffers of different sizes (the two-way clustering's intersection cells). MPI counts and
+ * displacements are ints, so the bytes are moved in rounds of at most INT_MAX / P bytes per
+ * rank (GW_MPI_GATHER_CHUNK in the environment, read by cli_mpi_red_init, lowers that limit:
+ * a testing knob for the chunked path). */
 #ifndef GW_CLI_MPI_REDUCE_H
 #define GW_CLI_MPI_REDUCE_H
 
@@ -47,7 +53,10 @@ typedef struct {
     size_t nhist;
     double *work; /* owned: P x segment receive buffer                             */
     size_t work_cap;
-    int *counts; /* owned: 4 P ints (counts and displacements)                    */
+    int *counts;            /* owned: 4 P ints (counts and displacements)                    */
+    uint64_t gathers;       /* gathers done                                                  */
+    uint64_t gather_rounds; /* MPI_Allgatherv rounds of those gathers                      */
+    size_t gather_chunk;    /* bytes per rank and round (0: INT_MAX / P)                     */
 } cli_mpi_red;
 
 /* cli_mpi_red_init -- a reducer for MPI_COMM_WORLD (MPI initialised). GW_ENOMEM. */
@@ -61,6 +70,20 @@ void cli_mpi_red_free(cli_mpi_red *r);
  * must unwind without further collective calls); GW_EINTERNAL (ranks passed different n, or n
  * too large for MPI's int counts); GW_ENOMEM (here: on every rank, agreed). */
 gw_status cli_mpi_red_sum(void *ctx, double *buf, size_t n);
+
+/* cli_mpi_red_gather -- all-gather (gw_stream_reducer.gather): *recv (gw_malloc'd, the caller
+ * gw_frees it; NULL on failure) receives every rank's send[0..nbytes) concatenated in rank
+ * order, counts[q] (P entries, caller array) the bytes from rank q; identical on every rank.
+ * nbytes may differ between ranks. ctx: a cli_mpi_red. Collective, with the failure protocol
+ * of cli_mpi_red_sum: a status step first (so that a rank that failed elsewhere and called
+ * cli_mpi_red_agree is seen), the sizes (MPI_Allgather), a second status step after the
+ * receive buffers are allocated (an allocation failure on one rank is GW_ENOMEM there and
+ * GW_EIO elsewhere, nobody waits), then the data by MPI_Allgatherv in rounds of at most
+ * min(INT_MAX / P, gather_chunk) bytes per rank (so any total size works; rounds beyond the
+ * first go through a staging buffer of at most P such chunks). Returns GW_OK, GW_EIO (another
+ * rank failed), GW_ENOMEM. */
+gw_status cli_mpi_red_gather(void *ctx, const void *send, size_t nbytes, void **recv,
+                             size_t *counts);
 
 /* cli_mpi_red_agree -- the last collective step of a phase: every rank passes its local status
  * (GW_OK, or the failure it met outside a reduction, with gw_last_error() holding its message).

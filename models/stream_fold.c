@@ -6,6 +6,7 @@
  * a block agrees with LAPACK's to rounding; the combination of R factors is the TSQR scheme of
  * core/linalg_qr.c. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core_int.h"
@@ -94,6 +95,58 @@ gw_status gwi_stream_reduce(const gw_stream_reducer *red, double *buf, size_t n,
         return rc;
     if (buf[n] != 0.0)
         return gwi_fail(GW_EIO, "the fit failed on another process");
+    return GW_OK;
+}
+
+gw_status gwi_stream_gather(const gw_stream_reducer *red, unsigned char *buf, size_t nbytes,
+                            gw_status rc, unsigned char **recv, size_t *counts)
+{
+    unsigned char hdr[GWI_GATHER_HDR];
+    uint64_t flag = rc != GW_OK ? 1u : 0u;
+    void *all = NULL;
+    *recv = NULL;
+    if (buf == NULL || rc != GW_OK) {
+        buf = hdr;
+        nbytes = GWI_GATHER_HDR;
+    }
+    memcpy(buf, &flag, sizeof flag);
+    gw_status rg = red->gather(red->ctx, buf, nbytes, &all, counts);
+    if (rg != GW_OK) {
+        gw_free(all);
+        return rc != GW_OK ? rc : gwi_fail_keep(rg);
+    }
+    if (rc != GW_OK) {
+        gw_free(all);
+        return rc;
+    }
+    /* Check every header, then drop them (payloads move down, in place). */
+    const size_t P = (size_t)red->nranks;
+    unsigned char *a = all;
+    if (a == NULL)
+        return gwi_fail(GW_EINTERNAL, "the gather returned no buffer");
+    size_t in = 0, outp = 0;
+    int failed = 0, bad = 0;
+    for (size_t q = 0; q < P; q++) {
+        if (counts[q] < GWI_GATHER_HDR) {
+            bad = 1;
+            break;
+        }
+        uint64_t f;
+        memcpy(&f, a + in, sizeof f);
+        failed |= f != 0;
+        size_t m = counts[q] - GWI_GATHER_HDR;
+        if (m > 0)
+            memmove(a + outp, a + in + GWI_GATHER_HDR, m);
+        in += counts[q];
+        outp += m;
+        counts[q] = m;
+    }
+    if (bad || failed) {
+        gw_free(all);
+        return bad ? gwi_fail(GW_EINTERNAL, "the gather lost a process's header")
+                   : gwi_fail(GW_EIO, "the fit failed on another process");
+    }
+    *recv = a;
     return GW_OK;
 }
 

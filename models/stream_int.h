@@ -60,4 +60,17 @@ void gwi_ofold_free(gwi_ofold *f);
  * ("another process failed") when some other process reported a failure. */
 gw_status gwi_stream_reduce(const gw_stream_reducer *red, double *buf, size_t n, gw_status rc);
 
+/* Bytes reserved at the front of a gwi_stream_gather send buffer (the status header). */
+#define GWI_GATHER_HDR ((size_t)8)
+
+/* gwi_stream_gather -- all-gather of byte buffers with the reducer's gather (red non-NULL,
+ * nranks > 1, gather non-NULL). buf: nbytes bytes whose first GWI_GATHER_HDR are the engine's
+ * (the local status rc goes there), or NULL (then only the header is sent: a local failure
+ * that left nothing to send). On GW_OK *recv (gw_free; never NULL) holds the payloads (headers
+ * removed) of every process in rank order, counts[q] (nranks entries) the payload bytes of
+ * process q. Returns rc when it is not GW_OK, the gather's failure, or GW_EIO ("another
+ * process failed") when some other process's header reports a failure; *recv is then NULL. */
+gw_status gwi_stream_gather(const gw_stream_reducer *red, unsigned char *buf, size_t nbytes,
+                            gw_status rc, unsigned char **recv, size_t *counts);
+
 #endif

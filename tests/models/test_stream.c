@@ -463,18 +463,80 @@ typedef struct {
     int P, arrived, gen;
     double *bufs[8];
     size_t n;
+    const void *sbufs[8]; /* gather: what each rank sends */
+    size_t sn[8];
 } team;
+
+/* A source that fails at one block of the passes that need cluster codes (the residual pass
+ * of an OLS fit), for one rank. */
+typedef struct {
+    data *d;
+    size_t fail_block; /* SIZE_MAX: never */
+} fail_ctx;
 
 typedef struct {
     team *t;
     int rank;
     gw_stream_reducer red;
     gw_stream_source src;
+    fail_ctx fc;
     gw_ols_opts o;
     gw_stream_opts so;
+    double *fe_coef[2];
     gw_result *res;
     gw_status st;
 } member;
+
+static gw_status fail_read(void *ctx, size_t b, unsigned need, gw_stream_block *blk)
+{
+    const fail_ctx *f = ctx;
+    if (b == f->fail_block && (need & GW_STREAM_NEED_CLUSTER))
+        return GW_EIO;
+    return mem_read(f->d, b, need, blk);
+}
+
+static void team_barrier(team *t)
+{
+    pthread_mutex_lock(&t->mu);
+    int gen = t->gen;
+    if (++t->arrived == t->P) {
+        t->arrived = 0;
+        t->gen++;
+        pthread_cond_broadcast(&t->cv);
+    } else {
+        while (gen == t->gen)
+            pthread_cond_wait(&t->cv, &t->mu);
+    }
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* All-gather: every rank posts its buffer; after a barrier each copies all of them in rank
+ * order; a second barrier keeps the send buffers alive until everyone has copied. */
+static gw_status team_gather(void *ctx, const void *send, size_t nbytes, void **recv,
+                             size_t *counts)
+{
+    member *m = ctx;
+    team *t = m->t;
+    pthread_mutex_lock(&t->mu);
+    t->sbufs[m->rank] = send;
+    t->sn[m->rank] = nbytes;
+    pthread_mutex_unlock(&t->mu);
+    team_barrier(t);
+    size_t total = 0;
+    for (int q = 0; q < t->P; q++)
+        total += t->sn[q];
+    unsigned char *out = gw_malloc(total ? total : 1);
+    size_t off = 0;
+    for (int q = 0; q < t->P; q++) {
+        counts[q] = t->sn[q];
+        if (out != NULL && t->sn[q] > 0)
+            memcpy(out + off, t->sbufs[q], t->sn[q]);
+        off += t->sn[q];
+    }
+    team_barrier(t);
+    *recv = out;
+    return out != NULL ? GW_OK : GW_ENOMEM;
+}
 
 /* Barrier-based sum: every rank posts its buffer; the last to arrive adds them in rank order
  * into a total that every rank copies back before the next barrier. */
@@ -512,8 +574,18 @@ static void *member_run(void *arg)
     return NULL;
 }
 
+/* How a team runs. */
+typedef struct {
+    int no_gather;          /* the reducer has no gather                                  */
+    int fail_rank;          /* >= 0: that rank's source fails at block fail_block           */
+    size_t fail_block;      /* (in the passes that read cluster codes)                      */
+    double *const *fe_coef; /* NULL, or d->nfe arrays: rank 0's fe_coef (all ranks equal) */
+    gw_status *status;      /* NULL: every rank must succeed; else P statuses out          */
+} team_cfg;
+
 /* Fit with P simulated processes whose ranges start at the given block boundaries. */
-static void fit_team(data *d, const gw_ols_opts *o, int P, const size_t *starts, gw_result **out)
+static void fit_team_cfg(data *d, const gw_ols_opts *o, int P, const size_t *starts,
+                         const team_cfg *cfg, gw_result **out)
 {
     team t;
     member m[8];
@@ -526,28 +598,69 @@ static void fit_team(data *d, const gw_ols_opts *o, int P, const size_t *starts,
         memset(&m[q], 0, sizeof m[q]);
         m[q].t = &t;
         m[q].rank = q;
-        m[q].red = (gw_stream_reducer){team_sum, &m[q], q, P};
+        m[q].red = (gw_stream_reducer){team_sum, &m[q], q, P, cfg->no_gather ? NULL : team_gather};
         m[q].src = source_of(d);
+        m[q].fc.d = d;
+        m[q].fc.fail_block = q == cfg->fail_rank ? cfg->fail_block : SIZE_MAX;
+        m[q].src.read = fail_read;
+        m[q].src.ctx = &m[q].fc;
         m[q].o = *o;
         m[q].so.row_begin = starts[q] * GW_BLOCK_ROWS;
         m[q].so.row_end = q + 1 < P ? starts[q + 1] * GW_BLOCK_ROWS : d->nrows;
         m[q].so.reducer = &m[q].red;
+        if (cfg->fe_coef != NULL) {
+            for (size_t g = 0; g < d->nfe; g++)
+                assert_non_null(m[q].fe_coef[g] = gw_alloc_array(d->fe_levels[g], sizeof(double)));
+            m[q].so.fe_coef = m[q].fe_coef;
+        }
         pthread_create(&th[q], NULL, member_run, &m[q]);
     }
     for (int q = 0; q < P; q++)
         pthread_join(th[q], NULL);
+    pthread_mutex_destroy(&t.mu);
+    pthread_cond_destroy(&t.cv);
+    if (cfg->status != NULL) {
+        for (int q = 0; q < P; q++) {
+            cfg->status[q] = m[q].st;
+            gw_result_free(m[q].res);
+            for (size_t g = 0; g < 2; g++)
+                gw_free(m[q].fe_coef[g]);
+        }
+        *out = NULL;
+        return;
+    }
     for (int q = 0; q < P; q++) {
         if (m[q].st != GW_OK)
             print_message("rank %d: %s\n", q, gw_status_str(m[q].st));
         assert_int_equal(m[q].st, GW_OK);
     }
     for (int q = 1; q < P; q++) { /* every rank has the same result */
-        assert_memory_equal(m[q].res->estimate, m[0].res->estimate, m[0].res->k * sizeof(double));
+        const gw_result *a = m[q].res, *z = m[0].res;
+        const size_t k = z->k;
+        assert_memory_equal(a->estimate, z->estimate, k * sizeof(double));
+        assert_memory_equal(a->std_error, z->std_error, k * sizeof(double));
+        assert_memory_equal(a->vcov, z->vcov, k * k * sizeof(double));
+        if (cfg->fe_coef != NULL)
+            for (size_t g = 0; g < d->nfe; g++)
+                assert_memory_equal(m[q].fe_coef[g], m[0].fe_coef[g],
+                                    d->fe_levels[g] * sizeof(double));
         gw_result_free(m[q].res);
     }
+    for (int q = 0; q < P; q++)
+        for (size_t g = 0; g < 2; g++) {
+            if (q == 0 && cfg->fe_coef != NULL && g < d->nfe)
+                memcpy(cfg->fe_coef[g], m[0].fe_coef[g], d->fe_levels[g] * sizeof(double));
+            gw_free(m[q].fe_coef[g]);
+        }
     *out = m[0].res;
-    pthread_mutex_destroy(&t.mu);
-    pthread_cond_destroy(&t.cv);
+}
+
+static void fit_team(data *d, const gw_ols_opts *o, int P, const size_t *starts, gw_result **out)
+{
+    team_cfg cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.fail_rank = -1;
+    fit_team_cfg(d, o, P, starts, &cfg, out);
 }
 
 static void test_stream_ranks_bit_identical(void **state)
@@ -597,11 +710,399 @@ static void test_stream_ranks_fe_cluster(void **state)
     free_data(&d);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Fixed-effect coefficients out, warm start.                                                 */
+
+static double max_rel_fitted = 0.0, max_rel_warm = 0.0, max_rel_ranks = 0.0;
+static size_t sweeps_cold = 0, sweeps_warm = 0;
+
+static double rel_diff(double a, double b)
+{
+    double den = fabs(b) > 0.0 ? fabs(b) : 1.0;
+    return fabs(a - b) / den;
+}
+
+/* Fitted values of the streamed fit, x_i'b + sum_g fe_coef[g][code_g], against the in-core
+ * fit's y_i - e_i (GW_OLS_KEEP_RESIDUALS) on the kept rows: the rows whose fitted value is
+ * not NaN (a singleton row has a level with no kept row). No aliased columns (k == p). */
+static void check_fitted(data *d, const gw_ols_opts *o, const gw_result *rs, double *const *fe_coef,
+                         double rtol)
+{
+    gw_design *g = design_of(d);
+    gw_result *rc = NULL;
+    gw_ols_opts oc = *o;
+    oc.flags |= GW_OLS_KEEP_RESIDUALS;
+    gw_status st = gw_ols_fit(g, &oc, &rc);
+    if (st != GW_OK)
+        print_message("gw_ols_fit: %s\n", gw_last_error());
+    assert_int_equal(st, GW_OK);
+    assert_non_null(rc->residuals);
+    assert_int_equal(rs->k, d->p);
+    size_t m = 0;
+    for (size_t i = 0; i < d->nrows; i++) {
+        if (isnan(d->y[i]))
+            continue;
+        double fv = 0.0;
+        for (size_t j = 0; j < d->p; j++)
+            fv += d->X[j * d->nrows + i] * rs->estimate[j];
+        for (size_t f = 0; f < d->nfe; f++)
+            fv += fe_coef[f][d->fe[f][i]];
+        if (isnan(fv))
+            continue;
+        assert_true(m < rc->nobs);
+        double ref = d->y[i] - rc->residuals[m++];
+        double rel = rel_diff(fv, ref);
+        if (rel > max_rel_fitted)
+            max_rel_fitted = rel;
+        gw_assert_close(fv, ref, rtol, 0.0);
+    }
+    assert_int_equal(m, rc->nobs);
+    assert_int_equal(m, rs->nobs);
+    gw_result_free(rc);
+    gw_design_free(g);
+}
+
+/* fe_coef of the streamed fit: fitted values as in core, NaN for the codes with no kept row
+ * (levels 57..59 of the first set are singletons; the last level of each set never occurs). */
+static void fe_coef_case(size_t nfe, int weighted, double fe_tol)
+{
+    data d;
+    make_data(&d, 21 + nfe, 3 * GW_BLOCK_ROWS + 123, 3, weighted, nfe, 0, 0);
+    d.fe_levels[0] = 61; /* code 60 never occurs */
+    d.fe_levels[1] = 26; /* code 25 never occurs */
+    d.ncl = 1;
+    double *fc[2] = {NULL, NULL};
+    for (size_t g = 0; g < nfe; g++)
+        assert_non_null(fc[g] = gw_alloc_array(d.fe_levels[g], sizeof(double)));
+    gw_stream_source src = source_of(&d);
+    gw_stream_opts so = {0};
+    so.fe_coef = fc;
+    gw_ols_opts o = {0};
+    o.vcov = GW_VCOV_HC1;
+    o.fe_tol = fe_tol;
+    gw_result *rs = NULL;
+    assert_int_equal(gw_stream_fit(&src, &o, &so, &rs), GW_OK);
+    check_fitted(&d, &o, rs, fc, 1e-10);
+    assert_true(isnan(fc[0][60]));
+    for (int32_t l = 57; l < 60; l++)
+        assert_true(isnan(fc[0][l]));
+    for (int32_t l = 0; l < 57; l++)
+        assert_true(isfinite(fc[0][l]));
+    if (nfe > 1) {
+        assert_true(isnan(fc[1][25]));
+        for (int32_t l = 0; l < 25; l++)
+            assert_true(isfinite(fc[1][l]));
+    }
+    gw_result_free(rs);
+    for (size_t g = 0; g < nfe; g++)
+        gw_free(fc[g]);
+    free_data(&d);
+}
+
+static void test_stream_fe_coef_one_set(void **state)
+{
+    (void)state;
+    fe_coef_case(1, 0, 0.0);
+    fe_coef_case(1, 1, 0.0);
+}
+
+static void test_stream_fe_coef_two_sets(void **state)
+{
+    (void)state;
+    fe_coef_case(2, 0, 1e-14);
+    fe_coef_case(2, 1, 1e-14);
+}
+
+/* Warm start: the alpha of a fit with other weights (the previous IRLS iterate) as the start
+ * of this fit's demeaning: fewer sweeps, the same results as a cold start. Also: fe_alpha out
+ * is by global code in the order [y, x_1..x_p], NaN for absent codes, and a warm start from
+ * the converged alpha of the same fit takes one sweep. */
+static void test_stream_fe_warm_start(void **state)
+{
+    (void)state;
+    data d;
+    make_data(&d, 23, 3 * GW_BLOCK_ROWS + 77, 3, 1, 2, 0, 0);
+    d.fe_levels[1] = 26; /* code 25 never occurs */
+    /* the second set mostly follows the first: slow alternating projections */
+    for (size_t i = 0; i < d.nrows; i++)
+        if (i % 10 < 7)
+            d.fe[1][i] = d.fe[0][i] % 25;
+    d.ncl = 1;
+    const size_t r = d.p + 1, na = (d.fe_levels[0] + d.fe_levels[1]) * r;
+    double *alpha = gw_alloc_array(na, sizeof(double)), *fc[2], *fw[2];
+    assert_non_null(alpha);
+    for (size_t g = 0; g < 2; g++) {
+        assert_non_null(fc[g] = gw_alloc_array(d.fe_levels[g], sizeof(double)));
+        assert_non_null(fw[g] = gw_alloc_array(d.fe_levels[g], sizeof(double)));
+    }
+    gw_stream_source src = source_of(&d);
+    gw_ols_opts o = {0};
+    o.vcov = GW_VCOV_CLUSTER;
+    o.fe_tol = 1e-14;
+    gw_stream_stats st;
+    /* The previous iterate: other weights. */
+    double *w0 = gw_alloc_array(d.nrows, sizeof(double));
+    assert_non_null(w0);
+    memcpy(w0, d.w, d.nrows * sizeof(double));
+    for (size_t i = 0; i < d.nrows; i++)
+        d.w[i] = w0[i] * (1.0 + 0.05 * sin(0.001 * (double)i));
+    gw_stream_opts so = {0};
+    so.fe_alpha = alpha;
+    so.stats = &st;
+    gw_result *prev = NULL, *cold = NULL, *warm = NULL, *again = NULL;
+    assert_int_equal(gw_stream_fit(&src, &o, &so, &prev), GW_OK);
+    /* the layout: NaN for the absent code, singleton codes; the y column first */
+    const size_t o1 = d.fe_levels[0] * r;
+    for (size_t j = 0; j < r; j++) {
+        assert_true(isnan(alpha[o1 + 25 * r + j]));
+        assert_true(isnan(alpha[57 * r + j]));
+        assert_true(isfinite(alpha[0 * r + j]));
+    }
+    /* This iterate's weights: cold, then warm from the previous alpha. */
+    memcpy(d.w, w0, d.nrows * sizeof(double));
+    gw_stream_opts sc = {0};
+    sc.stats = &st;
+    sc.fe_coef = fc;
+    assert_int_equal(gw_stream_fit(&src, &o, &sc, &cold), GW_OK);
+    const size_t ncold = st.sweeps;
+    gw_stream_opts sw = {0};
+    sw.stats = &st;
+    sw.fe_coef = fw;
+    sw.fe_alpha = alpha;
+    sw.fe_warm = 1;
+    assert_int_equal(gw_stream_fit(&src, &o, &sw, &warm), GW_OK);
+    const size_t nwarm = st.sweeps;
+    print_message("warm start: %zu sweeps cold, %zu warm\n", ncold, nwarm);
+    sweeps_cold = ncold;
+    sweeps_warm = nwarm;
+    assert_true(nwarm < ncold);
+    assert_int_equal(warm->iterations, nwarm);
+    double mr = max_rel;
+    max_rel = 0.0;
+    compare(warm, cold, 1e-12);
+    if (max_rel > max_rel_warm)
+        max_rel_warm = max_rel;
+    max_rel = mr;
+    check_fitted(&d, &o, warm, fw, 1e-10);
+    /* fitted values cold vs warm (only the sum over sets is identified) */
+    for (size_t i = 0; i < d.nrows; i++) {
+        double a = fc[0][d.fe[0][i]] + fc[1][d.fe[1][i]];
+        double b = fw[0][d.fe[0][i]] + fw[1][d.fe[1][i]];
+        if (isnan(a) || isnan(b)) {
+            assert_true(isnan(a) && isnan(b));
+            continue;
+        }
+        for (size_t j = 0; j < d.p; j++) {
+            a += d.X[j * d.nrows + i] * cold->estimate[j];
+            b += d.X[j * d.nrows + i] * warm->estimate[j];
+        }
+        if (rel_diff(b, a) > max_rel_warm)
+            max_rel_warm = rel_diff(b, a);
+        gw_assert_close(b, a, 1e-12, 0.0);
+    }
+    /* warm from the converged alpha of this very fit: one sweep */
+    assert_int_equal(gw_stream_fit(&src, &o, &sw, &again), GW_OK);
+    assert_int_equal(st.sweeps, 1);
+    mr = max_rel;
+    max_rel = 0.0;
+    compare(again, cold, 1e-12);
+    if (max_rel > max_rel_warm)
+        max_rel_warm = max_rel;
+    max_rel = mr;
+    /* a warm start without fe_alpha */
+    gw_result *bad = NULL;
+    sw.fe_alpha = NULL;
+    assert_int_equal(gw_stream_fit(&src, &o, &sw, &bad), GW_EINVAL);
+    assert_null(bad);
+    gw_result_free(prev);
+    gw_result_free(cold);
+    gw_result_free(warm);
+    gw_result_free(again);
+    gw_free(w0);
+    gw_free(alpha);
+    for (size_t g = 0; g < 2; g++) {
+        gw_free(fc[g]);
+        gw_free(fw[g]);
+    }
+    free_data(&d);
+}
+
+/* fe_coef across processes: identical on every rank (fit_team_cfg checks), equal to P = 1. */
+static void test_stream_ranks_fe_coef(void **state)
+{
+    (void)state;
+    data d;
+    make_data(&d, 24, 9 * GW_BLOCK_ROWS + 41, 3, 1, 2, 0, 0);
+    d.ncl = 1;
+    gw_ols_opts o = {0};
+    o.vcov = GW_VCOV_HC1;
+    o.fe_tol = 1e-14;
+    double *one[2], *many[2];
+    for (size_t g = 0; g < 2; g++) {
+        assert_non_null(one[g] = gw_alloc_array(d.fe_levels[g], sizeof(double)));
+        assert_non_null(many[g] = gw_alloc_array(d.fe_levels[g], sizeof(double)));
+    }
+    gw_stream_source src = source_of(&d);
+    gw_stream_opts so = {0};
+    so.fe_coef = one;
+    gw_result *r1 = NULL;
+    assert_int_equal(gw_stream_fit(&src, &o, &so, &r1), GW_OK);
+    static const size_t s2[] = {0, 4}, s4[] = {0, 2, 5, 7};
+    for (int P = 2; P <= 4; P += 2) {
+        team_cfg cfg;
+        memset(&cfg, 0, sizeof cfg);
+        cfg.fail_rank = -1;
+        cfg.fe_coef = many;
+        gw_result *rp = NULL;
+        fit_team_cfg(&d, &o, P, P == 2 ? s2 : s4, &cfg, &rp);
+        compare(rp, r1, 1e-12);
+        for (size_t g = 0; g < 2; g++)
+            for (size_t c = 0; c < d.fe_levels[g]; c++) {
+                if (isnan(one[g][c])) {
+                    assert_true(isnan(many[g][c]));
+                    continue;
+                }
+                /* relative to the scale of the fitted values (a coefficient can be ~0) */
+                double rel = fabs(many[g][c] - one[g][c]) / (1.0 + fabs(one[g][c]));
+                if (rel > max_rel_ranks)
+                    max_rel_ranks = rel;
+                gw_assert_close(many[g][c], one[g][c], 0.0, 1e-10 * (1.0 + fabs(one[g][c])));
+            }
+        gw_result_free(rp);
+    }
+    gw_result_free(r1);
+    for (size_t g = 0; g < 2; g++) {
+        gw_free(one[g]);
+        gw_free(many[g]);
+    }
+    free_data(&d);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Two-way clustering across processes (the reducer's gather).                               */
+
+static double max_rel_twoway[2] = {0.0, 0.0}; /* ranges aligned to fold groups, or not */
+
+/* Two-way cluster fit with P ranks vs one process: 1e-13 when the ranges are aligned to
+ * GW_STREAM_GROUP_ROWS (the TSQR is then bit-identical and only the order of the cluster and
+ * cell sums differs), 1e-12 otherwise (the coefficients move by ~1e-14 where the folds are
+ * cut, and the cluster sums of the scores, which nearly cancel, amplify that). */
+static void twoway_case(data *d, const gw_ols_opts *o, int P, const size_t *starts,
+                        const gw_result *one)
+{
+    int aligned = 1;
+    for (int q = 0; q < P; q++)
+        aligned &= (starts[q] * GW_BLOCK_ROWS) % GW_STREAM_GROUP_ROWS == 0;
+    gw_result *rp = NULL;
+    fit_team(d, o, P, starts, &rp);
+    double mr = max_rel;
+    max_rel = 0.0;
+    if (getenv("GW_TEST_VERBOSE") != NULL)
+        print_message("two-way: %zu rows, P = %d, %s\n", d->nrows, P,
+                      aligned ? "aligned" : "not aligned");
+    compare(rp, one, aligned ? 1e-13 : 1e-12);
+    if (max_rel > max_rel_twoway[aligned])
+        max_rel_twoway[aligned] = max_rel;
+    max_rel = mr;
+    assert_int_equal(rp->n_cluster_vars, 2);
+    assert_int_equal(rp->n_clusters[0], one->n_clusters[0]);
+    assert_int_equal(rp->n_clusters[1], one->n_clusters[1]);
+    gw_result_free(rp);
+}
+
+static void test_stream_ranks_two_way(void **state)
+{
+    (void)state;
+    data d;
+    gw_ols_opts o = {0};
+    o.vcov = GW_VCOV_CLUSTER;
+    o.fe_tol = 1e-14;
+    gw_result *one = NULL;
+    /* OLS and WLS, ranges not aligned to fold groups. */
+    for (int wt = 0; wt < 2; wt++) {
+        make_data(&d, 25 + (uint64_t)wt, 7 * GW_BLOCK_ROWS + 11, 3, wt, 0, 0, 0);
+        check_fit(&d, &o); /* P = 1 vs in core */
+        gw_stream_source src = source_of(&d);
+        assert_int_equal(gw_stream_fit(&src, &o, NULL, &one), GW_OK);
+        static const size_t s2[] = {0, 3}, s4[] = {0, 1, 4, 6};
+        twoway_case(&d, &o, 2, s2, one);
+        twoway_case(&d, &o, 4, s4, one);
+        gw_result_free(one);
+        free_data(&d);
+    }
+    /* One fixed-effect set (the first cluster nesting it and not). */
+    for (int nested = 0; nested < 2; nested++) {
+        make_data(&d, 27 + (uint64_t)nested, 6 * GW_BLOCK_ROWS + 5, 3, 1, 1, 0, nested);
+        check_fit(&d, &o);
+        gw_stream_source src = source_of(&d);
+        assert_int_equal(gw_stream_fit(&src, &o, NULL, &one), GW_OK);
+        static const size_t s2[] = {0, 2}, s4[] = {0, 2, 3, 5};
+        twoway_case(&d, &o, 2, s2, one);
+        twoway_case(&d, &o, 4, s4, one);
+        gw_result_free(one);
+        free_data(&d);
+    }
+    /* 300 blocks: ranges aligned to GW_STREAM_GROUP_ROWS (P = 2) and partly not (P = 4). */
+    make_data(&d, 29, 300 * GW_BLOCK_ROWS - 17, 3, 1, 0, 0, 0);
+    gw_stream_source src = source_of(&d);
+    assert_int_equal(gw_stream_fit(&src, &o, NULL, &one), GW_OK);
+    static const size_t a2[] = {0, 256}, a4[] = {0, 256, 270, 290};
+    twoway_case(&d, &o, 2, a2, one);
+    twoway_case(&d, &o, 4, a4, one);
+    d.ncl = 1; /* one-way alongside, for scale: same ranges */
+    gw_result_free(one);
+    src = source_of(&d);
+    assert_int_equal(gw_stream_fit(&src, &o, NULL, &one), GW_OK);
+    gw_result *rp = NULL;
+    fit_team(&d, &o, 2, a2, &rp);
+    compare(rp, one, 1e-13);
+    gw_result_free(rp);
+    gw_result_free(one);
+    free_data(&d);
+}
+
+/* A failure on one rank (its source, in the residual pass, before the gather) makes every
+ * rank fail without hanging; without a gather two-way clustering is unsupported on all. */
+static void test_stream_ranks_two_way_failure(void **state)
+{
+    (void)state;
+    data d;
+    make_data(&d, 30, 5 * GW_BLOCK_ROWS + 3, 3, 0, 0, 0, 0);
+    gw_ols_opts o = {0};
+    o.vcov = GW_VCOV_CLUSTER;
+    gw_status stv[4];
+    gw_result *r = NULL;
+    static const size_t s2[] = {0, 2}, s4[] = {0, 1, 2, 4};
+    for (int P = 2; P <= 4; P += 2) {
+        team_cfg cfg;
+        memset(&cfg, 0, sizeof cfg);
+        cfg.fail_rank = 1;
+        cfg.fail_block = P == 2 ? 3 : 1;
+        cfg.status = stv;
+        fit_team_cfg(&d, &o, P, P == 2 ? s2 : s4, &cfg, &r);
+        assert_null(r);
+        /* the source's status on rank 1, "failed on another process" (GW_EIO) elsewhere */
+        for (int q = 0; q < P; q++)
+            assert_int_equal(stv[q], GW_EIO);
+        cfg.fail_rank = -1;
+        cfg.no_gather = 1;
+        fit_team_cfg(&d, &o, P, P == 2 ? s2 : s4, &cfg, &r);
+        for (int q = 0; q < P; q++)
+            assert_int_equal(stv[q], GW_EUNSUPPORTED);
+    }
+    free_data(&d);
+}
+
 static int report(void **state)
 {
     (void)state;
     printf("test_stream: largest relative difference stream vs in-core: %.3g (p-values %.3g)\n",
            max_rel, max_rel_p);
+    printf("test_stream: fitted values from fe_coef vs in-core %.3g; warm vs cold %.3g "
+           "(sweeps %zu cold, %zu warm); fe_coef P > 1 vs P = 1 %.3g; two-way P > 1 vs P = 1 "
+           "%.3g (ranges aligned to fold groups), %.3g (not)\n",
+           max_rel_fitted, max_rel_warm, sweeps_cold, sweeps_warm, max_rel_ranks, max_rel_twoway[1],
+           max_rel_twoway[0]);
     return 0;
 }
 
@@ -619,6 +1120,12 @@ int main(void)
         cmocka_unit_test(test_stream_fit_errors),
         cmocka_unit_test(test_stream_ranks_bit_identical),
         cmocka_unit_test(test_stream_ranks_fe_cluster),
+        cmocka_unit_test(test_stream_fe_coef_one_set),
+        cmocka_unit_test(test_stream_fe_coef_two_sets),
+        cmocka_unit_test(test_stream_fe_warm_start),
+        cmocka_unit_test(test_stream_ranks_fe_coef),
+        cmocka_unit_test(test_stream_ranks_two_way),
+        cmocka_unit_test(test_stream_ranks_two_way_failure),
     };
     return cmocka_run_group_tests_name("stream", tests, NULL, report);
 }
