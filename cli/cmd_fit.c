@@ -57,6 +57,10 @@ static const char fit_usage[] =
     "  --ame                logit/probit: also the average marginal effects (delta method)\n"
     "  --maxiter N          iteration limit of IRLS (logit, probit, poisson)\n"
     "  --tol X              convergence tolerance of IRLS (relative deviance change)\n"
+    "  --fe-tol X           absorbed fixed effects: tolerance of the iterative demeaning, in\n"
+    "                       (0, 1) (default 1.2e-10; e.g. 1e-14 to compare fits to 1e-12)\n"
+    "  --fe-maxiter N       absorbed fixed effects: iteration limit of the demeaning (default\n"
+    "                       10000); not converging is exit 4\n"
     "  --memory-limit SIZE  e.g. 512M, 4G: fit an .h5 table out of core (streaming its chunks)\n"
     "                       when holding it in memory would exceed SIZE\n"
     "  --scratch DIR        out-of-core fits: directory for scratch files (default: --out's)\n"
@@ -94,6 +98,8 @@ static const option_spec options[] = {
     OPT(scratch, 1),
     OPT(help, 0),
     {"--memory-limit", offsetof(fit_args, memory_limit), 1},
+    {"--fe-tol", offsetof(fit_args, fe_tol), 1},
+    {"--fe-maxiter", offsetof(fit_args, fe_maxiter), 1},
     {"--ame", offsetof(fit_args, ame), 0},
     {"--keep-singletons", offsetof(fit_args, keep_singletons), 0},
     {"--save-residuals", offsetof(fit_args, save_residuals), 0},
@@ -156,6 +162,20 @@ static void vcov_spec_clear(vcov_spec *v)
     for (size_t c = 0; c < GW_FRAME_MAX_CLUSTER; c++)
         gw_free(v->cluster[c]);
     memset(v, 0, sizeof *v);
+}
+
+/* --fe-tol: a finite number in (0, 1), nothing else (no trailing characters). */
+static int parse_fe_tol(const char *s, double *out)
+{
+    if (s == NULL || *s == '\0')
+        return 0;
+    errno = 0;
+    char *end = NULL;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || !(v > 0.0 && v < 1.0))
+        return 0;
+    *out = v;
+    return 1;
 }
 
 /* A non-negative decimal integer that fits an int, nothing else. */
@@ -382,6 +402,18 @@ int cmd_fit(int argc, char **argv)
                   a.ame ? "--ame" : a.maxiter != NULL ? "--maxiter" : "--tol");
         goto done;
     }
+    double fe_tol = 0.0;
+    int fe_maxiter = 0;
+    if (a.fe_tol != NULL && !parse_fe_tol(a.fe_tol, &fe_tol)) {
+        cli_error("bad --fe-tol '%s' (expected a number between 0 and 1, exclusive, e.g. 1e-14)",
+                  a.fe_tol);
+        goto done;
+    }
+    if (a.fe_maxiter != NULL && (!parse_count(a.fe_maxiter, &fe_maxiter) || fe_maxiter < 1)) {
+        cli_error("bad --fe-maxiter '%s' (expected an integer from 1 to %d)", a.fe_maxiter,
+                  INT_MAX);
+        goto done;
+    }
     if (a.format != NULL && gw_output_format_parse(a.format, &fmt) != GW_OK) {
         cli_error("bad --format: %s", gw_last_error());
         goto done;
@@ -451,6 +483,14 @@ int cmd_fit(int argc, char **argv)
         rc = lib_error(s, "bad --model");
         goto done;
     }
+    /* The demeaning options mean nothing without absorbed fixed effects: refused like --tol
+     * outside GLMs, rather than silently ignored. */
+    if ((a.fe_tol != NULL || a.fe_maxiter != NULL) && gw_formula_nfe(formula) == 0) {
+        cli_error("%s applies only to models with absorbed fixed effects (\"y ~ x | fe\")",
+                  a.fe_tol != NULL ? "--fe-tol" : "--fe-maxiter");
+        rc = GW_EXIT_USAGE;
+        goto done;
+    }
     if (!used_columns(formula, &fo, &cols)) {
         cli_error("out of memory");
         rc = GW_EXIT_OTHER;
@@ -459,6 +499,8 @@ int cmd_fit(int argc, char **argv)
     gw_ols_opts oo = {0};
     oo.vcov = vs.kind;
     oo.ssc = ssc;
+    oo.fe_tol = fe_tol;                 /* 0: GW_HDFE_TOL */
+    oo.fe_maxiter = (size_t)fe_maxiter; /* 0: GW_HDFE_MAXITER */
     if (a.keep_singletons)
         oo.flags |= GW_OLS_KEEP_SINGLETONS;
     if (a.save_residuals)

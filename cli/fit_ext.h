@@ -23,6 +23,8 @@ typedef struct {
         *table, *ssc;
     const char *maxiter;      /* --maxiter N: IRLS iteration limit                          */
     const char *tol;          /* --tol X: IRLS convergence tolerance                        */
+    const char *fe_tol;       /* --fe-tol X: demeaning tolerance (absorbed fixed effects)   */
+    const char *fe_maxiter;   /* --fe-maxiter N: demeaning iteration limit (same)           */
     const char *memory_limit; /* --memory-limit SIZE: stream .h5 tables beyond it           */
     const char *scratch;      /* --scratch DIR: out-of-core scratch files                   */
     int ame;                  /* --ame: average marginal effects (logit, probit)            */

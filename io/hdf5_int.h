@@ -56,6 +56,16 @@ gw_status gwi_h5_open_read(const char *path, hid_t *file);
  * GW_EFORMAT "<what>: corrupt global heap at byte N", GW_EIO (cannot read), GW_ENOMEM. */
 gw_status gwi_h5_check_global_heaps(const char *path, const char *what);
 
+/* gwi_h5_check_global_heaps_except -- gwi_h5_check_global_heaps over the bytes of the file
+ * outside the ranges skip[2k] (offset), skip[2k+1] (length), k < nskip: raw data that the caller
+ * has located through HDF5 (dataset chunks), which libhdf5 never parses as a heap. A range that
+ * is empty, not inside the file or overlapping an earlier one (after sorting by offset) is
+ * scanned anyway. Cost: reading the bytes outside the ranges (metadata and heaps, when the
+ * ranges cover a table's columns), independent of the amount of numeric data; plus the walk of
+ * each collection. Same statuses as gwi_h5_check_global_heaps. */
+gw_status gwi_h5_check_global_heaps_except(const char *path, const char *what, const uint64_t *skip,
+                                           size_t nskip);
+
 /* gwi_base -- the final component of path (borrowed, inside path), used in messages. */
 const char *gwi_base(const char *path);
 

@@ -705,3 +705,136 @@ gw_status gwi_h5_check_global_heaps(const char *path, const char *what)
     close(fd);
     return rc;
 }
+
+/* ---- the same check outside known raw-data ranges (gwi_h5_check_global_heaps_except) ------- */
+
+static int cmp_range(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b;
+    return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/* walk_collection reading through the window w (GCOL_CHUNK bytes) rather than one pread per
+ * object: a collection of many short strings (20,000 levels) costs one read per MiB. */
+static int walk_collection_buf(int fd, uint64_t o, uint64_t csize, size_t L, unsigned char *w,
+                               uint64_t *bad)
+{
+    const uint64_t end = o + csize, ohdr = 8 + L;
+    uint64_t p = o + 8 + L, wb = 0, wl = 0;
+    while (p < end) {
+        if (p + ohdr > end)
+            return 0; /* the tail is free space */
+        if (p < wb || p + ohdr > wb + wl) {
+            uint64_t want = end - p < GCOL_CHUNK ? end - p : GCOL_CHUNK;
+            ssize_t got = pread(fd, w, (size_t)want, (off_t)p);
+            if (got < (ssize_t)ohdr) {
+                *bad = p;
+                return 1;
+            }
+            wb = p;
+            wl = (uint64_t)got;
+        }
+        const unsigned char *h = w + (p - wb);
+        unsigned idx = (unsigned)le_uint(h, 2);
+        uint64_t size = le_uint(h + 8, L), need;
+        if (idx > 0) {
+            if (size > end - p)
+                need = end - p + 1; /* overruns: flagged below */
+            else
+                need = ohdr + ((size + 7) & ~(uint64_t)7);
+        } else {
+            need = size;
+        }
+        if (need == 0 || need > end - p) {
+            *bad = p;
+            return 1;
+        }
+        p += need;
+    }
+    return 0;
+}
+
+/* Looks for collections starting in [lo, hi) (reads up to 3 bytes past hi for a signature that
+ * starts before it) and walks each plausible one; buf holds GCOL_CHUNK + 16 bytes, win (the
+ * walk's window) GCOL_CHUNK. */
+static gw_status scan_segment(int fd, uint64_t fsize, size_t L, unsigned char *buf,
+                              unsigned char *win, uint64_t lo, uint64_t hi, const char *what)
+{
+    for (uint64_t base = lo; base < hi;) {
+        uint64_t span = hi - base < GCOL_CHUNK ? hi - base : GCOL_CHUNK;
+        uint64_t want = span + 3 <= fsize - base ? span + 3 : fsize - base;
+        ssize_t got = pread(fd, buf, (size_t)want, (off_t)base);
+        if (got < 0)
+            return gwi_fail(GW_EIO, "%s: %s", what, strerror(errno));
+        if (got < 4)
+            return GW_OK;
+        size_t ng = (size_t)got, nstart = (size_t)span < ng - 3 ? (size_t)span : ng - 3;
+        for (size_t i = 0; i < nstart; i++) {
+            unsigned char *q = memchr(buf + i, 'G', nstart - i);
+            if (q == NULL)
+                break;
+            i = (size_t)(q - buf);
+            if (memcmp(q, "GCOL", 4) != 0)
+                continue;
+            uint64_t o = base + i;
+            unsigned char h[16];
+            if (o + 8 + L > fsize || pread(fd, h, 8 + L, (off_t)o) != (ssize_t)(8 + L))
+                continue;
+            uint64_t csize = le_uint(h + 8, L), bad = 0;
+            if (h[4] != 1 || h[5] != 0 || h[6] != 0 || h[7] != 0 || csize < GCOL_MINSIZE ||
+                csize > fsize - o)
+                continue;
+            if (walk_collection_buf(fd, o, csize, L, win, &bad))
+                return gwi_fail(GW_EFORMAT,
+                                "%s: corrupt global heap (variable-length strings) at byte %llu",
+                                what, (unsigned long long)bad);
+        }
+        if ((uint64_t)got < want)
+            return GW_OK;
+        base += span;
+    }
+    return GW_OK;
+}
+
+gw_status gwi_h5_check_global_heaps_except(const char *path, const char *what, const uint64_t *skip,
+                                           size_t nskip)
+{
+    gw_status rc = GW_OK;
+    unsigned char *buf = NULL, *win = NULL;
+    uint64_t *r = NULL;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return gwi_fail(GW_EIO, "%s: %s", what, strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        goto done; /* not a regular file: the HDF5 open reports it */
+    const uint64_t fsize = (uint64_t)st.st_size;
+    const size_t L = sizeof_lengths(fd, fsize);
+    if ((buf = gw_malloc(GCOL_CHUNK + 16)) == NULL || (win = gw_malloc(GCOL_CHUNK)) == NULL ||
+        (nskip > 0 && (r = gw_alloc_array(nskip, 2 * sizeof *r)) == NULL)) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate the buffers of a heap check");
+        goto done;
+    }
+    if (nskip > 0) {
+        memcpy(r, skip, nskip * 2 * sizeof *r);
+        qsort(r, nskip, 2 * sizeof *r, cmp_range);
+    }
+    /* The complement of the accepted ranges: a range is skipped only when it lies inside the
+     * file and after the previous skipped one (overlaps are scanned). */
+    uint64_t pos = 0;
+    for (size_t k = 0; k < nskip && rc == GW_OK; k++) {
+        uint64_t off = r[2 * k], len = r[2 * k + 1];
+        if (len == 0 || off < pos || off > fsize || len > fsize - off)
+            continue;
+        rc = scan_segment(fd, fsize, L, buf, win, pos, off, what);
+        pos = off + len;
+    }
+    if (rc == GW_OK)
+        rc = scan_segment(fd, fsize, L, buf, win, pos, fsize, what);
+done:
+    gw_free(r);
+    gw_free(win);
+    gw_free(buf);
+    close(fd);
+    return rc;
+}
