@@ -1,13 +1,13 @@
-/* fit_stream.h -- the HDF5 row-block source of the out-of-core fit (cli/fit_stream.c), for the
- * fits that drive gw_stream_fit themselves (the distributed fit of cli/fit_mpi.c).
+/* fit_stream.h -- the single-process out-of-core fit (cli/fit_stream.c): its checks and its
+ * HDF5 row-block source, for the callers that drive gw_stream_fit themselves.
  *
- * cli_stream_open checks what an out-of-core fit cannot do (usage errors), opens the --data
- * table, maps numeric grouping variables to codes (one read of each such column), derives the
- * design's shape (terms, intercept) and fills *src: a gw_stream_source whose blocks are the
- * table's GW_BLOCK_ROWS-row blocks, each built by the in-core frame builder from chunks of
- * 65,536 rows. Any block range may be read (gw_stream_opts.row_begin/row_end), in increasing
- * order within a pass. src borrows from *out: keep it open while fitting. Prints its errors
- * and returns a GW_EXIT_* code; on GW_EXIT_OK *out is the caller's (cli_stream_close). */
+ * cli_stream_open checks what an out-of-core fit cannot do (usage errors), then opens the
+ * --data table as the shared row-range source of cli/h5_source.h owning all rows (chunks of
+ * 65,536 rows built by the in-core frame builder, factor dummies with the whole table's levels,
+ * global fixed-effect and cluster codes) and fills *src. Any block range may be read
+ * (gw_stream_opts.row_begin/row_end), in increasing order within a pass. src borrows from
+ * *out: keep it open while fitting. Prints its errors and returns a GW_EXIT_* code; on
+ * GW_EXIT_OK *out is the caller's (cli_stream_close). */
 #ifndef GW_FIT_STREAM_H
 #define GW_FIT_STREAM_H
 

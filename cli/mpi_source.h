@@ -1,15 +1,15 @@
 /* mpi_source.h -- the row-block source of a distributed fit (cli/fit_mpi.c): one rank's row
  * range of an HDF5 data table, made into design blocks for gw_stream_fit (models/gw_stream.h).
  *
- * Each block (GW_BLOCK_ROWS table rows) is read with gw_h5stream (independent hyperslab reads,
- * serial HDF5) and made into design rows by the in-core model frame (gw_frame_build on the
- * block), so that terms, transforms, missing values, zero weights and their errors are exactly
- * the in-core fit's. This is sound only for designs whose columns do not depend on which rows
- * are present: numeric terms (x, x^k, I(x^k), log/exp/sqrt/abs(x) and their interactions);
- * categorical regressors and factor() are refused (GW_EUNSUPPORTED: absorb them with "| VAR").
- * Fixed effects and clusters get GLOBAL codes: a categorical column's codes as stored (levels
- * from the file), a numeric column's integer values minus their global minimum (found by a
- * first pass over every rank's rows, reduced with cli_mpi_red_allmax).
+ * A thin layer over the shared row-range source (cli/h5_source.h, which documents the design):
+ * chunks of up to 65,536 of the rank's rows built by the in-core model frame, so that terms,
+ * transforms, missing values, zero weights and their errors are exactly the in-core fit's;
+ * categorical regressors and factor() with the whole table's levels (their occurrence over
+ * every rank's kept rows combined by the reducer); fixed effects and clusters with GLOBAL
+ * codes: a categorical column's stored codes, a numeric column's integer values minus their
+ * global minimum (found on every rank's rows, combined with cli_mpi_red_allmax), or, for
+ * non-integer or sparse values, the index among the column's sorted distinct values (every
+ * rank reads that whole column).
  *
  * Cache: unless the rank's blocks exceed the memory budget, the first pass keeps every built
  * block (y, X, w, codes) in memory and later passes read it from there: each rank then holds
@@ -32,10 +32,11 @@ typedef struct mpi_source mpi_source;
  * mpi_source_range), check the formula's columns, find the grouping columns' global codes
  * (collective through red: every rank must call it), and fill src (its strings and arrays are
  * owned by *out). budget: bytes allowed for the block cache (0: no cache).
- * Returns GW_OK; GW_ENOVAR (a used column is not in the table), GW_EUNSUPPORTED (a categorical
- * regressor or response, factor(), an IV part, numeric grouping values that are not integers
- * or span more than 2^31 codes), GW_EIO / GW_EFORMAT (the file), GW_ENOMEM; every failure is
- * agreed across ranks (the same status on every rank, the first failing rank's message). */
+ * Returns GW_OK, or what cli_h5src_open returns (GW_ENOVAR, GW_EINVAL, GW_EUNSUPPORTED: an IV
+ * part, a factor with too many levels; GW_EIO / GW_EFORMAT: the file; GW_ENOMEM); a failure
+ * before or during the collective steps is agreed across ranks (the same status on every rank,
+ * the first failing rank's message); a later one (the same on every rank) is left to the
+ * caller's cli_mpi_red_agree. */
 gw_status mpi_source_open(const char *path, const char *group, const gw_formula *f,
                           const gw_frame_opts *fo, size_t budget, cli_mpi_red *red,
                           mpi_source **out, gw_stream_source *src);
