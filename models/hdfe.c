@@ -45,6 +45,12 @@ struct gw_hdfe {
     size_t *start;    /* L_big + 1 run starts                       */
     int32_t **pcodes; /* nfe arrays (NULL for big): codes, sorted   */
     double *pw;       /* weights, sorted, or NULL                    */
+    /* Two or more sets: one level per connected component and set g >= 1 is held at 0 in CG
+     * (its preconditioned residual zeroed), which removes the null space of D'WD: the
+     * S - 1 vectors per component that add c to set 1 and subtract it from set g. Without the
+     * anchors, rounding leaves r slightly inconsistent and CG pushed x along the null space
+     * (6.6e15 in 25 steps at fe_tol 1e-14) until D x lost every digit. */
+    unsigned char *anchor; /* L flags, or NULL (one set) */
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -96,6 +102,42 @@ static size_t components_sorted(const gw_hdfe *h, size_t o, int32_t *par)
             }
         }
     return comps;
+}
+
+/* The anchors (struct gw_hdfe): the components of the graph of all levels with one edge per
+ * row and set g >= 1 (joining the row's set-0 and set-g levels), then, for every set g >= 1
+ * and component, its first level of set g. */
+static gw_status make_anchors(gw_hdfe *h)
+{
+    const size_t L = h->L, n = h->n;
+    int32_t *par = gw_alloc_array(L, sizeof *par), *mark = gw_alloc_array(L, sizeof *mark);
+    if ((h->anchor = gw_calloc(L, 1)) == NULL || par == NULL || mark == NULL) {
+        gw_free(par);
+        gw_free(mark);
+        return gwi_fail(GW_ENOMEM, "cannot allocate the fixed-effect anchors (%zu levels)", L);
+    }
+    for (size_t v = 0; v < L; v++) {
+        par[v] = (int32_t)v;
+        mark[v] = -1;
+    }
+    for (size_t g = 1; g < h->nfe; g++)
+        for (size_t i = 0; i < n; i++) {
+            int32_t ra = uf_find(par, (int32_t)(h->offset[0] + (size_t)h->codes[0][i]));
+            int32_t rb = uf_find(par, (int32_t)(h->offset[g] + (size_t)h->codes[g][i]));
+            if (ra != rb)
+                par[ra < rb ? rb : ra] = ra < rb ? ra : rb;
+        }
+    for (size_t g = 1; g < h->nfe; g++)
+        for (size_t l = h->offset[g]; l < h->offset[g] + h->levels[g]; l++) {
+            int32_t root = uf_find(par, (int32_t)l);
+            if (mark[root] != (int32_t)g) {
+                mark[root] = (int32_t)g;
+                h->anchor[l] = 1;
+            }
+        }
+    gw_free(par);
+    gw_free(mark);
+    return GW_OK;
 }
 
 /* Marks singleton rows in keep (n flags) until none is left; returns the number dropped and
@@ -323,6 +365,8 @@ gw_status gw_hdfe_new(const gw_factor *fe, size_t nfe, size_t n, const double *w
     }
     for (size_t g = 0; g < nfe; g++)
         h->df += h->dfset[g];
+    if (nfe > 1 && (rc = make_anchors(h)) != GW_OK)
+        goto done;
     *out = h;
     h = NULL;
     goto done;
@@ -356,6 +400,7 @@ void gw_hdfe_free(gw_hdfe *h)
     gw_free(h->pcodes);
     gw_free(h->start);
     gw_free(h->pw);
+    gw_free(h->anchor);
     gw_free(h->codes);
     gw_free(h->levels);
     gw_free(h->offset);
@@ -739,13 +784,13 @@ static void matvec_group(const gw_hdfe *h, const double *p, double *q, size_t nc
     }
 }
 
-/* z = M^-1 r; rz[j] = r[:, j]'z[:, j]. */
+/* z = M^-1 r (0 at the anchors); rz[j] = r[:, j]'z[:, j]. */
 static void precond_group(const gw_hdfe *h, const double *r, double *z, size_t nc, double *rz)
 {
     for (size_t j = 0; j < nc; j++)
         rz[j] = 0.0;
     for (size_t l = 0; l < h->L; l++) {
-        const double inv = 1.0 / h->wsum[l];
+        const double inv = (h->anchor != NULL && h->anchor[l]) ? 0.0 : 1.0 / h->wsum[l];
         for (size_t j = 0; j < nc; j++) {
             double zz = r[l * nc + j] * inv;
             z[l * nc + j] = zz;
@@ -753,9 +798,6 @@ static void precond_group(const gw_hdfe *h, const double *r, double *z, size_t n
         }
     }
 }
-
-/* CG iterations without a new minimum of the tracked residual norm before a restart. */
-#define CG_STALL 8
 
 /* Column outcome. */
 typedef struct {
@@ -773,8 +815,7 @@ static void demean_group(const gw_hdfe *h, double *const *cols, size_t nc, doubl
            *r0 = ws + 5 * Ln;
     const double tol = h->tol;
     double s2[GROUP_MAX], norm0[GROUP_MAX], flo[GROUP_MAX], rz[GROUP_MAX], rzn[GROUP_MAX];
-    double alpha[GROUP_MAX], beta[GROUP_MAX], pq[GROUP_MAX], est[GROUP_MAX], best[GROUP_MAX];
-    size_t stall[GROUP_MAX];
+    double alpha[GROUP_MAX], beta[GROUP_MAX], pq[GROUP_MAX], est[GROUP_MAX];
     int act[GROUP_MAX], inner[GROUP_MAX];
     memset(res, 0, nc * sizeof *res);
     sums_group(h, cols, nc, r, s2);
@@ -830,8 +871,6 @@ static void demean_group(const gw_hdfe *h, double *const *cols, size_t nc, doubl
                     p[l * nc + j] = act[j] ? z[l * nc + j] : 0.0;
             for (size_t j = 0; j < nc; j++) {
                 inner[j] = act[j];
-                best[j] = s2[j];
-                stall[j] = 0;
             }
             for (;;) {
                 for (size_t j = 0; j < nc; j++)
@@ -864,19 +903,8 @@ static void demean_group(const gw_hdfe *h, double *const *cols, size_t nc, doubl
                     beta[j] = 0.0;
                     if (!inner[j])
                         continue;
-                    /* Stop at the tolerance, at the iteration limit, or when the tracked norm
-                     * has not reached a new minimum for CG_STALL iterations: CG is at the
-                     * rounding floor, and going on lets x drift along the null space of A (two
-                     * or more sets: D'WD is singular, and rounding makes A x = r inconsistent)
-                     * until D x loses every digit to cancellation (seen with tol 1e-14). */
-                    if (est[j] < best[j]) {
-                        best[j] = est[j];
-                        stall[j] = 0;
-                    } else {
-                        stall[j]++;
-                    }
                     if (sqrt(rzn[j]) <= fmax(0.25 * tol * sqrt(fmax(est[j], 0.0)), 0.25 * flo[j]) ||
-                        res[j].iterations >= h->maxiter || stall[j] >= CG_STALL) {
+                        res[j].iterations >= h->maxiter) {
                         inner[j] = 0;
                         continue;
                     }
