@@ -1,6 +1,6 @@
 /* bench_stream.c -- the out-of-core fit against the disk read floor (docs/scale.md).
  *
- *   bench_stream --rows N [--path FILE] [--deflate L] [--keep] [--reuse]
+ *   bench_stream --rows N [--path FILE] [--deflate L] [--keep] [--reuse] [--poisson]
  *
  * Writes (unless --reuse) an HDF5 data table of N rows: y, x1..x10 (float64) and two
  * categorical fixed effects fe1 (N/100 levels, at most 1e6) and fe2 (100 levels), chunked by
@@ -10,6 +10,8 @@
  *  2. the out-of-core within fit y ~ x1..x10 | fe1 + fe2 (iid) through gw_stream_fit with a
  *     plain source over gw_h5stream (no formula frame), with the engine's per-pass timings;
  *  3. peak RSS of this process (getrusage), which holds no more than one chunk of data.
+ * With --poisson step 2 is the out-of-core PPML (gw_stream_glm_fit) of the count
+ * floor(exp(y / 10)) on the same regressors and effects: IRLS iterations, passes, time.
  * One line per measurement, "key=value" pairs. */
 #include <fcntl.h>
 #include <math.h>
@@ -25,6 +27,7 @@
 
 #include "bench_util.h"
 #include "gw_alloc.h"
+#include "gw_glm_stream.h"
 #include "gw_h5stream.h"
 #include "gw_par.h"
 #include "gw_stream.h"
@@ -132,6 +135,7 @@ typedef struct {
     double *col[P + 1];
     int32_t *code[2];
     double bytes;
+    int poisson; /* serve floor(exp(y / 10)) as the response */
 } src_ctx;
 
 static gw_status src_read(void *ctx, size_t b, unsigned need, gw_stream_block *blk)
@@ -154,6 +158,9 @@ static gw_status src_read(void *ctx, size_t b, unsigned need, gw_stream_block *b
     }
     size_t o = a - s->c0, m = e - a;
     memcpy(blk->y, s->col[0] + o, m * sizeof(double));
+    if (s->poisson)
+        for (size_t i = 0; i < m; i++)
+            blk->y[i] = floor(exp(0.1 * blk->y[i]));
     for (size_t j = 0; j < P; j++)
         memcpy(blk->X + j * GW_BLOCK_ROWS, s->col[j + 1] + o, m * sizeof(double));
     for (size_t g = 0; g < 2; g++)
@@ -168,7 +175,7 @@ int main(int argc, char **argv)
     size_t n = 1000000;
     const char *path = "/tmp/bench_stream.h5";
     unsigned deflate = 0;
-    int keep = 0, reuse = 0;
+    int keep = 0, reuse = 0, poisson = 0;
     gsl_set_error_handler_off();
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--rows") == 0 && i + 1 < argc)
@@ -181,9 +188,11 @@ int main(int argc, char **argv)
             keep = 1;
         else if (strcmp(argv[i], "--reuse") == 0)
             reuse = keep = 1;
+        else if (strcmp(argv[i], "--poisson") == 0)
+            poisson = 1;
         else {
             fprintf(stderr, "usage: bench_stream --rows N [--path F] [--deflate L] [--keep] "
-                            "[--reuse]\n");
+                            "[--reuse] [--poisson]\n");
             return 2;
         }
     }
@@ -220,6 +229,7 @@ int main(int argc, char **argv)
 
     src_ctx s;
     memset(&s, 0, sizeof s);
+    s.poisson = poisson;
     if (gw_h5stream_open(path, NULL, &s.h) != GW_OK)
         return die("open");
     s.n = gw_h5stream_nrows(s.h);
@@ -252,20 +262,44 @@ int main(int argc, char **argv)
     gw_result *r = NULL;
     t = bench_now();
     c = bench_cpu_now();
-    if (gw_stream_fit(&src, &o, &so, &r) != GW_OK)
+    gw_glm_opts go = {0};
+    go.kind = GW_GLM_POISSON;
+    if (poisson ? gw_stream_glm_fit(&src, &go, &so, &r) != GW_OK
+                : gw_stream_fit(&src, &o, &so, &r) != GW_OK)
         return die("fit");
     double t_fit = bench_now() - t, c_fit = bench_cpu_now() - c;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     const double bytes_pass = (double)s.n * ((P + 1) * 8.0 + 8.0);
-    printf("fit wall_s=%.2f cpu_s=%.2f passes=%zu sweeps=%zu read_s=%.2f peak_rss_MB=%.1f nobs=%zu "
-           "x1=%.10f se_x1=%.6g fe_iterations=%zu\n",
-           t_fit, c_fit, st.npasses, st.sweeps, st.read_seconds, (double)ru.ru_maxrss / 1024.0,
-           r->nobs, r->estimate[0], r->std_error[0], r->iterations);
-    for (size_t i = 0; i < st.npasses && i < GW_STREAM_MAX_PASSES; i++)
-        printf("pass=%zu name=%s wall_s=%.3f cpu_s=%.3f MB_per_cpu_s=%.0f\n", i + 1,
-               st.pass_name[i], st.pass_seconds[i], st.pass_cpu[i],
-               bytes_pass / st.pass_cpu[i] / 1e6);
+    printf("fit%s wall_s=%.2f cpu_s=%.2f passes=%zu sweeps=%zu read_s=%.2f peak_rss_MB=%.1f "
+           "nobs=%zu x1=%.10f se_x1=%.6g %s=%zu\n",
+           poisson ? "_poisson" : "", t_fit, c_fit, st.npasses, st.sweeps, st.read_seconds,
+           (double)ru.ru_maxrss / 1024.0, r->nobs, r->estimate[0], r->std_error[0],
+           poisson ? "irls_iterations" : "fe_iterations", r->iterations);
+    if (poisson) {
+        /* Per kind of pass: count, total CPU, CPU per pass (entries beyond the struct's 64 are
+         * folded into the last one, so the counts are over the first 64). */
+        const char *kinds[GW_STREAM_MAX_PASSES];
+        size_t nk = 0, cnt[GW_STREAM_MAX_PASSES] = {0};
+        double cpu[GW_STREAM_MAX_PASSES] = {0};
+        for (size_t i = 0; i < st.npasses && i < GW_STREAM_MAX_PASSES; i++) {
+            size_t k = 0;
+            while (k < nk && strcmp(kinds[k], st.pass_name[i]) != 0)
+                k++;
+            if (k == nk)
+                kinds[nk++] = st.pass_name[i];
+            cnt[k]++;
+            cpu[k] += st.pass_cpu[i];
+        }
+        for (size_t k = 0; k < nk; k++)
+            printf("passes name=%s count=%zu cpu_s=%.3f cpu_s_per_pass=%.3f\n", kinds[k], cnt[k],
+                   cpu[k], cpu[k] / (double)cnt[k]);
+    } else {
+        for (size_t i = 0; i < st.npasses && i < GW_STREAM_MAX_PASSES; i++)
+            printf("pass=%zu name=%s wall_s=%.3f cpu_s=%.3f MB_per_cpu_s=%.0f\n", i + 1,
+                   st.pass_name[i], st.pass_seconds[i], st.pass_cpu[i],
+                   bytes_pass / st.pass_cpu[i] / 1e6);
+    }
     gw_result_free(r);
     gw_h5stream_close(s.h);
     for (int j = 0; j <= P; j++)

@@ -106,15 +106,8 @@ static gwi_glm_link link_of(gw_glm_kind kind)
 /* ------------------------------------------------------------------------------------------ */
 /* Validation.                                                                                */
 
-static gw_status fe_check(const gw_design *d, const gw_glm_opts *o)
+gw_status gwi_glm_fe_check_opts(const gw_glm_opts *o, size_t ncluster)
 {
-    gw_status rc = gwi_fe_design_check(d);
-    if (rc != GW_OK)
-        return rc;
-    if (d->nfe == 0 || d->fe == NULL)
-        return gwi_fail(GW_EINVAL, "the design has no absorbed fixed effects");
-    if (d->n_endog > 0 || d->Z != NULL)
-        return gwi_fail(GW_EUNSUPPORTED, "instrumental variables are not available for GLMs");
     if ((int)o->kind < 0 || o->kind >= GW_GLM_NKINDS)
         return gwi_fail(GW_EINVAL, "unknown GLM kind %d", (int)o->kind);
     if ((int)o->vcov < 0 || o->vcov >= GW_VCOV_NKINDS)
@@ -125,7 +118,7 @@ static gw_status fe_check(const gw_design *d, const gw_glm_opts *o)
                         "values are not computed (use hc1 or cluster)");
     if ((int)o->ssc < 0 || o->ssc >= GW_SSC_NPROFILES)
         return gwi_fail(GW_EINVAL, "unknown small-sample profile %d", (int)o->ssc);
-    if (o->vcov == GW_VCOV_CLUSTER && o->ssc == GW_SSC_FIXEST && d->ncluster == 2)
+    if (o->vcov == GW_VCOV_CLUSTER && o->ssc == GW_SSC_FIXEST && ncluster == 2)
         return gwi_fail(GW_EUNSUPPORTED,
                         "two-way clustering with the fixest profile (min(G) adjustment) is not "
                         "implemented");
@@ -135,9 +128,23 @@ static gw_status fe_check(const gw_design *d, const gw_glm_opts *o)
         return gwi_fail(GW_EINVAL, "tolerance %g is not in (0, 1)", o->tol);
     if (o->fe_tol != 0.0 && !(o->fe_tol > 0.0 && o->fe_tol < 1.0))
         return gwi_fail(GW_EINVAL, "fixed-effect tolerance %g is not in (0, 1)", o->fe_tol);
-    if (d->ncluster > 2)
+    if (ncluster > 2)
         return gwi_fail(GW_EUNSUPPORTED, "%zu cluster variables; at most 2 are supported",
-                        d->ncluster);
+                        ncluster);
+    return GW_OK;
+}
+
+static gw_status fe_check(const gw_design *d, const gw_glm_opts *o)
+{
+    gw_status rc = gwi_fe_design_check(d);
+    if (rc != GW_OK)
+        return rc;
+    if (d->nfe == 0 || d->fe == NULL)
+        return gwi_fail(GW_EINVAL, "the design has no absorbed fixed effects");
+    if (d->n_endog > 0 || d->Z != NULL)
+        return gwi_fail(GW_EUNSUPPORTED, "instrumental variables are not available for GLMs");
+    if ((rc = gwi_glm_fe_check_opts(o, d->ncluster)) != GW_OK)
+        return rc;
     for (size_t g = 0; g < d->nfe; g++) {
         const gw_factor *f = &d->fe[g];
         if (f->codes == NULL || f->nlevels == 0 || f->nlevels > (size_t)INT32_MAX / 2)

@@ -50,6 +50,12 @@ int gwi_glm_valid_y(gwi_glm_link link, double y);
  * glm_fe.c. */
 gw_status gwi_glm_fit_fe(const gw_design *d, const gw_glm_opts *opts, gw_result **out);
 
+/* gwi_glm_fe_check_opts -- the option checks of the fixed-effects GLM (kind, vcov: no HC2/HC3,
+ * ssc, conf_level, tol, fe_tol, at most two cluster variables; the fixest profile with two-way
+ * clustering), shared by glm_fe.c and the out-of-core fit glm_stream.c. GW_EINVAL or
+ * GW_EUNSUPPORTED with a message. */
+gw_status gwi_glm_fe_check_opts(const gw_glm_opts *o, size_t ncluster);
+
 /* gwi_glm_link_of -- the family link of a gw_glm_kind. */
 gwi_glm_link gwi_glm_link_of(gw_glm_kind kind);
 

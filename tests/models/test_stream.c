@@ -28,6 +28,7 @@
 #include "gw_result.h"
 #include "gw_stream.h"
 #include "gw_test.h"
+#include "gw_test_stream.h"
 
 #define RTOL 1e-12
 
@@ -38,122 +39,7 @@ static gwt_rng rng;
 /* ------------------------------------------------------------------------------------------ */
 /* The data: all source rows (y NaN = missing), and the in-memory source over them.           */
 
-typedef struct {
-    size_t nrows, p, nfe, ncl;
-    int weighted, has_intercept;
-    double *y, *X, *w; /* nrows; nrows x p; nrows */
-    int32_t *fe[2], *cl[2];
-    size_t fe_levels[2], cl_levels[2];
-    const char *terms[8];
-    const char *fe_names[2], *cl_names[2];
-} data;
-
-static gw_status mem_read(void *ctx, size_t b, unsigned need, gw_stream_block *blk)
-{
-    const data *d = ctx;
-    (void)need;
-    size_t first = b * GW_BLOCK_ROWS, last = first + GW_BLOCK_ROWS, m = 0;
-    if (last > d->nrows)
-        last = d->nrows;
-    blk->ndropped = 0;
-    for (size_t i = first; i < last; i++) {
-        if (isnan(d->y[i])) {
-            blk->ndropped++;
-            continue;
-        }
-        blk->y[m] = d->y[i];
-        for (size_t j = 0; j < d->p; j++)
-            blk->X[j * GW_BLOCK_ROWS + m] = d->X[j * d->nrows + i];
-        if (blk->w)
-            blk->w[m] = d->w[i];
-        for (size_t g = 0; g < d->nfe; g++)
-            blk->fe[g * GW_BLOCK_ROWS + m] = d->fe[g][i];
-        for (size_t v = 0; v < d->ncl; v++)
-            blk->cluster[v * GW_BLOCK_ROWS + m] = d->cl[v][i];
-        m++;
-    }
-    blk->n = m;
-    return GW_OK;
-}
-
-static gw_stream_source source_of(data *d)
-{
-    gw_stream_source s;
-    memset(&s, 0, sizeof s);
-    s.nrows = d->nrows;
-    s.p = d->p;
-    s.terms = d->terms;
-    s.response = "y";
-    s.has_intercept = d->has_intercept;
-    s.weighted = d->weighted;
-    s.nfe = d->nfe;
-    s.fe_names = d->fe_names;
-    s.fe_levels = d->fe_levels;
-    s.ncluster = d->ncl;
-    s.cluster_names = d->cl_names;
-    s.cluster_levels = d->cl_levels;
-    s.read = mem_read;
-    s.ctx = d;
-    return s;
-}
-
-static char *dupname(const char *s)
-{
-    char *c = gw_strdup(s);
-    assert_non_null(c);
-    return c;
-}
-
-/* The in-core design of the same rows. */
-static gw_design *design_of(const data *d)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < d->nrows; i++)
-        n += isnan(d->y[i]) ? 0u : 1u;
-    gw_design *g = NULL;
-    assert_int_equal(gw_design_new(n, d->p, &g), GW_OK);
-    for (size_t j = 0; j < d->p; j++)
-        g->terms[j] = dupname(d->terms[j]);
-    g->response = dupname("y");
-    g->has_intercept = d->has_intercept;
-    g->nobs_dropped_missing = d->nrows - n;
-    if (d->weighted)
-        assert_non_null(g->w = gw_alloc_array(n, sizeof(double)));
-    if (d->nfe) {
-        assert_non_null(g->fe = gw_calloc(d->nfe, sizeof *g->fe));
-        g->nfe = d->nfe;
-    }
-    if (d->ncl) {
-        assert_non_null(g->cluster = gw_calloc(d->ncl, sizeof *g->cluster));
-        g->ncluster = d->ncl;
-    }
-    for (size_t f = 0; f < d->nfe; f++) {
-        g->fe[f].name = dupname(d->fe_names[f]);
-        g->fe[f].nlevels = d->fe_levels[f];
-        assert_non_null(g->fe[f].codes = gw_alloc_array(n, sizeof(int32_t)));
-    }
-    for (size_t v = 0; v < d->ncl; v++) {
-        g->cluster[v].name = dupname(d->cl_names[v]);
-        g->cluster[v].nlevels = d->cl_levels[v];
-        assert_non_null(g->cluster[v].codes = gw_alloc_array(n, sizeof(int32_t)));
-    }
-    size_t m = 0;
-    for (size_t i = 0; i < d->nrows; i++) {
-        if (isnan(d->y[i]))
-            continue;
-        g->y[m] = d->y[i];
-        for (size_t j = 0; j < d->p; j++)
-            g->X[j * n + m] = d->X[j * d->nrows + i];
-        if (d->weighted)
-            g->w[m] = d->w[i];
-        for (size_t f = 0; f < d->nfe; f++)
-            g->fe[f].codes[m] = d->fe[f][i];
-        for (size_t v = 0; v < d->ncl; v++)
-            g->cluster[v].codes[m] = d->cl[v][i];
-        m++;
-    }
-    return g;
-}
+typedef gwt_stream_data data;
 
 /* nrows rows; p regressors (with an intercept unless nfe > 0); collinear: the last column is
  * x1 + x2; nfe sets (levels 60 and 25, first set with a few singleton levels); two cluster
@@ -216,17 +102,6 @@ static void make_data(data *d, uint64_t seed, size_t nrows, size_t p, int weight
         d->w[i] = 0.5 + gwt_rng_unif(&rng);
         if (i > 5 && gwt_rng_next(&rng) % 97 == 0)
             d->y[i] = NAN; /* missing: dropped by the source */
-    }
-}
-
-static void free_data(data *d)
-{
-    gw_free(d->y);
-    gw_free(d->X);
-    gw_free(d->w);
-    for (size_t g = 0; g < 2; g++) {
-        gw_free(d->fe[g]);
-        gw_free(d->cl[g]);
     }
 }
 
@@ -306,8 +181,8 @@ static void compare(const gw_result *s, const gw_result *c, double rtol)
 
 static void check_fit(data *d, const gw_ols_opts *o)
 {
-    gw_stream_source src = source_of(d);
-    gw_design *g = design_of(d);
+    gw_stream_source src = gwt_stream_source(d);
+    gw_design *g = gwt_stream_design(d);
     gw_result *rs = NULL, *rc = NULL;
     gw_status st = gw_stream_fit(&src, o, NULL, &rs);
     if (st != GW_OK)
@@ -348,7 +223,7 @@ static void test_stream_ols_every_vcov(void **state)
     data d;
     make_data(&d, 11, 3 * GW_BLOCK_ROWS + 777, 4, 0, 0, 0, 0);
     run_kinds(&d, 0, 0.0);
-    free_data(&d);
+    gwt_stream_data_free(&d);
 }
 
 static void test_stream_wls_every_vcov(void **state)
@@ -357,7 +232,7 @@ static void test_stream_wls_every_vcov(void **state)
     data d;
     make_data(&d, 12, 2 * GW_BLOCK_ROWS + 101, 3, 1, 0, 0, 0);
     run_kinds(&d, 0, 0.0);
-    free_data(&d);
+    gwt_stream_data_free(&d);
 }
 
 static void test_stream_ols_collinear(void **state)
@@ -370,7 +245,7 @@ static void test_stream_ols_collinear(void **state)
     check_fit(&d, &o);
     o.vcov = GW_VCOV_CLUSTER;
     check_fit(&d, &o);
-    free_data(&d);
+    gwt_stream_data_free(&d);
 }
 
 static void test_stream_fe_one_set(void **state)
@@ -381,7 +256,7 @@ static void test_stream_fe_one_set(void **state)
     run_kinds(&d, 1, 0.0);
     d.weighted = 1;
     run_kinds(&d, 1, 0.0);
-    free_data(&d);
+    gwt_stream_data_free(&d);
 }
 
 static void test_stream_fe_one_set_nested_cluster(void **state)
@@ -396,7 +271,7 @@ static void test_stream_fe_one_set_nested_cluster(void **state)
         d.ncl = 1;
         check_fit(&d, &o);
     }
-    free_data(&d);
+    gwt_stream_data_free(&d);
 }
 
 static void test_stream_fe_two_sets(void **state)
@@ -410,7 +285,7 @@ static void test_stream_fe_two_sets(void **state)
     o.vcov = GW_VCOV_HC1;
     o.fe_tol = 1e-14;
     check_fit(&d, &o);
-    free_data(&d);
+    gwt_stream_data_free(&d);
 }
 
 static void test_stream_fe_collinear(void **state)
@@ -421,7 +296,7 @@ static void test_stream_fe_collinear(void **state)
     gw_ols_opts o = {0};
     o.fe_tol = 1e-14;
     check_fit(&d, &o);
-    free_data(&d);
+    gwt_stream_data_free(&d);
 }
 
 /* Statuses. */
@@ -430,7 +305,7 @@ static void test_stream_fit_errors(void **state)
     (void)state;
     data d;
     make_data(&d, 18, 1000, 3, 0, 2, 0, 0);
-    gw_stream_source src = source_of(&d);
+    gw_stream_source src = gwt_stream_source(&d);
     gw_result *r = (gw_result *)&d; /* must be reset to NULL */
     gw_ols_opts o = {0};
     o.flags = GW_OLS_KEEP_RESIDUALS;
@@ -447,11 +322,11 @@ static void test_stream_fit_errors(void **state)
     assert_int_equal(gw_stream_fit(&src, &o, &so, &r), GW_EINVAL);
     src.read = NULL;
     assert_int_equal(gw_stream_fit(&src, &o, NULL, &r), GW_EINVAL);
-    src = source_of(&d);
+    src = gwt_stream_source(&d);
     d.fe[0][10] = 99; /* code out of range */
     assert_int_equal(gw_stream_fit(&src, &o, NULL, &r), GW_EINVAL);
     assert_null(r);
-    free_data(&d);
+    gwt_stream_data_free(&d);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -492,7 +367,7 @@ static gw_status fail_read(void *ctx, size_t b, unsigned need, gw_stream_block *
     const fail_ctx *f = ctx;
     if (b == f->fail_block && (need & GW_STREAM_NEED_CLUSTER))
         return GW_EIO;
-    return mem_read(f->d, b, need, blk);
+    return gwt_stream_read(f->d, b, need, blk);
 }
 
 static void team_barrier(team *t)
@@ -599,7 +474,7 @@ static void fit_team_cfg(data *d, const gw_ols_opts *o, int P, const size_t *sta
         m[q].t = &t;
         m[q].rank = q;
         m[q].red = (gw_stream_reducer){team_sum, &m[q], q, P, cfg->no_gather ? NULL : team_gather};
-        m[q].src = source_of(d);
+        m[q].src = gwt_stream_source(d);
         m[q].fc.d = d;
         m[q].fc.fail_block = q == cfg->fail_rank ? cfg->fail_block : SIZE_MAX;
         m[q].src.read = fail_read;
@@ -670,7 +545,7 @@ static void test_stream_ranks_bit_identical(void **state)
     /* 300 blocks: two fold groups (256 blocks and a partial one). */
     make_data(&d, 19, 300 * GW_BLOCK_ROWS - 17, 3, 1, 0, 0, 0);
     d.ncl = 1;
-    gw_stream_source src = source_of(&d);
+    gw_stream_source src = gwt_stream_source(&d);
     for (int q = 0; q < 2; q++) {
         gw_ols_opts o = {0};
         o.vcov = q == 0 ? GW_VCOV_HC1 : GW_VCOV_IID;
@@ -687,7 +562,7 @@ static void test_stream_ranks_bit_identical(void **state)
         gw_result_free(two);
         gw_result_free(three);
     }
-    free_data(&d);
+    gwt_stream_data_free(&d);
 }
 
 static void test_stream_ranks_fe_cluster(void **state)
@@ -699,7 +574,7 @@ static void test_stream_ranks_fe_cluster(void **state)
     gw_ols_opts o = {0};
     o.vcov = GW_VCOV_CLUSTER;
     o.fe_tol = 1e-14;
-    gw_stream_source src = source_of(&d);
+    gw_stream_source src = gwt_stream_source(&d);
     gw_result *one = NULL, *two = NULL;
     assert_int_equal(gw_stream_fit(&src, &o, NULL, &one), GW_OK);
     const size_t starts[] = {0, 3};
@@ -707,7 +582,7 @@ static void test_stream_ranks_fe_cluster(void **state)
     compare(two, one, 1e-12);
     gw_result_free(one);
     gw_result_free(two);
-    free_data(&d);
+    gwt_stream_data_free(&d);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -728,7 +603,7 @@ static double rel_diff(double a, double b)
 static void check_fitted(data *d, const gw_ols_opts *o, const gw_result *rs, double *const *fe_coef,
                          double rtol)
 {
-    gw_design *g = design_of(d);
+    gw_design *g = gwt_stream_design(d);
     gw_result *rc = NULL;
     gw_ols_opts oc = *o;
     oc.flags |= GW_OLS_KEEP_RESIDUALS;
@@ -774,7 +649,7 @@ static void fe_coef_case(size_t nfe, int weighted, double fe_tol)
     double *fc[2] = {NULL, NULL};
     for (size_t g = 0; g < nfe; g++)
         assert_non_null(fc[g] = gw_alloc_array(d.fe_levels[g], sizeof(double)));
-    gw_stream_source src = source_of(&d);
+    gw_stream_source src = gwt_stream_source(&d);
     gw_stream_opts so = {0};
     so.fe_coef = fc;
     gw_ols_opts o = {0};
@@ -796,7 +671,7 @@ static void fe_coef_case(size_t nfe, int weighted, double fe_tol)
     gw_result_free(rs);
     for (size_t g = 0; g < nfe; g++)
         gw_free(fc[g]);
-    free_data(&d);
+    gwt_stream_data_free(&d);
 }
 
 static void test_stream_fe_coef_one_set(void **state)
@@ -835,7 +710,7 @@ static void test_stream_fe_warm_start(void **state)
         assert_non_null(fc[g] = gw_alloc_array(d.fe_levels[g], sizeof(double)));
         assert_non_null(fw[g] = gw_alloc_array(d.fe_levels[g], sizeof(double)));
     }
-    gw_stream_source src = source_of(&d);
+    gw_stream_source src = gwt_stream_source(&d);
     gw_ols_opts o = {0};
     o.vcov = GW_VCOV_CLUSTER;
     o.fe_tol = 1e-14;
@@ -924,7 +799,7 @@ static void test_stream_fe_warm_start(void **state)
         gw_free(fc[g]);
         gw_free(fw[g]);
     }
-    free_data(&d);
+    gwt_stream_data_free(&d);
 }
 
 /* fe_coef across processes: identical on every rank (fit_team_cfg checks), equal to P = 1. */
@@ -942,7 +817,7 @@ static void test_stream_ranks_fe_coef(void **state)
         assert_non_null(one[g] = gw_alloc_array(d.fe_levels[g], sizeof(double)));
         assert_non_null(many[g] = gw_alloc_array(d.fe_levels[g], sizeof(double)));
     }
-    gw_stream_source src = source_of(&d);
+    gw_stream_source src = gwt_stream_source(&d);
     gw_stream_opts so = {0};
     so.fe_coef = one;
     gw_result *r1 = NULL;
@@ -975,7 +850,7 @@ static void test_stream_ranks_fe_coef(void **state)
         gw_free(one[g]);
         gw_free(many[g]);
     }
-    free_data(&d);
+    gwt_stream_data_free(&d);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1022,43 +897,43 @@ static void test_stream_ranks_two_way(void **state)
     for (int wt = 0; wt < 2; wt++) {
         make_data(&d, 25 + (uint64_t)wt, 7 * GW_BLOCK_ROWS + 11, 3, wt, 0, 0, 0);
         check_fit(&d, &o); /* P = 1 vs in core */
-        gw_stream_source src = source_of(&d);
+        gw_stream_source src = gwt_stream_source(&d);
         assert_int_equal(gw_stream_fit(&src, &o, NULL, &one), GW_OK);
         static const size_t s2[] = {0, 3}, s4[] = {0, 1, 4, 6};
         twoway_case(&d, &o, 2, s2, one);
         twoway_case(&d, &o, 4, s4, one);
         gw_result_free(one);
-        free_data(&d);
+        gwt_stream_data_free(&d);
     }
     /* One fixed-effect set (the first cluster nesting it and not). */
     for (int nested = 0; nested < 2; nested++) {
         make_data(&d, 27 + (uint64_t)nested, 6 * GW_BLOCK_ROWS + 5, 3, 1, 1, 0, nested);
         check_fit(&d, &o);
-        gw_stream_source src = source_of(&d);
+        gw_stream_source src = gwt_stream_source(&d);
         assert_int_equal(gw_stream_fit(&src, &o, NULL, &one), GW_OK);
         static const size_t s2[] = {0, 2}, s4[] = {0, 2, 3, 5};
         twoway_case(&d, &o, 2, s2, one);
         twoway_case(&d, &o, 4, s4, one);
         gw_result_free(one);
-        free_data(&d);
+        gwt_stream_data_free(&d);
     }
     /* 300 blocks: ranges aligned to GW_STREAM_GROUP_ROWS (P = 2) and partly not (P = 4). */
     make_data(&d, 29, 300 * GW_BLOCK_ROWS - 17, 3, 1, 0, 0, 0);
-    gw_stream_source src = source_of(&d);
+    gw_stream_source src = gwt_stream_source(&d);
     assert_int_equal(gw_stream_fit(&src, &o, NULL, &one), GW_OK);
     static const size_t a2[] = {0, 256}, a4[] = {0, 256, 270, 290};
     twoway_case(&d, &o, 2, a2, one);
     twoway_case(&d, &o, 4, a4, one);
     d.ncl = 1; /* one-way alongside, for scale: same ranges */
     gw_result_free(one);
-    src = source_of(&d);
+    src = gwt_stream_source(&d);
     assert_int_equal(gw_stream_fit(&src, &o, NULL, &one), GW_OK);
     gw_result *rp = NULL;
     fit_team(&d, &o, 2, a2, &rp);
     compare(rp, one, 1e-13);
     gw_result_free(rp);
     gw_result_free(one);
-    free_data(&d);
+    gwt_stream_data_free(&d);
 }
 
 /* A failure on one rank (its source, in the residual pass, before the gather) makes every
@@ -1090,7 +965,7 @@ static void test_stream_ranks_two_way_failure(void **state)
         for (int q = 0; q < P; q++)
             assert_int_equal(stv[q], GW_EUNSUPPORTED);
     }
-    free_data(&d);
+    gwt_stream_data_free(&d);
 }
 
 static int report(void **state)
