@@ -14,6 +14,7 @@
 #include "gw_design.h"
 #include "gw_formula.h"
 #include "gw_frame.h"
+#include "gw_glm.h"
 #include "gw_ols.h"
 #include "gw_result.h"
 
@@ -41,6 +42,12 @@ int cli_glm_requested(const char *estimator);
  * without absorbed fixed effects; oo carries the variance request and flags. The design may
  * be modified (demeaned in place). */
 int cli_fit_iv(gw_design *design, const fit_args *a, const gw_ols_opts *oo, gw_result **out);
+
+/* cli_glm_opts -- the gw_glm_opts of a->estimator (logit, probit, poisson) with --maxiter, --tol
+ * (checked: usage errors), --ame and the variance, profile, demeaning options and flags of oo.
+ * Shared by the in-core, out-of-core and distributed GLM fits. Prints its error; returns a
+ * GW_EXIT_* code. */
+int cli_glm_opts(const fit_args *a, const gw_ols_opts *oo, gw_glm_opts *go);
 
 /* cli_fit_glm -- logit / probit / poisson (a->estimator), with or without absorbed fixed
  * effects, --ame, --maxiter, --tol. No convergence is exit 4 with a message. */

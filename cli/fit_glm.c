@@ -51,10 +51,9 @@ static int parse_tol(const char *text, double *out)
     return 1;
 }
 
-int cli_fit_glm(gw_design *design, const fit_args *a, const gw_ols_opts *oo, gw_result **out)
+int cli_glm_opts(const fit_args *a, const gw_ols_opts *oo, gw_glm_opts *o)
 {
     gw_glm_opts go = {0};
-    *out = NULL;
     if (strcmp(a->estimator, "logit") == 0)
         go.kind = GW_GLM_LOGIT;
     else if (strcmp(a->estimator, "probit") == 0)
@@ -92,6 +91,17 @@ int cli_fit_glm(gw_design *design, const fit_args *a, const gw_ols_opts *oo, gw_
         go.flags |= GW_GLM_KEEP_FITTED;
     if (a->ame)
         go.flags |= GW_GLM_AME;
+    *o = go;
+    return GW_EXIT_OK;
+}
+
+int cli_fit_glm(gw_design *design, const fit_args *a, const gw_ols_opts *oo, gw_result **out)
+{
+    gw_glm_opts go;
+    *out = NULL;
+    int rc = cli_glm_opts(a, oo, &go);
+    if (rc != GW_EXIT_OK)
+        return rc;
     gw_status s = gw_glm_fit(design, &go, out);
     if (s != GW_OK) {
         const char *detail = gw_last_error();

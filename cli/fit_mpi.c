@@ -48,8 +48,9 @@ static const char *unsupported(const fit_args *a, const gw_formula *f, const gw_
 {
     if (!is_h5(a->data))
         return "a CSV data file (convert it: goodwork convert IN.csv OUT.h5)";
-    if (a->estimator != NULL && strcmp(a->estimator, "ols") != 0)
-        return "--estimator other than ols";
+    const char *why = cli_stream_estimator_unsupported(a, gw_formula_nfe(f));
+    if (why != NULL)
+        return why;
     if (a->panel != NULL || a->hausman)
         return "--panel / --hausman";
     if (a->vcov != NULL && (strncmp(a->vcov, "dk:", 3) == 0 || strncmp(a->vcov, "nw:", 3) == 0))
@@ -168,15 +169,16 @@ int cli_fit_mpi(const fit_args *a, const gw_formula *f, const gw_frame_opts *fo,
     if (s != GW_OK)
         goto fail;
     /* Phase 2: the fit; every reduction carries the engine's status. */
-    gw_stream_reducer reducer = {cli_mpi_red_sum, &red, red.rank, red.nranks,
-                                 cli_mpi_red_gather};
+    gw_stream_reducer reducer = {cli_mpi_red_sum, &red, red.rank, red.nranks, cli_mpi_red_gather};
     gw_stream_opts so;
     memset(&so, 0, sizeof so);
     mpi_source_range(ms, &so.row_begin, &so.row_end);
     so.reducer = &reducer;
     so.stats = &st;
     double t0 = MPI_Wtime();
-    s = gw_stream_fit(&src, oo, &so, &res);
+    rc = cli_stream_fit_src(a, oo, &src, &so, &res, &s);
+    if (rc != GW_EXIT_OK) /* an option error, the same on every rank: nothing started */
+        goto done;
     double fit_s = MPI_Wtime() - t0;
     s = cli_mpi_red_agree(&red, s);
     if (s != GW_OK)

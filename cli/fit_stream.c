@@ -8,7 +8,10 @@
  * frame builder (every regressor computed exactly as in core: powers, logs, products, factor
  * dummies with the whole table's levels), global fixed-effect and cluster codes.
  *
- * What streaming cannot do is a usage error when it is required: other estimators than ols,
+ * Poisson, logit and probit with absorbed fixed effects run out of core through
+ * gw_stream_glm_fit (models/gw_glm_stream.h), every other estimator through gw_stream_fit.
+ * What streaming cannot do is a usage error when it is required: other estimators than these,
+ * GLMs without absorbed fixed effects or with --ame,
  * instruments, panel variances and --panel, --save-residuals, --hausman, HC2/HC3 with two or
  * more fixed-effect sets, more than 4 fixed-effect and cluster variables, a factor with more
  * than 100,000 levels (absorb it), CSV input. */
@@ -23,6 +26,7 @@
 #include "fit_ext.h"
 #include "fit_stream.h"
 #include "gw_alloc.h"
+#include "gw_glm_stream.h"
 #include "gw_h5stream.h"
 #include "gw_stream.h"
 #include "h5_source.h"
@@ -132,6 +136,40 @@ static size_t count_columns(const gw_formula *f, const gw_frame_opts *fo)
     return n;
 }
 
+const char *cli_stream_estimator_unsupported(const fit_args *a, size_t nfe)
+{
+    static char buf[160];
+    if (a->estimator == NULL || strcmp(a->estimator, "ols") == 0)
+        return NULL;
+    if (!cli_glm_requested(a->estimator)) {
+        snprintf(buf, sizeof buf, "--estimator %.64s (ols, poisson, logit and probit can)",
+                 a->estimator);
+        return buf;
+    }
+    if (nfe == 0) {
+        snprintf(buf, sizeof buf, "--estimator %.64s without absorbed fixed effects", a->estimator);
+        return buf;
+    }
+    if (a->ame)
+        return "--ame (average marginal effects)";
+    return NULL;
+}
+
+int cli_stream_fit_src(const fit_args *a, const gw_ols_opts *oo, const gw_stream_source *src,
+                       const gw_stream_opts *so, gw_result **out, gw_status *st)
+{
+    *st = GW_OK;
+    if (!cli_glm_requested(a->estimator)) {
+        *st = gw_stream_fit(src, oo, so, out);
+        return GW_EXIT_OK;
+    }
+    gw_glm_opts go;
+    int rc = cli_glm_opts(a, oo, &go);
+    if (rc == GW_EXIT_OK)
+        *st = gw_stream_glm_fit(src, &go, so, out);
+    return rc;
+}
+
 int cli_stream_open(const fit_args *a, const gw_formula *f, const gw_frame_opts *fo,
                     const gw_ols_opts *oo, cli_stream **out, gw_stream_source *srcp)
 {
@@ -141,11 +179,9 @@ int cli_stream_open(const fit_args *a, const gw_formula *f, const gw_frame_opts 
     while (ncl < GW_FRAME_MAX_CLUSTER && fo->cluster[ncl] != NULL)
         ncl++;
     /* Streaming is required: refuse what it cannot do. */
-    /* --- estimator check (kept as its own block: the lead changes it) --- */
-    if (a->estimator != NULL && strcmp(a->estimator, "ols") != 0)
-        return usage("--estimator %s cannot run out of core (only ols); raise --memory-limit",
-                     a->estimator);
-    /* --- end of the estimator check --- */
+    const char *why = cli_stream_estimator_unsupported(a, nfe);
+    if (why != NULL)
+        return usage("%s cannot run out of core; raise --memory-limit", why);
     if (gw_formula_has_iv(f))
         return usage("%s", "instrumental variables cannot run out of core; raise --memory-limit");
     if (a->panel != NULL || a->hausman || a->save_residuals)
@@ -230,7 +266,8 @@ int cli_fit_stream(const fit_args *a, const gw_formula *f, const gw_frame_opts *
     gw_stream_source src;
     if ((rc = cli_stream_open(a, f, fo, oo, &cs, &src)) != GW_EXIT_OK)
         return rc;
-    st = gw_stream_fit(&src, oo, NULL, out);
+    if ((rc = cli_stream_fit_src(a, oo, &src, NULL, out, &st)) != GW_EXIT_OK)
+        goto done;
     if (st != GW_OK) {
         cli_error("%s", gw_last_error());
         rc = cli_exit_code(st);

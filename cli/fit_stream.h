@@ -19,6 +19,19 @@ typedef struct cli_stream cli_stream;
 int cli_stream_open(const fit_args *a, const gw_formula *f, const gw_frame_opts *fo,
                     const gw_ols_opts *oo, cli_stream **out, gw_stream_source *src);
 
+/* cli_stream_estimator_unsupported -- why a->estimator cannot be fitted from a stream of
+ * blocks (text for a message: other estimators than ols/poisson/logit/probit, a GLM without
+ * absorbed fixed effects, --ame), or NULL when it can. nfe: the formula's absorbed sets. The
+ * text may live in a static buffer (one call at a time). */
+const char *cli_stream_estimator_unsupported(const fit_args *a, size_t nfe);
+
+/* cli_stream_fit_src -- the fit of a->estimator over src (gw_stream_glm_fit for a GLM, with the
+ * options of cli_glm_opts; gw_stream_fit otherwise) with so (NULL: one process). Returns a
+ * GW_EXIT_* code for option errors (printed); otherwise GW_EXIT_OK with the library's status in
+ * *st (not printed) and, on GW_OK, the result in *out. */
+int cli_stream_fit_src(const fit_args *a, const gw_ols_opts *oo, const gw_stream_source *src,
+                       const gw_stream_opts *so, gw_result **out, gw_status *st);
+
 /* cli_stream_close -- release what cli_stream_open made; NULL-safe. */
 void cli_stream_close(cli_stream *cs);
 

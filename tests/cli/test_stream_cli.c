@@ -61,8 +61,8 @@ static void write_table(const char *path, size_t n)
 {
     gw_table *t = NULL;
     assert_int_equal(gw_table_new(n, &t), GW_OK);
-    double *c[9];
-    for (int j = 0; j < 9; j++)
+    double *c[10];
+    for (int j = 0; j < 10; j++)
         assert_non_null(c[j] = gw_alloc_array(n, sizeof(double)));
     int32_t *firm = gw_alloc_array(n, sizeof(int32_t)),
             *region = gw_alloc_array(n, sizeof(int32_t));
@@ -86,9 +86,18 @@ static void write_table(const char *path, size_t n)
         c[0][i] = (i % 997 == 5) ? (double)NAN : y + gwt_rng_norm(&rng);
         c[7][i] = 0.5 + gwt_rng_unif(&rng);
         c[8][i] = 2000.0 + (double)b;
+        /* a count for the Poisson fits: Knuth's draw at a moderate mean */
+        const double mu =
+            exp(0.2 + 0.1 * (c[1][i] - 3.0) + 0.03 * c[2][i] + 0.1 * fe1[a] + 0.2 * fe2[b]);
+        double k = 0.0, prod = gwt_rng_unif(&rng);
+        while (prod > exp(-mu)) {
+            k += 1.0;
+            prod *= gwt_rng_unif(&rng);
+        }
+        c[9][i] = a < 3 ? 0.0 : k; /* firms 0-2 all zero: separated */
     }
-    static const char *names[] = {"y", "x1", "x2", "x3", "x4", "x5", "x6", "w", "year"};
-    for (int j = 0; j < 9; j++)
+    static const char *names[] = {"y", "x1", "x2", "x3", "x4", "x5", "x6", "w", "year", "cnt"};
+    for (int j = 0; j < 10; j++)
         assert_int_equal(gw_table_add_numeric_take(t, names[j], c[j]), GW_OK);
     assert_int_equal(gw_table_add_categorical_take(t, "firm", firm, levels("f", 500), 500), GW_OK);
     assert_int_equal(gw_table_add_categorical_take(t, "region", region, levels("r", 23), 23),
@@ -218,16 +227,23 @@ static void cmp_vcov(const cJSON *a, const cJSON *b)
         }
 }
 
-/* Fit model with extra args streamed and in core; compare (to rtol; 1e-12 unless the fit is
- * limited by the demeaning tolerance); check memory. */
-static void check(const char *model, const char *a1, const char *a2, double rtol)
+/* Fit model with the extra args (NULL-terminated, at most 6) streamed and in core; compare (to
+ * rtol; 1e-12 unless the fit is limited by the demeaning tolerance); check memory. */
+static void check(const char *model, const char *const *extra, double rtol)
 {
-    const char *sargs[] = {"fit",  "--data",         table_path, "--model", model, "--format",
-                           "json", "--memory-limit", "1M",       a1,        a2,    NULL};
-    const char *cargs[] = {"fit",      "--data", table_path, "--model", model,
-                           "--format", "json",   a1,         a2,        NULL};
-    const char *targs[] = {"fit",      "--data", tiny_path, "--model", model,
-                           "--format", "json",   a1,        a2,        NULL};
+    const char *sargs[16] = {"fit",      "--data", table_path,       "--model", model,
+                             "--format", "json",   "--memory-limit", "1M"};
+    const char *cargs[16] = {"fit", "--data", table_path, "--model", model, "--format", "json"};
+    const char *targs[16] = {"fit", "--data", tiny_path, "--model", model, "--format", "json"};
+    size_t ne = 0;
+    while (extra[ne] != NULL && ne < 6)
+        ne++;
+    for (size_t i = 0; i <= ne; i++) { /* the terminating NULL too */
+        sargs[9 + i] = extra[i];
+        cargs[7 + i] = extra[i];
+        targs[7 + i] = extra[i];
+    }
+    const char *a1 = ne > 0 ? extra[0] : NULL, *a2 = ne > 1 ? extra[1] : NULL;
     int cs = 0, cc = 0, ct = 0;
     long rs = 0, rc = 0, rt = 0;
     char *js = run(sargs, &cs, &rs);
@@ -261,13 +277,15 @@ static void check(const char *model, const char *a1, const char *a2, double rtol
 static void test_stream_cli_ols_hc1_weights(void **state)
 {
     (void)state;
-    check("y ~ x1 + x2 + x3 + x4 + x5 + x6", "--vcov=hc1", "--weights=w", RTOL);
+    check("y ~ x1 + x2 + x3 + x4 + x5 + x6", (const char *[]){"--vcov=hc1", "--weights=w", NULL},
+          RTOL);
 }
 
 static void test_stream_cli_fe_cluster(void **state)
 {
     (void)state;
-    check("y ~ x1 + x2 + x3 + x4 + x5 + x6 | firm", "--vcov=cluster:region", NULL, RTOL);
+    check("y ~ x1 + x2 + x3 + x4 + x5 + x6 | firm", (const char *[]){"--vcov=cluster:region", NULL},
+          RTOL);
 }
 
 static void test_stream_cli_two_fe(void **state)
@@ -276,7 +294,8 @@ static void test_stream_cli_two_fe(void **state)
     /* Two sets: both fits demean iteratively to the default tolerance GW_HDFE_TOL (1.2e-10),
      * so they agree to about that (measured up to 2.2e-11); test_stream_cli_two_fe_tight
      * tightens it with --fe-tol. */
-    check("y ~ x1 + x2 + x3 + x4 + x5 + x6 | firm + year", "--vcov=cluster:firm", NULL, 1e-10);
+    check("y ~ x1 + x2 + x3 + x4 + x5 + x6 | firm + year",
+          (const char *[]){"--vcov=cluster:firm", NULL}, 1e-10);
 }
 
 static void test_stream_cli_two_fe_tight(void **state)
@@ -287,7 +306,19 @@ static void test_stream_cli_two_fe_tight(void **state)
      * RSS, F, vcov) must agree to RTOL (measured 3.1e-14). p-values keep their 1e-9: x1's
      * p = 9e-240 at t = 63 amplifies t's relative error about t^2 = 4000 times (measured
      * 3.1e-12). */
-    check("y ~ x1 + x2 + x3 + x4 + x5 + x6 | firm + year", "--vcov=cluster:firm", "--fe-tol=1e-14",
+    check("y ~ x1 + x2 + x3 + x4 + x5 + x6 | firm + year",
+          (const char *[]){"--vcov=cluster:firm", "--fe-tol=1e-14", NULL}, RTOL);
+}
+
+/* Poisson (PPML) with two fixed effects out of core (models/gw_glm_stream.h): three all-zero
+ * firms separated, clustered by region, weighted; at --fe-tol 1e-14 --tol 1e-13 on both sides
+ * the IRLS iterates coincide and every number agrees to RTOL (measured 4.7e-14). */
+static void test_stream_cli_poisson_two_fe(void **state)
+{
+    (void)state;
+    check("cnt ~ x1 + x2 + x3 | firm + year",
+          (const char *[]){"--estimator=poisson", "--vcov=cluster:region", "--weights=w",
+                           "--fe-tol=1e-14", "--tol=1e-13", NULL},
           RTOL);
 }
 
@@ -307,6 +338,17 @@ static void test_stream_cli_errors(void **state)
     r = gwt_run_cli("fit", "--data", table_path, "--model", "y ~ x1", "--memory-limit", "1M",
                     "--estimator", "re", "--panel", "firm,year", NULL);
     assert_int_equal(r.exit_code, 2);
+    gwt_run_free(&r);
+    /* GLMs stream only with absorbed effects, and without --ame. */
+    r = gwt_run_cli("fit", "--data", table_path, "--model", "cnt ~ x1", "--memory-limit", "1M",
+                    "--estimator", "poisson", NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "without absorbed fixed effects"));
+    gwt_run_free(&r);
+    r = gwt_run_cli("fit", "--data", table_path, "--model", "cnt ~ x1 | firm", "--memory-limit",
+                    "1M", "--estimator", "logit", "--ame", NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "--ame"));
     gwt_run_free(&r);
     const char *csv = gwt_write_file("stream_small.csv", "y,x\n1,2\n2,3\n3,5\n4,4\n");
     r = gwt_run_cli("fit", "--data", csv, "--model", "y ~ x", "--memory-limit", "10", NULL);
@@ -329,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_stream_cli_fe_cluster),
         cmocka_unit_test(test_stream_cli_two_fe),
         cmocka_unit_test(test_stream_cli_two_fe_tight),
+        cmocka_unit_test(test_stream_cli_poisson_two_fe),
         cmocka_unit_test(test_stream_cli_errors),
     };
     return cmocka_run_group_tests_name("stream_cli", tests, setup, report);
