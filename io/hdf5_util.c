@@ -616,6 +616,20 @@ static size_t sizeof_lengths(int fd, uint64_t fsize)
 
 /* Walks the collection at byte o (header already checked plausible, size csize): returns 0 when
  * libhdf5 would walk it safely, else 1 and *bad the offset of the offending object header. */
+
+/* The bytes a global heap object with header h (ohdr bytes; sizes of L bytes) occupies when
+ * `room` bytes of the collection remain at its start: the header plus its size rounded up to 8
+ * for an object (idx > 0), the free space's size for object 0; room + 1 when the object
+ * overruns the collection (the callers flag it). */
+static uint64_t heap_obj_span(const unsigned char *h, size_t L, uint64_t ohdr, uint64_t room)
+{
+    const unsigned idx = (unsigned)le_uint(h, 2);
+    const uint64_t size = le_uint(h + 8, L);
+    if (idx == 0)
+        return size;
+    return size > room ? room + 1 : ohdr + ((size + 7) & ~(uint64_t)7);
+}
+
 static int walk_collection(int fd, uint64_t o, uint64_t csize, size_t L, uint64_t *bad)
 {
     const uint64_t end = o + csize, ohdr = 8 + L;
@@ -628,16 +642,7 @@ static int walk_collection(int fd, uint64_t o, uint64_t csize, size_t L, uint64_
             *bad = p;
             return 1;
         }
-        unsigned idx = (unsigned)le_uint(h, 2);
-        uint64_t size = le_uint(h + 8, L), need;
-        if (idx > 0) {
-            if (size > end - p)
-                need = end - p + 1; /* overruns: flagged below */
-            else
-                need = ohdr + ((size + 7) & ~(uint64_t)7);
-        } else {
-            need = size;
-        }
+        const uint64_t need = heap_obj_span(h, L, ohdr, end - p);
         if (need == 0 || need > end - p) {
             *bad = p;
             return 1;
@@ -735,16 +740,7 @@ static int walk_collection_buf(int fd, uint64_t o, uint64_t csize, size_t L, uns
             wl = (uint64_t)got;
         }
         const unsigned char *h = w + (p - wb);
-        unsigned idx = (unsigned)le_uint(h, 2);
-        uint64_t size = le_uint(h + 8, L), need;
-        if (idx > 0) {
-            if (size > end - p)
-                need = end - p + 1; /* overruns: flagged below */
-            else
-                need = ohdr + ((size + 7) & ~(uint64_t)7);
-        } else {
-            need = size;
-        }
+        const uint64_t need = heap_obj_span(h, L, ohdr, end - p);
         if (need == 0 || need > end - p) {
             *bad = p;
             return 1;

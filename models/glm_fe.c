@@ -406,8 +406,8 @@ static size_t vanishing_rows(gwi_glm_link link, size_t n, const double *y, const
 /* ------------------------------------------------------------------------------------------ */
 /* The fit.                                                                                   */
 
-static gw_status set_str_list(char ***dst, size_t *count, const char *const *names,
-                              const unsigned char *flag, size_t p)
+gw_status gwi_glm_set_str_list(char ***dst, size_t *count, const char *const *names,
+                               const unsigned char *flag, size_t p)
 {
     size_t c = 0;
     for (size_t j = 0; j < p; j++)
@@ -759,10 +759,10 @@ static gw_status fit_pass(const gw_design *d, const gw_glm_opts *opts, const uns
     r->rcond = gw_ls_rcond(ls);
     r->near_singular = gw_ls_near_singular(ls);
     r->dispersion = 1.0;
-    if ((rc = set_str_list(&r->dropped_collinear, &r->ndropped, (const char *const *)d->terms,
-                           aliased_flag, p)) != GW_OK ||
-        (rc = set_str_list(&r->dropped_separated, &r->ndropped_separated,
-                           (const char *const *)d->terms, sp.sepcol, p)) != GW_OK)
+    if ((rc = gwi_glm_set_str_list(&r->dropped_collinear, &r->ndropped,
+                                   (const char *const *)d->terms, aliased_flag, p)) != GW_OK ||
+        (rc = gwi_glm_set_str_list(&r->dropped_separated, &r->ndropped_separated,
+                                   (const char *const *)d->terms, sp.sepcol, p)) != GW_OK)
         goto done;
     if ((r->fixed_effects = gw_calloc(S, sizeof *r->fixed_effects)) == NULL)
         goto nomem;

@@ -50,6 +50,12 @@ int gwi_glm_valid_y(gwi_glm_link link, double y);
  * glm_fe.c. */
 gw_status gwi_glm_fit_fe(const gw_design *d, const gw_glm_opts *opts, gw_result **out);
 
+/* gwi_glm_set_str_list -- *dst = copies of names[j] for the flagged j (flag[j] != 0, j < p),
+ * *count their number (nothing allocated when none). GW_ENOMEM (what was copied stays in *dst
+ * for the result's free). */
+gw_status gwi_glm_set_str_list(char ***dst, size_t *count, const char *const *names,
+                               const unsigned char *flag, size_t p);
+
 /* gwi_glm_fe_check_opts -- the option checks of the fixed-effects GLM (kind, vcov: no HC2/HC3,
  * ssc, conf_level, tol, fe_tol, at most two cluster variables; the fixest profile with two-way
  * clustering), shared by glm_fe.c and the out-of-core fit glm_stream.c. GW_EINVAL or

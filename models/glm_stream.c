@@ -549,27 +549,6 @@ static gw_status check(const gw_stream_source *src, const gw_glm_opts *o)
     return GW_OK;
 }
 
-static gw_status set_names(char ***dst, size_t *count, const char *const *names,
-                           const unsigned char *flag, size_t p)
-{
-    size_t c = 0;
-    *count = 0;
-    for (size_t j = 0; j < p; j++)
-        c += flag[j] != 0;
-    if (c == 0)
-        return GW_OK;
-    if ((*dst = gw_calloc(c, sizeof **dst)) == NULL)
-        return gwi_fail(GW_ENOMEM, "cannot allocate %zu names", c);
-    for (size_t j = 0; j < p; j++)
-        if (flag[j]) {
-            gw_status rc = gw_result_set_str(&(*dst)[*count], names[j]);
-            ++*count;
-            if (rc != GW_OK)
-                return rc;
-        }
-    return GW_OK;
-}
-
 /* The result from the variance run er (k, terms, vcov with the linear profile's factors) and
  * the IRLS state. */
 static gw_status build(gs *s, const gw_result *er, const double *beta, size_t iter, double dev,
@@ -637,8 +616,8 @@ static gw_status build(gs *s, const gw_result *er, const double *beta, size_t it
                 GW_OK)
                 goto done;
     }
-    if ((rc = set_names(&r->dropped_separated, &r->ndropped_separated, s->in->terms, s->sepcol,
-                        s->p)) != GW_OK)
+    if ((rc = gwi_glm_set_str_list(&r->dropped_separated, &r->ndropped_separated, s->in->terms,
+                                   s->sepcol, s->p)) != GW_OK)
         goto done;
     if ((r->fixed_effects = gw_calloc(er->nfe, sizeof *r->fixed_effects)) == NULL)
         goto nomem;

@@ -95,23 +95,7 @@ static int make_data(void **state)
 #ifdef GW_MPIEXEC
     snprintf(mpiexec, sizeof mpiexec, "%s", GW_MPIEXEC);
 #endif
-    /* Open MPI as root (CI containers), more ranks than cores, shared memory only. */
-    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-    setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
-    setenv("OMPI_MCA_pml", "ob1", 1);
-    setenv("OMPI_MCA_btl", "self,vader", 1);
-    setenv("OMPI_MCA_osc", "^ucx", 1);
-    setenv("OMPI_MCA_mtl", "^ofi", 1);
-#if defined(__SANITIZE_ADDRESS__)
-    /* Open MPI's own start-up allocations are not ours to report (see test_mpi_cli.c). */
-    static char lsan[4300];
-    snprintf(lsan, sizeof lsan, "suppressions=%s:fast_unwind_on_malloc=0",
-             gwt_source_path("tests/cli/mpi_lsan.supp"));
-    setenv("LSAN_OPTIONS", lsan, 1);
-    setenv("ASAN_OPTIONS", "fast_unwind_on_malloc=0", 0);
-    setenv("OMPI_MCA_mca_base_component_disable_dlclose", "1", 1);
-#endif
+    gwt_mpi_env();
     return 0;
 }
 

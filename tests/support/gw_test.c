@@ -386,3 +386,29 @@ size_t gwt_term_index(const gw_result *r, const char *term)
     fail_msg("no term %s", term);
     return 0;
 }
+
+void gwt_mpi_env(void)
+{
+    /* mpirun as root (CI containers) and more ranks than cores. */
+    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
+    /* One node: shared memory only, no probing of network transports (UCX, libfabric), which
+     * costs about a second per mpirun on the CI machine. */
+    setenv("OMPI_MCA_pml", "ob1", 1);
+    setenv("OMPI_MCA_btl", "self,vader", 1);
+    setenv("OMPI_MCA_osc", "^ucx", 1);
+    setenv("OMPI_MCA_mtl", "^ofi", 1);
+#if defined(__SANITIZE_ADDRESS__)
+    /* Sanitizer builds: Open MPI's own start-up allocations, kept until exit, are not ours to
+     * report. The suppressions name Open MPI's libraries, which LeakSanitizer sees only with
+     * full stacks (its fast unwinder stops in libraries built without frame pointers) and
+     * with the components kept loaded (not dlclose'd). goodwork's allocations stay checked. */
+    static char lsan[4300];
+    snprintf(lsan, sizeof lsan, "suppressions=%s:fast_unwind_on_malloc=0",
+             gwt_source_path("tests/cli/mpi_lsan.supp"));
+    setenv("LSAN_OPTIONS", lsan, 1);
+    setenv("ASAN_OPTIONS", "fast_unwind_on_malloc=0", 0);
+    setenv("OMPI_MCA_mca_base_component_disable_dlclose", "1", 1);
+#endif
+}

@@ -109,6 +109,12 @@ double gwt_rng_norm(gwt_rng *r);
 /* gwt_term_index -- the index of the term named term in r->terms; fails when absent. */
 size_t gwt_term_index(const gw_result *r, const char *term);
 
+/* gwt_mpi_env -- the environment for running goodwork under mpirun in tests: Open MPI allowed
+ * as root (CI containers) and to oversubscribe the cores, shared memory only (no probing of
+ * network transports), and in sanitizer builds LeakSanitizer told to ignore Open MPI's own
+ * start-up allocations (tests/cli/mpi_lsan.supp, full stacks, components kept loaded). */
+void gwt_mpi_env(void);
+
 /* ---- Running the CLI and reading its JSON. ---- */
 
 /* gwt_run_cli_argv -- run the goodwork binary with the NULL-terminated args (at most 38). */
