@@ -179,4 +179,28 @@ GW_API size_t gw_ls_refine_iterations(const gw_ls *ls);
 GW_API const int *gw_ls_pivots(const gw_ls *ls);
 GW_API void gw_ls_free(gw_ls *ls); /* NULL-safe */
 
+/* gw_kernel_block_r -- the R factor of the QR decomposition of one row block: R (n x n, upper
+ * triangular) with A = Q R, Q'Q = I, for code outside core/linalg_*.c (which alone may call
+ * LAPACK) that reduces tall data block by block (e.g. the TSQR of models/stream_fold.c).
+ *
+ * in/out A  borrowed, m x n column-major with leading dimension lda >= max(1, m); destroyed
+ *           (holds dgeqrf's reflectors on return).
+ * out    R  borrowed, n x n column-major (ld n), must not overlap A: the upper triangle is R,
+ *           everything below the diagonal is 0, and so are rows i >= m when m < n. Each row is
+ *           multiplied by -1 where needed so that diag(R) >= 0: the result does not depend on
+ *           LAPACK's sign convention (R is then unique when A has full column rank).
+ * R doubles as the workspace during the factorisation: a call never allocates.
+ *
+ * Returns
+ *   GW_OK        success (m == 0 gives R = 0; n == 0 does nothing).
+ *   GW_EINVAL    A or R NULL (n > 0), lda < max(1, m), or m, n or lda above INT_MAX.
+ *   GW_EINTERNAL dgeqrf reported an illegal argument (a bug).
+ * Numerical notes: Householder QR (LAPACK dgeqrf; for min(m, n) < 128 the unblocked dgeqr2),
+ * backward stable: R is the exact R of A + E with ||E|| ~ m n eps ||A||. No check for NaN or
+ * infinity (they propagate into R). Single-threaded as OpenBLAS is kept (gw_threads_set): the
+ * result depends only on the arguments (and on the machine's OpenBLAS kernels), never on the
+ * thread count, so callers may use it per block inside OpenMP regions.
+ * Complexity: 2 n^2 (m - n/3) flops; one pass over A per column for narrow blocks. */
+GW_API gw_status gw_kernel_block_r(double *A, size_t lda, size_t m, size_t n, double *R);
+
 #endif

@@ -1,16 +1,17 @@
-/* stream_fold.c -- Householder QR of row blocks and ordered folds (stream_int.h).
+/* stream_fold.c -- R factors of row blocks and ordered folds (stream_int.h).
  *
- * The QR is plain C (only core/linalg_*.c may call LAPACK): for the r = p + 1 <= a few dozen
- * columns of a model it is the classic unblocked dgeqr2, whose inner loops (a dot product and
- * an axpy down a contiguous column) vectorise. Householder QR is backward stable, so the R of
- * a block agrees with LAPACK's to rounding; the combination of R factors is the TSQR scheme of
- * core/linalg_qr.c. */
+ * The R of a block comes from gw_kernel_block_r (LAPACK dgeqrf through core/, the only place
+ * that may call LAPACK): ~5x faster than the plain-C unblocked Householder loop kept below
+ * (gwi_house_qr) for the r = p + 1 <= a few dozen columns of a model (bench/bench_tsqr.c).
+ * Every R is normalised to a non-negative diagonal, so that it does not depend on the kernel's
+ * sign convention; the combination of R factors is the TSQR scheme of core/linalg_qr.c. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "core_int.h"
 #include "gw_alloc.h"
+#include "gw_linalg.h"
 #include "gw_par.h"
 #include "stream_int.h"
 
@@ -66,11 +67,16 @@ void gwi_house_qr(double *A, size_t lda, size_t m, size_t n)
 
 void gwi_house_r(double *A, size_t lda, size_t m, size_t n, double *R)
 {
+    if (gw_kernel_block_r(A, lda, m, n, R) == GW_OK)
+        return;
+    /* Only for dimensions beyond LAPACK's int (never a block of the engine): the plain QR. */
     gwi_house_qr(A, lda, m, n);
     memset(R, 0, n * n * sizeof *R);
-    for (size_t j = 0; j < n; j++)
-        for (size_t i = 0; i <= j && i < m; i++)
-            R[i + j * n] = A[i + j * lda];
+    for (size_t i = 0; i < n && i < m; i++) {
+        const double s = A[i + i * lda] < 0.0 ? -1.0 : 1.0;
+        for (size_t j = i; j < n; j++)
+            R[i + j * n] = s * A[i + j * lda];
+    }
 }
 
 void gwi_r_combine(double *acc, const double *Rb, size_t n, double *work)

@@ -11,13 +11,14 @@
 #include "gw_status.h"
 #include "gw_stream.h"
 
-/* gwi_house_qr -- unblocked Householder QR of the m x n column-major A (ld lda), in place: on
- * return the upper triangle of the leading min(m, n) x n part is R (the reflectors below it
- * are garbage). Column norms are computed with scaling (no overflow for finite data). */
+/* gwi_house_qr -- plain-C unblocked Householder QR of the m x n column-major A (ld lda), in place:
+ * on return the upper triangle of the leading min(m, n) x n part is R (the reflectors below it are
+ * garbage). Column norms are computed with scaling (no overflow for finite data). */
 void gwi_house_qr(double *A, size_t lda, size_t m, size_t n);
 
-/* gwi_house_r -- R (n x n, column-major, zeros below the diagonal and in rows >= m) of the
- * m x n block A (ld lda; destroyed). */
+/* gwi_house_r -- R (n x n, column-major, zeros below the diagonal and in rows >= m, diagonal
+ * >= 0) of the m x n block A (ld lda; destroyed; R must not overlap it): gw_kernel_block_r
+ * (LAPACK dgeqrf), or gwi_house_qr for dimensions above INT_MAX. Never allocates. */
 void gwi_house_r(double *A, size_t lda, size_t m, size_t n, double *R);
 
 /* gwi_r_combine -- acc <- R of [acc; Rb] (both n x n upper triangular). work: 2 n^2 doubles. */

@@ -174,7 +174,10 @@ static void compare(const gw_result *s, const gw_result *c, double rtol)
     close_rel(s->rss, c->rss, rtol, "rss");
     close_rel(s->tss, c->tss, rtol, "tss");
     close_rel(s->loglik, c->loglik, rtol, "loglik");
-    close_rel(s->f_stat, c->f_stat, rtol, "f_stat");
+    /* The Wald F is b'V^-1 b / q: its relative error is about cond(V) times V's, and the in-core
+     * reference itself moves 5.6e-13 between the Release and Debug builds (the Cholesky's
+     * vectorised sums): 3 rtol (measured up to 1.1e-12 with the LAPACK block QR). */
+    close_rel(s->f_stat, c->f_stat, 3.0 * rtol, "f_stat");
     close_rel(s->f_p_value, c->f_p_value, 1e3 * rtol, "f_p_value");
     close_rel(s->df_inference, c->df_inference, 0.0, "df_inference");
 }
