@@ -63,7 +63,9 @@ static const char fit_usage[] =
     "                       10000); not converging is exit 4\n"
     "  --memory-limit SIZE  e.g. 512M, 4G: fit an .h5 table out of core (streaming its chunks)\n"
     "                       when holding it in memory would exceed SIZE\n"
-    "  --scratch DIR        out-of-core fits: directory for scratch files (default: --out's)\n"
+    "  --scratch DIR        out-of-core fits: keep the built design blocks in a temporary file\n"
+    "                       in DIR (unlinked at once) so that passes after the first read it\n"
+    "                       instead of rebuilding them (default: none, every pass rebuilds)\n"
     "  --help               show this help\n"
     "\n"
     "Options also take the form --option=value. Exit codes: 0 success, 2 usage (bad option,\n"
@@ -398,8 +400,10 @@ int cmd_fit(int argc, char **argv)
         goto done;
     }
     if (!glm && (a.ame || a.maxiter != NULL || a.tol != NULL)) {
-        cli_error("%s applies only to --estimator logit, probit or poisson",
-                  a.ame ? "--ame" : a.maxiter != NULL ? "--maxiter" : "--tol");
+        cli_error("%s applies only to --estimator logit, probit or poisson", a.ame ? "--ame"
+                                                                             : a.maxiter != NULL
+                                                                                 ? "--maxiter"
+                                                                                 : "--tol");
         goto done;
     }
     double fe_tol = 0.0;

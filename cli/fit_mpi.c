@@ -164,7 +164,7 @@ int cli_fit_mpi(const fit_args *a, const gw_formula *f, const gw_frame_opts *fo,
     gw_status s = cli_mpi_red_init(&red);
     /* Phase 1: open, check, global codes (agreed inside mpi_source_open and here). */
     if (s == GW_OK)
-        s = mpi_source_open(a->data, a->table, f, fo, budget, &red, &ms, &src);
+        s = mpi_source_open(a->data, a->table, f, fo, budget, a->scratch, &red, &ms, &src);
     s = cli_mpi_red_agree(&red, s);
     if (s != GW_OK)
         goto fail;

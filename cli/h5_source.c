@@ -6,12 +6,26 @@
  * over the owned rows: numeric grouping columns' ranges and, when the model has factors, the
  * kept rows' levels; (3) the collective combination (comm) of both; (4) the grouping codes'
  * maps for non-integer or sparse numeric columns (whole-column reads); (5) the design's shape
- * from a table of the level rows alone. */
+ * from a table of the level rows alone.
+ *
+ * The spill file (scratch != NULL). A block is built once: the first request of block b builds
+ * it from its chunk's frame and, unless the memory cache keeps it, appends it to an unlinked
+ * mkstemp file in the scratch directory as one record -- n and ndropped (two uint64), then the
+ * cache's layout: y, the p columns of X and w (weighted) as n doubles each, the grouping codes
+ * as n int32 each -- at the offset soff[b - b0]; later requests pread the record back and copy it
+ * into the block exactly as built (the same bytes, so a fit is bit-identical with and without a
+ * spill file). When the memory cache outgrows its budget, its blocks are written to the file
+ * before it is dropped. A failed write or read is GW_EIO naming the file and the system's
+ * reason; the descriptor is closed by cli_h5src_close (the file has no name after opening, so
+ * nothing is left on disk even after a crash). */
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "core_int.h"
 #include "gw_alloc.h"
@@ -78,10 +92,21 @@ struct cli_h5src {
     double *vtmp;        /* CHUNK scratch */
     cblock *cache;
     size_t ncache, cache_bytes, budget;
+    /* the spill file (scratch != NULL) */
+    int sfd;             /* its descriptor, -1 when none */
+    char *spath;         /* owned: its (unlinked) name, for messages */
+    int64_t *soff;       /* nblk: the block's record offset, -1 until written */
+    size_t *sn;          /* nblk: the block's rows (its record's length) */
+    size_t nblk;         /* blocks of the owned range */
+    uint64_t sbytes;     /* bytes written */
+    int sfailed;         /* a write or read of it failed */
+    unsigned char *sbuf; /* one record */
 };
 
 size_t cli_h5src_nrows(const cli_h5src *s) { return s->nrows; }
 int cli_h5src_cached(const cli_h5src *s) { return s->cache != NULL; }
+size_t cli_h5src_scratch_bytes(const cli_h5src *s) { return (size_t)s->sbytes; }
+int cli_h5src_scratch_failed(const cli_h5src *s) { return s->sfailed; }
 
 void cli_h5src_range(const cli_h5src *s, size_t *row_begin, size_t *row_end)
 {
@@ -106,6 +131,12 @@ void cli_h5src_close(cli_h5src *s)
     if (s == NULL)
         return;
     cache_drop(s);
+    if (s->sfd >= 0)
+        close(s->sfd);
+    gw_free(s->spath);
+    gw_free(s->soff);
+    gw_free(s->sn);
+    gw_free(s->sbuf);
     gw_design_free(s->d);
     gw_h5stream_close(s->h5);
     for (size_t j = 0; j < s->ncol; j++) {
@@ -731,38 +762,112 @@ static gw_status load_chunk(cli_h5src *s, size_t c0, size_t c1)
     return rc;
 }
 
-/* Keeps a copy of blk as block b of the cache, or drops the cache beyond the budget. */
-static void cache_put(cli_h5src *s, size_t b, const gw_stream_block *blk)
+/* The doubles of a block of n rows: y, X, w (weighted). */
+static size_t nvals(const cli_h5src *s, size_t n)
 {
-    const int weighted = s->fo.weights != NULL;
-    cblock *c = &s->cache[b - s->begin / GW_BLOCK_ROWS];
-    size_t nv = blk->n * (s->p + 1 + (weighted ? 1u : 0u)), nc = blk->n * s->ng;
-    size_t bytes = nv * sizeof(double) + nc * sizeof(int32_t);
-    if (s->cache_bytes + bytes > s->budget) {
-        cache_drop(s);
-        return;
-    }
-    c->vals = gw_alloc_array(nv ? nv : 1, sizeof *c->vals);
-    c->codes = gw_alloc_array(nc ? nc : 1, sizeof *c->codes);
-    if (c->vals == NULL || c->codes == NULL) { /* no cache: re-read instead */
-        cache_drop(s);
-        return;
-    }
+    return n * (s->p + 1 + (s->fo.weights != NULL ? 1u : 0u));
+}
+
+/* Copies blk's rows to vals (y, X, w: n each) and codes (n per grouping variable). */
+static void blk_pack(const cli_h5src *s, const gw_stream_block *blk, double *vals, int32_t *codes)
+{
     size_t n = blk->n;
-    memcpy(c->vals, blk->y, n * sizeof(double));
+    memcpy(vals, blk->y, n * sizeof(double));
     for (size_t j = 0; j < s->p; j++)
-        memcpy(c->vals + (1 + j) * n, blk->X + j * GW_BLOCK_ROWS, n * sizeof(double));
-    if (weighted)
-        memcpy(c->vals + (1 + s->p) * n, blk->w, n * sizeof(double));
+        memcpy(vals + (1 + j) * n, blk->X + j * GW_BLOCK_ROWS, n * sizeof(double));
+    if (s->fo.weights != NULL)
+        memcpy(vals + (1 + s->p) * n, blk->w, n * sizeof(double));
     for (size_t g = 0; g < s->ng; g++)
-        memcpy(c->codes + g * n,
+        memcpy(codes + g * n,
                g < s->nfe ? blk->fe + g * GW_BLOCK_ROWS
                           : blk->cluster + (g - s->nfe) * GW_BLOCK_ROWS,
                n * sizeof(int32_t));
-    c->n = n;
+}
+
+/* The record of a block of n rows in s->sbuf: its length; *vals and *codes point into it. */
+static size_t rec_layout(cli_h5src *s, size_t n, double **vals, int32_t **codes)
+{
+    *vals = (double *)(void *)(s->sbuf + 2 * sizeof(uint64_t));
+    *codes = (int32_t *)(void *)(*vals + nvals(s, n));
+    return 2 * sizeof(uint64_t) + nvals(s, n) * sizeof(double) + n * s->ng * sizeof(int32_t);
+}
+
+/* Appends the record in s->sbuf (len bytes, n rows) as block b's. */
+static gw_status spill_write(cli_h5src *s, size_t b, size_t n, size_t len)
+{
+    const unsigned char *p = s->sbuf;
+    size_t left = len;
+    uint64_t at = s->sbytes;
+    while (left > 0) {
+        ssize_t w = pwrite(s->sfd, p, left, (off_t)at);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            s->sfailed = 1;
+            return gwi_fail(GW_EIO, "cannot write the scratch file %s (--scratch): %s", s->spath,
+                            strerror(w < 0 ? errno : ENOSPC));
+        }
+        p += w;
+        left -= (size_t)w;
+        at += (uint64_t)w;
+    }
+    s->soff[b - s->begin / GW_BLOCK_ROWS] = (int64_t)s->sbytes;
+    s->sn[b - s->begin / GW_BLOCK_ROWS] = n;
+    s->sbytes = at;
+    return GW_OK;
+}
+
+/* Appends block b as delivered in blk. */
+static gw_status spill_put(cli_h5src *s, size_t b, const gw_stream_block *blk)
+{
+    double *vals;
+    int32_t *codes;
+    size_t len = rec_layout(s, blk->n, &vals, &codes);
+    uint64_t hdr[2] = {(uint64_t)blk->n, (uint64_t)blk->ndropped};
+    memcpy(s->sbuf, hdr, sizeof hdr);
+    blk_pack(s, blk, vals, codes);
+    return spill_write(s, b, blk->n, len);
+}
+
+/* Drops the cache; with a spill file its blocks are written there first. */
+static gw_status cache_spill_drop(cli_h5src *s)
+{
+    gw_status rc = GW_OK;
+    for (size_t i = 0; s->sfd >= 0 && s->cache != NULL && i < s->ncache && rc == GW_OK; i++) {
+        const cblock *c = &s->cache[i];
+        if (!c->filled)
+            continue;
+        double *vals;
+        int32_t *codes;
+        size_t len = rec_layout(s, c->n, &vals, &codes);
+        uint64_t hdr[2] = {(uint64_t)c->n, (uint64_t)c->ndropped};
+        memcpy(s->sbuf, hdr, sizeof hdr);
+        memcpy(vals, c->vals, nvals(s, c->n) * sizeof(double));
+        memcpy(codes, c->codes, c->n * s->ng * sizeof(int32_t));
+        rc = spill_write(s, s->begin / GW_BLOCK_ROWS + i, c->n, len);
+    }
+    cache_drop(s);
+    return rc;
+}
+
+/* Keeps a copy of blk as block b of the cache, or drops the cache beyond the budget. */
+static gw_status cache_put(cli_h5src *s, size_t b, const gw_stream_block *blk)
+{
+    cblock *c = &s->cache[b - s->begin / GW_BLOCK_ROWS];
+    size_t nv = nvals(s, blk->n), nc = blk->n * s->ng;
+    size_t bytes = nv * sizeof(double) + nc * sizeof(int32_t);
+    if (s->cache_bytes + bytes > s->budget)
+        return cache_spill_drop(s);
+    c->vals = gw_alloc_array(nv ? nv : 1, sizeof *c->vals);
+    c->codes = gw_alloc_array(nc ? nc : 1, sizeof *c->codes);
+    if (c->vals == NULL || c->codes == NULL) /* no cache: re-read (or spill) instead */
+        return cache_spill_drop(s);
+    blk_pack(s, blk, c->vals, c->codes);
+    c->n = blk->n;
     c->ndropped = blk->ndropped;
     c->filled = 1;
     s->cache_bytes += bytes;
+    return GW_OK;
 }
 
 static void cache_get(const cli_h5src *s, const cblock *c, gw_stream_block *blk)
@@ -781,8 +886,38 @@ static void cache_get(const cli_h5src *s, const cblock *c, gw_stream_block *blk)
                c->codes + g * n, n * sizeof(int32_t));
 }
 
+/* Reads block b's record back into blk. */
+static gw_status spill_get(cli_h5src *s, size_t b, gw_stream_block *blk)
+{
+    const size_t i = b - s->begin / GW_BLOCK_ROWS, n = s->sn[i];
+    double *vals;
+    int32_t *codes;
+    size_t len = rec_layout(s, n, &vals, &codes), got = 0;
+    while (got < len) {
+        ssize_t r = pread(s->sfd, s->sbuf + got, len - got, (off_t)s->soff[i] + (off_t)got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            s->sfailed = 1;
+            return gwi_fail(GW_EIO, "cannot read the scratch file %s (--scratch): %s", s->spath,
+                            r < 0 ? strerror(errno) : "unexpected end of file");
+        }
+        got += (size_t)r;
+    }
+    uint64_t hdr[2];
+    memcpy(hdr, s->sbuf, sizeof hdr);
+    if (hdr[0] != (uint64_t)n) {
+        s->sfailed = 1;
+        return gwi_fail(GW_EIO, "the scratch file %s (--scratch) is corrupt at block %zu", s->spath,
+                        b);
+    }
+    cblock c = {1, n, (size_t)hdr[1], vals, codes};
+    cache_get(s, &c, blk);
+    return GW_OK;
+}
+
 /* The engine's callback: every block is built completely (whatever `need` asks), so that the
- * cache holds whole blocks. */
+ * cache and the spill file hold whole blocks. */
 static gw_status source_read(void *ctx, size_t b, unsigned need, gw_stream_block *blk)
 {
     cli_h5src *s = ctx;
@@ -794,6 +929,8 @@ static gw_status source_read(void *ctx, size_t b, unsigned need, gw_stream_block
         cache_get(s, &s->cache[b - b0], blk);
         return GW_OK;
     }
+    if (s->sfd >= 0 && s->soff[b - b0] >= 0)
+        return spill_get(s, b, blk);
     const size_t e = a + GW_BLOCK_ROWS < s->end ? a + GW_BLOCK_ROWS : s->end;
     if (!s->loaded || a < s->c0 || a >= s->c1) {
         size_t c0 = a / CHUNK * CHUNK, c1 = c0 + CHUNK;
@@ -835,8 +972,36 @@ static gw_status source_read(void *ctx, size_t b, unsigned need, gw_stream_block
     }
     blk->n = m;
     blk->ndropped = nd;
+    gw_status rc = GW_OK;
     if (s->cache != NULL)
-        cache_put(s, b, blk);
+        rc = cache_put(s, b, blk);
+    if (rc == GW_OK && s->cache == NULL && s->sfd >= 0)
+        rc = spill_put(s, b, blk);
+    return rc;
+}
+
+/* Creates the spill file in directory dir (unlinked at once) and its block table. */
+static gw_status spill_open(cli_h5src *s, const char *dir)
+{
+    size_t nb = s->nblk ? s->nblk : 1;
+    size_t len = strlen(dir) + sizeof "/goodwork-scratch-XXXXXX";
+    if ((s->spath = gw_malloc(len)) == NULL ||
+        (s->soff = gw_alloc_array(nb, sizeof *s->soff)) == NULL ||
+        (s->sn = gw_alloc_array(nb, sizeof *s->sn)) == NULL ||
+        (s->sbuf = gw_malloc(2 * sizeof(uint64_t) + GW_BLOCK_ROWS * ((s->p + 2) * sizeof(double) +
+                                                                     s->ng * sizeof(int32_t)))) ==
+            NULL)
+        return gwi_fail(GW_ENOMEM, "out of memory");
+    for (size_t i = 0; i < nb; i++)
+        s->soff[i] = -1;
+    snprintf(s->spath, len, "%s/goodwork-scratch-XXXXXX", dir);
+    s->sfd = mkstemp(s->spath);
+    if (s->sfd < 0)
+        return gwi_fail(GW_EIO, "cannot create a scratch file in %s (--scratch): %s", dir,
+                        strerror(errno));
+    if (unlink(s->spath) != 0)
+        return gwi_fail(GW_EIO, "cannot unlink the scratch file %s (--scratch): %s", s->spath,
+                        strerror(errno));
     return GW_OK;
 }
 
@@ -862,8 +1027,8 @@ static gw_status open_local(cli_h5src *s, const char *path, const char *group, i
 }
 
 gw_status cli_h5src_open(const char *path, const char *group, const gw_formula *f,
-                         const gw_frame_opts *fo, size_t budget, const cli_h5src_comm *comm,
-                         cli_h5src **out, gw_stream_source *src)
+                         const gw_frame_opts *fo, size_t budget, const char *scratch,
+                         const cli_h5src_comm *comm, cli_h5src **out, gw_stream_source *src)
 {
     gw_status rc = GW_OK;
     double *v1 = NULL;
@@ -873,6 +1038,7 @@ gw_status cli_h5src_open(const char *path, const char *group, const gw_formula *
     if (s == NULL) {
         rc = gwi_fail(GW_ENOMEM, "out of memory");
     } else {
+        s->sfd = -1;
         s->f = f;
         s->fo.weights = fo->weights;
         for (size_t k = 0; k < GW_FRAME_MAX_CLUSTER; k++)
@@ -912,6 +1078,9 @@ gw_status cli_h5src_open(const char *path, const char *group, const gw_formula *
         }
         s->ncache = nblk;
     }
+    s->nblk = nblk;
+    if (scratch != NULL && (rc = spill_open(s, scratch)) != GW_OK)
+        goto done;
     src->nrows = s->nrows;
     src->p = s->p;
     src->terms = (const char *const *)s->terms;

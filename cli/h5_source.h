@@ -34,7 +34,15 @@
  *
  * Cache: with budget > 0 the first pass keeps every built block (y, X, w, codes) in memory
  * while their bytes stay within budget, and later passes read it from there (a distributed fit
- * then holds its n/P rows); beyond the budget the cache is dropped and every pass re-reads.
+ * then holds its n/P rows); beyond the budget the cache is dropped and every pass re-reads,
+ * unless there is a spill file.
+ *
+ * Spill file (scratch directory given, goodwork fit --scratch DIR): a block that the memory
+ * cache does not keep is written, as built in the first pass, to an unlinked temporary file in
+ * DIR (each rank its own), and later passes read it back instead of rebuilding the chunk's
+ * frame (about n (p + 2 + weighted) x 8 + n x 4 x (fixed effects + clusters) bytes on disk for
+ * n owned rows). The blocks served are the same bytes either way: a fit is bit-identical with
+ * and without a spill file. A failed write or read (disk full) is GW_EIO naming the file.
  *
  * Not thread-safe: one source per thread. */
 #ifndef GW_CLI_H5_SOURCE_H
@@ -71,15 +79,18 @@ typedef struct {
  *   f, fo  in, borrowed until close: the formula and frame options (weights, clusters; the
  *          panel options are ignored).
  *   budget bytes for the block cache (0: no cache).
+ *   scratch NULL, or a directory for the spill file (created there with mkstemp and unlinked at
+ *          once; closed by cli_h5src_close).
  *   comm   NULL (one process), or the collective operations; then every rank must call.
  * Returns GW_OK; GW_ENOVAR (a used column is not in the table: the frame's message with a
  * caret); GW_EINVAL (the frame's type errors; no regressors); GW_EUNSUPPORTED (instruments,
  * more than 4 grouping variables, a factor with too many levels); GW_ENODATA (a grouping
- * variable without a value); GW_EIO / GW_EFORMAT (the file); GW_ENOMEM; with comm every
+ * variable without a value); GW_EIO / GW_EFORMAT (the file; the spill file cannot be
+ * created in scratch); GW_ENOMEM; with comm every
  * failure is agreed (or reported by a reduction) on every rank. */
 gw_status cli_h5src_open(const char *path, const char *group, const gw_formula *f,
-                         const gw_frame_opts *fo, size_t budget, const cli_h5src_comm *comm,
-                         cli_h5src **out, gw_stream_source *src);
+                         const gw_frame_opts *fo, size_t budget, const char *scratch,
+                         const cli_h5src_comm *comm, cli_h5src **out, gw_stream_source *src);
 
 /* cli_h5src_range -- the owned source rows [*row_begin, *row_end): all rows for one process;
  * for P ranks the rows are split into units of GW_STREAM_GROUP_ROWS (2^20) when there are at
@@ -94,7 +105,14 @@ size_t cli_h5src_nrows(const cli_h5src *s);
 /* cli_h5src_cached -- 1 while the blocks are kept in memory (budget not exceeded). */
 int cli_h5src_cached(const cli_h5src *s);
 
-/* cli_h5src_close -- release s; NULL-safe. */
+/* cli_h5src_scratch_bytes -- bytes written to the spill file so far (0 without one). */
+size_t cli_h5src_scratch_bytes(const cli_h5src *s);
+
+/* cli_h5src_scratch_failed -- 1 when a write or read of the spill file failed (the GW_EIO
+ * of a fit is then an I/O failure of the machine, not of the data). */
+int cli_h5src_scratch_failed(const cli_h5src *s);
+
+/* cli_h5src_close -- release s (and close its spill file); NULL-safe. */
 void cli_h5src_close(cli_h5src *s);
 
 #endif

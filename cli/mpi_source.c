@@ -35,15 +35,15 @@ void mpi_source_close(mpi_source *s)
 }
 
 gw_status mpi_source_open(const char *path, const char *group, const gw_formula *f,
-                          const gw_frame_opts *fo, size_t budget, cli_mpi_red *red,
-                          mpi_source **out, gw_stream_source *src)
+                          const gw_frame_opts *fo, size_t budget, const char *scratch,
+                          cli_mpi_red *red, mpi_source **out, gw_stream_source *src)
 {
     *out = NULL;
     cli_h5src_comm comm = {red_allmax, cli_mpi_red_sum, red_agree, red, red->rank, red->nranks};
     mpi_source *s = gw_calloc(1, sizeof *s);
     if (s == NULL) /* before the first collective step: agree instead of the reductions */
         return cli_mpi_red_agree(red, gwi_fail(GW_ENOMEM, "out of memory"));
-    gw_status rc = cli_h5src_open(path, group, f, fo, budget, &comm, &s->src, src);
+    gw_status rc = cli_h5src_open(path, group, f, fo, budget, scratch, &comm, &s->src, src);
     if (rc != GW_OK) {
         gw_free(s);
         return rc;

@@ -31,15 +31,16 @@ typedef struct mpi_source mpi_source;
 /* mpi_source_open -- open table `group` of path, take this rank's share of its rows (see
  * mpi_source_range), check the formula's columns, find the grouping columns' global codes
  * (collective through red: every rank must call it), and fill src (its strings and arrays are
- * owned by *out). budget: bytes allowed for the block cache (0: no cache).
+ * owned by *out). budget: bytes allowed for the block cache (0: no cache); scratch: NULL, or
+ * the directory of this rank's spill file for the blocks beyond the budget (h5_source.h).
  * Returns GW_OK, or what cli_h5src_open returns (GW_ENOVAR, GW_EINVAL, GW_EUNSUPPORTED: an IV
  * part, a factor with too many levels; GW_EIO / GW_EFORMAT: the file; GW_ENOMEM); a failure
  * before or during the collective steps is agreed across ranks (the same status on every rank,
  * the first failing rank's message); a later one (the same on every rank) is left to the
  * caller's cli_mpi_red_agree. */
 gw_status mpi_source_open(const char *path, const char *group, const gw_formula *f,
-                          const gw_frame_opts *fo, size_t budget, cli_mpi_red *red,
-                          mpi_source **out, gw_stream_source *src);
+                          const gw_frame_opts *fo, size_t budget, const char *scratch,
+                          cli_mpi_red *red, mpi_source **out, gw_stream_source *src);
 
 /* mpi_source_range -- this rank's source rows [*row_begin, *row_end). The table's rows are
  * split into units of GW_STREAM_GROUP_ROWS (2^20) when there are at least that many per rank,

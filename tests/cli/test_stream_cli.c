@@ -12,8 +12,10 @@
  * (the RUSAGE_CHILDREN figure of that one child); the streamed fit must use less than half
  * of the in-core one's increment over a tiny fit. */
 #define _DEFAULT_SOURCE /* wait4 */
+#include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,17 +120,28 @@ static int setup(void **state)
     return 0;
 }
 
-/* Run the binary with args, stdout into a string; *rss_kb = the child's peak RSS. */
-static char *run(const char *const *args, int *code, long *rss_kb)
+/* Run the binary with args, stdout into a string; *rss_kb = the child's peak RSS. With
+ * fsize_limit > 0 the child may write files of at most that many bytes (RLIMIT_FSIZE, SIGXFSZ
+ * ignored: a larger write fails with EFBIG, as on a full disk) and its stderr goes to
+ * stream_err.txt. */
+static char *run_limited(const char *const *args, int *code, long *rss_kb, rlim_t fsize_limit)
 {
-    char outp[4200];
+    char outp[4200], errp[4200];
     snprintf(outp, sizeof outp, "%s/stream_out.txt", gwt_tmpdir());
+    snprintf(errp, sizeof errp, "%s/stream_err.txt", gwt_tmpdir());
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         int fd = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd < 0 || dup2(fd, 1) < 0)
             _exit(127);
+        if (fsize_limit > 0) {
+            int fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+            struct rlimit rl = {fsize_limit, fsize_limit};
+            if (fe < 0 || dup2(fe, 2) < 0 || signal(SIGXFSZ, SIG_IGN) == SIG_ERR ||
+                setrlimit(RLIMIT_FSIZE, &rl) != 0)
+                _exit(127);
+        }
         const char *argv[32];
         size_t k = 0;
         argv[k++] = GW_CLI;
@@ -153,6 +166,11 @@ static char *run(const char *const *args, int *code, long *rss_kb)
     s[fread(s, 1, (size_t)len, f)] = '\0';
     fclose(f);
     return s;
+}
+
+static char *run(const char *const *args, int *code, long *rss_kb)
+{
+    return run_limited(args, code, rss_kb, 0);
 }
 
 /* Largest relative differences: of the current comparison (p-values apart), over all. */
@@ -350,11 +368,101 @@ static void test_stream_cli_errors(void **state)
     assert_int_equal(r.exit_code, 2);
     assert_non_null(strstr(r.err, "--ame"));
     gwt_run_free(&r);
+    /* --scratch must name a writable directory. */
+    r = gwt_run_cli("fit", "--data", table_path, "--model", "y ~ x1 | firm", "--memory-limit", "1M",
+                    "--scratch", "/nonexistent/goodwork-scratch", NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "--scratch"));
+    gwt_run_free(&r);
+    r = gwt_run_cli("fit", "--data", table_path, "--model", "y ~ x1 | firm", "--memory-limit", "1M",
+                    "--scratch", table_path, NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "not a directory"));
+    gwt_run_free(&r);
     const char *csv = gwt_write_file("stream_small.csv", "y,x\n1,2\n2,3\n3,5\n4,4\n");
     r = gwt_run_cli("fit", "--data", csv, "--model", "y ~ x", "--memory-limit", "10", NULL);
     assert_int_equal(r.exit_code, 2);
     assert_non_null(strstr(r.err, "goodwork convert"));
     gwt_run_free(&r);
+}
+
+/* The entries of directory dir other than . and .. */
+static int dir_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* --scratch DIR: the spill file changes nothing in the result (the same JSON, byte for byte,
+ * as without it: the blocks read back are the bytes built) and leaves nothing in DIR. A linear
+ * fit (17 passes) and a Poisson fit (IRLS: many passes), both weighted with two fixed effects
+ * and a cluster variable, so that every part of a block goes through the file. */
+static void test_stream_cli_scratch(void **state)
+{
+    (void)state;
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/stream_scratch", gwt_tmpdir());
+    mkdir(dir, 0700);
+    assert_int_equal(dir_entries(dir), 0);
+    const char *models[2][3] = {{"y ~ x1 + x2 + x3 | firm + year", "ols", "1e-10"},
+                                {"cnt ~ x1 + x2 | firm + year", "poisson", "1e-12"}};
+    for (int m = 0; m < 2; m++) {
+        const char *plain[] = {"fit",         "--data",      table_path, "--model",
+                               models[m][0],  "--format",    "json",     "--memory-limit",
+                               "1M",          "--weights=w", "--vcov",   "cluster:region",
+                               "--estimator", models[m][1],  "--fe-tol", models[m][2],
+                               NULL,          NULL,          NULL};
+        const char *spill[20];
+        memcpy(spill, plain, sizeof plain);
+        spill[16] = "--scratch";
+        spill[17] = dir;
+        int c1 = -1, c2 = -1;
+        long r1 = 0, r2 = 0;
+        char *j1 = run(plain, &c1, &r1);
+        char *j2 = run(spill, &c2, &r2);
+        assert_int_equal(c1, 0);
+        assert_int_equal(c2, 0);
+        assert_true(strlen(j1) > 100);
+        assert_string_equal(j1, j2);
+        assert_int_equal(dir_entries(dir), 0);
+        print_message("--scratch %s: identical JSON (%zu bytes); peak RSS %ld KB without, %ld KB "
+                      "with\n",
+                      models[m][1], strlen(j1), r1, r2);
+        free(j1);
+        free(j2);
+    }
+    /* A write that fails (here EFBIG from RLIMIT_FSIZE, as ENOSPC on a full disk): exit code 1,
+     * no output, the file and the reason named, nothing left behind. */
+    const char *full[] = {"fit",        "--data",    table_path, "--model",
+                          models[0][0], "--format",  "json",     "--memory-limit",
+                          "1M",         "--scratch", dir,        NULL};
+    int c3 = -1;
+    long r3 = 0;
+    char *j3 = run_limited(full, &c3, &r3, (rlim_t)65536);
+    assert_int_equal(c3, 1);
+    assert_string_equal(j3, "");
+    free(j3);
+    char errp[4200];
+    snprintf(errp, sizeof errp, "%s/stream_err.txt", gwt_tmpdir());
+    FILE *f = fopen(errp, "rb");
+    assert_non_null(f);
+    char msg[2048];
+    size_t n = fread(msg, 1, sizeof msg - 1, f);
+    msg[n] = '\0';
+    fclose(f);
+    print_message("scratch write failure: %s", msg);
+    assert_non_null(strstr(msg, "cannot write the scratch file"));
+    assert_non_null(strstr(msg, dir));
+    assert_non_null(strstr(msg, "File too large"));
+    assert_int_equal(dir_entries(dir), 0);
+    rmdir(dir);
 }
 
 static int report(void **state)
@@ -372,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_stream_cli_two_fe),
         cmocka_unit_test(test_stream_cli_two_fe_tight),
         cmocka_unit_test(test_stream_cli_poisson_two_fe),
+        cmocka_unit_test(test_stream_cli_scratch),
         cmocka_unit_test(test_stream_cli_errors),
     };
     return cmocka_run_group_tests_name("stream_cli", tests, setup, report);
