@@ -31,19 +31,6 @@ static double median(double *t, int k)
     return t[k / 2];
 }
 
-/* The engine's gwi_house_r: plain QR, then the upper triangle, rows given a
- * non-negative diagonal (for the comparison only; the sign does not change the timing). */
-static void plain_r(double *A, size_t m, size_t n, double *R)
-{
-    gwi_house_qr(A, m, m, n);
-    memset(R, 0, n * n * sizeof *R);
-    for (size_t i = 0; i < n && i < m; i++) {
-        const double s = A[i + i * m] < 0.0 ? -1.0 : 1.0;
-        for (size_t j = i; j < n; j++)
-            R[i + j * n] = s * A[i + j * m];
-    }
-}
-
 /* Seconds per call of kind (0: copy only, 1: plain, 2: lapack) on the m x n A0, over calls
  * calls (NaN when the kernel fails). */
 static double time_kind(int kind, const double *A0, double *A, size_t m, size_t n, double *R,
@@ -54,7 +41,7 @@ static double time_kind(int kind, const double *A0, double *A, size_t m, size_t 
     for (int q = 0; q < calls; q++) {
         memcpy(A, A0, m * n * sizeof *A);
         if (kind == 1)
-            plain_r(A, m, n, R);
+            gwi_house_r_plain(A, m, m, n, R);
         else if (kind == 2)
             ok &= gw_kernel_block_r(A, m, m, n, R) == GW_OK;
     }
@@ -91,7 +78,7 @@ static int run_case(const char *name, const double *A0, size_t m, size_t n, int 
         fro += A0[i] * A0[i];
     fro = sqrt(fro);
     memcpy(A, A0, m * n * sizeof *A);
-    plain_r(A, m, n, Rp);
+    gwi_house_r_plain(A, m, m, n, Rp);
     memcpy(A, A0, m * n * sizeof *A);
     int ok = gw_kernel_block_r(A, m, m, n, Rl) == GW_OK;
     for (size_t i = 0; i < n * n; i++)

@@ -70,6 +70,11 @@ void gwi_house_r(double *A, size_t lda, size_t m, size_t n, double *R)
     if (gw_kernel_block_r(A, lda, m, n, R) == GW_OK)
         return;
     /* Only for dimensions beyond LAPACK's int (never a block of the engine): the plain QR. */
+    gwi_house_r_plain(A, lda, m, n, R);
+}
+
+void gwi_house_r_plain(double *A, size_t lda, size_t m, size_t n, double *R)
+{
     gwi_house_qr(A, lda, m, n);
     memset(R, 0, n * n * sizeof *R);
     for (size_t i = 0; i < n && i < m; i++) {

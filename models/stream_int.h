@@ -21,6 +21,10 @@ void gwi_house_qr(double *A, size_t lda, size_t m, size_t n);
  * (LAPACK dgeqrf), or gwi_house_qr for dimensions above INT_MAX. Never allocates. */
 void gwi_house_r(double *A, size_t lda, size_t m, size_t n, double *R);
 
+/* gwi_house_r_plain -- the same R by gwi_house_qr (plain C; gwi_house_r's fallback, and the
+ * baseline of bench/bench_tsqr.c). */
+void gwi_house_r_plain(double *A, size_t lda, size_t m, size_t n, double *R);
+
 /* gwi_r_combine -- acc <- R of [acc; Rb] (both n x n upper triangular). work: 2 n^2 doubles. */
 void gwi_r_combine(double *acc, const double *Rb, size_t n, double *work);
 
