@@ -198,15 +198,8 @@ static gwt_run_result run_cli_timed(const char *a1, const char *a2, const char *
 static void test_replay_known_hdf5_cli(void **state)
 {
     (void)state;
-    char dir[4096], path[4096 + 256], out[4096 + 64], supp[4096 + 64];
-    char asan[4096 + 64], *asan_was = getenv("ASAN_OPTIONS");
-    snprintf(supp, sizeof supp, "suppressions=%s/tests/fuzz/lsan_hdf5.supp", GW_SOURCE_DIR);
-    setenv("LSAN_OPTIONS", supp, 1);
-    /* the suppression needs full stacks through libhdf5, which has no frame pointers */
-    snprintf(asan, sizeof asan, "%s%sfast_unwind_on_malloc=0", asan_was ? asan_was : "",
-             asan_was && asan_was[0] ? ":" : "");
-    asan_was = asan_was ? gw_strdup(asan_was) : NULL;
-    setenv("ASAN_OPTIONS", asan, 1);
+    char dir[4096], path[4096 + 256], out[4096 + 64];
+    char *asan_was = gwt_hdf5_leak_env_push();
     snprintf(dir, sizeof dir, "%s/tests/fuzz/known_hdf5", GW_SOURCE_DIR);
     snprintf(out, sizeof out, "%s/known_out.csv", gwt_tmpdir());
     DIR *d = opendir(dir);
@@ -237,12 +230,7 @@ static void test_replay_known_hdf5_cli(void **state)
         n++;
     }
     closedir(d);
-    unsetenv("LSAN_OPTIONS");
-    if (asan_was != NULL)
-        setenv("ASAN_OPTIONS", asan_was, 1);
-    else
-        unsetenv("ASAN_OPTIONS");
-    gw_free(asan_was);
+    gwt_hdf5_leak_env_pop(asan_was);
     assert_true(n >= 3);
 }
 

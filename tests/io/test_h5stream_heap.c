@@ -207,15 +207,8 @@ static void test_h5stream_heap_cli_good(void **state)
 static void test_h5stream_heap_known_hdf5(void **state)
 {
     (void)state;
-    char dir[4096], path[4096 + 256], supp[4096 + 64], asan[4096 + 64];
-    char *asan_was = getenv("ASAN_OPTIONS");
-    snprintf(supp, sizeof supp, "suppressions=%s/tests/fuzz/lsan_hdf5.supp", GW_SOURCE_DIR);
-    setenv("LSAN_OPTIONS", supp, 1);
-    /* the suppression needs full stacks through libhdf5, which has no frame pointers */
-    snprintf(asan, sizeof asan, "%s%sfast_unwind_on_malloc=0", asan_was ? asan_was : "",
-             asan_was && asan_was[0] ? ":" : "");
-    asan_was = asan_was ? gw_strdup(asan_was) : NULL;
-    setenv("ASAN_OPTIONS", asan, 1);
+    char dir[4096], path[4096 + 256];
+    char *asan_was = gwt_hdf5_leak_env_push();
     snprintf(dir, sizeof dir, "%s/tests/fuzz/known_hdf5", GW_SOURCE_DIR);
     DIR *d = opendir(dir);
     assert_non_null(d);
@@ -235,12 +228,7 @@ static void test_h5stream_heap_known_hdf5(void **state)
         n++;
     }
     closedir(d);
-    unsetenv("LSAN_OPTIONS");
-    if (asan_was != NULL)
-        setenv("ASAN_OPTIONS", asan_was, 1);
-    else
-        unsetenv("ASAN_OPTIONS");
-    gw_free(asan_was);
+    gwt_hdf5_leak_env_pop(asan_was);
     assert_true(n >= 3);
 }
 

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "gw_alloc.h"
+
 double gwt_lre(double actual, double certified)
 {
     double err = fabs(actual - certified);
@@ -411,4 +413,28 @@ void gwt_mpi_env(void)
     setenv("ASAN_OPTIONS", "fast_unwind_on_malloc=0", 0);
     setenv("OMPI_MCA_mca_base_component_disable_dlclose", "1", 1);
 #endif
+}
+
+char *gwt_hdf5_leak_env_push(void)
+{
+    static char supp[4096 + 64], asan[4096 + 64];
+    char *asan_was = getenv("ASAN_OPTIONS");
+    snprintf(supp, sizeof supp, "suppressions=%s/tests/fuzz/lsan_hdf5.supp", GW_SOURCE_DIR);
+    setenv("LSAN_OPTIONS", supp, 1);
+    /* the suppression needs full stacks through libhdf5, which has no frame pointers */
+    snprintf(asan, sizeof asan, "%s%sfast_unwind_on_malloc=0", asan_was ? asan_was : "",
+             asan_was && asan_was[0] ? ":" : "");
+    asan_was = asan_was ? gw_strdup(asan_was) : NULL;
+    setenv("ASAN_OPTIONS", asan, 1);
+    return asan_was;
+}
+
+void gwt_hdf5_leak_env_pop(char *saved)
+{
+    unsetenv("LSAN_OPTIONS");
+    if (saved != NULL)
+        setenv("ASAN_OPTIONS", saved, 1);
+    else
+        unsetenv("ASAN_OPTIONS");
+    gw_free(saved);
 }

@@ -109,6 +109,14 @@ double gwt_rng_norm(gwt_rng *r);
 /* gwt_term_index -- the index of the term named term in r->terms; fails when absent. */
 size_t gwt_term_index(const gw_result *r, const char *term);
 
+/* gwt_hdf5_leak_env_push -- the environment for running goodwork on corrupt HDF5 files in
+ * sanitizer builds: LSAN_OPTIONS names tests/fuzz/lsan_hdf5.supp (leaks inside libhdf5 on a
+ * corrupt object header) and ASAN_OPTIONS gains fast_unwind_on_malloc=0 (libhdf5 has no frame
+ * pointers). Returns the previous ASAN_OPTIONS (a copy, or NULL) for gwt_hdf5_leak_env_pop,
+ * which restores it and frees the copy. */
+char *gwt_hdf5_leak_env_push(void);
+void gwt_hdf5_leak_env_pop(char *saved);
+
 /* gwt_mpi_env -- the environment for running goodwork under mpirun in tests: Open MPI allowed
  * as root (CI containers) and to oversubscribe the cores, shared memory only (no probing of
  * network transports), and in sanitizer builds LeakSanitizer told to ignore Open MPI's own
