@@ -51,6 +51,15 @@ gw_status gwi_vcov_check(const gw_design *d, gw_vcov_kind kind, gwi_vcov_info *i
 gw_status gwi_vcov(const gw_design *d, const gwi_ls_view *ls, gw_vcov_kind kind, const size_t *keep,
                    size_t k, double *V, gwi_vcov_info *info);
 
+/* gwi_ols_fill_inference -- the part of an OLS/WLS result that the in-core fit (ols.c) and the
+ * streaming engine (stream.c) fill alike, r->k = k kept columns: estimate[j] = ls->coef[keep[j]],
+ * the k x k vcov of kind from the meat M (NULL: from ls->resid; gwi_vcov_from_meat), nobs = n,
+ * nobs_dropped_missing, df_resid = n - k, the clusters of *info, conf_level (0: 0.95), t
+ * inference with info->df (gwi_fill_inference). Same statuses as gwi_vcov_from_meat. */
+gw_status gwi_ols_fill_inference(gw_result *r, const gw_design *d, const gwi_ls_view *ls,
+                                 gw_vcov_kind kind, const size_t *keep, const double *M, size_t n,
+                                 size_t ndropped, double conf_level, gwi_vcov_info *info);
+
 /* gwi_vcov_from_meat -- gwi_vcov with the meat already computed: M (k x k, full, the term
  * factors G/(G-1) applied, as gwi_meat_finish returns it), or NULL to compute it from
  * ls->resid. Same statuses as gwi_vcov. */

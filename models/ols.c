@@ -195,6 +195,30 @@ static gw_status f_test(const gw_design *d, const gwi_ls_view *ls, gw_vcov_kind 
 
 /* The result from the solution ls and, when the fused pass computed them, the meat M (NULL:
  * computed here from ls->resid) and the fit sums fs_in (NULL: from ls->fitted). */
+
+gw_status gwi_ols_fill_inference(gw_result *r, const gw_design *d, const gwi_ls_view *ls,
+                                 gw_vcov_kind kind, const size_t *keep, const double *M, size_t n,
+                                 size_t ndropped, double conf_level, gwi_vcov_info *info)
+{
+    const size_t k = r->k;
+    for (size_t j = 0; j < k; j++)
+        r->estimate[j] = ls->coef[keep[j]];
+    gw_status rc = gwi_vcov_from_meat(d, ls, kind, keep, k, M, r->vcov, info);
+    if (rc != GW_OK)
+        return rc;
+    r->nobs = n;
+    r->nobs_dropped_missing = ndropped;
+    r->df_resid = (double)n - (double)k;
+    r->n_cluster_vars = info->nvars;
+    for (size_t v = 0; v < info->nvars; v++)
+        r->n_clusters[v] = info->ngroups[v];
+    r->conf_level = conf_level != 0.0 ? conf_level : 0.95;
+    r->stat_is_z = 0;
+    r->df_inference = info->df;
+    gwi_fill_inference(r);
+    return GW_OK;
+}
+
 static gw_status ols_result(const gw_design *d, const gw_ols_opts *opts, const gwi_ls_view *ls,
                             const gwi_vcov_info *info_in, const double *M, const fit_sums *fs_in,
                             gw_result **out)
@@ -238,21 +262,9 @@ static gw_status ols_result(const gw_design *d, const gw_ols_opts *opts, const g
         if ((rc = copy_names(r->dropped_collinear, NULL, d, ls->aliased, 1)) != GW_OK)
             goto done;
     }
-    for (size_t j = 0; j < k; j++)
-        r->estimate[j] = ls->coef[keep[j]];
-
-    if ((rc = gwi_vcov_from_meat(d, ls, opts->vcov, keep, k, M, r->vcov, &info)) != GW_OK)
+    if ((rc = gwi_ols_fill_inference(r, d, ls, opts->vcov, keep, M, n, d->nobs_dropped_missing,
+                                     opts->conf_level, &info)) != GW_OK)
         goto done;
-    r->nobs = n;
-    r->nobs_dropped_missing = d->nobs_dropped_missing;
-    r->df_resid = (double)n - (double)k;
-    r->n_cluster_vars = info.nvars;
-    for (size_t v = 0; v < info.nvars; v++)
-        r->n_clusters[v] = info.ngroups[v];
-    r->conf_level = opts->conf_level != 0.0 ? opts->conf_level : 0.95;
-    r->stat_is_z = 0;
-    r->df_inference = info.df;
-    gwi_fill_inference(r);
 
     if (fs_in != NULL)
         fs = *fs_in;

@@ -1312,21 +1312,10 @@ static gw_status build_result(eng *e, const gwi_ls_view *ls, const size_t *keep,
         if ((rc = copy_names(r->dropped_collinear, src, ls->aliased, 1)) != GW_OK)
             goto done;
     }
-    for (size_t j = 0; j < k; j++)
-        r->estimate[j] = ls->coef[keep[j]];
-    if ((rc = gwi_vcov_from_meat(&dd, ls, e->kind_eff, keep, k, e->kind == GW_VCOV_IID ? NULL : M,
-                                 r->vcov, &info)) != GW_OK)
+    if ((rc = gwi_ols_fill_inference(r, &dd, ls, e->kind_eff, keep,
+                                     e->kind == GW_VCOV_IID ? NULL : M, n, e->ndropped,
+                                     o->conf_level, &info)) != GW_OK)
         goto done;
-    r->nobs = n;
-    r->nobs_dropped_missing = e->ndropped;
-    r->df_resid = (double)n - (double)k;
-    r->n_cluster_vars = info.nvars;
-    for (size_t v = 0; v < info.nvars; v++)
-        r->n_clusters[v] = info.ngroups[v];
-    r->conf_level = o->conf_level != 0.0 ? o->conf_level : 0.95;
-    r->stat_is_z = 0;
-    r->df_inference = info.df;
-    gwi_fill_inference(r);
     const double nn = (double)n, dfr = nn - (double)k, icpt = src->has_intercept ? 1.0 : 0.0;
     const double tss = fs[3], mss = fs[4];
     r->rss = ls->rss;
