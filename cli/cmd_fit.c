@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "fit_ext.h"
@@ -66,6 +67,9 @@ static const char fit_usage[] =
     "  --scratch DIR        out-of-core fits: keep the built design blocks in a temporary file\n"
     "                       in DIR (unlinked at once) so that passes after the first read it\n"
     "                       instead of rebuilding them (default: none, every pass rebuilds)\n"
+    "  --timings            print to standard error the seconds spent reading the data,\n"
+    "                       factorising grouping variables, building the model frame,\n"
+    "                       estimating and writing the results\n"
     "  --help               show this help\n"
     "\n"
     "Options also take the form --option=value. Exit codes: 0 success, 2 usage (bad option,\n"
@@ -106,9 +110,35 @@ static const option_spec options[] = {
     {"--keep-singletons", offsetof(fit_args, keep_singletons), 0},
     {"--save-residuals", offsetof(fit_args, save_residuals), 0},
     {"--hausman", offsetof(fit_args, hausman), 0},
+    {"--timings", offsetof(fit_args, timings), 0},
     {"-h", offsetof(fit_args, help), 0},
 };
 #undef OPT
+
+/* Wall-clock seconds (monotonic) for --timings. */
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Stage marks of --timings: t[0] start, t[1] data read, t[2] frame built, t[3] estimated,
+ * t[4] written. A stage not reached keeps the previous mark (0 seconds). */
+static void print_timings(double t[5], double factorise, int streamed)
+{
+    for (int k = 1; k < 5; k++)
+        if (t[k] < t[k - 1])
+            t[k] = t[k - 1];
+    double frame = t[2] - t[1] - factorise;
+    fprintf(stderr,
+            "goodwork: timings (s): read %.3f  factorise %.3f  frame %.3f  estimate %.3f  "
+            "write %.3f  total %.3f%s\n",
+            t[1] - t[0], factorise, frame > 0.0 ? frame : 0.0, t[3] - t[2], t[4] - t[3],
+            t[4] - t[0], streamed ? "  (out of core or distributed: reading, frame and "
+                                    "estimation are interleaved, all counted as estimate)"
+                                  : "");
+}
 
 /* Parses argv[1..argc-1] into a; prints the problem and returns GW_EXIT_USAGE on error. */
 static int parse_args(int argc, char **argv, fit_args *a)
@@ -373,6 +403,8 @@ int cmd_fit(int argc, char **argv)
     gw_output_format fmt = GW_OUT_TEXT;
     int threads = 0;
     gw_status s;
+    double tm[5] = {now(), 0.0, 0.0, 0.0, 0.0};
+    int streamed = 0;
     int rc = parse_args(argc, argv, &a);
     if (rc != GW_EXIT_OK)
         goto done;
@@ -516,14 +548,19 @@ int cmd_fit(int argc, char **argv)
         goto done;
     if (!handled && (rc = cli_fit_stream(&a, formula, &fo, &oo, &handled, &result)) != GW_EXIT_OK)
         goto done;
-    if (handled)
+    if (handled) {
+        streamed = 1;
+        tm[3] = now();
         goto finish;
+    }
     if ((rc = cli_load_table(a.data, a.table, cols.names, cols.n, &table)) != GW_EXIT_OK)
         goto done;
+    tm[1] = now();
     if ((s = gw_frame_build(table, formula, &fo, &design)) != GW_OK) {
         rc = lib_error(s, NULL);
         goto done;
     }
+    tm[2] = now();
     if (design->p == 0) {
         cli_error("the model has no regressors (\"%s\"): nothing to estimate", a.model);
         rc = GW_EXIT_USAGE;
@@ -569,6 +606,7 @@ int cmd_fit(int argc, char **argv)
         rc = GW_EXIT_NUMERIC;
         goto done;
     }
+    tm[3] = now();
 finish:
     /* What only the command line knows: the formula and variance as written. */
     if (gw_result_set_str(&result->formula, a.model) != GW_OK ||
@@ -588,6 +626,9 @@ finish:
     if (a.out != NULL && (rc = store_result(&a, result)) != GW_EXIT_OK)
         goto done;
     rc = write_stdout(text) ? GW_EXIT_OK : GW_EXIT_OTHER;
+    tm[4] = now();
+    if (rc == GW_EXIT_OK && a.timings)
+        print_timings(tm, design != NULL ? design->seconds_factorise : 0.0, streamed);
 done:
     gw_free(text);
     gw_result_free(result);

@@ -32,6 +32,7 @@ typedef struct {
     int keep_singletons;      /* absorbed fixed effects: keep singleton groups              */
     int save_residuals;       /* with --out: store residuals and fitted values too          */
     int hausman;              /* --hausman: the Hausman test with the fit                   */
+    int timings;              /* --timings: seconds per stage to standard error             */
     int help;
 } fit_args;
 
