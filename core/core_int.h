@@ -2,6 +2,8 @@
 #ifndef GW_CORE_INT_H
 #define GW_CORE_INT_H
 
+#include <time.h>
+
 #include "gw_status.h"
 
 /* gwi_fail -- record a printf-style detail message for the calling thread and return s, so
@@ -22,5 +24,17 @@ void gwi_prefix_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
+
+/* gwi_seconds -- a monotonic clock in seconds (stage timings: design->seconds_factorise). */
+static inline double gwi_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* gwi_design_new_uninit -- gw_design_new without zeroing X and y (the caller writes them). */
+struct gw_design;
+gw_status gwi_design_new_uninit(size_t n, size_t p, struct gw_design **out);
 
 #endif

@@ -48,6 +48,8 @@ typedef struct gw_design {
     size_t nobs_dropped_missing; /* rows of the table dropped for missing values               */
     size_t nobs_dropped_zero_weight; /* rows dropped because their weight was zero             */
     size_t *row_index;  /* n: each observation's 0-based row in the source table               */
+    double seconds_factorise; /* wall seconds the frame builder spent coding grouping columns
+                                 (levels and codes; `goodwork fit --timings`); 0 otherwise     */
 } gw_design;
 
 /* gw_design_new -- a zeroed design with n x p X, y and terms allocated (names NULL).

@@ -20,6 +20,7 @@
 
 #include "core_int.h"
 #include "gw_alloc.h"
+#include "gw_codes.h"
 #include "gw_dd.h"
 #include "gw_frame.h"
 
@@ -31,6 +32,8 @@ typedef struct {
     int32_t *map; /* categorical: table code -> level index, or -1 when it does not occur */
     size_t *inv;  /* categorical: level index -> table code */
     double *vals; /* numeric: the distinct kept values, increasing */
+    int32_t *kc;  /* numeric: the level of each kept row (gw_codes_from_double) */
+    int kc_owned; /* kc is this struct's (else it was handed to a gw_factor, which owns it) */
 } levels;
 
 /* One factor of a planned term. */
@@ -60,6 +63,7 @@ typedef struct {
     levels *lev;  /* one per table column */
     size_t *rows; /* the kept rows (becomes d->row_index) */
     size_t n;     /* kept rows */
+    double seconds_codes; /* spent coding grouping columns (d->seconds_factorise) */
 } frame;
 
 /* ---------------------------------------------------------------------------------------- */
@@ -90,33 +94,12 @@ static void fmt_shortest(double v, char *buf, size_t size)
         snprintf(buf, size, "%.*g", prec, v);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Index of v in the increasing array vals[0..n), which holds it. */
-static size_t find_value(const double *vals, size_t n, double v)
-{
-    size_t lo = 0, hi = n;
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (vals[mid] <= v)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-static int32_t level_of(const frame *fr, size_t col, size_t row)
+/* The level of kept row i (table row r) of grouping column col. */
+static int32_t level_of(const frame *fr, size_t col, size_t i, size_t r)
 {
     const levels *L = &fr->lev[col];
     const int32_t *codes = gw_table_codes(fr->t, col);
-    if (codes != NULL)
-        return L->map[codes[row]];
-    return (int32_t)find_value(L->vals, L->nlev, gw_table_numeric(fr->t, col)[row]);
+    return codes != NULL ? L->map[codes[r]] : L->kc[i];
 }
 
 /* Finds the levels of column col over the kept rows (once per column). */
@@ -147,27 +130,21 @@ static gw_status make_levels(frame *fr, size_t col)
             if (L->map[l] >= 0)
                 L->inv[L->map[l]] = l;
     } else {
-        const double *x = gw_table_numeric(fr->t, col);
-        double *v = gw_alloc_array(fr->n, sizeof *v);
-        if (v == NULL)
-            return gwi_fail(GW_ENOMEM, "cannot sort the values of '%s'",
+        /* -0 and +0 are one level, named "0"; O(n) (gw_codes.h), no sort of the n values. */
+        double t0 = gwi_seconds();
+        L->kc = gw_alloc_array(fr->n ? fr->n : 1, sizeof *L->kc);
+        if (L->kc == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate the codes of '%s'",
                             gw_table_colname(fr->t, col));
-        for (size_t i = 0; i < fr->n; i++) {
-            double xi = x[fr->rows[i]];
-            v[i] = xi == 0.0 ? 0.0 : xi; /* -0 and +0 are one level, named "0" */
-        }
-        qsort(v, fr->n, sizeof *v, cmp_double);
-        size_t k = 0;
-        for (size_t i = 0; i < fr->n; i++)
-            if (k == 0 || v[i] != v[k - 1])
-                v[k++] = v[i];
-        if (k > (size_t)INT32_MAX) {
-            gw_free(v);
+        L->kc_owned = 1;
+        gw_status rc = gw_codes_from_double(gw_table_numeric(fr->t, col), fr->rows, fr->n, L->kc,
+                                            &L->vals, &L->nlev);
+        fr->seconds_codes += gwi_seconds() - t0;
+        if (rc == GW_EINVAL)
             return gwi_fail(GW_EINVAL, "'%s' has more than 2^31 distinct values",
                             gw_table_colname(fr->t, col));
-        }
-        L->vals = v; /* keeps the n-sized block; shrinking it is not worth a copy */
-        L->nlev = k;
+        if (rc != GW_OK)
+            return gwi_fail(rc, "cannot code the values of '%s'", gw_table_colname(fr->t, col));
     }
     L->ready = 1;
     return GW_OK;
@@ -353,18 +330,64 @@ static gw_status factor_value(const pfactor *pf, size_t r, gw_dd *v)
     return GW_OK;
 }
 
-/* Fills the t->ncols columns of term t: column c of the term is dst + c*ld (and dstlo + c*ld
- * when dstlo is not NULL). The columns must be zero on entry. */
-static gw_status fill_term(const frame *fr, const pterm *t, double *dst, double *dstlo, size_t ld)
+/* Rows per block of the parallel fills: large enough that a block's overhead is nothing, small
+ * enough that two threads share the work evenly. */
+#define FILL_ROWS ((size_t)65536)
+
+typedef gw_status (*rows_fn)(const void *ctx, size_t i0, size_t i1);
+
+/* Runs fn over the kept rows [0, n) in blocks on the library's threads. A failing block's
+ * message is set on a worker thread; the first failing block (in row order) is run again here
+ * so that this thread reports the first offending row, exactly as a serial sweep would. */
+static gw_status run_blocks(const void *ctx, rows_fn fn, size_t n)
 {
-    for (size_t i = 0; i < fr->n; i++) {
+    size_t nb = (n + FILL_ROWS - 1) / FILL_ROWS, bad = SIZE_MAX;
+    if (nb < 2)
+        return fn(ctx, 0, n);
+#pragma omp parallel for schedule(dynamic)
+    for (size_t b = 0; b < nb; b++) {
+        size_t i1 = (b + 1) * FILL_ROWS < n ? (b + 1) * FILL_ROWS : n;
+        if (fn(ctx, b * FILL_ROWS, i1) != GW_OK) {
+#pragma omp critical(gw_frame_first_bad)
+            bad = b < bad ? b : bad;
+        }
+    }
+    if (bad == SIZE_MAX)
+        return GW_OK;
+    size_t i1 = (bad + 1) * FILL_ROWS < n ? (bad + 1) * FILL_ROWS : n;
+    gw_status rc = fn(ctx, bad * FILL_ROWS, i1);
+    return rc != GW_OK ? rc : gwi_fail(GW_EFORMAT, "a value could not be computed");
+}
+
+typedef struct {
+    const frame *fr;
+    const pterm *t;
+    double *dst, *dstlo;
+    size_t ld;
+} term_job;
+
+/* Kept rows [i0, i1) of fill_term. */
+static gw_status fill_term_rows(const void *ctx, size_t i0, size_t i1)
+{
+    const term_job *J = ctx;
+    const frame *fr = J->fr;
+    const pterm *t = J->t;
+    double *dst = J->dst, *dstlo = J->dstlo;
+    size_t ld = J->ld;
+    if (t->m == 1 && !t->f[0].cat && t->f[0].ff->kind == GW_FF_VAR) {
+        const double *x = t->f[0].x; /* a plain variable: finite values checked already */
+        for (size_t i = i0; i < i1; i++)
+            dst[i] = x[fr->rows[i]];
+        return GW_OK;
+    }
+    for (size_t i = i0; i < i1; i++) {
         size_t r = fr->rows[i], off = 0;
         int zero = 0;
         gw_dd v = gw_dd_from(1.0);
         for (size_t j = 0; j < t->m; j++) {
             const pfactor *pf = &t->f[j];
             if (pf->cat) {
-                int32_t l = level_of(fr, pf->col, r);
+                int32_t l = level_of(fr, pf->col, i, r);
                 if (!pf->full)
                     l--;
                 if (l < 0)
@@ -390,6 +413,43 @@ static gw_status fill_term(const frame *fr, const pterm *t, double *dst, double 
         dst[off * ld + i] = v.hi;
         if (dstlo != NULL)
             dstlo[off * ld + i] = v.lo;
+    }
+    return GW_OK;
+}
+
+/* Fills the t->ncols columns of term t: column c of the term is dst + c*ld (and dstlo + c*ld
+ * when dstlo is not NULL). Columns of a term with a categorical factor are zeroed here (a row
+ * writes one of them); the others are written in full. */
+static gw_status fill_term(const frame *fr, const pterm *t, double *dst, double *dstlo, size_t ld)
+{
+    int cat = 0;
+    for (size_t j = 0; j < t->m; j++)
+        cat |= t->f[j].cat;
+    if (cat || t->ncols == 0) {
+        size_t len = t->ncols * ld;
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < len; i++)
+            dst[i] = 0.0;
+    }
+    term_job J = {fr, t, dst, dstlo, ld};
+    return run_blocks(&J, fill_term_rows, fr->n);
+}
+
+typedef struct {
+    const frame *fr;
+    const pfactor *resp;
+    double *y;
+} resp_job;
+
+static gw_status fill_response_rows(const void *ctx, size_t i0, size_t i1)
+{
+    const resp_job *J = ctx;
+    for (size_t i = i0; i < i1; i++) {
+        gw_dd v;
+        gw_status rc = factor_value(J->resp, J->fr->rows[i], &v);
+        if (rc != GW_OK)
+            return rc;
+        J->y[i] = gw_dd_to_double(v);
     }
     return GW_OK;
 }
@@ -440,14 +500,32 @@ static gw_status make_group(frame *fr, size_t col, gw_factor *g)
     gw_status rc = make_levels(fr, col);
     if (rc != GW_OK)
         return rc;
+    levels *L = &fr->lev[col];
     g->name = gw_strdup(gw_table_colname(fr->t, col));
-    g->codes = gw_alloc_array(fr->n ? fr->n : 1, sizeof *g->codes);
+    if (L->kc_owned) { /* the codes move to the design; later users read them there */
+        g->codes = L->kc;
+        L->kc_owned = 0;
+    } else {
+        g->codes = gw_alloc_array(fr->n ? fr->n : 1, sizeof *g->codes);
+    }
     if (g->name == NULL || g->codes == NULL)
         return gwi_fail(GW_ENOMEM, "cannot allocate the codes of '%s'",
                         gw_table_colname(fr->t, col));
-    for (size_t i = 0; i < fr->n; i++)
-        g->codes[i] = level_of(fr, col, fr->rows[i]);
-    g->nlevels = fr->lev[col].nlev;
+    if (g->codes != L->kc) {
+        double t0 = gwi_seconds();
+        const int32_t *tc = gw_table_codes(fr->t, col);
+        const size_t *rows = fr->rows;
+        int32_t *gc = g->codes;
+        if (tc != NULL) {
+#pragma omp parallel for schedule(static)
+            for (size_t i = 0; i < fr->n; i++)
+                gc[i] = L->map[tc[rows[i]]];
+        } else {
+            memcpy(gc, L->kc, fr->n * sizeof *gc);
+        }
+        fr->seconds_codes += gwi_seconds() - t0;
+    }
+    g->nlevels = L->nlev;
     return GW_OK;
 }
 
@@ -693,7 +771,7 @@ gw_status gw_frame_build(const gw_table *t, const gw_formula *f, const gw_frame_
     }
 
     /* 5. The design. */
-    if ((rc = gw_design_new(fr.n, p, &d)) != GW_OK)
+    if ((rc = gwi_design_new_uninit(fr.n, p, &d)) != GW_OK)
         goto done;
     d->has_intercept = gw_formula_has_intercept(f) && nfe == 0;
     d->n_endog = n_endog;
@@ -704,12 +782,9 @@ gw_status gw_frame_build(const gw_table *t, const gw_formula *f, const gw_frame_
         rc = gwi_fail(GW_ENOMEM, "cannot copy the response's name");
         goto done;
     }
-    for (size_t i = 0; i < fr.n; i++) {
-        gw_dd v;
-        if ((rc = factor_value(&resp, fr.rows[i], &v)) != GW_OK)
-            goto done;
-        d->y[i] = gw_dd_to_double(v);
-    }
+    resp_job rj = {&fr, &resp, d->y};
+    if ((rc = run_blocks(&rj, fill_response_rows, fr.n)) != GW_OK)
+        goto done;
     if (need_lo) {
         d->Xlo = gw_alloc_array(fr.n * p, sizeof *d->Xlo);
         if (d->Xlo == NULL) {
@@ -820,6 +895,7 @@ gw_status gw_frame_build(const gw_table *t, const gw_formula *f, const gw_frame_
     }
     d->row_index = fr.rows;
     fr.rows = NULL;
+    d->seconds_factorise = fr.seconds_codes;
 
 done:
     if (fr.lev != NULL)
@@ -827,6 +903,8 @@ done:
             gw_free(fr.lev[c].map);
             gw_free(fr.lev[c].inv);
             gw_free(fr.lev[c].vals);
+            if (fr.lev[c].kc_owned)
+                gw_free(fr.lev[c].kc);
         }
     gw_free(fr.lev);
     gw_free(fr.rows);
