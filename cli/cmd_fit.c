@@ -556,10 +556,13 @@ int cmd_fit(int argc, char **argv)
     if ((rc = cli_load_table(a.data, a.table, cols.names, cols.n, &table)) != GW_EXIT_OK)
         goto done;
     tm[1] = now();
-    if ((s = gw_frame_build(table, formula, &fo, &design)) != GW_OK) {
+    /* The table serves only this frame: its columns are released as the design takes them. */
+    if ((s = gw_frame_build_consume(table, formula, &fo, &design)) != GW_OK) {
         rc = lib_error(s, NULL);
         goto done;
     }
+    gw_table_free(table);
+    table = NULL;
     tm[2] = now();
     if (design->p == 0) {
         cli_error("the model has no regressors (\"%s\"): nothing to estimate", a.model);

@@ -37,4 +37,9 @@ static inline double gwi_seconds(void)
 struct gw_design;
 gw_status gwi_design_new_uninit(size_t n, size_t p, struct gw_design **out);
 
+/* gwi_table_release -- free the values (or codes) of column j of t, keeping its name, type and
+ * levels; the accessors then return NULL for it (gw_frame_build_consume). */
+struct gw_table;
+void gwi_table_release(struct gw_table *t, size_t j);
+
 #endif

@@ -174,6 +174,16 @@ const char *gw_table_level(const gw_table *t, size_t j, size_t level)
     return t->cols[j].levels[level];
 }
 
+void gwi_table_release(gw_table *t, size_t j)
+{
+    if (t == NULL || j >= t->ncols)
+        return;
+    gw_free(t->cols[j].values);
+    gw_free(t->cols[j].codes);
+    t->cols[j].values = NULL;
+    t->cols[j].codes = NULL;
+}
+
 void gw_table_free(gw_table *t)
 {
     if (t == NULL)

@@ -64,7 +64,17 @@ typedef struct {
     size_t *rows; /* the kept rows (becomes d->row_index) */
     size_t n;     /* kept rows */
     double seconds_codes; /* spent coding grouping columns (d->seconds_factorise) */
+    gw_table *mut;        /* gw_frame_build_consume: the table whose columns are released */
+    size_t *uses;         /* with mut: per table column, the fills that still read it */
 } frame;
+
+/* One fill that read column col is done: with gw_frame_build_consume, the column's values go
+ * as soon as no later fill reads them, so the table and the design never both hold it. */
+static void use_done(frame *fr, size_t col)
+{
+    if (fr->mut != NULL && fr->uses[col] > 0 && --fr->uses[col] == 0)
+        gwi_table_release(fr->mut, col);
+}
 
 /* ---------------------------------------------------------------------------------------- */
 /* Small helpers                                                                             */
@@ -559,8 +569,8 @@ static gw_status check_infinite(const gw_table *t, size_t col, const unsigned ch
 
 /* ---------------------------------------------------------------------------------------- */
 
-gw_status gw_frame_build(const gw_table *t, const gw_formula *f, const gw_frame_opts *opts,
-                         gw_design **out)
+static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula *f,
+                             const gw_frame_opts *opts, gw_design **out)
 {
     static const gw_frame_opts none = {NULL, {NULL, NULL}, NULL, NULL};
     gw_status rc = GW_OK;
@@ -684,6 +694,25 @@ gw_status gw_frame_build(const gw_table *t, const gw_formula *f, const gw_frame_
         used[tcol] = 1;
     }
 
+    if (mut != NULL) { /* count the fills that read each column (use_done) */
+        fr.mut = mut;
+        if ((fr.uses = gw_calloc(ncols ? ncols : 1, sizeof *fr.uses)) == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu column counts", ncols);
+            goto done;
+        }
+        fr.uses[resp.col]++;
+        for (size_t k = 0; k < nterm; k++)
+            for (size_t j = 0; j < pt[k].m; j++)
+                fr.uses[pt[k].f[j].col]++;
+        for (size_t k = 0; k < nfe; k++)
+            fr.uses[fecol[k]]++;
+        for (size_t k = 0; k < ncl; k++)
+            fr.uses[clcol[k]]++;
+        fr.uses[wcol] += (size_t)has_w;
+        fr.uses[idcol] += (size_t)has_id;
+        fr.uses[tcol] += (size_t)has_time;
+    }
+
     /* 2. Rows: missing values, infinite values, weights. */
     for (size_t c = 0; c < ncols; c++)
         if (used[c])
@@ -785,6 +814,7 @@ gw_status gw_frame_build(const gw_table *t, const gw_formula *f, const gw_frame_
     resp_job rj = {&fr, &resp, d->y};
     if ((rc = run_blocks(&rj, fill_response_rows, fr.n)) != GW_OK)
         goto done;
+    use_done(&fr, resp.col);
     if (need_lo) {
         d->Xlo = gw_alloc_array(fr.n * p, sizeof *d->Xlo);
         if (d->Xlo == NULL) {
@@ -828,6 +858,8 @@ gw_status gw_frame_build(const gw_table *t, const gw_formula *f, const gw_frame_
                 goto done;
             }
         }
+        for (size_t j = 0; j < pt[k].m; j++)
+            use_done(&fr, pt[k].f[j].col);
         if (inst)
             z0 += pt[k].ncols;
         else
@@ -851,6 +883,7 @@ gw_status gw_frame_build(const gw_table *t, const gw_formula *f, const gw_frame_
         }
         for (size_t i = 0; i < fr.n; i++)
             d->w[i] = w[fr.rows[i]];
+        use_done(&fr, wcol);
     }
     if (nfe > 0) {
         d->fe = gw_calloc(nfe, sizeof *d->fe);
@@ -859,9 +892,11 @@ gw_status gw_frame_build(const gw_table *t, const gw_formula *f, const gw_frame_
             goto done;
         }
         d->nfe = nfe;
-        for (size_t k = 0; k < nfe; k++)
+        for (size_t k = 0; k < nfe; k++) {
             if ((rc = make_group(&fr, fecol[k], &d->fe[k])) != GW_OK)
                 goto done;
+            use_done(&fr, fecol[k]);
+        }
     }
     if (ncl > 0) {
         d->cluster = gw_calloc(ncl, sizeof *d->cluster);
@@ -870,9 +905,11 @@ gw_status gw_frame_build(const gw_table *t, const gw_formula *f, const gw_frame_
             goto done;
         }
         d->ncluster = ncl;
-        for (size_t k = 0; k < ncl; k++)
+        for (size_t k = 0; k < ncl; k++) {
             if ((rc = make_group(&fr, clcol[k], &d->cluster[k])) != GW_OK)
                 goto done;
+            use_done(&fr, clcol[k]);
+        }
     }
     if (has_id) {
         d->panel_id = gw_calloc(1, sizeof *d->panel_id);
@@ -882,6 +919,7 @@ gw_status gw_frame_build(const gw_table *t, const gw_formula *f, const gw_frame_
         }
         if ((rc = make_group(&fr, idcol, d->panel_id)) != GW_OK)
             goto done;
+        use_done(&fr, idcol);
     }
     if (has_time) {
         const double *tv = gw_table_numeric(t, tcol);
@@ -892,6 +930,7 @@ gw_status gw_frame_build(const gw_table *t, const gw_formula *f, const gw_frame_
         }
         for (size_t i = 0; i < fr.n; i++)
             d->panel_time[i] = tv[fr.rows[i]];
+        use_done(&fr, tcol);
     }
     d->row_index = fr.rows;
     fr.rows = NULL;
@@ -907,6 +946,7 @@ done:
                 gw_free(fr.lev[c].kc);
         }
     gw_free(fr.lev);
+    gw_free(fr.uses);
     gw_free(fr.rows);
     gw_free(pt);
     gw_free(model);
@@ -921,4 +961,16 @@ done:
     }
     *out = d;
     return GW_OK;
+}
+
+gw_status gw_frame_build(const gw_table *t, const gw_formula *f, const gw_frame_opts *opts,
+                         gw_design **out)
+{
+    return frame_build(t, NULL, f, opts, out);
+}
+
+gw_status gw_frame_build_consume(gw_table *t, const gw_formula *f, const gw_frame_opts *opts,
+                                 gw_design **out)
+{
+    return frame_build(t, t, f, opts, out);
 }

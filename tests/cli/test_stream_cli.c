@@ -287,8 +287,12 @@ static void check(const char *model, const char *const *extra, double rtol)
     free(jc);
     free(jt);
 #if !defined(__SANITIZE_ADDRESS__)
-    /* (Under AddressSanitizer freed memory stays in quarantine: peak RSS means nothing.) */
-    assert_true(rs - rt < (rc - rt) / 2);
+    /* (Under AddressSanitizer freed memory stays in quarantine: peak RSS means nothing.)
+     * Since the in-core fit releases each table column as the design takes it (about 1x the
+     * used columns instead of 2x), the streamed fit's 65,536-row chunk buffers are no longer
+     * below half of the in-core overhead at this table size (400k rows: 22-24 MB against
+     * 32-34 MB); they stay below it, and do not grow with the table (bench_stream, 10^8 rows). */
+    assert_true(rs - rt < rc - rt);
 #endif
 }
 

@@ -9,6 +9,7 @@
 
 #include "gw_alloc.h"
 #include "gw_frame.h"
+#include "gw_par.h"
 #include "gw_test.h"
 
 #define N 6
@@ -590,6 +591,132 @@ static void test_frame_out_of_memory(void **state)
     gw_formula_free(f);
 }
 
+/* Two designs hold the same numbers bit for bit. */
+static void expect_same_design(const gw_design *a, const gw_design *b)
+{
+    assert_int_equal(a->n, b->n);
+    assert_int_equal(a->p, b->p);
+    assert_int_equal(a->q, b->q);
+    assert_memory_equal(a->X, b->X, a->n * a->p * sizeof(double));
+    assert_memory_equal(a->y, b->y, a->n * sizeof(double));
+    assert_memory_equal(a->row_index, b->row_index, a->n * sizeof(size_t));
+    assert_int_equal(a->Xlo != NULL, b->Xlo != NULL);
+    if (a->Xlo != NULL)
+        assert_memory_equal(a->Xlo, b->Xlo, a->n * a->p * sizeof(double));
+    assert_int_equal(a->w != NULL, b->w != NULL);
+    if (a->w != NULL)
+        assert_memory_equal(a->w, b->w, a->n * sizeof(double));
+    if (a->q > 0)
+        assert_memory_equal(a->Z, b->Z, a->n * a->q * sizeof(double));
+    for (size_t j = 0; j < a->p; j++)
+        assert_string_equal(a->terms[j], b->terms[j]);
+    assert_int_equal(a->nfe, b->nfe);
+    assert_int_equal(a->ncluster, b->ncluster);
+    const gw_factor *fa[] = {a->fe, a->cluster, a->panel_id}, *fb[] = {b->fe, b->cluster, b->panel_id};
+    size_t cnt[] = {a->nfe, a->ncluster, a->panel_id ? 1u : 0u};
+    for (int g = 0; g < 3; g++)
+        for (size_t k = 0; k < cnt[g]; k++) {
+            assert_int_equal(fa[g][k].nlevels, fb[g][k].nlevels);
+            assert_memory_equal(fa[g][k].codes, fb[g][k].codes, a->n * sizeof(int32_t));
+        }
+    assert_int_equal(a->panel_time != NULL, b->panel_time != NULL);
+    if (a->panel_time != NULL)
+        assert_memory_equal(a->panel_time, b->panel_time, a->n * sizeof(double));
+}
+
+/* gw_frame_build_consume gives gw_frame_build's design and releases exactly the used columns;
+ * its errors are gw_frame_build's. */
+static void test_frame_consume(void **state)
+{
+    const gw_table *t = *state;
+    static const struct {
+        const char *formula;
+        gw_frame_opts opts;
+    } cases[] = {
+        {"y ~ x + region | firm + cl", {.cluster = {"g", "cl"}, .panel_id = "firm", .panel_time = "t"}},
+        {"y ~ pb^2*region + factor(year) + log(x) | firm | d ~ z1 + z2", {.weights = "w"}},
+        {"log(y) ~ xm + regionm:x + factor(frac)", {.cluster = {"cl", NULL}}},
+        {"y ~ x + x:z + I(x^2)", {.weights = "wm", .cluster = {"cl", "year"}}},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        gw_formula *f = NULL;
+        gw_design *want = NULL, *got = NULL;
+        void *copy = NULL;
+        assert_int_equal(gw_formula_parse(cases[k].formula, &f), GW_OK);
+        assert_int_equal(gw_frame_build(t, f, &cases[k].opts, &want), GW_OK);
+        assert_int_equal(setup(&copy), 0);
+        gw_table *c = copy;
+        if (gw_frame_build_consume(c, f, &cases[k].opts, &got) != GW_OK)
+            fail_msg("'%s': %s", cases[k].formula, gw_last_error());
+        expect_same_design(want, got);
+        /* Released: every column the model read; kept: the others ("big" is never used). */
+        assert_null(gw_table_numeric(c, (size_t)gw_table_find(c, gw_formula_response(f)->var)));
+        assert_non_null(gw_table_numeric(c, (size_t)gw_table_find(c, "big")));
+        if (cases[k].opts.cluster[0] != NULL)
+            assert_null(gw_table_numeric(c, (size_t)gw_table_find(c, cases[k].opts.cluster[0])));
+        gw_design_free(want);
+        gw_design_free(got);
+        gw_table_free(c);
+        gw_formula_free(f);
+    }
+    /* An error is the same error. */
+    gw_formula *f = NULL;
+    gw_design *d = NULL;
+    void *copy = NULL;
+    assert_int_equal(gw_formula_parse("y ~ x + log(neg)", &f), GW_OK);
+    assert_int_equal(setup(&copy), 0);
+    assert_int_equal(gw_frame_build_consume(copy, f, NULL, &d), GW_EFORMAT);
+    assert_null(d);
+    assert_non_null(strstr(gw_last_error(), "log(neg) is undefined at row 2"));
+    gw_table_free(copy);
+    gw_formula_free(f);
+}
+
+/* Tables of several fill blocks: the same design for 1, 2 and 3 threads, and the first
+ * offending row reported when a later block fails too. */
+static void test_frame_threads(void **state)
+{
+    (void)state;
+    const size_t n = 3 * 65536 + 123;
+    gw_table *t = NULL;
+    assert_int_equal(gw_table_new(n, &t), GW_OK);
+    double *c[4];
+    for (int j = 0; j < 4; j++)
+        c[j] = gw_alloc_array(n, sizeof(double));
+    for (size_t i = 0; i < n; i++) {
+        c[0][i] = (double)(i % 97) * 0.5 + 1.0;
+        c[1][i] = (double)((i * 7919) % 1000) + 1.0;
+        c[2][i] = i % 11 == 0 ? (double)NAN : (double)(i % 13) - 3.0;
+        c[3][i] = (double)((i * 31) % 5000) * 1e9; /* an id beyond the direct table's range */
+    }
+    c[1][150001] = -1.0;
+    c[1][70001] = 0.0;
+    const char *names[4] = {"y", "x", "z", "id"};
+    for (int j = 0; j < 4; j++)
+        assert_int_equal(gw_table_add_numeric_take(t, names[j], c[j]), GW_OK);
+    gw_frame_opts o = {.cluster = {"id", NULL}};
+    gw_design *d1 = NULL;
+    for (int th = 1; th <= 3; th++) {
+        gw_threads_set(th);
+        gw_design *d = build(t, "y ~ x + z + factor(z) + x:z | id", &o);
+        if (d1 == NULL)
+            d1 = d;
+        else {
+            expect_same_design(d1, d);
+            gw_design_free(d);
+        }
+        gw_formula *f = NULL;
+        assert_int_equal(gw_formula_parse("y ~ z + log(x)", &f), GW_OK);
+        assert_int_equal(gw_frame_build(t, f, NULL, &d), GW_EFORMAT);
+        if (strstr(gw_last_error(), "log(x) is undefined at row 70002 (x = 0)") == NULL)
+            fail_msg("threads %d: %s", th, gw_last_error());
+        gw_formula_free(f);
+    }
+    gw_threads_set(0);
+    gw_design_free(d1);
+    gw_table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -603,6 +730,8 @@ int main(void)
         cmocka_unit_test(test_frame_iv),
         cmocka_unit_test(test_frame_errors),
         cmocka_unit_test(test_frame_out_of_memory),
+        cmocka_unit_test(test_frame_consume),
+        cmocka_unit_test(test_frame_threads),
     };
     return cmocka_run_group_tests_name("frame", tests, setup, teardown);
 }
