@@ -52,16 +52,21 @@ static scan scan_values(const double *x, const size_t *rows, size_t n)
     return s;
 }
 
-/* Integer values over [lo, lo + range): a table of range slots. */
+/* Integer values over [lo, lo + range): a table of range slots. One pass writes v - lo as the
+ * code and marks the slot; when every slot is taken (identifiers 0..L-1 or 1..L, the usual
+ * case) those are the codes, else a second pass renumbers them past the gaps. */
 static gw_status codes_dense(const double *x, const size_t *rows, size_t n, double lo,
                              size_t range, int32_t *codes, double **levels, size_t *nlevels)
 {
+    if (range > (size_t)INT32_MAX)
+        return gwi_fail(GW_EINVAL, "more than 2^31 distinct values");
     int32_t *slot = gw_calloc(range, sizeof *slot);
     if (slot == NULL)
         return gwi_fail(GW_ENOMEM, "cannot allocate a table of %zu values", range);
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) {
-        size_t k = (size_t)(value_at(x, rows, i) - lo);
+        int32_t k = (int32_t)(value_at(x, rows, i) - lo);
+        codes[i] = k;
 #pragma omp atomic write
         slot[k] = 1;
     }
@@ -70,10 +75,6 @@ static gw_status codes_dense(const double *x, const size_t *rows, size_t n, doub
         int32_t seen = slot[k];
         slot[k] = (int32_t)L;
         L += (size_t)seen;
-    }
-    if (L > (size_t)INT32_MAX) {
-        gw_free(slot);
-        return gwi_fail(GW_EINVAL, "more than 2^31 distinct values");
     }
     if (levels != NULL) {
         double *lv = gw_alloc_array(L ? L : 1, sizeof *lv);
@@ -86,9 +87,11 @@ static gw_status codes_dense(const double *x, const size_t *rows, size_t n, doub
                 lv[c++] = lo + (double)k;
         *levels = lv;
     }
+    if (L < range) {
 #pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++)
-        codes[i] = slot[(size_t)(value_at(x, rows, i) - lo)];
+        for (size_t i = 0; i < n; i++)
+            codes[i] = slot[codes[i]];
+    }
     gw_free(slot);
     *nlevels = L;
     return GW_OK;
