@@ -36,10 +36,28 @@ static inline double gwi_seconds(void)
 /* gwi_design_new_uninit -- gw_design_new without zeroing X and y (the caller writes them). */
 struct gw_design;
 gw_status gwi_design_new_uninit(size_t n, size_t p, struct gw_design **out);
+/* gwi_design_new_adopt -- a design whose y and X point into block (n x (p + 1) at least: y, then
+ * X's p columns), which the design owns and frees; nothing else is allocated but the names. */
+gw_status gwi_design_new_adopt(size_t n, size_t p, double *block, double *y,
+                               struct gw_design **out);
 
 /* gwi_table_release -- free the values (or codes) of column j of t, keeping its name, type and
  * levels; the accessors then return NULL for it (gw_frame_build_consume). */
 struct gw_table;
 void gwi_table_release(struct gw_table *t, size_t j);
+
+/* The table block: numeric columns read into one nrows x k allocation, in the order they are
+ * added, so that a design whose response and regressors are consecutive columns of it can take
+ * the block as its y and X instead of copying them (gw_frame_build_consume). A reader calls
+ * gwi_table_block_reserve(t, k) once, then per column fills gwi_table_block_next(t) (NULL when
+ * no slot is left: allocate the column as usual) and registers it with
+ * gwi_table_add_numeric_block(t, name). gwi_table_block_of gives the block and the slot of
+ * column j (NULL when j is not in it); gwi_table_block_take hands the block to its caller
+ * (the table's block columns must not be read afterwards). */
+gw_status gwi_table_block_reserve(struct gw_table *t, size_t k);
+double *gwi_table_block_next(struct gw_table *t);
+gw_status gwi_table_add_numeric_block(struct gw_table *t, const char *name);
+double *gwi_table_block_of(const struct gw_table *t, size_t j, size_t *slot);
+double *gwi_table_block_take(struct gw_table *t);
 
 #endif

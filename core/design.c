@@ -37,6 +37,23 @@ nomem:
     return gwi_fail(GW_ENOMEM, "cannot allocate a design of %zu x %zu", n, p);
 }
 
+gw_status gwi_design_new_adopt(size_t n, size_t p, double *block, double *y, gw_design **out)
+{
+    gw_design *d = gw_calloc(1, sizeof *d);
+    *out = NULL;
+    if (d == NULL || (d->terms = gw_calloc(p ? p : 1, sizeof(char *))) == NULL) {
+        gw_free(d);
+        return gwi_fail(GW_ENOMEM, "cannot allocate a design of %zu x %zu", n, p);
+    }
+    d->n = n;
+    d->p = p;
+    d->block = block;
+    d->y = y;
+    d->X = y + n;
+    *out = d;
+    return GW_OK;
+}
+
 void gw_factor_free_fields(gw_factor *f)
 {
     if (f == NULL)
@@ -68,9 +85,13 @@ void gw_design_free(gw_design *d)
 {
     if (d == NULL)
         return;
-    gw_free(d->X);
+    if (d->block != NULL) {
+        gw_free(d->block);
+    } else {
+        gw_free(d->X);
+        gw_free(d->y);
+    }
     gw_free(d->Xlo);
-    gw_free(d->y);
     gw_free(d->w);
     free_names(d->terms, d->p);
     gw_free(d->response);

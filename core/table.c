@@ -12,6 +12,7 @@ typedef struct {
     int32_t *codes;  /* categorical */
     char **levels;   /* categorical */
     size_t nlevels;
+    size_t slot;     /* numeric in the block: its slot + 1; 0 = its own allocation */
 } column;
 
 /* Column lookup by name is a hash table (open addressing, linear probing, power-of-two size,
@@ -22,6 +23,9 @@ struct gw_table {
     column *cols;
     size_t *slots;
     size_t nslots;
+    double *block;      /* NULL, or nrows x block_k numeric columns in one allocation */
+    size_t block_k, block_used;
+    int block_owned;    /* 0 once a design has taken the block (gwi_table_block_take) */
 };
 
 /* FNV-1a: short names, no adversary worth a keyed hash here. */
@@ -174,11 +178,62 @@ const char *gw_table_level(const gw_table *t, size_t j, size_t level)
     return t->cols[j].levels[level];
 }
 
+gw_status gwi_table_block_reserve(gw_table *t, size_t k)
+{
+    if (t->block != NULL || k == 0)
+        return gwi_fail(GW_EINVAL, "gwi_table_block_reserve: a block exists or k is 0");
+    if ((t->block = gw_alloc_array(t->nrows ? t->nrows * k : 1, sizeof(double))) == NULL ||
+        (t->nrows && t->nrows * k / k != t->nrows))
+        return gwi_fail(GW_ENOMEM, "cannot allocate %zu columns of %zu rows", k, t->nrows);
+    t->block_k = k;
+    t->block_owned = 1;
+    return GW_OK;
+}
+
+double *gwi_table_block_next(gw_table *t)
+{
+    if (t->block == NULL || !t->block_owned || t->block_used == t->block_k)
+        return NULL;
+    return t->block + t->block_used * t->nrows;
+}
+
+gw_status gwi_table_add_numeric_block(gw_table *t, const char *name)
+{
+    column *c = NULL;
+    if (gwi_table_block_next(t) == NULL)
+        return gwi_fail(GW_EINVAL, "gwi_table_add_numeric_block: no free slot");
+    gw_status rc = add_slot(t, name, &c);
+    if (rc != GW_OK)
+        return rc;
+    c->type = GW_COL_NUMERIC;
+    c->values = t->block + t->block_used * t->nrows;
+    c->slot = ++t->block_used;
+    index_put(t, t->ncols++);
+    return GW_OK;
+}
+
+double *gwi_table_block_of(const gw_table *t, size_t j, size_t *slot)
+{
+    if (j >= t->ncols || t->cols[j].slot == 0 || !t->block_owned || t->cols[j].values == NULL)
+        return NULL;
+    *slot = t->cols[j].slot - 1;
+    return t->block;
+}
+
+double *gwi_table_block_take(gw_table *t)
+{
+    if (t->block == NULL || !t->block_owned)
+        return NULL;
+    t->block_owned = 0;
+    return t->block;
+}
+
 void gwi_table_release(gw_table *t, size_t j)
 {
     if (t == NULL || j >= t->ncols)
         return;
-    gw_free(t->cols[j].values);
+    if (t->cols[j].slot == 0) /* the block goes with the table, or with a design */
+        gw_free(t->cols[j].values);
     gw_free(t->cols[j].codes);
     t->cols[j].values = NULL;
     t->cols[j].codes = NULL;
@@ -190,11 +245,14 @@ void gw_table_free(gw_table *t)
         return;
     for (size_t j = 0; j < t->ncols; j++) {
         gw_free(t->cols[j].name);
-        gw_free(t->cols[j].values);
+        if (t->cols[j].slot == 0)
+            gw_free(t->cols[j].values);
         gw_free(t->cols[j].codes);
         free_levels(t->cols[j].levels, t->cols[j].nlevels);
     }
     gw_free(t->cols);
     gw_free(t->slots);
+    if (t->block_owned)
+        gw_free(t->block);
     gw_free(t);
 }

@@ -569,6 +569,30 @@ static gw_status check_infinite(const gw_table *t, size_t col, const unsigned ch
 
 /* ---------------------------------------------------------------------------------------- */
 
+/* Zero copy: with gw_frame_build_consume, when no row is dropped, the model has no intercept
+ * column and no low parts, the response and each of the nx regressor terms is a plain numeric
+ * variable, and they are consecutive columns of the table's block in design order (the
+ * response, then X's columns), the design takes the block (gwi_table_block_take) as its y and
+ * X: no copy, and no fresh pages for them (page faults were a third of a 10^7-row fit's system
+ * time). Returns the block, or NULL when the design must be filled as usual. */
+static double *adoptable(const frame *fr, const pfactor *resp, const pterm *pt, size_t nx,
+                         size_t p, int need_lo, size_t *yslot)
+{
+    size_t s0 = 0, s = 0;
+    if (fr->mut == NULL || fr->n != fr->nrows || need_lo || p != nx ||
+        resp->ff->kind != GW_FF_VAR || resp->cat ||
+        gwi_table_block_of(fr->mut, resp->col, &s0) == NULL)
+        return NULL;
+    for (size_t k = 0; k < nx; k++) {
+        const pterm *t = &pt[k];
+        if (t->m != 1 || t->f[0].cat || t->f[0].ff->kind != GW_FF_VAR || t->ncols != 1 ||
+            gwi_table_block_of(fr->mut, t->f[0].col, &s) == NULL || s != s0 + 1 + k)
+            return NULL;
+    }
+    *yslot = s0;
+    return gwi_table_block_take(fr->mut);
+}
+
 static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula *f,
                              const gw_frame_opts *opts, gw_design **out)
 {
@@ -799,8 +823,18 @@ static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula 
             q += pt[k].ncols;
     }
 
-    /* 5. The design. */
-    if ((rc = gwi_design_new_uninit(fr.n, p, &d)) != GW_OK)
+    /* 5. The design: y and X taken from the table's block when they lie there in order. */
+    size_t slot = 0;
+    double *block = adoptable(&fr, &resp, pt, nmain + nendog, p, need_lo, &slot);
+    int adopted = block != NULL;
+    if (adopted) {
+        rc = gwi_design_new_adopt(fr.n, p, block, block + slot * fr.n, &d);
+        if (rc != GW_OK) /* the block is the table's again only if nobody took it: free it */
+            gw_free(block);
+    } else {
+        rc = gwi_design_new_uninit(fr.n, p, &d);
+    }
+    if (rc != GW_OK)
         goto done;
     d->has_intercept = gw_formula_has_intercept(f) && nfe == 0;
     d->n_endog = n_endog;
@@ -812,7 +846,7 @@ static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula 
         goto done;
     }
     resp_job rj = {&fr, &resp, d->y};
-    if ((rc = run_blocks(&rj, fill_response_rows, fr.n)) != GW_OK)
+    if (!adopted && (rc = run_blocks(&rj, fill_response_rows, fr.n)) != GW_OK)
         goto done;
     use_done(&fr, resp.col);
     if (need_lo) {
@@ -849,7 +883,7 @@ static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula 
         double *dst = inst ? d->Z + z0 * fr.n : d->X + c0 * fr.n;
         double *lo = inst || d->Xlo == NULL ? NULL : d->Xlo + c0 * fr.n;
         char **names = inst ? d->inst_terms + z0 : d->terms + c0;
-        if ((rc = fill_term(&fr, &pt[k], dst, lo, fr.n)) != GW_OK)
+        if (!(adopted && !inst) && (rc = fill_term(&fr, &pt[k], dst, lo, fr.n)) != GW_OK)
             goto done;
         for (size_t c = 0; c < pt[k].ncols; c++) {
             names[c] = column_name(&fr, &pt[k], c);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core_int.h"
 #include "gw_alloc.h"
 #include "gw_frame.h"
 #include "gw_par.h"
@@ -672,6 +673,71 @@ static void test_frame_consume(void **state)
     gw_formula_free(f);
 }
 
+/* A table whose numeric columns y, x, z, w (in that order) live in one block, as a reader
+ * fills it (core_int.h: the table block), plus the categorical g. */
+static gw_table *block_table(int with_nan)
+{
+    gw_table *t = NULL;
+    assert_int_equal(gw_table_new(N, &t), GW_OK);
+    assert_int_equal(gwi_table_block_reserve(t, 4), GW_OK);
+    const double *src[4] = {Y, X1, Z1, W};
+    const char *names[4] = {"y", "x", "z", "w"};
+    for (int j = 0; j < 4; j++) {
+        double *slot = gwi_table_block_next(t);
+        assert_non_null(slot);
+        memcpy(slot, src[j], N * sizeof *slot);
+        if (with_nan && j == 2)
+            slot[3] = NAN;
+        assert_int_equal(gwi_table_add_numeric_block(t, names[j]), GW_OK);
+    }
+    assert_null(gwi_table_block_next(t));
+    static const char *const gs[] = {"a", "b"};
+    add_cat(t, "g", G, gs, 2);
+    return t;
+}
+
+/* The design takes the block as y and X when they lie there in order (no copy), and otherwise
+ * fills its own: the same numbers either way. */
+static void test_frame_adopt_block(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *formula;
+        int nan, adopt;
+    } cases[] = {
+        {"y ~ x + z | g", 0, 1},     /* y, x, z consecutive: taken */
+        {"y ~ x | g", 0, 1},         /* a prefix of the block */
+        {"x ~ z + w | g", 0, 1},     /* starting at slot 1 */
+        {"y ~ x + z", 0, 0},         /* an intercept column: filled */
+        {"y ~ z + x | g", 0, 0},     /* out of order: filled */
+        {"y ~ x + z | g", 1, 0},     /* a dropped row: filled */
+        {"y ~ x + log(z + 0) | g", 0, 0},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        gw_formula *f = NULL;
+        gw_design *want = NULL, *got = NULL;
+        if (gw_formula_parse(cases[k].formula, &f) != GW_OK) {
+            assert_int_equal(k, 6); /* "log(z + 0)" is not in the grammar: skip */
+            continue;
+        }
+        gw_table *t1 = block_table(cases[k].nan), *t2 = block_table(cases[k].nan);
+        gw_frame_opts o = {.cluster = {"g", NULL}};
+        assert_int_equal(gw_frame_build(t1, f, &o, &want), GW_OK);
+        assert_int_equal(gw_frame_build_consume(t2, f, &o, &got), GW_OK);
+        expect_same_design(want, got);
+        assert_null(want->block);
+        if (cases[k].adopt)
+            assert_non_null(got->block);
+        else
+            assert_null(got->block);
+        gw_table_free(t1);
+        gw_table_free(t2); /* the block is the design's now (ASan: no double free) */
+        gw_design_free(want);
+        gw_design_free(got);
+        gw_formula_free(f);
+    }
+}
+
 /* Tables of several fill blocks: the same design for 1, 2 and 3 threads, and the first
  * offending row reported when a later block fails too. */
 static void test_frame_threads(void **state)
@@ -732,6 +798,7 @@ int main(void)
         cmocka_unit_test(test_frame_out_of_memory),
         cmocka_unit_test(test_frame_consume),
         cmocka_unit_test(test_frame_threads),
+        cmocka_unit_test(test_frame_adopt_block),
     };
     return cmocka_run_group_tests_name("frame", tests, setup, teardown);
 }
