@@ -7,16 +7,20 @@
  * messages (line and column) are computed only when an error is reported, by counting newlines
  * from the start of the buffer.
  *
- * Decimal conversion: Clinger's fast path (extended to 19-digit mantissas with x87 long double,
- * see num_fast_x87), strtod as the fallback. The fast paths exist because strtod was the
- * bottleneck: on this machine (bench_csv --file, 300,000 rows x 12 columns, built once with
- * -DGW_CSV_STRTOD_ONLY to send every number to strtod) the reader took 0.63 s with strtod and
- * 0.17 s with the fast paths on 6-digit numbers (32 MB), 1.19 s and 0.34 s on 17-digit numbers
- * (68 MB). The fast path is exact: when the decimal mantissa m <= 2^53 and |e| <= 22, both m
- * and 10^|e| are exact doubles, so m * 10^e (or m / 10^-e) is one IEEE operation and therefore
- * correctly rounded (W. D. Clinger, "How to read floating point numbers accurately", PLDI 1990).
- * It assumes round-to-nearest double arithmetic (SSE2). tests/io/test_csv.c compares the fast
- * paths with strtod on 10^6 random strings, bit for bit.
+ * Decimal conversion: Clinger's fast path (a mantissa of at most 2^53 and |exponent| <= 22: one
+ * correctly rounded IEEE multiply or divide; W. D. Clinger, "How to read floating point numbers
+ * accurately", PLDI 1990), then the Eisel-Lemire algorithm for every other mantissa of up to 19
+ * digits (num_eisel_lemire), and strtod only where Eisel-Lemire cannot decide (exact halfway
+ * cases, subnormal results, overflow: none of 4*10^6 random %.17g numbers between 1e-11 and 1e10,
+ * 1 in 2000 of random bit patterns, which are then subnormal) and for
+ * numbers of more than 19 significant digits whose two bracketing 19-digit truncations round
+ * differently. The fast paths exist because strtod was the bottleneck: on this machine
+ * (bench_csv, 300,000 rows x 12 columns, built with -DGW_CSV_STRTOD_ONLY to send every number to
+ * strtod) the reader took 0.63 s with strtod and 0.17 s with the fast paths on 6-digit numbers
+ * (32 MB), 1.19 s and 0.34 s on 17-digit numbers (68 MB); bench_csv reports the number
+ * conversion rates alone (case numbers_strtod, numbers_fast). The fast paths assume
+ * round-to-nearest double arithmetic (SSE2). tests/io/test_csv.c compares them with strtod on
+ * millions of random strings and random doubles printed with %.17g, bit for bit.
  *
  * Not done: splitting the parse over threads. On this 2-core machine most of the reader's time
  * is the kernel's (copying the file, zeroing fresh pages for the columns), not parsing. */
@@ -30,7 +34,6 @@
 #include <locale.h>
 #include <math.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,68 +176,97 @@ GW_INLINE int num_scan(const char *p, const char *e, decimal *d, const char **st
     return 1;
 }
 
-#if (defined(__x86_64__) || defined(__i386__)) && LDBL_MANT_DIG == 64
-/* 10^0 .. 10^27, exact in the x87 format's 64-bit significand (5^27 < 2^64). */
-static const long double pow10_ld[28] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
-                                         1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
-                                         1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
-                                         1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
-
-/* Clinger's argument one format up, for the 17-19 digit mantissas that %.17g writes (m up to
- * 10^19 > 2^53): m < 2^64 and 10^|e| (|e| <= 27) are exact x87 long doubles, so L = m * 10^e
- * (or m / 10^-e) is the exact value correctly rounded to 64 bits. Rounding L to double then
- * gives the correctly rounded double unless L is exactly halfway between two doubles (its low
- * 11 bits are 10000000000b): a double midpoint is itself a 64-bit number, so if the exact value
- * and L were on opposite sides of one, that midpoint would have been nearer than L. In that
- * case (about 1 in 2000 inputs) strtod decides. long double is used only where its format is
- * known to be x87 extended; elsewhere these inputs go to strtod, which is exact too. */
-/* Whether long double arithmetic really carries 64 bits here: 1 yes, 0 no, -1 not known yet.
- * It does not under valgrind, which emulates x87 with 53-bit doubles, nor when the x87
- * precision control was set to 53 bits; then the x87 path is skipped (strtod decides). */
-static _Atomic int x87_state = -1;
-
-static int x87_exact(void)
+/* 128-bit products: the compiler's type where there is one, else four 32-bit products. */
+#if defined(__SIZEOF_INT128__)
+__extension__ typedef unsigned __int128 u128;
+GW_INLINE void mul128(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
 {
-    int s = atomic_load_explicit(&x87_state, memory_order_relaxed);
-    if (s < 0) {
-        volatile uint64_t big = ((uint64_t)1 << 63) + 1;
-        volatile long double a = (long double)big, three = 3.0L;
-        long double b = (long double)(((uint64_t)1 << 53) + 1) * three; /* needs 55 bits */
-        s = (uint64_t)a == big && (uint64_t)b == 27021597764222979u;
-        atomic_store_explicit(&x87_state, s, memory_order_relaxed);
-    }
-    return s;
-}
-
-static int num_fast_x87(const decimal *d, double *v)
-{
-    long double L;
-    uint64_t sig;
-    if (!x87_exact())
-        return 0;
-    if (d->exp10 >= 0 && d->exp10 <= 27)
-        L = (long double)d->m * pow10_ld[d->exp10];
-    else if (d->exp10 < 0 && d->exp10 >= -27)
-        L = (long double)d->m / pow10_ld[-d->exp10];
-    else
-        return 0;
-    memcpy(&sig, &L, sizeof sig); /* the x87 significand, explicit integer bit included */
-    if ((sig & 0x7FF) == 0x400)
-        return 0;
-    double x = (double)L;
-    *v = d->neg ? -x : x;
-    return 1;
+    u128 p = (u128)a * b;
+    *hi = (uint64_t)(p >> 64);
+    *lo = (uint64_t)p;
 }
 #else
-static int num_fast_x87(const decimal *d, double *v)
+static void mul128(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
 {
-    (void)d;
-    (void)v;
-    return 0;
+    uint64_t a0 = a & 0xFFFFFFFFu, a1 = a >> 32, b0 = b & 0xFFFFFFFFu, b1 = b >> 32;
+    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    uint64_t mid = (p00 >> 32) + (p01 & 0xFFFFFFFFu) + (p10 & 0xFFFFFFFFu);
+    *lo = (mid << 32) | (p00 & 0xFFFFFFFFu);
+    *hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
 }
 #endif
 
-/* Clinger's fast path: 1 and *v when d converts exactly by one correctly rounded operation. */
+GW_INLINE int clz64(uint64_t x) /* x != 0 */
+{
+#if defined(__GNUC__)
+    return __builtin_clzll(x);
+#else
+    int n = 0;
+    while (!(x >> 63)) {
+        x <<= 1;
+        n++;
+    }
+    return n;
+#endif
+}
+
+#include "csv_pow5.h"
+
+/* The Eisel-Lemire algorithm (D. Lemire, "Number parsing at a gigabyte per second", Software:
+ * Practice and Experience 51(8), 2021; N. Tao's formulation in Go's strconv/eisel_lemire.go,
+ * followed line by line here). w * 10^q, w < 2^64, is approximated by w times the 128-bit
+ * truncated 5^q of csv_pow5.h, shifted; the top 54 bits of the product are then the correctly
+ * rounded significand plus one rounding bit unless the product's discarded bits show that the
+ * truncation error could cross a rounding boundary, or the value is exactly halfway between two
+ * doubles. In those cases (and for results that would be subnormal or overflow, which this
+ * formulation does not round) it returns 0 and strtod decides; otherwise 1 and the magnitude in
+ * *v. Exact: no input where it returns 1 gives a result other than strtod's (the argument is
+ * the paper's; tests/io/test_csv.c checks millions of random inputs bit for bit). */
+GW_INLINE int num_eisel_lemire(uint64_t w, int64_t q, double *v)
+{
+    if (w == 0 || q < GW_POW5_MIN_Q) { /* (2^64 - 1) * 10^-343 < 2^-1075: rounds to zero */
+        *v = 0.0;
+        return 1;
+    }
+    if (q > GW_POW5_MAX_Q) /* >= 10^309: overflow, which strtod reports as inf */
+        return 0;
+    int lz = clz64(w);
+    w <<= lz;
+    const uint64_t *p5 = gw_pow5_128[q - GW_POW5_MIN_Q];
+    /* floor(q * log2(10)) by the fixed-point 217706 / 2^16, kept non-negative for the shift. */
+    int64_t log2_10q = (int64_t)((uint64_t)(217706 * q + ((int64_t)2048 << 16)) >> 16) - 2048;
+    int64_t exp2 = log2_10q + 64 + 1023 - lz;
+    uint64_t hi, lo;
+    mul128(w, p5[0], &hi, &lo);
+    if ((hi & 0x1FF) == 0x1FF && lo + w < w) { /* the low product may carry into hi */
+        uint64_t hi2, lo2;
+        mul128(w, p5[1], &hi2, &lo2);
+        uint64_t mhi = hi, mlo = lo + hi2;
+        if (mlo < lo)
+            mhi++;
+        if ((mhi & 0x1FF) == 0x1FF && mlo + 1 == 0 && lo2 + w < w)
+            return 0; /* still undecided: strtod */
+        hi = mhi;
+        lo = mlo;
+    }
+    uint64_t msb = hi >> 63, mant = hi >> (msb + 9);
+    exp2 -= (int64_t)(1 ^ msb);
+    if (lo == 0 && (hi & 0x1FF) == 0 && (mant & 3) == 1)
+        return 0; /* exactly halfway: round-to-even needs the exact value */
+    mant += mant & 1;
+    mant >>= 1;
+    if (mant >> 53) {
+        mant >>= 1;
+        exp2++;
+    }
+    if (exp2 <= 0 || exp2 >= 0x7FF)
+        return 0; /* subnormal or overflow: strtod */
+    uint64_t bits = ((uint64_t)exp2 << 52) | (mant & (((uint64_t)1 << 52) - 1));
+    memcpy(v, &bits, sizeof bits);
+    return 1;
+}
+
+/* 1 and *v when d converts without strtod: Clinger's fast path, then Eisel-Lemire. */
 GW_INLINE int num_fast(const decimal *d, double *v)
 {
     double x;
@@ -244,22 +276,19 @@ GW_INLINE int num_fast(const decimal *d, double *v)
 #endif
     if (d->m == 0) {
         x = 0.0;
-    } else if (d->trunc) {
-        return 0;
-    } else if (d->m <= TWO53 && d->exp10 >= -22 && d->exp10 <= 22) {
+    } else if (!d->trunc && d->m <= TWO53 && d->exp10 >= -22 && d->exp10 <= 22) {
         x = d->exp10 >= 0 ? (double)d->m * pow10_exact[d->exp10]
                           : (double)d->m / pow10_exact[-d->exp10];
-    } else if (d->m <= TWO53 && d->exp10 > 22 && d->exp10 <= 22 + 15) {
-        /* "12e30": move the excess power into the mantissa while it stays exact. */
-        uint64_t m = d->m;
-        for (int64_t k = d->exp10 - 22; k > 0; k--) {
-            if (m > TWO53 / 10)
-                return 0;
-            m *= 10;
-        }
-        x = (double)m * 1e22;
+    } else if (!d->trunc) {
+        if (!num_eisel_lemire(d->m, d->exp10, &x))
+            return 0;
     } else {
-        return num_fast_x87(d, v);
+        /* More than 19 significant digits: the value lies in [m, m + 1) * 10^exp10, so when
+         * both ends round to the same double, so does the value (m + 1 <= 10^19 < 2^64). */
+        double x1;
+        if (!num_eisel_lemire(d->m, d->exp10, &x) || !num_eisel_lemire(d->m + 1, d->exp10, &x1) ||
+            memcmp(&x, &x1, sizeof x) != 0)
+            return 0;
     }
     *v = d->neg ? -x : x;
     return 1;

@@ -11,8 +11,8 @@
 #define GWI_NUM_NOMEM -2 /* no memory for the copy strtod needs (long numbers)   */
 
 /* gwi_csv_number -- convert the len bytes at s (no trimming, need not be NUL-terminated) by the
- * number grammar of gw_csv.h. *fast (may be NULL) is set to 1 when Clinger's fast path gave the
- * result and 0 when strtod did. strtod reads the thread's locale: the readers switch to "C" first;
+ * number grammar of gw_csv.h. *fast (may be NULL) is set to 1 when Clinger's fast path or the
+ * Eisel-Lemire algorithm gave the result and 0 when strtod did. strtod reads the thread's locale: the readers switch to "C" first;
  * a caller with another LC_NUMERIC must do the same. */
 int gwi_csv_number(const char *s, size_t len, double *v, int *fast);
 

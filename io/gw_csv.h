@@ -71,8 +71,9 @@ typedef struct {
  * ("NAME: no column 'x'"); GW_EINVAL for a NULL argument or a forbidden delimiter;
  * GW_ENOMEM.
  * Numerical notes: decimal to double by Clinger's fast path (a mantissa of at most 2^53 scaled by
- * an exact power of ten, |exponent| <= 22, one correctly rounded multiply or divide), otherwise
- * strtod; both are correctly rounded, so the result is exact.
+ * an exact power of ten, |exponent| <= 22, one correctly rounded multiply or divide), else the
+ * Eisel-Lemire algorithm (a 64-bit mantissa times a 128-bit power of five; Lemire 2021), else
+ * strtod where that cannot decide; all are correctly rounded, so the result is exact.
  * Complexity: O(len) time in one pass; memory the table plus O(number of columns + levels). No
  * input gives quadratic time (long lines, long fields and many columns are linear). */
 GW_API gw_status gw_csv_read_mem(const char *buf, size_t len, const char *name,

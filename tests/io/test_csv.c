@@ -443,6 +443,168 @@ static void test_number_fast_path_matches_strtod(void **state)
     assert_true(nfast > n / 4);
 }
 
+/* One string through gwi_csv_number against strtod: same bits, or RANGE where strtod gives inf.
+ * Returns 1 when a fast path decided. */
+static int check_number(const char *s, const char *ctx, size_t i)
+{
+    double v = 0.0, ref = strtod(s, NULL);
+    int fast = 0, rc = gwi_csv_number(s, strlen(s), &v, &fast);
+    if (isinf(ref)) {
+        if (rc != GWI_NUM_RANGE)
+            fail_msg("%s: '%s' overflows but gave %d (i=%zu)", ctx, s, rc, i);
+        return fast;
+    }
+    if (rc != GWI_NUM_OK)
+        fail_msg("%s: '%s' not accepted (%d, i=%zu)", ctx, s, rc, i);
+    uint64_t a, b;
+    memcpy(&a, &v, sizeof a);
+    memcpy(&b, &ref, sizeof b);
+    if (a != b)
+        fail_msg("%s: '%s': %.17g (0x%016llx), strtod %.17g (0x%016llx) (fast=%d, i=%zu)", ctx, s,
+                 v, (unsigned long long)a, ref, (unsigned long long)b, fast, i);
+    return fast;
+}
+
+/* Eisel-Lemire: random bit patterns (every exponent, subnormals included) printed with %.17g
+ * read back bit-identical, and agree with strtod; so do their %.15g/%.16g/%.18g/%.19g/%.20g
+ * spellings (18-20 digits exercise the 19-digit limit and the bracketing of longer ones). The
+ * fast paths must decide nearly all 17-digit cases: strtod is a fallback, not the path. */
+static void test_number_eisel_lemire_round_trip(void **state)
+{
+    (void)state;
+    static const int prec[] = {15, 16, 18, 19, 20, 25};
+    char s[64];
+    size_t n = 2000000, nfast = 0;
+    rng = 0x9E3779B97F4A7C15u;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t bits = next_u64();
+        double x;
+        memcpy(&x, &bits, sizeof x);
+        if (!isfinite(x))
+            continue;
+        snprintf(s, sizeof s, "%.17g", x);
+        double v = 0.0;
+        int fast = 0;
+        if (gwi_csv_number(s, strlen(s), &v, &fast) != GWI_NUM_OK)
+            fail_msg("'%s' not accepted (seed 0x9E3779B97F4A7C15, i=%zu)", s, i);
+        assert_same_bits(v, x, s);
+        nfast += (size_t)fast;
+        if (i % 8 == 0) {
+            snprintf(s, sizeof s, "%.*g", prec[(i / 8) % 6], x);
+            check_number(s, "other digit counts", i);
+        }
+    }
+    if (nfast < n / 2 * 9 / 10) /* about half of random bit patterns are finite normal doubles */
+        fail_msg("only %zu of %zu round trips took a fast path", nfast, n);
+    /* Normal numbers of ordinary magnitude (as data files hold): strtod must be rare. */
+    size_t nslow = 0, m = 1000000;
+    for (size_t i = 0; i < m; i++) {
+        uint64_t r = next_u64();
+        double x = ((double)(r >> 11) * 0x1p-53 - 0.5) * pow(10.0, (double)((r & 63) % 21) - 10.0);
+        snprintf(s, sizeof s, "%.17g", x);
+        nslow += (size_t)!check_number(s, "ordinary magnitudes", i);
+    }
+    if (nslow > m / 1000)
+        fail_msg("%zu of %zu ordinary 17-digit numbers needed strtod", nslow, m);
+}
+
+/* Edge cases of the fast paths: the limits of the double range, exact halfway cases (which
+ * Eisel-Lemire must hand to strtod or get right), 17-20+ digits, leading zeros, huge and tiny
+ * exponents. Every one must agree with strtod (1e400 is GWI_NUM_RANGE, 1e-400 is zero). */
+static void test_number_edge_cases(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {
+        "4.9406564584124654e-324",
+        "5e-324",
+        "2.4703282292062327e-324",
+        "2.4703282292062328e-324",
+        "2.2250738585072009e-308",
+        "2.2250738585072014e-308",
+        "2.225073858507201136057409796709e-308",
+        "1.7976931348623157e308",
+        "1.7976931348623158e308",
+        "1.7976931348623159e308",
+        "1e308",
+        "1e309",
+        "1e400",
+        "-1e400",
+        "1e-400",
+        "-1e-400",
+        "1e-342",
+        "1e-343",
+        "1e-324",
+        "3e-324",
+        "9007199254740993",
+        "9007199254740992",
+        "9007199254740994",
+        "9007199254740995",
+        "9007199254740993.0000000000001",
+        "18014398509481987",
+        "1e23",
+        "8.589973e9",
+        "1e22",
+        "1.00000000000000011102230246251565404236316680908203125",
+        "1.00000000000000011102230246251565404236316680908203124",
+        "1.00000000000000011102230246251565404236316680908203126",
+        "0.1",
+        "0.2",
+        "0.3",
+        "12345678901234567",
+        "123456789012345678",
+        "1234567890123456789",
+        "12345678901234567890",
+        "98765432109876543210987654321",
+        "9999999999999999999",
+        "10000000000000000000",
+        "18446744073709551615",
+        "18446744073709551616",
+        "0.000000000000000000000000000001234",
+        "000000000000000000000000000000001.5",
+        "-0.0000",
+        "00.00e5",
+        "7.2057594037927933e16",
+        "4503599627370496.5",
+        "4503599627370497.5",
+        "2.0000000000000002",
+        "2.0000000000000003",
+        "5.0000000000000000000000000000000000000000000000000001e-324",
+        "1e-1074",
+        "6e-324",
+        "1.2345678901234567e-310",
+        "123456789012345678e-330",
+        "1234567890123456789e290"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check_number(cases[i], "edge", i);
+    /* 2^-1074 and DBL_MAX and the halfway points around them, written exactly with %.800g. */
+    static const double xs[] = {0x1p-1074,          DBL_MAX, DBL_MIN, 0x1.fffffffffffffp-1023, 1.0,
+                                0x1.0000000000001p0};
+    char s[1200];
+    for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
+        snprintf(s, sizeof s, "%.17g", xs[i]);
+        check_number(s, "limit", i);
+        snprintf(s, sizeof s, "%.800g", xs[i]);
+        check_number(s, "limit exact", i);
+        /* The midpoint with the next double up: exact in binary, so %.800g spells it exactly. */
+        long double mid = ((long double)xs[i] + (long double)nextafter(xs[i], INFINITY)) / 2;
+        if (isfinite(nextafter(xs[i], INFINITY))) {
+            snprintf(s, sizeof s, "%.800Lg", mid);
+            check_number(s, "halfway", i);
+        }
+    }
+    /* Halfway cases with 17-19 digits: m * 2^k + 2^(k-1) for 53-bit m, where exact. */
+    rng = 0x1234567887654321u;
+    for (size_t i = 0; i < 200000; i++) {
+        uint64_t m = (next_u64() >> 11) | ((uint64_t)1 << 52);
+        int k = (int)(next_u64() % 12);
+        uint64_t h = (m << (k + 1)) + ((uint64_t)1 << k); /* (2m + 1) * 2^k: halfway at 2^k */
+        if (k == 0 || h >> 63 != 0)
+            continue;
+        snprintf(s, sizeof s, "%llu", (unsigned long long)h);
+        check_number(s, "integer halfway", i);
+    }
+}
+
 /* Writes t, reads it back, and checks names, types, values (bit for bit) and levels. */
 static void check_round_trip(const gw_table *t, const char *file)
 {
@@ -783,6 +945,8 @@ int main(void)
         cmocka_unit_test(test_read_file_errors),
         cmocka_unit_test(test_number_forms),
         cmocka_unit_test(test_number_fast_path_matches_strtod),
+        cmocka_unit_test(test_number_eisel_lemire_round_trip),
+        cmocka_unit_test(test_number_edge_cases),
         cmocka_unit_test(test_write_round_trip),
         cmocka_unit_test(test_write_atomic_failure),
         cmocka_unit_test(test_read_large_shapes),
