@@ -3,7 +3,10 @@
  * Input format (../shared/interface.md, "--data FILE"):
  * - The first record is the header: one name per column. Names are kept verbatim (no trimming);
  *   each must be non-empty, valid UTF-8 and unique.
- * - Fields are separated by the delimiter (',' by default) and records end with "\n" or "\r\n".
+ * - Fields are separated by the delimiter and records end with "\n" or "\r\n". The delimiter is
+ *   the caller's (gw_csv_opts.delimiter) or else detected from the header record: whichever of
+ *   ',', tab, ';' and '|' occurs most often in it outside quotes (ties in that order), ',' when
+ *   none occurs.
  *   RFC 4180 quoting: a field that starts with '"' runs to the next lone '"'; "" inside it is one
  *   '"'; delimiters and newlines inside it are data. A '"' inside an unquoted field, any byte
  *   other than a delimiter or a line end after a closing quote, and a carriage return not
@@ -56,8 +59,9 @@ typedef struct {
                                    Unread columns are still checked for well-formed quoting and
                                    field counts, but their values are not converted.           */
     size_t ncolumns;            /* number of names in columns                                   */
-    char delimiter;             /* 0: ','. Must not be '"', CR, LF, NUL, a space, a tab, a digit,
-                                   '+', '-', '.', 'e' or 'E'.                                   */
+    char delimiter;             /* 0: detect from the header (',', '\t', ';' or '|'; see above).
+                                   Otherwise the delimiter; it must not be '"', CR, LF, NUL, a
+                                   space, a digit, '+', '-', '.', 'e' or 'E'.                   */
 } gw_csv_opts;
 
 /* gw_csv_read_mem -- parse a CSV held in memory into a table.
@@ -74,8 +78,12 @@ typedef struct {
  * an exact power of ten, |exponent| <= 22, one correctly rounded multiply or divide), else the
  * Eisel-Lemire algorithm (a 64-bit mantissa times a 128-bit power of five; Lemire 2021), else
  * strtod where that cannot decide; all are correctly rounded, so the result is exact.
- * Complexity: O(len) time in one pass; memory the table plus O(number of columns + levels). No
- * input gives quadratic time (long lines, long fields and many columns are linear). */
+ * Threads: the records are parsed in chunks of about 1 MiB on gw_threads_get() threads (OpenMP);
+ * the table, the level order and codes, and the message of the first error in file order are the
+ * same for every thread count. Safe to call from several threads at once.
+ * Complexity: O(len) time in one pass (chunks whose start was guessed wrong are parsed again);
+ * memory the table plus O(threads * (1 MiB of rows) + number of columns + levels). No input
+ * gives quadratic time (long lines, long fields and many columns are linear). */
 GW_API gw_status gw_csv_read_mem(const char *buf, size_t len, const char *name,
                                  const gw_csv_opts *opts, gw_table **out);
 

@@ -292,6 +292,41 @@ static void test_read_bad_input(void **state)
     }
 }
 
+/* The delimiter is detected from the header when none is given: the most frequent of ',', tab,
+ * ';' and '|' outside quotes, ties in that order, ',' when there is none. */
+static void test_read_delimiter_detection(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        size_t ncols;
+        double x; /* the value of the last column of the first row */
+    } cases[] = {
+        {"a,b\n1,2\n", 2, 2.0},       {"a\tb\tc\n1\t2\t3\n", 3, 3.0},
+        {"a,b;c\n1;2,3\n", 2, 3.0}, /* one ',' vs one ';': the tie goes to ',' */
+        {"a;b;c\n1;2;3\n", 3, 3.0},   {"a|b\n1|2\n", 2, 2.0},
+        {"\"x,y\";b\n1;2\n", 2, 2.0}, /* quoted commas do not count */
+        {"a\n1\n", 1, 1.0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gw_table *t = NULL;
+        if (gw_csv_read_mem(cases[i].text, strlen(cases[i].text), "t", NULL, &t) != GW_OK)
+            fail_msg("case %zu: %s", i, gw_last_error());
+        assert_int_equal(gw_table_ncols(t), cases[i].ncols);
+        gw_assert_close(gw_table_numeric(t, cases[i].ncols - 1)[0], cases[i].x, 0.0, 0.0);
+        gw_table_free(t);
+    }
+    /* Given explicitly, the delimiter is used as is, tab included. */
+    gw_csv_opts o = {.delimiter = ';'};
+    gw_table *t = read_ok("a,b;c\n1;2\n", &o);
+    assert_string_equal(gw_table_colname(t, 0), "a,b");
+    gw_table_free(t);
+    o.delimiter = '\t';
+    t = read_ok("a\tb\n 1\t2 \n", &o);
+    gw_assert_close(gw_table_numeric(t, 0)[0], 1.0, 0.0, 0.0);
+    gw_table_free(t);
+}
+
 static void test_read_bad_arguments(void **state)
 {
     (void)state;
@@ -602,6 +637,218 @@ static void test_number_edge_cases(void **state)
             continue;
         snprintf(s, sizeof s, "%llu", (unsigned long long)h);
         check_number(s, "integer halfway", i);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Parallel reads: the same table and the same first error for any thread count and chunk size */
+
+/* Appends text to a growing buffer. */
+typedef struct {
+    char *s;
+    size_t n, cap;
+} sbuf;
+
+static void sb_put(sbuf *b, const char *t, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        b->cap = 2 * (b->n + n + 1);
+        b->s = realloc(b->s, b->cap);
+        assert_non_null(b->s);
+    }
+    memcpy(b->s + b->n, t, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
+static void sb_str(sbuf *b, const char *t) { sb_put(b, t, strlen(t)); }
+
+/* A file that exercises every parser state at chunk boundaries: quoted fields with line breaks,
+ * "" and delimiters inside, CRLF and LF records, empty lines, every missing spelling, numbers of
+ * 1-17 digits, a column that is missing for the first 70% of rows (its kind is settled late,
+ * so chunks parsed early guess it wrong), a categorical column that starts late, and a text
+ * column whose levels first appear in different chunks. */
+static char *make_mixed_csv(size_t nrows, uint64_t seed, size_t *len)
+{
+    static const char *const miss[] = {"", "NA", "NaN", ".", " NA ", "\t"};
+    static const char *const words[] = {
+        "alpha", "\"be,ta\"", "\"gam\nma\"", "\"d\"\"elta\"", "\"ep\r\nsilon\"", "zeta",
+        "\"\"",  "\"NA\"",    "12",          "\"x\n\n\ny\""};
+    sbuf b = {0};
+    char num[64];
+    rng = seed;
+    sb_str(&b, "id,x,s,late,catlate,q\n");
+    for (size_t i = 0; i < nrows; i++) {
+        uint64_t r = next_u64();
+        snprintf(num, sizeof num, "%zu,", i);
+        sb_str(&b, num);
+        if (r % 7 == 0) {
+            sb_str(&b, miss[(r >> 8) % 6]);
+        } else {
+            double x;
+            uint64_t bits = next_u64();
+            memcpy(&x, &bits, sizeof x);
+            if (!isfinite(x))
+                x = 0.5;
+            snprintf(num, sizeof num, "%.*g", 1 + (int)((r >> 12) % 17), x);
+            sb_str(&b, num);
+        }
+        sb_str(&b, ",");
+        sb_str(&b, (r >> 20) % 5 == 0 ? "NA" : words[(r >> 24) % 10]);
+        sb_str(&b, ",");
+        if (i < nrows * 7 / 10 || (r >> 28) % 3 == 0)
+            sb_str(&b, "");
+        else {
+            snprintf(num, sizeof num, "%d.5", (int)((r >> 32) % 1000));
+            sb_str(&b, num);
+        }
+        sb_str(&b, ",");
+        sb_str(&b, i < nrows / 2 ? "NA" : words[(r >> 36) % 10]);
+        sb_str(&b, ",");
+        sb_str(&b, (r >> 40) % 4 == 0 ? "\"3\"" : "4"); /* quoted numbers in a numeric column */
+        sb_str(&b, (r >> 44) % 3 == 0 ? "\r\n" : "\n");
+        if ((r >> 48) % 50 == 0)
+            sb_str(&b, (r >> 54) % 2 ? "\n" : "\r\n"); /* empty lines */
+    }
+    *len = b.n;
+    return b.s;
+}
+
+/* Asserts that a and b are the same table, bit for bit. */
+static void assert_same_table(const gw_table *a, const gw_table *b, const char *what)
+{
+    if (gw_table_nrows(a) != gw_table_nrows(b) || gw_table_ncols(a) != gw_table_ncols(b))
+        fail_msg("%s: shape %zux%zu vs %zux%zu", what, gw_table_nrows(a), gw_table_ncols(a),
+                 gw_table_nrows(b), gw_table_ncols(b));
+    for (size_t j = 0; j < gw_table_ncols(a); j++) {
+        assert_string_equal(gw_table_colname(a, j), gw_table_colname(b, j));
+        if (gw_table_coltype(a, j) != gw_table_coltype(b, j))
+            fail_msg("%s: column %zu type differs", what, j);
+        if (gw_table_coltype(a, j) == GW_COL_NUMERIC) {
+            if (memcmp(gw_table_numeric(a, j), gw_table_numeric(b, j),
+                       gw_table_nrows(a) * sizeof(double)) != 0)
+                fail_msg("%s: values of column %zu differ", what, j);
+        } else {
+            if (gw_table_nlevels(a, j) != gw_table_nlevels(b, j))
+                fail_msg("%s: column %zu has %zu vs %zu levels", what, j, gw_table_nlevels(a, j),
+                         gw_table_nlevels(b, j));
+            for (size_t l = 0; l < gw_table_nlevels(a, j); l++)
+                assert_string_equal(gw_table_level(a, j, l), gw_table_level(b, j, l));
+            if (memcmp(gw_table_codes(a, j), gw_table_codes(b, j),
+                       gw_table_nrows(a) * sizeof(int32_t)) != 0)
+                fail_msg("%s: codes of column %zu differ", what, j);
+        }
+    }
+}
+
+/* Reads buf serially (the reference) and with 1, 2, 3 and 7 threads and chunks of several
+ * sizes; every result must be identical: the table, or the status and the whole message. */
+static void check_thread_invariance(const char *buf, size_t len, const char *label)
+{
+    static const int threads[] = {1, 2, 3, 7};
+    static const size_t chunks[] = {16, 61, 300, 4096};
+    gw_table *ref = NULL;
+    char refmsg[1024] = "";
+    gw_status rs = gwi_csv_read_mem_ex(buf, len, "t", NULL, 1, (size_t)1 << 40, &ref);
+    if (rs != GW_OK)
+        snprintf(refmsg, sizeof refmsg, "%s", gw_last_error());
+    for (size_t ti = 0; ti < sizeof threads / sizeof threads[0]; ti++) {
+        for (size_t ci = 0; ci < sizeof chunks / sizeof chunks[0]; ci++) {
+            gw_table *t = NULL;
+            char what[160];
+            snprintf(what, sizeof what, "%s, %d threads, chunks of %zu", label, threads[ti],
+                     chunks[ci]);
+            gw_status rc = gwi_csv_read_mem_ex(buf, len, "t", NULL, threads[ti], chunks[ci], &t);
+            if (rc != rs)
+                fail_msg("%s: status %d, serial %d (%s)", what, rc, rs,
+                         rc != GW_OK ? gw_last_error() : refmsg);
+            if (rc != GW_OK) {
+                assert_null(t);
+                if (strcmp(gw_last_error(), refmsg) != 0)
+                    fail_msg("%s: '%s', serial '%s'", what, gw_last_error(), refmsg);
+            } else {
+                assert_same_table(t, ref, what);
+            }
+            gw_table_free(t);
+        }
+    }
+    gw_table_free(ref);
+}
+
+static void test_read_parallel_same_result(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *buf = make_mixed_csv(3000, 0x5DEECE66Du, &len);
+    check_thread_invariance(buf, len, "mixed");
+    gw_table *t = NULL;
+    assert_int_equal(gwi_csv_read_mem_ex(buf, len, "t", NULL, 2, 64, &t), GW_OK);
+    assert_int_equal(gw_table_nrows(t), 3000);
+    assert_int_equal(gw_table_coltype(t, col(t, "late")), GW_COL_NUMERIC);
+    assert_int_equal(gw_table_coltype(t, col(t, "catlate")), GW_COL_CATEGORICAL);
+    assert_int_equal(gw_table_coltype(t, col(t, "q")), GW_COL_NUMERIC);
+    gw_table_free(t);
+    /* A file in which every record has a field with line breaks: most chunk starts guessed
+     * from line feeds are inside quotes. */
+    sbuf b = {0};
+    sb_str(&b, "a,b\n");
+    for (int i = 0; i < 2000; i++) {
+        char row[96];
+        snprintf(row, sizeof row, "%d,\"line\n%d\nx,y\n\"\"z\"\"\n\"\n", i, i % 37);
+        sb_str(&b, row);
+    }
+    check_thread_invariance(b.s, b.n, "all multi-line");
+    free(b.s);
+    free(buf);
+}
+
+/* Errors late in a file, after chunks that parse fine, and two errors in one file: the first
+ * in file order must be reported with the serial message, whichever chunk finishes first. */
+static void test_read_parallel_first_error(void **state)
+{
+    (void)state;
+    static const char *const tails[] = {
+        "1,x,alpha,,NA,4\n",                /* text in numeric column x */
+        "1,2,alpha,,NA\n",                  /* too few fields */
+        "1,2,alpha,,NA,4,5,6\n",            /* too many fields */
+        "1,2,\"alpha,,NA,4\n9,9,9,9,9,9\n", /* unterminated quote at EOF */
+        "1,2,al\"pha,,NA,4\n",              /* quote inside an unquoted field */
+        "1,1e400,alpha,,NA,4\n",            /* out of range */
+        "1,2,alpha,,NA,4\r",                /* bare CR at EOF */
+        "1,2,\"alpha\"x,,NA,4\n",           /* character after a closing quote */
+    };
+    for (size_t k = 0; k < sizeof tails / sizeof tails[0]; k++) {
+        size_t len = 0;
+        char *buf = make_mixed_csv(1500, 0xC0FFEEu + k, &len);
+        sbuf b = {0};
+        sb_put(&b, buf, len);
+        sb_str(&b, tails[k]);
+        /* A second, later error that must not be the one reported. */
+        sb_put(&b, buf + len / 2, len - len / 2);
+        sb_str(&b, "1,zzz,alpha,,NA,4\n");
+        char label[32];
+        snprintf(label, sizeof label, "error %zu", k);
+        check_thread_invariance(b.s, b.n, label);
+        /* The same error in the middle of the file, and a NUL byte after it (a NUL anywhere is
+         * reported first). */
+        size_t at = len / 3;
+        while (at < len && buf[at] != '\n')
+            at++;
+        sbuf c = {0};
+        sb_put(&c, buf, at + 1);
+        sb_str(&c, tails[k]);
+        check_thread_invariance(c.s, c.n, label);
+        sb_put(&c, buf + at + 1, len - at - 1);
+        sb_put(&c, "1,2,a\0b,,NA,4\n", 14);
+        check_thread_invariance(c.s, c.n, label);
+        free(c.s);
+        free(b.s);
+        free(buf);
+    }
+    /* Every malformed input of the serial table, in tiny chunks on several threads. */
+    for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+        const bad_case *bc = &bad_cases[i];
+        check_thread_invariance(bc->input, bc->len ? bc->len : strlen(bc->input), bc->label);
     }
 }
 
@@ -941,12 +1188,15 @@ int main(void)
         cmocka_unit_test(test_read_column_subset),
         cmocka_unit_test(test_read_header_only),
         cmocka_unit_test(test_read_bad_input),
+        cmocka_unit_test(test_read_delimiter_detection),
         cmocka_unit_test(test_read_bad_arguments),
         cmocka_unit_test(test_read_file_errors),
         cmocka_unit_test(test_number_forms),
         cmocka_unit_test(test_number_fast_path_matches_strtod),
         cmocka_unit_test(test_number_eisel_lemire_round_trip),
         cmocka_unit_test(test_number_edge_cases),
+        cmocka_unit_test(test_read_parallel_same_result),
+        cmocka_unit_test(test_read_parallel_first_error),
         cmocka_unit_test(test_write_round_trip),
         cmocka_unit_test(test_write_atomic_failure),
         cmocka_unit_test(test_read_large_shapes),
