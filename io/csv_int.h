@@ -26,4 +26,19 @@ gw_status gwi_csv_read_mem_ex(const char *buf, size_t len, const char *name,
                               const gw_csv_opts *opts, int nthreads, size_t chunk_bytes,
                               gw_table **out);
 
+/* What the readers accept, for the end of "not a CSV file" messages. */
+#define GWI_READS "goodwork reads CSV (.csv, .csv.gz, .tsv) and goodwork HDF5 data tables (.h5)"
+
+/* gwi_data_sniff -- a description ("a Stata .dta file") of the file format whose magic bytes
+ * start b[0..n) (and, for formats with a trailing mark, end tail[0..ntail)), for formats that are
+ * not CSV text; NULL when the file may be CSV. Static text. */
+const char *gwi_data_sniff(const unsigned char *b, size_t n, const unsigned char *tail,
+                           size_t ntail);
+
+/* gwi_gz_inflate -- decompresses the gzip data in[0..inlen) (one or more members) into *out
+ * (owned, gw_free; *outlen bytes). path is for messages. Returns GW_OK; GW_EFORMAT for corrupt
+ * or truncated data ("PATH: truncated gzip data ..."); GW_ENOMEM. (io/csv_gz.c) */
+gw_status gwi_gz_inflate(const char *path, const unsigned char *in, size_t inlen, char **out,
+                         size_t *outlen);
+
 #endif

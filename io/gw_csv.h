@@ -87,12 +87,28 @@ typedef struct {
 GW_API gw_status gw_csv_read_mem(const char *buf, size_t len, const char *name,
                                  const gw_csv_opts *opts, gw_table **out);
 
-/* gw_csv_read_file -- read the CSV file at path (one read() of the whole file) into a table.
+/* gw_csv_read_file -- read the CSV file at path (mapped, or read whole) into a table.
  * in: path (borrowed), opts (borrowed; NULL = defaults). out: *out (owned), NULL on failure.
- * Returns what gw_csv_read_mem returns, with path as NAME, and GW_EIO when the file cannot be
- * opened or read ("PATH: cannot open: <OS error>").
+ * A file that starts with the gzip magic and whose name ends in .gz is decompressed first (zlib;
+ * places in messages then refer to the decompressed text). A regular file is mapped (mmap), not
+ * copied; it must not be truncated by another process during the call.
+ * Returns what gw_csv_read_mem returns, with path as NAME; GW_EIO when the file cannot be
+ * opened or read ("PATH: cannot open: <OS error>"); GW_EFORMAT when gw_csv_check_file refuses
+ * it, or for corrupt or truncated gzip data ("PATH: truncated gzip data ...").
  * Complexity: as gw_csv_read_mem; memory also holds the file's bytes during the call. */
 GW_API gw_status gw_csv_read_file(const char *path, const gw_csv_opts *opts, gw_table **out);
+
+/* gw_csv_check_file -- whether the file at path is, by its magic bytes, another format that
+ * people give a CSV reader by mistake (Stata .dta, Excel .xlsx/.xls, Parquet, Arrow, SPSS .sav,
+ * SAS .sas7bdat/.xpt, HDF5, gzip without a .gz name, bzip2, xz, zstd, 7-Zip, PDF, R data,
+ * SQLite, UTF-16 text). gw_csv_read_file makes the same check; this lets a caller that reads
+ * only the header first (to choose columns) give the same message.
+ * in: path (borrowed).
+ * Returns GW_OK when the file may be CSV (or cannot be opened: reading reports that);
+ * GW_EFORMAT with "PATH: a Stata .dta file; goodwork reads CSV (.csv, .csv.gz, .tsv) and goodwork
+ * HDF5 data tables (.h5)" in gw_last_error() otherwise; GW_EINVAL for a NULL path.
+ * Complexity: two small reads (the first 512 and the last 8 bytes). */
+GW_API gw_status gw_csv_check_file(const char *path);
 
 /* gw_csv_write_file -- write t as CSV (header row, ',' delimiter, "\n" line ends) to path,
  * atomically: into a new temporary file in the same directory ("PATH.tmp.PID.N"), which is
