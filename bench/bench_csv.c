@@ -1,6 +1,6 @@
 /* bench_csv.c -- the CSV reader against the cost of reading the file's bytes.
  *
- * usage: bench_csv [N] [--digits D] [--reps R] [--file PATH]
+ * usage: bench_csv [N] [--digits D] [--reps R] [--file PATH | PATH.csv] [--threads N]
  *   N       rows to generate (default 1000000; 10000000 for the large case)
  *   D       significant digits of the generated numbers: 17 (what gw_csv_write_file and %.17g
  *           writers produce, about 200 bytes a row) or fewer (survey-style data); default: both
@@ -12,10 +12,14 @@
  * Prints one machine-readable line per case:
  *   case=<name> n=<rows> bytes=<file bytes> median_s=<s> mb_s=<MB/s> ratio_to_read=<r>
  * where MB = 10^6 bytes and ratio_to_read = median time / median time of read() of the bytes
- * into a fresh malloc'd buffer (case read_bytes). Case read_bytes_thp is the same read() into a
- * buffer advised for transparent huge pages, as the reader's own buffer is: on a machine where
- * page faults are costly (virtual machines) it is the fairer floor. Case gw_csv_read_mem times
- * the parser alone on bytes already in memory. */
+ * into a fresh malloc'd buffer (case read_bytes, the floor of a reader that copies). Case
+ * read_bytes_thp is the same read() into a buffer advised for transparent huge pages; case
+ * mmap_bytes maps the file with MAP_POPULATE and touches one byte a page (the floor of a reader
+ * that maps, which gw_csv_read_file does). Cases gw_csv_read_file_tN and gw_csv_read_mem_tN
+ * time the whole read and the parser alone (bytes already in memory) on N = 1 and 2 threads
+ * (and --threads N). Cases numbers_strtod and numbers_fast convert 10^6 %.17g strings of
+ * normal draws with strtod and with the reader's number conversion (Clinger, Eisel-Lemire),
+ * reporting million numbers per second in mnum_s. */
 #define _DEFAULT_SOURCE 1 /* MADV_HUGEPAGE */
 #include <fcntl.h>
 #include <math.h>
@@ -29,7 +33,9 @@
 #include <unistd.h>
 
 #include "bench_util.h"
+#include "csv_int.h"
 #include "gw_csv.h"
+#include "gw_par.h"
 #include "gw_table.h"
 
 static double median(double *t, int n)
@@ -104,6 +110,61 @@ static double time_read(const char *path, size_t *bytes, int thp)
     return bench_now() - t0;
 }
 
+/* mmap of the whole file with MAP_POPULATE, one byte read per page: the floor of a mapping reader.
+ */
+static double time_mmap(const char *path)
+{
+    double t0 = bench_now();
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_size == 0)
+        return -1.0;
+    size_t len = (size_t)st.st_size;
+    char *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED)
+        return -1.0;
+    unsigned sum = 0;
+    for (size_t i = 0; i < len; i += 4096)
+        sum += (unsigned char)m[i];
+    volatile unsigned sink = sum;
+    (void)sink;
+    munmap(m, len);
+    return bench_now() - t0;
+}
+
+/* Number conversion alone: 10^6 %.17g strings, converted by strtod and by gwi_csv_number. */
+static void bench_numbers(int reps)
+{
+    const size_t n = 1000000;
+    char *text = malloc(n * 32);
+    size_t *len = malloc(n * sizeof *len);
+    double tf[64], ts[64], sink = 0.0;
+    if (text == NULL || len == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        len[i] = (size_t)snprintf(text + 32 * i, 32, "%.17g", normal());
+    for (int r = 0; r < reps; r++) {
+        double t0 = bench_now();
+        for (size_t i = 0; i < n; i++)
+            sink += strtod(text + 32 * i, NULL);
+        ts[r] = bench_now() - t0;
+        t0 = bench_now();
+        for (size_t i = 0; i < n; i++) {
+            double v = 0.0;
+            (void)gwi_csv_number(text + 32 * i, len[i], &v, NULL);
+            sink += v;
+        }
+        tf[r] = bench_now() - t0;
+    }
+    double ms = median(ts, reps), mf = median(tf, reps);
+    printf("case=numbers_strtod n=%zu median_s=%.4f mnum_s=%.1f\n", n, ms, (double)n / ms * 1e-6);
+    printf("case=numbers_fast n=%zu median_s=%.4f mnum_s=%.1f speedup=%.2f sink=%g\n", n, mf,
+           (double)n / mf * 1e-6, ms / mf, sink);
+    free(text);
+    free(len);
+}
+
 /* The file's bytes in a malloc'd buffer, for timing the parser alone. */
 static char *slurp(const char *path, size_t *len)
 {
@@ -124,9 +185,16 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-static int run_case(const char *name, const char *path, int reps)
+static void line(const char *name, size_t rows, size_t bytes, double t, double tread)
 {
-    double tr[64], th[64], tc[64], tm[64];
+    printf("case=%s n=%zu bytes=%zu median_s=%.4f mb_s=%.0f gb_s=%.3f ratio_to_read=%.2f\n", name,
+           rows, bytes, t, (double)bytes / t * 1e-6, (double)bytes / t * 1e-9, t / tread);
+}
+
+/* Times every case on path; threads[0..nthr) are the thread counts of the parse cases. */
+static int run_case(const char *name, const char *path, int reps, const int *threads, int nthr)
+{
+    double tr[64], th[64], tmm[64], tc[4][64], tm[4][64];
     size_t bytes = 0, rows = 0, len = 0;
     char *mem = slurp(path, &len);
     if (mem == NULL) {
@@ -134,41 +202,41 @@ static int run_case(const char *name, const char *path, int reps)
         return 1;
     }
     for (int r = 0; r < reps; r++) {
-        gw_table *m = NULL;
-        double t1 = bench_now();
-        gw_status rm = gw_csv_read_mem(mem, len, path, NULL, &m);
-        tm[r] = bench_now() - t1;
-        gw_table_free(m);
-        if (rm != GW_OK) {
-            fprintf(stderr, "bench_csv: %s\n", gw_last_error());
-            free(mem);
-            return 1;
-        }
         tr[r] = time_read(path, &bytes, 0);
         th[r] = time_read(path, &bytes, 1);
-        gw_table *t = NULL;
-        double t0 = bench_now();
-        gw_status rc = gw_csv_read_file(path, NULL, &t);
-        tc[r] = bench_now() - t0;
-        if (rc != GW_OK) {
-            fprintf(stderr, "bench_csv: %s\n", gw_last_error());
-            free(mem);
-            return 1;
+        tmm[r] = time_mmap(path);
+        for (int k = 0; k < nthr; k++) {
+            gw_table *m = NULL;
+            double t1 = bench_now();
+            gw_status rm = gwi_csv_read_mem_ex(mem, len, path, NULL, threads[k], 0, &m);
+            tm[k][r] = bench_now() - t1;
+            gw_table_free(m);
+            gw_threads_set(threads[k]);
+            gw_table *t = NULL;
+            double t0 = bench_now();
+            gw_status rc = gw_csv_read_file(path, NULL, &t);
+            tc[k][r] = bench_now() - t0;
+            if (rc != GW_OK || rm != GW_OK) {
+                fprintf(stderr, "bench_csv: %s\n", gw_last_error());
+                free(mem);
+                return 1;
+            }
+            rows = gw_table_nrows(t);
+            gw_table_free(t);
         }
-        rows = gw_table_nrows(t);
-        gw_table_free(t);
     }
     free(mem);
-    double mr = median(tr, reps), mh = median(th, reps), mc = median(tc, reps);
-    double mm = median(tm, reps);
-    printf("case=read_bytes n=%zu bytes=%zu median_s=%.4f mb_s=%.0f ratio_to_read=1.00\n", rows,
-           bytes, mr, (double)bytes / mr * 1e-6);
-    printf("case=read_bytes_thp n=%zu bytes=%zu median_s=%.4f mb_s=%.0f ratio_to_read=%.2f\n", rows,
-           bytes, mh, (double)bytes / mh * 1e-6, mh / mr);
-    printf("case=%s n=%zu bytes=%zu median_s=%.4f mb_s=%.0f ratio_to_read=%.2f\n", name, rows,
-           bytes, mc, (double)bytes / mc * 1e-6, mc / mr);
-    printf("case=gw_csv_read_mem n=%zu bytes=%zu median_s=%.4f mb_s=%.0f ratio_to_read=%.2f\n",
-           rows, bytes, mm, (double)bytes / mm * 1e-6, mm / mr);
+    double mr = median(tr, reps);
+    line("read_bytes", rows, bytes, mr, mr);
+    line("read_bytes_thp", rows, bytes, median(th, reps), mr);
+    line("mmap_bytes", rows, bytes, median(tmm, reps), mr);
+    for (int k = 0; k < nthr; k++) {
+        char nm[128];
+        snprintf(nm, sizeof nm, "%s_t%d", name, threads[k]);
+        line(nm, rows, bytes, median(tc[k], reps), mr);
+        snprintf(nm, sizeof nm, "gw_csv_read_mem_t%d", threads[k]);
+        line(nm, rows, bytes, median(tm[k], reps), mr);
+    }
     fflush(stdout);
     return 0;
 }
@@ -178,6 +246,7 @@ int main(int argc, char **argv)
     size_t n = 1000000;
     int reps = 5, digits = 0, rc = 0;
     const char *file = NULL;
+    int threads[3] = {1, 2, 0}, nthr = 2;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--digits") == 0 && i + 1 < argc)
             digits = atoi(argv[++i]);
@@ -185,6 +254,10 @@ int main(int argc, char **argv)
             reps = atoi(argv[++i]);
         else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
             file = argv[++i];
+        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+            threads[nthr < 3 ? nthr++ : 2] = atoi(argv[++i]);
+        else if (strstr(argv[i], ".csv") != NULL)
+            file = argv[i];
         else
             n = (size_t)strtod(argv[i], NULL);
     }
@@ -192,8 +265,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_csv [N] [--digits 1..17] [--reps 1..64] [--file PATH]\n");
         return 2;
     }
+    bench_numbers(reps);
     if (file != NULL)
-        return run_case("gw_csv_read_file", file, reps);
+        return run_case("gw_csv_read_file", file, reps, threads, nthr);
     const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     char path[4096];
     int list[2] = {digits ? digits : 17, 6};
@@ -206,7 +280,7 @@ int main(int argc, char **argv)
             return 1;
         }
         snprintf(name, sizeof name, "gw_csv_read_file_digits%d", list[c]);
-        rc = run_case(name, path, reps);
+        rc = run_case(name, path, reps, threads, nthr);
         unlink(path);
     }
     return rc;

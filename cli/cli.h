@@ -42,6 +42,16 @@ void cli_error(const char *fmt, ...)
 /* cli_exit_code -- the exit code that a library status maps to. */
 int cli_exit_code(gw_status s);
 
+/* cli_take_delim -- removes "--delim C" / "--delim=C" from argv[2..] (C: one character, or
+ * "tab" or "\\t" for a tab) and makes C the delimiter of every CSV file that cli_load_table and
+ * cli_read_csv read (default: detected from the header). Returns GW_EXIT_OK, or prints the
+ * problem and returns GW_EXIT_USAGE. */
+int cli_take_delim(int *argc, char **argv);
+
+/* cli_read_csv -- gw_csv_read_file with the --delim delimiter. */
+gw_status cli_read_csv(const char *path, const char *const *columns, size_t ncolumns,
+                       gw_table **out);
+
 /* cli_load_table -- read the data table of --data path (cli/load.c), choosing the reader by
  * the extension: .h5/.hdf5/.he5 HDF5 (group: NULL means "/data"), anything else CSV. Only the
  * named columns are converted (columns NULL or ncolumns 0: all); a named column the file does

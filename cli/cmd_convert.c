@@ -14,7 +14,7 @@
 #include "gw_table.h"
 
 static const char convert_usage[] =
-    "usage: goodwork convert IN.csv OUT.h5 [--table GROUP]\n"
+    "usage: goodwork convert IN.csv OUT.h5 [--table GROUP] [--delim C]\n"
     "       goodwork convert IN.h5 OUT.csv [--table GROUP]\n"
     "\n"
     "Converts a data table between CSV (header row, comma separated, RFC 4180 quoting; missing:\n"
@@ -23,6 +23,9 @@ static const char convert_usage[] =
     "\n"
     "options:\n"
     "  --table GROUP   the HDF5 group to write or read (default /data)\n"
+    "  --delim C       the CSV input's field delimiter, one character or tab (default: the\n"
+    "                  most frequent of , tab ; | in the header line)\n"
+    "IN may be gzip-compressed (.csv.gz, .tsv.gz); .tsv is read as CSV too.\n"
     "  --help          this text\n";
 
 typedef enum { KIND_OTHER, KIND_CSV, KIND_H5 } file_kind;
@@ -44,7 +47,8 @@ static int ends_with(const char *s, const char *suffix)
 
 static file_kind kind_of(const char *path)
 {
-    if (ends_with(path, ".csv"))
+    if (ends_with(path, ".csv") || ends_with(path, ".csv.gz") || ends_with(path, ".tsv") ||
+        ends_with(path, ".tsv.gz"))
         return KIND_CSV;
     if (ends_with(path, ".h5") || ends_with(path, ".hdf5") || ends_with(path, ".he5"))
         return KIND_H5;
@@ -86,6 +90,11 @@ int cmd_convert(int argc, char **argv)
         return GW_EXIT_USAGE;
     }
     file_kind in = kind_of(files[0]), out = kind_of(files[1]);
+    /* A .dta, .xlsx, .parquet ... input gets the one line naming its format (a data error). */
+    if (in == KIND_OTHER && out == KIND_H5 && gw_csv_check_file(files[0]) != GW_OK) {
+        cli_error("%s", gw_last_error());
+        return GW_EXIT_DATA;
+    }
     if (!((in == KIND_CSV && out == KIND_H5) || (in == KIND_H5 && out == KIND_CSV))) {
         cli_error("convert: cannot tell the direction from '%s' and '%s'; use IN.csv OUT.h5 or "
                   "IN.h5 OUT.csv",
@@ -97,7 +106,7 @@ int cmd_convert(int argc, char **argv)
         return GW_EXIT_USAGE;
     }
     gw_table *t = NULL;
-    gw_status s = in == KIND_CSV ? gw_csv_read_file(files[0], NULL, &t)
+    gw_status s = in == KIND_CSV ? cli_read_csv(files[0], NULL, 0, &t)
                                  : gw_h5_table_read(files[0], group, NULL, 0, &t);
     if (s != GW_OK) {
         cli_error("%s", gw_last_error());

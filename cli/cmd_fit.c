@@ -55,6 +55,8 @@ static const char fit_usage[] =
     "  --out RESULTS.h5     also store the fit in a results file (with --name NAME)\n"
     "  --name NAME          the model's name in RESULTS.h5 (default model1, model2, ...)\n"
     "  --table PATH         group of an HDF5 data table (default /data)\n"
+    "  --delim C            CSV field delimiter, one character or tab (default: the most\n"
+    "                       frequent of , tab ; | in the header line); .csv.gz is read too\n"
     "  --ame                logit/probit: also the average marginal effects (delta method)\n"
     "  --maxiter N          iteration limit of IRLS (logit, probit, poisson)\n"
     "  --tol X              convergence tolerance of IRLS (relative deviance change)\n"

@@ -8,6 +8,7 @@
  * fails the whole file is read as asked, so the reader reports the error with its place. */
 #include <stdio.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "cli.h"
 #include "gw_alloc.h"
@@ -17,6 +18,48 @@
 /* A header record longer than this is not pre-read (the column filter is then skipped): 64 MiB
  * is far beyond any real header and bounds the memory an adversarial file can take here. */
 #define HEADER_MAX ((size_t)64 << 20)
+
+/* The --delim delimiter; 0: detected by the reader. */
+static char csv_delim;
+
+int cli_take_delim(int *argc, char **argv)
+{
+    int k = 2;
+    for (int i = 2; i < *argc; i++) {
+        const char *v = NULL;
+        if (strcmp(argv[i], "--delim") == 0) {
+            if (i + 1 >= *argc) {
+                cli_error("option --delim needs a value (one character, or tab)");
+                return GW_EXIT_USAGE;
+            }
+            v = argv[++i];
+        } else if (strncmp(argv[i], "--delim=", 8) == 0) {
+            v = argv[i] + 8;
+        } else {
+            argv[k++] = argv[i];
+            continue;
+        }
+        if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0)
+            v = "\t";
+        if (strlen(v) != 1 || strchr("\"\r\n .+-eE0123456789", v[0]) != NULL) {
+            cli_error("--delim '%s': give one character other than a quote, a space, a digit, "
+                      "'+', '-', '.', 'e' or 'E' (or tab)",
+                      v);
+            return GW_EXIT_USAGE;
+        }
+        csv_delim = v[0];
+    }
+    argv[k] = NULL;
+    *argc = k;
+    return GW_EXIT_OK;
+}
+
+gw_status cli_read_csv(const char *path, const char *const *columns, size_t ncolumns,
+                       gw_table **out)
+{
+    gw_csv_opts opts = {columns, ncolumns, csv_delim};
+    return gw_csv_read_file(path, &opts, out);
+}
 
 /* Case-insensitive test of the extension of path (ext includes the dot). */
 static int has_ext(const char *path, const char *ext)
@@ -36,11 +79,12 @@ static int has_ext(const char *path, const char *ext)
 
 /* Reads the first CSV record of path (up to and including the first "\n" outside quotes, or the
  * whole file if none) and parses it into a table of 0 rows whose columns are the header's
- * names. Returns NULL when the file cannot be read or the header does not parse; the caller
- * then reads the file unfiltered and the reader reports the problem. */
+ * names. zlib's gz* calls read .csv.gz files decompressed and other files as they are. Returns
+ * NULL when the file cannot be read or the header does not parse; the caller then reads the
+ * file unfiltered and the reader reports the problem. */
 static gw_table *read_header(const char *path)
 {
-    FILE *f = fopen(path, "rb");
+    gzFile f = gzopen(path, "rb");
     if (f == NULL)
         return NULL;
     size_t cap = 4096, len = 0;
@@ -58,8 +102,8 @@ static gw_table *read_header(const char *path)
             buf = p;
             cap *= 2;
         }
-        int c = fgetc(f);
-        if (c == EOF)
+        int c = gzgetc(f);
+        if (c < 0)
             break;
         buf[len++] = (char)c;
         if (c == '"')
@@ -67,8 +111,9 @@ static gw_table *read_header(const char *path)
         else if (c == '\n' && !in_quote)
             done = 1;
     }
-    fclose(f);
-    if (buf != NULL && len > 0 && gw_csv_read_mem(buf, len, path, NULL, &t) != GW_OK)
+    gzclose(f);
+    gw_csv_opts opts = {NULL, 0, csv_delim};
+    if (buf != NULL && len > 0 && gw_csv_read_mem(buf, len, path, &opts, &t) != GW_OK)
         t = NULL;
     gw_free(buf);
     return t;
@@ -76,10 +121,14 @@ static gw_table *read_header(const char *path)
 
 static int load_csv(const char *path, const char *const *columns, size_t ncolumns, gw_table **out)
 {
-    gw_csv_opts opts = {0};
+    gw_csv_opts opts = {NULL, 0, csv_delim};
     const char **present = NULL;
     gw_table *header = NULL;
     int rc = GW_EXIT_OK;
+    if (gw_csv_check_file(path) != GW_OK) { /* not CSV: one line naming the format */
+        cli_error("%s", gw_last_error());
+        return GW_EXIT_DATA;
+    }
 
     if (columns != NULL && ncolumns > 0) {
         header = read_header(path);
@@ -122,8 +171,8 @@ done:
 /* Reads the requested columns of an HDF5 data table. As with CSV, columns the group lacks are
  * left out so that the model frame reports the unknown name with its context: on GW_ENOVAR
  * each requested column is probed alone (an error path only, so its cost does not matter). */
-static int load_h5(const char *path, const char *group, const char *const *columns,
-                   size_t ncolumns, gw_table **out)
+static int load_h5(const char *path, const char *group, const char *const *columns, size_t ncolumns,
+                   gw_table **out)
 {
     const char **present = NULL;
     gw_status s = gw_h5_table_read(path, group, columns, ncolumns, out);

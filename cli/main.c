@@ -79,18 +79,10 @@ typedef struct {
 } command;
 
 static const command commands[] = {
-    {"fit", cmd_fit},
-    {"table", cmd_table},
-    {"convert", cmd_convert},
-    {"generate", cmd_generate},
-    {"index", cmd_index},
-    {"cluster", cmd_cluster},
-    {"synergy", cmd_synergy},
-    {"mediate", cmd_mediate},
-    {"scenario", cmd_scenario},
-    {"run", cmd_run},
-    {"verify", cmd_verify},
-    {"bench", cmd_bench},
+    {"fit", cmd_fit},           {"table", cmd_table},     {"convert", cmd_convert},
+    {"generate", cmd_generate}, {"index", cmd_index},     {"cluster", cmd_cluster},
+    {"synergy", cmd_synergy},   {"mediate", cmd_mediate}, {"scenario", cmd_scenario},
+    {"run", cmd_run},           {"verify", cmd_verify},   {"bench", cmd_bench},
 };
 
 /* Joins argv with spaces into a heap string for provenance; on failure, leaves "". */
@@ -129,8 +121,9 @@ int main(int argc, char **argv)
     char *line = join_args(argc, argv);
     if (line)
         cli_command_line = line;
-    rc = -1;
-    if (!cli_mpi_command_ok(argv[1]))
+    /* --delim C applies to every command that reads a CSV file (cli/load.c). */
+    rc = cli_take_delim(&argc, argv) == GW_EXIT_OK ? -1 : GW_EXIT_USAGE;
+    if (rc < 0 && !cli_mpi_command_ok(argv[1]))
         rc = GW_EXIT_USAGE;
     for (size_t c = 0; rc < 0 && c < sizeof commands / sizeof commands[0]; c++)
         if (strcmp(argv[1], commands[c].name) == 0)

@@ -3,7 +3,10 @@
  * Input format (../shared/interface.md, "--data FILE"):
  * - The first record is the header: one name per column. Names are kept verbatim (no trimming);
  *   each must be non-empty, valid UTF-8 and unique.
- * - Fields are separated by the delimiter (',' by default) and records end with "\n" or "\r\n".
+ * - Fields are separated by the delimiter and records end with "\n" or "\r\n". The delimiter is
+ *   the caller's (gw_csv_opts.delimiter) or else detected from the header record: whichever of
+ *   ',', tab, ';' and '|' occurs most often in it outside quotes (ties in that order), ',' when
+ *   none occurs.
  *   RFC 4180 quoting: a field that starts with '"' runs to the next lone '"'; "" inside it is one
  *   '"'; delimiters and newlines inside it are data. A '"' inside an unquoted field, any byte
  *   other than a delimiter or a line end after a closing quote, and a carriage return not
@@ -56,8 +59,9 @@ typedef struct {
                                    Unread columns are still checked for well-formed quoting and
                                    field counts, but their values are not converted.           */
     size_t ncolumns;            /* number of names in columns                                   */
-    char delimiter;             /* 0: ','. Must not be '"', CR, LF, NUL, a space, a tab, a digit,
-                                   '+', '-', '.', 'e' or 'E'.                                   */
+    char delimiter;             /* 0: detect from the header (',', '\t', ';' or '|'; see above).
+                                   Otherwise the delimiter; it must not be '"', CR, LF, NUL, a
+                                   space, a digit, '+', '-', '.', 'e' or 'E'.                   */
 } gw_csv_opts;
 
 /* gw_csv_read_mem -- parse a CSV held in memory into a table.
@@ -71,19 +75,40 @@ typedef struct {
  * ("NAME: no column 'x'"); GW_EINVAL for a NULL argument or a forbidden delimiter;
  * GW_ENOMEM.
  * Numerical notes: decimal to double by Clinger's fast path (a mantissa of at most 2^53 scaled by
- * an exact power of ten, |exponent| <= 22, one correctly rounded multiply or divide), otherwise
- * strtod; both are correctly rounded, so the result is exact.
- * Complexity: O(len) time in one pass; memory the table plus O(number of columns + levels). No
- * input gives quadratic time (long lines, long fields and many columns are linear). */
+ * an exact power of ten, |exponent| <= 22, one correctly rounded multiply or divide), else the
+ * Eisel-Lemire algorithm (a 64-bit mantissa times a 128-bit power of five; Lemire 2021), else
+ * strtod where that cannot decide; all are correctly rounded, so the result is exact.
+ * Threads: the records are parsed in chunks of about 1 MiB on gw_threads_get() threads (OpenMP);
+ * the table, the level order and codes, and the message of the first error in file order are the
+ * same for every thread count. Safe to call from several threads at once.
+ * Complexity: O(len) time in one pass (chunks whose start was guessed wrong are parsed again);
+ * memory the table plus O(threads * (1 MiB of rows) + number of columns + levels). No input
+ * gives quadratic time (long lines, long fields and many columns are linear). */
 GW_API gw_status gw_csv_read_mem(const char *buf, size_t len, const char *name,
                                  const gw_csv_opts *opts, gw_table **out);
 
-/* gw_csv_read_file -- read the CSV file at path (one read() of the whole file) into a table.
+/* gw_csv_read_file -- read the CSV file at path (mapped, or read whole) into a table.
  * in: path (borrowed), opts (borrowed; NULL = defaults). out: *out (owned), NULL on failure.
- * Returns what gw_csv_read_mem returns, with path as NAME, and GW_EIO when the file cannot be
- * opened or read ("PATH: cannot open: <OS error>").
+ * A file that starts with the gzip magic and whose name ends in .gz is decompressed first (zlib;
+ * places in messages then refer to the decompressed text). A regular file is mapped (mmap), not
+ * copied; it must not be truncated by another process during the call.
+ * Returns what gw_csv_read_mem returns, with path as NAME; GW_EIO when the file cannot be
+ * opened or read ("PATH: cannot open: <OS error>"); GW_EFORMAT when gw_csv_check_file refuses
+ * it, or for corrupt or truncated gzip data ("PATH: truncated gzip data ...").
  * Complexity: as gw_csv_read_mem; memory also holds the file's bytes during the call. */
 GW_API gw_status gw_csv_read_file(const char *path, const gw_csv_opts *opts, gw_table **out);
+
+/* gw_csv_check_file -- whether the file at path is, by its magic bytes, another format that
+ * people give a CSV reader by mistake (Stata .dta, Excel .xlsx/.xls, Parquet, Arrow, SPSS .sav,
+ * SAS .sas7bdat/.xpt, HDF5, gzip without a .gz name, bzip2, xz, zstd, 7-Zip, PDF, R data,
+ * SQLite, UTF-16 text). gw_csv_read_file makes the same check; this lets a caller that reads
+ * only the header first (to choose columns) give the same message.
+ * in: path (borrowed).
+ * Returns GW_OK when the file may be CSV (or cannot be opened: reading reports that);
+ * GW_EFORMAT with "PATH: a Stata .dta file; goodwork reads CSV (.csv, .csv.gz, .tsv) and goodwork
+ * HDF5 data tables (.h5)" in gw_last_error() otherwise; GW_EINVAL for a NULL path.
+ * Complexity: two small reads (the first 512 and the last 8 bytes). */
+GW_API gw_status gw_csv_check_file(const char *path);
 
 /* gw_csv_write_file -- write t as CSV (header row, ',' delimiter, "\n" line ends) to path,
  * atomically: into a new temporary file in the same directory ("PATH.tmp.PID.N"), which is

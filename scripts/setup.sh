@@ -13,6 +13,8 @@ PKGS+=(clang libclang-rt-14-dev valgrind)
 PKGS+=(openmpi-bin libopenmpi-dev)
 # bench/e2e.sh and scripts/bench.sh: /usr/bin/time -v and bc.
 PKGS+=(time bc)
+# .csv.gz input (io/csv_gz.c).
+PKGS+=(zlib1g-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do

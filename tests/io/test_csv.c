@@ -292,6 +292,41 @@ static void test_read_bad_input(void **state)
     }
 }
 
+/* The delimiter is detected from the header when none is given: the most frequent of ',', tab,
+ * ';' and '|' outside quotes, ties in that order, ',' when there is none. */
+static void test_read_delimiter_detection(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        size_t ncols;
+        double x; /* the value of the last column of the first row */
+    } cases[] = {
+        {"a,b\n1,2\n", 2, 2.0},       {"a\tb\tc\n1\t2\t3\n", 3, 3.0},
+        {"a,b;c\n1;2,3\n", 2, 3.0}, /* one ',' vs one ';': the tie goes to ',' */
+        {"a;b;c\n1;2;3\n", 3, 3.0},   {"a|b\n1|2\n", 2, 2.0},
+        {"\"x,y\";b\n1;2\n", 2, 2.0}, /* quoted commas do not count */
+        {"a\n1\n", 1, 1.0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gw_table *t = NULL;
+        if (gw_csv_read_mem(cases[i].text, strlen(cases[i].text), "t", NULL, &t) != GW_OK)
+            fail_msg("case %zu: %s", i, gw_last_error());
+        assert_int_equal(gw_table_ncols(t), cases[i].ncols);
+        gw_assert_close(gw_table_numeric(t, cases[i].ncols - 1)[0], cases[i].x, 0.0, 0.0);
+        gw_table_free(t);
+    }
+    /* Given explicitly, the delimiter is used as is, tab included. */
+    gw_csv_opts o = {.delimiter = ';'};
+    gw_table *t = read_ok("a,b;c\n1;2\n", &o);
+    assert_string_equal(gw_table_colname(t, 0), "a,b");
+    gw_table_free(t);
+    o.delimiter = '\t';
+    t = read_ok("a\tb\n 1\t2 \n", &o);
+    gw_assert_close(gw_table_numeric(t, 0)[0], 1.0, 0.0, 0.0);
+    gw_table_free(t);
+}
+
 static void test_read_bad_arguments(void **state)
 {
     (void)state;
@@ -441,6 +476,380 @@ static void test_number_fast_path_matches_strtod(void **state)
     }
     /* The fast paths must actually be exercised (about half of these strings qualify). */
     assert_true(nfast > n / 4);
+}
+
+/* One string through gwi_csv_number against strtod: same bits, or RANGE where strtod gives inf.
+ * Returns 1 when a fast path decided. */
+static int check_number(const char *s, const char *ctx, size_t i)
+{
+    double v = 0.0, ref = strtod(s, NULL);
+    int fast = 0, rc = gwi_csv_number(s, strlen(s), &v, &fast);
+    if (isinf(ref)) {
+        if (rc != GWI_NUM_RANGE)
+            fail_msg("%s: '%s' overflows but gave %d (i=%zu)", ctx, s, rc, i);
+        return fast;
+    }
+    if (rc != GWI_NUM_OK)
+        fail_msg("%s: '%s' not accepted (%d, i=%zu)", ctx, s, rc, i);
+    uint64_t a, b;
+    memcpy(&a, &v, sizeof a);
+    memcpy(&b, &ref, sizeof b);
+    if (a != b)
+        fail_msg("%s: '%s': %.17g (0x%016llx), strtod %.17g (0x%016llx) (fast=%d, i=%zu)", ctx, s,
+                 v, (unsigned long long)a, ref, (unsigned long long)b, fast, i);
+    return fast;
+}
+
+/* Eisel-Lemire: random bit patterns (every exponent, subnormals included) printed with %.17g
+ * read back bit-identical, and agree with strtod; so do their %.15g/%.16g/%.18g/%.19g/%.20g
+ * spellings (18-20 digits exercise the 19-digit limit and the bracketing of longer ones). The
+ * fast paths must decide nearly all 17-digit cases: strtod is a fallback, not the path. */
+static void test_number_eisel_lemire_round_trip(void **state)
+{
+    (void)state;
+    static const int prec[] = {15, 16, 18, 19, 20, 25};
+    char s[64];
+    size_t n = 2000000, nfast = 0;
+    rng = 0x9E3779B97F4A7C15u;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t bits = next_u64();
+        double x;
+        memcpy(&x, &bits, sizeof x);
+        if (!isfinite(x))
+            continue;
+        snprintf(s, sizeof s, "%.17g", x);
+        double v = 0.0;
+        int fast = 0;
+        if (gwi_csv_number(s, strlen(s), &v, &fast) != GWI_NUM_OK)
+            fail_msg("'%s' not accepted (seed 0x9E3779B97F4A7C15, i=%zu)", s, i);
+        assert_same_bits(v, x, s);
+        nfast += (size_t)fast;
+        if (i % 8 == 0) {
+            snprintf(s, sizeof s, "%.*g", prec[(i / 8) % 6], x);
+            check_number(s, "other digit counts", i);
+        }
+    }
+    if (nfast < n / 2 * 9 / 10) /* about half of random bit patterns are finite normal doubles */
+        fail_msg("only %zu of %zu round trips took a fast path", nfast, n);
+    /* Normal numbers of ordinary magnitude (as data files hold): strtod must be rare. */
+    size_t nslow = 0, m = 1000000;
+    for (size_t i = 0; i < m; i++) {
+        uint64_t r = next_u64();
+        double x = ((double)(r >> 11) * 0x1p-53 - 0.5) * pow(10.0, (double)((r & 63) % 21) - 10.0);
+        snprintf(s, sizeof s, "%.17g", x);
+        nslow += (size_t)!check_number(s, "ordinary magnitudes", i);
+    }
+    if (nslow > m / 1000)
+        fail_msg("%zu of %zu ordinary 17-digit numbers needed strtod", nslow, m);
+}
+
+/* Edge cases of the fast paths: the limits of the double range, exact halfway cases (which
+ * Eisel-Lemire must hand to strtod or get right), 17-20+ digits, leading zeros, huge and tiny
+ * exponents. Every one must agree with strtod (1e400 is GWI_NUM_RANGE, 1e-400 is zero). */
+static void test_number_edge_cases(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {
+        "4.9406564584124654e-324",
+        "5e-324",
+        "2.4703282292062327e-324",
+        "2.4703282292062328e-324",
+        "2.2250738585072009e-308",
+        "2.2250738585072014e-308",
+        "2.225073858507201136057409796709e-308",
+        "1.7976931348623157e308",
+        "1.7976931348623158e308",
+        "1.7976931348623159e308",
+        "1e308",
+        "1e309",
+        "1e400",
+        "-1e400",
+        "1e-400",
+        "-1e-400",
+        "1e-342",
+        "1e-343",
+        "1e-324",
+        "3e-324",
+        "9007199254740993",
+        "9007199254740992",
+        "9007199254740994",
+        "9007199254740995",
+        "9007199254740993.0000000000001",
+        "18014398509481987",
+        "1e23",
+        "8.589973e9",
+        "1e22",
+        "1.00000000000000011102230246251565404236316680908203125",
+        "1.00000000000000011102230246251565404236316680908203124",
+        "1.00000000000000011102230246251565404236316680908203126",
+        "0.1",
+        "0.2",
+        "0.3",
+        "12345678901234567",
+        "123456789012345678",
+        "1234567890123456789",
+        "12345678901234567890",
+        "98765432109876543210987654321",
+        "9999999999999999999",
+        "10000000000000000000",
+        "18446744073709551615",
+        "18446744073709551616",
+        "0.000000000000000000000000000001234",
+        "000000000000000000000000000000001.5",
+        "-0.0000",
+        "00.00e5",
+        "7.2057594037927933e16",
+        "4503599627370496.5",
+        "4503599627370497.5",
+        "2.0000000000000002",
+        "2.0000000000000003",
+        "5.0000000000000000000000000000000000000000000000000001e-324",
+        "1e-1074",
+        "6e-324",
+        "1.2345678901234567e-310",
+        "123456789012345678e-330",
+        "1234567890123456789e290"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check_number(cases[i], "edge", i);
+    /* 2^-1074 and DBL_MAX and the halfway points around them, written exactly with %.800g. */
+    static const double xs[] = {0x1p-1074,          DBL_MAX, DBL_MIN, 0x1.fffffffffffffp-1023, 1.0,
+                                0x1.0000000000001p0};
+    char s[1200];
+    for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
+        snprintf(s, sizeof s, "%.17g", xs[i]);
+        check_number(s, "limit", i);
+        snprintf(s, sizeof s, "%.800g", xs[i]);
+        check_number(s, "limit exact", i);
+        /* The midpoint with the next double up: exact in binary, so %.800g spells it exactly. */
+        long double mid = ((long double)xs[i] + (long double)nextafter(xs[i], INFINITY)) / 2;
+        if (isfinite(nextafter(xs[i], INFINITY))) {
+            snprintf(s, sizeof s, "%.800Lg", mid);
+            check_number(s, "halfway", i);
+        }
+    }
+    /* Halfway cases with 17-19 digits: m * 2^k + 2^(k-1) for 53-bit m, where exact. */
+    rng = 0x1234567887654321u;
+    for (size_t i = 0; i < 200000; i++) {
+        uint64_t m = (next_u64() >> 11) | ((uint64_t)1 << 52);
+        int k = (int)(next_u64() % 12);
+        uint64_t h = (m << (k + 1)) + ((uint64_t)1 << k); /* (2m + 1) * 2^k: halfway at 2^k */
+        if (k == 0 || h >> 63 != 0)
+            continue;
+        snprintf(s, sizeof s, "%llu", (unsigned long long)h);
+        check_number(s, "integer halfway", i);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Parallel reads: the same table and the same first error for any thread count and chunk size */
+
+/* Appends text to a growing buffer. */
+typedef struct {
+    char *s;
+    size_t n, cap;
+} sbuf;
+
+static void sb_put(sbuf *b, const char *t, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        b->cap = 2 * (b->n + n + 1);
+        b->s = realloc(b->s, b->cap);
+        assert_non_null(b->s);
+    }
+    memcpy(b->s + b->n, t, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
+static void sb_str(sbuf *b, const char *t) { sb_put(b, t, strlen(t)); }
+
+/* A file that exercises every parser state at chunk boundaries: quoted fields with line breaks,
+ * "" and delimiters inside, CRLF and LF records, empty lines, every missing spelling, numbers of
+ * 1-17 digits, a column that is missing for the first 70% of rows (its kind is settled late,
+ * so chunks parsed early guess it wrong), a categorical column that starts late, and a text
+ * column whose levels first appear in different chunks. */
+static char *make_mixed_csv(size_t nrows, uint64_t seed, size_t *len)
+{
+    static const char *const miss[] = {"", "NA", "NaN", ".", " NA ", "\t"};
+    static const char *const words[] = {
+        "alpha", "\"be,ta\"", "\"gam\nma\"", "\"d\"\"elta\"", "\"ep\r\nsilon\"", "zeta",
+        "\"\"",  "\"NA\"",    "12",          "\"x\n\n\ny\""};
+    sbuf b = {0};
+    char num[64];
+    rng = seed;
+    sb_str(&b, "id,x,s,late,catlate,q\n");
+    for (size_t i = 0; i < nrows; i++) {
+        uint64_t r = next_u64();
+        snprintf(num, sizeof num, "%zu,", i);
+        sb_str(&b, num);
+        if (r % 7 == 0) {
+            sb_str(&b, miss[(r >> 8) % 6]);
+        } else {
+            double x;
+            uint64_t bits = next_u64();
+            memcpy(&x, &bits, sizeof x);
+            if (!isfinite(x))
+                x = 0.5;
+            snprintf(num, sizeof num, "%.*g", 1 + (int)((r >> 12) % 17), x);
+            sb_str(&b, num);
+        }
+        sb_str(&b, ",");
+        sb_str(&b, (r >> 20) % 5 == 0 ? "NA" : words[(r >> 24) % 10]);
+        sb_str(&b, ",");
+        if (i < nrows * 7 / 10 || (r >> 28) % 3 == 0)
+            sb_str(&b, "");
+        else {
+            snprintf(num, sizeof num, "%d.5", (int)((r >> 32) % 1000));
+            sb_str(&b, num);
+        }
+        sb_str(&b, ",");
+        sb_str(&b, i < nrows / 2 ? "NA" : words[(r >> 36) % 10]);
+        sb_str(&b, ",");
+        sb_str(&b, (r >> 40) % 4 == 0 ? "\"3\"" : "4"); /* quoted numbers in a numeric column */
+        sb_str(&b, (r >> 44) % 3 == 0 ? "\r\n" : "\n");
+        if ((r >> 48) % 50 == 0)
+            sb_str(&b, (r >> 54) % 2 ? "\n" : "\r\n"); /* empty lines */
+    }
+    *len = b.n;
+    return b.s;
+}
+
+/* Asserts that a and b are the same table, bit for bit. */
+static void assert_same_table(const gw_table *a, const gw_table *b, const char *what)
+{
+    if (gw_table_nrows(a) != gw_table_nrows(b) || gw_table_ncols(a) != gw_table_ncols(b))
+        fail_msg("%s: shape %zux%zu vs %zux%zu", what, gw_table_nrows(a), gw_table_ncols(a),
+                 gw_table_nrows(b), gw_table_ncols(b));
+    for (size_t j = 0; j < gw_table_ncols(a); j++) {
+        assert_string_equal(gw_table_colname(a, j), gw_table_colname(b, j));
+        if (gw_table_coltype(a, j) != gw_table_coltype(b, j))
+            fail_msg("%s: column %zu type differs", what, j);
+        if (gw_table_coltype(a, j) == GW_COL_NUMERIC) {
+            if (memcmp(gw_table_numeric(a, j), gw_table_numeric(b, j),
+                       gw_table_nrows(a) * sizeof(double)) != 0)
+                fail_msg("%s: values of column %zu differ", what, j);
+        } else {
+            if (gw_table_nlevels(a, j) != gw_table_nlevels(b, j))
+                fail_msg("%s: column %zu has %zu vs %zu levels", what, j, gw_table_nlevels(a, j),
+                         gw_table_nlevels(b, j));
+            for (size_t l = 0; l < gw_table_nlevels(a, j); l++)
+                assert_string_equal(gw_table_level(a, j, l), gw_table_level(b, j, l));
+            if (memcmp(gw_table_codes(a, j), gw_table_codes(b, j),
+                       gw_table_nrows(a) * sizeof(int32_t)) != 0)
+                fail_msg("%s: codes of column %zu differ", what, j);
+        }
+    }
+}
+
+/* Reads buf serially (the reference) and with 1, 2, 3 and 7 threads and chunks of several
+ * sizes; every result must be identical: the table, or the status and the whole message. */
+static void check_thread_invariance(const char *buf, size_t len, const char *label)
+{
+    static const int threads[] = {1, 2, 3, 7};
+    static const size_t chunks[] = {16, 61, 300, 4096};
+    gw_table *ref = NULL;
+    char refmsg[1024] = "";
+    gw_status rs = gwi_csv_read_mem_ex(buf, len, "t", NULL, 1, (size_t)1 << 40, &ref);
+    if (rs != GW_OK)
+        snprintf(refmsg, sizeof refmsg, "%s", gw_last_error());
+    for (size_t ti = 0; ti < sizeof threads / sizeof threads[0]; ti++) {
+        for (size_t ci = 0; ci < sizeof chunks / sizeof chunks[0]; ci++) {
+            gw_table *t = NULL;
+            char what[160];
+            snprintf(what, sizeof what, "%s, %d threads, chunks of %zu", label, threads[ti],
+                     chunks[ci]);
+            gw_status rc = gwi_csv_read_mem_ex(buf, len, "t", NULL, threads[ti], chunks[ci], &t);
+            if (rc != rs)
+                fail_msg("%s: status %d, serial %d (%s)", what, rc, rs,
+                         rc != GW_OK ? gw_last_error() : refmsg);
+            if (rc != GW_OK) {
+                assert_null(t);
+                if (strcmp(gw_last_error(), refmsg) != 0)
+                    fail_msg("%s: '%s', serial '%s'", what, gw_last_error(), refmsg);
+            } else {
+                assert_same_table(t, ref, what);
+            }
+            gw_table_free(t);
+        }
+    }
+    gw_table_free(ref);
+}
+
+static void test_read_parallel_same_result(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *buf = make_mixed_csv(3000, 0x5DEECE66Du, &len);
+    check_thread_invariance(buf, len, "mixed");
+    gw_table *t = NULL;
+    assert_int_equal(gwi_csv_read_mem_ex(buf, len, "t", NULL, 2, 64, &t), GW_OK);
+    assert_int_equal(gw_table_nrows(t), 3000);
+    assert_int_equal(gw_table_coltype(t, col(t, "late")), GW_COL_NUMERIC);
+    assert_int_equal(gw_table_coltype(t, col(t, "catlate")), GW_COL_CATEGORICAL);
+    assert_int_equal(gw_table_coltype(t, col(t, "q")), GW_COL_NUMERIC);
+    gw_table_free(t);
+    /* A file in which every record has a field with line breaks: most chunk starts guessed
+     * from line feeds are inside quotes. */
+    sbuf b = {0};
+    sb_str(&b, "a,b\n");
+    for (int i = 0; i < 2000; i++) {
+        char row[96];
+        snprintf(row, sizeof row, "%d,\"line\n%d\nx,y\n\"\"z\"\"\n\"\n", i, i % 37);
+        sb_str(&b, row);
+    }
+    check_thread_invariance(b.s, b.n, "all multi-line");
+    free(b.s);
+    free(buf);
+}
+
+/* Errors late in a file, after chunks that parse fine, and two errors in one file: the first
+ * in file order must be reported with the serial message, whichever chunk finishes first. */
+static void test_read_parallel_first_error(void **state)
+{
+    (void)state;
+    static const char *const tails[] = {
+        "1,x,alpha,,NA,4\n",                /* text in numeric column x */
+        "1,2,alpha,,NA\n",                  /* too few fields */
+        "1,2,alpha,,NA,4,5,6\n",            /* too many fields */
+        "1,2,\"alpha,,NA,4\n9,9,9,9,9,9\n", /* unterminated quote at EOF */
+        "1,2,al\"pha,,NA,4\n",              /* quote inside an unquoted field */
+        "1,1e400,alpha,,NA,4\n",            /* out of range */
+        "1,2,alpha,,NA,4\r",                /* bare CR at EOF */
+        "1,2,\"alpha\"x,,NA,4\n",           /* character after a closing quote */
+    };
+    for (size_t k = 0; k < sizeof tails / sizeof tails[0]; k++) {
+        size_t len = 0;
+        char *buf = make_mixed_csv(1500, 0xC0FFEEu + k, &len);
+        sbuf b = {0};
+        sb_put(&b, buf, len);
+        sb_str(&b, tails[k]);
+        /* A second, later error that must not be the one reported. */
+        sb_put(&b, buf + len / 2, len - len / 2);
+        sb_str(&b, "1,zzz,alpha,,NA,4\n");
+        char label[32];
+        snprintf(label, sizeof label, "error %zu", k);
+        check_thread_invariance(b.s, b.n, label);
+        /* The same error in the middle of the file, and a NUL byte after it (a NUL anywhere is
+         * reported first). */
+        size_t at = len / 3;
+        while (at < len && buf[at] != '\n')
+            at++;
+        sbuf c = {0};
+        sb_put(&c, buf, at + 1);
+        sb_str(&c, tails[k]);
+        check_thread_invariance(c.s, c.n, label);
+        sb_put(&c, buf + at + 1, len - at - 1);
+        sb_put(&c, "1,2,a\0b,,NA,4\n", 14);
+        check_thread_invariance(c.s, c.n, label);
+        free(c.s);
+        free(b.s);
+        free(buf);
+    }
+    /* Every malformed input of the serial table, in tiny chunks on several threads. */
+    for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+        const bad_case *bc = &bad_cases[i];
+        check_thread_invariance(bc->input, bc->len ? bc->len : strlen(bc->input), bc->label);
+    }
 }
 
 /* Writes t, reads it back, and checks names, types, values (bit for bit) and levels. */
@@ -779,10 +1188,15 @@ int main(void)
         cmocka_unit_test(test_read_column_subset),
         cmocka_unit_test(test_read_header_only),
         cmocka_unit_test(test_read_bad_input),
+        cmocka_unit_test(test_read_delimiter_detection),
         cmocka_unit_test(test_read_bad_arguments),
         cmocka_unit_test(test_read_file_errors),
         cmocka_unit_test(test_number_forms),
         cmocka_unit_test(test_number_fast_path_matches_strtod),
+        cmocka_unit_test(test_number_eisel_lemire_round_trip),
+        cmocka_unit_test(test_number_edge_cases),
+        cmocka_unit_test(test_read_parallel_same_result),
+        cmocka_unit_test(test_read_parallel_first_error),
         cmocka_unit_test(test_write_round_trip),
         cmocka_unit_test(test_write_atomic_failure),
         cmocka_unit_test(test_read_large_shapes),
