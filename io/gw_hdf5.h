@@ -75,7 +75,9 @@
  * the lengths and ranks of all of them are checked. Float datasets of any width are read as
  * double; integer datasets with a `levels` attribute as categorical codes (each -1 or a valid
  * level index), integer datasets without it as numeric. Other objects in the group (subgroups)
- * are ignored. out: owned, gw_table_free; NULL on failure.
+ * are ignored. out: owned, gw_table_free; NULL on failure. The chunks of the columns are
+ * decoded on gw_threads_get() threads (HDF5 itself is called from the calling thread only);
+ * the values do not depend on the thread count.
  *
  * Returns GW_OK; GW_EIO (the file cannot be opened: missing, unreadable); GW_EFORMAT (not HDF5,
  * truncated or corrupt, no such group, a dataset that is not 1-D, lengths that differ, a

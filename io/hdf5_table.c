@@ -358,8 +358,23 @@ done:
     return rc;
 }
 
+/* Reads all n rows of ds as doubles (codes 0) or int32 codes (codes 1) into dst: chunk by
+ * chunk on the worker threads where hdf5_chunks.c handles the layout, else by one H5Dread. */
+static gw_status read_data(hid_t file, hid_t ds, size_t n, int codes, void *dst, const char *what,
+                           const char *name)
+{
+    gw_status rc = gwi_h5_read_column(file, ds, n, codes, dst, what, name);
+    if (rc != GW_EUNSUPPORTED)
+        return rc;
+    if (n > 0 && H5Dread(ds, codes ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                         H5P_DEFAULT, dst) < 0)
+        return gwi_h5_fail(GW_EFORMAT, "%s/%s: cannot read (truncated or corrupt?)", what, name);
+    return GW_OK;
+}
+
 /* Reads dataset `name` of grp (n rows) and adds it to t. */
-static gw_status read_column(hid_t grp, const char *name, const char *what, size_t n, gw_table *t)
+static gw_status read_column(hid_t file, hid_t grp, const char *name, const char *what, size_t n,
+                             gw_table *t)
 {
     gw_status rc = GW_OK;
     hid_t ds = -1, ftype = -1, la = -1;
@@ -386,10 +401,8 @@ static gw_status read_column(hid_t grp, const char *name, const char *what, size
             rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu codes for %s", n, name);
             goto done;
         }
-        if (n > 0 && H5Dread(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, codes) < 0) {
-            rc = gwi_h5_fail(GW_EFORMAT, "%s/%s: cannot read (truncated or corrupt?)", what, name);
+        if ((rc = read_data(file, ds, n, 1, codes, what, name)) != GW_OK)
             goto done;
-        }
         for (size_t i = 0; i < n; i++) {
             if (codes[i] < -1 || (codes[i] >= 0 && (size_t)codes[i] >= nl)) {
                 rc = gwi_fail(GW_EFORMAT, "%s/%s: code %ld at row %zu is not -1 or 0..%zu", what,
@@ -417,10 +430,8 @@ static gw_status read_column(hid_t grp, const char *name, const char *what, size
         rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu values for %s", n, name);
         goto done;
     }
-    if (n > 0 && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0) {
-        rc = gwi_h5_fail(GW_EFORMAT, "%s/%s: cannot read (truncated or corrupt?)", what, name);
+    if ((rc = read_data(file, ds, n, 0, values, what, name)) != GW_OK)
         goto done;
-    }
     rc = gw_table_add_numeric_take(t, name, values);
     values = NULL;
 done:
@@ -461,13 +472,14 @@ gw_status gw_h5_table_read(const char *path, const char *group, const char *cons
     gwi_h5_quiet_begin(&q);
     if ((rc = gwi_h5_open_read(path, &file)) != GW_OK)
         goto done;
-    /* Before any string is read: libhdf5 1.10.8 hangs on a corrupt global heap. */
-    if ((rc = gwi_h5_check_global_heaps(path, gwi_base(path))) != GW_OK)
-        goto done;
     if ((grp = H5Gopen2(file, group, H5P_DEFAULT)) < 0) {
         rc = gwi_h5_fail(GW_EFORMAT, "%s: no such group (not a goodwork data table?)", what);
         goto done;
     }
+    /* Before any string is read: libhdf5 1.10.8 hangs on a corrupt global heap. The columns'
+     * raw data is left out of the scan (it was a full extra pass over the file). */
+    if ((rc = gwi_h5_check_group_heaps(grp, path, what)) != GW_OK)
+        goto done;
     if ((rc = list_columns(grp, what, &names, &nnames)) != GW_OK)
         goto done;
     /* All columns must be 1-D and of one length, requested or not: a malformed table is
@@ -490,7 +502,7 @@ gw_status gw_h5_table_read(const char *path, const char *group, const char *cons
         goto done;
     if (ncolumns == 0) {
         for (size_t j = 0; j < nnames && rc == GW_OK; j++)
-            rc = read_column(grp, names[j], what, nrows, t);
+            rc = read_column(file, grp, names[j], what, nrows, t);
     } else {
         for (size_t c = 0; c < ncolumns && rc == GW_OK; c++) {
             size_t j = 0;
@@ -499,7 +511,7 @@ gw_status gw_h5_table_read(const char *path, const char *group, const char *cons
             if (j == nnames)
                 rc = gwi_fail(GW_ENOVAR, "%s has no column '%s'", what, columns[c]);
             else
-                rc = read_column(grp, names[j], what, nrows, t);
+                rc = read_column(file, grp, names[j], what, nrows, t);
         }
     }
 done:
