@@ -64,7 +64,8 @@ static num_storage numeric_storage(const double *v, size_t n)
 
 /* 1 when shuffle + deflate at `level` saves at least GW_H5_MIN_SAVING_PCT percent of the raw
  * bytes of up to three chunks of the column (first, middle, last), the way HDF5 would compress
- * them; 0 otherwise (or when there is no memory to try: storing unfiltered is always valid). */
+ * them; 0 otherwise; -1 when there is no memory to try (GW_ENOMEM for the caller, like any
+ * other allocation, so that fault-injection sweeps see it). */
 static int worth_compressing(const unsigned char *data, size_t n, size_t esize, size_t chunk,
                              unsigned level)
 {
@@ -73,7 +74,12 @@ static int worth_compressing(const unsigned char *data, size_t n, size_t esize, 
     uLong bound = compressBound((uLong)bytes);
     unsigned char *shuf = gw_malloc(bytes), *z = gw_malloc(bound);
     uint64_t raw = 0, packed = 0;
-    int ok = shuf != NULL && z != NULL;
+    if (shuf == NULL || z == NULL) {
+        gw_free(z);
+        gw_free(shuf);
+        return -1;
+    }
+    int ok = 1;
     for (size_t t = 0; ok && t < 3; t++) {
         if (t > 0 && pick[t] == pick[t - 1])
             continue;
@@ -276,10 +282,14 @@ static gw_status write_column(hid_t grp, const gw_table *t, size_t j, const writ
         factor |= strcmp(cfg->factors[f], name) == 0;
     if ((rc = column_data(t, j, factor, (cfg->flags & GW_H5_FLOAT_ONLY) != 0, &c)) != GW_OK)
         goto done;
-    int compress = cfg->compress == GW_H5_COMPRESS_ALWAYS ||
-                   (cfg->compress == GW_H5_COMPRESS_AUTO && n > 0 &&
-                    worth_compressing(c.data, n, c.esize, n < cfg->chunk_rows ? n : cfg->chunk_rows,
-                                      cfg->level));
+    int compress = cfg->compress == GW_H5_COMPRESS_ALWAYS;
+    if (cfg->compress == GW_H5_COMPRESS_AUTO && n > 0) {
+        size_t chunk = n < cfg->chunk_rows ? n : cfg->chunk_rows;
+        if ((compress = worth_compressing(c.data, n, c.esize, chunk, cfg->level)) < 0) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate a trial chunk for %s", name);
+            goto done;
+        }
+    }
     if ((space = H5Screate_simple(1, dims, NULL)) < 0 ||
         (dcpl = column_dcpl(n, cfg->chunk_rows, compress, cfg->level)) < 0) {
         rc = gwi_h5_fail(GW_EIO, "%s: cannot set up %s/%s", path, group, name);

@@ -368,6 +368,48 @@ static void test_h5_table_corrupt_chunk(void **state)
     gw_threads_set(saved);
 }
 
+/* Out of memory at each allocation of a write (integer, factor and float columns) and of a
+ * parallel read is GW_ENOMEM with nothing leaked (ASan) and no table returned. */
+static void test_h5_table_oom_sweep(void **state)
+{
+    (void)state;
+    gw_table *t = make_int_table(GW_H5_CHUNK_ROWS + 9);
+    const char *path = tmp_path("oom.h5");
+    const char *fac[1] = {"small"};
+    gw_h5_write_opts o = {.factors = fac, .nfactors = 1};
+    long k = 0;
+    for (; k < 1000; k++) {
+        gw_alloc_fail_after(k);
+        gw_status rc = gw_h5_table_write_opts(t, path, NULL, &o);
+        int failed = gw_alloc_failed();
+        gw_alloc_fail_after(-1);
+        if (!failed) {
+            assert_int_equal(rc, GW_OK);
+            break;
+        }
+        assert_int_equal(rc, GW_ENOMEM);
+    }
+    long kr = 0;
+    for (; kr < 1000; kr++) {
+        gw_table *back = (gw_table *)1;
+        gw_alloc_fail_after(kr);
+        gw_status rc = gw_h5_table_read(path, NULL, NULL, 0, &back);
+        int failed = gw_alloc_failed();
+        gw_alloc_fail_after(-1);
+        if (!failed) {
+            assert_int_equal(rc, GW_OK);
+            gw_table_free(back);
+            break;
+        }
+        assert_int_equal(rc, GW_ENOMEM);
+        assert_null(back);
+    }
+#ifdef GW_FAULT_INJECTION
+    assert_true(k > 5 && kr > 5);
+#endif
+    gw_table_free(t);
+}
+
 static void test_h5_table_read_subset_in_requested_order(void **state)
 {
     (void)state;
@@ -1307,6 +1349,7 @@ int main(void)
         cmocka_unit_test(test_h5_table_write_opts_storage),
         cmocka_unit_test(test_h5_table_write_factors),
         cmocka_unit_test(test_h5_table_corrupt_chunk),
+        cmocka_unit_test(test_h5_table_oom_sweep),
         cmocka_unit_test(test_h5_table_write_edge_cases),
         cmocka_unit_test(test_h5_table_write_failure_keeps_old_file),
         cmocka_unit_test(test_h5_table_read_malformed),
