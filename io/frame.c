@@ -23,6 +23,7 @@
 #include "gw_codes.h"
 #include "gw_dd.h"
 #include "gw_frame.h"
+#include "io_int.h"
 
 /* The levels of a table column used as a grouping (categorical dummies, factor(VAR), fixed
  * effects, clusters, panel id), over the kept rows. */
@@ -83,26 +84,7 @@ static void use_done(frame *fr, size_t col)
  * the style of Python's repr: the fewest significant digits that round-trip, written in fixed
  * notation when the decimal exponent is in [-4, 16) ("2011", "0.25", "-1") and in scientific
  * notation otherwise ("1e+21", "1.5e-07"). buf needs 32 bytes. */
-static void fmt_shortest(double v, char *buf, size_t size)
-{
-    int prec = 1;
-    if (!isfinite(v)) {
-        snprintf(buf, size, "%g", v);
-        return;
-    }
-    for (; prec < 17; prec++) {
-        snprintf(buf, size, "%.*e", prec - 1, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    snprintf(buf, size, "%.*e", prec - 1, v);
-    const char *e = strchr(buf, 'e');
-    int exp10 = e != NULL ? atoi(e + 1) : 0;
-    if (exp10 >= -4 && exp10 < 16)
-        snprintf(buf, size, "%.*f", prec - 1 - exp10 > 0 ? prec - 1 - exp10 : 0, v);
-    else
-        snprintf(buf, size, "%.*g", prec, v);
-}
+static void fmt_shortest(double v, char *buf, size_t size) { gwi_fmt_shortest(v, buf, size); }
 
 /* The level of kept row i (table row r) of grouping column col. */
 static int32_t level_of(const frame *fr, size_t col, size_t i, size_t r)

@@ -6,8 +6,15 @@
  * length: float64 (NaN = missing) for numeric columns, int32 codes (-1 = missing) with an
  * attribute `levels` (variable-length UTF-8 strings) for categorical ones. The group carries an
  * attribute `columns` (the names in table order) and tracks link creation order, so both
- * goodwork and outside tools (h5py, R hdf5r, HDF5.jl) see the columns in order. Datasets are
- * chunked by GW_H5_CHUNK_ROWS rows and compressed with shuffle + deflate level 4.
+ * goodwork and outside tools (h5py, R hdf5r, HDF5.jl) see the columns in order. A numeric
+ * column whose values are all integers (no NaN, no -0, |v| < 2^53) is written as an int32
+ * dataset when every value fits, else int64, with the string attribute `kind` = "numeric" (it
+ * is numbers, not codes: it has no `levels`); every reader returns it as the same doubles.
+ * Datasets are chunked by GW_H5_CHUNK_ROWS rows; each is compressed with shuffle + deflate
+ * level GW_H5_DEFLATE_LEVEL only when that saves at least GW_H5_MIN_SAVING_PCT percent on a
+ * sample of its chunks, and stored unfiltered otherwise (random doubles: see
+ * io/hdf5_table.c for the measurements behind these numbers). Only HDF5's built-in filters
+ * are used, so any HDF5 reads the files without plugins.
  *
  * Results: /models/NAME/ holds datasets `terms` (strings), `estimate`, `std_error`,
  * `statistic`, `p_value`, `ci_low`, `ci_high` (k each), `vcov` (k x k; element [i][j] is
@@ -61,6 +68,11 @@
  * stored as one chunk of their own length. */
 #define GW_H5_CHUNK_ROWS ((size_t)65536)
 
+/* Deflate level and the smallest saving (percent of the raw bytes, measured on a sample of the
+ * column's chunks) for which a column is compressed; see io/hdf5_table.c. */
+#define GW_H5_DEFLATE_LEVEL 4u
+#define GW_H5_MIN_SAVING_PCT 15u
+
 /* Default group of a data table. */
 #define GW_H5_DEFAULT_GROUP "/data"
 
@@ -75,7 +87,9 @@
  * the lengths and ranks of all of them are checked. Float datasets of any width are read as
  * double; integer datasets with a `levels` attribute as categorical codes (each -1 or a valid
  * level index), integer datasets without it as numeric. Other objects in the group (subgroups)
- * are ignored. out: owned, gw_table_free; NULL on failure.
+ * are ignored. out: owned, gw_table_free; NULL on failure. The chunks of the columns are
+ * decoded on gw_threads_get() threads (HDF5 itself is called from the calling thread only);
+ * the values do not depend on the thread count.
  *
  * Returns GW_OK; GW_EIO (the file cannot be opened: missing, unreadable); GW_EFORMAT (not HDF5,
  * truncated or corrupt, no such group, a dataset that is not 1-D, lengths that differ, a
@@ -102,6 +116,38 @@ GW_API gw_status gw_h5_table_write(const gw_table *t, const char *path, const ch
  * several tables (e.g. /data, /meta) can be written to one file by successive calls. */
 GW_API gw_status gw_h5_table_write_ex(const gw_table *t, const char *path, const char *group,
                                       unsigned flags);
+
+/* How gw_h5_table_write_opts compresses columns. */
+typedef enum {
+    GW_H5_COMPRESS_AUTO = 0, /* per column: shuffle + deflate when it saves GW_H5_MIN_SAVING_PCT */
+    GW_H5_COMPRESS_NONE,     /* every column chunked and unfiltered                            */
+    GW_H5_COMPRESS_ALWAYS    /* every column shuffle + deflate (the layout of goodwork <= 0.1)  */
+} gw_h5_compress;
+
+/* Options of gw_h5_table_write_opts; all-zero means the documented defaults. */
+typedef struct {
+    size_t chunk_rows;          /* 0: GW_H5_CHUNK_ROWS                                           */
+    gw_h5_compress compress;    /* 0: GW_H5_COMPRESS_AUTO                                        */
+    unsigned deflate_level;     /* 0: GW_H5_DEFLATE_LEVEL; else 1-9                              */
+    unsigned flags;             /* GW_H5_APPEND, GW_H5_FLOAT_ONLY                                */
+    const char *const *factors; /* numeric columns to store as categorical codes (borrowed)  */
+    size_t nfactors;
+} gw_h5_write_opts;
+
+/* Flag of gw_h5_write_opts: every numeric column as float64 (no integer datasets). */
+#define GW_H5_FLOAT_ONLY 2u
+
+/* gw_h5_table_write_opts -- gw_h5_table_write_ex with the storage chosen by opts (NULL: the
+ * defaults). Each column named in opts->factors is stored as a categorical column: its levels
+ * are its distinct non-NaN values sorted by value (-0 counted as 0), each named by its shortest
+ * round-trip decimal text ("3", "0.5", "1e+20"), and its codes index them (NaN: -1), so a
+ * grouping on it numbers the groups exactly as on the numeric column; a name of a column that
+ * is categorical already is accepted and changes nothing. Same statuses as
+ * gw_h5_table_write_ex, and GW_ENOVAR (a factors name that is not a column), GW_EINVAL
+ * (chunk_rows or deflate_level out of range, duplicate factors names, more than INT32_MAX
+ * levels). Complexity: O(rows x columns), plus O(rows log rows) per factor column. */
+GW_API gw_status gw_h5_table_write_opts(const gw_table *t, const char *path, const char *group,
+                                        const gw_h5_write_opts *opts);
 
 /* gw_h5_link_soft -- add to the existing HDF5 file path a soft link `link` (an absolute path in
  * the file; missing intermediate groups are created) that points to `target` (an absolute path,

@@ -66,6 +66,25 @@ gw_status gwi_h5_check_global_heaps(const char *path, const char *what);
 gw_status gwi_h5_check_global_heaps_except(const char *path, const char *what, const uint64_t *skip,
                                            size_t nskip);
 
+/* gwi_h5_check_group_heaps -- gwi_h5_check_global_heaps_except over the file at path, leaving
+ * out the raw data (chunks or contiguous storage, located through HDF5 without reading any
+ * attribute or string) of the 1-D numeric datasets of group grp. Why: a table's columns are
+ * almost all of its file, and scanning them for heap signatures cost as much as reading them;
+ * the remaining bytes are the metadata and the strings. Same statuses. */
+gw_status gwi_h5_check_group_heaps(hid_t grp, const char *path, const char *what);
+
+/* gwi_h5_read_column -- read the whole 1-D dataset ds (n rows) of file into dst, as double
+ * (want_codes 0: dst holds n doubles) or as int32 codes (want_codes 1: n int32), decoding its
+ * chunks on the gw_par.h worker threads (hdf5_chunks.c). Only the calling thread calls HDF5.
+ * Handles chunked little-endian float64/int32/int64 datasets filtered by shuffle and/or deflate
+ * or not at all, in a file opened through the default (sec2) driver without a user block;
+ * returns GW_EUNSUPPORTED, without a message, for anything else, which the caller then reads
+ * with H5Dread. GW_EFORMAT (a chunk whose size, place or deflate stream is wrong; what/name
+ * name the column in the message), GW_EIO (a chunk cannot be read), GW_ENOMEM. The bytes
+ * written are those H5Dread would give, whatever the thread count. */
+gw_status gwi_h5_read_column(hid_t file, hid_t ds, size_t n, int want_codes, void *dst,
+                             const char *what, const char *name);
+
 /* gwi_base -- the final component of path (borrowed, inside path), used in messages. */
 const char *gwi_base(const char *path);
 

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 PKGS=(gcc make cmake pkg-config libgsl-dev libopenblas-dev liblapacke-dev libhdf5-dev hdf5-tools
       libcmocka-dev libcjson-dev libinih-dev libssl-dev python3-h5py libcairo2-dev)
+# io/hdf5_chunks.c: inflate of HDF5 deflate chunks on worker threads.
+PKGS+=(zlib1g-dev)
 # Reliability checks of scripts/test.sh (issue 7): libFuzzer (clang + its runtime) and valgrind.
 PKGS+=(clang libclang-rt-14-dev valgrind)
 # Distributed fits (issue 10): MPI for `mpirun -np P goodwork fit` and tests/cli/test_mpi_cli.c.

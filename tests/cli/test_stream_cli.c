@@ -117,6 +117,14 @@ static int setup(void **state)
     snprintf(tiny_path, sizeof tiny_path, "%s/stream_tiny.h5", gwt_tmpdir());
     write_table(table_path, NROWS);
     write_table(tiny_path, 2000);
+    /* `year` and `cnt` hold integers only, so they are int32 datasets (kind = numeric): the
+     * streamed fits below read integer columns as numbers (fixed effect year, Poisson cnt). */
+    char **kind = NULL;
+    size_t nk = 0;
+    assert_int_equal(gw_h5_read_strings(table_path, "/data/year", "kind", &kind, &nk), GW_OK);
+    assert_int_equal(nk, 1);
+    assert_string_equal(kind[0], "numeric");
+    gw_h5_strings_free(kind, nk);
     return 0;
 }
 

@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "gw_alloc.h"
+#include "gw_h5stream.h"
 #include "gw_hdf5.h"
+#include "gw_par.h"
 #include "gw_sha256.h"
 #include "gw_table.h"
 #include "gw_version.h"
@@ -149,6 +151,262 @@ static void test_h5_table_roundtrip_multichunk(void **state)
     gw_table_free(back);
     /* Compression works: the file is smaller than the raw bytes of x, y and codes. */
     assert_true(file_size(path) < (long)(n * (8 + 8 + 4)));
+    gw_table_free(t);
+}
+
+/* A table of n rows exercising the storage choices: "small" (integers 0..99 stored as int32),
+ * "big" (integers beyond int32, stored as int64), "holes" (integers with NaN: float64), "negz"
+ * (integers with a -0.0: float64), "noise" (random doubles: stored unfiltered) and "cat" (a
+ * categorical column). */
+static gw_table *make_int_table(size_t n)
+{
+    gw_table *t = NULL;
+    assert_int_equal(gw_table_new(n, &t), GW_OK);
+    const char *names[5] = {"small", "big", "holes", "negz", "noise"};
+    for (int c = 0; c < 5; c++) {
+        double *v = gw_alloc_array(n, sizeof *v);
+        assert_non_null(v);
+        for (size_t i = 0; i < n; i++) {
+            unsigned long long h = (i + 1) * 0x9E3779B97F4A7C15ULL;
+            h ^= h >> 29;
+            v[i] = c == 0   ? (double)(h % 100)
+                   : c == 1 ? (double)(long long)(h % 9007199254740991ULL) - 4.5e15
+                   : c == 2 ? (i % 11 == 4 ? (double)NAN : (double)(h % 1000))
+                   : c == 3 ? (i == n / 2 ? -0.0 : (double)(h % 7))
+                            : val(i, 3);
+        }
+        assert_int_equal(gw_table_add_numeric_take(t, names[c], v), GW_OK);
+    }
+    int32_t *codes = gw_alloc_array(n, sizeof *codes);
+    char **lev = gw_calloc(2, sizeof *lev);
+    assert_non_null(codes);
+    assert_non_null(lev);
+    for (size_t i = 0; i < n; i++)
+        codes[i] = i % 5 == 0 ? -1 : (int32_t)(i % 2);
+    lev[0] = gw_strdup("a");
+    lev[1] = gw_strdup("b");
+    assert_int_equal(gw_table_add_categorical_take(t, "cat", codes, lev, 2), GW_OK);
+    return t;
+}
+
+/* The dataset type of /data/name as h5dump prints it (e.g. "H5T_STD_I32LE"), into buf. */
+static void h5_type_of(const char *path, const char *name, char *buf, size_t size)
+{
+    char obj[64];
+    snprintf(obj, sizeof obj, "/data/%s", name);
+    gwt_run_result r =
+        gwt_run((const char *const[]){"/usr/bin/h5dump", "-H", "-d", obj, path, NULL});
+    assert_int_equal(r.exit_code, 0);
+    const char *d = strstr(r.out, "DATATYPE");
+    assert_non_null(d);
+    d += strlen("DATATYPE");
+    while (*d == ' ')
+        d++;
+    size_t k = 0;
+    while (d[k] && d[k] != '\n' && d[k] != ' ' && k + 1 < size) {
+        buf[k] = d[k];
+        k++;
+    }
+    buf[k] = '\0';
+    gwt_run_free(&r);
+}
+
+/* Integer-valued columns without NaN or -0 become int32/int64 datasets marked kind = numeric;
+ * every column reads back bit for bit, as numbers, on 1 and 2 threads alike, and the file keeps
+ * the old all-float64 layout readable. */
+static void test_h5_table_integer_columns(void **state)
+{
+    (void)state;
+    size_t n = 3 * GW_H5_CHUNK_ROWS + 11;
+    gw_table *t = make_int_table(n), *one = NULL, *two = NULL, *old = NULL;
+    const char *path = tmp_path("ints.h5"), *legacy = tmp_path("ints_legacy.h5");
+    assert_int_equal(gw_h5_table_write(t, path, NULL), GW_OK);
+    const char *want[6] = {"H5T_STD_I32LE",  "H5T_STD_I64LE",  "H5T_IEEE_F64LE",
+                           "H5T_IEEE_F64LE", "H5T_IEEE_F64LE", "H5T_STD_I32LE"};
+    for (size_t j = 0; j < 6; j++) {
+        char type[64];
+        h5_type_of(path, gw_table_colname(t, j), type, sizeof type);
+        assert_string_equal(type, want[j]);
+    }
+    char **kind = NULL;
+    size_t nk = 0;
+    assert_int_equal(gw_h5_read_strings(path, "/data/small", "kind", &kind, &nk), GW_OK);
+    assert_int_equal(nk, 1);
+    assert_string_equal(kind[0], "numeric");
+    gw_h5_strings_free(kind, nk);
+    assert_int_equal(gw_h5_read_strings(path, "/data/holes", "kind", &kind, &nk), GW_ENOVAR);
+    gw_h5_write_opts legacy_opts = {.compress = GW_H5_COMPRESS_ALWAYS, .flags = GW_H5_FLOAT_ONLY};
+    assert_int_equal(gw_h5_table_write_opts(t, legacy, NULL, &legacy_opts), GW_OK);
+    int saved = gw_threads_get();
+    gw_threads_set(1);
+    assert_int_equal(gw_h5_table_read(path, NULL, NULL, 0, &one), GW_OK);
+    gw_threads_set(2);
+    assert_int_equal(gw_h5_table_read(path, NULL, NULL, 0, &two), GW_OK);
+    assert_int_equal(gw_h5_table_read(legacy, NULL, NULL, 0, &old), GW_OK);
+    gw_threads_set(saved);
+    for (size_t j = 0; j < 6; j++) {
+        assert_same_column(t, j, one, j);
+        assert_same_column(t, j, two, j);
+        assert_same_column(t, j, old, j);
+    }
+    /* The streaming reader (out-of-core and MPI fits) sees the integer datasets as numbers too,
+     * in row ranges that straddle chunk boundaries. */
+    gw_h5stream *hs = NULL;
+    assert_int_equal(gw_h5stream_open(path, NULL, &hs), GW_OK);
+    double *buf = gw_alloc_array(n, sizeof *buf);
+    assert_non_null(buf);
+    for (size_t j = 0; j < 5; j++) {
+        assert_int_equal(gw_h5stream_coltype(hs, j), GW_COL_NUMERIC);
+        for (size_t a = 0; a < n; a += 50001) {
+            size_t b = a + 50001 < n ? a + 50001 : n;
+            assert_int_equal(gw_h5stream_read_f64(hs, j, a, b, buf), GW_OK);
+            assert_memory_equal(buf, gw_table_numeric(t, j) + a, (b - a) * sizeof *buf);
+        }
+    }
+    gw_free(buf);
+    gw_h5stream_close(hs);
+    gw_table_free(one);
+    gw_table_free(two);
+    gw_table_free(old);
+    gw_table_free(t);
+}
+
+/* Chunk sizes and compression are options; every combination reads back the same bytes. */
+static void test_h5_table_write_opts_storage(void **state)
+{
+    (void)state;
+    size_t n = 100003;
+    gw_table *t = make_int_table(n);
+    const char *path = tmp_path("opts.h5");
+    const size_t chunks[3] = {1000, 65536, 1 << 20};
+    const gw_h5_compress modes[3] = {GW_H5_COMPRESS_AUTO, GW_H5_COMPRESS_NONE,
+                                     GW_H5_COMPRESS_ALWAYS};
+    for (int c = 0; c < 3; c++)
+        for (int m = 0; m < 3; m++) {
+            gw_h5_write_opts o = {.chunk_rows = chunks[c],
+                                  .compress = modes[m],
+                                  .deflate_level = (unsigned)(1 + 3 * m)};
+            gw_table *back = NULL;
+            assert_int_equal(gw_h5_table_write_opts(t, path, NULL, &o), GW_OK);
+            assert_int_equal(gw_h5_table_read(path, NULL, NULL, 0, &back), GW_OK);
+            for (size_t j = 0; j < gw_table_ncols(t); j++)
+                assert_same_column(t, j, back, j);
+            gw_table_free(back);
+        }
+    gw_h5_write_opts bad = {.deflate_level = 10};
+    assert_int_equal(gw_h5_table_write_opts(t, path, NULL, &bad), GW_EINVAL);
+    assert_true(strlen(gw_last_error()) > 0);
+    gw_table_free(t);
+}
+
+/* --factor: a numeric column stored as categorical codes, levels sorted by value and named by
+ * the shortest round-trip text; NaN is code -1; unknown names are GW_ENOVAR. */
+static void test_h5_table_write_factors(void **state)
+{
+    (void)state;
+    gw_table *t = NULL, *back = NULL;
+    assert_int_equal(gw_table_new(7, &t), GW_OK);
+    double *v = gw_alloc_array(7, sizeof *v);
+    assert_non_null(v);
+    const double vals[7] = {10, -2.5, 0.1, NAN, 10, 1e20, -0.0};
+    memcpy(v, vals, sizeof vals);
+    assert_int_equal(gw_table_add_numeric_take(t, "a", v), GW_OK);
+    const char *path = tmp_path("factor.h5");
+    const char *fac[1] = {"a"};
+    gw_h5_write_opts o = {.factors = fac, .nfactors = 1};
+    assert_int_equal(gw_h5_table_write_opts(t, path, NULL, &o), GW_OK);
+    assert_int_equal(gw_h5_table_read(path, NULL, NULL, 0, &back), GW_OK);
+    assert_int_equal(gw_table_coltype(back, 0), GW_COL_CATEGORICAL);
+    const char *levels[5] = {"-2.5", "0", "0.1", "10", "1e+20"};
+    assert_int_equal(gw_table_nlevels(back, 0), 5);
+    for (size_t l = 0; l < 5; l++)
+        assert_string_equal(gw_table_level(back, 0, l), levels[l]);
+    const int32_t codes[7] = {3, 0, 2, -1, 3, 4, 1};
+    assert_memory_equal(gw_table_codes(back, 0), codes, sizeof codes);
+    gw_table_free(back);
+    const char *unknown[2] = {"a", "zz"};
+    gw_h5_write_opts u = {.factors = unknown, .nfactors = 2};
+    assert_int_equal(gw_h5_table_write_opts(t, path, NULL, &u), GW_ENOVAR);
+    assert_non_null(strstr(gw_last_error(), "zz"));
+    gw_table_free(t);
+}
+
+/* A corrupt deflate chunk is GW_EFORMAT naming the column and chunk on any thread count; a
+ * corrupt unfiltered chunk is just other numbers (HDF5 keeps no checksum of raw data). */
+static void test_h5_table_corrupt_chunk(void **state)
+{
+    (void)state;
+    size_t n = 4 * GW_H5_CHUNK_ROWS;
+    gw_table *t = NULL, *back = NULL;
+    assert_int_equal(gw_table_new(n, &t), GW_OK);
+    double *v = gw_alloc_array(n, sizeof *v);
+    assert_non_null(v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (double)((i * 2654435761u) % 1000u);
+    assert_int_equal(gw_table_add_numeric_take(t, "k", v), GW_OK);
+    const char *path = tmp_path("corrupt_chunk.h5"), *bad = tmp_path("corrupt_chunk_bad.h5");
+    assert_int_equal(gw_h5_table_write(t, path, NULL), GW_OK);
+    gw_table_free(t);
+    long size = file_size(path);
+    int saved = gw_threads_get();
+    for (int nt = 1; nt <= 2; nt++) {
+        /* The chunks are most of the file; a run of bytes in its second half is inside one. */
+        copy_bytes(path, bad, -1);
+        FILE *f = fopen(bad, "r+b");
+        assert_non_null(f);
+        fseek(f, size * 3 / 4, SEEK_SET);
+        for (int k = 0; k < 64; k++)
+            fputc(0x5a ^ k, f);
+        fclose(f);
+        gw_threads_set(nt);
+        back = (gw_table *)1;
+        gw_status s = gw_h5_table_read(bad, NULL, NULL, 0, &back);
+        if (s != GW_EFORMAT || strstr(gw_last_error(), "/k: chunk") == NULL)
+            fail_msg("threads %d: status %d, '%s'", nt, (int)s, gw_last_error());
+        assert_null(back);
+    }
+    gw_threads_set(saved);
+}
+
+/* Out of memory at each allocation of a write (integer, factor and float columns) and of a
+ * parallel read is GW_ENOMEM with nothing leaked (ASan) and no table returned. */
+static void test_h5_table_oom_sweep(void **state)
+{
+    (void)state;
+    gw_table *t = make_int_table(GW_H5_CHUNK_ROWS + 9);
+    const char *path = tmp_path("oom.h5");
+    const char *fac[1] = {"small"};
+    gw_h5_write_opts o = {.factors = fac, .nfactors = 1};
+    long k = 0;
+    for (; k < 1000; k++) {
+        gw_alloc_fail_after(k);
+        gw_status rc = gw_h5_table_write_opts(t, path, NULL, &o);
+        int failed = gw_alloc_failed();
+        gw_alloc_fail_after(-1);
+        if (!failed) {
+            assert_int_equal(rc, GW_OK);
+            break;
+        }
+        assert_int_equal(rc, GW_ENOMEM);
+    }
+    long kr = 0;
+    for (; kr < 1000; kr++) {
+        gw_table *back = (gw_table *)1;
+        gw_alloc_fail_after(kr);
+        gw_status rc = gw_h5_table_read(path, NULL, NULL, 0, &back);
+        int failed = gw_alloc_failed();
+        gw_alloc_fail_after(-1);
+        if (!failed) {
+            assert_int_equal(rc, GW_OK);
+            gw_table_free(back);
+            break;
+        }
+        assert_int_equal(rc, GW_ENOMEM);
+        assert_null(back);
+    }
+#ifdef GW_FAULT_INJECTION
+    assert_true(k > 5 && kr > 5);
+#endif
     gw_table_free(t);
 }
 
@@ -663,16 +921,14 @@ static void assert_same_result(const gw_result *a, const gw_result *b)
         else
             assert_string_equal(ta[i], tb[i]);
     }
-    const double ga[] = {a->cd_f,        a->kp_f,      a->kp_lm,         a->kp_lm_df,
-                         a->kp_lm_p,     a->overid_stat, a->overid_df,   a->overid_p,
-                         a->endog_stat,  a->endog_df1, a->endog_df2,     a->endog_p,
-                         a->deviance,    a->null_deviance, a->pseudo_r2, a->aic,
-                         a->bic,         a->dispersion};
-    const double gb[] = {b->cd_f,        b->kp_f,      b->kp_lm,         b->kp_lm_df,
-                         b->kp_lm_p,     b->overid_stat, b->overid_df,   b->overid_p,
-                         b->endog_stat,  b->endog_df1, b->endog_df2,     b->endog_p,
-                         b->deviance,    b->null_deviance, b->pseudo_r2, b->aic,
-                         b->bic,         b->dispersion};
+    const double ga[] = {a->cd_f,        a->kp_f,      a->kp_lm,     a->kp_lm_df,      a->kp_lm_p,
+                         a->overid_stat, a->overid_df, a->overid_p,  a->endog_stat,    a->endog_df1,
+                         a->endog_df2,   a->endog_p,   a->deviance,  a->null_deviance, a->pseudo_r2,
+                         a->aic,         a->bic,       a->dispersion};
+    const double gb[] = {b->cd_f,        b->kp_f,      b->kp_lm,     b->kp_lm_df,      b->kp_lm_p,
+                         b->overid_stat, b->overid_df, b->overid_p,  b->endog_stat,    b->endog_df1,
+                         b->endog_df2,   b->endog_p,   b->deviance,  b->null_deviance, b->pseudo_r2,
+                         b->aic,         b->bic,       b->dispersion};
     for (size_t i = 0; i < sizeof ga / sizeof ga[0]; i++)
         assert_same_bits(ga[i], gb[i]);
     assert_int_equal(a->nobs_separated, b->nobs_separated);
@@ -1089,6 +1345,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_h5_table_roundtrip_multichunk),
         cmocka_unit_test(test_h5_table_read_subset_in_requested_order),
+        cmocka_unit_test(test_h5_table_integer_columns),
+        cmocka_unit_test(test_h5_table_write_opts_storage),
+        cmocka_unit_test(test_h5_table_write_factors),
+        cmocka_unit_test(test_h5_table_corrupt_chunk),
+        cmocka_unit_test(test_h5_table_oom_sweep),
         cmocka_unit_test(test_h5_table_write_edge_cases),
         cmocka_unit_test(test_h5_table_write_failure_keeps_old_file),
         cmocka_unit_test(test_h5_table_read_malformed),
