@@ -326,15 +326,19 @@ static int names_add_term(name_list *l, const gw_formula_term *t)
 
 /* Every column the model reads: response, regressors, fixed effects, IV parts, weights,
  * clusters and panel. Returns 0 on allocation failure. */
+/* The columns a fit reads, in the order the design's X takes them (main terms, then endogenous
+ * ones), then the response and the rest: an .h5 reader puts them side by side in that order, so
+ * that the frame can take X without a copy (gw_frame_build_consume). */
 static int used_columns(const gw_formula *f, const gw_frame_opts *fo, name_list *l)
 {
-    int ok = names_add(l, gw_formula_response(f)->var);
+    int ok = 1;
     for (size_t k = 0; ok && k < gw_formula_nterms(f); k++)
         ok = names_add_term(l, gw_formula_term_at(f, k));
-    for (size_t k = 0; ok && k < gw_formula_nfe(f); k++)
-        ok = names_add(l, gw_formula_fe(f, k));
     for (size_t k = 0; ok && k < gw_formula_nendog(f); k++)
         ok = names_add_term(l, gw_formula_endog(f, k));
+    ok = ok && names_add(l, gw_formula_response(f)->var);
+    for (size_t k = 0; ok && k < gw_formula_nfe(f); k++)
+        ok = names_add(l, gw_formula_fe(f, k));
     for (size_t k = 0; ok && k < gw_formula_ninst(f); k++)
         ok = names_add_term(l, gw_formula_inst(f, k));
     ok = ok && names_add(l, fo->weights);

@@ -36,9 +36,9 @@ static inline double gwi_seconds(void)
 /* gwi_design_new_uninit -- gw_design_new without zeroing X and y (the caller writes them). */
 struct gw_design;
 gw_status gwi_design_new_uninit(size_t n, size_t p, struct gw_design **out);
-/* gwi_design_new_adopt -- a design whose y and X point into block (n x (p + 1) at least: y, then
- * X's p columns), which the design owns and frees; nothing else is allocated but the names. */
-gw_status gwi_design_new_adopt(size_t n, size_t p, double *block, double *y,
+/* gwi_design_new_adopt -- a design whose y (n values) and X (n x p) point into block, which the
+ * design owns and frees; nothing else is allocated but the names. */
+gw_status gwi_design_new_adopt(size_t n, size_t p, double *block, double *y, double *X,
                                struct gw_design **out);
 
 /* gwi_table_release -- free the values (or codes) of column j of t, keeping its name, type and
@@ -47,14 +47,18 @@ struct gw_table;
 void gwi_table_release(struct gw_table *t, size_t j);
 
 /* The table block: numeric columns read into one nrows x k allocation, in the order they are
- * added, so that a design whose response and regressors are consecutive columns of it can take
- * the block as its y and X instead of copying them (gw_frame_build_consume). A reader calls
- * gwi_table_block_reserve(t, k) once, then per column fills gwi_table_block_next(t) (NULL when
- * no slot is left: allocate the column as usual) and registers it with
- * gwi_table_add_numeric_block(t, name). gwi_table_block_of gives the block and the slot of
- * column j (NULL when j is not in it); gwi_table_block_take hands the block to its caller
- * (the table's block columns must not be read afterwards). */
-gw_status gwi_table_block_reserve(struct gw_table *t, size_t k);
+ * added, so that a design whose regressors are consecutive columns of it (and whose response
+ * is in it too) can take the block as its X and y instead of copying them
+ * (gw_frame_build_consume). A reader calls gwi_table_block_reserve(t, k, gap) once (gap: slot 0
+ * is left free, where an intercept column can be written), then per column fills
+ * gwi_table_block_next(t) (NULL when no slot is left: allocate the column as usual) and
+ * registers it with gwi_table_add_numeric_block(t, name). gwi_table_block_of gives the block
+ * and the slot of column j (NULL when j is not in it or the block was taken);
+ * gwi_table_block_take hands the block to its caller (the table's block columns must not be
+ * read afterwards). Releasing a block column (gwi_table_release) returns its pages to the
+ * system while the table owns the block. */
+gw_status gwi_table_block_reserve(struct gw_table *t, size_t k, int gap);
+int gwi_table_block_gap(const struct gw_table *t);
 double *gwi_table_block_next(struct gw_table *t);
 gw_status gwi_table_add_numeric_block(struct gw_table *t, const char *name);
 double *gwi_table_block_of(const struct gw_table *t, size_t j, size_t *slot);

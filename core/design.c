@@ -37,7 +37,8 @@ nomem:
     return gwi_fail(GW_ENOMEM, "cannot allocate a design of %zu x %zu", n, p);
 }
 
-gw_status gwi_design_new_adopt(size_t n, size_t p, double *block, double *y, gw_design **out)
+gw_status gwi_design_new_adopt(size_t n, size_t p, double *block, double *y, double *X,
+                               gw_design **out)
 {
     gw_design *d = gw_calloc(1, sizeof *d);
     *out = NULL;
@@ -49,7 +50,7 @@ gw_status gwi_design_new_adopt(size_t n, size_t p, double *block, double *y, gw_
     d->p = p;
     d->block = block;
     d->y = y;
-    d->X = y + n;
+    d->X = X;
     *out = d;
     return GW_OK;
 }

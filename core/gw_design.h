@@ -47,12 +47,13 @@ typedef struct gw_design {
 
     size_t nobs_dropped_missing; /* rows of the table dropped for missing values               */
     size_t nobs_dropped_zero_weight; /* rows dropped because their weight was zero             */
-    size_t *row_index;  /* n: each observation's 0-based row in the source table               */
+    size_t *row_index;  /* n: each observation's 0-based row in the source table; NULL when
+                           row i is table row i (gw_frame_build_consume kept every row)        */
     double seconds_factorise; /* wall seconds the frame builder spent coding grouping columns
                                  (levels and codes; `goodwork fit --timings`); 0 otherwise     */
-    void *block;        /* NULL, or the one allocation that y and X point into (then y is
-                           block's column s and X its columns s+1..s+p: the frame took them from
-                           the table without a copy); gw_design_free frees it, not y and X    */
+    void *block;        /* NULL, or the one allocation that y and X point into (the frame
+                           took them from the table's columns without a copy); gw_design_free
+                           frees it, not y and X                                              */
 } gw_design;
 
 /* gw_design_new -- a zeroed design with n x p X, y and terms allocated (names NULL).

@@ -3,6 +3,10 @@
 
 #include "core_int.h"
 #include "gw_alloc.h"
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #include "gw_table.h"
 
 typedef struct {
@@ -25,6 +29,7 @@ struct gw_table {
     size_t nslots;
     double *block;      /* NULL, or nrows x block_k numeric columns in one allocation */
     size_t block_k, block_used;
+    int block_gap;      /* slot 0 is a gap (no column): room for an intercept column */
     int block_owned;    /* 0 once a design has taken the block (gwi_table_block_take) */
 };
 
@@ -178,17 +183,40 @@ const char *gw_table_level(const gw_table *t, size_t j, size_t level)
     return t->cols[j].levels[level];
 }
 
-gw_status gwi_table_block_reserve(gw_table *t, size_t k)
+/* Returns the whole pages inside [p, p + n) to the system (their contents are not needed
+ * again): a block column released by gw_frame_build_consume frees its memory like a column of
+ * its own would. Advice only; without it the memory goes with the block. */
+static void release_pages(void *p, size_t n)
 {
+#if defined(__linux__) && defined(MADV_DONTNEED)
+    const uintptr_t pg = 4096;
+    uintptr_t a = ((uintptr_t)p + pg - 1) & ~(pg - 1), b = ((uintptr_t)p + n) & ~(pg - 1);
+    if (b > a)
+        (void)madvise((void *)a, (size_t)(b - a), MADV_DONTNEED);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
+gw_status gwi_table_block_reserve(gw_table *t, size_t k, int gap)
+{
+    size_t slots = k + (gap ? 1u : 0u);
     if (t->block != NULL || k == 0)
         return gwi_fail(GW_EINVAL, "gwi_table_block_reserve: a block exists or k is 0");
-    if ((t->block = gw_alloc_array(t->nrows ? t->nrows * k : 1, sizeof(double))) == NULL ||
-        (t->nrows && t->nrows * k / k != t->nrows))
-        return gwi_fail(GW_ENOMEM, "cannot allocate %zu columns of %zu rows", k, t->nrows);
-    t->block_k = k;
+    if (t->nrows > 0 && slots > SIZE_MAX / sizeof(double) / t->nrows)
+        return gwi_fail(GW_ENOMEM, "cannot allocate %zu columns of %zu rows", slots, t->nrows);
+    /* Not touched here: pages of slots never filled cost no memory. */
+    if ((t->block = gw_alloc_array(t->nrows ? t->nrows * slots : 1, sizeof(double))) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate %zu columns of %zu rows", slots, t->nrows);
+    t->block_k = slots;
+    t->block_gap = gap != 0;
+    t->block_used = t->block_gap ? 1u : 0u;
     t->block_owned = 1;
     return GW_OK;
 }
+
+int gwi_table_block_gap(const gw_table *t) { return t->block != NULL && t->block_gap; }
 
 double *gwi_table_block_next(gw_table *t)
 {
@@ -232,8 +260,10 @@ void gwi_table_release(gw_table *t, size_t j)
 {
     if (t == NULL || j >= t->ncols)
         return;
-    if (t->cols[j].slot == 0) /* the block goes with the table, or with a design */
+    if (t->cols[j].slot == 0)
         gw_free(t->cols[j].values);
+    else if (t->block_owned && t->cols[j].values != NULL) /* give its pages back to the system */
+        release_pages(t->cols[j].values, t->nrows * sizeof(double));
     gw_free(t->cols[j].codes);
     t->cols[j].values = NULL;
     t->cols[j].codes = NULL;

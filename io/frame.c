@@ -524,54 +524,115 @@ static gw_status make_group(frame *fr, size_t col, gw_factor *g)
 /* ---------------------------------------------------------------------------------------- */
 /* Rows                                                                                      */
 
-/* Marks rows with a missing value in column col. */
-static void mark_missing(const gw_table *t, size_t col, unsigned char *drop)
+/* Marks rows with a missing value in any used column; returns their count. In row blocks on
+ * the library's threads (each block writes its own rows of drop). */
+static size_t mark_missing(const gw_table *t, const unsigned char *used, unsigned char *drop)
 {
-    size_t nr = gw_table_nrows(t);
-    const double *x = gw_table_numeric(t, col);
-    const int32_t *c = gw_table_codes(t, col);
-    for (size_t r = 0; r < nr; r++)
-        if (x != NULL ? isnan(x[r]) : c[r] == GW_CODE_MISSING)
-            drop[r] = 1;
+    size_t nr = gw_table_nrows(t), ncols = gw_table_ncols(t), nb = (nr + FILL_ROWS - 1) / FILL_ROWS;
+    size_t nmiss = 0;
+#pragma omp parallel for schedule(static) reduction(+ : nmiss)
+    for (size_t b = 0; b < nb; b++) {
+        size_t r0 = b * FILL_ROWS, r1 = r0 + FILL_ROWS < nr ? r0 + FILL_ROWS : nr;
+        for (size_t c = 0; c < ncols; c++) {
+            if (!used[c])
+                continue;
+            const double *x = gw_table_numeric(t, c);
+            const int32_t *k = gw_table_codes(t, c);
+            for (size_t r = r0; r < r1; r++)
+                if (x != NULL ? isnan(x[r]) : k[r] == GW_CODE_MISSING)
+                    drop[r] = 1;
+        }
+        for (size_t r = r0; r < r1; r++)
+            nmiss += drop[r];
+    }
+    return nmiss;
 }
 
-/* GW_ENONFINITE for an infinite value of numeric column col in a row not dropped. */
+/* GW_ENONFINITE for an infinite value of numeric column col in a row not dropped (the first). */
 static gw_status check_infinite(const gw_table *t, size_t col, const unsigned char *drop)
 {
-    size_t nr = gw_table_nrows(t);
+    size_t nr = gw_table_nrows(t), first = SIZE_MAX;
     const double *x = gw_table_numeric(t, col);
     if (x == NULL)
         return GW_OK;
+#pragma omp parallel for schedule(static) reduction(min : first)
     for (size_t r = 0; r < nr; r++)
-        if (!drop[r] && isinf(x[r]))
-            return gwi_fail(GW_ENONFINITE, "'%.200s' is infinite at row %zu",
-                            gw_table_colname(t, col), r + 1);
+        if (!drop[r] && isinf(x[r]) && r < first)
+            first = r;
+    if (first != SIZE_MAX)
+        return gwi_fail(GW_ENONFINITE, "'%.200s' is infinite at row %zu",
+                        gw_table_colname(t, col), first + 1);
     return GW_OK;
+}
+
+/* The kept rows in increasing order (rows[0..n)): counts per block, then each block writes its
+ * own stretch. */
+static void kept_rows(const unsigned char *drop, size_t nr, size_t *rows)
+{
+    size_t nb = (nr + FILL_ROWS - 1) / FILL_ROWS;
+    size_t *start = nb < 2 ? NULL : gw_alloc_array(nb, sizeof *start);
+    if (start == NULL) { /* one block, or no scratch of nb words: one sweep does the same */
+        for (size_t r = 0, i = 0; r < nr; r++)
+            if (!drop[r])
+                rows[i++] = r;
+        return;
+    }
+#pragma omp parallel for schedule(static)
+    for (size_t b = 0; b < nb; b++) {
+        size_t r0 = b * FILL_ROWS, r1 = r0 + FILL_ROWS < nr ? r0 + FILL_ROWS : nr, c = 0;
+        for (size_t r = r0; r < r1; r++)
+            c += !drop[r];
+        start[b] = c;
+    }
+    for (size_t b = 0, acc = 0; b < nb; b++) {
+        size_t c = start[b];
+        start[b] = acc;
+        acc += c;
+    }
+#pragma omp parallel for schedule(static)
+    for (size_t b = 0; b < nb; b++) {
+        size_t r0 = b * FILL_ROWS, r1 = r0 + FILL_ROWS < nr ? r0 + FILL_ROWS : nr, i = start[b];
+        for (size_t r = r0; r < r1; r++)
+            if (!drop[r])
+                rows[i++] = r;
+    }
+    gw_free(start);
 }
 
 /* ---------------------------------------------------------------------------------------- */
 
-/* Zero copy: with gw_frame_build_consume, when no row is dropped, the model has no intercept
- * column and no low parts, the response and each of the nx regressor terms is a plain numeric
- * variable, and they are consecutive columns of the table's block in design order (the
- * response, then X's columns), the design takes the block (gwi_table_block_take) as its y and
- * X: no copy, and no fresh pages for them (page faults were a third of a 10^7-row fit's system
- * time). Returns the block, or NULL when the design must be filled as usual. */
+/* Zero copy: with gw_frame_build_consume, when no row is dropped, no column has low parts, each
+ * of the nx regressor terms is a plain numeric variable and they are consecutive columns of the
+ * table's block in design order (after the block's gap slot when the model has an intercept),
+ * and the response is a plain variable in the block too, the design takes the block
+ * (gwi_table_block_take) as its X and y: no copy, and no fresh pages for them (page faults were
+ * a third of a 10^7-row fit's system time). Returns the block with X's first slot and y's slot,
+ * or NULL when the design must be filled as usual. */
 static double *adoptable(const frame *fr, const pfactor *resp, const pterm *pt, size_t nx,
-                         size_t p, int need_lo, size_t *yslot)
+                         int intercept, int need_lo, size_t *xslot, size_t *yslot)
 {
-    size_t s0 = 0, s = 0;
-    if (fr->mut == NULL || fr->n != fr->nrows || need_lo || p != nx ||
-        resp->ff->kind != GW_FF_VAR || resp->cat ||
-        gwi_table_block_of(fr->mut, resp->col, &s0) == NULL)
+    size_t s0 = 0, s = 0, sy = 0;
+    if (fr->mut == NULL || fr->n != fr->nrows || need_lo || resp->ff->kind != GW_FF_VAR ||
+        resp->cat || gwi_table_block_of(fr->mut, resp->col, &sy) == NULL)
+        return NULL;
+    if (intercept && !gwi_table_block_gap(fr->mut))
         return NULL;
     for (size_t k = 0; k < nx; k++) {
         const pterm *t = &pt[k];
         if (t->m != 1 || t->f[0].cat || t->f[0].ff->kind != GW_FF_VAR || t->ncols != 1 ||
-            gwi_table_block_of(fr->mut, t->f[0].col, &s) == NULL || s != s0 + 1 + k)
+            gwi_table_block_of(fr->mut, t->f[0].col, &s) == NULL)
+            return NULL;
+        if (k == 0)
+            s0 = s;
+        if (s != s0 + k)
             return NULL;
     }
-    *yslot = s0;
+    size_t first = nx > 0 ? s0 - (intercept ? 1u : 0u) : 0;
+    if ((nx == 0 && !intercept) || (intercept && nx > 0 && s0 != 1) ||
+        (intercept && nx == 0) || (sy >= first && sy < s0 + nx))
+        return NULL; /* the gap is slot 0; y must not be one of X's columns */
+    *xslot = first;
+    *yslot = sy;
     return gwi_table_block_take(fr->mut);
 }
 
@@ -720,12 +781,7 @@ static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula 
     }
 
     /* 2. Rows: missing values, infinite values, weights. */
-    for (size_t c = 0; c < ncols; c++)
-        if (used[c])
-            mark_missing(t, c, drop);
-    size_t nmiss = 0, nzero = 0;
-    for (size_t r = 0; r < fr.nrows; r++)
-        nmiss += drop[r];
+    size_t nmiss = mark_missing(t, used, drop), nzero = 0;
     for (size_t c = 0; c < ncols; c++)
         if (used[c] && !(has_w && c == wcol) && (rc = check_infinite(t, c, drop)) != GW_OK)
             goto done;
@@ -761,9 +817,7 @@ static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula 
         rc = gwi_fail(GW_ENOMEM, "cannot allocate the row index of %zu rows", fr.n);
         goto done;
     }
-    for (size_t r = 0, i = 0; r < fr.nrows; r++)
-        if (!drop[r])
-            fr.rows[i++] = r;
+    kept_rows(drop, fr.nrows, fr.rows);
 
     /* 3-4. Levels, coding and column counts. */
     for (size_t k = 0; k < nterm; k++)
@@ -806,11 +860,12 @@ static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula 
     }
 
     /* 5. The design: y and X taken from the table's block when they lie there in order. */
-    size_t slot = 0;
-    double *block = adoptable(&fr, &resp, pt, nmain + nendog, p, need_lo, &slot);
+    size_t xslot = 0, yslot = 0;
+    int intercept = gw_formula_has_intercept(f) && nfe == 0;
+    double *block = adoptable(&fr, &resp, pt, nmain + nendog, intercept, need_lo, &xslot, &yslot);
     int adopted = block != NULL;
     if (adopted) {
-        rc = gwi_design_new_adopt(fr.n, p, block, block + slot * fr.n, &d);
+        rc = gwi_design_new_adopt(fr.n, p, block, block + yslot * fr.n, block + xslot * fr.n, &d);
         if (rc != GW_OK) /* the block is the table's again only if nobody took it: free it */
             gw_free(block);
     } else {
@@ -948,8 +1003,12 @@ static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula 
             d->panel_time[i] = tv[fr.rows[i]];
         use_done(&fr, tcol);
     }
-    d->row_index = fr.rows;
-    fr.rows = NULL;
+    /* Every row kept: with gw_frame_build_consume the identity index is left out (NULL), which
+     * saves 8 bytes a row and their page faults. */
+    if (fr.mut == NULL || fr.n != fr.nrows) {
+        d->row_index = fr.rows;
+        fr.rows = NULL;
+    }
     d->seconds_factorise = fr.seconds_codes;
 
 done:

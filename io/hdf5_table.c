@@ -700,6 +700,12 @@ static gw_status read_column(hid_t file, hid_t grp, const char *name, const char
                                             : "non-numeric");
         goto done;
     }
+    double *slot = gwi_table_block_next(t); /* the table's block, when it has room */
+    if (slot != NULL) {
+        if ((rc = read_data(file, ds, n, 0, slot, what, name)) == GW_OK)
+            rc = gwi_table_add_numeric_block(t, name);
+        goto done;
+    }
     if ((values = gw_alloc_array(n, sizeof *values)) == NULL) {
         rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu values for %s", n, name);
         goto done;
@@ -778,6 +784,11 @@ gw_status gw_h5_table_read(const char *path, const char *group, const char *cons
         for (size_t j = 0; j < nnames && rc == GW_OK; j++)
             rc = read_column(file, grp, names[j], what, nrows, t);
     } else {
+        /* The requested numeric columns go into one block, in the order asked, after a free
+         * slot: a model frame can then take the regressors (and an intercept column in the
+         * free slot) as its design without copying them (gw_frame_build_consume). Slots a
+         * categorical column does not use are never touched, so they cost no memory. */
+        rc = nrows > 0 ? gwi_table_block_reserve(t, ncolumns, 1) : GW_OK;
         for (size_t c = 0; c < ncolumns && rc == GW_OK; c++) {
             size_t j = 0;
             while (j < nnames && strcmp(names[j], columns[c]) != 0)

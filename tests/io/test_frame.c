@@ -600,7 +600,8 @@ static void expect_same_design(const gw_design *a, const gw_design *b)
     assert_int_equal(a->q, b->q);
     assert_memory_equal(a->X, b->X, a->n * a->p * sizeof(double));
     assert_memory_equal(a->y, b->y, a->n * sizeof(double));
-    assert_memory_equal(a->row_index, b->row_index, a->n * sizeof(size_t));
+    for (size_t i = 0; i < a->n; i++) /* NULL: the identity (consume, every row kept) */
+        assert_int_equal(a->row_index ? a->row_index[i] : i, b->row_index ? b->row_index[i] : i);
     assert_int_equal(a->Xlo != NULL, b->Xlo != NULL);
     if (a->Xlo != NULL)
         assert_memory_equal(a->Xlo, b->Xlo, a->n * a->p * sizeof(double));
@@ -673,13 +674,14 @@ static void test_frame_consume(void **state)
     gw_formula_free(f);
 }
 
-/* A table whose numeric columns y, x, z, w (in that order) live in one block, as a reader
- * fills it (core_int.h: the table block), plus the categorical g. */
+/* A table whose numeric columns y, x, z, w (in that order) live in one block after a gap slot,
+ * as a reader fills it (core_int.h: the table block), plus the categorical g. */
 static gw_table *block_table(int with_nan)
 {
     gw_table *t = NULL;
     assert_int_equal(gw_table_new(N, &t), GW_OK);
-    assert_int_equal(gwi_table_block_reserve(t, 4), GW_OK);
+    assert_int_equal(gwi_table_block_reserve(t, 4, 1), GW_OK);
+    assert_int_equal(gwi_table_block_gap(t), 1);
     const double *src[4] = {Y, X1, Z1, W};
     const char *names[4] = {"y", "x", "z", "w"};
     for (int j = 0; j < 4; j++) {
@@ -705,11 +707,13 @@ static void test_frame_adopt_block(void **state)
         const char *formula;
         int nan, adopt;
     } cases[] = {
-        {"y ~ x + z | g", 0, 1},     /* y, x, z consecutive: taken */
-        {"y ~ x | g", 0, 1},         /* a prefix of the block */
-        {"x ~ z + w | g", 0, 1},     /* starting at slot 1 */
-        {"y ~ x + z", 0, 0},         /* an intercept column: filled */
+        {"y ~ x + z | g", 0, 1},     /* x, z consecutive: taken; y elsewhere in the block */
+        {"y ~ x | g", 0, 1},         /* one column */
+        {"x ~ z + w | g", 0, 1},     /* y before X in the block */
+        {"w ~ y + x + z", 0, 1},     /* the intercept goes in the gap slot before y */
+        {"y ~ x + z", 0, 0},         /* an intercept, but x is not next to the gap: filled */
         {"y ~ z + x | g", 0, 0},     /* out of order: filled */
+        {"y ~ y + x | g", 0, 0},     /* y among X's columns: filled */
         {"y ~ x + z | g", 1, 0},     /* a dropped row: filled */
         {"y ~ x + log(z + 0) | g", 0, 0},
     };
@@ -717,7 +721,7 @@ static void test_frame_adopt_block(void **state)
         gw_formula *f = NULL;
         gw_design *want = NULL, *got = NULL;
         if (gw_formula_parse(cases[k].formula, &f) != GW_OK) {
-            assert_int_equal(k, 6); /* "log(z + 0)" is not in the grammar: skip */
+            assert_int_equal(k, 8); /* "log(z + 0)" is not in the grammar: skip */
             continue;
         }
         gw_table *t1 = block_table(cases[k].nan), *t2 = block_table(cases[k].nan);
