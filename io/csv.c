@@ -348,7 +348,7 @@ int gwi_csv_number(const char *s, size_t len, double *v, int *fast)
  * a kernel without it changes nothing but speed. */
 static void advise_huge(void *ptr, size_t n)
 {
-#if defined(MADV_HUGEPAGE)
+#if defined(MADV_HUGEPAGE) && defined(GW_CSV_HUGE_PAGES)
     const uintptr_t pg = 4096;
     if (ptr == NULL || n < ((size_t)4 << 20))
         return;

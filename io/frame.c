@@ -129,7 +129,8 @@ static gw_status make_levels(frame *fr, size_t col)
             return gwi_fail(GW_ENOMEM, "cannot allocate the codes of '%s'",
                             gw_table_colname(fr->t, col));
         L->kc_owned = 1;
-        gw_status rc = gw_codes_from_double(gw_table_numeric(fr->t, col), fr->rows, fr->n, L->kc,
+        const size_t *rows = fr->n == fr->nrows ? NULL : fr->rows; /* NULL: every row */
+        gw_status rc = gw_codes_from_double(gw_table_numeric(fr->t, col), rows, fr->n, L->kc,
                                             &L->vals, &L->nlev);
         fr->seconds_codes += gwi_seconds() - t0;
         if (rc == GW_EINVAL)
@@ -368,8 +369,11 @@ static gw_status fill_term_rows(const void *ctx, size_t i0, size_t i1)
     size_t ld = J->ld;
     if (t->m == 1 && !t->f[0].cat && t->f[0].ff->kind == GW_FF_VAR) {
         const double *x = t->f[0].x; /* a plain variable: finite values checked already */
-        for (size_t i = i0; i < i1; i++)
-            dst[i] = x[fr->rows[i]];
+        if (fr->n == fr->nrows)
+            memcpy(dst + i0, x + i0, (i1 - i0) * sizeof *dst);
+        else
+            for (size_t i = i0; i < i1; i++)
+                dst[i] = x[fr->rows[i]];
         return GW_OK;
     }
     for (size_t i = i0; i < i1; i++) {

@@ -7,6 +7,7 @@
 
 #include "core_int.h"
 #include "gw_alloc.h"
+#include "gw_codes.h"
 #include "gw_hdf5.h"
 #include "hdf5_int.h"
 #include "io_int.h"
@@ -114,39 +115,43 @@ static hid_t column_dcpl(size_t n, size_t chunk_rows, int compress, unsigned lev
     return dcpl;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The categorical form of numeric values v[0..n): levels = the distinct non-NaN values in
- * increasing order (-0 as 0) named by gwi_fmt_shortest, codes = their indices (NaN: -1). */
+ * increasing order (-0 as 0) named by gwi_fmt_shortest, codes = their indices (NaN: -1). In
+ * O(n) by gw_codes_from_double (a sort of the n values was a fifth of `convert --factor`). */
 static gw_status factor_codes(const double *v, size_t n, const char *name, int32_t **codes,
                               char ***levels, size_t *nl)
 {
     gw_status rc = GW_OK;
-    double *u = gw_alloc_array(n ? n : 1, sizeof *u);
-    size_t m = 0, k = 0;
-    *codes = NULL;
+    size_t m = 0, k = 0, *rows = NULL;
+    double *u = NULL;
+    int32_t *c = NULL;
     *levels = NULL;
     *nl = 0;
-    if (u == NULL)
-        return gwi_fail(GW_ENOMEM, "cannot allocate the levels of %s", name);
     for (size_t i = 0; i < n; i++)
-        if (!isnan(v[i]))
-            u[m++] = v[i] == 0 ? 0.0 : v[i];
-    qsort(u, m, sizeof *u, cmp_double);
-    for (size_t i = 0; i < m; i++)
-        if (k == 0 || u[i] != u[k - 1])
-            u[k++] = u[i];
-    if (k > (size_t)INT32_MAX) {
-        rc = gwi_fail(GW_EINVAL, "column %s has %zu distinct values; a factor holds at most %ld",
-                      name, k, (long)INT32_MAX);
+        m += isnan(v[i]) ? 0u : 1u;
+    if ((*codes = gw_alloc_array(n ? n : 1, sizeof **codes)) == NULL ||
+        (m < n && ((rows = gw_alloc_array(m ? m : 1, sizeof *rows)) == NULL ||
+                   (c = gw_alloc_array(m ? m : 1, sizeof *c)) == NULL))) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate the levels of %s", name);
         goto done;
     }
-    if ((*levels = gw_calloc(k ? k : 1, sizeof **levels)) == NULL ||
-        (*codes = gw_alloc_array(n ? n : 1, sizeof **codes)) == NULL) {
+    if (m < n)
+        for (size_t i = 0, j = 0; i < n; i++)
+            if (!isnan(v[i]))
+                rows[j++] = i;
+    rc = gw_codes_from_double(v, rows, m, m < n ? c : *codes, &u, &k);
+    if (rc == GW_EINVAL)
+        rc = gwi_fail(GW_EINVAL, "column %s has more than %ld distinct values (a factor's limit)",
+                      name, (long)INT32_MAX);
+    if (rc != GW_OK)
+        goto done;
+    if (m < n) {
+        for (size_t i = 0; i < n; i++)
+            (*codes)[i] = GW_CODE_MISSING;
+        for (size_t j = 0; j < m; j++)
+            (*codes)[rows[j]] = c[j];
+    }
+    if ((*levels = gw_calloc(k ? k : 1, sizeof **levels)) == NULL) {
         rc = gwi_fail(GW_ENOMEM, "cannot allocate the levels of %s", name);
         goto done;
     }
@@ -158,23 +163,10 @@ static gw_status factor_codes(const double *v, size_t n, const char *name, int32
             goto done;
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(v[i])) {
-            (*codes)[i] = GW_CODE_MISSING;
-            continue;
-        }
-        size_t lo = 0, hi = k; /* u[lo] <= v[i] < u[hi] */
-        while (hi - lo > 1) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (u[mid] <= v[i])
-                lo = mid;
-            else
-                hi = mid;
-        }
-        (*codes)[i] = (int32_t)lo;
-    }
 done:
     gw_free(u);
+    gw_free(rows);
+    gw_free(c);
     if (rc != GW_OK) {
         gwi_free_strs(*levels, *nl);
         gw_free(*codes);
