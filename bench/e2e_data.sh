@@ -116,7 +116,7 @@ for size in $SIZES; do
   "$GW" convert --help 2>&1 | grep -q -- '--factor' && factor=(--factor fe1,fe2,cl)
   {
     echo
-    echo "## $n rows ($(du -h "$base.csv" | cut -f1) CSV)"
+    echo "## $n rows ($(du -hL "$base.csv" | cut -f1) CSV)"
     echo
     echo "| what | wall s | user s | sys s | peak MB | stages (s, medians) |"
     echo "|---|---:|---:|---:|---:|---|"

@@ -2,6 +2,7 @@
 #ifndef GW_CORE_INT_H
 #define GW_CORE_INT_H
 
+#include <stdint.h>
 #include <time.h>
 
 #include "gw_status.h"
@@ -45,6 +46,9 @@ gw_status gwi_design_new_adopt(size_t n, size_t p, double *block, double *y, dou
  * levels; the accessors then return NULL for it (gw_frame_build_consume). */
 struct gw_table;
 void gwi_table_release(struct gw_table *t, size_t j);
+/* gwi_table_take_codes -- hand the codes of categorical column j to the caller (gw_free), leaving
+ * the column without them (NULL for a numeric column). */
+int32_t *gwi_table_take_codes(struct gw_table *t, size_t j);
 
 /* The table block: numeric columns read into one nrows x k allocation, in the order they are
  * added, so that a design whose regressors are consecutive columns of it (and whose response

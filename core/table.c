@@ -256,6 +256,15 @@ double *gwi_table_block_take(gw_table *t)
     return t->block;
 }
 
+int32_t *gwi_table_take_codes(gw_table *t, size_t j)
+{
+    if (t == NULL || j >= t->ncols)
+        return NULL;
+    int32_t *c = t->cols[j].codes;
+    t->cols[j].codes = NULL;
+    return c;
+}
+
 void gwi_table_release(gw_table *t, size_t j)
 {
     if (t == NULL || j >= t->ncols)
