@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "gw_strbuf.h"
 #include "gw_alloc.h"
 #include "gw_csv.h"
 #include "gw_hdf5.h"
@@ -45,27 +46,13 @@ static const char convert_usage[] =
 
 typedef enum { KIND_OTHER, KIND_CSV, KIND_H5 } file_kind;
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    if (n < m)
-        return 0;
-    for (size_t i = 0; i < m; i++) {
-        char c = s[n - m + i];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if (c != suffix[i])
-            return 0;
-    }
-    return 1;
-}
-
 static file_kind kind_of(const char *path)
 {
-    if (ends_with(path, ".csv") || ends_with(path, ".csv.gz") || ends_with(path, ".tsv") ||
-        ends_with(path, ".tsv.gz"))
+    if (gw_str_ends_with_ci(path, ".csv") || gw_str_ends_with_ci(path, ".csv.gz") ||
+        gw_str_ends_with_ci(path, ".tsv") || gw_str_ends_with_ci(path, ".tsv.gz"))
         return KIND_CSV;
-    if (ends_with(path, ".h5") || ends_with(path, ".hdf5") || ends_with(path, ".he5"))
+    if (gw_str_ends_with_ci(path, ".h5") || gw_str_ends_with_ci(path, ".hdf5") ||
+        gw_str_ends_with_ci(path, ".he5"))
         return KIND_H5;
     return KIND_OTHER;
 }

@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "gw_strbuf.h"
 #include "gw_csv.h"
 #include "gw_generate.h"
 #include "gw_hdf5.h"
@@ -52,26 +53,12 @@ static const char generate_usage[] =
 
 typedef enum { OUT_OTHER, OUT_CSV, OUT_H5 } out_kind;
 
-static int ends_with_ci(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    if (n < m)
-        return 0;
-    for (size_t i = 0; i < m; i++) {
-        char c = s[n - m + i];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if (c != suffix[i])
-            return 0;
-    }
-    return 1;
-}
-
 static out_kind kind_of(const char *path)
 {
-    if (ends_with_ci(path, ".csv"))
+    if (gw_str_ends_with_ci(path, ".csv"))
         return OUT_CSV;
-    if (ends_with_ci(path, ".h5") || ends_with_ci(path, ".hdf5") || ends_with_ci(path, ".he5"))
+    if (gw_str_ends_with_ci(path, ".h5") || gw_str_ends_with_ci(path, ".hdf5") ||
+        gw_str_ends_with_ci(path, ".he5"))
         return OUT_H5;
     return OUT_OTHER;
 }

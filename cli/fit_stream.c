@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "gw_strbuf.h"
 #include "fit_ext.h"
 #include "fit_stream.h"
 #include "gw_alloc.h"
@@ -79,21 +80,6 @@ int cli_parse_memory_size(const char *text, double *out)
     if (*end != '\0')
         return 0;
     *out = v * mult;
-    return 1;
-}
-
-static int has_ext(const char *path, const char *ext)
-{
-    size_t n = strlen(path), e = strlen(ext);
-    if (n < e)
-        return 0;
-    for (size_t i = 0; i < e; i++) {
-        char c = path[n - e + i];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if (c != ext[i])
-            return 0;
-    }
     return 1;
 }
 
@@ -243,7 +229,8 @@ int cli_fit_stream(const fit_args *a, const gw_formula *f, const gw_frame_opts *
         if (access(a->scratch, W_OK | X_OK) != 0)
             return usage("--scratch '%s' is not a writable directory", a->scratch);
     }
-    const int h5 = has_ext(a->data, ".h5") || has_ext(a->data, ".hdf5") || has_ext(a->data, ".he5");
+    const int h5 = gw_str_ends_with_ci(a->data, ".h5") || gw_str_ends_with_ci(a->data, ".hdf5") ||
+                   gw_str_ends_with_ci(a->data, ".he5");
     if (!h5) {
         /* A CSV is parsed whole: about three times its size in memory, as a table and a design. */
         struct stat sb;

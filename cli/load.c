@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "cli.h"
+#include "gw_strbuf.h"
 #include "gw_alloc.h"
 #include "gw_csv.h"
 #include "gw_hdf5.h"
@@ -59,22 +60,6 @@ gw_status cli_read_csv(const char *path, const char *const *columns, size_t ncol
 {
     gw_csv_opts opts = {columns, ncolumns, csv_delim};
     return gw_csv_read_file(path, &opts, out);
-}
-
-/* Case-insensitive test of the extension of path (ext includes the dot). */
-static int has_ext(const char *path, const char *ext)
-{
-    size_t n = strlen(path), m = strlen(ext);
-    if (n < m)
-        return 0;
-    for (size_t i = 0; i < m; i++) {
-        char c = path[n - m + i];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if (c != ext[i])
-            return 0;
-    }
-    return 1;
 }
 
 /* Reads the first CSV record of path (up to and including the first "\n" outside quotes, or the
@@ -214,7 +199,8 @@ int cli_load_table(const char *path, const char *group, const char *const *colum
         cli_error("no data file given");
         return GW_EXIT_USAGE;
     }
-    if (has_ext(path, ".h5") || has_ext(path, ".hdf5") || has_ext(path, ".he5"))
+    if (gw_str_ends_with_ci(path, ".h5") || gw_str_ends_with_ci(path, ".hdf5") ||
+        gw_str_ends_with_ci(path, ".he5"))
         return load_h5(path, group, columns, ncolumns, out);
     /* Everything else is read as CSV (.csv, but also .txt and extension-less files); a file
      * that is not CSV fails in the reader with its place. */

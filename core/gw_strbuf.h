@@ -36,4 +36,8 @@ GW_API gw_status gw_strbuf_finish(gw_strbuf *b, char **out);
 /* gw_strbuf_free -- release the text and reset b; NULL-safe. */
 GW_API void gw_strbuf_free(gw_strbuf *b);
 
+/* gw_str_ends_with_ci -- 1 when s ends with suffix, ASCII letters compared without case (file
+ * extensions: ".csv", ".csv.gz", ".h5"); 0 otherwise or when either is NULL. */
+GW_API int gw_str_ends_with_ci(const char *s, const char *suffix);
+
 #endif

@@ -88,3 +88,20 @@ void gw_strbuf_free(gw_strbuf *b)
     gw_free(b->s);
     *b = (gw_strbuf){0};
 }
+
+int gw_str_ends_with_ci(const char *s, const char *suffix)
+{
+    if (s == NULL || suffix == NULL)
+        return 0;
+    size_t n = strlen(s), m = strlen(suffix);
+    if (n < m)
+        return 0;
+    for (size_t i = 0; i < m; i++) {
+        char c = s[n - m + i], d = suffix[i];
+        c = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+        d = d >= 'A' && d <= 'Z' ? (char)(d - 'A' + 'a') : d;
+        if (c != d)
+            return 0;
+    }
+    return 1;
+}

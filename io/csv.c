@@ -53,6 +53,7 @@
 #include "core_int.h"
 #include "csv_int.h"
 #include "gw_alloc.h"
+#include "gw_strbuf.h"
 #include "gw_csv.h"
 #include "gw_par.h"
 
@@ -1649,21 +1650,6 @@ gw_status gw_csv_read_mem(const char *buf, size_t len, const char *name, const g
 /* ------------------------------------------------------------------------------------------ */
 /* Files                                                                                       */
 
-static int has_suffix(const char *path, const char *suf)
-{
-    size_t n = strlen(path), m = strlen(suf);
-    if (n < m)
-        return 0;
-    for (size_t i = 0; i < m; i++) {
-        char c = path[n - m + i];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if (c != suf[i])
-            return 0;
-    }
-    return 1;
-}
-
 /* Magic bytes of the formats people give a CSV reader by mistake. Each test needs bytes that a
  * UTF-8 text file cannot start with (control bytes, invalid UTF-8) or, for formats with text
  * magic, a second mark (Parquet's and Arrow's trailing magic, SPSS's binary header), so that no
@@ -1801,7 +1787,7 @@ gw_status gw_csv_check_file(const char *path)
     const char *what = gwi_data_sniff(head, (size_t)nh, tail, nt > 0 ? (size_t)nt : 0);
     if (what == NULL)
         return GW_OK;
-    if (head[0] == 0x1f && nh >= 2 && head[1] == 0x8b && has_suffix(path, ".gz"))
+    if (head[0] == 0x1f && nh >= 2 && head[1] == 0x8b && gw_str_ends_with_ci(path, ".gz"))
         return GW_OK; /* gw_csv_read_file decompresses it (and checks what is inside) */
     return gwi_fail(GW_EFORMAT, "%s: %s; %s", path, what, GWI_READS);
 }
@@ -1836,7 +1822,7 @@ gw_status gw_csv_read_file(const char *path, const gw_csv_opts *opts, gw_table *
         return rc;
     const unsigned char *u = (const unsigned char *)buf;
     int gz = len >= 2 && u[0] == 0x1f && u[1] == 0x8b;
-    if (gz && has_suffix(path, ".gz")) {
+    if (gz && gw_str_ends_with_ci(path, ".gz")) {
         rc = gwi_gz_inflate(path, u, len, &text, &tlen);
         release_bytes(buf, len, mapped);
         buf = NULL;

@@ -614,7 +614,8 @@ static void expect_same_design(const gw_design *a, const gw_design *b)
         assert_string_equal(a->terms[j], b->terms[j]);
     assert_int_equal(a->nfe, b->nfe);
     assert_int_equal(a->ncluster, b->ncluster);
-    const gw_factor *fa[] = {a->fe, a->cluster, a->panel_id}, *fb[] = {b->fe, b->cluster, b->panel_id};
+    const gw_factor *fa[] = {a->fe, a->cluster, a->panel_id},
+                    *fb[] = {b->fe, b->cluster, b->panel_id};
     size_t cnt[] = {a->nfe, a->ncluster, a->panel_id ? 1u : 0u};
     for (int g = 0; g < 3; g++)
         for (size_t k = 0; k < cnt[g]; k++) {
@@ -635,7 +636,8 @@ static void test_frame_consume(void **state)
         const char *formula;
         gw_frame_opts opts;
     } cases[] = {
-        {"y ~ x + region | firm + cl", {.cluster = {"g", "cl"}, .panel_id = "firm", .panel_time = "t"}},
+        {"y ~ x + region | firm + cl",
+         {.cluster = {"g", "cl"}, .panel_id = "firm", .panel_time = "t"}},
         {"y ~ pb^2*region + factor(year) + log(x) | firm | d ~ z1 + z2", {.weights = "w"}},
         {"log(y) ~ xm + regionm:x + factor(frac)", {.cluster = {"cl", NULL}}},
         {"y ~ x + x:z + I(x^2)", {.weights = "wm", .cluster = {"cl", "year"}}},
