@@ -14,6 +14,13 @@ void gwi_fmt_shortest(double v, char *buf, size_t size)
         snprintf(buf, size, "%g", v);
         return;
     }
+    /* An integer below 10^15 in magnitude is written in fixed notation with all its digits,
+     * which is what the search below ends with (exponent < 16, no fraction digits): the common
+     * case of identifiers, 17 times fewer conversions (convert --factor of 10^5 levels). */
+    if (fabs(v) < 1e15 && v == floor(v)) {
+        snprintf(buf, size, "%.0f", v);
+        return;
+    }
     for (; prec < 17; prec++) {
         snprintf(buf, size, "%.*e", prec - 1, v);
         if (strtod(buf, NULL) == v)
