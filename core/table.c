@@ -145,12 +145,15 @@ gw_status gw_table_add_categorical_take(gw_table *t, const char *name, int32_t *
 {
     column *c = NULL;
     gw_status rc = GW_OK;
-    for (size_t i = 0; i < t->nrows; i++) {
-        if (codes[i] < -1 || (codes[i] >= 0 && (size_t)codes[i] >= nlevels)) {
-            rc = gwi_fail(GW_EINVAL, "column '%s': code %d at row %zu is outside 0..%zu", name,
-                          (int)codes[i], i, nlevels);
-            goto fail;
-        }
+    size_t bad = SIZE_MAX; /* the first row with a code out of range */
+#pragma omp parallel for schedule(static) reduction(min : bad)
+    for (size_t i = 0; i < t->nrows; i++)
+        if ((codes[i] < -1 || (codes[i] >= 0 && (size_t)codes[i] >= nlevels)) && i < bad)
+            bad = i;
+    if (bad != SIZE_MAX) {
+        rc = gwi_fail(GW_EINVAL, "column '%s': code %d at row %zu is outside 0..%zu", name,
+                      (int)codes[bad], bad, nlevels);
+        goto fail;
     }
     rc = add_slot(t, name, &c);
     if (rc != GW_OK)

@@ -676,12 +676,15 @@ static gw_status read_column(hid_t file, hid_t grp, const char *name, const char
         }
         if ((rc = read_data(file, ds, n, 1, codes, what, name)) != GW_OK)
             goto done;
-        for (size_t i = 0; i < n; i++) {
-            if (codes[i] < -1 || (codes[i] >= 0 && (size_t)codes[i] >= nl)) {
-                rc = gwi_fail(GW_EFORMAT, "%s/%s: code %ld at row %zu is not -1 or 0..%zu", what,
-                              name, (long)codes[i], i + 1, nl ? nl - 1 : 0);
-                goto done;
-            }
+        size_t bad = SIZE_MAX; /* the first row with a code out of range */
+#pragma omp parallel for schedule(static) reduction(min : bad)
+        for (size_t i = 0; i < n; i++)
+            if ((codes[i] < -1 || (codes[i] >= 0 && (size_t)codes[i] >= nl)) && i < bad)
+                bad = i;
+        if (bad != SIZE_MAX) {
+            rc = gwi_fail(GW_EFORMAT, "%s/%s: code %ld at row %zu is not -1 or 0..%zu", what, name,
+                          (long)codes[bad], bad + 1, nl ? nl - 1 : 0);
+            goto done;
         }
         rc = gw_table_add_categorical_take(t, name, codes, levels, nl);
         codes = NULL;

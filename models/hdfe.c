@@ -199,11 +199,16 @@ gw_status gw_hdfe_new(const gw_factor *fe, size_t nfe, size_t n, const double *w
         if (fe[g].codes == NULL || fe[g].nlevels == 0 || fe[g].nlevels > (size_t)INT32_MAX / 2)
             return gwi_fail(GW_EINVAL, "fixed effect %s has no codes or %zu levels",
                             fe[g].name ? fe[g].name : "?", fe[g].nlevels);
+        const int32_t *c = fe[g].codes;
+        const size_t nl = fe[g].nlevels;
+        size_t bad = SIZE_MAX; /* the first row with a code out of range */
+#pragma omp parallel for schedule(static) reduction(min : bad)
         for (size_t i = 0; i < n; i++)
-            if (fe[g].codes[i] < 0 || (size_t)fe[g].codes[i] >= fe[g].nlevels)
-                return gwi_fail(GW_EINVAL, "fixed effect %s: row %zu has code %ld outside 0..%zu",
-                                fe[g].name ? fe[g].name : "?", i, (long)fe[g].codes[i],
-                                fe[g].nlevels - 1);
+            if ((c[i] < 0 || (size_t)c[i] >= nl) && i < bad)
+                bad = i;
+        if (bad != SIZE_MAX)
+            return gwi_fail(GW_EINVAL, "fixed effect %s: row %zu has code %ld outside 0..%zu",
+                            fe[g].name ? fe[g].name : "?", bad, (long)c[bad], nl - 1);
         if (fe[g].nlevels > maxl)
             maxl = fe[g].nlevels;
     }
