@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(gcc make cmake pkg-config libgsl-dev libopenblas-dev liblapacke-dev libhdf5-dev hdf5-tools
       libcmocka-dev libcjson-dev libinih-dev libssl-dev python3-h5py libcairo2-dev)
-# io/hdf5_chunks.c: inflate of HDF5 deflate chunks on worker threads.
+# zlib: io/hdf5_chunks.c inflates HDF5 deflate chunks on worker threads; io/csv_gz.c reads .csv.gz.
 PKGS+=(zlib1g-dev)
 # Reliability checks of scripts/test.sh (issue 7): libFuzzer (clang + its runtime) and valgrind.
 PKGS+=(clang libclang-rt-14-dev valgrind)
@@ -15,8 +15,6 @@ PKGS+=(clang libclang-rt-14-dev valgrind)
 PKGS+=(openmpi-bin libopenmpi-dev)
 # bench/e2e.sh and scripts/bench.sh: /usr/bin/time -v and bc.
 PKGS+=(time bc)
-# .csv.gz input (io/csv_gz.c).
-PKGS+=(zlib1g-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do
