@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
+#include "core_int.h"
 #include "fit_ext.h"
 #include "fit_panel.h"
 #include "gw_alloc.h"
@@ -116,14 +116,6 @@ static const option_spec options[] = {
     {"-h", offsetof(fit_args, help), 0},
 };
 #undef OPT
-
-/* Wall-clock seconds (monotonic) for --timings. */
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Stage marks of --timings: t[0] start, t[1] data read, t[2] frame built, t[3] estimated,
  * t[4] written. A stage not reached keeps the previous mark (0 seconds). */
@@ -409,7 +401,7 @@ int cmd_fit(int argc, char **argv)
     gw_output_format fmt = GW_OUT_TEXT;
     int threads = 0;
     gw_status s;
-    double tm[5] = {now(), 0.0, 0.0, 0.0, 0.0};
+    double tm[5] = {gwi_seconds(), 0.0, 0.0, 0.0, 0.0};
     int streamed = 0;
     int rc = parse_args(argc, argv, &a);
     if (rc != GW_EXIT_OK)
@@ -556,12 +548,12 @@ int cmd_fit(int argc, char **argv)
         goto done;
     if (handled) {
         streamed = 1;
-        tm[3] = now();
+        tm[3] = gwi_seconds();
         goto finish;
     }
     if ((rc = cli_load_table(a.data, a.table, cols.names, cols.n, &table)) != GW_EXIT_OK)
         goto done;
-    tm[1] = now();
+    tm[1] = gwi_seconds();
     /* The table serves only this frame: its columns are released as the design takes them. */
     if ((s = gw_frame_build_consume(table, formula, &fo, &design)) != GW_OK) {
         rc = lib_error(s, NULL);
@@ -569,7 +561,7 @@ int cmd_fit(int argc, char **argv)
     }
     gw_table_free(table);
     table = NULL;
-    tm[2] = now();
+    tm[2] = gwi_seconds();
     if (design->p == 0) {
         cli_error("the model has no regressors (\"%s\"): nothing to estimate", a.model);
         rc = GW_EXIT_USAGE;
@@ -615,7 +607,7 @@ int cmd_fit(int argc, char **argv)
         rc = GW_EXIT_NUMERIC;
         goto done;
     }
-    tm[3] = now();
+    tm[3] = gwi_seconds();
 finish:
     /* What only the command line knows: the formula and variance as written. */
     if (gw_result_set_str(&result->formula, a.model) != GW_OK ||
@@ -635,7 +627,7 @@ finish:
     if (a.out != NULL && (rc = store_result(&a, result)) != GW_EXIT_OK)
         goto done;
     rc = write_stdout(text) ? GW_EXIT_OK : GW_EXIT_OTHER;
-    tm[4] = now();
+    tm[4] = gwi_seconds();
     if (rc == GW_EXIT_OK && a.timings)
         print_timings(tm, design != NULL ? design->seconds_factorise : 0.0, streamed);
 done:

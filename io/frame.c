@@ -62,12 +62,18 @@ typedef struct {
     const gw_formula *f;
     size_t nrows;
     levels *lev;  /* one per table column */
-    size_t *rows; /* the kept rows (becomes d->row_index) */
+    size_t *rows; /* the kept rows (becomes d->row_index); NULL when every row is kept */
     size_t n;     /* kept rows */
     double seconds_codes; /* spent coding grouping columns (d->seconds_factorise) */
     gw_table *mut;        /* gw_frame_build_consume: the table whose columns are released */
     size_t *uses;         /* with mut: per table column, the fills that still read it */
 } frame;
+
+/* The table row of kept row i. */
+static inline size_t row_at(const frame *fr, size_t i)
+{
+    return fr->rows != NULL ? fr->rows[i] : i;
+}
 
 /* One fill that read column col is done: with gw_frame_build_consume, the column's values go
  * as soon as no later fill reads them, so the table and the design never both hold it. */
@@ -109,12 +115,11 @@ static gw_status make_levels(frame *fr, size_t col)
                             gw_table_colname(fr->t, col));
         double t0 = gwi_seconds();
         int32_t *map = L->map;
-        const size_t *rows = fr->n == fr->nrows ? NULL : fr->rows; /* NULL: every row */
         for (size_t l = 0; l < nl; l++)
             map[l] = -1;
         /* One thread: two threads writing the same lines of map made this 5x slower. */
         for (size_t i = 0; i < fr->n; i++)
-            map[codes[rows != NULL ? rows[i] : i]] = 0;
+            map[codes[row_at(fr, i)]] = 0;
         for (size_t l = 0; l < nl; l++)
             if (map[l] == 0)
                 map[l] = (int32_t)L->nlev++;
@@ -134,8 +139,7 @@ static gw_status make_levels(frame *fr, size_t col)
             return gwi_fail(GW_ENOMEM, "cannot allocate the codes of '%s'",
                             gw_table_colname(fr->t, col));
         L->kc_owned = 1;
-        const size_t *rows = fr->n == fr->nrows ? NULL : fr->rows; /* NULL: every row */
-        gw_status rc = gw_codes_from_double(gw_table_numeric(fr->t, col), rows, fr->n, L->kc,
+        gw_status rc = gw_codes_from_double(gw_table_numeric(fr->t, col), fr->rows, fr->n, L->kc,
                                             &L->vals, &L->nlev);
         fr->seconds_codes += gwi_seconds() - t0;
         if (rc == GW_EINVAL)
@@ -374,7 +378,7 @@ static gw_status fill_term_rows(const void *ctx, size_t i0, size_t i1)
     size_t ld = J->ld;
     if (t->m == 1 && !t->f[0].cat && t->f[0].ff->kind == GW_FF_VAR) {
         const double *x = t->f[0].x; /* a plain variable: finite values checked already */
-        if (fr->n == fr->nrows)
+        if (fr->rows == NULL)
             memcpy(dst + i0, x + i0, (i1 - i0) * sizeof *dst);
         else
             for (size_t i = i0; i < i1; i++)
@@ -382,7 +386,7 @@ static gw_status fill_term_rows(const void *ctx, size_t i0, size_t i1)
         return GW_OK;
     }
     for (size_t i = i0; i < i1; i++) {
-        size_t r = fr->rows[i], off = 0;
+        size_t r = row_at(fr, i), off = 0;
         int zero = 0;
         gw_dd v = gw_dd_from(1.0);
         for (size_t j = 0; j < t->m; j++) {
@@ -447,7 +451,7 @@ static gw_status fill_response_rows(const void *ctx, size_t i0, size_t i1)
     const resp_job *J = ctx;
     for (size_t i = i0; i < i1; i++) {
         gw_dd v;
-        gw_status rc = factor_value(J->resp, J->fr->rows[i], &v);
+        gw_status rc = factor_value(J->resp, row_at(J->fr, i), &v);
         if (rc != GW_OK)
             return rc;
         J->y[i] = gw_dd_to_double(v);
@@ -506,7 +510,7 @@ static gw_status make_group(frame *fr, size_t col, gw_factor *g)
     if (L->kc_owned) { /* the codes move to the design; later users read them there */
         g->codes = L->kc;
         L->kc_owned = 0;
-    } else if (fr->mut != NULL && fr->uses[col] == 1 && fr->n == fr->nrows &&
+    } else if (fr->mut != NULL && fr->uses[col] == 1 && fr->rows == NULL &&
                gw_table_codes(fr->t, col) != NULL &&
                L->nlev == gw_table_nlevels(fr->t, col)) {
         /* Consuming, the last use, every row and every level present: the table's codes are
@@ -520,21 +524,50 @@ static gw_status make_group(frame *fr, size_t col, gw_factor *g)
     if (g->name == NULL || g->codes == NULL)
         return gwi_fail(GW_ENOMEM, "cannot allocate the codes of '%s'",
                         gw_table_colname(fr->t, col));
-    if (g->codes != L->kc) {
+    if (g->codes != L->kc) { /* a copy: L's codes went to an earlier group, or the map's */
         double t0 = gwi_seconds();
         const int32_t *tc = gw_table_codes(fr->t, col);
-        const size_t *rows = fr->rows;
         int32_t *gc = g->codes;
         if (tc != NULL) {
 #pragma omp parallel for schedule(static)
             for (size_t i = 0; i < fr->n; i++)
-                gc[i] = L->map[tc[rows[i]]];
+                gc[i] = L->map[tc[row_at(fr, i)]];
         } else {
             memcpy(gc, L->kc, fr->n * sizeof *gc);
         }
         fr->seconds_codes += gwi_seconds() - t0;
     }
     g->nlevels = L->nlev;
+    return GW_OK;
+}
+
+/* The values of numeric column col over the kept rows, as a new array (weights, panel times). */
+static gw_status gather_column(frame *fr, size_t col, double **out, const char *what)
+{
+    const double *x = gw_table_numeric(fr->t, col);
+    if ((*out = gw_alloc_array(fr->n ? fr->n : 1, sizeof **out)) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate the %s", what);
+    for (size_t i = 0; i < fr->n; i++)
+        (*out)[i] = x[row_at(fr, i)];
+    use_done(fr, col);
+    return GW_OK;
+}
+
+/* The k groupings of columns cols[0..k) (fixed effects, clusters, panel id): *out is NULL when
+ * k is 0. On failure *out holds what was made, for gw_design_free. */
+static gw_status make_groups(frame *fr, const size_t *cols, size_t k, gw_factor **out,
+                             const char *what)
+{
+    if (k == 0)
+        return GW_OK;
+    if ((*out = gw_calloc(k, sizeof **out)) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate the %s", what);
+    for (size_t j = 0; j < k; j++) {
+        gw_status rc = make_group(fr, cols[j], &(*out)[j]);
+        if (rc != GW_OK)
+            return rc;
+        use_done(fr, cols[j]);
+    }
     return GW_OK;
 }
 
@@ -621,6 +654,59 @@ static void kept_rows(const unsigned char *drop, size_t nr, size_t *rows)
 
 /* ---------------------------------------------------------------------------------------- */
 
+/* Step 2 of the build: marks the rows to drop in drop (missing values 1, zero weights 2), checks
+ * infinite values and negative weights on the rows kept, and sets fr->n and fr->rows (NULL when
+ * every row is kept). weights: the weights variable's name, or NULL (then wcol is unused). */
+static gw_status frame_rows(frame *fr, const unsigned char *used, const char *weights, size_t wcol,
+                            unsigned char *drop, size_t *nmiss, size_t *nzero)
+{
+    const gw_table *t = fr->t;
+    size_t ncols = gw_table_ncols(t);
+    size_t *inf = gw_alloc_array(ncols ? ncols : 1, sizeof *inf);
+    if (inf == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate %zu column marks", ncols);
+    *nmiss = mark_rows(t, used, weights != NULL ? wcol : SIZE_MAX, drop, inf);
+    *nzero = 0;
+    for (size_t c = 0; c < ncols; c++)
+        if (inf[c] != SIZE_MAX) {
+            gw_status rc = gwi_fail(GW_ENONFINITE, "'%.200s' is infinite at row %zu",
+                                    gw_table_colname(t, c), inf[c] + 1);
+            gw_free(inf);
+            return rc;
+        }
+    gw_free(inf);
+    if (weights != NULL) {
+        const double *w = gw_table_numeric(t, wcol);
+        for (size_t r = 0; r < fr->nrows; r++) {
+            if (drop[r])
+                continue;
+            if (!(w[r] >= 0.0) || isinf(w[r])) {
+                char num[32];
+                fmt_shortest(w[r], num, sizeof num);
+                return gwi_fail(GW_EINVAL, "weight '%.200s' is %s at row %zu (%.200s = %s)",
+                                weights, w[r] < 0.0 ? "negative" : "infinite", r + 1, weights,
+                                num);
+            }
+            if (w[r] == 0.0) {
+                drop[r] = 2;
+                ++*nzero;
+            }
+        }
+    }
+    fr->n = fr->nrows - *nmiss - *nzero;
+    if (fr->n == 0)
+        return gwi_fail(GW_ENODATA,
+                        "no observations left: of %zu rows, %zu have a missing value and %zu a "
+                        "zero weight",
+                        fr->nrows, *nmiss, *nzero);
+    /* Every row kept (the usual large fit): no index at all, row_at(fr, i) is i. */
+    if (fr->n < fr->nrows && (fr->rows = gw_alloc_array(fr->n, sizeof *fr->rows)) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate the row index of %zu rows", fr->n);
+    if (fr->rows != NULL)
+        kept_rows(drop, fr->nrows, fr->rows);
+    return GW_OK;
+}
+
 /* Zero copy: with gw_frame_build_consume, when no row is dropped, no column has low parts, each
  * of the nx regressor terms is a plain numeric variable and they are consecutive columns of the
  * table's block in design order (after the block's gap slot when the model has an intercept),
@@ -632,7 +718,7 @@ static double *adoptable(const frame *fr, const pfactor *resp, const pterm *pt, 
                          int intercept, int need_lo, size_t *xslot, size_t *yslot)
 {
     size_t s0 = 0, s = 0, sy = 0;
-    if (fr->mut == NULL || fr->n != fr->nrows || need_lo || resp->ff->kind != GW_FF_VAR ||
+    if (fr->mut == NULL || fr->rows != NULL || need_lo || resp->ff->kind != GW_FF_VAR ||
         resp->cat || gwi_table_block_of(fr->mut, resp->col, &sy) == NULL)
         return NULL;
     if (intercept && !gwi_table_block_gap(fr->mut))
@@ -647,10 +733,12 @@ static double *adoptable(const frame *fr, const pfactor *resp, const pterm *pt, 
         if (s != s0 + k)
             return NULL;
     }
-    size_t first = nx > 0 ? s0 - (intercept ? 1u : 0u) : 0;
-    if ((nx == 0 && !intercept) || (intercept && nx > 0 && s0 != 1) ||
-        (intercept && nx == 0) || (sy >= first && sy < s0 + nx))
-        return NULL; /* the gap is slot 0; y must not be one of X's columns */
+    /* The gap is slot 0, so with an intercept X must start at slot 1; y is not one of X's. */
+    if (nx == 0 || (intercept && s0 != 1))
+        return NULL;
+    size_t first = s0 - (intercept ? 1u : 0u);
+    if (sy >= first && sy < s0 + nx)
+        return NULL;
     *xslot = first;
     *yslot = sy;
     return gwi_table_block_take(fr->mut);
@@ -664,7 +752,6 @@ static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula 
     frame fr;
     gw_design *d = NULL;
     unsigned char *drop = NULL, *used = NULL;
-    size_t *inf = NULL;
     pterm *pt = NULL, **model = NULL;
     pfactor *pf = NULL, resp;
     size_t *order = NULL;
@@ -802,50 +889,10 @@ static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula 
     }
 
     /* 2. Rows: missing values, infinite values, weights. */
-    if ((inf = gw_alloc_array(ncols ? ncols : 1, sizeof *inf)) == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu column marks", ncols);
+    size_t nmiss = 0, nzero = 0;
+    if ((rc = frame_rows(&fr, used, has_w ? opts->weights : NULL, wcol, drop, &nmiss, &nzero)) !=
+        GW_OK)
         goto done;
-    }
-    size_t nmiss = mark_rows(t, used, has_w ? wcol : SIZE_MAX, drop, inf), nzero = 0;
-    for (size_t c = 0; c < ncols; c++)
-        if (inf[c] != SIZE_MAX) {
-            rc = gwi_fail(GW_ENONFINITE, "'%.200s' is infinite at row %zu",
-                          gw_table_colname(t, c), inf[c] + 1);
-            goto done;
-        }
-    if (has_w) {
-        const double *w = gw_table_numeric(t, wcol);
-        for (size_t r = 0; r < fr.nrows; r++) {
-            if (drop[r])
-                continue;
-            if (!(w[r] >= 0.0) || isinf(w[r])) {
-                char num[32];
-                fmt_shortest(w[r], num, sizeof num);
-                rc = gwi_fail(GW_EINVAL, "weight '%.200s' is %s at row %zu (%.200s = %s)",
-                              opts->weights, w[r] < 0.0 ? "negative" : "infinite", r + 1,
-                              opts->weights, num);
-                goto done;
-            }
-            if (w[r] == 0.0) {
-                drop[r] = 2;
-                nzero++;
-            }
-        }
-    }
-    fr.n = fr.nrows - nmiss - nzero;
-    if (fr.n == 0) {
-        rc = gwi_fail(GW_ENODATA,
-                      "no observations left: of %zu rows, %zu have a missing value and %zu a "
-                      "zero weight",
-                      fr.nrows, nmiss, nzero);
-        goto done;
-    }
-    fr.rows = gw_alloc_array(fr.n, sizeof *fr.rows);
-    if (fr.rows == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate the row index of %zu rows", fr.n);
-        goto done;
-    }
-    kept_rows(drop, fr.nrows, fr.rows);
 
     /* 3-4. Levels, coding and column counts. */
     for (size_t k = 0; k < nterm; k++)
@@ -973,67 +1020,24 @@ static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula 
             d->Xlo = NULL;
         }
     }
-    if (has_w) {
-        const double *w = gw_table_numeric(t, wcol);
-        d->w = gw_alloc_array(fr.n, sizeof *d->w);
-        if (d->w == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate the weights");
+    d->nfe = nfe; /* set first: gw_design_free then releases whatever make_groups made */
+    d->ncluster = ncl;
+    if ((has_w && (rc = gather_column(&fr, wcol, &d->w, "weights")) != GW_OK) ||
+        (rc = make_groups(&fr, fecol, nfe, &d->fe, "fixed effects")) != GW_OK ||
+        (rc = make_groups(&fr, clcol, ncl, &d->cluster, "clusters")) != GW_OK ||
+        (has_id && (rc = make_groups(&fr, &idcol, 1, &d->panel_id, "panel id")) != GW_OK) ||
+        (has_time && (rc = gather_column(&fr, tcol, &d->panel_time, "panel times")) != GW_OK))
+        goto done;
+    /* Every row kept: gw_frame_build_consume leaves the identity index out (NULL); the
+     * ordinary build gives it, as gw_frame.h promises. */
+    if (fr.rows == NULL && fr.mut == NULL) {
+        if ((d->row_index = gw_alloc_array(fr.n, sizeof *d->row_index)) == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate the row index of %zu rows", fr.n);
             goto done;
         }
         for (size_t i = 0; i < fr.n; i++)
-            d->w[i] = w[fr.rows[i]];
-        use_done(&fr, wcol);
-    }
-    if (nfe > 0) {
-        d->fe = gw_calloc(nfe, sizeof *d->fe);
-        if (d->fe == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate the fixed effects");
-            goto done;
-        }
-        d->nfe = nfe;
-        for (size_t k = 0; k < nfe; k++) {
-            if ((rc = make_group(&fr, fecol[k], &d->fe[k])) != GW_OK)
-                goto done;
-            use_done(&fr, fecol[k]);
-        }
-    }
-    if (ncl > 0) {
-        d->cluster = gw_calloc(ncl, sizeof *d->cluster);
-        if (d->cluster == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate the clusters");
-            goto done;
-        }
-        d->ncluster = ncl;
-        for (size_t k = 0; k < ncl; k++) {
-            if ((rc = make_group(&fr, clcol[k], &d->cluster[k])) != GW_OK)
-                goto done;
-            use_done(&fr, clcol[k]);
-        }
-    }
-    if (has_id) {
-        d->panel_id = gw_calloc(1, sizeof *d->panel_id);
-        if (d->panel_id == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate the panel id");
-            goto done;
-        }
-        if ((rc = make_group(&fr, idcol, d->panel_id)) != GW_OK)
-            goto done;
-        use_done(&fr, idcol);
-    }
-    if (has_time) {
-        const double *tv = gw_table_numeric(t, tcol);
-        d->panel_time = gw_alloc_array(fr.n, sizeof *d->panel_time);
-        if (d->panel_time == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate the panel times");
-            goto done;
-        }
-        for (size_t i = 0; i < fr.n; i++)
-            d->panel_time[i] = tv[fr.rows[i]];
-        use_done(&fr, tcol);
-    }
-    /* Every row kept: with gw_frame_build_consume the identity index is left out (NULL), which
-     * saves 8 bytes a row and their page faults. */
-    if (fr.mut == NULL || fr.n != fr.nrows) {
+            d->row_index[i] = i;
+    } else {
         d->row_index = fr.rows;
         fr.rows = NULL;
     }
@@ -1058,7 +1062,6 @@ done:
     gw_free(fecol);
     gw_free(drop);
     gw_free(used);
-    gw_free(inf);
     if (rc != GW_OK) {
         gw_design_free(d);
         return rc;
