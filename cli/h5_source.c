@@ -29,6 +29,7 @@
 
 #include "core_int.h"
 #include "gw_alloc.h"
+#include "gw_codes.h"
 #include "gw_design.h"
 #include "gw_h5stream.h"
 #include "gw_par.h"
@@ -157,12 +158,6 @@ void cli_h5src_close(cli_h5src *s)
     gw_free(s);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Index of name among the used columns, adding it; (size_t)-1 when memory fails. */
 static size_t add_col(cli_h5src *s, const char *name, int full)
 {
@@ -186,25 +181,31 @@ static size_t add_col(cli_h5src *s, const char *name, int full)
     return s->ncol++;
 }
 
-/* Merges the finite values v[0..m) (sorted here; -0 as 0) into the increasing distinct set
+/* Merges the finite values v[0..m) (v is scratch; -0 as 0) into the increasing distinct set
  * *set of *n values. At most cap values (else GW_EUNSUPPORTED naming what). */
 static gw_status merge_distinct(double **set, size_t *n, double *v, size_t m, size_t cap,
                                 const char *what)
 {
-    size_t k = 0;
+    size_t k = 0, u = 0;
     for (size_t i = 0; i < m; i++)
         if (isfinite(v[i]))
-            v[k++] = v[i] == 0.0 ? 0.0 : v[i];
+            v[k++] = v[i];
     if (k == 0)
         return GW_OK;
-    qsort(v, k, sizeof *v, cmp_double);
-    size_t u = 1;
-    for (size_t i = 1; i < k; i++)
-        if (v[i] != v[u - 1])
-            v[u++] = v[i];
+    /* The distinct values, increasing (-0 as 0), in O(k + u log u) (gw_codes.h), not a sort. */
+    int32_t *codes = gw_alloc_array(k, sizeof *codes);
+    double *dist = NULL;
+    gw_status rc = codes == NULL ? gwi_fail(GW_ENOMEM, "cannot allocate %zu codes", k)
+                                 : gw_codes_from_double(v, NULL, k, codes, &dist, &u);
+    gw_free(codes);
+    if (rc != GW_OK)
+        return rc;
+    v = dist;
     double *out = gw_alloc_array(*n + u, sizeof *out);
-    if (out == NULL)
+    if (out == NULL) {
+        gw_free(dist);
         return gwi_fail(GW_ENOMEM, "cannot allocate %zu distinct values", *n + u);
+    }
     const double *a = *set;
     size_t i = 0, j = 0, o = 0;
     while (i < *n || j < u) {
@@ -219,6 +220,7 @@ static gw_status merge_distinct(double **set, size_t *n, double *v, size_t m, si
         }
         out[o++] = x;
     }
+    gw_free(dist);
     if (o > cap) {
         gw_free(out);
         return gwi_fail(GW_EUNSUPPORTED,
