@@ -50,6 +50,13 @@ void gwi_table_release(struct gw_table *t, size_t j);
  * the column without them (NULL for a numeric column). */
 int32_t *gwi_table_take_codes(struct gw_table *t, size_t j);
 
+/* gwi_table_set_clean -- a reader's guarantee that numeric column j (the last one it added)
+ * holds no NaN and no infinity, so that gw_frame_build need not look. gwi_table_is_clean: that
+ * mark, or for a categorical column that no code is GW_CODE_MISSING (found when it was added).
+ * gw_table_numeric_mut drops the mark. */
+void gwi_table_set_clean(struct gw_table *t, size_t j);
+int gwi_table_is_clean(const struct gw_table *t, size_t j);
+
 /* The table block: numeric columns read into one nrows x k allocation, in the order they are
  * added, so that a design whose regressors are consecutive columns of it (and whose response
  * is in it too) can take the block as its X and y instead of copying them

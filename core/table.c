@@ -17,6 +17,7 @@ typedef struct {
     char **levels;   /* categorical */
     size_t nlevels;
     size_t slot;     /* numeric in the block: its slot + 1; 0 = its own allocation */
+    int clean;       /* numeric: every value finite; categorical: no missing code (a hint) */
 } column;
 
 /* Column lookup by name is a hash table (open addressing, linear probing, power-of-two size,
@@ -146,10 +147,13 @@ gw_status gw_table_add_categorical_take(gw_table *t, const char *name, int32_t *
     column *c = NULL;
     gw_status rc = GW_OK;
     size_t bad = SIZE_MAX; /* the first row with a code out of range */
-#pragma omp parallel for schedule(static) reduction(min : bad)
-    for (size_t i = 0; i < t->nrows; i++)
+    int missing = 0;
+#pragma omp parallel for schedule(static) reduction(min : bad) reduction(| : missing)
+    for (size_t i = 0; i < t->nrows; i++) {
         if ((codes[i] < -1 || (codes[i] >= 0 && (size_t)codes[i] >= nlevels)) && i < bad)
             bad = i;
+        missing |= codes[i] == GW_CODE_MISSING;
+    }
     if (bad != SIZE_MAX) {
         rc = gwi_fail(GW_EINVAL, "column '%s': code %d at row %zu is outside 0..%zu", name,
                       (int)codes[bad], bad, nlevels);
@@ -159,6 +163,7 @@ gw_status gw_table_add_categorical_take(gw_table *t, const char *name, int32_t *
     if (rc != GW_OK)
         goto fail;
     c->type = GW_COL_CATEGORICAL;
+    c->clean = !missing;
     c->codes = codes;
     c->levels = levels;
     c->nlevels = nlevels;
@@ -178,7 +183,14 @@ gw_coltype gw_table_coltype(const gw_table *t, size_t j) { return t->cols[j].typ
 ptrdiff_t gw_table_find(const gw_table *t, const char *name) { return index_find(t, name); }
 
 const double *gw_table_numeric(const gw_table *t, size_t j) { return t->cols[j].values; }
-double *gw_table_numeric_mut(gw_table *t, size_t j) { return t->cols[j].values; }
+double *gw_table_numeric_mut(gw_table *t, size_t j)
+{
+    t->cols[j].clean = 0; /* the caller may write anything */
+    return t->cols[j].values;
+}
+
+void gwi_table_set_clean(gw_table *t, size_t j) { t->cols[j].clean = 1; }
+int gwi_table_is_clean(const gw_table *t, size_t j) { return t->cols[j].clean; }
 const int32_t *gw_table_codes(const gw_table *t, size_t j) { return t->cols[j].codes; }
 size_t gw_table_nlevels(const gw_table *t, size_t j) { return t->cols[j].nlevels; }
 const char *gw_table_level(const gw_table *t, size_t j, size_t level)

@@ -356,6 +356,8 @@ typedef struct {
     int kind;          /* K_UNKNOWN until the first non-missing value */
     const char *first; /* that first value (for messages) */
     double *v;         /* K_UNKNOWN, K_NUM: the values, capacity of the owning rows */
+    int dirty;         /* a NaN (missing) or an infinity is among the values (the fast path of
+                        * parse_rows gives only finite ones) */
     int32_t *codes;    /* K_CAT: provisional codes (order of first appearance) */
     char **lv;
     size_t *lvlen;
@@ -854,10 +856,12 @@ static gw_status store_cell(const parser *P, rows *R, ccol *c, size_t row, const
                          : (tn == 0 || (tn == 2 && memcmp(ts, "NA", 2) == 0) ||
                             (tn == 3 && memcmp(ts, "NaN", 3) == 0) || (tn == 1 && *ts == '.'));
     if (missing) {
-        if (c->kind == K_CAT)
+        if (c->kind == K_CAT) {
             c->codes[row] = GW_CODE_MISSING;
-        else
+        } else {
             c->v[row] = (double)NAN;
+            c->dirty = 1;
+        }
         return GW_OK;
     }
     if (c->kind == K_UNKNOWN && quoted) {
@@ -876,6 +880,7 @@ static gw_status store_cell(const parser *P, rows *R, ccol *c, size_t row, const
             c->first = f;
         }
         c->v[row] = x;
+        c->dirty |= !isfinite(x);
         return GW_OK;
     }
     if (r == GWI_NUM_NOMEM)
@@ -1074,6 +1079,7 @@ static gw_status rows_reset(const parser *P, rows *R, const ccol *from)
     for (size_t k = 0; k < P->nsel; k++) {
         ccol *c = &R->cols[k];
         col_free_levels(c);
+        c->dirty = 0;
         c->kind = from[k].kind;
         c->first = from[k].first;
         if (c->kind == K_CAT && c->codes == NULL) {
@@ -1109,6 +1115,7 @@ static gw_status rows_append(const parser *P, rows *T, rows *C, int32_t **map, s
                 t->first = c->first;
             }
             memcpy(t->v + T->nrows, c->v, C->nrows * sizeof *c->v);
+            t->dirty |= c->dirty;
             continue;
         }
         if (t->kind != K_CAT) {
@@ -1495,6 +1502,8 @@ static gw_status build_table(const parser *P, rows *T, gw_table **out)
             v = c->v;
             c->v = NULL;
             rc = gw_table_add_numeric_take(t, name, v);
+            if (rc == GW_OK && !c->dirty && T->nrows > 0)
+                gwi_table_set_clean(t, gw_table_ncols(t) - 1);
         }
     }
     if (rc != GW_OK) {

@@ -580,14 +580,25 @@ static gw_status make_groups(frame *fr, const size_t *cols, size_t k, gw_factor 
 
 /* Marks rows with a missing value in any used column (drop[r] = 1) and counts them; then finds,
  * for each used column but `skip` (the weights, checked on their own), the first row not dropped
- * with an infinite value: inf[c] (SIZE_MAX when none). Row blocks on the library's threads. */
+ * with an infinite value: inf[c] (SIZE_MAX when none). Row blocks on the library's threads.
+ * Columns that their reader found clean (gwi_table_is_clean) are not read; when all are, drop
+ * stays as it is (zeros) and nothing is read at all. */
 static size_t mark_rows(const gw_table *t, const unsigned char *used, size_t skip,
                         unsigned char *drop, size_t *inf)
 {
     size_t nr = gw_table_nrows(t), ncols = gw_table_ncols(t);
     size_t nb = (nr + MARK_ROWS - 1) / MARK_ROWS, nmiss = 0;
-    for (size_t c = 0; c < ncols; c++)
+    unsigned char *look = gw_alloc_array(ncols ? ncols : 1, 1);
+    int any = 0;
+    for (size_t c = 0; c < ncols; c++) {
         inf[c] = SIZE_MAX;
+        if (look != NULL)
+            look[c] = used[c] && !gwi_table_is_clean(t, c);
+        any |= look == NULL || look[c];
+    }
+    used = look != NULL ? look : used; /* without scratch: every used column is read */
+    if (!any)
+        nb = 0;
 #pragma omp parallel for schedule(static) reduction(+ : nmiss)
     for (size_t b = 0; b < nb; b++) {
         size_t r0 = b * MARK_ROWS, r1 = r0 + MARK_ROWS < nr ? r0 + MARK_ROWS : nr;
@@ -615,6 +626,7 @@ static size_t mark_rows(const gw_table *t, const unsigned char *used, size_t ski
                 }
         }
     }
+    gw_free(look);
     return nmiss;
 }
 

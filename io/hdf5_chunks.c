@@ -244,6 +244,22 @@ static void convert(const col_plan *p, const unsigned char *src, size_t m, int w
     }
 }
 
+/* 1 when every one of the m doubles at d is finite. Run on a chunk just decoded, while it is
+ * in the cache, so that building a frame need not read the column again to look for NaN and
+ * infinity. Branch-free integer arithmetic that the compiler vectorises: the exponent field
+ * plus one carries into the sign bit only when it is all ones (NaN or infinity). */
+static int all_finite(const double *d, size_t m)
+{
+    const uint64_t exp = UINT64_C(0x7ff0000000000000), one = UINT64_C(1) << 52;
+    uint64_t bad = 0;
+    for (size_t i = 0; i < m; i++) {
+        uint64_t b;
+        memcpy(&b, d + i, sizeof b);
+        bad |= (b & exp) + one;
+    }
+    return (bad >> 63) == 0;
+}
+
 /* Decodes chunk k into its rows of dst, with raw (max_size bytes) and tmp (two chunks of
  * raw bytes) as scratch. Returns CK_OK or what went wrong. */
 static ck_err decode_chunk(const col_plan *p, size_t k, int want_codes, void *dst,
@@ -285,7 +301,7 @@ static ck_err decode_chunk(const col_plan *p, size_t k, int want_codes, void *ds
 /* Reads every chunk of p into dst on the worker threads; the first failing chunk (in chunk
  * order) is reported. */
 static gw_status decode_all(const col_plan *p, int want_codes, void *dst, const char *what,
-                            const char *name)
+                            const char *name, int *finite)
 {
     gw_status rc = GW_OK;
     int nt = gw_threads_get();
@@ -294,7 +310,7 @@ static gw_status decode_all(const col_plan *p, int want_codes, void *dst, const 
     size_t bytes = p->chunk * p->esize, per = p->max_size + 2 * bytes;
     /* Scratch for every thread, allocated here: gw_alloc's fault injection counts per thread. */
     unsigned char *scratch = gw_alloc_array((size_t)nt, per);
-    unsigned char *err = gw_calloc(p->nchunks + 1, 1);
+    unsigned char *err = gw_calloc(2 * p->nchunks + 1, 1), *bad = err + p->nchunks;
     if (scratch == NULL || err == NULL) {
         rc = gwi_fail(GW_ENOMEM, "cannot allocate %d chunk buffers for %s/%s", nt, what, name);
         goto done;
@@ -304,10 +320,17 @@ static gw_status decode_all(const col_plan *p, int want_codes, void *dst, const 
     {
         unsigned char *raw = scratch + (size_t)omp_get_thread_num() * per;
 #pragma omp for schedule(dynamic, 1)
-        for (long k = 0; k < nch; k++)
+        for (long k = 0; k < nch; k++) {
             err[k] =
                 (unsigned char)decode_chunk(p, (size_t)k, want_codes, dst, raw, raw + p->max_size);
+            size_t first = (size_t)k * p->chunk;
+            size_t m = p->n - first < p->chunk ? p->n - first : p->chunk;
+            bad[k] = !want_codes && err[k] == CK_OK && !all_finite((double *)dst + first, m);
+        }
     }
+    *finite = !want_codes;
+    for (size_t k = 0; k < p->nchunks; k++)
+        *finite &= !bad[k];
     for (size_t k = 0; k < p->nchunks && rc == GW_OK; k++) {
         if (err[k] == CK_OK)
             continue;
@@ -325,16 +348,17 @@ done:
 }
 
 gw_status gwi_h5_read_column(hid_t file, hid_t ds, size_t n, int want_codes, void *dst,
-                             const char *what, const char *name)
+                             const char *what, const char *name, int *finite)
 {
     col_plan p;
+    *finite = 0;
     if (n == 0)
         return GW_OK;
     gw_status rc = plan_column(file, ds, n, what, name, &p);
     if (rc == GW_OK && want_codes && p.kind != ELT_I32)
         rc = GW_EUNSUPPORTED;
     if (rc == GW_OK)
-        rc = decode_all(&p, want_codes, dst, what, name);
+        rc = decode_all(&p, want_codes, dst, what, name, finite);
     plan_free(&p);
     return rc;
 }

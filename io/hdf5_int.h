@@ -81,9 +81,10 @@ gw_status gwi_h5_check_group_heaps(hid_t grp, const char *path, const char *what
  * returns GW_EUNSUPPORTED, without a message, for anything else, which the caller then reads
  * with H5Dread. GW_EFORMAT (a chunk whose size, place or deflate stream is wrong; what/name
  * name the column in the message), GW_EIO (a chunk cannot be read), GW_ENOMEM. The bytes
- * written are those H5Dread would give, whatever the thread count. */
+ * written are those H5Dread would give, whatever the thread count. *finite: 1 when the column
+ * was read as doubles and every value is finite (found while each chunk was in the cache). */
 gw_status gwi_h5_read_column(hid_t file, hid_t ds, size_t n, int want_codes, void *dst,
-                             const char *what, const char *name);
+                             const char *what, const char *name, int *finite);
 
 /* gwi_base -- the final component of path (borrowed, inside path), used in messages. */
 const char *gwi_base(const char *path);

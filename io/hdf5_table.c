@@ -634,9 +634,9 @@ done:
 /* Reads all n rows of ds as doubles (codes 0) or int32 codes (codes 1) into dst: chunk by
  * chunk on the worker threads where hdf5_chunks.c handles the layout, else by one H5Dread. */
 static gw_status read_data(hid_t file, hid_t ds, size_t n, int codes, void *dst, const char *what,
-                           const char *name)
+                           const char *name, int *finite)
 {
-    gw_status rc = gwi_h5_read_column(file, ds, n, codes, dst, what, name);
+    gw_status rc = gwi_h5_read_column(file, ds, n, codes, dst, what, name, finite);
     if (rc != GW_EUNSUPPORTED)
         return rc;
     if (n > 0 && H5Dread(ds, codes ? H5T_NATIVE_INT32 : H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
@@ -655,6 +655,7 @@ static gw_status read_column(hid_t file, hid_t grp, const char *name, const char
     int32_t *codes = NULL;
     char **levels = NULL;
     size_t nl = 0;
+    int finite = 0;
     char lwhat[1200];
     if ((ds = H5Dopen2(grp, name, H5P_DEFAULT)) < 0 || (ftype = H5Dget_type(ds)) < 0) {
         rc = gwi_h5_fail(GW_EFORMAT, "%s/%s: cannot open", what, name);
@@ -674,7 +675,7 @@ static gw_status read_column(hid_t file, hid_t grp, const char *name, const char
             rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu codes for %s", n, name);
             goto done;
         }
-        if ((rc = read_data(file, ds, n, 1, codes, what, name)) != GW_OK)
+        if ((rc = read_data(file, ds, n, 1, codes, what, name, &finite)) != GW_OK)
             goto done;
         size_t bad = SIZE_MAX; /* the first row with a code out of range */
 #pragma omp parallel for schedule(static) reduction(min : bad)
@@ -704,18 +705,21 @@ static gw_status read_column(hid_t file, hid_t grp, const char *name, const char
     }
     double *slot = gwi_table_block_next(t); /* the table's block, when it has room */
     if (slot != NULL) {
-        if ((rc = read_data(file, ds, n, 0, slot, what, name)) == GW_OK)
+        if ((rc = read_data(file, ds, n, 0, slot, what, name, &finite)) == GW_OK)
             rc = gwi_table_add_numeric_block(t, name);
-        goto done;
+        goto marked;
     }
     if ((values = gw_alloc_array(n, sizeof *values)) == NULL) {
         rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu values for %s", n, name);
         goto done;
     }
-    if ((rc = read_data(file, ds, n, 0, values, what, name)) != GW_OK)
+    if ((rc = read_data(file, ds, n, 0, values, what, name, &finite)) != GW_OK)
         goto done;
     rc = gw_table_add_numeric_take(t, name, values);
     values = NULL;
+marked:
+    if (rc == GW_OK && finite)
+        gwi_table_set_clean(t, gw_table_ncols(t) - 1);
 done:
     gw_free(values);
     gw_free(codes);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core_int.h"
 #include "csv_int.h"
 #include "gw_alloc.h"
 #include "gw_csv.h"
@@ -724,6 +725,8 @@ static void assert_same_table(const gw_table *a, const gw_table *b, const char *
         assert_string_equal(gw_table_colname(a, j), gw_table_colname(b, j));
         if (gw_table_coltype(a, j) != gw_table_coltype(b, j))
             fail_msg("%s: column %zu type differs", what, j);
+        if (gwi_table_is_clean(a, j) != gwi_table_is_clean(b, j))
+            fail_msg("%s: column %zu is marked clean in one table only", what, j);
         if (gw_table_coltype(a, j) == GW_COL_NUMERIC) {
             if (memcmp(gw_table_numeric(a, j), gw_table_numeric(b, j),
                        gw_table_nrows(a) * sizeof(double)) != 0)
@@ -800,6 +803,46 @@ static void test_read_parallel_same_result(void **state)
     check_thread_invariance(b.s, b.n, "all multi-line");
     free(b.s);
     free(buf);
+}
+
+/* A numeric column is marked clean (no NaN, no infinity: the frame builder then does not look
+ * at it) exactly when it is: a missing value in any chunk, by any spelling and on the fast or the
+ * slow path, leaves it unmarked (no text reads as an infinity: too large is an error), with 1, 2
+ * and 3 threads and chunk sizes that put the bad value in a late chunk. */
+static void test_read_clean_marks(void **state)
+{
+    (void)state;
+    sbuf b = {0};
+    sb_str(&b, "a,b,c,d,e,g\n");
+    for (int i = 0; i < 3000; i++) {
+        char row[128];
+        snprintf(row, sizeof row, "%d.25,%s,%s,%s,%s,%s\n", i, i == 2500 ? "NA" : "1.5",
+                 i == 2900   ? "NaN"
+                 : i == 2901 ? "."
+                             : "2e3",
+                 i == 1700 ? "\"\"" : "\"7\"", i % 2 ? "3" : "-4e-2", i == 2222 ? "" : "u");
+        sb_str(&b, row);
+    }
+    static const int threads[] = {1, 2, 3};
+    static const size_t chunks[] = {64, 4096, (size_t)1 << 40};
+    for (size_t ti = 0; ti < 3; ti++)
+        for (size_t ci = 0; ci < 3; ci++) {
+            gw_table *t = NULL;
+            gw_status rc = gwi_csv_read_mem_ex(b.s, b.n, "t", NULL, threads[ti], chunks[ci], &t);
+            if (rc != GW_OK)
+                fail_msg("threads %d, chunks %zu: %d %s", threads[ti], chunks[ci], (int)rc,
+                         gw_last_error());
+            assert_int_equal(gw_table_nrows(t), 3000);
+            assert_true(gwi_table_is_clean(t, col(t, "a")));
+            assert_false(gwi_table_is_clean(t, col(t, "b")));
+            assert_false(gwi_table_is_clean(t, col(t, "c")));
+            assert_false(gwi_table_is_clean(t, col(t, "d")));
+            assert_true(gwi_table_is_clean(t, col(t, "e")));
+            assert_int_equal(gw_table_coltype(t, col(t, "g")), GW_COL_CATEGORICAL);
+            assert_false(gwi_table_is_clean(t, col(t, "g")));
+            gw_table_free(t);
+        }
+    free(b.s);
 }
 
 /* Errors late in a file, after chunks that parse fine, and two errors in one file: the first
@@ -1196,6 +1239,7 @@ int main(void)
         cmocka_unit_test(test_number_eisel_lemire_round_trip),
         cmocka_unit_test(test_number_edge_cases),
         cmocka_unit_test(test_read_parallel_same_result),
+        cmocka_unit_test(test_read_clean_marks),
         cmocka_unit_test(test_read_parallel_first_error),
         cmocka_unit_test(test_write_round_trip),
         cmocka_unit_test(test_write_atomic_failure),

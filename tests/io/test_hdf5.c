@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "gw_alloc.h"
+#include "gw_frame.h"
 #include "gw_h5stream.h"
 #include "gw_hdf5.h"
 #include "gw_par.h"
@@ -152,6 +153,79 @@ static void test_h5_table_roundtrip_multichunk(void **state)
     /* Compression works: the file is smaller than the raw bytes of x, y and codes. */
     assert_true(file_size(path) < (long)(n * (8 + 8 + 4)));
     gw_table_free(t);
+}
+
+/* Fits the formula on t and returns its status; *nobs: the rows kept. */
+static gw_status frame_of(const gw_table *t, const char *formula, size_t *nobs)
+{
+    gw_formula *f = NULL;
+    gw_design *d = NULL;
+    assert_int_equal(gw_formula_parse(formula, &f), GW_OK);
+    gw_status rc = gw_frame_build(t, f, NULL, &d);
+    gw_formula_free(f);
+    *nobs = rc == GW_OK ? d->n : 0;
+    gw_design_free(d);
+    return rc;
+}
+
+/* The reader marks columns it found free of NaN and infinity while decoding their chunks, and
+ * the frame then skips them; a NaN, an infinity or a missing code anywhere in any chunk still
+ * drops its row or fails with its row, on 1 and 2 threads; and a column written after reading
+ * (gw_table_numeric_mut) is looked at again. */
+static void test_h5_table_finite_marks(void **state)
+{
+    (void)state;
+    const size_t n = 3 * GW_H5_CHUNK_ROWS + 5, hole = 2 * GW_H5_CHUNK_ROWS + 17;
+    gw_table *t = NULL, *back = NULL;
+    assert_int_equal(gw_table_new(n, &t), GW_OK);
+    const char *names[4] = {"y", "x", "holes", "spike"};
+    for (int c = 0; c < 4; c++) {
+        double *v = gw_alloc_array(n, sizeof *v);
+        assert_non_null(v);
+        for (size_t i = 0; i < n; i++)
+            v[i] = val(i, (size_t)c);
+        if (c == 2)
+            v[hole] = NAN;
+        if (c == 3)
+            v[n - 1] = -INFINITY;
+        assert_int_equal(gw_table_add_numeric_take(t, names[c], v), GW_OK);
+    }
+    int32_t *codes = gw_alloc_array(n, sizeof *codes);
+    char **lev = gw_calloc(2, sizeof *lev);
+    assert_non_null(codes);
+    assert_non_null(lev);
+    for (size_t i = 0; i < n; i++)
+        codes[i] = i == GW_H5_CHUNK_ROWS + 3 ? GW_CODE_MISSING : (int32_t)(i % 2);
+    lev[0] = gw_strdup("a");
+    lev[1] = gw_strdup("b");
+    assert_int_equal(gw_table_add_categorical_take(t, "g", codes, lev, 2), GW_OK);
+    const char *path = tmp_path("finite.h5");
+    assert_int_equal(gw_h5_table_write(t, path, NULL), GW_OK);
+    gw_table_free(t);
+    for (int th = 1; th <= 2; th++) {
+        gw_threads_set(th);
+        size_t nobs = 0;
+        assert_int_equal(gw_h5_table_read(path, NULL, NULL, 0, &back), GW_OK);
+        assert_int_equal(frame_of(back, "y ~ x", &nobs), GW_OK);
+        assert_int_equal(nobs, n);
+        assert_int_equal(frame_of(back, "y ~ x + holes", &nobs), GW_OK);
+        assert_int_equal(nobs, n - 1);
+        assert_int_equal(frame_of(back, "y ~ x + factor(g)", &nobs), GW_OK);
+        assert_int_equal(nobs, n - 1);
+        assert_int_equal(frame_of(back, "y ~ holes + factor(g)", &nobs), GW_OK);
+        assert_int_equal(nobs, n - 2);
+        assert_int_equal(frame_of(back, "y ~ x + spike", &nobs), GW_ENONFINITE);
+        char want[64];
+        snprintf(want, sizeof want, "'spike' is infinite at row %zu", n);
+        if (strstr(gw_last_error(), want) == NULL)
+            fail_msg("threads %d: %s", th, gw_last_error());
+        double *x = gw_table_numeric_mut(back, (size_t)gw_table_find(back, "x"));
+        x[5] = NAN;
+        assert_int_equal(frame_of(back, "y ~ x", &nobs), GW_OK);
+        assert_int_equal(nobs, n - 1);
+        gw_table_free(back);
+    }
+    gw_threads_set(0);
 }
 
 /* A table of n rows exercising the storage choices: "small" (integers 0..99 stored as int32),
@@ -1414,6 +1488,7 @@ int main(void)
         cmocka_unit_test(test_h5_table_roundtrip_multichunk),
         cmocka_unit_test(test_h5_table_read_subset_in_requested_order),
         cmocka_unit_test(test_h5_table_integer_columns),
+        cmocka_unit_test(test_h5_table_finite_marks),
         cmocka_unit_test(test_h5_table_write_opts_storage),
         cmocka_unit_test(test_h5_table_write_factors),
         cmocka_unit_test(test_h5_table_corrupt_chunk),
