@@ -23,6 +23,7 @@
 #include "core_int.h"
 #include "gw_alloc.h"
 #include "gw_hdfe.h"
+#include "gw_par.h"
 
 struct gw_hdfe {
     size_t n_in, n, nfe, L;
@@ -140,11 +141,71 @@ static gw_status make_anchors(gw_hdfe *h)
     return GW_OK;
 }
 
+/* Threads for a pass that keeps a histogram of nl counters per row block: as many as the
+ * library uses while their histograms stay small beside the n rows (n/8 counters in all), else
+ * fewer. The results of these passes are integers, the same for any number of blocks. */
+static int hist_blocks(size_t n, size_t nl)
+{
+    int nb = gw_threads_get();
+    while (nb > 1 && (size_t)nb * nl > n / 8)
+        nb--;
+    return nb > 0 ? nb : 1;
+}
+
+/* Rows [r0, r1) of block b of nb over n. */
+static void block_rows(size_t n, int nb, int b, size_t *r0, size_t *r1)
+{
+    *r0 = n / (size_t)nb * (size_t)b + (n % (size_t)nb < (size_t)b ? n % (size_t)nb : (size_t)b);
+    *r1 = *r0 + n / (size_t)nb + ((size_t)b < n % (size_t)nb);
+}
+
+/* Histograms of codes c over the rows i < n with keep[i] (every row when keep is NULL): hist
+ * holds nb rows of nl counters, row b for block b of the rows (block_rows), counted on the
+ * library's threads. */
+static void block_hist(const int32_t *c, const unsigned char *keep, size_t n, size_t nl, int nb,
+                       size_t *hist)
+{
+#pragma omp parallel for schedule(static, 1) num_threads(nb)
+    for (int b = 0; b < nb; b++) {
+        size_t r0, r1, *hc = hist + (size_t)b * nl;
+        block_rows(n, nb, b, &r0, &r1);
+        memset(hc, 0, nl * sizeof *hc);
+        if (keep == NULL)
+            for (size_t i = r0; i < r1; i++)
+                hc[c[i]]++;
+        else
+            for (size_t i = r0; i < r1; i++)
+                hc[c[i]] += keep[i];
+    }
+}
+
+/* cnt[l]: the rows i < n with keep[i] (every row when keep is NULL) and c[i] == l. Per-block
+ * histograms when scratch allows (else one block), summed in block order: exact integers. */
+static void count_codes(const int32_t *c, const unsigned char *keep, size_t n, size_t nl,
+                        size_t *cnt)
+{
+    int nb = hist_blocks(n, nl);
+    size_t *hist = nb > 1 ? gw_alloc_array((size_t)nb * nl, sizeof *hist) : NULL;
+    if (hist == NULL) {
+        block_hist(c, keep, n, nl, 1, cnt);
+        return;
+    }
+    block_hist(c, keep, n, nl, nb, hist);
+#pragma omp parallel for schedule(static)
+    for (size_t l = 0; l < nl; l++) {
+        size_t sum = 0;
+        for (int b = 0; b < nb; b++)
+            sum += hist[(size_t)b * nl + l];
+        cnt[l] = sum;
+    }
+    gw_free(hist);
+}
+
 /* Marks singleton rows in keep (n flags) until none is left; returns the number dropped and
  * the passes that dropped any. cnt: scratch of max nlevels size_t. Within one pass the sets are
  * processed in turn, each counting over the rows still kept, so a chain can unravel by up to one
  * link per set and pass; the fixed point does not depend on that order (it is the largest subset
- * with no singleton). */
+ * with no singleton). Counting and marking run on the library's threads. */
 static size_t drop_singletons(const gw_factor *fe, size_t nfe, size_t n, unsigned char *keep,
                               size_t *cnt, size_t *passes)
 {
@@ -154,9 +215,8 @@ static size_t drop_singletons(const gw_factor *fe, size_t nfe, size_t n, unsigne
         size_t now = 0;
         for (size_t g = 0; g < nfe; g++) {
             const int32_t *c = fe[g].codes;
-            memset(cnt, 0, fe[g].nlevels * sizeof *cnt);
-            for (size_t i = 0; i < n; i++)
-                cnt[c[i]] += keep[i];
+            count_codes(c, keep, n, fe[g].nlevels, cnt);
+#pragma omp parallel for schedule(static) reduction(+ : now)
             for (size_t i = 0; i < n; i++)
                 if (keep[i] && cnt[c[i]] == 1) {
                     keep[i] = 0;
@@ -171,6 +231,102 @@ static size_t drop_singletons(const gw_factor *fe, size_t nfe, size_t n, unsigne
             break; /* one set: a second pass cannot find more */
     }
     return dropped;
+}
+
+/* Compacted codes of set g over the kept rows, levels renumbered in their original order, and
+ * the level weights wl (nl doubles, zero on entry). When nothing was dropped and every level
+ * occurs, the caller's codes are used as they are; unweighted level weights are counts
+ * (count_codes, on threads). map, cnt: scratch of nl. Sets h->codes[g] and h->levels[g]. */
+static gw_status compact_set(gw_hdfe *h, const gw_factor *f, size_t g, const double *w, double *wl,
+                             int32_t *map, size_t *cnt)
+{
+    const int32_t *c = f->codes;
+    const size_t nl = f->nlevels, n = h->n_in;
+    int32_t next = 0;
+    if (h->n == n) {
+        if (w == NULL) {
+            count_codes(c, NULL, n, nl, cnt);
+            for (size_t l = 0; l < nl; l++)
+                wl[l] = (double)cnt[l];
+        } else {
+            for (size_t i = 0; i < n; i++) /* in row order: the sums do not depend on threads */
+                wl[c[i]] += w[i];
+        }
+        for (size_t l = 0; l < nl; l++)
+            next += wl[l] > 0.0;
+    }
+    if (h->n == n && (size_t)next == nl) {
+        h->codes[g] = (int32_t *)(uintptr_t)c; /* identity renumbering: borrowed */
+        h->levels[g] = nl;
+        return GW_OK;
+    }
+    for (size_t l = 0; l < nl; l++)
+        map[l] = -1;
+    for (size_t i = 0; i < h->n; i++)
+        map[c[h->rows ? h->rows[i] : i]] = 0;
+    next = 0;
+    for (size_t l = 0; l < nl; l++)
+        if (map[l] == 0)
+            map[l] = next++;
+    if ((h->codes[g] = gw_alloc_array(h->n, sizeof(int32_t))) == NULL)
+        return GW_ENOMEM;
+    h->own[g] = 1;
+    memset(wl, 0, nl * sizeof(double));
+    for (size_t i = 0; i < h->n; i++) {
+        int32_t k = map[c[h->rows ? h->rows[i] : i]];
+        h->codes[g][i] = k;
+        wl[k] += h->w ? h->w[i] : 1.0;
+    }
+    h->levels[g] = (size_t)next;
+    return GW_OK;
+}
+
+/* The CG product's row order: rows sorted stably by the set `big` (h->start, h->pcodes,
+ * h->pw). A counting sort on threads: each block of rows counts its levels, the run of level
+ * l gives each block its stretch in block order, and each block scatters its own rows; the
+ * order is the stable one whatever the number of blocks. */
+static gw_status sort_by_big(gw_hdfe *h)
+{
+    const size_t nfe = h->nfe, big = h->big, Lb = h->levels[big], n = h->n;
+    const int32_t *cb = h->codes[big];
+    h->start = gw_calloc(Lb + 1, sizeof *h->start);
+    h->pcodes = gw_calloc(nfe, sizeof *h->pcodes);
+    if (h->start == NULL || h->pcodes == NULL)
+        return GW_ENOMEM;
+    for (size_t g = 0; g < nfe; g++)
+        if (g != big && (h->pcodes[g] = gw_alloc_array(n, sizeof(int32_t))) == NULL)
+            return GW_ENOMEM;
+    if (h->w != NULL && (h->pw = gw_alloc_array(n, sizeof(double))) == NULL)
+        return GW_ENOMEM;
+    int nb = hist_blocks(n, Lb);
+    size_t *pos = gw_alloc_array((size_t)nb * (Lb ? Lb : 1), sizeof *pos);
+    if (pos == NULL)
+        return GW_ENOMEM;
+    block_hist(cb, NULL, n, Lb, nb, pos);
+    for (size_t l = 0, acc = 0; l < Lb; l++) { /* counts -> each block's next position */
+        h->start[l] = acc;
+        for (int b = 0; b < nb; b++) {
+            size_t k = pos[(size_t)b * Lb + l];
+            pos[(size_t)b * Lb + l] = acc;
+            acc += k;
+        }
+    }
+    h->start[Lb] = n;
+#pragma omp parallel for schedule(static, 1) num_threads(nb)
+    for (int b = 0; b < nb; b++) {
+        size_t r0, r1, *next = pos + (size_t)b * Lb;
+        block_rows(n, nb, b, &r0, &r1);
+        for (size_t i = r0; i < r1; i++) {
+            size_t p = next[cb[i]]++;
+            for (size_t g = 0; g < nfe; g++)
+                if (g != big)
+                    h->pcodes[g][p] = h->codes[g][i];
+            if (h->pw)
+                h->pw[p] = h->w[i];
+        }
+    }
+    gw_free(pos);
+    return GW_OK;
 }
 
 gw_status gw_hdfe_new(const gw_factor *fe, size_t nfe, size_t n, const double *w,
@@ -260,47 +416,15 @@ gw_status gw_hdfe_new(const gw_factor *fe, size_t nfe, size_t n, const double *w
         h->own_w = 1;
         gw_hdfe_compact(h, w, h->w);
     }
-    /* Compacted codes, levels renumbered in their original order, and the level weights. When
-     * nothing was dropped, one pass summing the weights per level also shows whether every level
-     * occurs, and the codes are then used as they are. */
+    /* Compacted codes and level weights, then the CG product's row order. */
     wl = gw_calloc(nfe, sizeof *wl);
     if (wl == NULL)
         goto nomem;
     for (size_t g = 0; g < nfe; g++) {
-        const int32_t *c = fe[g].codes;
-        const size_t nl = fe[g].nlevels;
-        if ((wl[g] = gw_calloc(nl, sizeof(double))) == NULL)
+        if ((wl[g] = gw_calloc(fe[g].nlevels, sizeof(double))) == NULL ||
+            compact_set(h, &fe[g], g, w, wl[g], map, cnt) != GW_OK)
             goto nomem;
-        int32_t next = 0;
-        if (h->n == n) {
-            for (size_t i = 0; i < n; i++)
-                wl[g][c[i]] += w ? w[i] : 1.0;
-            for (size_t l = 0; l < nl; l++)
-                next += wl[g][l] > 0.0;
-        }
-        if (h->n == n && (size_t)next == nl) {
-            h->codes[g] = (int32_t *)(uintptr_t)c; /* identity renumbering: borrowed */
-        } else {
-            for (size_t l = 0; l < nl; l++)
-                map[l] = -1;
-            for (size_t i = 0; i < h->n; i++)
-                map[c[h->rows ? h->rows[i] : i]] = 0;
-            next = 0;
-            for (size_t l = 0; l < nl; l++)
-                if (map[l] == 0)
-                    map[l] = next++;
-            if ((h->codes[g] = gw_alloc_array(h->n, sizeof(int32_t))) == NULL)
-                goto nomem;
-            h->own[g] = 1;
-            memset(wl[g], 0, nl * sizeof(double));
-            for (size_t i = 0; i < h->n; i++) {
-                int32_t k = map[c[h->rows ? h->rows[i] : i]];
-                h->codes[g][i] = k;
-                wl[g][k] += h->w ? h->w[i] : 1.0;
-            }
-        }
-        h->levels[g] = (size_t)next;
-        h->offset[g + 1] = h->offset[g] + (size_t)next;
+        h->offset[g + 1] = h->offset[g] + h->levels[g];
     }
     h->L = h->offset[nfe];
     if ((h->wsum = gw_alloc_array(h->L ? h->L : 1, sizeof *h->wsum)) == NULL)
@@ -308,39 +432,11 @@ gw_status gw_hdfe_new(const gw_factor *fe, size_t nfe, size_t n, const double *w
     for (size_t g = 0; g < nfe; g++)
         memcpy(h->wsum + h->offset[g], wl[g], h->levels[g] * sizeof(double));
     if (nfe > 1) {
-        size_t big = 0;
         for (size_t g = 1; g < nfe; g++)
-            if (h->levels[g] > h->levels[big])
-                big = g;
-        h->big = big;
-        const size_t Lb = h->levels[big];
-        h->start = gw_calloc(Lb + 1, sizeof *h->start);
-        h->pcodes = gw_calloc(nfe, sizeof *h->pcodes);
-        if (h->start == NULL || h->pcodes == NULL)
+            if (h->levels[g] > h->levels[h->big])
+                h->big = g;
+        if (sort_by_big(h) != GW_OK)
             goto nomem;
-        for (size_t g = 0; g < nfe; g++)
-            if (g != big && (h->pcodes[g] = gw_alloc_array(h->n, sizeof(int32_t))) == NULL)
-                goto nomem;
-        if (h->w != NULL && (h->pw = gw_alloc_array(h->n, sizeof(double))) == NULL)
-            goto nomem;
-        const int32_t *cb = h->codes[big];
-        for (size_t i = 0; i < h->n; i++)
-            h->start[(size_t)cb[i] + 1]++;
-        for (size_t l = 0; l < Lb; l++)
-            h->start[l + 1] += h->start[l];
-        size_t *next = gw_alloc_array(Lb ? Lb : 1, sizeof *next);
-        if (next == NULL)
-            goto nomem;
-        memcpy(next, h->start, Lb * sizeof *next);
-        for (size_t i = 0; i < h->n; i++) { /* stable counting sort */
-            size_t pos = next[cb[i]]++;
-            for (size_t g = 0; g < nfe; g++)
-                if (g != big)
-                    h->pcodes[g][pos] = h->codes[g][i];
-            if (h->pw)
-                h->pw[pos] = h->w[i];
-        }
-        gw_free(next);
     }
     /* Degrees of freedom: d_1 = L_1, d_g = L_g - max_{h<g} C(h, g). Each C(h, g) is a
      * union-find over the L_h + L_g levels with one union per row (near-linear; path halving,

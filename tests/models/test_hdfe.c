@@ -641,6 +641,74 @@ static void test_thread_independence(void **state)
     panel_free(&P);
 }
 
+/* gw_hdfe_new counts levels and sorts rows on row blocks, one per thread: with three sets of
+ * few levels over many rows (so that the blocks are used), planted singletons that unravel in a
+ * chain, with and without weights, every count, the degrees of freedom and the demeaned columns
+ * are the same bytes on 1 to 4 threads. */
+static void test_setup_thread_independence(void **state)
+{
+    (void)state;
+    const size_t n = 60000, L[3] = {700, 40, 7};
+    int32_t *codes[3];
+    double *w = gw_alloc_array(n, sizeof *w);
+    assert_non_null(w);
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    for (size_t g = 0; g < 3; g++) {
+        codes[g] = gw_alloc_array(n, sizeof(int32_t));
+        assert_non_null(codes[g]);
+        for (size_t i = 0; i < n; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            codes[g][i] = (int32_t)(x % (L[g] - 2)); /* levels L-2 and L-1: the planted chain */
+        }
+    }
+    codes[0][5] = (int32_t)L[0] - 1;     /* row 5: a singleton of set 0 */
+    codes[1][5] = (int32_t)L[1] - 1;     /* ... sharing set 1's level with row n-3 only, */
+    codes[1][n - 3] = (int32_t)L[1] - 1; /* which falls once row 5 is gone */
+    codes[2][n - 1] = (int32_t)L[2] - 1;
+    for (size_t i = 0; i < n; i++)
+        w[i] = 0.5 + (double)(i % 13);
+    char na[] = "a", nb[] = "b", nc[] = "c";
+    const gw_factor fe[3] = {{na, codes[0], L[0]}, {nb, codes[1], L[1]}, {nc, codes[2], L[2]}};
+    for (int weighted = 0; weighted < 2; weighted++) {
+        double *ref = NULL;
+        size_t ref_df = 0, ref_n = 0;
+        for (int t = 1; t <= 4; t++) {
+            gw_threads_set(t);
+            gw_hdfe *h = NULL;
+            assert_int_equal(gw_hdfe_new(fe, 3, n, weighted ? w : NULL, NULL, &h), GW_OK);
+            assert_int_equal(gw_hdfe_singletons(h), 3);
+            size_t m = gw_hdfe_nobs(h);
+            double *y = gw_alloc_array(m, sizeof *y);
+            assert_non_null(y);
+            for (size_t i = 0; i < m; i++)
+                y[i] = sin(0.001 * (double)gw_hdfe_rows(h)[i]) + (double)(i % 5);
+            gw_hdfe_stats st;
+            assert_int_equal(gw_hdfe_demean(h, (double *const[]){y}, 1, &st), GW_OK);
+            assert_true(st.converged);
+            if (ref == NULL) {
+                ref = y;
+                ref_df = gw_hdfe_df(h);
+                ref_n = m;
+                for (size_t g = 0; g < 3; g++) /* the planted levels are gone */
+                    assert_int_equal(gw_hdfe_levels(h, g), L[g] - 2);
+            } else {
+                assert_int_equal(m, ref_n);
+                assert_int_equal(gw_hdfe_df(h), ref_df);
+                assert_memory_equal(y, ref, m * sizeof *y);
+                gw_free(y);
+            }
+            gw_hdfe_free(h);
+        }
+        gw_free(ref);
+    }
+    gw_threads_set(0);
+    for (size_t g = 0; g < 3; g++)
+        gw_free(codes[g]);
+    gw_free(w);
+}
+
 /* The copying path (gw_ols_fit on a const design) gives the in-place path's bytes. */
 static void test_ols_fit_dispatch_same_bytes(void **state)
 {
@@ -684,6 +752,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_difficult_case_converges),
         cmocka_unit_test(test_thread_independence),
+        cmocka_unit_test(test_setup_thread_independence),
         cmocka_unit_test(test_ols_fit_dispatch_same_bytes),
     };
     return cmocka_run_group_tests_name("hdfe", tests, NULL, NULL);
