@@ -61,6 +61,9 @@ gw_status cli_read_csv(const char *path, const char *const *columns, size_t ncol
 int cli_load_table(const char *path, const char *group, const char *const *columns, size_t ncolumns,
                    gw_table **out);
 
+/* cli_delim -- the --delim delimiter (0: detected), for callers of the library's readers. */
+char cli_delim(void);
+
 /* The command line as typed, for provenance (set by main). */
 extern const char *cli_command_line;
 

@@ -27,6 +27,7 @@
 #include "fit_ext.h"
 #include "fit_stream.h"
 #include "gw_alloc.h"
+#include "gw_load.h"
 #include "gw_stream.h"
 #include "mpi_reduce.h"
 #include "mpi_source.h"
@@ -35,18 +36,10 @@
 #include <mpi.h>
 #endif
 
-/* 1 when path names an HDF5 table by its extension (as cli_load_table decides). */
-static int is_h5(const char *path)
-{
-    const char *dot = strrchr(path, '.');
-    return dot != NULL &&
-           (strcmp(dot, ".h5") == 0 || strcmp(dot, ".hdf5") == 0 || strcmp(dot, ".he5") == 0);
-}
-
 /* What the distributed path cannot fit, as text for the message; NULL when it can. */
 static const char *unsupported(const fit_args *a, const gw_formula *f, const gw_ols_opts *oo)
 {
-    if (!is_h5(a->data))
+    if (!gw_data_is_h5(a->data))
         return "a CSV data file (convert it: goodwork convert IN.csv OUT.h5)";
     const char *why = cli_stream_estimator_unsupported(a, gw_formula_nfe(f));
     if (why != NULL)
