@@ -7,6 +7,7 @@
  * the very end, so a failure never leaves partial output. */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +15,10 @@
 #include "cli.h"
 #include "core_int.h"
 #include "fit_ext.h"
-#include "fit_panel.h"
 #include "gw_alloc.h"
+#include "gw_fit.h"
 #include "gw_formula.h"
-#include "gw_frame.h"
 #include "gw_hdf5.h"
-#include "gw_hdfe.h"
-#include "gw_ols.h"
 #include "gw_output.h"
 #include "gw_par.h"
 #include "gw_result.h"
@@ -129,9 +127,10 @@ static void print_timings(double t[5], double factorise, int streamed)
             "goodwork: timings (s): read %.3f  factorise %.3f  frame %.3f  estimate %.3f  "
             "write %.3f  total %.3f%s\n",
             t[1] - t[0], factorise, frame > 0.0 ? frame : 0.0, t[3] - t[2], t[4] - t[3],
-            t[4] - t[0], streamed ? "  (out of core or distributed: reading, frame and "
-                                    "estimation are interleaved, all counted as estimate)"
-                                  : "");
+            t[4] - t[0],
+            streamed ? "  (out of core or distributed: reading, frame and "
+                       "estimation are interleaved, all counted as estimate)"
+                     : "");
 }
 
 /* Parses argv[1..argc-1] into a; prints the problem and returns GW_EXIT_USAGE on error. */
@@ -176,20 +175,6 @@ static int parse_args(int argc, char **argv, fit_args *a)
     return GW_EXIT_OK;
 }
 
-/* The variance request of --vcov, checked before any work. */
-typedef struct {
-    gw_vcov_kind kind;
-    char *cluster[GW_FRAME_MAX_CLUSTER]; /* owned copies of the cluster variable names */
-    size_t ncluster;
-} vcov_spec;
-
-static void vcov_spec_clear(vcov_spec *v)
-{
-    for (size_t c = 0; c < GW_FRAME_MAX_CLUSTER; c++)
-        gw_free(v->cluster[c]);
-    memset(v, 0, sizeof *v);
-}
-
 /* --fe-tol: a finite number in (0, 1), nothing else (no trailing characters). */
 static int parse_fe_tol(const char *s, double *out)
 {
@@ -218,126 +203,32 @@ static int parse_count(const char *s, int *out)
     return 1;
 }
 
-static int parse_vcov(const char *text, vcov_spec *v)
+/* Parses --maxiter: a decimal integer in [1, GW_FIT_MAXITER_CAP]. */
+static int parse_maxiter(const char *text, size_t *out)
 {
-    static const char expected[] =
-        "(expected iid, hc0, hc1, hc2, hc3, cluster:VAR, cluster:VAR1+VAR2, dk:LAGS or nw:LAGS)";
-    static const struct {
-        const char *name;
-        gw_vcov_kind kind;
-    } simple[] = {{"iid", GW_VCOV_IID},
-                  {"hc0", GW_VCOV_HC0},
-                  {"hc1", GW_VCOV_HC1},
-                  {"hc2", GW_VCOV_HC2},
-                  {"hc3", GW_VCOV_HC3}};
-    memset(v, 0, sizeof *v);
-    for (size_t k = 0; k < sizeof simple / sizeof simple[0]; k++)
-        if (strcmp(text, simple[k].name) == 0) {
-            v->kind = simple[k].kind;
-            return GW_EXIT_OK;
-        }
-    if (strncmp(text, "cluster:", 8) == 0) {
-        const char *p = text + 8;
-        while (1) {
-            const char *plus = strchr(p, '+');
-            size_t len = plus ? (size_t)(plus - p) : strlen(p);
-            if (len == 0 || v->ncluster == GW_FRAME_MAX_CLUSTER) {
-                cli_error("bad --vcov '%s': %s %s", text,
-                          len == 0 ? "empty cluster variable name"
-                                   : "at most two cluster variables",
-                          expected);
-                vcov_spec_clear(v);
-                return GW_EXIT_USAGE;
-            }
-            char *name = gw_malloc(len + 1);
-            if (name == NULL) {
-                cli_error("out of memory");
-                vcov_spec_clear(v);
-                return GW_EXIT_OTHER;
-            }
-            memcpy(name, p, len);
-            name[len] = '\0';
-            v->cluster[v->ncluster++] = name;
-            if (plus == NULL)
-                break;
-            p = plus + 1;
-        }
-        if (v->ncluster == 2 && strcmp(v->cluster[0], v->cluster[1]) == 0) {
-            cli_error("bad --vcov '%s': the same cluster variable twice", text);
-            vcov_spec_clear(v);
-            return GW_EXIT_USAGE;
-        }
-        v->kind = GW_VCOV_CLUSTER;
-        return GW_EXIT_OK;
-    }
-    int lags = 0;
-    if ((strncmp(text, "dk:", 3) == 0 || strncmp(text, "nw:", 3) == 0)) {
-        if (!parse_count(text + 3, &lags)) {
-            cli_error("bad --vcov '%s': LAGS must be a non-negative integer", text);
-            return GW_EXIT_USAGE;
-        }
-        v->kind = GW_VCOV_IID; /* the panel path (cli/fit_panel.c) reads the text */
-        return GW_EXIT_OK;
-    }
-    cli_error("bad --vcov '%s' %s", text, expected);
-    return GW_EXIT_USAGE;
-}
-
-/* A growing list of distinct column names (borrowed strings). */
-typedef struct {
-    const char **names;
-    size_t n, cap;
-} name_list;
-
-static int names_add(name_list *l, const char *name)
-{
-    if (name == NULL)
-        return 1;
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->names[i], name) == 0)
-            return 1;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 16;
-        const char **p = gw_realloc(l->names, cap * sizeof *p);
-        if (p == NULL)
-            return 0;
-        l->names = p;
-        l->cap = cap;
-    }
-    l->names[l->n++] = name;
+    char *end = NULL;
+    if (text == NULL || text[0] < '0' || text[0] > '9')
+        return 0;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || v < 1 || v > GW_FIT_MAXITER_CAP)
+        return 0;
+    *out = (size_t)v;
     return 1;
 }
 
-static int names_add_term(name_list *l, const gw_formula_term *t)
+/* Parses --tol: a finite number in (0, 1). */
+static int parse_tol(const char *text, double *out)
 {
-    for (size_t k = 0; k < t->nfactors; k++)
-        if (!names_add(l, t->factors[k].var))
-            return 0;
+    char *end = NULL;
+    if (text == NULL || *text == '\0')
+        return 0;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0' || !isfinite(v) || !(v > 0.0 && v < 1.0))
+        return 0;
+    *out = v;
     return 1;
-}
-
-/* Every column the model reads: response, regressors, fixed effects, IV parts, weights,
- * clusters and panel. Returns 0 on allocation failure. */
-/* The columns a fit reads, in the order the design's X takes them (main terms, then endogenous
- * ones), then the response and the rest: an .h5 reader puts them side by side in that order, so
- * that the frame can take X without a copy (gw_frame_build_consume). */
-static int used_columns(const gw_formula *f, const gw_frame_opts *fo, name_list *l)
-{
-    int ok = 1;
-    for (size_t k = 0; ok && k < gw_formula_nterms(f); k++)
-        ok = names_add_term(l, gw_formula_term_at(f, k));
-    for (size_t k = 0; ok && k < gw_formula_nendog(f); k++)
-        ok = names_add_term(l, gw_formula_endog(f, k));
-    ok = ok && names_add(l, gw_formula_response(f)->var);
-    for (size_t k = 0; ok && k < gw_formula_nfe(f); k++)
-        ok = names_add(l, gw_formula_fe(f, k));
-    for (size_t k = 0; ok && k < gw_formula_ninst(f); k++)
-        ok = names_add_term(l, gw_formula_inst(f, k));
-    ok = ok && names_add(l, fo->weights);
-    for (size_t c = 0; ok && c < GW_FRAME_MAX_CLUSTER; c++)
-        ok = names_add(l, fo->cluster[c]);
-    ok = ok && names_add(l, fo->panel_id) && names_add(l, fo->panel_time);
-    return ok;
 }
 
 /* Prints a library failure as "goodwork: error: [context: ]detail" and returns its exit code. */
@@ -388,21 +279,133 @@ static int store_result(const fit_args *a, const gw_result *result)
     return GW_EXIT_OK;
 }
 
+/* The string options of a into *o (borrowing a's strings and *panel_id, owned by the caller),
+ * with the command's own checks: data and model given, numbers well-formed, --format, --threads,
+ * --panel ID,TIME, --name and --save-residuals with --out, --ssc. The library checks the rest
+ * (gw_fit_prepare). Prints the problem; returns an exit code. */
+static int fit_options(const fit_args *a, gw_fit_opts *o, gw_output_format *fmt, int *threads,
+                       char **panel_id)
+{
+    memset(o, 0, sizeof *o);
+    if (a->data == NULL || a->data[0] == '\0') {
+        cli_error("missing --data FILE (try goodwork fit --help)");
+        return GW_EXIT_USAGE;
+    }
+    if (a->model == NULL || a->model[0] == '\0') {
+        cli_error("missing --model FORMULA (try goodwork fit --help)");
+        return GW_EXIT_USAGE;
+    }
+    int fe_maxiter = 0;
+    if (a->fe_tol != NULL && !parse_fe_tol(a->fe_tol, &o->fe_tol)) {
+        cli_error("bad --fe-tol '%s' (expected a number between 0 and 1, exclusive, e.g. 1e-14)",
+                  a->fe_tol);
+        return GW_EXIT_USAGE;
+    }
+    if (a->fe_maxiter != NULL && (!parse_count(a->fe_maxiter, &fe_maxiter) || fe_maxiter < 1)) {
+        cli_error("bad --fe-maxiter '%s' (expected an integer from 1 to %d)", a->fe_maxiter,
+                  INT_MAX);
+        return GW_EXIT_USAGE;
+    }
+    o->fe_maxiter = (size_t)fe_maxiter;
+    if (a->maxiter != NULL && !parse_maxiter(a->maxiter, &o->maxiter)) {
+        cli_error("bad --maxiter '%s' (expected an integer from 1 to %lu)", a->maxiter,
+                  GW_FIT_MAXITER_CAP);
+        return GW_EXIT_USAGE;
+    }
+    if (a->tol != NULL && !parse_tol(a->tol, &o->tol)) {
+        cli_error("bad --tol '%s' (expected a number between 0 and 1, e.g. 1e-10)", a->tol);
+        return GW_EXIT_USAGE;
+    }
+    if (a->format != NULL && gw_output_format_parse(a->format, fmt) != GW_OK) {
+        cli_error("bad --format: %s", gw_last_error());
+        return GW_EXIT_USAGE;
+    }
+    if (a->threads != NULL && (!parse_count(a->threads, threads) || *threads < 1)) {
+        cli_error("bad --threads '%s' (expected a positive integer)", a->threads);
+        return GW_EXIT_USAGE;
+    }
+    if (a->panel != NULL) {
+        const char *comma = strchr(a->panel, ',');
+        if (comma == NULL || comma == a->panel || comma[1] == '\0' || strchr(comma + 1, ',')) {
+            cli_error("bad --panel '%s' (expected ID,TIME)", a->panel);
+            return GW_EXIT_USAGE;
+        }
+        if ((*panel_id = gw_malloc((size_t)(comma - a->panel) + 1)) == NULL) {
+            cli_error("out of memory");
+            return GW_EXIT_OTHER;
+        }
+        memcpy(*panel_id, a->panel, (size_t)(comma - a->panel));
+        (*panel_id)[comma - a->panel] = '\0';
+        o->panel_id = *panel_id;
+        o->panel_time = comma + 1;
+    }
+    if (a->name != NULL && a->out == NULL) {
+        cli_error("--name needs --out RESULTS.h5");
+        return GW_EXIT_USAGE;
+    }
+    if (a->save_residuals && a->out == NULL) {
+        cli_error("--save-residuals needs --out RESULTS.h5");
+        return GW_EXIT_USAGE;
+    }
+    if (a->ssc != NULL) {
+        static const char *const profiles[] = {"goodwork", "stata", "fixest", "statsmodels"};
+        size_t k = 0;
+        while (k < sizeof profiles / sizeof profiles[0] && strcmp(a->ssc, profiles[k]) != 0)
+            k++;
+        if (k == sizeof profiles / sizeof profiles[0]) {
+            cli_error("bad --ssc '%s' (expected goodwork, stata, fixest or statsmodels)", a->ssc);
+            return GW_EXIT_USAGE;
+        }
+        o->ssc = (gw_ssc)k;
+    }
+    o->estimator = a->estimator;
+    o->vcov = a->vcov;
+    o->weights = a->weights;
+    o->group = a->table;
+    o->delim = cli_delim();
+    o->flags = (a->ame ? GW_FIT_AME : 0u) | (a->hausman ? GW_FIT_HAUSMAN : 0u) |
+               (a->keep_singletons ? GW_FIT_KEEP_SINGLETONS : 0u) |
+               (a->save_residuals ? GW_FIT_KEEP_RESIDUALS : 0u);
+    return GW_EXIT_OK;
+}
+
+/* Distributed (under mpirun) and out-of-core fits read the data themselves, in row ranges or
+ * chunks; each says whether it took the fit (*handled). */
+static int fit_elsewhere(fit_args *a, const gw_fit_opts *o, const gw_fit_prep *prep, int *handled,
+                         gw_result **out)
+{
+    gw_formula *f = NULL;
+    gw_status s = gw_formula_parse(a->model, &f);
+    int rc = GW_EXIT_OK;
+    *handled = 0;
+    if (s != GW_OK)
+        return lib_error(s, "bad --model");
+    if ((s = gw_fit_check_formula(f, o)) != GW_OK)
+        rc = lib_error(s, NULL);
+    a->prep = prep;
+    if (rc == GW_EXIT_OK)
+        rc = cli_fit_mpi(a, f, &prep->frame, &prep->ols, handled, out);
+    if (rc == GW_EXIT_OK && !*handled)
+        rc = cli_fit_stream(a, f, &prep->frame, &prep->ols, handled, out);
+    if (rc == GW_EXIT_OK && *handled && (s = gw_fit_label(*out, a->model, o)) != GW_OK)
+        rc = lib_error(s, NULL);
+    gw_formula_free(f);
+    return rc;
+}
+
 int cmd_fit(int argc, char **argv)
 {
     fit_args a;
-    vcov_spec vs = {0};
-    gw_formula *formula = NULL;
-    gw_table *table = NULL;
-    gw_design *design = NULL;
+    gw_fit_opts o;
+    gw_fit_prep prep;
+    gw_fit_timings ft = {0};
     gw_result *result = NULL;
-    name_list cols = {0};
     char *text = NULL, *panel_id = NULL;
     gw_output_format fmt = GW_OUT_TEXT;
-    int threads = 0;
+    int threads = 0, handled = 0;
     gw_status s;
     double tm[5] = {gwi_seconds(), 0.0, 0.0, 0.0, 0.0};
-    int streamed = 0;
+    memset(&prep, 0, sizeof prep);
     int rc = parse_args(argc, argv, &a);
     if (rc != GW_EXIT_OK)
         goto done;
@@ -410,213 +413,26 @@ int cmd_fit(int argc, char **argv)
         rc = write_stdout(fit_usage) ? GW_EXIT_OK : GW_EXIT_OTHER;
         goto done;
     }
-
-    /* Usage checks, all before reading anything. */
-    rc = GW_EXIT_USAGE;
-    if (a.data == NULL || a.data[0] == '\0') {
-        cli_error("missing --data FILE (try goodwork fit --help)");
+    if ((rc = fit_options(&a, &o, &fmt, &threads, &panel_id)) != GW_EXIT_OK)
+        goto done;
+    /* The library's checks of the options, all before reading anything. */
+    if ((s = gw_fit_prepare(&o, &prep)) != GW_OK) {
+        rc = lib_error(s, NULL);
         goto done;
     }
-    if (a.model == NULL || a.model[0] == '\0') {
-        cli_error("missing --model FORMULA (try goodwork fit --help)");
-        goto done;
-    }
-    int glm = cli_glm_requested(a.estimator);
-    if (a.estimator != NULL && strcmp(a.estimator, "ols") != 0 && !glm &&
-        !cli_panel_requested(a.estimator, NULL)) {
-        cli_error("unknown --estimator '%s' (expected ols, re, fd, between, logit, probit or "
-                  "poisson)",
-                  a.estimator);
-        goto done;
-    }
-    if (!glm && (a.ame || a.maxiter != NULL || a.tol != NULL)) {
-        cli_error("%s applies only to --estimator logit, probit or poisson", a.ame ? "--ame"
-                                                                             : a.maxiter != NULL
-                                                                                 ? "--maxiter"
-                                                                                 : "--tol");
-        goto done;
-    }
-    double fe_tol = 0.0;
-    int fe_maxiter = 0;
-    if (a.fe_tol != NULL && !parse_fe_tol(a.fe_tol, &fe_tol)) {
-        cli_error("bad --fe-tol '%s' (expected a number between 0 and 1, exclusive, e.g. 1e-14)",
-                  a.fe_tol);
-        goto done;
-    }
-    if (a.fe_maxiter != NULL && (!parse_count(a.fe_maxiter, &fe_maxiter) || fe_maxiter < 1)) {
-        cli_error("bad --fe-maxiter '%s' (expected an integer from 1 to %d)", a.fe_maxiter,
-                  INT_MAX);
-        goto done;
-    }
-    if (a.format != NULL && gw_output_format_parse(a.format, &fmt) != GW_OK) {
-        cli_error("bad --format: %s", gw_last_error());
-        goto done;
-    }
-    if (a.threads != NULL && (!parse_count(a.threads, &threads) || threads < 1)) {
-        cli_error("bad --threads '%s' (expected a positive integer)", a.threads);
-        goto done;
-    }
-    if (a.weights != NULL && a.weights[0] == '\0') {
-        cli_error("empty --weights variable name");
-        goto done;
-    }
-    gw_frame_opts fo = {0};
-    fo.weights = a.weights;
-    if (a.panel != NULL) {
-        const char *comma = strchr(a.panel, ',');
-        if (comma == NULL || comma == a.panel || comma[1] == '\0' || strchr(comma + 1, ',')) {
-            cli_error("bad --panel '%s' (expected ID,TIME)", a.panel);
-            goto done;
-        }
-        panel_id = gw_malloc((size_t)(comma - a.panel) + 1);
-        if (panel_id == NULL) {
-            cli_error("out of memory");
-            rc = GW_EXIT_OTHER;
-            goto done;
-        }
-        memcpy(panel_id, a.panel, (size_t)(comma - a.panel));
-        panel_id[comma - a.panel] = '\0';
-        fo.panel_id = panel_id;
-        fo.panel_time = comma + 1;
-    }
-    if (a.name != NULL && a.out == NULL) {
-        cli_error("--name needs --out RESULTS.h5");
-        goto done;
-    }
-    if (a.save_residuals && a.out == NULL) {
-        cli_error("--save-residuals needs --out RESULTS.h5");
-        goto done;
-    }
-    gw_ssc ssc = GW_SSC_GOODWORK;
-    if (a.ssc != NULL) {
-        static const char *const profiles[] = {"goodwork", "stata", "fixest", "statsmodels"};
-        size_t k = 0;
-        while (k < sizeof profiles / sizeof profiles[0] && strcmp(a.ssc, profiles[k]) != 0)
-            k++;
-        if (k == sizeof profiles / sizeof profiles[0]) {
-            cli_error("bad --ssc '%s' (expected goodwork, stata, fixest or statsmodels)", a.ssc);
-            goto done;
-        }
-        ssc = (gw_ssc)k;
-    }
-    if ((rc = parse_vcov(a.vcov ? a.vcov : "iid", &vs)) != GW_EXIT_OK)
-        goto done;
-    if ((rc = cli_panel_check(a.estimator, a.vcov, a.panel)) != GW_EXIT_OK)
-        goto done;
-    if (a.hausman && a.panel == NULL) {
-        cli_error("--hausman needs --panel ID,TIME");
-        rc = GW_EXIT_USAGE;
-        goto done;
-    }
-    for (size_t c = 0; c < vs.ncluster; c++)
-        fo.cluster[c] = vs.cluster[c];
-
     gw_threads_set(threads);
-
-    if ((s = gw_formula_parse(a.model, &formula)) != GW_OK) {
-        rc = lib_error(s, "bad --model");
-        goto done;
-    }
-    /* The demeaning options mean nothing without absorbed fixed effects: refused like --tol
-     * outside GLMs, rather than silently ignored. */
-    if ((a.fe_tol != NULL || a.fe_maxiter != NULL) && gw_formula_nfe(formula) == 0) {
-        cli_error("%s applies only to models with absorbed fixed effects (\"y ~ x | fe\")",
-                  a.fe_tol != NULL ? "--fe-tol" : "--fe-maxiter");
-        rc = GW_EXIT_USAGE;
-        goto done;
-    }
-    if (!used_columns(formula, &fo, &cols)) {
-        cli_error("out of memory");
-        rc = GW_EXIT_OTHER;
-        goto done;
-    }
-    gw_ols_opts oo = {0};
-    oo.vcov = vs.kind;
-    oo.ssc = ssc;
-    oo.fe_tol = fe_tol;                 /* 0: GW_HDFE_TOL */
-    oo.fe_maxiter = (size_t)fe_maxiter; /* 0: GW_HDFE_MAXITER */
-    if (a.keep_singletons)
-        oo.flags |= GW_OLS_KEEP_SINGLETONS;
-    if (a.save_residuals)
-        oo.flags |= GW_OLS_KEEP_RESIDUALS | GW_OLS_KEEP_FITTED;
-    /* Distributed (under mpirun) and out-of-core fits read the data themselves, in row ranges
-     * or chunks; each says whether it took the fit. */
-    int handled = 0;
-    if ((rc = cli_fit_mpi(&a, formula, &fo, &oo, &handled, &result)) != GW_EXIT_OK)
-        goto done;
-    if (!handled && (rc = cli_fit_stream(&a, formula, &fo, &oo, &handled, &result)) != GW_EXIT_OK)
+    if ((rc = fit_elsewhere(&a, &o, &prep, &handled, &result)) != GW_EXIT_OK)
         goto done;
     if (handled) {
-        streamed = 1;
         tm[3] = gwi_seconds();
-        goto finish;
-    }
-    if ((rc = cli_load_table(a.data, a.table, cols.names, cols.n, &table)) != GW_EXIT_OK)
-        goto done;
-    tm[1] = gwi_seconds();
-    /* The table serves only this frame: its columns are released as the design takes them. */
-    if ((s = gw_frame_build_consume(table, formula, &fo, &design)) != GW_OK) {
-        rc = lib_error(s, NULL);
-        goto done;
-    }
-    gw_table_free(table);
-    table = NULL;
-    tm[2] = gwi_seconds();
-    if (design->p == 0) {
-        cli_error("the model has no regressors (\"%s\"): nothing to estimate", a.model);
-        rc = GW_EXIT_USAGE;
-        goto done;
-    }
-    /* With absorbed fixed effects the design is demeaned in place (it is not used afterwards):
-     * no copy of the regressors. */
-    if (gw_formula_has_iv(formula)) {
-        if ((rc = cli_fit_iv(design, &a, &oo, &result)) != GW_EXIT_OK)
-            goto done;
-        s = GW_OK;
-    } else if (glm) {
-        if ((rc = cli_fit_glm(design, &a, &oo, &result)) != GW_EXIT_OK)
-            goto done;
-        s = GW_OK;
-    } else if (cli_panel_requested(a.estimator, a.vcov) || a.hausman) {
-        /* With absorbed fixed effects only dk/nw with ols is accepted (the within fit with a
-         * HAC variance); cli_fit_panel refuses the rest. */
-        if ((rc = cli_fit_panel(design, a.estimator, a.vcov, &oo, a.hausman, &result)) !=
-            GW_EXIT_OK)
-            goto done;
-        s = GW_OK;
     } else {
-        s = design->nfe > 0 ? gw_ols_fit_fe_inplace(design, &oo, &result)
-                            : gw_ols_fit(design, &oo, &result);
-    }
-    if (s != GW_OK) {
-        rc = lib_error(s, NULL);
-        goto done;
-    }
-    if (result->k == 0) {
-        /* The library reports every column as aliased and returns; for a command that was
-         * asked for estimates this is the contract's "singular after dropping" (exit 4). */
-        char list[512] = "";
-        size_t used = 0;
-        for (size_t j = 0; j < result->ndropped && used + 1 < sizeof list; j++) {
-            int w = snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "",
-                             result->dropped_collinear[j]);
-            used += w > 0 ? (size_t)w : 0;
+        if ((s = gw_fit_file(a.data, a.model, &o, &result, &ft)) != GW_OK) {
+            rc = lib_error(s, NULL);
+            goto done;
         }
-        cli_error("no estimable coefficient: every regressor is exactly collinear (dropped: %s)",
-                  list);
-        rc = GW_EXIT_NUMERIC;
-        goto done;
-    }
-    tm[3] = gwi_seconds();
-finish:
-    /* What only the command line knows: the formula and variance as written. */
-    if (gw_result_set_str(&result->formula, a.model) != GW_OK ||
-        (result->vcov_type == NULL &&
-         gw_result_set_str(&result->vcov_type, a.vcov ? a.vcov : "iid") != GW_OK) ||
-        (result->estimator == NULL && gw_result_set_str(&result->estimator, "ols") != GW_OK) ||
-        (a.weights != NULL && gw_result_set_str(&result->weights, a.weights) != GW_OK)) {
-        rc = lib_error(GW_ENOMEM, NULL);
-        goto done;
+        tm[1] = tm[0] + ft.read;
+        tm[2] = tm[1] + ft.factorise + ft.frame;
+        tm[3] = gwi_seconds();
     }
     if ((s = gw_output_render(result, fmt, &text)) != GW_OK) {
         rc = lib_error(s, "cannot render the results");
@@ -629,15 +445,11 @@ finish:
     rc = write_stdout(text) ? GW_EXIT_OK : GW_EXIT_OTHER;
     tm[4] = gwi_seconds();
     if (rc == GW_EXIT_OK && a.timings)
-        print_timings(tm, design != NULL ? design->seconds_factorise : 0.0, streamed);
+        print_timings(tm, ft.factorise, handled);
 done:
     gw_free(text);
     gw_result_free(result);
-    gw_design_free(design);
-    gw_table_free(table);
-    gw_formula_free(formula);
-    gw_free(cols.names);
     gw_free(panel_id);
-    vcov_spec_clear(&vs);
+    gw_fit_prep_clear(&prep);
     return rc;
 }

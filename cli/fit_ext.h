@@ -12,6 +12,7 @@
 #define GW_FIT_EXT_H
 
 #include "gw_design.h"
+#include "gw_fit.h"
 #include "gw_formula.h"
 #include "gw_frame.h"
 #include "gw_glm.h"
@@ -34,26 +35,16 @@ typedef struct {
     int hausman;              /* --hausman: the Hausman test with the fit                   */
     int timings;              /* --timings: seconds per stage to standard error             */
     int help;
+    const gw_fit_prep *prep; /* the options as the library resolved them (set by cmd_fit) */
 } fit_args;
 
 /* cli_glm_requested -- 1 when estimator is "logit", "probit" or "poisson" (NULL: 0). */
 int cli_glm_requested(const char *estimator);
 
-/* cli_fit_iv -- 2SLS of a design with instruments (design->n_endog > 0, design->Z), with or
- * without absorbed fixed effects; oo carries the variance request and flags. The design may
- * be modified (demeaned in place). */
-int cli_fit_iv(gw_design *design, const fit_args *a, const gw_ols_opts *oo, gw_result **out);
-
-/* cli_glm_opts -- the gw_glm_opts of a->estimator (logit, probit, poisson) with --maxiter, --tol
- * (checked: usage errors), --ame and the variance, profile, demeaning options and flags of oo.
- * Shared by the in-core, out-of-core and distributed GLM fits. Prints its error; returns a
- * GW_EXIT_* code. */
+/* cli_glm_opts -- the gw_glm_opts of a->estimator (logit, probit, poisson) as the library
+ * resolved them (a->prep), for the out-of-core and distributed GLM fits; oo is unused. Returns
+ * GW_EXIT_OK. */
 int cli_glm_opts(const fit_args *a, const gw_ols_opts *oo, gw_glm_opts *go);
-
-/* cli_fit_glm -- logit / probit / poisson (a->estimator), with or without absorbed fixed
- * effects, --ame, --maxiter, --tol. No convergence is exit 4 with a message. */
-int cli_fit_glm(gw_design *design, const fit_args *a, const gw_ols_opts *oo, gw_result **out);
-
 /* cli_fit_mpi -- called first, before the data are read. When the program runs as one of
  * several MPI ranks, fits the model distributed (each rank reads its own row range) and sets
  * *handled = 1; otherwise sets *handled = 0 and returns GW_EXIT_OK without doing anything. */

@@ -1,4 +1,4 @@
-/* fit_panel.c -- `goodwork fit` with panel estimators and panel variances (fit_panel.h).
+/* fit_panel.c -- gw_fit_table's panel estimators and panel variances (fit_int.h).
  *
  * --estimator re|fd|between select GW_PANEL_RE, _FD, _BETWEEN of models/gw_panel.h; "ols"
  * (or none) with --vcov dk:LAGS / nw:LAGS is pooled OLS with the Driscoll-Kraay or Newey-West
@@ -16,9 +16,8 @@
 
 #include <gsl/gsl_cdf.h>
 
-#include "cli.h"
 #include "core_int.h"
-#include "fit_panel.h"
+#include "fit_int.h"
 #include "gw_alloc.h"
 #include "gw_hdfe.h"
 #include "gw_linalg.h"
@@ -36,13 +35,12 @@ static int is_hac(const char *v)
     return v != NULL && (!strncmp(v, "dk:", 3) || !strncmp(v, "nw:", 3));
 }
 
-int cli_panel_requested(const char *estimator, const char *vcov)
+int gwi_fit_panel_requested(const char *estimator, const char *vcov)
 {
     return is_panel_estimator(estimator) || is_hac(vcov);
 }
 
-/* LAGS: a non-negative decimal integer that fits an int. */
-static int parse_lags(const char *s, size_t *out)
+int gwi_fit_parse_lags(const char *s, size_t *out)
 {
     if (s == NULL || *s < '0' || *s > '9')
         return 0;
@@ -55,34 +53,29 @@ static int parse_lags(const char *s, size_t *out)
     return 1;
 }
 
-int cli_panel_check(const char *estimator, const char *vcov, const char *panel)
+gw_status gwi_fit_panel_check(const char *estimator, const char *vcov, int has_panel)
 {
     size_t lags = 0;
-    if (!cli_panel_requested(estimator, vcov))
-        return GW_EXIT_OK;
-    if (estimator != NULL && strcmp(estimator, "ols") != 0 && !is_panel_estimator(estimator)) {
-        cli_error("--vcov %s needs a linear estimator (ols, re, fd), not '%s'", vcov, estimator);
-        return GW_EXIT_USAGE;
-    }
-    if (is_hac(vcov) && !parse_lags(vcov + 3, &lags)) {
-        cli_error("bad --vcov '%s': LAGS must be a non-negative integer", vcov);
-        return GW_EXIT_USAGE;
-    }
-    if (panel == NULL) {
-        cli_error("%s needs --panel ID,TIME",
-                  is_panel_estimator(estimator)
-                      ? (!strcmp(estimator, "re")   ? "--estimator re"
-                         : !strcmp(estimator, "fd") ? "--estimator fd"
-                                                    : "--estimator between")
-                      : vcov);
-        return GW_EXIT_USAGE;
-    }
+    if (!gwi_fit_panel_requested(estimator, vcov))
+        return GW_OK;
+    if (estimator != NULL && strcmp(estimator, "ols") != 0 && !is_panel_estimator(estimator))
+        return gwi_fail(GW_EINVAL, "--vcov %s needs a linear estimator (ols, re, fd), not '%s'",
+                        vcov, estimator);
+    if (is_hac(vcov) && !gwi_fit_parse_lags(vcov + 3, &lags))
+        return gwi_fail(GW_EINVAL, "bad --vcov '%s': LAGS must be a non-negative integer", vcov);
+    if (!has_panel)
+        return gwi_fail(GW_EINVAL, "%s needs --panel ID,TIME",
+                        is_panel_estimator(estimator)
+                            ? (!strcmp(estimator, "re")   ? "--estimator re"
+                               : !strcmp(estimator, "fd") ? "--estimator fd"
+                                                          : "--estimator between")
+                            : vcov);
     if (estimator != NULL && !strcmp(estimator, "between") && vcov != NULL &&
-        (is_hac(vcov) || !strncmp(vcov, "cluster:", 8))) {
-        cli_error("--estimator between has one row per panel id: --vcov %s does not apply", vcov);
-        return GW_EXIT_USAGE;
-    }
-    return GW_EXIT_OK;
+        (is_hac(vcov) || !strncmp(vcov, "cluster:", 8)))
+        return gwi_fail(GW_EINVAL,
+                        "--estimator between has one row per panel id: --vcov %s does not apply",
+                        vcov);
+    return GW_OK;
 }
 
 /* The panel fields of the result from the fit's gw_panel_info: the dimensions for every panel
@@ -104,19 +97,6 @@ static void fill_panel_info(const gw_panel_info *info, gw_result *r)
     }
 }
 
-/* cli_fit_panel's error report: the library's detail message, and the exit code. */
-static int panel_error(gw_status s, const char *context)
-{
-    const char *detail = gw_last_error();
-    if (detail[0] == '\0')
-        detail = gw_status_str(s);
-    if (context != NULL)
-        cli_error("%s: %s", context, detail);
-    else
-        cli_error("%s", detail);
-    return cli_exit_code(s);
-}
-
 /* Driscoll-Kraay / Newey-West with absorbed fixed effects. The within fit is
  * gw_ols_fit_fe_inplace with the iid variance, which leaves d->X and d->y demeaned and
  * compacted to the rows kept after singletons (leading dimension N = result->nobs); those
@@ -127,11 +107,10 @@ static int panel_error(gw_status s, const char *context)
  * within model. Small-sample factor: none (HC0, plm's default; dof_k = K + D would only enter
  * HC1/SSS). Inference: t with the fit's df_resid = N - K - D (plm's within df.residual with one
  * set of effects); the F test becomes the Wald F of all slopes with that variance. */
-static int fit_fe_hac(gw_design *d, gw_panel_hac kind, size_t lags, const char *vcov,
-                      const gw_ols_opts *oo, gw_result **out)
+static gw_status fit_fe_hac(gw_design *d, gw_panel_hac kind, size_t lags, const char *vcov,
+                            const gw_ols_opts *oo, gw_result **out)
 {
-    int rc = GW_EXIT_OK;
-    gw_status s;
+    gw_status s = GW_OK;
     gw_hdfe *h = NULL;
     gw_ls *ls = NULL;
     gw_result *r = NULL;
@@ -139,18 +118,14 @@ static int fit_fe_hac(gw_design *d, gw_panel_hac kind, size_t lags, const char *
     int32_t *id = NULL;
     size_t *keep = NULL;
     *out = NULL;
-    if (d->panel_time == NULL || (kind == GW_PANEL_HAC_NW && d->panel_id == NULL)) {
-        cli_error("--vcov %s needs --panel ID,TIME", vcov);
-        return GW_EXIT_USAGE;
-    }
-    if (d->ncluster > 0) {
-        cli_error("--vcov %s replaces clustering: no cluster variable expected", vcov);
-        return GW_EXIT_USAGE;
-    }
+    if (d->panel_time == NULL || (kind == GW_PANEL_HAC_NW && d->panel_id == NULL))
+        return gwi_fail(GW_EINVAL, "--vcov %s needs --panel ID,TIME", vcov);
+    if (d->ncluster > 0)
+        return gwi_fail(GW_EINVAL, "--vcov %s replaces clustering: no cluster variable expected",
+                        vcov);
     gw_hdfe_opts ho = {oo->fe_tol, oo->fe_maxiter,
                        (oo->flags & GW_OLS_KEEP_SINGLETONS) ? GW_HDFE_KEEP_SINGLETONS : 0u};
     if ((s = gw_hdfe_new(d->fe, d->nfe, d->n, d->w, &ho, &h)) != GW_OK) {
-        rc = panel_error(s, NULL);
         goto done;
     }
     const size_t m = gw_hdfe_nobs(h), p = d->p;
@@ -158,7 +133,7 @@ static int fit_fe_hac(gw_design *d, gw_panel_hac kind, size_t lags, const char *
     if ((time = gw_alloc_array(m, sizeof *time)) == NULL ||
         (d->panel_id != NULL && (id = gw_alloc_array(m, sizeof *id)) == NULL) ||
         (keep = gw_alloc_array(p, sizeof *keep)) == NULL) {
-        rc = panel_error(gwi_fail(GW_ENOMEM, "cannot allocate %zu panel rows", m), NULL);
+        s = gwi_fail(GW_ENOMEM, "cannot allocate %zu panel rows", m);
         goto done;
     }
     for (size_t i = 0; i < m; i++) {
@@ -170,7 +145,6 @@ static int fit_fe_hac(gw_design *d, gw_panel_hac kind, size_t lags, const char *
     gw_ols_opts o = *oo;
     o.vcov = GW_VCOV_IID; /* replaced below; its s^2 is not used */
     if ((s = gw_ols_fit_fe_inplace(d, &o, &r)) != GW_OK) {
-        rc = panel_error(s, NULL);
         goto done;
     }
     if (r->nobs != m || r->k == 0) {
@@ -179,8 +153,7 @@ static int fit_fe_hac(gw_design *d, gw_panel_hac kind, size_t lags, const char *
             r = NULL;
             goto done;
         }
-        rc = panel_error(
-            gwi_fail(GW_EINTERNAL, "the within fit kept %zu rows, not %zu", r->nobs, m), NULL);
+        s = gwi_fail(GW_EINTERNAL, "the within fit kept %zu rows, not %zu", r->nobs, m);
         goto done;
     }
     /* The demeaned design: d->X's first m rows of each column (leading dimension m). */
@@ -194,7 +167,6 @@ static int fit_fe_hac(gw_design *d, gw_panel_hac kind, size_t lags, const char *
     wd.terms = d->terms;
     wd.response = d->response;
     if ((s = gw_ls_fit(&wd, oo->ls, &ls)) != GW_OK) {
-        rc = panel_error(s, NULL);
         goto done;
     }
     const int *aliased = gw_ls_aliased(ls);
@@ -206,9 +178,7 @@ static int fit_fe_hac(gw_design *d, gw_panel_hac kind, size_t lags, const char *
             keep[k++] = j;
         }
     if (k != r->k) {
-        rc = panel_error(
-            gwi_fail(GW_EINTERNAL, "the demeaned least squares keeps other columns than the fit"),
-            NULL);
+        s = gwi_fail(GW_EINTERNAL, "the demeaned least squares keeps other columns than the fit");
         goto done;
     }
     const double D = (double)m - (double)k - r->df_resid;
@@ -225,14 +195,13 @@ static int fit_fe_hac(gw_design *d, gw_panel_hac kind, size_t lags, const char *
                             time,
                             (double)k + D};
     if ((s = gw_panel_vcov_hac(&hd, kind, lags, GW_PANEL_SSC_HC0, r->vcov, NULL)) != GW_OK) {
-        rc = panel_error(s, NULL);
         goto done;
     }
     r->stat_is_z = 0;
     r->df_inference = r->df_resid;
     gwi_fill_inference(r);
     if ((work = gw_alloc_array(2 * k * k + k, sizeof *work)) == NULL) {
-        rc = panel_error(gwi_fail(GW_ENOMEM, "cannot allocate the Wald test"), NULL);
+        s = gwi_fail(GW_ENOMEM, "cannot allocate the Wald test");
         goto done;
     }
     for (size_t j = 0; j < k; j++)
@@ -244,13 +213,12 @@ static int fit_fe_hac(gw_design *d, gw_panel_hac kind, size_t lags, const char *
                        ? gsl_cdf_fdist_Q(r->f_stat, r->f_df1, r->f_df2)
                        : (double)NAN;
     if ((s = gw_result_set_str(&r->vcov_type, vcov)) != GW_OK) {
-        rc = panel_error(s, NULL);
         goto done;
     }
     if (d->panel_id != NULL) { /* panel dimensions of the rows used */
         size_t *cnt = gw_calloc(d->panel_id->nlevels ? d->panel_id->nlevels : 1, sizeof *cnt);
         if (cnt == NULL) {
-            rc = panel_error(gwi_fail(GW_ENOMEM, "cannot count panel ids"), NULL);
+            s = gwi_fail(GW_ENOMEM, "cannot count panel ids");
             goto done;
         }
         for (size_t i = 0; i < m; i++)
@@ -277,11 +245,11 @@ done:
     gw_free(id);
     gw_free(keep);
     gw_free(work);
-    return rc;
+    return s;
 }
 
-int cli_fit_panel(gw_design *design, const char *estimator, const char *vcov, const gw_ols_opts *oo,
-                  int hausman, gw_result **out)
+gw_status gwi_fit_panel(gw_design *design, const char *estimator, const char *vcov,
+                        const gw_ols_opts *oo, int hausman, gw_result **out)
 {
     gw_panel_opts po = {0};
     gw_panel_info info;
@@ -297,29 +265,30 @@ int cli_fit_panel(gw_design *design, const char *estimator, const char *vcov, co
         po.model = GW_PANEL_BETWEEN;
     if (is_hac(vcov)) {
         po.hac = vcov[0] == 'd' ? GW_PANEL_HAC_DK : GW_PANEL_HAC_NW;
-        if (!parse_lags(vcov + 3, &po.lags)) {
-            cli_error("bad --vcov '%s': LAGS must be a non-negative integer", vcov);
-            return GW_EXIT_USAGE;
-        }
+        if (!gwi_fit_parse_lags(vcov + 3, &po.lags))
+            return gwi_fail(GW_EINVAL, "bad --vcov '%s': LAGS must be a non-negative integer",
+                            vcov);
     }
     if (design->nfe > 0) {
-        if (po.model != GW_PANEL_POOLING || po.hac == GW_PANEL_HAC_NONE || hausman) {
-            cli_error("%s with absorbed fixed effects is not supported (use --estimator ols with "
-                      "\"| fe\" and --vcov dk:L / nw:L, or drop the fixed effects)",
-                      hausman ? "--hausman" : "--estimator re/fd/between");
-            return GW_EXIT_USAGE;
-        }
+        if (po.model != GW_PANEL_POOLING || po.hac == GW_PANEL_HAC_NONE || hausman)
+            return gwi_fail(GW_EINVAL,
+                            "%s with absorbed fixed effects is not supported (use --estimator ols "
+                            "with \"| fe\" and --vcov dk:L / nw:L, or drop the fixed effects)",
+                            hausman ? "--hausman" : "--estimator re/fd/between");
         return fit_fe_hac(design, po.hac, po.lags, vcov, oo, out);
     }
     if (hausman) {
         /* Before the fit, so that a failure leaves nothing allocated. */
         gw_status s = gw_panel_hausman_test(design, &po, &ht);
-        if (s != GW_OK)
-            return panel_error(s, "--hausman");
+        if (s != GW_OK) {
+            gwi_fail_keep(s);
+            gwi_prefix_error("--hausman");
+            return s;
+        }
     }
     gw_status s = gw_panel_fit(design, &po, out, &info);
     if (s != GW_OK)
-        return panel_error(s, NULL);
+        return s;
     fill_panel_info(&info, *out);
     if (hausman) {
         (*out)->hausman_chi2 = ht.chisq;
@@ -329,5 +298,5 @@ int cli_fit_panel(gw_design *design, const char *estimator, const char *vcov, co
         (*out)->hausman_robust_df = ht.df_aux;
         (*out)->hausman_robust_p = ht.p_value_robust;
     }
-    return GW_EXIT_OK;
+    return GW_OK;
 }

@@ -1,0 +1,413 @@
+/* fit.c -- gw_fit_table and gw_fit_file (gw_fit.h): options, the columns a model reads, and the
+ * dispatch from a model frame to the estimators.
+ *
+ * Order of work, so that every failure is reported before anything is computed: options
+ * (gw_fit_prepare: usage errors before touching a file), formula (syntax errors before reading
+ * data), data, model frame (unknown variables, bad values, nothing left), estimation. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core_int.h"
+#include "fit_int.h"
+#include "gw_alloc.h"
+#include "gw_fit.h"
+#include "gw_formula.h"
+#include "gw_hdfe.h"
+#include "gw_iv.h"
+#include "gw_load.h"
+
+static int is_glm(const char *e)
+{
+    return e != NULL && (!strcmp(e, "logit") || !strcmp(e, "probit") || !strcmp(e, "poisson"));
+}
+
+/* The variance kind and cluster names of a --vcov text (dk:/nw: leave the kind iid: the panel
+ * path reads the text). */
+static gw_status parse_vcov(const char *text, gw_fit_prep *p)
+{
+    static const char expected[] =
+        "(expected iid, hc0, hc1, hc2, hc3, cluster:VAR, cluster:VAR1+VAR2, dk:LAGS or nw:LAGS)";
+    static const struct {
+        const char *name;
+        gw_vcov_kind kind;
+    } simple[] = {{"iid", GW_VCOV_IID},
+                  {"hc0", GW_VCOV_HC0},
+                  {"hc1", GW_VCOV_HC1},
+                  {"hc2", GW_VCOV_HC2},
+                  {"hc3", GW_VCOV_HC3}};
+    for (size_t k = 0; k < sizeof simple / sizeof simple[0]; k++)
+        if (strcmp(text, simple[k].name) == 0) {
+            p->ols.vcov = simple[k].kind;
+            return GW_OK;
+        }
+    if (strncmp(text, "cluster:", 8) == 0) {
+        size_t nc = 0;
+        for (const char *q = text + 8;;) {
+            const char *plus = strchr(q, '+');
+            size_t len = plus ? (size_t)(plus - q) : strlen(q);
+            if (len == 0 || nc == GW_FRAME_MAX_CLUSTER)
+                return gwi_fail(GW_EINVAL, "bad --vcov '%s': %s %s", text,
+                                len == 0 ? "empty cluster variable name"
+                                         : "at most two cluster variables",
+                                expected);
+            if ((p->cluster[nc] = gw_malloc(len + 1)) == NULL)
+                return gwi_fail(GW_ENOMEM, "out of memory");
+            memcpy(p->cluster[nc], q, len);
+            p->cluster[nc++][len] = '\0';
+            if (plus == NULL)
+                break;
+            q = plus + 1;
+        }
+        if (nc == 2 && strcmp(p->cluster[0], p->cluster[1]) == 0)
+            return gwi_fail(GW_EINVAL, "bad --vcov '%s': the same cluster variable twice", text);
+        p->ols.vcov = GW_VCOV_CLUSTER;
+        return GW_OK;
+    }
+    if (strncmp(text, "dk:", 3) == 0 || strncmp(text, "nw:", 3) == 0) {
+        size_t lags;
+        if (!gwi_fit_parse_lags(text + 3, &lags))
+            return gwi_fail(GW_EINVAL, "bad --vcov '%s': LAGS must be a non-negative integer",
+                            text);
+        return GW_OK;
+    }
+    return gwi_fail(GW_EINVAL, "bad --vcov '%s' %s", text, expected);
+}
+
+/* The checks of single options and of options against each other. */
+static gw_status check_opts(const gw_fit_opts *o)
+{
+    const char *e = o->estimator;
+    int glm = is_glm(e);
+    if (e != NULL && strcmp(e, "ols") != 0 && !glm && !gwi_fit_panel_requested(e, NULL))
+        return gwi_fail(GW_EINVAL,
+                        "unknown --estimator '%s' (expected ols, re, fd, between, logit, probit "
+                        "or poisson)",
+                        e);
+    if (!glm && ((o->flags & GW_FIT_AME) || o->maxiter != 0 || o->tol != 0.0))
+        return gwi_fail(GW_EINVAL, "%s applies only to --estimator logit, probit or poisson",
+                        (o->flags & GW_FIT_AME) ? "--ame"
+                        : o->maxiter != 0       ? "--maxiter"
+                                                : "--tol");
+    if (o->fe_tol != 0.0 && !(o->fe_tol > 0.0 && o->fe_tol < 1.0))
+        return gwi_fail(GW_EINVAL, "bad --fe-tol %g (expected a number between 0 and 1)",
+                        o->fe_tol);
+    if (o->tol != 0.0 && !(o->tol > 0.0 && o->tol < 1.0))
+        return gwi_fail(GW_EINVAL, "bad --tol %g (expected a number between 0 and 1)", o->tol);
+    if (o->maxiter > GW_FIT_MAXITER_CAP)
+        return gwi_fail(GW_EINVAL, "bad --maxiter %zu (expected an integer from 1 to %lu)",
+                        o->maxiter, GW_FIT_MAXITER_CAP);
+    if (o->weights != NULL && o->weights[0] == '\0')
+        return gwi_fail(GW_EINVAL, "empty --weights variable name");
+    if ((o->panel_id == NULL) != (o->panel_time == NULL) ||
+        (o->panel_id != NULL && (o->panel_id[0] == '\0' || o->panel_time[0] == '\0')))
+        return gwi_fail(GW_EINVAL, "a panel needs both an identifier and a time variable");
+    if ((unsigned)o->ssc > (unsigned)GW_SSC_STATSMODELS)
+        return gwi_fail(GW_EINVAL, "unknown small-sample profile %d", (int)o->ssc);
+    return GW_OK;
+}
+
+/* The GLM options of p from o (o checked). */
+static void glm_opts(const gw_fit_opts *o, gw_fit_prep *p)
+{
+    gw_glm_opts *g = &p->glm;
+    g->kind = !strcmp(o->estimator, "logit")    ? GW_GLM_LOGIT
+              : !strcmp(o->estimator, "probit") ? GW_GLM_PROBIT
+                                                : GW_GLM_POISSON;
+    g->maxiter = o->maxiter;
+    g->tol = o->tol;
+    g->vcov = p->ols.vcov;
+    g->ssc = p->ols.ssc;
+    g->fe_tol = p->ols.fe_tol;
+    g->fe_maxiter = p->ols.fe_maxiter;
+    if (o->flags & GW_FIT_KEEP_SINGLETONS)
+        g->flags |= GW_GLM_KEEP_SINGLETONS;
+    if (o->flags & GW_FIT_KEEP_RESIDUALS)
+        g->flags |= GW_GLM_KEEP_RESIDUALS | GW_GLM_KEEP_FITTED;
+    if (o->flags & GW_FIT_AME)
+        g->flags |= GW_GLM_AME;
+}
+
+gw_status gw_fit_prepare(const gw_fit_opts *opts, gw_fit_prep *p)
+{
+    static const gw_fit_opts none;
+    if (p == NULL)
+        return gwi_fail(GW_EINVAL, "gw_fit_prepare: p is NULL");
+    memset(p, 0, sizeof *p);
+    const gw_fit_opts *o = opts != NULL ? opts : &none;
+    gw_status s = check_opts(o);
+    if (s == GW_OK)
+        s = parse_vcov(o->vcov ? o->vcov : "iid", p);
+    if (s == GW_OK)
+        s = gwi_fit_panel_check(o->estimator, o->vcov, o->panel_id != NULL);
+    if (s == GW_OK && (o->flags & GW_FIT_HAUSMAN) && o->panel_id == NULL)
+        s = gwi_fail(GW_EINVAL, "--hausman needs --panel ID,TIME");
+    if (s != GW_OK)
+        return s;
+    p->ols.ssc = o->ssc;
+    p->ols.fe_tol = o->fe_tol;         /* 0: GW_HDFE_TOL */
+    p->ols.fe_maxiter = o->fe_maxiter; /* 0: GW_HDFE_MAXITER */
+    if (o->flags & GW_FIT_KEEP_SINGLETONS)
+        p->ols.flags |= GW_OLS_KEEP_SINGLETONS;
+    if (o->flags & GW_FIT_KEEP_RESIDUALS)
+        p->ols.flags |= GW_OLS_KEEP_RESIDUALS | GW_OLS_KEEP_FITTED;
+    p->frame.weights = o->weights;
+    p->frame.panel_id = o->panel_id;
+    p->frame.panel_time = o->panel_time;
+    for (size_t c = 0; c < GW_FRAME_MAX_CLUSTER; c++)
+        p->frame.cluster[c] = p->cluster[c];
+    p->is_glm = is_glm(o->estimator);
+    p->is_panel = gwi_fit_panel_requested(o->estimator, o->vcov) || (o->flags & GW_FIT_HAUSMAN);
+    if (p->is_glm) {
+        if (o->vcov != NULL && (!strncmp(o->vcov, "dk:", 3) || !strncmp(o->vcov, "nw:", 3)))
+            return gwi_fail(GW_EINVAL,
+                            "--vcov %s is not available for --estimator %s (use iid, hc0-hc3 or "
+                            "cluster:VAR)",
+                            o->vcov, o->estimator);
+        glm_opts(o, p);
+    }
+    return GW_OK;
+}
+
+void gw_fit_prep_clear(gw_fit_prep *p)
+{
+    if (p == NULL)
+        return;
+    for (size_t c = 0; c < GW_FRAME_MAX_CLUSTER; c++)
+        gw_free(p->cluster[c]);
+    memset(p, 0, sizeof *p);
+}
+
+gw_status gw_fit_check_formula(const gw_formula *f, const gw_fit_opts *o)
+{
+    /* The demeaning options mean nothing without absorbed fixed effects: refused like --tol
+     * outside GLMs, rather than silently ignored. */
+    if (o != NULL && (o->fe_tol != 0.0 || o->fe_maxiter != 0) && gw_formula_nfe(f) == 0)
+        return gwi_fail(GW_EINVAL,
+                        "%s applies only to models with absorbed fixed effects (\"y ~ x | fe\")",
+                        o->fe_tol != 0.0 ? "--fe-tol" : "--fe-maxiter");
+    return GW_OK;
+}
+
+/* A growing list of distinct column names (borrowed strings). */
+typedef struct {
+    const char **names;
+    size_t n, cap;
+} name_list;
+
+static int names_add(name_list *l, const char *name)
+{
+    if (name == NULL)
+        return 1;
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->names[i], name) == 0)
+            return 1;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        const char **q = gw_realloc(l->names, cap * sizeof *q);
+        if (q == NULL)
+            return 0;
+        l->names = q;
+        l->cap = cap;
+    }
+    l->names[l->n++] = name;
+    return 1;
+}
+
+static int names_add_term(name_list *l, const gw_formula_term *t)
+{
+    for (size_t k = 0; k < t->nfactors; k++)
+        if (!names_add(l, t->factors[k].var))
+            return 0;
+    return 1;
+}
+
+gw_status gw_fit_columns(const gw_formula *f, const gw_fit_prep *p, const char ***names, size_t *n)
+{
+    name_list l = {0};
+    const gw_frame_opts *fo = &p->frame;
+    int ok = 1;
+    for (size_t k = 0; ok && k < gw_formula_nterms(f); k++)
+        ok = names_add_term(&l, gw_formula_term_at(f, k));
+    for (size_t k = 0; ok && k < gw_formula_nendog(f); k++)
+        ok = names_add_term(&l, gw_formula_endog(f, k));
+    ok = ok && names_add(&l, gw_formula_response(f)->var);
+    for (size_t k = 0; ok && k < gw_formula_nfe(f); k++)
+        ok = names_add(&l, gw_formula_fe(f, k));
+    for (size_t k = 0; ok && k < gw_formula_ninst(f); k++)
+        ok = names_add_term(&l, gw_formula_inst(f, k));
+    ok = ok && names_add(&l, fo->weights);
+    for (size_t c = 0; ok && c < GW_FRAME_MAX_CLUSTER; c++)
+        ok = names_add(&l, fo->cluster[c]);
+    ok = ok && names_add(&l, fo->panel_id) && names_add(&l, fo->panel_time);
+    if (!ok) {
+        gw_free(l.names);
+        return gwi_fail(GW_ENOMEM, "out of memory");
+    }
+    *names = l.names;
+    *n = l.n;
+    return GW_OK;
+}
+
+/* 2SLS: the IV part selects it; any other estimator is refused. */
+static gw_status fit_iv(gw_design *d, const gw_fit_opts *o, const gw_fit_prep *p, gw_result **out)
+{
+    if (o->estimator != NULL && strcmp(o->estimator, "ols") != 0)
+        return gwi_fail(GW_EINVAL,
+                        "--estimator %s cannot be combined with instruments (\"| endog ~ "
+                        "inst\"): the IV part selects two-stage least squares",
+                        o->estimator);
+    gw_status s = gw_iv_fit(d, &p->ols, out);
+    if (s != GW_OK) {
+        gwi_fail_keep(s);
+        gwi_prefix_error("2SLS");
+    }
+    return s;
+}
+
+/* The estimator's failure when every regressor is exactly collinear: the library reports every
+ * column as aliased and returns; for a fit that was asked for estimates this is singular. */
+static gw_status all_collinear(const gw_result *r)
+{
+    char list[512] = "";
+    size_t used = 0;
+    for (size_t j = 0; j < r->ndropped && used + 1 < sizeof list; j++) {
+        int w = snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "",
+                         r->dropped_collinear[j]);
+        used += w > 0 ? (size_t)w : 0;
+    }
+    return gwi_fail(GW_ERANK,
+                    "no estimable coefficient: every regressor is exactly collinear (dropped: %s)",
+                    list);
+}
+
+/* gw_fit_design with the formula's text for the message of a model without regressors. */
+static gw_status fit_frame(gw_design *d, const char *formula, const gw_fit_opts *o,
+                           const gw_fit_prep *p, gw_result **out)
+{
+    gw_status s;
+    *out = NULL;
+    if (d->p == 0)
+        return formula != NULL ? gwi_fail(GW_EINVAL,
+                                          "the model has no regressors (\"%s\"): nothing to "
+                                          "estimate",
+                                          formula)
+                               : gwi_fail(GW_EINVAL, "the model has no regressors");
+    if (d->n_endog > 0 || d->Z != NULL)
+        s = fit_iv(d, o, p, out);
+    else if (p->is_glm)
+        s = gw_glm_fit(d, &p->glm, out);
+    else if (p->is_panel)
+        s = gwi_fit_panel(d, o->estimator, o->vcov, &p->ols, (o->flags & GW_FIT_HAUSMAN) != 0, out);
+    else
+        s = d->nfe > 0 ? gw_ols_fit_fe_inplace(d, &p->ols, out) : gw_ols_fit(d, &p->ols, out);
+    if (s != GW_OK) {
+        gw_result_free(*out);
+        *out = NULL;
+        return s;
+    }
+    if ((*out)->k == 0) {
+        s = all_collinear(*out);
+        gw_result_free(*out);
+        *out = NULL;
+    }
+    return s;
+}
+
+gw_status gw_fit_design(gw_design *d, const gw_fit_opts *opts, const gw_fit_prep *p,
+                        gw_result **out)
+{
+    static const gw_fit_opts none;
+    if (d == NULL || p == NULL || out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_fit_design: NULL argument");
+    return fit_frame(d, NULL, opts != NULL ? opts : &none, p, out);
+}
+
+gw_status gw_fit_label(gw_result *r, const char *formula, const gw_fit_opts *o)
+{
+    /* What only the caller knows: the formula and variance as written. */
+    if (gw_result_set_str(&r->formula, formula) != GW_OK ||
+        (r->vcov_type == NULL &&
+         gw_result_set_str(&r->vcov_type, o->vcov ? o->vcov : "iid") != GW_OK) ||
+        (r->estimator == NULL && gw_result_set_str(&r->estimator, "ols") != GW_OK) ||
+        (o->weights != NULL && gw_result_set_str(&r->weights, o->weights) != GW_OK))
+        return gwi_fail(GW_ENOMEM, "out of memory");
+    return GW_OK;
+}
+
+/* The steps both entry points share: options, formula, then fit (consume: the frame may take
+ * the table's columns; t is then freed here). */
+static gw_status fit_common(gw_table *t, int consume, const char *path, const char *formula,
+                            const gw_fit_opts *o, gw_result **out, gw_fit_timings *tm)
+{
+    gw_fit_prep p;
+    gw_formula *f = NULL;
+    gw_design *d = NULL;
+    const char **cols = NULL;
+    size_t ncols = 0;
+    double t0 = gwi_seconds(), t1 = t0, t2 = t0;
+    gw_status s = gw_fit_prepare(o, &p);
+    if (s == GW_OK && (s = gw_formula_parse(formula, &f)) != GW_OK)
+        gwi_prefix_error("bad --model");
+    if (s == GW_OK)
+        s = gw_fit_check_formula(f, o);
+    if (s == GW_OK && path != NULL && (s = gw_fit_columns(f, &p, &cols, &ncols)) == GW_OK) {
+        gw_load_opts lo = {cols, ncols, o->group, o->delim};
+        s = gw_data_load(path, &lo, &t);
+        consume = 1;
+    }
+    t1 = gwi_seconds();
+    if (s == GW_OK)
+        s = consume ? gw_frame_build_consume(t, f, &p.frame, &d)
+                    : gw_frame_build(t, f, &p.frame, &d);
+    if (consume) {
+        gw_table_free(t);
+        t = NULL;
+    }
+    t2 = gwi_seconds();
+    if (s == GW_OK)
+        s = fit_frame(d, formula, o, &p, out);
+    if (s == GW_OK && (s = gw_fit_label(*out, formula, o)) != GW_OK) {
+        gw_result_free(*out);
+        *out = NULL;
+    }
+    if (tm != NULL) {
+        double fz = d != NULL ? d->seconds_factorise : 0.0;
+        tm->read = t1 - t0;
+        tm->factorise = fz;
+        tm->frame = t2 - t1 - fz > 0.0 ? t2 - t1 - fz : 0.0;
+        tm->estimate = gwi_seconds() - t2;
+    }
+    gw_design_free(d);
+    gw_formula_free(f);
+    gw_free(cols);
+    gw_fit_prep_clear(&p);
+    return s;
+}
+
+gw_status gw_fit_table(const gw_table *t, const char *formula, const gw_fit_opts *opts,
+                       gw_result **out)
+{
+    static const gw_fit_opts none;
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_fit_table: out is NULL");
+    *out = NULL;
+    if (t == NULL || formula == NULL)
+        return gwi_fail(GW_EINVAL, "gw_fit_table: the table or the formula is NULL");
+    return fit_common((gw_table *)(uintptr_t)t, 0, NULL, formula, opts ? opts : &none, out, NULL);
+}
+
+gw_status gw_fit_file(const char *path, const char *formula, const gw_fit_opts *opts,
+                      gw_result **out, gw_fit_timings *tm)
+{
+    static const gw_fit_opts none;
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_fit_file: out is NULL");
+    *out = NULL;
+    if (formula == NULL)
+        return gwi_fail(GW_EINVAL, "gw_fit_file: the formula is NULL");
+    if (tm != NULL)
+        memset(tm, 0, sizeof *tm);
+    return fit_common(NULL, 1, path, formula, opts ? opts : &none, out, tm);
+}

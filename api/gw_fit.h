@@ -1,0 +1,117 @@
+/* gw_fit.h -- one call fits a formula on a data table or a data file: the library's front door
+ * for the C API, the command line (`goodwork fit`) and the Python and R packages.
+ *
+ * gw_fit_file reads only the columns the model uses (CSV or goodwork HDF5, io/gw_load.h),
+ * builds the model frame and dispatches to the estimator the options ask for: least squares,
+ * the within estimator with absorbed fixed effects, the panel estimators (random effects, first
+ * differences, between; Driscoll-Kraay and Newey-West variances; the Hausman test), two-stage
+ * least squares when the formula has an IV part, logit, probit and Poisson. The result
+ * (core/gw_result.h) answers by name, renders to the JSON the command line prints
+ * (io/gw_output.h) and writes itself to a results file (io/gw_hdf5.h).
+ *
+ * Options are the command line's, by the same names, and so are the messages (they name the
+ * command's flags: "--vcov", "--panel"); docs/reference/commands.md documents them. Out-of-core
+ * and distributed (MPI) fits are not behind this call yet: the command line still drives them. */
+#ifndef GW_FIT_H
+#define GW_FIT_H
+
+#include <stddef.h>
+
+#include "gw_export.h"
+#include "gw_frame.h"
+#include "gw_glm.h"
+#include "gw_ols.h"
+#include "gw_result.h"
+#include "gw_status.h"
+#include "gw_table.h"
+
+/* Largest IRLS iteration limit accepted: far beyond what IRLS ever needs (it converges
+ * quadratically), small enough that a typo cannot make a fit spin for hours. */
+#define GW_FIT_MAXITER_CAP 100000UL
+
+/* Flags of gw_fit_opts. */
+enum {
+    GW_FIT_AME = 1u << 0,             /* logit/probit: average marginal effects too        */
+    GW_FIT_HAUSMAN = 1u << 1,         /* with a panel: the Hausman test (FE against RE)    */
+    GW_FIT_KEEP_SINGLETONS = 1u << 2, /* absorbed fixed effects: keep singleton groups     */
+    GW_FIT_KEEP_RESIDUALS = 1u << 3   /* keep residuals and fitted values in the result    */
+};
+
+/* What to fit. All-zero means ordinary least squares with iid errors. Strings are borrowed. */
+typedef struct {
+    const char *estimator; /* NULL or "ols"; "re", "fd", "between"; "logit", "probit", "poisson" */
+    const char *vcov;      /* NULL or "iid"; "hc0".."hc3"; "cluster:V" or "cluster:V1+V2";
+                            * "dk:LAGS", "nw:LAGS" (Driscoll-Kraay, Newey-West: need a panel) */
+    const char *weights;   /* analytic weights variable, or NULL */
+    const char *panel_id;  /* panel identifier and time variables: both or neither */
+    const char *panel_time;
+    gw_ssc ssc;        /* small-sample conventions with fixed effects (0: goodwork's) */
+    double fe_tol;     /* absorbed fixed effects: demeaning tolerance in (0, 1); 0: default */
+    size_t fe_maxiter; /* absorbed fixed effects: demeaning iteration limit; 0: default */
+    size_t maxiter;    /* logit/probit/poisson: IRLS iteration limit; 0: default */
+    double tol;        /* logit/probit/poisson: IRLS tolerance in (0, 1); 0: default */
+    unsigned flags;    /* GW_FIT_* */
+    const char *group; /* gw_fit_file on an HDF5 table: its group (NULL: "/data") */
+    char delim;        /* gw_fit_file on CSV: the field delimiter (0: detected) */
+} gw_fit_opts;
+
+/* Seconds spent in each stage of gw_fit_file (factorise is part of frame's wall time: the
+ * coding of grouping variables, reported on its own). */
+typedef struct {
+    double read, factorise, frame, estimate;
+} gw_fit_timings;
+
+/* The options resolved for the estimators: what gw_fit_table passes down, for callers that
+ * drive an estimator themselves (the command line's out-of-core and distributed fits). */
+typedef struct {
+    gw_ols_opts ols;     /* variance, small-sample profile, demeaning options, flags */
+    gw_frame_opts frame; /* weights, clusters, panel (strings borrowed from opts and from here) */
+    gw_glm_opts glm;     /* the GLM options when is_glm */
+    int is_glm;          /* estimator logit, probit or poisson */
+    int is_panel;        /* a panel estimator or a HAC variance (or the Hausman test) */
+    char *cluster[GW_FRAME_MAX_CLUSTER]; /* owned copies of the cluster names */
+} gw_fit_prep;
+
+/* gw_fit_prepare -- check the options against each other (no data, no formula) and resolve
+ * them into *p (gw_fit_prep_clear releases it, also after a failure). Returns GW_EINVAL with a
+ * message naming the option (an unknown estimator, a malformed vcov, a panel estimator without
+ * a panel, GLM options with a linear estimator, ...), GW_ENOMEM. */
+GW_API gw_status gw_fit_prepare(const gw_fit_opts *opts, gw_fit_prep *p);
+GW_API void gw_fit_prep_clear(gw_fit_prep *p);
+
+/* gw_fit_check_formula -- the checks that need the formula too (demeaning options without
+ * absorbed fixed effects). GW_EINVAL with a message. */
+GW_API gw_status gw_fit_check_formula(const gw_formula *f, const gw_fit_opts *opts);
+
+/* gw_fit_columns -- the columns a fit of f with p reads, in the order that lets the frame take
+ * the regressors without a copy (main terms, endogenous ones, the response, then the rest).
+ * *names: owned array of borrowed strings (gw_free), *n its length. GW_ENOMEM. */
+GW_API gw_status gw_fit_columns(const gw_formula *f, const gw_fit_prep *p, const char ***names,
+                                size_t *n);
+
+/* gw_fit_label -- set the result's formula (as written), and its vcov_type, estimator ("ols")
+ * and weights from opts where the estimator left them unset: what gw_fit_table does after the
+ * fit, for callers that drive an estimator themselves. GW_ENOMEM. */
+GW_API gw_status gw_fit_label(gw_result *r, const char *formula, const gw_fit_opts *opts);
+
+/* gw_fit_design -- estimate on a model frame built with p: the dispatch of gw_fit_table. The
+ * design may be modified (demeaned in place). out: owned (gw_result_free). Returns the
+ * estimator's status; GW_EINVAL for a model without regressors, GW_ERANK when every regressor
+ * is collinear. Sets the result's estimator, vcov_type and weights names. */
+GW_API gw_status gw_fit_design(gw_design *d, const gw_fit_opts *opts, const gw_fit_prep *p,
+                               gw_result **out);
+
+/* gw_fit_table -- fit formula on table t (borrowed, unchanged). out: owned (gw_result_free),
+ * with formula, estimator and vcov_type set. Returns GW_ESYNTAX (the formula), GW_EINVAL and
+ * GW_ENOVAR (options, unknown variables), GW_EFORMAT / GW_ENONFINITE (bad values), GW_ENODATA,
+ * GW_ERANK, GW_ENOCONV and the estimators' other statuses, each with a message. */
+GW_API gw_status gw_fit_table(const gw_table *t, const char *formula, const gw_fit_opts *opts,
+                              gw_result **out);
+
+/* gw_fit_file -- read the columns the model uses from path (gw_data_load) and fit as
+ * gw_fit_table, releasing the data as the frame takes it. tm: NULL, or the stage timings.
+ * Statuses as gw_fit_table, and the reader's (GW_EIO, GW_EFORMAT with file:line:col). */
+GW_API gw_status gw_fit_file(const char *path, const char *formula, const gw_fit_opts *opts,
+                             gw_result **out, gw_fit_timings *tm);
+
+#endif

@@ -1,0 +1,193 @@
+/* test_fit.c -- the library's front door (api/gw_fit.h): a formula fitted on a file or a table
+ * gives R's numbers, the same bytes from CSV, from HDF5 and from an in-memory table (which is
+ * left unchanged), the dispatch to each estimator, and every option error as a status and a
+ * message before any data is read. */
+#include <math.h>
+#include <string.h>
+
+#include "gw_alloc.h"
+#include "gw_fit.h"
+#include "gw_hdf5.h"
+#include "gw_load.h"
+#include "gw_test.h"
+
+#define GRUNFELD "datasets/grunfeld.csv"
+#define REF "datasets/generated/grunfeld_ref.csv"
+
+static void assert_same_result(const gw_result *a, const gw_result *b)
+{
+    assert_int_equal(a->k, b->k);
+    assert_int_equal(a->nobs, b->nobs);
+    assert_memory_equal(a->estimate, b->estimate, a->k * sizeof(double));
+    assert_memory_equal(a->std_error, b->std_error, a->k * sizeof(double));
+    assert_memory_equal(a->vcov, b->vcov, a->k * a->k * sizeof(double));
+    for (size_t j = 0; j < a->k; j++)
+        assert_string_equal(a->terms[j], b->terms[j]);
+}
+
+/* R 4.2.2 lm + sandwich::vcovCL (datasets/generated/grunfeld_ref.csv, model m1), through
+ * gw_fit_file, with the labels the command line prints. */
+static void test_fit_file_matches_r(void **state)
+{
+    (void)state;
+    gw_fit_opts o = {.vcov = "cluster:firm"};
+    gw_result *r = NULL;
+    gw_fit_timings tm;
+    if (gw_fit_file(gwt_source_path(GRUNFELD), "inv ~ value + capital", &o, &r, &tm) != GW_OK)
+        fail_msg("%s", gw_last_error());
+    assert_int_equal(r->k, 3);
+    for (size_t j = 0; j < 3; j++) {
+        gw_assert_close(r->estimate[j],
+                        gwt_ref_file(REF, "m1", "cluster:firm", "estimate", r->terms[j]), 1e-10,
+                        0.0);
+        gw_assert_close(r->std_error[j],
+                        gwt_ref_file(REF, "m1", "cluster:firm", "std_error", r->terms[j]), 1e-10,
+                        0.0);
+    }
+    assert_string_equal(r->formula, "inv ~ value + capital");
+    assert_string_equal(r->vcov_type, "cluster:firm");
+    assert_string_equal(r->estimator, "ols");
+    assert_true(tm.read >= 0.0 && tm.frame >= 0.0 && tm.estimate >= 0.0);
+    gw_result_free(r);
+}
+
+/* The same bytes from the CSV file, its HDF5 conversion and the table in memory, which
+ * gw_fit_table leaves as it was (a second fit on it gives the same bytes again). */
+static void test_fit_table_file_same_bytes(void **state)
+{
+    (void)state;
+    const char *model = "inv ~ value + capital | firm + year";
+    gw_fit_opts o = {.vcov = "cluster:firm", .ssc = GW_SSC_STATA};
+    gw_table *t = NULL;
+    gw_result *rf = NULL, *rt = NULL, *rt2 = NULL, *rh = NULL;
+    const char *h5 = gwt_write_file("grunfeld.h5", "");
+    assert_int_equal(gw_data_load(gwt_source_path(GRUNFELD), NULL, &t), GW_OK);
+    assert_int_equal(gw_h5_table_write(t, h5, NULL), GW_OK);
+    assert_int_equal(gw_fit_file(gwt_source_path(GRUNFELD), model, &o, &rf, NULL), GW_OK);
+    assert_int_equal(gw_fit_file(h5, model, &o, &rh, NULL), GW_OK);
+    assert_int_equal(gw_fit_table(t, model, &o, &rt), GW_OK);
+    assert_int_equal(gw_fit_table(t, model, &o, &rt2), GW_OK);
+    assert_same_result(rf, rh);
+    assert_same_result(rf, rt);
+    assert_same_result(rf, rt2);
+    assert_int_equal(gw_table_nrows(t), 200);
+    gw_result_free(rf);
+    gw_result_free(rh);
+    gw_result_free(rt);
+    gw_result_free(rt2);
+    gw_table_free(t);
+}
+
+/* Each estimator is reached through the options, and labels itself. */
+static void test_fit_dispatch(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *data, *formula;
+        gw_fit_opts o;
+        const char *estimator;
+    } cases[] = {
+        {GRUNFELD,
+         "inv ~ value + capital",
+         {.estimator = "re", .panel_id = "firm", .panel_time = "year"},
+         "re"},
+        {GRUNFELD,
+         "inv ~ value + capital",
+         {.estimator = "fd", .panel_id = "firm", .panel_time = "year"},
+         "fd"},
+        {GRUNFELD,
+         "inv ~ value + capital | firm",
+         {.vcov = "dk:2", .panel_id = "firm", .panel_time = "year"},
+         "ols"},
+        {GRUNFELD, "inv ~ capital | firm | value ~ year", {0}, "2sls"},
+        {"datasets/psid1976.csv",
+         "participation ~ age + education",
+         {.estimator = "logit", .flags = GW_FIT_AME},
+         "logit"},
+        {"datasets/doctorvisits.csv", "visits ~ age + income", {.estimator = "poisson"}, "poisson"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        gw_result *r = NULL;
+        if (gw_fit_file(gwt_source_path(cases[k].data), cases[k].formula, &cases[k].o, &r, NULL) !=
+            GW_OK)
+            fail_msg("case %zu: %s", k, gw_last_error());
+        if (strcmp(r->estimator, cases[k].estimator) != 0)
+            fail_msg("case %zu: estimator %s, expected %s", k, r->estimator, cases[k].estimator);
+        assert_true(r->k > 0 && isfinite(r->std_error[0]));
+        gw_result_free(r);
+    }
+}
+
+/* Option errors: a status and a message, no result, and nothing read (the data path does not
+ * exist, so reaching the reader would fail with GW_EIO instead). */
+static void test_fit_option_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *formula;
+        gw_fit_opts o;
+        gw_status want;
+        const char *msg;
+    } cases[] = {
+        {"y ~ x", {.estimator = "tobit"}, GW_EINVAL, "unknown --estimator 'tobit'"},
+        {"y ~ x", {.vcov = "hc9"}, GW_EINVAL, "bad --vcov 'hc9'"},
+        {"y ~ x", {.vcov = "cluster:a+a"}, GW_EINVAL, "the same cluster variable twice"},
+        {"y ~ x", {.vcov = "dk:2"}, GW_EINVAL, "dk:2 needs --panel ID,TIME"},
+        {"y ~ x", {.vcov = "nw:x"}, GW_EINVAL, "LAGS must be a non-negative integer"},
+        {"y ~ x", {.flags = GW_FIT_AME}, GW_EINVAL, "--ame applies only to"},
+        {"y ~ x", {.flags = GW_FIT_HAUSMAN}, GW_EINVAL, "--hausman needs --panel"},
+        {"y ~ x", {.estimator = "logit", .tol = 2.0}, GW_EINVAL, "bad --tol"},
+        {"y ~ x", {.panel_id = "id"}, GW_EINVAL, "both an identifier and a time variable"},
+        {"y ~ x", {.fe_tol = 1e-12}, GW_EINVAL, "--fe-tol applies only to models with absorbed"},
+        {"y ~ x +", {0}, GW_ESYNTAX, "bad --model"},
+        {"y ~ x", {0}, GW_EIO, "cannot open"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        gw_result *r = NULL;
+        gw_status s = gw_fit_file("/nonexistent/data.csv", cases[k].formula, &cases[k].o, &r, NULL);
+        if (s != cases[k].want || strstr(gw_last_error(), cases[k].msg) == NULL)
+            fail_msg("case %zu: status %d (%s), expected %d with '%s'", k, (int)s, gw_last_error(),
+                     (int)cases[k].want, cases[k].msg);
+        assert_null(r);
+    }
+}
+
+/* Errors found with the data: an unknown variable, a model without regressors, a model whose
+ * regressors are all collinear. */
+static void test_fit_data_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *formula;
+        gw_status want;
+        const char *msg;
+    } cases[] = {
+        {"inv ~ nosuch", GW_ENOVAR, "nosuch"},
+        {"inv ~ 0", GW_EINVAL, "the model has no regressors (\"inv ~ 0\")"},
+        {"inv ~ 0 + zero", GW_ERANK, "no estimable coefficient"},
+    };
+    gw_table *t = NULL;
+    assert_int_equal(gw_data_load(gwt_source_path(GRUNFELD), NULL, &t), GW_OK);
+    double *zero = gw_calloc(gw_table_nrows(t), sizeof *zero);
+    assert_non_null(zero);
+    assert_int_equal(gw_table_add_numeric_take(t, "zero", zero), GW_OK);
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        gw_result *r = NULL;
+        gw_status s = gw_fit_table(t, cases[k].formula, NULL, &r);
+        if (s != cases[k].want || strstr(gw_last_error(), cases[k].msg) == NULL)
+            fail_msg("case %zu: status %d (%s), expected %d with '%s'", k, (int)s, gw_last_error(),
+                     (int)cases[k].want, cases[k].msg);
+        assert_null(r);
+    }
+    gw_table_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fit_file_matches_r), cmocka_unit_test(test_fit_table_file_same_bytes),
+        cmocka_unit_test(test_fit_dispatch),       cmocka_unit_test(test_fit_option_errors),
+        cmocka_unit_test(test_fit_data_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
