@@ -15,6 +15,8 @@ PKGS+=(clang libclang-rt-14-dev valgrind)
 PKGS+=(openmpi-bin libopenmpi-dev)
 # bench/e2e.sh and scripts/bench.sh: /usr/bin/time -v and bc.
 PKGS+=(time bc)
+# scripts/long_functions.sh (run by scripts/test.sh): per-function line counts for C.
+PKGS+=(pmccabe)
 
 missing=()
 for p in "${PKGS[@]}"; do

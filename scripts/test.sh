@@ -4,8 +4,9 @@
 # allocation-failure sweeps run under LeakSanitizer; without MPI, whose distributed test runs
 # in the Release build: under ASan it alone took minutes), valgrind memcheck on a subset
 # (scripts/valgrind.sh), a short fuzz run of each libFuzzer target (scripts/fuzz.sh 20, two at a
-# time, when clang and its fuzzer runtime are installed: scripts/setup.sh installs them), and the
-# library hygiene checks. About 8 minutes on 2 cores.
+# time, when clang and its fuzzer runtime are installed: scripts/setup.sh installs them), the
+# library hygiene checks, and the list of the longest functions (scripts/long_functions.sh, a
+# warning that never fails the run). About 8 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
@@ -18,6 +19,9 @@ echo "== release build and tests"
 bash scripts/setup.sh build -DGW_WERROR=ON
 ctest --test-dir build --output-on-failure -j2
 bash scripts/test_install.sh build
+
+echo "== longest functions (warning only, never fails the run: scripts/long_functions.sh)"
+bash scripts/long_functions.sh || echo "long_functions.sh exited $? (ignored: a warning step)"
 
 echo "== sanitizer build (address,undefined) and tests"
 bash scripts/setup.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DGW_SANITIZE=address,undefined \
