@@ -2,6 +2,7 @@
 #ifndef GW_CORE_INT_H
 #define GW_CORE_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -41,6 +42,19 @@ gw_status gwi_design_new_uninit(size_t n, size_t p, struct gw_design **out);
  * design owns and frees; nothing else is allocated but the names. */
 gw_status gwi_design_new_adopt(size_t n, size_t p, double *block, double *y, double *X,
                                struct gw_design **out);
+
+/* The names of a gw_result's fields (core/result_fields.c): doubles (absent when NaN), counts
+ * (size_t, absent when GW_RESULT_NA), strings (absent when NULL), the per-coefficient arrays
+ * (k each) and the per-endogenous first-stage arrays (n_endog each), each with its member's
+ * offset in gw_result. */
+typedef struct {
+    const char *name;
+    size_t off;
+} gwi_result_field;
+extern const gwi_result_field gwi_result_dbl[], gwi_result_cnt[], gwi_result_str[],
+    gwi_result_coef[], gwi_result_fs[];
+extern const size_t gwi_result_ndbl, gwi_result_ncnt, gwi_result_nstr, gwi_result_ncoef,
+    gwi_result_nfs;
 
 /* gwi_table_release -- free the values (or codes) of column j of t, keeping its name, type and
  * levels; the accessors then return NULL for it (gw_frame_build_consume). */

@@ -16,102 +16,8 @@
 #include "gw_version.h"
 #include "hdf5_int.h"
 
-typedef struct {
-    const char *name;
-    size_t off;
-} field;
-
-/* Doubles: absent when NaN ("does not apply"). */
-static const field dbl_fields[] = {
-    {"df_resid", offsetof(gw_result, df_resid)},
-    {"conf_level", offsetof(gw_result, conf_level)},
-    {"df_inference", offsetof(gw_result, df_inference)},
-    {"r2", offsetof(gw_result, r2)},
-    {"adj_r2", offsetof(gw_result, adj_r2)},
-    {"r2_within", offsetof(gw_result, r2_within)},
-    {"rmse", offsetof(gw_result, rmse)},
-    {"rss", offsetof(gw_result, rss)},
-    {"tss", offsetof(gw_result, tss)},
-    {"loglik", offsetof(gw_result, loglik)},
-    {"f_stat", offsetof(gw_result, f_stat)},
-    {"f_p_value", offsetof(gw_result, f_p_value)},
-    {"f_df1", offsetof(gw_result, f_df1)},
-    {"f_df2", offsetof(gw_result, f_df2)},
-    {"rcond", offsetof(gw_result, rcond)},
-    {"sigma_u", offsetof(gw_result, sigma_u)},
-    {"sigma_e", offsetof(gw_result, sigma_e)},
-    {"rho", offsetof(gw_result, rho)},
-    {"theta", offsetof(gw_result, theta)},
-    {"theta_min", offsetof(gw_result, theta_min)},
-    {"theta_max", offsetof(gw_result, theta_max)},
-    {"hausman_chi2", offsetof(gw_result, hausman_chi2)},
-    {"hausman_df", offsetof(gw_result, hausman_df)},
-    {"hausman_p", offsetof(gw_result, hausman_p)},
-    {"hausman_robust_stat", offsetof(gw_result, hausman_robust_stat)},
-    {"hausman_robust_df", offsetof(gw_result, hausman_robust_df)},
-    {"hausman_robust_p", offsetof(gw_result, hausman_robust_p)},
-    {"cragg_donald_f", offsetof(gw_result, cd_f)},
-    {"kleibergen_paap_f", offsetof(gw_result, kp_f)},
-    {"kleibergen_paap_lm", offsetof(gw_result, kp_lm)},
-    {"kleibergen_paap_lm_df", offsetof(gw_result, kp_lm_df)},
-    {"kleibergen_paap_lm_p", offsetof(gw_result, kp_lm_p)},
-    {"overid_stat", offsetof(gw_result, overid_stat)},
-    {"overid_df", offsetof(gw_result, overid_df)},
-    {"overid_p", offsetof(gw_result, overid_p)},
-    {"endog_stat", offsetof(gw_result, endog_stat)},
-    {"endog_df1", offsetof(gw_result, endog_df1)},
-    {"endog_df2", offsetof(gw_result, endog_df2)},
-    {"endog_p", offsetof(gw_result, endog_p)},
-    {"deviance", offsetof(gw_result, deviance)},
-    {"null_deviance", offsetof(gw_result, null_deviance)},
-    {"pseudo_r2", offsetof(gw_result, pseudo_r2)},
-    {"aic", offsetof(gw_result, aic)},
-    {"bic", offsetof(gw_result, bic)},
-    {"dispersion", offsetof(gw_result, dispersion)},
-};
-
-/* Counts (size_t, stored as uint64): absent when GW_RESULT_NA. */
-static const field cnt_fields[] = {
-    {"nobs", offsetof(gw_result, nobs)},
-    {"nobs_dropped_missing", offsetof(gw_result, nobs_dropped_missing)},
-    {"singletons_dropped", offsetof(gw_result, singletons_dropped)},
-    {"iterations", offsetof(gw_result, iterations)},
-    {"rank", offsetof(gw_result, rank)},
-    {"n_groups", offsetof(gw_result, n_groups)},
-    {"t_min", offsetof(gw_result, t_min)},
-    {"t_max", offsetof(gw_result, t_max)},
-    {"nobs_separated", offsetof(gw_result, nobs_separated)},
-};
-
-/* Strings: absent when NULL. */
-static const field str_fields[] = {
-    {"estimator", offsetof(gw_result, estimator)},
-    {"formula", offsetof(gw_result, formula)},
-    {"vcov_type", offsetof(gw_result, vcov_type)},
-    {"response", offsetof(gw_result, response)},
-    {"solver", offsetof(gw_result, solver)},
-    {"weights", offsetof(gw_result, weights)},
-    {"overid_test", offsetof(gw_result, overid_test)},
-    {"family", offsetof(gw_result, family)},
-    {"link", offsetof(gw_result, link)},
-};
-
-/* Per-coefficient arrays (k each), under their JSON names. */
-static const field coef_fields[] = {
-    {"estimate", offsetof(gw_result, estimate)},   {"std_error", offsetof(gw_result, std_error)},
-    {"statistic", offsetof(gw_result, statistic)}, {"p_value", offsetof(gw_result, p_value)},
-    {"ci_low", offsetof(gw_result, ci_low)},       {"ci_high", offsetof(gw_result, ci_high)},
-};
-
-/* IV: per-endogenous arrays (n_endog each). */
-static const field fs_fields[] = {
-    {"first_stage_f", offsetof(gw_result, fs_f)},
-    {"first_stage_df1", offsetof(gw_result, fs_df1)},
-    {"first_stage_df2", offsetof(gw_result, fs_df2)},
-    {"first_stage_p", offsetof(gw_result, fs_p)},
-    {"first_stage_partial_r2", offsetof(gw_result, fs_partial_r2)},
-};
-
+/* The field tables are core/result_fields.c's (gwi_result_*, core_int.h). */
+typedef gwi_result_field field;
 #define NFIELDS(a) (sizeof(a) / sizeof(a)[0])
 /* Pointer-typed members go through these names so that "const type *" adds const at the right
  * level (char *const *, not const char **). */
@@ -274,10 +180,10 @@ static gw_status write_iv_glm(hid_t g, const gw_result *r, const char *what)
     if (write_str_ds(g, "endogenous", (const char *const *)r->endog_terms, r->n_endog) < 0 ||
         write_str_ds(g, "instruments", (const char *const *)r->inst_terms, r->n_inst) < 0)
         return gwi_h5_fail(GW_EIO, "%s: cannot write the IV terms", what);
-    for (size_t i = 0; i < NFIELDS(fs_fields); i++)
-        if (write_f64_ds(g, fs_fields[i].name, FIELD_C(r, dbl_ptr, fs_fields[i]), r->n_endog, 0,
-                         0) < 0)
-            return gwi_h5_fail(GW_EIO, "%s: cannot write %s", what, fs_fields[i].name);
+    for (size_t i = 0; i < gwi_result_nfs; i++)
+        if (write_f64_ds(g, gwi_result_fs[i].name, FIELD_C(r, dbl_ptr, gwi_result_fs[i]),
+                         r->n_endog, 0, 0) < 0)
+            return gwi_h5_fail(GW_EIO, "%s: cannot write %s", what, gwi_result_fs[i].name);
     for (size_t j = 0; r->first_stage != NULL && j < r->n_endog; j++) {
         char name[48];
         snprintf(name, sizeof name, "first_stage_%zu", j);
@@ -296,20 +202,20 @@ static gw_status write_model(hid_t g, const gw_result *r, const char *what)
     const char **names = NULL;
     uint64_t *u = NULL;
     size_t nfe = r->nfe;
-    for (size_t i = 0; i < NFIELDS(str_fields); i++) {
-        const char *v = FIELD_C(r, str_ptr, str_fields[i]);
-        if (v != NULL && gwi_attr_str(g, str_fields[i].name, v) < 0)
+    for (size_t i = 0; i < gwi_result_nstr; i++) {
+        const char *v = FIELD_C(r, str_ptr, gwi_result_str[i]);
+        if (v != NULL && gwi_attr_str(g, gwi_result_str[i].name, v) < 0)
             goto h5fail;
     }
-    for (size_t i = 0; i < NFIELDS(dbl_fields); i++) {
-        double v = FIELD_C(r, double, dbl_fields[i]);
-        if (!isnan(v) && gwi_attr_f64(g, dbl_fields[i].name, v) < 0)
+    for (size_t i = 0; i < gwi_result_ndbl; i++) {
+        double v = FIELD_C(r, double, gwi_result_dbl[i]);
+        if (!isnan(v) && gwi_attr_f64(g, gwi_result_dbl[i].name, v) < 0)
             goto h5fail;
     }
-    for (size_t i = 0; i < NFIELDS(cnt_fields); i++) {
-        size_t v = FIELD_C(r, size_t, cnt_fields[i]);
+    for (size_t i = 0; i < gwi_result_ncnt; i++) {
+        size_t v = FIELD_C(r, size_t, gwi_result_cnt[i]);
         uint64_t v64 = (uint64_t)v;
-        if (v != GW_RESULT_NA && gwi_attr_u64s(g, cnt_fields[i].name, &v64, 1) < 0)
+        if (v != GW_RESULT_NA && gwi_attr_u64s(g, gwi_result_cnt[i].name, &v64, 1) < 0)
             goto h5fail;
     }
     if (r->n_cluster_vars > 0) {
@@ -324,8 +230,9 @@ static gw_status write_model(hid_t g, const gw_result *r, const char *what)
 
     if (write_str_ds(g, "terms", (const char *const *)r->terms, k) < 0)
         goto h5fail;
-    for (size_t i = 0; i < NFIELDS(coef_fields); i++)
-        if (write_f64_ds(g, coef_fields[i].name, FIELD_C(r, dbl_ptr, coef_fields[i]), k, 0, 0) < 0)
+    for (size_t i = 0; i < gwi_result_ncoef; i++)
+        if (write_f64_ds(g, gwi_result_coef[i].name, FIELD_C(r, dbl_ptr, gwi_result_coef[i]), k, 0,
+                         0) < 0)
             goto h5fail;
     /* vcov is column-major in memory; HDF5 is row-major, so element [i][j] = V(i,j) needs the
      * transpose (V is symmetric in practice, but the round trip must be exact regardless). */
@@ -850,8 +757,9 @@ static gw_status read_iv_glm(hid_t g, const char *what, gw_result *r)
         r->inst_terms[j] = inst[j];
         inst[j] = NULL;
     }
-    for (size_t i = 0; i < NFIELDS(fs_fields) && rc == GW_OK; i++)
-        rc = read_f64_ds(g, fs_fields[i].name, what, ne, 0, 0, FIELD(r, dbl_ptr, fs_fields[i]));
+    for (size_t i = 0; i < gwi_result_nfs && rc == GW_OK; i++)
+        rc = read_f64_ds(g, gwi_result_fs[i].name, what, ne, 0, 0,
+                         FIELD(r, dbl_ptr, gwi_result_fs[i]));
     for (size_t j = 0; j < ne && rc == GW_OK; j++) {
         char name[48];
         snprintf(name, sizeof name, "first_stage_%zu", j);
@@ -873,16 +781,16 @@ static gw_status read_model(hid_t g, const char *what, gw_result **out)
     double *tmp = NULL;
     if ((rc = ds_len(g, "estimate", what, &k)) != GW_OK || (rc = gw_result_new(k, &r)) != GW_OK)
         goto done;
-    for (size_t i = 0; i < NFIELDS(str_fields) && rc == GW_OK; i++)
-        rc = read_str_attr(g, str_fields[i].name, what, &FIELD(r, str_ptr, str_fields[i]));
-    for (size_t i = 0; i < NFIELDS(dbl_fields) && rc == GW_OK; i++)
-        rc = read_num_attr(g, dbl_fields[i].name, what, H5T_NATIVE_DOUBLE,
-                           &FIELD(r, double, dbl_fields[i]), 1, &found);
-    for (size_t i = 0; i < NFIELDS(cnt_fields) && rc == GW_OK; i++) {
+    for (size_t i = 0; i < gwi_result_nstr && rc == GW_OK; i++)
+        rc = read_str_attr(g, gwi_result_str[i].name, what, &FIELD(r, str_ptr, gwi_result_str[i]));
+    for (size_t i = 0; i < gwi_result_ndbl && rc == GW_OK; i++)
+        rc = read_num_attr(g, gwi_result_dbl[i].name, what, H5T_NATIVE_DOUBLE,
+                           &FIELD(r, double, gwi_result_dbl[i]), 1, &found);
+    for (size_t i = 0; i < gwi_result_ncnt && rc == GW_OK; i++) {
         uint64_t v = 0;
-        rc = read_num_attr(g, cnt_fields[i].name, what, H5T_NATIVE_UINT64, &v, 1, &found);
+        rc = read_num_attr(g, gwi_result_cnt[i].name, what, H5T_NATIVE_UINT64, &v, 1, &found);
         if (found)
-            FIELD(r, size_t, cnt_fields[i]) = (size_t)v;
+            FIELD(r, size_t, gwi_result_cnt[i]) = (size_t)v;
     }
     if (rc != GW_OK)
         goto done;
@@ -912,8 +820,9 @@ static gw_status read_model(hid_t g, const char *what, gw_result **out)
         r->terms[j] = terms[j];
         terms[j] = NULL;
     }
-    for (size_t i = 0; i < NFIELDS(coef_fields) && rc == GW_OK; i++)
-        rc = read_f64_ds(g, coef_fields[i].name, what, k, 0, 0, FIELD(r, dbl_ptr, coef_fields[i]));
+    for (size_t i = 0; i < gwi_result_ncoef && rc == GW_OK; i++)
+        rc = read_f64_ds(g, gwi_result_coef[i].name, what, k, 0, 0,
+                         FIELD(r, dbl_ptr, gwi_result_coef[i]));
     if (rc != GW_OK)
         goto done;
     if ((tmp = gw_alloc_array(k > 0 ? k * k : 1, sizeof *tmp)) == NULL) {

@@ -182,12 +182,76 @@ static void test_fit_data_errors(void **state)
     gw_table_free(t);
 }
 
+/* The fit answers by name: scalars (R's values), strings, coefficient columns and vcov entries
+ * by term, first stages of an IV fit, marginal effects; names that do not apply or do not exist
+ * are statuses with messages. */
+static void test_result_by_name(void **state)
+{
+    (void)state;
+    gw_result *r = NULL, *iv = NULL, *lg = NULL;
+    assert_int_equal(
+        gw_fit_file(gwt_source_path(GRUNFELD), "inv ~ value + capital", NULL, &r, NULL), GW_OK);
+    static const char *const scalars[] = {"r2", "adj_r2", "rmse", "rss", "loglik", "f_stat"};
+    for (size_t k = 0; k < sizeof scalars / sizeof scalars[0]; k++) {
+        double v = 0.0;
+        assert_int_equal(gw_result_scalar(r, scalars[k], &v), GW_OK);
+        gw_assert_close(v, gwt_ref_file(REF, "m1", "iid", scalars[k], ""), 1e-10, 0.0);
+    }
+    double v = 0.0;
+    assert_int_equal(gw_result_scalar(r, "nobs", &v), GW_OK);
+    assert_true(v == 200.0);
+    assert_int_equal(gw_result_scalar(r, "k", &v), GW_OK);
+    assert_true(v == 3.0);
+    assert_int_equal(gw_result_scalar(r, "sigma_u", &v), GW_ENODATA);
+    assert_true(isnan(v));
+    assert_int_equal(gw_result_scalar(r, "no_such_stat", &v), GW_EINVAL);
+    assert_non_null(strstr(gw_last_error(), "no statistic named 'no_such_stat'"));
+    assert_string_equal(gw_result_string(r, "estimator"), "ols");
+    assert_string_equal(gw_result_string(r, "response"), "inv");
+    assert_null(gw_result_string(r, "family"));
+    assert_null(gw_result_string(r, "nope"));
+    assert_int_equal(gw_result_coef(r, "value", "estimate", &v), GW_OK);
+    gw_assert_close(v, gwt_ref_file(REF, "m1", "iid", "estimate", "value"), 1e-10, 0.0);
+    assert_int_equal(gw_result_coef(r, "value", "std_error", &v), GW_OK);
+    double var = 0.0;
+    assert_int_equal(gw_result_vcov_at(r, "value", "value", &var), GW_OK);
+    gw_assert_close(sqrt(var), v, 1e-14, 0.0);
+    assert_int_equal(gw_result_vcov_at(r, "value", "capital", &var), GW_OK);
+    assert_true(var == r->vcov[1 + 2 * 3]);
+    assert_int_equal(gw_result_coef(r, "nope", "estimate", &v), GW_ENOVAR);
+    assert_int_equal(gw_result_coef(r, "value", "nope", &v), GW_EINVAL);
+    assert_int_equal(gw_result_term(r, "capital"), 2);
+    assert_null(gw_result_first_stage(r, "value"));
+    /* IV: the first stage of the endogenous regressor, itself a fit answering by name. */
+    assert_int_equal(
+        gw_fit_file(gwt_source_path(GRUNFELD), "inv ~ capital | value ~ year", NULL, &iv, NULL),
+        GW_OK);
+    const gw_result *fs = gw_result_first_stage(iv, "value");
+    assert_non_null(fs);
+    assert_true(gw_result_term(fs, "year") >= 0);
+    assert_int_equal(gw_result_scalar(iv, "cragg_donald_f", &v), GW_OK);
+    assert_true(v > 0.0);
+    /* Logit with average marginal effects: r->margins answers the same lookups. */
+    gw_fit_opts lo = {.estimator = "logit", .flags = GW_FIT_AME};
+    assert_int_equal(gw_fit_file(gwt_source_path("datasets/psid1976.csv"),
+                                 "participation ~ age + education", &lo, &lg, NULL),
+                     GW_OK);
+    assert_non_null(lg->margins);
+    assert_int_equal(gw_result_coef(lg->margins, "education", "estimate", &v), GW_OK);
+    assert_true(v > 0.0 && v < 1.0);
+    assert_int_equal(gw_result_scalar(lg, "pseudo_r2", &v), GW_OK);
+    assert_string_equal(gw_result_string(lg, "family"), "binomial");
+    gw_result_free(r);
+    gw_result_free(iv);
+    gw_result_free(lg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fit_file_matches_r), cmocka_unit_test(test_fit_table_file_same_bytes),
         cmocka_unit_test(test_fit_dispatch),       cmocka_unit_test(test_fit_option_errors),
-        cmocka_unit_test(test_fit_data_errors),
+        cmocka_unit_test(test_fit_data_errors),    cmocka_unit_test(test_result_by_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
