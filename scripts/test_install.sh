@@ -14,5 +14,19 @@ cc -std=c11 tests/install/consumer.c $(pkg-config --cflags --libs goodwork) \
 cmake -S tests/install -B "$prefix/cbuild" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$prefix/cbuild" >/dev/null
 "$prefix/cbuild/consumer" | grep -q "k=3 status=malformed data"
+# The example program (examples/): one fit through gw_fit_file, lookups by name, a results file
+# written and read back; built with pkg-config and with find_package, run on the bundled panel.
+cc -std=c11 -Wall -Wextra -Werror examples/fit_and_read.c $(pkg-config --cflags --libs goodwork) \
+  -Wl,-rpath,"$(pkg-config --variable=libdir goodwork)" -o "$prefix/example_pc"
+cmake -S examples -B "$prefix/ebuild" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$prefix/ebuild" >/dev/null
+for ex in "$prefix/example_pc" "$prefix/ebuild/fit_and_read"; do
+  out=$("$ex" datasets/grunfeld.csv "inv ~ value + capital | firm + year" firm "$prefix/ex.h5")
+  echo "$out" | grep -q "^inv ~ value + capital | firm + year: cluster:firm, 200 observations"
+  echo "$out" | grep -q "^  value  *0.117716  (0.010794)$"  # plm twoways: 0.117716
+  echo "$out" | grep -q "'example' identical"
+  rm -f "$prefix/ex.h5"
+done
+echo "$out" | sed 's/^/example: /'
 test -x "$prefix/bin/goodwork"
-echo "install: ok (pkg-config and CMake package config)"
+echo "install: ok (pkg-config and CMake package config; examples/fit_and_read)"

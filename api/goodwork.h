@@ -1,0 +1,42 @@
+/* goodwork.h -- the whole public C API of libgoodwork in one include.
+ *
+ * Start with gw_fit.h (a formula fitted on a data file or table: gw_fit_file, gw_fit_table),
+ * gw_result.h (what a fit answers, by name) and gw_hdf5.h (results files with provenance). The
+ * layers below, for programs that drive the pieces themselves: io/ (data tables, CSV and HDF5,
+ * formulas, model frames, output tables), models/ (the estimators and the Good Work analyses)
+ * and core/ (status codes, tables, designs, linear algebra, threads). docs/reference/ is the
+ * user reference; docs/develop.md describes the layout. */
+#ifndef GOODWORK_H
+#define GOODWORK_H
+
+#include "gw_status.h"
+#include "gw_version.h"
+#include "gw_alloc.h"
+#include "gw_par.h"
+#include "gw_table.h"
+#include "gw_design.h"
+#include "gw_result.h"
+
+#include "gw_csv.h"
+#include "gw_hdf5.h"
+#include "gw_load.h"
+#include "gw_formula.h"
+#include "gw_frame.h"
+#include "gw_output.h"
+#include "gw_etable.h"
+
+#include "gw_ols.h"
+#include "gw_hdfe.h"
+#include "gw_panel.h"
+#include "gw_iv.h"
+#include "gw_glm.h"
+#include "gw_stream.h"
+#include "gw_index.h"
+#include "gw_synergy.h"
+#include "gw_cluster.h"
+#include "gw_mediate.h"
+#include "gw_scenario.h"
+
+#include "gw_fit.h"
+
+#endif
