@@ -17,88 +17,88 @@
 #define GW_RESULT_NA ((size_t)-1)
 
 typedef struct {
-    char *name;    /* owned */
-    size_t levels; /* levels after dropping singletons and missing values */
+    char *name;     /* owned */
+    size_t levels;  /* levels after dropping singletons and missing values */
 } gw_result_fe;
 
 typedef struct gw_result {
-    char *estimator; /* "ols", "re", "fd", "logit", ...                                       */
-    char *formula;   /* as the user wrote it                                                 */
-    char *vcov_type; /* "iid", "hc1", "cluster:firm", ...                                    */
+    char *estimator;   /* "ols", "re", "fd", "logit", ...                                       */
+    char *formula;     /* as the user wrote it                                                 */
+    char *vcov_type;   /* "iid", "hc1", "cluster:firm", ...                                    */
     char *response;
-    char *weights; /* NULL, or the name of the analytic-weights variable (WLS)             */
+    char *weights;     /* NULL, or the name of the analytic-weights variable (WLS)             */
 
     size_t nobs, nobs_dropped_missing, singletons_dropped;
-    double df_resid;       /* N - K (- D with absorbed effects)                        */
-    size_t n_clusters[2];  /* clusters per cluster variable                            */
-    size_t n_cluster_vars; /* 0, 1 or 2                                                */
+    double df_resid;               /* N - K (- D with absorbed effects)                        */
+    size_t n_clusters[2];          /* clusters per cluster variable                            */
+    size_t n_cluster_vars;         /* 0, 1 or 2                                                */
 
-    size_t k;     /* coefficients reported                                    */
-    char **terms; /* k names                                                  */
+    size_t k;                      /* coefficients reported                                    */
+    char **terms;                  /* k names                                                  */
     double *estimate, *std_error, *statistic, *p_value, *ci_low, *ci_high; /* k each           */
-    double *vcov;        /* k x k, column-major                                      */
-    double conf_level;   /* of ci_low/ci_high, 0.95 by default                       */
-    int stat_is_z;       /* 1: statistic is z (normal); 0: t with df_inference       */
-    double df_inference; /* degrees of freedom of t tests (df_resid or G-1)          */
+    double *vcov;                  /* k x k, column-major                                      */
+    double conf_level;             /* of ci_low/ci_high, 0.95 by default                       */
+    int stat_is_z;                 /* 1: statistic is z (normal); 0: t with df_inference       */
+    double df_inference;           /* degrees of freedom of t tests (df_resid or G-1)          */
 
     double r2, adj_r2, r2_within, rmse, rss, tss, loglik, f_stat, f_p_value;
     double f_df1, f_df2;
 
-    gw_result_fe *fixed_effects; /* nfe entries                                               */
+    gw_result_fe *fixed_effects;   /* nfe entries                                               */
     size_t nfe;
-    char **dropped_collinear; /* ndropped names                                           */
+    char **dropped_collinear;      /* ndropped names                                           */
     size_t ndropped;
 
     size_t iterations;
     int converged;
-    size_t rank;       /* numerical rank of the regressor matrix                   */
-    double rcond;      /* reciprocal condition estimate of the scaled R            */
-    int near_singular; /* rcond < sqrt(DBL_EPSILON)                                */
-    char *solver;      /* "qrp", "qrp+dd-refine", "chol", ...                       */
+    size_t rank;                   /* numerical rank of the regressor matrix                   */
+    double rcond;                  /* reciprocal condition estimate of the scaled R            */
+    int near_singular;             /* rcond < sqrt(DBL_EPSILON)                                */
+    char *solver;                  /* "qrp", "qrp+dd-refine", "chol", ...                       */
 
     /* Panel estimators (models/gw_panel.h): NA / NaN for other estimators.                    */
-    size_t n_groups;              /* panel ids in the rows used                                */
-    size_t t_min, t_max;          /* rows per panel id, smallest and largest                   */
-    double sigma_u, sigma_e, rho; /* random effects: Swamy-Arora sigmas, s2_u / (s2_u + s2_e) */
-    double theta;                 /* random effects: theta of a balanced panel (else NaN)      */
-    double theta_min, theta_max;  /* random effects: smallest and largest theta over ids       */
+    size_t n_groups;               /* panel ids in the rows used                                */
+    size_t t_min, t_max;           /* rows per panel id, smallest and largest                   */
+    double sigma_u, sigma_e, rho;  /* random effects: Swamy-Arora sigmas, s2_u / (s2_u + s2_e) */
+    double theta;                  /* random effects: theta of a balanced panel (else NaN)      */
+    double theta_min, theta_max;   /* random effects: smallest and largest theta over ids       */
     /* Hausman test of fixed against random effects (fit --hausman); NaN when not run.          */
-    double hausman_chi2, hausman_df, hausman_p;    /* classical (iid variances)             */
-    double hausman_robust_stat, hausman_robust_df; /* regression form, CR1 by panel id      */
-    double hausman_robust_p;                       /* its chi2(hausman_robust_df) p-value   */
+    double hausman_chi2, hausman_df, hausman_p;       /* classical (iid variances)             */
+    double hausman_robust_stat, hausman_robust_df;    /* regression form, CR1 by panel id      */
+    double hausman_robust_p;                          /* its chi2(hausman_robust_df) p-value   */
 
     /* Instrumental variables (2SLS, models/gw_iv.h): 0 / NULL / NaN for other estimators.     */
-    size_t n_endog;     /* endogenous regressors (the last n_endog terms)           */
-    char **endog_terms; /* n_endog names                                             */
-    size_t n_inst;      /* excluded instruments                                      */
-    char **inst_terms;  /* n_inst names                                              */
+    size_t n_endog;                /* endogenous regressors (the last n_endog terms)           */
+    char **endog_terms;            /* n_endog names                                             */
+    size_t n_inst;                 /* excluded instruments                                      */
+    char **inst_terms;             /* n_inst names                                              */
     /* Per endogenous regressor: the first-stage test that the excluded instruments' coefficients
      * are all zero (Wald F with the fit's variance estimator), its degrees of freedom and
      * p-value, and the partial R2 of the excluded instruments. NULL when n_endog == 0.        */
     double *fs_f, *fs_df1, *fs_df2, *fs_p, *fs_partial_r2;
-    struct gw_result **first_stage;  /* NULL, or n_endog first-stage regressions (owned)        */
-    double cd_f;                     /* Cragg-Donald Wald F (weak identification, iid)            */
-    double kp_f;                     /* Kleibergen-Paap rk Wald F (robust/cluster fits)           */
+    struct gw_result **first_stage; /* NULL, or n_endog first-stage regressions (owned)        */
+    double cd_f;                   /* Cragg-Donald Wald F (weak identification, iid)            */
+    double kp_f;                   /* Kleibergen-Paap rk Wald F (robust/cluster fits)           */
     double kp_lm, kp_lm_df, kp_lm_p; /* Kleibergen-Paap rk LM underidentification test       */
-    char *overid_test;               /* "sargan" (iid) or "hansen" (robust/cluster), or NULL      */
+    char *overid_test;             /* "sargan" (iid) or "hansen" (robust/cluster), or NULL      */
     double overid_stat, overid_df, overid_p;          /* chi2(#inst - #endog)                  */
     double endog_stat, endog_df1, endog_df2, endog_p; /* Wu-Hausman F test of exogeneity      */
 
     /* Generalised linear models (models/gw_glm.h): NaN / 0 / NULL for linear fits.            */
-    char *family; /* "binomial" or "poisson"                                   */
-    char *link;   /* "logit", "probit" or "log"                                */
+    char *family;                  /* "binomial" or "poisson"                                   */
+    char *link;                    /* "logit", "probit" or "log"                                */
     double deviance, null_deviance;
-    double pseudo_r2;         /* McFadden: 1 - loglik / loglik of the null model           */
-    double aic, bic;          /* -2 loglik + 2 K, -2 loglik + K log N                      */
-    double dispersion;        /* 1 for binomial and poisson                                */
-    size_t nobs_separated;    /* observations dropped as separated (GW_RESULT_NA: n/a)    */
-    char **dropped_separated; /* regressors dropped as perfectly separating               */
+    double pseudo_r2;              /* McFadden: 1 - loglik / loglik of the null model           */
+    double aic, bic;               /* -2 loglik + 2 K, -2 loglik + K log N                      */
+    double dispersion;             /* 1 for binomial and poisson                                */
+    size_t nobs_separated;         /* observations dropped as separated (GW_RESULT_NA: n/a)    */
+    char **dropped_separated;      /* regressors dropped as perfectly separating               */
     size_t ndropped_separated;
-    struct gw_result *margins; /* NULL, or the average marginal effects (--ame): terms,
-                                  estimate, std_error (delta method), statistic, p_value,
-                                  ci_low, ci_high, vcov (owned)                            */
+    struct gw_result *margins;     /* NULL, or the average marginal effects (--ame): terms,
+                                      estimate, std_error (delta method), statistic, p_value,
+                                      ci_low, ci_high, vcov (owned)                            */
 
-    double *residuals, *fitted; /* NULL, or nobs each (kept on request)                     */
+    double *residuals, *fitted;    /* NULL, or nobs each (kept on request)                     */
 } gw_result;
 
 /* gw_result_new -- a record for k coefficients: every double NaN, counts GW_RESULT_NA, arrays
