@@ -7,7 +7,6 @@
  * --vcov dk:LAGS / nw:LAGS is the within fit with that variance (fit_fe_hac). --hausman adds
  * gw_panel_hausman_test's classical and cluster-robust regression-form statistics, and every
  * panel fit reports groups, rows per group and (re) the variance components and theta. */
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
@@ -22,6 +21,7 @@
 #include "gw_hdfe.h"
 #include "gw_linalg.h"
 #include "gw_panel.h"
+#include "gw_strbuf.h"
 #include "gw_status.h"
 #include "models_int.h"
 
@@ -42,12 +42,8 @@ int gwi_fit_panel_requested(const char *estimator, const char *vcov)
 
 int gwi_fit_parse_lags(const char *s, size_t *out)
 {
-    if (s == NULL || *s < '0' || *s > '9')
-        return 0;
-    errno = 0;
-    char *end = NULL;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v > INT_MAX)
+    unsigned long long v;
+    if (!gw_str_to_count(s, INT_MAX, &v))
         return 0;
     *out = (size_t)v;
     return 1;

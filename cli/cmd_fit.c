@@ -7,7 +7,6 @@
  * the very end, so a failure never leaves partial output. */
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "gw_par.h"
 #include "gw_result.h"
 #include "gw_sha256.h"
+#include "gw_strbuf.h"
 #include "gw_table.h"
 
 static const char fit_usage[] =
@@ -175,8 +175,8 @@ static int parse_args(int argc, char **argv, fit_args *a)
     return GW_EXIT_OK;
 }
 
-/* --fe-tol: a finite number in (0, 1), nothing else (no trailing characters). */
-static int parse_fe_tol(const char *s, double *out)
+/* --fe-tol, --tol: a number in (0, 1), nothing else (no trailing characters). */
+static int parse_unit(const char *s, double *out)
 {
     if (s == NULL || *s == '\0')
         return 0;
@@ -192,12 +192,8 @@ static int parse_fe_tol(const char *s, double *out)
 /* A non-negative decimal integer that fits an int, nothing else. */
 static int parse_count(const char *s, int *out)
 {
-    if (s == NULL || *s < '0' || *s > '9')
-        return 0;
-    errno = 0;
-    char *end = NULL;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v > INT_MAX)
+    unsigned long long v;
+    if (!gw_str_to_count(s, INT_MAX, &v))
         return 0;
     *out = (int)v;
     return 1;
@@ -206,28 +202,10 @@ static int parse_count(const char *s, int *out)
 /* Parses --maxiter: a decimal integer in [1, GW_FIT_MAXITER_CAP]. */
 static int parse_maxiter(const char *text, size_t *out)
 {
-    char *end = NULL;
-    if (text == NULL || text[0] < '0' || text[0] > '9')
-        return 0;
-    errno = 0;
-    unsigned long v = strtoul(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || v < 1 || v > GW_FIT_MAXITER_CAP)
+    unsigned long long v;
+    if (!gw_str_to_count(text, GW_FIT_MAXITER_CAP, &v) || v < 1)
         return 0;
     *out = (size_t)v;
-    return 1;
-}
-
-/* Parses --tol: a finite number in (0, 1). */
-static int parse_tol(const char *text, double *out)
-{
-    char *end = NULL;
-    if (text == NULL || *text == '\0')
-        return 0;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno != 0 || end == text || *end != '\0' || !isfinite(v) || !(v > 0.0 && v < 1.0))
-        return 0;
-    *out = v;
     return 1;
 }
 
@@ -296,7 +274,7 @@ static int fit_options(const fit_args *a, gw_fit_opts *o, gw_output_format *fmt,
         return GW_EXIT_USAGE;
     }
     int fe_maxiter = 0;
-    if (a->fe_tol != NULL && !parse_fe_tol(a->fe_tol, &o->fe_tol)) {
+    if (a->fe_tol != NULL && !parse_unit(a->fe_tol, &o->fe_tol)) {
         cli_error("bad --fe-tol '%s' (expected a number between 0 and 1, exclusive, e.g. 1e-14)",
                   a->fe_tol);
         return GW_EXIT_USAGE;
@@ -312,7 +290,7 @@ static int fit_options(const fit_args *a, gw_fit_opts *o, gw_output_format *fmt,
                   GW_FIT_MAXITER_CAP);
         return GW_EXIT_USAGE;
     }
-    if (a->tol != NULL && !parse_tol(a->tol, &o->tol)) {
+    if (a->tol != NULL && !parse_unit(a->tol, &o->tol)) {
         cli_error("bad --tol '%s' (expected a number between 0 and 1, e.g. 1e-10)", a->tol);
         return GW_EXIT_USAGE;
     }

@@ -40,4 +40,9 @@ GW_API void gw_strbuf_free(gw_strbuf *b);
  * extensions: ".csv", ".csv.gz", ".h5"); 0 otherwise or when either is NULL. */
 GW_API int gw_str_ends_with_ci(const char *s, const char *suffix);
 
+/* gw_str_to_count -- *out = the decimal integer s when s is digits only (no sign, no space,
+ * nothing after) and at most max; returns 1, else 0 (*out unchanged). For option values such
+ * as thread counts, lags and iteration limits. */
+GW_API int gw_str_to_count(const char *s, unsigned long long max, unsigned long long *out);
+
 #endif

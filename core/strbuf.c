@@ -105,3 +105,18 @@ int gw_str_ends_with_ci(const char *s, const char *suffix)
     }
     return 1;
 }
+
+int gw_str_to_count(const char *s, unsigned long long max, unsigned long long *out)
+{
+    unsigned long long v = 0;
+    if (s == NULL || *s == '\0')
+        return 0;
+    for (; *s; s++) {
+        unsigned long long d = (unsigned long long)(*s - '0');
+        if (*s < '0' || *s > '9' || d > max || v > (max - d) / 10)
+            return 0;
+        v = 10 * v + d;
+    }
+    *out = v;
+    return 1;
+}
