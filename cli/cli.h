@@ -1,6 +1,6 @@
 /* cli.h -- the goodwork command line: one function per command, each in cmd_<name>.c.
  *
- * Commands return the process exit code of ../shared/interface.md (0 ok, 2 usage, 3 data,
+ * Commands return the exit code of docs/reference/exit-codes.md (0 ok, 2 usage, 3 data,
  * 4 numerical, 5 verify mismatch, 1 anything else) and print errors through cli_error. */
 #ifndef GW_CLI_H
 #define GW_CLI_H

@@ -32,7 +32,7 @@ static const char generate_usage[] =
     "                         [--format text|json] [--quiet]\n"
     "\n"
     "Draws the synthetic UK local-authority good-work panel with known ground truth\n"
-    "(../shared/dataset.md, datasets/README.md): N local authorities x the years A-B of\n"
+    "(docs/reference/dataset.md, datasets/README.md): N local authorities x the years A-B of\n"
     "employment, pay, autonomy, automation exposure and wellbeing from a stated true model.\n"
     "The same options give the same bytes. A .csv output holds the panel; a .h5 output holds\n"
     "it at /data (also reachable as /panel) with /meta, /occupation, /shares and /truth.\n"

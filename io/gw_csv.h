@@ -1,6 +1,6 @@
 /* gw_csv.h -- reading and writing data tables as CSV.
  *
- * Input format (../shared/interface.md, "--data FILE"):
+ * Input format (docs/reference/commands.md, "Data files"):
  * - The first record is the header: one name per column. Names are kept verbatim (no trimming);
  *   each must be non-empty, valid UTF-8 and unique.
  * - Fields are separated by the delimiter and records end with "\n" or "\r\n". The delimiter is

@@ -1,4 +1,4 @@
-/* gw_formula.h -- the model formula of ../shared/interface.md, parsed into terms.
+/* gw_formula.h -- the model formula of docs/reference/formula.md, parsed into terms.
  *
  *   formula := response "~" rhs [ "|" fixed_effects ] [ "|" endogenous "~" instruments ]
  *   rhs     := term { ("+" | "-") term }          ("0"/"1" may stand as terms, see below)

@@ -1,7 +1,8 @@
 /* gw_h5stream.h -- chunked reading of an HDF5 data table (out-of-core fits).
  *
- * A goodwork data table (../shared/interface.md, "Files") is a group of 1-D datasets of equal
- * length: float64 for numbers, int32 codes with a `levels` attribute for categorical columns.
+ * A goodwork data table (docs/reference/output.md, "HDF5 data tables") is a group of 1-D
+ * datasets of equal length: float64 for numbers, int32 codes with a `levels` attribute for
+ * categorical columns.
  * gw_h5stream opens the table once, lists its columns and their types, reads every categorical
  * column's levels once, and then reads rows [a, b) of any column (a hyperslab) into caller
  * buffers, so that a fit can stream a table far larger than memory. The datasets stay open

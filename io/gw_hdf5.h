@@ -1,6 +1,6 @@
 /* gw_hdf5.h -- HDF5 as the home of data tables and fitted results.
  *
- * Layouts (fixed by ../shared/interface.md, "Files"):
+ * Layouts (fixed by docs/reference/output.md, "HDF5 results files" and "HDF5 data tables"):
  *
  * Data table: a group (default "/data") holding one 1-D dataset per column, all of the same
  * length: float64 (NaN = missing) for numeric columns, int32 codes (-1 = missing) with an

@@ -3,7 +3,7 @@
  * Each renderer reads a gw_result (core/gw_result.h) and returns one NUL-terminated string that
  * the caller writes wherever it likes (the CLI prints it to standard output only after the
  * whole fit succeeded). Nothing is printed here. The JSON object is the one of
- * ../shared/interface.md ("--format json"), extended with a few diagnostic fields. */
+ * docs/reference/output.md ("goodwork fit": the contract's fields and a few diagnostic ones). */
 #ifndef GW_OUTPUT_H
 #define GW_OUTPUT_H
 
@@ -52,7 +52,7 @@ GW_API char *gw_output_number(double x, char *buf);
  *   aligned, %.6g-style numbers), the fit statistics that apply (R², adjusted and within R²,
  *   root MSE, RSS, log-likelihood, F(df1, df2) and Prob > F), and notes for dropped collinear
  *   terms, near-singular fits and non-convergence.
- * - json: the object of ../shared/interface.md. Numbers are written by gw_output_number, so
+ * - json: the object of docs/reference/output.md. Numbers are written by gw_output_number, so
  *   they read back bit-identical (cJSON's own printer is not round-trip: it accepts a 1-ulp
  *   error at 15 digits). A double that is NaN is null; a count that is GW_RESULT_NA is null;
  *   "n_clusters" is present only for clustered variances. Extra fields: "response", "tss",

@@ -4,7 +4,7 @@
  * and fills a gw_result (core/gw_result.h) completely: coefficients with standard errors,
  * t statistics, p-values and confidence intervals, the variance matrix, goodness of fit and
  * the overall F test, with the variance estimator chosen in gw_ols_opts. Every formula is the
- * one of ../shared/interface.md, "Statistical conventions"; the details the contract leaves
+ * one of docs/reference/statistics.md; the details the contract leaves
  * open are fixed below and pinned by tests/models/test_ols.c against R (lm + sandwich) and
  * statsmodels on the Grunfeld data (datasets/generated/grunfeld_ref*.csv).
  *
@@ -27,7 +27,8 @@
  *                    multi0 = FALSE)). A two-way V that is not positive semi-definite is
  *                    reported as it is: no eigenvalue fix; a negative diagonal element gives
  *                    a NaN standard error (and NaN statistic, p-value and interval).
- *   (Driscoll-Kraay and Newey-West will be further kinds, appended after GW_VCOV_CLUSTER.)
+ *   (Driscoll-Kraay and Newey-West are not kinds of gw_ols_fit: models/gw_panel.h computes
+ *   them (gw_panel_opts.hac, gw_panel_vcov_hac) for pooled, within, RE and FD fits.)
  *
  * Inference: t tests with N - K degrees of freedom, or G - 1 for cluster variances (the
  * smaller G for two-way); result->df_inference says which, stat_is_z is 0. The overall F test
@@ -75,7 +76,7 @@ typedef enum {
     GW_VCOV_HC2,     /* e^2/(1-h)                                                  */
     GW_VCOV_HC3,     /* e^2/(1-h)^2                                                */
     GW_VCOV_CLUSTER, /* CR1, one- or two-way by d->cluster[0] (and d->cluster[1])   */
-    GW_VCOV_NKINDS   /* number of kinds; DK and NW will be added before it          */
+    GW_VCOV_NKINDS   /* number of kinds (DK and NW: gw_panel_hac of gw_panel.h)     */
 } gw_vcov_kind;
 
 /* Flags of gw_ols_opts. */
@@ -87,7 +88,7 @@ typedef enum {
  * of freedom the variance estimators subtract. models/gw_hdfe.h documents each profile's
  * factors exactly; without absorbed effects every profile gives the contract's numbers. */
 typedef enum {
-    GW_SSC_GOODWORK = 0, /* ../shared/interface.md (the default)                             */
+    GW_SSC_GOODWORK = 0, /* docs/reference/statistics.md (the default)                       */
     GW_SSC_STATA,        /* reghdfe / xtreg, fe                                               */
     GW_SSC_FIXEST,       /* R fixest defaults: ssc(adj = TRUE, fixef.K = "nested", ...)      */
     GW_SSC_STATSMODELS,  /* statsmodels OLS with dummy variables (LSDV)                       */

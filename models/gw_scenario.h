@@ -1,6 +1,6 @@
 /* gw_scenario.h -- automation-impact scenarios: a shock propagated through a recursive system
  * of fitted linear equations, with Monte Carlo uncertainty from the fits' sampling
- * distributions (goodwork scenario; ../shared/dataset.md, "Scenarios").
+ * distributions (goodwork scenario; docs/reference/dataset.md, "Scenarios").
  *
  * The system. Each equation m is a stored linear fit y_m = f(X_m) b_m (+ absorbed effects),
  * where X_m are regressor columns computed from table variables (x, log(x), a:b ...) and the
