@@ -1,6 +1,6 @@
 /* gw_generate.h -- the synthetic UK local-authority good-work panel with known ground truth.
  *
- * gw_generate draws the panel of ../shared/dataset.md from a fixed seed: N local authorities
+ * gw_generate draws the panel of docs/reference/dataset.md from a fixed seed: N local authorities
  * (LAs) x T years of labour-market, job-quality and wellbeing indicators produced by a stated
  * true model, together with the occupation table, the LA x occupation employment shares, the
  * true coefficients, effects and cluster labels, and the generator's settings. Every model
@@ -71,7 +71,7 @@
  * Cluster-indexed arrays are in cluster order 1 knowledge hubs, 2 metropolitan core,
  * 3 affluent rural/coastal, 4 mixed towns, 5 post-industrial; occupation-indexed arrays in
  * SOC 2010 major-group order 1..9; year tables hold 2010..2024 and are extended beyond as
- * stated per field. The defaults (in brackets) are those of ../shared/dataset.md; defaults of
+ * stated per field. The defaults (in brackets) are those of docs/reference/dataset.md; defaults of
  * the longer arrays (cluster probabilities and means, occupation scores, year tables) are listed
  * in datasets/README.md and set in gw_generate_opts_default (generate.c). Every field is stored
  * in /meta of an HDF5 output. */
@@ -230,7 +230,7 @@ typedef struct {
 } gw_panel;
 
 /* gw_generate_opts_default -- fill *opts with the defaults documented above and in
- * datasets/README.md (those of ../shared/dataset.md). NULL-safe. */
+ * datasets/README.md (those of docs/reference/dataset.md). NULL-safe. */
 GW_API void gw_generate_opts_default(gw_generate_opts *opts);
 
 /* gw_generate -- draw the panel.

@@ -9,7 +9,7 @@
 #
 # Variances: lm + sandwich (vcovHC HC0..HC3; vcovCL type = "HC1", cadjust = TRUE, one-way by
 # firm and two-way by firm + year with multi0 = FALSE, fix = FALSE). Each is also computed by
-# hand from the lm pieces with the formulas of ../shared/interface.md ("Statistical
+# hand from the lm pieces with the formulas of docs/reference/statistics.md ("Statistical
 # conventions"); the largest relative difference between the two is written to the header, and
 # the hand-computed (contract) value is the one recorded. Robust/cluster F statistics are Wald
 # tests of all slopes, F = b' V^-1 b / q with F(q, df) and df = N-K (HC) or min(G)-1 (cluster);

@@ -2,7 +2,7 @@
  * inputs run through `goodwork fit` and `goodwork convert`, each with its expected exit code and
  * a message fragment.
  *
- * Every case checks: the exit code of ../shared/interface.md (2 usage, 3 data, 4 numerical,
+ * Every case checks: the exit code of docs/reference/exit-codes.md (2 usage, 3 data, 4 numerical,
  * 1 other) and that the process was not killed by a signal. Failing cases also check that
  * standard error starts with "goodwork: error:" and holds the fragments, that standard output is
  * empty, that an --out file that did not exist is still absent (no temporary left beside it) and

@@ -1,7 +1,7 @@
 /* test_errors_cli.c -- malformed input to `goodwork fit`: the exit code, the message and no
  * output (ReadStat-style table of {input, expected exit code, message fragments}).
  *
- * Every case checks: the exit code of ../shared/interface.md (2 usage, 3 data, 4 numerical),
+ * Every case checks: the exit code of docs/reference/exit-codes.md (2 usage, 3 data, 4 numerical),
  * that standard error starts with "goodwork: error:", that it contains the expected fragments
  * (the place: "file:line:", or the formula with a caret), and that standard output is empty. */
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* test_generate.c -- the synthetic panel: shape, ranges, determinism and the known answers of
- * ../shared/dataset.md recovered from the default panel (seed GW_GEN_DEFAULT_SEED). */
+ * docs/reference/dataset.md recovered from the default panel (seed GW_GEN_DEFAULT_SEED). */
 #include "gw_test.h"
 
 #include <gsl/gsl_errno.h>

@@ -6,7 +6,7 @@
  * Bootstrap sizes are small (B = 49..199) because the suite also runs under ASan+UBSan: what
  * is tested is coverage of the truth by a 95% interval, which B = 99 already estimates with a
  * Monte Carlo error far below the interval's width (the slow study bench/bench_montecarlo.c
- * checks coverage properly). Truth (../shared/dataset.md): a = 0.25, b = 0.012, indirect
+ * checks coverage properly). Truth (docs/reference/dataset.md): a = 0.25, b = 0.012, indirect
  * 0.25 x 0.012 = 0.0030, 12.6% of the total 0.0238 (pre-2020; the pay channel makes the total
  * 0.0233-0.0238 over the periods). */
 #include <math.h>

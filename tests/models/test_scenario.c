@@ -1,6 +1,6 @@
 /* test_scenario.c -- gw_scenario_run and gw_shock_parse: a zero shock changes nothing (exactly);
  * with the panel's true coefficients and no coefficient uncertainty the result is the analytic
- * propagation through the true equations (../shared/dataset.md) to 1e-12; the Monte Carlo
+ * propagation through the true equations (docs/reference/dataset.md) to 1e-12; the Monte Carlo
  * intervals shrink as the panel grows (models fitted on panels of 100, 400 and 1600 LAs
  * generated in memory); the bytes do not depend on the thread count; conditions, cycles and
  * every error status.
