@@ -9,6 +9,7 @@
 #include "gw_fit.h"
 #include "gw_hdf5.h"
 #include "gw_load.h"
+#include "gw_output.h"
 #include "gw_test.h"
 
 #define GRUNFELD "datasets/grunfeld.csv"
@@ -246,12 +247,48 @@ static void test_result_by_name(void **state)
     gw_result_free(lg);
 }
 
+/* The text output names each estimator in its title line (2SLS and between were printed as bare
+ * "2sls" and "between" until the title table used the estimators' own names). */
+static void test_text_titles(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *formula;
+        gw_fit_opts o;
+        const char *title;
+    } cases[] = {
+        {"inv ~ capital | value ~ year", {0}, "Instrumental variables (2SLS)\n"},
+        {"inv ~ capital | firm | value ~ year",
+         {0},
+         "Instrumental variables (2SLS), absorbed effects\n"},
+        {"inv ~ value + capital",
+         {.estimator = "between", .panel_id = "firm", .panel_time = "year"},
+         "Between regression (panel-id means)\n"},
+        {"inv ~ value + capital", {0}, "Linear regression (OLS)\n"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        gw_result *r = NULL;
+        char *text = NULL;
+        assert_int_equal(
+            gw_fit_file(gwt_source_path(GRUNFELD), cases[k].formula, &cases[k].o, &r, NULL), GW_OK);
+        assert_int_equal(gw_output_render(r, GW_OUT_TEXT, &text), GW_OK);
+        if (strncmp(text, cases[k].title, strlen(cases[k].title)) != 0)
+            fail_msg("case %zu: '%.60s'", k, text);
+        gw_free(text);
+        gw_result_free(r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fit_file_matches_r), cmocka_unit_test(test_fit_table_file_same_bytes),
-        cmocka_unit_test(test_fit_dispatch),       cmocka_unit_test(test_fit_option_errors),
-        cmocka_unit_test(test_fit_data_errors),    cmocka_unit_test(test_result_by_name),
+        cmocka_unit_test(test_fit_file_matches_r),
+        cmocka_unit_test(test_fit_table_file_same_bytes),
+        cmocka_unit_test(test_fit_dispatch),
+        cmocka_unit_test(test_fit_option_errors),
+        cmocka_unit_test(test_fit_data_errors),
+        cmocka_unit_test(test_result_by_name),
+        cmocka_unit_test(test_text_titles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
