@@ -1,6 +1,6 @@
 /* fit_panel.c -- gw_fit_table's panel estimators and panel variances (fit_int.h).
  *
- * --estimator re|fd|between select GW_PANEL_RE, _FD, _BETWEEN of models/gw_panel.h; "ols"
+ * --estimator re|fd|between select GW_PANEL_RE, _FD, _BETWEEN of models/panel/gw_panel.h; "ols"
  * (or none) with --vcov dk:LAGS / nw:LAGS is pooled OLS with the Driscoll-Kraay or Newey-West
  * variance. Driscoll-Kraay and Newey-West use the default small-sample factor of gw_panel.h
  * (none: plm's vcovSCC / vcovNW default, type "HC0"). With absorbed fixed effects ("| fe")

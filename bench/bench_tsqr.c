@@ -4,7 +4,7 @@
  * For r = 3, 6, 11, 21, 31 columns, times on the same GW_BLOCK_ROWS x r block (in cache; a
  * fresh copy of it before each call, the copy's time subtracted) and with one thread
  * (gw_threads_set(1)):
- *  - plain: the plain-C unblocked Householder QR (gwi_house_qr, models/stream_fold.c) plus
+ *  - plain: the plain-C unblocked Householder QR (gwi_house_qr, models/stream/stream_fold.c) plus
  *    the extraction of R: the engine's gwi_house_r;
  *  - lapack: gw_kernel_block_r (LAPACK dgeqrf, diagonal made non-negative), its replacement;
  * and the same two for the combination of two R factors (a 2r x r block, gwi_r_combine's QR).

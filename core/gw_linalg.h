@@ -181,7 +181,7 @@ GW_API void gw_ls_free(gw_ls *ls); /* NULL-safe */
 
 /* gw_kernel_block_r -- the R factor of the QR decomposition of one row block: R (n x n, upper
  * triangular) with A = Q R, Q'Q = I, for code outside core/linalg_*.c (which alone may call
- * LAPACK) that reduces tall data block by block (e.g. the TSQR of models/stream_fold.c).
+ * LAPACK) that reduces tall data block by block (e.g. the TSQR of models/stream/stream_fold.c).
  *
  * in/out A  borrowed, m x n column-major with leading dimension lda >= max(1, m); destroyed
  *           (holds dgeqrf's reflectors on return).

@@ -56,7 +56,7 @@ typedef struct gw_result {
     int near_singular;             /* rcond < sqrt(DBL_EPSILON)                                */
     char *solver;                  /* "qrp", "qrp+dd-refine", "chol", ...                       */
 
-    /* Panel estimators (models/gw_panel.h): NA / NaN for other estimators.                    */
+    /* Panel estimators (models/panel/gw_panel.h): NA / NaN for other estimators.              */
     size_t n_groups;               /* panel ids in the rows used                                */
     size_t t_min, t_max;           /* rows per panel id, smallest and largest                   */
     double sigma_u, sigma_e, rho;  /* random effects: Swamy-Arora sigmas, s2_u / (s2_u + s2_e) */
@@ -67,7 +67,7 @@ typedef struct gw_result {
     double hausman_robust_stat, hausman_robust_df;    /* regression form, CR1 by panel id      */
     double hausman_robust_p;                          /* its chi2(hausman_robust_df) p-value   */
 
-    /* Instrumental variables (2SLS, models/gw_iv.h): 0 / NULL / NaN for other estimators.     */
+    /* Instrumental variables (2SLS, models/iv/gw_iv.h): 0 / NULL / NaN for other estimators.     */
     size_t n_endog;                /* endogenous regressors (the last n_endog terms)           */
     char **endog_terms;            /* n_endog names                                             */
     size_t n_inst;                 /* excluded instruments                                      */
@@ -84,7 +84,7 @@ typedef struct gw_result {
     double overid_stat, overid_df, overid_p;          /* chi2(#inst - #endog)                  */
     double endog_stat, endog_df1, endog_df2, endog_p; /* Wu-Hausman F test of exogeneity      */
 
-    /* Generalised linear models (models/gw_glm.h): NaN / 0 / NULL for linear fits.            */
+    /* Generalised linear models (models/glm/gw_glm.h): NaN / 0 / NULL for linear fits.        */
     char *family;                  /* "binomial" or "poisson"                                   */
     char *link;                    /* "logit", "probit" or "log"                                */
     double deviance, null_deviance;

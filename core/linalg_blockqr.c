@@ -1,6 +1,7 @@
 /* linalg_blockqr.c -- the R factor of one tall row block by LAPACK dgeqrf (gw_linalg.h,
  * gw_kernel_block_r), for code outside core/linalg_*.c (which alone may include <lapacke.h>,
- * style.md Layout), such as the out-of-core engine's TSQR (models/stream_fold.c, gwi_house_r).
+ * style.md Layout), such as the out-of-core engine's TSQR (models/stream/stream_fold.c,
+ * gwi_house_r).
  *
  * Why LAPACK rather than the engine's plain-C Householder loop: measured on the benchmark
  * machine (OpenBLAS 0.3 Haswell kernels, one thread, 4096 x r block in cache; bench/bench_tsqr.c)

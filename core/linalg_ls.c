@@ -302,7 +302,7 @@ static gw_dd resid_block(const gw_design *d, const double *b, int use_dd, size_t
 /* The residual pass. Each block writes its own rows of fitted/resid (or a per-thread buffer
  * when they are not kept) and one rss slot, then hands the block to the hook; the slots are
  * summed in double-double in block order. With a merge hook the blocks are dealt round-robin
- * and merged in an ordered pipeline (as measured for cluster scores, models/vcov.c). */
+ * and merged in an ordered pipeline (as measured for cluster scores, models/linear/vcov.c). */
 gw_status gwi_ls_residuals(const gw_design *d, gw_ls *ls, int use_dd, const gw_ls_hook *hook)
 {
     size_t n = d->n, p = d->p, nb = gw_nblocks(n);

@@ -1,6 +1,6 @@
 /* gw_eqframe.h -- the regressors of a stored model, rebuilt over a new table.
  *
- * goodwork scenario (models/gw_scenario.h) needs, for a fitted equation, the columns of its
+ * goodwork scenario (analyses/gw_scenario.h) needs, for a fitted equation, the columns of its
  * regressors (log(w), a:b, x^2, factor dummies ...) computed from changed data, exactly as the
  * model frame computed them when the model was fitted. An eqframe keeps the parsed formula of
  * the model and builds those columns with gw_frame_build (io/gw_frame.h) from the formula

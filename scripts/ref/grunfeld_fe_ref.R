@@ -7,7 +7,7 @@
 #  - profile "plm": plm(model = "within") coefficients and its default (iid) standard errors,
 #    r.squared (the within R^2), and the full-model R^2 of the dummy-variable lm.
 #  - profiles goodwork, stata, fixest, statsmodels: the variance of each small-sample profile
-#    (models/gw_hdfe.h) computed BY HAND from the plm pieces (within-transformed X, residuals)
+#    (models/fe/gw_hdfe.h) computed BY HAND from the plm pieces (within-transformed X, residuals)
 #    with that profile's documented factors. fixest and Stata are not available here, so their
 #    values are their documented formulas, not their output. The statsmodels profile is also
 #    checked against sandwich on the dummy-variable lm (vcovCL type HC1, vcovHC HC1/HC3), whose

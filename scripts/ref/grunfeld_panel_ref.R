@@ -1,5 +1,5 @@
 # grunfeld_panel_ref.R -- reference values for goodwork's panel estimators
-# (models/gw_panel.h; tests/models/test_panel.c, tests/cli/test_panel_cli.c).
+# (models/panel/gw_panel.h; tests/models/test_panel.c, tests/cli/test_panel_cli.c).
 #
 # Usage (from the repository root):  Rscript scripts/ref/grunfeld_panel_ref.R
 # Reads datasets/grunfeld.csv (plm's Grunfeld: 10 firms x 20 years, written by

@@ -1,4 +1,4 @@
-# iv_ref.R -- reference values for the 2SLS estimator (models/iv.c, tests/models/test_iv.c).
+# iv_ref.R -- reference values for the 2SLS estimator (models/iv/iv.c, tests/models/test_iv.c).
 #
 # Run from the repository root:  Rscript scripts/ref/iv_ref.R
 # Writes datasets/cigarettes_sw.csv (AER's CigarettesSW with derived columns),

@@ -1,4 +1,4 @@
-# ppml_ref.R -- reference values for the GLMs with absorbed fixed effects (models/glm_fe.c,
+# ppml_ref.R -- reference values for the GLMs with absorbed fixed effects (models/glm/glm_fe.c,
 # tests/models/test_glm_fe.c): R glm on the explicit dummy-variable design.
 #
 #   Rscript scripts/ref/ppml_ref.R        (from the repository root; takes a few minutes)

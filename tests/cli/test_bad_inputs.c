@@ -357,7 +357,7 @@ static void check_scaled(const cJSON *o, double s)
     assert_true(cJSON_IsNumber(get(o, "f_stat")));
 }
 
-/* Since the power-of-two scaling of models/ols.c, 1e+-300 give every number (issue 7). */
+/* Since the power-of-two scaling of models/linear/ols.c, 1e+-300 give every number (issue 7). */
 static void check_huge(const cJSON *o)
 {
     check_scaled(o, 1e300);

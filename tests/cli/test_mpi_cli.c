@@ -320,8 +320,8 @@ static void test_mpi_two_fe_tight(void **state)
 #endif
 }
 
-/* Poisson (PPML) with both fixed effects, distributed (models/gw_glm_stream.h): every rank runs
- * the same IRLS on reduced sums; at --fe-tol 1e-14 --tol 1e-13 on both sides P = 2 and 4 agree
+/* Poisson (PPML) with both fixed effects, distributed (models/stream/gw_glm_stream.h): every rank
+ * runs the same IRLS on reduced sums; at --fe-tol 1e-14 --tol 1e-13 on both sides P = 2 and 4 agree
  * with the in-core fit to 1e-12 (measured 1.3e-13; p-values 4.4e-13, held to 1e-10) and with
  * each other to 1e-12. */
 static void test_mpi_poisson_two_fe(void **state)

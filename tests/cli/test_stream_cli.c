@@ -340,7 +340,7 @@ static void test_stream_cli_two_fe_tight(void **state)
           (const char *[]){"--vcov=cluster:firm", "--fe-tol=1e-14", NULL}, RTOL);
 }
 
-/* Poisson (PPML) with two fixed effects out of core (models/gw_glm_stream.h): three all-zero
+/* Poisson (PPML) with two fixed effects out of core (models/stream/gw_glm_stream.h): three all-zero
  * firms separated, clustered by region, weighted; at --fe-tol 1e-14 --tol 1e-13 on both sides
  * the IRLS iterates coincide and every number agrees to RTOL (measured 4.7e-14). */
 static void test_stream_cli_poisson_two_fe(void **state)

@@ -1,4 +1,4 @@
-/* test_glm.c -- gw_glm_fit (models/gw_glm.h): logit, probit and Poisson against R and
+/* test_glm.c -- gw_glm_fit (models/glm/gw_glm.h): logit, probit and Poisson against R and
  * statsmodels.
  *
  * References: datasets/generated/glm_ref.csv (R glm with epsilon 1e-14 + sandwich; AMEs by the

@@ -1,4 +1,4 @@
-/* test_glm_fe.c -- GLMs with absorbed fixed effects (models/glm_fe.c): Poisson with two
+/* test_glm_fe.c -- GLMs with absorbed fixed effects (models/glm/glm_fe.c): Poisson with two
  * absorbed sets and logit with one against R glm on the dummy-variable design, separation by
  * fixed-effect groups and by a regressor, the variance profiles, re-weighting a gw_hdfe, and
  * thread-count bit identity.

@@ -9,7 +9,7 @@
  * tolerances (IRLS 1e-13, demeaning 1e-14) so that they reach the same iterates; every reported
  * number must agree to RTOL. The largest relative difference seen is printed.
  *
- * The in-core fit at fe_tol 1e-14 is also a regression test of models/hdfe.c: its CG used to
+ * The in-core fit at fe_tol 1e-14 is also a regression test of models/fe/hdfe.c: its CG used to
  * run past the rounding floor and drift along the null space of D'WD ("the deviance is not
  * finite", or a wrong estimate with no error) before the stall rule. */
 #include <math.h>

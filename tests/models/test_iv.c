@@ -1,4 +1,4 @@
-/* test_iv.c -- 2SLS (models/gw_iv.h) against R AER::ivreg + sandwich and hand-coded ivreg2
+/* test_iv.c -- 2SLS (models/iv/gw_iv.h) against R AER::ivreg + sandwich and hand-coded ivreg2
  * statistics (datasets/generated/iv_ref.csv, made by scripts/ref/iv_ref.R): the cigarette
  * demand data of Stock and Watson (AER's CigarettesSW) and a generated panel with firm effects
  * (absorbed here, dummy variables in R). */

@@ -2,12 +2,12 @@
  *
  * 1. Memory: a fit of n rows x k columns allocates O(n k) at most once. gw_ols_fit's peak of
  *    live bytes beyond the design (gw_alloc_peak_bytes, core/alloc.c) is measured for every
- *    variance estimator and must stay within the figure stated in models/gw_ols.h:
+ *    variance estimator and must stay within the figure stated in models/linear/gw_ols.h:
  *    0.1 n k 8 + 40 n + 8 T B (5 k + 8) + 16 (n / B) (k + 2)^2 + 16 G k + 256 KiB bytes
  *    (T threads, B = GW_BLOCK_ROWS, G clusters, the G12 cells of a two-way clustering's
  *    intersection included): no copy of X, O(n) vectors (HC leverage,
  *    two-way intersection codes), per-thread block buffers and per-block k x k partials; and
- *    one copy of X more (1.1 n k 8 + ...) for data at extreme scales (models/ols.c scales a
+ *    one copy of X more (1.1 n k 8 + ...) for data at extreme scales (models/linear/ols.c scales a
  *    copy by powers of two).
  * 2. Allocation failure (fault-injection builds, -DGW_FAULT_INJECTION=ON): the i-th allocation
  *    is made to fail for every i up to the call's total count, through gw_ols_fit (HC3, one-way

@@ -3,7 +3,7 @@
  * A fit of (s y, s x) must equal the s = 1 fit scaled exactly: intercept, its standard error
  * and interval times s, slopes and their standard errors unchanged, R^2 and F unchanged, for
  * s = 2^-990, 1e-300, 1e300 and 2^990 and every variance estimator; the same for (s y, x)
- * (every coefficient times s). Before the power-of-two scaling of models/ols.c the squared
+ * (every coefficient times s). Before the power-of-two scaling of models/linear/ols.c the squared
  * residuals underflowed at 1e-300 (standard errors 0, t = inf) and overflowed at 1e300 (every
  * standard error, R^2 and F null). */
 #include <math.h>

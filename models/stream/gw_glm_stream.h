@@ -2,7 +2,7 @@
  * absorbed fixed effects: PPML and the fixed-effects logit/probit of gw_glm.h, over the row
  * blocks of a gw_stream_source (gw_stream.h) instead of an in-memory design.
  *
- * The fit is the in-core one (models/glm_fe.c, gw_glm.h) pass by pass: the same separation and
+ * The fit is the in-core one (models/glm/glm_fe.c, gw_glm.h) pass by pass: the same separation and
  * singleton rules, the same IRLS with step-halving and the same convergence criterion, the
  * variance at the converged coefficients, the same statistics and result fields. Each IRLS
  * step is one weighted within regression of the working response on X, run by the streaming

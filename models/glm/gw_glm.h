@@ -7,7 +7,7 @@
  * matrix, log-likelihood, deviance, null deviance, McFadden pseudo R2, AIC, BIC, iterations
  * and convergence, and optionally the average marginal effects (GW_GLM_AME). Models with
  * absorbed fixed effects (d->nfe > 0) are dispatched to the fixed-effects GLM (PPML, FE logit;
- * models/glm_fe.c) whose conventions are documented there. Pinned against R (glm + sandwich)
+ * models/glm/glm_fe.c) whose conventions are documented there. Pinned against R (glm + sandwich)
  * and statsmodels by tests/models/test_glm.c (datasets/generated/glm_ref*.csv).
  *
  * Notation: N = d->n observations used, K = the number of coefficients reported (the rank),

@@ -1,5 +1,5 @@
 /* glm_stream.c -- out-of-core and distributed GLMs with absorbed fixed effects
- * (gw_glm_stream.h): the algorithm of models/glm_fe.c, pass by pass over a row-block source.
+ * (gw_glm_stream.h): the algorithm of models/glm/glm_fe.c, pass by pass over a row-block source.
  *
  * The rows are never held. What the in-core fit keeps per row is recomputed per block:
  *  - which rows are kept: a row is dropped when a level of one of its sets is flagged (a

@@ -27,7 +27,7 @@
  *                    multi0 = FALSE)). A two-way V that is not positive semi-definite is
  *                    reported as it is: no eigenvalue fix; a negative diagonal element gives
  *                    a NaN standard error (and NaN statistic, p-value and interval).
- *   (Driscoll-Kraay and Newey-West are not kinds of gw_ols_fit: models/gw_panel.h computes
+ *   (Driscoll-Kraay and Newey-West are not kinds of gw_ols_fit: models/panel/gw_panel.h computes
  *   them (gw_panel_opts.hac, gw_panel_vcov_hac) for pooled, within, RE and FD fits.)
  *
  * Inference: t tests with N - K degrees of freedom, or G - 1 for cluster variances (the
@@ -85,7 +85,7 @@ typedef enum {
 #define GW_OLS_KEEP_SINGLETONS 0x4u /* absorbed FE: do not drop singleton groups      */
 
 /* Small-sample conventions of models with absorbed fixed effects (d->nfe > 0): which degrees
- * of freedom the variance estimators subtract. models/gw_hdfe.h documents each profile's
+ * of freedom the variance estimators subtract. models/fe/gw_hdfe.h documents each profile's
  * factors exactly; without absorbed effects every profile gives the contract's numbers. */
 typedef enum {
     GW_SSC_GOODWORK = 0, /* docs/reference/statistics.md (the default)                       */

@@ -3,7 +3,7 @@
  * Driscoll-Kraay and Newey-West variance estimators for panels.
  *
  * Every estimator transforms the design (quasi-demeaning, differencing, averaging) and fits
- * the transformed regression with gw_ols_fit (models/gw_ols.h), so the variance estimators
+ * the transformed regression with gw_ols_fit (models/linear/gw_ols.h), so the variance estimators
  * iid, HC0-HC3 and CR1 of gw_ols.h apply to the transformed regression unchanged (as R plm's
  * vcovHC does). Driscoll-Kraay and Newey-West are computed here (gw_panel_vcov_hac) from the
  * transformed regressors, the residuals and the bread of gw_ls_fit (core/gw_linalg.h).
@@ -51,7 +51,7 @@
  *                     Slopes only (the intercept, and columns constant within every id, are
  *                     dropped as collinear); iid variance s^2 = RSS/(O - n_g - K) (plm, Stata
  *                     xtreg, fe); other gw_ols kinds are GW_EUNSUPPORTED here (absorbed fixed
- *                     effects with every variance are models/gw_hdfe.h's); Driscoll-Kraay and
+ *                     effects with every variance are models/fe/gw_hdfe.h's); Driscoll-Kraay and
  *                     Newey-West are allowed and use the demeaned data with plm's N - K. r2 is
  *                     the within R^2 (also in r2_within). Estimator "within".
  *

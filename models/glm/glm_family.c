@@ -1,5 +1,5 @@
 /* glm_family.c -- links, variances, deviances and likelihoods of the GLM families
- * (models/glm_int.h), with R glm's numerical guards. */
+ * (models/glm/glm_int.h), with R glm's numerical guards. */
 #include <float.h>
 #include <math.h>
 

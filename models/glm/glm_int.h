@@ -37,7 +37,7 @@ double gwi_glm_link_eta(gwi_glm_link link, double mu);
 /* gwi_glm_valid_y -- 1 when y is a valid response: binomial 0 <= y <= 1, Poisson y >= 0. */
 int gwi_glm_valid_y(gwi_glm_link link, double y);
 
-/* ---- Shared by gw_glm_fit (models/glm.c) and the fixed-effects GLM (models/glm_fe.c). ---- */
+/* ---- Shared by gw_glm_fit (glm/glm.c) and the fixed-effects GLM (glm/glm_fe.c). ---- */
 
 #include <stddef.h>
 
@@ -45,7 +45,7 @@ int gwi_glm_valid_y(gwi_glm_link link, double y);
 #include "models_int.h"
 
 /* gwi_glm_fit_fe -- the GLM with absorbed fixed effects (d->nfe > 0): PPML, logit with fixed
- * effects. Defined in models/glm_fe.c (the fixed-effects engineer's); gw_glm_fit dispatches to
+ * effects. Defined in models/glm/glm_fe.c (the fixed-effects engineer's); gw_glm_fit dispatches to
  * it. Same contract as gw_glm_fit (gw_glm.h) plus the fixed-effects conventions documented in
  * glm_fe.c. */
 gw_status gwi_glm_fit_fe(const gw_design *d, const gw_glm_opts *opts, gw_result **out);
@@ -123,7 +123,7 @@ typedef struct {
                                  from the previous solution (warm start)                     */
 } gwi_glm_fe_stats;
 
-/* gwi_glm_fit_fe_ex -- gwi_glm_fit_fe (conventions: models/glm_fe.c) also filling stats (may be
+/* gwi_glm_fit_fe_ex -- gwi_glm_fit_fe (conventions: models/glm/glm_fe.c) also filling stats (may be
  * NULL; zeroed first). Same statuses. */
 gw_status gwi_glm_fit_fe_ex(const gw_design *d, const gw_glm_opts *opts, gw_result **out,
                             gwi_glm_fe_stats *stats);
