@@ -10,6 +10,7 @@
 #include "gw_alloc.h"
 #include "gw_par.h"
 #include "gw_sha256.h"
+#include "gw_vars.h"
 
 int an_parse(int argc, char **argv, const an_option *opts, size_t nopts, const char *cmd)
 {
@@ -105,20 +106,8 @@ int an_vars_parse(const an_list *l, an_var **out)
         return GW_EXIT_OTHER;
     }
     for (size_t i = 0; i < l->n; i++) {
-        const char *s = l->s[i];
-        size_t len = strlen(s);
         v[i].spec = l->s[i];
-        if (len > 5 && strncmp(s, "log(", 4) == 0 && s[len - 1] == ')') {
-            v[i].log = 1;
-            v[i].base = gw_malloc(len - 4);
-            if (v[i].base) {
-                memcpy(v[i].base, s + 4, len - 5);
-                v[i].base[len - 5] = '\0';
-            }
-        } else {
-            v[i].base = gw_strdup(s);
-        }
-        if (v[i].base == NULL) {
+        if (gw_var_parse(l->s[i], &v[i].base, &v[i].log) != GW_OK) {
             an_vars_free(v, l->n);
             cli_error("out of memory");
             return GW_EXIT_OTHER;
@@ -130,25 +119,11 @@ int an_vars_parse(const an_list *l, an_var **out)
 
 int an_column(const gw_table *t, const char *name, int take_log, double *out)
 {
-    ptrdiff_t j = gw_table_find(t, name);
-    if (j < 0) {
-        cli_error("unknown variable '%s'", name);
-        return GW_EXIT_USAGE;
+    gw_status s = gw_var_column(t, name, take_log, out);
+    if (s != GW_OK) {
+        cli_error("%s", gw_last_error());
+        return cli_exit_code(s);
     }
-    size_t n = gw_table_nrows(t);
-    const double *x = gw_table_numeric(t, (size_t)j);
-    if (x != NULL) {
-        for (size_t i = 0; i < n; i++)
-            out[i] = take_log ? (x[i] > 0.0 ? log(x[i]) : (double)NAN) : x[i];
-        return GW_EXIT_OK;
-    }
-    if (take_log) {
-        cli_error("log(%s): '%s' is not numeric", name, name);
-        return GW_EXIT_USAGE;
-    }
-    const int32_t *c = gw_table_codes(t, (size_t)j);
-    for (size_t i = 0; i < n; i++)
-        out[i] = c[i] < 0 ? (double)NAN : (double)c[i];
     return GW_EXIT_OK;
 }
 
@@ -166,21 +141,11 @@ cJSON *an_key_json(const gw_table *t, const char *name, size_t i)
 
 const char *an_key_text(const gw_table *t, const char *name, size_t i)
 {
-    static char buf[4][128];
+    static char buf[4][GW_VAR_KEY_MAX];
     static int slot = 0;
     char *b = buf[slot];
     slot = (slot + 1) % 4;
-    ptrdiff_t j = gw_table_find(t, name);
-    if (j < 0)
-        return "";
-    const double *x = gw_table_numeric(t, (size_t)j);
-    if (x != NULL) {
-        snprintf(b, 128, "%.10g", x[i]);
-        return b;
-    }
-    int32_t c = gw_table_codes(t, (size_t)j)[i];
-    snprintf(b, 128, "%s", c < 0 ? "NA" : gw_table_level(t, (size_t)j, (size_t)c));
-    return b;
+    return gw_var_key_text(t, name, i, b, sizeof buf[0]);
 }
 
 int an_parse_size(const char *s, int allow_zero, size_t *out)
@@ -245,28 +210,40 @@ int an_lib_error(int status, const char *context)
     return cli_exit_code(s);
 }
 
-int an_store(const char *out, const char *data, const char *group, const gw_h5_item *items,
-             size_t nitems, const gw_h5_attr *attrs, size_t nattrs, int has_seed, uint64_t seed)
+int an_provenance(const char *data, int has_seed, uint64_t seed, char hex[65],
+                  gw_provenance *prov)
 {
-    char hex[65];
     gw_status s = gw_sha256_file(data, hex);
     if (s != GW_OK) {
         cli_error("%s", gw_last_error());
         return GW_EXIT_OTHER;
     }
-    gw_provenance prov = {0};
-    prov.command_line = cli_command_line;
-    prov.data_sha256 = hex;
-    prov.blas = gw_blas_info();
-    prov.has_seed = has_seed;
-    prov.seed = seed;
-    s = gw_results_append_group(out, group, items, nitems, attrs, nattrs, &prov,
-                                GW_RESULTS_REPLACE);
-    if (s != GW_OK) {
-        cli_error("%s", gw_last_error());
-        return s == GW_EINVAL ? GW_EXIT_USAGE : GW_EXIT_OTHER;
-    }
+    memset(prov, 0, sizeof *prov);
+    prov->command_line = cli_command_line;
+    prov->data_sha256 = hex;
+    prov->blas = gw_blas_info();
+    prov->has_seed = has_seed;
+    prov->seed = seed;
     return GW_EXIT_OK;
+}
+
+int an_store_error(int status)
+{
+    cli_error("%s", gw_last_error());
+    return (gw_status)status == GW_EINVAL ? GW_EXIT_USAGE : GW_EXIT_OTHER;
+}
+
+int an_store(const char *out, const char *data, const char *group, const gw_h5_item *items,
+             size_t nitems, const gw_h5_attr *attrs, size_t nattrs, int has_seed, uint64_t seed)
+{
+    char hex[65];
+    gw_provenance prov;
+    int rc = an_provenance(data, has_seed, seed, hex, &prov);
+    if (rc != GW_EXIT_OK)
+        return rc;
+    gw_status s = gw_results_append_group(out, group, items, nitems, attrs, nattrs, &prov,
+                                          GW_RESULTS_REPLACE);
+    return s != GW_OK ? an_store_error(s) : GW_EXIT_OK;
 }
 
 cJSON *an_num(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }

@@ -39,8 +39,9 @@ typedef struct {
 int an_vars_parse(const an_list *l, an_var **out);
 void an_vars_free(an_var *v, size_t n);
 
-/* Column values as doubles: numeric as is (log applied: non-positive -> NaN), categorical as
- * its codes (missing NaN). Unknown column: prints "unknown variable" and returns 2. */
+/* Column values as doubles (gw_var_column, io/gw_vars.h): numeric as is (log applied:
+ * non-positive -> NaN), categorical as its codes (missing NaN). Unknown column: prints
+ * "unknown variable" and returns 2. */
 int an_column(const gw_table *t, const char *name, int take_log, double *out);
 
 /* The JSON value of row i of column name: a string level for categorical, else a number. */
@@ -73,6 +74,12 @@ int an_lib_error(int status, const char *context);
  * returns an exit code (1 on write failure, 2 for an existing group). */
 int an_store(const char *out, const char *data, const char *group, const gw_h5_item *items,
              size_t nitems, const gw_h5_attr *attrs, size_t nattrs, int has_seed, uint64_t seed);
+/* The provenance an_store records (sha256 of data into hex, command line, BLAS, seed), for
+ * commands whose library call writes its own group; returns an exit code (1: data unreadable). */
+int an_provenance(const char *data, int has_seed, uint64_t seed, char hex[65],
+                  gw_provenance *prov);
+/* Prints the failure of a results-file write and returns an_store's exit code for it. */
+int an_store_error(int status);
 
 /* A cJSON number that is null for NaN. */
 cJSON *an_num(double v);
