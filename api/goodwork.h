@@ -1,6 +1,7 @@
 /* goodwork.h -- the whole public C API of libgoodwork in one include.
  *
- * Start with gw_fit.h (a formula fitted on a data file or table: gw_fit_file, gw_fit_table),
+ * Start with gw_fit.h (a formula fitted on a data file or table: gw_fit_file, gw_fit_table)
+ * and the analyses in one call (gw_index_run.h: the Good Work index),
  * gw_result.h (what a fit answers, by name) and gw_hdf5.h (results files with provenance). The
  * layers below, for programs that drive the pieces themselves: io/ (data tables, CSV and HDF5,
  * formulas, model frames, output tables), models/ (the estimators and the Good Work analyses)
@@ -24,6 +25,7 @@
 #include "gw_frame.h"
 #include "gw_output.h"
 #include "gw_etable.h"
+#include "gw_vars.h"
 
 #include "gw_ols.h"
 #include "gw_hdfe.h"
@@ -38,5 +40,6 @@
 #include "gw_scenario.h"
 
 #include "gw_fit.h"
+#include "gw_index_run.h"
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "gw_hdf5.h"
 #include "gw_table.h"
+#include "gw_vars.h"
 
 /* One option: --name with a value (str != NULL) or a flag (flag != NULL). */
 typedef struct {
@@ -46,6 +47,9 @@ int an_column(const gw_table *t, const char *name, int take_log, double *out);
 
 /* The JSON value of row i of column name: a string level for categorical, else a number. */
 cJSON *an_key_json(const gw_table *t, const char *name, size_t i);
+/* The JSON value of key i: its level for a categorical column (null when missing), else the
+ * number (null for NaN): what an_key_json gives for the key's row. */
+cJSON *an_keys_json(const gw_var_keys *k, size_t i);
 /* The text of row i of column name (static rotating buffer). */
 const char *an_key_text(const gw_table *t, const char *name, size_t i);
 
@@ -76,8 +80,7 @@ int an_store(const char *out, const char *data, const char *group, const gw_h5_i
              size_t nitems, const gw_h5_attr *attrs, size_t nattrs, int has_seed, uint64_t seed);
 /* The provenance an_store records (sha256 of data into hex, command line, BLAS, seed), for
  * commands whose library call writes its own group; returns an exit code (1: data unreadable). */
-int an_provenance(const char *data, int has_seed, uint64_t seed, char hex[65],
-                  gw_provenance *prov);
+int an_provenance(const char *data, int has_seed, uint64_t seed, char hex[65], gw_provenance *prov);
 /* Prints the failure of a results-file write and returns an_store's exit code for it. */
 int an_store_error(int status);
 

@@ -1,8 +1,9 @@
 /* cmd_index.c -- goodwork index: the composite Good Work index per area and time.
  *
- * Order of work (as goodwork fit): options (exit 2 before touching a file), data (exit 3,
- * unknown variables exit 2), computation (exit 4 for numerical failures), results file, then
- * standard output, written once at the end. */
+ * Parse the options, run gw_index_run_file (api/gw_index_run.h), print. Order of work (as
+ * goodwork fit): options (exit 2 before touching a file), data (exit 3, unknown variables exit
+ * 2), computation (exit 4 for numerical failures), results file, then standard output, written
+ * once at the end. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,8 @@
 #include "analysis_util.h"
 #include "cli.h"
 #include "gw_alloc.h"
-#include "gw_index.h"
+#include "gw_hdf5.h"
+#include "gw_index_run.h"
 #include "gw_par.h"
 #include "gw_version.h"
 
@@ -58,6 +60,28 @@ typedef struct {
     int within, quiet, help;
 } index_args;
 
+/* What the options resolve to: the lists (owned) and the library call's spec and options. */
+typedef struct {
+    an_list ind, inv, wl;
+    an_var *v;
+    int *invert;
+    double *uw;
+    int json;
+    size_t threads;
+    gw_index_spec spec;
+    gw_index_run_opts ro;
+} index_cmd;
+
+static void index_cmd_free(index_cmd *c)
+{
+    gw_free(c->uw);
+    gw_free(c->invert);
+    an_vars_free(c->v, c->ind.n);
+    an_list_free(&c->ind);
+    an_list_free(&c->inv);
+    an_list_free(&c->wl);
+}
+
 /* The time value whose rows the text summary lists: the latest. */
 static double latest_time(size_t n, const double *time)
 {
@@ -82,11 +106,13 @@ static int cmp_rank_row(const void *a, const void *b)
 }
 
 /* The text report: weights, then the top and bottom 10 of the latest time value. */
-static char *render_text(const index_args *a, const gw_table *t, const an_var *v, const gw_index *x,
-                         const double *time, int has_time)
+static char *render_text(const index_args *a, const an_var *v, const gw_index_run *r)
 {
+    const gw_index *x = r->index;
+    const double *time = r->time;
+    int has_time = time != NULL;
     size_t cap = 1 << 16, len = 0, n = x->n;
-    char *buf = gw_malloc(cap);
+    char *buf = gw_malloc(cap), key[GW_VAR_KEY_MAX];
     rank_row *rr = gw_alloc_array(n, sizeof *rr);
     if (buf == NULL || rr == NULL) {
         gw_free(buf);
@@ -131,7 +157,8 @@ static char *render_text(const index_args *a, const gw_table *t, const an_var *v
             char ch[32] = "";
             if (has_time)
                 snprintf(ch, sizeof ch, isnan(x->rank_change[i]) ? "" : "%+.0f", x->rank_change[i]);
-            PUT("%5.0f  %-20s %10.4f %8s", x->rank[i], an_key_text(t, a->id, i), x->value[i], ch);
+            PUT("%5.0f  %-20s %10.4f %8s", x->rank[i], gw_var_keys_text(&r->id, i, key, sizeof key),
+                x->value[i], ch);
             if (x->sens_median)
                 PUT("   %6.1f [%.1f, %.1f]", x->sens_median[i], x->sens_q05[i], x->sens_q95[i]);
             PUT("\n");
@@ -140,6 +167,219 @@ static char *render_text(const index_args *a, const gw_table *t, const an_var *v
 #undef PUT
     gw_free(rr);
     return buf;
+}
+
+/* One row of the JSON "index" array. */
+static cJSON *row_json(const gw_index_run *r, size_t i)
+{
+    const gw_index *x = r->index;
+    cJSON *o = cJSON_CreateObject();
+    if (o == NULL)
+        return NULL;
+    cJSON_AddItemToObject(o, "id", an_keys_json(&r->id, i));
+    if (r->time)
+        cJSON_AddItemToObject(o, "time", an_num(r->time[i]));
+    cJSON_AddItemToObject(o, "value", an_num(x->value[i]));
+    cJSON_AddItemToObject(o, "rank", an_num(x->rank[i]));
+    if (r->time)
+        cJSON_AddItemToObject(o, "rank_change", an_num(x->rank_change[i]));
+    if (x->sens_median) {
+        cJSON_AddItemToObject(o, "rank_median", an_num(x->sens_median[i]));
+        cJSON_AddItemToObject(o, "rank_q05", an_num(x->sens_q05[i]));
+        cJSON_AddItemToObject(o, "rank_q95", an_num(x->sens_q95[i]));
+    }
+    return o;
+}
+
+/* The JSON report (one line, newline-terminated), or NULL when out of memory. */
+static char *render_json(const index_args *a, const index_cmd *c, const gw_index_run *r)
+{
+    const gw_index *x = r->index;
+    const gw_index_opts *io = &c->ro.index;
+    size_t n = x->n, p = x->p;
+    char *text = NULL;
+    cJSON *root = cJSON_CreateObject(), *w = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+    int ok = root && w && arr;
+    if (ok) {
+        cJSON_AddStringToObject(root, "goodwork_version", gw_version());
+        for (size_t j = 0; j < p; j++)
+            cJSON_AddItemToObject(w, c->v[j].spec, an_num(x->weights[j]));
+        cJSON_AddItemToObject(root, "weights", w);
+        cJSON_AddStringToObject(root, "normalise", a->normalise ? a->normalise : "minmax");
+        cJSON_AddStringToObject(root, "normalise_over", a->within ? "time" : "pooled");
+        cJSON_AddStringToObject(root, "weighting", gw_index_weighting_name(io->weighting));
+        cJSON_AddStringToObject(root, "aggregate", a->aggregate ? a->aggregate : "arithmetic");
+        cJSON_AddItemToObject(root, "pca_variance_share", an_num(x->pca_share));
+        cJSON *invj = cJSON_AddArrayToObject(root, "inverted");
+        for (size_t j = 0; invj && j < p; j++)
+            if (c->invert[j])
+                cJSON_AddItemToArray(invj, cJSON_CreateString(c->v[j].spec));
+        cJSON_AddNumberToObject(root, "nobs", (double)x->nused);
+        cJSON_AddNumberToObject(root, "nobs_missing", (double)(n - x->nused));
+        if (io->draws > 0) {
+            cJSON_AddNumberToObject(root, "sensitivity_draws", (double)io->draws);
+            cJSON_AddNumberToObject(root, "seed", (double)io->seed);
+            cJSON_AddNumberToObject(root, "concentration",
+                                    io->concentration > 0 ? io->concentration : 20.0);
+        }
+        for (size_t i = 0; i < n && ok; i++) {
+            cJSON *o = row_json(r, i);
+            ok = o != NULL;
+            if (ok)
+                cJSON_AddItemToArray(arr, o);
+        }
+        cJSON_AddItemToObject(root, "index", arr);
+        arr = w = NULL;
+    }
+    char *js = ok ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    cJSON_Delete(w);
+    cJSON_Delete(arr);
+    if (js != NULL) {
+        size_t L = strlen(js);
+        text = gw_malloc(L + 2);
+        if (text) {
+            memcpy(text, js, L);
+            text[L] = '\n';
+            text[L + 1] = '\0';
+        }
+        cJSON_free(js);
+    }
+    return text;
+}
+
+/* --normalise and --aggregate; prints and returns 2 on a bad name. */
+static int parse_methods(const index_args *a, gw_index_opts *io)
+{
+    if (a->normalise == NULL || strcmp(a->normalise, "minmax") == 0)
+        io->norm = GW_NORM_MINMAX;
+    else if (strcmp(a->normalise, "z") == 0)
+        io->norm = GW_NORM_Z;
+    else if (strcmp(a->normalise, "rank") == 0)
+        io->norm = GW_NORM_RANK;
+    else {
+        cli_error("bad --normalise '%s' (expected minmax, z or rank)", a->normalise);
+        return GW_EXIT_USAGE;
+    }
+    if (a->aggregate == NULL || strcmp(a->aggregate, "arithmetic") == 0)
+        io->agg = GW_AGG_ARITHMETIC;
+    else if (strcmp(a->aggregate, "geometric") == 0)
+        io->agg = GW_AGG_GEOMETRIC;
+    else {
+        cli_error("bad --aggregate '%s' (expected arithmetic or geometric)", a->aggregate);
+        return GW_EXIT_USAGE;
+    }
+    io->within_time = a->within;
+    return GW_EXIT_OK;
+}
+
+/* --invert (names of indicators) and --weights (equal, pca or p numbers). */
+static int parse_invert_weights(const index_args *a, index_cmd *c)
+{
+    size_t p = c->ind.n;
+    int rc;
+    if (a->invert != NULL) {
+        if ((rc = an_split(a->invert, "--invert", &c->inv)) != GW_EXIT_OK)
+            return rc;
+        for (size_t k = 0; k < c->inv.n; k++) {
+            size_t j = 0;
+            while (j < p && strcmp(c->ind.s[j], c->inv.s[k]) != 0 &&
+                   strcmp(c->v[j].base, c->inv.s[k]) != 0)
+                j++;
+            if (j == p) {
+                cli_error("--invert '%s' is not one of the --indicators", c->inv.s[k]);
+                return GW_EXIT_USAGE;
+            }
+            c->invert[j] = 1;
+        }
+    }
+    c->ro.index.invert = c->invert;
+    if (a->weights == NULL || strcmp(a->weights, "equal") == 0)
+        c->ro.index.weighting = GW_WEIGHTS_EQUAL;
+    else if (strcmp(a->weights, "pca") == 0)
+        c->ro.index.weighting = GW_WEIGHTS_PCA;
+    else {
+        if ((rc = an_split(a->weights, "--weights", &c->wl)) != GW_EXIT_OK)
+            return rc;
+        if (c->wl.n != p) {
+            cli_error("--weights has %zu numbers for %zu indicators (or use equal or pca)", c->wl.n,
+                      p);
+            return GW_EXIT_USAGE;
+        }
+        for (size_t j = 0; j < p; j++)
+            if (!an_parse_double(c->wl.s[j], &c->uw[j]) || c->uw[j] < 0.0) {
+                cli_error("bad --weights '%s': '%s' is not a non-negative number", a->weights,
+                          c->wl.s[j]);
+                return GW_EXIT_USAGE;
+            }
+        c->ro.index.weighting = GW_WEIGHTS_USER;
+        c->ro.index.user_weights = c->uw;
+    }
+    c->ro.weights_text = a->weights;
+    return GW_EXIT_OK;
+}
+
+/* Every option into c, in the order the checks have always run; prints and returns an exit
+ * code. */
+static int parse_index(const index_args *a, index_cmd *c)
+{
+    int rc;
+    if (an_missing(a->data, 0, "--data FILE", "index") ||
+        an_missing(a->indicators, 1, "--indicators a,b,c", "index") ||
+        an_missing(a->id, 0, "--id VAR", "index"))
+        return GW_EXIT_USAGE;
+    if (an_check_output_opts(a->format, a->threads, a->name, a->out, &c->json, &c->threads) !=
+            GW_EXIT_OK ||
+        parse_methods(a, &c->ro.index) != GW_EXIT_OK)
+        return GW_EXIT_USAGE;
+    if ((rc = an_split(a->indicators, "--indicators", &c->ind)) != GW_EXIT_OK ||
+        (rc = an_vars_parse(&c->ind, &c->v)) != GW_EXIT_OK)
+        return rc;
+    c->spec = (gw_index_spec){(const char *const *)c->ind.s, c->ind.n, a->id, a->time};
+    gw_status s = gw_index_spec_check(&c->spec);
+    if (s != GW_OK) {
+        cli_error("%s", gw_last_error());
+        return cli_exit_code(s);
+    }
+    if ((c->invert = gw_calloc(c->ind.n, sizeof *c->invert)) == NULL ||
+        (c->uw = gw_calloc(c->ind.n, sizeof *c->uw)) == NULL) {
+        cli_error("out of memory");
+        return GW_EXIT_OTHER;
+    }
+    if ((rc = parse_invert_weights(a, c)) != GW_EXIT_OK)
+        return rc;
+    gw_index_opts *io = &c->ro.index;
+    if (a->sensitivity != NULL && !an_parse_size(a->sensitivity, 1, &io->draws)) {
+        cli_error("bad --sensitivity '%s' (expected a number of draws, 0..100000000)",
+                  a->sensitivity);
+        return GW_EXIT_USAGE;
+    }
+    io->seed = 1;
+    if (a->seed != NULL && !an_parse_u64(a->seed, &io->seed)) {
+        cli_error("bad --seed '%s' (expected a non-negative integer)", a->seed);
+        return GW_EXIT_USAGE;
+    }
+    if (a->concentration != NULL &&
+        (!an_parse_double(a->concentration, &io->concentration) || !(io->concentration > 0.0))) {
+        cli_error("bad --concentration '%s' (expected a positive number)", a->concentration);
+        return GW_EXIT_USAGE;
+    }
+    c->ro.group = a->table;
+    c->ro.delim = cli_delim();
+    return GW_EXIT_OK;
+}
+
+/* Appends the index to --out with its provenance. */
+static int store_index(const index_args *a, const index_cmd *c, const gw_index_run *r)
+{
+    char group[300], hex[65];
+    gw_provenance prov;
+    snprintf(group, sizeof group, "/analyses/%s", a->name ? a->name : "index");
+    int rc = an_provenance(a->data, c->ro.index.draws > 0, c->ro.index.seed, hex, &prov);
+    if (rc != GW_EXIT_OK)
+        return rc;
+    gw_status s = gw_index_run_store(r, &c->spec, &c->ro, a->out, group, &prov);
+    return s != GW_OK ? an_store_error(s) : GW_EXIT_OK;
 }
 
 int cmd_index(int argc, char **argv)
@@ -169,16 +409,10 @@ int cmd_index(int argc, char **argv)
         {"--help", NULL, &a.help},
         {"-h", NULL, &a.help},
     };
-    an_list ind = {0}, inv = {0}, wl = {0};
-    an_var *v = NULL;
-    gw_table *t = NULL;
-    gw_index *x = NULL;
-    double *X = NULL, *id = NULL, *time = NULL, *uw = NULL;
-    int *invert = NULL, json = 0;
+    index_cmd c;
+    memset(&c, 0, sizeof c);
+    gw_index_run *r = NULL;
     char *text = NULL;
-    const char **cols = NULL;
-    gw_index_opts io = {0};
-    size_t threads = 0, n = 0, p = 0;
     int rc = an_parse(argc, argv, opts, sizeof opts / sizeof opts[0], "index");
     if (rc != GW_EXIT_OK)
         goto done;
@@ -186,284 +420,27 @@ int cmd_index(int argc, char **argv)
         rc = an_write_stdout(index_usage);
         goto done;
     }
-    rc = GW_EXIT_USAGE;
-    if (an_missing(a.data, 0, "--data FILE", "index"))
+    if ((rc = parse_index(&a, &c)) != GW_EXIT_OK)
         goto done;
-    if (an_missing(a.indicators, 1, "--indicators a,b,c", "index"))
-        goto done;
-    if (an_missing(a.id, 0, "--id VAR", "index"))
-        goto done;
-    if (an_check_output_opts(a.format, a.threads, a.name, a.out, &json, &threads) != GW_EXIT_OK)
-        goto done;
-    if (a.normalise == NULL || strcmp(a.normalise, "minmax") == 0)
-        io.norm = GW_NORM_MINMAX;
-    else if (strcmp(a.normalise, "z") == 0)
-        io.norm = GW_NORM_Z;
-    else if (strcmp(a.normalise, "rank") == 0)
-        io.norm = GW_NORM_RANK;
-    else {
-        cli_error("bad --normalise '%s' (expected minmax, z or rank)", a.normalise);
-        goto done;
-    }
-    if (a.aggregate == NULL || strcmp(a.aggregate, "arithmetic") == 0)
-        io.agg = GW_AGG_ARITHMETIC;
-    else if (strcmp(a.aggregate, "geometric") == 0)
-        io.agg = GW_AGG_GEOMETRIC;
-    else {
-        cli_error("bad --aggregate '%s' (expected arithmetic or geometric)", a.aggregate);
-        goto done;
-    }
-    io.within_time = a.within;
-    if ((rc = an_split(a.indicators, "--indicators", &ind)) != GW_EXIT_OK ||
-        (rc = an_vars_parse(&ind, &v)) != GW_EXIT_OK)
-        goto done;
-    rc = GW_EXIT_USAGE;
-    p = ind.n;
-    for (size_t j = 0; j < p; j++)
-        for (size_t k = 0; k < j; k++)
-            if (strcmp(ind.s[j], ind.s[k]) == 0) {
-                cli_error("indicator '%s' given twice", ind.s[j]);
-                goto done;
-            }
-    if ((invert = gw_calloc(p, sizeof *invert)) == NULL ||
-        (uw = gw_calloc(p, sizeof *uw)) == NULL) {
-        cli_error("out of memory");
-        rc = GW_EXIT_OTHER;
-        goto done;
-    }
-    if (a.invert != NULL) {
-        if ((rc = an_split(a.invert, "--invert", &inv)) != GW_EXIT_OK)
-            goto done;
-        rc = GW_EXIT_USAGE;
-        for (size_t k = 0; k < inv.n; k++) {
-            size_t j = 0;
-            while (j < p && strcmp(ind.s[j], inv.s[k]) != 0 && strcmp(v[j].base, inv.s[k]) != 0)
-                j++;
-            if (j == p) {
-                cli_error("--invert '%s' is not one of the --indicators", inv.s[k]);
-                goto done;
-            }
-            invert[j] = 1;
-        }
-    }
-    io.invert = invert;
-    if (a.weights == NULL || strcmp(a.weights, "equal") == 0)
-        io.weighting = GW_WEIGHTS_EQUAL;
-    else if (strcmp(a.weights, "pca") == 0)
-        io.weighting = GW_WEIGHTS_PCA;
-    else {
-        if ((rc = an_split(a.weights, "--weights", &wl)) != GW_EXIT_OK)
-            goto done;
-        rc = GW_EXIT_USAGE;
-        if (wl.n != p) {
-            cli_error("--weights has %zu numbers for %zu indicators (or use equal or pca)", wl.n,
-                      p);
-            goto done;
-        }
-        for (size_t j = 0; j < p; j++)
-            if (!an_parse_double(wl.s[j], &uw[j]) || uw[j] < 0.0) {
-                cli_error("bad --weights '%s': '%s' is not a non-negative number", a.weights,
-                          wl.s[j]);
-                goto done;
-            }
-        io.weighting = GW_WEIGHTS_USER;
-        io.user_weights = uw;
-    }
-    if (a.sensitivity != NULL && !an_parse_size(a.sensitivity, 1, &io.draws)) {
-        cli_error("bad --sensitivity '%s' (expected a number of draws, 0..100000000)",
-                  a.sensitivity);
-        goto done;
-    }
-    io.seed = 1;
-    if (a.seed != NULL && !an_parse_u64(a.seed, &io.seed)) {
-        cli_error("bad --seed '%s' (expected a non-negative integer)", a.seed);
-        goto done;
-    }
-    if (a.concentration != NULL &&
-        (!an_parse_double(a.concentration, &io.concentration) || !(io.concentration > 0.0))) {
-        cli_error("bad --concentration '%s' (expected a positive number)", a.concentration);
-        goto done;
-    }
-    gw_threads_set((int)threads);
-
-    /* Data. */
-    if ((cols = gw_calloc(p + 2, sizeof *cols)) == NULL) {
-        cli_error("out of memory");
-        rc = GW_EXIT_OTHER;
-        goto done;
-    }
-    size_t nc = 0;
-    for (size_t j = 0; j < p; j++)
-        cols[nc++] = v[j].base;
-    cols[nc++] = a.id;
-    if (a.time != NULL)
-        cols[nc++] = a.time;
-    if ((rc = cli_load_table(a.data, a.table, cols, nc, &t)) != GW_EXIT_OK)
-        goto done;
-    n = gw_table_nrows(t);
-    X = gw_alloc_array(n * p + 1, sizeof *X);
-    id = gw_alloc_array(n + 1, sizeof *id);
-    time = gw_alloc_array(n + 1, sizeof *time);
-    if (X == NULL || id == NULL || time == NULL) {
-        cli_error("out of memory");
-        rc = GW_EXIT_OTHER;
-        goto done;
-    }
-    for (size_t j = 0; j < p; j++)
-        if ((rc = an_column(t, v[j].base, v[j].log, X + j * n)) != GW_EXIT_OK)
-            goto done;
-    if ((rc = an_column(t, a.id, 0, id)) != GW_EXIT_OK ||
-        (a.time != NULL && (rc = an_column(t, a.time, 0, time)) != GW_EXIT_OK))
-        goto done;
-    for (size_t j = 0; j < p; j++)
-        if (gw_table_numeric(t, (size_t)gw_table_find(t, v[j].base)) == NULL) {
-            cli_error("indicator '%s' is not numeric", v[j].base);
-            rc = GW_EXIT_USAGE;
-            goto done;
-        }
-    gw_status s = gw_index_compute(n, p, X, id, a.time ? time : NULL, &io, &x);
+    gw_threads_set((int)c.threads);
+    gw_status s = gw_index_run_file(a.data, &c.spec, &c.ro, &r);
     if (s != GW_OK) {
-        rc = an_lib_error(s, "index");
+        cli_error("%s", gw_last_error());
+        rc = cli_exit_code(s);
         goto done;
     }
-
-    /* Output. */
-    if (json) {
-        cJSON *root = cJSON_CreateObject(), *w = cJSON_CreateObject(), *arr = cJSON_CreateArray();
-        int ok = root && w && arr;
-        if (ok) {
-            cJSON_AddStringToObject(root, "goodwork_version", gw_version());
-            for (size_t j = 0; j < p; j++)
-                cJSON_AddItemToObject(w, v[j].spec, an_num(x->weights[j]));
-            cJSON_AddItemToObject(root, "weights", w);
-            cJSON_AddStringToObject(root, "normalise", a.normalise ? a.normalise : "minmax");
-            cJSON_AddStringToObject(root, "normalise_over", a.within ? "time" : "pooled");
-            cJSON_AddStringToObject(root, "weighting",
-                                    io.weighting == GW_WEIGHTS_PCA    ? "pca"
-                                    : io.weighting == GW_WEIGHTS_USER ? "user"
-                                                                      : "equal");
-            cJSON_AddStringToObject(root, "aggregate", a.aggregate ? a.aggregate : "arithmetic");
-            cJSON_AddItemToObject(root, "pca_variance_share", an_num(x->pca_share));
-            cJSON *invj = cJSON_AddArrayToObject(root, "inverted");
-            for (size_t j = 0; invj && j < p; j++)
-                if (invert[j])
-                    cJSON_AddItemToArray(invj, cJSON_CreateString(v[j].spec));
-            cJSON_AddNumberToObject(root, "nobs", (double)x->nused);
-            cJSON_AddNumberToObject(root, "nobs_missing", (double)(n - x->nused));
-            if (io.draws > 0) {
-                cJSON_AddNumberToObject(root, "sensitivity_draws", (double)io.draws);
-                cJSON_AddNumberToObject(root, "seed", (double)io.seed);
-                cJSON_AddNumberToObject(root, "concentration",
-                                        io.concentration > 0 ? io.concentration : 20.0);
-            }
-            for (size_t i = 0; i < n && ok; i++) {
-                cJSON *o = cJSON_CreateObject();
-                ok = o != NULL;
-                if (!ok)
-                    break;
-                cJSON_AddItemToObject(o, "id", an_key_json(t, a.id, i));
-                if (a.time)
-                    cJSON_AddItemToObject(o, "time", an_num(time[i]));
-                cJSON_AddItemToObject(o, "value", an_num(x->value[i]));
-                cJSON_AddItemToObject(o, "rank", an_num(x->rank[i]));
-                if (a.time)
-                    cJSON_AddItemToObject(o, "rank_change", an_num(x->rank_change[i]));
-                if (x->sens_median) {
-                    cJSON_AddItemToObject(o, "rank_median", an_num(x->sens_median[i]));
-                    cJSON_AddItemToObject(o, "rank_q05", an_num(x->sens_q05[i]));
-                    cJSON_AddItemToObject(o, "rank_q95", an_num(x->sens_q95[i]));
-                }
-                cJSON_AddItemToArray(arr, o);
-            }
-            cJSON_AddItemToObject(root, "index", arr);
-            arr = w = NULL;
-        }
-        char *js = ok ? cJSON_PrintUnformatted(root) : NULL;
-        cJSON_Delete(root);
-        cJSON_Delete(w);
-        cJSON_Delete(arr);
-        if (js != NULL) {
-            size_t L = strlen(js);
-            text = gw_malloc(L + 2);
-            if (text) {
-                memcpy(text, js, L);
-                text[L] = '\n';
-                text[L + 1] = '\0';
-            }
-            cJSON_free(js);
-        }
-    } else {
-        text = render_text(&a, t, v, x, time, a.time != NULL);
-    }
+    text = c.json ? render_json(&a, &c, r) : render_text(&a, c.v, r);
     if (text == NULL) {
         cli_error("out of memory");
         rc = GW_EXIT_OTHER;
         goto done;
     }
-    if (a.out != NULL) {
-        char group[300];
-        snprintf(group, sizeof group, "/analyses/%s", a.name ? a.name : "index");
-        const char **ids = gw_calloc(n + 1, sizeof *ids);
-        char *idbuf = gw_malloc(n * 128 + 1);
-        if (ids == NULL || idbuf == NULL) {
-            gw_free(ids);
-            gw_free(idbuf);
-            cli_error("out of memory");
-            rc = GW_EXIT_OTHER;
-            goto done;
-        }
-        for (size_t i = 0; i < n; i++) {
-            snprintf(idbuf + i * 128, 128, "%s", an_key_text(t, a.id, i));
-            ids[i] = idbuf + i * 128;
-        }
-        const char **names = (const char **)gw_calloc(p, sizeof *names);
-        for (size_t j = 0; names && j < p; j++)
-            names[j] = v[j].spec;
-        gw_h5_item items[10] = {
-            {"indicators", GW_H5_STR, p, 0, NULL, NULL, names},
-            {"weights", GW_H5_F64, p, 0, x->weights, NULL, NULL},
-            {"id", GW_H5_STR, n, 0, NULL, NULL, ids},
-            {"value", GW_H5_F64, n, 0, x->value, NULL, NULL},
-            {"rank", GW_H5_F64, n, 0, x->rank, NULL, NULL},
-            {"rank_change", GW_H5_F64, n, 0, x->rank_change, NULL, NULL},
-            {"time", GW_H5_F64, n, 0, time, NULL, NULL},
-        };
-        size_t ni = a.time ? 7 : 5;
-        if (x->sens_median) {
-            items[ni++] = (gw_h5_item){"rank_median", GW_H5_F64, n, 0, x->sens_median, NULL, NULL};
-            items[ni++] = (gw_h5_item){"rank_q05", GW_H5_F64, n, 0, x->sens_q05, NULL, NULL};
-            items[ni++] = (gw_h5_item){"rank_q95", GW_H5_F64, n, 0, x->sens_q95, NULL, NULL};
-        }
-        gw_h5_attr at[6] = {
-            {"analysis", GW_H5_STR, 0, 0, "index"},
-            {"normalise", GW_H5_STR, 0, 0, a.normalise ? a.normalise : "minmax"},
-            {"normalise_over", GW_H5_STR, 0, 0, a.within ? "time" : "pooled"},
-            {"weighting", GW_H5_STR, 0, 0, a.weights ? a.weights : "equal"},
-            {"aggregate", GW_H5_STR, 0, 0, a.aggregate ? a.aggregate : "arithmetic"},
-            {"sensitivity_draws", GW_H5_I64, 0, (int64_t)io.draws, NULL},
-        };
-        rc = names ? an_store(a.out, a.data, group, items, ni, at, 6, io.draws > 0, io.seed)
-                   : GW_EXIT_OTHER;
-        gw_free(names);
-        gw_free(ids);
-        gw_free(idbuf);
-        if (rc != GW_EXIT_OK)
-            goto done;
-    }
+    if (a.out != NULL && (rc = store_index(&a, &c, r)) != GW_EXIT_OK)
+        goto done;
     rc = a.quiet ? GW_EXIT_OK : an_write_stdout(text);
 done:
     gw_free(text);
-    gw_index_free(x);
-    gw_free(X);
-    gw_free(id);
-    gw_free(time);
-    gw_free(uw);
-    gw_free(invert);
-    gw_free(cols);
-    gw_table_free(t);
-    an_vars_free(v, ind.n);
-    an_list_free(&ind);
-    an_list_free(&inv);
-    an_list_free(&wl);
+    gw_index_run_free(r);
+    index_cmd_free(&c);
     return rc;
 }

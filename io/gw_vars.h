@@ -32,4 +32,30 @@ GW_API gw_status gw_var_column(const gw_table *t, const char *name, int take_log
  * not exist. Returns buf. */
 GW_API char *gw_var_key_text(const gw_table *t, const char *name, size_t i, char *buf, size_t cap);
 
+/* The keys (identifiers) of chosen rows of one column, kept after the table is gone: what an
+ * analysis result needs to name its units in text, JSON and results files. */
+typedef struct {
+    size_t n;
+    double *value; /* n: the number, or the level's code for a categorical column; NaN missing */
+    char **levels; /* categorical: the column's nlevels level texts (owned); numeric: NULL     */
+    size_t nlevels;
+} gw_var_keys;
+
+/* gw_var_keys_take -- copy the keys of rows[0..n) (rows NULL: rows 0..n-1) of column name into
+ * *out (gw_var_keys_clear releases it, also after a failure). Returns GW_ENOVAR (no such
+ * column), GW_EINVAL (NULL argument), GW_ENOMEM. */
+GW_API gw_status gw_var_keys_take(const gw_table *t, const char *name, const size_t *rows, size_t n,
+                                  gw_var_keys *out);
+
+/* gw_var_keys_text -- key i as gw_var_key_text writes it ("%.10g", the level, or "NA") into
+ * buf (cap bytes, cut to fit). Returns buf. */
+GW_API char *gw_var_keys_text(const gw_var_keys *k, size_t i, char *buf, size_t cap);
+
+/* gw_var_keys_level -- key i's level text (borrowed; full length), or NULL when the column is
+ * numeric or the key is missing. */
+GW_API const char *gw_var_keys_level(const gw_var_keys *k, size_t i);
+
+/* gw_var_keys_clear -- release k's arrays and zero it; NULL-safe. */
+GW_API void gw_var_keys_clear(gw_var_keys *k);
+
 #endif
