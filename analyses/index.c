@@ -276,31 +276,25 @@ done:
     return rc;
 }
 
-gw_status gw_index_compute(size_t n, size_t p, const double *X, const double *id,
-                           const double *time, const gw_index_opts *opts, gw_index **out)
+/* The option checks of gw_index_compute, before anything is allocated. */
+static gw_status check_opts(size_t n, size_t p, const gw_index_opts *o)
 {
-    gw_status rc = GW_OK;
-    gw_index *x = NULL;
-    gw_index_opts o = {0};
-    size_t *row = NULL, *gs = NULL;
-    double *Z = NULL, *val = NULL, *rk = NULL;
-    vkey *keys = NULL;
-    idkey *ik = NULL;
-    if (out != NULL)
-        *out = NULL;
-    if (opts != NULL)
-        o = *opts;
-    if (X == NULL || out == NULL)
-        return gwi_fail(GW_EINVAL, "gw_index_compute: NULL argument");
     if (n == 0 || p == 0)
         return gwi_fail(GW_EDIM, "index: %zu rows and %zu indicators", n, p);
-    if ((unsigned)o.norm > GW_NORM_RANK || (unsigned)o.weighting > GW_WEIGHTS_USER ||
-        (unsigned)o.agg > GW_AGG_GEOMETRIC)
+    if ((unsigned)o->norm > GW_NORM_RANK || (unsigned)o->weighting > GW_WEIGHTS_USER ||
+        (unsigned)o->agg > GW_AGG_GEOMETRIC)
         return gwi_fail(GW_EINVAL, "index: unknown normalisation, weighting or aggregation");
-    if (!(o.concentration >= 0.0) || !isfinite(o.concentration))
+    if (!(o->concentration >= 0.0) || !isfinite(o->concentration))
         return gwi_fail(GW_EINVAL, "index: Dirichlet concentration %g is not >= 0",
-                        o.concentration);
-    if ((x = gw_calloc(1, sizeof *x)) == NULL)
+                        o->concentration);
+    return GW_OK;
+}
+
+/* A result for n rows and p indicators (arrays allocated, not filled) into *out. */
+static gw_status index_new(size_t n, size_t p, gw_index **out)
+{
+    gw_index *x = gw_calloc(1, sizeof *x);
+    if (x == NULL)
         return gwi_fail(GW_ENOMEM, "index: out of memory");
     x->n = n;
     x->p = p;
@@ -310,35 +304,42 @@ gw_status gw_index_compute(size_t n, size_t p, const double *X, const double *id
     x->rank = gw_alloc_array(n, sizeof(double));
     x->rank_change = gw_alloc_array(n, sizeof(double));
     x->norm = gw_alloc_array(n * p, sizeof(double));
-    row = gw_alloc_array(n, sizeof *row);
-    gs = gw_alloc_array(n + 1, sizeof *gs);
-    keys = gw_alloc_array(n, sizeof *keys);
     if (x->weights == NULL || x->value == NULL || x->rank == NULL || x->rank_change == NULL ||
-        x->norm == NULL || row == NULL || gs == NULL || keys == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "index: out of memory (%zu rows)", n);
-        goto done;
+        x->norm == NULL) {
+        gw_index_free(x);
+        return gwi_fail(GW_ENOMEM, "index: out of memory (%zu rows)", n);
     }
-    if (o.weighting == GW_WEIGHTS_USER) {
-        double s = 0.0;
-        if (o.user_weights == NULL) {
-            rc = gwi_fail(GW_EINVAL, "index: user weights requested but none given");
-            goto done;
-        }
-        for (size_t j = 0; j < p; j++)
-            s += o.user_weights[j];
-        if (!isfinite(s) || !(s > 0.0)) {
-            rc = gwi_fail(GW_EINVAL, "index: user weights must be finite with a positive sum");
-            goto done;
-        }
-        for (size_t j = 0; j < p; j++)
-            x->weights[j] = o.user_weights[j] / s;
-    } else {
-        for (size_t j = 0; j < p; j++)
-            x->weights[j] = 1.0 / (double)p;
-    }
+    *out = x;
+    return GW_OK;
+}
 
-    /* Used rows, sorted by (time, row): each time value a run [gs[g], gs[g+1]). */
-    size_t nu = 0;
+/* Equal or user weights (normalised to sum 1) into w; pca weights come after normalisation. */
+static gw_status initial_weights(size_t p, const gw_index_opts *o, double *w)
+{
+    if (o->weighting != GW_WEIGHTS_USER) {
+        for (size_t j = 0; j < p; j++)
+            w[j] = 1.0 / (double)p;
+        return GW_OK;
+    }
+    double s = 0.0;
+    if (o->user_weights == NULL)
+        return gwi_fail(GW_EINVAL, "index: user weights requested but none given");
+    for (size_t j = 0; j < p; j++)
+        s += o->user_weights[j];
+    if (!isfinite(s) || !(s > 0.0))
+        return gwi_fail(GW_EINVAL, "index: user weights must be finite with a positive sum");
+    for (size_t j = 0; j < p; j++)
+        w[j] = o->user_weights[j] / s;
+    return GW_OK;
+}
+
+/* The used rows (every indicator present, and the time), sorted by (time, row) into row[0..nu)
+ * with each time value a run [gs[g], gs[g+1]) of the ng runs; x's row arrays start as NaN.
+ * keys is scratch of n. GW_ENODATA when fewer than 2 rows are used. */
+static gw_status used_rows(gw_index *x, const double *X, const double *time, vkey *keys,
+                           size_t *row, size_t *gs, size_t *ng)
+{
+    size_t n = x->n, p = x->p, nu = 0;
     for (size_t i = 0; i < n; i++) {
         x->value[i] = x->rank[i] = x->rank_change[i] = NAN;
         int ok = time == NULL || !isnan(time[i]);
@@ -350,50 +351,115 @@ gw_status gw_index_compute(size_t n, size_t p, const double *X, const double *id
             keys[nu++] = (vkey){time ? time[i] : 0.0, i};
     }
     x->nused = nu;
-    if (nu < 2) {
-        rc = gwi_fail(GW_ENODATA, "index: %zu rows with every indicator present (need 2)", nu);
-        goto done;
-    }
+    if (nu < 2)
+        return gwi_fail(GW_ENODATA, "index: %zu rows with every indicator present (need 2)", nu);
     qsort(keys, nu, sizeof *keys, cmp_vkey_asc);
-    size_t ng = 0;
+    *ng = 0;
     for (size_t u = 0; u < nu; u++) {
         row[u] = keys[u].u;
         if (u == 0 || keys[u].v != keys[u - 1].v)
-            gs[ng++] = u;
+            gs[(*ng)++] = u;
     }
-    gs[ng] = nu;
+    gs[*ng] = nu;
+    return GW_OK;
+}
+
+/* The normalised block Z (nu x p) of the used rows, turned so that higher is better (step 2
+ * of gw_index.h), copied into x->norm as well. keys is scratch of nu. */
+static gw_status normalise_block(gw_index *x, const double *X, const size_t *row, const size_t *gs,
+                                 size_t ng, const gw_index_opts *o, vkey *keys, double *Z)
+{
+    size_t n = x->n, p = x->p, nu = x->nused;
+    for (size_t j = 0; j < p; j++) {
+        for (size_t u = 0; u < nu; u++)
+            Z[u + j * nu] = X[row[u] + j * n];
+        int inv = o->invert != NULL && o->invert[j];
+        if (o->within_time) {
+            for (size_t g = 0; g < ng; g++) {
+                if (gs[g + 1] - gs[g] < 2)
+                    return gwi_fail(GW_ENODATA, "index: a time value has fewer than 2 complete "
+                                                "rows, so it cannot be normalised within time");
+                if (normalise_run(Z + j * nu, gs[g], gs[g + 1], o->norm, inv, keys) != GW_OK)
+                    return gwi_fail(GW_EILLCOND,
+                                    "index: indicator %zu is constant within a "
+                                    "time value",
+                                    j + 1);
+            }
+        } else if (normalise_run(Z + j * nu, 0, nu, o->norm, inv, keys) != GW_OK) {
+            return gwi_fail(GW_EILLCOND, "index: indicator %zu is constant", j + 1);
+        }
+        for (size_t u = 0; u < nu; u++)
+            x->norm[row[u] + j * n] = Z[u + j * nu];
+    }
+    return GW_OK;
+}
+
+/* Geometric aggregation: each indicator shifted so that its smallest value is 1 (step 4). */
+static void shift_geometric(size_t nu, size_t p, double *Z)
+{
+    for (size_t j = 0; j < p; j++) {
+        double lo = Z[j * nu];
+        for (size_t u = 0; u < nu; u++)
+            lo = Z[u + j * nu] < lo ? Z[u + j * nu] : lo;
+        for (size_t u = 0; u < nu; u++)
+            Z[u + j * nu] = 1.0 + (Z[u + j * nu] - lo);
+    }
+}
+
+/* Rank changes: the same id at exactly t - 1 (step 5). */
+static gw_status rank_changes(gw_index *x, const size_t *row, const double *id, const double *time)
+{
+    size_t nu = x->nused, m = 0;
+    idkey *ik = gw_alloc_array(nu, sizeof *ik);
+    if (ik == NULL)
+        return gwi_fail(GW_ENOMEM, "index: out of memory");
+    for (size_t u = 0; u < nu; u++)
+        if (!isnan(id[row[u]]))
+            ik[m++] = (idkey){id[row[u]], time[row[u]], row[u]};
+    qsort(ik, m, sizeof *ik, cmp_idkey);
+    for (size_t a = 1; a < m; a++)
+        if (ik[a].id == ik[a - 1].id && ik[a].t - ik[a - 1].t == 1.0)
+            x->rank_change[ik[a].row] = x->rank[ik[a - 1].row] - x->rank[ik[a].row];
+    gw_free(ik);
+    return GW_OK;
+}
+
+gw_status gw_index_compute(size_t n, size_t p, const double *X, const double *id,
+                           const double *time, const gw_index_opts *opts, gw_index **out)
+{
+    gw_status rc = GW_OK;
+    gw_index *x = NULL;
+    gw_index_opts o = {0};
+    size_t *row = NULL, *gs = NULL, ng = 0, nu = 0;
+    double *Z = NULL, *val = NULL, *rk = NULL;
+    vkey *keys = NULL;
+    if (out != NULL)
+        *out = NULL;
+    if (opts != NULL)
+        o = *opts;
+    if (X == NULL || out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_index_compute: NULL argument");
+    if ((rc = check_opts(n, p, &o)) != GW_OK || (rc = index_new(n, p, &x)) != GW_OK)
+        return rc;
+    row = gw_alloc_array(n, sizeof *row);
+    gs = gw_alloc_array(n + 1, sizeof *gs);
+    keys = gw_alloc_array(n, sizeof *keys);
+    if (row == NULL || gs == NULL || keys == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "index: out of memory (%zu rows)", n);
+        goto done;
+    }
+    if ((rc = initial_weights(p, &o, x->weights)) != GW_OK ||
+        (rc = used_rows(x, X, time, keys, row, gs, &ng)) != GW_OK)
+        goto done;
+    nu = x->nused;
     if ((Z = gw_alloc_array(nu * p, sizeof *Z)) == NULL ||
         (val = gw_alloc_array(nu, sizeof *val)) == NULL ||
         (rk = gw_alloc_array(nu, sizeof *rk)) == NULL) {
         rc = gwi_fail(GW_ENOMEM, "index: out of memory (%zu rows)", nu);
         goto done;
     }
-    for (size_t j = 0; j < p; j++) {
-        for (size_t u = 0; u < nu; u++)
-            Z[u + j * nu] = X[row[u] + j * n];
-        int inv = o.invert != NULL && o.invert[j];
-        if (o.within_time) {
-            for (size_t g = 0; g < ng; g++) {
-                if (gs[g + 1] - gs[g] < 2) {
-                    rc = gwi_fail(GW_ENODATA, "index: a time value has fewer than 2 complete "
-                                              "rows, so it cannot be normalised within time");
-                    goto done;
-                }
-                if (normalise_run(Z + j * nu, gs[g], gs[g + 1], o.norm, inv, keys) != GW_OK) {
-                    rc = gwi_fail(GW_EILLCOND,
-                                  "index: indicator %zu is constant within a "
-                                  "time value",
-                                  j + 1);
-                    goto done;
-                }
-            }
-        } else if (normalise_run(Z + j * nu, 0, nu, o.norm, inv, keys) != GW_OK) {
-            rc = gwi_fail(GW_EILLCOND, "index: indicator %zu is constant", j + 1);
-            goto done;
-        }
-        for (size_t u = 0; u < nu; u++)
-            x->norm[row[u] + j * n] = Z[u + j * nu];
-    }
+    if ((rc = normalise_block(x, X, row, gs, ng, &o, keys, Z)) != GW_OK)
+        goto done;
     if (o.weighting == GW_WEIGHTS_PCA &&
         (rc = pca_weights(nu, p, Z, x->weights, &x->pca_share)) != GW_OK)
         goto done;
@@ -406,13 +472,7 @@ gw_status gw_index_compute(size_t n, size_t p, const double *X, const double *id
             goto done;
         }
     if (o.agg == GW_AGG_GEOMETRIC)
-        for (size_t j = 0; j < p; j++) {
-            double lo = Z[j * nu];
-            for (size_t u = 0; u < nu; u++)
-                lo = Z[u + j * nu] < lo ? Z[u + j * nu] : lo;
-            for (size_t u = 0; u < nu; u++)
-                Z[u + j * nu] = 1.0 + (Z[u + j * nu] - lo);
-        }
+        shift_geometric(nu, p, Z);
     aggregate(nu, p, Z, x->weights, o.agg, val);
     for (size_t g = 0; g < ng; g++)
         rank_run(val, gs[g], gs[g + 1], keys, rk);
@@ -420,21 +480,8 @@ gw_status gw_index_compute(size_t n, size_t p, const double *X, const double *id
         x->value[row[u]] = val[u];
         x->rank[row[u]] = rk[u];
     }
-    /* Rank changes: the same id at exactly t - 1. */
-    if (id != NULL && time != NULL) {
-        if ((ik = gw_alloc_array(nu, sizeof *ik)) == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "index: out of memory");
-            goto done;
-        }
-        size_t m = 0;
-        for (size_t u = 0; u < nu; u++)
-            if (!isnan(id[row[u]]))
-                ik[m++] = (idkey){id[row[u]], time[row[u]], row[u]};
-        qsort(ik, m, sizeof *ik, cmp_idkey);
-        for (size_t a = 1; a < m; a++)
-            if (ik[a].id == ik[a - 1].id && ik[a].t - ik[a - 1].t == 1.0)
-                x->rank_change[ik[a].row] = x->rank[ik[a - 1].row] - x->rank[ik[a].row];
-    }
+    if (id != NULL && time != NULL && (rc = rank_changes(x, row, id, time)) != GW_OK)
+        goto done;
     if (o.draws > 0 && (rc = sensitivity(x, nu, row, gs, ng, Z, &o)) != GW_OK)
         goto done;
     *out = x;
@@ -444,7 +491,6 @@ done:
     gw_free(row);
     gw_free(gs);
     gw_free(keys);
-    gw_free(ik);
     gw_free(Z);
     gw_free(val);
     gw_free(rk);
