@@ -1,7 +1,8 @@
 /* goodwork.h -- the whole public C API of libgoodwork in one include.
  *
  * Start with gw_fit.h (a formula fitted on a data file or table: gw_fit_file, gw_fit_table)
- * and the analyses in one call (gw_index_run.h: the Good Work index),
+ * and the analyses in one call (gw_index_run.h: the Good Work index; gw_cluster_run.h: good
+ * work communities),
  * gw_result.h (what a fit answers, by name) and gw_hdf5.h (results files with provenance). The
  * layers below, for programs that drive the pieces themselves: io/ (data tables, CSV and HDF5,
  * formulas, model frames, output tables), models/ (the estimators and the Good Work analyses)
@@ -41,5 +42,6 @@
 
 #include "gw_fit.h"
 #include "gw_index_run.h"
+#include "gw_cluster_run.h"
 
 #endif
