@@ -1,9 +1,8 @@
 /* goodwork.h -- the whole public C API of libgoodwork in one include.
  *
- * Start with gw_fit.h (a formula fitted on a data file or table: gw_fit_file, gw_fit_table)
- * and the analyses in one call (gw_index_run.h: the Good Work index; gw_cluster_run.h: good
- * work communities),
- * gw_result.h (what a fit answers, by name) and gw_hdf5.h (results files with provenance). The
+ * Start with gw_fit.h (a formula fitted on a data file or table: gw_fit_file, gw_fit_table),
+ * gw_result.h (what a fit answers, by name) and gw_hdf5.h (results files with provenance); the
+ * Good Work analyses are one call each too (gw_index_run.h, gw_cluster_run.h). The
  * layers below, for programs that drive the pieces themselves: io/ (data tables, CSV and HDF5,
  * formulas, model frames, output tables), models/ (the estimators and the Good Work analyses)
  * and core/ (status codes, tables, designs, linear algebra, threads). docs/reference/ is the
