@@ -14,20 +14,12 @@
 
 #define PANEL "datasets/uk_la_panel.csv"
 
+/* A value of datasets/generated/analyses_ref.csv (name,value; base R, see its script). */
 static double ref(const char *name)
 {
-    FILE *f = fopen(gwt_source_path("datasets/generated/analyses_ref.csv"), "r");
-    char line[256];
-    double v = NAN;
-    size_t len = strlen(name);
-    assert_non_null(f);
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, name, len) == 0 && line[len] == ',')
-            v = strtod(line + len + 1, NULL);
-    fclose(f);
-    if (isnan(v))
-        fail_msg("no reference value %s", name);
-    return v;
+    char key[64];
+    snprintf(key, sizeof key, "%s,", name);
+    return gwt_ref_key("datasets/generated/analyses_ref.csv", key);
 }
 
 static const char *const VARS[7] = {"emp_rate",       "share_prof", "log(median_hourly_pay)",
