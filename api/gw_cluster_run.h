@@ -44,7 +44,7 @@ typedef struct {
     const char *id;    /* area identifier column (numeric or categorical)                    */
     const char *time;  /* time column, or NULL: the rows as given                            */
     int has_at;        /* 1: the rows at time value `at` (needs time); 0: means over time    */
-    double at;         /*                                                                    */
+    double at;         /* the time value of has_at                                       */
     const char *truth; /* a known labelling (codes 0..1e6) for the ARI, or NULL              */
 } gw_cluster_spec;
 

@@ -99,12 +99,14 @@ static int parse_numbers(const cl_args *a, cl_cmd *c)
     }
     o->method =
         a->method != NULL && strcmp(a->method, "ward") == 0 ? GW_CLUSTER_WARD : GW_CLUSTER_KMEANS;
-    if (a->k != NULL && (!an_parse_size(a->k, 0, &o->k) || o->k < 2 || o->k > 100)) {
+    if (a->k != NULL &&
+        (!an_parse_size(a->k, 0, &o->k) || o->k < 2 || o->k > GW_CLUSTER_RUN_KMAX)) {
         cli_error("bad --k '%s' (expected 2..100)", a->k);
         return GW_EXIT_USAGE;
     }
     o->kmax = GW_CLUSTER_RUN_KMAX_DEFAULT;
-    if (a->kmax != NULL && (!an_parse_size(a->kmax, 0, &o->kmax) || o->kmax < 2 || o->kmax > 100)) {
+    if (a->kmax != NULL &&
+        (!an_parse_size(a->kmax, 0, &o->kmax) || o->kmax < 2 || o->kmax > GW_CLUSTER_RUN_KMAX)) {
         cli_error("bad --kmax '%s' (expected 2..100)", a->kmax);
         return GW_EXIT_USAGE;
     }
