@@ -752,22 +752,11 @@ done:
 
 /* ---- the run ----------------------------------------------------------------------------- */
 
-static gw_status setup(scen *c, const gw_shock *shocks, size_t nshocks, const gw_scenario_occ *occ,
-                       gw_scenario_result *res)
+/* Checks each equation before anything is allocated: complete, the only one explaining its
+ * response, finite estimates, and a numeric response column among the areas. */
+static gw_status check_eqs(const scen *c)
 {
-    gw_status s = GW_OK;
-    size_t n = c->n, neq = c->neq;
-    char **shocked = NULL, **touched = NULL;
-    size_t nshocked = 0, ntouched = 0;
-    unsigned char *mask = NULL;
-    double *tmp = NULL;
-    const char *emp = c->o->emp_var ? c->o->emp_var : "emp_rate";
-    double pt = c->o->pass_through;
-    if (!(pt >= 0.0))
-        pt = GW_SCENARIO_DEFAULT_PASS_THROUGH;
-
-    /* Equations: distinct responses, numeric response columns, finite fits. */
-    for (size_t m = 0; m < neq; m++) {
+    for (size_t m = 0; m < c->neq; m++) {
         const gw_scenario_eq *e = &c->eqs[m];
         if (e->fit == NULL || e->response == NULL || e->name == NULL ||
             (e->nuses > 0 && e->uses == NULL))
@@ -781,11 +770,19 @@ static gw_status setup(scen *c, const gw_shock *shocks, size_t nshocks, const gw
                 return gwi_fail(GW_ENONFINITE, "model %s: estimate of '%s' is not finite", e->name,
                                 e->fit->terms[j]);
         size_t jj;
-        if ((s = numeric_col(c->areas, e->response, "response", &jj)) != GW_OK) {
+        gw_status s = numeric_col(c->areas, e->response, "response", &jj);
+        if (s != GW_OK) {
             gwi_prefix_error("model %s", e->name);
             return s;
         }
     }
+    return GW_OK;
+}
+
+/* The per-equation arrays of c (zeroed) and the result's local shocks. */
+static gw_status alloc_eq_arrays(scen *c, gw_scenario_result *res)
+{
+    size_t neq = c->neq, n = c->n;
     c->order = gw_calloc(neq, sizeof *c->order);
     c->affected = gw_calloc(neq, sizeof *c->affected);
     c->X0 = gw_calloc(neq, sizeof *c->X0);
@@ -793,24 +790,27 @@ static gw_status setup(scen *c, const gw_shock *shocks, size_t nshocks, const gw
     c->col0 = gw_calloc(neq, sizeof *c->col0);
     c->L = gw_calloc(neq, sizeof *c->L);
     c->resp_col = gw_calloc(neq, sizeof *c->resp_col);
-    mask = gw_calloc(n ? n : 1, 1);
-    tmp = gw_alloc_array(n ? n : 1, sizeof *tmp);
     res->local_shock = gw_calloc(n ? n : 1, sizeof *res->local_shock);
     if (!c->order || !c->affected || !c->X0 || !c->pos0 || !c->col0 || !c->L || !c->resp_col ||
-        !mask || !tmp || !res->local_shock) {
-        s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
-        goto done;
-    }
-    if ((s = topo_order(c)) != GW_OK)
-        goto done;
+        !res->local_shock)
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
+    return GW_OK;
+}
 
-    /* Shocked variables, in order. */
+/* The variables the shocks change, in shock order, without repeats (*shocked: owned list): a
+ * direct shock's variable, or the employment variable emp for a shift-share shock, which also
+ * needs the occupation data. Each must be a numeric column of the areas. */
+static gw_status shocked_vars(const scen *c, const gw_shock *shocks, size_t nshocks,
+                              const gw_scenario_occ *occ, const char *emp, char ***shocked,
+                              size_t *nshocked)
+{
+    gw_status s = GW_OK;
     for (size_t h = 0; h < nshocks && s == GW_OK; h++) {
         const gw_shock *sh = &shocks[h];
         size_t j;
         if (sh->kind == GW_SHOCK_DIRECT) {
             if ((s = numeric_col(c->areas, sh->var, "shocked variable", &j)) == GW_OK)
-                s = list_add(&shocked, &nshocked, sh->var);
+                s = list_add(shocked, nshocked, sh->var);
         } else {
             if (occ == NULL || occ->p_auto == NULL || occ->shares == NULL || occ->nocc == 0)
                 s = gwi_fail(GW_EINVAL, "a shift-share shock needs the occupations' automation "
@@ -818,37 +818,56 @@ static gw_status setup(scen *c, const gw_shock *shocks, size_t nshocks, const gw
             else if (sh->kind == GW_SHOCK_AI && occ->ai == NULL)
                 s = gwi_fail(GW_EINVAL, "an AI shock needs the occupations' AI exposure");
             else if ((s = numeric_col(c->areas, emp, "employment variable", &j)) == GW_OK)
-                s = list_add(&shocked, &nshocked, emp);
+                s = list_add(shocked, nshocked, emp);
         }
     }
-    if (s != GW_OK)
-        goto done;
+    return s;
+}
 
-    /* Which equations the shock reaches, in propagation order. */
+/* Marks the equations the shock reaches (c->affected), in propagation order: an equation is
+ * reached when it reads a shocked variable or the response of a reached equation. *touched
+ * (owned list) gets the shocked variables, then the responses of the reached equations: the
+ * columns each draw resets and changes. */
+static gw_status mark_affected(scen *c, char *const *shocked, size_t nshocked, char ***touched,
+                               size_t *ntouched)
+{
+    gw_status s = GW_OK;
     for (size_t t = 0; t < nshocked && s == GW_OK; t++)
-        s = list_add(&touched, &ntouched, shocked[t]);
-    for (size_t q = 0; q < neq && s == GW_OK; q++) {
+        s = list_add(touched, ntouched, shocked[t]);
+    for (size_t q = 0; q < c->neq && s == GW_OK; q++) {
         size_t m = c->order[q];
-        for (size_t t = 0; t < ntouched && !c->affected[m]; t++)
-            c->affected[m] = eq_uses(&c->eqs[m], touched[t]);
+        for (size_t t = 0; t < *ntouched && !c->affected[m]; t++)
+            c->affected[m] = eq_uses(&c->eqs[m], (*touched)[t]);
         if (c->affected[m])
-            s = list_add(&touched, &ntouched, c->eqs[m].response);
+            s = list_add(touched, ntouched, c->eqs[m].response);
     }
-    /* Outcomes: shocked variables, then responses in order. */
+    return s;
+}
+
+/* The outcomes, into res (which owns them even after a failure): the shocked variables, then
+ * the responses in propagation order. */
+static gw_status list_outcomes(scen *c, char *const *shocked, size_t nshocked,
+                               gw_scenario_result *res)
+{
+    gw_status s = GW_OK;
     char **outs = NULL;
     size_t nouts = 0;
     for (size_t t = 0; t < nshocked && s == GW_OK; t++)
         s = list_add(&outs, &nouts, shocked[t]);
-    for (size_t q = 0; q < neq && s == GW_OK; q++)
+    for (size_t q = 0; q < c->neq && s == GW_OK; q++)
         s = list_add(&outs, &nouts, c->eqs[c->order[q]].response);
     res->outcomes = outs;
     res->n_outcomes = nouts;
     c->nout = nouts;
-    if (s != GW_OK)
-        goto done;
+    return s;
+}
 
-    /* Working table: every variable the equations read, the responses, the shocked ones. */
-    for (size_t m = 0; m < neq && s == GW_OK; m++) {
+/* The working table over the base data (c->base): every variable the equations read that the
+ * areas have, the responses and the outcomes; and each response's column in it. */
+static gw_status build_base(scen *c, char *const *outs, size_t nouts)
+{
+    gw_status s = GW_OK;
+    for (size_t m = 0; m < c->neq && s == GW_OK; m++) {
         for (size_t u = 0; u < c->eqs[m].nuses && s == GW_OK; u++)
             if (gw_table_find(c->areas, c->eqs[m].uses[u]) >= 0)
                 s = list_add(&c->cols, &c->ncols, c->eqs[m].uses[u]);
@@ -858,33 +877,49 @@ static gw_status setup(scen *c, const gw_shock *shocks, size_t nshocks, const gw
     for (size_t t = 0; t < nouts && s == GW_OK; t++)
         s = list_add(&c->cols, &c->ncols, outs[t]);
     if (s != GW_OK || (s = table_copy(c->areas, c->cols, c->ncols, &c->base)) != GW_OK)
-        goto done;
-    for (size_t m = 0; m < neq; m++)
+        return s;
+    for (size_t m = 0; m < c->neq; m++)
         c->resp_col[m] = wcol(c->base, c->eqs[m].response);
+    return GW_OK;
+}
 
-    /* Start values: the base data with the shocks applied, in order. */
+/* The start values of the touched columns: copies of the base data, which apply_shocks then
+ * changes. */
+static gw_status start_values(scen *c, char *const *touched, size_t ntouched)
+{
+    size_t n = c->n;
     c->ntouched = ntouched;
     c->touched_col = gw_calloc(ntouched ? ntouched : 1, sizeof *c->touched_col);
     c->start = gw_calloc(ntouched ? ntouched : 1, sizeof *c->start);
-    if (!c->touched_col || !c->start) {
-        s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
-        goto done;
-    }
+    if (!c->touched_col || !c->start)
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
     for (size_t t = 0; t < ntouched; t++) {
         c->touched_col[t] = wcol(c->base, touched[t]);
-        if ((c->start[t] = gw_alloc_array(n ? n : 1, sizeof(double))) == NULL) {
-            s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
-            goto done;
-        }
+        if ((c->start[t] = gw_alloc_array(n ? n : 1, sizeof(double))) == NULL)
+            return gwi_fail(GW_ENOMEM, "scenario: out of memory");
         if (n > 0)
             memcpy(c->start[t], gw_table_numeric(c->base, c->touched_col[t]), n * sizeof(double));
     }
+    return GW_OK;
+}
+
+/* Applies the shocks in order to the start values: a direct change where its condition holds
+ * on the base data (mask, tmp: n scratch entries), or the shift-share local shock
+ * L_i = sum_o s_io g_o, added to res->local_shock and, times pt * 100, to the employment
+ * variable emp. */
+static gw_status apply_shocks(scen *c, const gw_shock *shocks, size_t nshocks,
+                              const gw_scenario_occ *occ, const char *emp, double pt,
+                              char *const *touched, size_t ntouched, gw_scenario_result *res,
+                              unsigned char *mask, double *tmp)
+{
+    size_t n = c->n;
     for (size_t h = 0; h < nshocks; h++) {
         const gw_shock *sh = &shocks[h];
         if (sh->kind == GW_SHOCK_DIRECT) {
             double *v = c->start[find_str(touched, ntouched, sh->var)];
-            if ((s = cond_mask(c, sh, mask, tmp)) != GW_OK)
-                goto done;
+            gw_status s = cond_mask(c, sh, mask, tmp);
+            if (s != GW_OK)
+                return s;
             for (size_t i = 0; i < n; i++) {
                 if (!mask[i])
                     continue;
@@ -907,15 +942,19 @@ static gw_status setup(scen *c, const gw_shock *shocks, size_t nshocks, const gw
             }
         }
     }
+    return GW_OK;
+}
 
-    /* Outcome columns and base values. */
+/* Each outcome's column in the working table, the equation explaining it (-1: none) and its
+ * base values (c->base_out, outcomes x areas). */
+static gw_status base_outcomes(scen *c, char *const *outs, size_t nouts)
+{
+    size_t n = c->n;
     c->out_col = gw_calloc(nouts ? nouts : 1, sizeof *c->out_col);
     c->out_eq = gw_calloc(nouts ? nouts : 1, sizeof *c->out_eq);
     c->base_out = gw_alloc_array(nouts * n > 0 ? nouts * n : 1, sizeof *c->base_out);
-    if (!c->out_col || !c->out_eq || !c->base_out) {
-        s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
-        goto done;
-    }
+    if (!c->out_col || !c->out_eq || !c->base_out)
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
     for (size_t o = 0; o < nouts; o++) {
         c->out_col[o] = wcol(c->base, outs[o]);
         eq_index_of(c, outs[o], &c->out_eq[o]);
@@ -923,51 +962,88 @@ static gw_status setup(scen *c, const gw_shock *shocks, size_t nshocks, const gw
             memcpy(c->base_out + o * n, gw_table_numeric(c->base, c->out_col[o]),
                    n * sizeof(double));
     }
+    return GW_OK;
+}
 
-    /* Base designs of the reached equations; covariance factors. */
-    for (size_t m = 0; m < neq; m++) {
-        const gw_result *r = c->eqs[m].fit;
-        size_t k = r->k;
-        if ((c->col0[m] = gw_alloc_array(k ? k : 1, sizeof(size_t))) == NULL) {
-            s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
-            goto done;
+/* Equation m's base design and the map from its stored terms and from the areas to that
+ * design, when the shock reaches it; and the factor of its vcov for coefficient draws
+ * (c->L[m] stays NULL for a zero vcov; res->clipped[m] counts clipped eigenvalues). */
+static gw_status prepare_eq(scen *c, size_t m, gw_scenario_result *res)
+{
+    const gw_result *r = c->eqs[m].fit;
+    size_t k = r->k, n = c->n;
+    gw_status s;
+    if ((c->col0[m] = gw_alloc_array(k ? k : 1, sizeof(size_t))) == NULL)
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
+    if (c->affected[m]) {
+        if ((s = c->build(c->ctx, m, c->base, &c->X0[m])) != GW_OK) {
+            gwi_prefix_error("model %s", c->eqs[m].name);
+            return s;
         }
-        if (c->affected[m]) {
-            if ((s = c->build(c->ctx, m, c->base, &c->X0[m])) != GW_OK) {
-                gwi_prefix_error("model %s", c->eqs[m].name);
-                goto done;
-            }
-            if ((s = map_terms(c, m, c->X0[m], c->col0[m])) != GW_OK)
-                goto done;
-            if ((c->pos0[m] = gw_alloc_array(n ? n : 1, sizeof(size_t))) == NULL) {
-                s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
-                goto done;
-            }
-            for (size_t i = 0; i < n; i++)
-                c->pos0[m][i] = SIZE_MAX;
-            for (size_t rr = 0; rr < c->X0[m]->n; rr++)
-                c->pos0[m][c->X0[m]->row_index[rr]] = rr;
+        if ((s = map_terms(c, m, c->X0[m], c->col0[m])) != GW_OK)
+            return s;
+        if ((c->pos0[m] = gw_alloc_array(n ? n : 1, sizeof(size_t))) == NULL)
+            return gwi_fail(GW_ENOMEM, "scenario: out of memory");
+        for (size_t i = 0; i < n; i++)
+            c->pos0[m][i] = SIZE_MAX;
+        for (size_t rr = 0; rr < c->X0[m]->n; rr++)
+            c->pos0[m][c->X0[m]->row_index[rr]] = rr;
+    }
+    if (!c->o->no_coef_draws && k > 0) {
+        if (r->vcov == NULL)
+            return gwi_fail(GW_EINVAL, "model %s has no stored vcov to draw from", c->eqs[m].name);
+        if ((c->L[m] = gw_alloc_array(k * k, sizeof(double))) == NULL)
+            return gwi_fail(GW_ENOMEM, "scenario: out of memory");
+        gw_mvn_method meth;
+        if ((s = gw_mvn_factor(k, r->vcov, c->L[m], &meth, &res->clipped[m])) != GW_OK) {
+            gwi_prefix_error("model %s: vcov", c->eqs[m].name);
+            return s;
         }
-        if (!c->o->no_coef_draws && k > 0) {
-            if (r->vcov == NULL) {
-                s = gwi_fail(GW_EINVAL, "model %s has no stored vcov to draw from", c->eqs[m].name);
-                goto done;
-            }
-            if ((c->L[m] = gw_alloc_array(k * k, sizeof(double))) == NULL) {
-                s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
-                goto done;
-            }
-            gw_mvn_method meth;
-            if ((s = gw_mvn_factor(k, r->vcov, c->L[m], &meth, &res->clipped[m])) != GW_OK) {
-                gwi_prefix_error("model %s: vcov", c->eqs[m].name);
-                goto done;
-            }
-            if (meth == GW_MVN_ZERO) {
-                gw_free(c->L[m]);
-                c->L[m] = NULL;
-            }
+        if (meth == GW_MVN_ZERO) {
+            gw_free(c->L[m]);
+            c->L[m] = NULL;
         }
     }
+    return GW_OK;
+}
+
+/* The shared, read-only state of the draws (see scen): the checks, the propagation order, the
+ * shocked and reached variables, the outcomes, the working table, the start values after the
+ * shocks, and each reached equation's base design and covariance factor. */
+static gw_status setup(scen *c, const gw_shock *shocks, size_t nshocks, const gw_scenario_occ *occ,
+                       gw_scenario_result *res)
+{
+    gw_status s = GW_OK;
+    size_t n = c->n;
+    char **shocked = NULL, **touched = NULL;
+    size_t nshocked = 0, ntouched = 0;
+    unsigned char *mask = NULL;
+    double *tmp = NULL;
+    const char *emp = c->o->emp_var ? c->o->emp_var : "emp_rate";
+    double pt = c->o->pass_through;
+    if (!(pt >= 0.0))
+        pt = GW_SCENARIO_DEFAULT_PASS_THROUGH;
+
+    if ((s = check_eqs(c)) != GW_OK)
+        return s;
+    mask = gw_calloc(n ? n : 1, 1);
+    tmp = gw_alloc_array(n ? n : 1, sizeof *tmp);
+    if (mask == NULL || tmp == NULL) {
+        s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
+        goto done;
+    }
+    if ((s = alloc_eq_arrays(c, res)) != GW_OK || (s = topo_order(c)) != GW_OK ||
+        (s = shocked_vars(c, shocks, nshocks, occ, emp, &shocked, &nshocked)) != GW_OK ||
+        (s = mark_affected(c, shocked, nshocked, &touched, &ntouched)) != GW_OK ||
+        (s = list_outcomes(c, shocked, nshocked, res)) != GW_OK ||
+        (s = build_base(c, res->outcomes, res->n_outcomes)) != GW_OK ||
+        (s = start_values(c, touched, ntouched)) != GW_OK ||
+        (s = apply_shocks(c, shocks, nshocks, occ, emp, pt, touched, ntouched, res, mask, tmp)) !=
+            GW_OK ||
+        (s = base_outcomes(c, res->outcomes, res->n_outcomes)) != GW_OK)
+        goto done;
+    for (size_t m = 0; m < c->neq && s == GW_OK; m++)
+        s = prepare_eq(c, m, res);
 done:
     list_free(shocked, nshocked);
     list_free(touched, ntouched);
