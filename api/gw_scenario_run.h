@@ -1,0 +1,184 @@
+/* gw_scenario_run.h -- one call runs an automation-impact scenario from the fitted models and the
+ * data: the library's front door to models/gw_scenario.h for the C API, the command line
+ * (`goodwork scenario`) and the Python and R packages.
+ *
+ * gw_scenario_file reads the models from a results file (goodwork fit --out) and the data from
+ * a CSV or goodwork HDF5 file; gw_scenario_table takes fits and tables already in memory. Both
+ * then do the same work: parse the shock specifications (gw_shock_parse), check that every model
+ * is linear and rebuild its regressors from its stored formula (io/gw_eqframe.h), take the rows
+ * of the scenario year as the areas (one per area identifier), align the areas' occupation
+ * shares for shift-share shocks, run the Monte Carlo draws (gw_scenario_run) and summarise the
+ * changes nationally and by each grouping variable (gw_scenario_summarise). The report answers
+ * through the accessors below and writes itself into a results file as an analysis group
+ * (gw_scenario_report_write).
+ *
+ * Options are the command line's, by the same names, and so are the messages (they name the
+ * command's flags: "--id", "--by"); docs/scenario.md documents them. Thread safety: calls on
+ * different reports are independent; the draws run on gw_threads_set threads (OpenMP) and the
+ * bytes of every result do not depend on their number. */
+#ifndef GW_SCENARIO_RUN_H
+#define GW_SCENARIO_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gw_export.h"
+#include "gw_hdf5.h"
+#include "gw_result.h"
+#include "gw_scenario.h"
+#include "gw_status.h"
+#include "gw_table.h"
+
+#define GW_SCENARIO_DEFAULT_SEED 20250101u
+/* Largest number of draws accepted: draws x outcomes x areas doubles are kept (8 GB for ten
+ * million draws of one outcome in a hundred areas), so a typo cannot exhaust memory for hours. */
+#define GW_SCENARIO_MAX_DRAWS 10000000u
+
+/* Flags of gw_scenario_run_opts. */
+enum {
+    GW_SCENARIO_NO_COEF_DRAWS = 1u << 0,    /* every draw uses the point estimates               */
+    GW_SCENARIO_RESIDUAL_NOISE = 1u << 1,   /* add N(0, rmse^2) per model, area and draw         */
+    GW_SCENARIO_SEED_SET = 1u << 2,         /* use opts.seed (else GW_SCENARIO_DEFAULT_SEED)     */
+    GW_SCENARIO_PASS_THROUGH_SET = 1u << 3, /* use opts.pass_through (else the default 0.5)     */
+    GW_SCENARIO_YEAR_SET = 1u << 4          /* use opts.year (else the latest year of the data) */
+};
+
+/* How to run. All-zero means the defaults; strings are borrowed. */
+typedef struct {
+    const char *models;    /* gw_scenario_file: "a,b,c", the models to use (NULL: every model in
+                            * the file, in its order); must be NULL for gw_scenario_table */
+    const char *const *by; /* nby grouping specs, each "VAR" or "VAR1,VAR2": summaries by group */
+    size_t nby;
+    size_t draws;           /* Monte Carlo draws, 1..GW_SCENARIO_MAX_DRAWS; 0: 1000 */
+    uint64_t seed;          /* with GW_SCENARIO_SEED_SET */
+    double pass_through;    /* with GW_SCENARIO_PASS_THROUGH_SET: finite, >= 0 */
+    double year;            /* with GW_SCENARIO_YEAR_SET: finite; the year to shock */
+    const char *emp;        /* the employment variable (NULL: "emp_rate") */
+    const char *id;         /* area identifier (NULL: "la_id") */
+    const char *time;       /* time variable (NULL: "year" when the data has it, else every row
+                             * is an area; a name the data lacks is an error) */
+    const char *table;      /* gw_scenario_file, HDF5 data: the table's group (NULL: "/data") */
+    const char *occupation; /* gw_scenario_file: group of the occupation table ("/occupation") */
+    const char *shares;     /* gw_scenario_file: group of the occupation shares ("/shares") */
+    char delim;             /* gw_scenario_file, CSV data: the delimiter (0: detected) */
+    unsigned flags;         /* GW_SCENARIO_* */
+    /* Progress of the draws (NULL: none): called with done = 0 when the draws start, then from
+     * one thread as they complete (done <= total, repeats possible). */
+    void (*progress)(void *ctx, size_t done, size_t total);
+    /* Called once when the draws are over, with their status and wall time in seconds, before
+     * the summaries (NULL: none); not called when a failure stops the work earlier. */
+    void (*draws_done)(void *ctx, gw_status s, double seconds);
+    void *progress_ctx;
+} gw_scenario_run_opts;
+
+/* The in-memory data of gw_scenario_table (borrowed). */
+typedef struct {
+    const gw_table *table;      /* the panel (or one row per area): every variable the models and
+                                 * shocks read, the area identifier and the time variable */
+    const gw_table *occupation; /* shift-share shocks: numeric p_auto (and ai_exposure for ai:)
+                                 * per occupation; else may be NULL */
+    const gw_table *shares;     /* shift-share shocks: the identifier (and time) and one share
+                                 * column per occupation, in occupation order; else NULL */
+} gw_scenario_data;
+
+/* The resolved settings of a run (borrowed from the report). */
+typedef struct {
+    uint64_t seed;
+    size_t draws;
+    double pass_through;
+    double year;           /* the scenario year; NaN when there is no time variable */
+    const char *id;        /* the area identifier variable */
+    const char *time;      /* the time variable, NULL when every row is an area */
+    const char *results;   /* gw_scenario_file's results path; NULL from gw_scenario_table */
+    int coefficient_draws; /* 0 with GW_SCENARIO_NO_COEF_DRAWS */
+    int residual_noise;    /* 1 with GW_SCENARIO_RESIDUAL_NOISE */
+} gw_scenario_settings;
+
+/* A scenario's report (opaque): made by gw_scenario_file / gw_scenario_table, freed by
+ * gw_scenario_report_free. */
+typedef struct gw_scenario_report gw_scenario_report;
+
+/* gw_scenario_file -- run a scenario with the models of the results file `results` on the data
+ * file `data`.
+ *   shocks  in, borrowed: nshocks specifications (gw_shock_parse grammar), applied in order.
+ *   opts    in, borrowed, may be NULL (defaults).
+ *   out     out, owned: gw_scenario_report_free; NULL on failure.
+ * Work and failures, in this order (each status with a message):
+ *   GW_EINVAL   NULL arguments; opts out of range (draws, pass_through, year).
+ *   GW_ESYNTAX  a bad shock specification.
+ *   GW_EINVAL   an empty item in opts->models or opts->by ("bad --models 'a,,b': empty item").
+ *   the results file's statuses (GW_EIO, GW_EFORMAT), GW_EINVAL when it holds no model,
+ *   GW_ENOVAR for a model it does not have (the message lists those it has), GW_EINVAL for a
+ *   non-linear model (logit, probit, poisson) or one without a stored formula, the formula's
+ *   statuses (gw_eqframe_new, prefixed with the model's name).
+ *   the data file's statuses (gw_data_load: GW_EIO, GW_EFORMAT with file:line:col).
+ *   GW_ENOVAR   an unknown --id or --time variable; GW_EINVAL a categorical time variable;
+ *   GW_EFORMAT  no rows in the scenario year.
+ *   shift-share shocks: the occupation and shares groups' statuses (prefixed "shift-share
+ *   shocks need the occupation table and shares"; a CSV file gives GW_EFORMAT); GW_EFORMAT when
+ *   p_auto (ai_exposure) is missing or not numeric, when the shares lack a numeric identifier,
+ *   lack an area of the scenario year or do not have one column per occupation.
+ *   gw_scenario_run's statuses, prefixed "scenario" (cycles, unknown shocked variables, log of
+ *   a non-positive value after the shock, ...).
+ *   GW_ENOVAR an unknown --by variable; GW_EFORMAT a --by variable missing in every area.
+ *   GW_ENOMEM ("out of memory").
+ * Complexity: reading the files, then gw_scenario_run's O(draws * sum_m (build_m + n k_m)). */
+GW_API gw_status gw_scenario_file(const char *results, const char *data, const char *const *shocks,
+                                  size_t nshocks, const gw_scenario_run_opts *opts,
+                                  gw_scenario_report **out);
+
+/* gw_scenario_table -- the same on data in memory with the fits given: nfits linear fits
+ * (borrowed; each with its stored formula and, unless GW_SCENARIO_NO_COEF_DRAWS, its vcov)
+ * called names[m]. The tables are left unchanged. opts->models must be NULL (pass the fits to
+ * use) and the file options (table, occupation, shares, delim) are ignored. Statuses as
+ * gw_scenario_file without the files'; GW_EINVAL for nfits == 0, NULL fits, names or
+ * data->table, opts->models set, or shift-share shocks without data->occupation and
+ * data->shares. Messages name the data "the data". */
+GW_API gw_status gw_scenario_table(const gw_scenario_data *data, const gw_result *const *fits,
+                                   const char *const *names, size_t nfits,
+                                   const char *const *shocks, size_t nshocks,
+                                   const gw_scenario_run_opts *opts, gw_scenario_report **out);
+
+/* The report. Every pointer is borrowed and valid until gw_scenario_report_free; indexes must
+ * be below the matching count. */
+GW_API const gw_scenario_settings *gw_scenario_report_settings(const gw_scenario_report *r);
+/* The shock specifications as given. */
+GW_API size_t gw_scenario_report_nshocks(const gw_scenario_report *r);
+GW_API const char *gw_scenario_report_shock(const gw_scenario_report *r, size_t h);
+/* The models in the order given (gw_scenario_report_result(r)->order is the propagation order
+ * and ->clipped[m] refers to this order): name and stored formula. */
+GW_API size_t gw_scenario_report_nmodels(const gw_scenario_report *r);
+GW_API const char *gw_scenario_report_model(const gw_scenario_report *r, size_t m);
+GW_API const char *gw_scenario_report_formula(const gw_scenario_report *r, size_t m);
+/* Per-area results: outcomes, base values, changes over the draws, ranks (gw_scenario.h). */
+GW_API const gw_scenario_result *gw_scenario_report_result(const gw_scenario_report *r);
+/* The areas: the data's rows of the scenario year (every column), and each area's identifier
+ * as text ("%.10g" for a number, the level of a categorical one, "NA" when missing; at most
+ * 127 bytes). */
+GW_API const gw_table *gw_scenario_report_areas(const gw_scenario_report *r);
+GW_API const char *gw_scenario_report_area(const gw_scenario_report *r, size_t i);
+/* The national summary (one group: every area). */
+GW_API const gw_scenario_summary *gw_scenario_report_national(const gw_scenario_report *r);
+/* The grouping variables (every VAR of opts->by, in order), their summaries and the groups'
+ * names: categorical levels, or the distinct numeric values in increasing order ("%.10g"). */
+GW_API size_t gw_scenario_report_nby(const gw_scenario_report *r);
+GW_API const char *gw_scenario_report_by_var(const gw_scenario_report *r, size_t b);
+GW_API const gw_scenario_summary *gw_scenario_report_by(const gw_scenario_report *r, size_t b);
+GW_API const char *gw_scenario_report_by_level(const gw_scenario_report *r, size_t b, size_t g);
+
+/* gw_scenario_report_write -- store the report as the analysis group `group` (e.g.
+ * "/analyses/scenario") of the results file path, replacing a group of that name, atomically
+ * (gw_results_append_group). Datasets: area, outcome, local_shock, base, point, mean, median,
+ * q05, q95, rank_base, rank_after, rank_change (outcomes x areas), national/{mean_change, q05,
+ * q50, q95, point}, national_draws (outcomes x draws) and, for the first six grouping variables,
+ * by/VAR/{levels, mean_change, q05, q50, q95, point, draws}. Attributes: shock (joined by "; "),
+ * models (propagation order, joined by ","), results (when read from a file), draws,
+ * pass_through, year, id, coefficient_draws, residual_noise. prov: borrowed, may be NULL.
+ * Returns gw_results_append_group's statuses (GW_EINVAL, GW_EIO), GW_ENOMEM. */
+GW_API gw_status gw_scenario_report_write(const gw_scenario_report *r, const char *path,
+                                          const char *group, const gw_provenance *prov);
+
+/* gw_scenario_report_free -- release r; NULL-safe. */
+GW_API void gw_scenario_report_free(gw_scenario_report *r);
+
+#endif

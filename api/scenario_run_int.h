@@ -1,0 +1,38 @@
+/* scenario_run_int.h -- the report of gw_scenario_file / gw_scenario_table, shared by
+ * api/scenario_run.c (which builds it) and api/scenario_report.c (accessors, storage); never
+ * installed. */
+#ifndef GW_SCENARIO_RUN_INT_H
+#define GW_SCENARIO_RUN_INT_H
+
+#include <stddef.h>
+
+#include "gw_scenario_run.h"
+
+struct gw_scenario_report {
+    gw_scenario_settings set; /* its strings point to the owned copies below */
+    char *id, *time, *results;
+    char **shocks; /* nshocks specifications as given */
+    size_t nshocks;
+    char **models, **formulas; /* nmodels, in the order given */
+    size_t nmodels;
+    gw_table *areas; /* the rows of the scenario year */
+    char **area;     /* n_areas identifiers as text */
+    gw_scenario_result *result;
+    gw_scenario_summary *national;
+    size_t nby;
+    char **by_var;            /* nby grouping variables */
+    gw_scenario_summary **by; /* nby summaries */
+    char ***by_level;         /* nby arrays of by_nlevels[b] group names */
+    size_t *by_nlevels;
+};
+
+/* gwi_scenario_report_new -- an empty report (every pointer NULL). GW_ENOMEM. */
+gw_status gwi_scenario_report_new(gw_scenario_report **out);
+
+/* gwi_scenario_area_labels -- r->area from r->areas and r->set.id. GW_ENOMEM. */
+gw_status gwi_scenario_area_labels(gw_scenario_report *r);
+
+/* gwi_scenario_free_strs -- free n owned strings and the array; NULL-safe. */
+void gwi_scenario_free_strs(char **s, size_t n);
+
+#endif

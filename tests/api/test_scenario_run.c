@@ -1,0 +1,497 @@
+/* test_scenario_run.c -- the scenario front door (api/gw_scenario_run.h): gw_scenario_file gives
+ * the numbers `goodwork scenario` prints (compared bit for bit with its JSON, and with the
+ * employment change stored from it), gw_scenario_table the same bytes from fits and tables in
+ * memory (which it leaves unchanged), gw_scenario_report_write stores what the report holds,
+ * and every failure is a status with a message and no report. Draw counts are small because
+ * the suite also runs under ASan. */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "gw_alloc.h"
+#include "gw_fit.h"
+#include "gw_hdf5.h"
+#include "gw_load.h"
+#include "gw_scenario_run.h"
+#include "gw_test.h"
+
+#define PANEL "datasets/uk_la_panel.h5"
+#define SHOCK_POLICY "autonomy_share+=5@auto_exposure>=q80"
+
+/* `goodwork scenario --shock displacement:0.10` on the bundled panel: the change of emp_rate
+ * in the point propagation (exact: no coefficient enters it), as the command line prints it. */
+#define EMP_CHANGE_DISPLACEMENT_010 (-2.110731521767681)
+
+static const char *const model_names[] = {"pay", "autonomy", "life"};
+static const char *const model_formulas[] = {
+    "log(median_hourly_pay) ~ emp_rate | la_id + year",
+    "autonomy_share ~ emp_rate + share_prof + auto_exposure | la_id + year",
+    "life_sat ~ emp_rate + autonomy_share + log(median_hourly_pay) | la_id + year"};
+
+static char results_path[1024];
+
+/* The models, fitted with gw_fit_file and stored as `goodwork fit --out` stores them. */
+static int fit_models(void **state)
+{
+    (void)state;
+    gw_fit_opts o = {.vcov = "cluster:la_id"};
+    snprintf(results_path, sizeof results_path, "%s/scenario_run_results.h5", gwt_tmpdir());
+    unlink(results_path);
+    for (size_t m = 0; m < 3; m++) {
+        gw_result *r = NULL;
+        if (gw_fit_file(gwt_source_path(PANEL), model_formulas[m], &o, &r, NULL) != GW_OK ||
+            gw_results_append(results_path, model_names[m], r, NULL) != GW_OK) {
+            fprintf(stderr, "fit %s: %s\n", model_names[m], gw_last_error());
+            gw_result_free(r);
+            return -1;
+        }
+        gw_result_free(r);
+    }
+    return 0;
+}
+
+static const gw_scenario_run_opts *policy_opts(void)
+{
+    static const char *const by[] = {"nation"};
+    static gw_scenario_run_opts o;
+    memset(&o, 0, sizeof o);
+    o.by = by;
+    o.nby = 1;
+    o.draws = 40;
+    o.seed = 7;
+    o.flags = GW_SCENARIO_SEED_SET | GW_SCENARIO_RESIDUAL_NOISE;
+    return &o;
+}
+
+static const char *const policy_shocks[] = {"displacement:0.10", SHOCK_POLICY};
+
+/* A non-NULL report pointer, to see that a failure sets *out to NULL. */
+static gw_scenario_report *sentinel(void)
+{
+    static int x;
+    return (gw_scenario_report *)(void *)&x;
+}
+
+static void assert_same(double a, double b) { gw_assert_close(a, b, 0.0, 0.0); }
+
+/* A number of the command line's JSON against the report's: cJSON prints 15 significant digits
+ * when they read back within DBL_EPSILON (relative), else 17, so they agree to that; JSON null is
+ * NaN in the report. */
+static void assert_json_same(const cJSON *o, const char *name, double v)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, name);
+    if (cJSON_IsNull(x) && isnan(v))
+        return;
+    gw_assert_close(gwt_json_num(o, name), v, 2.0 * DBL_EPSILON, 0.0);
+}
+
+/* The report's numbers are those the command line prints. */
+static void test_scenario_file_matches_cli(void **state)
+{
+    (void)state;
+    gw_scenario_report *rep = NULL;
+    if (gw_scenario_file(results_path, gwt_source_path(PANEL), policy_shocks, 2, policy_opts(),
+                         &rep) != GW_OK)
+        fail_msg("%s", gw_last_error());
+    const char *args[] = {"scenario",
+                          "--results",
+                          results_path,
+                          "--data",
+                          gwt_source_path(PANEL),
+                          "--shock",
+                          policy_shocks[0],
+                          "--shock",
+                          policy_shocks[1],
+                          "--draws",
+                          "40",
+                          "--seed",
+                          "7",
+                          "--by",
+                          "nation",
+                          "--residual-noise",
+                          "--areas",
+                          "--format",
+                          "json",
+                          "--quiet",
+                          NULL};
+    cJSON *js = gwt_cli_json(args);
+    const gw_scenario_settings *st = gw_scenario_report_settings(rep);
+    const gw_scenario_result *r = gw_scenario_report_result(rep);
+    const gw_scenario_summary *nat = gw_scenario_report_national(rep);
+    assert_int_equal(st->draws, 40);
+    assert_int_equal(st->seed, 7);
+    assert_same(st->year, gwt_json_num(js, "year"));
+    assert_same(st->year, 2024.0);
+    assert_int_equal(r->n_areas, (size_t)gwt_json_num(js, "n_areas"));
+    assert_int_equal(r->n_areas, 360);
+    assert_string_equal(st->id, "la_id");
+    assert_string_equal(st->time, "year");
+    assert_string_equal(st->results, results_path);
+    assert_true(st->coefficient_draws && st->residual_noise);
+    const cJSON *models = cJSON_GetObjectItemCaseSensitive(js, "models");
+    assert_int_equal(cJSON_GetArraySize(models), 3);
+    for (size_t q = 0; q < 3; q++)
+        assert_string_equal(cJSON_GetArrayItem(models, (int)q)->valuestring,
+                            gw_scenario_report_model(rep, r->order[q]));
+    assert_string_equal(gw_scenario_report_formula(rep, 2), model_formulas[2]);
+    const cJSON *outs = cJSON_GetObjectItemCaseSensitive(js, "outcomes");
+    assert_int_equal(cJSON_GetArraySize(outs), r->n_outcomes);
+    for (size_t o = 0; o < r->n_outcomes; o++) {
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(outs, r->outcomes[o]);
+        assert_non_null(x);
+        assert_json_same(x, "mean_change", nat->mean_change[o]);
+        assert_json_same(x, "q05", nat->q05[o]);
+        assert_json_same(x, "q50", nat->q50[o]);
+        assert_json_same(x, "q95", nat->q95[o]);
+        assert_json_same(x, "point", nat->point[o]);
+    }
+    /* Groups: the levels of nation, each with its areas' summaries. */
+    assert_int_equal(gw_scenario_report_nby(rep), 1);
+    assert_string_equal(gw_scenario_report_by_var(rep, 0), "nation");
+    const gw_scenario_summary *g = gw_scenario_report_by(rep, 0);
+    const cJSON *bv =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(js, "by_var"), "nation");
+    assert_int_equal(cJSON_GetArraySize(bv), g->ngroups);
+    for (size_t gi = 0; gi < g->ngroups; gi++) {
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(bv, gw_scenario_report_by_level(rep, 0, gi)),
+            "life_sat");
+        assert_json_same(x, "mean_change", g->mean_change[gi * r->n_outcomes + r->n_outcomes - 1]);
+    }
+    /* Areas: identifiers and per-area numbers. */
+    const cJSON *areas = cJSON_GetObjectItemCaseSensitive(js, "areas");
+    assert_int_equal(cJSON_GetArraySize(areas), r->n_areas);
+    for (size_t i = 0; i < r->n_areas; i += 37) {
+        const cJSON *a = cJSON_GetArrayItem(areas, (int)i);
+        char id[64];
+        snprintf(id, sizeof id, "%.10g", gwt_json_num(a, "id"));
+        assert_string_equal(id, gw_scenario_report_area(rep, i));
+        assert_json_same(a, "local_shock", r->local_shock[i]);
+        for (size_t o = 0; o < r->n_outcomes; o++) {
+            const cJSON *y = cJSON_GetObjectItemCaseSensitive(a, r->outcomes[o]);
+            size_t at = o * r->n_areas + i;
+            assert_json_same(y, "point", r->point[at]);
+            assert_json_same(y, "mean", r->mean[at]);
+            assert_json_same(y, "q95", r->q95[at]);
+            assert_json_same(y, "rank_change", r->rank_change[at]);
+        }
+    }
+    cJSON_Delete(js);
+    gw_scenario_report_free(rep);
+
+    /* The stored reference: displacement alone moves emp_rate by the command line's number. */
+    static const char *const disp[] = {"displacement:0.10"};
+    gw_scenario_run_opts o = {.draws = 5};
+    assert_int_equal(gw_scenario_file(results_path, gwt_source_path(PANEL), disp, 1, &o, &rep),
+                     GW_OK);
+    r = gw_scenario_report_result(rep);
+    assert_string_equal(r->outcomes[0], "emp_rate");
+    assert_same(gw_scenario_report_national(rep)->point[0], EMP_CHANGE_DISPLACEMENT_010);
+    assert_true(gw_scenario_report_national(rep)->mean_change[r->n_outcomes - 1] < 0.0);
+    assert_int_equal(gw_scenario_report_settings(rep)->seed, GW_SCENARIO_DEFAULT_SEED);
+    gw_scenario_report_free(rep);
+}
+
+typedef struct {
+    int calls, starts, done_calls;
+    size_t last, total;
+    double seconds;
+} progress_log;
+
+static void log_progress(void *ctx, size_t done, size_t total)
+{
+    progress_log *p = ctx;
+    p->calls++;
+    p->starts += done == 0;
+    p->last = done;
+    p->total = total;
+}
+
+static void log_done(void *ctx, gw_status s, double seconds)
+{
+    progress_log *p = ctx;
+    assert_int_equal(s, GW_OK);
+    p->done_calls++;
+    p->seconds = seconds;
+}
+
+static void assert_same_arrays(const double *a, const double *b, size_t n)
+{
+    assert_memory_equal(a, b, n * sizeof *a);
+}
+
+/* From fits and tables in memory: the same bytes as from the files, the tables unchanged; the
+ * progress calls start at 0 and end with one draws_done. */
+static void test_scenario_table_same_bytes(void **state)
+{
+    (void)state;
+    gw_results *res = NULL;
+    gw_result *fits[3] = {NULL, NULL, NULL};
+    gw_table *t = NULL, *occ = NULL, *sh = NULL;
+    gw_scenario_report *rf = NULL, *rt = NULL;
+    const char *panel = gwt_source_path(PANEL);
+    assert_int_equal(gw_results_open(results_path, &res), GW_OK);
+    for (size_t m = 0; m < 3; m++)
+        assert_int_equal(gw_results_get(res, model_names[m], &fits[m]), GW_OK);
+    assert_int_equal(gw_data_load(panel, NULL, &t), GW_OK);
+    assert_int_equal(gw_h5_table_read(panel, "/occupation", NULL, 0, &occ), GW_OK);
+    assert_int_equal(gw_h5_table_read(panel, "/shares", NULL, 0, &sh), GW_OK);
+    size_t jemp = (size_t)gw_table_find(t, "emp_rate"), nr = gw_table_nrows(t);
+    double *emp = gw_alloc_array(nr, sizeof *emp);
+    assert_non_null(emp);
+    memcpy(emp, gw_table_numeric(t, jemp), nr * sizeof *emp);
+
+    gw_scenario_run_opts o = *policy_opts();
+    progress_log pl = {0};
+    o.progress = log_progress;
+    o.draws_done = log_done;
+    o.progress_ctx = &pl;
+    gw_scenario_data d = {t, occ, sh};
+    assert_int_equal(gw_scenario_file(results_path, panel, policy_shocks, 2, &o, &rf), GW_OK);
+    assert_true(pl.starts == 1 && pl.done_calls == 1 && pl.last == 40 && pl.total == 40);
+    assert_true(pl.seconds >= 0.0);
+    if (gw_scenario_table(&d, (const gw_result *const *)fits, model_names, 3, policy_shocks, 2, &o,
+                          &rt) != GW_OK)
+        fail_msg("%s", gw_last_error());
+    assert_int_equal(pl.done_calls, 2);
+
+    const gw_scenario_result *a = gw_scenario_report_result(rf), *b = gw_scenario_report_result(rt);
+    size_t cells = a->n_outcomes * a->n_areas;
+    assert_int_equal(a->n_outcomes, b->n_outcomes);
+    assert_int_equal(a->n_areas, b->n_areas);
+    assert_same_arrays(a->point, b->point, cells);
+    assert_same_arrays(a->mean, b->mean, cells);
+    assert_same_arrays(a->rank_change, b->rank_change, cells);
+    assert_same_arrays(a->draw_change, b->draw_change, cells * a->draws);
+    assert_same_arrays(a->local_shock, b->local_shock, a->n_areas);
+    const gw_scenario_summary *ga = gw_scenario_report_by(rf, 0),
+                              *gb = gw_scenario_report_by(rt, 0);
+    assert_same_arrays(ga->draw_mean, gb->draw_mean, ga->ngroups * a->n_outcomes * a->draws);
+    assert_null(gw_scenario_report_settings(rt)->results);
+    assert_int_equal(gw_table_nrows(t), nr);
+    assert_memory_equal(gw_table_numeric(t, jemp), emp, nr * sizeof *emp);
+
+    gw_free(emp);
+    gw_scenario_report_free(rf);
+    gw_scenario_report_free(rt);
+    gw_table_free(t);
+    gw_table_free(occ);
+    gw_table_free(sh);
+    for (size_t m = 0; m < 3; m++)
+        gw_result_free(fits[m]);
+    gw_results_close(res);
+}
+
+/* What gw_scenario_report_write stores is what the report holds. */
+static void test_scenario_write_reads_back(void **state)
+{
+    (void)state;
+    char out[1024];
+    gw_scenario_report *rep = NULL;
+    gw_table *nat = NULL;
+    snprintf(out, sizeof out, "%s/scenario_run_out.h5", gwt_tmpdir());
+    unlink(out);
+    assert_int_equal(gw_scenario_file(results_path, gwt_source_path(PANEL), policy_shocks, 2,
+                                      policy_opts(), &rep),
+                     GW_OK);
+    if (gw_scenario_report_write(rep, out, "/analyses/policy", NULL) != GW_OK)
+        fail_msg("%s", gw_last_error());
+    /* Written twice: the group is replaced. */
+    assert_int_equal(gw_scenario_report_write(rep, out, "/analyses/policy", NULL), GW_OK);
+    assert_int_equal(gw_h5_table_read(out, "/analyses/policy/national", NULL, 0, &nat), GW_OK);
+    const gw_scenario_summary *s = gw_scenario_report_national(rep);
+    size_t no = gw_scenario_report_result(rep)->n_outcomes;
+    assert_int_equal(gw_table_nrows(nat), no);
+    assert_same_arrays(gw_table_numeric(nat, (size_t)gw_table_find(nat, "mean_change")),
+                       s->mean_change, no);
+    assert_same_arrays(gw_table_numeric(nat, (size_t)gw_table_find(nat, "q95")), s->q95, no);
+    gw_status st = gw_scenario_report_write(rep, out, "relative/group", NULL);
+    assert_int_equal(st, GW_EINVAL);
+    assert_true(gw_last_error()[0] != '\0');
+    gw_table_free(nat);
+    gw_scenario_report_free(rep);
+}
+
+/* gw_scenario_file's failures, in the order of work: a status with a message, no report. */
+static void test_scenario_file_errors(void **state)
+{
+    (void)state;
+    static const char *const by_none[] = {"nosuch"};
+    static const char *const by_empty[] = {",x"};
+    const char *panel = gwt_source_path(PANEL), *csv = gwt_source_path("datasets/uk_la_panel.csv");
+    static const char *const direct[] = {"emp_rate-=1"}, *const robots[] = {"robots:1"},
+                             *const unknown[] = {"robots+=1"}, *const disp[] = {"displacement:1"},
+                             *const undefined[] = {"median_hourly_pay = -1"};
+    const struct {
+        const char *results, *data;
+        const char *const *shocks;
+        gw_scenario_run_opts o;
+        gw_status want;
+        const char *msg;
+    } cases[] = {
+        {NULL, panel, direct, {0}, GW_EINVAL, "NULL results or data"},
+        {results_path, panel, direct, {.draws = 20000000}, GW_EINVAL, "bad --draws"},
+        {results_path,
+         panel,
+         direct,
+         {.pass_through = -1.0, .flags = GW_SCENARIO_PASS_THROUGH_SET},
+         GW_EINVAL,
+         "bad --pass-through"},
+        {results_path,
+         panel,
+         direct,
+         {.year = INFINITY, .flags = GW_SCENARIO_YEAR_SET},
+         GW_EINVAL,
+         "bad --year"},
+        {results_path, panel, robots, {0}, GW_ESYNTAX, "unknown kind 'robots'"},
+        {results_path,
+         panel,
+         direct,
+         {.models = "pay,,life"},
+         GW_EINVAL,
+         "bad --models 'pay,,life': empty item"},
+        {results_path,
+         panel,
+         direct,
+         {.by = by_empty, .nby = 1},
+         GW_EINVAL,
+         "bad --by ',x': empty item"},
+        {"/nonexistent/r.h5", panel, direct, {0}, GW_EIO, "cannot open"},
+        {results_path, panel, direct, {.models = "pay,nosuch"}, GW_ENOVAR, "no model 'nosuch' in"},
+        {results_path, "/nonexistent/d.h5", direct, {0}, GW_EIO, "cannot open"},
+        {results_path, panel, direct, {.id = "nosuch"}, GW_ENOVAR, "unknown --id variable"},
+        {results_path, panel, direct, {.time = "nosuch"}, GW_ENOVAR, "unknown --time variable"},
+        {results_path, panel, direct, {.time = "nation"}, GW_EINVAL, "must be numeric"},
+        {results_path,
+         panel,
+         direct,
+         {.year = 1900.0, .flags = GW_SCENARIO_YEAR_SET},
+         GW_EFORMAT,
+         "in year 1900"},
+        {results_path,
+         csv,
+         disp,
+         {0},
+         GW_EFORMAT,
+         "shift-share shocks need the occupation table and shares: "},
+        {results_path,
+         panel,
+         disp,
+         {.occupation = "/shares"},
+         GW_EFORMAT,
+         "needs numeric columns p_auto"},
+        {results_path,
+         panel,
+         disp,
+         {.shares = "/occupation"},
+         GW_EFORMAT,
+         "the shares table needs a numeric 'la_id' column"},
+        {results_path, panel, disp, {.shares = "/data"}, GW_EFORMAT, "share columns but"},
+        {results_path, panel, unknown, {0}, GW_ENOVAR, "scenario: unknown variable 'robots'"},
+        {results_path,
+         panel,
+         undefined,
+         {.draws = 2},
+         GW_EFORMAT,
+         "scenario: model life after the shock: log(median_hourly_pay)"},
+        {results_path,
+         panel,
+         direct,
+         {.draws = 2, .by = by_none, .nby = 1},
+         GW_ENOVAR,
+         "unknown --by variable 'nosuch'"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        gw_scenario_report *rep = sentinel(); /* overwritten with NULL */
+        gw_status s = gw_scenario_file(cases[k].results, cases[k].data, cases[k].shocks, 1,
+                                       &cases[k].o, &rep);
+        if (s != cases[k].want || strstr(gw_last_error(), cases[k].msg) == NULL)
+            fail_msg("case %zu: status %d (%s), expected %d with '%s'", k, (int)s, gw_last_error(),
+                     (int)cases[k].want, cases[k].msg);
+        assert_null(rep);
+    }
+    assert_int_equal(gw_scenario_file(results_path, panel, direct, 1, NULL, NULL), GW_EINVAL);
+}
+
+/* gw_scenario_table's own failures: arguments, a non-linear model, missing occupation data, a
+ * grouping variable missing everywhere. */
+static void test_scenario_table_errors(void **state)
+{
+    (void)state;
+    gw_table *t = NULL;
+    gw_result *lin = NULL, *logit = NULL;
+    assert_int_equal(gw_data_load(gwt_source_path(PANEL), NULL, &t), GW_OK);
+    gw_fit_opts lo = {.estimator = "logit"};
+    assert_int_equal(gw_fit_table(t, model_formulas[2], NULL, &lin), GW_OK);
+    assert_int_equal(gw_fit_table(t, "covid ~ emp_rate", &lo, &logit), GW_OK);
+    double *na = gw_alloc_array(gw_table_nrows(t), sizeof *na);
+    assert_non_null(na);
+    for (size_t i = 0; i < gw_table_nrows(t); i++)
+        na[i] = (double)NAN;
+    assert_int_equal(gw_table_add_numeric_take(t, "allna", na), GW_OK);
+    static const char *const by_na[] = {"allna"};
+    static const char *const direct[] = {"emp_rate-=1"}, *const disp[] = {"displacement:1"};
+    static const char *const names[] = {"m"};
+    const gw_result *one[] = {lin}, *bad[] = {logit}, *none[] = {NULL};
+    gw_scenario_data d = {t, NULL, NULL}, nod = {NULL, NULL, NULL};
+    const struct {
+        const gw_scenario_data *d;
+        const gw_result *const *fits;
+        size_t nfits;
+        const char *const *shocks;
+        gw_scenario_run_opts o;
+        gw_status want;
+        const char *msg;
+    } cases[] = {
+        {&nod, one, 1, direct, {0}, GW_EINVAL, "NULL data"},
+        {&d, one, 0, direct, {0}, GW_EINVAL, "no model"},
+        {&d, one, 1, direct, {.models = "m"}, GW_EINVAL, "opts->models"},
+        {&d, none, 1, direct, {0}, GW_EINVAL, "model 0 is NULL"},
+        {&d, bad, 1, direct, {0}, GW_EINVAL, "model m: estimator logit is not linear"},
+        {&d, one, 1, disp, {0}, GW_EINVAL, "need the occupation table and shares"},
+        {&d,
+         one,
+         1,
+         direct,
+         {.draws = 2, .by = by_na, .nby = 1},
+         GW_EFORMAT,
+         "--by allna: every value is missing"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        gw_scenario_report *rep = sentinel();
+        gw_status s = gw_scenario_table(cases[k].d, cases[k].fits, names, cases[k].nfits,
+                                        cases[k].shocks, 1, &cases[k].o, &rep);
+        if (s != cases[k].want || strstr(gw_last_error(), cases[k].msg) == NULL)
+            fail_msg("case %zu: status %d (%s), expected %d with '%s'", k, (int)s, gw_last_error(),
+                     (int)cases[k].want, cases[k].msg);
+        assert_null(rep);
+    }
+    /* No shocks at all is not an error: every change is exactly 0. */
+    gw_scenario_report *rep = NULL;
+    gw_scenario_run_opts o = {.draws = 3};
+    assert_int_equal(gw_scenario_table(&d, one, names, 1, NULL, 0, &o, &rep), GW_OK);
+    const gw_scenario_result *r = gw_scenario_report_result(rep);
+    for (size_t i = 0; i < r->n_outcomes * r->n_areas; i++)
+        if (!isnan(r->point[i]))
+            assert_same(r->point[i], 0.0);
+    gw_scenario_report_free(rep);
+    gw_result_free(lin);
+    gw_result_free(logit);
+    gw_table_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scenario_file_matches_cli),
+        cmocka_unit_test(test_scenario_table_same_bytes),
+        cmocka_unit_test(test_scenario_write_reads_back),
+        cmocka_unit_test(test_scenario_file_errors),
+        cmocka_unit_test(test_scenario_table_errors),
+    };
+    return cmocka_run_group_tests_name("scenario_run", tests, fit_models, NULL);
+}
