@@ -339,54 +339,6 @@ static void list_free(char **list, size_t n)
     gw_free(list);
 }
 
-/* A table of the named columns of t (copied). */
-static gw_status table_copy(const gw_table *t, char *const *names, size_t n, gw_table **out)
-{
-    gw_table *c = NULL;
-    size_t nr = gw_table_nrows(t);
-    gw_status s = gw_table_new(nr, &c);
-    for (size_t k = 0; k < n && s == GW_OK; k++) {
-        ptrdiff_t j = gw_table_find(t, names[k]);
-        if (j < 0)
-            continue;
-        size_t ju = (size_t)j;
-        if (gw_table_coltype(t, ju) == GW_COL_NUMERIC) {
-            double *v = gw_alloc_array(nr ? nr : 1, sizeof *v);
-            if (v == NULL) {
-                s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
-                break;
-            }
-            if (nr > 0)
-                memcpy(v, gw_table_numeric(t, ju), nr * sizeof *v);
-            s = gw_table_add_numeric_take(c, names[k], v);
-        } else {
-            size_t nl = gw_table_nlevels(t, ju);
-            int32_t *codes = gw_alloc_array(nr ? nr : 1, sizeof *codes);
-            char **lev = gw_calloc(nl ? nl : 1, sizeof *lev);
-            int bad = codes == NULL || lev == NULL;
-            for (size_t l = 0; l < nl && !bad; l++)
-                bad = (lev[l] = gw_strdup(gw_table_level(t, ju, l))) == NULL;
-            if (bad) {
-                gw_free(codes);
-                for (size_t l = 0; lev != NULL && l < nl; l++)
-                    gw_free(lev[l]);
-                gw_free(lev);
-                s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
-                break;
-            }
-            if (nr > 0)
-                memcpy(codes, gw_table_codes(t, ju), nr * sizeof *codes);
-            s = gw_table_add_categorical_take(c, names[k], codes, lev, nl);
-        }
-    }
-    if (s != GW_OK) {
-        gw_table_free(c);
-        c = NULL;
-    }
-    *out = c;
-    return s;
-}
-
 /* ---- set-up ------------------------------------------------------------------------------ */
 
 typedef struct {
@@ -876,8 +828,10 @@ static gw_status build_base(scen *c, char *const *outs, size_t nouts)
     }
     for (size_t t = 0; t < nouts && s == GW_OK; t++)
         s = list_add(&c->cols, &c->ncols, outs[t]);
-    if (s != GW_OK || (s = table_copy(c->areas, c->cols, c->ncols, &c->base)) != GW_OK)
+    if (s != GW_OK)
         return s;
+    if (gw_table_subset(c->areas, NULL, (const char *const *)c->cols, c->ncols, &c->base) != GW_OK)
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
     for (size_t m = 0; m < c->neq; m++)
         c->resp_col[m] = wcol(c->base, c->eqs[m].response);
     return GW_OK;
@@ -1069,9 +1023,8 @@ static gw_status scratch_new(const scen *c, scratch *s)
         if (c->eqs[m].fit->k > kmax)
             kmax = c->eqs[m].fit->k;
     }
-    gw_status st = table_copy(c->base, c->cols, c->ncols, &s->w);
-    if (st != GW_OK)
-        return st;
+    if (gw_table_subset(c->base, NULL, (const char *const *)c->cols, c->ncols, &s->w) != GW_OK)
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
     s->b = gw_alloc_array(kt ? kt : 1, sizeof *s->b);
     s->z = gw_alloc_array(kmax, sizeof *s->z);
     s->delta = gw_alloc_array(c->neq * c->n > 0 ? c->neq * c->n : 1, sizeof *s->delta);

@@ -212,53 +212,6 @@ done:
     return s;
 }
 
-/* Rows of t where keep[i] (a new table, *out). GW_ENOMEM. */
-static gw_status table_rows(const gw_table *t, const unsigned char *keep, gw_table **out)
-{
-    size_t nr = gw_table_nrows(t), n = 0;
-    gw_table *a = NULL;
-    for (size_t i = 0; i < nr; i++)
-        n += keep[i] != 0;
-    gw_status s = gw_table_new(n, &a);
-    for (size_t j = 0; j < gw_table_ncols(t) && s == GW_OK; j++) {
-        size_t m = 0;
-        if (gw_table_coltype(t, j) == GW_COL_NUMERIC) {
-            double *v = gw_alloc_array(n ? n : 1, sizeof *v);
-            if (v == NULL) {
-                s = GW_ENOMEM;
-                break;
-            }
-            for (size_t i = 0; i < nr; i++)
-                if (keep[i])
-                    v[m++] = gw_table_numeric(t, j)[i];
-            s = gw_table_add_numeric_take(a, gw_table_colname(t, j), v);
-        } else {
-            size_t nl = gw_table_nlevels(t, j);
-            int32_t *c = gw_alloc_array(n ? n : 1, sizeof *c);
-            char **lev = gw_calloc(nl ? nl : 1, sizeof *lev);
-            int bad = c == NULL || lev == NULL;
-            for (size_t l = 0; l < nl && !bad; l++)
-                bad = (lev[l] = gw_strdup(gw_table_level(t, j, l))) == NULL;
-            if (bad) {
-                gwi_scenario_free_strs(lev, lev ? nl : 0);
-                gw_free(c);
-                s = GW_ENOMEM;
-                break;
-            }
-            for (size_t i = 0; i < nr; i++)
-                if (keep[i])
-                    c[m++] = gw_table_codes(t, j)[i];
-            s = gw_table_add_categorical_take(a, gw_table_colname(t, j), c, lev, nl);
-        }
-    }
-    if (s != GW_OK) {
-        gw_table_free(a);
-        return oom();
-    }
-    *out = a;
-    return GW_OK;
-}
-
 /* The areas: the rows of data in the scenario year (--year, or the latest finite one), or
  * every row when there is no time variable. src names the data in messages. */
 static gw_status choose_areas(job *j, const gw_table *data, const char *src)
@@ -298,7 +251,7 @@ static gw_status choose_areas(job *j, const gw_table *data, const char *src)
     if (nkeep == 0)
         s = gwi_fail(GW_EFORMAT, "no rows of %s in %s %.10g", src, tv ? tv : "the data", year);
     else
-        s = table_rows(data, keep, &r->areas);
+        s = gw_table_subset(data, keep, NULL, 0, &r->areas) == GW_OK ? GW_OK : oom();
     gw_free(keep);
     if (s != GW_OK)
         return s;

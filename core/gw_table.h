@@ -51,6 +51,14 @@ GW_API const int32_t *gw_table_codes(const gw_table *t, size_t j);
 GW_API size_t gw_table_nlevels(const gw_table *t, size_t j);   /* 0 if numeric */
 GW_API const char *gw_table_level(const gw_table *t, size_t j, size_t level); /* borrowed */
 
+/* gw_table_subset -- a new table (out: owned, gw_table_free) with the rows of t where keep[i] is
+ * non-zero (keep NULL: every row), in order, and the columns named in cols[0..ncols-1], in that
+ * order, leaving out names t does not have (cols NULL: every column of t, in its order).
+ * Categorical columns keep all their levels. t is unchanged. Returns GW_OK; GW_EINVAL (NULL t or
+ * out); GW_ENOMEM. O(rows x columns). */
+GW_API gw_status gw_table_subset(const gw_table *t, const unsigned char *keep,
+                                 const char *const *cols, size_t ncols, gw_table **out);
+
 /* gw_table_free -- release t and all its columns; NULL-safe. */
 GW_API void gw_table_free(gw_table *t);
 

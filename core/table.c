@@ -293,6 +293,63 @@ void gwi_table_release(gw_table *t, size_t j)
     t->cols[j].codes = NULL;
 }
 
+/* Appends to dst the rows of column j of t where keep[i] (keep NULL: every row); n rows kept. */
+static gw_status copy_column(const gw_table *t, size_t j, const unsigned char *keep, size_t n,
+                             gw_table *dst)
+{
+    const column *c = &t->cols[j];
+    size_t m = 0;
+    if (c->type == GW_COL_NUMERIC) {
+        double *v = gw_alloc_array(n ? n : 1, sizeof *v);
+        if (v == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot copy column '%s'", c->name);
+        for (size_t i = 0; i < t->nrows; i++)
+            if (keep == NULL || keep[i])
+                v[m++] = c->values[i];
+        return gw_table_add_numeric_take(dst, c->name, v);
+    }
+    int32_t *codes = gw_alloc_array(n ? n : 1, sizeof *codes);
+    char **lev = gw_calloc(c->nlevels ? c->nlevels : 1, sizeof *lev);
+    int bad = codes == NULL || lev == NULL;
+    for (size_t l = 0; l < c->nlevels && !bad; l++)
+        bad = (lev[l] = gw_strdup(c->levels[l])) == NULL;
+    if (bad) {
+        gw_free(codes);
+        free_levels(lev, c->nlevels);
+        return gwi_fail(GW_ENOMEM, "cannot copy column '%s'", c->name);
+    }
+    for (size_t i = 0; i < t->nrows; i++)
+        if (keep == NULL || keep[i])
+            codes[m++] = c->codes[i];
+    return gw_table_add_categorical_take(dst, c->name, codes, lev, c->nlevels);
+}
+
+gw_status gw_table_subset(const gw_table *t, const unsigned char *keep, const char *const *cols,
+                          size_t ncols, gw_table **out)
+{
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_table_subset: NULL out");
+    *out = NULL;
+    if (t == NULL)
+        return gwi_fail(GW_EINVAL, "gw_table_subset: NULL table");
+    size_t n = 0, nc = cols != NULL ? ncols : t->ncols;
+    for (size_t i = 0; i < t->nrows; i++)
+        n += keep == NULL || keep[i];
+    gw_table *a = NULL;
+    gw_status s = gw_table_new(n, &a);
+    for (size_t k = 0; k < nc && s == GW_OK; k++) {
+        ptrdiff_t j = cols != NULL ? gw_table_find(t, cols[k]) : (ptrdiff_t)k;
+        if (j >= 0)
+            s = copy_column(t, (size_t)j, keep, n, a);
+    }
+    if (s != GW_OK) {
+        gw_table_free(a);
+        return s;
+    }
+    *out = a;
+    return GW_OK;
+}
+
 void gw_table_free(gw_table *t)
 {
     if (t == NULL)
