@@ -234,10 +234,10 @@ int an_provenance(const char *data, int has_seed, uint64_t seed, char hex[65], g
     return GW_EXIT_OK;
 }
 
-int an_store_error(int status)
+int an_store_error(gw_status s)
 {
     cli_error("%s", gw_last_error());
-    return (gw_status)status == GW_EINVAL ? GW_EXIT_USAGE : GW_EXIT_OTHER;
+    return s == GW_EINVAL ? GW_EXIT_USAGE : GW_EXIT_OTHER;
 }
 
 int an_store(const char *out, const char *data, const char *group, const gw_h5_item *items,
@@ -250,7 +250,7 @@ int an_store(const char *out, const char *data, const char *group, const gw_h5_i
         return rc;
     gw_status s = gw_results_append_group(out, group, items, nitems, attrs, nattrs, &prov,
                                           GW_RESULTS_REPLACE);
-    return s != GW_OK ? an_store_error(s) : GW_EXIT_OK;
+    return s == GW_OK ? GW_EXIT_OK : an_store_error(s);
 }
 
 cJSON *an_num(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }

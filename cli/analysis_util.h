@@ -74,15 +74,17 @@ int an_check_output_opts(const char *format, const char *threads, const char *na
 /* Prints a library failure ("context: detail") and returns its exit code. */
 int an_lib_error(int status, const char *context);
 
+/* an_provenance -- the provenance of a stored analysis (sha256 of data into hex, command line,
+ * BLAS, seed when has_seed) into *prov, which borrows hex. Prints the problem and returns an exit
+ * code (1 when data cannot be read). */
+int an_provenance(const char *data, int has_seed, uint64_t seed, char hex[65], gw_provenance *prov);
+/* an_store_error -- prints a failed write of an analysis group and returns its exit code (2 for
+ * GW_EINVAL, such as a bad group name; 1 otherwise). */
+int an_store_error(gw_status s);
 /* Stores a group with provenance (sha256 of data, command line, BLAS, seed) into out;
  * returns an exit code (1 on write failure, 2 for an existing group). */
 int an_store(const char *out, const char *data, const char *group, const gw_h5_item *items,
              size_t nitems, const gw_h5_attr *attrs, size_t nattrs, int has_seed, uint64_t seed);
-/* The provenance an_store records (sha256 of data into hex, command line, BLAS, seed), for
- * commands whose library call writes its own group; returns an exit code (1: data unreadable). */
-int an_provenance(const char *data, int has_seed, uint64_t seed, char hex[65], gw_provenance *prov);
-/* Prints the failure of a results-file write and returns an_store's exit code for it. */
-int an_store_error(int status);
 
 /* A cJSON number that is null for NaN. */
 cJSON *an_num(double v);
