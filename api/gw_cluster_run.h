@@ -5,7 +5,7 @@
  * time (a time variable without has_at), or the rows as given (no time variable; then each id
  * must have one row). Areas with a variable missing (or, for means, with no value) are left
  * out and counted. Variables are standardised (z-scores over the units) before clustering;
- * profiles are reported in the variables' own units. k-means (models/gw_cluster.h: k-means++
+ * profiles are reported in the variables' own units. k-means (analyses/gw_cluster.h: k-means++
  * starts, restarts, seed) is the main method; Ward is always computed as a check (its adjusted
  * Rand index against k-means is reported). k is the largest mean silhouette over k = 2..kmax
  * unless given. With a time variable and no has_at, every time value is also clustered on its

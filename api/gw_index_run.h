@@ -2,7 +2,7 @@
  * what `goodwork index` runs, for the C API and the Python and R packages.
  *
  * The call reads the indicators ("x" or "log(x)"), the area identifier and the time variable,
- * computes the index with models/gw_index.h (normalisation, weights, aggregation, ranks, the
+ * computes the index with analyses/gw_index.h (normalisation, weights, aggregation, ranks, the
  * sensitivity analysis; see there for the method) and returns it with what is needed to name
  * its rows (the identifiers, the time values). gw_index_run_store writes it to a results file
  * as the command line always has (/analyses/NAME). Messages name the command's options

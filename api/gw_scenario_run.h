@@ -1,5 +1,5 @@
 /* gw_scenario_run.h -- one call runs an automation-impact scenario from the fitted models and the
- * data: the library's front door to models/gw_scenario.h for the C API, the command line
+ * data: the library's front door to analyses/gw_scenario.h for the C API, the command line
  * (`goodwork scenario`) and the Python and R packages.
  *
  * gw_scenario_file reads the models from a results file (goodwork fit --out) and the data from
