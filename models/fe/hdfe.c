@@ -329,6 +329,42 @@ static gw_status sort_by_big(gw_hdfe *h)
     return GW_OK;
 }
 
+/* gw_hdfe_new's argument checks: sets, codes in range (the first bad row, on threads), weights
+ * positive and finite; *maxl = the most levels of any set. */
+static gw_status check_inputs(const gw_factor *fe, size_t nfe, size_t n, const double *w,
+                              const gw_hdfe_opts *opts, size_t *maxl)
+{
+    if (fe == NULL || nfe == 0)
+        return gwi_fail(GW_EINVAL, "no fixed effects");
+    if (n == 0)
+        return gwi_fail(GW_ENODATA, "no observations");
+    if (opts->tol != 0.0 && !(opts->tol > 0.0 && opts->tol < 1.0))
+        return gwi_fail(GW_EINVAL, "fixed-effect tolerance %g is not in (0, 1)", opts->tol);
+    for (size_t g = 0; g < nfe; g++) {
+        if (fe[g].codes == NULL || fe[g].nlevels == 0 || fe[g].nlevels > (size_t)INT32_MAX / 2)
+            return gwi_fail(GW_EINVAL, "fixed effect %s has no codes or %zu levels",
+                            fe[g].name ? fe[g].name : "?", fe[g].nlevels);
+        const int32_t *c = fe[g].codes;
+        const size_t nl = fe[g].nlevels;
+        size_t bad = SIZE_MAX; /* the first row with a code out of range */
+#pragma omp parallel for schedule(static) reduction(min : bad)
+        for (size_t i = 0; i < n; i++)
+            if ((c[i] < 0 || (size_t)c[i] >= nl) && i < bad)
+                bad = i;
+        if (bad != SIZE_MAX)
+            return gwi_fail(GW_EINVAL, "fixed effect %s: row %zu has code %ld outside 0..%zu",
+                            fe[g].name ? fe[g].name : "?", bad, (long)c[bad], nl - 1);
+        if (fe[g].nlevels > *maxl)
+            *maxl = fe[g].nlevels;
+    }
+    if (w != NULL)
+        for (size_t i = 0; i < n; i++)
+            if (!(w[i] > 0.0) || !isfinite(w[i]))
+                return gwi_fail(GW_EINVAL, "weight %g at row %zu is not positive and finite", w[i],
+                                i);
+    return GW_OK;
+}
+
 gw_status gw_hdfe_new(const gw_factor *fe, size_t nfe, size_t n, const double *w,
                       const gw_hdfe_opts *opts, gw_hdfe **out)
 {
@@ -344,36 +380,9 @@ gw_status gw_hdfe_new(const gw_factor *fe, size_t nfe, size_t n, const double *w
     *out = NULL;
     if (opts == NULL)
         opts = &defaults;
-    if (fe == NULL || nfe == 0)
-        return gwi_fail(GW_EINVAL, "no fixed effects");
-    if (n == 0)
-        return gwi_fail(GW_ENODATA, "no observations");
-    if (opts->tol != 0.0 && !(opts->tol > 0.0 && opts->tol < 1.0))
-        return gwi_fail(GW_EINVAL, "fixed-effect tolerance %g is not in (0, 1)", opts->tol);
     size_t maxl = 1;
-    for (size_t g = 0; g < nfe; g++) {
-        if (fe[g].codes == NULL || fe[g].nlevels == 0 || fe[g].nlevels > (size_t)INT32_MAX / 2)
-            return gwi_fail(GW_EINVAL, "fixed effect %s has no codes or %zu levels",
-                            fe[g].name ? fe[g].name : "?", fe[g].nlevels);
-        const int32_t *c = fe[g].codes;
-        const size_t nl = fe[g].nlevels;
-        size_t bad = SIZE_MAX; /* the first row with a code out of range */
-#pragma omp parallel for schedule(static) reduction(min : bad)
-        for (size_t i = 0; i < n; i++)
-            if ((c[i] < 0 || (size_t)c[i] >= nl) && i < bad)
-                bad = i;
-        if (bad != SIZE_MAX)
-            return gwi_fail(GW_EINVAL, "fixed effect %s: row %zu has code %ld outside 0..%zu",
-                            fe[g].name ? fe[g].name : "?", bad, (long)c[bad], nl - 1);
-        if (fe[g].nlevels > maxl)
-            maxl = fe[g].nlevels;
-    }
-    if (w != NULL)
-        for (size_t i = 0; i < n; i++)
-            if (!(w[i] > 0.0) || !isfinite(w[i]))
-                return gwi_fail(GW_EINVAL, "weight %g at row %zu is not positive and finite", w[i],
-                                i);
-
+    if ((rc = check_inputs(fe, nfe, n, w, opts, &maxl)) != GW_OK)
+        return rc;
     h = gw_calloc(1, sizeof *h);
     keep = gw_alloc_array(n, 1);
     cnt = gw_alloc_array(maxl, sizeof *cnt);
