@@ -18,9 +18,12 @@
 #include "gw_table.h"
 #include "gw_design.h"
 #include "gw_result.h"
+#include "gw_rowblock.h"
 
 #include "gw_csv.h"
 #include "gw_hdf5.h"
+#include "gw_h5stream.h"
+#include "gw_h5source.h"
 #include "gw_load.h"
 #include "gw_formula.h"
 #include "gw_frame.h"

@@ -32,14 +32,14 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "gw_strbuf.h"
 #include "fit_ext.h"
 #include "fit_stream.h"
 #include "gw_alloc.h"
 #include "gw_glm_stream.h"
+#include "gw_h5source.h"
 #include "gw_h5stream.h"
+#include "gw_strbuf.h"
 #include "gw_stream.h"
-#include "h5_source.h"
 
 #define MAXG 4 /* fixed-effect sets + cluster variables handled by the source */
 
@@ -88,14 +88,14 @@ int cli_parse_memory_size(const char *text, double *out)
 
 /* The state behind an open source (cli/fit_stream.h). */
 struct cli_stream {
-    cli_h5src *src;
+    gw_h5source *src;
 };
 
 void cli_stream_close(cli_stream *cs)
 {
     if (cs == NULL)
         return;
-    cli_h5src_close(cs->src);
+    gw_h5source_close(cs->src);
     gw_free(cs);
 }
 
@@ -198,7 +198,7 @@ int cli_stream_open(const fit_args *a, const gw_formula *f, const gw_frame_opts 
         cli_error("out of memory");
         return GW_EXIT_OTHER;
     }
-    gw_status st = cli_h5src_open(a->data, a->table, f, fo, 0, a->scratch, NULL, &cs->src, srcp);
+    gw_status st = gw_h5source_open(a->data, a->table, f, fo, 0, a->scratch, NULL, &cs->src, srcp);
     if (st != GW_OK) {
         cli_error("%s", gw_last_error());
         cli_stream_close(cs);
@@ -269,7 +269,7 @@ int cli_fit_stream(const fit_args *a, const gw_formula *f, const gw_frame_opts *
     if (st != GW_OK) {
         cli_error("%s", gw_last_error());
         /* the spill file could not be written or read back (disk full): not the data's fault */
-        rc = cli_h5src_scratch_failed(cs->src) ? GW_EXIT_OTHER : cli_exit_code(st);
+        rc = gw_h5source_scratch_failed(cs->src) ? GW_EXIT_OTHER : cli_exit_code(st);
         goto done;
     }
     if ((*out)->k == 0) {

@@ -5,10 +5,10 @@
 
 #include "core_int.h"
 #include "gw_alloc.h"
-#include "h5_source.h"
+#include "gw_h5source.h"
 
 struct mpi_source {
-    cli_h5src *src;
+    gw_h5source *src;
 };
 
 static gw_status red_allmax(void *ctx, double *v, size_t n)
@@ -18,19 +18,19 @@ static gw_status red_allmax(void *ctx, double *v, size_t n)
 
 static gw_status red_agree(void *ctx, gw_status local) { return cli_mpi_red_agree(ctx, local); }
 
-size_t mpi_source_nrows(const mpi_source *s) { return cli_h5src_nrows(s->src); }
-int mpi_source_cached(const mpi_source *s) { return cli_h5src_cached(s->src); }
+size_t mpi_source_nrows(const mpi_source *s) { return gw_h5source_nrows(s->src); }
+int mpi_source_cached(const mpi_source *s) { return gw_h5source_cached(s->src); }
 
 void mpi_source_range(const mpi_source *s, size_t *row_begin, size_t *row_end)
 {
-    cli_h5src_range(s->src, row_begin, row_end);
+    gw_h5source_range(s->src, row_begin, row_end);
 }
 
 void mpi_source_close(mpi_source *s)
 {
     if (s == NULL)
         return;
-    cli_h5src_close(s->src);
+    gw_h5source_close(s->src);
     gw_free(s);
 }
 
@@ -39,11 +39,11 @@ gw_status mpi_source_open(const char *path, const char *group, const gw_formula 
                           cli_mpi_red *red, mpi_source **out, gw_stream_source *src)
 {
     *out = NULL;
-    cli_h5src_comm comm = {red_allmax, cli_mpi_red_sum, red_agree, red, red->rank, red->nranks};
+    gw_h5source_comm comm = {red_allmax, cli_mpi_red_sum, red_agree, red, red->rank, red->nranks};
     mpi_source *s = gw_calloc(1, sizeof *s);
     if (s == NULL) /* before the first collective step: agree instead of the reductions */
         return cli_mpi_red_agree(red, gwi_fail(GW_ENOMEM, "out of memory"));
-    gw_status rc = cli_h5src_open(path, group, f, fo, budget, scratch, &comm, &s->src, src);
+    gw_status rc = gw_h5source_open(path, group, f, fo, budget, scratch, &comm, &s->src, src);
     if (rc != GW_OK) {
         gw_free(s);
         return rc;

@@ -95,53 +95,8 @@
 #include "gw_export.h"
 #include "gw_ols.h"
 #include "gw_result.h"
+#include "gw_rowblock.h" /* gw_stream_source, gw_stream_block */
 #include "gw_status.h"
-
-/* Blocks per group of the ordered folds (see above): 256 blocks, 2^20 rows. */
-#define GW_STREAM_GROUP_BLOCKS ((size_t)256)
-#define GW_STREAM_GROUP_ROWS (GW_STREAM_GROUP_BLOCKS * GW_BLOCK_ROWS)
-
-/* What a pass needs from a block (the source may fill more; the engine allocates every
- * buffer of gw_stream_block whatever it asks for). */
-#define GW_STREAM_NEED_Y 0x1u        /* y                                                    */
-#define GW_STREAM_NEED_X 0x2u        /* X                                                    */
-#define GW_STREAM_NEED_W 0x4u        /* w (weighted sources)                                 */
-#define GW_STREAM_NEED_FE 0x8u       /* fixed-effect codes                                   */
-#define GW_STREAM_NEED_CLUSTER 0x10u /* cluster codes                                       */
-#define GW_STREAM_NEED_ALL 0x1fu
-
-/* One block as the source fills it. The buffers are the engine's (allocated for
- * GW_BLOCK_ROWS rows); the source writes the first n entries of each column. */
-typedef struct {
-    size_t n;         /* out: design rows of the block, 0..GW_BLOCK_ROWS                     */
-    size_t ndropped;  /* out: source rows of the block dropped (missing values, zero weight) */
-    double *y;        /* n values                                                           */
-    double *X;        /* p columns, column j at X + j GW_BLOCK_ROWS                          */
-    double *w;        /* n weights > 0; NULL when the source is unweighted                   */
-    int32_t *fe;      /* nfe columns of global codes, column g at fe + g GW_BLOCK_ROWS       */
-    int32_t *cluster; /* ncluster columns of global codes, likewise                          */
-} gw_stream_block;
-
-/* The source: the design's shape and the block callback. Strings borrowed for the call. */
-typedef struct {
-    size_t nrows;             /* source rows: blocks cover [0, nrows)                        */
-    size_t p;                 /* columns of X (>= 1)                                         */
-    const char *const *terms; /* p term names                                                */
-    const char *response;     /* the response's name                                         */
-    int has_intercept;        /* column 0 is the constant (never with fixed effects)         */
-    int weighted;             /* 1: blocks carry weights                                      */
-    size_t nfe;               /* absorbed fixed-effect sets (0: OLS)                          */
-    const char *const *fe_names;
-    const size_t *fe_levels; /* nfe: codes of set g are in 0..fe_levels[g]-1                */
-    size_t ncluster;         /* cluster variables (0, 1 or 2; GW_VCOV_CLUSTER)               */
-    const char *const *cluster_names;
-    const size_t *cluster_levels;
-    /* read -- fill blk (n, ndropped and the columns of `need`) with block b. Called from the
-     * calling thread only, blocks in increasing order within a pass. A status other than GW_OK
-     * (with a gwi_fail-style detail message, gw_last_error) stops the fit, which returns it. */
-    gw_status (*read)(void *ctx, size_t b, unsigned need, gw_stream_block *blk);
-    void *ctx;
-} gw_stream_source;
 
 /* A reducer: the collective operations of a team of nranks processes (rank 0..nranks-1).
  * Every process of the team makes the same sequence of calls with the same sizes (sum) and

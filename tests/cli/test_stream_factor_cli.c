@@ -1,5 +1,5 @@
 /* test_stream_factor_cli.c -- factor() terms and categorical regressors in streamed fits
- * (cli/h5_source.h): `goodwork fit --memory-limit 1K` (out of core, chunks of 65,536 rows) and
+ * (io/gw_h5source.h): `goodwork fit --memory-limit 1K` (out of core, chunks of 65,536 rows) and
  * `mpirun -np 2 goodwork fit` (two ranks) against the in-core fit of the same HDF5 table.
  *
  * The table (NROWS = 140,000 rows: chunks [0, 65536), [65536, 131072), [131072, 140000)) has

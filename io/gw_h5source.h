@@ -1,9 +1,10 @@
-/* h5_source.h -- the row-block source of every streamed fit: a row range of an HDF5 data table
- * made into design blocks for gw_stream_fit (models/gw_stream.h). The single-process
- * out-of-core fit (cli/fit_stream.c, goodwork fit --memory-limit) owns all rows; a distributed
- * fit (cli/mpi_source.c, mpirun -np P) owns one rank's range and passes a cli_h5src_comm.
+/* gw_h5source.h -- the row-block source of every streamed fit: a row range of an HDF5 data table
+ * made into design blocks (core/gw_rowblock.h) for gw_stream_fit (models/gw_stream.h) and
+ * gw_stream_glm_fit. The single-process out-of-core fit (gw_fit_file with a memory limit,
+ * api/gw_fit.h; goodwork fit --memory-limit) owns all rows; a distributed fit (cli/mpi_source.c,
+ * mpirun -np P) owns one rank's range and passes a gw_h5source_comm.
  *
- * Design rows. Rows are read in chunks of CLI_H5SRC_CHUNK_ROWS (65,536: the dataset chunk of
+ * Design rows. Rows are read in chunks of GW_H5SOURCE_CHUNK_ROWS (65,536: the dataset chunk of
  * `goodwork convert`), clipped to the owned range, and each chunk is made into design rows by
  * the in-core model frame (gw_frame_build on a table of the chunk's rows), so that terms,
  * transforms, missing values, zero weights and their errors are exactly the in-core fit's.
@@ -20,7 +21,7 @@
  * levels as flags over its file levels, factor(VAR) of a numeric VAR as its sorted distinct
  * values; ranks combine them with comm->allmax (flags) and comm->sum (each rank's values in its
  * own slot of a P x D vector, zeros elsewhere, so the sum is exact). A factor with more than
- * CLI_H5SRC_MAX_LEVELS levels is GW_EUNSUPPORTED (absorb it as a fixed effect).
+ * GW_H5SOURCE_MAX_LEVELS levels is GW_EUNSUPPORTED (absorb it as a fixed effect).
  *
  * Fixed-effect and cluster codes are GLOBAL and increase with the value: a categorical column's
  * codes as stored; a numeric column whose finite values are all integers spanning at most
@@ -45,22 +46,23 @@
  * and without a spill file. A failed write or read (disk full) is GW_EIO naming the file.
  *
  * Not thread-safe: one source per thread. */
-#ifndef GW_CLI_H5_SOURCE_H
-#define GW_CLI_H5_SOURCE_H
+#ifndef GW_H5SOURCE_H
+#define GW_H5SOURCE_H
 
 #include <stddef.h>
 
+#include "gw_export.h"
 #include "gw_formula.h"
 #include "gw_frame.h"
+#include "gw_rowblock.h"
 #include "gw_status.h"
-#include "gw_stream.h"
 
-#define CLI_H5SRC_CHUNK_ROWS ((size_t)16 * GW_BLOCK_ROWS)
-#define CLI_H5SRC_MAX_LEVELS ((size_t)100000)
+#define GW_H5SOURCE_CHUNK_ROWS ((size_t)16 * GW_BLOCK_ROWS)
+#define GW_H5SOURCE_MAX_LEVELS ((size_t)100000)
 
-typedef struct cli_h5src cli_h5src;
+typedef struct gw_h5source gw_h5source;
 
-/* The collective operations of a distributed open (cli/mpi_reduce.h wrapped): allmax and sum
+/* The collective operations of a distributed open (e.g. cli/mpi_reduce.h wrapped): allmax and sum
  * make v[0..n) the element-wise maximum / sum over ranks (identical on every rank; a failure
  * is returned on every rank); agree is called by a rank that failed on its own INSTEAD of its
  * next allmax/sum, and returns the agreed failure. rank in 0..nranks-1. */
@@ -70,17 +72,17 @@ typedef struct {
     gw_status (*agree)(void *ctx, gw_status local);
     void *ctx;
     int rank, nranks;
-} cli_h5src_comm;
+} gw_h5source_comm;
 
-/* cli_h5src_open -- open table `group` (NULL: "/data") of path, take this rank's share of its
- * rows (all rows when comm is NULL; see cli_h5src_range), find the factors' levels and the
+/* gw_h5source_open -- open table `group` (NULL: "/data") of path, take this rank's share of its
+ * rows (all rows when comm is NULL; see gw_h5source_range), find the factors' levels and the
  * grouping columns' global codes, and fill *src (its strings and arrays owned by *out: keep it
  * open while fitting).
  *   f, fo  in, borrowed until close: the formula and frame options (weights, clusters; the
  *          panel options are ignored).
  *   budget bytes for the block cache (0: no cache).
  *   scratch NULL, or a directory for the spill file (created there with mkstemp and unlinked at
- *          once; closed by cli_h5src_close).
+ *          once; closed by gw_h5source_close).
  *   comm   NULL (one process), or the collective operations; then every rank must call.
  * Returns GW_OK; GW_ENOVAR (a used column is not in the table: the frame's message with a
  * caret); GW_EINVAL (the frame's type errors; no regressors); GW_EUNSUPPORTED (instruments,
@@ -88,31 +90,32 @@ typedef struct {
  * variable without a value); GW_EIO / GW_EFORMAT (the file; the spill file cannot be
  * created in scratch); GW_ENOMEM; with comm every
  * failure is agreed (or reported by a reduction) on every rank. */
-gw_status cli_h5src_open(const char *path, const char *group, const gw_formula *f,
-                         const gw_frame_opts *fo, size_t budget, const char *scratch,
-                         const cli_h5src_comm *comm, cli_h5src **out, gw_stream_source *src);
+GW_API gw_status gw_h5source_open(const char *path, const char *group, const gw_formula *f,
+                                  const gw_frame_opts *fo, size_t budget, const char *scratch,
+                                  const gw_h5source_comm *comm, gw_h5source **out,
+                                  gw_stream_source *src);
 
-/* cli_h5src_range -- the owned source rows [*row_begin, *row_end): all rows for one process;
+/* gw_h5source_range -- the owned source rows [*row_begin, *row_end): all rows for one process;
  * for P ranks the rows are split into units of GW_STREAM_GROUP_ROWS (2^20) when there are at
- * least that many per rank, so that the fit is bit-identical for any P (gw_stream.h), else of
- * GW_BLOCK_ROWS; rank r gets units [ceil(r U / P), ceil((r+1) U / P)) of the U units (rank 0
- * is never empty; later ranks may be). */
-void cli_h5src_range(const cli_h5src *s, size_t *row_begin, size_t *row_end);
+ * least that many per rank, so that the fit is bit-identical for any P (models/gw_stream.h), else
+ * of GW_BLOCK_ROWS; rank r gets units [ceil(r U / P), ceil((r+1) U / P)) of the U units (rank 0 is
+ * never empty; later ranks may be). */
+GW_API void gw_h5source_range(const gw_h5source *s, size_t *row_begin, size_t *row_end);
 
-/* cli_h5src_nrows -- rows of the whole table. */
-size_t cli_h5src_nrows(const cli_h5src *s);
+/* gw_h5source_nrows -- rows of the whole table. */
+GW_API size_t gw_h5source_nrows(const gw_h5source *s);
 
-/* cli_h5src_cached -- 1 while the blocks are kept in memory (budget not exceeded). */
-int cli_h5src_cached(const cli_h5src *s);
+/* gw_h5source_cached -- 1 while the blocks are kept in memory (budget not exceeded). */
+GW_API int gw_h5source_cached(const gw_h5source *s);
 
-/* cli_h5src_scratch_bytes -- bytes written to the spill file so far (0 without one). */
-size_t cli_h5src_scratch_bytes(const cli_h5src *s);
+/* gw_h5source_scratch_bytes -- bytes written to the spill file so far (0 without one). */
+GW_API size_t gw_h5source_scratch_bytes(const gw_h5source *s);
 
-/* cli_h5src_scratch_failed -- 1 when a write or read of the spill file failed (the GW_EIO
+/* gw_h5source_scratch_failed -- 1 when a write or read of the spill file failed (the GW_EIO
  * of a fit is then an I/O failure of the machine, not of the data). */
-int cli_h5src_scratch_failed(const cli_h5src *s);
+GW_API int gw_h5source_scratch_failed(const gw_h5source *s);
 
-/* cli_h5src_close -- release s (and close its spill file); NULL-safe. */
-void cli_h5src_close(cli_h5src *s);
+/* gw_h5source_close -- release s (and close its spill file); NULL-safe. */
+GW_API void gw_h5source_close(gw_h5source *s);
 
 #endif

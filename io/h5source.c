@@ -1,4 +1,4 @@
-/* h5_source.c -- a row range of an HDF5 table as design blocks (h5_source.h: the design of
+/* h5source.c -- a row range of an HDF5 table as design blocks (gw_h5source.h: the design of
  * the chunks, the factors' level rows, the global grouping codes and the cache).
  *
  * Opening runs: (1) the used columns, their types and roles, and a frame of one row of ones
@@ -16,7 +16,7 @@
  * into the block exactly as built (the same bytes, so a fit is bit-identical with and without a
  * spill file). When the memory cache outgrows its budget, its blocks are written to the file
  * before it is dropped. A failed write or read is GW_EIO naming the file and the system's
- * reason; the descriptor is closed by cli_h5src_close (the file has no name after opening, so
+ * reason; the descriptor is closed by gw_h5source_close (the file has no name after opening, so
  * nothing is left on disk even after a crash). */
 #include <errno.h>
 #include <math.h>
@@ -31,12 +31,12 @@
 #include "gw_alloc.h"
 #include "gw_codes.h"
 #include "gw_design.h"
+#include "gw_h5source.h"
 #include "gw_h5stream.h"
 #include "gw_par.h"
 #include "gw_table.h"
-#include "h5_source.h"
 
-#define CHUNK CLI_H5SRC_CHUNK_ROWS
+#define CHUNK GW_H5SOURCE_CHUNK_ROWS
 #define MAXG 4 /* fixed-effect sets + cluster variables */
 
 /* A used column (response, regressors, weights, fixed effects, clusters). */
@@ -68,7 +68,7 @@ typedef struct {
     int32_t *codes; /* owned: n per grouping variable */
 } cblock;
 
-struct cli_h5src {
+struct gw_h5source {
     gw_h5stream *h5;
     const gw_formula *f;
     gw_frame_opts fo; /* weights and clusters only */
@@ -104,18 +104,18 @@ struct cli_h5src {
     unsigned char *sbuf; /* one record */
 };
 
-size_t cli_h5src_nrows(const cli_h5src *s) { return s->nrows; }
-int cli_h5src_cached(const cli_h5src *s) { return s->cache != NULL; }
-size_t cli_h5src_scratch_bytes(const cli_h5src *s) { return (size_t)s->sbytes; }
-int cli_h5src_scratch_failed(const cli_h5src *s) { return s->sfailed; }
+size_t gw_h5source_nrows(const gw_h5source *s) { return s->nrows; }
+int gw_h5source_cached(const gw_h5source *s) { return s->cache != NULL; }
+size_t gw_h5source_scratch_bytes(const gw_h5source *s) { return (size_t)s->sbytes; }
+int gw_h5source_scratch_failed(const gw_h5source *s) { return s->sfailed; }
 
-void cli_h5src_range(const cli_h5src *s, size_t *row_begin, size_t *row_end)
+void gw_h5source_range(const gw_h5source *s, size_t *row_begin, size_t *row_end)
 {
     *row_begin = s->begin;
     *row_end = s->end;
 }
 
-static void cache_drop(cli_h5src *s)
+static void cache_drop(gw_h5source *s)
 {
     for (size_t i = 0; s->cache != NULL && i < s->ncache; i++) {
         gw_free(s->cache[i].vals);
@@ -127,7 +127,7 @@ static void cache_drop(cli_h5src *s)
     s->cache_bytes = 0;
 }
 
-void cli_h5src_close(cli_h5src *s)
+void gw_h5source_close(gw_h5source *s)
 {
     if (s == NULL)
         return;
@@ -159,7 +159,7 @@ void cli_h5src_close(cli_h5src *s)
 }
 
 /* Index of name among the used columns, adding it; (size_t)-1 when memory fails. */
-static size_t add_col(cli_h5src *s, const char *name, int full)
+static size_t add_col(gw_h5source *s, const char *name, int full)
 {
     for (size_t j = 0; j < s->ncol; j++)
         if (strcmp(s->cols[j].name, name) == 0) {
@@ -235,7 +235,7 @@ static gw_status merge_distinct(double **set, size_t *n, double *v, size_t m, si
 }
 
 /* Reads rows [a, e) of used column j into dst: doubles (numeric) or codes (categorical). */
-static gw_status read_raw(cli_h5src *s, size_t j, size_t a, size_t e, void *dst)
+static gw_status read_raw(gw_h5source *s, size_t j, size_t a, size_t e, void *dst)
 {
     if (s->cols[j].cat)
         return gw_h5stream_read_codes(s->h5, (size_t)s->cols[j].h5, a, e, dst);
@@ -264,7 +264,7 @@ static int32_t num_code(const grp *g, double x)
 
 /* The table of rows [c0, c1) followed by the level rows. With codes (a loaded chunk) also the
  * rows' missing flags and global codes. */
-static gw_status build_table(cli_h5src *s, size_t c0, size_t c1, int codes, gw_table **out)
+static gw_status build_table(gw_h5source *s, size_t c0, size_t c1, int codes, gw_table **out)
 {
     const size_t m = c1 - c0, L = s->nlevrows, nt = m + L;
     gw_table *t = NULL;
@@ -374,7 +374,7 @@ done:
 
 /* The frame of the level rows alone: the design's shape (and the frame's errors about
  * variables and types, before any data are read). keep: record p, terms and response. */
-static gw_status probe(cli_h5src *s, int keep)
+static gw_status probe(gw_h5source *s, int keep)
 {
     gw_table *t = NULL;
     gw_design *d = NULL;
@@ -415,7 +415,7 @@ done:
 }
 
 /* The used columns and their roles; the formula's unsupported parts. */
-static gw_status list_columns(cli_h5src *s)
+static gw_status list_columns(gw_h5source *s)
 {
     const gw_formula *f = s->f;
     if (gw_formula_has_iv(f))
@@ -467,7 +467,7 @@ static gw_status list_columns(cli_h5src *s)
 }
 
 /* This rank's range: units of 2^20 rows when every rank gets at least one, else of blocks. */
-static void take_range(cli_h5src *s, int rank, int nranks)
+static void take_range(gw_h5source *s, int rank, int nranks)
 {
     size_t unit =
         s->nrows >= (size_t)nranks * GW_STREAM_GROUP_ROWS ? GW_STREAM_GROUP_ROWS : GW_BLOCK_ROWS;
@@ -484,7 +484,7 @@ static void take_range(cli_h5src *s, int rank, int nranks)
 /* Layout of the first collective vector: 3 per grouping variable (max, -min, 1 when a finite
  * value is not an integer), then per categorical factor its file levels' occurrence flags,
  * then per numeric factor its count of distinct values on this rank. */
-static size_t red1_len(const cli_h5src *s)
+static size_t red1_len(const gw_h5source *s)
 {
     size_t n = 3 * s->ng;
     for (size_t j = 0; j < s->ncol; j++)
@@ -494,7 +494,7 @@ static size_t red1_len(const cli_h5src *s)
 }
 
 /* The pre-pass over the owned rows: fills v (red1_len) and the numeric factors' local sets. */
-static gw_status prepass(cli_h5src *s, double *v)
+static gw_status prepass(gw_h5source *s, double *v)
 {
     gw_status rc = GW_OK;
     size_t nfac = 0;
@@ -583,7 +583,7 @@ static gw_status prepass(cli_h5src *s, double *v)
                     x[q++] = x[i]; /* the column is not needed again in this chunk */
             char what[256];
             snprintf(what, sizeof what, "factor(%.200s)", c->name);
-            if ((rc = merge_distinct(&c->lval, &c->nlev, x, q, CLI_H5SRC_MAX_LEVELS, what)) !=
+            if ((rc = merge_distinct(&c->lval, &c->nlev, x, q, GW_H5SOURCE_MAX_LEVELS, what)) !=
                 GW_OK)
                 goto done;
             v[o++] = (double)c->nlev;
@@ -600,7 +600,7 @@ done:
 }
 
 /* After the first reduction: the categorical factors' levels from the flags. */
-static gw_status cat_levels(cli_h5src *s, const double *v)
+static gw_status cat_levels(gw_h5source *s, const double *v)
 {
     size_t o = 3 * s->ng;
     for (size_t j = 0; j < s->ncol; j++) {
@@ -624,7 +624,7 @@ static gw_status cat_levels(cli_h5src *s, const double *v)
 }
 
 /* The numeric factors' union over ranks: each rank's values in its slot of P x D, summed. */
-static gw_status num_levels_union(cli_h5src *s, const cli_h5src_comm *comm, const double *v1)
+static gw_status num_levels_union(gw_h5source *s, const gw_h5source_comm *comm, const double *v1)
 {
     size_t P = (size_t)comm->nranks, r = (size_t)comm->rank, len = 0, o = 3 * s->ng;
     size_t dmax[64];
@@ -672,7 +672,7 @@ static gw_status num_levels_union(cli_h5src *s, const cli_h5src_comm *comm, cons
             char what[256];
             snprintf(what, sizeof what, "factor(%.200s)", c->name);
             rc = merge_distinct(&c->lval, &c->nlev, buf + off + P + k * dmax[q],
-                                (size_t)buf[off + k], CLI_H5SRC_MAX_LEVELS, what);
+                                (size_t)buf[off + k], GW_H5SOURCE_MAX_LEVELS, what);
         }
         off += P + P * dmax[q++];
     }
@@ -681,7 +681,7 @@ static gw_status num_levels_union(cli_h5src *s, const cli_h5src_comm *comm, cons
 }
 
 /* The grouping codes from the combined ranges (a whole-column read for a map). */
-static gw_status group_codes(cli_h5src *s, const double *v)
+static gw_status group_codes(gw_h5source *s, const double *v)
 {
     for (size_t g = 0; g < s->ng; g++) {
         const ucol *c = &s->cols[s->g[g].col];
@@ -738,7 +738,7 @@ static gw_status group_codes(cli_h5src *s, const double *v)
 }
 
 /* Loads the chunk [c0, c1): its frame, missing flags and global codes. */
-static gw_status load_chunk(cli_h5src *s, size_t c0, size_t c1)
+static gw_status load_chunk(gw_h5source *s, size_t c0, size_t c1)
 {
     gw_table *t = NULL;
     gw_design_free(s->d);
@@ -765,13 +765,13 @@ static gw_status load_chunk(cli_h5src *s, size_t c0, size_t c1)
 }
 
 /* The doubles of a block of n rows: y, X, w (weighted). */
-static size_t nvals(const cli_h5src *s, size_t n)
+static size_t nvals(const gw_h5source *s, size_t n)
 {
     return n * (s->p + 1 + (s->fo.weights != NULL ? 1u : 0u));
 }
 
 /* Copies blk's rows to vals (y, X, w: n each) and codes (n per grouping variable). */
-static void blk_pack(const cli_h5src *s, const gw_stream_block *blk, double *vals, int32_t *codes)
+static void blk_pack(const gw_h5source *s, const gw_stream_block *blk, double *vals, int32_t *codes)
 {
     size_t n = blk->n;
     memcpy(vals, blk->y, n * sizeof(double));
@@ -787,7 +787,7 @@ static void blk_pack(const cli_h5src *s, const gw_stream_block *blk, double *val
 }
 
 /* The record of a block of n rows in s->sbuf: its length; *vals and *codes point into it. */
-static size_t rec_layout(cli_h5src *s, size_t n, double **vals, int32_t **codes)
+static size_t rec_layout(gw_h5source *s, size_t n, double **vals, int32_t **codes)
 {
     *vals = (double *)(void *)(s->sbuf + 2 * sizeof(uint64_t));
     *codes = (int32_t *)(void *)(*vals + nvals(s, n));
@@ -795,7 +795,7 @@ static size_t rec_layout(cli_h5src *s, size_t n, double **vals, int32_t **codes)
 }
 
 /* Appends the record in s->sbuf (len bytes, n rows) as block b's. */
-static gw_status spill_write(cli_h5src *s, size_t b, size_t n, size_t len)
+static gw_status spill_write(gw_h5source *s, size_t b, size_t n, size_t len)
 {
     const unsigned char *p = s->sbuf;
     size_t left = len;
@@ -820,7 +820,7 @@ static gw_status spill_write(cli_h5src *s, size_t b, size_t n, size_t len)
 }
 
 /* Appends block b as delivered in blk. */
-static gw_status spill_put(cli_h5src *s, size_t b, const gw_stream_block *blk)
+static gw_status spill_put(gw_h5source *s, size_t b, const gw_stream_block *blk)
 {
     double *vals;
     int32_t *codes;
@@ -832,7 +832,7 @@ static gw_status spill_put(cli_h5src *s, size_t b, const gw_stream_block *blk)
 }
 
 /* Drops the cache; with a spill file its blocks are written there first. */
-static gw_status cache_spill_drop(cli_h5src *s)
+static gw_status cache_spill_drop(gw_h5source *s)
 {
     gw_status rc = GW_OK;
     for (size_t i = 0; s->sfd >= 0 && s->cache != NULL && i < s->ncache && rc == GW_OK; i++) {
@@ -853,7 +853,7 @@ static gw_status cache_spill_drop(cli_h5src *s)
 }
 
 /* Keeps a copy of blk as block b of the cache, or drops the cache beyond the budget. */
-static gw_status cache_put(cli_h5src *s, size_t b, const gw_stream_block *blk)
+static gw_status cache_put(gw_h5source *s, size_t b, const gw_stream_block *blk)
 {
     cblock *c = &s->cache[b - s->begin / GW_BLOCK_ROWS];
     size_t nv = nvals(s, blk->n), nc = blk->n * s->ng;
@@ -872,7 +872,7 @@ static gw_status cache_put(cli_h5src *s, size_t b, const gw_stream_block *blk)
     return GW_OK;
 }
 
-static void cache_get(const cli_h5src *s, const cblock *c, gw_stream_block *blk)
+static void cache_get(const gw_h5source *s, const cblock *c, gw_stream_block *blk)
 {
     size_t n = c->n;
     blk->n = n;
@@ -889,7 +889,7 @@ static void cache_get(const cli_h5src *s, const cblock *c, gw_stream_block *blk)
 }
 
 /* Reads block b's record back into blk. */
-static gw_status spill_get(cli_h5src *s, size_t b, gw_stream_block *blk)
+static gw_status spill_get(gw_h5source *s, size_t b, gw_stream_block *blk)
 {
     const size_t i = b - s->begin / GW_BLOCK_ROWS, n = s->sn[i];
     double *vals;
@@ -922,7 +922,7 @@ static gw_status spill_get(cli_h5src *s, size_t b, gw_stream_block *blk)
  * cache and the spill file hold whole blocks. */
 static gw_status source_read(void *ctx, size_t b, unsigned need, gw_stream_block *blk)
 {
-    cli_h5src *s = ctx;
+    gw_h5source *s = ctx;
     (void)need;
     const size_t b0 = s->begin / GW_BLOCK_ROWS, a = b * GW_BLOCK_ROWS;
     if (b < b0 || a >= s->end)
@@ -983,7 +983,7 @@ static gw_status source_read(void *ctx, size_t b, unsigned need, gw_stream_block
 }
 
 /* Creates the spill file in directory dir (unlinked at once) and its block table. */
-static gw_status spill_open(cli_h5src *s, const char *dir)
+static gw_status spill_open(gw_h5source *s, const char *dir)
 {
     size_t nb = s->nblk ? s->nblk : 1;
     size_t len = strlen(dir) + sizeof "/goodwork-scratch-XXXXXX";
@@ -1008,8 +1008,8 @@ static gw_status spill_open(cli_h5src *s, const char *dir)
 }
 
 /* Opening's local steps before the first collective one. */
-static gw_status open_local(cli_h5src *s, const char *path, const char *group, int rank, int nranks,
-                            double **v1)
+static gw_status open_local(gw_h5source *s, const char *path, const char *group, int rank,
+                            int nranks, double **v1)
 {
     gw_status rc = gw_h5stream_open(path, group, &s->h5);
     if (rc != GW_OK)
@@ -1028,15 +1028,15 @@ static gw_status open_local(cli_h5src *s, const char *path, const char *group, i
     return prepass(s, *v1);
 }
 
-gw_status cli_h5src_open(const char *path, const char *group, const gw_formula *f,
-                         const gw_frame_opts *fo, size_t budget, const char *scratch,
-                         const cli_h5src_comm *comm, cli_h5src **out, gw_stream_source *src)
+gw_status gw_h5source_open(const char *path, const char *group, const gw_formula *f,
+                           const gw_frame_opts *fo, size_t budget, const char *scratch,
+                           const gw_h5source_comm *comm, gw_h5source **out, gw_stream_source *src)
 {
     gw_status rc = GW_OK;
     double *v1 = NULL;
     *out = NULL;
     memset(src, 0, sizeof *src);
-    cli_h5src *s = gw_calloc(1, sizeof *s);
+    gw_h5source *s = gw_calloc(1, sizeof *s);
     if (s == NULL) {
         rc = gwi_fail(GW_ENOMEM, "out of memory");
     } else {
@@ -1100,7 +1100,7 @@ gw_status cli_h5src_open(const char *path, const char *group, const gw_formula *
 done:
     gw_free(v1);
     if (rc != GW_OK) {
-        cli_h5src_close(s);
+        gw_h5source_close(s);
         memset(src, 0, sizeof *src);
         return rc;
     }
