@@ -103,6 +103,9 @@ static gw_status check_opts(const gw_fit_opts *o)
     if ((o->panel_id == NULL) != (o->panel_time == NULL) ||
         (o->panel_id != NULL && (o->panel_id[0] == '\0' || o->panel_time[0] == '\0')))
         return gwi_fail(GW_EINVAL, "a panel needs both an identifier and a time variable");
+    if (!(o->memory_limit >= 0.0))
+        return gwi_fail(GW_EINVAL, "bad --memory-limit %g (expected a number of bytes, 0: none)",
+                        o->memory_limit);
     if ((unsigned)o->ssc > (unsigned)GW_SSC_STATSMODELS)
         return gwi_fail(GW_EINVAL, "unknown small-sample profile %d", (int)o->ssc);
     return GW_OK;
@@ -342,6 +345,7 @@ static gw_status fit_common(gw_table *t, int consume, const char *path, const ch
                             const gw_fit_opts *o, gw_result **out, gw_fit_timings *tm)
 {
     gw_fit_prep p;
+    gw_fit_timings ooc = {0}; /* the out-of-core path's flags */
     gw_formula *f = NULL;
     gw_design *d = NULL;
     const char **cols = NULL;
@@ -352,21 +356,26 @@ static gw_status fit_common(gw_table *t, int consume, const char *path, const ch
         gwi_prefix_error("bad --model");
     if (s == GW_OK)
         s = gw_fit_check_formula(f, o);
-    if (s == GW_OK && path != NULL && (s = gw_fit_columns(f, &p, &cols, &ncols)) == GW_OK) {
+    if (s == GW_OK && path != NULL && o->memory_limit > 0.0)
+        s = gwi_fit_stream(path, f, o, &p, out, &ooc);
+    /* Streamed, reading and the frame are interleaved with estimation: all counted there. */
+    const int in_core = !ooc.streamed;
+    if (s == GW_OK && in_core && path != NULL &&
+        (s = gw_fit_columns(f, &p, &cols, &ncols)) == GW_OK) {
         gw_load_opts lo = {cols, ncols, o->group, o->delim};
         s = gw_data_load(path, &lo, &t);
         consume = 1;
     }
-    t1 = gwi_seconds();
-    if (s == GW_OK)
+    t1 = in_core ? gwi_seconds() : t0;
+    if (s == GW_OK && in_core)
         s = consume ? gw_frame_build_consume(t, f, &p.frame, &d)
                     : gw_frame_build(t, f, &p.frame, &d);
     if (consume) {
         gw_table_free(t);
         t = NULL;
     }
-    t2 = gwi_seconds();
-    if (s == GW_OK)
+    t2 = in_core ? gwi_seconds() : t0;
+    if (s == GW_OK && in_core)
         s = fit_frame(d, formula, o, &p, out);
     if (s == GW_OK && (s = gw_fit_label(*out, formula, o)) != GW_OK) {
         gw_result_free(*out);
@@ -378,6 +387,8 @@ static gw_status fit_common(gw_table *t, int consume, const char *path, const ch
         tm->factorise = fz;
         tm->frame = t2 - t1 - fz > 0.0 ? t2 - t1 - fz : 0.0;
         tm->estimate = gwi_seconds() - t2;
+        tm->streamed = ooc.streamed;
+        tm->scratch_failed = ooc.scratch_failed;
     }
     gw_design_free(d);
     gw_formula_free(f);

@@ -6,6 +6,7 @@
 
 #include "gw_design.h"
 #include "gw_fit.h"
+#include "gw_formula.h"
 #include "gw_ols.h"
 #include "gw_result.h"
 
@@ -32,5 +33,16 @@ gw_status gwi_fit_panel_check(const char *estimator, const char *vcov, int has_p
  * demeaned regression (design's X and y are then demeaned in place). */
 gw_status gwi_fit_panel(gw_design *design, const char *estimator, const char *vcov,
                         const gw_ols_opts *oo, int hausman, gw_result **out);
+
+/* gwi_fit_stream -- gw_fit_file's out-of-core path (api/fit_stream.c), run when
+ * opts->memory_limit > 0 after the options and the formula are checked: the checks of
+ * opts->scratch; a CSV file whose in-core fit would exceed the limit is GW_EUNSUPPORTED; an
+ * HDF5 table whose in-core fit would exceed it is fitted streamed into *out (not yet labelled,
+ * gw_fit_label) with st->streamed set; otherwise GW_OK with *out NULL and st->streamed 0 (the
+ * in-core fit follows). st->streamed is also set by a failure of the out-of-core path (the
+ * table's size read, the checks of what streaming cannot do, the fit), st->scratch_failed when
+ * the fit failed on its scratch file. */
+gw_status gwi_fit_stream(const char *path, const gw_formula *f, const gw_fit_opts *opts,
+                         const gw_fit_prep *p, gw_result **out, gw_fit_timings *st);
 
 #endif

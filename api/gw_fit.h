@@ -10,8 +10,13 @@
  * (io/gw_output.h) and writes itself to a results file (io/gw_hdf5.h).
  *
  * Options are the command line's, by the same names, and so are the messages (they name the
- * command's flags: "--vcov", "--panel"); docs/reference/commands.md documents them. Out-of-core
- * and distributed (MPI) fits are not behind this call yet: the command line still drives them. */
+ * command's flags: "--vcov", "--panel"); docs/reference/commands.md documents them.
+ *
+ * Out of core: with gw_fit_opts.memory_limit, gw_fit_file streams an HDF5 table whose in-core
+ * fit would need more memory than the limit (api/fit_stream.c says how): the same results, in
+ * memory that does not grow with the rows. Callers that serve rows themselves (the command
+ * line's distributed fits under MPI, a binding's own source) fit a row-block source with
+ * gw_fit_stream; io/gw_h5source.h is the HDF5 one. */
 #ifndef GW_FIT_H
 #define GW_FIT_H
 
@@ -23,6 +28,7 @@
 #include "gw_ols.h"
 #include "gw_result.h"
 #include "gw_status.h"
+#include "gw_stream.h"
 #include "gw_table.h"
 
 /* Largest IRLS iteration limit accepted: far beyond what IRLS ever needs (it converges
@@ -53,16 +59,30 @@ typedef struct {
     unsigned flags;    /* GW_FIT_* */
     const char *group; /* gw_fit_file on an HDF5 table: its group (NULL: "/data") */
     char delim;        /* gw_fit_file on CSV: the field delimiter (0: detected) */
+    /* gw_fit_file: bytes the in-core fit may use (0: no limit). An HDF5 table whose in-core
+     * fit would need more (rows x (used columns + fixed effects + clusters) x 8 x 3) is
+     * streamed; a CSV file of more than a third of the limit is GW_EUNSUPPORTED (convert it). */
+    double memory_limit;
+    const char *memory_limit_text; /* NULL, or the limit as the caller wrote it ("512M"), for
+                                    * messages (NULL: they give it in bytes) */
+    const char *scratch; /* NULL, or a writable directory for the streamed fit's blocks, read
+                          * back by the passes after the first instead of rebuilt (ignored
+                          * without memory_limit) */
 } gw_fit_opts;
 
 /* Seconds spent in each stage of gw_fit_file (factorise is part of frame's wall time: the
  * coding of grouping variables, reported on its own). */
 typedef struct {
     double read, factorise, frame, estimate;
+    int streamed;       /* 1: the table was streamed (memory_limit): reading, frame and
+                         * estimation interleave, all counted in estimate. Also set by a
+                         * failure of the out-of-core path (deciding or fitting). */
+    int scratch_failed; /* 1: the streamed fit failed writing or reading its scratch file (a
+                         * GW_EIO of the machine's disk, not of the data) */
 } gw_fit_timings;
 
 /* The options resolved for the estimators: what gw_fit_table passes down, for callers that
- * drive an estimator themselves (the command line's out-of-core and distributed fits). */
+ * drive an estimator themselves (gw_fit_stream; the command line's distributed fits). */
 typedef struct {
     gw_ols_opts ols;     /* variance, small-sample profile, demeaning options, flags */
     gw_frame_opts frame; /* weights, clusters, panel (strings borrowed from opts and from here) */
@@ -109,9 +129,34 @@ GW_API gw_status gw_fit_table(const gw_table *t, const char *formula, const gw_f
                               gw_result **out);
 
 /* gw_fit_file -- read the columns the model uses from path (gw_data_load) and fit as
- * gw_fit_table, releasing the data as the frame takes it. tm: NULL, or the stage timings.
- * Statuses as gw_fit_table, and the reader's (GW_EIO, GW_EFORMAT with file:line:col). */
+ * gw_fit_table, releasing the data as the frame takes it; or, when opts->memory_limit is given
+ * and an HDF5 table's in-core fit would exceed it, stream the table (gw_fit_opts). tm: NULL, or
+ * the stage timings (and whether the fit streamed). Statuses as gw_fit_table, and the reader's
+ * (GW_EIO, GW_EFORMAT with file:line:col). With memory_limit also GW_EINVAL (scratch is not a
+ * writable directory), GW_EUNSUPPORTED (a CSV file too large for the limit; a streamed fit of
+ * what streaming cannot do: gw_fit_stream_check, instruments, a panel, the Hausman test, kept
+ * residuals, dk/nw variances, more than 4 fixed-effect and cluster variables, HC2/HC3 with two
+ * or more fixed-effect sets, a factor of more than 100,000 levels), GW_ERANK (streamed, every
+ * regressor collinear), GW_EIO (the scratch file: tm->scratch_failed).
+ * Memory when streamed: O(65,536 rows x used columns + p^2 + levels p), whatever the rows. */
 GW_API gw_status gw_fit_file(const char *path, const char *formula, const gw_fit_opts *opts,
                              gw_result **out, gw_fit_timings *tm);
+
+/* gw_fit_stream_check -- whether the estimator of opts can be fitted from row blocks
+ * (gw_fit_stream) with formula f: ols (with or without absorbed fixed effects), and logit,
+ * probit and poisson with absorbed fixed effects and without GW_FIT_AME. Returns GW_OK, or
+ * GW_EUNSUPPORTED whose message is the reason as a phrase naming the option, for the caller's
+ * sentence ("--estimator re (ols, poisson, logit and probit can)", "--estimator poisson without
+ * absorbed fixed effects", "--ame (average marginal effects)"); GW_EINVAL for a NULL f. */
+GW_API gw_status gw_fit_stream_check(const gw_formula *f, const gw_fit_opts *opts);
+
+/* gw_fit_stream -- fit the estimator p resolved (gw_fit_prepare) over the blocks of src:
+ * gw_stream_glm_fit with p->glm for logit, probit and poisson, gw_stream_fit with p->ols
+ * otherwise. src, p, so: borrowed for the call (so NULL: one process over all rows). out: owned
+ * (gw_result_free), NULL on failure; not labelled (gw_fit_label). Returns the engine's status
+ * (models/gw_stream.h, models/gw_glm_stream.h), GW_EINVAL for NULL src, p or out. A result
+ * with k == 0 (every regressor collinear) is returned as it is. */
+GW_API gw_status gw_fit_stream(const gw_stream_source *src, const gw_fit_prep *p,
+                               const gw_stream_opts *so, gw_result **out);
 
 #endif

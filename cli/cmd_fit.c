@@ -7,6 +7,7 @@
  * the very end, so a failure never leaves partial output. */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +210,46 @@ static int parse_maxiter(const char *text, size_t *out)
     return 1;
 }
 
+int cli_parse_memory_size(const char *text, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || errno != 0 || !(v > 0.0) || !isfinite(v))
+        return 0;
+    double mult = 1.0;
+    switch (*end) {
+    case 'k':
+    case 'K':
+        mult = 1024.0;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mult = 1024.0 * 1024.0;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mult = 1024.0 * 1024.0 * 1024.0;
+        end++;
+        break;
+    case 't':
+    case 'T':
+        mult = 1024.0 * 1024.0 * 1024.0 * 1024.0;
+        end++;
+        break;
+    default:
+        break;
+    }
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end != '\0')
+        return 0;
+    *out = v * mult;
+    return 1;
+}
+
 /* Prints a library failure as "goodwork: error: [context: ]detail" and returns its exit code. */
 static int lib_error(gw_status s, const char *context)
 {
@@ -340,6 +381,7 @@ static int fit_options(const fit_args *a, gw_fit_opts *o, gw_output_format *fmt,
     o->vcov = a->vcov;
     o->weights = a->weights;
     o->group = a->table;
+    o->scratch = a->scratch;
     o->delim = cli_delim();
     o->flags = (a->ame ? GW_FIT_AME : 0u) | (a->hausman ? GW_FIT_HAUSMAN : 0u) |
                (a->keep_singletons ? GW_FIT_KEEP_SINGLETONS : 0u) |
@@ -347,10 +389,11 @@ static int fit_options(const fit_args *a, gw_fit_opts *o, gw_output_format *fmt,
     return GW_EXIT_OK;
 }
 
-/* Distributed (under mpirun) and out-of-core fits read the data themselves, in row ranges or
- * chunks; each says whether it took the fit (*handled). */
-static int fit_elsewhere(fit_args *a, const gw_fit_opts *o, const gw_fit_prep *prep, int *handled,
-                         gw_result **out)
+/* The formula's checks (before --memory-limit's, as the library makes them), then the
+ * distributed fit under mpirun, which reads the data itself in row ranges and says whether it
+ * took the fit (*handled). */
+static int fit_elsewhere(const fit_args *a, const gw_fit_opts *o, const gw_fit_prep *prep,
+                         int *handled, gw_result **out)
 {
     gw_formula *f = NULL;
     gw_status s = gw_formula_parse(a->model, &f);
@@ -360,15 +403,36 @@ static int fit_elsewhere(fit_args *a, const gw_fit_opts *o, const gw_fit_prep *p
         return lib_error(s, "bad --model");
     if ((s = gw_fit_check_formula(f, o)) != GW_OK)
         rc = lib_error(s, NULL);
-    a->prep = prep;
     if (rc == GW_EXIT_OK)
-        rc = cli_fit_mpi(a, f, &prep->frame, &prep->ols, handled, out);
-    if (rc == GW_EXIT_OK && !*handled)
-        rc = cli_fit_stream(a, f, &prep->frame, &prep->ols, handled, out);
+        rc = cli_fit_mpi(a, f, o, prep, handled, out);
     if (rc == GW_EXIT_OK && *handled && (s = gw_fit_label(*out, a->model, o)) != GW_OK)
         rc = lib_error(s, NULL);
     gw_formula_free(f);
     return rc;
+}
+
+/* --memory-limit SIZE into o (the library streams an .h5 table beyond it). */
+static int memory_limit(const fit_args *a, gw_fit_opts *o)
+{
+    if (a->memory_limit == NULL)
+        return GW_EXIT_OK;
+    if (!cli_parse_memory_size(a->memory_limit, &o->memory_limit)) {
+        cli_error("bad --memory-limit '%s' (expected a size in bytes, e.g. 512M or 4G)",
+                  a->memory_limit);
+        return GW_EXIT_USAGE;
+    }
+    o->memory_limit_text = a->memory_limit;
+    return GW_EXIT_OK;
+}
+
+/* A failure of gw_fit_file. The out-of-core path prints its detail as it is, and a failed
+ * scratch file is the machine's disk (exit 1), not the data. */
+static int fit_error(gw_status s, const gw_fit_timings *ft)
+{
+    if (!ft->streamed)
+        return lib_error(s, NULL);
+    cli_error("%s", gw_last_error());
+    return ft->scratch_failed ? GW_EXIT_OTHER : cli_exit_code(s);
 }
 
 int cmd_fit(int argc, char **argv)
@@ -404,8 +468,10 @@ int cmd_fit(int argc, char **argv)
     if (handled) {
         tm[3] = gwi_seconds();
     } else {
+        if ((rc = memory_limit(&a, &o)) != GW_EXIT_OK)
+            goto done;
         if ((s = gw_fit_file(a.data, a.model, &o, &result, &ft)) != GW_OK) {
-            rc = lib_error(s, NULL);
+            rc = fit_error(s, &ft);
             goto done;
         }
         tm[1] = tm[0] + ft.read;
@@ -423,7 +489,7 @@ int cmd_fit(int argc, char **argv)
     rc = write_stdout(text) ? GW_EXIT_OK : GW_EXIT_OTHER;
     tm[4] = gwi_seconds();
     if (rc == GW_EXIT_OK && a.timings)
-        print_timings(tm, ft.factorise, handled);
+        print_timings(tm, ft.factorise, handled || ft.streamed);
 done:
     gw_free(text);
     gw_result_free(result);

@@ -1,9 +1,9 @@
-/* fit_ext.h -- the parsed `goodwork fit` command line and the fit paths that cmd_fit.c hands
- * over to: instrumental variables (cli/fit_iv.c), generalised linear models (cli/fit_glm.c),
- * out-of-core fits of HDF5 tables (cli/fit_stream.c) and distributed fits under mpirun
- * (cli/fit_mpi.c). cmd_fit.c does the usage checks common to all of them (data, model, format,
- * threads, weights, panel, ssc, vcov syntax) and builds the gw_ols_opts; each path checks the
- * options only it understands.
+/* fit_ext.h -- the parsed `goodwork fit` command line and the fit path that cmd_fit.c hands
+ * over to: distributed fits under mpirun (cli/fit_mpi.c). Every other fit, in core or streamed
+ * out of core (--memory-limit), is the library's gw_fit_file (api/gw_fit.h). cmd_fit.c does the
+ * usage checks common to all of them (data, model, format, threads, weights, panel, ssc, vcov
+ * syntax) and the library's gw_fit_prepare; the distributed path checks what only it
+ * understands.
  *
  * Every function prints its own error ("goodwork: error: ...", cli_error) and returns the
  * contract's exit code (GW_EXIT_*): 2 usage, 3 data, 4 numerical, 1 anything else. On
@@ -35,26 +35,18 @@ typedef struct {
     int hausman;              /* --hausman: the Hausman test with the fit                   */
     int timings;              /* --timings: seconds per stage to standard error             */
     int help;
-    const gw_fit_prep *prep; /* the options as the library resolved them (set by cmd_fit) */
 } fit_args;
 
-/* cli_glm_requested -- 1 when estimator is "logit", "probit" or "poisson" (NULL: 0). */
-int cli_glm_requested(const char *estimator);
+/* cli_fit_mpi -- called first, before the data are read, with the options o as the library
+ * resolved them (p). When the program runs as one of several MPI ranks, fits the model
+ * distributed (each rank reads its own row range) and sets *handled = 1; otherwise sets
+ * *handled = 0 and returns GW_EXIT_OK without doing anything. */
+int cli_fit_mpi(const fit_args *a, const gw_formula *f, const gw_fit_opts *o, const gw_fit_prep *p,
+                int *handled, gw_result **out);
 
-/* cli_glm_opts -- the gw_glm_opts of a->estimator (logit, probit, poisson) as the library
- * resolved them (a->prep), for the out-of-core and distributed GLM fits; oo is unused. Returns
- * GW_EXIT_OK. */
-int cli_glm_opts(const fit_args *a, const gw_ols_opts *oo, gw_glm_opts *go);
-/* cli_fit_mpi -- called first, before the data are read. When the program runs as one of
- * several MPI ranks, fits the model distributed (each rank reads its own row range) and sets
- * *handled = 1; otherwise sets *handled = 0 and returns GW_EXIT_OK without doing anything. */
-int cli_fit_mpi(const fit_args *a, const gw_formula *f, const gw_frame_opts *fo,
-                const gw_ols_opts *oo, int *handled, gw_result **out);
-
-/* cli_fit_stream -- called before the data are read (after cli_fit_mpi). When --memory-limit
- * is given and the in-core fit of the .h5 table would exceed it, fits out of core and sets
- * *handled = 1; otherwise *handled = 0 and GW_EXIT_OK (the in-core path follows). */
-int cli_fit_stream(const fit_args *a, const gw_formula *f, const gw_frame_opts *fo,
-                   const gw_ols_opts *oo, int *handled, gw_result **out);
+/* cli_parse_memory_size -- --memory-limit SIZE: a positive number with an optional K, M, G or T
+ * suffix (powers of 1024) and an optional B, into bytes in *out; 0 (and *out untouched) when
+ * text is not one. (cli/cmd_fit.c; shared with cli/fit_mpi.c.) */
+int cli_parse_memory_size(const char *text, double *out);
 
 #endif

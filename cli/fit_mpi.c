@@ -25,8 +25,8 @@
 #include "cli.h"
 #include "cli_mpi.h"
 #include "fit_ext.h"
-#include "fit_stream.h"
 #include "gw_alloc.h"
+#include "gw_fit.h"
 #include "gw_load.h"
 #include "gw_stream.h"
 #include "mpi_reduce.h"
@@ -36,14 +36,17 @@
 #include <mpi.h>
 #endif
 
-/* What the distributed path cannot fit, as text for the message; NULL when it can. */
-static const char *unsupported(const fit_args *a, const gw_formula *f, const gw_ols_opts *oo)
+/* What the distributed path cannot fit, as text for the message (why: room for the library's
+ * reason); NULL when it can. */
+static const char *unsupported(const fit_args *a, const gw_formula *f, const gw_fit_opts *o,
+                               const gw_ols_opts *oo, char *why, size_t len)
 {
     if (!gw_data_is_h5(a->data))
         return "a CSV data file (convert it: goodwork convert IN.csv OUT.h5)";
-    const char *why = cli_stream_estimator_unsupported(a, gw_formula_nfe(f));
-    if (why != NULL)
+    if (gw_fit_stream_check(f, o) != GW_OK) {
+        snprintf(why, len, "%s", gw_last_error());
         return why;
+    }
     if (a->panel != NULL || a->hausman)
         return "--panel / --hausman";
     if (a->vcov != NULL && (strncmp(a->vcov, "dk:", 3) == 0 || strncmp(a->vcov, "nw:", 3) == 0))
@@ -125,8 +128,8 @@ static void print_stats(const cli_mpi_red *red, const mpi_source *src, const gw_
 }
 #endif
 
-int cli_fit_mpi(const fit_args *a, const gw_formula *f, const gw_frame_opts *fo,
-                const gw_ols_opts *oo, int *handled, gw_result **out)
+int cli_fit_mpi(const fit_args *a, const gw_formula *f, const gw_fit_opts *o, const gw_fit_prep *p,
+                int *handled, gw_result **out)
 {
     *handled = 0;
     *out = NULL;
@@ -134,7 +137,8 @@ int cli_fit_mpi(const fit_args *a, const gw_formula *f, const gw_frame_opts *fo,
         return GW_EXIT_OK;
 #ifdef GW_HAVE_MPI
     const int P = cli_mpi_size();
-    const char *why = unsupported(a, f, oo);
+    char reason[256];
+    const char *why = unsupported(a, f, o, &p->ols, reason, sizeof reason);
     if (why != NULL) {
         if (P == 1)
             return GW_EXIT_OK; /* mpirun -np 1: the in-core fit */
@@ -157,7 +161,7 @@ int cli_fit_mpi(const fit_args *a, const gw_formula *f, const gw_frame_opts *fo,
     gw_status s = cli_mpi_red_init(&red);
     /* Phase 1: open, check, global codes (agreed inside mpi_source_open and here). */
     if (s == GW_OK)
-        s = mpi_source_open(a->data, a->table, f, fo, budget, a->scratch, &red, &ms, &src);
+        s = mpi_source_open(a->data, a->table, f, &p->frame, budget, a->scratch, &red, &ms, &src);
     s = cli_mpi_red_agree(&red, s);
     if (s != GW_OK)
         goto fail;
@@ -169,9 +173,7 @@ int cli_fit_mpi(const fit_args *a, const gw_formula *f, const gw_frame_opts *fo,
     so.reducer = &reducer;
     so.stats = &st;
     double t0 = MPI_Wtime();
-    rc = cli_stream_fit_src(a, oo, &src, &so, &res, &s);
-    if (rc != GW_EXIT_OK) /* an option error, the same on every rank: nothing started */
-        goto done;
+    s = gw_fit_stream(&src, p, &so, &res);
     double fit_s = MPI_Wtime() - t0;
     s = cli_mpi_red_agree(&red, s);
     if (s != GW_OK)
@@ -196,8 +198,8 @@ done:
 #else
     (void)a;
     (void)f;
-    (void)fo;
-    (void)oo;
+    (void)o;
+    (void)p;
     (void)unsupported;
     (void)parse_bytes;
     return GW_EXIT_OK;
