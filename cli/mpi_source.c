@@ -1,5 +1,5 @@
 /* mpi_source.c -- one rank's rows of an HDF5 table as design blocks (mpi_source.h): the shared
- * row-range source of cli/h5_source.h, with the collective steps of its opening done by the
+ * row-range source of io/gw_h5source.h, with the collective steps of its opening done by the
  * rank-ordered reductions of cli/mpi_reduce.h. */
 #include "mpi_source.h"
 

@@ -1,7 +1,7 @@
 /* mpi_source.h -- the row-block source of a distributed fit (cli/fit_mpi.c): one rank's row
  * range of an HDF5 data table, made into design blocks for gw_stream_fit (models/gw_stream.h).
  *
- * A thin layer over the shared row-range source (cli/h5_source.h, which documents the design):
+ * A thin layer over the shared row-range source (io/gw_h5source.h, which documents the design):
  * chunks of up to 65,536 of the rank's rows built by the in-core model frame, so that terms,
  * transforms, missing values, zero weights and their errors are exactly the in-core fit's;
  * categorical regressors and factor() with the whole table's levels (their occurrence over
@@ -32,8 +32,8 @@ typedef struct mpi_source mpi_source;
  * mpi_source_range), check the formula's columns, find the grouping columns' global codes
  * (collective through red: every rank must call it), and fill src (its strings and arrays are
  * owned by *out). budget: bytes allowed for the block cache (0: no cache); scratch: NULL, or
- * the directory of this rank's spill file for the blocks beyond the budget (h5_source.h).
- * Returns GW_OK, or what cli_h5src_open returns (GW_ENOVAR, GW_EINVAL, GW_EUNSUPPORTED: an IV
+ * the directory of this rank's spill file for the blocks beyond the budget (gw_h5source.h).
+ * Returns GW_OK, or what gw_h5source_open returns (GW_ENOVAR, GW_EINVAL, GW_EUNSUPPORTED: an IV
  * part, a factor with too many levels; GW_EIO / GW_EFORMAT: the file; GW_ENOMEM); a failure
  * before or during the collective steps is agreed across ranks (the same status on every rank,
  * the first failing rank's message); a later one (the same on every rank) is left to the

@@ -1,4 +1,4 @@
-/* test_glm_cli.c -- goodwork fit --estimator logit | probit | poisson (cli/fit_glm.c): JSON
+/* test_glm_cli.c -- goodwork fit --estimator logit | probit | poisson (api/fit.c): JSON
  * against R's glm (datasets/generated/glm_ref.csv, scripts/ref/glm_ref.R), results files and
  * `goodwork table`, thread independence, and the exit codes (2 usage, 3 data, 4 no
  * convergence / separation). */

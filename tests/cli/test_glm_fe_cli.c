@@ -1,7 +1,7 @@
 /* test_glm_fe_cli.c -- goodwork fit --estimator poisson|logit with absorbed fixed effects
- * (models/glm/glm_fe.c through cli/fit_glm.c): estimates against R glm on the dummy-variable
- * design (datasets/generated/ppml_ref.csv, scripts/ref/ppml_ref.R), separation counts in the
- * JSON, thread-count identity of the output, and exit code 4 without convergence. */
+ * (models/glm/glm_fe.c through gw_fit_file, api/fit.c): estimates against R glm on the
+ * dummy-variable design (datasets/generated/ppml_ref.csv, scripts/ref/ppml_ref.R), separation
+ * counts in the JSON, thread-count identity of the output, and exit code 4 without convergence. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
