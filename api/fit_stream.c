@@ -2,14 +2,14 @@
  *
  * When a memory limit is given and the in-core fit of an HDF5 table would need more (the
  * estimate: rows x used columns x 8 bytes x 3, for the table, the design and the working copy),
- * the table is streamed through gw_stream_fit (models/gw_stream.h) instead of being loaded. The
+ * the table is streamed through gw_stream_fit (stream/gw_stream.h) instead of being loaded. The
  * rows come from the row-range source of io/gw_h5source.h, shared with the distributed fit,
  * owning all rows: chunks of 65,536 rows made into design rows by the in-core frame builder
  * (every regressor computed exactly as in core: powers, logs, products, factor dummies with the
  * whole table's levels), global fixed-effect and cluster codes.
  *
  * Poisson, logit and probit with absorbed fixed effects run out of core through
- * gw_stream_glm_fit (models/gw_glm_stream.h), every other estimator through gw_stream_fit.
+ * gw_stream_glm_fit (models/stream/gw_glm_stream.h), every other estimator through gw_stream_fit.
  * What streaming cannot do is a usage error when it is required: other estimators than these,
  * GLMs without absorbed fixed effects or with average marginal effects, instruments, panel
  * variances and panels, kept residuals, the Hausman test, HC2/HC3 with two or more fixed-effect

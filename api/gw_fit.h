@@ -154,7 +154,7 @@ GW_API gw_status gw_fit_stream_check(const gw_formula *f, const gw_fit_opts *opt
  * gw_stream_glm_fit with p->glm for logit, probit and poisson, gw_stream_fit with p->ols
  * otherwise. src, p, so: borrowed for the call (so NULL: one process over all rows). out: owned
  * (gw_result_free), NULL on failure; not labelled (gw_fit_label). Returns the engine's status
- * (models/gw_stream.h, models/gw_glm_stream.h), GW_EINVAL for NULL src, p or out. A result
+ * (stream/gw_stream.h, stream/gw_glm_stream.h), GW_EINVAL for NULL src, p or out. A result
  * with k == 0 (every regressor collinear) is returned as it is. */
 GW_API gw_status gw_fit_stream(const gw_stream_source *src, const gw_fit_prep *p,
                                const gw_stream_opts *so, gw_result **out);

@@ -1,7 +1,7 @@
 /* fit_mpi.c -- goodwork fit distributed over MPI ranks (mpirun -np P goodwork fit ...).
  *
  * Every rank reads its own row range of the HDF5 table (cli/mpi_source.h), the streaming engine
- * (models/gw_stream.h) runs its passes over those rows on every rank, and each reduction is
+ * (models/stream/gw_stream.h) runs its passes over those rows on every rank, and each reduction is
  * combined across ranks by cli/mpi_reduce.h in a fixed rank order, so that every rank holds the
  * same result. Rank 0 hands it to cmd_fit, which renders it and writes --out; the other ranks
  * print nothing and return CLI_MPI_QUIET (main leaves with rank 0's exit code).

@@ -1,7 +1,7 @@
 /* mpi_reduce.h -- reductions across MPI ranks for distributed fits (cli/fit_mpi.c).
  *
  * A cli_mpi_red is the context of the streaming engine's reducer (gw_stream_reducer.sum of
- * models/gw_stream.h): cli_mpi_red_sum turns this rank's partial sums into the global totals,
+ * stream/gw_stream.h): cli_mpi_red_sum turns this rank's partial sums into the global totals,
  * the same bytes on every rank.
  *
  * Order of summation (fixed for a given P; documented in docs/scale.md): element i of the total

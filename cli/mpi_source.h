@@ -1,5 +1,5 @@
 /* mpi_source.h -- the row-block source of a distributed fit (cli/fit_mpi.c): one rank's row
- * range of an HDF5 data table, made into design blocks for gw_stream_fit (models/gw_stream.h).
+ * range of an HDF5 data table, made into design blocks for gw_stream_fit (stream/gw_stream.h).
  *
  * A thin layer over the shared row-range source (io/gw_h5source.h, which documents the design):
  * chunks of up to 65,536 of the rank's rows built by the in-core model frame, so that terms,

@@ -1,7 +1,7 @@
 /* gw_rowblock.h -- the row-block source: the interface between what reads a data set in blocks
  * of rows (io/gw_h5source.h reads an HDF5 table; a caller may serve its own data) and what
- * fits a model over those blocks without holding the rows (models/gw_stream.h: gw_stream_fit,
- * models/gw_glm_stream.h: gw_stream_glm_fit). It lives in core/ so that the readers (io/) and
+ * fits a model over those blocks without holding the rows (stream/gw_stream.h: gw_stream_fit,
+ * stream/gw_glm_stream.h: gw_stream_glm_fit). It lives in core/ so that the readers (io/) and
  * the estimators (models/) both depend on it and not on each other.
  *
  * Block b covers SOURCE rows [b GW_BLOCK_ROWS, min(nrows, (b+1) GW_BLOCK_ROWS)); the source
@@ -9,7 +9,7 @@
  * out and counted in gw_stream_block.ndropped). The consumer reads the blocks of its range in
  * increasing order, once per pass, and may ask for the same block several times: the source
  * must return the same rows each time. Fixed-effect and cluster codes are GLOBAL codes in
- * 0..levels-1 (the same level has the same code in every block). models/gw_stream.h says how
+ * 0..levels-1 (the same level has the same code in every block). models/stream/gw_stream.h says how
  * the passes use them. */
 #ifndef GW_ROWBLOCK_H
 #define GW_ROWBLOCK_H
@@ -20,7 +20,7 @@
 #include "gw_par.h"
 #include "gw_status.h"
 
-/* Blocks per group of the ordered folds (models/gw_stream.h, "Distributed use"): 256 blocks, 2^20
+/* Blocks per group of the ordered folds (stream/gw_stream.h, "Distributed use"): 256 blocks, 2^20
  * rows. */
 #define GW_STREAM_GROUP_BLOCKS ((size_t)256)
 #define GW_STREAM_GROUP_ROWS (GW_STREAM_GROUP_BLOCKS * GW_BLOCK_ROWS)

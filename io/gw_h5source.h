@@ -1,5 +1,5 @@
 /* gw_h5source.h -- the row-block source of every streamed fit: a row range of an HDF5 data table
- * made into design blocks (core/gw_rowblock.h) for gw_stream_fit (models/gw_stream.h) and
+ * made into design blocks (core/gw_rowblock.h) for gw_stream_fit (models/stream/gw_stream.h) and
  * gw_stream_glm_fit. The single-process out-of-core fit (gw_fit_file with a memory limit,
  * api/gw_fit.h; goodwork fit --memory-limit) owns all rows; a distributed fit (cli/mpi_source.c,
  * mpirun -np P) owns one rank's range and passes a gw_h5source_comm.
@@ -97,7 +97,7 @@ GW_API gw_status gw_h5source_open(const char *path, const char *group, const gw_
 
 /* gw_h5source_range -- the owned source rows [*row_begin, *row_end): all rows for one process;
  * for P ranks the rows are split into units of GW_STREAM_GROUP_ROWS (2^20) when there are at
- * least that many per rank, so that the fit is bit-identical for any P (models/gw_stream.h), else
+ * least that many per rank, so that the fit is bit-identical for any P (stream/gw_stream.h), else
  * of GW_BLOCK_ROWS; rank r gets units [ceil(r U / P), ceil((r+1) U / P)) of the U units (rank 0 is
  * never empty; later ranks may be). */
 GW_API void gw_h5source_range(const gw_h5source *s, size_t *row_begin, size_t *row_end);
