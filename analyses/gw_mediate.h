@@ -154,6 +154,11 @@ typedef struct gw_mediate_result {
 GW_API gw_status gw_mediate_fit(const gw_design *d, const gw_mediate_spec *spec,
                                 const gw_mediate_opts *opts, gw_mediate_result **out);
 
+/* gw_mediate_effect_at -- effect e of r: GW_MED_INDIRECT, GW_MED_DIRECT, GW_MED_TOTAL,
+ * GW_MED_PROPORTION, then GW_MED_NFIXED + j for the indirect effect through mediator j (the
+ * order of the replicates' columns); e < r->neffects. Borrowed, valid until gw_mediate_free. */
+GW_API const gw_mediate_effect *gw_mediate_effect_at(const gw_mediate_result *r, size_t e);
+
 /* gw_mediate_free -- release r; NULL-safe. */
 GW_API void gw_mediate_free(gw_mediate_result *r);
 

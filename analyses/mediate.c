@@ -652,7 +652,7 @@ static void effect_init(gw_mediate_effect *e)
     e->ci_low = e->ci_high = NAN;
 }
 
-static gw_mediate_effect *effect_at(gw_mediate_result *r, size_t e)
+const gw_mediate_effect *gw_mediate_effect_at(const gw_mediate_result *r, size_t e)
 {
     switch (e) {
     case GW_MED_INDIRECT:
@@ -666,6 +666,12 @@ static gw_mediate_effect *effect_at(gw_mediate_result *r, size_t e)
     default:
         return &r->indirect_by[e - GW_MED_NFIXED];
     }
+}
+
+/* The writable effect e of a result being filled in. */
+static gw_mediate_effect *effect_at(gw_mediate_result *r, size_t e)
+{
+    return (gw_mediate_effect *)(uintptr_t)gw_mediate_effect_at(r, e);
 }
 
 /* Validates the spec and fills the column lists of c. */
