@@ -1,13 +1,13 @@
 /* goodwork.h -- the whole public C API of libgoodwork in one include.
  *
  * Start with gw_fit.h (a formula fitted on a data file or table: gw_fit_file, gw_fit_table),
- * gw_result.h (what a fit answers, by name) and gw_hdf5.h (results files with provenance); the
- * Good Work analyses are one call each too (gw_index_run.h, gw_cluster_run.h, gw_mediate_run.h, gw_scenario_run.h:
- * an automation-impact scenario over fitted models). The layers below, for programs that
- * drive the pieces themselves: io/ (data tables, CSV and HDF5, formulas, model frames, output
- * tables), analyses/ (the Good Work analyses), models/ (the estimators) and core/ (status codes,
- * tables, designs, linear algebra, threads). docs/reference/ is the
- * user reference; docs/develop.md describes the layout. */
+ * gw_result.h (what a fit answers, by name) and gw_hdf5.h (results files with provenance). The
+ * Good Work analyses are one call each too: gw_index_run.h, gw_synergy_run.h, gw_cluster_run.h,
+ * gw_mediate_run.h and gw_scenario_run.h (an automation-impact scenario over fitted models).
+ * The layers below, for programs that drive the pieces themselves: io/ (data tables, CSV and
+ * HDF5, formulas, model frames, output tables), analyses/ (the Good Work analyses), models/ (the
+ * estimators) and core/ (status codes, tables, designs, linear algebra, threads).
+ * docs/reference/ is the user reference; docs/develop.md describes the layout. */
 #ifndef GOODWORK_H
 #define GOODWORK_H
 
@@ -48,5 +48,6 @@
 #include "gw_cluster_run.h"
 #include "gw_scenario_run.h"
 #include "gw_mediate_run.h"
+#include "gw_synergy_run.h"
 
 #endif
