@@ -158,7 +158,14 @@ static void ws_free(workspace *w)
     memset(w, 0, sizeof *w);
 }
 
-static size_t max_cols(const med_ctx *c) { return c->nout > c->ntot ? c->nout : c->ntot; }
+/* The widest equation: the scratch of ls_eq holds any of them. The mediator equations are the
+ * widest when mediator controls of their own outnumber the mediators (they were once left out
+ * here, and such a fit wrote past the scratch). */
+static size_t max_cols(const med_ctx *c)
+{
+    size_t m = c->nout > c->ntot ? c->nout : c->ntot;
+    return c->nmed > m ? c->nmed : m;
+}
 
 /* Makes w hold a sample of m rows (s.n = m; columns and codes laid out with stride m). */
 static gw_status ws_reserve(const med_ctx *c, workspace *w, size_t m)

@@ -128,6 +128,26 @@ static void test_mediate_run_names_and_save(void **state)
     gw_mediate_run_free(r);
 }
 
+/* Mediator equations wider than the outcome equation (their own controls outnumber the
+ * mediators): the engine's scratch must hold them (a fit like this one wrote past it). */
+static void test_mediate_run_wide_mediator_equations(void **state)
+{
+    (void)state;
+    static const char *const mc[] = {"share_prof", "factor(urban)", "sat_hours"};
+    gw_mediate_run_spec sp = base_spec();
+    sp.ncontrols = 1;
+    sp.mediator_controls = mc;
+    sp.nmediator_controls = 3;
+    sp.separate_mediator_controls = 1;
+    gw_mediate_run_opts o = {.boot = 9};
+    gw_mediate_run *r = NULL;
+    if (gw_mediate_run_file(gwt_source_path(PANEL), &sp, &o, &r) != GW_OK)
+        fail_msg("%s", gw_last_error());
+    assert_true(isfinite(r->fit->a[0]) && isfinite(r->fit->indirect.pct_low));
+    assert_int_equal(r->fit->boot_failed, 0);
+    gw_mediate_run_free(r);
+}
+
 /* Every failure: a status, a message, no result. */
 static void test_mediate_run_errors(void **state)
 {
@@ -189,6 +209,7 @@ int main(void)
         cmocka_unit_test(test_mediate_run_file_delta_matches_cli),
         cmocka_unit_test(test_mediate_run_boot_file_and_table),
         cmocka_unit_test(test_mediate_run_names_and_save),
+        cmocka_unit_test(test_mediate_run_wide_mediator_equations),
         cmocka_unit_test(test_mediate_run_errors),
     };
     return cmocka_run_group_tests_name("mediate_run", tests, NULL, NULL);
