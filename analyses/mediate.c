@@ -339,139 +339,215 @@ static void effects(size_t k, const double *a, const double *b, double cp, doubl
     theta[GW_MED_PROPORTION] = ind / (cp + ind);
 }
 
+/* Demeans the columns of s in place by its fixed effects, dropping singleton groups as
+ * gw_ols_fit drops them: the kept rows move to the front of each column (stride *n, the rows
+ * kept) and, in the point fit (s->cl set), so do their cluster codes. *h: owned by the caller,
+ * also on failure. A bootstrap or jackknife sample left without rows is DEGENERATE. */
+static gw_status demean_sample(const med_ctx *c, sample *s, int point, gw_hdfe **h, size_t *n)
+{
+    const size_t n0 = s->n;
+    gw_status rc = gw_hdfe_new(s->fe, c->nfe, n0, NULL, &c->hopts, h);
+    if (rc == GW_ENODATA && !point)
+        return DEGENERATE;
+    if (rc != GW_OK)
+        return rc;
+    const size_t m = gw_hdfe_nobs(*h);
+    double **ptr = gw_alloc_array(c->p + 1, sizeof *ptr);
+    if (ptr == NULL)
+        return gwi_fail(GW_ENOMEM, "mediation: out of memory");
+    for (size_t j = 0; j <= c->p; j++) {
+        double *col = s->cols + j * n0;
+        if (m < n0)
+            gw_hdfe_compact(*h, col, s->cols + j * m); /* moves down: stable in place */
+        ptr[j] = s->cols + j * m;
+    }
+    if (s->cl != NULL && m < n0) {
+        const size_t *rows = gw_hdfe_rows(*h);
+        for (size_t i = 0; i < m; i++)
+            s->cl[i] = s->cl[rows[i]];
+    }
+    *n = m;
+    rc = gw_hdfe_demean(*h, ptr, c->p + 1, NULL);
+    gw_free(ptr);
+    return rc;
+}
+
+/* The point fit's bookkeeping: the cluster codes of the n kept rows renumbered 0..G-1 in order
+ * of appearance, and px's counts and (zeroed) influence arrays. */
+static gw_status point_setup(const med_ctx *c, sample *s, size_t n, point_extra *px)
+{
+    const size_t np = 2 * c->k + 2;
+    size_t maxcode = 0, G = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((size_t)s->cl[i] + 1 > maxcode)
+            maxcode = (size_t)s->cl[i] + 1;
+    int32_t *map = gw_alloc_array(maxcode + 1, sizeof *map);
+    if (map == NULL)
+        return gwi_fail(GW_ENOMEM, "mediation: out of memory");
+    for (size_t g = 0; g < maxcode; g++)
+        map[g] = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (map[s->cl[i]] < 0)
+            map[s->cl[i]] = (int32_t)G++;
+        s->cl[i] = map[s->cl[i]];
+    }
+    gw_free(map);
+    px->G = G;
+    px->nobs = n;
+    px->singletons = s->n - n;
+    if ((px->psi = gw_calloc(np * G + 1, sizeof(double))) == NULL ||
+        (px->cfac = gw_alloc_array(np, sizeof(double))) == NULL ||
+        (px->coef = gw_alloc_array(np, sizeof(double))) == NULL)
+        return gwi_fail(GW_ENOMEM, "mediation: out of memory");
+    px->have_vcov = 1;
+    return GW_OK;
+}
+
+/* D' of the contract's CR1 factor: the fixed effects' degrees of freedom, less those of sets
+ * nested in the cluster variable (gw_hdfe.h, goodwork profile); cl: the G cluster codes. */
+static gw_status absorbed_df(const med_ctx *c, const gw_hdfe *h, const int32_t *cl, size_t G,
+                             double *Dn)
+{
+    for (size_t g = 0; g < c->nfe; g++) {
+        int nest = c->cl ? gw_hdfe_nested(h, g, cl, G) : 0;
+        if (nest < 0)
+            return gwi_fail(GW_ENOMEM, "mediation: out of memory");
+        if (!nest)
+            *Dn += (double)gw_hdfe_df_set(h, g);
+    }
+    return GW_OK;
+}
+
+/* What the equations of one sample share: the demeaned block (p + 1 columns of n rows), the
+ * least-squares scratch and, in the point fit, the clusters and the pieces of the CR1 factor. */
+typedef struct {
+    const med_ctx *c;
+    const double *data;
+    size_t n;
+    double *X;         /* n x max_cols(c) scratch                              */
+    point_extra *px;   /* NULL except in the point fit                         */
+    const int32_t *cl; /* point fit: cluster 0..G-1 of each row                */
+    size_t G;
+    double nn, GG, Dn; /* n, G and D' as doubles (the CR1 factor)              */
+} eq_env;
+
+/* The CR1 factor G/(G-1) (N-1)/(N-K-D') of an equation fitted with ls (K its rank); an
+ * equation without residual degrees of freedom leaves the point fit without a vcov. */
+static double cr1_factor(const eq_env *e, const gw_ls *ls)
+{
+    double dfr = e->nn - (double)gw_ls_rank(ls) - e->Dn;
+    e->px->have_vcov &= dfr > 0.0;
+    return e->GG / (e->GG - 1.0) * (e->nn - 1.0) / dfr;
+}
+
+/* The outcome equation: c' into *cp and b_1..b_k into b (and their influences). */
+static gw_status eq_outcome(const eq_env *e, double *cp, double *b)
+{
+    const med_ctx *c = e->c;
+    const size_t k = c->k, G = e->G;
+    gw_ls *ls = NULL;
+    gw_status rc = ls_eq(c, e->data, e->n, c->out_cols, c->nout, c->p, e->X, e->px != NULL, &ls);
+    if (rc != GW_OK) {
+        gw_ls_free(ls);
+        return rc;
+    }
+    const double *co = gw_ls_coef(ls);
+    *cp = co[c->out_t];
+    for (size_t j = 0; j < k; j++)
+        b[j] = co[c->out_m[j]];
+    if (e->px != NULL) {
+        point_extra *px = e->px;
+        double cf = cr1_factor(e, ls);
+        for (size_t j = 0; j < k; j++) {
+            influence(ls, e->X, e->n, c->nout, c->out_m[j], e->cl, G, px->psi + (k + j) * G);
+            px->cfac[k + j] = cf;
+            px->coef[k + j] = b[j];
+        }
+        influence(ls, e->X, e->n, c->nout, c->out_t, e->cl, G, px->psi + 2 * k * G);
+        px->cfac[2 * k] = cf;
+        px->coef[2 * k] = *cp;
+    }
+    gw_ls_free(ls);
+    return GW_OK;
+}
+
+/* The mediator equations: a_j into a, until one is NaN (*bad set: T aliased). */
+static gw_status eq_mediators(const eq_env *e, double *a, int *bad)
+{
+    const med_ctx *c = e->c;
+    const size_t G = e->G;
+    for (size_t j = 0; j < c->k && !*bad; j++) {
+        gw_ls *ls = NULL;
+        gw_status rc =
+            ls_eq(c, e->data, e->n, c->med_cols, c->nmed, c->mcol[j], e->X, e->px != NULL, &ls);
+        if (rc != GW_OK) {
+            gw_ls_free(ls);
+            return rc;
+        }
+        a[j] = gw_ls_coef(ls)[c->med_t];
+        *bad |= isnan(a[j]);
+        if (e->px != NULL) {
+            e->px->cfac[j] = cr1_factor(e, ls);
+            influence(ls, e->X, e->n, c->nmed, c->med_t, e->cl, G, e->px->psi + j * G);
+            e->px->coef[j] = a[j];
+        }
+        gw_ls_free(ls);
+    }
+    return GW_OK;
+}
+
+/* The total effect's own regression, Y ~ T + outcome controls (point fit only). */
+static gw_status eq_total(const eq_env *e)
+{
+    const med_ctx *c = e->c;
+    const size_t k = c->k, G = e->G;
+    gw_ls *ls = NULL;
+    gw_status rc = ls_eq(c, e->data, e->n, c->tot_cols, c->ntot, c->p, e->X, 1, &ls);
+    if (rc == GW_OK) {
+        e->px->cfac[2 * k + 1] = cr1_factor(e, ls);
+        influence(ls, e->X, e->n, c->ntot, c->tot_t, e->cl, G, e->px->psi + (2 * k + 1) * G);
+        e->px->coef[2 * k + 1] = gw_ls_coef(ls)[c->tot_t];
+    }
+    gw_ls_free(ls);
+    return rc;
+}
+
 /* Fits every equation on s (whose columns it demeans in place). theta: out, neff effects.
  * px: NULL, or the point fit's extra output. Xs: NULL, or scratch of s->n x max_cols(c)
  * doubles (borrowed). Returns GW_OK, DEGENERATE, or an error. */
 static gw_status fit_sample(const med_ctx *c, sample *s, double *Xs, double *theta, point_extra *px)
 {
-    gw_status rc = GW_OK;
+    const size_t k = c->k;
     gw_hdfe *h = NULL;
-    gw_ls *ls_out = NULL, *ls_med = NULL, *ls_tot = NULL;
-    double *X = NULL, *ab = NULL, **ptr = NULL;
-    int32_t *cl = NULL;
-    size_t n = s->n;
-    const size_t k = c->k, np = 2 * k + 2;
-
-    if (c->nfe > 0) {
-        rc = gw_hdfe_new(s->fe, c->nfe, n, NULL, &c->hopts, &h);
-        if (rc == GW_ENODATA && px == NULL)
-            return DEGENERATE;
-        if (rc != GW_OK)
-            return rc;
-        size_t m = gw_hdfe_nobs(h);
-        if ((ptr = gw_alloc_array(c->p + 1, sizeof *ptr)) == NULL)
-            goto nomem;
-        for (size_t j = 0; j <= c->p; j++) {
-            double *col = s->cols + j * n;
-            if (m < n)
-                gw_hdfe_compact(h, col, s->cols + j * m); /* moves down: stable in place */
-            ptr[j] = s->cols + j * m;
-        }
-        if (s->cl != NULL && m < n) {
-            const size_t *rows = gw_hdfe_rows(h);
-            for (size_t i = 0; i < m; i++)
-                s->cl[i] = s->cl[rows[i]];
-        }
-        n = m;
-        if ((rc = gw_hdfe_demean(h, ptr, c->p + 1, NULL)) != GW_OK)
-            goto done;
-    }
-    double *Xw = Xs;
-    if (Xw == NULL && (Xw = X = gw_alloc_array(n * max_cols(c) + 1, sizeof *X)) == NULL)
+    double *X = NULL, *ab = NULL, cp = 0.0;
+    eq_env e = {.c = c, .data = s->cols, .n = s->n, .X = Xs, .px = px};
+    gw_status rc = GW_OK;
+    int bad = 0;
+    if (c->nfe > 0 && (rc = demean_sample(c, s, px != NULL, &h, &e.n)) != GW_OK)
+        goto done;
+    if (e.X == NULL && (e.X = X = gw_alloc_array(e.n * max_cols(c) + 1, sizeof *X)) == NULL)
         goto nomem;
     if ((ab = gw_alloc_array(2 * k + 1, sizeof *ab)) == NULL)
         goto nomem;
+    if (px != NULL) {
+        if ((rc = point_setup(c, s, e.n, px)) != GW_OK ||
+            (h != NULL && (rc = absorbed_df(c, h, s->cl, px->G, &e.Dn)) != GW_OK))
+            goto done;
+        e.cl = s->cl;
+        e.G = px->G;
+    }
+    e.nn = (double)e.n;
+    e.GG = (double)e.G;
     double *a = ab, *b = ab + k;
-
-    /* Point fit: cluster codes over the kept rows, renumbered 0..G-1 in order. */
-    size_t G = 0;
-    if (px != NULL) {
-        size_t maxcode = 0;
-        for (size_t i = 0; i < n; i++)
-            if ((size_t)s->cl[i] + 1 > maxcode)
-                maxcode = (size_t)s->cl[i] + 1;
-        if ((cl = gw_alloc_array(maxcode + 1, sizeof *cl)) == NULL)
-            goto nomem;
-        for (size_t g = 0; g < maxcode; g++)
-            cl[g] = -1;
-        for (size_t i = 0; i < n; i++) {
-            if (cl[s->cl[i]] < 0)
-                cl[s->cl[i]] = (int32_t)G++;
-            s->cl[i] = cl[s->cl[i]];
-        }
-        px->G = G;
-        px->nobs = n;
-        px->singletons = s->n - n;
-        if ((px->psi = gw_calloc(np * G + 1, sizeof(double))) == NULL ||
-            (px->cfac = gw_alloc_array(np, sizeof(double))) == NULL ||
-            (px->coef = gw_alloc_array(np, sizeof(double))) == NULL)
-            goto nomem;
-        px->have_vcov = 1;
-    }
-
-    /* D' of the contract's CR1 factor: the fixed effects' degrees of freedom, less those of
-     * sets nested in the cluster variable (gw_hdfe.h, goodwork profile). */
-    double Dn = 0.0;
-    if (px != NULL && h != NULL)
-        for (size_t g = 0; g < c->nfe; g++) {
-            int nest = c->cl ? gw_hdfe_nested(h, g, s->cl, G) : 0;
-            if (nest < 0)
-                goto nomem;
-            if (!nest)
-                Dn += (double)gw_hdfe_df_set(h, g);
-        }
-    const double nn = (double)n, GG = (double)G;
-
-    /* Outcome equation. */
-    if ((rc = ls_eq(c, s->cols, n, c->out_cols, c->nout, c->p, Xw, px != NULL, &ls_out)) != GW_OK)
+    if ((rc = eq_outcome(&e, &cp, b)) != GW_OK)
         goto done;
-    const double *co = gw_ls_coef(ls_out);
-    double cp = co[c->out_t];
-    for (size_t j = 0; j < k; j++)
-        b[j] = co[c->out_m[j]];
-    if (px != NULL) {
-        double cf = GG / (GG - 1.0) * (nn - 1.0) / (nn - (double)gw_ls_rank(ls_out) - Dn);
-        px->have_vcov &= nn - (double)gw_ls_rank(ls_out) - Dn > 0.0;
-        for (size_t j = 0; j < k; j++) {
-            influence(ls_out, Xw, n, c->nout, c->out_m[j], s->cl, G, px->psi + (k + j) * G);
-            px->cfac[k + j] = cf;
-            px->coef[k + j] = b[j];
-        }
-        influence(ls_out, Xw, n, c->nout, c->out_t, s->cl, G, px->psi + 2 * k * G);
-        px->cfac[2 * k] = cf;
-        px->coef[2 * k] = cp;
-    }
-    int bad = isnan(cp);
+    bad = isnan(cp);
     for (size_t j = 0; j < k; j++)
         bad |= isnan(b[j]);
-
-    /* Mediator equations. */
-    for (size_t j = 0; j < k && !bad; j++) {
-        gw_ls_free(ls_med);
-        ls_med = NULL;
-        if ((rc = ls_eq(c, s->cols, n, c->med_cols, c->nmed, c->mcol[j], Xw, px != NULL,
-                        &ls_med)) != GW_OK)
-            goto done;
-        a[j] = gw_ls_coef(ls_med)[c->med_t];
-        bad |= isnan(a[j]);
-        if (px != NULL) {
-            double dfr = nn - (double)gw_ls_rank(ls_med) - Dn;
-            px->have_vcov &= dfr > 0.0;
-            influence(ls_med, Xw, n, c->nmed, c->med_t, s->cl, G, px->psi + j * G);
-            px->cfac[j] = GG / (GG - 1.0) * (nn - 1.0) / dfr;
-            px->coef[j] = a[j];
-        }
-    }
-    /* The total effect's own regression (point fit only). */
-    if (px != NULL && !bad) {
-        if ((rc = ls_eq(c, s->cols, n, c->tot_cols, c->ntot, c->p, Xw, 1, &ls_tot)) != GW_OK)
-            goto done;
-        double dfr = nn - (double)gw_ls_rank(ls_tot) - Dn;
-        px->have_vcov &= dfr > 0.0;
-        influence(ls_tot, Xw, n, c->ntot, c->tot_t, s->cl, G, px->psi + (2 * k + 1) * G);
-        px->cfac[2 * k + 1] = GG / (GG - 1.0) * (nn - 1.0) / dfr;
-        px->coef[2 * k + 1] = gw_ls_coef(ls_tot)[c->tot_t];
-    }
+    if ((rc = eq_mediators(&e, a, &bad)) != GW_OK)
+        goto done;
+    if (px != NULL && !bad && (rc = eq_total(&e)) != GW_OK)
+        goto done;
     if (bad) {
         rc = px != NULL ? gwi_fail(GW_ERANK, "the treatment or a mediator is collinear with the "
                                              "other regressors or absorbed by the fixed effects")
@@ -483,14 +559,9 @@ static gw_status fit_sample(const med_ctx *c, sample *s, double *Xs, double *the
 nomem:
     rc = gwi_fail(GW_ENOMEM, "mediation: out of memory");
 done:
-    gw_ls_free(ls_out);
-    gw_ls_free(ls_med);
-    gw_ls_free(ls_tot);
     gw_hdfe_free(h);
     gw_free(X);
     gw_free(ab);
-    gw_free(ptr);
-    gw_free(cl);
     return rc;
 }
 
