@@ -984,26 +984,14 @@ static gw_status run_many(const med_ctx *c, int jack, uint64_t seed, size_t nrun
     return rc;
 }
 
-gw_status gw_mediate_fit(const gw_design *d, const gw_mediate_spec *spec,
-                         const gw_mediate_opts *opts, gw_mediate_result **out)
+/* The checks of the arguments and the options resolved into *o (defaults filled in). */
+static gw_status check_args(const gw_design *d, const gw_mediate_spec *spec,
+                            const gw_mediate_opts *opts, gw_mediate_opts *o)
 {
-    gw_status rc = GW_OK;
-    gw_mediate_opts o = {0};
-    med_ctx c;
-    sample full = {0};
-    point_extra px;
-    gw_mediate_result *r = NULL;
-    double *theta = NULL, *jack = NULL, *reps = NULL;
-    memset(&c, 0, sizeof c);
-    memset(&px, 0, sizeof px);
-
-    if (out == NULL)
-        return gwi_fail(GW_EINVAL, "gw_mediate_fit: NULL out");
-    *out = NULL;
     if (d == NULL || spec == NULL || d->X == NULL || d->y == NULL)
         return gwi_fail(GW_EINVAL, "gw_mediate_fit: NULL design or spec");
     if (opts != NULL)
-        o = *opts;
+        *o = *opts;
     if (d->n == 0)
         return gwi_fail(GW_ENODATA, "mediation: no observations");
     if (d->w != NULL)
@@ -1012,125 +1000,185 @@ gw_status gw_mediate_fit(const gw_design *d, const gw_mediate_spec *spec,
         return gwi_fail(GW_EUNSUPPORTED, "mediation with instruments is not supported");
     if (d->ncluster > 1)
         return gwi_fail(GW_EUNSUPPORTED, "mediation: the bootstrap takes one cluster variable");
-    if (o.conf_level == 0.0)
-        o.conf_level = 0.95;
-    if (!(o.conf_level > 0.0 && o.conf_level < 1.0))
-        return gwi_fail(GW_EINVAL, "mediation: conf_level %g outside (0, 1)", o.conf_level);
-    if ((unsigned)o.ci > (unsigned)GW_MED_CI_DELTA)
-        return gwi_fail(GW_EINVAL, "mediation: unknown interval method %d", (int)o.ci);
-    if (o.boot == 0)
-        o.boot = GW_MEDIATE_DEFAULT_BOOT;
-    if (o.flags & GW_MED_NO_BOOT) {
-        o.boot = 0;
-        o.ci = GW_MED_CI_DELTA;
+    if (o->conf_level == 0.0)
+        o->conf_level = 0.95;
+    if (!(o->conf_level > 0.0 && o->conf_level < 1.0))
+        return gwi_fail(GW_EINVAL, "mediation: conf_level %g outside (0, 1)", o->conf_level);
+    if ((unsigned)o->ci > (unsigned)GW_MED_CI_DELTA)
+        return gwi_fail(GW_EINVAL, "mediation: unknown interval method %d", (int)o->ci);
+    if (o->boot == 0)
+        o->boot = GW_MEDIATE_DEFAULT_BOOT;
+    if (o->flags & GW_MED_NO_BOOT) {
+        o->boot = 0;
+        o->ci = GW_MED_CI_DELTA;
     }
+    return GW_OK;
+}
 
-    c.d = d;
-    c.n = d->n;
-    c.p = d->p;
-    c.k = spec->nmediators;
-    c.nfe = d->nfe;
-    c.neff = GW_MED_NFIXED + c.k;
-    c.cl = d->ncluster == 1 ? d->cluster[0].codes : NULL;
-    c.hopts.tol = o.fe_tol;
-    c.hopts.maxiter = o.fe_maxiter;
-    c.hopts.flags = (o.flags & GW_MED_KEEP_SINGLETONS) ? GW_HDFE_KEEP_SINGLETONS : 0u;
-    if ((rc = setup(d, spec, &c)) != GW_OK || (rc = group_rows(&c)) != GW_OK)
-        goto done;
-    if (c.G < 2) {
-        rc = gwi_fail(GW_EINVAL, "mediation: %zu cluster(s); the bootstrap needs at least 2", c.G);
-        goto done;
-    }
-    /* Which fixed effects are nested in the cluster variable (re-labelled per drawn copy). */
-    if ((c.nested = gw_calloc(c.nfe + 1, sizeof *c.nested)) == NULL)
-        goto nomem;
-    for (size_t f = 0; f < c.nfe && c.cl != NULL; f++) {
+/* Which fixed effects are nested in the cluster variable (re-labelled per drawn copy) into
+ * c->nested. GW_EINVAL for a code out of range, GW_ENOMEM. */
+static gw_status find_nested(med_ctx *c)
+{
+    const gw_design *d = c->d;
+    if ((c->nested = gw_calloc(c->nfe + 1, sizeof *c->nested)) == NULL)
+        return gwi_fail(GW_ENOMEM, "mediation: out of memory");
+    for (size_t f = 0; f < c->nfe && c->cl != NULL; f++) {
         const size_t L = d->fe[f].nlevels;
         int32_t *owner = gw_alloc_array(L + 1, sizeof *owner);
         if (owner == NULL)
-            goto nomem;
+            return gwi_fail(GW_ENOMEM, "mediation: out of memory");
         for (size_t l = 0; l < L; l++)
             owner[l] = -1;
         int nest = 1;
-        for (size_t i = 0; i < c.n && nest; i++) {
+        for (size_t i = 0; i < c->n && nest; i++) {
             int32_t l = d->fe[f].codes[i];
             if (l < 0 || (size_t)l >= L) {
                 gw_free(owner);
-                rc = gwi_fail(GW_EINVAL, "mediation: fixed-effect code out of range");
-                goto done;
+                return gwi_fail(GW_EINVAL, "mediation: fixed-effect code out of range");
             }
             if (owner[l] < 0)
-                owner[l] = c.cl[i];
-            else if (owner[l] != c.cl[i])
+                owner[l] = c->cl[i];
+            else if (owner[l] != c->cl[i])
                 nest = 0;
         }
-        c.nested[f] = nest;
+        c->nested[f] = nest;
         gw_free(owner);
     }
+    return GW_OK;
+}
 
-    if ((r = gw_calloc(1, sizeof *r)) == NULL)
-        goto nomem;
-    r->nmediators = c.k;
-    r->neffects = c.neff;
-    r->indirect_by = gw_calloc(c.k, sizeof *r->indirect_by);
-    r->a = gw_alloc_array(c.k, sizeof(double));
-    r->a_se = gw_alloc_array(c.k, sizeof(double));
-    r->b = gw_alloc_array(c.k, sizeof(double));
-    r->b_se = gw_alloc_array(c.k, sizeof(double));
-    theta = gw_alloc_array(c.neff, sizeof *theta);
-    if (!r->indirect_by || !r->a || !r->a_se || !r->b || !r->b_se || !theta)
-        goto nomem;
-    for (size_t e = 0; e < c.neff; e++)
+/* Everything fixed across fits, into c (released by ctx_free, also after a failure). */
+static gw_status ctx_init(const gw_design *d, const gw_mediate_spec *spec, const gw_mediate_opts *o,
+                          med_ctx *c)
+{
+    gw_status rc;
+    c->d = d;
+    c->n = d->n;
+    c->p = d->p;
+    c->k = spec->nmediators;
+    c->nfe = d->nfe;
+    c->neff = GW_MED_NFIXED + c->k;
+    c->cl = d->ncluster == 1 ? d->cluster[0].codes : NULL;
+    c->hopts.tol = o->fe_tol;
+    c->hopts.maxiter = o->fe_maxiter;
+    c->hopts.flags = (o->flags & GW_MED_KEEP_SINGLETONS) ? GW_HDFE_KEEP_SINGLETONS : 0u;
+    if ((rc = setup(d, spec, c)) != GW_OK || (rc = group_rows(c)) != GW_OK)
+        return rc;
+    if (c->G < 2)
+        return gwi_fail(GW_EINVAL, "mediation: %zu cluster(s); the bootstrap needs at least 2",
+                        c->G);
+    return find_nested(c);
+}
+
+static void ctx_free(med_ctx *c)
+{
+    gw_free(c->out_cols);
+    gw_free(c->med_cols);
+    gw_free(c->tot_cols);
+    gw_free(c->out_m);
+    gw_free(c->cl_start);
+    gw_free(c->cl_rows);
+    gw_free(c->nested);
+}
+
+/* A result with every effect NaN, for c and o. NULL: out of memory. */
+static gw_mediate_result *result_new(const med_ctx *c, const gw_mediate_opts *o)
+{
+    gw_mediate_result *r = gw_calloc(1, sizeof *r);
+    if (r == NULL)
+        return NULL;
+    r->nmediators = c->k;
+    r->neffects = c->neff;
+    r->indirect_by = gw_calloc(c->k, sizeof *r->indirect_by);
+    r->a = gw_alloc_array(c->k, sizeof(double));
+    r->a_se = gw_alloc_array(c->k, sizeof(double));
+    r->b = gw_alloc_array(c->k, sizeof(double));
+    r->b_se = gw_alloc_array(c->k, sizeof(double));
+    if (!r->indirect_by || !r->a || !r->a_se || !r->b || !r->b_se) {
+        gw_mediate_free(r);
+        return NULL;
+    }
+    for (size_t e = 0; e < c->neff; e++)
         effect_init(effect_at(r, e));
-    for (size_t j = 0; j < c.k; j++)
+    for (size_t j = 0; j < c->k; j++)
         r->a_se[j] = r->b_se[j] = NAN;
     r->c_prime_se = r->total_regression_se = NAN;
-    r->seed = o.seed;
-    r->conf_level = o.conf_level;
-    r->ci = o.ci;
+    r->seed = o->seed;
+    r->conf_level = o->conf_level;
+    r->ci = o->ci;
+    return r;
+}
 
-    /* The point estimate and the delta method. */
-    if ((rc = build_full(&c, &full)) != GW_OK ||
-        (rc = fit_sample(&c, &full, NULL, theta, &px)) != GW_OK)
-        goto done;
-    for (size_t e = 0; e < c.neff; e++)
-        effect_at(r, e)->estimate = theta[e];
-    for (size_t j = 0; j < c.k; j++) {
-        r->a[j] = px.coef[j];
-        r->b[j] = px.coef[c.k + j];
+/* The point estimate on the whole design, its paths and the delta method, into r. */
+static gw_status point_estimate(const med_ctx *c, gw_mediate_result *r)
+{
+    sample full = {0};
+    point_extra px;
+    memset(&px, 0, sizeof px);
+    double *theta = gw_alloc_array(c->neff, sizeof *theta);
+    gw_status rc = theta == NULL ? gwi_fail(GW_ENOMEM, "mediation: out of memory") : GW_OK;
+    if (rc == GW_OK && (rc = build_full(c, &full)) == GW_OK &&
+        (rc = fit_sample(c, &full, NULL, theta, &px)) == GW_OK) {
+        for (size_t e = 0; e < c->neff; e++)
+            effect_at(r, e)->estimate = theta[e];
+        for (size_t j = 0; j < c->k; j++) {
+            r->a[j] = px.coef[j];
+            r->b[j] = px.coef[c->k + j];
+        }
+        r->c_prime = px.coef[2 * c->k];
+        r->total_regression = px.coef[2 * c->k + 1];
+        r->nobs = px.nobs;
+        r->singletons_dropped = px.singletons;
+        r->nclusters = c->G;
+        r->df_inference = (double)(c->G - 1);
+        delta_method(c, &px, r);
     }
-    r->c_prime = px.coef[2 * c.k];
-    r->total_regression = px.coef[2 * c.k + 1];
-    r->nobs = px.nobs;
-    r->singletons_dropped = px.singletons;
-    r->nclusters = c.G;
-    r->df_inference = (double)(c.G - 1);
-    delta_method(&c, &px, r);
+    sample_free(&full);
+    gw_free(px.psi);
+    gw_free(px.cfac);
+    gw_free(px.coef);
+    gw_free(theta);
+    return rc;
+}
 
-    /* The bootstrap and (BCa) the jackknife. */
-    const int want_bca = o.boot > 0 && o.ci == GW_MED_CI_BCA;
-    const size_t total = o.boot + (want_bca ? c.G : 0);
-    if (o.boot > 0) {
-        if ((reps = gw_alloc_array(o.boot * c.neff, sizeof *reps)) == NULL)
-            goto nomem;
-        if ((rc = run_many(&c, 0, o.seed, o.boot, reps, &o, 0, total, &r->boot_failed)) != GW_OK)
-            goto done;
-        r->boot = o.boot;
+/* The bootstrap replicates (*reps, o->boot x neff) and, for BCa, the delete-one-cluster
+ * jackknife (*jack, G x neff); both owned by the caller, also after a failure. */
+static gw_status resample(const med_ctx *c, const gw_mediate_opts *o, gw_mediate_result *r,
+                          double **reps, double **jack)
+{
+    const int want_bca = o->boot > 0 && o->ci == GW_MED_CI_BCA;
+    const size_t total = o->boot + (want_bca ? c->G : 0);
+    gw_status rc;
+    if (o->boot > 0) {
+        if ((*reps = gw_alloc_array(o->boot * c->neff, sizeof **reps)) == NULL)
+            return gwi_fail(GW_ENOMEM, "mediation: out of memory");
+        if ((rc = run_many(c, 0, o->seed, o->boot, *reps, o, 0, total, &r->boot_failed)) != GW_OK)
+            return rc;
+        r->boot = o->boot;
     }
     if (want_bca) {
         size_t jf = 0;
-        if ((jack = gw_alloc_array(c.G * c.neff, sizeof *jack)) == NULL)
-            goto nomem;
-        if ((rc = run_many(&c, 1, 0, c.G, jack, &o, o.boot, total, &jf)) != GW_OK)
-            goto done;
+        if ((*jack = gw_alloc_array(c->G * c->neff, sizeof **jack)) == NULL)
+            return gwi_fail(GW_ENOMEM, "mediation: out of memory");
+        if ((rc = run_many(c, 1, 0, c->G, *jack, o, o->boot, total, &jf)) != GW_OK)
+            return rc;
     }
-    const double alpha = 1.0 - o.conf_level;
-    for (size_t e = 0; e < c.neff && o.boot > 0; e++) {
+    return GW_OK;
+}
+
+/* The bootstrap intervals and SEs of every effect from the replicates (and BCa from the
+ * jackknife when jack is set), then the interval of o->ci as ci_low/ci_high. */
+static gw_status intervals(const med_ctx *c, const gw_mediate_opts *o, const double *reps,
+                           const double *jack, gw_mediate_result *r)
+{
+    const double alpha = 1.0 - o->conf_level;
+    gw_status rc;
+    for (size_t e = 0; e < c->neff && o->boot > 0; e++) {
         gw_mediate_effect *ef = effect_at(r, e);
         size_t nv = 0;
-        double *v = sorted_valid(reps + e, o.boot, c.neff, &nv);
+        double *v = sorted_valid(reps + e, o->boot, c->neff, &nv);
         if (v == NULL)
-            goto nomem;
+            return gwi_fail(GW_ENOMEM, "mediation: out of memory");
         ef->pct_low = gw_mediate_quantile(v, nv, alpha / 2.0);
         ef->pct_high = gw_mediate_quantile(v, nv, 1.0 - alpha / 2.0);
         if (nv > 1) {
@@ -1143,20 +1191,47 @@ gw_status gw_mediate_fit(const gw_design *d, const gw_mediate_spec *spec,
             ef->boot_se = sqrt(s / (double)(nv - 1));
         }
         gw_free(v);
-        if (jack != NULL && (rc = bca_strided(ef->estimate, reps + e, o.boot, c.neff, jack + e, c.G,
-                                              c.neff, o.conf_level, &ef->bca_low, &ef->bca_high,
-                                              &ef->z0, &ef->accel)) != GW_OK)
-            goto done;
+        if (jack != NULL && (rc = bca_strided(ef->estimate, reps + e, o->boot, c->neff, jack + e,
+                                              c->G, c->neff, o->conf_level, &ef->bca_low,
+                                              &ef->bca_high, &ef->z0, &ef->accel)) != GW_OK)
+            return rc;
     }
-    for (size_t e = 0; e < c.neff; e++) {
+    for (size_t e = 0; e < c->neff; e++) {
         gw_mediate_effect *ef = effect_at(r, e);
-        ef->ci_low = o.ci == GW_MED_CI_BCA     ? ef->bca_low
-                     : o.ci == GW_MED_CI_DELTA ? ef->delta_low
-                                               : ef->pct_low;
-        ef->ci_high = o.ci == GW_MED_CI_BCA     ? ef->bca_high
-                      : o.ci == GW_MED_CI_DELTA ? ef->delta_high
-                                                : ef->pct_high;
+        ef->ci_low = o->ci == GW_MED_CI_BCA     ? ef->bca_low
+                     : o->ci == GW_MED_CI_DELTA ? ef->delta_low
+                                                : ef->pct_low;
+        ef->ci_high = o->ci == GW_MED_CI_BCA     ? ef->bca_high
+                      : o->ci == GW_MED_CI_DELTA ? ef->delta_high
+                                                 : ef->pct_high;
     }
+    return GW_OK;
+}
+
+gw_status gw_mediate_fit(const gw_design *d, const gw_mediate_spec *spec,
+                         const gw_mediate_opts *opts, gw_mediate_result **out)
+{
+    gw_mediate_opts o = {0};
+    med_ctx c;
+    gw_mediate_result *r = NULL;
+    double *jack = NULL, *reps = NULL;
+    memset(&c, 0, sizeof c);
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_mediate_fit: NULL out");
+    *out = NULL;
+    gw_status rc = check_args(d, spec, opts, &o);
+    if (rc != GW_OK)
+        return rc;
+    if ((rc = ctx_init(d, spec, &o, &c)) != GW_OK)
+        goto done;
+    if ((r = result_new(&c, &o)) == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "mediation: out of memory");
+        goto done;
+    }
+    if ((rc = point_estimate(&c, r)) != GW_OK ||
+        (rc = resample(&c, &o, r, &reps, &jack)) != GW_OK ||
+        (rc = intervals(&c, &o, reps, jack, r)) != GW_OK)
+        goto done;
     if (o.flags & GW_MED_KEEP_REPLICATES) {
         r->replicates = reps;
         r->jackknife = jack;
@@ -1164,24 +1239,10 @@ gw_status gw_mediate_fit(const gw_design *d, const gw_mediate_spec *spec,
     }
     *out = r;
     r = NULL;
-    goto done;
-nomem:
-    rc = gwi_fail(GW_ENOMEM, "mediation: out of memory");
 done:
     gw_mediate_free(r);
-    sample_free(&full);
-    gw_free(px.psi);
-    gw_free(px.cfac);
-    gw_free(px.coef);
-    gw_free(theta);
     gw_free(reps);
     gw_free(jack);
-    gw_free(c.out_cols);
-    gw_free(c.med_cols);
-    gw_free(c.tot_cols);
-    gw_free(c.out_m);
-    gw_free(c.cl_start);
-    gw_free(c.cl_rows);
-    gw_free(c.nested);
+    ctx_free(&c);
     return rc;
 }
