@@ -1,4 +1,5 @@
-/* analysis_data.c -- variables of the analyses read as columns of doubles (analysis_int.h). */
+/* analysis_data.c -- variables of the analyses read as columns of doubles, and lists of owned
+ * names (analysis_int.h). */
 #include <math.h>
 #include <string.h>
 
@@ -38,4 +39,11 @@ gw_status gwi_column(const gw_table *t, const char *name, int take_log, double *
     for (size_t i = 0; i < n; i++)
         out[i] = c[i] < 0 ? (double)NAN : (double)c[i];
     return GW_OK;
+}
+
+void gwi_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        gw_free(v[i]);
+    gw_free(v);
 }

@@ -1,7 +1,10 @@
 /* analysis_int.h -- what the analyses' front doors (api/mediate_run.c, synergy_run.c ...) share:
- * variables given as "x" or "log(x)" read as columns of doubles. Never installed. */
+ * variables given as "x" or "log(x)" read as columns of doubles, and lists of owned names.
+ * Never installed. */
 #ifndef GW_ANALYSIS_INT_H
 #define GW_ANALYSIS_INT_H
+
+#include <stddef.h>
 
 #include "gw_status.h"
 #include "gw_table.h"
@@ -15,5 +18,8 @@ char *gwi_var_base(const char *spec, int *take_log);
  * column as its codes (missing: NaN). Returns GW_ENOVAR ("unknown variable 'x'"), GW_EINVAL
  * (take_log on a categorical column: "log(x): 'x' is not numeric"). */
 gw_status gwi_column(const gw_table *t, const char *name, int take_log, double *out);
+
+/* gwi_strv_free -- release n owned strings and their array (either may be NULL). */
+void gwi_strv_free(char **v, size_t n);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analysis_int.h"
 #include "core_int.h"
 #include "gw_alloc.h"
 #include "gw_formula.h"
@@ -32,20 +33,13 @@ static char *squeeze(const char *s)
     return t;
 }
 
-static void strv_free(char **v, size_t n)
-{
-    for (size_t i = 0; v != NULL && i < n; i++)
-        gw_free(v[i]);
-    gw_free(v);
-}
-
 /* Owned copies of s[0..n-1], white space removed when squeezed; NULL: no memory. */
 static char **strv_copy(const char *const *s, size_t n, int squeezed)
 {
     char **v = gw_calloc(n + 1, sizeof *v);
     for (size_t i = 0; v != NULL && i < n; i++)
         if ((v[i] = squeezed ? squeeze(s[i]) : gw_strdup(s[i])) == NULL) {
-            strv_free(v, n);
+            gwi_strv_free(v, n);
             return NULL;
         }
     return v;
@@ -69,10 +63,10 @@ void gw_mediate_run_free(gw_mediate_run *r)
     gw_free(r->formula);
     gw_free(r->treatment);
     gw_free(r->outcome);
-    strv_free(r->mediators, r->nmediators);
-    strv_free(r->controls, r->ncontrols);
-    strv_free(r->mediator_controls, r->nmediator_controls);
-    strv_free(r->fe, r->nfe);
+    gwi_strv_free(r->mediators, r->nmediators);
+    gwi_strv_free(r->controls, r->ncontrols);
+    gwi_strv_free(r->mediator_controls, r->nmediator_controls);
+    gwi_strv_free(r->fe, r->nfe);
     gw_free(r->cluster);
     gw_free(r->mediator_list);
     gw_free(r->mediator_control_list);

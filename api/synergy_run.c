@@ -11,20 +11,13 @@
 #include "gw_load.h"
 #include "gw_synergy_run.h"
 
-static void strv_free(char **v, size_t n)
-{
-    for (size_t i = 0; v != NULL && i < n; i++)
-        gw_free(v[i]);
-    gw_free(v);
-}
-
 void gw_synergy_run_free(gw_synergy_run *r)
 {
     if (r == NULL)
         return;
     gw_synergy_free(r->cor);
-    strv_free(r->vars, r->nvars);
-    strv_free(r->controls, r->ncontrols);
+    gwi_strv_free(r->vars, r->nvars);
+    gwi_strv_free(r->controls, r->ncontrols);
     gw_free(r);
 }
 
@@ -43,7 +36,7 @@ typedef struct {
 
 static void vars_free(var_list *v)
 {
-    strv_free(v->base, v->n);
+    gwi_strv_free(v->base, v->n);
     gw_free(v->take_log);
     v->base = NULL;
     v->take_log = NULL;
