@@ -10,6 +10,7 @@
 #include "gw_alloc.h"
 #include "gw_load.h"
 #include "gw_synergy_run.h"
+#include "gw_vars.h"
 
 void gw_synergy_run_free(gw_synergy_run *r)
 {
@@ -52,7 +53,7 @@ static gw_status vars_parse(const char *const *specs, size_t n, var_list *v)
         return gwi_fail(GW_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++)
         if ((v->names[i] = gw_strdup(specs[i])) == NULL ||
-            (v->base[i] = gwi_var_base(specs[i], &v->take_log[i])) == NULL)
+            gw_var_parse(specs[i], &v->base[i], &v->take_log[i]) != GW_OK)
             return gwi_fail(GW_ENOMEM, "out of memory");
     return GW_OK;
 }
@@ -90,13 +91,13 @@ static gw_status compute(const gw_table *t, const var_list *v, const var_list *c
     if (X == NULL || C == NULL || id == NULL || time == NULL)
         s = gwi_fail(GW_ENOMEM, "out of memory");
     for (size_t j = 0; s == GW_OK && j < p; j++)
-        s = gwi_column(t, v->base[j], v->take_log[j], X + j * n);
+        s = gw_var_column(t, v->base[j], v->take_log[j], X + j * n);
     for (size_t j = 0; s == GW_OK && j < k; j++)
-        s = gwi_column(t, c->base[j], c->take_log[j], C + j * n);
+        s = gw_var_column(t, c->base[j], c->take_log[j], C + j * n);
     if (s == GW_OK)
-        s = gwi_column(t, sp->time, 0, time);
+        s = gw_var_column(t, sp->time, 0, time);
     if (s == GW_OK && sp->id)
-        s = gwi_column(t, sp->id, 0, id);
+        s = gw_var_column(t, sp->id, 0, id);
     if (s == GW_OK) {
         gw_synergy_opts so = {0};
         so.breaks = o->breaks;
