@@ -485,9 +485,227 @@ static gw_status kp_stat(const iv_work *w, const gw_factor *cl, const double *Zt
     return GW_OK;
 }
 
-/* Weak-identification statistics (cd_f, kp_f, kp_lm) into r. */
+/* The weak-identification workspace: small matrices of the q excluded instruments and the K1
+ * endogenous regressors, carved from one allocation. */
+typedef struct {
+    double *ZZ, *XX, *EE;  /* Z1~'Z1~ (q x q), X1~'X1~ and V^'V^ (K1 x K1) */
+    double *C, *ev, *T;    /* Cragg-Donald matrix, eigenvalues, a (q+K1)^2 scratch */
+    double *Th, *vec, *wk; /* Theta (q x K1), eigenvectors / factor, a row vector */
+} wid_ws;
+
+/* Cragg-Donald: the smallest eigenvalue of C = R^-T (Pi'ZZ Pi) R^-1 with E'E = R'R gives
+ * cd_f (and, with the iid variance, the Anderson LM form of kp_lm). Left NaN when E'E or C
+ * cannot be factored. */
+static void cragg_donald(const iv_work *w, const gw_ols_opts *opts, size_t K1, size_t q, size_t L,
+                         const double *Pi, const wid_ws *s, gw_result *r)
+{
+    const size_t m = w->m;
+    const double *ZZ = s->ZZ, *EE = s->EE;
+    double *C = s->C, *ev = s->ev, *wk = s->wk;
+    double *ZP = s->T; /* q x K1: ZZ Pi */
+    for (size_t b = 0; b < K1; b++)
+        for (size_t a = 0; a < q; a++) {
+            double t = 0.0;
+            for (size_t u = 0; u < q; u++)
+                t += ZZ[a + u * q] * Pi[u + b * q];
+            ZP[a + b * q] = t;
+        }
+    for (size_t b = 0; b < K1; b++)
+        for (size_t a = 0; a < K1; a++) {
+            double t = 0.0;
+            for (size_t u = 0; u < q; u++)
+                t += Pi[u + a * q] * ZP[u + b * q];
+            C[a + b * K1] = t;
+        }
+    double *R = s->vec;
+    memcpy(R, EE, K1 * K1 * sizeof *R);
+    if (chol_upper(K1, R) != 0)
+        return;
+    for (size_t b = 0; b < K1; b++) /* columns: R^-T C */
+        solve_rt(K1, R, C + b * K1);
+    for (size_t a = 0; a < K1; a++) { /* rows: (R^-T C) R^-1 */
+        for (size_t b = 0; b < K1; b++)
+            wk[b] = C[a + b * K1];
+        solve_rt(K1, R, wk); /* (row R^-1) = (R^-T row')' */
+        for (size_t b = 0; b < K1; b++)
+            C[a + b * K1] = wk[b];
+    }
+    if (gw_eig_sym(K1, C, ev, NULL) != GW_OK)
+        return;
+    const double lmin = ev[0], dfc = (double)m - (double)L - w->Diid;
+    r->cd_f = lmin * dfc / (double)q;
+    if (opts->vcov == GW_VCOV_IID) {
+        r->kp_lm = (double)m * lmin / (1.0 + lmin);
+        r->kp_lm_df = (double)(q - K1 + 1);
+        r->kp_lm_p = gsl_cdf_chisq_Q(r->kp_lm, r->kp_lm_df);
+    }
+}
+
+/* The Kleibergen-Paap vectors (rr = q - K1 + 1 of them). Theta = Fz Pi Gx^-1 with the upper
+ * Cholesky factors Fz of Z1~'Z1~ and Gx of X1~'X1~ (into Fz, Gx, s->Th); bq is Theta's right
+ * singular vector of the smallest singular value, aq (q x rr) spans the complement of the
+ * K1 - 1 largest left ones, lam = aq' Theta bq, alpha = Fz^-1 aq and beta = Gx^-1 bq (all in the
+ * workspace kp; the last three are returned). Returns 0, or -1 when a factorisation or
+ * eigenproblem fails (the statistics are then NaN). */
+static int kp_vectors(size_t K1, size_t q, const double *Pi, const wid_ws *s, double *kp,
+                      const double **alpha_out, const double **beta_out, const double **lam_out)
+{
+    const size_t rr = q - K1 + 1;
+    double *Fz = kp, *Gx = Fz + q * q, *Uq = Gx + K1 * K1, *Vk = Uq + q * q, *aq = Vk + K1 * K1,
+           *alpha = aq + q * rr, *U2 = alpha + q * rr, *U22 = U2 + q * rr, *Tm = U22 + rr * rr,
+           *Wv = Tm + rr * rr, *Qm = Wv + rr * rr, *bq = Qm + rr * rr, *beta = bq + K1,
+           *lam = beta + K1;
+    double *T = s->T, *ev = s->ev, *Th = s->Th, *wk = s->wk;
+    memcpy(Fz, s->ZZ, q * q * sizeof *Fz);
+    memcpy(Gx, s->XX, K1 * K1 * sizeof *Gx);
+    if (chol_upper(q, Fz) != 0 || chol_upper(K1, Gx) != 0)
+        return -1;
+    /* Th = Fz Pi, then right-multiply by Gx^-1 row by row. */
+    for (size_t b = 0; b < K1; b++)
+        for (size_t a = 0; a < q; a++) {
+            double t = 0.0;
+            for (size_t u = a; u < q; u++)
+                t += Fz[a + u * q] * Pi[u + b * q];
+            Th[a + b * q] = t;
+        }
+    for (size_t a = 0; a < q; a++) {
+        for (size_t b = 0; b < K1; b++)
+            wk[b] = Th[a + b * q];
+        solve_rt(K1, Gx, wk); /* row * Gx^-1 = (Gx^-T row')' */
+        for (size_t b = 0; b < K1; b++)
+            Th[a + b * q] = wk[b];
+    }
+    /* Right singular vector of the smallest singular value: eigenvector of Th'Th. */
+    for (size_t b = 0; b < K1; b++)
+        for (size_t a = 0; a < K1; a++) {
+            double t = 0.0;
+            for (size_t u = 0; u < q; u++)
+                t += Th[u + a * q] * Th[u + b * q];
+            T[a + b * K1] = t;
+        }
+    if (gw_eig_sym(K1, T, ev, Vk) != GW_OK)
+        return -1;
+    const double sgn = Vk[K1 - 1] < 0.0 ? -1.0 : 1.0;
+    for (size_t k = 0; k < K1; k++)
+        bq[k] = sgn * Vk[k];
+    /* Left singular vectors: the rr smallest eigenvectors of Th Th' span the complement of
+     * the K1 - 1 largest left singular vectors. */
+    for (size_t b = 0; b < q; b++)
+        for (size_t a = 0; a < q; a++) {
+            double t = 0.0;
+            for (size_t u = 0; u < K1; u++)
+                t += Th[a + u * q] * Th[b + u * q];
+            T[a + b * q] = t;
+        }
+    if (gw_eig_sym(q, T, ev, Uq) != GW_OK)
+        return -1;
+    for (size_t c = 0; c < rr; c++)
+        for (size_t a = 0; a < q; a++)
+            U2[a + c * q] = Uq[a + c * q];
+    for (size_t c = 0; c < rr; c++)
+        for (size_t a = 0; a < rr; a++)
+            U22[a + c * rr] = U2[(K1 - 1 + a) + c * q];
+    /* aq = U2 Q', Q = (U22 U22')^-1/2 U22 (the orthogonal polar factor of U22). */
+    for (size_t b = 0; b < rr; b++)
+        for (size_t a = 0; a < rr; a++) {
+            double t = 0.0;
+            for (size_t u = 0; u < rr; u++)
+                t += U22[a + u * rr] * U22[b + u * rr];
+            Tm[a + b * rr] = t;
+        }
+    if (gw_eig_sym(rr, Tm, ev, Wv) != GW_OK || !(ev[0] > 0.0))
+        return -1;
+    for (size_t b = 0; b < rr; b++) /* Tm <- W diag(ev^-1/2) W' */
+        for (size_t a = 0; a < rr; a++) {
+            double t = 0.0;
+            for (size_t u = 0; u < rr; u++)
+                t += Wv[a + u * rr] * Wv[b + u * rr] / sqrt(ev[u]);
+            Tm[a + b * rr] = t;
+        }
+    for (size_t b = 0; b < rr; b++)
+        for (size_t a = 0; a < rr; a++) {
+            double t = 0.0;
+            for (size_t u = 0; u < rr; u++)
+                t += Tm[a + u * rr] * U22[u + b * rr];
+            Qm[a + b * rr] = t;
+        }
+    for (size_t c = 0; c < rr; c++)
+        for (size_t a = 0; a < q; a++) {
+            double t = 0.0;
+            for (size_t u = 0; u < rr; u++)
+                t += U2[a + u * q] * Qm[c + u * rr];
+            aq[a + c * q] = t;
+        }
+    /* lam = aq' Th bq; alpha = Fz^-1 aq; beta = Gx^-1 bq. */
+    for (size_t c = 0; c < rr; c++) {
+        double t = 0.0;
+        for (size_t a = 0; a < q; a++) {
+            double tb = 0.0;
+            for (size_t k = 0; k < K1; k++)
+                tb += Th[a + k * q] * bq[k];
+            t += aq[a + c * q] * tb;
+        }
+        lam[c] = t;
+        memcpy(alpha + c * q, aq + c * q, q * sizeof(double));
+        solve_r(q, Fz, alpha + c * q);
+    }
+    memcpy(beta, bq, K1 * sizeof(double));
+    solve_r(K1, Gx, beta);
+    *alpha_out = alpha;
+    *beta_out = beta;
+    *lam_out = lam;
+    return 0;
+}
+
+/* Kleibergen-Paap rk statistics (robust variances): the Wald form kp_f from the first-stage
+ * residuals and the LM form kp_lm from X1~, scaled to the absorbed degrees of freedom. */
+static gw_status kleibergen_paap(const iv_work *w, const iv_mem *mm, size_t K1, size_t q, size_t L,
+                                 const double *Pi, const gw_factor *cl, const wid_ws *s,
+                                 gw_result *r)
+{
+    const size_t m = w->m, rr = q - K1 + 1;
+    double *kp = gw_alloc_array(q * q + K1 * K1 + q * q + K1 * K1 + q * rr * 3 + rr * rr * 4 +
+                                    K1 * 2 + rr + 16,
+                                sizeof(double));
+    double *Ub = gw_alloc_array(m * rr + 1, sizeof(double));
+    if (kp == NULL || Ub == NULL) {
+        gw_free(kp);
+        gw_free(Ub);
+        return gwi_fail(GW_ENOMEM, "cannot allocate the rank-test workspace");
+    }
+    const double *alpha = NULL, *beta = NULL, *lam = NULL;
+    double stat_w = NAN, stat_lm = NAN;
+    gw_status rc = GW_OK;
+    if (kp_vectors(K1, q, Pi, s, kp, &alpha, &beta, &lam) == 0 &&
+        ((rc = kp_stat(w, cl, mm->Zt, q, mm->E, K1, alpha, beta, lam, rr, Ub, s->wk, &stat_w)) !=
+             GW_OK ||
+         (rc = kp_stat(w, cl, mm->Zt, q, mm->Xt, K1, alpha, beta, lam, rr, Ub, s->wk, &stat_lm)) !=
+             GW_OK)) {
+        gw_free(kp);
+        gw_free(Ub);
+        return rc;
+    }
+    const double nn = (double)m;
+    double fac;
+    if (cl == NULL)
+        fac = (nn - (double)L - w->Diid) / nn;
+    else {
+        const double G = (double)r->n_clusters[0];
+        fac = (nn - (double)L - w->Dcl) / (nn - 1.0) * (G - 1.0) / G;
+    }
+    r->kp_f = stat_w * fac / (double)q;
+    r->kp_lm = stat_lm;
+    r->kp_lm_df = (double)rr;
+    r->kp_lm_p = isfinite(stat_lm) ? gsl_cdf_chisq_Q(stat_lm, (double)rr) : (double)NAN;
+    gw_free(kp);
+    gw_free(Ub);
+    return GW_OK;
+}
+
+/* Weak-identification statistics into r: the first stages' partial R^2, Cragg-Donald's cd_f,
+ * and with a robust variance (one-way clusters at most) Kleibergen-Paap's kp_f and kp_lm. */
 static gw_status weak_id(const iv_work *w, const gw_ols_opts *opts, iv_mem *mm, size_t K1, size_t q,
-                         size_t p2k, size_t L, const double *Pi, const gw_factor *cl, int robust_ok,
+                         size_t L, const double *Pi, const gw_factor *cl, int robust_ok,
                          gw_result *r)
 {
     const size_t m = w->m;
@@ -496,197 +714,25 @@ static gw_status weak_id(const iv_work *w, const gw_ols_opts *opts, iv_mem *mm, 
     double *ws = gw_alloc_array(nsm, sizeof *ws);
     if (ws == NULL)
         return gwi_fail(GW_ENOMEM, "cannot allocate the diagnostics workspace");
-    double *ZZ = ws, *XX = ZZ + q * q, *EE = XX + K1 * K1, *C = EE + K1 * K1, *ev = C + K1 * K1,
-           *T = ev + q + K1, *Th = T + (q + K1) * (q + K1), *vec = Th + q * K1,
-           *wk = vec + (q + K1) * (q + K1);
-    if ((rc = xprod(m, mm->Zt, q, mm->Zt, q, ZZ)) != GW_OK ||
-        (rc = xprod(m, mm->Xt, K1, mm->Xt, K1, XX)) != GW_OK ||
-        (rc = xprod(m, mm->E, K1, mm->E, K1, EE)) != GW_OK)
+    wid_ws s;
+    s.ZZ = ws;
+    s.XX = s.ZZ + q * q;
+    s.EE = s.XX + K1 * K1;
+    s.C = s.EE + K1 * K1;
+    s.ev = s.C + K1 * K1;
+    s.T = s.ev + q + K1;
+    s.Th = s.T + (q + K1) * (q + K1);
+    s.vec = s.Th + q * K1;
+    s.wk = s.vec + (q + K1) * (q + K1);
+    if ((rc = xprod(m, mm->Zt, q, mm->Zt, q, s.ZZ)) != GW_OK ||
+        (rc = xprod(m, mm->Xt, K1, mm->Xt, K1, s.XX)) != GW_OK ||
+        (rc = xprod(m, mm->E, K1, mm->E, K1, s.EE)) != GW_OK)
         goto done;
     for (size_t j = 0; j < K1; j++)
-        r->fs_partial_r2[j] = 1.0 - EE[j + j * K1] / XX[j + j * K1];
-
-    /* Cragg-Donald: C = R^-T (Pi'ZZ Pi) R^-1 with E'E = R'R. */
-    {
-        double *ZP = T; /* q x K1: ZZ Pi */
-        for (size_t b = 0; b < K1; b++)
-            for (size_t a = 0; a < q; a++) {
-                double s = 0.0;
-                for (size_t t = 0; t < q; t++)
-                    s += ZZ[a + t * q] * Pi[t + b * q];
-                ZP[a + b * q] = s;
-            }
-        for (size_t b = 0; b < K1; b++)
-            for (size_t a = 0; a < K1; a++) {
-                double s = 0.0;
-                for (size_t t = 0; t < q; t++)
-                    s += Pi[t + a * q] * ZP[t + b * q];
-                C[a + b * K1] = s;
-            }
-        double *R = vec;
-        memcpy(R, EE, K1 * K1 * sizeof *R);
-        if (chol_upper(K1, R) == 0) {
-            for (size_t b = 0; b < K1; b++) /* columns: R^-T C */
-                solve_rt(K1, R, C + b * K1);
-            for (size_t a = 0; a < K1; a++) { /* rows: (R^-T C) R^-1 */
-                for (size_t b = 0; b < K1; b++)
-                    wk[b] = C[a + b * K1];
-                solve_rt(K1, R, wk); /* (row R^-1) = (R^-T row')' */
-                for (size_t b = 0; b < K1; b++)
-                    C[a + b * K1] = wk[b];
-            }
-            if (gw_eig_sym(K1, C, ev, NULL) == GW_OK) {
-                const double lmin = ev[0], dfc = (double)m - (double)L - w->Diid;
-                r->cd_f = lmin * dfc / (double)q;
-                if (opts->vcov == GW_VCOV_IID) {
-                    r->kp_lm = (double)m * lmin / (1.0 + lmin);
-                    r->kp_lm_df = (double)(q - K1 + 1);
-                    r->kp_lm_p = gsl_cdf_chisq_Q(r->kp_lm, r->kp_lm_df);
-                }
-            }
-        }
-    }
-    (void)p2k;
-    if (opts->vcov == GW_VCOV_IID || !robust_ok)
-        goto done;
-
-    /* Kleibergen-Paap. Theta = Fz Pi Gx^-1. */
-    {
-        const size_t rr = q - K1 + 1;
-        double *Fz = gw_alloc_array(q * q + K1 * K1 + q * q + K1 * K1 + q * rr * 3 + rr * rr * 4 +
-                                        K1 * 2 + rr + 16,
-                                    sizeof(double));
-        double *Ub = gw_alloc_array(m * rr + 1, sizeof(double));
-        if (Fz == NULL || Ub == NULL) {
-            gw_free(Fz);
-            gw_free(Ub);
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate the rank-test workspace");
-            goto done;
-        }
-        double *Gx = Fz + q * q, *Uq = Gx + K1 * K1, *Vk = Uq + q * q, *aq = Vk + K1 * K1,
-               *alpha = aq + q * rr, *U2 = alpha + q * rr, *U22 = U2 + q * rr, *Tm = U22 + rr * rr,
-               *Wv = Tm + rr * rr, *Qm = Wv + rr * rr, *bq = Qm + rr * rr, *beta = bq + K1,
-               *lam = beta + K1;
-        double stat_w = NAN, stat_lm = NAN;
-        memcpy(Fz, ZZ, q * q * sizeof *Fz);
-        memcpy(Gx, XX, K1 * K1 * sizeof *Gx);
-        if (chol_upper(q, Fz) != 0 || chol_upper(K1, Gx) != 0)
-            goto kp_end;
-        /* Th = Fz Pi, then right-multiply by Gx^-1 row by row. */
-        for (size_t b = 0; b < K1; b++)
-            for (size_t a = 0; a < q; a++) {
-                double s = 0.0;
-                for (size_t t = a; t < q; t++)
-                    s += Fz[a + t * q] * Pi[t + b * q];
-                Th[a + b * q] = s;
-            }
-        for (size_t a = 0; a < q; a++) {
-            for (size_t b = 0; b < K1; b++)
-                wk[b] = Th[a + b * q];
-            solve_rt(K1, Gx, wk); /* row * Gx^-1 = (Gx^-T row')' */
-            for (size_t b = 0; b < K1; b++)
-                Th[a + b * q] = wk[b];
-        }
-        /* Right singular vector of the smallest singular value: eigenvector of Th'Th. */
-        for (size_t b = 0; b < K1; b++)
-            for (size_t a = 0; a < K1; a++) {
-                double s = 0.0;
-                for (size_t t = 0; t < q; t++)
-                    s += Th[t + a * q] * Th[t + b * q];
-                T[a + b * K1] = s;
-            }
-        if (gw_eig_sym(K1, T, ev, Vk) != GW_OK)
-            goto kp_end;
-        const double sgn = Vk[K1 - 1] < 0.0 ? -1.0 : 1.0;
-        for (size_t k = 0; k < K1; k++)
-            bq[k] = sgn * Vk[k];
-        /* Left singular vectors: the rr smallest eigenvectors of Th Th' span the complement of
-         * the K1 - 1 largest left singular vectors. */
-        for (size_t b = 0; b < q; b++)
-            for (size_t a = 0; a < q; a++) {
-                double s = 0.0;
-                for (size_t t = 0; t < K1; t++)
-                    s += Th[a + t * q] * Th[b + t * q];
-                T[a + b * q] = s;
-            }
-        if (gw_eig_sym(q, T, ev, Uq) != GW_OK)
-            goto kp_end;
-        for (size_t c = 0; c < rr; c++)
-            for (size_t a = 0; a < q; a++)
-                U2[a + c * q] = Uq[a + c * q];
-        for (size_t c = 0; c < rr; c++)
-            for (size_t a = 0; a < rr; a++)
-                U22[a + c * rr] = U2[(K1 - 1 + a) + c * q];
-        /* aq = U2 Q', Q = (U22 U22')^-1/2 U22 (the orthogonal polar factor of U22). */
-        for (size_t b = 0; b < rr; b++)
-            for (size_t a = 0; a < rr; a++) {
-                double s = 0.0;
-                for (size_t t = 0; t < rr; t++)
-                    s += U22[a + t * rr] * U22[b + t * rr];
-                Tm[a + b * rr] = s;
-            }
-        if (gw_eig_sym(rr, Tm, ev, Wv) != GW_OK || !(ev[0] > 0.0))
-            goto kp_end;
-        for (size_t b = 0; b < rr; b++) /* Tm <- W diag(ev^-1/2) W' */
-            for (size_t a = 0; a < rr; a++) {
-                double s = 0.0;
-                for (size_t t = 0; t < rr; t++)
-                    s += Wv[a + t * rr] * Wv[b + t * rr] / sqrt(ev[t]);
-                Tm[a + b * rr] = s;
-            }
-        for (size_t b = 0; b < rr; b++)
-            for (size_t a = 0; a < rr; a++) {
-                double s = 0.0;
-                for (size_t t = 0; t < rr; t++)
-                    s += Tm[a + t * rr] * U22[t + b * rr];
-                Qm[a + b * rr] = s;
-            }
-        for (size_t c = 0; c < rr; c++)
-            for (size_t a = 0; a < q; a++) {
-                double s = 0.0;
-                for (size_t t = 0; t < rr; t++)
-                    s += U2[a + t * q] * Qm[c + t * rr];
-                aq[a + c * q] = s;
-            }
-        /* lam = aq' Th bq; alpha = Fz^-1 aq; beta = Gx^-1 bq. */
-        for (size_t c = 0; c < rr; c++) {
-            double s = 0.0;
-            for (size_t a = 0; a < q; a++) {
-                double tb = 0.0;
-                for (size_t k = 0; k < K1; k++)
-                    tb += Th[a + k * q] * bq[k];
-                s += aq[a + c * q] * tb;
-            }
-            lam[c] = s;
-            memcpy(alpha + c * q, aq + c * q, q * sizeof(double));
-            solve_r(q, Fz, alpha + c * q);
-        }
-        memcpy(beta, bq, K1 * sizeof(double));
-        solve_r(K1, Gx, beta);
-        if ((rc = kp_stat(w, cl, mm->Zt, q, mm->E, K1, alpha, beta, lam, rr, Ub, wk, &stat_w)) !=
-                GW_OK ||
-            (rc = kp_stat(w, cl, mm->Zt, q, mm->Xt, K1, alpha, beta, lam, rr, Ub, wk, &stat_lm)) !=
-                GW_OK) {
-            gw_free(Fz);
-            gw_free(Ub);
-            goto done;
-        }
-    kp_end:;
-        const double nn = (double)m;
-        double fac;
-        if (cl == NULL)
-            fac = (nn - (double)L - w->Diid) / nn;
-        else {
-            const double G = (double)r->n_clusters[0];
-            fac = (nn - (double)L - w->Dcl) / (nn - 1.0) * (G - 1.0) / G;
-        }
-        r->kp_f = stat_w * fac / (double)q;
-        r->kp_lm = stat_lm;
-        r->kp_lm_df = (double)rr;
-        r->kp_lm_p = isfinite(stat_lm) ? gsl_cdf_chisq_Q(stat_lm, (double)rr) : (double)NAN;
-        gw_free(Fz);
-        gw_free(Ub);
-    }
+        r->fs_partial_r2[j] = 1.0 - s.EE[j + j * K1] / s.XX[j + j * K1];
+    cragg_donald(w, opts, K1, q, L, Pi, &s, r);
+    if (opts->vcov != GW_VCOV_IID && robust_ok)
+        rc = kleibergen_paap(w, mm, K1, q, L, Pi, cl, &s, r);
 done:
     gw_free(ws);
     return rc;
@@ -778,124 +824,148 @@ done:
     return rc;
 }
 
-gw_status gw_iv_fit(const gw_design *d, const gw_ols_opts *opts_in, gw_result **out)
-{
-    const gw_ols_opts defaults = {0};
-    const gw_ols_opts *opts = opts_in ? opts_in : &defaults;
-    gw_status rc;
+/* ---------------------------------------------------------------------------------------- */
+/* gw_iv_fit in phases: check, working data, first stages, second stage, variance, result,
+ * diagnostics. The phases share one iv_fit; everything they allocate is in f->mm (or the name
+ * lists below) and is released once, by gw_iv_fit, whatever phase failed. */
+
+typedef struct {
+    const gw_design *d;
+    const gw_ols_opts *opts;
+    gw_vcov_kind kind;
+    size_t n, p, K1, pex, q, L0; /* design sizes: pex = p - K1 exogenous, L0 = pex + q */
     iv_mem mm;
     iv_work w;
-    gw_factor cl[2];
-    gwi_vcov_info info;
-    gw_hdfe_stats st = {1, 0, 1};
-    double tss = NAN, tss_w = NAN;
-    const double *yorig = NULL;
-    memset(&mm, 0, sizeof mm);
-    memset(&w, 0, sizeof w);
-    memset(cl, 0, sizeof cl);
-    if (out == NULL)
-        return gwi_fail(GW_EINVAL, "no output pointer");
-    *out = NULL;
-    if ((rc = check(d, opts)) != GW_OK)
-        return rc;
-    (void)gw_threads_get();
-    const size_t n = d->n, p = d->p, K1 = d->n_endog, pex = p - K1, q = d->q, L0 = pex + q;
-    const gw_vcov_kind kind = opts->vcov;
+    gw_factor cl[2];     /* cluster factors on the working rows */
+    gwi_vcov_info info;  /* of the requested variance on the working rows */
+    gw_hdfe_stats st;    /* of the demeaning (1 iteration, converged without effects) */
+    double tss, tss_w;   /* of y, and of demeaned y with fixed effects */
+    const double *yorig; /* y on the working rows before demeaning */
+    size_t p2k, qk;      /* exogenous and excluded instruments kept by the first stage */
+    size_t pk, L;        /* second-stage columns p2k + K1; instruments kept p2k + qk */
+    char **knames;       /* pk second-stage names, then K1 names of the V^ (in mm.anames) */
+    char **dnames;       /* ndropped names of the collinear columns of A dropped */
+    size_t ndropped;
+    char **Anames_k;   /* L names of the kept columns of A */
+    double rss;        /* of the structural residuals */
+    gw_vcov_kind keff; /* the variance computed: HC0 for HC2/HC3 (on scaled residuals) */
+    gw_design wd2;     /* the second-stage working design (X^) */
+} iv_fit;
 
-    /* ---- the working data ---- */
-    w.kind = kind;
-    w.base.response = d->response;
-    w.base.nobs_dropped_missing = d->nobs_dropped_missing;
-    if (d->nfe > 0) {
-        gw_hdfe_opts ho = {opts->fe_tol, opts->fe_maxiter,
-                           (opts->flags & GW_OLS_KEEP_SINGLETONS) ? GW_HDFE_KEEP_SINGLETONS : 0u};
-        if ((rc = gw_hdfe_new(d->fe, d->nfe, n, NULL, &ho, &mm.h)) != GW_OK)
-            return gwi_fail_keep(rc);
-        const size_t m = gw_hdfe_nobs(mm.h), ncol = 1 + p + q;
-        if ((mm.buf = gw_alloc_array(m * (ncol + 1), sizeof(double))) == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate the %zu x %zu working copy", m, ncol);
-            goto done;
-        }
-        double *yw = mm.buf, *Xw = yw + m, *Zw = Xw + m * p, *yo = Zw + m * q;
-        gw_hdfe_compact(mm.h, d->y, yw);
-        for (size_t j = 0; j < p; j++)
-            gw_hdfe_compact(mm.h, d->X + j * n, Xw + j * m);
-        for (size_t j = 0; j < q; j++)
-            gw_hdfe_compact(mm.h, d->Z + j * n, Zw + j * m);
-        memcpy(yo, yw, m * sizeof *yo);
-        yorig = yo;
-        {
-            double s = 0.0;
-            for (size_t i = 0; i < m; i++)
-                s += yo[i];
-            const double mu = s / (double)m;
-            double t = 0.0;
-            for (size_t i = 0; i < m; i++)
-                t += (yo[i] - mu) * (yo[i] - mu);
-            tss = t;
-        }
-        double **cols = gw_alloc_array(ncol, sizeof *cols);
-        if (cols == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate column pointers");
-            goto done;
-        }
-        for (size_t j = 0; j < ncol; j++)
-            cols[j] = yw + j * m;
-        rc = gw_hdfe_demean(mm.h, cols, ncol, &st);
-        gw_free(cols);
-        if (rc != GW_OK)
-            goto done;
-        tss_w = sumsq(m, yw);
-        for (size_t v = 0; v < d->ncluster && v < 2; v++) {
-            cl[v] = d->cluster[v];
-            if (m == n || d->cluster[v].codes == NULL)
-                continue;
-            if ((mm.clc[v] = gw_alloc_array(m, sizeof(int32_t))) == NULL) {
-                rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu cluster codes", m);
-                goto done;
-            }
-            const size_t *rows = gw_hdfe_rows(mm.h);
-            for (size_t i = 0; i < m; i++)
-                mm.clc[v][i] = d->cluster[v].codes[rows[i]];
-            cl[v].codes = mm.clc[v];
-        }
-        w.m = m;
-        w.y = yw;
-        w.X = Xw;
-        w.Z = Zw;
-        w.fe = 1;
-        w.base.has_intercept = 0;
-    } else {
-        w.m = n;
-        w.y = d->y;
-        w.X = d->X;
-        w.Z = d->Z;
-        w.base.has_intercept = d->has_intercept;
-        for (size_t v = 0; v < d->ncluster && v < 2; v++)
-            cl[v] = d->cluster[v];
-        yorig = d->y;
-    }
-    const size_t m = w.m;
-    w.base.n = m;
-    w.base.cluster = d->ncluster ? cl : NULL;
-    w.base.ncluster = d->ncluster;
-    if ((rc = gwi_vcov_check(&w.base,
-                             kind == GW_VCOV_HC2 || kind == GW_VCOV_HC3 ? GW_VCOV_HC0 : kind,
-                             &info)) != GW_OK)
-        goto done;
-    if (w.fe && (rc = fe_dof(d, mm.h, cl, opts, &w.Diid, &w.Dcl)) != GW_OK)
-        goto done;
-    if (w.fe && (kind == GW_VCOV_HC2 || kind == GW_VCOV_HC3)) {
-        if ((mm.Wg = gw_calloc(gw_hdfe_levels(mm.h, 0) + 1, sizeof *mm.Wg)) == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate level sizes");
-            goto done;
-        }
-        w.gc = gw_hdfe_codes(mm.h, 0);
+static gw_status iv_nomem(void)
+{
+    return gwi_fail(GW_ENOMEM, "out of memory building the 2SLS result");
+}
+
+/* With fixed effects the working data are compacted (singletons dropped) and demeaned copies of
+ * y, X and Z; the TSS is taken around the mean of the compacted y, before demeaning, and the
+ * cluster codes are compacted to the kept rows. */
+static gw_status iv_work_fe(iv_fit *f)
+{
+    const gw_design *d = f->d;
+    const gw_ols_opts *opts = f->opts;
+    const size_t n = f->n, p = f->p, q = f->q;
+    iv_mem *mm = &f->mm;
+    gw_status rc;
+    gw_hdfe_opts ho = {opts->fe_tol, opts->fe_maxiter,
+                       (opts->flags & GW_OLS_KEEP_SINGLETONS) ? GW_HDFE_KEEP_SINGLETONS : 0u};
+    if ((rc = gw_hdfe_new(d->fe, d->nfe, n, NULL, &ho, &mm->h)) != GW_OK)
+        return gwi_fail_keep(rc);
+    const size_t m = gw_hdfe_nobs(mm->h), ncol = 1 + p + q;
+    if ((mm->buf = gw_alloc_array(m * (ncol + 1), sizeof(double))) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate the %zu x %zu working copy", m, ncol);
+    double *yw = mm->buf, *Xw = yw + m, *Zw = Xw + m * p, *yo = Zw + m * q;
+    gw_hdfe_compact(mm->h, d->y, yw);
+    for (size_t j = 0; j < p; j++)
+        gw_hdfe_compact(mm->h, d->X + j * n, Xw + j * m);
+    for (size_t j = 0; j < q; j++)
+        gw_hdfe_compact(mm->h, d->Z + j * n, Zw + j * m);
+    memcpy(yo, yw, m * sizeof *yo);
+    f->yorig = yo;
+    {
+        double s = 0.0;
         for (size_t i = 0; i < m; i++)
-            mm.Wg[w.gc[i]] += 1.0;
-        w.Wg = mm.Wg;
+            s += yo[i];
+        const double mu = s / (double)m;
+        double t = 0.0;
+        for (size_t i = 0; i < m; i++)
+            t += (yo[i] - mu) * (yo[i] - mu);
+        f->tss = t;
     }
-    if (!w.fe) {
+    double **cols = gw_alloc_array(ncol, sizeof *cols);
+    if (cols == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate column pointers");
+    for (size_t j = 0; j < ncol; j++)
+        cols[j] = yw + j * m;
+    rc = gw_hdfe_demean(mm->h, cols, ncol, &f->st);
+    gw_free(cols);
+    if (rc != GW_OK)
+        return rc;
+    f->tss_w = sumsq(m, yw);
+    for (size_t v = 0; v < d->ncluster && v < 2; v++) {
+        f->cl[v] = d->cluster[v];
+        if (m == n || d->cluster[v].codes == NULL)
+            continue;
+        if ((mm->clc[v] = gw_alloc_array(m, sizeof(int32_t))) == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate %zu cluster codes", m);
+        const size_t *rows = gw_hdfe_rows(mm->h);
+        for (size_t i = 0; i < m; i++)
+            mm->clc[v][i] = d->cluster[v].codes[rows[i]];
+        f->cl[v].codes = mm->clc[v];
+    }
+    f->w.m = m;
+    f->w.y = yw;
+    f->w.X = Xw;
+    f->w.Z = Zw;
+    f->w.fe = 1;
+    f->w.base.has_intercept = 0;
+    return GW_OK;
+}
+
+/* The working data (the design's own arrays without fixed effects), the variance's check on
+ * them, the absorbed degrees of freedom, the level sizes HC2/HC3 need with one absorbed set,
+ * and the TSS. */
+static gw_status iv_work_setup(iv_fit *f)
+{
+    const gw_design *d = f->d;
+    const gw_vcov_kind kind = f->kind;
+    iv_work *w = &f->w;
+    gw_status rc;
+    w->kind = kind;
+    w->base.response = d->response;
+    w->base.nobs_dropped_missing = d->nobs_dropped_missing;
+    if (d->nfe > 0) {
+        if ((rc = iv_work_fe(f)) != GW_OK)
+            return rc;
+    } else {
+        w->m = f->n;
+        w->y = d->y;
+        w->X = d->X;
+        w->Z = d->Z;
+        w->base.has_intercept = d->has_intercept;
+        for (size_t v = 0; v < d->ncluster && v < 2; v++)
+            f->cl[v] = d->cluster[v];
+        f->yorig = d->y;
+    }
+    const size_t m = w->m;
+    w->base.n = m;
+    w->base.cluster = d->ncluster ? f->cl : NULL;
+    w->base.ncluster = d->ncluster;
+    if ((rc = gwi_vcov_check(&w->base,
+                             kind == GW_VCOV_HC2 || kind == GW_VCOV_HC3 ? GW_VCOV_HC0 : kind,
+                             &f->info)) != GW_OK)
+        return rc;
+    if (w->fe && (rc = fe_dof(d, f->mm.h, f->cl, f->opts, &w->Diid, &w->Dcl)) != GW_OK)
+        return rc;
+    if (w->fe && (kind == GW_VCOV_HC2 || kind == GW_VCOV_HC3)) {
+        if ((f->mm.Wg = gw_calloc(gw_hdfe_levels(f->mm.h, 0) + 1, sizeof *f->mm.Wg)) == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate level sizes");
+        w->gc = gw_hdfe_codes(f->mm.h, 0);
+        for (size_t i = 0; i < m; i++)
+            f->mm.Wg[w->gc[i]] += 1.0;
+        w->Wg = f->mm.Wg;
+    }
+    if (!w->fe) {
         /* TSS of y: around the mean with an intercept, uncentred without (AER). */
         double s = 0.0, t = 0.0;
         for (size_t i = 0; i < m; i++)
@@ -903,35 +973,50 @@ gw_status gw_iv_fit(const gw_design *d, const gw_ols_opts *opts_in, gw_result **
         const double mu = d->has_intercept ? s / (double)m : 0.0;
         for (size_t i = 0; i < m; i++)
             t += (d->y[i] - mu) * (d->y[i] - mu);
-        tss = t;
+        f->tss = t;
     }
+    return GW_OK;
+}
 
-    /* ---- first stages: X1_j on A = [X2, Z1] ---- */
-    if ((mm.A = gw_alloc_array(m * L0, sizeof(double))) == NULL ||
-        (mm.anames = gw_calloc(L0 + p + 2 * K1 + 1, sizeof(char *))) == NULL ||
-        (mm.fs = gw_calloc(K1, sizeof *mm.fs)) == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate the first-stage design (%zu x %zu)", m, L0);
-        goto done;
-    }
-    memcpy(mm.A, w.X, m * pex * sizeof(double));
-    memcpy(mm.A + m * pex, w.Z, m * q * sizeof(double));
+/* First stages: each endogenous X1_j on A = [X2, Z1], keeping residuals and fitted values (the
+ * fitted values are X^, the residuals the V^ of Wu-Hausman and the weak-identification tests). */
+static gw_status iv_first_stages(iv_fit *f)
+{
+    const gw_design *d = f->d;
+    const size_t m = f->w.m, p = f->p, K1 = f->K1, pex = f->pex, q = f->q, L0 = f->L0;
+    iv_mem *mm = &f->mm;
+    gw_status rc;
+    if ((mm->A = gw_alloc_array(m * L0, sizeof(double))) == NULL ||
+        (mm->anames = gw_calloc(L0 + p + 2 * K1 + 1, sizeof(char *))) == NULL ||
+        (mm->fs = gw_calloc(K1, sizeof *mm->fs)) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate the first-stage design (%zu x %zu)", m, L0);
+    memcpy(mm->A, f->w.X, m * pex * sizeof(double));
+    memcpy(mm->A + m * pex, f->w.Z, m * q * sizeof(double));
     for (size_t j = 0; j < pex; j++)
-        mm.anames[j] = d->terms[j];
+        mm->anames[j] = d->terms[j];
     for (size_t j = 0; j < q; j++)
-        mm.anames[pex + j] = d->inst_terms[j];
+        mm->anames[pex + j] = d->inst_terms[j];
     for (size_t j = 0; j < K1; j++)
-        if ((rc = work_ols(&w, opts, mm.A, L0, mm.anames, w.X + (pex + j) * m,
-                           GW_OLS_KEEP_RESIDUALS | GW_OLS_KEEP_FITTED, &mm.fs[j])) != GW_OK)
-            goto done;
-    /* Which columns of A were kept: the result lists them in design order. */
+        if ((rc = work_ols(&f->w, f->opts, mm->A, L0, mm->anames, f->w.X + (pex + j) * m,
+                           GW_OLS_KEEP_RESIDUALS | GW_OLS_KEEP_FITTED, &mm->fs[j])) != GW_OK)
+            return rc;
+    return GW_OK;
+}
+
+/* Which columns of A the first stage kept (its result lists them in design order): too few
+ * instruments left is an error; A is compacted to the kept columns, and the names of the kept
+ * (knames, Anames_k) and dropped (dnames) columns are set. */
+static gw_status iv_keep_columns(iv_fit *f)
+{
+    const gw_design *d = f->d;
+    const size_t m = f->w.m, K1 = f->K1, pex = f->pex, q = f->q, L0 = f->L0;
+    iv_mem *mm = &f->mm;
     int *keptA = gw_calloc(L0 + 1, sizeof *keptA);
-    if (keptA == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate flags");
-        goto done;
-    }
+    if (keptA == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate flags");
     size_t p2k = 0, qk = 0;
     for (size_t j = 0, t = 0; j < L0; j++)
-        if (t < mm.fs[0]->k && strcmp(mm.anames[j], mm.fs[0]->terms[t]) == 0) {
+        if (t < mm->fs[0]->k && strcmp(mm->anames[j], mm->fs[0]->terms[t]) == 0) {
             keptA[j] = 1;
             t++;
             if (j < pex)
@@ -941,25 +1026,27 @@ gw_status gw_iv_fit(const gw_design *d, const gw_ols_opts *opts_in, gw_result **
         }
     if (qk < K1) {
         gw_free(keptA);
-        rc = gwi_fail(GW_ERANK,
-                      "underidentified: %zu of the %zu excluded instruments remain after "
-                      "dropping collinear ones, fewer than the endogenous regressors (%zu)",
-                      qk, q, K1);
-        goto done;
+        return gwi_fail(GW_ERANK,
+                        "underidentified: %zu of the %zu excluded instruments remain after "
+                        "dropping collinear ones, fewer than the endogenous regressors (%zu)",
+                        qk, q, K1);
     }
-    const size_t pk = p2k + K1, L = p2k + qk;
+    f->p2k = p2k;
+    f->qk = qk;
+    f->pk = p2k + K1;
+    f->L = p2k + qk;
     /* Kept exogenous and instrument columns, compacted in A's order; names after them. */
-    char **knames = mm.anames + L0, **dnames = NULL;
-    size_t ndropped = 0;
+    char **knames = mm->anames + L0;
+    f->knames = knames;
     {
         size_t c = 0;
         for (size_t j = 0; j < L0; j++)
             if (keptA[j]) {
                 if (c != j)
-                    memcpy(mm.A + c * m, mm.A + j * m, m * sizeof(double));
+                    memcpy(mm->A + c * m, mm->A + j * m, m * sizeof(double));
                 c++;
             } else
-                ndropped++;
+                f->ndropped++;
         /* names: knames = kept exog + endogenous (second-stage terms), then the V^ names */
         size_t t = 0;
         for (size_t j = 0; j < pex; j++)
@@ -970,111 +1057,118 @@ gw_status gw_iv_fit(const gw_design *d, const gw_ols_opts *opts_in, gw_result **
         for (size_t j = 0; j < K1; j++)
             knames[t++] = d->terms[pex + j];
     }
-    if (ndropped > 0 && (dnames = gw_calloc(ndropped, sizeof *dnames)) == NULL) {
+    if (f->ndropped > 0 && (f->dnames = gw_calloc(f->ndropped, sizeof *f->dnames)) == NULL) {
         gw_free(keptA);
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate names");
-        goto done;
+        return gwi_fail(GW_ENOMEM, "cannot allocate names");
     }
     for (size_t j = 0, t = 0; j < L0; j++)
         if (!keptA[j])
-            dnames[t++] = mm.anames[j];
+            f->dnames[t++] = mm->anames[j];
     /* ... from here A = [X2k, Z1k] (m x L), compacted; anames[0..L0) still the original. */
-    char **Anames_k = NULL;
-    if ((Anames_k = gw_calloc(L + 1, sizeof *Anames_k)) == NULL) {
+    if ((f->Anames_k = gw_calloc(f->L + 1, sizeof *f->Anames_k)) == NULL) {
         gw_free(keptA);
-        gw_free(dnames);
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate names");
-        goto done;
+        return gwi_fail(GW_ENOMEM, "cannot allocate names");
     }
     for (size_t j = 0, t = 0; j < L0; j++)
         if (keptA[j])
-            Anames_k[t++] = mm.anames[j];
+            f->Anames_k[t++] = mm->anames[j];
     gw_free(keptA);
+    return GW_OK;
+}
 
-    /* ---- second stage: y on X^ = [X2k, X1^] ---- */
-    mm.Xh = gw_alloc_array(m * pk, sizeof(double));
-    mm.Xk = gw_alloc_array(m * pk, sizeof(double));
-    mm.e = gw_alloc_array(m, sizeof(double));
-    mm.V = gw_alloc_array(pk * pk, sizeof(double));
-    if (mm.Xh == NULL || mm.Xk == NULL || mm.e == NULL || mm.V == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate the second-stage design (%zu x %zu)", m, pk);
-        goto names_done;
-    }
-    memcpy(mm.Xh, mm.A, m * p2k * sizeof(double));
-    memcpy(mm.Xk, mm.A, m * p2k * sizeof(double));
+/* Second stage: y on X^ = [X2k, X1^] (a regressor aliased there is not identified), then the
+ * structural residuals e = y - Xk b with the actual regressors Xk = [X2k, X1], and their RSS. */
+static gw_status iv_second_stage(iv_fit *f)
+{
+    const size_t m = f->w.m, K1 = f->K1, pex = f->pex, p2k = f->p2k, pk = f->pk;
+    iv_mem *mm = &f->mm;
+    gw_status rc;
+    mm->Xh = gw_alloc_array(m * pk, sizeof(double));
+    mm->Xk = gw_alloc_array(m * pk, sizeof(double));
+    mm->e = gw_alloc_array(m, sizeof(double));
+    mm->V = gw_alloc_array(pk * pk, sizeof(double));
+    if (mm->Xh == NULL || mm->Xk == NULL || mm->e == NULL || mm->V == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate the second-stage design (%zu x %zu)", m, pk);
+    memcpy(mm->Xh, mm->A, m * p2k * sizeof(double));
+    memcpy(mm->Xk, mm->A, m * p2k * sizeof(double));
     for (size_t j = 0; j < K1; j++) {
-        memcpy(mm.Xh + (p2k + j) * m, mm.fs[j]->fitted, m * sizeof(double));
-        memcpy(mm.Xk + (p2k + j) * m, w.X + (pex + j) * m, m * sizeof(double));
+        memcpy(mm->Xh + (p2k + j) * m, mm->fs[j]->fitted, m * sizeof(double));
+        memcpy(mm->Xk + (p2k + j) * m, f->w.X + (pex + j) * m, m * sizeof(double));
     }
     {
-        gw_design wd = w.base;
-        wd.X = mm.Xh;
+        gw_design wd = f->w.base;
+        wd.X = mm->Xh;
         wd.p = pk;
-        wd.terms = knames;
-        wd.y = (double *)(uintptr_t)w.y;
-        gw_ls_opts lo = opts->ls;
+        wd.terms = f->knames;
+        wd.y = (double *)(uintptr_t)f->w.y;
+        gw_ls_opts lo = f->opts->ls;
         lo.hook = NULL;
         lo.flags |= GW_LS_NO_FITTED | GW_LS_NO_RESID;
-        if ((rc = gw_ls_fit(&wd, lo, &mm.ls2)) != GW_OK) {
-            rc = gwi_fail_keep(rc);
-            goto names_done;
-        }
+        if ((rc = gw_ls_fit(&wd, lo, &mm->ls2)) != GW_OK)
+            return gwi_fail_keep(rc);
     }
-    if (gw_ls_rank(mm.ls2) < pk) {
-        const int *al = gw_ls_aliased(mm.ls2);
+    if (gw_ls_rank(mm->ls2) < pk) {
+        const int *al = gw_ls_aliased(mm->ls2);
         size_t j = 0;
         while (j < pk && !al[j])
             j++;
-        rc = gwi_fail(GW_ERANK,
-                      "'%s' is not identified: its first-stage fit is collinear with the other "
-                      "regressors (instruments too weak or collinear)",
-                      knames[j < pk ? j : pk - 1]);
-        goto names_done;
+        return gwi_fail(GW_ERANK,
+                        "'%s' is not identified: its first-stage fit is collinear with the other "
+                        "regressors (instruments too weak or collinear)",
+                        f->knames[j < pk ? j : pk - 1]);
     }
-    const double *b = gw_ls_coef(mm.ls2);
+    const double *b = gw_ls_coef(mm->ls2);
     /* Structural residuals with the actual regressors (blocked, each row independent). */
     {
+        const double *y = f->w.y, *Xk = mm->Xk;
+        double *e = mm->e;
         const long nbl = (long)gw_nblocks(m);
 #pragma omp parallel for schedule(static)
         for (long bb = 0; bb < nbl; bb++) {
             size_t first, count;
             gw_block_range(m, (size_t)bb, &first, &count);
             for (size_t i = first; i < first + count; i++) {
-                double s = w.y[i];
+                double s = y[i];
                 for (size_t j = 0; j < pk; j++)
-                    s -= mm.Xk[j * m + i] * b[j];
-                mm.e[i] = s;
+                    s -= Xk[j * m + i] * b[j];
+                e[i] = s;
             }
         }
     }
-    const double rss = sumsq(m, mm.e);
+    f->rss = sumsq(m, mm->e);
+    return GW_OK;
+}
 
-    /* ---- variance ---- */
-    gw_design wd2 = w.base;
-    wd2.X = mm.Xh;
-    wd2.p = pk;
-    wd2.terms = knames;
-    wd2.y = (double *)(uintptr_t)w.y;
-    const gw_vcov_kind keff = (kind == GW_VCOV_HC2 || kind == GW_VCOV_HC3) ? GW_VCOV_HC0 : kind;
-    const double *bread = gw_ls_bread(mm.ls2);
-    const double *resid_v = mm.e;
-    if (keff != kind) {
-        if ((mm.radj = gw_alloc_array(m, sizeof(double))) == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu residuals", m);
-            goto names_done;
-        }
-        if ((rc = lev_resid(&w, mm.Xk, mm.Xh, pk, bread, mm.e, kind == GW_VCOV_HC3 ? 1.0 : 0.5,
-                            mm.radj)) != GW_OK)
-            goto names_done;
-        resid_v = mm.radj;
+/* The IV sandwich: gwi_vcov on X^ with the structural residuals (for HC2/HC3: HC0 on the
+ * residuals scaled by the 2SLS leverage), into mm.V. */
+static gw_status iv_variance(iv_fit *f)
+{
+    const size_t m = f->w.m, pk = f->pk;
+    const gw_vcov_kind kind = f->kind;
+    iv_mem *mm = &f->mm;
+    gw_status rc;
+    f->wd2 = f->w.base;
+    f->wd2.X = mm->Xh;
+    f->wd2.p = pk;
+    f->wd2.terms = f->knames;
+    f->wd2.y = (double *)(uintptr_t)f->w.y;
+    f->keff = (kind == GW_VCOV_HC2 || kind == GW_VCOV_HC3) ? GW_VCOV_HC0 : kind;
+    const double *bread = gw_ls_bread(mm->ls2);
+    const double *resid_v = mm->e;
+    if (f->keff != kind) {
+        if ((mm->radj = gw_alloc_array(m, sizeof(double))) == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate %zu residuals", m);
+        if ((rc = lev_resid(&f->w, mm->Xk, mm->Xh, pk, bread, mm->e,
+                            kind == GW_VCOV_HC3 ? 1.0 : 0.5, mm->radj)) != GW_OK)
+            return rc;
+        resid_v = mm->radj;
     }
     int *noalias = gw_calloc(pk, sizeof *noalias);
     size_t *keep = gw_alloc_array(pk, sizeof *keep);
     if (noalias == NULL || keep == NULL) {
         gw_free(noalias);
         gw_free(keep);
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate indices");
-        goto names_done;
+        return gwi_fail(GW_ENOMEM, "cannot allocate indices");
     }
     for (size_t j = 0; j < pk; j++)
         keep[j] = j;
@@ -1082,257 +1176,348 @@ gw_status gw_iv_fit(const gw_design *d, const gw_ols_opts *opts_in, gw_result **
         gwi_ls_view v = {m,
                          pk,
                          pk,
-                         b,
+                         gw_ls_coef(mm->ls2),
                          resid_v,
                          NULL,
                          bread,
                          noalias,
-                         rss,
-                         gw_ls_rcond(mm.ls2),
-                         gw_ls_near_singular(mm.ls2),
-                         gw_ls_method_used(mm.ls2)};
-        rc = gwi_vcov(&wd2, &v, keff, keep, pk, mm.V, &info);
+                         f->rss,
+                         gw_ls_rcond(mm->ls2),
+                         gw_ls_near_singular(mm->ls2),
+                         gw_ls_method_used(mm->ls2)};
+        rc = gwi_vcov(&f->wd2, &v, f->keff, keep, pk, mm->V, &f->info);
     }
     gw_free(noalias);
     gw_free(keep);
-    if (rc != GW_OK)
-        goto names_done;
+    return rc;
+}
 
-    /* ---- the result ---- */
+/* The result's labels: estimator, variance and solver names, terms, dropped columns. */
+static gw_status iv_result_labels(iv_fit *f, gw_result *r)
+{
+    const gw_vcov_kind kind = f->kind, keff = f->keff;
     char vname[512];
-    gw_result *r = NULL;
-    if ((rc = gw_result_new(pk, &mm.r)) != GW_OK)
-        goto names_done;
-    r = mm.r;
-    if ((rc = gwi_vcov_name(&wd2, keff, vname, sizeof vname)) != GW_OK ||
+    gw_status rc;
+    if ((rc = gwi_vcov_name(&f->wd2, keff, vname, sizeof vname)) != GW_OK ||
         (rc = gw_result_set_str(&r->estimator, "2sls")) != GW_OK ||
         (rc = gw_result_set_str(&r->vcov_type, keff != kind ? (kind == GW_VCOV_HC2 ? "hc2" : "hc3")
                                                             : vname)) != GW_OK ||
-        (rc = gw_result_set_str(&r->response, d->response)) != GW_OK ||
-        (rc = gw_result_set_str(&r->solver, gw_ls_method_used(mm.ls2))) != GW_OK)
-        goto names_done;
-    for (size_t j = 0; j < pk; j++)
-        if ((r->terms[j] = gw_strdup(knames[j])) == NULL)
-            goto nomem;
-    if (ndropped > 0) {
-        if ((r->dropped_collinear = gw_calloc(ndropped, sizeof(char *))) == NULL)
-            goto nomem;
-        r->ndropped = ndropped;
-        for (size_t j = 0; j < ndropped; j++)
-            if ((r->dropped_collinear[j] = gw_strdup(dnames[j])) == NULL)
-                goto nomem;
+        (rc = gw_result_set_str(&r->response, f->d->response)) != GW_OK ||
+        (rc = gw_result_set_str(&r->solver, gw_ls_method_used(f->mm.ls2))) != GW_OK)
+        return rc;
+    for (size_t j = 0; j < f->pk; j++)
+        if ((r->terms[j] = gw_strdup(f->knames[j])) == NULL)
+            return iv_nomem();
+    if (f->ndropped > 0) {
+        if ((r->dropped_collinear = gw_calloc(f->ndropped, sizeof(char *))) == NULL)
+            return iv_nomem();
+        r->ndropped = f->ndropped;
+        for (size_t j = 0; j < f->ndropped; j++)
+            if ((r->dropped_collinear[j] = gw_strdup(f->dnames[j])) == NULL)
+                return iv_nomem();
     }
-    const double nn = (double)m, kk = (double)pk, dfr0 = nn - kk, dfr = nn - kk - w.Diid;
-    {
-        const double c = dof_factor(&w, kk);
-        for (size_t j = 0; j < pk; j++)
-            r->estimate[j] = b[j];
-        for (size_t j = 0; j < pk * pk; j++)
-            r->vcov[j] = mm.V[j] * (w.fe ? c : 1.0);
-    }
-    r->nobs = m;
-    r->nobs_dropped_missing = d->nobs_dropped_missing;
-    r->df_resid = dfr;
-    r->n_cluster_vars = info.nvars;
-    for (size_t v = 0; v < info.nvars; v++)
-        r->n_clusters[v] = info.ngroups[v];
-    r->conf_level = opts->conf_level != 0.0 ? opts->conf_level : 0.95;
-    r->stat_is_z = 0;
-    r->df_inference = kind == GW_VCOV_CLUSTER ? info.df : (dfr > 0.0 ? dfr : (double)NAN);
-    gwi_fill_inference(r);
-    r->rss = rss;
-    r->tss = tss;
-    r->r2 = 1.0 - rss / tss;
-    {
-        const double icpt = (w.fe || d->has_intercept) ? 1.0 : 0.0;
-        r->adj_r2 = dfr > 0.0 ? 1.0 - (1.0 - r->r2) * ((nn - icpt) / dfr) : (double)NAN;
-    }
-    if (w.fe)
-        r->r2_within = 1.0 - rss / tss_w;
-    r->rmse = dfr > 0.0 ? sqrt(rss / dfr) : (double)NAN;
-    (void)dfr0;
-    r->rank = pk;
-    r->rcond = gw_ls_rcond(mm.ls2);
-    r->near_singular = gw_ls_near_singular(mm.ls2);
-    r->iterations = st.iterations;
-    r->converged = st.converged;
-    /* Overall Wald F of the slopes. */
-    {
-        size_t *idx = gw_alloc_array(pk + 1, sizeof *idx);
-        double *wk = gw_alloc_array(2 * pk * pk + pk + 1, sizeof *wk);
-        if (idx == NULL || wk == NULL) {
-            gw_free(idx);
-            gw_free(wk);
-            goto nomem;
-        }
-        size_t nq = 0;
-        for (size_t j = 0; j < pk; j++)
-            if (!(!w.fe && d->has_intercept && j == 0))
-                idx[nq++] = j;
-        r->f_df1 = (double)nq;
-        r->f_df2 = r->df_inference;
-        r->f_stat = (nq > 0 && !(kind == GW_VCOV_CLUSTER && (double)nq > r->df_inference))
-                        ? gwi_wald_f(r, idx, nq, wk)
-                        : (double)NAN;
-        r->f_p_value = (isfinite(r->f_stat) && r->f_df2 > 0.0)
-                           ? gsl_cdf_fdist_Q(r->f_stat, r->f_df1, r->f_df2)
-                           : (double)NAN;
+    return GW_OK;
+}
+
+/* The overall Wald F of the slopes (all coefficients with fixed effects; undefined with fewer
+ * clusters than restrictions). */
+static gw_status iv_overall_f(const iv_fit *f, gw_result *r)
+{
+    const size_t pk = f->pk;
+    size_t *idx = gw_alloc_array(pk + 1, sizeof *idx);
+    double *wk = gw_alloc_array(2 * pk * pk + pk + 1, sizeof *wk);
+    if (idx == NULL || wk == NULL) {
         gw_free(idx);
         gw_free(wk);
+        return iv_nomem();
     }
-    if (w.fe) {
-        r->singletons_dropped = gw_hdfe_singletons(mm.h);
+    size_t nq = 0;
+    for (size_t j = 0; j < pk; j++)
+        if (!(!f->w.fe && f->d->has_intercept && j == 0))
+            idx[nq++] = j;
+    r->f_df1 = (double)nq;
+    r->f_df2 = r->df_inference;
+    r->f_stat = (nq > 0 && !(f->kind == GW_VCOV_CLUSTER && (double)nq > r->df_inference))
+                    ? gwi_wald_f(r, idx, nq, wk)
+                    : (double)NAN;
+    r->f_p_value = (isfinite(r->f_stat) && r->f_df2 > 0.0)
+                       ? gsl_cdf_fdist_Q(r->f_stat, r->f_df1, r->f_df2)
+                       : (double)NAN;
+    gw_free(idx);
+    gw_free(wk);
+    return GW_OK;
+}
+
+/* The absorbed effects' description, and the residuals and fitted values when asked for (the
+ * fitted values on y's scale: y - e with the undemeaned y). */
+static gw_status iv_result_fe_resid(const iv_fit *f, gw_result *r)
+{
+    const gw_design *d = f->d;
+    const size_t m = f->w.m;
+    gw_status rc;
+    if (f->w.fe) {
+        r->singletons_dropped = gw_hdfe_singletons(f->mm.h);
         if ((r->fixed_effects = gw_calloc(d->nfe, sizeof *r->fixed_effects)) == NULL)
-            goto nomem;
+            return iv_nomem();
         r->nfe = d->nfe;
         for (size_t g = 0; g < d->nfe; g++) {
-            r->fixed_effects[g].levels = gw_hdfe_levels(mm.h, g);
+            r->fixed_effects[g].levels = gw_hdfe_levels(f->mm.h, g);
             if ((rc = gw_result_set_str(&r->fixed_effects[g].name, d->fe[g].name)) != GW_OK)
-                goto names_done;
+                return rc;
         }
     }
-    if (opts->flags & (GW_OLS_KEEP_RESIDUALS | GW_OLS_KEEP_FITTED)) {
+    if (f->opts->flags & (GW_OLS_KEEP_RESIDUALS | GW_OLS_KEEP_FITTED)) {
         if ((r->residuals = gw_alloc_array(m, sizeof(double))) == NULL ||
             (r->fitted = gw_alloc_array(m, sizeof(double))) == NULL)
-            goto nomem;
+            return iv_nomem();
         for (size_t i = 0; i < m; i++) {
-            r->residuals[i] = mm.e[i];
-            r->fitted[i] = yorig[i] - mm.e[i];
+            r->residuals[i] = f->mm.e[i];
+            r->fitted[i] = f->yorig[i] - f->mm.e[i];
         }
-        if (!(opts->flags & GW_OLS_KEEP_RESIDUALS)) {
+        if (!(f->opts->flags & GW_OLS_KEEP_RESIDUALS)) {
             gw_free(r->residuals);
             r->residuals = NULL;
         }
-        if (!(opts->flags & GW_OLS_KEEP_FITTED)) {
+        if (!(f->opts->flags & GW_OLS_KEEP_FITTED)) {
             gw_free(r->fitted);
             r->fitted = NULL;
         }
     }
+    return GW_OK;
+}
 
-    /* ---- IV fields and first stages ---- */
+/* The result (mm.r): coefficients, variance rescaled to the absorbed degrees of freedom,
+ * inference, fit statistics, the overall F, the fixed effects and the residuals. */
+static gw_status iv_result(iv_fit *f)
+{
+    const gw_design *d = f->d;
+    const size_t m = f->w.m, pk = f->pk;
+    const double rss = f->rss;
+    gw_status rc;
+    if ((rc = gw_result_new(pk, &f->mm.r)) != GW_OK)
+        return rc;
+    gw_result *r = f->mm.r;
+    if ((rc = iv_result_labels(f, r)) != GW_OK)
+        return rc;
+    const double nn = (double)m, kk = (double)pk, dfr = nn - kk - f->w.Diid;
+    {
+        const double c = dof_factor(&f->w, kk);
+        const double *b = gw_ls_coef(f->mm.ls2);
+        for (size_t j = 0; j < pk; j++)
+            r->estimate[j] = b[j];
+        for (size_t j = 0; j < pk * pk; j++)
+            r->vcov[j] = f->mm.V[j] * (f->w.fe ? c : 1.0);
+    }
+    r->nobs = m;
+    r->nobs_dropped_missing = d->nobs_dropped_missing;
+    r->df_resid = dfr;
+    r->n_cluster_vars = f->info.nvars;
+    for (size_t v = 0; v < f->info.nvars; v++)
+        r->n_clusters[v] = f->info.ngroups[v];
+    r->conf_level = f->opts->conf_level != 0.0 ? f->opts->conf_level : 0.95;
+    r->stat_is_z = 0;
+    r->df_inference = f->kind == GW_VCOV_CLUSTER ? f->info.df : (dfr > 0.0 ? dfr : (double)NAN);
+    gwi_fill_inference(r);
+    r->rss = rss;
+    r->tss = f->tss;
+    r->r2 = 1.0 - rss / f->tss;
+    {
+        const double icpt = (f->w.fe || d->has_intercept) ? 1.0 : 0.0;
+        r->adj_r2 = dfr > 0.0 ? 1.0 - (1.0 - r->r2) * ((nn - icpt) / dfr) : (double)NAN;
+    }
+    if (f->w.fe)
+        r->r2_within = 1.0 - rss / f->tss_w;
+    r->rmse = dfr > 0.0 ? sqrt(rss / dfr) : (double)NAN;
+    r->rank = pk;
+    r->rcond = gw_ls_rcond(f->mm.ls2);
+    r->near_singular = gw_ls_near_singular(f->mm.ls2);
+    r->iterations = f->st.iterations;
+    r->converged = f->st.converged;
+    if ((rc = iv_overall_f(f, r)) != GW_OK)
+        return rc;
+    return iv_result_fe_resid(f, r);
+}
+
+/* First-stage diagnostics: the IV fields of the result, each first stage's F of the excluded
+ * instruments, then the weak-identification statistics on the exogenous-partialled X1~ and Z1~
+ * (kept in mm.Xt, mm.Zt, with the first-stage residuals in mm.E for the later tests). */
+static gw_status iv_first_stage_tests(iv_fit *f)
+{
+    const gw_design *d = f->d;
+    const size_t m = f->w.m, K1 = f->K1, pex = f->pex, p2k = f->p2k, qk = f->qk, L = f->L;
+    iv_mem *mm = &f->mm;
+    gw_result *r = mm->r;
+    gw_status rc;
     if ((rc = gw_result_alloc_iv(r, K1, qk)) != GW_OK)
-        goto names_done;
+        return rc;
     for (size_t j = 0; j < K1; j++)
         if ((r->endog_terms[j] = gw_strdup(d->terms[pex + j])) == NULL)
-            goto nomem;
+            return iv_nomem();
     for (size_t j = 0; j < qk; j++)
-        if ((r->inst_terms[j] = gw_strdup(Anames_k[p2k + j])) == NULL)
-            goto nomem;
-    if ((mm.small = gw_alloc_array(2 * L * L + 4 * L + 16, sizeof(double))) == NULL)
-        goto nomem;
+        if ((r->inst_terms[j] = gw_strdup(f->Anames_k[p2k + j])) == NULL)
+            return iv_nomem();
+    if ((mm->small = gw_alloc_array(2 * L * L + 4 * L + 16, sizeof(double))) == NULL)
+        return iv_nomem();
     double *Pi = gw_alloc_array(qk * K1 + 1, sizeof(double));
     size_t *iidx = gw_alloc_array(qk + 1, sizeof(size_t));
     if (Pi == NULL || iidx == NULL) {
         gw_free(Pi);
         gw_free(iidx);
-        goto nomem;
+        return iv_nomem();
     }
     for (size_t t = 0; t < qk; t++)
         iidx[t] = p2k + t;
     for (size_t j = 0; j < K1; j++) {
-        gw_result *f = mm.fs[j];
-        r->fs_f[j] = (!(kind == GW_VCOV_CLUSTER && (double)qk > f->df_inference))
-                         ? gwi_wald_f(f, iidx, qk, mm.small)
+        gw_result *fs = mm->fs[j];
+        r->fs_f[j] = (!(f->kind == GW_VCOV_CLUSTER && (double)qk > fs->df_inference))
+                         ? gwi_wald_f(fs, iidx, qk, mm->small)
                          : (double)NAN;
         r->fs_df1[j] = (double)qk;
-        r->fs_df2[j] = f->df_inference;
-        r->fs_p[j] = (isfinite(r->fs_f[j]) && f->df_inference > 0.0)
-                         ? gsl_cdf_fdist_Q(r->fs_f[j], (double)qk, f->df_inference)
+        r->fs_df2[j] = fs->df_inference;
+        r->fs_p[j] = (isfinite(r->fs_f[j]) && fs->df_inference > 0.0)
+                         ? gsl_cdf_fdist_Q(r->fs_f[j], (double)qk, fs->df_inference)
                          : (double)NAN;
         for (size_t t = 0; t < qk; t++)
-            Pi[t + j * qk] = f->estimate[p2k + t];
+            Pi[t + j * qk] = fs->estimate[p2k + t];
     }
     gw_free(iidx);
 
-    /* ---- partialled X1~, Z1~ and the first-stage residuals ---- */
-    mm.Xt = gw_alloc_array(m * K1, sizeof(double));
-    mm.Zt = gw_alloc_array(m * qk, sizeof(double));
-    mm.E = gw_alloc_array(m * K1, sizeof(double));
-    if (mm.Xt == NULL || mm.Zt == NULL || mm.E == NULL) {
+    /* partialled X1~, Z1~ and the first-stage residuals */
+    mm->Xt = gw_alloc_array(m * K1, sizeof(double));
+    mm->Zt = gw_alloc_array(m * qk, sizeof(double));
+    mm->E = gw_alloc_array(m * K1, sizeof(double));
+    if (mm->Xt == NULL || mm->Zt == NULL || mm->E == NULL) {
         gw_free(Pi);
-        goto nomem;
+        return iv_nomem();
     }
     for (size_t j = 0; j < K1; j++) {
-        memcpy(mm.Xt + j * m, w.X + (pex + j) * m, m * sizeof(double));
-        memcpy(mm.E + j * m, mm.fs[j]->residuals, m * sizeof(double));
+        memcpy(mm->Xt + j * m, f->w.X + (pex + j) * m, m * sizeof(double));
+        memcpy(mm->E + j * m, mm->fs[j]->residuals, m * sizeof(double));
     }
-    memcpy(mm.Zt, mm.A + p2k * m, m * qk * sizeof(double));
-    if ((rc = partial_out(&w, opts, mm.A, p2k, Anames_k, mm.Xt, K1)) != GW_OK ||
-        (rc = partial_out(&w, opts, mm.A, p2k, Anames_k, mm.Zt, qk)) != GW_OK) {
+    memcpy(mm->Zt, mm->A + p2k * m, m * qk * sizeof(double));
+    if ((rc = partial_out(&f->w, f->opts, mm->A, p2k, f->Anames_k, mm->Xt, K1)) != GW_OK ||
+        (rc = partial_out(&f->w, f->opts, mm->A, p2k, f->Anames_k, mm->Zt, qk)) != GW_OK) {
         gw_free(Pi);
-        goto names_done;
+        return rc;
     }
-    const int robust_ok = kind == GW_VCOV_IID || d->ncluster <= 1;
-    const gw_factor *cl1 = kind == GW_VCOV_CLUSTER ? &cl[0] : NULL;
-    rc = weak_id(&w, opts, &mm, K1, qk, p2k, L, Pi, cl1, robust_ok, r);
+    const int robust_ok = f->kind == GW_VCOV_IID || d->ncluster <= 1;
+    const gw_factor *cl1 = f->kind == GW_VCOV_CLUSTER ? &f->cl[0] : NULL;
+    rc = weak_id(&f->w, f->opts, mm, K1, qk, L, Pi, cl1, robust_ok, r);
     gw_free(Pi);
+    return rc;
+}
+
+/* Over-identification (Sargan or Hansen's J) when there are more instruments than endogenous
+ * regressors; mm.Xt serves as scratch. */
+static gw_status iv_overid(iv_fit *f)
+{
+    gw_result *r = f->mm.r;
+    gw_status rc;
+    if (!(f->qk > f->K1))
+        return GW_OK;
+    const int robust_ok = f->kind == GW_VCOV_IID || f->d->ncluster <= 1;
+    const gw_factor *cl1 = f->kind == GW_VCOV_CLUSTER ? &f->cl[0] : NULL;
+    if ((rc = overid(&f->w, f->opts, f->mm.A, f->L, f->Anames_k, f->mm.Xk, f->pk, f->mm.e, cl1,
+                     robust_ok, f->mm.Xt, r)) != GW_OK)
+        return rc;
+    r->overid_df = (double)(f->qk - f->K1);
+    r->overid_p =
+        isfinite(r->overid_stat) ? gsl_cdf_chisq_Q(r->overid_stat, r->overid_df) : (double)NAN;
+    return GW_OK;
+}
+
+/* Wu-Hausman: the joint Wald F of the first-stage residuals V^ in the OLS of y on [X, V^]
+ * (with the fit's variance, so robust when it is). */
+static gw_status iv_wu_hausman(iv_fit *f)
+{
+    const size_t m = f->w.m, pk = f->pk, K1 = f->K1;
+    iv_mem *mm = &f->mm;
+    gw_result *r = mm->r;
+    gw_status rc;
+    double *Aug = gw_alloc_array(m * (pk + K1), sizeof(double));
+    if (Aug == NULL)
+        return iv_nomem();
+    memcpy(Aug, mm->Xk, m * pk * sizeof(double));
+    memcpy(Aug + m * pk, mm->E, m * K1 * sizeof(double));
+    rc = work_ols(&f->w, f->opts, Aug, pk + K1, f->knames, f->w.y, 0u, &mm->aug);
+    gw_free(Aug);
     if (rc != GW_OK)
-        goto names_done;
-
-    /* ---- over-identification ---- */
-    if (qk > K1) {
-        if ((rc = overid(&w, opts, mm.A, L, Anames_k, mm.Xk, pk, mm.e, cl1, robust_ok, mm.Xt, r)) !=
-            GW_OK)
-            goto names_done;
-        r->overid_df = (double)(qk - K1);
-        r->overid_p =
-            isfinite(r->overid_stat) ? gsl_cdf_chisq_Q(r->overid_stat, r->overid_df) : (double)NAN;
-    }
-
-    /* ---- Wu-Hausman: y on [X, V^] ---- */
-    {
-        double *Aug = gw_alloc_array(m * (pk + K1), sizeof(double));
-        if (Aug == NULL)
-            goto nomem;
-        memcpy(Aug, mm.Xk, m * pk * sizeof(double));
-        memcpy(Aug + m * pk, mm.E, m * K1 * sizeof(double));
-        rc = work_ols(&w, opts, Aug, pk + K1, knames, w.y, 0u, &mm.aug);
-        gw_free(Aug);
-        if (rc != GW_OK)
-            goto names_done;
-        gw_result *a = mm.aug;
-        if (a->k == pk + K1) {
-            size_t idx[64];
-            double *wk = gw_alloc_array(2 * K1 * K1 + K1 + 1, sizeof(double));
-            if (wk == NULL || K1 > 64) {
-                gw_free(wk);
-                goto nomem;
-            }
-            for (size_t j = 0; j < K1; j++)
-                idx[j] = pk + j;
-            r->endog_stat = (!(kind == GW_VCOV_CLUSTER && (double)K1 > a->df_inference))
-                                ? gwi_wald_f(a, idx, K1, wk)
-                                : (double)NAN;
+        return rc;
+    gw_result *a = mm->aug;
+    if (a->k == pk + K1) {
+        size_t idx[64];
+        double *wk = gw_alloc_array(2 * K1 * K1 + K1 + 1, sizeof(double));
+        if (wk == NULL || K1 > 64) {
             gw_free(wk);
+            return iv_nomem();
         }
-        r->endog_df1 = (double)K1;
-        r->endog_df2 = a->df_inference;
-        r->endog_p = (isfinite(r->endog_stat) && a->df_inference > 0.0)
-                         ? gsl_cdf_fdist_Q(r->endog_stat, r->endog_df1, r->endog_df2)
-                         : (double)NAN;
+        for (size_t j = 0; j < K1; j++)
+            idx[j] = pk + j;
+        r->endog_stat = (!(f->kind == GW_VCOV_CLUSTER && (double)K1 > a->df_inference))
+                            ? gwi_wald_f(a, idx, K1, wk)
+                            : (double)NAN;
+        gw_free(wk);
     }
+    r->endog_df1 = (double)K1;
+    r->endog_df2 = a->df_inference;
+    r->endog_p = (isfinite(r->endog_stat) && a->df_inference > 0.0)
+                     ? gsl_cdf_fdist_Q(r->endog_stat, r->endog_df1, r->endog_df2)
+                     : (double)NAN;
+    return GW_OK;
+}
 
-    /* The first stages move into the result (their residuals and fitted values are dropped). */
-    for (size_t j = 0; j < K1; j++) {
-        gw_result *f = mm.fs[j];
-        gw_free(f->residuals);
-        gw_free(f->fitted);
-        f->residuals = f->fitted = NULL;
-        if ((rc = gw_result_set_str(&f->estimator, "ols")) != GW_OK)
-            goto names_done;
-        r->first_stage[j] = f;
-        mm.fs[j] = NULL;
+/* The first stages move into the result (their residuals and fitted values are dropped). */
+static gw_status iv_move_first_stages(iv_fit *f)
+{
+    gw_status rc;
+    for (size_t j = 0; j < f->K1; j++) {
+        gw_result *fs = f->mm.fs[j];
+        gw_free(fs->residuals);
+        gw_free(fs->fitted);
+        fs->residuals = fs->fitted = NULL;
+        if ((rc = gw_result_set_str(&fs->estimator, "ols")) != GW_OK)
+            return rc;
+        f->mm.r->first_stage[j] = fs;
+        f->mm.fs[j] = NULL;
     }
-    *out = r;
-    mm.r = NULL;
-    rc = GW_OK;
-    goto names_done;
-nomem:
-    rc = gwi_fail(GW_ENOMEM, "out of memory building the 2SLS result");
-names_done:
-    gw_free(Anames_k);
-    gw_free(dnames);
-done:
-    mem_free(&mm, K1);
+    return GW_OK;
+}
+
+gw_status gw_iv_fit(const gw_design *d, const gw_ols_opts *opts_in, gw_result **out)
+{
+    const gw_ols_opts defaults = {0};
+    const gw_ols_opts *opts = opts_in ? opts_in : &defaults;
+    gw_status rc;
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "no output pointer");
+    *out = NULL;
+    if ((rc = check(d, opts)) != GW_OK)
+        return rc;
+    (void)gw_threads_get();
+    iv_fit f;
+    memset(&f, 0, sizeof f);
+    f.d = d;
+    f.opts = opts;
+    f.kind = opts->vcov;
+    f.n = d->n;
+    f.p = d->p;
+    f.K1 = d->n_endog;
+    f.pex = f.p - f.K1;
+    f.q = d->q;
+    f.L0 = f.pex + f.q;
+    f.st = (gw_hdfe_stats){1, 0, 1};
+    f.tss = NAN;
+    f.tss_w = NAN;
+    if ((rc = iv_work_setup(&f)) == GW_OK && (rc = iv_first_stages(&f)) == GW_OK &&
+        (rc = iv_keep_columns(&f)) == GW_OK && (rc = iv_second_stage(&f)) == GW_OK &&
+        (rc = iv_variance(&f)) == GW_OK && (rc = iv_result(&f)) == GW_OK &&
+        (rc = iv_first_stage_tests(&f)) == GW_OK && (rc = iv_overid(&f)) == GW_OK &&
+        (rc = iv_wu_hausman(&f)) == GW_OK && (rc = iv_move_first_stages(&f)) == GW_OK) {
+        *out = f.mm.r;
+        f.mm.r = NULL;
+    }
+    gw_free(f.Anames_k);
+    gw_free(f.dnames);
+    mem_free(&f.mm, f.K1);
     return rc;
 }
