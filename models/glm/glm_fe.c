@@ -427,132 +427,226 @@ gw_status gwi_glm_set_str_list(char ***dst, size_t *count, const char *const *na
     return GW_OK;
 }
 
-/* One fit with the rows flagged in pre (NULL: none) dropped as separated beforehand. When rows
- * with vanishing means remain at convergence, returns GW_ENOCONV and sets them in vanish (n
- * flags over the design's rows), *nvanish their number; otherwise *nvanish = 0. */
-static gw_status fit_pass(const gw_design *d, const gw_glm_opts *opts, const unsigned char *pre,
-                          gw_result **out, gwi_glm_fe_stats *stats, unsigned char *vanish,
-                          size_t *nvanish)
-{
-    gw_status rc = GW_OK;
-    gw_hdfe *h = NULL;
-    gw_ls *ls = NULL;
-    gw_result *r = NULL;
-    sep_out sp = {0, 0, NULL, NULL};
-    size_t *rows = NULL, *cols = NULL, *keepc = NULL, *keepd = NULL;
-    int32_t *codes = NULL, *clcodes = NULL;
-    gw_factor *fec = NULL, cl[2];
-    double *buf = NULL, *part = NULL, *dv = NULL, **dcols = NULL, *Xc = NULL;
-    unsigned char *aliased_flag = NULL;
-    memset(cl, 0, sizeof cl);
-    *nvanish = 0;
-    const gwi_glm_link link = link_of(opts->kind);
-    const int binom = link != GWI_GLM_POISSON;
-    const double tol = opts->tol != 0.0 ? opts->tol : GW_GLM_TOL;
-    const size_t maxiter = opts->maxiter != 0 ? opts->maxiter : GW_GLM_MAXITER;
-    const size_t n = d->n, p = d->p, S = d->nfe;
+/* One fit pass (fit_pass) in phases: select the rows and columns (separation), set up the
+ * working storage, IRLS, the vanishing-means check, the bread and variance, the labels, the
+ * statistics. The phases share one fe_pass; everything it owns is released by pass_free. */
+typedef struct {
+    const gw_design *d;
+    const gw_glm_opts *opts;
+    gwi_glm_link link;
+    int binom;
+    double tol;     /* IRLS: relative deviance change */
+    size_t maxiter; /* IRLS */
+    size_t n, p, S; /* the design's rows, columns and fixed-effect sets */
+    sep_out sp;
+    size_t m, K0;   /* rows kept, regressors not separating */
+    size_t *rows;   /* m: the kept rows of the design */
+    size_t *cols;   /* K0: the regressors not separating */
+    size_t *keepc;  /* k: the columns of X~ not aliased */
+    size_t *keepd;  /* k: the same as design columns (AME) */
+    int32_t *codes; /* m x (S + ncluster): compacted fixed-effect and cluster codes */
+    gw_factor *fec, cl[2];
+    unsigned char *aliased_flag; /* p */
+    gw_hdfe *h;
+    gw_ls *ls;
+    gw_result *r;
+    double *buf, *part, *dv, **dcols, *Xc;
+    /* in buf: y, a (NULL without weights), eta, eta_new, mu, W, z, z_old, z~ (m each), X~ */
+    double *y, *a, *eta, *eta1, *mu, *wt, *z, *zold, *zt, *Xt;
+    double *b, *b1; /* in dv: coefficients, new coefficients */
+    gw_design wd;   /* the working WLS design: X~, z~, W over the kept rows */
+    gwi_vcov_info info;
+    double dev;
+    size_t iter, demean_iter, demean_first;
+    size_t k; /* rank */
+} fe_pass;
 
-    /* 1. Separation and singletons. */
-    sp.keep = gw_alloc_array(n, 1);
-    sp.sepcol = gw_alloc_array(p, 1);
-    if (sp.keep == NULL || sp.sepcol == NULL)
-        goto nomem;
-    if ((rc = separate(d, binom, (opts->flags & GW_GLM_KEEP_SINGLETONS) != 0, pre, &sp)) != GW_OK)
-        goto done;
+static gw_status pass_nomem(const fe_pass *P)
+{
+    return gwi_fail(GW_ENOMEM, "cannot allocate the fixed-effects GLM's work space (%zu rows)",
+                    P->n);
+}
+
+static void pass_free(fe_pass *P)
+{
+    gw_result_free(P->r);
+    gw_ls_free(P->ls);
+    gw_hdfe_free(P->h);
+    gw_free(P->Xc);
+    gw_free(P->keepd);
+    gw_free(P->dcols);
+    gw_free(P->dv);
+    gw_free(P->part);
+    gw_free(P->buf);
+    gw_free(P->aliased_flag);
+    gw_free(P->fec);
+    gw_free(P->codes);
+    gw_free(P->keepc);
+    gw_free(P->cols);
+    gw_free(P->rows);
+    gw_free(P->sp.sepcol);
+    gw_free(P->sp.keep);
+}
+
+/* 1. Separation and singletons: the rows and regressors kept, the fixed-effect and cluster codes
+ * compacted to those rows, and the gw_hdfe on them (singletons are already dropped). */
+static gw_status pass_select(fe_pass *P, const unsigned char *pre)
+{
+    const gw_design *d = P->d;
+    const size_t n = P->n, p = P->p, S = P->S;
+    gw_status rc;
+    P->sp.keep = gw_alloc_array(n, 1);
+    P->sp.sepcol = gw_alloc_array(p, 1);
+    if (P->sp.keep == NULL || P->sp.sepcol == NULL)
+        return pass_nomem(P);
+    if ((rc = separate(d, P->binom, (P->opts->flags & GW_GLM_KEEP_SINGLETONS) != 0, pre, &P->sp)) !=
+        GW_OK)
+        return rc;
     size_t m = 0, K0 = 0;
     for (size_t i = 0; i < n; i++)
-        m += sp.keep[i];
+        m += P->sp.keep[i];
     for (size_t j = 0; j < p; j++)
-        K0 += !sp.sepcol[j];
-    if (m == 0) {
-        rc = gwi_fail(GW_ENODATA,
-                      "no observations left after dropping %zu singletons and %zu separated "
-                      "observations",
-                      sp.singletons, sp.separated);
-        goto done;
-    }
-    if (K0 == 0) {
-        rc = gwi_fail(GW_ERANK, "every regressor separates the outcome; nothing to estimate");
-        goto done;
-    }
-    rows = gw_alloc_array(m, sizeof *rows);
-    cols = gw_alloc_array(K0, sizeof *cols);
-    keepc = gw_alloc_array(K0, sizeof *keepc);
-    codes = gw_alloc_array(m * (S + (size_t)(d->ncluster)), sizeof *codes);
-    fec = gw_calloc(S, sizeof *fec);
-    aliased_flag = gw_calloc(p, 1);
-    if (rows == NULL || cols == NULL || keepc == NULL || codes == NULL || fec == NULL ||
-        aliased_flag == NULL)
-        goto nomem;
+        K0 += !P->sp.sepcol[j];
+    if (m == 0)
+        return gwi_fail(GW_ENODATA,
+                        "no observations left after dropping %zu singletons and %zu separated "
+                        "observations",
+                        P->sp.singletons, P->sp.separated);
+    if (K0 == 0)
+        return gwi_fail(GW_ERANK, "every regressor separates the outcome; nothing to estimate");
+    P->m = m;
+    P->K0 = K0;
+    P->rows = gw_alloc_array(m, sizeof *P->rows);
+    P->cols = gw_alloc_array(K0, sizeof *P->cols);
+    P->keepc = gw_alloc_array(K0, sizeof *P->keepc);
+    P->codes = gw_alloc_array(m * (S + (size_t)(d->ncluster)), sizeof *P->codes);
+    P->fec = gw_calloc(S, sizeof *P->fec);
+    P->aliased_flag = gw_calloc(p, 1);
+    if (P->rows == NULL || P->cols == NULL || P->keepc == NULL || P->codes == NULL ||
+        P->fec == NULL || P->aliased_flag == NULL)
+        return pass_nomem(P);
     for (size_t i = 0, t = 0; i < n; i++)
-        if (sp.keep[i])
-            rows[t++] = i;
+        if (P->sp.keep[i])
+            P->rows[t++] = i;
     for (size_t j = 0, t = 0; j < p; j++)
-        if (!sp.sepcol[j])
-            cols[t++] = j;
+        if (!P->sp.sepcol[j])
+            P->cols[t++] = j;
     for (size_t g = 0; g < S; g++) {
-        fec[g].name = d->fe[g].name;
-        fec[g].nlevels = d->fe[g].nlevels;
-        fec[g].codes = codes + g * m;
+        P->fec[g].name = d->fe[g].name;
+        P->fec[g].nlevels = d->fe[g].nlevels;
+        P->fec[g].codes = P->codes + g * m;
         for (size_t i = 0; i < m; i++)
-            fec[g].codes[i] = d->fe[g].codes[rows[i]];
+            P->fec[g].codes[i] = d->fe[g].codes[P->rows[i]];
     }
-    clcodes = codes + S * m;
+    int32_t *clcodes = P->codes + S * m;
     for (size_t v = 0; v < d->ncluster; v++) {
-        cl[v].name = d->cluster[v].name;
-        cl[v].nlevels = d->cluster[v].nlevels;
-        cl[v].codes = clcodes + v * m;
+        P->cl[v].name = d->cluster[v].name;
+        P->cl[v].nlevels = d->cluster[v].nlevels;
+        P->cl[v].codes = clcodes + v * m;
         for (size_t i = 0; i < m; i++)
-            cl[v].codes[i] = d->cluster[v].codes ? d->cluster[v].codes[rows[i]] : -1;
+            P->cl[v].codes[i] = d->cluster[v].codes ? d->cluster[v].codes[P->rows[i]] : -1;
     }
-    gw_hdfe_opts ho = {opts->fe_tol, opts->fe_maxiter, GW_HDFE_KEEP_SINGLETONS};
-    if ((rc = gw_hdfe_new(fec, S, m, NULL, &ho, &h)) != GW_OK) {
-        rc = gwi_fail_keep(rc);
-        goto done;
-    }
+    gw_hdfe_opts ho = {P->opts->fe_tol, P->opts->fe_maxiter, GW_HDFE_KEEP_SINGLETONS};
+    if ((rc = gw_hdfe_new(P->fec, S, m, NULL, &ho, &P->h)) != GW_OK)
+        return gwi_fail_keep(rc);
+    return GW_OK;
+}
 
-    /* Working storage: y, a, eta, eta_new, mu, W, z, z_old, z~ (m each), X~ (m x K0). */
+/* The working storage over the kept rows (y, prior weights, X~ = the kept regressors, to be
+ * demeaned in place), the columns the demeaning works on ([z~, X~]) and the working WLS design,
+ * whose variance request is checked here, before iterating. */
+static gw_status pass_storage(fe_pass *P)
+{
+    const gw_design *d = P->d;
+    const size_t n = P->n, m = P->m, K0 = P->K0;
     const size_t nvec = 9;
-    if ((buf = gw_alloc_array(m * (nvec + K0), sizeof *buf)) == NULL ||
-        (part = gw_alloc_array(gw_nblocks(m) + 1, sizeof *part)) == NULL ||
-        (dv = gw_alloc_array(2 * K0, sizeof *dv)) == NULL ||
-        (dcols = gw_alloc_array(K0 + 1, sizeof *dcols)) == NULL)
-        goto nomem;
-    double *y = buf, *a = buf + m, *eta = buf + 2 * m, *eta1 = buf + 3 * m, *mu = buf + 4 * m,
-           *wt = buf + 5 * m, *z = buf + 6 * m, *zold = buf + 7 * m, *zt = buf + 8 * m,
-           *Xt = buf + nvec * m;
-    double *b = dv, *b1 = dv + K0;
+    if ((P->buf = gw_alloc_array(m * (nvec + K0), sizeof *P->buf)) == NULL ||
+        (P->part = gw_alloc_array(gw_nblocks(m) + 1, sizeof *P->part)) == NULL ||
+        (P->dv = gw_alloc_array(2 * K0, sizeof *P->dv)) == NULL ||
+        (P->dcols = gw_alloc_array(K0 + 1, sizeof *P->dcols)) == NULL)
+        return pass_nomem(P);
+    double *buf = P->buf;
+    P->y = buf;
+    P->a = buf + m;
+    P->eta = buf + 2 * m;
+    P->eta1 = buf + 3 * m;
+    P->mu = buf + 4 * m;
+    P->wt = buf + 5 * m;
+    P->z = buf + 6 * m;
+    P->zold = buf + 7 * m;
+    P->zt = buf + 8 * m;
+    P->Xt = buf + nvec * m;
+    P->b = P->dv;
+    P->b1 = P->dv + K0;
     for (size_t i = 0; i < m; i++)
-        y[i] = d->y[rows[i]];
+        P->y[i] = d->y[P->rows[i]];
     if (d->w != NULL) {
         for (size_t i = 0; i < m; i++)
-            a[i] = d->w[rows[i]];
+            P->a[i] = d->w[P->rows[i]];
     } else {
-        a = NULL;
+        P->a = NULL;
     }
     for (size_t t = 0; t < K0; t++)
         for (size_t i = 0; i < m; i++)
-            Xt[t * m + i] = d->X[cols[t] * n + rows[i]];
-    dcols[0] = zt;
+            P->Xt[t * m + i] = d->X[P->cols[t] * n + P->rows[i]];
+    P->dcols[0] = P->zt;
     for (size_t t = 0; t < K0; t++)
-        dcols[t + 1] = Xt + t * m;
+        P->dcols[t + 1] = P->Xt + t * m;
 
-    gw_design wd; /* the working WLS design: X~, z~, W over the kept rows */
-    memset(&wd, 0, sizeof wd);
-    wd.n = m;
-    wd.p = K0;
-    wd.X = Xt;
-    wd.y = zt;
-    wd.w = wt;
-    wd.terms = d->terms; /* only read by the variance code for messages */
-    wd.response = d->response;
-    wd.cluster = d->ncluster ? cl : NULL;
-    wd.ncluster = d->ncluster;
-    gwi_vcov_info info;
-    if ((rc = gwi_vcov_check(&wd, opts->vcov, &info)) != GW_OK)
-        goto done;
+    gw_design *wd = &P->wd;
+    memset(wd, 0, sizeof *wd);
+    wd->n = m;
+    wd->p = K0;
+    wd->X = P->Xt;
+    wd->y = P->zt;
+    wd->w = P->wt;
+    wd->terms = d->terms; /* only read by the variance code for messages */
+    wd->response = d->response;
+    wd->cluster = d->ncluster ? P->cl : NULL;
+    wd->ncluster = d->ncluster;
+    return gwi_vcov_check(wd, P->opts->vcov, &P->info);
+}
 
-    /* 2. IRLS. */
+/* One IRLS step after the WLS (file comment, 2): eta1 from the WLS fit, then step-halving
+ * toward the previous iterate while the deviance is not finite or increases (not on the first
+ * iteration). Returns the new deviance in *dev1. */
+static gw_status irls_halve(fe_pass *P, size_t iter, double *dev1_out)
+{
+    const gwi_glm_link link = P->link;
+    const size_t m = P->m, K0 = P->K0;
+    const double *y = P->y, *a = P->a, *eta = P->eta, *b = P->b, dev = P->dev;
+    double *eta1 = P->eta1, *b1 = P->b1, *mu = P->mu, *part = P->part;
+    double dev1 = deviance_at(link, m, y, a, eta1, mu, part);
+    int halvings = 0;
+    while (iter > 1 && !(isfinite(dev1) && (dev1 - dev) / (0.1 + fabs(dev1)) < P->tol)) {
+        if (++halvings > GW_GLM_MAXHALF)
+            return gwi_fail(GW_ENOCONV,
+                            "iteration %zu: the deviance (%g) did not decrease after %d "
+                            "step-halvings",
+                            iter, dev1, GW_GLM_MAXHALF);
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < m; i++)
+            eta1[i] = 0.5 * (eta1[i] + eta[i]);
+        for (size_t t = 0; t < K0; t++)
+            b1[t] = 0.5 * (b1[t] + b[t]);
+        dev1 = deviance_at(link, m, y, a, eta1, mu, part);
+    }
+    if (!isfinite(dev1))
+        return gwi_fail(GW_ENOCONV, "the deviance is not finite after the first iteration");
+    *dev1_out = dev1;
+    return GW_OK;
+}
+
+/* 2. IRLS with the fixed effects concentrated out, from R's mustart (file comment, 2): leaves
+ * the converged eta, mu, b and deviance, and the iteration counts. */
+static gw_status pass_irls(fe_pass *P)
+{
+    const gwi_glm_link link = P->link;
+    const size_t m = P->m, K0 = P->K0;
+    const double *y = P->y, *a = P->a;
+    double *eta = P->eta, *eta1 = P->eta1, *mu = P->mu, *wt = P->wt, *z = P->z, *zold = P->zold,
+           *zt = P->zt, *b = P->b, *b1 = P->b1;
+    gw_status rc;
     for (size_t i = 0; i < m; i++) {
         double m0 = gwi_glm_mustart(link, y[i]);
         eta[i] = gwi_glm_link_eta(link, m0);
@@ -561,11 +655,12 @@ static gw_status fit_pass(const gw_design *d, const gw_glm_opts *opts, const uns
     double dev = 0.0;
     for (size_t i = 0; i < m; i++) /* the start's deviance (only for the first criterion) */
         dev += (a ? a[i] : 1.0) * gwi_glm_dev(link, y[i], mu[i]);
+    P->dev = dev;
     memset(b, 0, K0 * sizeof *b);
-    size_t iter = 0, demean_iter = 0, demean_first = 0;
+    size_t iter = 0;
     int converged = 0;
     gw_ls_opts lo = {GW_LS_AUTO, 0.0, GW_LS_NO_RESID, NULL};
-    for (iter = 1; iter <= maxiter && !converged; iter++) {
+    for (iter = 1; iter <= P->maxiter && !converged; iter++) {
         working(link, m, y, a, eta, wt, NULL, z);
 #pragma omp parallel for schedule(static)
         for (size_t i = 0; i < m; i++) {
@@ -573,122 +668,118 @@ static gw_status fit_pass(const gw_design *d, const gw_glm_opts *opts, const uns
             zold[i] = z[i];
         }
         gw_hdfe_stats st;
-        if ((rc = gw_hdfe_set_weights(h, wt)) != GW_OK ||
-            (rc = gw_hdfe_demean(h, dcols, K0 + 1, &st)) != GW_OK) {
-            rc = gwi_fail_keep(rc);
-            goto done;
-        }
-        demean_iter += st.iterations;
+        if ((rc = gw_hdfe_set_weights(P->h, wt)) != GW_OK ||
+            (rc = gw_hdfe_demean(P->h, P->dcols, K0 + 1, &st)) != GW_OK)
+            return gwi_fail_keep(rc);
+        P->demean_iter += st.iterations;
         if (iter == 1)
-            demean_first = st.iterations;
-        gw_ls_free(ls);
-        ls = NULL;
-        if ((rc = gw_ls_fit(&wd, lo, &ls)) != GW_OK) {
-            rc = gwi_fail_keep(rc);
-            goto done;
-        }
-        const double *coef = gw_ls_coef(ls), *f = gw_ls_fitted(ls);
+            P->demean_first = st.iterations;
+        gw_ls_free(P->ls);
+        P->ls = NULL;
+        if ((rc = gw_ls_fit(&P->wd, lo, &P->ls)) != GW_OK)
+            return gwi_fail_keep(rc);
+        const double *coef = gw_ls_coef(P->ls), *f = gw_ls_fitted(P->ls);
         for (size_t t = 0; t < K0; t++)
             b1[t] = isnan(coef[t]) ? 0.0 : coef[t];
 #pragma omp parallel for schedule(static)
         for (size_t i = 0; i < m; i++)
             eta1[i] = z[i] - zt[i] + f[i];
-        double dev1 = deviance_at(link, m, y, a, eta1, mu, part);
-        int halvings = 0;
-        while (iter > 1 && !(isfinite(dev1) && (dev1 - dev) / (0.1 + fabs(dev1)) < tol)) {
-            if (++halvings > GW_GLM_MAXHALF) {
-                rc = gwi_fail(GW_ENOCONV,
-                              "iteration %zu: the deviance (%g) did not decrease after %d "
-                              "step-halvings",
-                              iter, dev1, GW_GLM_MAXHALF);
-                goto done;
-            }
-#pragma omp parallel for schedule(static)
-            for (size_t i = 0; i < m; i++)
-                eta1[i] = 0.5 * (eta1[i] + eta[i]);
-            for (size_t t = 0; t < K0; t++)
-                b1[t] = 0.5 * (b1[t] + b[t]);
-            dev1 = deviance_at(link, m, y, a, eta1, mu, part);
-        }
-        if (!isfinite(dev1)) {
-            rc = gwi_fail(GW_ENOCONV, "the deviance is not finite after the first iteration");
-            goto done;
-        }
-        converged = fabs(dev1 - dev) / (0.1 + fabs(dev1)) < tol;
-        dev = dev1;
+        double dev1 = 0.0; /* set by irls_halve on success */
+        if ((rc = irls_halve(P, iter, &dev1)) != GW_OK)
+            return rc;
+        converged = fabs(dev1 - P->dev) / (0.1 + fabs(dev1)) < P->tol;
+        P->dev = dev1;
         memcpy(eta, eta1, m * sizeof *eta);
         memcpy(b, b1, K0 * sizeof *b);
     }
     iter--;
-    if (!converged) {
-        rc =
-            gwi_fail(GW_ENOCONV, "no convergence after %zu iterations (deviance %.17g)", iter, dev);
-        goto done;
-    }
-    {
-        double sa = 0.0, say = 0.0;
-        for (size_t i = 0; i < m; i++) {
-            sa += a ? a[i] : 1.0;
-            say += (a ? a[i] : 1.0) * y[i];
-        }
-        unsigned char *fl = (unsigned char *)wt; /* W is recomputed below */
-        size_t nv = vanishing_rows(link, m, y, mu, say / sa, fl);
-        if (nv > 0) {
-            memset(vanish, 0, n);
-            for (size_t i = 0; i < m; i++)
-                vanish[rows[i]] = fl[i];
-            *nvanish = nv;
-            rc = gwi_fail(GW_ENOCONV,
-                          "separation: %zu observations are fitted exactly (means below %g); the "
-                          "maximum likelihood estimate does not exist with them",
-                          nv, GLM_FE_MU_TOL);
-            goto done;
-        }
-    }
+    P->iter = iter;
+    if (!converged)
+        return gwi_fail(GW_ENOCONV, "no convergence after %zu iterations (deviance %.17g)", iter,
+                        P->dev);
+    return GW_OK;
+}
 
-    /* 3. Variances at the converged coefficients: W and r there (z holds r), X~ demeaned with
-     * that W, the bread from the WLS of r on X~. */
-    working(link, m, y, a, eta, wt, z, NULL);
+/* Separation found only at convergence (file comment, 1d): the rows with vanishing means are
+ * flagged in vanish (over the design's rows) and the pass fails with GW_ENOCONV. */
+static gw_status pass_vanishing(fe_pass *P, unsigned char *vanish, size_t *nvanish)
+{
+    const size_t m = P->m;
+    const double *y = P->y, *a = P->a;
+    double sa = 0.0, say = 0.0;
+    for (size_t i = 0; i < m; i++) {
+        sa += a ? a[i] : 1.0;
+        say += (a ? a[i] : 1.0) * y[i];
+    }
+    unsigned char *fl = (unsigned char *)P->wt; /* W is recomputed below */
+    size_t nv = vanishing_rows(P->link, m, y, P->mu, say / sa, fl);
+    if (nv == 0)
+        return GW_OK;
+    memset(vanish, 0, P->n);
+    for (size_t i = 0; i < m; i++)
+        vanish[P->rows[i]] = fl[i];
+    *nvanish = nv;
+    return gwi_fail(GW_ENOCONV,
+                    "separation: %zu observations are fitted exactly (means below %g); the "
+                    "maximum likelihood estimate does not exist with them",
+                    nv, GLM_FE_MU_TOL);
+}
+
+/* 3. The bread at the converged coefficients: W and r there (z holds r), X~ demeaned with that
+ * W, the WLS of r on X~; the aliased regressors are dropped as collinear and the result is
+ * created with the estimates of the others. */
+static gw_status pass_bread(fe_pass *P)
+{
+    const gw_design *d = P->d;
+    const size_t K0 = P->K0;
+    gw_status rc;
+    working(P->link, P->m, P->y, P->a, P->eta, P->wt, P->z, NULL);
     {
         gw_hdfe_stats st;
-        if ((rc = gw_hdfe_set_weights(h, wt)) != GW_OK ||
-            (rc = gw_hdfe_demean(h, dcols + 1, K0, &st)) != GW_OK) {
-            rc = gwi_fail_keep(rc);
-            goto done;
-        }
-        demean_iter += st.iterations;
+        if ((rc = gw_hdfe_set_weights(P->h, P->wt)) != GW_OK ||
+            (rc = gw_hdfe_demean(P->h, P->dcols + 1, K0, &st)) != GW_OK)
+            return gwi_fail_keep(rc);
+        P->demean_iter += st.iterations;
     }
-    gw_ls_free(ls);
-    ls = NULL;
-    wd.y = z;
-    lo.flags = GW_LS_NO_RESID | GW_LS_NO_FITTED;
-    if ((rc = gw_ls_fit(&wd, lo, &ls)) != GW_OK) {
-        rc = gwi_fail_keep(rc);
-        goto done;
-    }
-    const int *al = gw_ls_aliased(ls);
-    const size_t k = gw_ls_rank(ls);
-    if (k == 0) {
-        rc = gwi_fail(GW_ERANK, "every regressor is absorbed by the fixed effects");
-        goto done;
-    }
+    gw_ls_free(P->ls);
+    P->ls = NULL;
+    P->wd.y = P->z;
+    gw_ls_opts lo = {GW_LS_AUTO, 0.0, GW_LS_NO_RESID | GW_LS_NO_FITTED, NULL};
+    if ((rc = gw_ls_fit(&P->wd, lo, &P->ls)) != GW_OK)
+        return gwi_fail_keep(rc);
+    const int *al = gw_ls_aliased(P->ls);
+    const size_t k = gw_ls_rank(P->ls);
+    if (k == 0)
+        return gwi_fail(GW_ERANK, "every regressor is absorbed by the fixed effects");
+    P->k = k;
     for (size_t t = 0, q = 0; t < K0; t++) {
         if (al[t])
-            aliased_flag[cols[t]] = 1;
+            P->aliased_flag[P->cols[t]] = 1;
         else
-            keepc[q++] = t;
+            P->keepc[q++] = t;
     }
-    if ((rc = gw_result_new(k, &r)) != GW_OK)
-        goto done;
-    const size_t D = gw_hdfe_df(h);
-    const double nn = (double)m, kk = (double)k;
+    if ((rc = gw_result_new(k, &P->r)) != GW_OK)
+        return rc;
     for (size_t q = 0; q < k; q++) {
-        r->estimate[q] = b[keepc[q]];
-        if ((rc = gw_result_set_str(&r->terms[q], d->terms[cols[keepc[q]]])) != GW_OK)
-            goto done;
+        P->r->estimate[q] = P->b[P->keepc[q]];
+        if ((rc = gw_result_set_str(&P->r->terms[q], d->terms[P->cols[P->keepc[q]]])) != GW_OK)
+            return rc;
     }
+    return GW_OK;
+}
+
+/* The variance (file comment, 3): the bread itself (iid) or the sandwich of the linear models'
+ * code, then the small-sample profile's factor (gwi_vcov used N - K). */
+static gw_status pass_vcov(fe_pass *P)
+{
+    const gw_glm_opts *opts = P->opts;
+    const size_t k = P->k, K0 = P->K0;
+    const double nn = (double)P->m, kk = (double)k;
+    gw_result *r = P->r;
+    gw_status rc;
     if (opts->vcov == GW_VCOV_IID) {
-        const double *B = gw_ls_bread(ls);
+        const double *B = gw_ls_bread(P->ls);
+        const size_t *keepc = P->keepc;
         for (size_t j = 0; j < k; j++)
             for (size_t i = 0; i < k; i++)
                 r->vcov[i + j * k] = B[keepc[i] + keepc[j] * K0];
@@ -696,25 +787,26 @@ static gw_status fit_pass(const gw_design *d, const gw_glm_opts *opts, const uns
             for (size_t i = j + 1; i < k; i++)
                 r->vcov[j + i * k] = r->vcov[i + j * k];
     } else {
-        gwi_ls_view v = {m,
+        gwi_ls_view v = {P->m,
                          K0,
                          k,
-                         b,
-                         z,
+                         P->b,
+                         P->z,
                          NULL,
-                         gw_ls_bread(ls),
-                         al,
+                         gw_ls_bread(P->ls),
+                         gw_ls_aliased(P->ls),
                          (double)NAN,
-                         gw_ls_rcond(ls),
-                         gw_ls_near_singular(ls),
-                         gw_ls_method_used(ls)};
-        if ((rc = gwi_vcov(&wd, &v, opts->vcov, keepc, k, r->vcov, &info)) != GW_OK)
-            goto done;
+                         gw_ls_rcond(P->ls),
+                         gw_ls_near_singular(P->ls),
+                         gw_ls_method_used(P->ls)};
+        if ((rc = gwi_vcov(&P->wd, &v, opts->vcov, P->keepc, k, r->vcov, &P->info)) != GW_OK)
+            return rc;
     }
     /* Small-sample profile (file comment, 3; gw_hdfe.h). gwi_vcov used N - K. */
     double Dh = 0.0, Dcl = 0.0, ciid = 1.0;
-    if ((rc = gwi_fe_dof(h, S, opts->vcov, cl, d->ncluster, opts->ssc, &Dh, &Dcl)) != GW_OK)
-        goto done;
+    if ((rc = gwi_fe_dof(P->h, P->S, opts->vcov, P->cl, P->d->ncluster, opts->ssc, &Dh, &Dcl)) !=
+        GW_OK)
+        return rc;
     if (opts->ssc == GW_SSC_FIXEST)
         ciid = nn - kk - Dh > 0.0 ? (nn - 1.0) / (nn - kk - Dh) : (double)NAN;
     double c = 1.0;
@@ -726,75 +818,99 @@ static gw_status fit_pass(const gw_design *d, const gw_glm_opts *opts, const uns
     }
     for (size_t j = 0; j < k * k; j++)
         r->vcov[j] *= c;
+    return GW_OK;
+}
 
-    /* Labels and counts. */
+/* Labels and counts: names of the estimator, family, link, variance and solver, inference,
+ * sample sizes, the dropped regressors and the absorbed effects. */
+static gw_status pass_labels(fe_pass *P)
+{
     static const char *const est[] = {"logit", "probit", "poisson"};
     static const char *const lnk[] = {"logit", "probit", "log"};
+    const gw_design *d = P->d;
+    const gw_glm_opts *opts = P->opts;
+    const size_t S = P->S;
+    gw_result *r = P->r;
+    gw_status rc;
     char vname[256];
-    if ((rc = gwi_vcov_name(&wd, opts->vcov, vname, sizeof vname)) != GW_OK ||
+    if ((rc = gwi_vcov_name(&P->wd, opts->vcov, vname, sizeof vname)) != GW_OK ||
         (rc = gw_result_set_str(&r->estimator, est[opts->kind])) != GW_OK ||
-        (rc = gw_result_set_str(&r->family, binom ? "binomial" : "poisson")) != GW_OK ||
+        (rc = gw_result_set_str(&r->family, P->binom ? "binomial" : "poisson")) != GW_OK ||
         (rc = gw_result_set_str(&r->link, lnk[opts->kind])) != GW_OK ||
         (rc = gw_result_set_str(&r->vcov_type, vname)) != GW_OK ||
         (rc = gw_result_set_str(&r->response, d->response)) != GW_OK ||
-        (rc = gw_result_set_str(&r->solver, gw_ls_method_used(ls))) != GW_OK)
-        goto done;
+        (rc = gw_result_set_str(&r->solver, gw_ls_method_used(P->ls))) != GW_OK)
+        return rc;
     r->conf_level = opts->conf_level != 0.0 ? opts->conf_level : 0.95;
     r->stat_is_z = 1;
     r->df_inference = (double)NAN;
     gwi_fill_inference(r);
-    r->nobs = m;
+    r->nobs = P->m;
     r->nobs_dropped_missing = d->nobs_dropped_missing;
-    r->singletons_dropped = sp.singletons;
-    r->nobs_separated = sp.separated;
-    r->df_resid = nn - kk - (double)D;
+    r->singletons_dropped = P->sp.singletons;
+    r->nobs_separated = P->sp.separated;
+    r->df_resid = (double)P->m - (double)P->k - (double)gw_hdfe_df(P->h);
     if (opts->vcov == GW_VCOV_CLUSTER) {
-        r->n_cluster_vars = info.nvars;
-        for (size_t v = 0; v < info.nvars; v++)
-            r->n_clusters[v] = info.ngroups[v];
+        r->n_cluster_vars = P->info.nvars;
+        for (size_t v = 0; v < P->info.nvars; v++)
+            r->n_clusters[v] = P->info.ngroups[v];
     }
-    r->iterations = iter;
+    r->iterations = P->iter;
     r->converged = 1;
-    r->rank = k;
-    r->rcond = gw_ls_rcond(ls);
-    r->near_singular = gw_ls_near_singular(ls);
+    r->rank = P->k;
+    r->rcond = gw_ls_rcond(P->ls);
+    r->near_singular = gw_ls_near_singular(P->ls);
     r->dispersion = 1.0;
     if ((rc = gwi_glm_set_str_list(&r->dropped_collinear, &r->ndropped,
-                                   (const char *const *)d->terms, aliased_flag, p)) != GW_OK ||
+                                   (const char *const *)d->terms, P->aliased_flag, P->p)) !=
+            GW_OK ||
         (rc = gwi_glm_set_str_list(&r->dropped_separated, &r->ndropped_separated,
-                                   (const char *const *)d->terms, sp.sepcol, p)) != GW_OK)
-        goto done;
+                                   (const char *const *)d->terms, P->sp.sepcol, P->p)) != GW_OK)
+        return rc;
     if ((r->fixed_effects = gw_calloc(S, sizeof *r->fixed_effects)) == NULL)
-        goto nomem;
+        return pass_nomem(P);
     r->nfe = S;
     for (size_t g = 0; g < S; g++) {
-        r->fixed_effects[g].levels = gw_hdfe_levels(h, g);
+        r->fixed_effects[g].levels = gw_hdfe_levels(P->h, g);
         if ((rc = gw_result_set_str(&r->fixed_effects[g].name, d->fe[g].name)) != GW_OK)
-            goto done;
+            return rc;
     }
+    return GW_OK;
+}
 
-    /* 4. Statistics: mu holds the converged means. */
+/* 4. Statistics at the converged means (file comment, 4), the fitted values and residuals when
+ * asked for, and the average marginal effects. */
+static gw_status pass_stats(fe_pass *P)
+{
+    const gw_design *d = P->d;
+    const gw_glm_opts *opts = P->opts;
+    const gwi_glm_link link = P->link;
+    const size_t m = P->m, n = P->n, p = P->p, k = P->k;
+    const double *y = P->y, *a = P->a, *mu = P->mu;
+    double *part = P->part;
+    gw_result *r = P->r;
+    const double nn = (double)m, kk = (double)k;
     double sa = 0.0, say = 0.0;
     for (size_t i = 0; i < m; i++) {
         sa += a ? a[i] : 1.0;
         say += (a ? a[i] : 1.0) * y[i];
     }
     const double ybar = say / sa;
-    r->deviance = dev;
+    r->deviance = P->dev;
     r->loglik = loglik_at(link, m, y, a, mu, part);
     r->null_deviance = const_sum(link, m, y, a, ybar, 1, part);
     const double ll0 = const_sum(link, m, y, a, ybar, 0, part);
-    const double npar = kk + (double)D;
+    const double npar = kk + (double)gw_hdfe_df(P->h);
     r->pseudo_r2 = ll0 != 0.0 ? 1.0 - r->loglik / ll0 : (double)NAN;
     r->aic = -2.0 * r->loglik + 2.0 * npar;
     r->bic = -2.0 * r->loglik + npar * log(nn);
     if (opts->flags & (GW_GLM_KEEP_FITTED | GW_GLM_KEEP_RESIDUALS)) {
         if ((opts->flags & GW_GLM_KEEP_FITTED) &&
             (r->fitted = gw_alloc_array(m, sizeof(double))) == NULL)
-            goto nomem;
+            return pass_nomem(P);
         if ((opts->flags & GW_GLM_KEEP_RESIDUALS) &&
             (r->residuals = gw_alloc_array(m, sizeof(double))) == NULL)
-            goto nomem;
+            return pass_nomem(P);
         for (size_t i = 0; i < m; i++) {
             if (r->fitted)
                 r->fitted[i] = mu[i];
@@ -805,47 +921,54 @@ static gw_status fit_pass(const gw_design *d, const gw_glm_opts *opts, const uns
     if (opts->flags & GW_GLM_AME) {
         /* Average marginal effects over the rows used, at the full eta (fixed effects
          * included), with the original (not demeaned) regressors. */
-        Xc = gw_alloc_array(m * p, sizeof *Xc);
-        keepd = gw_alloc_array(k, sizeof *keepd);
-        if (Xc == NULL || keepd == NULL)
-            goto nomem;
+        P->Xc = gw_alloc_array(m * p, sizeof *P->Xc);
+        P->keepd = gw_alloc_array(k, sizeof *P->keepd);
+        if (P->Xc == NULL || P->keepd == NULL)
+            return pass_nomem(P);
         for (size_t j = 0; j < p; j++)
             for (size_t i = 0; i < m; i++)
-                Xc[j * m + i] = d->X[j * n + rows[i]];
+                P->Xc[j * m + i] = d->X[j * n + P->rows[i]];
         for (size_t q = 0; q < k; q++)
-            keepd[q] = cols[keepc[q]];
-        if ((rc = gwi_glm_ame(opts->kind, m, p, Xc, (const char *const *)d->terms, eta, a, keepd,
-                              SIZE_MAX, r)) != GW_OK)
-            goto done;
+            P->keepd[q] = P->cols[P->keepc[q]];
+        return gwi_glm_ame(opts->kind, m, p, P->Xc, (const char *const *)d->terms, P->eta, a,
+                           P->keepd, SIZE_MAX, r);
     }
-    if (stats) {
-        stats->irls_iterations = iter;
-        stats->demean_iterations = demean_iter;
-        stats->demean_first = demean_first;
+    return GW_OK;
+}
+
+/* One fit with the rows flagged in pre (NULL: none) dropped as separated beforehand. When rows
+ * with vanishing means remain at convergence, returns GW_ENOCONV and sets them in vanish (n
+ * flags over the design's rows), *nvanish their number; otherwise *nvanish = 0. */
+static gw_status fit_pass(const gw_design *d, const gw_glm_opts *opts, const unsigned char *pre,
+                          gw_result **out, gwi_glm_fe_stats *stats, unsigned char *vanish,
+                          size_t *nvanish)
+{
+    fe_pass P;
+    memset(&P, 0, sizeof P);
+    *nvanish = 0;
+    P.d = d;
+    P.opts = opts;
+    P.link = link_of(opts->kind);
+    P.binom = P.link != GWI_GLM_POISSON;
+    P.tol = opts->tol != 0.0 ? opts->tol : GW_GLM_TOL;
+    P.maxiter = opts->maxiter != 0 ? opts->maxiter : GW_GLM_MAXITER;
+    P.n = d->n;
+    P.p = d->p;
+    P.S = d->nfe;
+    gw_status rc;
+    if ((rc = pass_select(&P, pre)) == GW_OK && (rc = pass_storage(&P)) == GW_OK &&
+        (rc = pass_irls(&P)) == GW_OK && (rc = pass_vanishing(&P, vanish, nvanish)) == GW_OK &&
+        (rc = pass_bread(&P)) == GW_OK && (rc = pass_vcov(&P)) == GW_OK &&
+        (rc = pass_labels(&P)) == GW_OK && (rc = pass_stats(&P)) == GW_OK) {
+        if (stats) {
+            stats->irls_iterations = P.iter;
+            stats->demean_iterations = P.demean_iter;
+            stats->demean_first = P.demean_first;
+        }
+        *out = P.r;
+        P.r = NULL;
     }
-    *out = r;
-    r = NULL;
-    goto done;
-nomem:
-    rc = gwi_fail(GW_ENOMEM, "cannot allocate the fixed-effects GLM's work space (%zu rows)", n);
-done:
-    gw_result_free(r);
-    gw_ls_free(ls);
-    gw_hdfe_free(h);
-    gw_free(Xc);
-    gw_free(keepd);
-    gw_free(dcols);
-    gw_free(dv);
-    gw_free(part);
-    gw_free(buf);
-    gw_free(aliased_flag);
-    gw_free(fec);
-    gw_free(codes);
-    gw_free(keepc);
-    gw_free(cols);
-    gw_free(rows);
-    gw_free(sp.sepcol);
-    gw_free(sp.keep);
+    pass_free(&P);
     return rc;
 }
 
