@@ -683,29 +683,33 @@ static gw_status wls_step(const gw_design *d, const double *z, const double *W, 
     return gw_ls_fit(&wd, lo, ls);
 }
 
-/* The fit proper on a design already checked and cleared of separated regressors. */
-static gw_status glm_irls(const gw_design *d, const gw_glm_opts *opts, const gwi_vcov_info *info0,
-                          gw_result **out)
+/* The state of one IRLS fit (glm_irls), shared by its phases: iterate, polish, check for
+ * separation at the clamp, build the result. The vectors are n (eta, mu, z, W) or p long. */
+typedef struct {
+    const gw_design *d;
+    const gw_glm_opts *opts;
+    gwi_glm_link link;
+    double tol;
+    size_t maxiter;
+    size_t n, p;
+    const double *y, *a; /* the response and the prior weights (NULL: none) */
+    gw_ls *ls;           /* the last weighted least-squares solve */
+    double *eta, *mu, *z, *W, *coef, *cold;
+    size_t iter;  /* IRLS iterations plus polishing steps */
+    size_t *keep; /* k: the columns not aliased */
+} irls_state;
+
+/* IRLS (R's glm.fit) from mustart until the relative change of the deviance is below tol, with
+ * step-halving toward the previous coefficients while the deviance is not finite or, after the
+ * first iteration, has increased. */
+static gw_status irls_iterate(irls_state *S)
 {
-    const size_t n = d->n, p = d->p;
-    const gw_glm_kind kind = opts->kind;
-    const gwi_glm_link link = gwi_glm_link_of(kind);
-    const double tol = opts->tol > 0.0 ? opts->tol : GW_GLM_TOL;
-    const size_t maxiter = opts->maxiter > 0 ? opts->maxiter : GW_GLM_MAXITER;
-    const double *y = d->y, *a = d->w;
-    gw_status rc = GW_OK;
-    gw_ls *ls = NULL;
-    gw_result *r = NULL;
-    size_t *keep = NULL;
-    gwi_vcov_info info = *info0;
-    double *eta = gw_alloc_array(n, sizeof *eta), *mu = gw_alloc_array(n, sizeof *mu);
-    double *z = gw_alloc_array(n, sizeof *z), *W = gw_alloc_array(n, sizeof *W);
-    double *coef = gw_alloc_array(p, sizeof *coef), *cold = gw_alloc_array(p, sizeof *cold);
-    *out = NULL;
-    if (eta == NULL || mu == NULL || z == NULL || W == NULL || coef == NULL || cold == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate the IRLS working vectors (n = %zu)", n);
-        goto done;
-    }
+    const gw_design *d = S->d;
+    const gwi_glm_link link = S->link;
+    const size_t n = S->n, p = S->p, maxiter = S->maxiter;
+    const double tol = S->tol, *y = S->y, *a = S->a;
+    double *eta = S->eta, *mu = S->mu, *z = S->z, *W = S->W, *coef = S->coef, *cold = S->cold;
+    gw_status rc;
     for (size_t i = 0; i < n; i++) {
         mu[i] = gwi_glm_mustart(link, y[i]);
         eta[i] = gwi_glm_link_eta(link, mu[i]);
@@ -716,23 +720,21 @@ static gw_status glm_irls(const gw_design *d, const gw_glm_opts *opts, const gwi
     double change = NAN; /* the last relative change of the deviance */
     for (iter = 1; iter <= maxiter; iter++) {
         working(link, n, y, a, eta, z, W, NULL, NULL);
-        if ((rc = wls_step(d, z, W, &ls)) != GW_OK)
-            goto done;
-        memcpy(coef, gw_ls_coef(ls), p * sizeof *coef);
-        memcpy(eta, gw_ls_fitted(ls), n * sizeof *eta);
+        if ((rc = wls_step(d, z, W, &S->ls)) != GW_OK)
+            return rc;
+        memcpy(coef, gw_ls_coef(S->ls), p * sizeof *coef);
+        memcpy(eta, gw_ls_fitted(S->ls), n * sizeof *eta);
         eval_mu(link, n, eta, mu);
         dev = deviance_of(link, n, y, mu, a);
         /* Step-halving (R's glm.fit): toward the previous coefficients while the deviance is
          * not finite or, after the first iteration, has increased. */
         int half = 0;
         while (!isfinite(dev) || (have_old && (dev - devold) / (0.1 + fabs(dev)) >= tol)) {
-            if (!have_old || half >= GW_GLM_MAXHALF) {
-                rc = gwi_fail(GW_ENOCONV,
-                              "IRLS could not reduce the deviance at iteration %zu (%s after "
-                              "%d step halvings): no convergence",
-                              iter, isfinite(dev) ? "it increased" : "not finite", half);
-                goto done;
-            }
+            if (!have_old || half >= GW_GLM_MAXHALF)
+                return gwi_fail(GW_ENOCONV,
+                                "IRLS could not reduce the deviance at iteration %zu (%s after "
+                                "%d step halvings): no convergence",
+                                iter, isfinite(dev) ? "it increased" : "not finite", half);
             for (size_t j = 0; j < p; j++)
                 coef[j] = isfinite(coef[j]) ? 0.5 * (coef[j] + cold[j]) : coef[j];
             x_times_b(n, p, d->X, coef, eta);
@@ -751,26 +753,35 @@ static gw_status glm_irls(const gw_design *d, const gw_glm_opts *opts, const gwi
         have_old = 1;
     }
     if (!converged) {
-        iter = maxiter;
-        rc = gwi_fail(GW_ENOCONV,
-                      "%s did not converge in %zu iterations (relative change of the deviance "
-                      "%.3g, tolerance %.3g); raise the iteration limit",
-                      kind == GW_GLM_LOGIT    ? "logit"
-                      : kind == GW_GLM_PROBIT ? "probit"
-                                              : "poisson",
-                      maxiter, change, tol);
-        goto done;
+        const gw_glm_kind kind = S->opts->kind;
+        S->iter = maxiter;
+        return gwi_fail(GW_ENOCONV,
+                        "%s did not converge in %zu iterations (relative change of the deviance "
+                        "%.3g, tolerance %.3g); raise the iteration limit",
+                        kind == GW_GLM_LOGIT    ? "logit"
+                        : kind == GW_GLM_PROBIT ? "probit"
+                                                : "poisson",
+                        maxiter, change, tol);
     }
-    /* Polishing (gw_glm.h): a deviance criterion leaves the coefficients about sqrt(tol)
-     * standard errors from the optimum, and the bread one step behind them. Scoring steps
-     * continue until the largest step is below GW_GLM_STEP_TOL standard errors: one or two
-     * steps for the canonical links (Newton, quadratic), more for probit (Fisher scoring
-     * converges linearly). */
+    S->iter = iter;
+    return GW_OK;
+}
+
+/* Polishing (gw_glm.h): a deviance criterion leaves the coefficients about sqrt(tol)
+ * standard errors from the optimum, and the bread one step behind them. Scoring steps
+ * continue until the largest step is below GW_GLM_STEP_TOL standard errors: one or two
+ * steps for the canonical links (Newton, quadratic), more for probit (Fisher scoring
+ * converges linearly). */
+static gw_status irls_polish(irls_state *S)
+{
+    const size_t n = S->n, p = S->p;
+    double *coef = S->coef;
+    gw_status rc;
     for (size_t np = 0;; np++) {
-        working(link, n, y, a, eta, z, W, NULL, NULL);
-        if ((rc = wls_step(d, z, W, &ls)) != GW_OK)
-            goto done;
-        const double *nb = gw_ls_coef(ls), *B = gw_ls_bread(ls);
+        working(S->link, n, S->y, S->a, S->eta, S->z, S->W, NULL, NULL);
+        if ((rc = wls_step(S->d, S->z, S->W, &S->ls)) != GW_OK)
+            return rc;
+        const double *nb = gw_ls_coef(S->ls), *B = gw_ls_bread(S->ls);
         double crit = 0.0;
         for (size_t j = 0; j < p; j++) {
             if (!isfinite(nb[j]))
@@ -780,99 +791,119 @@ static gw_status glm_irls(const gw_design *d, const gw_glm_opts *opts, const gwi
             crit = fmax(crit, sej > 0.0 ? step / sej : step);
         }
         memcpy(coef, nb, p * sizeof *coef);
-        memcpy(eta, gw_ls_fitted(ls), n * sizeof *eta);
-        iter++;
+        memcpy(S->eta, gw_ls_fitted(S->ls), n * sizeof *S->eta);
+        S->iter++;
         if (crit < GW_GLM_STEP_TOL || np + 1 >= GW_GLM_MAXPOLISH)
             break;
     }
-    /* Separation by a combination of regressors: a fitted mean at the link's clamp. */
-    {
-        const double guard = link == GWI_GLM_LOGIT ? LOGIT_GUARD : PROBIT_GUARD;
-        size_t nclamp = 0, first = SIZE_MAX;
-        for (size_t i = 0; i < n; i++) {
-            int c = link == GWI_GLM_POISSON ? eta[i] < LOG_GUARD : fabs(eta[i]) > guard;
-            if (c) {
-                nclamp++;
-                if (first == SIZE_MAX)
-                    first = i;
-            }
-        }
-        if (nclamp > 0) {
-            rc = gwi_fail(GW_ENOCONV,
-                          "%zu observation(s) have fitted %s numerically %s (first: data row "
-                          "%zu): the outcome is perfectly separated by a combination of the "
-                          "regressors and the maximum likelihood estimate does not exist",
-                          nclamp, link == GWI_GLM_POISSON ? "means" : "probabilities",
-                          link == GWI_GLM_POISSON ? "0" : "0 or 1",
-                          d->row_index ? d->row_index[first] + 1 : first + 1);
-            goto done;
+    return GW_OK;
+}
+
+/* Separation by a combination of regressors: a fitted mean at the link's clamp. */
+static gw_status irls_clamp_check(const irls_state *S)
+{
+    const gwi_glm_link link = S->link;
+    const double *eta = S->eta;
+    const double guard = link == GWI_GLM_LOGIT ? LOGIT_GUARD : PROBIT_GUARD;
+    size_t nclamp = 0, first = SIZE_MAX;
+    for (size_t i = 0; i < S->n; i++) {
+        int c = link == GWI_GLM_POISSON ? eta[i] < LOG_GUARD : fabs(eta[i]) > guard;
+        if (c) {
+            nclamp++;
+            if (first == SIZE_MAX)
+                first = i;
         }
     }
-    /* Final quantities at the reported coefficients: mu, the working residuals for the
-     * score (z reused), the working weights W. */
-    working(link, n, y, a, eta, NULL, W, mu, z);
-    const size_t k = gw_ls_rank(ls);
-    if (k == 0) {
-        rc = gwi_fail(GW_ERANK, "every regressor is exactly collinear: nothing to estimate");
-        goto done;
-    }
-    const int *aliased = gw_ls_aliased(ls);
-    keep = gw_alloc_array(k, sizeof *keep);
-    if (keep == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu indices", k);
-        goto done;
-    }
+    if (nclamp > 0)
+        return gwi_fail(GW_ENOCONV,
+                        "%zu observation(s) have fitted %s numerically %s (first: data row "
+                        "%zu): the outcome is perfectly separated by a combination of the "
+                        "regressors and the maximum likelihood estimate does not exist",
+                        nclamp, link == GWI_GLM_POISSON ? "means" : "probabilities",
+                        link == GWI_GLM_POISSON ? "0" : "0 or 1",
+                        S->d->row_index ? S->d->row_index[first] + 1 : first + 1);
+    return GW_OK;
+}
+
+/* The result's coefficients at the reported estimates: labels, the estimates of the columns
+ * not aliased (the aliased ones listed as dropped), the variance and the fit's counts. mu, W
+ * and the working residuals (in z) are those at the reported coefficients. */
+static gw_status irls_result_coefs(irls_state *S, gwi_vcov_info *info, gw_result **rp)
+{
+    const gw_design *d = S->d;
+    const gw_glm_opts *opts = S->opts;
+    const size_t n = S->n, p = S->p;
+    gw_status rc;
+    const size_t k = gw_ls_rank(S->ls);
+    if (k == 0)
+        return gwi_fail(GW_ERANK, "every regressor is exactly collinear: nothing to estimate");
+    const int *aliased = gw_ls_aliased(S->ls);
+    size_t *keep = S->keep = gw_alloc_array(k, sizeof *keep);
+    if (keep == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate %zu indices", k);
     size_t kk = 0, nal = p - k;
     for (size_t j = 0; j < p; j++)
         if (!aliased[j])
             keep[kk++] = j;
-    if ((rc = gw_result_new(k, &r)) != GW_OK)
-        goto done;
-    if ((rc = gwi_glm_set_labels(r, kind, opts->conf_level)) != GW_OK)
-        goto done;
+    if ((rc = gw_result_new(k, rp)) != GW_OK)
+        return rc;
+    gw_result *r = *rp;
+    if ((rc = gwi_glm_set_labels(r, opts->kind, opts->conf_level)) != GW_OK)
+        return rc;
     {
         char vname[256];
         if ((rc = gwi_vcov_name(d, opts->vcov, vname, sizeof vname)) != GW_OK ||
             (rc = gw_result_set_str(&r->vcov_type, vname)) != GW_OK ||
             (rc = gw_result_set_str(&r->response, d->response)) != GW_OK)
-            goto done;
+            return rc;
     }
     for (size_t j = 0; j < k; j++) {
-        r->estimate[j] = coef[keep[j]];
+        r->estimate[j] = S->coef[keep[j]];
         if ((rc = gw_result_set_str(&r->terms[j], d->terms[keep[j]])) != GW_OK)
-            goto done;
+            return rc;
     }
     if (nal > 0) {
         r->dropped_collinear = gw_calloc(nal, sizeof *r->dropped_collinear);
-        if (r->dropped_collinear == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate the dropped-column list");
-            goto done;
-        }
+        if (r->dropped_collinear == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate the dropped-column list");
         for (size_t j = 0; j < p; j++)
             if (aliased[j] && (rc = gw_result_set_str(&r->dropped_collinear[r->ndropped++],
                                                       d->terms[j])) != GW_OK)
-                goto done;
+                return rc;
     }
     {
-        gwi_glm_view v = {n, p, gw_ls_bread(ls), W, z};
-        if ((rc = gwi_glm_vcov(d, &v, opts->vcov, keep, k, (double)k, r->vcov, &info)) != GW_OK)
-            goto done;
+        gwi_glm_view v = {n, p, gw_ls_bread(S->ls), S->W, S->z};
+        if ((rc = gwi_glm_vcov(d, &v, opts->vcov, keep, k, (double)k, r->vcov, info)) != GW_OK)
+            return rc;
     }
-    if (info.nvars > 0) {
-        r->n_cluster_vars = info.nvars;
-        for (size_t c = 0; c < info.nvars; c++)
-            r->n_clusters[c] = info.ngroups[c];
+    if (info->nvars > 0) {
+        r->n_cluster_vars = info->nvars;
+        for (size_t c = 0; c < info->nvars; c++)
+            r->n_clusters[c] = info->ngroups[c];
     }
     r->nobs = n;
     r->nobs_dropped_missing = d->nobs_dropped_missing;
     r->df_resid = (double)n - (double)k;
-    r->iterations = iter;
+    r->iterations = S->iter;
     r->converged = 1;
     r->rank = k;
-    r->rcond = gw_ls_rcond(ls);
-    r->near_singular = gw_ls_near_singular(ls);
-    if ((rc = gw_result_set_str(&r->solver, gw_ls_method_used(ls))) != GW_OK)
-        goto done;
+    r->rcond = gw_ls_rcond(S->ls);
+    r->near_singular = gw_ls_near_singular(S->ls);
+    return gw_result_set_str(&r->solver, gw_ls_method_used(S->ls));
+}
+
+/* The result's statistics: log-likelihood and deviance, those of the null model (intercept
+ * only: mu = the weighted mean of y; g^-1(0) without an intercept), the fitted values and
+ * residuals when asked for, and the average marginal effects. */
+static gw_status irls_result_stats(irls_state *S, gw_result *r)
+{
+    const gw_design *d = S->d;
+    const gw_glm_opts *opts = S->opts;
+    const gwi_glm_link link = S->link;
+    const size_t n = S->n, p = S->p;
+    const double *y = S->y, *a = S->a, *mu = S->mu;
+    double *z = S->z;
+    gw_status rc;
     gwi_glm_sums(link, n, y, mu, a, &r->loglik, &r->deviance);
     /* The null model: intercept only (mu = weighted mean of y), or g^-1(0) without one. */
     double ll0, dev0;
@@ -893,40 +924,80 @@ static gw_status glm_irls(const gw_design *d, const gw_glm_opts *opts, const gwi
     if (opts->flags & (GW_GLM_KEEP_RESIDUALS | GW_GLM_KEEP_FITTED)) {
         if (opts->flags & GW_GLM_KEEP_FITTED) {
             r->fitted = gw_alloc_array(n, sizeof *r->fitted);
-            if (r->fitted == NULL) {
-                rc = gwi_fail(GW_ENOMEM, "cannot allocate fitted values");
-                goto done;
-            }
+            if (r->fitted == NULL)
+                return gwi_fail(GW_ENOMEM, "cannot allocate fitted values");
             memcpy(r->fitted, mu, n * sizeof *mu);
         }
         if (opts->flags & GW_GLM_KEEP_RESIDUALS) {
             r->residuals = gw_alloc_array(n, sizeof *r->residuals);
-            if (r->residuals == NULL) {
-                rc = gwi_fail(GW_ENOMEM, "cannot allocate residuals");
-                goto done;
-            }
+            if (r->residuals == NULL)
+                return gwi_fail(GW_ENOMEM, "cannot allocate residuals");
             for (size_t i = 0; i < n; i++)
                 r->residuals[i] = y[i] - mu[i];
         }
     }
     if (opts->flags & GW_GLM_AME) {
+        const int *aliased = gw_ls_aliased(S->ls);
         size_t icol = d->has_intercept && !aliased[0] ? 0 : SIZE_MAX;
-        if ((rc = gwi_glm_ame(kind, n, p, d->X, (const char *const *)d->terms, eta, a, keep, icol,
-                              r)) != GW_OK)
-            goto done;
+        if ((rc = gwi_glm_ame(opts->kind, n, p, d->X, (const char *const *)d->terms, S->eta, a,
+                              S->keep, icol, r)) != GW_OK)
+            return rc;
     }
+    return GW_OK;
+}
+
+/* The fit proper on a design already checked and cleared of separated regressors. */
+static gw_status glm_irls(const gw_design *d, const gw_glm_opts *opts, const gwi_vcov_info *info0,
+                          gw_result **out)
+{
+    const size_t n = d->n, p = d->p;
+    gw_status rc = GW_OK;
+    gw_result *r = NULL;
+    gwi_vcov_info info = *info0;
+    irls_state S;
+    memset(&S, 0, sizeof S);
+    S.d = d;
+    S.opts = opts;
+    S.link = gwi_glm_link_of(opts->kind);
+    S.tol = opts->tol > 0.0 ? opts->tol : GW_GLM_TOL;
+    S.maxiter = opts->maxiter > 0 ? opts->maxiter : GW_GLM_MAXITER;
+    S.n = n;
+    S.p = p;
+    S.y = d->y;
+    S.a = d->w;
+    S.eta = gw_alloc_array(n, sizeof *S.eta);
+    S.mu = gw_alloc_array(n, sizeof *S.mu);
+    S.z = gw_alloc_array(n, sizeof *S.z);
+    S.W = gw_alloc_array(n, sizeof *S.W);
+    S.coef = gw_alloc_array(p, sizeof *S.coef);
+    S.cold = gw_alloc_array(p, sizeof *S.cold);
+    *out = NULL;
+    if (S.eta == NULL || S.mu == NULL || S.z == NULL || S.W == NULL || S.coef == NULL ||
+        S.cold == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate the IRLS working vectors (n = %zu)", n);
+        goto done;
+    }
+    if ((rc = irls_iterate(&S)) != GW_OK || (rc = irls_polish(&S)) != GW_OK ||
+        (rc = irls_clamp_check(&S)) != GW_OK)
+        goto done;
+    /* Final quantities at the reported coefficients: mu, the working residuals for the
+     * score (z reused), the working weights W. */
+    working(S.link, n, S.y, S.a, S.eta, NULL, S.W, S.mu, S.z);
+    if ((rc = irls_result_coefs(&S, &info, &r)) != GW_OK ||
+        (rc = irls_result_stats(&S, r)) != GW_OK)
+        goto done;
     *out = r;
     r = NULL;
 done:
     gw_result_free(r);
-    gw_free(keep);
-    gw_ls_free(ls);
-    gw_free(cold);
-    gw_free(coef);
-    gw_free(W);
-    gw_free(z);
-    gw_free(mu);
-    gw_free(eta);
+    gw_free(S.keep);
+    gw_ls_free(S.ls);
+    gw_free(S.cold);
+    gw_free(S.coef);
+    gw_free(S.W);
+    gw_free(S.z);
+    gw_free(S.mu);
+    gw_free(S.eta);
     return rc;
 }
 
