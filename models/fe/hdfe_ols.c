@@ -212,81 +212,95 @@ static gw_status full_leverage_resid(const gw_design *wd, const gw_hdfe *h, cons
     return GW_OK;
 }
 
-static gw_status fe_fit(const gw_design *d, double *Xown, double *yown, const gw_ols_opts *opts,
-                        gw_result **out)
-{
-    gw_status rc;
-    gw_hdfe *h = NULL;
-    gw_ls *ls = NULL;
-    gw_result *r = NULL;
-    double *buf = NULL, *yorig = NULL, *radj = NULL, **cols = NULL;
+/* The state of one within fit (fe_fit), shared by its phases: working design, demeaned working
+ * copies, solve, rescale to the profile. Everything it owns is released by fe_ols_free. */
+typedef struct {
+    gw_hdfe *h;
+    gw_ls *ls; /* HC2/HC3 only */
+    gw_result *r;
+    double *buf;   /* the working copy of y and X when the caller's arrays are not used */
+    double *yorig; /* y on the kept rows before demeaning (for the fitted values) */
+    double *radj;  /* HC2/HC3: the scaled residuals */
+    double **cols; /* the columns demeaned: y, X */
     gw_factor cl[2];
-    int32_t *clcodes[2] = {NULL, NULL};
-    size_t *keep = NULL;
-    memset(cl, 0, sizeof cl);
-    if ((rc = fe_check(d, opts)) != GW_OK)
-        return rc;
-    if (d->ncluster > 2)
-        return gwi_fail(GW_EUNSUPPORTED, "%zu cluster variables; at most 2 are supported",
-                        d->ncluster);
-    gw_hdfe_opts ho = {opts->fe_tol, opts->fe_maxiter,
-                       (opts->flags & GW_OLS_KEEP_SINGLETONS) ? GW_HDFE_KEEP_SINGLETONS : 0u};
-    (void)gw_threads_get();
-    if ((rc = gw_hdfe_new(d->fe, d->nfe, d->n, d->w, &ho, &h)) != GW_OK)
-        return gwi_fail_keep(rc);
-    const size_t n = d->n, m = gw_hdfe_nobs(h), p = d->p;
+    int32_t *clcodes[2]; /* cluster codes compacted to the kept rows */
+    size_t *keep;        /* HC2/HC3: the columns not aliased */
+    size_t n, m, p;      /* the design's rows, the rows kept, the columns */
+    gw_design wd;        /* the working design over the kept rows */
+    gwi_vcov_info info;
+    gw_vcov_kind kind, kind_eff; /* requested; computed (HC0 for HC2/HC3) */
+    gw_hdfe_stats st;            /* of the demeaning */
+    double tss;                  /* of y on the kept rows, before demeaning */
+} fe_ols;
 
-    /* The working design over the kept rows: no fixed effects and no intercept (absorbed), the
-     * kept weights and cluster codes (the design's own arrays when nothing was dropped). The
-     * weights pointer is the design's type but is only read. */
-    gw_design wd;
-    memset(&wd, 0, sizeof wd);
-    wd.n = m;
-    wd.p = p;
-    wd.w = (double *)(uintptr_t)gw_hdfe_weights(h); /* read-only use by the estimators */
-    wd.terms = d->terms;
-    wd.response = d->response;
-    wd.nobs_dropped_missing = d->nobs_dropped_missing;
+static void fe_ols_free(fe_ols *F)
+{
+    gw_result_free(F->r);
+    gw_free(F->keep);
+    gw_free(F->radj);
+    gw_ls_free(F->ls);
+    gw_free(F->cols);
+    gw_free(F->yorig);
+    gw_free(F->buf);
+    gw_free(F->clcodes[0]);
+    gw_free(F->clcodes[1]);
+    gw_hdfe_free(F->h);
+}
+
+/* The working design over the kept rows: no fixed effects and no intercept (absorbed), the
+ * kept weights and cluster codes (the design's own arrays when nothing was dropped), and the
+ * check of the variance asked for on it. The weights pointer is the design's type but is only
+ * read. */
+static gw_status fe_working_design(fe_ols *F, const gw_design *d)
+{
+    const size_t n = F->n, m = F->m;
+    gw_design *wd = &F->wd;
+    memset(wd, 0, sizeof *wd);
+    wd->n = m;
+    wd->p = F->p;
+    wd->w = (double *)(uintptr_t)gw_hdfe_weights(F->h); /* read-only use by the estimators */
+    wd->terms = d->terms;
+    wd->response = d->response;
+    wd->nobs_dropped_missing = d->nobs_dropped_missing;
     for (size_t v = 0; v < d->ncluster; v++) {
-        cl[v].name = d->cluster[v].name;
-        cl[v].codes = d->cluster[v].codes;
-        cl[v].nlevels = d->cluster[v].nlevels;
+        F->cl[v].name = d->cluster[v].name;
+        F->cl[v].codes = d->cluster[v].codes;
+        F->cl[v].nlevels = d->cluster[v].nlevels;
         if (m == n)
             continue; /* nothing dropped: the design's codes as they are */
-        if ((clcodes[v] = gw_alloc_array(m, sizeof(int32_t))) == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu cluster codes", m);
-            goto done;
-        }
-        const size_t *rows = gw_hdfe_rows(h);
+        if ((F->clcodes[v] = gw_alloc_array(m, sizeof(int32_t))) == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate %zu cluster codes", m);
+        const size_t *rows = gw_hdfe_rows(F->h);
         for (size_t i = 0; i < m; i++)
-            clcodes[v][i] = d->cluster[v].codes ? d->cluster[v].codes[rows[i]] : -1;
-        cl[v].codes = clcodes[v];
+            F->clcodes[v][i] = d->cluster[v].codes ? d->cluster[v].codes[rows[i]] : -1;
+        F->cl[v].codes = F->clcodes[v];
     }
-    wd.cluster = d->ncluster ? cl : NULL;
-    wd.ncluster = d->ncluster;
-    gwi_vcov_info info;
-    const gw_vcov_kind kind = opts->vcov;
-    const gw_vcov_kind kind_eff = (kind == GW_VCOV_HC2 || kind == GW_VCOV_HC3) ? GW_VCOV_HC0 : kind;
-    if ((rc = gwi_vcov_check(&wd, kind_eff, &info)) != GW_OK)
-        goto done;
+    wd->cluster = d->ncluster ? F->cl : NULL;
+    wd->ncluster = d->ncluster;
+    return gwi_vcov_check(wd, F->kind_eff, &F->info);
+}
 
-    /* Working copies (or the caller's arrays, compacted in place). */
+/* Working copies of y and X on the kept rows (or the caller's arrays, compacted in place), the
+ * TSS and y before demeaning, then the demeaning of all the columns. */
+static gw_status fe_demeaned_copies(fe_ols *F, const gw_design *d, double *Xown, double *yown,
+                                    const gw_ols_opts *opts)
+{
+    const size_t n = F->n, m = F->m, p = F->p;
+    gw_design *wd = &F->wd;
     if (Xown == NULL) {
-        if ((buf = gw_alloc_array(m * (p + 1), sizeof(double))) == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate the %zu x %zu working copy", m, p + 1);
-            goto done;
-        }
-        wd.y = buf;
-        wd.X = buf + m;
-        gw_hdfe_compact(h, d->y, wd.y);
+        if ((F->buf = gw_alloc_array(m * (p + 1), sizeof(double))) == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate the %zu x %zu working copy", m, p + 1);
+        wd->y = F->buf;
+        wd->X = F->buf + m;
+        gw_hdfe_compact(F->h, d->y, wd->y);
         for (size_t j = 0; j < p; j++)
-            gw_hdfe_compact(h, d->X + j * n, wd.X + j * m);
+            gw_hdfe_compact(F->h, d->X + j * n, wd->X + j * m);
     } else {
-        wd.y = yown;
-        wd.X = Xown;
+        wd->y = yown;
+        wd->X = Xown;
         if (m < n) {
-            gw_hdfe_compact(h, yown, yown);
-            const size_t *rows = gw_hdfe_rows(h);
+            gw_hdfe_compact(F->h, yown, yown);
+            const size_t *rows = gw_hdfe_rows(F->h);
             for (size_t j = 0; j < p; j++) { /* forward copies never overtake their sources */
                 const double *src = Xown + j * n;
                 double *dst = Xown + j * m;
@@ -295,123 +309,147 @@ static gw_status fe_fit(const gw_design *d, double *Xown, double *yown, const gw
             }
         }
     }
-    const double tss = total_ss(wd.y, wd.w, m);
+    F->tss = total_ss(wd->y, wd->w, m);
     if (opts->flags & GW_OLS_KEEP_FITTED) {
-        if ((yorig = gw_alloc_array(m, sizeof *yorig)) == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu values", m);
-            goto done;
-        }
-        memcpy(yorig, wd.y, m * sizeof *yorig);
+        if ((F->yorig = gw_alloc_array(m, sizeof *F->yorig)) == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate %zu values", m);
+        memcpy(F->yorig, wd->y, m * sizeof *F->yorig);
     }
-    if ((cols = gw_alloc_array(p + 1, sizeof *cols)) == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate column pointers");
-        goto done;
-    }
-    cols[0] = wd.y;
+    if ((F->cols = gw_alloc_array(p + 1, sizeof *F->cols)) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate column pointers");
+    F->cols[0] = wd->y;
     for (size_t j = 0; j < p; j++)
-        cols[j + 1] = wd.X + j * m;
-    gw_hdfe_stats st;
-    if ((rc = gw_hdfe_demean(h, cols, p + 1, &st)) != GW_OK)
-        goto done;
+        F->cols[j + 1] = wd->X + j * m;
+    return gw_hdfe_demean(F->h, F->cols, p + 1, &F->st);
+}
 
-    const int want_resid = (opts->flags & (GW_OLS_KEEP_RESIDUALS | GW_OLS_KEEP_FITTED)) != 0;
-    if (kind == kind_eff) {
-        /* The OLS path itself (fused passes, no stored residuals unless asked) on the demeaned
-         * design, which has neither fixed effects nor intercept. */
-        gw_ols_opts o2 = *opts;
-        o2.flags = want_resid ? GW_OLS_KEEP_RESIDUALS : 0u;
-        if ((rc = gw_ols_fit(&wd, &o2, &r)) != GW_OK) {
-            rc = gwi_fail_keep(rc);
-            goto done;
-        }
-    } else {
-        /* HC2/HC3: an HC0 sandwich of residuals scaled by the full model's leverage. */
-        if ((rc = gw_ls_fit(&wd, opts->ls, &ls)) != GW_OK) {
-            rc = gwi_fail_keep(rc);
-            goto done;
-        }
-        gwi_ls_view v = {
-            gw_ls_n(ls),     gw_ls_p(ls),      gw_ls_rank(ls),          gw_ls_coef(ls),
-            gw_ls_resid(ls), gw_ls_fitted(ls), gw_ls_bread(ls),         gw_ls_aliased(ls),
-            gw_ls_rss(ls),   gw_ls_rcond(ls),  gw_ls_near_singular(ls), gw_ls_method_used(ls)};
-        if ((keep = gw_alloc_array(p, sizeof *keep)) == NULL ||
-            (radj = gw_alloc_array(m, sizeof *radj)) == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu residuals", m);
-            goto done;
-        }
-        for (size_t j = 0, q = 0; j < p; j++)
-            if (!v.aliased[j])
-                keep[q++] = j;
-        rc = full_leverage_resid(&wd, h, &v, keep, v.rank, kind == GW_VCOV_HC3 ? 1.0 : 0.5, radj);
-        if (rc != GW_OK)
-            goto done;
-        gwi_ls_view vv = v;
-        vv.resid = radj;
-        gw_ols_opts o2 = *opts;
-        o2.vcov = kind_eff;
-        o2.flags = 0;
-        if ((rc = gwi_ols_from_ls(&wd, &o2, &vv, &info, &r)) != GW_OK)
-            goto done;
-        if (want_resid) {
-            if ((r->residuals = gw_alloc_array(m, sizeof(double))) == NULL)
-                goto nomem;
-            memcpy(r->residuals, v.resid, m * sizeof(double));
-        }
+/* HC2/HC3: an HC0 sandwich of residuals scaled by the full model's leverage. */
+static gw_status fe_solve_hc23(fe_ols *F, const gw_ols_opts *opts, int want_resid)
+{
+    const size_t m = F->m, p = F->p;
+    const gw_vcov_kind kind = F->kind;
+    gw_status rc;
+    if ((rc = gw_ls_fit(&F->wd, opts->ls, &F->ls)) != GW_OK)
+        return gwi_fail_keep(rc);
+    gw_ls *ls = F->ls;
+    gwi_ls_view v = {
+        gw_ls_n(ls),     gw_ls_p(ls),      gw_ls_rank(ls),          gw_ls_coef(ls),
+        gw_ls_resid(ls), gw_ls_fitted(ls), gw_ls_bread(ls),         gw_ls_aliased(ls),
+        gw_ls_rss(ls),   gw_ls_rcond(ls),  gw_ls_near_singular(ls), gw_ls_method_used(ls)};
+    if ((F->keep = gw_alloc_array(p, sizeof *F->keep)) == NULL ||
+        (F->radj = gw_alloc_array(m, sizeof *F->radj)) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate %zu residuals", m);
+    for (size_t j = 0, q = 0; j < p; j++)
+        if (!v.aliased[j])
+            F->keep[q++] = j;
+    rc = full_leverage_resid(&F->wd, F->h, &v, F->keep, v.rank, kind == GW_VCOV_HC3 ? 1.0 : 0.5,
+                             F->radj);
+    if (rc != GW_OK)
+        return rc;
+    gwi_ls_view vv = v;
+    vv.resid = F->radj;
+    gw_ols_opts o2 = *opts;
+    o2.vcov = F->kind_eff;
+    o2.flags = 0;
+    if ((rc = gwi_ols_from_ls(&F->wd, &o2, &vv, &F->info, &F->r)) != GW_OK)
+        return rc;
+    if (want_resid) {
+        if ((F->r->residuals = gw_alloc_array(m, sizeof(double))) == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate %zu residuals", m);
+        memcpy(F->r->residuals, v.resid, m * sizeof(double));
     }
+    return GW_OK;
+}
 
-    /* Degrees of freedom of the profile (gw_hdfe.h). Every estimator computed above carries the
-     * factor of N - K (iid: RSS/(N-K); HC1: N/(N-K); cluster: (N-1)/(N-K)), so the profile's
-     * is obtained by the one scalar (N-K)/(N-K-D*), D* = D_iid for iid and HC1, D_cl for
-     * clusters; HC0/HC2/HC3 have none. The Wald F scales by the inverse of that factor and the
-     * classical F by (N-K-D)/(N-K) (its s^2), so neither needs a second pass. Nesting is only
-     * checked for cluster variances (it costs a pass over the codes per set and cluster). */
-    const size_t S = d->nfe;
+/* Degrees of freedom of the profile (gw_hdfe.h). Every estimator computed above carries the
+ * factor of N - K (iid: RSS/(N-K); HC1: N/(N-K); cluster: (N-1)/(N-K)), so the profile's
+ * is obtained by the one scalar (N-K)/(N-K-D*), D* = D_iid for iid and HC1, D_cl for
+ * clusters; HC0/HC2/HC3 have none. The Wald F scales by the inverse of that factor and the
+ * classical F by (N-K-D)/(N-K) (its s^2), so neither needs a second pass. Nesting is only
+ * checked for cluster variances (it costs a pass over the codes per set and cluster). Then the
+ * absorbed effects' description and the fitted values on y's scale. */
+static gw_status fe_finish(fe_ols *F, const gw_design *d, const gw_ols_opts *opts)
+{
+    const size_t m = F->m, S = d->nfe;
+    const gw_vcov_kind kind = F->kind;
+    gw_result *r = F->r;
+    gw_status rc;
     double Diid = 0.0, Dcl = 0.0;
-    if ((rc = gwi_fe_dof(h, S, kind, cl, d->ncluster, opts->ssc, &Diid, &Dcl)) != GW_OK)
-        goto done;
-    gwi_fe_rescale(r, kind, (double)m, Diid, Dcl, tss);
-    if (kind != kind_eff &&
+    if ((rc = gwi_fe_dof(F->h, S, kind, F->cl, d->ncluster, opts->ssc, &Diid, &Dcl)) != GW_OK)
+        return rc;
+    gwi_fe_rescale(r, kind, (double)m, Diid, Dcl, F->tss);
+    if (kind != F->kind_eff &&
         (rc = gw_result_set_str(&r->vcov_type, kind == GW_VCOV_HC2 ? "hc2" : "hc3")) != GW_OK)
-        goto done;
-    r->singletons_dropped = gw_hdfe_singletons(h);
-    r->iterations = st.iterations;
-    r->converged = st.converged;
-    if ((r->fixed_effects = gw_calloc(S, sizeof *r->fixed_effects)) == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu fixed-effect records", S);
-        goto done;
-    }
+        return rc;
+    r->singletons_dropped = gw_hdfe_singletons(F->h);
+    r->iterations = F->st.iterations;
+    r->converged = F->st.converged;
+    if ((r->fixed_effects = gw_calloc(S, sizeof *r->fixed_effects)) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate %zu fixed-effect records", S);
     r->nfe = S;
     for (size_t g = 0; g < S; g++) {
-        r->fixed_effects[g].levels = gw_hdfe_levels(h, g);
+        r->fixed_effects[g].levels = gw_hdfe_levels(F->h, g);
         if ((rc = gw_result_set_str(&r->fixed_effects[g].name, d->fe[g].name)) != GW_OK)
-            goto done;
+            return rc;
     }
     if (opts->flags & GW_OLS_KEEP_FITTED) {
         if ((r->fitted = gw_alloc_array(m, sizeof(double))) == NULL)
-            goto nomem;
+            return gwi_fail(GW_ENOMEM, "cannot allocate %zu residuals", m);
         for (size_t i = 0; i < m; i++)
-            r->fitted[i] = yorig[i] - r->residuals[i];
+            r->fitted[i] = F->yorig[i] - r->residuals[i];
     }
     if (!(opts->flags & GW_OLS_KEEP_RESIDUALS)) {
         gw_free(r->residuals);
         r->residuals = NULL;
     }
-    *out = r;
-    r = NULL;
-    goto done;
-nomem:
-    rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu residuals", m);
+    return GW_OK;
+}
+
+/* The within estimator (file comment): drop singletons, demean, solve on the demeaned design,
+ * rescale to the profile's degrees of freedom. Xown/yown: the caller's arrays to work in (NULL:
+ * copies are made). */
+static gw_status fe_fit(const gw_design *d, double *Xown, double *yown, const gw_ols_opts *opts,
+                        gw_result **out)
+{
+    gw_status rc;
+    if ((rc = fe_check(d, opts)) != GW_OK)
+        return rc;
+    if (d->ncluster > 2)
+        return gwi_fail(GW_EUNSUPPORTED, "%zu cluster variables; at most 2 are supported",
+                        d->ncluster);
+    fe_ols F;
+    memset(&F, 0, sizeof F);
+    gw_hdfe_opts ho = {opts->fe_tol, opts->fe_maxiter,
+                       (opts->flags & GW_OLS_KEEP_SINGLETONS) ? GW_HDFE_KEEP_SINGLETONS : 0u};
+    (void)gw_threads_get();
+    if ((rc = gw_hdfe_new(d->fe, d->nfe, d->n, d->w, &ho, &F.h)) != GW_OK)
+        return gwi_fail_keep(rc);
+    F.n = d->n;
+    F.m = gw_hdfe_nobs(F.h);
+    F.p = d->p;
+    F.kind = opts->vcov;
+    F.kind_eff = (F.kind == GW_VCOV_HC2 || F.kind == GW_VCOV_HC3) ? GW_VCOV_HC0 : F.kind;
+    if ((rc = fe_working_design(&F, d)) != GW_OK ||
+        (rc = fe_demeaned_copies(&F, d, Xown, yown, opts)) != GW_OK)
+        goto done;
+    const int want_resid = (opts->flags & (GW_OLS_KEEP_RESIDUALS | GW_OLS_KEEP_FITTED)) != 0;
+    if (F.kind == F.kind_eff) {
+        /* The OLS path itself (fused passes, no stored residuals unless asked) on the demeaned
+         * design, which has neither fixed effects nor intercept. */
+        gw_ols_opts o2 = *opts;
+        o2.flags = want_resid ? GW_OLS_KEEP_RESIDUALS : 0u;
+        if ((rc = gw_ols_fit(&F.wd, &o2, &F.r)) != GW_OK) {
+            rc = gwi_fail_keep(rc);
+            goto done;
+        }
+    } else if ((rc = fe_solve_hc23(&F, opts, want_resid)) != GW_OK)
+        goto done;
+    if ((rc = fe_finish(&F, d, opts)) != GW_OK)
+        goto done;
+    *out = F.r;
+    F.r = NULL;
 done:
-    gw_result_free(r);
-    gw_free(keep);
-    gw_free(radj);
-    gw_ls_free(ls);
-    gw_free(cols);
-    gw_free(yorig);
-    gw_free(buf);
-    gw_free(clcodes[0]);
-    gw_free(clcodes[1]);
-    gw_hdfe_free(h);
+    fe_ols_free(&F);
     return rc;
 }
 
