@@ -1024,156 +1024,274 @@ static gw_status add_ss(const double *S, size_t G, size_t k, double c, double *M
     return GW_OK;
 }
 
+/* The residual pass's accumulators, shared by its pieces: the ordered folds of the RSS, the fit
+ * sums and the HC meat, and the cluster scores (one-way per variable, two-way per cell). */
+typedef struct {
+    size_t k, kk, C;
+    int hc, lev, clus; /* HC0-HC3 meat; HC2/HC3 leverage; cluster scores */
+    int cen;           /* the fit sums' context (kept by the fold): centre on the mean */
+    gwi_ofold ff, fr, fm;
+    cell_map cm;
+    double *Mb;            /* kk: one block's meat, then the folded meat */
+    double *Sc[2];         /* per cluster variable: levels x 2k double-double scores */
+    double *seen;          /* nseen: 1 for each cluster level met */
+    size_t nseen, soff[3]; /* offsets of the variables' levels in seen */
+    size_t *gcounts;       /* two-way cells per process (several processes) */
+    size_t bad;            /* the first working row with leverage 1 (SIZE_MAX: none) */
+} rp_acc;
+
+static void rp_free(rp_acc *A)
+{
+    gwi_ofold_free(&A->ff);
+    gwi_ofold_free(&A->fr);
+    gwi_ofold_free(&A->fm);
+    gw_free(A->cm.keys);
+    gw_free(A->cm.vals);
+    gw_free(A->cm.S);
+    gw_free(A->gcounts);
+    gw_free(A->seen);
+    gw_free(A->Sc[0]);
+    gw_free(A->Sc[1]);
+    gw_free(A->Mb);
+}
+
+static gw_status rp_nomem(const rp_acc *A)
+{
+    return gwi_fail(GW_ENOMEM, "cannot allocate the residual-pass workspace (k = %zu)", A->k);
+}
+
+/* The folds (in block order across processes) and the score accumulators the variance needs. */
+static gw_status rp_init(eng *e, rp_acc *A)
+{
+    const size_t k = A->k, C = A->C;
+    gw_status rc;
+    A->cen = e->src->has_intercept != 0;
+    if ((rc = gwi_ofold_init(&A->ff, GWI_FIT_PART, e->nball, e->b0, e->rank, e->nranks, fold_fit,
+                             &A->cen)) != GW_OK ||
+        (rc = gwi_ofold_init(&A->fr, 2, e->nball, e->b0, e->rank, e->nranks, fold_dd, NULL)) !=
+            GW_OK)
+        return rc;
+    if (A->hc && (rc = gwi_ofold_init(&A->fm, A->kk, e->nball, e->b0, e->rank, e->nranks, fold_add,
+                                      NULL)) != GW_OK)
+        return rc;
+    if ((A->Mb = gw_calloc(A->kk + 1, sizeof *A->Mb)) == NULL)
+        return rp_nomem(A);
+    if (A->clus) {
+        for (size_t v = 0; v < C; v++) {
+            A->soff[v + 1] = A->soff[v] + e->src->cluster_levels[v];
+            if ((A->Sc[v] = gw_calloc(e->src->cluster_levels[v] * 2 * k + 1, sizeof(double))) ==
+                NULL)
+                return rp_nomem(A);
+        }
+        A->nseen = A->soff[C];
+        if ((A->seen = gw_calloc(A->nseen + 1, sizeof *A->seen)) == NULL)
+            return rp_nomem(A);
+        A->cm.k = k;
+        if (C == 2 && e->red != NULL && e->nranks > 1 &&
+            (A->gcounts = gw_alloc_array((size_t)e->nranks, sizeof *A->gcounts)) == NULL)
+            return rp_nomem(A);
+    }
+    return GW_OK;
+}
+
+/* HC2/HC3: the scores u of one block (n rows, Z its demeaned columns) divided by
+ * (1 - h_i)^(1 or 1/2) with the leverage h_i from the bread (plus w_i / W_g with one absorbed
+ * set); a row of leverage 1 gets u = 0 and is remembered in A->bad (row0: working rows before
+ * the block). */
+static void rp_leverage(const eng *e, const resid_in *in, rp_acc *A, const double *Z,
+                        const double *w, size_t n, size_t row0, double *u)
+{
+    const size_t k = A->k;
+    const double tol = sqrt(DBL_EPSILON);
+    for (size_t i = 0; i < n; i++) {
+        double hw = 0.0;
+        for (size_t a = 0; a < k; a++) {
+            double t = 0.0;
+            for (size_t c = 0; c < k; c++)
+                t += in->B[a + c * k] * Z[in->keep[c] * BR + i];
+            hw += t * Z[in->keep[a] * BR + i];
+        }
+        double wi = w ? w[i] : 1.0, h = wi * hw;
+        if (e->S == 1)
+            h += wi / e->Wl[(size_t)e->blk.fe[i]];
+        double om = 1.0 - h;
+        if (!(om > tol)) {
+            if (A->bad == SIZE_MAX)
+                A->bad = row0 + i;
+            u[i] = 0.0;
+            continue;
+        }
+        u[i] = e->kind == GW_VCOV_HC3 ? u[i] / om : u[i] / sqrt(om);
+    }
+}
+
+/* One block's contribution to the meat: sum_i u_i^2 x_i x_i' (HC) folded in block order, or the
+ * scores u_i x_i added to their clusters' (and two-way cells') sums. tmp: BR scratch. */
+static gw_status rp_block_meat(const eng *e, const resid_in *in, rp_acc *A, size_t b,
+                               const double *Z, const double *u, size_t n, double *tmp)
+{
+    const size_t k = A->k, C = A->C;
+    const gw_stream_block *kb = &e->blk;
+    gw_status rc = GW_OK;
+    if (A->hc) {
+        /* Mb = sum_i u_i^2 x_i x_i' over the kept columns */
+        double *Mb = A->Mb;
+        memset(Mb, 0, A->kk * sizeof *Mb);
+        for (size_t a = 0; a < k; a++) {
+            const double *xa = Z + in->keep[a] * BR;
+            for (size_t i = 0; i < n; i++)
+                tmp[i] = u[i] * u[i] * xa[i];
+            for (size_t c = a; c < k; c++) {
+                const double *xc = Z + in->keep[c] * BR;
+                double s2 = 0.0;
+                for (size_t i = 0; i < n; i++)
+                    s2 += tmp[i] * xc[i];
+                Mb[c + a * k] = s2;
+            }
+        }
+        gwi_ofold_add(&A->fm, b, Mb);
+    } else if (A->clus) {
+        for (size_t v = 0; v < C; v++) {
+            const int32_t *cc = kb->cluster + v * BR;
+            for (size_t i = 0; i < n; i++) {
+                double *sg = A->Sc[v] + (size_t)cc[i] * 2 * k;
+                A->seen[A->soff[v] + (size_t)cc[i]] = 1.0;
+                dd_acc(sg, k, u[i], Z, in->keep, i);
+            }
+        }
+        if (C == 2) {
+            const int32_t *c0 = kb->cluster, *c1 = kb->cluster + BR;
+            const uint64_t nb1 = e->src->cluster_levels[1];
+            for (size_t i = 0; i < n && rc == GW_OK; i++) {
+                size_t idx = 0;
+                if ((rc = cell_index(&A->cm, (uint64_t)c0[i] * nb1 + (uint64_t)c1[i], &idx)) !=
+                    GW_OK)
+                    break;
+                double *sg = A->cm.S + idx * k;
+                for (size_t a = 0; a < k; a++)
+                    sg[a] += u[i] * Z[in->keep[a] * BR + i];
+            }
+        }
+    }
+    return rc;
+}
+
+/* One block: fitted values and residuals (aliased coefficients count as zero), its RSS and fit
+ * sums, and unless the variance is iid its scores u_i = w_i e_i (scaled for HC2/HC3) and their
+ * meat. */
+static gw_status rp_block(eng *e, const resid_in *in, rp_acc *A, size_t b, size_t row0)
+{
+    const size_t p = e->p, r = e->r;
+    const gw_stream_block *kb = &e->blk;
+    const size_t n = kb->n;
+    const double *w = kb->w;
+    double *Z = e->dmem + 3 * BR * r, *ev = e->dmem, *fv = e->dmem + BR, *u = e->dmem + 2 * BR;
+    double *tmp = e->dmem + 3 * BR;
+    double part[GWI_FIT_PART], dd[2];
+    make_z(e, Z);
+    /* fitted and residuals (aliased coefficients count as zero) */
+    memset(fv, 0, n * sizeof *fv);
+    for (size_t j = 0; j < p; j++) {
+        double bj = in->b[j];
+        if (isnan(bj))
+            continue;
+        const double *z = Z + j * BR;
+        for (size_t i = 0; i < n; i++)
+            fv[i] += bj * z[i];
+    }
+    const double *y = Z + p * BR;
+    for (size_t i = 0; i < n; i++) {
+        ev[i] = y[i] - fv[i];
+        tmp[i] = (w ? w[i] : 1.0) * ev[i] * ev[i];
+    }
+    gw_dd s = gw_dd_from(psum(tmp, n));
+    dd[0] = s.hi;
+    dd[1] = s.lo;
+    gwi_ofold_add(&A->fr, b, dd);
+    gwi_fit_part(y, fv, w, n, e->src->has_intercept != 0, part);
+    gwi_ofold_add(&A->ff, b, part);
+    if (e->kind == GW_VCOV_IID)
+        return GW_OK;
+    /* scores u_i = w_i e_i, scaled for HC2/HC3 by the leverage */
+    for (size_t i = 0; i < n; i++)
+        u[i] = (w ? w[i] : 1.0) * ev[i];
+    if (A->lev)
+        rp_leverage(e, in, A, Z, w, n, row0, u);
+    return rp_block_meat(e, in, A, b, Z, u, n, tmp);
+}
+
+/* The cluster meat once the scores are summed over the processes: the cluster counts G (at
+ * least 2 each), then M = sum over the variables of G/(G-1) S'S, minus the cells' term for
+ * two-way clustering. */
+static gw_status rp_cluster_meat(eng *e, rp_acc *A, gw_status rc, double *M, size_t *G)
+{
+    const size_t k = A->k, C = A->C;
+    /* Scores and cluster counts are per-process sums; then M = sum of the terms. */
+    for (size_t v = 0; v < C; v++)
+        rc = gwi_stream_reduce(e->red, A->Sc[v], e->src->cluster_levels[v] * 2 * k, rc);
+    rc = gwi_stream_reduce(e->red, A->seen, A->nseen, rc);
+    if (C == 2 && e->red != NULL && e->nranks > 1)
+        rc = cells_merge(e, &A->cm, rc, A->gcounts);
+    if (rc != GW_OK)
+        return rc;
+    for (size_t v = 0; v < C; v++) {
+        size_t cnt = 0;
+        for (size_t l = 0; l < e->src->cluster_levels[v]; l++)
+            cnt += A->seen[A->soff[v] + l] != 0.0;
+        G[v] = cnt;
+        if (cnt < 2)
+            return gwi_fail(GW_EINVAL,
+                            "cluster variable %s has %zu cluster%s; at least 2 are "
+                            "needed",
+                            e->src->cluster_names[v], cnt, cnt == 1 ? "" : "s");
+        double gg = (double)cnt;
+        dd_compress(A->Sc[v], e->src->cluster_levels[v], k);
+        if ((rc = add_ss(A->Sc[v], e->src->cluster_levels[v], k, gg / (gg - 1.0), M)) != GW_OK)
+            return rc;
+    }
+    if (C == 2) {
+        double g12 = (double)A->cm.count;
+        G[2] = A->cm.count;
+        if ((rc = add_ss(A->cm.S, A->cm.count, k, -g12 / (g12 - 1.0), M)) != GW_OK)
+            return rc;
+    }
+    return GW_OK;
+}
+
 /* The residual pass: RSS, fit sums, meat M (k x k) and the cluster counts G. */
 static gw_status resid_pass(eng *e, const resid_in *in, double *rss, double *fs, double *M,
                             size_t *G)
 {
     gw_status rc = GW_OK;
-    const size_t r = e->r, p = e->p, k = in->k, kk = k * k, C = e->C;
-    const int centre = e->src->has_intercept != 0;
+    const size_t k = in->k, kk = k * k;
     const gw_vcov_kind kind = e->kind_eff;
-    const int hc = kind >= GW_VCOV_HC0 && kind <= GW_VCOV_HC3;
-    const int lev = e->kind == GW_VCOV_HC2 || e->kind == GW_VCOV_HC3;
-    const int clus = kind == GW_VCOV_CLUSTER;
-    double *Z = e->dmem + 3 * BR * r, *ev = e->dmem, *fv = e->dmem + BR, *u = e->dmem + 2 * BR;
-    double *tmp = e->dmem + 3 * BR, *Mb = NULL, *Sc[2] = {NULL, NULL}, *seen = NULL;
-    double part[GWI_FIT_PART], dd[2];
-    size_t bad = SIZE_MAX, nseen = 0, soff[3] = {0, 0, 0}, *gcounts = NULL;
-    gwi_ofold ff, fr, fm;
-    cell_map cm;
-    memset(&ff, 0, sizeof ff);
-    memset(&fr, 0, sizeof fr);
-    memset(&fm, 0, sizeof fm);
-    memset(&cm, 0, sizeof cm);
-    int cen = centre, have = 0;
-    if ((rc = gwi_ofold_init(&ff, GWI_FIT_PART, e->nball, e->b0, e->rank, e->nranks, fold_fit,
-                             &cen)) != GW_OK ||
-        (rc = gwi_ofold_init(&fr, 2, e->nball, e->b0, e->rank, e->nranks, fold_dd, NULL)) != GW_OK)
+    rp_acc A;
+    memset(&A, 0, sizeof A);
+    A.k = k;
+    A.kk = kk;
+    A.C = e->C;
+    A.hc = kind >= GW_VCOV_HC0 && kind <= GW_VCOV_HC3;
+    A.lev = e->kind == GW_VCOV_HC2 || e->kind == GW_VCOV_HC3;
+    A.clus = kind == GW_VCOV_CLUSTER;
+    A.bad = SIZE_MAX;
+    double dd[2];
+    int have = 0;
+    if ((rc = rp_init(e, &A)) != GW_OK)
         goto done;
-    if (hc && (rc = gwi_ofold_init(&fm, kk, e->nball, e->b0, e->rank, e->nranks, fold_add, NULL)) !=
-                  GW_OK)
-        goto done;
-    if ((Mb = gw_calloc(kk + 1, sizeof *Mb)) == NULL)
-        goto nomem;
-    if (clus) {
-        for (size_t v = 0; v < C; v++) {
-            soff[v + 1] = soff[v] + e->src->cluster_levels[v];
-            if ((Sc[v] = gw_calloc(e->src->cluster_levels[v] * 2 * k + 1, sizeof(double))) == NULL)
-                goto nomem;
-        }
-        nseen = soff[C];
-        if ((seen = gw_calloc(nseen + 1, sizeof *seen)) == NULL)
-            goto nomem;
-        cm.k = k;
-        if (C == 2 && e->red != NULL && e->nranks > 1 &&
-            (gcounts = gw_alloc_array((size_t)e->nranks, sizeof *gcounts)) == NULL)
-            goto nomem;
-    }
-    unsigned need = GW_STREAM_NEED_ALL & ~(clus ? 0u : GW_STREAM_NEED_CLUSTER);
+    unsigned need = GW_STREAM_NEED_ALL & ~(A.clus ? 0u : GW_STREAM_NEED_CLUSTER);
     e->lrow = 0;
     size_t row0 = 0; /* working rows before this block (for leverage messages) */
     pass_start(e);
     for (size_t b = e->b0; b < e->b1 && rc == GW_OK; b++) {
         if ((rc = get_block(e, b, need)) != GW_OK)
             break;
-        const gw_stream_block *kb = &e->blk;
-        const size_t n = kb->n;
-        const double *w = kb->w;
-        if (n == 0)
+        if (e->blk.n == 0)
             continue;
-        make_z(e, Z);
-        /* fitted and residuals (aliased coefficients count as zero) */
-        memset(fv, 0, n * sizeof *fv);
-        for (size_t j = 0; j < p; j++) {
-            double bj = in->b[j];
-            if (isnan(bj))
-                continue;
-            const double *z = Z + j * BR;
-            for (size_t i = 0; i < n; i++)
-                fv[i] += bj * z[i];
-        }
-        const double *y = Z + p * BR;
-        for (size_t i = 0; i < n; i++) {
-            ev[i] = y[i] - fv[i];
-            tmp[i] = (w ? w[i] : 1.0) * ev[i] * ev[i];
-        }
-        gw_dd s = gw_dd_from(psum(tmp, n));
-        dd[0] = s.hi;
-        dd[1] = s.lo;
-        gwi_ofold_add(&fr, b, dd);
-        gwi_fit_part(y, fv, w, n, centre, part);
-        gwi_ofold_add(&ff, b, part);
-        if (e->kind == GW_VCOV_IID)
-            goto next;
-        /* scores u_i = w_i e_i, scaled for HC2/HC3 by the leverage */
-        for (size_t i = 0; i < n; i++)
-            u[i] = (w ? w[i] : 1.0) * ev[i];
-        if (lev) {
-            const double tol = sqrt(DBL_EPSILON);
-            for (size_t i = 0; i < n; i++) {
-                double hw = 0.0;
-                for (size_t a = 0; a < k; a++) {
-                    double t = 0.0;
-                    for (size_t c = 0; c < k; c++)
-                        t += in->B[a + c * k] * Z[in->keep[c] * BR + i];
-                    hw += t * Z[in->keep[a] * BR + i];
-                }
-                double wi = w ? w[i] : 1.0, h = wi * hw;
-                if (e->S == 1)
-                    h += wi / e->Wl[(size_t)kb->fe[i]];
-                double om = 1.0 - h;
-                if (!(om > tol)) {
-                    if (bad == SIZE_MAX)
-                        bad = row0 + i;
-                    u[i] = 0.0;
-                    continue;
-                }
-                u[i] = e->kind == GW_VCOV_HC3 ? u[i] / om : u[i] / sqrt(om);
-            }
-        }
-        if (hc) {
-            /* Mb = sum_i u_i^2 x_i x_i' over the kept columns */
-            memset(Mb, 0, kk * sizeof *Mb);
-            for (size_t a = 0; a < k; a++) {
-                const double *xa = Z + in->keep[a] * BR;
-                for (size_t i = 0; i < n; i++)
-                    tmp[i] = u[i] * u[i] * xa[i];
-                for (size_t c = a; c < k; c++) {
-                    const double *xc = Z + in->keep[c] * BR;
-                    double s2 = 0.0;
-                    for (size_t i = 0; i < n; i++)
-                        s2 += tmp[i] * xc[i];
-                    Mb[c + a * k] = s2;
-                }
-            }
-            gwi_ofold_add(&fm, b, Mb);
-        } else if (clus) {
-            for (size_t v = 0; v < C; v++) {
-                const int32_t *cc = kb->cluster + v * BR;
-                for (size_t i = 0; i < n; i++) {
-                    double *sg = Sc[v] + (size_t)cc[i] * 2 * k;
-                    seen[soff[v] + (size_t)cc[i]] = 1.0;
-                    dd_acc(sg, k, u[i], Z, in->keep, i);
-                }
-            }
-            if (C == 2) {
-                const int32_t *c0 = kb->cluster, *c1 = kb->cluster + BR;
-                const uint64_t nb1 = e->src->cluster_levels[1];
-                for (size_t i = 0; i < n && rc == GW_OK; i++) {
-                    size_t idx = 0;
-                    if ((rc = cell_index(&cm, (uint64_t)c0[i] * nb1 + (uint64_t)c1[i], &idx)) !=
-                        GW_OK)
-                        break;
-                    double *sg = cm.S + idx * k;
-                    for (size_t a = 0; a < k; a++)
-                        sg[a] += u[i] * Z[in->keep[a] * BR + i];
-                }
-            }
-        }
-    next:
-        row0 += n;
+        rc = rp_block(e, in, &A, b, row0);
+        row0 += e->blk.n;
     }
     {
+        const size_t bad = A.bad;
         double flag[2] = {bad != SIZE_MAX ? 1.0 : 0.0, 0.0};
         rc = gwi_stream_reduce(e->red, flag, 1, rc);
         if (rc == GW_OK && flag[0] != 0.0)
@@ -1184,68 +1302,24 @@ static gw_status resid_pass(eng *e, const resid_in *in, double *rss, double *fs,
                                e->S ? " in the model with fixed effects" : "")
                     : gwi_fail(GW_EILLCOND, "an observation has leverage 1; HC2/HC3 undefined");
     }
-    rc = gwi_ofold_finish(&fr, e->red, rc, dd, &have);
+    rc = gwi_ofold_finish(&A.fr, e->red, rc, dd, &have);
     *rss = have ? dd[0] + dd[1] : 0.0;
-    rc = gwi_ofold_finish(&ff, e->red, rc, fs, &have);
+    rc = gwi_ofold_finish(&A.ff, e->red, rc, fs, &have);
     if (!have)
         memset(fs, 0, GWI_FIT_PART * sizeof *fs);
     memset(M, 0, kk * sizeof *M);
-    if (hc) {
-        rc = gwi_ofold_finish(&fm, e->red, rc, Mb, &have);
+    if (A.hc) {
+        rc = gwi_ofold_finish(&A.fm, e->red, rc, A.Mb, &have);
         if (rc == GW_OK && have)
             for (size_t a = 0; a < k; a++)
                 for (size_t c = a; c < k; c++)
-                    M[c + a * k] = M[a + c * k] = Mb[c + a * k];
+                    M[c + a * k] = M[a + c * k] = A.Mb[c + a * k];
     }
-    if (clus) {
-        /* Scores and cluster counts are per-process sums; then M = sum of the terms. */
-        for (size_t v = 0; v < C; v++)
-            rc = gwi_stream_reduce(e->red, Sc[v], e->src->cluster_levels[v] * 2 * k, rc);
-        rc = gwi_stream_reduce(e->red, seen, nseen, rc);
-        if (C == 2 && e->red != NULL && e->nranks > 1)
-            rc = cells_merge(e, &cm, rc, gcounts);
-        if (rc != GW_OK)
-            goto done;
-        for (size_t v = 0; v < C; v++) {
-            size_t cnt = 0;
-            for (size_t l = 0; l < e->src->cluster_levels[v]; l++)
-                cnt += seen[soff[v] + l] != 0.0;
-            G[v] = cnt;
-            if (cnt < 2) {
-                rc = gwi_fail(GW_EINVAL,
-                              "cluster variable %s has %zu cluster%s; at least 2 are "
-                              "needed",
-                              e->src->cluster_names[v], cnt, cnt == 1 ? "" : "s");
-                goto done;
-            }
-            double gg = (double)cnt;
-            dd_compress(Sc[v], e->src->cluster_levels[v], k);
-            if ((rc = add_ss(Sc[v], e->src->cluster_levels[v], k, gg / (gg - 1.0), M)) != GW_OK)
-                goto done;
-        }
-        if (C == 2) {
-            double g12 = (double)cm.count;
-            G[2] = cm.count;
-            if ((rc = add_ss(cm.S, cm.count, k, -g12 / (g12 - 1.0), M)) != GW_OK)
-                goto done;
-        }
-    }
+    if (A.clus && (rc = rp_cluster_meat(e, &A, rc, M, G)) != GW_OK)
+        goto done;
     pass_end(e, "residuals");
-    goto done;
-nomem:
-    rc = gwi_fail(GW_ENOMEM, "cannot allocate the residual-pass workspace (k = %zu)", k);
 done:
-    gwi_ofold_free(&ff);
-    gwi_ofold_free(&fr);
-    gwi_ofold_free(&fm);
-    gw_free(cm.keys);
-    gw_free(cm.vals);
-    gw_free(cm.S);
-    gw_free(gcounts);
-    gw_free(seen);
-    gw_free(Sc[0]);
-    gw_free(Sc[1]);
-    gw_free(Mb);
+    rp_free(&A);
     return rc;
 }
 
