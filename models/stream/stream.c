@@ -1600,6 +1600,220 @@ static gw_status check_args(const gw_stream_source *src, const gw_ols_opts *o,
     return GW_OK;
 }
 
+/* What gw_stream_fit allocates besides the engine, released in one place (sf_free). */
+typedef struct {
+    gw_ls *ls;       /* the small solve on R */
+    gw_design *sd;   /* R as a (p+1) x p design */
+    double *R;       /* r x r: the combined TSQR factor */
+    double *shift;   /* r: the column shifts of the TSQR pass */
+    double *coef;    /* p: coefficients, shifted back */
+    double *bread;   /* p x p */
+    double *nest;    /* nesting states of fixed effects in clusters */
+    size_t *nestoff; /* S x C + 1 offsets into nest */
+    size_t *keep;    /* the columns not aliased */
+    double *B, *M;   /* bread of the kept columns; meat */
+} sf_mem;
+
+static void sf_free(eng *e, sf_mem *mm)
+{
+    if (e->map != NULL)
+        for (size_t g = 0; g < e->S; g++)
+            gw_free(e->map[g]);
+    gw_free(e->map);
+    gw_free(e->L);
+    gw_free(e->off);
+    gw_free(e->dset);
+    gw_free(e->norm0);
+    gw_free(e->absorbed);
+    gw_free(e->Wl);
+    gw_free(e->alpha);
+    gw_free(e->drop);
+    gw_free(e->dmem);
+    gw_free(e->imem);
+    gw_free(mm->nest);
+    gw_free(mm->nestoff);
+    gw_free(mm->keep);
+    gw_free(mm->B);
+    gw_free(mm->M);
+    gw_free(mm->R);
+    gw_free(mm->shift);
+    gw_free(mm->coef);
+    gw_free(mm->bread);
+    gw_design_free(mm->sd);
+    gw_ls_free(mm->ls);
+}
+
+/* The engine: this process's blocks (the whole table, or so's row range), the sizes, the
+ * variance computed (HC0 for HC2/HC3 with fixed effects, which rescale its scores), and the
+ * block buffers. */
+static gw_status eng_setup(eng *e, const gw_stream_source *src, const gw_ols_opts *opts,
+                           const gw_stream_opts *so)
+{
+    e->src = src;
+    e->o = opts;
+    e->red = (so->reducer != NULL && so->reducer->sum != NULL && so->reducer->nranks > 1)
+                 ? so->reducer
+                 : NULL;
+    e->rank = e->red ? e->red->rank : 0;
+    e->nranks = e->red ? e->red->nranks : 1;
+    e->nball = gw_nblocks(src->nrows);
+    size_t rb = so->row_begin, re = so->row_end;
+    if (rb == 0 && re == 0)
+        re = src->nrows;
+    e->b0 = rb / GW_BLOCK_ROWS;
+    e->b1 = gw_nblocks(re);
+    e->p = src->p;
+    e->r = src->p + 1;
+    e->S = src->nfe;
+    e->C = opts->vcov == GW_VCOV_CLUSTER ? src->ncluster : 0;
+    e->kind = opts->vcov;
+    e->kind_eff =
+        (e->S > 0 && (e->kind == GW_VCOV_HC2 || e->kind == GW_VCOV_HC3)) ? GW_VCOV_HC0 : e->kind;
+    if (e->C == 2 && e->red != NULL && e->red->gather == NULL)
+        return gwi_fail(GW_EUNSUPPORTED,
+                        "two-way clustering across processes needs the reducer's gather");
+    e->st = so->stats;
+    if (e->st != NULL)
+        memset(e->st, 0, sizeof *e->st);
+    const size_t p = e->p, r = e->r, S = e->S;
+    /* Block buffers: y, X, w and four BR x r work matrices (ev/fv/u/tmp, A, Rb, Z). */
+    e->dmem = gw_calloc(BR * (p + 2) + 4 * BR * r + 2 * r * r, sizeof(double));
+    e->imem = gw_calloc(BR * (S + src->ncluster) + 1, sizeof(int32_t));
+    if (e->dmem == NULL || e->imem == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate block buffers (p = %zu)", p);
+    double *base = e->dmem + 4 * BR * r + 2 * r * r;
+    e->blk.y = base;
+    e->blk.X = base + BR;
+    e->blk.w = src->weighted ? base + BR * (p + 1) : NULL;
+    e->blk.fe = e->imem;
+    e->blk.cluster = e->imem + BR * S;
+    return GW_OK;
+}
+
+/* Fixed effects: the levels present and their statistics (with the nesting in the cluster
+ * variables), the warm start if given, and the demeaning passes that find alpha. */
+static gw_status eng_fixed_effects(eng *e, const gw_stream_opts *so, sf_mem *mm)
+{
+    const size_t r = e->r, S = e->S;
+    gw_status rc;
+    e->map = gw_calloc(S, sizeof *e->map);
+    e->L = gw_calloc(S, sizeof *e->L);
+    e->off = gw_calloc(S + 1, sizeof *e->off);
+    e->dset = gw_calloc(S, sizeof *e->dset);
+    e->norm0 = gw_calloc(r, sizeof *e->norm0);
+    e->absorbed = gw_calloc(r, sizeof *e->absorbed);
+    if (e->map == NULL || e->L == NULL || e->off == NULL || e->dset == NULL || e->norm0 == NULL ||
+        e->absorbed == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate fixed-effect records");
+    if ((rc = fe_levels(e)) != GW_OK)
+        return rc;
+    e->Wl = gw_calloc(e->Ltot + 1, sizeof *e->Wl);
+    e->alpha = gw_calloc(e->Ltot * r + 1, sizeof *e->alpha);
+    if ((mm->nestoff = gw_calloc(S * e->C + 1, sizeof *mm->nestoff)) == NULL || e->Wl == NULL ||
+        e->alpha == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate %zu x %zu fixed-effect coefficients", e->Ltot,
+                        r);
+    size_t *nestoff = mm->nestoff;
+    for (size_t g = 0; g < S; g++)
+        for (size_t v = 0; v < e->C; v++)
+            nestoff[g * e->C + v + 1] = nestoff[g * e->C + v] + e->L[g];
+    if ((mm->nest = gw_alloc_array(nestoff[S * e->C] + 1, sizeof *mm->nest)) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate nesting states");
+    for (size_t x = 0; x < nestoff[S * e->C]; x++)
+        mm->nest[x] = -1.0;
+    if ((rc = fe_stats(e, mm->nest, nestoff)) != GW_OK)
+        return rc;
+    if (S >= 2 && so->fe_warm && so->fe_alpha != NULL)
+        warm_load(e, so->fe_alpha);
+    return fe_demean(e);
+}
+
+/* TSQR and the small solve: R of the shifted, demeaned [X, y] over all blocks, then gw_ls_fit's
+ * pivoted QR on R with the in-core rank tolerance; the coefficients and bread shifted back. */
+static gw_status eng_solve(eng *e, const gw_ols_opts *opts, sf_mem *mm)
+{
+    const size_t p = e->p, r = e->r;
+    gw_status rc;
+    mm->R = gw_calloc(r * r + 1, sizeof *mm->R);
+    if (mm->R == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate R");
+    int have = 0;
+    if ((mm->shift = gw_calloc(r + 1, sizeof *mm->shift)) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate the shift");
+    if ((rc = tsqr_shift(e, mm->shift)) != GW_OK ||
+        (rc = tsqr_pass(e, mm->R, &have, mm->shift)) != GW_OK)
+        return rc;
+    if (e->nobs == 0 || !have)
+        return gwi_fail(GW_ENODATA, "no observations");
+    if ((rc = gw_design_new(r, p, &mm->sd)) != GW_OK)
+        return rc;
+    gw_design *sd = mm->sd;
+    for (size_t j = 0; j < p; j++)
+        memcpy(sd->X + j * r, mm->R + j * r, r * sizeof(double));
+    memcpy(sd->y, mm->R + p * r, r * sizeof(double));
+    sd->has_intercept = 0;
+    gw_ls_opts lo = {0};
+    lo.method = GW_LS_QRP;
+    lo.rank_tol = opts->ls.rank_tol > 0.0 ? opts->ls.rank_tol
+                                          : (double)(e->nobs > p ? e->nobs : p) * DBL_EPSILON;
+    lo.flags =
+        (opts->ls.flags & GW_LS_STRICT_RANK) | GW_LS_NO_REFINE | GW_LS_NO_FITTED | GW_LS_NO_RESID;
+    if ((rc = gw_ls_fit(sd, lo, &mm->ls)) != GW_OK)
+        return gwi_fail_keep(rc);
+    mm->coef = gw_alloc_array(p, sizeof *mm->coef);
+    mm->bread = gw_alloc_array(p * p, sizeof *mm->bread);
+    if (mm->coef == NULL || mm->bread == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate the solution (p = %zu)", p);
+    memcpy(mm->coef, gw_ls_coef(mm->ls), p * sizeof *mm->coef);
+    memcpy(mm->bread, gw_ls_bread(mm->ls), p * p * sizeof *mm->bread);
+    shift_back(p, mm->shift, gw_ls_aliased(mm->ls), mm->coef, mm->bread);
+    return GW_OK;
+}
+
+/* The residual pass on the solution and the result built from its sums; then the fixed
+ * effects out (fe_coef, fe_alpha) when asked for. */
+static gw_status eng_infer(eng *e, const gw_stream_opts *so, sf_mem *mm, gw_result **out)
+{
+    const size_t p = e->p;
+    gw_status rc;
+    const size_t k = gw_ls_rank(mm->ls);
+    const int *al = gw_ls_aliased(mm->ls);
+    mm->keep = gw_alloc_array(p, sizeof *mm->keep);
+    mm->B = gw_alloc_array(p * p + 1, sizeof *mm->B);
+    mm->M = gw_alloc_array(p * p + 1, sizeof *mm->M);
+    if (mm->keep == NULL || mm->B == NULL || mm->M == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate the fit workspace (p = %zu)", p);
+    size_t *keep = mm->keep;
+    size_t m = 0;
+    for (size_t j = 0; j < p; j++)
+        if (!al[j])
+            keep[m++] = j;
+    for (size_t j = 0; j < k; j++)
+        for (size_t i = 0; i < k; i++)
+            mm->B[i + j * k] = mm->bread[keep[i] + keep[j] * p];
+    resid_in in = {keep, k, mm->B, mm->coef};
+    double rss = 0.0, fs[GWI_FIT_PART];
+    size_t G[3] = {0, 0, 0};
+    if ((rc = resid_pass(e, &in, &rss, fs, mm->M, G)) != GW_OK)
+        return rc;
+    gwi_ls_view v = {e->nobs,
+                     p,
+                     k,
+                     mm->coef,
+                     NULL,
+                     NULL,
+                     mm->bread,
+                     al,
+                     rss,
+                     gw_ls_rcond(mm->ls),
+                     gw_ls_near_singular(mm->ls),
+                     "stream-tsqr"};
+    rc = build_result(e, &v, keep, mm->M, fs, G, mm->nest, mm->nestoff, out);
+    if (rc == GW_OK && e->S > 0)
+        fe_out(e, mm->coef, al, so);
+    return rc;
+}
+
 gw_status gw_stream_fit(const gw_stream_source *src, const gw_ols_opts *opts,
                         const gw_stream_opts *so, gw_result **out)
 {
@@ -1607,12 +1821,9 @@ gw_status gw_stream_fit(const gw_stream_source *src, const gw_ols_opts *opts,
     const gw_stream_opts sdef = {0};
     gw_status rc;
     eng e;
-    gw_ls *ls = NULL;
-    gw_design *sd = NULL;
-    double *R = NULL, *M = NULL, *B = NULL, *nest = NULL, *shift = NULL, *coef = NULL,
-           *bread = NULL;
-    size_t *keep = NULL, *nestoff = NULL;
+    sf_mem mm;
     memset(&e, 0, sizeof e);
+    memset(&mm, 0, sizeof mm);
     if (out == NULL)
         return gwi_fail(GW_EINVAL, "no output pointer");
     *out = NULL;
@@ -1623,190 +1834,10 @@ gw_status gw_stream_fit(const gw_stream_source *src, const gw_ols_opts *opts,
     if ((rc = check_args(src, opts, so)) != GW_OK)
         return rc;
     (void)gw_threads_get();
-    e.src = src;
-    e.o = opts;
-    e.red = (so->reducer != NULL && so->reducer->sum != NULL && so->reducer->nranks > 1)
-                ? so->reducer
-                : NULL;
-    e.rank = e.red ? e.red->rank : 0;
-    e.nranks = e.red ? e.red->nranks : 1;
-    e.nball = gw_nblocks(src->nrows);
-    size_t rb = so->row_begin, re = so->row_end;
-    if (rb == 0 && re == 0)
-        re = src->nrows;
-    e.b0 = rb / GW_BLOCK_ROWS;
-    e.b1 = gw_nblocks(re);
-    e.p = src->p;
-    e.r = src->p + 1;
-    e.S = src->nfe;
-    e.C = opts->vcov == GW_VCOV_CLUSTER ? src->ncluster : 0;
-    e.kind = opts->vcov;
-    e.kind_eff =
-        (e.S > 0 && (e.kind == GW_VCOV_HC2 || e.kind == GW_VCOV_HC3)) ? GW_VCOV_HC0 : e.kind;
-    if (e.C == 2 && e.red != NULL && e.red->gather == NULL)
-        return gwi_fail(GW_EUNSUPPORTED,
-                        "two-way clustering across processes needs the reducer's gather");
-    e.st = so->stats;
-    if (e.st != NULL)
-        memset(e.st, 0, sizeof *e.st);
-    const size_t p = e.p, r = e.r, S = e.S;
-    /* Block buffers: y, X, w and four BR x r work matrices (ev/fv/u/tmp, A, Rb, Z). */
-    e.dmem = gw_calloc(BR * (p + 2) + 4 * BR * r + 2 * r * r, sizeof(double));
-    e.imem = gw_calloc(BR * (S + src->ncluster) + 1, sizeof(int32_t));
-    if (e.dmem == NULL || e.imem == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate block buffers (p = %zu)", p);
-        goto done;
-    }
-    {
-        double *base = e.dmem + 4 * BR * r + 2 * r * r;
-        e.blk.y = base;
-        e.blk.X = base + BR;
-        e.blk.w = src->weighted ? base + BR * (p + 1) : NULL;
-        e.blk.fe = e.imem;
-        e.blk.cluster = e.imem + BR * S;
-    }
-    if (S > 0) {
-        e.map = gw_calloc(S, sizeof *e.map);
-        e.L = gw_calloc(S, sizeof *e.L);
-        e.off = gw_calloc(S + 1, sizeof *e.off);
-        e.dset = gw_calloc(S, sizeof *e.dset);
-        e.norm0 = gw_calloc(r, sizeof *e.norm0);
-        e.absorbed = gw_calloc(r, sizeof *e.absorbed);
-        if (e.map == NULL || e.L == NULL || e.off == NULL || e.dset == NULL || e.norm0 == NULL ||
-            e.absorbed == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate fixed-effect records");
-            goto done;
-        }
-        if ((rc = fe_levels(&e)) != GW_OK)
-            goto done;
-        e.Wl = gw_calloc(e.Ltot + 1, sizeof *e.Wl);
-        e.alpha = gw_calloc(e.Ltot * r + 1, sizeof *e.alpha);
-        if ((nestoff = gw_calloc(S * e.C + 1, sizeof *nestoff)) == NULL || e.Wl == NULL ||
-            e.alpha == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu x %zu fixed-effect coefficients", e.Ltot,
-                          r);
-            goto done;
-        }
-        for (size_t g = 0; g < S; g++)
-            for (size_t v = 0; v < e.C; v++)
-                nestoff[g * e.C + v + 1] = nestoff[g * e.C + v] + e.L[g];
-        if ((nest = gw_alloc_array(nestoff[S * e.C] + 1, sizeof *nest)) == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate nesting states");
-            goto done;
-        }
-        for (size_t x = 0; x < nestoff[S * e.C]; x++)
-            nest[x] = -1.0;
-        if ((rc = fe_stats(&e, nest, nestoff)) != GW_OK)
-            goto done;
-        if (S >= 2 && so->fe_warm && so->fe_alpha != NULL)
-            warm_load(&e, so->fe_alpha);
-        if ((rc = fe_demean(&e)) != GW_OK)
-            goto done;
-    }
-
-    /* TSQR and the small solve. */
-    R = gw_calloc(r * r + 1, sizeof *R);
-    if (R == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate R");
-        goto done;
-    }
-    int have = 0;
-    if ((shift = gw_calloc(r + 1, sizeof *shift)) == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate the shift");
-        goto done;
-    }
-    if ((rc = tsqr_shift(&e, shift)) != GW_OK || (rc = tsqr_pass(&e, R, &have, shift)) != GW_OK)
-        goto done;
-    if (e.nobs == 0 || !have) {
-        rc = gwi_fail(GW_ENODATA, "no observations");
-        goto done;
-    }
-    if ((rc = gw_design_new(r, p, &sd)) != GW_OK)
-        goto done;
-    for (size_t j = 0; j < p; j++)
-        memcpy(sd->X + j * r, R + j * r, r * sizeof(double));
-    memcpy(sd->y, R + p * r, r * sizeof(double));
-    sd->has_intercept = 0;
-    gw_ls_opts lo = {0};
-    lo.method = GW_LS_QRP;
-    lo.rank_tol = opts->ls.rank_tol > 0.0 ? opts->ls.rank_tol
-                                          : (double)(e.nobs > p ? e.nobs : p) * DBL_EPSILON;
-    lo.flags =
-        (opts->ls.flags & GW_LS_STRICT_RANK) | GW_LS_NO_REFINE | GW_LS_NO_FITTED | GW_LS_NO_RESID;
-    if ((rc = gw_ls_fit(sd, lo, &ls)) != GW_OK) {
-        rc = gwi_fail_keep(rc);
-        goto done;
-    }
-    const size_t k = gw_ls_rank(ls);
-    const int *al = gw_ls_aliased(ls);
-    coef = gw_alloc_array(p, sizeof *coef);
-    bread = gw_alloc_array(p * p, sizeof *bread);
-    if (coef == NULL || bread == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate the solution (p = %zu)", p);
-        goto done;
-    }
-    memcpy(coef, gw_ls_coef(ls), p * sizeof *coef);
-    memcpy(bread, gw_ls_bread(ls), p * p * sizeof *bread);
-    shift_back(p, shift, al, coef, bread);
-    keep = gw_alloc_array(p, sizeof *keep);
-    B = gw_alloc_array(p * p + 1, sizeof *B);
-    M = gw_alloc_array(p * p + 1, sizeof *M);
-    if (keep == NULL || B == NULL || M == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate the fit workspace (p = %zu)", p);
-        goto done;
-    }
-    size_t m = 0;
-    for (size_t j = 0; j < p; j++)
-        if (!al[j])
-            keep[m++] = j;
-    for (size_t j = 0; j < k; j++)
-        for (size_t i = 0; i < k; i++)
-            B[i + j * k] = bread[keep[i] + keep[j] * p];
-    resid_in in = {keep, k, B, coef};
-    double rss = 0.0, fs[GWI_FIT_PART];
-    size_t G[3] = {0, 0, 0};
-    if ((rc = resid_pass(&e, &in, &rss, fs, M, G)) != GW_OK)
-        goto done;
-    gwi_ls_view v = {e.nobs,
-                     p,
-                     k,
-                     coef,
-                     NULL,
-                     NULL,
-                     bread,
-                     al,
-                     rss,
-                     gw_ls_rcond(ls),
-                     gw_ls_near_singular(ls),
-                     "stream-tsqr"};
-    rc = build_result(&e, &v, keep, M, fs, G, nest, nestoff, out);
-    if (rc == GW_OK && S > 0)
-        fe_out(&e, coef, al, so);
-done:
-    if (e.map != NULL)
-        for (size_t g = 0; g < S; g++)
-            gw_free(e.map[g]);
-    gw_free(e.map);
-    gw_free(e.L);
-    gw_free(e.off);
-    gw_free(e.dset);
-    gw_free(e.norm0);
-    gw_free(e.absorbed);
-    gw_free(e.Wl);
-    gw_free(e.alpha);
-    gw_free(e.drop);
-    gw_free(e.dmem);
-    gw_free(e.imem);
-    gw_free(nest);
-    gw_free(nestoff);
-    gw_free(keep);
-    gw_free(B);
-    gw_free(M);
-    gw_free(R);
-    gw_free(shift);
-    gw_free(coef);
-    gw_free(bread);
-    gw_design_free(sd);
-    gw_ls_free(ls);
+    if ((rc = eng_setup(&e, src, opts, so)) == GW_OK &&
+        (e.S == 0 || (rc = eng_fixed_effects(&e, so, &mm)) == GW_OK) &&
+        (rc = eng_solve(&e, opts, &mm)) == GW_OK)
+        rc = eng_infer(&e, so, &mm, out);
+    sf_free(&e, &mm);
     return rc;
 }
