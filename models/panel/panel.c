@@ -167,13 +167,124 @@ static size_t within_columns(const gw_design *d, const gwi_panel_re *re, size_t 
     return q;
 }
 
+/* The idiosyncratic variance s2e = RSS_w / (N - n_g - K_w) from the within regression of the
+ * demeaned y on the demeaned columns that vary (cols: p indices of scratch); sets re->kw. */
+static gw_status re_sigma2_e(const gw_design *d, gw_ls_opts ls_opts, gwi_panel_re *re, size_t *cols,
+                             double *s2e)
+{
+    const size_t n = d->n, ng = re->ng;
+    gw_status rc = GW_OK;
+    gw_ls *lw = NULL;
+    double *Xw = NULL;
+    const size_t q = within_columns(d, re, cols);
+    double rss_w = 0.0;
+    re->kw = 0;
+    if (q > 0) {
+        if ((Xw = gw_alloc_array(n * q, sizeof *Xw)) == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate the within regressors");
+        for (size_t a = 0; a < q; a++)
+            memcpy(Xw + a * n, re->Xw + cols[a] * n, n * sizeof *Xw);
+        gw_design tw;
+        tdesign(&tw, d, n, q, Xw, re->yw);
+        tw.has_intercept = 0;
+        if ((rc = gw_ls_fit(&tw, ls_opts, &lw)) != GW_OK) {
+            rc = gwi_fail_keep(rc);
+            goto done;
+        }
+        rss_w = gw_ls_rss(lw);
+        re->kw = gw_ls_rank(lw);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            rss_w += re->yw[i] * re->yw[i];
+    }
+    const double O = (double)n, G = (double)ng;
+    const double dfw = O - G - (double)re->kw;
+    if (!(dfw > 0.0)) {
+        rc = gwi_fail(GW_ENODATA,
+                      "random effects: no degrees of freedom for the idiosyncratic "
+                      "variance (%zu observations, %zu groups, %zu slopes)",
+                      n, ng, re->kw);
+        goto done;
+    }
+    *s2e = rss_w / dfw;
+done:
+    gw_ls_free(lw);
+    gw_free(Xw);
+    return rc;
+}
+
+/* The individual variance s2u (Swamy-Arora as plm, truncated at 0) from the between regression
+ * on the group means weighted by T_i (plm's "Between"): (RSS_b - (n_g - K_b - 1) s2e) / (N - tr),
+ * tr = tr(A^-1 C). keep (p) and wts (ng) are scratch. */
+static gw_status re_sigma2_u(const gw_design *d, gw_ls_opts ls_opts, const gwi_panel_re *re,
+                             double s2e, size_t *keep, double *wts, double *s2u_out)
+{
+    const size_t n = d->n, p = d->p, ng = re->ng;
+    const double O = (double)n, G = (double)ng;
+    gw_status rc = GW_OK;
+    gw_ls *lb = NULL;
+    for (size_t g = 0; g < ng; g++)
+        wts[g] = (double)re->Ti[g];
+    gw_design tb;
+    tdesign(&tb, d, ng, p, re->Xbar, re->ybar);
+    tb.w = wts;
+    tb.has_intercept = 1;
+    tb.cluster = NULL;
+    tb.ncluster = 0;
+    if ((rc = gw_ls_fit(&tb, ls_opts, &lb)) != GW_OK)
+        return gwi_fail_keep(rc);
+    const double rss_b = gw_ls_rss(lb);
+    const double *Bb = gw_ls_bread(lb);
+    const int *al = gw_ls_aliased(lb);
+    size_t kb = 0;
+    for (size_t j = 0; j < p; j++)
+        if (!al[j])
+            keep[kb++] = j;
+    /* tr(A^-1 C), C = sum_i T_i^2 xbar_i xbar_i' over the kept columns. */
+    double tr = 0.0;
+    for (size_t b = 0; b < kb; b++)
+        for (size_t a = 0; a < kb; a++) {
+            const double *xa = re->Xbar + keep[a] * ng, *xb = re->Xbar + keep[b] * ng;
+            double c = 0.0;
+            for (size_t g = 0; g < ng; g++)
+                c += wts[g] * wts[g] * xa[g] * xb[g];
+            tr += Bb[keep[b] + keep[a] * p] * c;
+        }
+    const double dfb = G - (double)kb; /* n_g - K_b - 1 with K_b = kb - 1 slopes */
+    if (!(dfb > 0.0) || !(O - tr > 0.0)) {
+        rc = gwi_fail(GW_ENODATA,
+                      "random effects: no degrees of freedom for the individual "
+                      "variance (%zu groups, %zu between coefficients)",
+                      ng, kb);
+        goto done;
+    }
+    *s2u_out = (rss_b - dfb * s2e) / (O - tr);
+done:
+    gw_ls_free(lb);
+    return rc;
+}
+
+/* Quasi-demeaned data x - theta_i xbar_i into Xs, ys. */
+static void quasi_data(const gw_design *d, gwi_panel_re *re)
+{
+    const size_t n = d->n, p = d->p, ng = re->ng;
+    const int32_t *id = d->panel_id->codes;
+#pragma omp parallel for schedule(static)
+    for (size_t j = 0; j <= p; j++) {
+        const double *x = j < p ? d->X + j * n : d->y;
+        const double *m = j < p ? re->Xbar + j * ng : re->ybar;
+        double *o = j < p ? re->Xs + j * n : re->ys;
+        for (size_t i = 0; i < n; i++)
+            o[i] = x[i] - re->theta[id[i]] * m[id[i]];
+    }
+}
+
 gw_status gwi_panel_re_new(const gw_design *d, gw_ls_opts ls_opts, gw_panel_info *info,
                            gwi_panel_re *re)
 {
     const size_t n = d->n, p = d->p;
     gw_status rc;
-    gw_ls *lw = NULL, *lb = NULL;
-    double *Xw = NULL, *wts = NULL;
+    double *wts = NULL;
     size_t *cols = NULL, *keep = NULL;
     memset(re, 0, sizeof *re);
     if ((rc = gwi_panel_check_id(d, "random effects")) != GW_OK)
@@ -204,80 +315,11 @@ gw_status gwi_panel_re_new(const gw_design *d, gw_ls_opts ls_opts, gw_panel_info
         goto done;
     within_data(d, re);
 
-    /* Within regression: RSS_w and K_w. */
-    const size_t q = within_columns(d, re, cols);
-    double rss_w = 0.0;
-    re->kw = 0;
-    if (q > 0) {
-        if ((Xw = gw_alloc_array(n * q, sizeof *Xw)) == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate the within regressors");
-            goto done;
-        }
-        for (size_t a = 0; a < q; a++)
-            memcpy(Xw + a * n, re->Xw + cols[a] * n, n * sizeof *Xw);
-        gw_design tw;
-        tdesign(&tw, d, n, q, Xw, re->yw);
-        tw.has_intercept = 0;
-        if ((rc = gw_ls_fit(&tw, ls_opts, &lw)) != GW_OK) {
-            rc = gwi_fail_keep(rc);
-            goto done;
-        }
-        rss_w = gw_ls_rss(lw);
-        re->kw = gw_ls_rank(lw);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            rss_w += re->yw[i] * re->yw[i];
-    }
-    const double O = (double)n, G = (double)ng;
-    const double dfw = O - G - (double)re->kw;
-    if (!(dfw > 0.0)) {
-        rc = gwi_fail(GW_ENODATA,
-                      "random effects: no degrees of freedom for the idiosyncratic "
-                      "variance (%zu observations, %zu groups, %zu slopes)",
-                      n, ng, re->kw);
+    /* The variance components, from the within and the between regressions. */
+    double s2e = 0.0, s2u = 0.0;
+    if ((rc = re_sigma2_e(d, ls_opts, re, cols, &s2e)) != GW_OK ||
+        (rc = re_sigma2_u(d, ls_opts, re, s2e, keep, wts, &s2u)) != GW_OK)
         goto done;
-    }
-    const double s2e = rss_w / dfw;
-
-    /* Between regression on the group means weighted by T_i (plm's "Between"). */
-    for (size_t g = 0; g < ng; g++)
-        wts[g] = (double)re->Ti[g];
-    gw_design tb;
-    tdesign(&tb, d, ng, p, re->Xbar, re->ybar);
-    tb.w = wts;
-    tb.has_intercept = 1;
-    tb.cluster = NULL;
-    tb.ncluster = 0;
-    if ((rc = gw_ls_fit(&tb, ls_opts, &lb)) != GW_OK) {
-        rc = gwi_fail_keep(rc);
-        goto done;
-    }
-    const double rss_b = gw_ls_rss(lb);
-    const double *Bb = gw_ls_bread(lb);
-    const int *al = gw_ls_aliased(lb);
-    size_t kb = 0;
-    for (size_t j = 0; j < p; j++)
-        if (!al[j])
-            keep[kb++] = j;
-    /* tr(A^-1 C), C = sum_i T_i^2 xbar_i xbar_i' over the kept columns. */
-    double tr = 0.0;
-    for (size_t b = 0; b < kb; b++)
-        for (size_t a = 0; a < kb; a++) {
-            const double *xa = re->Xbar + keep[a] * ng, *xb = re->Xbar + keep[b] * ng;
-            double c = 0.0;
-            for (size_t g = 0; g < ng; g++)
-                c += wts[g] * wts[g] * xa[g] * xb[g];
-            tr += Bb[keep[b] + keep[a] * p] * c;
-        }
-    const double dfb = G - (double)kb; /* n_g - K_b - 1 with K_b = kb - 1 slopes */
-    if (!(dfb > 0.0) || !(O - tr > 0.0)) {
-        rc = gwi_fail(GW_ENODATA,
-                      "random effects: no degrees of freedom for the individual "
-                      "variance (%zu groups, %zu between coefficients)",
-                      ng, kb);
-        goto done;
-    }
-    double s2u = (rss_b - dfb * s2e) / (O - tr);
     if (!(s2u > 0.0))
         s2u = 0.0;
     info->sigma2_e = s2e;
@@ -297,22 +339,10 @@ gw_status gwi_panel_re_new(const gw_design *d, gw_ls_opts ls_opts, gw_panel_info
         info->theta_max = fmax(info->theta_max, th);
         tsum += (double)re->Ti[g] * th;
     }
-    info->theta_mean = tsum / O;
+    info->theta_mean = tsum / (double)n;
 
-    /* Quasi-demeaned data. */
-    const int32_t *id = d->panel_id->codes;
-#pragma omp parallel for schedule(static)
-    for (size_t j = 0; j <= p; j++) {
-        const double *x = j < p ? d->X + j * n : d->y;
-        const double *m = j < p ? re->Xbar + j * ng : re->ybar;
-        double *o = j < p ? re->Xs + j * n : re->ys;
-        for (size_t i = 0; i < n; i++)
-            o[i] = x[i] - re->theta[id[i]] * m[id[i]];
-    }
+    quasi_data(d, re);
 done:
-    gw_ls_free(lb);
-    gw_ls_free(lw);
-    gw_free(Xw);
     gw_free(wts);
     gw_free(keep);
     gw_free(cols);
