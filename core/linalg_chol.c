@@ -138,36 +138,12 @@ static void gram_merge(gram_slot *a, const gram_slot *b, size_t m, int centre)
     a->bad += b->bad;
 }
 
-gw_status gwi_ls_chol(const gw_design *d, int forced, gw_ls *ls, int *accepted)
+/* The Gram pass: each block's centred cross products (in parallel, one slot per block), merged
+ * in block order into slot[0]. work: one zlen scratch per thread. */
+static void gram_pass(const gw_design *d, int centre, size_t m, gram_slot *slot, double *work,
+                      size_t zlen)
 {
-    gw_status rc = GW_OK;
-    size_t n = d->n, p = d->p, nb = gw_nblocks(n);
-    int centre = d->has_intercept != 0;
-    size_t q = p - (size_t)centre, m = q + 1;
-    int nt = gwi_nthreads();
-    size_t zlen = GW_BLOCK_ROWS * (m + 1) + (m + 1) * (m + 1);
-    double *store = NULL, *work = NULL, *A = NULL, *sc = NULL, *u = NULL;
-    lapack_int *iwork = NULL;
-    gram_slot *slot = NULL;
-
-    *accepted = 0;
-    slot = gw_calloc(nb, sizeof *slot);
-    store = gw_alloc_array(nb * (m + m * m), sizeof(double));
-    work = gw_alloc_array((size_t)nt * zlen, sizeof(double));
-    A = gw_alloc_array(q * q + 1, sizeof(double));
-    sc = gw_alloc_array(3 * q + 3, sizeof(double));
-    u = gw_alloc_array(q * q + q + 1, sizeof(double));
-    iwork = gw_alloc_array(q + 1, sizeof(lapack_int));
-    if (slot == NULL || store == NULL || work == NULL || A == NULL || sc == NULL || u == NULL ||
-        iwork == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate the Gram pass (%zu blocks of %zu)", nb, m);
-        goto done;
-    }
-    for (size_t b = 0; b < nb; b++) {
-        slot[b].mean = store + b * (m + m * m);
-        slot[b].com = slot[b].mean + m;
-    }
-
+    const size_t n = d->n, nb = gw_nblocks(n);
     long nbl = (long)nb;
 #pragma omp parallel for schedule(dynamic, 4)
     for (long b = 0; b < nbl; b++) {
@@ -178,31 +154,26 @@ gw_status gwi_ls_chol(const gw_design *d, int forced, gw_ls *ls, int *accepted)
     }
     for (size_t b = 1; b < nb; b++)
         gram_merge(&slot[0], &slot[b], m, centre);
-    if (isnan(slot[0].bad)) {
-        size_t k = gwi_nonfinite_index(d->X, n * p);
-        if (k < n * p) {
-            rc = gwi_fail(GW_ENONFINITE, "X[%zu, %zu] is not finite", k % n, k / n);
-            goto done;
-        }
-        if (forced)
-            rc = gwi_fail(GW_EILLCOND, "X'WX overflows: use GW_LS_QRP");
-        goto done; /* overflow: not accepted, QR with scaled columns instead */
-    }
+}
 
-    const double *C = slot[0].com, *mean = slot[0].mean;
-    double W = slot[0].wsum;
-    /* Higham's scaling S = diag(C)^-1/2; a zero or non-finite diagonal (a constant column
-     * besides the intercept, or overflow) means not positive definite. */
-    double *s = sc, *ferr = sc + q;
+/* Higham's scaling S = diag(C)^-1/2 of the centred Gram C (m x m, X'y in its last column), the
+ * Cholesky factor of S C S in A (q x q, upper) and its rcond. *ok = 1 when the normal equations
+ * are accepted: positive definite and well enough conditioned; otherwise the caller falls back
+ * to QR, unless `forced`, when the failure is an error. s, ferr: q each; u: q x q + q; iwork: q. */
+static gw_status chol_factor(const double *C, size_t m, size_t q, int centre, int forced, double *s,
+                             double *ferr, double *A, double *u, lapack_int *iwork,
+                             double *rcond_out, int *ok)
+{
+    *ok = 0;
+    /* A zero or non-finite diagonal (a constant column besides the intercept, or overflow)
+     * means not positive definite. */
     for (size_t j = 0; j < q; j++) {
         double cjj = C[j + j * m];
         if (!(cjj > 0.0) || !isfinite(cjj)) {
-            if (forced) {
-                rc = gwi_fail(GW_ENOTPD, "X'WX is singular: column %zu has no variation",
-                              j + (size_t)centre);
-                goto done;
-            }
-            goto done; /* not accepted */
+            if (forced)
+                return gwi_fail(GW_ENOTPD, "X'WX is singular: column %zu has no variation",
+                                j + (size_t)centre);
+            return GW_OK; /* not accepted */
         }
         s[j] = 1.0 / sqrt(cjj);
     }
@@ -215,33 +186,40 @@ gw_status gwi_ls_chol(const gw_design *d, int forced, gw_ls *ls, int *accepted)
             LAPACKE_dlansy_work(LAPACK_COL_MAJOR, '1', 'U', (lapack_int)q, A, (lapack_int)q, ferr);
         lapack_int info =
             LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)q, A, (lapack_int)q);
-        if (info < 0) {
-            rc = gwi_fail(GW_EINTERNAL, "dpotrf: illegal argument %d", (int)-info);
-            goto done;
-        }
+        if (info < 0)
+            return gwi_fail(GW_EINTERNAL, "dpotrf: illegal argument %d", (int)-info);
         if (info > 0) {
             if (forced)
-                rc = gwi_fail(GW_ENOTPD, "centred scaled X'WX is not positive definite (minor %d)",
-                              (int)info);
-            goto done;
+                return gwi_fail(GW_ENOTPD,
+                                "centred scaled X'WX is not positive definite (minor %d)",
+                                (int)info);
+            return GW_OK;
         }
         info = LAPACKE_dpocon_work(LAPACK_COL_MAJOR, 'U', (lapack_int)q, A, (lapack_int)q, anorm,
                                    &rcond, u, iwork);
-        if (info != 0) {
-            rc = gwi_fail(GW_EINTERNAL, "dpocon: info %d", (int)info);
-            goto done;
-        }
+        if (info != 0)
+            return gwi_fail(GW_EINTERNAL, "dpocon: info %d", (int)info);
     }
-    if (forced && rcond < sqrt(DBL_EPSILON)) {
-        rc = gwi_fail(GW_EILLCOND,
-                      "rcond of the centred scaled X'WX is %.3g < sqrt(eps): normal equations "
-                      "would lose more than 8 digits",
-                      rcond);
-        goto done;
-    }
+    if (forced && rcond < sqrt(DBL_EPSILON))
+        return gwi_fail(GW_EILLCOND,
+                        "rcond of the centred scaled X'WX is %.3g < sqrt(eps): normal equations "
+                        "would lose more than 8 digits",
+                        rcond);
     if (!forced && rcond < GW_LS_CHOL_RCOND_MIN)
-        goto done; /* not accepted: QR */
+        return GW_OK; /* not accepted: QR */
+    *rcond_out = rcond;
+    *ok = 1;
+    return GW_OK;
+}
 
+/* The solution from the factor A of S C S: slopes A u = S c_xy, beta = S u; bread block
+ * C^-1 = S A^-1 S; with an intercept, its coefficient and the bread's first row and column from
+ * the means. u: q scratch. */
+static gw_status chol_solve(const gw_design *d, int centre, size_t q, size_t m, const double *C,
+                            const double *mean, double W, const double *s, double *A, double *u,
+                            gw_ls *ls)
+{
+    const size_t p = d->p;
     /* Slopes: A u = S c_xy, beta = S u. Bread block C^-1 = S A^-1 S. */
     double *beta = ls->coef + centre;
     for (size_t j = 0; j < q; j++)
@@ -251,10 +229,8 @@ gw_status gwi_ls_chol(const gw_design *d, int forced, gw_ls *ls, int *accepted)
                                               (lapack_int)q, beta, (lapack_int)q);
         if (info == 0)
             info = LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'U', (lapack_int)q, A, (lapack_int)q);
-        if (info != 0) {
-            rc = gwi_fail(GW_EINTERNAL, "dpotrs/dpotri: info %d", (int)info);
-            goto done;
-        }
+        if (info != 0)
+            return gwi_fail(GW_EINTERNAL, "dpotrs/dpotri: info %d", (int)info);
     }
     for (size_t j = 0; j < q; j++)
         beta[j] *= s[j];
@@ -288,6 +264,60 @@ gw_status gwi_ls_chol(const gw_design *d, int forced, gw_ls *ls, int *accepted)
             B[(j + 1) * p] = -u[j] / x0;
         }
     }
+    return GW_OK;
+}
+
+/* Least squares by the normal equations (linalg_int.h): the Gram pass, Higham-scaled Cholesky,
+ * the solution; *accepted = 0 (and GW_OK) when the caller should use QR instead. */
+gw_status gwi_ls_chol(const gw_design *d, int forced, gw_ls *ls, int *accepted)
+{
+    gw_status rc = GW_OK;
+    size_t n = d->n, p = d->p, nb = gw_nblocks(n);
+    int centre = d->has_intercept != 0;
+    size_t q = p - (size_t)centre, m = q + 1;
+    int nt = gwi_nthreads();
+    size_t zlen = GW_BLOCK_ROWS * (m + 1) + (m + 1) * (m + 1);
+    double *store = NULL, *work = NULL, *A = NULL, *sc = NULL, *u = NULL;
+    lapack_int *iwork = NULL;
+    gram_slot *slot = NULL;
+
+    *accepted = 0;
+    slot = gw_calloc(nb, sizeof *slot);
+    store = gw_alloc_array(nb * (m + m * m), sizeof(double));
+    work = gw_alloc_array((size_t)nt * zlen, sizeof(double));
+    A = gw_alloc_array(q * q + 1, sizeof(double));
+    sc = gw_alloc_array(3 * q + 3, sizeof(double));
+    u = gw_alloc_array(q * q + q + 1, sizeof(double));
+    iwork = gw_alloc_array(q + 1, sizeof(lapack_int));
+    if (slot == NULL || store == NULL || work == NULL || A == NULL || sc == NULL || u == NULL ||
+        iwork == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate the Gram pass (%zu blocks of %zu)", nb, m);
+        goto done;
+    }
+    for (size_t b = 0; b < nb; b++) {
+        slot[b].mean = store + b * (m + m * m);
+        slot[b].com = slot[b].mean + m;
+    }
+    gram_pass(d, centre, m, slot, work, zlen);
+    if (isnan(slot[0].bad)) {
+        size_t k = gwi_nonfinite_index(d->X, n * p);
+        if (k < n * p) {
+            rc = gwi_fail(GW_ENONFINITE, "X[%zu, %zu] is not finite", k % n, k / n);
+            goto done;
+        }
+        if (forced)
+            rc = gwi_fail(GW_EILLCOND, "X'WX overflows: use GW_LS_QRP");
+        goto done; /* overflow: not accepted, QR with scaled columns instead */
+    }
+    double rcond = 1.0;
+    int ok = 0;
+    if ((rc = chol_factor(slot[0].com, m, q, centre, forced, sc, sc + q, A, u, iwork, &rcond,
+                          &ok)) != GW_OK ||
+        !ok)
+        goto done;
+    if ((rc = chol_solve(d, centre, q, m, slot[0].com, slot[0].mean, slot[0].wsum, sc, A, u, ls)) !=
+        GW_OK)
+        goto done;
     ls->rank = p;
     for (size_t j = 0; j < p; j++) {
         ls->aliased[j] = 0;
