@@ -206,6 +206,82 @@ static gw_status alias_in_order(double *A, size_t lda, size_t p, size_t kmin, do
     return GW_OK;
 }
 
+/* The matrix dgeqp3 factors and its right-hand side: [R y'] from TSQR over the blocks
+ * (is_tsqr: A, v are p x p and p), or the one block's sqrt(W)X and sqrt(W)y. GW_ENONFINITE
+ * names the first non-finite entry of X. Raug: (p + 1) x (p + 1) with TSQR. */
+static gw_status qr_load(const gw_design *d, int is_tsqr, double *Raug, double *A, double *v)
+{
+    const size_t n = d->n, p = d->p;
+    double bad = 0.0;
+    gw_status rc;
+    if (is_tsqr) {
+        rc = tsqr(d, Raug, &bad);
+        if (rc != GW_OK)
+            return rc;
+        for (size_t j = 0; j < p; j++)
+            memcpy(A + j * p, Raug + j * (p + 1), p * sizeof(double));
+        memcpy(v, Raug + p * (p + 1), p * sizeof(double));
+    } else {
+        /* One block: A = sqrt(W)X, v = sqrt(W)y. copy_block writes [A v] contiguously. */
+        double *B = gw_alloc_array(n * (p + 1), sizeof(double));
+        if (B == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate a copy of X (%zu x %zu)", n, p);
+        bad = copy_block(d, 0, n, B);
+        memcpy(A, B, n * p * sizeof(double));
+        memcpy(v, B + n * p, n * sizeof(double));
+        gw_free(B);
+    }
+    if (isnan(bad)) {
+        size_t k = gwi_nonfinite_index(d->X, n * p);
+        return gwi_fail(GW_ENONFINITE, "X[%zu, %zu] is not finite", k % n, k / n);
+    }
+    return GW_OK;
+}
+
+/* Pivoted QR of A (rows x p, scaled here column by column by powers of two, exponents in e)
+ * with Q'v applied; the LAPACK workspace it sizes is returned in *wk_out (the caller's to free,
+ * reused by the triangular routines after). */
+static gw_status qr_factor(size_t rows, size_t p, size_t kmin, double *A, double *v,
+                           lapack_int *jpvt, double *tau, int *e, double **wk_out)
+{
+    /* Power-of-two scaling to column norms in [0.5, 1): exact, so it changes no digit of the
+     * data, only the pivoting and the rank decision (which then ignore units). */
+    for (size_t j = 0; j < p; j++) {
+        double nrm = cblas_dnrm2((int)rows, A + j * rows, 1);
+        e[j] = 0;
+        if (nrm > 0.0 && isfinite(nrm))
+            (void)frexp(nrm, &e[j]);
+        for (size_t i = 0; i < rows; i++)
+            A[i + j * rows] = ldexp(A[i + j * rows], -e[j]);
+        jpvt[j] = 0;
+    }
+    double q = 0.0;
+    lapack_int info = LAPACKE_dgeqp3_work(LAPACK_COL_MAJOR, (lapack_int)rows, (lapack_int)p, A,
+                                          (lapack_int)rows, jpvt, tau, &q, -1);
+    size_t lw = (info == 0 && q > 0.0) ? (size_t)q : 3 * p + 1;
+    double q2 = 0.0;
+    info = LAPACKE_dormqr_work(LAPACK_COL_MAJOR, 'L', 'T', (lapack_int)rows, 1, (lapack_int)kmin, A,
+                               (lapack_int)rows, tau, v, (lapack_int)rows, &q2, -1);
+    if (info == 0 && (size_t)q2 > lw)
+        lw = (size_t)q2;
+    if (lw < 3 * p + 1)
+        lw = 3 * p + 1;
+    double *wk = *wk_out = gw_alloc_array(lw, sizeof(double));
+    if (wk == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate LAPACK workspace (%zu)", lw);
+    info = LAPACKE_dgeqp3_work(LAPACK_COL_MAJOR, (lapack_int)rows, (lapack_int)p, A,
+                               (lapack_int)rows, jpvt, tau, wk, (lapack_int)lw);
+    if (info == 0)
+        info =
+            LAPACKE_dormqr_work(LAPACK_COL_MAJOR, 'L', 'T', (lapack_int)rows, 1, (lapack_int)kmin,
+                                A, (lapack_int)rows, tau, v, (lapack_int)rows, wk, (lapack_int)lw);
+    if (info != 0)
+        return gwi_fail(GW_EINTERNAL, "dgeqp3/dormqr: info %d", (int)info);
+    return GW_OK;
+}
+
+/* Least squares by pivoted QR (linalg_int.h): load, factor, rank, then the triangular solve
+ * and the bread, unscaled and unpermuted. */
 gw_status gwi_ls_qr(const gw_design *d, double rank_tol, gw_ls *ls, int *is_tsqr)
 {
     gw_status rc = GW_OK;
@@ -215,7 +291,6 @@ gw_status gwi_ls_qr(const gw_design *d, double rank_tol, gw_ls *ls, int *is_tsqr
     double *A = NULL, *v = NULL, *tau = NULL, *wk = NULL, *Raug = NULL, *Ri = NULL;
     lapack_int *jpvt = NULL, *iwork = NULL;
     int *e = NULL;
-    double bad = 0.0;
 
     *is_tsqr = nb > 1;
     A = gw_alloc_array(rows * p, sizeof(double));
@@ -232,71 +307,9 @@ gw_status gwi_ls_qr(const gw_design *d, double rank_tol, gw_ls *ls, int *is_tsqr
         rc = gwi_fail(GW_ENOMEM, "cannot allocate the QR workspace (%zu x %zu)", rows, p);
         goto done;
     }
-    if (*is_tsqr) {
-        rc = tsqr(d, Raug, &bad);
-        if (rc != GW_OK)
-            goto done;
-        for (size_t j = 0; j < p; j++)
-            memcpy(A + j * p, Raug + j * (p + 1), p * sizeof(double));
-        memcpy(v, Raug + p * (p + 1), p * sizeof(double));
-    } else {
-        /* One block: A = sqrt(W)X, v = sqrt(W)y. copy_block writes [A v] contiguously. */
-        double *B = gw_alloc_array(n * (p + 1), sizeof(double));
-        if (B == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate a copy of X (%zu x %zu)", n, p);
-            goto done;
-        }
-        bad = copy_block(d, 0, n, B);
-        memcpy(A, B, n * p * sizeof(double));
-        memcpy(v, B + n * p, n * sizeof(double));
-        gw_free(B);
-    }
-    if (isnan(bad)) {
-        size_t k = gwi_nonfinite_index(d->X, n * p);
-        rc = gwi_fail(GW_ENONFINITE, "X[%zu, %zu] is not finite", k % n, k / n);
+    if ((rc = qr_load(d, *is_tsqr, Raug, A, v)) != GW_OK ||
+        (rc = qr_factor(rows, p, kmin, A, v, jpvt, tau, e, &wk)) != GW_OK)
         goto done;
-    }
-
-    /* Power-of-two scaling to column norms in [0.5, 1): exact, so it changes no digit of the
-     * data, only the pivoting and the rank decision (which then ignore units). */
-    for (size_t j = 0; j < p; j++) {
-        double nrm = cblas_dnrm2((int)rows, A + j * rows, 1);
-        e[j] = 0;
-        if (nrm > 0.0 && isfinite(nrm))
-            (void)frexp(nrm, &e[j]);
-        for (size_t i = 0; i < rows; i++)
-            A[i + j * rows] = ldexp(A[i + j * rows], -e[j]);
-        jpvt[j] = 0;
-    }
-    {
-        double q = 0.0;
-        lapack_int info = LAPACKE_dgeqp3_work(LAPACK_COL_MAJOR, (lapack_int)rows, (lapack_int)p, A,
-                                              (lapack_int)rows, jpvt, tau, &q, -1);
-        size_t lw = (info == 0 && q > 0.0) ? (size_t)q : 3 * p + 1;
-        double q2 = 0.0;
-        info =
-            LAPACKE_dormqr_work(LAPACK_COL_MAJOR, 'L', 'T', (lapack_int)rows, 1, (lapack_int)kmin,
-                                A, (lapack_int)rows, tau, v, (lapack_int)rows, &q2, -1);
-        if (info == 0 && (size_t)q2 > lw)
-            lw = (size_t)q2;
-        if (lw < 3 * p + 1)
-            lw = 3 * p + 1;
-        wk = gw_alloc_array(lw, sizeof(double));
-        if (wk == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate LAPACK workspace (%zu)", lw);
-            goto done;
-        }
-        info = LAPACKE_dgeqp3_work(LAPACK_COL_MAJOR, (lapack_int)rows, (lapack_int)p, A,
-                                   (lapack_int)rows, jpvt, tau, wk, (lapack_int)lw);
-        if (info == 0)
-            info = LAPACKE_dormqr_work(LAPACK_COL_MAJOR, 'L', 'T', (lapack_int)rows, 1,
-                                       (lapack_int)kmin, A, (lapack_int)rows, tau, v,
-                                       (lapack_int)rows, wk, (lapack_int)lw);
-        if (info != 0) {
-            rc = gwi_fail(GW_EINTERNAL, "dgeqp3/dormqr: info %d", (int)info);
-            goto done;
-        }
-    }
 
     /* Rank on the scaled R: |R_kk| > tol |R_11|. */
     double tol = rank_tol > 0.0 ? rank_tol : (double)(n > p ? n : p) * DBL_EPSILON;
