@@ -756,163 +756,210 @@ static double *adoptable(const frame *fr, const pfactor *resp, const pterm *pt, 
     return gwi_table_block_take(fr->mut);
 }
 
-static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula *f,
-                             const gw_frame_opts *opts, gw_design **out)
-{
-    static const gw_frame_opts none = {NULL, {NULL, NULL}, NULL, NULL};
-    gw_status rc = GW_OK;
+/* The state of one frame_build, shared by its steps (the numbered steps of the file comment):
+ * resolve the variables, mark the rows, code the terms, make the design and fill it, then the
+ * groups. Everything but the design is released by fb_free; the design only on failure. */
+typedef struct {
     frame fr;
-    gw_design *d = NULL;
-    unsigned char *drop = NULL, *used = NULL;
-    pterm *pt = NULL, **model = NULL;
-    pfactor *pf = NULL, resp;
-    size_t *order = NULL;
-    size_t nmain, nendog, ninst, nterm, nfac = 0, nfe, ncl = 0, ncols = 0;
-    size_t wcol = 0, tcol = 0, idcol = 0, clcol[GW_FRAME_MAX_CLUSTER] = {0};
-    size_t *fecol = NULL;
+    const gw_formula *f;
+    const gw_frame_opts *opts;
+    gw_design *d;
+    unsigned char *drop, *used; /* per row: dropped (1 missing, 2 zero weight); per column */
+    pterm *pt, **model;         /* nterm terms (main, endogenous, instruments); coding scratch */
+    pfactor *pf, resp;          /* nfac factors of the terms; the response */
+    size_t *order;              /* coding scratch */
+    size_t nmain, nendog, ninst, nterm, nfac, nfe, ncl, ncols;
+    size_t wcol, tcol, idcol, clcol[GW_FRAME_MAX_CLUSTER];
+    size_t *fecol; /* nfe */
     int has_w, has_id, has_time, spans;
+    size_t nmiss, nzero;    /* rows dropped for a missing value, for a zero weight */
+    size_t p, q, n_endog;   /* columns of X (intercept included), of Z; endogenous of X */
+    int need_lo, intercept; /* some term has low parts; X has an intercept column */
+    int adopted;            /* X and y are the table's block (zero copy) */
+} fbuild;
 
-    memset(&fr, 0, sizeof fr);
-    if (out == NULL)
-        return gwi_fail(GW_EINVAL, "gw_frame_build: out is NULL");
-    *out = NULL;
-    if (t == NULL || f == NULL)
-        return gwi_fail(GW_EINVAL, "gw_frame_build: the table or the formula is NULL");
-    if (opts == NULL)
-        opts = &none;
-    fr.t = t;
-    fr.f = f;
-    fr.nrows = gw_table_nrows(t);
-    ncols = gw_table_ncols(t);
-    nmain = gw_formula_nterms(f);
-    nendog = gw_formula_nendog(f);
-    ninst = gw_formula_ninst(f);
-    nterm = nmain + nendog + ninst;
-    nfe = gw_formula_nfe(f);
-    has_w = opts->weights != NULL;
-    has_id = opts->panel_id != NULL;
-    has_time = opts->panel_time != NULL;
-    spans = gw_formula_has_intercept(f) || nfe > 0;
-    for (size_t k = 0; k < nterm; k++) {
-        const gw_formula_term *ft = k < nmain            ? gw_formula_term_at(f, k)
-                                    : k < nmain + nendog ? gw_formula_endog(f, k - nmain)
-                                                         : gw_formula_inst(f, k - nmain - nendog);
-        nfac += ft->nfactors;
-    }
+static void fb_free(fbuild *B)
+{
+    frame *fr = &B->fr;
+    if (fr->lev != NULL)
+        for (size_t c = 0; c < B->ncols; c++) {
+            gw_free(fr->lev[c].map);
+            gw_free(fr->lev[c].inv);
+            gw_free(fr->lev[c].vals);
+            if (fr->lev[c].kc_owned)
+                gw_free(fr->lev[c].kc);
+        }
+    gw_free(fr->lev);
+    gw_free(fr->uses);
+    gw_free(fr->rows);
+    gw_free(B->pt);
+    gw_free(B->model);
+    gw_free(B->order);
+    gw_free(B->pf);
+    gw_free(B->fecol);
+    gw_free(B->drop);
+    gw_free(B->used);
+}
 
-    fr.lev = gw_calloc(ncols ? ncols : 1, sizeof *fr.lev);
-    pt = gw_calloc(nterm ? nterm : 1, sizeof *pt);
-    model = gw_calloc(nterm ? nterm : 1, sizeof *model);
-    order = gw_calloc(nterm ? nterm : 1, sizeof *order);
-    pf = gw_calloc(nfac ? nfac : 1, sizeof *pf);
-    fecol = gw_calloc(nfe ? nfe : 1, sizeof *fecol);
-    drop = gw_calloc(fr.nrows ? fr.nrows : 1, 1);
-    used = gw_calloc(ncols ? ncols : 1, 1);
-    if (fr.lev == NULL || pt == NULL || model == NULL || order == NULL || pf == NULL ||
-        fecol == NULL || drop == NULL || used == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "cannot allocate the model frame's workspace");
-        goto done;
-    }
+/* The formula's term k: main terms, then endogenous, then instruments. */
+static const gw_formula_term *fb_term(const fbuild *B, size_t k)
+{
+    const gw_formula *f = B->f;
+    const size_t nmain = B->nmain, nendog = B->nendog;
+    return k < nmain            ? gw_formula_term_at(f, k)
+           : k < nmain + nendog ? gw_formula_endog(f, k - nmain)
+                                : gw_formula_inst(f, k - nmain - nendog);
+}
 
-    /* 1. Variables and types. */
-    memset(&resp, 0, sizeof resp);
-    if ((rc = resolve_factor(&fr, gw_formula_response(f), 1, &resp)) != GW_OK)
-        goto done;
-    used[resp.col] = 1;
-    for (size_t k = 0, o = 0; k < nterm; k++) {
-        const gw_formula_term *ft = k < nmain            ? gw_formula_term_at(f, k)
-                                    : k < nmain + nendog ? gw_formula_endog(f, k - nmain)
-                                                         : gw_formula_inst(f, k - nmain - nendog);
-        pt[k].t = ft;
-        pt[k].f = pf + o;
-        pt[k].m = ft->nfactors;
+/* The sizes from the formula and the options, and the workspace. */
+static gw_status fb_init(fbuild *B)
+{
+    const gw_formula *f = B->f;
+    const gw_frame_opts *opts = B->opts;
+    frame *fr = &B->fr;
+    B->ncols = gw_table_ncols(fr->t);
+    B->nmain = gw_formula_nterms(f);
+    B->nendog = gw_formula_nendog(f);
+    B->ninst = gw_formula_ninst(f);
+    B->nterm = B->nmain + B->nendog + B->ninst;
+    B->nfe = gw_formula_nfe(f);
+    B->has_w = opts->weights != NULL;
+    B->has_id = opts->panel_id != NULL;
+    B->has_time = opts->panel_time != NULL;
+    B->spans = gw_formula_has_intercept(f) || B->nfe > 0;
+    for (size_t k = 0; k < B->nterm; k++)
+        B->nfac += fb_term(B, k)->nfactors;
+    const size_t ncols = B->ncols, nterm = B->nterm, nfac = B->nfac, nfe = B->nfe;
+    fr->lev = gw_calloc(ncols ? ncols : 1, sizeof *fr->lev);
+    B->pt = gw_calloc(nterm ? nterm : 1, sizeof *B->pt);
+    B->model = gw_calloc(nterm ? nterm : 1, sizeof *B->model);
+    B->order = gw_calloc(nterm ? nterm : 1, sizeof *B->order);
+    B->pf = gw_calloc(nfac ? nfac : 1, sizeof *B->pf);
+    B->fecol = gw_calloc(nfe ? nfe : 1, sizeof *B->fecol);
+    B->drop = gw_calloc(fr->nrows ? fr->nrows : 1, 1);
+    B->used = gw_calloc(ncols ? ncols : 1, 1);
+    if (fr->lev == NULL || B->pt == NULL || B->model == NULL || B->order == NULL || B->pf == NULL ||
+        B->fecol == NULL || B->drop == NULL || B->used == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate the model frame's workspace");
+    return GW_OK;
+}
+
+/* 1. Variables and types of the formula: the response, each term's factors, the fixed
+ * effects; each column used is marked. */
+static gw_status fb_resolve_formula(fbuild *B)
+{
+    frame *fr = &B->fr;
+    const gw_formula *f = B->f;
+    gw_status rc;
+    if ((rc = resolve_factor(fr, gw_formula_response(f), 1, &B->resp)) != GW_OK)
+        return rc;
+    B->used[B->resp.col] = 1;
+    for (size_t k = 0, o = 0; k < B->nterm; k++) {
+        const gw_formula_term *ft = fb_term(B, k);
+        pterm *pt = &B->pt[k];
+        pt->t = ft;
+        pt->f = B->pf + o;
+        pt->m = ft->nfactors;
         for (size_t j = 0; j < ft->nfactors; j++, o++) {
-            if ((rc = resolve_factor(&fr, &ft->factors[j], 0, &pf[o])) != GW_OK)
-                goto done;
-            used[pf[o].col] = 1;
+            if ((rc = resolve_factor(fr, &ft->factors[j], 0, &B->pf[o])) != GW_OK)
+                return rc;
+            B->used[B->pf[o].col] = 1;
         }
     }
-    for (size_t k = 0; k < nfe; k++) {
-        if ((rc = find_formula_var(&fr, gw_formula_fe(f, k), gw_formula_fe_pos(f, k), &fecol[k])) !=
-            GW_OK)
-            goto done;
-        used[fecol[k]] = 1;
+    for (size_t k = 0; k < B->nfe; k++) {
+        if ((rc = find_formula_var(fr, gw_formula_fe(f, k), gw_formula_fe_pos(f, k),
+                                   &B->fecol[k])) != GW_OK)
+            return rc;
+        B->used[B->fecol[k]] = 1;
     }
-    if (has_w) {
-        if ((rc = find_option_var(&fr, opts->weights, "weights", &wcol)) != GW_OK)
-            goto done;
-        if (gw_table_coltype(t, wcol) != GW_COL_NUMERIC) {
-            rc = gwi_fail(GW_EINVAL,
-                          "the weights variable '%.200s' is categorical; weights "
-                          "must be numeric",
-                          opts->weights);
-            goto done;
-        }
-        used[wcol] = 1;
+    return GW_OK;
+}
+
+/* 1. Variables and types of the options: weights (numeric), cluster variables (each once),
+ * panel id and time (numeric); each column used is marked. */
+static gw_status fb_resolve_options(fbuild *B)
+{
+    frame *fr = &B->fr;
+    const gw_table *t = fr->t;
+    const gw_frame_opts *opts = B->opts;
+    gw_status rc;
+    if (B->has_w) {
+        if ((rc = find_option_var(fr, opts->weights, "weights", &B->wcol)) != GW_OK)
+            return rc;
+        if (gw_table_coltype(t, B->wcol) != GW_COL_NUMERIC)
+            return gwi_fail(GW_EINVAL,
+                            "the weights variable '%.200s' is categorical; weights "
+                            "must be numeric",
+                            opts->weights);
+        B->used[B->wcol] = 1;
     }
     for (size_t k = 0; k < GW_FRAME_MAX_CLUSTER; k++) {
         if (opts->cluster[k] == NULL)
             continue;
-        if ((rc = find_option_var(&fr, opts->cluster[k], "cluster", &clcol[ncl])) != GW_OK)
-            goto done;
+        size_t *clcol = B->clcol, ncl = B->ncl;
+        if ((rc = find_option_var(fr, opts->cluster[k], "cluster", &clcol[ncl])) != GW_OK)
+            return rc;
         for (size_t e = 0; e < ncl; e++)
-            if (clcol[e] == clcol[ncl]) {
-                rc = gwi_fail(GW_EINVAL, "the cluster variable '%.200s' is given twice",
-                              opts->cluster[k]);
-                goto done;
-            }
-        used[clcol[ncl++]] = 1;
+            if (clcol[e] == clcol[ncl])
+                return gwi_fail(GW_EINVAL, "the cluster variable '%.200s' is given twice",
+                                opts->cluster[k]);
+        B->used[clcol[B->ncl++]] = 1;
     }
-    if (has_id) {
-        if ((rc = find_option_var(&fr, opts->panel_id, "panel", &idcol)) != GW_OK)
-            goto done;
-        used[idcol] = 1;
+    if (B->has_id) {
+        if ((rc = find_option_var(fr, opts->panel_id, "panel", &B->idcol)) != GW_OK)
+            return rc;
+        B->used[B->idcol] = 1;
     }
-    if (has_time) {
-        if ((rc = find_option_var(&fr, opts->panel_time, "panel", &tcol)) != GW_OK)
-            goto done;
-        if (gw_table_coltype(t, tcol) != GW_COL_NUMERIC) {
-            rc = gwi_fail(GW_EINVAL,
-                          "the panel time variable '%.200s' is categorical; it must "
-                          "be numeric",
-                          opts->panel_time);
-            goto done;
-        }
-        used[tcol] = 1;
+    if (B->has_time) {
+        if ((rc = find_option_var(fr, opts->panel_time, "panel", &B->tcol)) != GW_OK)
+            return rc;
+        if (gw_table_coltype(t, B->tcol) != GW_COL_NUMERIC)
+            return gwi_fail(GW_EINVAL,
+                            "the panel time variable '%.200s' is categorical; it must "
+                            "be numeric",
+                            opts->panel_time);
+        B->used[B->tcol] = 1;
     }
+    return GW_OK;
+}
 
-    if (mut != NULL) { /* count the fills that read each column (use_done) */
-        fr.mut = mut;
-        if ((fr.uses = gw_calloc(ncols ? ncols : 1, sizeof *fr.uses)) == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu column counts", ncols);
-            goto done;
-        }
-        fr.uses[resp.col]++;
-        for (size_t k = 0; k < nterm; k++)
-            for (size_t j = 0; j < pt[k].m; j++)
-                fr.uses[pt[k].f[j].col]++;
-        for (size_t k = 0; k < nfe; k++)
-            fr.uses[fecol[k]]++;
-        for (size_t k = 0; k < ncl; k++)
-            fr.uses[clcol[k]]++;
-        fr.uses[wcol] += (size_t)has_w;
-        fr.uses[idcol] += (size_t)has_id;
-        fr.uses[tcol] += (size_t)has_time;
-    }
+/* With gw_frame_build_consume: count the fills that read each column (use_done releases a
+ * column after its last one). */
+static gw_status fb_count_uses(fbuild *B, gw_table *mut)
+{
+    frame *fr = &B->fr;
+    const size_t ncols = B->ncols;
+    fr->mut = mut;
+    if ((fr->uses = gw_calloc(ncols ? ncols : 1, sizeof *fr->uses)) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate %zu column counts", ncols);
+    fr->uses[B->resp.col]++;
+    for (size_t k = 0; k < B->nterm; k++)
+        for (size_t j = 0; j < B->pt[k].m; j++)
+            fr->uses[B->pt[k].f[j].col]++;
+    for (size_t k = 0; k < B->nfe; k++)
+        fr->uses[B->fecol[k]]++;
+    for (size_t k = 0; k < B->ncl; k++)
+        fr->uses[B->clcol[k]]++;
+    fr->uses[B->wcol] += (size_t)B->has_w;
+    fr->uses[B->idcol] += (size_t)B->has_id;
+    fr->uses[B->tcol] += (size_t)B->has_time;
+    return GW_OK;
+}
 
-    /* 2. Rows: missing values, infinite values, weights. */
-    size_t nmiss = 0, nzero = 0;
-    if ((rc = frame_rows(&fr, used, has_w ? opts->weights : NULL, wcol, drop, &nmiss, &nzero)) !=
-        GW_OK)
-        goto done;
-
-    /* 3-4. Levels, coding and column counts. */
+/* 3-4. Levels, coding and column counts: the levels of each categorical factor, the coding of
+ * every term, then the columns of X (p, with the intercept) and of Z (q). */
+static gw_status fb_code_terms(fbuild *B)
+{
+    frame *fr = &B->fr;
+    pterm *pt = B->pt;
+    const size_t nterm = B->nterm, nmain = B->nmain, nendog = B->nendog, ninst = B->ninst;
+    gw_status rc;
     for (size_t k = 0; k < nterm; k++)
         for (size_t j = 0; j < pt[k].m; j++)
             if (pt[k].f[j].cat) {
-                if ((rc = make_levels(&fr, pt[k].f[j].col)) != GW_OK)
-                    goto done;
-                pt[k].f[j].lev = &fr.lev[pt[k].f[j].col];
+                if ((rc = make_levels(fr, pt[k].f[j].col)) != GW_OK)
+                    return rc;
+                pt[k].f[j].lev = &fr->lev[pt[k].f[j].col];
             }
     /* Endogenous and instrument terms are coded within "main + their list"; the main-only
      * pass comes last so that the main terms keep their own coding. */
@@ -922,20 +969,18 @@ static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula 
         if (pass < 2 && cnt == 0)
             continue;
         for (size_t k = 0; k < nmain; k++)
-            model[nm++] = &pt[k];
+            B->model[nm++] = &pt[k];
         for (size_t k = 0; k < cnt; k++)
-            model[nm++] = &pt[first + k];
-        decide_coding(model, nm, spans, order);
+            B->model[nm++] = &pt[first + k];
+        decide_coding(B->model, nm, B->spans, B->order);
     }
-    size_t p = gw_formula_has_intercept(f) && nfe == 0 ? 1 : 0, q = 0, n_endog = 0;
+    size_t p = gw_formula_has_intercept(B->f) && B->nfe == 0 ? 1 : 0, q = 0, n_endog = 0;
     int need_lo = 0;
     for (size_t k = 0; k < nterm; k++) {
         if ((rc = size_term(&pt[k])) != GW_OK)
-            goto done;
-        if (p > SIZE_MAX - pt[k].ncols || q > SIZE_MAX - pt[k].ncols) {
-            rc = gwi_fail(GW_ENOMEM, "the model has too many columns");
-            goto done;
-        }
+            return rc;
+        if (p > SIZE_MAX - pt[k].ncols || q > SIZE_MAX - pt[k].ncols)
+            return gwi_fail(GW_ENOMEM, "the model has too many columns");
         if (k < nmain + nendog) {
             p += pt[k].ncols;
             need_lo |= pt[k].dd;
@@ -945,86 +990,101 @@ static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula 
         if (k >= nmain + nendog)
             q += pt[k].ncols;
     }
+    B->p = p;
+    B->q = q;
+    B->n_endog = n_endog;
+    B->need_lo = need_lo;
+    return GW_OK;
+}
 
-    /* 5. The design: y and X taken from the table's block when they lie there in order. */
+/* 5. The design: y and X taken from the table's block when they lie there in order (else
+ * filled); the response, the low parts, the intercept column and the instruments' storage. */
+static gw_status fb_design(fbuild *B)
+{
+    frame *fr = &B->fr;
+    const size_t n = fr->n, p = B->p, q = B->q;
+    gw_status rc;
     size_t xslot = 0, yslot = 0;
-    int intercept = gw_formula_has_intercept(f) && nfe == 0;
-    double *block = adoptable(&fr, &resp, pt, nmain + nendog, intercept, need_lo, &xslot, &yslot);
-    int adopted = block != NULL;
-    if (adopted) {
-        rc = gwi_design_new_adopt(fr.n, p, block, block + yslot * fr.n, block + xslot * fr.n, &d);
+    B->intercept = gw_formula_has_intercept(B->f) && B->nfe == 0;
+    double *block = adoptable(fr, &B->resp, B->pt, B->nmain + B->nendog, B->intercept, B->need_lo,
+                              &xslot, &yslot);
+    B->adopted = block != NULL;
+    if (B->adopted) {
+        rc = gwi_design_new_adopt(n, p, block, block + yslot * n, block + xslot * n, &B->d);
         if (rc != GW_OK) /* the block is the table's again only if nobody took it: free it */
             gw_free(block);
     } else {
-        rc = gwi_design_new_uninit(fr.n, p, &d);
+        rc = gwi_design_new_uninit(n, p, &B->d);
     }
     if (rc != GW_OK)
-        goto done;
-    d->has_intercept = gw_formula_has_intercept(f) && nfe == 0;
-    d->n_endog = n_endog;
-    d->nobs_dropped_missing = nmiss;
-    d->nobs_dropped_zero_weight = nzero;
-    d->response = gw_strdup(resp.ff->name);
-    if (d->response == NULL) {
-        rc = gwi_fail(GW_ENOMEM, "cannot copy the response's name");
-        goto done;
+        return rc;
+    gw_design *d = B->d;
+    d->has_intercept = B->intercept;
+    d->n_endog = B->n_endog;
+    d->nobs_dropped_missing = B->nmiss;
+    d->nobs_dropped_zero_weight = B->nzero;
+    d->response = gw_strdup(B->resp.ff->name);
+    if (d->response == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot copy the response's name");
+    resp_job rj = {fr, &B->resp, d->y};
+    if (!B->adopted && (rc = run_blocks(&rj, fill_response_rows, n)) != GW_OK)
+        return rc;
+    use_done(fr, B->resp.col);
+    if (B->need_lo) {
+        d->Xlo = gw_alloc_array(n * p, sizeof *d->Xlo);
+        if (d->Xlo == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate the low parts of %zu x %zu", n, p);
+        memset(d->Xlo, 0, n * p * sizeof *d->Xlo);
     }
-    resp_job rj = {&fr, &resp, d->y};
-    if (!adopted && (rc = run_blocks(&rj, fill_response_rows, fr.n)) != GW_OK)
-        goto done;
-    use_done(&fr, resp.col);
-    if (need_lo) {
-        d->Xlo = gw_alloc_array(fr.n * p, sizeof *d->Xlo);
-        if (d->Xlo == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate the low parts of %zu x %zu", fr.n, p);
-            goto done;
-        }
-        memset(d->Xlo, 0, fr.n * p * sizeof *d->Xlo);
-    }
-    size_t c0 = 0;
     if (d->has_intercept) {
-        for (size_t i = 0; i < fr.n; i++)
+        for (size_t i = 0; i < n; i++)
             d->X[i] = 1.0;
         d->terms[0] = gw_strdup("(Intercept)");
-        if (d->terms[0] == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot copy a term name");
-            goto done;
-        }
-        c0 = 1;
+        if (d->terms[0] == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot copy a term name");
     }
     if (q > 0) {
-        d->Z = gw_alloc_array(fr.n * q, sizeof *d->Z);
+        d->Z = gw_alloc_array(n * q, sizeof *d->Z);
         d->inst_terms = gw_calloc(q, sizeof *d->inst_terms);
-        if (d->Z == NULL || d->inst_terms == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu x %zu instruments", fr.n, q);
-            goto done;
-        }
+        if (d->Z == NULL || d->inst_terms == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate %zu x %zu instruments", n, q);
         d->q = q;
-        memset(d->Z, 0, fr.n * q * sizeof *d->Z);
+        memset(d->Z, 0, n * q * sizeof *d->Z);
     }
-    for (size_t k = 0, z0 = 0; k < nterm; k++) {
-        int inst = k >= nmain + nendog;
-        double *dst = inst ? d->Z + z0 * fr.n : d->X + c0 * fr.n;
-        double *lo = inst || d->Xlo == NULL ? NULL : d->Xlo + c0 * fr.n;
+    return GW_OK;
+}
+
+/* 5. Each term's columns (into X, or Z for instruments; X is already there when adopted) and
+ * names; the low parts are dropped when every one is zero. */
+static gw_status fb_fill_terms(fbuild *B)
+{
+    frame *fr = &B->fr;
+    gw_design *d = B->d;
+    const size_t n = fr->n;
+    gw_status rc;
+    size_t c0 = d->has_intercept ? 1 : 0;
+    for (size_t k = 0, z0 = 0; k < B->nterm; k++) {
+        pterm *pt = &B->pt[k];
+        int inst = k >= B->nmain + B->nendog;
+        double *dst = inst ? d->Z + z0 * n : d->X + c0 * n;
+        double *lo = inst || d->Xlo == NULL ? NULL : d->Xlo + c0 * n;
         char **names = inst ? d->inst_terms + z0 : d->terms + c0;
-        if (!(adopted && !inst) && (rc = fill_term(&fr, &pt[k], dst, lo, fr.n)) != GW_OK)
-            goto done;
-        for (size_t c = 0; c < pt[k].ncols; c++) {
-            names[c] = column_name(&fr, &pt[k], c);
-            if (names[c] == NULL) {
-                rc = gwi_fail(GW_ENOMEM, "cannot allocate a term name");
-                goto done;
-            }
+        if (!(B->adopted && !inst) && (rc = fill_term(fr, pt, dst, lo, n)) != GW_OK)
+            return rc;
+        for (size_t c = 0; c < pt->ncols; c++) {
+            names[c] = column_name(fr, pt, c);
+            if (names[c] == NULL)
+                return gwi_fail(GW_ENOMEM, "cannot allocate a term name");
         }
-        for (size_t j = 0; j < pt[k].m; j++)
-            use_done(&fr, pt[k].f[j].col);
+        for (size_t j = 0; j < pt->m; j++)
+            use_done(fr, pt->f[j].col);
         if (inst)
-            z0 += pt[k].ncols;
+            z0 += pt->ncols;
         else
-            c0 += pt[k].ncols;
+            c0 += pt->ncols;
     }
     if (d->Xlo != NULL) {
-        size_t np = fr.n * p, i = 0;
+        size_t np = n * B->p, i = 0;
         while (i < np && d->Xlo[i] == 0.0)
             i++;
         if (i == np) {
@@ -1032,53 +1092,75 @@ static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula 
             d->Xlo = NULL;
         }
     }
-    d->nfe = nfe; /* set first: gw_design_free then releases whatever make_groups made */
-    d->ncluster = ncl;
-    if ((has_w && (rc = gather_column(&fr, wcol, &d->w, "weights")) != GW_OK) ||
-        (rc = make_groups(&fr, fecol, nfe, &d->fe, "fixed effects")) != GW_OK ||
-        (rc = make_groups(&fr, clcol, ncl, &d->cluster, "clusters")) != GW_OK ||
-        (has_id && (rc = make_groups(&fr, &idcol, 1, &d->panel_id, "panel id")) != GW_OK) ||
-        (has_time && (rc = gather_column(&fr, tcol, &d->panel_time, "panel times")) != GW_OK))
-        goto done;
+    return GW_OK;
+}
+
+/* 5, then: weights, fixed effects, clusters, panel id and time on the kept rows; the row index. */
+static gw_status fb_groups(fbuild *B)
+{
+    frame *fr = &B->fr;
+    gw_design *d = B->d;
+    gw_status rc;
+    d->nfe = B->nfe; /* set first: gw_design_free then releases whatever make_groups made */
+    d->ncluster = B->ncl;
+    if ((B->has_w && (rc = gather_column(fr, B->wcol, &d->w, "weights")) != GW_OK) ||
+        (rc = make_groups(fr, B->fecol, B->nfe, &d->fe, "fixed effects")) != GW_OK ||
+        (rc = make_groups(fr, B->clcol, B->ncl, &d->cluster, "clusters")) != GW_OK ||
+        (B->has_id && (rc = make_groups(fr, &B->idcol, 1, &d->panel_id, "panel id")) != GW_OK) ||
+        (B->has_time && (rc = gather_column(fr, B->tcol, &d->panel_time, "panel times")) != GW_OK))
+        return rc;
     /* Every row kept: gw_frame_build_consume leaves the identity index out (NULL); the
      * ordinary build gives it, as gw_frame.h promises. */
-    if (fr.rows == NULL && fr.mut == NULL) {
-        if ((d->row_index = gw_alloc_array(fr.n, sizeof *d->row_index)) == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate the row index of %zu rows", fr.n);
-            goto done;
-        }
-        for (size_t i = 0; i < fr.n; i++)
+    if (fr->rows == NULL && fr->mut == NULL) {
+        if ((d->row_index = gw_alloc_array(fr->n, sizeof *d->row_index)) == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate the row index of %zu rows", fr->n);
+        for (size_t i = 0; i < fr->n; i++)
             d->row_index[i] = i;
     } else {
-        d->row_index = fr.rows;
-        fr.rows = NULL;
+        d->row_index = fr->rows;
+        fr->rows = NULL;
     }
-    d->seconds_factorise = fr.seconds_codes;
+    d->seconds_factorise = fr->seconds_codes;
+    return GW_OK;
+}
 
+static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula *f,
+                             const gw_frame_opts *opts, gw_design **out)
+{
+    static const gw_frame_opts none = {NULL, {NULL, NULL}, NULL, NULL};
+    gw_status rc = GW_OK;
+    fbuild B;
+    memset(&B, 0, sizeof B);
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_frame_build: out is NULL");
+    *out = NULL;
+    if (t == NULL || f == NULL)
+        return gwi_fail(GW_EINVAL, "gw_frame_build: the table or the formula is NULL");
+    if (opts == NULL)
+        opts = &none;
+    B.fr.t = t;
+    B.fr.f = f;
+    B.fr.nrows = gw_table_nrows(t);
+    B.f = f;
+    B.opts = opts;
+    if ((rc = fb_init(&B)) != GW_OK || (rc = fb_resolve_formula(&B)) != GW_OK ||
+        (rc = fb_resolve_options(&B)) != GW_OK ||
+        (mut != NULL && (rc = fb_count_uses(&B, mut)) != GW_OK))
+        goto done;
+    /* 2. Rows: missing values, infinite values, weights. */
+    if ((rc = frame_rows(&B.fr, B.used, B.has_w ? opts->weights : NULL, B.wcol, B.drop, &B.nmiss,
+                         &B.nzero)) != GW_OK)
+        goto done;
+    if ((rc = fb_code_terms(&B)) != GW_OK || (rc = fb_design(&B)) != GW_OK ||
+        (rc = fb_fill_terms(&B)) != GW_OK || (rc = fb_groups(&B)) != GW_OK)
+        goto done;
 done:
-    if (fr.lev != NULL)
-        for (size_t c = 0; c < ncols; c++) {
-            gw_free(fr.lev[c].map);
-            gw_free(fr.lev[c].inv);
-            gw_free(fr.lev[c].vals);
-            if (fr.lev[c].kc_owned)
-                gw_free(fr.lev[c].kc);
-        }
-    gw_free(fr.lev);
-    gw_free(fr.uses);
-    gw_free(fr.rows);
-    gw_free(pt);
-    gw_free(model);
-    gw_free(order);
-    gw_free(pf);
-    gw_free(fecol);
-    gw_free(drop);
-    gw_free(used);
+    fb_free(&B);
     if (rc != GW_OK) {
-        gw_design_free(d);
+        gw_design_free(B.d);
         return rc;
     }
-    *out = d;
+    *out = B.d;
     return GW_OK;
 }
 
