@@ -87,6 +87,13 @@ int gwi_table_block_gap(const struct gw_table *t);
 double *gwi_table_block_next(struct gw_table *t);
 gw_status gwi_table_add_numeric_block(struct gw_table *t, const char *name);
 double *gwi_table_block_of(const struct gw_table *t, size_t j, size_t *slot);
+/* gwi_table_block_adopt -- make block (nrows x slots doubles, gw_alloc'd; slot 0 a gap when gap)
+ * t's block, already filled by the caller (a reader that wrote its columns in place); columns
+ * are then registered with gwi_table_add_numeric_slot, at any slot, in any order. On failure the
+ * block is freed. */
+gw_status gwi_table_block_adopt(struct gw_table *t, double *block, size_t slots, int gap);
+gw_status gwi_table_add_numeric_slot(struct gw_table *t, const char *name, size_t slot);
+
 double *gwi_table_block_take(struct gw_table *t);
 
 #endif

@@ -255,6 +255,35 @@ gw_status gwi_table_add_numeric_block(gw_table *t, const char *name)
     return GW_OK;
 }
 
+gw_status gwi_table_block_adopt(gw_table *t, double *block, size_t slots, int gap)
+{
+    if (t->block != NULL || block == NULL || slots == 0) {
+        gw_free(block);
+        return gwi_fail(GW_EINVAL, "gwi_table_block_adopt: a block exists or none is given");
+    }
+    t->block = block;
+    t->block_k = slots;
+    t->block_gap = gap != 0;
+    t->block_used = slots; /* filled by the caller: gwi_table_block_next has nothing to give */
+    t->block_owned = 1;
+    return GW_OK;
+}
+
+gw_status gwi_table_add_numeric_slot(gw_table *t, const char *name, size_t slot)
+{
+    column *c = NULL;
+    if (t->block == NULL || !t->block_owned || slot >= t->block_k || (t->block_gap && slot == 0))
+        return gwi_fail(GW_EINVAL, "gwi_table_add_numeric_slot: no slot %zu", slot);
+    gw_status rc = add_slot(t, name, &c);
+    if (rc != GW_OK)
+        return rc;
+    c->type = GW_COL_NUMERIC;
+    c->values = t->block + slot * t->nrows;
+    c->slot = slot + 1;
+    index_put(t, t->ncols++);
+    return GW_OK;
+}
+
 double *gwi_table_block_of(const gw_table *t, size_t j, size_t *slot)
 {
     if (j >= t->ncols || t->cols[j].slot == 0 || !t->block_owned || t->cols[j].values == NULL)

@@ -358,6 +358,7 @@ typedef struct {
     double *v;         /* K_UNKNOWN, K_NUM: the values, capacity of the owning rows */
     int dirty;         /* a NaN (missing) or an infinity is among the values (the fast path of
                         * parse_rows gives only finite ones) */
+    int in_block;      /* v is a slice of the rows' block (not freed on its own) */
     int32_t *codes;    /* K_CAT: provisional codes (order of first appearance) */
     char **lv;
     size_t *lvlen;
@@ -382,6 +383,8 @@ typedef struct {
     const char *start; /* parallel reads: where the chunk's parse started (NULL: none) */
     int parsed;        /* parallel reads: parsed from start with the kinds in snap */
     ccol *snap;        /* parallel reads: the table's kinds when the chunk was claimed */
+    double *block;     /* the whole table of a column subset: every column's values in one
+                        * allocation, slot 1 + request rank, stride cap (block_init) */
 } rows;
 
 typedef struct {
@@ -396,6 +399,7 @@ typedef struct {
     size_t ncols, capnames;
     ptrdiff_t *sel; /* file column -> index in the rows' cols, or -1 when not read */
     size_t nsel;
+    size_t *req;    /* a column subset: index in the rows' cols -> its place in the request */
     locale_t loc; /* the "C" LC_NUMERIC locale for strtod, on every parsing thread */
 } parser;
 
@@ -671,6 +675,39 @@ done:
 }
 
 /* Chooses the columns to read: all, or those named in opts (in file order either way). */
+/* Numbers the selected columns in file order (P->sel, P->nsel) and, for a subset of nreq
+ * requested names, ranks each by its place in the request (P->sel held 1 + that place) into
+ * P->req, 0..nsel-1: the order of the table block. */
+static gw_status number_selected(parser *P, int all, size_t nreq)
+{
+    size_t nsel = 0, *at = NULL;
+    for (size_t j = 0; j < P->ncols; j++)
+        nsel += P->sel[j] >= 0;
+    if (!all && nsel > 0) {
+        P->req = gw_alloc_array(nsel, sizeof *P->req);
+        at = gw_alloc_array(nreq, sizeof *at);
+        if (P->req == NULL || at == NULL) {
+            gw_free(at);
+            return gwi_fail(GW_ENOMEM, "%s: cannot allocate the column map", P->name);
+        }
+        for (size_t r = 0; r < nreq; r++)
+            at[r] = SIZE_MAX;
+    }
+    nsel = 0;
+    for (size_t j = 0; j < P->ncols; j++)
+        if (P->sel[j] >= 0) {
+            if (at != NULL)
+                at[P->sel[j] - 1] = nsel; /* request place -> column */
+            P->sel[j] = (ptrdiff_t)nsel++;
+        }
+    for (size_t r = 0, rank = 0; at != NULL && r < nreq; r++)
+        if (at[r] != SIZE_MAX)
+            P->req[at[r]] = rank++;
+    gw_free(at);
+    P->nsel = nsel;
+    return GW_OK;
+}
+
 static gw_status select_columns(parser *P, const gw_csv_opts *opts)
 {
     P->sel = gw_alloc_array(P->ncols, sizeof *P->sel);
@@ -707,16 +744,12 @@ static gw_status select_columns(parser *P, const gw_csv_opts *opts)
                 gw_free(refs);
                 return rc;
             }
-            P->sel[refs[lo].idx] = 0;
+            if (P->sel[refs[lo].idx] < 0) /* a name asked twice keeps its first place */
+                P->sel[refs[lo].idx] = 1 + (ptrdiff_t)k;
         }
         gw_free(refs);
     }
-    size_t nsel = 0;
-    for (size_t j = 0; j < P->ncols; j++)
-        if (P->sel[j] == 0)
-            P->sel[j] = (ptrdiff_t)nsel++;
-    P->nsel = nsel;
-    return GW_OK;
+    return number_selected(P, all, all ? 0 : opts->ncolumns);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -727,8 +760,13 @@ static gw_status select_columns(parser *P, const gw_csv_opts *opts)
  * No transparent-huge-page advice on these columns: with the kernel's defrag=madvise each
  * huge-page fault compacts memory, and `goodwork convert r7.csv` (10^7 rows) took 7.5 s with
  * it against 6.3 s without (system time 3.8 against 1.5 s; commit 817257b, 3 runs each). */
+static gw_status block_detach(const parser *P, rows *R);
+
 static gw_status grow_rows(const parser *P, rows *R, size_t cap)
 {
+    gw_status rc = R->block != NULL ? block_detach(P, R) : GW_OK;
+    if (rc != GW_OK)
+        return rc;
     for (size_t k = 0; k < P->nsel; k++) {
         ccol *c = &R->cols[k];
         if (c->kind == K_CAT || c->codes != NULL) {
@@ -832,8 +870,10 @@ static gw_status make_categorical(const parser *P, ccol *c, size_t cap, size_t r
     }
     for (size_t i = 0; i < row; i++)
         c->codes[i] = GW_CODE_MISSING;
-    gw_free(c->v);
+    if (!c->in_block)
+        gw_free(c->v);
     c->v = NULL;
+    c->in_block = 0;
     c->kind = K_CAT;
     return GW_OK;
 }
@@ -1042,7 +1082,8 @@ static void rows_free(const parser *P, rows *R)
 {
     for (size_t k = 0; R->cols != NULL && k < P->nsel; k++) {
         ccol *c = &R->cols[k];
-        gw_free(c->v);
+        if (!c->in_block)
+            gw_free(c->v);
         gw_free(c->codes);
         col_free_levels(c);
         gw_free(c->lv);
@@ -1053,10 +1094,51 @@ static void rows_free(const parser *P, rows *R)
     }
     gw_free(R->cols);
     gw_free(R->scratch);
+    gw_free(R->block);
     memset(R, 0, sizeof *R);
 }
 
-static gw_status rows_init(const parser *P, rows *R, size_t cap)
+/* The table block (a column subset read whole: with_block): the values of every selected column
+ * in one allocation of 1 + nsel slots of cap rows, slot 0 free (room for an intercept) and
+ * column k at slot 1 + its place in the request, so that build_table can hand the block to the
+ * table with the regressors side by side in model order and the model frame can take it as the
+ * design without a copy (gw_frame_build_consume). Slots of columns that turn out categorical are
+ * never written, so their pages cost nothing. */
+static gw_status block_init(const parser *P, rows *R, size_t cap)
+{
+    size_t slots = 1 + P->nsel;
+    if (cap == 0 || slots > SIZE_MAX / sizeof(double) / cap ||
+        (R->block = gw_alloc_array(slots * cap, sizeof(double))) == NULL)
+        return grow_rows(P, R, cap); /* no block: columns of their own */
+    for (size_t k = 0; k < P->nsel; k++) {
+        R->cols[k].v = R->block + (1 + P->req[k]) * cap;
+        R->cols[k].in_block = 1;
+    }
+    R->cap = cap;
+    return GW_OK;
+}
+
+/* Gives every column of R its own copy of its values and frees the block: the table outgrew the
+ * estimate the block was sized by (rare: the estimate is 2% high). */
+static gw_status block_detach(const parser *P, rows *R)
+{
+    for (size_t k = 0; k < P->nsel; k++) {
+        ccol *c = &R->cols[k];
+        if (!c->in_block)
+            continue;
+        double *v = gw_alloc_array(R->cap ? R->cap : 1, sizeof *v);
+        if (v == NULL)
+            return gwi_fail(GW_ENOMEM, "%s: cannot allocate %zu rows", P->name, R->cap);
+        memcpy(v, c->v, R->nrows * sizeof *v);
+        c->v = v;
+        c->in_block = 0;
+    }
+    gw_free(R->block);
+    R->block = NULL;
+    return GW_OK;
+}
+
+static gw_status rows_init(const parser *P, rows *R, size_t cap, int with_block)
 {
     memset(R, 0, sizeof *R);
     R->cols = gw_calloc(P->nsel ? P->nsel : 1, sizeof *R->cols);
@@ -1065,7 +1147,7 @@ static gw_status rows_init(const parser *P, rows *R, size_t cap)
     for (size_t j = 0; j < P->ncols; j++)
         if (P->sel[j] >= 0)
             R->cols[P->sel[j]].src = j;
-    return grow_rows(P, R, cap);
+    return with_block && P->req != NULL ? block_init(P, R, cap) : grow_rows(P, R, cap);
 }
 
 /* Empties R for the next chunk and gives its columns the kinds (and first values) of `from`,
@@ -1383,9 +1465,9 @@ static gw_status parse_parallel(const parser *P, rows *T, const char *p0, int nt
         rc = gwi_fail(GW_ENOMEM, "%s: cannot allocate %d threads' buffers", P->name, nt);
         goto done;
     }
-    rc = rows_init(P, T, estimate_rows(P, p0, P->end));
+    rc = rows_init(P, T, estimate_rows(P, p0, P->end), 1);
     for (size_t b = 0; b < nbuf && rc == GW_OK; b++) {
-        rc = rows_init(P, &bufs[b], estimate_rows(P, p0, p0 + cb));
+        rc = rows_init(P, &bufs[b], estimate_rows(P, p0, p0 + cb), 0);
         if (rc == GW_OK && (bufs[b].snap = gw_calloc(ns, sizeof *bufs[b].snap)) == NULL)
             rc = gwi_fail(GW_ENOMEM, "%s: cannot allocate a chunk", P->name);
         M.pool[M.npool++] = &bufs[b];
@@ -1471,12 +1553,49 @@ done:
     return rc;
 }
 
+/* The block of T (block_init) made the table's: the numeric columns moved down, in request
+ * order, from stride cap to stride nrows (each to a lower address than any column not yet
+ * moved, so ascending order is safe; a pass over the data without fresh pages, where a copy
+ * into the design would fault in a new n x p), then slot[k] = column k's slot (0: categorical). */
+static gw_status adopt_block(const parser *P, rows *T, gw_table *t, size_t *slot)
+{
+    size_t n = T->nrows, m = 0;
+    size_t *ord = gw_alloc_array(P->nsel, sizeof *ord);
+    if (ord == NULL)
+        return gwi_fail(GW_ENOMEM, "%s: cannot allocate the column map", P->name);
+    for (size_t k = 0; k < P->nsel; k++)
+        ord[P->req[k]] = k;
+    for (size_t r = 0; r < P->nsel; r++) {
+        ccol *c = &T->cols[ord[r]];
+        slot[ord[r]] = 0;
+        if (!c->in_block)
+            continue;
+        slot[ord[r]] = 1 + m;
+        memmove(T->block + (1 + m++) * n, c->v, n * sizeof(double));
+        c->v = NULL;
+        c->in_block = 0;
+    }
+    gw_free(ord);
+    gw_status rc = gwi_table_block_adopt(t, T->block, 1 + m, 1);
+    T->block = NULL; /* the table's now (or freed) */
+    return rc;
+}
+
 static gw_status build_table(const parser *P, rows *T, gw_table **out)
 {
     gw_table *t = NULL;
+    size_t *slot = NULL;
     gw_status rc = gw_table_new(T->nrows, &t);
     if (rc != GW_OK)
         return rc;
+    if (T->block != NULL && T->nrows > 0) {
+        if ((slot = gw_alloc_array(P->nsel, sizeof *slot)) == NULL)
+            rc = gwi_fail(GW_ENOMEM, "%s: cannot allocate the column map", P->name);
+        if (rc == GW_OK)
+            rc = adopt_block(P, T, t, slot);
+    } else if (T->block != NULL) {
+        rc = block_detach(P, T); /* no rows: plain empty columns */
+    }
     size_t n = T->nrows ? T->nrows : 1;
     for (size_t k = 0; k < P->nsel && rc == GW_OK; k++) {
         ccol *c = &T->cols[k];
@@ -1495,6 +1614,10 @@ static gw_status build_table(const parser *P, rows *T, gw_table **out)
             c->lv = NULL;
             c->nlv = 0;
             rc = gw_table_add_categorical_take(t, name, codes, lv, nlv);
+        } else if (slot != NULL) {
+            rc = gwi_table_add_numeric_slot(t, name, slot[k]);
+            if (rc == GW_OK && !c->dirty)
+                gwi_table_set_clean(t, gw_table_ncols(t) - 1);
         } else {
             double *v = gw_realloc(c->v, n * sizeof *v);
             if (v != NULL)
@@ -1506,6 +1629,7 @@ static gw_status build_table(const parser *P, rows *T, gw_table **out)
                 gwi_table_set_clean(t, gw_table_ncols(t) - 1);
         }
     }
+    gw_free(slot);
     if (rc != GW_OK) {
         gw_table_free(t);
         return rc;
@@ -1517,6 +1641,7 @@ static gw_status build_table(const parser *P, rows *T, gw_table **out)
 static void parser_free(parser *P)
 {
     gw_free(P->sel);
+    gw_free(P->req);
     for (size_t j = 0; j < P->ncols; j++)
         gw_free(P->names[j]);
     gw_free(P->names);
@@ -1610,7 +1735,7 @@ gw_status gwi_csv_read_mem_ex(const char *buf, size_t len, const char *name,
     if (rc == GW_OK && (size_t)(P.end - p) > chunk_bytes) {
         rc = parse_parallel(&P, &T, p, nthreads, chunk_bytes, &nul);
     } else if (rc == GW_OK) {
-        rc = rows_init(&P, &T, estimate_rows(&P, p, P.end));
+        rc = rows_init(&P, &T, estimate_rows(&P, p, P.end), 1);
         if (rc == GW_OK)
             rc = parse_rows(&P, &T, p, P.end);
         nul = rc == GW_OK && memchr(p, '\0', (size_t)(P.end - p)) != NULL;

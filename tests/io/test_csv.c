@@ -845,6 +845,87 @@ static void test_read_clean_marks(void **state)
     free(b.s);
 }
 
+/* A column subset is read into one block (io/csv.c block_init) that the table adopts with the
+ * numeric columns side by side in request order after a free slot, so that a model frame can
+ * take it as its design. The values are those of a full read, on 1 to 3 threads and several
+ * chunk sizes, with a column that turns categorical half-way (missing, then text), one that is all
+ * missing, and a file whose first rows are long so that the row estimate is too low and the block
+ * gives way to columns of their own (the same values, no block). */
+static void check_subset(const char *buf, size_t len, int expect_block)
+{
+    static const char *const want[] = {"x2", "cat", "y", "x1", "none"};
+    gw_csv_opts o = {.columns = want, .ncolumns = 5};
+    gw_table *full = NULL;
+    if (gwi_csv_read_mem_ex(buf, len, "t", NULL, 1, (size_t)1 << 40, &full) != GW_OK)
+        fail_msg("%s", gw_last_error());
+    static const int threads[] = {1, 2, 3};
+    static const size_t chunks[] = {257, 4096, (size_t)1 << 40};
+    for (size_t ti = 0; ti < 3; ti++)
+        for (size_t ci = 0; ci < 3; ci++) {
+            gw_table *t = NULL;
+            if (gwi_csv_read_mem_ex(buf, len, "t", &o, threads[ti], chunks[ci], &t) != GW_OK)
+                fail_msg("%s", gw_last_error());
+            assert_int_equal(gw_table_ncols(t), 5);
+            for (size_t j = 0; j < 5; j++) {
+                const char *name = gw_table_colname(t, j);
+                size_t f = col(full, name), slot = 0;
+                assert_int_equal(gw_table_coltype(t, j), gw_table_coltype(full, f));
+                assert_int_equal(gwi_table_is_clean(t, j), gwi_table_is_clean(full, f));
+                if (gw_table_coltype(t, j) == GW_COL_CATEGORICAL) {
+                    assert_memory_equal(gw_table_codes(t, j), gw_table_codes(full, f),
+                                        gw_table_nrows(t) * sizeof(int32_t));
+                    continue;
+                }
+                assert_memory_equal(gw_table_numeric(t, j), gw_table_numeric(full, f),
+                                    gw_table_nrows(t) * sizeof(double));
+                double *b = gwi_table_block_of(t, j, &slot);
+                if (!expect_block) {
+                    assert_null(b);
+                    continue;
+                }
+                assert_non_null(b);
+                /* request order x2, (cat), y, x1, none: slots 1, 2, 3, 4 after the gap */
+                size_t want_slot = strcmp(name, "x2") == 0   ? 1
+                                   : strcmp(name, "y") == 0  ? 2
+                                   : strcmp(name, "x1") == 0 ? 3
+                                                             : 4;
+                assert_int_equal(slot, want_slot);
+                assert_true(gw_table_numeric(t, j) == b + slot * gw_table_nrows(t));
+            }
+            assert_int_equal(gwi_table_block_gap(t), expect_block);
+            gw_table_free(t);
+        }
+    gw_table_free(full);
+}
+
+static void test_read_subset_block(void **state)
+{
+    (void)state;
+    sbuf b = {0};
+    sb_str(&b, "y,pad,x1,cat,x2,none\n");
+    for (int i = 0; i < 4000; i++) {
+        char row[128];
+        snprintf(row, sizeof row, "%d.5,p,%d,%s,%.3f,\n", i, i % 17, i < 2000 ? "" : "\"u\"",
+                 i * 0.25);
+        sb_str(&b, row);
+    }
+    check_subset(b.s, b.n, 1);
+    free(b.s);
+    /* Long first rows: the estimate from the first 64 KiB is far too low. */
+    sbuf c = {0};
+    sb_str(&c, "y,pad,x1,cat,x2,none\n");
+    for (int i = 0; i < 6000; i++) {
+        char row[600], pad[520] = "q";
+        if (i < 200)
+            snprintf(pad, sizeof pad, "%0500d", i);
+        snprintf(row, sizeof row, "%d,\"%s\",%d,%s,%d,\n", i, pad, i % 5, i % 2 ? "\"a\"" : "\"b\"",
+                 i);
+        sb_str(&c, row);
+    }
+    check_subset(c.s, c.n, 0);
+    free(c.s);
+}
+
 /* Errors late in a file, after chunks that parse fine, and two errors in one file: the first
  * in file order must be reported with the serial message, whichever chunk finishes first. */
 static void test_read_parallel_first_error(void **state)
@@ -1240,6 +1321,7 @@ int main(void)
         cmocka_unit_test(test_number_edge_cases),
         cmocka_unit_test(test_read_parallel_same_result),
         cmocka_unit_test(test_read_clean_marks),
+        cmocka_unit_test(test_read_subset_block),
         cmocka_unit_test(test_read_parallel_first_error),
         cmocka_unit_test(test_write_round_trip),
         cmocka_unit_test(test_write_atomic_failure),
