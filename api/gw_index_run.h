@@ -16,6 +16,7 @@
 #include "gw_export.h"
 #include "gw_hdf5.h"
 #include "gw_index.h"
+#include "gw_output.h"
 #include "gw_status.h"
 #include "gw_table.h"
 #include "gw_vars.h"
@@ -72,6 +73,19 @@ GW_API gw_status gw_index_run_file(const char *path, const gw_index_spec *spec,
 GW_API gw_status gw_index_run_store(const gw_index_run *r, const gw_index_spec *spec,
                                     const gw_index_run_opts *opts, const char *path,
                                     const char *group, const gw_provenance *prov);
+
+/* gw_index_run_render -- r as `goodwork index` prints it, into *out (owned, gw_free; NULL on
+ * failure). fmt GW_OUT_TEXT: the methods, the weights, then the top and bottom 10 areas of the
+ * latest time value (with the sensitivity's median rank and 5%-95% interval when r has draws);
+ * GW_OUT_JSON: one line (newline-terminated) with the version, the weights, the methods, the
+ * inverted indicators, the counts, the sensitivity's settings and every row (id, time, value,
+ * rank, rank_change, rank_median, rank_q05, rank_q95; NaN as null). spec and opts: those of the
+ * run (opts NULL: the defaults), which name the indicators and methods. Returns GW_EINVAL (NULL
+ * r, spec or out; spec with another number of indicators; fmt other than text or json),
+ * GW_ENOMEM. */
+GW_API gw_status gw_index_run_render(const gw_index_run *r, const gw_index_spec *spec,
+                                     const gw_index_run_opts *opts, gw_output_format fmt,
+                                     char **out);
 
 /* Names of the engine's options, as the command line takes them and the results file stores
  * them ("minmax", "z", "rank"; "equal", "pca", "user"; "arithmetic", "geometric"); static. */

@@ -1,12 +1,10 @@
 /* cmd_index.c -- goodwork index: the composite Good Work index per area and time.
  *
- * Parse the options, run gw_index_run_file (api/gw_index_run.h), print. Order of work (as
- * goodwork fit): options (exit 2 before touching a file), data (exit 3, unknown variables exit
- * 2), computation (exit 4 for numerical failures), results file, then standard output, written
- * once at the end. */
-#include <math.h>
+ * Parse the options, run gw_index_run_file (api/gw_index_run.h), render with
+ * gw_index_run_render, print. Order of work (as goodwork fit): options (exit 2 before touching
+ * a file), data (exit 3, unknown variables exit 2), computation (exit 4 for numerical
+ * failures), rendering, results file, then standard output, written once at the end. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "analysis_util.h"
@@ -15,7 +13,6 @@
 #include "gw_hdf5.h"
 #include "gw_index_run.h"
 #include "gw_par.h"
-#include "gw_version.h"
 
 static const char index_usage[] =
     "usage: goodwork index --data FILE --indicators a,b,c --id VAR [--time VAR] [options]\n"
@@ -80,172 +77,6 @@ static void index_cmd_free(index_cmd *c)
     an_list_free(&c->ind);
     an_list_free(&c->inv);
     an_list_free(&c->wl);
-}
-
-/* The time value whose rows the text summary lists: the latest. */
-static double latest_time(size_t n, const double *time)
-{
-    double t = NAN;
-    for (size_t i = 0; i < n; i++)
-        if (!isnan(time[i]) && (isnan(t) || time[i] > t))
-            t = time[i];
-    return t;
-}
-
-typedef struct {
-    double rank;
-    size_t row;
-} rank_row;
-
-static int cmp_rank_row(const void *a, const void *b)
-{
-    const rank_row *x = a, *y = b;
-    if (x->rank != y->rank)
-        return x->rank < y->rank ? -1 : 1;
-    return (x->row > y->row) - (x->row < y->row);
-}
-
-/* The text report: weights, then the top and bottom 10 of the latest time value. */
-static char *render_text(const index_args *a, const an_var *v, const gw_index_run *r)
-{
-    const gw_index *x = r->index;
-    const double *time = r->time;
-    int has_time = time != NULL;
-    size_t cap = 1 << 16, len = 0, n = x->n;
-    char *buf = gw_malloc(cap), key[GW_VAR_KEY_MAX];
-    rank_row *rr = gw_alloc_array(n, sizeof *rr);
-    if (buf == NULL || rr == NULL) {
-        gw_free(buf);
-        gw_free(rr);
-        return NULL;
-    }
-#define PUT(...)                                                                                   \
-    do {                                                                                           \
-        int w_ = snprintf(buf + len, cap - len, __VA_ARGS__);                                      \
-        if (w_ > 0)                                                                                \
-            len += (size_t)w_ < cap - len ? (size_t)w_ : cap - len - 1;                            \
-    } while (0)
-    PUT("Good Work index: %zu indicators, %s normalisation (%s), %s weights, %s mean\n", x->p,
-        a->normalise ? a->normalise : "minmax", a->within ? "within time" : "pooled panel",
-        a->weights
-            ? (strcmp(a->weights, "pca") == 0 || strcmp(a->weights, "equal") == 0 ? a->weights
-                                                                                  : "user")
-            : "equal",
-        a->aggregate ? a->aggregate : "arithmetic");
-    PUT("%zu of %zu rows have an index (the rest miss an indicator: null index)\n\n", x->nused, n);
-    PUT("%-32s %10s\n", "indicator", "weight");
-    for (size_t j = 0; j < x->p; j++)
-        PUT("%-32s %10.4f\n", v[j].spec, x->weights[j]);
-    if (!isnan(x->pca_share))
-        PUT("(first principal component explains %.1f%% of the variance)\n", 100.0 * x->pca_share);
-    double tl = has_time ? latest_time(n, time) : (double)NAN;
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isnan(x->rank[i]) && (!has_time || time[i] == tl))
-            rr[m++] = (rank_row){x->rank[i], i};
-    qsort(rr, m, sizeof *rr, cmp_rank_row);
-    for (int part = 0; part < 2; part++) {
-        if (has_time)
-            PUT("\n%s 10 in %.10g\n", part == 0 ? "Top" : "Bottom", tl);
-        else
-            PUT("\n%s 10\n", part == 0 ? "Top" : "Bottom");
-        PUT("%5s  %-20s %10s %8s%s\n", "rank", "id", "index", has_time ? "change" : "",
-            x->sens_median ? "   median [5%, 95%] rank" : "");
-        size_t from = part == 0 ? 0 : (m > 10 ? m - 10 : 0), to = part == 0 ? (m < 10 ? m : 10) : m;
-        for (size_t q = from; q < to; q++) {
-            size_t i = rr[q].row;
-            char ch[32] = "";
-            if (has_time)
-                snprintf(ch, sizeof ch, isnan(x->rank_change[i]) ? "" : "%+.0f", x->rank_change[i]);
-            PUT("%5.0f  %-20s %10.4f %8s", x->rank[i], gw_var_keys_text(&r->id, i, key, sizeof key),
-                x->value[i], ch);
-            if (x->sens_median)
-                PUT("   %6.1f [%.1f, %.1f]", x->sens_median[i], x->sens_q05[i], x->sens_q95[i]);
-            PUT("\n");
-        }
-    }
-#undef PUT
-    gw_free(rr);
-    return buf;
-}
-
-/* One row of the JSON "index" array. */
-static cJSON *row_json(const gw_index_run *r, size_t i)
-{
-    const gw_index *x = r->index;
-    cJSON *o = cJSON_CreateObject();
-    if (o == NULL)
-        return NULL;
-    cJSON_AddItemToObject(o, "id", an_keys_json(&r->id, i));
-    if (r->time)
-        cJSON_AddItemToObject(o, "time", an_num(r->time[i]));
-    cJSON_AddItemToObject(o, "value", an_num(x->value[i]));
-    cJSON_AddItemToObject(o, "rank", an_num(x->rank[i]));
-    if (r->time)
-        cJSON_AddItemToObject(o, "rank_change", an_num(x->rank_change[i]));
-    if (x->sens_median) {
-        cJSON_AddItemToObject(o, "rank_median", an_num(x->sens_median[i]));
-        cJSON_AddItemToObject(o, "rank_q05", an_num(x->sens_q05[i]));
-        cJSON_AddItemToObject(o, "rank_q95", an_num(x->sens_q95[i]));
-    }
-    return o;
-}
-
-/* The JSON report (one line, newline-terminated), or NULL when out of memory. */
-static char *render_json(const index_args *a, const index_cmd *c, const gw_index_run *r)
-{
-    const gw_index *x = r->index;
-    const gw_index_opts *io = &c->ro.index;
-    size_t n = x->n, p = x->p;
-    char *text = NULL;
-    cJSON *root = cJSON_CreateObject(), *w = cJSON_CreateObject(), *arr = cJSON_CreateArray();
-    int ok = root && w && arr;
-    if (ok) {
-        cJSON_AddStringToObject(root, "goodwork_version", gw_version());
-        for (size_t j = 0; j < p; j++)
-            cJSON_AddItemToObject(w, c->v[j].spec, an_num(x->weights[j]));
-        cJSON_AddItemToObject(root, "weights", w);
-        cJSON_AddStringToObject(root, "normalise", a->normalise ? a->normalise : "minmax");
-        cJSON_AddStringToObject(root, "normalise_over", a->within ? "time" : "pooled");
-        cJSON_AddStringToObject(root, "weighting", gw_index_weighting_name(io->weighting));
-        cJSON_AddStringToObject(root, "aggregate", a->aggregate ? a->aggregate : "arithmetic");
-        cJSON_AddItemToObject(root, "pca_variance_share", an_num(x->pca_share));
-        cJSON *invj = cJSON_AddArrayToObject(root, "inverted");
-        for (size_t j = 0; invj && j < p; j++)
-            if (c->invert[j])
-                cJSON_AddItemToArray(invj, cJSON_CreateString(c->v[j].spec));
-        cJSON_AddNumberToObject(root, "nobs", (double)x->nused);
-        cJSON_AddNumberToObject(root, "nobs_missing", (double)(n - x->nused));
-        if (io->draws > 0) {
-            cJSON_AddNumberToObject(root, "sensitivity_draws", (double)io->draws);
-            cJSON_AddNumberToObject(root, "seed", (double)io->seed);
-            cJSON_AddNumberToObject(root, "concentration",
-                                    io->concentration > 0 ? io->concentration : 20.0);
-        }
-        for (size_t i = 0; i < n && ok; i++) {
-            cJSON *o = row_json(r, i);
-            ok = o != NULL;
-            if (ok)
-                cJSON_AddItemToArray(arr, o);
-        }
-        cJSON_AddItemToObject(root, "index", arr);
-        arr = w = NULL;
-    }
-    char *js = ok ? cJSON_PrintUnformatted(root) : NULL;
-    cJSON_Delete(root);
-    cJSON_Delete(w);
-    cJSON_Delete(arr);
-    if (js != NULL) {
-        size_t L = strlen(js);
-        text = gw_malloc(L + 2);
-        if (text) {
-            memcpy(text, js, L);
-            text[L] = '\n';
-            text[L + 1] = '\0';
-        }
-        cJSON_free(js);
-    }
-    return text;
 }
 
 /* --normalise and --aggregate; prints and returns 2 on a bad name. */
@@ -429,10 +260,10 @@ int cmd_index(int argc, char **argv)
         rc = cli_exit_code(s);
         goto done;
     }
-    text = c.json ? render_json(&a, &c, r) : render_text(&a, c.v, r);
-    if (text == NULL) {
-        cli_error("out of memory");
-        rc = GW_EXIT_OTHER;
+    s = gw_index_run_render(r, &c.spec, &c.ro, c.json ? GW_OUT_JSON : GW_OUT_TEXT, &text);
+    if (s != GW_OK) {
+        cli_error("%s", gw_last_error());
+        rc = cli_exit_code(s);
         goto done;
     }
     if (a.out != NULL && (rc = store_index(&a, &c, r)) != GW_EXIT_OK)
