@@ -25,6 +25,7 @@
 #include "gw_cluster.h"
 #include "gw_export.h"
 #include "gw_hdf5.h"
+#include "gw_output.h"
 #include "gw_status.h"
 #include "gw_table.h"
 #include "gw_vars.h"
@@ -113,6 +114,19 @@ GW_API gw_status gw_cluster_run_file(const char *path, const gw_cluster_spec *sp
 GW_API gw_status gw_cluster_run_store(const gw_cluster_run *r, const gw_cluster_spec *spec,
                                       const char *path, const char *group,
                                       const gw_provenance *prov);
+
+/* gw_cluster_run_render -- r as `goodwork cluster` prints it, into *out (owned, gw_free; NULL
+ * on failure). fmt GW_OUT_TEXT: the silhouette curve, the k-means summary, the ARIs, the
+ * bootstrap stability, the cluster profiles and the share staying in their cluster year to
+ * year; GW_OUT_JSON: one line (newline-terminated) with the version, method, variables, units,
+ * counts, silhouettes, assignments, ARIs (against truth only with spec->truth), the k-means
+ * summary, restarts and seed, profiles, stability and transition matrices (NaN as null).
+ * spec and opts: those of the run (opts NULL: the defaults), which name the variables and the
+ * settings reported. Returns GW_EINVAL (NULL r, spec or out; spec with another number of
+ * variables; fmt other than text or json), GW_ENOMEM. */
+GW_API gw_status gw_cluster_run_render(const gw_cluster_run *r, const gw_cluster_spec *spec,
+                                       const gw_cluster_run_opts *opts, gw_output_format fmt,
+                                       char **out);
 
 /* gw_cluster_run_free -- release r; NULL-safe. */
 GW_API void gw_cluster_run_free(gw_cluster_run *r);
