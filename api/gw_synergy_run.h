@@ -17,6 +17,7 @@
 
 #include "gw_export.h"
 #include "gw_hdf5.h"
+#include "gw_output.h"
 #include "gw_status.h"
 #include "gw_synergy.h"
 #include "gw_table.h"
@@ -84,6 +85,16 @@ GW_API const char *gw_synergy_run_pooling(const gw_synergy_run *r);
  * GW_ENOMEM. */
 GW_API gw_status gw_synergy_run_save(const gw_synergy_run *r, const char *path, const char *name,
                                      const gw_provenance *prov);
+
+/* gw_synergy_run_render -- r as `goodwork synergy` prints it, into *out (owned, gw_free; NULL
+ * on failure). fmt GW_OUT_TEXT: a lower-triangular table with significance stars per period
+ * (then the partial correlations and those of changes when r has them, then every year's with
+ * by_year) and the links that switched sign; GW_OUT_JSON (by_year ignored: the JSON always
+ * has every year): one line (newline-terminated) with the version, variables, controls,
+ * conf_level, pooling, every matrix (r, ci_low, ci_high, p_value; NaN as null) and the sign
+ * switches. Returns GW_EINVAL (NULL r or out; fmt other than text or json), GW_ENOMEM. */
+GW_API gw_status gw_synergy_run_render(const gw_synergy_run *r, gw_output_format fmt, int by_year,
+                                       char **out);
 
 /* gw_synergy_run_free -- release r; NULL-safe. */
 GW_API void gw_synergy_run_free(gw_synergy_run *r);

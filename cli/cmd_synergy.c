@@ -1,20 +1,16 @@
 /* cmd_synergy.c -- goodwork synergy: correlation matrices of good-work dimensions and
  * wellbeing by year and by period, partial correlations, correlations of changes, and the
  * links that switched sign between periods (models/gw_synergy.h has the conventions). Parses
- * the flags, runs the analysis with gw_synergy_run_file (api/gw_synergy_run.h), prints the
- * result as text or JSON and stores it with gw_synergy_run_save. */
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
+ * the flags, runs the analysis with gw_synergy_run_file (api/gw_synergy_run.h), renders the
+ * result as text or JSON with gw_synergy_run_render, stores it with gw_synergy_run_save and
+ * prints. */
 #include <string.h>
 
 #include "analysis_util.h"
 #include "cli.h"
 #include "gw_alloc.h"
 #include "gw_par.h"
-#include "gw_strbuf.h"
 #include "gw_synergy_run.h"
-#include "gw_version.h"
 
 static const char synergy_usage[] =
     "usage: goodwork synergy --data FILE --vars a,b,c --time VAR [--id VAR] [options]\n"
@@ -55,72 +51,6 @@ typedef struct {
         *table;
     int raw, by_year, quiet, help;
 } syn_args;
-
-static cJSON *mat_json(const double *m, size_t p)
-{
-    cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; a && i < p; i++) {
-        cJSON *row = cJSON_CreateArray();
-        for (size_t j = 0; row && j < p; j++)
-            cJSON_AddItemToArray(row, an_num(m[i * p + j]));
-        cJSON_AddItemToArray(a, row);
-    }
-    return a;
-}
-
-static cJSON *cormat_json(const gw_cormat *c, size_t p)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (o == NULL)
-        return NULL;
-    cJSON_AddStringToObject(o, "label", c->label);
-    cJSON_AddItemToObject(o, "from", an_num(c->from));
-    cJSON_AddItemToObject(o, "to", an_num(c->to));
-    cJSON_AddNumberToObject(o, "n", (double)c->n);
-    cJSON_AddItemToObject(o, "r", mat_json(c->r, p));
-    cJSON_AddItemToObject(o, "ci_low", mat_json(c->ci_low, p));
-    cJSON_AddItemToObject(o, "ci_high", mat_json(c->ci_high, p));
-    cJSON_AddItemToObject(o, "p_value", mat_json(c->p_value, p));
-    return o;
-}
-
-static cJSON *cormats_json(const gw_cormat *c, size_t m, size_t p)
-{
-    cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; a && i < m; i++)
-        cJSON_AddItemToArray(a, cormat_json(&c[i], p));
-    return a;
-}
-
-static const char *stars(double pv)
-{
-    return isnan(pv) ? "" : pv < 0.001 ? "***" : pv < 0.01 ? "**" : pv < 0.05 ? "*" : "";
-}
-
-/* Text output is built in a core/gw_strbuf.h buffer. */
-typedef gw_strbuf sbuf;
-#define sb_put gw_strbuf_printf
-
-/* One lower-triangular table with stars. */
-static void put_matrix(sbuf *b, const char *title, const gw_cormat *c, char *const *v, size_t p)
-{
-    sb_put(b, "\n%s [%s] (n = %zu)\n", title, c->label, c->n);
-    sb_put(b, "%-28s", "");
-    for (size_t j = 0; j + 1 < p; j++)
-        sb_put(b, " %11.11s", v[j]);
-    sb_put(b, "\n");
-    for (size_t i = 1; i < p; i++) {
-        sb_put(b, "%-28.28s", v[i]);
-        for (size_t j = 0; j < i; j++) {
-            double r = c->r[i * p + j];
-            if (isnan(r))
-                sb_put(b, " %11s", ".");
-            else
-                sb_put(b, " %8.3f%-3s", r, stars(c->p_value[i * p + j]));
-        }
-        sb_put(b, "\n");
-    }
-}
 
 /* Parses argv into a; returns an exit code. */
 static int parse_args(int argc, char **argv, syn_args *a)
@@ -186,95 +116,6 @@ static int check_flags(const syn_args *a, gw_synergy_run_opts *o, double *breaks
     return rc;
 }
 
-/* The JSON document of r (owned by the caller, cJSON_Delete); NULL on allocation failure. */
-static cJSON *result_json(const gw_synergy_run *r)
-{
-    const gw_synergy *s = r->cor;
-    const size_t p = r->nvars;
-    cJSON *root = cJSON_CreateObject();
-    if (root == NULL)
-        return NULL;
-    cJSON_AddStringToObject(root, "goodwork_version", gw_version());
-    cJSON *vars = cJSON_AddArrayToObject(root, "variables");
-    for (size_t j = 0; vars && j < p; j++)
-        cJSON_AddItemToArray(vars, cJSON_CreateString(r->vars[j]));
-    cJSON *ctl = cJSON_AddArrayToObject(root, "controls");
-    for (size_t j = 0; ctl && j < r->ncontrols; j++)
-        cJSON_AddItemToArray(ctl, cJSON_CreateString(r->controls[j]));
-    cJSON_AddNumberToObject(root, "conf_level", s->conf_level);
-    cJSON_AddStringToObject(root, "pooling", gw_synergy_run_pooling(r));
-    cJSON_AddItemToObject(root, "all", cormat_json(&s->all, p));
-    cJSON_AddItemToObject(root, "by_year", cormats_json(s->by_time, s->ntime, p));
-    cJSON_AddItemToObject(root, "by_period", cormats_json(s->by_period, s->nperiod, p));
-    if (s->partial)
-        cJSON_AddItemToObject(root, "partial", cormats_json(s->partial, s->nperiod, p));
-    if (s->changes)
-        cJSON_AddItemToObject(root, "changes", cormats_json(s->changes, s->nperiod, p));
-    cJSON *sw = cJSON_AddArrayToObject(root, "sign_switches");
-    for (size_t q = 0; sw && q < s->nswitches; q++) {
-        const gw_sign_switch *w = &s->switches[q];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "a", r->vars[w->i]);
-        cJSON_AddStringToObject(o, "b", r->vars[w->j]);
-        cJSON_AddStringToObject(o, "period_a", s->by_period[w->a].label);
-        cJSON_AddStringToObject(o, "period_b", s->by_period[w->b].label);
-        cJSON_AddItemToObject(o, "r_a", an_num(w->r_a));
-        cJSON_AddItemToObject(o, "r_b", an_num(w->r_b));
-        cJSON_AddItemToObject(o, "p_a", an_num(w->p_a));
-        cJSON_AddItemToObject(o, "p_b", an_num(w->p_b));
-        cJSON_AddItemToArray(sw, o);
-    }
-    return root;
-}
-
-/* The text tables of r (every year's matrix too with by_year). */
-static void result_text(const gw_synergy_run *r, int by_year, sbuf *sb)
-{
-    const gw_synergy *s = r->cor;
-    char *const *v = r->vars;
-    const size_t p = r->nvars;
-    sb_put(sb,
-           "Synergies: correlations of %zu variables; periods pooled %s; %.0f%% "
-           "Fisher-z intervals in JSON/HDF5 output\n",
-           p, r->raw ? "on raw values" : "within-year demeaned", 100.0 * s->conf_level);
-    sb_put(sb, "* p < 0.05, ** p < 0.01, *** p < 0.001 (t test of r = 0)\n");
-    for (size_t q = 0; q < s->nperiod; q++)
-        put_matrix(sb, "Correlations", &s->by_period[q], v, p);
-    for (size_t q = 0; s->partial && q < s->nperiod; q++)
-        put_matrix(sb, "Partial correlations", &s->partial[q], v, p);
-    for (size_t q = 0; s->changes && q < s->nperiod; q++)
-        put_matrix(sb, "Correlations of year-on-year changes", &s->changes[q], v, p);
-    for (size_t q = 0; by_year && q < s->ntime; q++)
-        put_matrix(sb, "Correlations", &s->by_time[q], v, p);
-    sb_put(sb, "\nLinks that switched sign between periods (significant in both): %zu\n",
-           s->nswitches);
-    for (size_t q = 0; q < s->nswitches; q++) {
-        const gw_sign_switch *w = &s->switches[q];
-        sb_put(sb, "  %s ~ %s: %+.3f (%s) -> %+.3f (%s)\n", v[w->i], v[w->j], w->r_a,
-               s->by_period[w->a].label, w->r_b, s->by_period[w->b].label);
-    }
-}
-
-/* The output text (owned) of r in the chosen format; NULL on allocation failure. */
-static char *render(const gw_synergy_run *r, int json, int by_year)
-{
-    sbuf sb = {0};
-    char *text = NULL;
-    if (json) {
-        cJSON *root = result_json(r);
-        char *js = root ? cJSON_PrintUnformatted(root) : NULL;
-        if (js != NULL)
-            sb_put(&sb, "%s\n", js);
-        else
-            sb.oom = 1;
-        cJSON_free(js);
-        cJSON_Delete(root);
-    } else {
-        result_text(r, by_year, &sb);
-    }
-    return gw_strbuf_finish(&sb, &text) == GW_OK ? text : NULL;
-}
-
 /* Stores r under --out with its provenance; returns an exit code. */
 static int store(const syn_args *a, const gw_synergy_run *r)
 {
@@ -324,9 +165,9 @@ int cmd_synergy(int argc, char **argv)
         rc = an_lib_error((int)s, NULL);
         goto done;
     }
-    if ((text = render(r, json, a.by_year)) == NULL) {
-        cli_error("out of memory");
-        rc = GW_EXIT_OTHER;
+    s = gw_synergy_run_render(r, json ? GW_OUT_JSON : GW_OUT_TEXT, a.by_year, &text);
+    if (s != GW_OK) {
+        rc = an_lib_error((int)s, NULL);
         goto done;
     }
     if (a.out != NULL && (rc = store(&a, r)) != GW_EXIT_OK)
