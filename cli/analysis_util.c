@@ -139,14 +139,6 @@ cJSON *an_key_json(const gw_table *t, const char *name, size_t i)
     return c < 0 ? cJSON_CreateNull() : cJSON_CreateString(gw_table_level(t, (size_t)j, (size_t)c));
 }
 
-cJSON *an_keys_json(const gw_var_keys *k, size_t i)
-{
-    if (k->levels == NULL)
-        return an_num(k->value[i]);
-    const char *level = gw_var_keys_level(k, i);
-    return level == NULL ? cJSON_CreateNull() : cJSON_CreateString(level);
-}
-
 const char *an_key_text(const gw_table *t, const char *name, size_t i)
 {
     static char buf[4][GW_VAR_KEY_MAX];

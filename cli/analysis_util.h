@@ -47,9 +47,6 @@ int an_column(const gw_table *t, const char *name, int take_log, double *out);
 
 /* The JSON value of row i of column name: a string level for categorical, else a number. */
 cJSON *an_key_json(const gw_table *t, const char *name, size_t i);
-/* The JSON value of key i: its level for a categorical column (null when missing), else the
- * number (null for NaN): what an_key_json gives for the key's row. */
-cJSON *an_keys_json(const gw_var_keys *k, size_t i);
 /* The text of row i of column name (static rotating buffer). */
 const char *an_key_text(const gw_table *t, const char *name, size_t i);
 
