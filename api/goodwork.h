@@ -3,7 +3,9 @@
  * Start with gw_fit.h (a formula fitted on a data file or table: gw_fit_file, gw_fit_table),
  * gw_result.h (what a fit answers, by name) and gw_hdf5.h (results files with provenance). The
  * Good Work analyses are one call each too: gw_index_run.h, gw_synergy_run.h, gw_cluster_run.h,
- * gw_mediate_run.h and gw_scenario_run.h (an automation-impact scenario over fitted models).
+ * gw_mediate_run.h and gw_scenario_run.h (an automation-impact scenario over fitted models);
+ * the index, cluster and synergy runs also render the text or JSON their command prints
+ * (gw_index_run_render, ...), so that a binding prints the same bytes.
  * The layers below, for programs that drive the pieces themselves: io/ (data tables, CSV and
  * HDF5, formulas, model frames, output tables), analyses/ (the Good Work analyses), models/ (the
  * estimators) and core/ (status codes, tables, designs, linear algebra, threads).
