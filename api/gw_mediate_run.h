@@ -47,6 +47,9 @@ typedef struct {
     const char *const *fe;
     size_t nfe;          /* absorbed fixed effects (none: an intercept) */
     const char *cluster; /* bootstrap and SE cluster; NULL: fe[0], or the rows without fe */
+    /* The fixed effects as the caller wrote them, for the text summary (the command line's
+     * --fe accepts "A+B" and "A,B"); NULL: fe joined by '+'. */
+    const char *fe_text;
 } gw_mediate_run_spec;
 
 /* How to run it. All-zero means the documented defaults. */
@@ -82,6 +85,8 @@ typedef struct {
     size_t nobs_dropped_missing; /* rows of the data left out for missing values */
     char *mediator_list;         /* the mediators as given, joined by commas */
     char *mediator_control_list; /* the same for the mediator controls (when separate) */
+    char *control_list;          /* the controls as given, joined by commas */
+    char *fe_list;               /* spec.fe_text, or the fixed effects joined by '+' */
 } gw_mediate_run;
 
 /* gw_mediate_run_table -- mediation of spec's treatment through its mediators to its outcome
@@ -116,6 +121,11 @@ GW_API gw_status gw_mediate_run_file(const char *path, const gw_mediate_run_spec
  * NULL r or path, GW_ENOMEM. */
 GW_API gw_status gw_mediate_run_save(const gw_mediate_run *r, const char *path, const char *name,
                                      const gw_provenance *prov);
+
+/* gw_mediate_run_render -- r as `goodwork mediate` prints it: the text summary (json 0) or
+ * one line of JSON (json 1), each ending in a newline. out: owned (gw_free); NULL on failure.
+ * Returns GW_OK, GW_EINVAL for NULL r, r->fit or out, GW_ENOMEM. */
+GW_API gw_status gw_mediate_run_render(const gw_mediate_run *r, int json, char **out);
 
 /* gw_mediate_run_ci_name -- "percentile", "bca" or "delta": the name of an interval method in
  * the results file and in the command line's output. Static text. */

@@ -45,15 +45,17 @@ static char **strv_copy(const char *const *s, size_t n, int squeezed)
     return v;
 }
 
-/* s[0..n-1] joined by commas: the list as the command line's flag gave it. Owned. */
-static char *join(const char *const *s, size_t n)
+/* s[0..n-1] joined by sep: the list as the command line's flag gave it. Owned. */
+static char *join_sep(const char *const *s, size_t n, const char *sep)
 {
     gw_strbuf b = {0};
     char *out = NULL;
     for (size_t i = 0; i < n; i++)
-        gw_strbuf_printf(&b, "%s%s", i ? "," : "", s[i]);
+        gw_strbuf_printf(&b, "%s%s", i ? sep : "", s[i]);
     return gw_strbuf_finish(&b, &out) == GW_OK ? out : NULL;
 }
+
+static char *join(const char *const *s, size_t n) { return join_sep(s, n, ","); }
 
 void gw_mediate_run_free(gw_mediate_run *r)
 {
@@ -70,6 +72,8 @@ void gw_mediate_run_free(gw_mediate_run *r)
     gw_free(r->cluster);
     gw_free(r->mediator_list);
     gw_free(r->mediator_control_list);
+    gw_free(r->control_list);
+    gw_free(r->fe_list);
     gw_free(r);
 }
 
@@ -91,10 +95,12 @@ static gw_status take_names(const gw_mediate_run_spec *sp, gw_mediate_run *r)
     r->mediator_list = join(sp->mediators, sp->nmediators);
     if (r->separate_mediator_controls)
         r->mediator_control_list = join(sp->mediator_controls, r->nmediator_controls);
+    r->control_list = join(sp->controls, sp->ncontrols);
+    r->fe_list = sp->fe_text ? gw_strdup(sp->fe_text) : join_sep(sp->fe, sp->nfe, "+");
     if (cluster != NULL)
         r->cluster = gw_strdup(cluster);
     if (!r->treatment || !r->outcome || !r->mediators || !r->controls || !r->mediator_controls ||
-        !r->fe || !r->mediator_list ||
+        !r->fe || !r->mediator_list || !r->control_list || !r->fe_list ||
         (r->separate_mediator_controls && !r->mediator_control_list) ||
         (cluster != NULL && !r->cluster))
         return gwi_fail(GW_ENOMEM, "out of memory");
