@@ -166,6 +166,13 @@ GW_API const char *gw_scenario_report_by_var(const gw_scenario_report *r, size_t
 GW_API const gw_scenario_summary *gw_scenario_report_by(const gw_scenario_report *r, size_t b);
 GW_API const char *gw_scenario_report_by_level(const gw_scenario_report *r, size_t b, size_t g);
 
+/* gw_scenario_report_render -- r as `goodwork scenario` prints it: the text summary (json 0) or
+ * one line of JSON (json 1; with areas 1 it adds each area's results, as --areas does), each
+ * ending in a newline. out: owned (gw_free); NULL on failure. Returns GW_OK, GW_EINVAL for NULL
+ * r or out, GW_ENOMEM. */
+GW_API gw_status gw_scenario_report_render(const gw_scenario_report *r, int json, int areas,
+                                           char **out);
+
 /* gw_scenario_report_write -- store the report as the analysis group `group` (e.g.
  * "/analyses/scenario") of the results file path, replacing a group of that name, atomically
  * (gw_results_append_group). Datasets: area, outcome, local_shock, base, point, mean, median,
