@@ -1,9 +1,9 @@
 /* cmd_mediate.c -- goodwork mediate: product-of-coefficients mediation with cluster-bootstrap
  * confidence intervals. Parses the flags, runs the analysis with gw_mediate_run_file
  * (api/gw_mediate_run.h: the formula, the data, the model frame and the engine), renders the
- * result as text or JSON with gw_mediate_run_render and stores it with gw_mediate_run_save. Order of work as in goodwork
- * fit: usage errors (exit 2) before reading data, data errors (3), numerical (4); standard
- * output written once at the end. */
+ * result as text or JSON with gw_mediate_run_render and stores it with gw_mediate_run_save.
+ * Order of work as in goodwork fit: usage errors (exit 2) before reading data, data errors (3),
+ * numerical (4); standard output written once at the end. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -3,10 +3,10 @@
  *
  * Parse the flags, run the scenario with one library call (gw_scenario_file: it reads the
  * models and the data, runs the draws and summarises), render the report as text or JSON
- * (gw_scenario_report_render) and store it with --out. Order of work as in goodwork fit: usage errors (exit 2) before reading
- * data, data errors (3), numerical (4); standard output written once at the end. */
+ * (gw_scenario_report_render) and store it with --out. Order of work as in goodwork fit: usage
+ * errors (exit 2) before reading data, data errors (3), numerical (4); standard output written
+ * once at the end. */
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
