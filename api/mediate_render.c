@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "analysis_int.h"
 #include "core_int.h"
 #include "gw_alloc.h"
 #include "gw_mediate_run.h"
@@ -14,34 +15,29 @@
 
 /* A number, or null when it is not finite (JSON has no NaN). The command line's an_num (cli/
  * analysis_util.c), kept here because the library does not link the command line. */
-static cJSON *num_json(double v)
-{
-    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-}
-
 static cJSON *effect_json(const gw_mediate_effect *e, int bca)
 {
     cJSON *o = cJSON_CreateObject();
     if (o == NULL)
         return NULL;
-    cJSON_AddItemToObject(o, "estimate", num_json(e->estimate));
-    cJSON_AddItemToObject(o, "ci_low", num_json(e->ci_low));
-    cJSON_AddItemToObject(o, "ci_high", num_json(e->ci_high));
-    cJSON_AddItemToObject(o, "se", num_json(e->se_delta));
-    cJSON_AddItemToObject(o, "boot_se", num_json(e->boot_se));
+    cJSON_AddItemToObject(o, "estimate", gwi_json_num(e->estimate));
+    cJSON_AddItemToObject(o, "ci_low", gwi_json_num(e->ci_low));
+    cJSON_AddItemToObject(o, "ci_high", gwi_json_num(e->ci_high));
+    cJSON_AddItemToObject(o, "se", gwi_json_num(e->se_delta));
+    cJSON_AddItemToObject(o, "boot_se", gwi_json_num(e->boot_se));
     cJSON *p = cJSON_AddArrayToObject(o, "percentile");
-    cJSON_AddItemToArray(p, num_json(e->pct_low));
-    cJSON_AddItemToArray(p, num_json(e->pct_high));
+    cJSON_AddItemToArray(p, gwi_json_num(e->pct_low));
+    cJSON_AddItemToArray(p, gwi_json_num(e->pct_high));
     if (bca) {
         cJSON *q = cJSON_AddArrayToObject(o, "bca");
-        cJSON_AddItemToArray(q, num_json(e->bca_low));
-        cJSON_AddItemToArray(q, num_json(e->bca_high));
-        cJSON_AddItemToObject(o, "bca_z0", num_json(e->z0));
-        cJSON_AddItemToObject(o, "bca_acceleration", num_json(e->accel));
+        cJSON_AddItemToArray(q, gwi_json_num(e->bca_low));
+        cJSON_AddItemToArray(q, gwi_json_num(e->bca_high));
+        cJSON_AddItemToObject(o, "bca_z0", gwi_json_num(e->z0));
+        cJSON_AddItemToObject(o, "bca_acceleration", gwi_json_num(e->accel));
     }
     cJSON *dl = cJSON_AddArrayToObject(o, "delta");
-    cJSON_AddItemToArray(dl, num_json(e->delta_low));
-    cJSON_AddItemToArray(dl, num_json(e->delta_high));
+    cJSON_AddItemToArray(dl, gwi_json_num(e->delta_low));
+    cJSON_AddItemToArray(dl, gwi_json_num(e->delta_high));
     return o;
 }
 
@@ -57,8 +53,8 @@ static cJSON *names_json(char *const *s, size_t n)
 static void path_json(cJSON *parent, const char *name, double est, double se)
 {
     cJSON *x = cJSON_AddObjectToObject(parent, name);
-    cJSON_AddItemToObject(x, "estimate", num_json(est));
-    cJSON_AddItemToObject(x, "std_error", num_json(se));
+    cJSON_AddItemToObject(x, "estimate", gwi_json_num(est));
+    cJSON_AddItemToObject(x, "std_error", gwi_json_num(se));
 }
 
 /* The JSON document of r (owned by the caller, cJSON_Delete); NULL on allocation failure. */

@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "analysis_int.h"
 #include "core_int.h"
 #include "gw_scenario_run.h"
 #include "gw_strbuf.h"
@@ -14,11 +15,6 @@
 
 /* A number, or null when it is not finite (JSON has no NaN). The command line's an_num (cli/
  * analysis_util.c), kept here because the library does not link the command line. */
-static cJSON *num_json(double v)
-{
-    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-}
-
 /* Row i of column name of t as JSON: a number, a categorical level, or null when missing or when
  * t has no such column (the command line's an_key_json). */
 static cJSON *key_json(const gw_table *t, const char *name, size_t i)
@@ -28,7 +24,7 @@ static cJSON *key_json(const gw_table *t, const char *name, size_t i)
         return cJSON_CreateNull();
     const double *x = gw_table_numeric(t, (size_t)j);
     if (x != NULL)
-        return num_json(x[i]);
+        return gwi_json_num(x[i]);
     int32_t c = gw_table_codes(t, (size_t)j)[i];
     return c < 0 ? cJSON_CreateNull() : cJSON_CreateString(gw_table_level(t, (size_t)j, (size_t)c));
 }
@@ -37,11 +33,11 @@ static cJSON *stat_json(const gw_scenario_summary *g, size_t gi, size_t o)
 {
     size_t at = gi * g->n_outcomes + o;
     cJSON *x = cJSON_CreateObject();
-    cJSON_AddItemToObject(x, "mean_change", num_json(g->mean_change[at]));
-    cJSON_AddItemToObject(x, "q05", num_json(g->q05[at]));
-    cJSON_AddItemToObject(x, "q50", num_json(g->q50[at]));
-    cJSON_AddItemToObject(x, "q95", num_json(g->q95[at]));
-    cJSON_AddItemToObject(x, "point", num_json(g->point[at]));
+    cJSON_AddItemToObject(x, "mean_change", gwi_json_num(g->mean_change[at]));
+    cJSON_AddItemToObject(x, "q05", gwi_json_num(g->q05[at]));
+    cJSON_AddItemToObject(x, "q50", gwi_json_num(g->q50[at]));
+    cJSON_AddItemToObject(x, "q95", gwi_json_num(g->q95[at]));
+    cJSON_AddItemToObject(x, "point", gwi_json_num(g->point[at]));
     cJSON_AddNumberToObject(x, "n_areas", (double)g->n_areas[gi]);
     return x;
 }
@@ -87,19 +83,19 @@ static void areas_json(const gw_scenario_report *rep, cJSON *root)
     for (size_t i = 0; i < n; i++) {
         cJSON *x = cJSON_CreateObject();
         cJSON_AddItemToObject(x, "id", key_json(areas, idv, i));
-        cJSON_AddItemToObject(x, "local_shock", num_json(r->local_shock[i]));
+        cJSON_AddItemToObject(x, "local_shock", gwi_json_num(r->local_shock[i]));
         for (size_t o = 0; o < r->n_outcomes; o++) {
             size_t at = o * n + i;
             cJSON *y = cJSON_AddObjectToObject(x, r->outcomes[o]);
-            cJSON_AddItemToObject(y, "base", num_json(r->base[at]));
-            cJSON_AddItemToObject(y, "point", num_json(r->point[at]));
-            cJSON_AddItemToObject(y, "mean", num_json(r->mean[at]));
-            cJSON_AddItemToObject(y, "median", num_json(r->median[at]));
-            cJSON_AddItemToObject(y, "q05", num_json(r->q05[at]));
-            cJSON_AddItemToObject(y, "q95", num_json(r->q95[at]));
-            cJSON_AddItemToObject(y, "rank_base", num_json(r->rank_base[at]));
-            cJSON_AddItemToObject(y, "rank_after", num_json(r->rank_after[at]));
-            cJSON_AddItemToObject(y, "rank_change", num_json(r->rank_change[at]));
+            cJSON_AddItemToObject(y, "base", gwi_json_num(r->base[at]));
+            cJSON_AddItemToObject(y, "point", gwi_json_num(r->point[at]));
+            cJSON_AddItemToObject(y, "mean", gwi_json_num(r->mean[at]));
+            cJSON_AddItemToObject(y, "median", gwi_json_num(r->median[at]));
+            cJSON_AddItemToObject(y, "q05", gwi_json_num(r->q05[at]));
+            cJSON_AddItemToObject(y, "q95", gwi_json_num(r->q95[at]));
+            cJSON_AddItemToObject(y, "rank_base", gwi_json_num(r->rank_base[at]));
+            cJSON_AddItemToObject(y, "rank_after", gwi_json_num(r->rank_after[at]));
+            cJSON_AddItemToObject(y, "rank_change", gwi_json_num(r->rank_change[at]));
         }
         cJSON_AddItemToArray(aj, x);
     }
@@ -126,7 +122,7 @@ static int render_json(const gw_scenario_report *rep, int areas, gw_strbuf *text
     cJSON_AddNumberToObject(root, "seed", (double)st->seed);
     cJSON_AddNumberToObject(root, "draws", (double)st->draws);
     cJSON_AddNumberToObject(root, "pass_through", st->pass_through);
-    cJSON_AddItemToObject(root, "year", num_json(st->year));
+    cJSON_AddItemToObject(root, "year", gwi_json_num(st->year));
     cJSON_AddNumberToObject(root, "n_areas", (double)r->n_areas);
     cJSON_AddBoolToObject(root, "coefficient_draws", st->coefficient_draws);
     cJSON_AddBoolToObject(root, "residual_noise", st->residual_noise);

@@ -117,37 +117,6 @@ int an_vars_parse(const an_list *l, an_var **out)
     return GW_EXIT_OK;
 }
 
-int an_column(const gw_table *t, const char *name, int take_log, double *out)
-{
-    gw_status s = gw_var_column(t, name, take_log, out);
-    if (s != GW_OK) {
-        cli_error("%s", gw_last_error());
-        return cli_exit_code(s);
-    }
-    return GW_EXIT_OK;
-}
-
-cJSON *an_key_json(const gw_table *t, const char *name, size_t i)
-{
-    ptrdiff_t j = gw_table_find(t, name);
-    if (j < 0)
-        return cJSON_CreateNull();
-    const double *x = gw_table_numeric(t, (size_t)j);
-    if (x != NULL)
-        return an_num(x[i]);
-    int32_t c = gw_table_codes(t, (size_t)j)[i];
-    return c < 0 ? cJSON_CreateNull() : cJSON_CreateString(gw_table_level(t, (size_t)j, (size_t)c));
-}
-
-const char *an_key_text(const gw_table *t, const char *name, size_t i)
-{
-    static char buf[4][GW_VAR_KEY_MAX];
-    static int slot = 0;
-    char *b = buf[slot];
-    slot = (slot + 1) % 4;
-    return gw_var_key_text(t, name, i, b, sizeof buf[0]);
-}
-
 int an_parse_size(const char *s, int allow_zero, size_t *out)
 {
     if (s == NULL || *s < '0' || *s > '9')
@@ -245,7 +214,6 @@ int an_store(const char *out, const char *data, const char *group, const gw_h5_i
     return s == GW_OK ? GW_EXIT_OK : an_store_error(s);
 }
 
-cJSON *an_num(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
 
 int an_check_output_opts(const char *format, const char *threads, const char *name, const char *out,
                          int *json, size_t *nthreads)

@@ -40,16 +40,6 @@ typedef struct {
 int an_vars_parse(const an_list *l, an_var **out);
 void an_vars_free(an_var *v, size_t n);
 
-/* Column values as doubles (gw_var_column, io/gw_vars.h): numeric as is (log applied:
- * non-positive -> NaN), categorical as its codes (missing NaN). Unknown column: prints
- * "unknown variable" and returns 2. */
-int an_column(const gw_table *t, const char *name, int take_log, double *out);
-
-/* The JSON value of row i of column name: a string level for categorical, else a number. */
-cJSON *an_key_json(const gw_table *t, const char *name, size_t i);
-/* The text of row i of column name (static rotating buffer). */
-const char *an_key_text(const gw_table *t, const char *name, size_t i);
-
 /* Parses a positive (allow_zero: non-negative) integer; 0 on failure. */
 int an_parse_size(const char *s, int allow_zero, size_t *out);
 int an_parse_u64(const char *s, uint64_t *out);
@@ -82,8 +72,5 @@ int an_store_error(gw_status s);
  * returns an exit code (1 on write failure, 2 for an existing group). */
 int an_store(const char *out, const char *data, const char *group, const gw_h5_item *items,
              size_t nitems, const gw_h5_attr *attrs, size_t nattrs, int has_seed, uint64_t seed);
-
-/* A cJSON number that is null for NaN. */
-cJSON *an_num(double v);
 
 #endif
