@@ -46,18 +46,10 @@ static const int occ_routine[NO] = {0, 0, 0, 1, 1, 0, 0, 1, 0};
 
 /* ---- defaults ------------------------------------------------------------------------------ */
 
-void gw_generate_opts_default(gw_generate_opts *o)
+/* Geography and occupations: nations, regions, area clusters, the occupation groups' automation
+ * probabilities, AI exposure, pay premia, trends and base shares (datasets/README.md). */
+static void default_places(gw_generate_opts *o)
 {
-    if (o == NULL)
-        return;
-    memset(o, 0, sizeof *o);
-    o->seed = GW_GEN_DEFAULT_SEED;
-    o->n_las = 360;
-    o->year_first = 2010;
-    o->year_last = 2024;
-    o->covid_first = 2020;
-    o->covid_last = 2021;
-
     static const double nation[3] = {0.85, 0.06, 0.09};
     static const double region[GW_GEN_NENGLISH] = {12, 39, 21, 40, 30, 47, 33, 67, 37};
     /* P(cluster | region): hubs, metropolitan core, affluent rural/coastal, mixed towns,
@@ -88,30 +80,6 @@ void gw_generate_opts_default(gw_generate_opts *o)
         {9, 15, 13, 12, 12, 10, 9, 8, 12},  /* mixed towns             */
         {7, 13, 12, 11, 13, 11, 9, 11, 13}, /* post-industrial         */
     };
-    static const double a_emp[NC] = {1.0, -2.2, 2.0, 0.5, -1.8};
-    static const double a_pay[NC] = {0.08, 0.03, 0.0, -0.03, -0.05};
-    static const double a_aut[NC] = {3.0, -1.0, 1.5, 0.0, -2.5};
-    static const double a_life[NC] = {0.05, -0.04, 0.07, 0.0, -0.07};
-    static const double a_anx[NC] = {0.05, 0.10, -0.10, 0.0, 0.05};
-    static const double a_job[NC] = {0.05, -0.05, 0.10, 0.0, -0.08};
-    static const double a_hours[NC] = {0.2, -0.2, 0.3, 0.0, -0.3};
-    static const double a_unemp[NC] = {-0.1, 0.2, -0.3, 0.0, 0.25};
-    static const double hosp[NC] = {1.2, 1.0, 0.3, -0.6, -0.9};
-    static const double lpop[NC] = {12.15, 12.2, 11.55, 11.75, 11.85};
-    static const double emp_year[NY] = {70.4, 70.3, 70.9, 71.5, 72.8, 73.5, 74.2, 75.0,
-                                        75.6, 76.1, 75.3, 75.0, 75.6, 75.7, 75.0};
-    static const double pay[NY] = {11.5, 11.6, 11.8, 12.0, 12.1, 12.3, 12.6, 12.9,
-                                   13.3, 13.7, 13.9, 14.3, 15.0, 16.0, 17.0};
-    static const double cpi[NY] = {89.4,  93.4,  96.0,  98.2,  99.6,  100.0, 101.0, 103.6,
-                                   105.9, 107.8, 108.7, 111.4, 121.7, 130.5, 134.5};
-    static const double life_year[NY] = {-0.05, -0.03, 0.00,  0.05, 0.10, 0.14,  0.17, 0.19,
-                                         0.20,  0.21,  -0.02, 0.05, 0.02, -0.02, -0.02};
-    static const double anx_year[NY] = {0.10,  0.05,  0.00, -0.05, -0.10, -0.12, -0.12, -0.10,
-                                        -0.08, -0.05, 0.35, 0.20,  0.15,  0.15,  0.12};
-    static const double hours_year[NY] = {-0.15, -0.15, -0.12, -0.10, -0.05, 0.00, 0.03, 0.05,
-                                          0.07,  0.08,  -0.15, -0.05, 0.05,  0.06, 0.05};
-    static const double unemp_year[NY] = {6.7, 6.9, 6.8, 6.5, 5.3, 4.6, 4.2, 3.7,
-                                          3.5, 3.2, 3.9, 3.8, 3.1, 3.4, 3.7};
 
     memcpy(o->nation_share, nation, sizeof nation);
     memcpy(o->region_weight, region, sizeof region);
@@ -127,7 +95,21 @@ void gw_generate_opts_default(gw_generate_opts *o)
     o->sd_share_la = 0.16;
     o->sd_share_trend = 0.006;
     o->sd_share_year = 0.03;
+}
 
+/* The areas' own effects (means and spreads by cluster) and their populations. */
+static void default_areas(gw_generate_opts *o)
+{
+    static const double a_emp[NC] = {1.0, -2.2, 2.0, 0.5, -1.8};
+    static const double a_pay[NC] = {0.08, 0.03, 0.0, -0.03, -0.05};
+    static const double a_aut[NC] = {3.0, -1.0, 1.5, 0.0, -2.5};
+    static const double a_life[NC] = {0.05, -0.04, 0.07, 0.0, -0.07};
+    static const double a_anx[NC] = {0.05, 0.10, -0.10, 0.0, 0.05};
+    static const double a_job[NC] = {0.05, -0.05, 0.10, 0.0, -0.08};
+    static const double a_hours[NC] = {0.2, -0.2, 0.3, 0.0, -0.3};
+    static const double a_unemp[NC] = {-0.1, 0.2, -0.3, 0.0, 0.25};
+    static const double hosp[NC] = {1.2, 1.0, 0.3, -0.6, -0.9};
+    static const double lpop[NC] = {12.15, 12.2, 11.55, 11.75, 11.85};
     memcpy(o->a_emp_mean, a_emp, sizeof a_emp);
     o->sd_a_emp = 1.0;
     memcpy(o->a_pay_mean, a_pay, sizeof a_pay);
@@ -150,6 +132,26 @@ void gw_generate_opts_default(gw_generate_opts *o)
     o->sd_log_pop = 0.5;
     o->n_tiny = 2;
     o->tiny_log_pop = 8.5;
+}
+
+/* The true equations: employment, pay, autonomy, wellbeing, anxiety, job satisfaction, hours,
+ * unemployment and the survey sizes, with their year effects. */
+static void default_equations(gw_generate_opts *o)
+{
+    static const double emp_year[NY] = {70.4, 70.3, 70.9, 71.5, 72.8, 73.5, 74.2, 75.0,
+                                        75.6, 76.1, 75.3, 75.0, 75.6, 75.7, 75.0};
+    static const double pay[NY] = {11.5, 11.6, 11.8, 12.0, 12.1, 12.3, 12.6, 12.9,
+                                   13.3, 13.7, 13.9, 14.3, 15.0, 16.0, 17.0};
+    static const double cpi[NY] = {89.4,  93.4,  96.0,  98.2,  99.6,  100.0, 101.0, 103.6,
+                                   105.9, 107.8, 108.7, 111.4, 121.7, 130.5, 134.5};
+    static const double life_year[NY] = {-0.05, -0.03, 0.00,  0.05, 0.10, 0.14,  0.17, 0.19,
+                                         0.20,  0.21,  -0.02, 0.05, 0.02, -0.02, -0.02};
+    static const double anx_year[NY] = {0.10,  0.05,  0.00, -0.05, -0.10, -0.12, -0.12, -0.10,
+                                        -0.08, -0.05, 0.35, 0.20,  0.15,  0.15,  0.12};
+    static const double hours_year[NY] = {-0.15, -0.15, -0.12, -0.10, -0.05, 0.00, 0.03, 0.05,
+                                          0.07,  0.08,  -0.15, -0.05, 0.05,  0.06, 0.05};
+    static const double unemp_year[NY] = {6.7, 6.9, 6.8, 6.5, 5.3, 4.6, 4.2, 3.7,
+                                          3.5, 3.2, 3.9, 3.8, 3.1, 3.4, 3.7};
 
     o->emp_intercept = 74.0;
     o->emp_prof = 12.0;
@@ -218,6 +220,22 @@ void gw_generate_opts_default(gw_generate_opts *o)
     o->aps_covid_factor = 0.7;
     o->sd_aps = 0.15;
     o->aps_suppress = 50.0;
+}
+
+void gw_generate_opts_default(gw_generate_opts *o)
+{
+    if (o == NULL)
+        return;
+    memset(o, 0, sizeof *o);
+    o->seed = GW_GEN_DEFAULT_SEED;
+    o->n_las = 360;
+    o->year_first = 2010;
+    o->year_last = 2024;
+    o->covid_first = 2020;
+    o->covid_last = 2021;
+    default_places(o);
+    default_areas(o);
+    default_equations(o);
 }
 
 /* ---- the parameter list (validation and /meta) ---------------------------------------------- */
