@@ -15,17 +15,6 @@
 #define GRUNFELD "datasets/grunfeld.csv"
 #define REF "datasets/generated/grunfeld_ref.csv"
 
-static void assert_same_result(const gw_result *a, const gw_result *b)
-{
-    assert_int_equal(a->k, b->k);
-    assert_int_equal(a->nobs, b->nobs);
-    assert_memory_equal(a->estimate, b->estimate, a->k * sizeof(double));
-    assert_memory_equal(a->std_error, b->std_error, a->k * sizeof(double));
-    assert_memory_equal(a->vcov, b->vcov, a->k * a->k * sizeof(double));
-    for (size_t j = 0; j < a->k; j++)
-        assert_string_equal(a->terms[j], b->terms[j]);
-}
-
 /* R 4.2.2 lm + sandwich::vcovCL (datasets/generated/grunfeld_ref.csv, model m1), through
  * gw_fit_file, with the labels the command line prints. */
 static void test_fit_file_matches_r(void **state)
@@ -36,18 +25,7 @@ static void test_fit_file_matches_r(void **state)
     gw_fit_timings tm;
     if (gw_fit_file(gwt_source_path(GRUNFELD), "inv ~ value + capital", &o, &r, &tm) != GW_OK)
         fail_msg("%s", gw_last_error());
-    assert_int_equal(r->k, 3);
-    for (size_t j = 0; j < 3; j++) {
-        gw_assert_close(r->estimate[j],
-                        gwt_ref_file(REF, "m1", "cluster:firm", "estimate", r->terms[j]), 1e-10,
-                        0.0);
-        gw_assert_close(r->std_error[j],
-                        gwt_ref_file(REF, "m1", "cluster:firm", "std_error", r->terms[j]), 1e-10,
-                        0.0);
-    }
-    assert_string_equal(r->formula, "inv ~ value + capital");
-    assert_string_equal(r->vcov_type, "cluster:firm");
-    assert_string_equal(r->estimator, "ols");
+    gwt_assert_grunfeld_m1(r, "cluster:firm");
     assert_true(tm.read >= 0.0 && tm.frame >= 0.0 && tm.estimate >= 0.0);
     gw_result_free(r);
 }
@@ -68,9 +46,9 @@ static void test_fit_table_file_same_bytes(void **state)
     assert_int_equal(gw_fit_file(h5, model, &o, &rh, NULL), GW_OK);
     assert_int_equal(gw_fit_table(t, model, &o, &rt), GW_OK);
     assert_int_equal(gw_fit_table(t, model, &o, &rt2), GW_OK);
-    assert_same_result(rf, rh);
-    assert_same_result(rf, rt);
-    assert_same_result(rf, rt2);
+    gwt_assert_same_result(rf, rh);
+    gwt_assert_same_result(rf, rt);
+    gwt_assert_same_result(rf, rt2);
     assert_int_equal(gw_table_nrows(t), 200);
     gw_result_free(rf);
     gw_result_free(rh);

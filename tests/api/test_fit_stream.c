@@ -17,7 +17,6 @@
 #include "gw_test.h"
 
 #define GRUNFELD "datasets/grunfeld.csv"
-#define REF "datasets/generated/grunfeld_ref.csv"
 #define TINY 1024.0 /* bytes: every table here exceeds it */
 
 static char h5[4096];
@@ -47,15 +46,6 @@ static void assert_near_result(const gw_result *a, const gw_result *b, double rt
     }
 }
 
-static void assert_same_result(const gw_result *a, const gw_result *b)
-{
-    assert_int_equal(a->k, b->k);
-    assert_int_equal(a->nobs, b->nobs);
-    assert_memory_equal(a->estimate, b->estimate, a->k * sizeof(double));
-    assert_memory_equal(a->std_error, b->std_error, a->k * sizeof(double));
-    assert_memory_equal(a->vcov, b->vcov, a->k * a->k * sizeof(double));
-}
-
 /* R 4.2.2 lm + sandwich::vcovCL (datasets/generated/grunfeld_ref.csv, model m1), streamed:
  * the numbers of `goodwork fit --memory-limit 1K` (tests/cli/test_stream_cli.c compares that
  * with the in-core fit), with the labels the command line prints. */
@@ -71,18 +61,7 @@ static void test_fit_file_streamed_matches_r(void **state)
     assert_int_equal(tm.scratch_failed, 0);
     assert_true(tm.read == 0.0 && tm.frame == 0.0 && tm.estimate > 0.0);
     assert_string_equal(r->solver, "stream-tsqr");
-    assert_int_equal(r->k, 3);
-    for (size_t j = 0; j < 3; j++) {
-        gw_assert_close(r->estimate[j],
-                        gwt_ref_file(REF, "m1", "cluster:firm", "estimate", r->terms[j]), 1e-10,
-                        0.0);
-        gw_assert_close(r->std_error[j],
-                        gwt_ref_file(REF, "m1", "cluster:firm", "std_error", r->terms[j]), 1e-10,
-                        0.0);
-    }
-    assert_string_equal(r->formula, "inv ~ value + capital");
-    assert_string_equal(r->vcov_type, "cluster:firm");
-    assert_string_equal(r->estimator, "ols");
+    gwt_assert_grunfeld_m1(r, "cluster:firm");
     gw_result_free(r);
 }
 
@@ -118,7 +97,7 @@ static void test_fit_file_streamed_as_in_core(void **state)
         if (gw_fit_file(h5, cases[k].formula, &o, &s2, NULL) != GW_OK)
             fail_msg("case %zu with scratch: %s", k, gw_last_error());
         assert_near_result(s1, core, 1e-9);
-        assert_same_result(s1, s2);
+        gwt_assert_same_result(s1, s2);
         assert_string_equal(s1->estimator, core->estimator);
         gw_result_free(core);
         gw_result_free(s1);
@@ -141,8 +120,8 @@ static void test_fit_file_within_limit_in_core(void **state)
         gw_fit_file(gwt_source_path(GRUNFELD), "inv ~ value + capital | firm", &lim, &c, &tm),
         GW_OK);
     assert_int_equal(tm.streamed, 0);
-    assert_same_result(a, b);
-    assert_same_result(a, c);
+    gwt_assert_same_result(a, b);
+    gwt_assert_same_result(a, c);
     gw_result_free(a);
     gw_result_free(b);
     gw_result_free(c);
@@ -271,7 +250,7 @@ static void test_fit_stream_source(void **state)
     assert_int_equal(gw_fit_stream(&src, &p, NULL, &a), GW_OK);
     assert_int_equal(gw_fit_label(a, model, &o), GW_OK);
     assert_int_equal(gw_fit_file(h5, model, &o, &b, NULL), GW_OK);
-    assert_same_result(a, b);
+    gwt_assert_same_result(a, b);
     assert_string_equal(a->estimator, "poisson");
     gw_result_free(a);
     gw_result_free(b);

@@ -389,6 +389,32 @@ size_t gwt_term_index(const gw_result *r, const char *term)
     return 0;
 }
 
+void gwt_assert_same_result(const gw_result *a, const gw_result *b)
+{
+    assert_int_equal(a->k, b->k);
+    assert_int_equal(a->nobs, b->nobs);
+    for (size_t j = 0; j < a->k; j++)
+        assert_string_equal(a->terms[j], b->terms[j]);
+    assert_memory_equal(a->estimate, b->estimate, a->k * sizeof(double));
+    assert_memory_equal(a->std_error, b->std_error, a->k * sizeof(double));
+    assert_memory_equal(a->vcov, b->vcov, a->k * a->k * sizeof(double));
+}
+
+void gwt_assert_grunfeld_m1(const gw_result *r, const char *vcov)
+{
+    static const char ref[] = "datasets/generated/grunfeld_ref.csv";
+    assert_int_equal(r->k, 3);
+    for (size_t j = 0; j < 3; j++) {
+        gw_assert_close(r->estimate[j], gwt_ref_file(ref, "m1", vcov, "estimate", r->terms[j]),
+                        1e-10, 0.0);
+        gw_assert_close(r->std_error[j], gwt_ref_file(ref, "m1", vcov, "std_error", r->terms[j]),
+                        1e-10, 0.0);
+    }
+    assert_string_equal(r->formula, "inv ~ value + capital");
+    assert_string_equal(r->vcov_type, vcov);
+    assert_string_equal(r->estimator, "ols");
+}
+
 void gwt_mpi_env(void)
 {
     /* mpirun as root (CI containers) and more ranks than cores. */

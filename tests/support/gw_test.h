@@ -109,6 +109,15 @@ double gwt_rng_norm(gwt_rng *r);
 /* gwt_term_index -- the index of the term named term in r->terms; fails when absent. */
 size_t gwt_term_index(const gw_result *r, const char *term);
 
+/* gwt_assert_same_result -- a and b have the same terms, observations and the same bytes in
+ * every estimate, standard error and vcov entry. */
+void gwt_assert_same_result(const gw_result *a, const gw_result *b);
+
+/* gwt_assert_grunfeld_m1 -- r is `inv ~ value + capital` on datasets/grunfeld.csv with variance
+ * vcov: its estimates and standard errors are R's (datasets/generated/grunfeld_ref.csv, model
+ * m1) to 1e-10, and it carries the formula, variance and estimator ("ols") labels. */
+void gwt_assert_grunfeld_m1(const gw_result *r, const char *vcov);
+
 /* gwt_hdf5_leak_env_push -- the environment for running goodwork on corrupt HDF5 files in
  * sanitizer builds: LSAN_OPTIONS names tests/fuzz/lsan_hdf5.supp (leaks inside libhdf5 on a
  * corrupt object header) and ASAN_OPTIONS gains fast_unwind_on_malloc=0 (libhdf5 has no frame
