@@ -17,7 +17,7 @@
 #include "gw_alloc.h"
 #include "gw_par.h"
 #include "gw_version.h"
-#include "plot.h"
+#include "gw_plot.h"
 
 #define BENCH_MAX_THREADS 16
 

@@ -1,20 +1,18 @@
-/* cmd_run.c -- goodwork run [PIPELINE.ini] [--outdir DIR]: run every step of a pipeline file
- * (pipeline.h), record them in DIR/results.h5 under /pipeline and write DIR/report.md with its
- * plots (report.h). Without a file, the bundled datasets/default.ini (docs/pipeline.md). */
+/* cmd_run.c -- goodwork run [PIPELINE.ini] [--outdir DIR]: run every step of a pipeline file,
+ * record them in DIR/results.h5 under /pipeline and write DIR/report.md with its plots
+ * (gw_pipeline_run, pipeline/gw_pipeline.h). Without a file, the bundled datasets/default.ini
+ * (docs/pipeline.md). */
 #define _XOPEN_SOURCE 700
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "gw_alloc.h"
+#include "gw_pipeline.h"
 #include "pipeline.h"
-#include "progress.h"
-#include "report.h"
 
 #ifndef GW_SOURCE_DIR
 #define GW_SOURCE_DIR "."
@@ -58,31 +56,34 @@ static char *default_pipeline(void)
     return access(cand, R_OK) == 0 ? gw_strdup(cand) : NULL;
 }
 
-static int make_dir(const char *path)
+/* The exit code of a failed run: a failed step's own, 1 when an output cannot be written. */
+static int run_exit(gw_status st, const gw_pipeline_result *res)
 {
-    if (mkdir(path, 0777) == 0 || errno == EEXIST)
-        return 0;
-    cli_error("%s: cannot create the directory: %s", path, strerror(errno));
-    return -1;
+    if (res->stage == GW_PIPELINE_STEP)
+        return res->step_exit != 0 ? res->step_exit : GW_EXIT_OTHER;
+    if (res->stage == GW_PIPELINE_OUTPUT)
+        return GW_EXIT_OTHER;
+    return cli_exit_code(st);
 }
 
-/* Prints the step's standard error (its own error message) after a failure. */
-static void show_log(const char *path)
+/* Prints why the run stopped: a failed step's standard error (its own message) first. */
+static void run_error(const gw_pipeline_result *res)
 {
-    char *text = pl_slurp(path, NULL);
-    if (text != NULL && text[0] != '\0')
-        fputs(text, stderr);
-    gw_free(text);
+    if (res->stage != GW_PIPELINE_STEP || res->step == NULL) {
+        cli_error("%s", gw_last_error());
+        return;
+    }
+    if (res->step_log != NULL && res->step_log[0] != '\0')
+        fputs(res->step_log, stderr);
+    cli_error("run: step %s failed (exit %d): %s", res->step, res->step_exit,
+              res->step_command ? res->step_command : res->step);
 }
 
 int cmd_run(int argc, char **argv)
 {
     const char *file = NULL, *outdir = "goodwork-out";
     int quiet = 0, rc = GW_EXIT_OK;
-    char *deflt = NULL;
-    double *secs = NULL;
-    pl_pipeline p = {0};
-    char results[PATH_MAX], partial[PATH_MAX], out[PATH_MAX], err[PATH_MAX];
+    char *deflt = NULL, exe[PATH_MAX];
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(run_usage, stdout);
@@ -112,58 +113,22 @@ int cmd_run(int argc, char **argv)
         }
         file = deflt;
     }
-    double t0 = cli_now();
-    if ((rc = pl_parse(file, &p)) != GW_EXIT_OK || (rc = pl_hash_inputs(&p)) != GW_EXIT_OK)
-        goto done;
-    snprintf(out, sizeof out, "%s/steps", outdir);
-    if (make_dir(outdir) != 0 || make_dir(out) != 0) {
-        rc = GW_EXIT_OTHER;
-        goto done;
+    if (cli_self_exe(exe, sizeof exe) != 0) {
+        gw_free(deflt);
+        return GW_EXIT_OTHER;
     }
-    snprintf(results, sizeof results, "%s/results.h5", outdir);
-    snprintf(partial, sizeof partial, "%s/results.h5.partial", outdir);
-    unlink(partial);
-    if ((secs = gw_calloc(p.nsteps, sizeof *secs)) == NULL) {
-        rc = GW_EXIT_OTHER;
-        goto done;
+    cli_pipeline_progress_state prog = {.label = "goodwork run", .quiet = quiet};
+    gw_pipeline_result res;
+    gw_status st =
+        gw_pipeline_run(file, outdir, exe, cli_command_line, cli_pipeline_progress, &prog, &res);
+    if (st != GW_OK) {
+        run_error(&res);
+        rc = run_exit(st, &res);
+    } else {
+        printf("goodwork run: %zu steps of %s in %.1f s\n  results: %s\n  report:  %s/report.md\n",
+               res.nsteps, res.ini_path, res.seconds, res.results, outdir);
     }
-    cli_progress prog;
-    cli_progress_begin(&prog, "goodwork run", p.nsteps, quiet);
-    for (size_t i = 0; i < p.nsteps; i++) {
-        const pl_step *s = &p.steps[i];
-        cli_progress_update(&prog, i, s->name);
-        snprintf(out, sizeof out, "%s/steps/%s.json", outdir, s->name);
-        snprintf(err, sizeof err, "%s/steps/%s.log", outdir, s->name);
-        double ts = cli_now();
-        int src = pl_run_step(s, partial, out, err);
-        secs[i] = cli_now() - ts;
-        if (src != GW_EXIT_OK) {
-            show_log(err);
-            char *cmd = pl_argv_text(s, partial);
-            cli_error("run: step %s failed (exit %d): %s", s->name, src, cmd ? cmd : s->kind);
-            gw_free(cmd);
-            unlink(partial);
-            rc = src;
-            goto done;
-        }
-        unlink(err);
-    }
-    cli_progress_update(&prog, p.nsteps, NULL);
-    cli_progress_end(&prog);
-    if ((rc = pl_record(&p, partial)) != GW_EXIT_OK)
-        goto done;
-    if (rename(partial, results) != 0) {
-        cli_error("%s: cannot rename into place: %s", results, strerror(errno));
-        rc = GW_EXIT_OTHER;
-        goto done;
-    }
-    if ((rc = report_write(&p, outdir, results, secs, cli_now() - t0)) != GW_EXIT_OK)
-        goto done;
-    printf("goodwork run: %zu steps of %s in %.1f s\n  results: %s\n  report:  %s/report.md\n",
-           p.nsteps, p.ini_path, cli_now() - t0, results, outdir);
-done:
-    gw_free(secs);
-    pl_free(&p);
+    gw_pipeline_result_free(&res);
     gw_free(deflt);
     return rc;
 }

@@ -1,71 +1,26 @@
-/* pipeline.h -- goodwork run / verify: a pipeline is a list of steps, each one goodwork command
- * line (fit, index, synergy, cluster, mediate, scenario) read from an INI file (inih), run as a
- * child process of the goodwork binary with its standard output (JSON) sent to a file, and
- * recorded in the results file under /pipeline so that verify can re-run it. Private to cli/. */
+/* pipeline.h -- what goodwork run and goodwork verify share on the command's side of
+ * gw_pipeline.h: the progress line on standard error and the path of the running executable,
+ * which the library spawns for every step. */
 #ifndef GW_CLI_PIPELINE_H
 #define GW_CLI_PIPELINE_H
 
 #include <stddef.h>
-#include <stdint.h>
 
-/* The token that stands for the results file in a recorded argv ("--out @RESULTS@"). */
-#define PL_RESULTS_TOKEN "@RESULTS@"
+#include "progress.h"
 
-/* One step. Every string is owned by the step. */
+/* The state behind cli_pipeline_progress: begin with {.label = ..., .quiet = ...}. */
 typedef struct {
-    char *name;  /* the section name: the model / analysis name in the results file   */
-    char *kind;  /* the goodwork command: fit, index, synergy, cluster, mediate, scenario */
-    char *group; /* where it stores its results: /models/NAME or /analyses/NAME       */
-    char **argv; /* argc arguments after "goodwork" (argv[0] == kind), NULL-terminated */
-    size_t argc;
-    char *input;  /* the data file it reads (absolute path)                            */
-    char *sha256; /* of the input, 64 hex digits (set by pl_hash_inputs or pl_load)     */
-    uint64_t seed;
-    int has_seed;
-} pl_step;
+    const char *label;
+    int quiet, begun;
+    cli_progress prog;
+} cli_pipeline_progress_state;
 
-/* Options of the [report] section. */
-typedef struct {
-    char *title;
-    size_t top; /* areas listed at the top and bottom of the index ranking */
-} pl_report_opts;
+/* cli_pipeline_progress -- a gw_pipeline_progress_fn drawing the progress line (ctx: a
+ * cli_pipeline_progress_state); the line starts at the first step and ends after the last. */
+void cli_pipeline_progress(void *ctx, size_t i, size_t total, const char *name);
 
-typedef struct {
-    char *ini_path; /* as given                                      */
-    char *ini_text; /* the file's bytes                              */
-    char *data;     /* [data] file, absolute                          */
-    uint64_t seed;  /* [pipeline] seed (default 20250101)             */
-    pl_step *steps;
-    size_t nsteps;
-    pl_report_opts report;
-} pl_pipeline;
-
-/* pl_parse -- read the pipeline file path; relative data paths resolve against its directory.
- * Prints errors (file:line) and returns an exit code (2 usage, 3 unreadable data or file). */
-int pl_parse(const char *path, pl_pipeline *out);
-void pl_free(pl_pipeline *p);
-
-/* pl_hash_inputs -- set each step's sha256 from its input file; returns an exit code. */
-int pl_hash_inputs(pl_pipeline *p);
-
-/* pl_run_step -- run step s as "goodwork ARGV" with PL_RESULTS_TOKEN replaced by results,
- * standard output written to stdout_path and standard error to stderr_path (NULL: /dev/null).
- * Returns the child's exit code (1 when it cannot be started or was killed). */
-int pl_run_step(const pl_step *s, const char *results, const char *stdout_path,
-                const char *stderr_path);
-
-/* pl_record -- store the pipeline (INI text, steps with argv, inputs, hashes, seeds) as the
- * group /pipeline of results; returns an exit code. */
-int pl_record(const pl_pipeline *p, const char *results);
-
-/* pl_load -- read /pipeline of a results file back (steps, hashes, ini text); exit code
- * (3 when the file has no readable /pipeline). */
-int pl_load(const char *results, pl_pipeline *out);
-
-/* pl_argv_text -- the step's command line as one shell-like string (owned; NULL on failure). */
-char *pl_argv_text(const pl_step *s, const char *results);
-
-/* pl_slurp -- the bytes of a file as a NUL-terminated owned string (NULL on failure). */
-char *pl_slurp(const char *path, size_t *len);
+/* cli_self_exe -- the path of this goodwork binary into buf (size n): 0, or -1 after printing
+ * an error when it cannot be found. */
+int cli_self_exe(char *buf, size_t n);
 
 #endif

@@ -1,33 +1,19 @@
-/* fuzz_pipeline.c -- libFuzzer target for the INI pipeline-file parser (cli/pipeline.c,
+/* fuzz_pipeline.c -- libFuzzer target for the INI pipeline-file parser (pipeline/pipeline.c,
  * pl_parse). pl_parse reads a path only, so the input bytes are written to a temporary
  * directory holding pipeline.ini and a data file data.csv (so that "[data] file = data.csv"
  * resolves); a parsed pipeline has every step's command line rendered (pl_argv_text).
- * cli_error and cli_command_line, which live in cli/main.c, are stubbed here (errors are not
- * printed). Built only with -DGW_BUILD_FUZZ=ON (scripts/fuzz.sh). */
+ * Built only with -DGW_BUILD_FUZZ=ON (scripts/fuzz.sh). */
 #define _XOPEN_SOURCE 700
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "gw_alloc.h"
-#include "pipeline.h"
+#include "pipeline_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-const char *cli_command_line = "goodwork run fuzz";
-
-void cli_error(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap); /* formats (so that bad arguments are caught), drops */
-    va_end(ap);
-}
 
 static char gw_fuzz_dir[64], gw_fuzz_ini[96];
 
@@ -70,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t put = fwrite(data, 1, size, fp);
     if (fclose(fp) != 0 || put != size)
         return 0;
-    if (pl_parse(gw_fuzz_ini, &p) == 0) {
+    if (pl_parse(gw_fuzz_ini, &p) == GW_OK) {
         for (size_t i = 0; i < p.nsteps; i++) {
             char *s = pl_argv_text(&p.steps[i], "/tmp/results.h5");
             gw_free(s);

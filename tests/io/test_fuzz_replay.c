@@ -8,8 +8,8 @@
  * under timeout(1), and must give exit 3 with a clear message within seconds (the hang is
  * prevented by gwi_h5_check_global_heaps; the libhdf5 leak is suppressed for LeakSanitizer with
  * tests/fuzz/lsan_hdf5.supp, as in scripts/fuzz.sh).
- * The pipeline corpus needs cli/pipeline.c, which the test executables do not link; it is
- * replayed by scripts/fuzz.sh only. */
+ * The pipeline corpus needs pipeline/pipeline.c (gw_pipeline), which this test does not link;
+ * it is replayed by scripts/fuzz.sh only. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
-/* plot.h -- the report's plots, drawn with cairo as SVG files (cli/ only). Each function
- * writes one file and returns 0, or -1 when cairo cannot create or finish it. Labels and
- * values are borrowed. */
-#ifndef GW_CLI_PLOT_H
-#define GW_CLI_PLOT_H
+/* gw_plot.h -- the report's plots, drawn with cairo as SVG files (goodwork run's report and
+ * `goodwork bench --plot`). Each function writes one file and returns 0, or -1 when cairo
+ * cannot create or finish it. Labels and values are borrowed. */
+#ifndef GW_PLOT_H
+#define GW_PLOT_H
 
 #include <stddef.h>
 

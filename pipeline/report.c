@@ -1,4 +1,4 @@
-/* report.c -- report.md with tables and plots (report.h). */
+/* report.c -- report.md with tables and plots (report_int.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,12 +7,12 @@
 
 #include <cjson/cJSON.h>
 
-#include "cli.h"
+#include "core_int.h"
 #include "gw_alloc.h"
 #include "gw_etable.h"
 #include "gw_hdf5.h"
-#include "plot.h"
-#include "report.h"
+#include "gw_plot.h"
+#include "report_int.h"
 
 #define REPORT_MAX_ROWS 256
 
@@ -411,8 +411,8 @@ static void scenario_section(FILE *f, const pl_step *s, const cJSON *o, const ch
 
 /* ---- the report -------------------------------------------------------------------------- */
 
-int report_write(const pl_pipeline *p, const char *outdir, const char *results,
-                 const double *seconds, double total)
+gw_status report_write(const pl_pipeline *p, const char *outdir, const char *results,
+                       const double *seconds, double total)
 {
     char path[4096], tmp[4200];
     snprintf(path, sizeof path, "%s/report.md", outdir);
@@ -421,8 +421,7 @@ int report_write(const pl_pipeline *p, const char *outdir, const char *results,
     snprintf(tmp, sizeof tmp, "%s/.report.md.%ld.tmp", outdir, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (f == NULL) {
-        cli_error("%s: cannot write", tmp);
-        return GW_EXIT_OTHER;
+        return gwi_fail(GW_EIO, "%s: cannot write", tmp);
     }
     fprintf(f, "# %s\n\n", p->report.title ? p->report.title : "goodwork report");
     fprintf(f,
@@ -468,9 +467,8 @@ int report_write(const pl_pipeline *p, const char *outdir, const char *results,
     plot_shutdown();
     int bad = ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0;
     if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        cli_error("%s: cannot write", path);
         remove(tmp);
-        return GW_EXIT_OTHER;
+        return gwi_fail(GW_EIO, "%s: cannot write", path);
     }
-    return GW_EXIT_OK;
+    return GW_OK;
 }

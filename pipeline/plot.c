@@ -1,11 +1,11 @@
-/* plot.c -- SVG plots with cairo (plot.h). */
+/* plot.c -- SVG plots with cairo (gw_plot.h). */
 #include <cairo-svg.h>
 #include <cairo.h>
 #include <fontconfig/fontconfig.h>
 #include <math.h>
 #include <stdio.h>
 
-#include "plot.h"
+#include "gw_plot.h"
 
 #define PLOT_W 720.0
 #define ROW_H 20.0

@@ -1,0 +1,66 @@
+/* gw_pipeline.h -- run a pipeline file and verify its results: the library behind `goodwork
+ * run` and `goodwork verify` (docs/pipeline.md).
+ *
+ * A pipeline file (INI) lists steps, each one goodwork command (fit, index, synergy, cluster,
+ * mediate, scenario). gw_pipeline_run runs each as a child process of the goodwork executable
+ * (its path is a parameter: the library cannot know which binary to spawn), stores every result
+ * and the recorded steps in OUTDIR/results.h5 (/pipeline), each step's JSON in
+ * OUTDIR/steps/NAME.json, and writes OUTDIR/report.md with its SVG plots. gw_pipeline_verify
+ * re-runs the recorded steps into a temporary file and compares each step's results bit for bit.
+ *
+ * Nothing is printed: progress comes back through a callback, and the outcome (including a
+ * failed step's exit code and its standard error) through gw_pipeline_result. */
+#ifndef GW_PIPELINE_H
+#define GW_PIPELINE_H
+
+#include <stddef.h>
+
+#include "gw_status.h"
+
+/* Called before step i (0-based) starts, name its section name, and once with i == total and
+ * name NULL when every step has run. */
+typedef void (*gw_pipeline_progress_fn)(void *ctx, size_t i, size_t total, const char *name);
+
+/* Where a run or a verification stopped. */
+typedef enum {
+    GW_PIPELINE_OK = 0,   /* finished                                                       */
+    GW_PIPELINE_INPUT,    /* the pipeline file, its data or the recorded /pipeline           */
+    GW_PIPELINE_STEP,     /* a step exited non-zero (run) or could not be re-run (verify)    */
+    GW_PIPELINE_OUTPUT,   /* a directory, results.h5 or report.md could not be written       */
+    GW_PIPELINE_MISMATCH, /* verify: an input changed, or a step's results are not reproduced */
+} gw_pipeline_stage;
+
+/* The outcome of gw_pipeline_run / gw_pipeline_verify. Strings are owned: free with
+ * gw_pipeline_result_free. */
+typedef struct {
+    gw_pipeline_stage stage;
+    size_t nsteps;      /* steps in the pipeline (0 when it could not be read)           */
+    char *ini_path;     /* run: the pipeline file as given                                */
+    char *results;      /* run: OUTDIR/results.h5                                          */
+    double seconds;     /* run: the whole run, parsing included                            */
+    char *step;         /* GW_PIPELINE_STEP: the failed step's name                        */
+    int step_exit;      /* GW_PIPELINE_STEP: its exit code                                 */
+    char *step_log;     /* GW_PIPELINE_STEP: its standard error (may be empty)             */
+    char *step_command; /* run, GW_PIPELINE_STEP: its command line, shell-quoted          */
+} gw_pipeline_result;
+
+/* gw_pipeline_run -- run the pipeline file ini_path into outdir (created) with the goodwork
+ * executable exe; command_line is recorded as the provenance of /pipeline. progress may be
+ * NULL. Returns GW_OK, or a status with a message (gw_last_error) and res->stage saying where
+ * it stopped; when a step fails the status is GW_EIO and res->step* describe it. */
+gw_status gw_pipeline_run(const char *ini_path, const char *outdir, const char *exe,
+                          const char *command_line, gw_pipeline_progress_fn progress, void *ctx,
+                          gw_pipeline_result *res);
+
+/* gw_pipeline_verify -- re-run the steps recorded in results_path with the goodwork executable
+ * exe into a temporary directory under $TMPDIR (default /tmp) and compare every step's group
+ * (the write time, command line, BLAS description and a scenario's results path excepted).
+ * GW_OK when everything is reproduced; otherwise a status with a message and res->stage
+ * (GW_PIPELINE_MISMATCH for a changed input or a result that differs, GW_PIPELINE_STEP with
+ * res->step* for a re-run that failed). */
+gw_status gw_pipeline_verify(const char *results_path, const char *exe,
+                             gw_pipeline_progress_fn progress, void *ctx, gw_pipeline_result *res);
+
+void gw_pipeline_result_free(gw_pipeline_result *res);
+
+#endif

@@ -1,0 +1,76 @@
+/* pipeline_int.h -- goodwork run / verify: a pipeline is a list of steps, each one goodwork
+ * command line (fit, index, synergy, cluster, mediate, scenario) read from an INI file (inih),
+ * run as a child process of the goodwork binary with its standard output (JSON) sent to a file,
+ * and recorded in the results file under /pipeline so that verify can re-run it. Private to
+ * pipeline/ (and its fuzz target); gw_pipeline.h is the public face. */
+#ifndef GW_PIPELINE_INT_H
+#define GW_PIPELINE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gw_status.h"
+
+/* The token that stands for the results file in a recorded argv ("--out @RESULTS@"). */
+#define PL_RESULTS_TOKEN "@RESULTS@"
+
+/* One step. Every string is owned by the step. */
+typedef struct {
+    char *name;  /* the section name: the model / analysis name in the results file   */
+    char *kind;  /* the goodwork command: fit, index, synergy, cluster, mediate, scenario */
+    char *group; /* where it stores its results: /models/NAME or /analyses/NAME       */
+    char **argv; /* argc arguments after "goodwork" (argv[0] == kind), NULL-terminated */
+    size_t argc;
+    char *input;  /* the data file it reads (absolute path)                            */
+    char *sha256; /* of the input, 64 hex digits (set by pl_hash_inputs or pl_load)     */
+    uint64_t seed;
+    int has_seed;
+} pl_step;
+
+/* Options of the [report] section. */
+typedef struct {
+    char *title;
+    size_t top; /* areas listed at the top and bottom of the index ranking */
+} pl_report_opts;
+
+typedef struct {
+    char *ini_path; /* as given                                      */
+    char *ini_text; /* the file's bytes                              */
+    char *data;     /* [data] file, absolute                          */
+    uint64_t seed;  /* [pipeline] seed (default 20250101)             */
+    pl_step *steps;
+    size_t nsteps;
+    pl_report_opts report;
+} pl_pipeline;
+
+/* pl_parse -- read the pipeline file path; relative data paths resolve against its directory.
+ * GW_ESYNTAX / GW_EINVAL for a malformed file (the message names file:line), GW_EIO when the
+ * file or a data file cannot be read. */
+gw_status pl_parse(const char *path, pl_pipeline *out);
+void pl_free(pl_pipeline *p);
+
+/* pl_hash_inputs -- set each step's sha256 from its input file (GW_EIO when unreadable). */
+gw_status pl_hash_inputs(pl_pipeline *p);
+
+/* pl_run_step -- run step s as "EXE ARGV" (exe: the goodwork executable) with
+ * PL_RESULTS_TOKEN replaced by results, standard output written to stdout_path and standard
+ * error to stderr_path (NULL: /dev/null). Returns the child's exit code (1 when it was killed),
+ * or -1 with a message recorded when it cannot be started. */
+int pl_run_step(const char *exe, const pl_step *s, const char *results, const char *stdout_path,
+                const char *stderr_path);
+
+/* pl_record -- store the pipeline (INI text, steps with argv, inputs, hashes, seeds) as the
+ * group /pipeline of results, with command_line as its provenance. */
+gw_status pl_record(const pl_pipeline *p, const char *results, const char *command_line);
+
+/* pl_load -- read /pipeline of a results file back (steps, hashes, ini text); GW_EIO when the
+ * file has no readable /pipeline, GW_EFORMAT when it is malformed. */
+gw_status pl_load(const char *results, pl_pipeline *out);
+
+/* pl_argv_text -- the step's command line as one shell-like string (owned; NULL on failure). */
+char *pl_argv_text(const pl_step *s, const char *results);
+
+/* pl_slurp -- the bytes of a file as a NUL-terminated owned string (NULL on failure). */
+char *pl_slurp(const char *path, size_t *len);
+
+#endif
