@@ -23,10 +23,10 @@ typedef void (*gw_pipeline_progress_fn)(void *ctx, size_t i, size_t total, const
 
 /* Where a run or a verification stopped. */
 typedef enum {
-    GW_PIPELINE_OK = 0,   /* finished                                                       */
-    GW_PIPELINE_INPUT,    /* the pipeline file, its data or the recorded /pipeline           */
-    GW_PIPELINE_STEP,     /* a step exited non-zero (run) or could not be re-run (verify)    */
-    GW_PIPELINE_OUTPUT,   /* a directory, results.h5 or report.md could not be written       */
+    GW_PIPELINE_OK = 0,   /* finished */
+    GW_PIPELINE_INPUT,    /* the pipeline file, its data or the recorded /pipeline */
+    GW_PIPELINE_STEP,     /* a step exited non-zero (run) or could not be re-run (verify) */
+    GW_PIPELINE_OUTPUT,   /* a directory, results.h5 or report.md could not be written */
     GW_PIPELINE_MISMATCH, /* verify: an input changed, or a step's results are not reproduced */
 } gw_pipeline_stage;
 
@@ -34,14 +34,14 @@ typedef enum {
  * gw_pipeline_result_free. */
 typedef struct {
     gw_pipeline_stage stage;
-    size_t nsteps;      /* steps in the pipeline (0 when it could not be read)           */
-    char *ini_path;     /* run: the pipeline file as given                                */
-    char *results;      /* run: OUTDIR/results.h5                                          */
-    double seconds;     /* run: the whole run, parsing included                            */
-    char *step;         /* GW_PIPELINE_STEP: the failed step's name                        */
-    int step_exit;      /* GW_PIPELINE_STEP: its exit code                                 */
-    char *step_log;     /* GW_PIPELINE_STEP: its standard error (may be empty)             */
-    char *step_command; /* run, GW_PIPELINE_STEP: its command line, shell-quoted          */
+    size_t nsteps;      /* steps in the pipeline (0 when it could not be read) */
+    char *ini_path;     /* run: the pipeline file as given */
+    char *results;      /* run: OUTDIR/results.h5 */
+    double seconds;     /* run: the whole run, parsing included */
+    char *step;         /* GW_PIPELINE_STEP: the failed step's name */
+    int step_exit;      /* GW_PIPELINE_STEP: its exit code */
+    char *step_log;     /* GW_PIPELINE_STEP: its standard error (may be empty) */
+    char *step_command; /* GW_PIPELINE_STEP: its command line, shell-quoted */
 } gw_pipeline_result;
 
 /* gw_pipeline_run -- run the pipeline file ini_path into outdir (created) with the goodwork
