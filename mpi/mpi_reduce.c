@@ -11,10 +11,10 @@
 #ifdef GW_HAVE_MPI
 #include <mpi.h>
 
-/* Bytes of each rank's failure message in the exchange of cli_mpi_red_agree. */
+/* Bytes of each rank's failure message in the exchange of gwi_mpi_red_agree. */
 #define MSG_BYTES 480
 
-gw_status cli_mpi_red_init(cli_mpi_red *r)
+gw_status gwi_mpi_red_init(gwi_mpi_red *r)
 {
     memset(r, 0, sizeof *r);
     MPI_Comm_rank(MPI_COMM_WORLD, &r->rank);
@@ -32,7 +32,7 @@ gw_status cli_mpi_red_init(cli_mpi_red *r)
     return GW_OK;
 }
 
-void cli_mpi_red_free(cli_mpi_red *r)
+void gwi_mpi_red_free(gwi_mpi_red *r)
 {
     gw_free(r->work);
     gw_free(r->counts);
@@ -44,7 +44,7 @@ void cli_mpi_red_free(cli_mpi_red *r)
 /* The status step that opens every collective operation: all ranks learn whether any failed
  * and whether they all passed the same length. Returns GW_OK, GW_EIO (a rank failed; r->agreed
  * is set) or GW_EINTERNAL (lengths differ; also agreed). */
-static gw_status status_step(cli_mpi_red *r, int failed, size_t n)
+static gw_status status_step(gwi_mpi_red *r, int failed, size_t n)
 {
     int64_t v[3] = {failed ? 1 : 0, (int64_t)n, -(int64_t)n};
     int64_t m[3];
@@ -69,9 +69,9 @@ static size_t seg_lo(size_t n, int s, int P)
     return (size_t)(((uint64_t)n * (uint64_t)s) / (uint64_t)P);
 }
 
-gw_status cli_mpi_red_sum(void *ctx, double *buf, size_t n)
+gw_status gwi_mpi_red_sum(void *ctx, double *buf, size_t n)
 {
-    cli_mpi_red *r = ctx;
+    gwi_mpi_red *r = ctx;
     const int P = r->nranks, me = r->rank;
     double t0 = MPI_Wtime();
     gw_status rc = GW_OK;
@@ -142,7 +142,7 @@ done:
     return rc;
 }
 
-gw_status cli_mpi_red_allmax(cli_mpi_red *r, double *v, size_t n)
+gw_status gwi_mpi_red_allmax(gwi_mpi_red *r, double *v, size_t n)
 {
     double t0 = MPI_Wtime();
     gw_status rc = GW_OK;
@@ -165,10 +165,10 @@ done:
     return rc;
 }
 
-gw_status cli_mpi_red_gather(void *ctx, const void *send, size_t nbytes, void **recv,
+gw_status gwi_mpi_red_gather(void *ctx, const void *send, size_t nbytes, void **recv,
                              size_t *counts)
 {
-    cli_mpi_red *r = ctx;
+    gwi_mpi_red *r = ctx;
     const int P = r->nranks;
     const size_t PP = (size_t)P;
     double t0 = MPI_Wtime();
@@ -273,7 +273,7 @@ static int peer_message(void)
     return strstr(m, "another rank") != NULL || strstr(m, "another process") != NULL;
 }
 
-gw_status cli_mpi_red_agree(cli_mpi_red *r, gw_status local)
+gw_status gwi_mpi_red_agree(gwi_mpi_red *r, gw_status local)
 {
     const int P = r->nranks;
     if (r->settled)
@@ -310,27 +310,27 @@ gw_status cli_mpi_red_agree(cli_mpi_red *r, gw_status local)
     return gwi_fail((gw_status)code, "%s", r->settled_msg);
 }
 
-#else /* no MPI: single-process answers (never called: cli_fit_mpi does not run) */
+#else /* no MPI: single-process answers (gw_mpi_fit refuses to run) */
 
-gw_status cli_mpi_red_init(cli_mpi_red *r)
+gw_status gwi_mpi_red_init(gwi_mpi_red *r)
 {
     memset(r, 0, sizeof *r);
     r->nranks = 1;
     return GW_OK;
 }
 
-void cli_mpi_red_free(cli_mpi_red *r) { (void)r; }
+void gwi_mpi_red_free(gwi_mpi_red *r) { (void)r; }
 
-gw_status cli_mpi_red_sum(void *ctx, double *buf, size_t n)
+gw_status gwi_mpi_red_sum(void *ctx, double *buf, size_t n)
 {
-    cli_mpi_red *r = ctx;
+    gwi_mpi_red *r = ctx;
     (void)buf;
     r->calls++;
     r->doubles += n;
     return GW_OK;
 }
 
-gw_status cli_mpi_red_gather(void *ctx, const void *send, size_t nbytes, void **recv,
+gw_status gwi_mpi_red_gather(void *ctx, const void *send, size_t nbytes, void **recv,
                              size_t *counts)
 {
     (void)ctx;
@@ -344,7 +344,7 @@ gw_status cli_mpi_red_gather(void *ctx, const void *send, size_t nbytes, void **
     return GW_OK;
 }
 
-gw_status cli_mpi_red_allmax(cli_mpi_red *r, double *v, size_t n)
+gw_status gwi_mpi_red_allmax(gwi_mpi_red *r, double *v, size_t n)
 {
     (void)r;
     (void)v;
@@ -352,7 +352,7 @@ gw_status cli_mpi_red_allmax(cli_mpi_red *r, double *v, size_t n)
     return GW_OK;
 }
 
-gw_status cli_mpi_red_agree(cli_mpi_red *r, gw_status local)
+gw_status gwi_mpi_red_agree(gwi_mpi_red *r, gw_status local)
 {
     (void)r;
     return local;

@@ -1,7 +1,7 @@
-/* mpi_reduce.h -- reductions across MPI ranks for distributed fits (cli/fit_mpi.c).
+/* mpi_reduce.h -- reductions across MPI ranks for distributed fits (mpi/mpi_fit.c, gw_mpi.h).
  *
- * A cli_mpi_red is the context of the streaming engine's reducer (gw_stream_reducer.sum of
- * stream/gw_stream.h): cli_mpi_red_sum turns this rank's partial sums into the global totals,
+ * A gwi_mpi_red is the context of the streaming engine's reducer (gw_stream_reducer.sum of
+ * stream/gw_stream.h): gwi_mpi_red_sum turns this rank's partial sums into the global totals,
  * the same bytes on every rank.
  *
  * Order of summation (fixed for a given P; documented in docs/scale.md): element i of the total
@@ -14,22 +14,22 @@
  *
  * Failure without hanging: every collective step starts with an MPI_Allreduce of a small status
  * vector (failed flag, length n, -n). A rank that failed on its own (a read error) calls
- * cli_mpi_red_agree with its status instead of the next reduction; its status collective matches
+ * gwi_mpi_red_agree with its status instead of the next reduction; its status collective matches
  * the others' next one, they see the failure, return GW_EIO ("another rank failed") from the
- * reduction, and the engine unwinds on every rank. cli_mpi_red_agree then gathers the first
+ * reduction, and the engine unwinds on every rank. gwi_mpi_red_agree then gathers the first
  * failing rank's status and message, the same on every rank. Lengths that differ between ranks
  * (a bug) are GW_EINTERNAL on every rank.
  *
  * Counters: calls, doubles reduced (sum of n over calls) and bytes sent by this rank, for the
  * communication volume of docs/scale.md.
  *
- * cli_mpi_red_gather is the engine's gather (gw_stream_reducer.gather): an all-gather of
+ * gwi_mpi_red_gather is the engine's gather (gw_stream_reducer.gather): an all-gather of
  * byte buffers of different sizes (the two-way clustering's intersection cells). MPI counts and
  * displacements are ints, so the bytes are moved in rounds of at most INT_MAX / P bytes per
- * rank (GW_MPI_GATHER_CHUNK in the environment, read by cli_mpi_red_init, lowers that limit:
+ * rank (GW_MPI_GATHER_CHUNK in the environment, read by gwi_mpi_red_init, lowers that limit:
  * a testing knob for the chunked path). */
-#ifndef GW_CLI_MPI_REDUCE_H
-#define GW_CLI_MPI_REDUCE_H
+#ifndef GW_MPI_REDUCE_H
+#define GW_MPI_REDUCE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -40,7 +40,7 @@ typedef struct {
     int rank, nranks;
     int agreed;         /* 1 once a collective step reported a failure on some rank      */
     int peer_failed;    /* 1 when that failure was another rank's, not this rank's       */
-    int settled;        /* 1 once cli_mpi_red_agree exchanged the failure's message      */
+    int settled;        /* 1 once gwi_mpi_red_agree exchanged the failure's message      */
     int settled_status; /* that failure's status and message (returned again)            */
     char settled_msg[512];
     uint64_t calls;       /* reductions done                                               */
@@ -57,35 +57,35 @@ typedef struct {
     uint64_t gathers;       /* gathers done                                                  */
     uint64_t gather_rounds; /* MPI_Allgatherv rounds of those gathers                      */
     size_t gather_chunk;    /* bytes per rank and round (0: INT_MAX / P)                     */
-} cli_mpi_red;
+} gwi_mpi_red;
 
-/* cli_mpi_red_init -- a reducer for MPI_COMM_WORLD (MPI initialised). GW_ENOMEM. */
-gw_status cli_mpi_red_init(cli_mpi_red *r);
+/* gwi_mpi_red_init -- a reducer for MPI_COMM_WORLD (MPI initialised). GW_ENOMEM. */
+gw_status gwi_mpi_red_init(gwi_mpi_red *r);
 
-/* cli_mpi_red_free -- release r's buffers (not r). */
-void cli_mpi_red_free(cli_mpi_red *r);
+/* gwi_mpi_red_free -- release r's buffers (not r). */
+void gwi_mpi_red_free(gwi_mpi_red *r);
 
-/* cli_mpi_red_sum -- buf (n doubles, this rank's partial) becomes the global total, identical
- * on every rank. ctx: a cli_mpi_red. Returns GW_OK; GW_EIO (another rank failed: the caller
+/* gwi_mpi_red_sum -- buf (n doubles, this rank's partial) becomes the global total, identical
+ * on every rank. ctx: a gwi_mpi_red. Returns GW_OK; GW_EIO (another rank failed: the caller
  * must unwind without further collective calls); GW_EINTERNAL (ranks passed different n, or n
  * too large for MPI's int counts); GW_ENOMEM (here: on every rank, agreed). */
-gw_status cli_mpi_red_sum(void *ctx, double *buf, size_t n);
+gw_status gwi_mpi_red_sum(void *ctx, double *buf, size_t n);
 
-/* cli_mpi_red_gather -- all-gather (gw_stream_reducer.gather): *recv (gw_malloc'd, the caller
+/* gwi_mpi_red_gather -- all-gather (gw_stream_reducer.gather): *recv (gw_malloc'd, the caller
  * gw_frees it; NULL on failure) receives every rank's send[0..nbytes) concatenated in rank
  * order, counts[q] (P entries, caller array) the bytes from rank q; identical on every rank.
- * nbytes may differ between ranks. ctx: a cli_mpi_red. Collective, with the failure protocol
- * of cli_mpi_red_sum: a status step first (so that a rank that failed elsewhere and called
- * cli_mpi_red_agree is seen), the sizes (MPI_Allgather), a second status step after the
+ * nbytes may differ between ranks. ctx: a gwi_mpi_red. Collective, with the failure protocol
+ * of gwi_mpi_red_sum: a status step first (so that a rank that failed elsewhere and called
+ * gwi_mpi_red_agree is seen), the sizes (MPI_Allgather), a second status step after the
  * receive buffers are allocated (an allocation failure on one rank is GW_ENOMEM there and
  * GW_EIO elsewhere, nobody waits), then the data by MPI_Allgatherv in rounds of at most
  * min(INT_MAX / P, gather_chunk) bytes per rank (so any total size works; rounds beyond the
  * first go through a staging buffer of at most P such chunks). Returns GW_OK, GW_EIO (another
  * rank failed), GW_ENOMEM. */
-gw_status cli_mpi_red_gather(void *ctx, const void *send, size_t nbytes, void **recv,
+gw_status gwi_mpi_red_gather(void *ctx, const void *send, size_t nbytes, void **recv,
                              size_t *counts);
 
-/* cli_mpi_red_agree -- the last collective step of a phase: every rank passes its local status
+/* gwi_mpi_red_agree -- the last collective step of a phase: every rank passes its local status
  * (GW_OK, or the failure it met outside a reduction, with gw_last_error() holding its message).
  * Returns the status of the lowest-ranked rank that failed on its own (GW_OK if none), with its
  * message in gw_last_error() on every rank, prefixed "rank R: " when P > 1. Collective unless a
@@ -94,11 +94,11 @@ gw_status cli_mpi_red_gather(void *ctx, const void *send, size_t nbytes, void **
  * the same failure without communicating. Ranks whose message mentions "another rank" or
  * "another process" count as having failed because of another (the streaming engine's status
  * slot makes every rank fail together, the others with "the fit failed on another process"). */
-gw_status cli_mpi_red_agree(cli_mpi_red *r, gw_status local);
+gw_status gwi_mpi_red_agree(gwi_mpi_red *r, gw_status local);
 
-/* cli_mpi_red_allmax -- v[0..n-1] becomes the element-wise maximum over ranks (exact, so order
- * does not matter); with the same failure protocol as cli_mpi_red_sum. For counts (as doubles
+/* gwi_mpi_red_allmax -- v[0..n-1] becomes the element-wise maximum over ranks (exact, so order
+ * does not matter); with the same failure protocol as gwi_mpi_red_sum. For counts (as doubles
  * holding integers) and flags. */
-gw_status cli_mpi_red_allmax(cli_mpi_red *r, double *v, size_t n);
+gw_status gwi_mpi_red_allmax(gwi_mpi_red *r, double *v, size_t n);
 
 #endif
