@@ -1,7 +1,7 @@
 /* gw_h5source.h -- the row-block source of every streamed fit: a row range of an HDF5 data table
  * made into design blocks (core/gw_rowblock.h) for gw_stream_fit (models/stream/gw_stream.h) and
  * gw_stream_glm_fit. The single-process out-of-core fit (gw_fit_file with a memory limit,
- * api/gw_fit.h; goodwork fit --memory-limit) owns all rows; a distributed fit (cli/mpi_source.c,
+ * api/gw_fit.h; goodwork fit --memory-limit) owns all rows; a distributed fit (mpi/mpi_source.c,
  * mpirun -np P) owns one rank's range and passes a gw_h5source_comm.
  *
  * Design rows. Rows are read in chunks of GW_H5SOURCE_CHUNK_ROWS (65,536: the dataset chunk of
@@ -62,7 +62,7 @@
 
 typedef struct gw_h5source gw_h5source;
 
-/* The collective operations of a distributed open (e.g. cli/mpi_reduce.h wrapped): allmax and sum
+/* The collective operations of a distributed open (e.g. mpi/mpi_reduce.h wrapped): allmax and sum
  * make v[0..n) the element-wise maximum / sum over ranks (identical on every rank; a failure
  * is returned on every rank); agree is called by a rank that failed on its own INSTEAD of its
  * next allmax/sum, and returns the agreed failure. rank in 0..nranks-1. */
