@@ -29,6 +29,71 @@
 
 static bench_rng rng = {BENCH_RNG_SEED};
 
+/* The memory-bandwidth floor: one pass reading d's X and y (n x p and n), median of 5 (seconds);
+ * the sums go to *sink so that the pass is not optimised away. */
+static double floor_pass(const gw_design *d, size_t n, size_t p, double *sink)
+{
+    double tf[5];
+    for (int r = 0; r < 5; r++) {
+        double t0 = bench_now(), s = 0.0;
+        const size_t nb = gw_nblocks(n * (p + 1));
+        double *part = malloc(nb * sizeof *part);
+#pragma omp parallel for schedule(static)
+        for (size_t b = 0; b < nb; b++) {
+            size_t first, count;
+            gw_block_range(n * (p + 1), b, &first, &count);
+            double a = 0.0;
+            for (size_t i = first; i < first + count; i++)
+                a += i < n * p ? d->X[i] : d->y[i - n * p];
+            part[b] = a;
+        }
+        for (size_t b = 0; b < nb; b++)
+            s += part[b];
+        free(part);
+        tf[r] = bench_now() - t0;
+        *sink += s;
+    }
+    qsort(tf, 5, sizeof tf[0], bench_cmp_double);
+    return tf[2];
+}
+
+/* The fit's parts on a fresh copy of the data (X0, y0): gw_hdfe_new (singletons, degrees of
+ * freedom), the demeaning of y and X, and least squares with the cluster variance on the
+ * demeaned design. 0, or -1 when a call fails. */
+static int time_parts(gw_design *d, const double *X0, const double *y0, size_t nfe, double *t_new,
+                      double *t_dm, double *t_ols)
+{
+    const size_t n = d->n, p = d->p;
+    memcpy(d->X, X0, n * p * sizeof *X0);
+    memcpy(d->y, y0, n * sizeof *y0);
+    gw_hdfe *h = NULL;
+    double *cols[11];
+    double t0 = bench_now();
+    if (p + 1 > 11 || gw_hdfe_new(d->fe, nfe, n, NULL, NULL, &h) != GW_OK)
+        return -1;
+    *t_new = bench_now() - t0;
+    cols[0] = d->y;
+    for (size_t j = 0; j < p; j++)
+        cols[j + 1] = d->X + j * n;
+    gw_hdfe_stats st;
+    t0 = bench_now();
+    gw_status s = gw_hdfe_demean(h, cols, p + 1, &st);
+    *t_dm = bench_now() - t0;
+    gw_hdfe_free(h);
+    if (s != GW_OK)
+        return -1;
+    gw_result *r2 = NULL;
+    gw_ols_opts o = {.vcov = GW_VCOV_CLUSTER};
+    size_t keep = d->nfe;
+    d->nfe = 0;
+    t0 = bench_now();
+    s = gw_ols_fit(d, &o, &r2);
+    *t_ols = bench_now() - t0;
+    d->nfe = keep;
+    gw_result_free(r2);
+    return s == GW_OK ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
@@ -99,28 +164,8 @@ int main(int argc, char **argv)
         memcpy(d->X, X0, n * p * sizeof *X0);
         memcpy(d->y, y0, n * sizeof *y0);
     }
-    double tf[5], sink = 0.0;
-    for (int r = 0; r < 5; r++) {
-        double t0 = bench_now(), s = 0.0;
-        const size_t nb = gw_nblocks(n * (p + 1));
-        double *part = malloc(nb * sizeof *part);
-#pragma omp parallel for schedule(static)
-        for (size_t b = 0; b < nb; b++) {
-            size_t first, count;
-            gw_block_range(n * (p + 1), b, &first, &count);
-            double a = 0.0;
-            for (size_t i = first; i < first + count; i++)
-                a += i < n * p ? d->X[i] : d->y[i - n * p];
-            part[b] = a;
-        }
-        for (size_t b = 0; b < nb; b++)
-            s += part[b];
-        free(part);
-        tf[r] = bench_now() - t0;
-        sink += s;
-    }
-    qsort(tf, 5, sizeof tf[0], bench_cmp_double);
-    const double floor_s = tf[2];
+    double sink = 0.0;
+    const double floor_s = floor_pass(d, n, p, &sink);
 
     /* Fits. */
     double *tfit = malloc((size_t)reps * sizeof *tfit), rss_before = bench_proc_bytes("VmRSS");
@@ -146,38 +191,8 @@ int main(int argc, char **argv)
     qsort(tfit, (size_t)reps, sizeof *tfit, bench_cmp_double);
     /* The parts: gw_hdfe_new (singletons, degrees of freedom) and the demeaning alone. */
     double t_new = NAN, t_dm = NAN, t_ols = NAN;
-    if (pristine) {
-        if (pristine) {
-            memcpy(d->X, X0, n * p * sizeof *X0);
-            memcpy(d->y, y0, n * sizeof *y0);
-        }
-        gw_hdfe *h = NULL;
-        double *cols[11];
-        double t0 = bench_now();
-        if (gw_hdfe_new(d->fe, nfe, n, NULL, NULL, &h) != GW_OK)
-            return 1;
-        t_new = bench_now() - t0;
-        cols[0] = d->y;
-        for (size_t j = 0; j < p; j++)
-            cols[j + 1] = d->X + j * n;
-        gw_hdfe_stats st;
-        t0 = bench_now();
-        if (gw_hdfe_demean(h, cols, p + 1, &st) != GW_OK)
-            return 1;
-        t_dm = bench_now() - t0;
-        gw_hdfe_free(h);
-        /* Least squares and the cluster variance on the demeaned design (no effects left). */
-        gw_result *r2 = NULL;
-        gw_ols_opts o = {.vcov = GW_VCOV_CLUSTER};
-        d->nfe = 0;
-        t0 = bench_now();
-        gw_status s2 = gw_ols_fit(d, &o, &r2);
-        t_ols = bench_now() - t0;
-        d->nfe = 2;
-        gw_result_free(r2);
-        if (s2 != GW_OK)
-            return 1;
-    }
+    if (pristine && time_parts(d, X0, y0, nfe, &t_new, &t_dm, &t_ols) != 0)
+        return 1;
     const double fit_s = tfit[reps / 2], hwm = bench_proc_bytes("VmHWM");
     /* Whole-process peak without the pristine copy (the design: X, y, 3 code arrays; the fit's
      * working memory; the program), relative to the regressors X. */
