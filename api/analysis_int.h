@@ -1,6 +1,7 @@
 /* analysis_int.h -- what the analyses' front doors (api/mediate_run.c, synergy_run.c ...) share
- * beyond io/gw_vars.h (variables as columns of doubles): lists of owned names, and the pieces of
- * their renderers (the command line's text and JSON, analysis_render.c). Never installed. */
+ * beyond io/gw_vars.h (variables as columns of doubles) and core_int.h (gwi_strv_free): the
+ * pieces of their renderers (the command line's text and JSON, analysis_render.c). Never
+ * installed. */
 #ifndef GW_ANALYSIS_INT_H
 #define GW_ANALYSIS_INT_H
 
@@ -8,13 +9,11 @@
 
 #include <cjson/cJSON.h>
 
+#include "core_int.h"
 #include "gw_output.h"
 #include "gw_status.h"
 #include "gw_table.h"
 #include "gw_vars.h"
-
-/* gwi_strv_free -- release n owned strings and their array (either may be NULL). */
-void gwi_strv_free(char **v, size_t n);
 
 /* gwi_render_check -- the argument checks every analysis renderer shares: r and out not NULL,
  * fmt text or json (the formats the commands have). Sets *out = NULL when out is given. Returns

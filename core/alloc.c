@@ -14,6 +14,7 @@
 #define GW_USABLE(p) ((size_t)0 * (size_t)((p) != NULL))
 #endif
 
+#include "core_int.h"
 #include "gw_alloc.h"
 
 static atomic_size_t live_bytes, peak_bytes;
@@ -133,4 +134,11 @@ char *gw_strdup(const char *s)
     if (d)
         memcpy(d, s, n);
     return d;
+}
+
+void gwi_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        gw_free(v[i]);
+    gw_free(v);
 }

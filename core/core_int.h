@@ -27,6 +27,9 @@ void gwi_prefix_error(const char *fmt, ...)
 #endif
     ;
 
+/* gwi_strv_free -- release n owned strings (gw_free) and their array; either may be NULL. */
+void gwi_strv_free(char **v, size_t n);
+
 /* gwi_seconds -- a monotonic clock in seconds (stage timings: design->seconds_factorise). */
 static inline double gwi_seconds(void)
 {

@@ -92,15 +92,6 @@ gw_status gw_table_new(size_t nrows, gw_table **out)
     return GW_OK;
 }
 
-static void free_levels(char **levels, size_t nlevels)
-{
-    if (levels == NULL)
-        return;
-    for (size_t l = 0; l < nlevels; l++)
-        gw_free(levels[l]);
-    gw_free(levels);
-}
-
 /* Appends a column slot named name; the caller fills the rest. */
 static gw_status add_slot(gw_table *t, const char *name, column **slot)
 {
@@ -171,7 +162,7 @@ gw_status gw_table_add_categorical_take(gw_table *t, const char *name, int32_t *
     return GW_OK;
 fail:
     gw_free(codes);
-    free_levels(levels, nlevels);
+    gwi_strv_free(levels, nlevels);
     return rc;
 }
 
@@ -344,7 +335,7 @@ static gw_status copy_column(const gw_table *t, size_t j, const unsigned char *k
         bad = (lev[l] = gw_strdup(c->levels[l])) == NULL;
     if (bad) {
         gw_free(codes);
-        free_levels(lev, c->nlevels);
+        gwi_strv_free(lev, c->nlevels);
         return gwi_fail(GW_ENOMEM, "cannot copy column '%s'", c->name);
     }
     for (size_t i = 0; i < t->nrows; i++)
@@ -388,7 +379,7 @@ void gw_table_free(gw_table *t)
         if (t->cols[j].slot == 0)
             gw_free(t->cols[j].values);
         gw_free(t->cols[j].codes);
-        free_levels(t->cols[j].levels, t->cols[j].nlevels);
+        gwi_strv_free(t->cols[j].levels, t->cols[j].nlevels);
     }
     gw_free(t->cols);
     gw_free(t->slots);

@@ -112,8 +112,8 @@ static gw_status cmp_data(cmp_state *c, hid_t a, hid_t b, int is_attr, const cha
             differ(c, "%s: values differ%s", what, "");
     }
 done:
-    gwi_free_strs(stra, na);
-    gwi_free_strs(strb, nb);
+    gwi_strv_free(stra, na);
+    gwi_strv_free(strb, nb);
     gw_free(ba);
     gw_free(bb);
     if (mt >= 0)
@@ -309,4 +309,4 @@ done:
     return rc;
 }
 
-void gw_h5_strings_free(char **s, size_t n) { gwi_free_strs(s, n); }
+void gw_h5_strings_free(char **s, size_t n) { gwi_strv_free(s, n); }

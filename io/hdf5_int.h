@@ -105,7 +105,7 @@ hid_t gwi_h5_vlen_str_type(void);
 
 /* gwi_h5_list_members -- the names of the members of grp that are objects of `type`
  * (H5I_GROUP or H5I_DATASET), by creation order when grp tracks it, else by name; hard links
- * only. out: *names (owned, gwi_free_strs) and *n. GW_EFORMAT ("<what>: cannot list its
+ * only. out: *names (owned, gwi_strv_free) and *n. GW_EFORMAT ("<what>: cannot list its
  * members") or GW_ENOMEM. */
 gw_status gwi_h5_list_members(hid_t grp, H5I_type_t type, const char *what, char ***names,
                               size_t *n);
@@ -122,6 +122,6 @@ herr_t gwi_attr_i32(hid_t loc, const char *name, int32_t value);
  * variable-length or fixed-length, into a gw_alloc'd array of n gw_alloc'd strings. GW_EFORMAT
  * (not a 1-D/scalar string object; what names it in messages), GW_ENOMEM. */
 gw_status gwi_read_strs(hid_t obj, int is_attr, const char *what, char ***out, size_t *n);
-void gwi_free_strs(char **s, size_t n);
+/* (release with gwi_strv_free, core_int.h) */
 
 #endif

@@ -456,7 +456,7 @@ static gw_status read_str_attr(hid_t loc, const char *name, const char *what, ch
     if (rc != GW_OK)
         return rc;
     if (n != 1) {
-        gwi_free_strs(v, n);
+        gwi_strv_free(v, n);
         return gwi_fail(GW_EFORMAT, "%s holds %zu strings; expected one", buf, n);
     }
     gw_free(*dst);
@@ -706,7 +706,7 @@ static gw_status read_str_ds(hid_t g, const char *name, const char *what, size_t
     gw_status rc = gwi_read_strs(d, 0, buf, out, got);
     H5Dclose(d);
     if (rc == GW_OK && n != GW_RESULT_NA && *got != n) {
-        gwi_free_strs(*out, *got);
+        gwi_strv_free(*out, *got);
         *out = NULL;
         return gwi_fail(GW_EFORMAT, "%s has %zu entries; expected %zu", buf, *got, n);
     }
@@ -766,8 +766,8 @@ static gw_status read_iv_glm(hid_t g, const char *what, gw_result *r)
         rc = read_sub(g, name, what, &r->first_stage[j]);
     }
 done:
-    gwi_free_strs(endog, ne);
-    gwi_free_strs(inst, ni);
+    gwi_strv_free(endog, ne);
+    gwi_strv_free(inst, ni);
     return rc;
 }
 
@@ -890,8 +890,8 @@ static gw_status read_model(hid_t g, const char *what, gw_result **out)
     }
     rc = read_iv_glm(g, what, r);
 done:
-    gwi_free_strs(terms, n);
-    gwi_free_strs(fe, nfe);
+    gwi_strv_free(terms, n);
+    gwi_strv_free(fe, nfe);
     gw_free(felev);
     gw_free(tmp);
     if (rc != GW_OK) {

@@ -33,7 +33,7 @@ static void col_free(h5col *c)
 {
     if (c->ds >= 0)
         H5Dclose(c->ds);
-    gwi_free_strs(c->levels, c->nlevels);
+    gwi_strv_free(c->levels, c->nlevels);
     gw_free(c->name);
 }
 
@@ -102,9 +102,9 @@ static gw_status list_names(gw_h5stream *s, char ***names, size_t *n)
     *n = m;
     all = NULL;
 done:
-    gwi_free_strs(all, m);
-    gwi_free_strs(attr, nattr);
-    gwi_free_strs(found, nfound);
+    gwi_strv_free(all, m);
+    gwi_strv_free(attr, nattr);
+    gwi_strv_free(found, nfound);
     return rc;
 }
 
@@ -226,7 +226,7 @@ gw_status gw_h5stream_open(const char *path, const char *group, gw_h5stream **ou
     *out = s;
     s = NULL;
 done:
-    gwi_free_strs(names, nnames);
+    gwi_strv_free(names, nnames);
     gwi_h5_quiet_end(&q);
     gw_h5stream_close(s);
     return rc;

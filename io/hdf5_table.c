@@ -175,7 +175,7 @@ done:
     gw_free(rows);
     gw_free(c);
     if (rc != GW_OK) {
-        gwi_free_strs(*levels, *nl);
+        gwi_strv_free(*levels, *nl);
         gw_free(*codes);
         *levels = NULL;
         *codes = NULL;
@@ -202,7 +202,7 @@ static void col_data_free(col_data *c)
 {
     gw_free(c->owned);
     gw_free(c->levels);
-    gwi_free_strs(c->own_levels, c->nlevels);
+    gwi_strv_free(c->own_levels, c->nlevels);
 }
 
 /* Fills c for column j of t: categorical as it is, or made so when factor is set; numeric as
@@ -576,7 +576,7 @@ static gw_status list_columns(hid_t grp, const char *what, char ***names, size_t
     for (size_t i = 0; i < nattr; i++) {
         for (size_t j = 0; j < i; j++)
             if (strcmp(attr[i], all[j]) == 0) {
-                gwi_free_strs(all, m);
+                gwi_strv_free(all, m);
                 rc = gwi_fail(GW_EFORMAT, "%s attribute 'columns' names '%s' twice", what, attr[i]);
                 goto done;
             }
@@ -595,8 +595,8 @@ static gw_status list_columns(hid_t grp, const char *what, char ***names, size_t
     *names = all;
     *n = m;
 done:
-    gwi_free_strs(attr, nattr);
-    gwi_free_strs(found, nfound);
+    gwi_strv_free(attr, nattr);
+    gwi_strv_free(found, nfound);
     return rc;
 }
 
@@ -723,7 +723,7 @@ marked:
 done:
     gw_free(values);
     gw_free(codes);
-    gwi_free_strs(levels, nl);
+    gwi_strv_free(levels, nl);
     if (la >= 0)
         H5Aclose(la);
     if (ftype >= 0)
@@ -806,7 +806,7 @@ gw_status gw_h5_table_read(const char *path, const char *group, const char *cons
         }
     }
 done:
-    gwi_free_strs(names, nnames);
+    gwi_strv_free(names, nnames);
     if (grp >= 0)
         H5Gclose(grp);
     if (file >= 0)

@@ -390,15 +390,6 @@ herr_t gwi_attr_i32(hid_t loc, const char *name, int32_t value)
     return st;
 }
 
-void gwi_free_strs(char **s, size_t n)
-{
-    if (s == NULL)
-        return;
-    for (size_t i = 0; i < n; i++)
-        gw_free(s[i]);
-    gw_free(s);
-}
-
 gw_status gwi_read_strs(hid_t obj, int is_attr, const char *what, char ***out, size_t *n)
 {
     gw_status rc = GW_OK;
@@ -511,7 +502,7 @@ done:
     if (ftype >= 0)
         H5Tclose(ftype);
     if (rc != GW_OK) {
-        gwi_free_strs(strs, count);
+        gwi_strv_free(strs, count);
         return rc;
     }
     *out = strs;
@@ -575,7 +566,7 @@ gw_status gwi_h5_list_members(hid_t grp, H5I_type_t type, const char *what, char
     if (H5Literate(grp, index, H5_ITER_INC, &idx, collect_member, &l) < 0) {
         gw_status rc =
             l.rc != GW_OK ? l.rc : gwi_h5_fail(GW_EFORMAT, "%s: cannot list its members", what);
-        gwi_free_strs(l.names, l.n);
+        gwi_strv_free(l.names, l.n);
         return rc;
     }
     *names = l.names;
@@ -927,6 +918,6 @@ gw_status gwi_h5_check_group_heaps(hid_t grp, const char *path, const char *what
     rc = gwi_h5_check_global_heaps_except(path, gwi_base(path), l.r, l.n);
 done:
     gw_free(l.r);
-    gwi_free_strs(names, n);
+    gwi_strv_free(names, n);
     return rc;
 }
