@@ -18,7 +18,7 @@
 #include "gw_iv.h"
 #include "gw_load.h"
 
-static int is_glm(const char *e)
+int gwi_fit_is_glm(const char *e)
 {
     return e != NULL && (!strcmp(e, "logit") || !strcmp(e, "probit") || !strcmp(e, "poisson"));
 }
@@ -65,7 +65,7 @@ static gw_status parse_vcov(const char *text, gw_fit_prep *p)
         p->ols.vcov = GW_VCOV_CLUSTER;
         return GW_OK;
     }
-    if (strncmp(text, "dk:", 3) == 0 || strncmp(text, "nw:", 3) == 0) {
+    if (gwi_fit_is_hac(text)) {
         size_t lags;
         if (!gwi_fit_parse_lags(text + 3, &lags))
             return gwi_fail(GW_EINVAL, "bad --vcov '%s': LAGS must be a non-negative integer",
@@ -79,7 +79,7 @@ static gw_status parse_vcov(const char *text, gw_fit_prep *p)
 static gw_status check_opts(const gw_fit_opts *o)
 {
     const char *e = o->estimator;
-    int glm = is_glm(e);
+    int glm = gwi_fit_is_glm(e);
     if (e != NULL && strcmp(e, "ols") != 0 && !glm && !gwi_fit_panel_requested(e, NULL))
         return gwi_fail(GW_EINVAL,
                         "unknown --estimator '%s' (expected ols, re, fd, between, logit, probit "
@@ -160,10 +160,10 @@ gw_status gw_fit_prepare(const gw_fit_opts *opts, gw_fit_prep *p)
     p->frame.panel_time = o->panel_time;
     for (size_t c = 0; c < GW_FRAME_MAX_CLUSTER; c++)
         p->frame.cluster[c] = p->cluster[c];
-    p->is_glm = is_glm(o->estimator);
+    p->is_glm = gwi_fit_is_glm(o->estimator);
     p->is_panel = gwi_fit_panel_requested(o->estimator, o->vcov) || (o->flags & GW_FIT_HAUSMAN);
     if (p->is_glm) {
-        if (o->vcov != NULL && (!strncmp(o->vcov, "dk:", 3) || !strncmp(o->vcov, "nw:", 3)))
+        if (gwi_fit_is_hac(o->vcov))
             return gwi_fail(GW_EINVAL,
                             "--vcov %s is not available for --estimator %s (use iid, hc0-hc3 or "
                             "cluster:VAR)",

@@ -10,6 +10,11 @@
 #include "gw_ols.h"
 #include "gw_result.h"
 
+/* gwi_fit_is_glm -- 1 for estimator "logit", "probit" or "poisson" (NULL: 0). gwi_fit_is_hac --
+ * 1 for a vcov text "dk:..." or "nw:..." (Driscoll-Kraay, Newey-West; NULL: 0). */
+int gwi_fit_is_glm(const char *estimator);
+int gwi_fit_is_hac(const char *vcov);
+
 /* gwi_fit_parse_lags -- LAGS of dk:LAGS / nw:LAGS: a non-negative decimal integer that fits an
  * int, nothing else. 1 on success. */
 int gwi_fit_parse_lags(const char *s, size_t *out);

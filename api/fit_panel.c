@@ -30,14 +30,14 @@ static int is_panel_estimator(const char *e)
     return e != NULL && (!strcmp(e, "re") || !strcmp(e, "fd") || !strcmp(e, "between"));
 }
 
-static int is_hac(const char *v)
+int gwi_fit_is_hac(const char *v)
 {
     return v != NULL && (!strncmp(v, "dk:", 3) || !strncmp(v, "nw:", 3));
 }
 
 int gwi_fit_panel_requested(const char *estimator, const char *vcov)
 {
-    return is_panel_estimator(estimator) || is_hac(vcov);
+    return is_panel_estimator(estimator) || gwi_fit_is_hac(vcov);
 }
 
 int gwi_fit_parse_lags(const char *s, size_t *out)
@@ -57,7 +57,7 @@ gw_status gwi_fit_panel_check(const char *estimator, const char *vcov, int has_p
     if (estimator != NULL && strcmp(estimator, "ols") != 0 && !is_panel_estimator(estimator))
         return gwi_fail(GW_EINVAL, "--vcov %s needs a linear estimator (ols, re, fd), not '%s'",
                         vcov, estimator);
-    if (is_hac(vcov) && !gwi_fit_parse_lags(vcov + 3, &lags))
+    if (gwi_fit_is_hac(vcov) && !gwi_fit_parse_lags(vcov + 3, &lags))
         return gwi_fail(GW_EINVAL, "bad --vcov '%s': LAGS must be a non-negative integer", vcov);
     if (!has_panel)
         return gwi_fail(GW_EINVAL, "%s needs --panel ID,TIME",
@@ -67,7 +67,7 @@ gw_status gwi_fit_panel_check(const char *estimator, const char *vcov, int has_p
                                                           : "--estimator between")
                             : vcov);
     if (estimator != NULL && !strcmp(estimator, "between") && vcov != NULL &&
-        (is_hac(vcov) || !strncmp(vcov, "cluster:", 8)))
+        (gwi_fit_is_hac(vcov) || !strncmp(vcov, "cluster:", 8)))
         return gwi_fail(GW_EINVAL,
                         "--estimator between has one row per panel id: --vcov %s does not apply",
                         vcov);
@@ -259,7 +259,7 @@ gw_status gwi_fit_panel(gw_design *design, const char *estimator, const char *vc
         po.model = GW_PANEL_FD;
     else if (estimator != NULL && !strcmp(estimator, "between"))
         po.model = GW_PANEL_BETWEEN;
-    if (is_hac(vcov)) {
+    if (gwi_fit_is_hac(vcov)) {
         po.hac = vcov[0] == 'd' ? GW_PANEL_HAC_DK : GW_PANEL_HAC_NW;
         if (!gwi_fit_parse_lags(vcov + 3, &po.lags))
             return gwi_fail(GW_EINVAL, "bad --vcov '%s': LAGS must be a non-negative integer",

@@ -89,7 +89,7 @@ gw_status gw_fit_stream_check(const gw_formula *f, const gw_fit_opts *opts)
         return gwi_fail(GW_EINVAL, "gw_fit_stream_check: the formula is NULL");
     if (e == NULL || strcmp(e, "ols") == 0)
         return GW_OK;
-    if (strcmp(e, "logit") != 0 && strcmp(e, "probit") != 0 && strcmp(e, "poisson") != 0)
+    if (!gwi_fit_is_glm(e))
         return gwi_fail(GW_EUNSUPPORTED, "--estimator %.64s (ols, poisson, logit and probit can)",
                         e);
     if (gw_formula_nfe(f) == 0)

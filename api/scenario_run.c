@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core_int.h"
+#include "fit_int.h"
 #include "gw_alloc.h"
 #include "gw_eqframe.h"
 #include "gw_hdf5.h"
@@ -145,7 +146,7 @@ static gw_status alloc_eqs(job *j, size_t neq, int owned)
 static gw_status add_model(job *j, size_t m, const char *name, const gw_result *fit)
 {
     const char *est = fit->estimator ? fit->estimator : "ols";
-    if (strcmp(est, "logit") == 0 || strcmp(est, "probit") == 0 || strcmp(est, "poisson") == 0)
+    if (gwi_fit_is_glm(est))
         return gwi_fail(GW_EINVAL,
                         "model %s: estimator %s is not linear; a scenario propagates linear "
                         "models only",
