@@ -16,6 +16,7 @@
 #include "gw_status.h"
 #include "gw_version.h"
 #include "gw_alloc.h"
+#include "gw_cleanup.h"
 #include "gw_par.h"
 #include "gw_table.h"
 #include "gw_design.h"

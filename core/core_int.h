@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "gw_status.h"
@@ -98,5 +99,14 @@ gw_status gwi_table_block_adopt(struct gw_table *t, double *block, size_t slots,
 gw_status gwi_table_add_numeric_slot(struct gw_table *t, const char *name, size_t slot);
 
 double *gwi_table_block_take(struct gw_table *t);
+
+/* The temporaries and child processes that gw_cleanup_on_signal (gw_cleanup.h) deals with.
+ * gwi_cleanup_add_file records path (a temporary about to be created, or one being built) and
+ * gwi_cleanup_add_child a child process being waited for; each returns a slot for
+ * gwi_cleanup_remove, or -1 when the table is full (the caller goes on: only the clean-up on a
+ * signal is lost). gwi_cleanup_remove(-1) does nothing. Thread-safe. */
+int gwi_cleanup_add_file(const char *path);
+int gwi_cleanup_add_child(pid_t pid);
+void gwi_cleanup_remove(int slot);
 
 #endif

@@ -89,16 +89,30 @@ gw_status gwi_h5_read_column(hid_t file, hid_t ds, size_t n, int want_codes, voi
 /* gwi_base -- the final component of path (borrowed, inside path), used in messages. */
 const char *gwi_base(const char *path);
 
-/* The atomic-replace protocol. gwi_atomic_begin makes the temporary name
- * "<dir>/.<base>.tmp.<pid>" (after deleting stale temporaries of the same target left by
- * processes that no longer exist) and, when copy_existing is set and path exists, copies path's
- * bytes into it (keeping its permission bits). gwi_atomic_commit fsyncs the temporary, renames
- * it over path and fsyncs the directory; gwi_atomic_abort unlinks the temporary. tmp must hold
- * at least GWI_PATH_MAX bytes. Statuses: GW_EIO (with the errno text), GW_ENOMEM. */
+/* The atomic-replace protocol, serialised between writers of one target.
+ * gwi_atomic_begin first takes an exclusive advisory lock (flock) on the lock file
+ * "<dir>/.<base>.lock" beside path, waiting up to GW_LOCK_TIMEOUT seconds (environment; default
+ * 60, 0 = do not wait); only then (so that a writer that waited works on the file its
+ * predecessor left) does it delete stale temporaries of the same target left by processes that
+ * no longer exist, make the temporary name "<dir>/.<base>.tmp.<pid>" (recorded for
+ * gw_cleanup_on_signal) and, when copy_existing is set and path exists, copy path's bytes into it
+ * (keeping its permission bits). gwi_atomic_commit fsyncs the temporary, renames it over path,
+ * fsyncs the directory and releases the lock; gwi_atomic_abort unlinks the temporary and
+ * releases the lock. Both are no-ops on a w already committed or aborted, and begin cleans up
+ * after its own failure. noun names the kind of file in the busy message ("results file").
+ * Statuses: GW_EIO (with the errno text; "<path>: <noun> busy: ..." after the wait),
+ * GW_EINVAL (GW_LOCK_TIMEOUT is not a number of seconds), GW_ENOMEM. */
 #define GWI_PATH_MAX 4096
-gw_status gwi_atomic_begin(const char *path, int copy_existing, char *tmp, int *existed);
-gw_status gwi_atomic_commit(const char *tmp, const char *path);
-void gwi_atomic_abort(const char *tmp);
+typedef struct {
+    char tmp[GWI_PATH_MAX]; /* the temporary's name; "" when there is none (any more) */
+    int lock_fd;            /* the lock file's descriptor while the lock is held, else -1 */
+    int slot;               /* the gwi_cleanup_add_file slot of tmp, else -1 */
+} gwi_atomic;
+#define GWI_ATOMIC_INIT {"", -1, -1}
+gw_status gwi_atomic_begin(gwi_atomic *w, const char *path, const char *noun, int copy_existing,
+                           int *existed);
+gw_status gwi_atomic_commit(gwi_atomic *w, const char *path);
+void gwi_atomic_abort(gwi_atomic *w);
 
 /* gwi_h5_vlen_str_type -- a variable-length UTF-8 string type (caller closes with H5Tclose). */
 hid_t gwi_h5_vlen_str_type(void);

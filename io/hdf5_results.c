@@ -124,10 +124,10 @@ static void created_utc(const gw_provenance *prov, char created[32])
 }
 
 /* Finishes a write: the provenance on the new group *g and on the root, then closes *g and
- * *file (set to -1) and renames the temporary tmp over path (tmp emptied once handed over).
+ * *file (set to -1) and commits the write w (renaming its temporary over path).
  * Every other handle on the file must be closed already, so that closing flushes it. */
 static gw_status seal_write(hid_t *file, hid_t *g, const gw_provenance *prov, const char *created,
-                            const char *what, const char *path, char *tmp)
+                            const char *what, const char *path, gwi_atomic *w)
 {
     if (write_provenance(*g, prov, created) < 0)
         return gwi_h5_fail(GW_EIO, "%s: cannot write its provenance", what);
@@ -143,9 +143,7 @@ static gw_status seal_write(hid_t *file, hid_t *g, const gw_provenance *prov, co
     *file = -1;
     if (st < 0)
         return gwi_h5_fail(GW_EIO, "%s: cannot finish writing", path);
-    gw_status rc = gwi_atomic_commit(tmp, path);
-    tmp[0] = '\0';
-    return rc;
+    return gwi_atomic_commit(w, path);
 }
 
 /* Writes every set field of r into the (new, empty) group g. */
@@ -303,22 +301,22 @@ static int valid_name(const char *name)
            strcmp(name, "..") != 0;
 }
 
-/* The start of every append: a temporary copy of path (or a new file) opened read-write.
- * tmp: out, GWI_PATH_MAX bytes, the temporary's name (set even on failure, for the caller's
- * gwi_atomic_abort). *fapl and *file are the caller's to close (negative when not opened). */
-static gw_status open_for_append(const char *path, char *tmp, int *existed, hid_t *fapl,
+/* The start of every append: under path's lock, a temporary copy of path (or a new file) opened
+ * read-write. w: the write begun (the caller's gwi_atomic_abort on failure). *fapl and *file are
+ * the caller's to close (negative when not opened). */
+static gw_status open_for_append(const char *path, gwi_atomic *w, int *existed, hid_t *fapl,
                                  hid_t *file)
 {
-    gw_status rc = gwi_atomic_begin(path, 1, tmp, existed);
+    gw_status rc = gwi_atomic_begin(w, path, "results file", 1, existed);
     if (rc != GW_OK)
         return rc;
     if ((*fapl = gwi_h5_fapl()) < 0)
         return gwi_h5_fail(GW_EIO, "%s: cannot make a file access property list", path);
     /* libhdf5 1.10.8 hangs on a corrupt global heap (strings): check before opening. */
-    if (*existed && (rc = gwi_h5_check_global_heaps(tmp, path)) != GW_OK)
+    if (*existed && (rc = gwi_h5_check_global_heaps(w->tmp, path)) != GW_OK)
         return rc;
-    *file = *existed ? H5Fopen(tmp, H5F_ACC_RDWR, *fapl)
-                     : H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, *fapl);
+    *file = *existed ? H5Fopen(w->tmp, H5F_ACC_RDWR, *fapl)
+                     : H5Fcreate(w->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, *fapl);
     if (*file < 0)
         return gwi_h5_fail(GW_EIO, "%s: cannot %s", path,
                            *existed ? "open the existing file as HDF5" : "create");
@@ -331,7 +329,8 @@ gw_status gw_results_append_ex(const char *path, const char *name, const gw_resu
 {
     gw_status rc = GW_OK;
     gwi_h5_quiet q;
-    char tmp[GWI_PATH_MAX] = "", auto_name[32], created[32], what[1200];
+    gwi_atomic w = GWI_ATOMIC_INIT;
+    char auto_name[32], created[32], what[1200];
     hid_t fapl = -1, file = -1, models = -1, gcpl = -1, g = -1;
     int existed = 0;
     if (name_out != NULL && name_out_size > 0)
@@ -345,7 +344,7 @@ gw_status gw_results_append_ex(const char *path, const char *name, const gw_resu
     created_utc(prov, created);
 
     gwi_h5_quiet_begin(&q);
-    if ((rc = open_for_append(path, tmp, &existed, &fapl, &file)) != GW_OK)
+    if ((rc = open_for_append(path, &w, &existed, &fapl, &file)) != GW_OK)
         goto done;
     htri_t has = H5Lexists(file, "models", H5P_DEFAULT);
     if (has > 0) {
@@ -392,7 +391,7 @@ gw_status gw_results_append_ex(const char *path, const char *name, const gw_resu
         goto done;
     H5Gclose(models);
     models = -1;
-    rc = seal_write(&file, &g, prov, created, what, path, tmp);
+    rc = seal_write(&file, &g, prov, created, what, path, &w);
     if (rc == GW_OK && name_out != NULL && name_out_size > 0)
         snprintf(name_out, name_out_size, "%s", name);
 done:
@@ -407,7 +406,7 @@ done:
     if (fapl >= 0)
         H5Pclose(fapl);
     if (rc != GW_OK)
-        gwi_atomic_abort(tmp);
+        gwi_atomic_abort(&w);
     gwi_h5_quiet_end(&q);
     return rc;
 }
@@ -1044,7 +1043,8 @@ gw_status gw_results_append_group(const char *path, const char *group, const gw_
 {
     gw_status rc = GW_OK;
     gwi_h5_quiet q;
-    char tmp[GWI_PATH_MAX] = "", created[32], what[1200];
+    gwi_atomic w = GWI_ATOMIC_INIT;
+    char created[32], what[1200];
     hid_t fapl = -1, file = -1, lcpl = -1, g = -1;
     int existed = 0;
     if (path == NULL || group == NULL)
@@ -1057,7 +1057,7 @@ gw_status gw_results_append_group(const char *path, const char *group, const gw_
     snprintf(what, sizeof what, "%s: %s", gwi_base(path), group);
 
     gwi_h5_quiet_begin(&q);
-    if ((rc = open_for_append(path, tmp, &existed, &fapl, &file)) != GW_OK)
+    if ((rc = open_for_append(path, &w, &existed, &fapl, &file)) != GW_OK)
         goto done;
     /* H5Lexists fails on a path whose parent is missing; walk it a component at a time. */
     htri_t ex = 1;
@@ -1099,7 +1099,7 @@ gw_status gw_results_append_group(const char *path, const char *group, const gw_
             rc = gwi_h5_fail(GW_EIO, "%s: cannot write attribute '%s'", what, attrs[i].name);
             goto done;
         }
-    rc = seal_write(&file, &g, prov, created, what, path, tmp);
+    rc = seal_write(&file, &g, prov, created, what, path, &w);
 done:
     if (g >= 0)
         H5Gclose(g);
@@ -1110,7 +1110,7 @@ done:
     if (fapl >= 0)
         H5Pclose(fapl);
     if (rc != GW_OK)
-        gwi_atomic_abort(tmp);
+        gwi_atomic_abort(&w);
     gwi_h5_quiet_end(&q);
     return rc;
 }

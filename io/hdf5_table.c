@@ -415,7 +415,7 @@ gw_status gw_h5_table_write_opts(const gw_table *t, const char *path, const char
 {
     gw_status rc = GW_OK;
     gwi_h5_quiet q;
-    char tmp[GWI_PATH_MAX] = "";
+    gwi_atomic w = GWI_ATOMIC_INIT;
     hid_t fapl = -1, fcpl = -1, file = -1;
     write_cfg cfg;
     if (t == NULL || path == NULL)
@@ -426,7 +426,7 @@ gw_status gw_h5_table_write_opts(const gw_table *t, const char *path, const char
     if (group == NULL)
         group = GW_H5_DEFAULT_GROUP;
     gwi_h5_quiet_begin(&q);
-    if ((rc = gwi_atomic_begin(path, append, tmp, &existed)) != GW_OK)
+    if ((rc = gwi_atomic_begin(&w, path, "data file", append, &existed)) != GW_OK)
         goto done;
     if ((fapl = gwi_h5_fapl()) < 0) {
         rc = gwi_h5_fail(GW_EIO, "%s: cannot make a file access property list", path);
@@ -438,9 +438,9 @@ gw_status gw_h5_table_write_opts(const gw_table *t, const char *path, const char
         goto done;
     }
     if (append && existed)
-        file = H5Fopen(tmp, H5F_ACC_RDWR, fapl);
+        file = H5Fopen(w.tmp, H5F_ACC_RDWR, fapl);
     else
-        file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl);
+        file = H5Fcreate(w.tmp, H5F_ACC_TRUNC, fcpl, fapl);
     if (file < 0) {
         rc = gwi_h5_fail(GW_EIO, "%s: cannot %s", path,
                          append && existed ? "open the existing file as HDF5" : "create");
@@ -451,10 +451,8 @@ gw_status gw_h5_table_write_opts(const gw_table *t, const char *path, const char
     file = -1;
     if (st < 0 && rc == GW_OK)
         rc = gwi_h5_fail(GW_EIO, "%s: cannot finish writing", path);
-    if (rc == GW_OK) {
-        rc = gwi_atomic_commit(tmp, path);
-        tmp[0] = '\0';
-    }
+    if (rc == GW_OK)
+        rc = gwi_atomic_commit(&w, path);
 done:
     if (file >= 0)
         H5Fclose(file);
@@ -463,7 +461,7 @@ done:
     if (fapl >= 0)
         H5Pclose(fapl);
     if (rc != GW_OK)
-        gwi_atomic_abort(tmp);
+        gwi_atomic_abort(&w);
     gwi_h5_quiet_end(&q);
     return rc;
 }
@@ -484,19 +482,19 @@ gw_status gw_h5_link_soft(const char *path, const char *link, const char *target
 {
     gw_status rc = GW_OK;
     gwi_h5_quiet q;
-    char tmp[GWI_PATH_MAX] = "";
+    gwi_atomic w = GWI_ATOMIC_INIT;
     hid_t fapl = -1, file = -1, lcpl = -1;
     int existed = 0;
     if (path == NULL || link == NULL || target == NULL)
         return gwi_fail(GW_EINVAL, "gw_h5_link_soft: NULL argument");
     gwi_h5_quiet_begin(&q);
-    if ((rc = gwi_atomic_begin(path, 1, tmp, &existed)) != GW_OK)
+    if ((rc = gwi_atomic_begin(&w, path, "data file", 1, &existed)) != GW_OK)
         goto done;
     if (!existed) {
         rc = gwi_fail(GW_EIO, "%s: no such file", path);
         goto done;
     }
-    if ((fapl = gwi_h5_fapl()) < 0 || (file = H5Fopen(tmp, H5F_ACC_RDWR, fapl)) < 0) {
+    if ((fapl = gwi_h5_fapl()) < 0 || (file = H5Fopen(w.tmp, H5F_ACC_RDWR, fapl)) < 0) {
         rc = gwi_h5_fail(GW_EIO, "%s: cannot open the existing file as HDF5", path);
         goto done;
     }
@@ -520,8 +518,7 @@ gw_status gw_h5_link_soft(const char *path, const char *link, const char *target
         rc = gwi_h5_fail(GW_EIO, "%s: cannot finish writing", path);
         goto done;
     }
-    rc = gwi_atomic_commit(tmp, path);
-    tmp[0] = '\0';
+    rc = gwi_atomic_commit(&w, path);
 done:
     if (lcpl >= 0)
         H5Pclose(lcpl);
@@ -530,7 +527,7 @@ done:
     if (fapl >= 0)
         H5Pclose(fapl);
     if (rc != GW_OK)
-        gwi_atomic_abort(tmp);
+        gwi_atomic_abort(&w);
     gwi_h5_quiet_end(&q);
     return rc;
 }

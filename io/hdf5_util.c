@@ -7,7 +7,10 @@
  * is atomic: same file system), which is flushed to disk before being renamed over the target.
  * A crash before the rename leaves the old file untouched; a crash after it leaves the new one.
  * Only a stale temporary can remain, named after the dead process, and the next write to the
- * same target deletes it. */
+ * same target deletes it (a process ended by SIGINT or SIGTERM in a program that calls
+ * gw_cleanup_on_signal leaves none). Writers of one target are serialised by a lock on a file
+ * beside it (take_lock), held from before the copy until after the rename, so that two
+ * processes appending at once both keep their models. */
 #include "hdf5_int.h"
 
 #include <dirent.h>
@@ -18,8 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core_int.h"
@@ -234,69 +239,161 @@ done:
     return rc;
 }
 
-gw_status gwi_atomic_begin(const char *path, int copy_existing, char *tmp, int *existed)
+/* The longest wait for another writer's lock, in seconds: GW_LOCK_TIMEOUT, else 60 (long enough
+ * for any append of a fitted model, short enough that a stuck pipeline says so). */
+static gw_status lock_timeout(double *secs)
 {
-    char dir[GWI_PATH_MAX];
-    const char *base = NULL;
-    gw_status rc = split_path(path, dir, &base);
-    *existed = 0;
-    tmp[0] = '\0';
-    if (rc != GW_OK)
-        return rc;
-    remove_stale(dir, base);
-    if ((size_t)snprintf(tmp, GWI_PATH_MAX, "%s/.%s.tmp.%ld", dir, base, (long)getpid()) >=
-        GWI_PATH_MAX)
-        return gwi_fail(GW_EINVAL, "output path '%s' is too long", path);
-    /* A leftover of our own pid (an earlier failure of this process) is ours to replace. */
-    unlink(tmp);
-    struct stat st;
-    if (stat(path, &st) == 0) {
-        if (!S_ISREG(st.st_mode))
-            return gwi_fail(GW_EIO, "%s: exists and is not a regular file", path);
-        *existed = 1;
-    } else if (errno != ENOENT) {
-        return gwi_fail(GW_EIO, "%s: %s", path, strerror(errno));
-    }
-    if (copy_existing && *existed) {
-        rc = copy_file(path, tmp);
-        if (rc != GW_OK) {
-            unlink(tmp);
-            tmp[0] = '\0';
-        }
-    }
-    return rc;
-}
-
-gw_status gwi_atomic_commit(const char *tmp, const char *path)
-{
-    int fd = open(tmp, O_RDWR);
-    if (fd < 0 || fsync(fd) != 0) {
-        gw_status rc = gwi_fail(GW_EIO, "%s: cannot sync: %s", tmp, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        unlink(tmp);
-        return rc;
-    }
-    close(fd);
-    if (rename(tmp, path) != 0) {
-        gw_status rc = gwi_fail(GW_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
-        unlink(tmp);
-        return rc;
-    }
-    /* The rename itself is durable only once the directory is synced. */
-    char dir[GWI_PATH_MAX];
-    const char *base = NULL;
-    if (split_path(path, dir, &base) == GW_OK && (fd = open(dir, O_RDONLY)) >= 0) {
-        fsync(fd);
-        close(fd);
-    }
+    const char *e = getenv("GW_LOCK_TIMEOUT");
+    *secs = 60;
+    if (e == NULL || e[0] == '\0')
+        return GW_OK;
+    char *end = NULL;
+    double v = strtod(e, &end);
+    if (end == e || *end != '\0' || !(v >= 0 && v <= 1e6))
+        return gwi_fail(GW_EINVAL,
+                        "GW_LOCK_TIMEOUT='%s' is not a number of seconds between 0 and 1e6", e);
+    *secs = v;
     return GW_OK;
 }
 
-void gwi_atomic_abort(const char *tmp)
+/* Takes the exclusive lock on "<dir>/.<base>.lock" for path; *fd receives the descriptor, or -1
+ * when the file system has no locks (then writers are not serialised, as before locks existed).
+ * Why flock on a lock file beside the target, not on the target: the target is replaced by
+ * rename, so a writer waiting on its old inode would get a lock nobody else sees, and a target
+ * that does not exist yet has nothing to lock; and libhdf5 itself flocks the files it opens, so
+ * a lock held on the target would make readers fail instead of read the old version. flock (not
+ * fcntl) because its locks belong to the open file description: two threads of one process
+ * exclude each other, and closing another descriptor of the file cannot drop the lock. The
+ * kernel releases it when its holder dies, SIGKILL included, so a killed writer never blocks
+ * others. The lock file is never deleted: deleting it would let a waiter holding the old inode
+ * and a newcomer creating a new one both hold "the" lock. Waiting polls (1 ms doubling to
+ * 10 ms) because a blocking flock cannot be given a time limit without signals. */
+static gw_status take_lock(const char *dir, const char *base, const char *path, const char *noun,
+                           int *fd)
 {
-    if (tmp != NULL && tmp[0] != '\0')
-        unlink(tmp);
+    char lock[GWI_PATH_MAX];
+    double timeout = 0;
+    gw_status rc = lock_timeout(&timeout);
+    *fd = -1;
+    if (rc != GW_OK)
+        return rc;
+    if ((size_t)snprintf(lock, sizeof lock, "%s/.%s.lock", dir, base) >= sizeof lock)
+        return gwi_fail(GW_EINVAL, "output path '%s' is too long", path);
+    /* Read-only is enough for flock, and lets a writer lock a lock file another user made. */
+    int f = open(lock, O_RDONLY | O_CREAT | O_CLOEXEC, 0666);
+    if (f < 0)
+        return gwi_fail(GW_EIO, "%s: cannot create the lock file %s: %s", path, lock,
+                        strerror(errno));
+    double t0 = gwi_seconds();
+    long pause_ns = 1000000;
+    for (;;) {
+        if (flock(f, LOCK_EX | LOCK_NB) == 0) {
+            *fd = f;
+            return GW_OK;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EWOULDBLOCK) {
+            close(f); /* no locks on this file system (ENOLCK, EOPNOTSUPP): go on unlocked */
+            return GW_OK;
+        }
+        double waited = gwi_seconds() - t0;
+        if (waited >= timeout) {
+            close(f);
+            return gwi_fail(GW_EIO,
+                            "%s: %s busy: another process has held its lock (%s) for more "
+                            "than %g s (GW_LOCK_TIMEOUT sets how many seconds to wait)",
+                            path, noun, gwi_base(lock), timeout);
+        }
+        struct timespec ts = {0, pause_ns};
+        nanosleep(&ts, NULL);
+        pause_ns = pause_ns < 5000000 ? 2 * pause_ns : 10000000;
+    }
+}
+
+/* Releases what w holds: the cleanup slot, then the lock (tmp is the caller's to unlink). */
+static void release(gwi_atomic *w)
+{
+    gwi_cleanup_remove(w->slot);
+    w->slot = -1;
+    w->tmp[0] = '\0';
+    if (w->lock_fd >= 0)
+        close(w->lock_fd); /* closing the last descriptor releases the flock */
+    w->lock_fd = -1;
+}
+
+gw_status gwi_atomic_begin(gwi_atomic *w, const char *path, const char *noun, int copy_existing,
+                           int *existed)
+{
+    char dir[GWI_PATH_MAX];
+    const char *base = NULL;
+    *existed = 0;
+    w->tmp[0] = '\0';
+    w->lock_fd = w->slot = -1;
+    gw_status rc = split_path(path, dir, &base);
+    if (rc == GW_OK)
+        rc = take_lock(dir, base, path, noun, &w->lock_fd);
+    if (rc != GW_OK)
+        return rc;
+    remove_stale(dir, base);
+    if ((size_t)snprintf(w->tmp, GWI_PATH_MAX, "%s/.%s.tmp.%ld", dir, base, (long)getpid()) >=
+        GWI_PATH_MAX) {
+        release(w);
+        return gwi_fail(GW_EINVAL, "output path '%s' is too long", path);
+    }
+    /* Recorded before the file exists: a signal in between only unlinks a name not yet made. */
+    w->slot = gwi_cleanup_add_file(w->tmp);
+    /* A leftover of our own pid (an earlier failure of this process) is ours to replace. */
+    unlink(w->tmp);
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (!S_ISREG(st.st_mode))
+            rc = gwi_fail(GW_EIO, "%s: exists and is not a regular file", path);
+        *existed = 1;
+    } else if (errno != ENOENT) {
+        rc = gwi_fail(GW_EIO, "%s: %s", path, strerror(errno));
+    }
+    if (rc == GW_OK && copy_existing && *existed)
+        rc = copy_file(path, w->tmp);
+    if (rc != GW_OK)
+        gwi_atomic_abort(w);
+    return rc;
+}
+
+gw_status gwi_atomic_commit(gwi_atomic *w, const char *path)
+{
+    gw_status rc = GW_OK;
+    int fd = open(w->tmp, O_RDWR | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0) {
+        rc = gwi_fail(GW_EIO, "%s: cannot sync: %s", w->tmp, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        gwi_atomic_abort(w);
+        return rc;
+    }
+    close(fd);
+    if (rename(w->tmp, path) != 0) {
+        rc = gwi_fail(GW_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
+        gwi_atomic_abort(w);
+        return rc;
+    }
+    /* The rename itself is durable only once the directory is synced; the lock is released
+     * after that, so the next writer copies what is on disk. */
+    char dir[GWI_PATH_MAX];
+    const char *base = NULL;
+    if (split_path(path, dir, &base) == GW_OK && (fd = open(dir, O_RDONLY | O_CLOEXEC)) >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    release(w);
+    return GW_OK;
+}
+
+void gwi_atomic_abort(gwi_atomic *w)
+{
+    if (w->tmp[0] != '\0')
+        unlink(w->tmp);
+    release(w);
 }
 
 /* ---- attributes and strings ------------------------------------------------------------ */
