@@ -34,8 +34,14 @@
  * target's directory (for an append, a byte copy of the existing file), fsyncs it and renames it
  * over the target, then fsyncs the directory. A process killed at any point leaves either the
  * old file or the new one, never a mixture; it may leave its temporary, which the next write to
- * the same target deletes (the pid is checked to be dead). Two processes appending to the same
- * file at the same time are not serialised: the later rename wins.
+ * the same target deletes (the pid is checked to be dead); gw_cleanup_on_signal (gw_cleanup.h)
+ * removes it from a signal handler. Writers of one target are serialised: each holds an
+ * exclusive flock on "<dir>/.<name>.lock" from before the copy until after the rename, so two
+ * processes (or threads) appending at once both keep their models; a writer waits up to
+ * GW_LOCK_TIMEOUT seconds (environment variable, default 60) and then fails with GW_EIO
+ * ("<path>: results file busy ..."). The kernel drops the lock of a process that dies.
+ *
+ * Format version: the root attribute "format_version" ("MAJOR.MINOR", GW_RESULTS_FORMAT_*).
  *
  * Errors: HDF5's automatic error printing is silenced during each call (and restored after), so
  * nothing reaches stderr; failures are returned as statuses with a message naming the file and
@@ -185,8 +191,10 @@ typedef struct {
  * borrowed; its terms must all be non-NULL; residuals/fitted, when set, have nobs entries.
  *
  * Returns GW_OK; GW_EINVAL (bad name, a model of that name exists, r inconsistent: NULL term,
- * residuals without nobs); GW_EIO (cannot create, copy, write, sync or rename; the existing file
- * is not an HDF5 file, or has /models that is not a group); GW_ENOMEM.
+ * residuals without nobs; GW_LOCK_TIMEOUT malformed); GW_EIO (cannot create, copy, write, sync or
+ * rename; the existing file is not an HDF5 file, or has /models that is not a group; another
+ * writer held the file's lock past GW_LOCK_TIMEOUT: "results file busy"); GW_EFORMAT (the
+ * existing file's format_version is malformed or of a newer major); GW_ENOMEM.
  * Complexity: O(size of the existing file) for the copy, plus O(k^2 + nobs) to write. */
 GW_API gw_status gw_results_append(const char *path, const char *name, const gw_result *r,
                                    const gw_provenance *prov);
@@ -198,14 +206,27 @@ GW_API gw_status gw_results_append_ex(const char *path, const char *name, const 
                                       const gw_provenance *prov, unsigned flags, char *name_out,
                                       size_t name_out_size);
 
+/* The results-file format this library writes, as the root attribute "format_version" =
+ * "MAJOR.MINOR". Minor versions only add (a reader of 1.x reads every 1.y file, and an append
+ * keeps the file's newer minor); a new major may change what is there, so readers and appenders
+ * refuse a file of a major newer than theirs (GW_EFORMAT). A file without the attribute (written
+ * before it existed) is 1.0. */
+#define GW_RESULTS_FORMAT_MAJOR 1
+#define GW_RESULTS_FORMAT_MINOR 0
+
 /* An open results file (opaque). */
 typedef struct gw_results gw_results;
 
 /* gw_results_open -- open a results file for reading; the list of models (in the order they
  * were added) and the provenance are read at once, models on demand with gw_results_get.
  * out: owned, gw_results_close. Returns GW_OK; GW_EIO (cannot open the file); GW_EFORMAT (not
- * HDF5, truncated, or no /models group); GW_ENOMEM. */
+ * HDF5, truncated, a format_version that is not "MAJOR.MINOR" or whose major is newer than
+ * GW_RESULTS_FORMAT_MAJOR, or no /models group); GW_ENOMEM. */
 GW_API gw_status gw_results_open(const char *path, gw_results **out);
+
+/* gw_results_format_version -- the format version of an open file (1.0 when it has no
+ * format_version attribute). */
+GW_API void gw_results_format_version(const gw_results *res, unsigned *major, unsigned *minor);
 
 /* gw_results_nmodels / gw_results_model_name -- the models of an open file; the name is
  * borrowed (valid until gw_results_close); i < gw_results_nmodels. */

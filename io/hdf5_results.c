@@ -123,6 +123,72 @@ static void created_utc(const gw_provenance *prov, char created[32])
         snprintf(created, 32, "unknown");
 }
 
+/* ---- format version ------------------------------------------------------------------------ */
+
+static gw_status read_str_attr(hid_t loc, const char *name, const char *what, char **dst);
+
+/* Parses "MAJOR.MINOR" (decimal digits only, each at most 65535). */
+static int parse_version(const char *v, unsigned *major, unsigned *minor)
+{
+    unsigned part[2] = {0, 0};
+    const char *c = v;
+    for (int i = 0; i < 2; i++) {
+        if (*c < '0' || *c > '9')
+            return 0;
+        for (; *c >= '0' && *c <= '9'; c++)
+            if ((part[i] = 10 * part[i] + (unsigned)(*c - '0')) > 65535)
+                return 0;
+        if (i == 0 && *c++ != '.')
+            return 0;
+    }
+    *major = part[0];
+    *minor = part[1];
+    return *c == '\0';
+}
+
+/* The format version of the open file (1.0 and *present 0 without the attribute). GW_EFORMAT
+ * when it is malformed or of a major newer than this code reads: what a later major changes,
+ * this code cannot know, so it neither reads nor appends to such a file. */
+static gw_status read_format_version(hid_t file, const char *path, unsigned *major, unsigned *minor,
+                                     int *present)
+{
+    char what[1200], *v = NULL;
+    snprintf(what, sizeof what, "%s: /", gwi_base(path));
+    *major = 1;
+    *minor = 0;
+    *present = 0;
+    gw_status rc = read_str_attr(file, "format_version", what, &v);
+    if (rc != GW_OK || v == NULL)
+        return rc;
+    *present = 1;
+    if (!parse_version(v, major, minor))
+        rc = gwi_fail(GW_EFORMAT, "%s: format_version '%s' is not MAJOR.MINOR", path, v);
+    else if (*major > GW_RESULTS_FORMAT_MAJOR)
+        rc = gwi_fail(GW_EFORMAT,
+                      "%s: results file format %u.%u is newer than this goodwork (%s) reads "
+                      "(%d.x); use a later goodwork",
+                      path, *major, *minor, gw_version(), GW_RESULTS_FORMAT_MAJOR);
+    gw_free(v);
+    return rc;
+}
+
+/* Sets the root's format_version to this code's, unless the file has it or a later minor. */
+static herr_t write_format_version(hid_t file, hid_t root, const char *path)
+{
+    unsigned major = 0, minor = 0;
+    int present = 0;
+    if (read_format_version(file, path, &major, &minor, &present) != GW_OK)
+        return -1;
+    /* Each part is at most 65535 (parse_version), so this orders versions. */
+    unsigned long have = 65536ul * major + minor,
+                  ours = 65536ul * GW_RESULTS_FORMAT_MAJOR + GW_RESULTS_FORMAT_MINOR;
+    if (present && have >= ours)
+        return 0;
+    char v[32];
+    snprintf(v, sizeof v, "%d.%d", GW_RESULTS_FORMAT_MAJOR, GW_RESULTS_FORMAT_MINOR);
+    return gwi_attr_str(root, "format_version", v);
+}
+
 /* Finishes a write: the provenance on the new group *g and on the root, then closes *g and
  * *file (set to -1) and commits the write w (renaming its temporary over path).
  * Every other handle on the file must be closed already, so that closing flushes it. */
@@ -133,6 +199,8 @@ static gw_status seal_write(hid_t *file, hid_t *g, const gw_provenance *prov, co
         return gwi_h5_fail(GW_EIO, "%s: cannot write its provenance", what);
     hid_t root = H5Gopen2(*file, "/", H5P_DEFAULT);
     herr_t st = root < 0 ? -1 : write_provenance(root, prov, created);
+    if (st >= 0)
+        st = write_format_version(*file, root, path);
     if (root >= 0)
         H5Gclose(root);
     if (st < 0)
@@ -320,7 +388,9 @@ static gw_status open_for_append(const char *path, gwi_atomic *w, int *existed, 
     if (*file < 0)
         return gwi_h5_fail(GW_EIO, "%s: cannot %s", path,
                            *existed ? "open the existing file as HDF5" : "create");
-    return GW_OK;
+    unsigned major = 0, minor = 0;
+    int present = 0;
+    return read_format_version(*file, path, &major, &minor, &present);
 }
 
 gw_status gw_results_append_ex(const char *path, const char *name, const gw_result *r,
@@ -431,6 +501,7 @@ static const char *const prov_names[5] = {"goodwork_version", "created_utc", "co
 
 struct gw_results {
     hid_t file;
+    unsigned format_major, format_minor;
     char *path;
     char **names;
     size_t n;
@@ -558,8 +629,11 @@ gw_status gw_results_open(const char *path, gw_results **out)
         goto done;
     }
     res->file = -1;
+    int present = 0;
     if ((rc = gwi_h5_open_read(path, &res->file)) != GW_OK ||
-        (rc = gwi_h5_check_global_heaps(path, path)) != GW_OK)
+        (rc = gwi_h5_check_global_heaps(path, path)) != GW_OK ||
+        (rc = read_format_version(res->file, path, &res->format_major, &res->format_minor,
+                                  &present)) != GW_OK)
         goto done;
     if ((models = H5Gopen2(res->file, "models", H5P_DEFAULT)) < 0) {
         rc = gwi_h5_fail(GW_EFORMAT, "%s: no group /models (not a goodwork results file)", path);
@@ -600,6 +674,12 @@ done:
 }
 
 size_t gw_results_nmodels(const gw_results *res) { return res->n; }
+
+void gw_results_format_version(const gw_results *res, unsigned *major, unsigned *minor)
+{
+    *major = res->format_major;
+    *minor = res->format_minor;
+}
 
 const char *gw_results_model_name(const gw_results *res, size_t i) { return res->names[i]; }
 
