@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "core_int.h"
 #include "gw_strbuf.h"
 #include "gw_csv.h"
 #include "gw_generate.h"
@@ -133,18 +134,29 @@ static int write_h5(const gw_panel *p, const char *path)
         cli_error("generate: output path too long: %s", path);
         return GW_EXIT_OTHER;
     }
+    int slot = gwi_cleanup_add_file(tmp); /* removed on SIGINT/SIGTERM (gw_cleanup.h) */
     gw_status s = write_h5_groups(p, tmp);
+    int rc = GW_EXIT_OK;
     if (s != GW_OK) {
         cli_error("%s", gw_last_error());
         unlink(tmp);
-        return GW_EXIT_OTHER;
-    }
-    if (rename(tmp, path) != 0) {
+        rc = GW_EXIT_OTHER;
+    } else if (rename(tmp, path) != 0) {
         cli_error("%s: cannot rename the finished file into place: %s", path, strerror(errno));
         unlink(tmp);
-        return GW_EXIT_OTHER;
+        rc = GW_EXIT_OTHER;
     }
-    return GW_EXIT_OK;
+    gwi_cleanup_remove(slot);
+    /* The library's writes into tmp locked it through ".<tmp's name>.lock" (output.md, "Several
+     * writers"); tmp's name is this process's alone, so nobody else can be using that lock. */
+    char lock[4200];
+    const char *base = strrchr(tmp, '/');
+    if (base != NULL)
+        snprintf(lock, sizeof lock, "%.*s/.%s.lock", (int)(base - tmp), tmp, base + 1);
+    else
+        snprintf(lock, sizeof lock, ".%s.lock", tmp);
+    unlink(lock);
+    return rc;
 }
 
 /* Prints the summary in text or JSON. */

@@ -1,5 +1,6 @@
 /* main.c -- goodwork: dispatch to the commands. */
 #include <gsl/gsl_errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include "cli.h"
 #include "cli_mpi.h"
 #include "gw_alloc.h"
+#include "gw_cleanup.h"
 #include "gw_version.h"
 
 const char *cli_command_line = "";
@@ -85,6 +87,44 @@ static const command commands[] = {
     {"run", cmd_run},           {"verify", cmd_verify},   {"bench", cmd_bench},
 };
 
+/* The signal that is ending the process (0 while none), for a debugger or core dump to show. */
+static volatile sig_atomic_t cli_signal;
+
+/* SIGINT, SIGTERM, SIGHUP: remove the temporaries of the writes in progress (and end a running
+ * pipeline step) so that nothing partial is left, then die of the same signal, so that the
+ * parent sees what happened (shell status 128 + N): the signal is blocked while the handler
+ * runs, so the raise is delivered on return, to the default action restored here. Only
+ * async-signal-safe calls (gw_cleanup.h; sigaction and raise). */
+static void on_signal(int sig)
+{
+    cli_signal = sig;
+    gw_cleanup_on_signal(sig);
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+    raise(sig);
+}
+
+/* Installs on_signal, except for a signal that was ignored when goodwork started (nohup, a
+ * background job of a non-interactive shell): the caller asked for it to be ignored. */
+static void install_signal_handlers(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old, sa;
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN)
+            continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        for (size_t j = 0; j < sizeof sigs / sizeof sigs[0]; j++)
+            sigaddset(&sa.sa_mask, sigs[j]); /* one clean-up at a time */
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
 /* Joins argv with spaces into a heap string for provenance; on failure, leaves "". */
 static char *join_args(int argc, char **argv)
 {
@@ -118,6 +158,7 @@ int main(int argc, char **argv)
     int rc = cli_mpi_start(&argc, &argv);
     if (rc != GW_EXIT_OK)
         return rc;
+    install_signal_handlers();
     char *line = join_args(argc, argv);
     if (line)
         cli_command_line = line;

@@ -188,7 +188,7 @@ gw_status gw_csv_write_file(const gw_table *t, const char *path)
     char err[128];
     char *tmp = NULL;
     wbuf *w = NULL;
-    int fd = -1;
+    int fd = -1, slot = -1;
     locale_t cloc = (locale_t)0, old = (locale_t)0;
     if (t == NULL || path == NULL)
         return gwi_fail(GW_EINVAL, "gw_csv_write_file: NULL argument");
@@ -216,6 +216,8 @@ gw_status gw_csv_write_file(const gw_table *t, const char *path)
         tmp[0] = '\0'; /* nothing to remove */
         goto done;
     }
+    /* Recorded once it is ours (created with O_EXCL), for gw_cleanup_on_signal. */
+    slot = gwi_cleanup_add_file(tmp);
     w->fd = fd;
     w->err = 0;
     w->n = 0;
@@ -242,6 +244,7 @@ done:
         close(fd);
     if (tmp != NULL && tmp[0] != '\0' && rc != GW_OK)
         (void)unlink(tmp);
+    gwi_cleanup_remove(slot);
     if (cloc != (locale_t)0) {
         if (old != (locale_t)0)
             uselocale(old);

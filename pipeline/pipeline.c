@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -407,9 +409,32 @@ int pl_run_step(const char *exe, const pl_step *s, const char *results, const ch
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&fa, 2, stderr_path ? stderr_path : "/dev/null",
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    /* The step's outputs are partial until it ends: a signal removes them, and ends the step
+     * first (gw_cleanup_on_signal). The signals are blocked from the spawn until the child is
+     * recorded, so that none can end this process in between and leave the step running; the
+     * child starts with the caller's mask. */
+    int slots[3] = {-1, -1, -1};
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setsigmask(&attr, &old);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    if (stdout_path != NULL)
+        slots[0] = gwi_cleanup_add_file(stdout_path);
+    if (stderr_path != NULL)
+        slots[1] = gwi_cleanup_add_file(stderr_path);
     fflush(NULL);
-    int e = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
+    int e = posix_spawn(&pid, exe, &fa, &attr, argv, environ);
+    posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
+    if (e == 0)
+        slots[2] = gwi_cleanup_add_child(pid);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (e != 0) {
         gwi_fail(GW_EIO, "step %s: cannot start %s: %s", s->name, exe, strerror(e));
     } else {
@@ -417,6 +442,8 @@ int pl_run_step(const char *exe, const pl_step *s, const char *results, const ch
             ;
         rc = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
     }
+    for (int i = 2; i >= 0; i--)
+        gwi_cleanup_remove(slots[i]);
     gw_free(argv);
     return rc;
 }

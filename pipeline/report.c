@@ -419,8 +419,10 @@ gw_status report_write(const pl_pipeline *p, const char *outdir, const char *res
     /* Written to a temporary name and renamed into place: a run killed while writing the
      * report leaves the previous report.md whole (as results.h5). */
     snprintf(tmp, sizeof tmp, "%s/.report.md.%ld.tmp", outdir, (long)getpid());
+    int slot = gwi_cleanup_add_file(tmp); /* removed by gw_cleanup_on_signal */
     FILE *f = fopen(tmp, "w");
     if (f == NULL) {
+        gwi_cleanup_remove(slot);
         return gwi_fail(GW_EIO, "%s: cannot write", tmp);
     }
     fprintf(f, "# %s\n\n", p->report.title ? p->report.title : "goodwork report");
@@ -468,7 +470,9 @@ gw_status report_write(const pl_pipeline *p, const char *outdir, const char *res
     int bad = ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0;
     if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
         remove(tmp);
+        gwi_cleanup_remove(slot);
         return gwi_fail(GW_EIO, "%s: cannot write", path);
     }
+    gwi_cleanup_remove(slot);
     return GW_OK;
 }

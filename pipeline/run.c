@@ -97,6 +97,7 @@ gw_status gw_pipeline_run(const char *ini_path, const char *outdir, const char *
     double *secs = NULL;
     char results[PATH_MAX], partial[PATH_MAX], steps[PATH_MAX];
     gw_status st;
+    int slot = -1;
     memset(res, 0, sizeof *res);
     if (ini_path == NULL || outdir == NULL || exe == NULL)
         return gwi_fail(GW_EINVAL, "run: NULL argument");
@@ -114,6 +115,8 @@ gw_status gw_pipeline_run(const char *ini_path, const char *outdir, const char *
     snprintf(results, sizeof results, "%s/results.h5", outdir);
     snprintf(partial, sizeof partial, "%s/results.h5.partial", outdir);
     unlink(partial);
+    /* Partial until renamed: a signal removes it (after ending the running step). */
+    slot = gwi_cleanup_add_file(partial);
     if ((secs = gw_calloc(p.nsteps, sizeof *secs)) == NULL) {
         st = gwi_fail(GW_ENOMEM, "out of memory");
         goto done;
@@ -127,6 +130,8 @@ gw_status gw_pipeline_run(const char *ini_path, const char *outdir, const char *
         st = gwi_fail(GW_EIO, "%s: cannot rename into place: %s", results, strerror(errno));
         goto done;
     }
+    gwi_cleanup_remove(slot);
+    slot = -1;
     if ((st = report_write(&p, outdir, results, secs, gwi_seconds() - t0)) != GW_OK)
         goto done;
     res->ini_path = gw_strdup(p.ini_path);
@@ -138,6 +143,7 @@ gw_status gw_pipeline_run(const char *ini_path, const char *outdir, const char *
     res->stage = GW_PIPELINE_OK;
     res->seconds = gwi_seconds() - t0;
 done:
+    gwi_cleanup_remove(slot);
     gw_free(secs);
     pl_free(&p);
     return st;
