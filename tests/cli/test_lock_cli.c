@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core_int.h"
 #include "gw_hdf5.h"
 #include "gw_result.h"
 #include "gw_test.h"
@@ -90,13 +91,22 @@ static void worker(int w, int nappend, unsigned seed, const char *out, const cha
     if (f == NULL)
         _exit(9);
     srand(seed * 7919u + (unsigned)w);
+    double mean_us = 30000; /* of the fits not killed, lock waits included */
+    int timed = 0;
     for (int j = 0; j < nappend; j++) {
         char name[32];
         snprintf(name, sizeof name, "p%d_%d", w, j);
-        /* A quarter killed, at a moment spread over a whole fit (about 30 ms, more when other
-         * writers hold the lock). */
-        long delay = rand() % 4 == 0 ? (long)(rand() % 60000) : -1;
-        fprintf(f, "%d %c\n", j, run_fit(out, name, delay));
+        /* A quarter killed, at a moment spread uniformly over a whole fit as this worker has
+         * measured it (so that some kills land in the write at the end, however loaded the
+         * machine is). */
+        long delay = rand() % 4 == 0 ? (long)(mean_us * (double)(rand() % 1000) / 1000.0) : -1;
+        double t0 = gwi_seconds();
+        char c = run_fit(out, name, delay);
+        if (delay < 0 && c == RUN_OK) {
+            timed++;
+            mean_us += (1e6 * (gwi_seconds() - t0) - mean_us) / timed;
+        }
+        fprintf(f, "%d %c\n", j, c);
         fflush(f);
     }
     fclose(f);
