@@ -19,10 +19,11 @@
  * - shift-share (Bartik): occupation shocks g_o = -kappa p_auto_o (displacement) or
  *   -kappa p_auto_o + rho max(ai_o, 0) (AI augmentation) give the local shock
  *   L_i = sum_o s_io g_o (a fraction of jobs; s_io the area's occupation shares, fractions
- *   summing to one), and the employment variable changes by pass_through * 100 * L_i
- *   percentage points (pass-through 0.5 by default: with kappa = 0.10 and a typical
- *   p_auto of 0.45, L = -0.045 and emp_rate falls by 2.25 points). Several shift-share shocks
- *   add up.
+ *   summing to one), and the employment variable (a rate: jobs per 100 residents) changes by
+ *   pass_through * rate_i * L_i percentage points, rate_i its value before any shock
+ *   (pass-through 0.5 by default: with kappa = 0.10 and a typical p_auto of 0.45, L = -0.045
+ *   and a rate of 75 falls by 1.69 points). kappa must be in [0, 1] and rho >= 0 (g_o is then
+ *   at most the whole of occupation o's jobs). Several shift-share shocks add up.
  * - direct: VAR += v, -= v, *= v, /= v or = v, everywhere or where a condition on one variable
  *   holds (VAR op NUMBER, VAR op qNN for the NN-th percentile of VAR over the areas (type 7),
  *   VAR == LEVEL / != LEVEL for a categorical VAR).
@@ -96,7 +97,8 @@ typedef struct {
  * (qNN: the NN-th percentile, 0 <= NN <= 100; LEVEL: any other text, only with == and !=).
  * out: caller's. Returns GW_OK; GW_ESYNTAX (the message quotes the spec and says what is
  * wrong: unknown kind, bad number, missing operator, names longer than GW_SHOCK_NAME_MAX-1,
- * "/= 0", a non-finite number, a negative kappa); GW_EINVAL (NULL argument). O(length). */
+ * "/= 0", a non-finite number, kappa outside [0, 1], a negative rho); GW_EINVAL (NULL
+ * argument). O(length). */
 GW_API gw_status gw_shock_parse(const char *spec, gw_shock *out);
 
 /* Builds the regressor design of equation eq over table t (owned by the caller of the

@@ -197,8 +197,16 @@ gw_status gw_shock_parse(const char *spec, gw_shock *out)
                             "ai:KAPPA,RHO or VAR+=V)",
                             spec, (int)kl, buf);
         }
-        if (out->kappa < 0.0)
-            return gwi_fail(GW_ESYNTAX, "bad shock '%s': kappa must be >= 0", spec);
+        /* g_o = -kappa p_auto_o is the share of occupation o's jobs lost: with p_auto in
+         * [0, 1], kappa in [0, 1] keeps it a share (displacement:1.5 would take 102% of the
+         * jobs of an occupation with p_auto 0.68). */
+        if (!(out->kappa >= 0.0 && out->kappa <= 1.0))
+            return gwi_fail(GW_ESYNTAX,
+                            "bad shock '%s': kappa must be in [0, 1] (a share of jobs per unit of "
+                            "automation probability)",
+                            spec);
+        if (out->rho < 0.0)
+            return gwi_fail(GW_ESYNTAX, "bad shock '%s': rho must be >= 0", spec);
         return GW_OK;
     }
     /* Direct: VAR op VALUE. */
@@ -859,8 +867,8 @@ static gw_status start_values(scen *c, char *const *touched, size_t ntouched)
 
 /* Applies the shocks in order to the start values: a direct change where its condition holds
  * on the base data (mask, tmp: n scratch entries), or the shift-share local shock
- * L_i = sum_o s_io g_o, added to res->local_shock and, times pt * 100, to the employment
- * variable emp. */
+ * L_i = sum_o s_io g_o, added to res->local_shock and, times pt and the area's base
+ * employment rate, to the employment variable emp. */
 static gw_status apply_shocks(scen *c, const gw_shock *shocks, size_t nshocks,
                               const gw_scenario_occ *occ, const char *emp, double pt,
                               char *const *touched, size_t ntouched, gw_scenario_result *res,
@@ -883,6 +891,7 @@ static gw_status apply_shocks(scen *c, const gw_shock *shocks, size_t nshocks,
             }
         } else {
             double *v = c->start[find_str(touched, ntouched, emp)];
+            const double *rate = gw_table_numeric(c->base, wcol(c->base, emp));
             for (size_t i = 0; i < n; i++) {
                 double L = 0.0;
                 for (size_t oc = 0; oc < occ->nocc; oc++) {
@@ -892,7 +901,9 @@ static gw_status apply_shocks(scen *c, const gw_shock *shocks, size_t nshocks,
                     L += occ->shares[i * occ->nocc + oc] * g;
                 }
                 res->local_shock[i] += L;
-                v[i] += pt * 100.0 * L;
+                /* L is a share of the area's jobs; the rate counts jobs per 100 residents, so
+                 * losing the share L of them moves it by rate * L points (docs/scenario.md). */
+                v[i] += pt * rate[i] * L;
             }
         }
     }

@@ -40,7 +40,9 @@ enum {
     GW_SCENARIO_RESIDUAL_NOISE = 1u << 1,   /* add N(0, rmse^2) per model, area and draw         */
     GW_SCENARIO_SEED_SET = 1u << 2,         /* use opts.seed (else GW_SCENARIO_DEFAULT_SEED)     */
     GW_SCENARIO_PASS_THROUGH_SET = 1u << 3, /* use opts.pass_through (else the default 0.5)     */
-    GW_SCENARIO_YEAR_SET = 1u << 4          /* use opts.year (else the latest year of the data) */
+    GW_SCENARIO_YEAR_SET = 1u << 4,         /* use opts.year (else the latest year of the data) */
+    GW_SCENARIO_STRICT = 1u << 5 /* a value after the shock outside its bounds or the observed
+                                  * range is an error (GW_EFORMAT), not only reported */
 };
 
 /* How to run. All-zero means the defaults; strings are borrowed. */
@@ -61,6 +63,11 @@ typedef struct {
     const char *occupation; /* gw_scenario_file: group of the occupation table ("/occupation") */
     const char *shares;     /* gw_scenario_file: group of the occupation shares ("/shares") */
     char delim;             /* gw_scenario_file, CSV data: the delimiter (0: detected) */
+    /* nbounds "VAR=LO:HI" bounds of outcomes (either side may be empty: unbounded; "VAR=none":
+     * no bounds), over the defaults: [0, 100] for names ending in _rate or _share or starting
+     * with share_ (percentages). */
+    const char *const *bounds;
+    size_t nbounds;
     unsigned flags;         /* GW_SCENARIO_* */
     /* Progress of the draws (NULL: none): called with done = 0 when the draws start, then from
      * one thread as they complete (done <= total, repeats possible). */
@@ -121,6 +128,8 @@ typedef struct gw_scenario_report gw_scenario_report;
  *   gw_scenario_run's statuses, prefixed "scenario" (cycles, unknown shocked variables, log of
  *   a non-positive value after the shock, ...).
  *   GW_ENOVAR an unknown --by variable; GW_EFORMAT a --by variable missing in every area.
+ *   GW_EINVAL a bad opts->bounds item; with GW_SCENARIO_STRICT, GW_EFORMAT when an outcome
+ *   leaves its bounds or the observed range in some area (the first such area is named).
  *   GW_ENOMEM ("out of memory").
  * Complexity: reading the files, then gw_scenario_run's O(draws * sum_m (build_m + n k_m)). */
 GW_API gw_status gw_scenario_file(const char *results, const char *data, const char *const *shocks,
@@ -138,6 +147,22 @@ GW_API gw_status gw_scenario_table(const gw_scenario_data *data, const gw_result
                                    const char *const *names, size_t nfits,
                                    const char *const *shocks, size_t nshocks,
                                    const gw_scenario_run_opts *opts, gw_scenario_report **out);
+
+/* Plausibility of one outcome after the shock (gw_scenario_report_plausibility): each area's
+ * value after the shock, base + point change (the propagation with the point estimates), set
+ * against the outcome's bounds and against the range observed over every row of the data (all
+ * years): beyond that range the linear equations extrapolate. */
+enum {
+    GW_SCENARIO_BELOW = 1u,   /* below the lower bound */
+    GW_SCENARIO_ABOVE = 2u,   /* above the upper bound */
+    GW_SCENARIO_OUTSIDE = 4u  /* outside the observed range */
+};
+typedef struct {
+    double lo, hi;                   /* bounds; -inf / inf: none on that side */
+    double observed_lo, observed_hi; /* finite values over the data's rows; NaN when none */
+    size_t below, above, outside;    /* areas with each flag */
+    const unsigned char *flag;       /* n_areas: GW_SCENARIO_BELOW | ABOVE | OUTSIDE bits */
+} gw_scenario_plausibility;
 
 /* The report. Every pointer is borrowed and valid until gw_scenario_report_free; indexes must
  * be below the matching count. */
@@ -165,6 +190,10 @@ GW_API size_t gw_scenario_report_nby(const gw_scenario_report *r);
 GW_API const char *gw_scenario_report_by_var(const gw_scenario_report *r, size_t b);
 GW_API const gw_scenario_summary *gw_scenario_report_by(const gw_scenario_report *r, size_t b);
 GW_API const char *gw_scenario_report_by_level(const gw_scenario_report *r, size_t b, size_t g);
+
+/* The plausibility of outcome o (gw_scenario_report_result(r)->outcomes[o]). */
+GW_API const gw_scenario_plausibility *gw_scenario_report_plausibility(const gw_scenario_report *r,
+                                                                       size_t o);
 
 /* gw_scenario_report_render -- r as `goodwork scenario` prints it: the text summary (json 0) or
  * one line of JSON (json 1; with areas 1 it adds each area's results, as --areas does), each

@@ -101,6 +101,73 @@ static void areas_json(const gw_scenario_report *rep, cJSON *root)
     }
 }
 
+/* JSON "plausibility": per outcome, its bounds (null: unbounded), the observed range, the
+ * counts and the areas flagged, with their value after the shock. */
+static void plaus_json(const gw_scenario_report *rep, cJSON *root)
+{
+    static const char *const why[] = {"below", "above", "outside_observed"};
+    const gw_scenario_result *r = gw_scenario_report_result(rep);
+    size_t n = r->n_areas;
+    cJSON *pj = cJSON_AddObjectToObject(root, "plausibility");
+    for (size_t o = 0; o < r->n_outcomes; o++) {
+        const gw_scenario_plausibility *p = gw_scenario_report_plausibility(rep, o);
+        cJSON *x = cJSON_AddObjectToObject(pj, r->outcomes[o]);
+        cJSON *b = cJSON_AddArrayToObject(x, "bounds"), *ob = cJSON_AddArrayToObject(x, "observed");
+        cJSON_AddItemToArray(b, gwi_json_num(p->lo));
+        cJSON_AddItemToArray(b, gwi_json_num(p->hi));
+        cJSON_AddItemToArray(ob, gwi_json_num(p->observed_lo));
+        cJSON_AddItemToArray(ob, gwi_json_num(p->observed_hi));
+        cJSON_AddNumberToObject(x, "below", (double)p->below);
+        cJSON_AddNumberToObject(x, "above", (double)p->above);
+        cJSON_AddNumberToObject(x, "outside_observed", (double)p->outside);
+        cJSON *aj = cJSON_AddArrayToObject(x, "areas");
+        for (size_t i = 0; i < n; i++) {
+            if (p->flag[i] == 0)
+                continue;
+            cJSON *a = cJSON_CreateObject(), *f = cJSON_CreateArray();
+            cJSON_AddStringToObject(a, "area", gw_scenario_report_area(rep, i));
+            cJSON_AddItemToObject(a, "value", gwi_json_num(r->base[o * n + i] + r->point[o * n + i]));
+            for (unsigned k = 0; k < 3; k++)
+                if (p->flag[i] & (1u << k))
+                    cJSON_AddItemToArray(f, cJSON_CreateString(why[k]));
+            cJSON_AddItemToObject(a, "flags", f);
+            cJSON_AddItemToArray(aj, a);
+        }
+    }
+}
+
+/* Text: the outcomes whose value after the shock leaves their bounds or the observed range,
+ * with up to eight of the areas concerned. */
+static void plaus_text(const gw_scenario_report *rep, gw_strbuf *text)
+{
+    const gw_scenario_result *r = gw_scenario_report_result(rep);
+    const char *idv = gw_scenario_report_settings(rep)->id;
+    int any = 0;
+    for (size_t o = 0; o < r->n_outcomes; o++) {
+        const gw_scenario_plausibility *p = gw_scenario_report_plausibility(rep, o);
+        if (p->below + p->above + p->outside == 0)
+            continue;
+        if (!any)
+            gw_strbuf_printf(text, "\n  Plausibility (value after the shock = base + point "
+                                   "change):\n");
+        any = 1;
+        gw_strbuf_printf(text,
+                         "  %s: %zu area(s) below %g, %zu above %g, %zu outside the observed "
+                         "range %.6g to %.6g:",
+                         r->outcomes[o], p->below, p->lo, p->above, p->hi, p->outside,
+                         p->observed_lo, p->observed_hi);
+        size_t shown = 0;
+        for (size_t i = 0; i < r->n_areas && shown < 8; i++)
+            if (p->flag[i] != 0)
+                gw_strbuf_printf(text, "%s %s %s", shown++ ? "," : "", idv,
+                                 gw_scenario_report_area(rep, i));
+        gw_strbuf_printf(text, "%s\n", p->below + p->above + p->outside > shown ? ", ..." : "");
+    }
+    if (!any)
+        gw_strbuf_printf(text, "\n  Plausibility: every value after the shock is within its "
+                               "bounds and the range observed in the data\n");
+}
+
 /* The report as one line of JSON into text; 0 when out of memory. */
 static int render_json(const gw_scenario_report *rep, int areas, gw_strbuf *text)
 {
@@ -135,6 +202,7 @@ static int render_json(const gw_scenario_report *rep, int areas, gw_strbuf *text
     cJSON *bj = cJSON_AddObjectToObject(root, "by");
     cJSON *bvj = cJSON_AddObjectToObject(root, "by_var");
     by_json(rep, bj, bvj);
+    plaus_json(rep, root);
     if (areas)
         areas_json(rep, root);
     char *js = cJSON_PrintUnformatted(root);
@@ -226,6 +294,7 @@ static void render_text(const gw_scenario_report *rep, gw_strbuf *text)
     for (size_t o = 0; o < r->n_outcomes; o++)
         gw_strbuf_printf(text, "  %-26s %12.5g %12.5g  [%11.5g, %11.5g]\n", r->outcomes[o],
                          nat->point[o], nat->mean_change[o], nat->q05[o], nat->q95[o]);
+    plaus_text(rep, text);
     text_by_and_ranks(rep, text);
 }
 

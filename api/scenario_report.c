@@ -135,7 +135,8 @@ static void attr_i64(group_spec *g, const char *name, int64_t v)
 
 /* The datasets of the areas, national summary and groups; names: nby * 12 + 1 buffers for the
  * by-group dataset names. */
-static void group_items(const gw_scenario_report *rep, group_spec *g, char (*names)[96])
+static void group_items(const gw_scenario_report *rep, group_spec *g, char (*names)[96],
+                        const double *plaus, const double *bounds)
 {
     const gw_scenario_result *r = rep->result;
     const gw_scenario_summary *nat = rep->national;
@@ -158,6 +159,8 @@ static void group_items(const gw_scenario_report *rep, group_spec *g, char (*nam
     item_f64(g, "national/q95", no, 0, nat->q95);
     item_f64(g, "national/point", no, 0, nat->point);
     item_f64(g, "national_draws", no, draws, nat->draw_mean);
+    item_f64(g, "plausibility", no, n, plaus);
+    item_f64(g, "bounds", no, 4, bounds);
     for (size_t b = 0; b < rep->nby && g->ni + 8 <= SR_MAX_ITEMS; b++) {
         static const char *const parts[] = {"levels", "mean_change", "q05",  "q50",
                                             "q95",    "point",       "draws"};
@@ -183,6 +186,7 @@ gw_status gw_scenario_report_write(const gw_scenario_report *rep, const char *pa
     group_spec g;
     gw_strbuf sb = {0}, mb = {0};
     char *shocks = NULL, *models = NULL;
+    double *plaus = NULL, *bounds = NULL;
     char(*names)[96] = gw_calloc(rep->nby * 12 + 1, sizeof *names);
     memset(&g, 0, sizeof g);
     for (size_t h = 0; h < rep->nshocks; h++)
@@ -196,7 +200,23 @@ gw_status gw_scenario_report_write(const gw_scenario_report *rep, const char *pa
         s = gwi_fail(GW_ENOMEM, "out of memory");
         goto done;
     }
-    group_items(rep, &g, names);
+    size_t no = rep->result->n_outcomes, n = rep->result->n_areas;
+    plaus = gw_alloc_array(no * n > 0 ? no * n : 1, sizeof *plaus);
+    bounds = gw_alloc_array(no > 0 ? 4 * no : 1, sizeof *bounds);
+    if (plaus == NULL || bounds == NULL) {
+        s = gwi_fail(GW_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t o = 0; o < no; o++) {
+        const gw_scenario_plausibility *p = &rep->plaus[o];
+        for (size_t i = 0; i < n; i++)
+            plaus[o * n + i] = p->flag[i];
+        bounds[4 * o] = p->lo;
+        bounds[4 * o + 1] = p->hi;
+        bounds[4 * o + 2] = p->observed_lo;
+        bounds[4 * o + 3] = p->observed_hi;
+    }
+    group_items(rep, &g, names, plaus, bounds);
     attr_str(&g, "shock", shocks);
     attr_str(&g, "models", models);
     if (rep->results != NULL)
@@ -218,6 +238,8 @@ done:
     gw_free(shocks);
     gw_free(models);
     gw_free(names);
+    gw_free(plaus);
+    gw_free(bounds);
     return s;
 }
 
@@ -253,5 +275,7 @@ void gw_scenario_report_free(gw_scenario_report *r)
     gw_free(r->by);
     gw_free(r->by_level);
     gw_free(r->by_nlevels);
+    gw_free(r->plaus);
+    gw_free(r->plaus_flag);
     gw_free(r);
 }

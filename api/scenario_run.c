@@ -34,6 +34,7 @@ typedef struct {
     gw_scenario_eq *eqs;
     size_t neq;
     gw_table *data, *occt, *sht; /* gw_scenario_file: the tables read */
+    const gw_table *all;         /* the data, every row (observed ranges) */
     double *shares;              /* areas x occupations, row-major */
     const double *p_auto, *ai;
     size_t nocc;
@@ -80,7 +81,7 @@ static gw_status check_opts(const gw_scenario_run_opts *o)
                         o->pass_through);
     if ((o->flags & GW_SCENARIO_YEAR_SET) && !isfinite(o->year))
         return gwi_fail(GW_EINVAL, "bad --year %g (expected a number)", o->year);
-    return GW_OK;
+    return gwi_scenario_bounds_check(o->bounds, o->nbounds);
 }
 
 /* The settings with their defaults, the shocks (copied and parsed) and the --models and --by
@@ -468,9 +469,11 @@ static gw_status job_finish(job *j, const gw_table *occt, const gw_table *sht, c
         if ((s = occupation_data(j, occt, sht, src, what)) != GW_OK)
             return s;
     }
-    if ((s = run_draws(j)) != GW_OK || (s = summarise(j)) != GW_OK)
+    if ((s = run_draws(j)) != GW_OK || (s = summarise(j)) != GW_OK ||
+        (s = gwi_scenario_area_labels(j->rep)) != GW_OK)
         return s;
-    return gwi_scenario_area_labels(j->rep);
+    return gwi_scenario_plausibility(j->rep, j->all, j->o->bounds, j->o->nbounds,
+                                     (j->o->flags & GW_SCENARIO_STRICT) != 0);
 }
 
 /* Releases the call's state; hands the report to *out on success, frees it otherwise. */
@@ -526,6 +529,7 @@ gw_status gw_scenario_file(const char *results, const char *data, const char *co
     gw_load_opts lo = {NULL, 0, j.o->table, j.o->delim};
     if (s == GW_OK)
         s = gw_data_load(data, &lo, &j.data);
+    j.all = j.data;
     if (s == GW_OK)
         s = choose_areas(&j, j.data, data);
     const char *og = j.o->occupation ? j.o->occupation : "/occupation";
@@ -569,6 +573,7 @@ gw_status gw_scenario_table(const gw_scenario_data *data, const gw_result *const
         s = fits[m] == NULL || names[m] == NULL
                 ? gwi_fail(GW_EINVAL, "gw_scenario_table: model %zu is NULL or unnamed", m)
                 : add_model(&j, m, names[m], fits[m]);
+    j.all = data->table;
     if (s == GW_OK)
         s = choose_areas(&j, data->table, "the data");
     if (s == GW_OK)

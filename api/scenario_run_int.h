@@ -24,7 +24,18 @@ struct gw_scenario_report {
     gw_scenario_summary **by; /* nby summaries */
     char ***by_level;         /* nby arrays of by_nlevels[b] group names */
     size_t *by_nlevels;
+    gw_scenario_plausibility *plaus; /* n_outcomes */
+    unsigned char *plaus_flag;       /* n_outcomes x n_areas, what plaus[o].flag points into */
 };
+
+/* gwi_scenario_plausibility -- r->plaus from r->result and the data (every row: the observed
+ * ranges), with the bounds of opts (bounds, nbounds) over the defaults; strict: GW_EFORMAT
+ * naming the first area out of bounds or range. GW_EINVAL for a bad bound, GW_ENOMEM. */
+gw_status gwi_scenario_plausibility(gw_scenario_report *r, const gw_table *data,
+                                    const char *const *bounds, size_t nbounds, int strict);
+
+/* gwi_scenario_bounds_check -- GW_EINVAL (with the message) for a malformed bound item. */
+gw_status gwi_scenario_bounds_check(const char *const *bounds, size_t nbounds);
 
 /* gwi_scenario_report_new -- an empty report (every pointer NULL). GW_ENOMEM. */
 gw_status gwi_scenario_report_new(gw_scenario_report **out);

@@ -19,6 +19,7 @@
 
 #define SCEN_MAX_SHOCKS 64
 #define SCEN_MAX_BY 16
+#define SCEN_MAX_BOUNDS 64
 
 static const char scenario_usage[] =
     "usage: goodwork scenario --results R.h5 --data F --shock SPEC [--shock SPEC ...] [options]\n"
@@ -32,10 +33,10 @@ static const char scenario_usage[] =
     "  --data F                .h5 or .csv data (shift-share shocks need .h5 with /occupation\n"
     "                          and /shares, as written by goodwork generate)\n"
     "  --shock SPEC            repeatable; applied in order, conditions on the unshocked data:\n"
-    "      displacement:K        occupation shock g_o = -K p_auto_o\n"
+    "      displacement:K        occupation shock g_o = -K p_auto_o (K in [0, 1])\n"
     "      ai:K,R                g_o = -K p_auto_o + R max(ai_exposure_o, 0)\n"
     "                            local shock L_i = sum_o share_io g_o (fraction of jobs);\n"
-    "                            the employment variable changes by P * 100 * L_i points\n"
+    "                            the employment rate E_i changes by P * E_i * L_i points\n"
     "      VAR+=V VAR-=V VAR*=V VAR/=V VAR=V   a direct change, everywhere or\n"
     "      ... @COND | ... where COND          COND: VAR (==|!=|<|<=|>|>=) (NUMBER|qNN|LEVEL)\n"
     "                            (qNN: NN-th percentile over the areas; LEVEL: categorical)\n"
@@ -55,6 +56,10 @@ static const char scenario_usage[] =
     "  --time VAR              time variable (default year; absent: every row is an area)\n"
     "  --year Y                the year to shock (default: the latest)\n"
     "  --table G  --occupation G  --shares G   HDF5 groups (default /data, /occupation, /shares)\n"
+    "  --bound VAR=LO:HI       bounds of an outcome (repeatable; a side may be empty; VAR=none:\n"
+    "                          none); default [0, 100] for *_rate, *_share and share_*\n"
+    "  --strict                values after the shock outside their bounds or the range\n"
+    "                          observed in the data are an error (exit 3), not only reported\n"
     "  --areas                 JSON: add the per-area results\n"
     "  --format text|json      output (default text)\n"
     "  --out RESULTS.h5        also store /analyses/NAME (per area, national, by group, draws)\n"
@@ -74,6 +79,9 @@ typedef struct {
     size_t nspec;
     const char *byspec[SCEN_MAX_BY]; /* --by, repeatable */
     size_t nbyspec;
+    const char *bounds[SCEN_MAX_BOUNDS]; /* --bound, repeatable */
+    size_t nbounds;
+    int strict;
 } scen_args;
 
 /* Progress of the draws on standard error: the bar starts when the draws do. */
@@ -113,38 +121,38 @@ static int parse_args(int argc, char **argv, scen_args *a)
         cli_error("out of memory");
         return GW_EXIT_OTHER;
     }
+    struct {
+        const char *flag;
+        const char **vals;
+        size_t *n, max;
+    } rep[] = {{"--shock", a->specs, &a->nspec, SCEN_MAX_SHOCKS},
+               {"--by", a->byspec, &a->nbyspec, SCEN_MAX_BY},
+               {"--bound", a->bounds, &a->nbounds, SCEN_MAX_BOUNDS}};
     for (int i = 0; i < argc; i++) {
-        const char *arg = argv[i];
-        int is_shock = strcmp(arg, "--shock") == 0, is_by = strcmp(arg, "--by") == 0;
-        const char *val = NULL;
-        if (i > 0 && (is_shock || is_by)) {
-            if (i + 1 >= argc) {
-                cli_error("option %s needs a value", arg);
-                goto done;
+        const char *arg = argv[i], *val = NULL;
+        size_t r = 0, nrep = sizeof rep / sizeof rep[0];
+        for (; i > 0 && val == NULL && r < nrep; r++) {
+            size_t fl = strlen(rep[r].flag);
+            if (strcmp(arg, rep[r].flag) == 0) {
+                if (i + 1 >= argc) {
+                    cli_error("option %s needs a value", arg);
+                    goto done;
+                }
+                val = argv[++i];
+            } else if (strncmp(arg, rep[r].flag, fl) == 0 && arg[fl] == '=') {
+                val = arg + fl + 1;
             }
-            val = argv[++i];
-        } else if (i > 0 && strncmp(arg, "--shock=", 8) == 0) {
-            is_shock = 1;
-            val = arg + 8;
-        } else if (i > 0 && strncmp(arg, "--by=", 5) == 0) {
-            is_by = 1;
-            val = arg + 5;
         }
-        if (val != NULL && is_shock) {
-            if (a->nspec == SCEN_MAX_SHOCKS) {
-                cli_error("too many --shock options (at most %d)", SCEN_MAX_SHOCKS);
-                goto done;
-            }
-            a->specs[a->nspec++] = val;
-        } else if (val != NULL && is_by) {
-            if (a->nbyspec == SCEN_MAX_BY) {
-                cli_error("too many --by options (at most %d)", SCEN_MAX_BY);
-                goto done;
-            }
-            a->byspec[a->nbyspec++] = val;
-        } else {
+        if (val == NULL) {
             rest[nrest++] = argv[i];
+            continue;
         }
+        r--;
+        if (*rep[r].n == rep[r].max) {
+            cli_error("too many %s options (at most %zu)", rep[r].flag, rep[r].max);
+            goto done;
+        }
+        rep[r].vals[(*rep[r].n)++] = val;
     }
     const an_option opts[] = {
         {"--results", &a->results, NULL},
@@ -168,6 +176,7 @@ static int parse_args(int argc, char **argv, scen_args *a)
         {"--residual-noise", NULL, &a->noise},
         {"--no-coef-draws", NULL, &a->no_coef},
         {"--areas", NULL, &a->areas},
+        {"--strict", NULL, &a->strict},
         {"--help", NULL, &a->help},
         {"-h", NULL, &a->help},
     };
@@ -236,10 +245,12 @@ static int scenario_options(const scen_args *a, gw_scenario_run_opts *o, int *js
     o->occupation = a->occ;
     o->shares = a->shares;
     o->delim = cli_delim();
+    o->bounds = a->bounds;
+    o->nbounds = a->nbounds;
     o->flags = (a->no_coef ? GW_SCENARIO_NO_COEF_DRAWS : 0u) |
                (a->noise ? GW_SCENARIO_RESIDUAL_NOISE : 0u) |
                (a->seed ? GW_SCENARIO_SEED_SET : 0u) | (a->pt ? GW_SCENARIO_PASS_THROUGH_SET : 0u) |
-               (a->year ? GW_SCENARIO_YEAR_SET : 0u);
+               (a->year ? GW_SCENARIO_YEAR_SET : 0u) | (a->strict ? GW_SCENARIO_STRICT : 0u);
     return GW_EXIT_OK;
 }
 

@@ -23,9 +23,12 @@
 #define PANEL "datasets/uk_la_panel.h5"
 #define SHOCK_POLICY "autonomy_share+=5@auto_exposure>=q80"
 
-/* `goodwork scenario --shock displacement:0.10` on the bundled panel: the change of emp_rate
- * in the point propagation (exact: no coefficient enters it), as the command line prints it. */
-#define EMP_CHANGE_DISPLACEMENT_010 (-2.110731521767681)
+/* `goodwork scenario --shock displacement:0.10` on the bundled panel: the national mean change
+ * of emp_rate in the point propagation (no coefficient enters it), mean over the 360 areas of
+ * 2024 of 0.5 * emp_rate_i * L_i, L_i = sum_o share_io * (-0.10 * p_auto_o). Computed apart
+ * from goodwork with h5py and numpy from /data, /shares and /occupation of the panel (the note
+ * of issue 18 gives the script); the old units (0.5 * 100 * L_i) gave -2.110731521767683. */
+#define EMP_CHANGE_DISPLACEMENT_010 (-1.5835128087433539)
 
 static const char *const model_names[] = {"pay", "autonomy", "life"};
 static const char *const model_formulas[] = {
@@ -191,7 +194,8 @@ static void test_scenario_file_matches_cli(void **state)
                      GW_OK);
     r = gw_scenario_report_result(rep);
     assert_string_equal(r->outcomes[0], "emp_rate");
-    assert_same(gw_scenario_report_national(rep)->point[0], EMP_CHANGE_DISPLACEMENT_010);
+    gw_assert_close(gw_scenario_report_national(rep)->point[0], EMP_CHANGE_DISPLACEMENT_010,
+                    1e-13, 0.0);
     assert_true(gw_scenario_report_national(rep)->mean_change[r->n_outcomes - 1] < 0.0);
     assert_int_equal(gw_scenario_report_settings(rep)->seed, GW_SCENARIO_DEFAULT_SEED);
     gw_scenario_report_free(rep);
@@ -561,6 +565,82 @@ static void test_scenario_render_areas(void **state)
     assert_renders_as_cli(shocks, 1, &o, 1, 1, json_args);
 }
 
+/* Bounds and observed ranges: emp_rate -= D moves every area's rate by exactly -D (no model
+ * explains emp_rate), so the areas flagged are those whose 2024 rate, less D, falls below 0 or
+ * below the lowest rate of any year, counted here from the panel itself. */
+static void count_expected(double d, size_t *below, size_t *outside)
+{
+    gw_table *t = NULL;
+    assert_int_equal(gw_data_load(gwt_source_path(PANEL), NULL, &t), GW_OK);
+    const double *e = gw_table_numeric(t, (size_t)gw_table_find(t, "emp_rate"));
+    const double *y = gw_table_numeric(t, (size_t)gw_table_find(t, "year"));
+    double lo = INFINITY, last = -INFINITY;
+    for (size_t i = 0; i < gw_table_nrows(t); i++) {
+        lo = e[i] < lo ? e[i] : lo;
+        last = y[i] > last ? y[i] : last;
+    }
+    *below = *outside = 0;
+    for (size_t i = 0; i < gw_table_nrows(t); i++) {
+        if (y[i] != last)
+            continue;
+        *below += e[i] - d < 0.0;
+        *outside += e[i] - d < lo;
+    }
+    gw_table_free(t);
+}
+
+static void test_scenario_plausibility(void **state)
+{
+    (void)state;
+    static const char *const mild[] = {"emp_rate-=6"}, *const wild[] = {"emp_rate-=80"};
+    gw_scenario_run_opts o = {.draws = 3};
+    gw_scenario_report *rep = NULL;
+    size_t below, outside;
+    for (int k = 0; k < 2; k++) {
+        double d = k ? 80.0 : 6.0;
+        count_expected(d, &below, &outside);
+        assert_int_equal(gw_scenario_file(results_path, gwt_source_path(PANEL), k ? wild : mild,
+                                          1, &o, &rep),
+                         GW_OK);
+        const gw_scenario_plausibility *p = gw_scenario_report_plausibility(rep, 0);
+        assert_string_equal(gw_scenario_report_result(rep)->outcomes[0], "emp_rate");
+        gw_assert_close(p->lo, 0.0, 0.0, 0.0);
+        gw_assert_close(p->hi, 100.0, 0.0, 0.0);
+        assert_int_equal(p->below, below);
+        assert_int_equal(p->above, 0);
+        assert_int_equal(p->outside, outside);
+        assert_true(k ? below > 0 : outside > 0); /* both cases flag something */
+        char *text = NULL;
+        assert_int_equal(gw_scenario_report_render(rep, 0, 0, &text), GW_OK);
+        assert_non_null(strstr(text, "Plausibility (value after the shock"));
+        gw_free(text);
+        gw_scenario_report_free(rep);
+    }
+    /* --bound emp_rate=none: nothing below; --strict: an error naming the first area. */
+    static const char *const none[] = {"emp_rate=none"};
+    o.bounds = none;
+    o.nbounds = 1;
+    assert_int_equal(gw_scenario_file(results_path, gwt_source_path(PANEL), wild, 1, &o, &rep),
+                     GW_OK);
+    assert_int_equal(gw_scenario_report_plausibility(rep, 0)->below, 0);
+    gw_scenario_report_free(rep);
+    o.flags = GW_SCENARIO_STRICT;
+    rep = sentinel();
+    assert_int_equal(gw_scenario_file(results_path, gwt_source_path(PANEL), mild, 1, &o, &rep),
+                     GW_EFORMAT);
+    assert_null(rep);
+    assert_non_null(strstr(gw_last_error(), "--strict: emp_rate after the shock is"));
+    /* Malformed bounds: usage errors before any file is read. */
+    static const char *const bad[] = {"emp_rate", "=0:1", "emp_rate=5:1", "emp_rate=a:b",
+                                      "emp_rate=0"};
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        o.bounds = &bad[b];
+        assert_int_equal(gw_scenario_file("/nonexistent.h5", "/nonexistent.h5", mild, 1, &o, &rep),
+                         GW_EINVAL);
+        assert_non_null(strstr(gw_last_error(), "bad --bound"));
+    }
+}
+
 static void test_scenario_render_errors(void **state)
 {
     (void)state;
@@ -589,6 +669,7 @@ int main(void)
         cmocka_unit_test(test_scenario_render_by_groups),
         cmocka_unit_test(test_scenario_render_areas),
         cmocka_unit_test(test_scenario_render_errors),
+        cmocka_unit_test(test_scenario_plausibility),
     };
     return cmocka_run_group_tests_name("scenario_run", tests, fit_models, NULL);
 }

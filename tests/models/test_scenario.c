@@ -310,6 +310,7 @@ static void test_scenario_truth_analytic(void **state)
     size_t oe = outcome(r, "emp_rate"), oa = outcome(r, "autonomy_share");
     size_t ow = outcome(r, "median_hourly_pay"), ol = outcome(r, "life_sat");
     const double *w = col(a.areas, "median_hourly_pay"), *ae = col(a.areas, "auto_exposure");
+    const double *er = col(a.areas, "emp_rate");
     /* 80th percentile (type 7) of auto_exposure. */
     double *srt = gw_alloc_array(n, sizeof *srt);
     memcpy(srt, ae, n * sizeof *srt);
@@ -328,7 +329,8 @@ static void test_scenario_truth_analytic(void **state)
         double L = 0.0;
         for (size_t oc = 0; oc < 9; oc++)
             L += a.shares[i * 9 + oc] * (-0.10 * a.p_auto[oc]);
-        double demp = 0.5 * 100.0 * L;
+        /* L is a share of jobs: the rate (jobs per 100 residents) moves by rate * L. */
+        double demp = 0.5 * er[i] * L;
         double dlogw = 0.002 * demp;
         int top = ae[i] >= q80;
         ntop += (size_t)top;
@@ -473,7 +475,9 @@ static void test_scenario_parse(void **state)
         "",           "displacement", "displacement:abc", "displacement:-1",         "ai:0.1",
         "robots:0.1", "emp_rate",     "emp_rate -= ",     "emp_rate -= two",         "+= 2",
         "x /= 0",     "x += 1 @ y",   "x += 1 @ y > big", "x += 1 @ y >= q101",      "x += inf",
-        "a b += 1",   "x += 1 where", "x += 1 2",         "displacement:0.1 @ x > 1"};
+        "a b += 1",   "x += 1 where", "x += 1 2",         "displacement:0.1 @ x > 1",
+        /* shares of jobs: kappa in [0, 1], rho >= 0 */
+        "displacement:1.5", "ai:1.01,0.1", "ai:0.1,-0.5"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         gw_status st = gw_shock_parse(bad[i], &s);
         if (st != GW_ESYNTAX)
