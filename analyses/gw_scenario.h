@@ -202,6 +202,16 @@ typedef struct {
 GW_API gw_status gw_scenario_summarise(const gw_scenario_result *r, const int32_t *codes,
                                        size_t ngroups, gw_scenario_summary **out);
 
+/* gw_scenario_diff -- the paired difference a - ref of two summaries of scenarios run with the
+ * same models, seed and draws (common random numbers: draw d of both used the same
+ * coefficients and noise, so the spread of the difference is that of the difference, not of
+ * two independent runs) and the same groups. ref_outcome[o]: ref's index of a's outcome o, or
+ * SIZE_MAX when ref lacks it (NaN then). out: a summary shaped as a (n_areas from a), with the
+ * per-draw differences in draw_mean and their mean and quantiles (type 7). Returns GW_OK;
+ * GW_EINVAL (NULL arguments; groups, group sizes or draws that differ); GW_ENOMEM. */
+GW_API gw_status gw_scenario_diff(const gw_scenario_summary *a, const gw_scenario_summary *ref,
+                                  const size_t *ref_outcome, gw_scenario_summary **out);
+
 /* gw_scenario_summary_free -- release s; NULL-safe. */
 GW_API void gw_scenario_summary_free(gw_scenario_summary *s);
 

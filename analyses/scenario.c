@@ -1241,6 +1241,43 @@ void gw_scenario_free(gw_scenario_result *r)
     gw_free(r);
 }
 
+/* An empty summary of G groups and no outcomes (NULL when out of memory). */
+static gw_scenario_summary *summary_new(size_t G, size_t no)
+{
+    size_t gno = G * no > 0 ? G * no : 1;
+    gw_scenario_summary *g = gw_calloc(1, sizeof *g);
+    if (g == NULL)
+        return NULL;
+    g->ngroups = G;
+    g->n_outcomes = no;
+    g->n_areas = gw_calloc(G ? G : 1, sizeof *g->n_areas);
+    g->point = gw_alloc_array(gno, sizeof(double));
+    g->mean_change = gw_alloc_array(gno, sizeof(double));
+    g->q05 = gw_alloc_array(gno, sizeof(double));
+    g->q50 = gw_alloc_array(gno, sizeof(double));
+    g->q95 = gw_alloc_array(gno, sizeof(double));
+    if (!g->n_areas || !g->point || !g->mean_change || !g->q05 || !g->q50 || !g->q95) {
+        gw_scenario_summary_free(g);
+        return NULL;
+    }
+    return g;
+}
+
+/* Mean and quantiles over the D draws of gm[(g * no + o) * D + d], which g then owns. */
+static void summary_stats(gw_scenario_summary *g, double *gm, size_t D, double *tmp)
+{
+    for (size_t at = 0; at < g->ngroups * g->n_outcomes; at++) {
+        const double *x = gm + at * D;
+        size_t m = finite_sorted(x, D, 1, tmp);
+        g->mean_change[at] = shifted_mean(x, D, 1);
+        g->q05[at] = m ? quantile7(tmp, m, 0.05) : SC_NAN;
+        g->q50[at] = m ? quantile7(tmp, m, 0.50) : SC_NAN;
+        g->q95[at] = m ? quantile7(tmp, m, 0.95) : SC_NAN;
+    }
+    g->draws = D;
+    g->draw_mean = gm;
+}
+
 gw_status gw_scenario_summarise(const gw_scenario_result *r, const int32_t *codes, size_t ngroups,
                                 gw_scenario_summary **out)
 {
@@ -1259,23 +1296,12 @@ gw_status gw_scenario_summarise(const gw_scenario_result *r, const int32_t *code
             return gwi_fail(GW_EINVAL, "gw_scenario_summarise: code %ld of area %zu out of range",
                             (long)codes[i], i);
     size_t gno = G * no > 0 ? G * no : 1;
-    g = gw_calloc(1, sizeof *g);
-    if (g != NULL) {
-        g->ngroups = G;
-        g->n_outcomes = no;
-        g->n_areas = gw_calloc(G, sizeof *g->n_areas);
-        g->point = gw_alloc_array(gno, sizeof(double));
-        g->mean_change = gw_alloc_array(gno, sizeof(double));
-        g->q05 = gw_alloc_array(gno, sizeof(double));
-        g->q50 = gw_alloc_array(gno, sizeof(double));
-        g->q95 = gw_alloc_array(gno, sizeof(double));
-    }
+    g = summary_new(G, no);
     sum = gw_alloc_array(G, sizeof *sum);
     cnt = gw_alloc_array(G, sizeof *cnt);
     gm = gw_alloc_array(gno * (D ? D : 1), sizeof *gm);
     tmp = gw_alloc_array(D ? D : 1, sizeof *tmp);
-    if (!g || !g->n_areas || !g->point || !g->mean_change || !g->q05 || !g->q50 || !g->q95 ||
-        !sum || !cnt || !gm || !tmp) {
+    if (!g || !sum || !cnt || !gm || !tmp) {
         s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
         goto done;
     }
@@ -1308,16 +1334,7 @@ gw_status gw_scenario_summarise(const gw_scenario_result *r, const int32_t *code
             }
         }
     }
-    for (size_t at = 0; at < G * no; at++) {
-        const double *x = gm + at * D;
-        size_t m = finite_sorted(x, D, 1, tmp);
-        g->mean_change[at] = shifted_mean(x, D, 1);
-        g->q05[at] = m ? quantile7(tmp, m, 0.05) : SC_NAN;
-        g->q50[at] = m ? quantile7(tmp, m, 0.50) : SC_NAN;
-        g->q95[at] = m ? quantile7(tmp, m, 0.95) : SC_NAN;
-    }
-    g->draws = D;
-    g->draw_mean = gm;
+    summary_stats(g, gm, D, tmp);
     gm = NULL;
     *out = g;
     g = NULL;
@@ -1328,6 +1345,48 @@ done:
     gw_free(gm);
     gw_free(tmp);
     return s;
+}
+
+gw_status gw_scenario_diff(const gw_scenario_summary *a, const gw_scenario_summary *ref,
+                           const size_t *ref_outcome, gw_scenario_summary **out)
+{
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_scenario_diff: NULL out");
+    *out = NULL;
+    if (a == NULL || ref == NULL || ref_outcome == NULL)
+        return gwi_fail(GW_EINVAL, "gw_scenario_diff: NULL argument");
+    size_t G = a->ngroups, no = a->n_outcomes, D = a->draws;
+    if (ref->ngroups != G || ref->draws != D)
+        return gwi_fail(GW_EINVAL, "gw_scenario_diff: the summaries have different groups (%zu, "
+                                   "%zu) or draws (%zu, %zu)",
+                        G, ref->ngroups, D, ref->draws);
+    for (size_t gi = 0; gi < G; gi++)
+        if (a->n_areas[gi] != ref->n_areas[gi])
+            return gwi_fail(GW_EINVAL, "gw_scenario_diff: group %zu has %zu and %zu areas", gi,
+                            a->n_areas[gi], ref->n_areas[gi]);
+    gw_scenario_summary *g = summary_new(G, no);
+    double *gm = gw_alloc_array(G * no * D > 0 ? G * no * D : 1, sizeof *gm);
+    double *tmp = gw_alloc_array(D ? D : 1, sizeof *tmp);
+    if (g == NULL || gm == NULL || tmp == NULL) {
+        gw_scenario_summary_free(g);
+        gw_free(gm);
+        gw_free(tmp);
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
+    }
+    memcpy(g->n_areas, a->n_areas, G * sizeof *g->n_areas);
+    for (size_t gi = 0; gi < G; gi++)
+        for (size_t o = 0; o < no; o++) {
+            size_t ro = ref_outcome[o], at = gi * no + o, rat = gi * ref->n_outcomes + ro;
+            int has = ro < ref->n_outcomes;
+            g->point[at] = has ? a->point[at] - ref->point[rat] + 0.0 : SC_NAN;
+            for (size_t d = 0; d < D; d++)
+                gm[at * D + d] =
+                    has ? a->draw_mean[at * D + d] - ref->draw_mean[rat * D + d] + 0.0 : SC_NAN;
+        }
+    summary_stats(g, gm, D, tmp);
+    gw_free(tmp);
+    *out = g;
+    return GW_OK;
 }
 
 void gw_scenario_summary_free(gw_scenario_summary *s)

@@ -217,4 +217,61 @@ GW_API gw_status gw_scenario_report_write(const gw_scenario_report *r, const cha
 /* gw_scenario_report_free -- release r; NULL-safe. */
 GW_API void gw_scenario_report_free(gw_scenario_report *r);
 
+/* ---- several scenarios compared (common random numbers) ---------------------------------- */
+
+/* One named scenario: its shocks, applied in order (gw_shock_parse grammar). Borrowed. */
+typedef struct {
+    const char *name; /* letters, digits, '_', '-', '.'; unique among the scenarios */
+    const char *const *shocks;
+    size_t nshocks;
+} gw_scenario_def;
+
+/* A comparison (opaque): made by gw_scenario_compare_file, freed by
+ * gw_scenario_comparison_free. */
+typedef struct gw_scenario_comparison gw_scenario_comparison;
+
+/* gw_scenario_compare_file -- run nscen >= 2 scenarios with the same models, data and opts (so
+ * the same seed: draw d of every scenario uses the same coefficients and residual noise, and
+ * differences between scenarios carry only the spread of the difference) and summarise each
+ * scenario's difference from scenario `reference` (an index): national and by group, the point
+ * difference, the mean of the per-draw differences and their 5/50/95% quantiles. Outcomes are
+ * matched by name (an outcome the reference lacks has NaN differences).
+ * Returns GW_OK; GW_EINVAL (NULL arguments, nscen < 2, reference out of range, a bad or repeated
+ * name); every status of gw_scenario_file, prefixed "scenario NAME". */
+GW_API gw_status gw_scenario_compare_file(const char *results, const char *data,
+                                          const gw_scenario_def *defs, size_t nscen,
+                                          size_t reference, const gw_scenario_run_opts *opts,
+                                          gw_scenario_comparison **out);
+
+/* The scenarios (in the order given), the reference, each scenario's report, and its
+ * difference from the reference: national (one group) and by the b-th grouping variable (the
+ * levels are those of the reports, gw_scenario_report_by_level). NULL for the reference. */
+GW_API size_t gw_scenario_comparison_n(const gw_scenario_comparison *c);
+GW_API size_t gw_scenario_comparison_reference(const gw_scenario_comparison *c);
+GW_API const char *gw_scenario_comparison_name(const gw_scenario_comparison *c, size_t s);
+GW_API const gw_scenario_report *gw_scenario_comparison_report(const gw_scenario_comparison *c,
+                                                               size_t s);
+GW_API const gw_scenario_summary *gw_scenario_comparison_diff(const gw_scenario_comparison *c,
+                                                              size_t s);
+GW_API const gw_scenario_summary *gw_scenario_comparison_diff_by(const gw_scenario_comparison *c,
+                                                                 size_t s, size_t b);
+
+/* gw_scenario_comparison_render -- as `goodwork scenario --scenario ...` prints it: text (json 0)
+ * or one line of JSON, ending in a newline. out: owned (gw_free). GW_EINVAL, GW_ENOMEM. */
+GW_API gw_status gw_scenario_comparison_render(const gw_scenario_comparison *c, int json,
+                                               char **out);
+
+/* gw_scenario_comparison_write -- store c as the analysis group `group` of path, atomically,
+ * replacing a group of that name: `scenario` (names), `outcome` (the reference's outcomes),
+ * for each scenario SNAME `SNAME/national/{mean_change, q05, q50, q95, point}` and
+ * `SNAME/national_draws`, and for each but the reference `diff/SNAME/national/{...}`,
+ * `diff/SNAME/national_draws` and `diff/SNAME/by/VAR/{levels, mean_change, q05, q50, q95,
+ * point}`; attributes `reference`, `shock` (per scenario "SNAME: SPEC; SPEC" joined by " | "),
+ * `models`, `draws`, `pass_through`, `year`, `id`. Statuses of gw_results_append_group. */
+GW_API gw_status gw_scenario_comparison_write(const gw_scenario_comparison *c, const char *path,
+                                              const char *group, const gw_provenance *prov);
+
+/* gw_scenario_comparison_free -- release c; NULL-safe. */
+GW_API void gw_scenario_comparison_free(gw_scenario_comparison *c);
+
 #endif

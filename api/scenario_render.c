@@ -12,6 +12,7 @@
 #include "gw_scenario_run.h"
 #include "gw_strbuf.h"
 #include "gw_version.h"
+#include "scenario_run_int.h"
 
 /* A number, or null when it is not finite (JSON has no NaN). The command line's an_num (cli/
  * analysis_util.c), kept here because the library does not link the command line. */
@@ -29,7 +30,7 @@ static cJSON *key_json(const gw_table *t, const char *name, size_t i)
     return c < 0 ? cJSON_CreateNull() : cJSON_CreateString(gw_table_level(t, (size_t)j, (size_t)c));
 }
 
-static cJSON *stat_json(const gw_scenario_summary *g, size_t gi, size_t o)
+cJSON *gwi_scenario_stat_json(const gw_scenario_summary *g, size_t gi, size_t o)
 {
     size_t at = gi * g->n_outcomes + o;
     cJSON *x = cJSON_CreateObject();
@@ -56,7 +57,7 @@ static void by_json(const gw_scenario_report *rep, cJSON *bj, cJSON *bvj)
             for (int twice = 0; twice < 2; twice++) {
                 cJSON *gj = cJSON_CreateObject();
                 for (size_t o = 0; o < r->n_outcomes; o++)
-                    cJSON_AddItemToObject(gj, r->outcomes[o], stat_json(g, gi, o));
+                    cJSON_AddItemToObject(gj, r->outcomes[o], gwi_scenario_stat_json(g, gi, o));
                 if (twice == 0) {
                     cJSON_AddItemToObject(vj, level, gj);
                 } else {
@@ -198,7 +199,7 @@ static int render_json(const gw_scenario_report *rep, int areas, gw_strbuf *text
         cJSON_AddNumberToObject(cl, gw_scenario_report_model(rep, m), (double)r->clipped[m]);
     cJSON *oj = cJSON_AddObjectToObject(root, "outcomes");
     for (size_t o = 0; o < r->n_outcomes; o++)
-        cJSON_AddItemToObject(oj, r->outcomes[o], stat_json(nat, 0, o));
+        cJSON_AddItemToObject(oj, r->outcomes[o], gwi_scenario_stat_json(nat, 0, o));
     cJSON *bj = cJSON_AddObjectToObject(root, "by");
     cJSON *bvj = cJSON_AddObjectToObject(root, "by_var");
     by_json(rep, bj, bvj);

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "gw_scenario_run.h"
 
 struct gw_scenario_report {
@@ -33,6 +35,10 @@ struct gw_scenario_report {
  * naming the first area out of bounds or range. GW_EINVAL for a bad bound, GW_ENOMEM. */
 gw_status gwi_scenario_plausibility(gw_scenario_report *r, const gw_table *data,
                                     const char *const *bounds, size_t nbounds, int strict);
+
+/* gwi_scenario_stat_json -- {mean_change, q05, q50, q95, point, n_areas} of outcome o in group
+ * gi of g (cJSON numbers, null when not finite). */
+cJSON *gwi_scenario_stat_json(const gw_scenario_summary *g, size_t gi, size_t o);
 
 /* gwi_scenario_bounds_check -- GW_EINVAL (with the message) for a malformed bound item. */
 gw_status gwi_scenario_bounds_check(const char *const *bounds, size_t nbounds);

@@ -20,6 +20,7 @@
 #define SCEN_MAX_SHOCKS 64
 #define SCEN_MAX_BY 16
 #define SCEN_MAX_BOUNDS 64
+#define SCEN_MAX_SCEN 16
 
 static const char scenario_usage[] =
     "usage: goodwork scenario --results R.h5 --data F --shock SPEC [--shock SPEC ...] [options]\n"
@@ -60,6 +61,10 @@ static const char scenario_usage[] =
     "                          none); default [0, 100] for *_rate, *_share and share_*\n"
     "  --strict                values after the shock outside their bounds or the range\n"
     "                          observed in the data are an error (exit 3), not only reported\n"
+    "  --scenario NAME=SPEC[;SPEC...]  instead of --shock: a named scenario (repeatable, at\n"
+    "                          least two); all run with the same draws (common random numbers)\n"
+    "                          and are compared with the reference: differences with intervals\n"
+    "  --reference NAME        the scenario the others are compared with (default: the first)\n"
     "  --areas                 JSON: add the per-area results\n"
     "  --format text|json      output (default text)\n"
     "  --out RESULTS.h5        also store /analyses/NAME (per area, national, by group, draws)\n"
@@ -81,6 +86,9 @@ typedef struct {
     size_t nbyspec;
     const char *bounds[SCEN_MAX_BOUNDS]; /* --bound, repeatable */
     size_t nbounds;
+    const char *scen[SCEN_MAX_SCEN]; /* --scenario NAME=SPEC[;SPEC...], repeatable */
+    size_t nscen;
+    const char *reference;
     int strict;
 } scen_args;
 
@@ -127,7 +135,8 @@ static int parse_args(int argc, char **argv, scen_args *a)
         size_t *n, max;
     } rep[] = {{"--shock", a->specs, &a->nspec, SCEN_MAX_SHOCKS},
                {"--by", a->byspec, &a->nbyspec, SCEN_MAX_BY},
-               {"--bound", a->bounds, &a->nbounds, SCEN_MAX_BOUNDS}};
+               {"--bound", a->bounds, &a->nbounds, SCEN_MAX_BOUNDS},
+               {"--scenario", a->scen, &a->nscen, SCEN_MAX_SCEN}};
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i], *val = NULL;
         size_t r = 0, nrep = sizeof rep / sizeof rep[0];
@@ -172,6 +181,7 @@ static int parse_args(int argc, char **argv, scen_args *a)
         {"--format", &a->format, NULL},
         {"--out", &a->out, NULL},
         {"--name", &a->name, NULL},
+        {"--reference", &a->reference, NULL},
         {"--quiet", NULL, &a->quiet},
         {"--residual-noise", NULL, &a->noise},
         {"--no-coef-draws", NULL, &a->no_coef},
@@ -195,9 +205,23 @@ static int scenario_options(const scen_args *a, gw_scenario_run_opts *o, int *js
     if (an_missing(a->results, 0, "--results R.h5", "scenario") ||
         an_missing(a->data, 0, "--data FILE", "scenario"))
         return GW_EXIT_USAGE;
-    if (a->nspec == 0) {
+    if (a->nspec == 0 && a->nscen == 0) {
         cli_error("missing --shock SPEC (e.g. --shock displacement:0.10; try goodwork scenario "
                   "--help)");
+        return GW_EXIT_USAGE;
+    }
+    if (a->nspec > 0 && a->nscen > 0) {
+        cli_error("--shock and --scenario do not go together (give each scenario's shocks in "
+                  "its --scenario NAME=SPEC;SPEC)");
+        return GW_EXIT_USAGE;
+    }
+    if (a->nscen == 1 || (a->reference != NULL && a->nscen == 0)) {
+        cli_error("%s", a->nscen == 1 ? "one --scenario: compare at least two, or use --shock"
+                                      : "--reference needs --scenario");
+        return GW_EXIT_USAGE;
+    }
+    if (a->nscen > 0 && a->areas) {
+        cli_error("--areas does not go with --scenario (run one scenario for its areas)");
         return GW_EXIT_USAGE;
     }
     if (a->format != NULL && strcmp(a->format, "json") != 0 && strcmp(a->format, "text") != 0) {
@@ -267,6 +291,94 @@ static int store(const scen_args *a, const gw_scenario_report *rep)
     return s == GW_OK ? GW_EXIT_OK : an_store_error(s);
 }
 
+/* The scenarios of --scenario NAME=SPEC;SPEC...: each spec copied into buf[k] and split at ';'
+ * in place (specs[k] its pieces). Prints the problem and returns an exit code. */
+typedef struct {
+    gw_scenario_def def[SCEN_MAX_SCEN];
+    char *buf[SCEN_MAX_SCEN];
+    const char *specs[SCEN_MAX_SCEN][SCEN_MAX_SHOCKS];
+    size_t ref;
+} scen_defs;
+
+static int parse_defs(const scen_args *a, scen_defs *d)
+{
+    memset(d, 0, sizeof *d);
+    for (size_t k = 0; k < a->nscen; k++) {
+        const char *eq = strchr(a->scen[k], '=');
+        /* "emp_rate-=1" is a shock without a name, not scenario "emp_rate-". */
+        if (eq == NULL || eq == a->scen[k] || eq[1] == '\0' || strchr("+-*/", eq[-1]) != NULL) {
+            cli_error("bad --scenario '%s' (expected NAME=SPEC[;SPEC...], e.g. "
+                      "policy=displacement:0.10;autonomy_share+=5@auto_exposure>=q80)",
+                      a->scen[k]);
+            return GW_EXIT_USAGE;
+        }
+        if ((d->buf[k] = gw_strdup(a->scen[k])) == NULL) {
+            cli_error("out of memory");
+            return GW_EXIT_OTHER;
+        }
+        char *name = d->buf[k], *rest = name + (eq - a->scen[k]);
+        *rest++ = '\0';
+        d->def[k].name = name;
+        d->def[k].shocks = d->specs[k];
+        for (char *tok = rest; tok != NULL;) {
+            char *semi = strchr(tok, ';');
+            if (semi != NULL)
+                *semi = '\0';
+            if (d->def[k].nshocks == SCEN_MAX_SHOCKS) {
+                cli_error("--scenario %s: too many shocks (at most %d)", name, SCEN_MAX_SHOCKS);
+                return GW_EXIT_USAGE;
+            }
+            d->specs[k][d->def[k].nshocks++] = tok;
+            tok = semi != NULL ? semi + 1 : NULL;
+        }
+        if (a->reference != NULL && strcmp(a->reference, name) == 0)
+            d->ref = k + 1; /* + 1: found */
+    }
+    if (a->reference != NULL && d->ref == 0) {
+        cli_error("--reference %s is not one of the --scenario names", a->reference);
+        return GW_EXIT_USAGE;
+    }
+    d->ref = d->ref ? d->ref - 1 : 0;
+    return GW_EXIT_OK;
+}
+
+/* goodwork scenario --scenario ... : the comparison, printed and (with --out) stored. */
+static int run_compare(const scen_args *a, const gw_scenario_run_opts *o, int json)
+{
+    scen_defs d;
+    gw_scenario_comparison *c = NULL;
+    char *text = NULL;
+    int rc = parse_defs(a, &d);
+    if (rc == GW_EXIT_OK) {
+        gw_status s = gw_scenario_compare_file(a->results, a->data, d.def, a->nscen, d.ref, o, &c);
+        if (s != GW_OK)
+            rc = an_lib_error(s, NULL);
+    }
+    if (rc == GW_EXIT_OK && gw_scenario_comparison_render(c, json, &text) != GW_OK) {
+        cli_error("out of memory");
+        rc = GW_EXIT_OTHER;
+    }
+    if (rc == GW_EXIT_OK && a->out != NULL) {
+        char group[300], hex[65];
+        gw_provenance prov;
+        const gw_scenario_settings *st =
+            gw_scenario_report_settings(gw_scenario_comparison_report(c, 0));
+        snprintf(group, sizeof group, "/analyses/%s", a->name ? a->name : "scenario");
+        rc = an_provenance(a->data, 1, st->seed, hex, &prov);
+        gw_status s = rc == GW_EXIT_OK ? gw_scenario_comparison_write(c, a->out, group, &prov)
+                                       : GW_OK;
+        if (s != GW_OK)
+            rc = an_store_error(s);
+    }
+    if (rc == GW_EXIT_OK)
+        rc = an_write_stdout(text);
+    gw_free(text);
+    gw_scenario_comparison_free(c);
+    for (size_t k = 0; k < a->nscen; k++)
+        gw_free(d.buf[k]);
+    return rc;
+}
+
 int cmd_scenario(int argc, char **argv)
 {
     scen_args a;
@@ -292,6 +404,10 @@ int cmd_scenario(int argc, char **argv)
     o.progress = progress_cb;
     o.draws_done = draws_done_cb;
     o.progress_ctx = &pc;
+    if (a.nscen > 0) {
+        rc = run_compare(&a, &o, json);
+        goto done;
+    }
     gw_status s = gw_scenario_file(a.results, a.data, a.specs, a.nspec, &o, &rep);
     if (s != GW_OK) {
         rc = an_lib_error(s, NULL);

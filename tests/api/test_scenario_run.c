@@ -641,6 +641,96 @@ static void test_scenario_plausibility(void **state)
     }
 }
 
+/* Common random numbers: the comparison's per-draw differences are those of the two reports,
+ * draw by draw, and the interval of "policy minus displacement" is narrower than that of the
+ * same difference between runs with independent draws (another seed for the policy). */
+static void test_scenario_compare_common_draws(void **state)
+{
+    (void)state;
+    static const char *const disp[] = {"displacement:0.10"};
+    static const char *const by[] = {"nation"};
+    const gw_scenario_def defs[] = {{"displacement", disp, 1}, {"policy", policy_shocks, 2}};
+    gw_scenario_run_opts o = {.draws = 200, .by = by, .nby = 1};
+    gw_scenario_comparison *c = NULL;
+    char out[1024];
+    if (gw_scenario_compare_file(results_path, gwt_source_path(PANEL), defs, 2, 0, &o, &c) !=
+        GW_OK)
+        fail_msg("%s", gw_last_error());
+    assert_int_equal(gw_scenario_comparison_n(c), 2);
+    assert_null(gw_scenario_comparison_diff(c, 0));
+    const gw_scenario_summary *d = gw_scenario_comparison_diff(c, 1);
+    const gw_scenario_summary *a = gw_scenario_report_national(gw_scenario_comparison_report(c, 1));
+    const gw_scenario_summary *r = gw_scenario_report_national(gw_scenario_comparison_report(c, 0));
+    const gw_scenario_result *ra = gw_scenario_report_result(gw_scenario_comparison_report(c, 1));
+    size_t no = ra->n_outcomes, D = 200, ol = no - 1, rl = r->n_outcomes - 1;
+    assert_string_equal(ra->outcomes[ol], "life_sat");
+    for (size_t k = 0; k < D; k++)
+        assert_same(d->draw_mean[ol * D + k], a->draw_mean[ol * D + k] - r->draw_mean[rl * D + k]);
+    assert_same(d->point[ol], a->point[ol] - r->point[rl]);
+    /* emp_rate moves alike in both: a difference of exactly 0 in every draw. */
+    assert_string_equal(ra->outcomes[0], "emp_rate");
+    assert_same(d->q05[0], 0.0);
+    assert_same(d->q95[0], 0.0);
+    /* Independent draws: the policy with another seed, differenced draw by draw. */
+    gw_scenario_report *ind = NULL;
+    gw_scenario_run_opts o2 = o;
+    o2.seed = 99;
+    o2.flags = GW_SCENARIO_SEED_SET;
+    assert_int_equal(gw_scenario_file(results_path, gwt_source_path(PANEL), policy_shocks, 2, &o2,
+                                      &ind),
+                     GW_OK);
+    const gw_scenario_summary *ai = gw_scenario_report_national(ind);
+    double lo = INFINITY, hi = -INFINITY, dlo = INFINITY, dhi = -INFINITY;
+    for (size_t k = 0; k < D; k++) {
+        double v = ai->draw_mean[ol * D + k] - r->draw_mean[rl * D + k];
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+        dlo = d->draw_mean[ol * D + k] < dlo ? d->draw_mean[ol * D + k] : dlo;
+        dhi = d->draw_mean[ol * D + k] > dhi ? d->draw_mean[ol * D + k] : dhi;
+    }
+    assert_true(2.0 * (dhi - dlo) < hi - lo);
+    gw_scenario_report_free(ind);
+    /* Stored and read back. */
+    snprintf(out, sizeof out, "%s/scenario_compare.h5", gwt_tmpdir());
+    unlink(out);
+    gw_table *t = NULL;
+    assert_int_equal(gw_scenario_comparison_write(c, out, "/analyses/cmp", NULL), GW_OK);
+    assert_int_equal(gw_h5_table_read(out, "/analyses/cmp/diff/policy/national", NULL, 0, &t),
+                     GW_OK);
+    assert_int_equal(gw_table_nrows(t), no);
+    assert_same(gw_table_numeric(t, (size_t)gw_table_find(t, "q95"))[ol], d->q95[ol]);
+    gw_table_free(t);
+    char *text = NULL;
+    assert_int_equal(gw_scenario_comparison_render(c, 0, &text), GW_OK);
+    assert_non_null(strstr(text, "policy minus displacement"));
+    gw_free(text);
+    gw_scenario_comparison_free(c);
+}
+
+static void test_scenario_compare_errors(void **state)
+{
+    (void)state;
+    static const char *const disp[] = {"displacement:0.10"}, *const bad[] = {"robots:1"};
+    gw_scenario_comparison *c = (gw_scenario_comparison *)(void *)&c;
+    const char *panel = gwt_source_path(PANEL);
+    const gw_scenario_def one[] = {{"a", disp, 1}}, twice[] = {{"a", disp, 1}, {"a", disp, 1}},
+                          badname[] = {{"a b", disp, 1}, {"b", disp, 1}},
+                          badshock[] = {{"a", disp, 1}, {"b", bad, 1}};
+    assert_int_equal(gw_scenario_compare_file(results_path, panel, one, 1, 0, NULL, &c), GW_EINVAL);
+    assert_null(c);
+    assert_int_equal(gw_scenario_compare_file(results_path, panel, twice, 2, 0, NULL, &c),
+                     GW_EINVAL);
+    assert_non_null(strstr(gw_last_error(), "given twice"));
+    assert_int_equal(gw_scenario_compare_file(results_path, panel, badname, 2, 0, NULL, &c),
+                     GW_EINVAL);
+    assert_int_equal(gw_scenario_compare_file(results_path, panel, twice, 2, 2, NULL, &c),
+                     GW_EINVAL);
+    assert_int_equal(gw_scenario_compare_file(results_path, panel, badshock, 2, 0, NULL, &c),
+                     GW_ESYNTAX);
+    assert_non_null(strstr(gw_last_error(), "scenario b: bad shock"));
+    assert_null(c);
+}
+
 static void test_scenario_render_errors(void **state)
 {
     (void)state;
@@ -670,6 +760,8 @@ int main(void)
         cmocka_unit_test(test_scenario_render_areas),
         cmocka_unit_test(test_scenario_render_errors),
         cmocka_unit_test(test_scenario_plausibility),
+        cmocka_unit_test(test_scenario_compare_common_draws),
+        cmocka_unit_test(test_scenario_compare_errors),
     };
     return cmocka_run_group_tests_name("scenario_run", tests, fit_models, NULL);
 }

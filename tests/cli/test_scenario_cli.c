@@ -266,9 +266,45 @@ static void test_scenario_cli_errors(void **state)
     run_fail(no_file, 3, "r.h5");
     const char *undefined[] = {BASE, "--shock", "median_hourly_pay = -1", "--draws", "2", NULL};
     run_fail(undefined, 3, "log(median_hourly_pay)");
+    const char *kappa[] = {BASE, "--shock", "displacement:1.5", NULL};
+    run_fail(kappa, 2, "kappa must be in [0, 1]");
+    const char *strict[] = {BASE, "--shock", "emp_rate-=80", "--draws", "2", "--strict", NULL};
+    run_fail(strict, 3, "--strict: emp_rate after the shock is");
+    const char *bad_bound[] = {BASE, "--shock", "emp_rate-=1", "--bound", "emp_rate=9:1", NULL};
+    run_fail(bad_bound, 2, "bad --bound 'emp_rate=9:1'");
+    const char *one_scen[] = {BASE, "--scenario", "a=emp_rate-=1", NULL};
+    run_fail(one_scen, 2, "compare at least two");
+    const char *mixed[] = {BASE, "--shock", "emp_rate-=1", "--scenario", "a=emp_rate-=1", NULL};
+    run_fail(mixed, 2, "--shock and --scenario do not go together");
+    const char *bad_ref[] = {BASE,         "--scenario", "a=emp_rate-=1", "--scenario",
+                             "b=emp_rate-=2", "--reference", "c", NULL};
+    run_fail(bad_ref, 2, "--reference c is not one of the --scenario names");
+    const char *no_name[] = {BASE, "--scenario", "emp_rate-=1", "--scenario", "b=emp_rate-=2",
+                             NULL};
+    run_fail(no_name, 2, "bad --scenario 'emp_rate-=1' (expected NAME=SPEC[;SPEC...]");
     const char *help[] = {"scenario", "--help", NULL};
     gwt_run_result r = run_ok(help);
     assert_non_null(strstr(r.out, "displacement:K"));
+    gwt_run_free(&r);
+}
+
+/* Two scenarios compared: the JSON's difference of emp_rate is the direct shocks' difference
+ * (-2 - -1 = -1 in every draw) and the text names the comparison. */
+static void test_scenario_cli_compare(void **state)
+{
+    (void)state;
+    const char *args[] = {BASE,         "--scenario", "one=emp_rate-=1", "--scenario",
+                          "two=emp_rate-=2", "--reference", "one", "--draws", "50",
+                          "--format", "json", NULL};
+    gwt_run_result r = run_ok(args);
+    cJSON *js = cJSON_Parse(r.out);
+    assert_non_null(js);
+    const cJSON *two = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(js, "scenarios"), "two");
+    assert_float_equal(num(two, "difference", "emp_rate", "q05"), -1.0, 0.0);
+    assert_float_equal(num(two, "difference", "emp_rate", "q95"), -1.0, 0.0);
+    assert_true(num(two, "difference", "life_sat", "mean_change") < 0.0);
+    cJSON_Delete(js);
     gwt_run_free(&r);
 }
 
@@ -279,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_scenario_cli_threads_same_bytes),
         cmocka_unit_test(test_scenario_cli_text_and_out),
         cmocka_unit_test(test_scenario_cli_errors),
+        cmocka_unit_test(test_scenario_cli_compare),
     };
     return cmocka_run_group_tests_name("scenario_cli", tests, fit_models, NULL);
 }
