@@ -86,6 +86,8 @@ typedef struct {
                                  * per occupation; else may be NULL */
     const gw_table *shares;     /* shift-share shocks: the identifier (and time) and one share
                                  * column per occupation, in occupation order; else NULL */
+    const gw_table *observed;   /* the rows whose ranges the plausibility check uses (NULL: the
+                                 * table; a horizon passes the panel without its projection) */
 } gw_scenario_data;
 
 /* The resolved settings of a run (borrowed from the report). */

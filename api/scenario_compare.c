@@ -43,8 +43,8 @@ static int good_name(const char *s)
 
 static gw_status check_defs(const gw_scenario_def *defs, size_t nscen, size_t reference)
 {
-    if (nscen < 2)
-        return gwi_fail(GW_EINVAL, "a comparison needs at least two scenarios (got %zu)", nscen);
+    if (defs == NULL || nscen == 0)
+        return gwi_fail(GW_EINVAL, "no scenario");
     if (reference >= nscen)
         return gwi_fail(GW_EINVAL, "reference scenario %zu out of range (%zu scenarios)",
                         reference, nscen);
@@ -89,16 +89,24 @@ static gw_status diffs_of(gw_scenario_comparison *c, size_t s)
     return st;
 }
 
-gw_status gw_scenario_compare_file(const char *results, const char *data,
-                                   const gw_scenario_def *defs, size_t nscen, size_t reference,
-                                   const gw_scenario_run_opts *opts, gw_scenario_comparison **out)
+/* c's differences, once its n reports are in: every scenario but the reference against it. */
+gw_status gwi_scenario_comparison_finish(gw_scenario_comparison *c)
 {
-    if (out == NULL)
-        return gwi_fail(GW_EINVAL, "gw_scenario_compare_file: NULL out");
-    *out = NULL;
-    if (defs == NULL || results == NULL || data == NULL)
-        return gwi_fail(GW_EINVAL, "gw_scenario_compare_file: NULL argument");
+    c->nby = gw_scenario_report_nby(c->reps[0]);
+    if ((c->dby = gw_calloc(c->n * c->nby + 1, sizeof *c->dby)) == NULL)
+        return gwi_fail(GW_ENOMEM, "out of memory");
+    gw_status st = GW_OK;
+    for (size_t s = 0; s < c->n && st == GW_OK; s++)
+        if (s != c->ref)
+            st = diffs_of(c, s);
+    return st;
+}
+
+gw_status gwi_scenario_comparison_new(const gw_scenario_def *defs, size_t nscen, size_t reference,
+                                      gw_scenario_comparison **out)
+{
     gw_status st = check_defs(defs, nscen, reference);
+    *out = NULL;
     if (st != GW_OK)
         return st;
     gw_scenario_comparison *c = gw_calloc(1, sizeof *c);
@@ -111,25 +119,41 @@ gw_status gw_scenario_compare_file(const char *results, const char *data,
     c->dnat = gw_calloc(nscen, sizeof *c->dnat);
     if (!c->names || !c->reps || !c->dnat)
         st = gwi_fail(GW_ENOMEM, "out of memory");
-    for (size_t s = 0; s < nscen && st == GW_OK; s++) {
-        if ((c->names[s] = gw_strdup(defs[s].name)) == NULL) {
+    for (size_t s = 0; s < nscen && st == GW_OK; s++)
+        if ((c->names[s] = gw_strdup(defs[s].name)) == NULL)
             st = gwi_fail(GW_ENOMEM, "out of memory");
-            break;
-        }
+    if (st != GW_OK) {
+        gw_scenario_comparison_free(c);
+        return st;
+    }
+    *out = c;
+    return GW_OK;
+}
+
+gw_scenario_report **gwi_scenario_comparison_slots(gw_scenario_comparison *c) { return c->reps; }
+
+gw_status gw_scenario_compare_file(const char *results, const char *data,
+                                   const gw_scenario_def *defs, size_t nscen, size_t reference,
+                                   const gw_scenario_run_opts *opts, gw_scenario_comparison **out)
+{
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_scenario_compare_file: NULL out");
+    *out = NULL;
+    if (defs == NULL || results == NULL || data == NULL)
+        return gwi_fail(GW_EINVAL, "gw_scenario_compare_file: NULL argument");
+    if (nscen < 2)
+        return gwi_fail(GW_EINVAL, "a comparison needs at least two scenarios (got %zu)", nscen);
+    gw_scenario_comparison *c = NULL;
+    gw_status st = gwi_scenario_comparison_new(defs, nscen, reference, &c);
+    for (size_t s = 0; s < nscen && st == GW_OK; s++) {
         st = gw_scenario_file(results, data, defs[s].shocks, defs[s].nshocks, opts, &c->reps[s]);
         if (st != GW_OK) {
             gwi_fail_keep(st);
             gwi_prefix_error("scenario %s", defs[s].name);
         }
     }
-    if (st == GW_OK) {
-        c->nby = gw_scenario_report_nby(c->reps[0]);
-        if ((c->dby = gw_calloc(nscen * c->nby + 1, sizeof *c->dby)) == NULL)
-            st = gwi_fail(GW_ENOMEM, "out of memory");
-    }
-    for (size_t s = 0; s < nscen && st == GW_OK; s++)
-        if (s != reference)
-            st = diffs_of(c, s);
+    if (st == GW_OK)
+        st = gwi_scenario_comparison_finish(c);
     if (st != GW_OK) {
         gw_scenario_comparison_free(c);
         return gwi_fail_keep(st);
@@ -222,6 +246,14 @@ static cJSON *scenario_json(const gw_scenario_comparison *c, size_t s)
     return x;
 }
 
+cJSON *gwi_scenario_comparison_json(const gw_scenario_comparison *c)
+{
+    cJSON *sj = cJSON_CreateObject();
+    for (size_t s = 0; sj != NULL && s < c->n; s++)
+        cJSON_AddItemToObject(sj, c->names[s], scenario_json(c, s));
+    return sj;
+}
+
 static int render_json(const gw_scenario_comparison *c, gw_strbuf *t)
 {
     const gw_scenario_settings *st = gw_scenario_report_settings(c->reps[0]);
@@ -236,9 +268,7 @@ static int render_json(const gw_scenario_comparison *c, gw_strbuf *t)
     cJSON_AddNumberToObject(root, "pass_through", st->pass_through);
     cJSON_AddItemToObject(root, "year", gwi_json_num(st->year));
     cJSON_AddBoolToObject(root, "common_random_numbers", 1);
-    cJSON *sj = cJSON_AddObjectToObject(root, "scenarios");
-    for (size_t s = 0; s < c->n; s++)
-        cJSON_AddItemToObject(sj, c->names[s], scenario_json(c, s));
+    cJSON_AddItemToObject(root, "scenarios", gwi_scenario_comparison_json(c));
     char *js = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     if (js == NULL)

@@ -573,7 +573,7 @@ gw_status gw_scenario_table(const gw_scenario_data *data, const gw_result *const
         s = fits[m] == NULL || names[m] == NULL
                 ? gwi_fail(GW_EINVAL, "gw_scenario_table: model %zu is NULL or unnamed", m)
                 : add_model(&j, m, names[m], fits[m]);
-    j.all = data->table;
+    j.all = data->observed != NULL ? data->observed : data->table;
     if (s == GW_OK)
         s = choose_areas(&j, data->table, "the data");
     if (s == GW_OK)

@@ -40,6 +40,26 @@ gw_status gwi_scenario_plausibility(gw_scenario_report *r, const gw_table *data,
  * gi of g (cJSON numbers, null when not finite). */
 cJSON *gwi_scenario_stat_json(const gw_scenario_summary *g, size_t gi, size_t o);
 
+/* gwi_scenario_baseline -- panel extended by one row per area (the rows of its last year) for
+ * each of the ny years (each after the last): numeric values on the area's linear trend over
+ * its last trend_years years (0: all), or carried forward (project 0, and always for the
+ * identifier idv and for categorical columns); tv = the year. out: owned. GW_EINVAL (no numeric
+ * idv or tv), GW_ENOMEM. */
+gw_status gwi_scenario_baseline(const gw_table *panel, const char *idv, const char *tv,
+                                const double *years, size_t ny, size_t trend_years, int project,
+                                gw_table **out);
+
+/* A comparison assembled by hand (the horizon's, one per year): gwi_scenario_comparison_new
+ * checks the defs (nscen >= 1) and copies the names; the caller puts the nscen reports into
+ * gwi_scenario_comparison_slots(c) (which c then owns) and calls
+ * gwi_scenario_comparison_finish for the differences. gwi_scenario_comparison_json: the
+ * "scenarios" object of the JSON output. */
+gw_status gwi_scenario_comparison_new(const gw_scenario_def *defs, size_t nscen, size_t reference,
+                                      gw_scenario_comparison **out);
+gw_scenario_report **gwi_scenario_comparison_slots(gw_scenario_comparison *c);
+gw_status gwi_scenario_comparison_finish(gw_scenario_comparison *c);
+cJSON *gwi_scenario_comparison_json(const gw_scenario_comparison *c);
+
 /* gwi_scenario_bounds_check -- GW_EINVAL (with the message) for a malformed bound item. */
 gw_status gwi_scenario_bounds_check(const char *const *bounds, size_t nbounds);
 

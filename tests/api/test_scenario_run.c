@@ -255,7 +255,7 @@ static void test_scenario_table_same_bytes(void **state)
     o.progress = log_progress;
     o.draws_done = log_done;
     o.progress_ctx = &pl;
-    gw_scenario_data d = {t, occ, sh};
+    gw_scenario_data d = {t, occ, sh, NULL};
     assert_int_equal(gw_scenario_file(results_path, panel, policy_shocks, 2, &o, &rf), GW_OK);
     assert_true(pl.starts == 1 && pl.done_calls == 1 && pl.last == 40 && pl.total == 40);
     assert_true(pl.seconds >= 0.0);
@@ -442,7 +442,7 @@ static void test_scenario_table_errors(void **state)
     static const char *const direct[] = {"emp_rate-=1"}, *const disp[] = {"displacement:1"};
     static const char *const names[] = {"m"};
     const gw_result *one[] = {lin}, *bad[] = {logit}, *none[] = {NULL};
-    gw_scenario_data d = {t, NULL, NULL}, nod = {NULL, NULL, NULL};
+    gw_scenario_data d = {t, NULL, NULL, NULL}, nod = {NULL, NULL, NULL, NULL};
     const struct {
         const gw_scenario_data *d;
         const gw_result *const *fits;
