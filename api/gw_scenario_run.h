@@ -276,4 +276,52 @@ GW_API gw_status gw_scenario_comparison_write(const gw_scenario_comparison *c, c
 /* gw_scenario_comparison_free -- release c; NULL-safe. */
 GW_API void gw_scenario_comparison_free(gw_scenario_comparison *c);
 
+/* ---- paths over a horizon ---------------------------------------------------------------- */
+
+/* The horizon of gw_scenario_path_file. */
+typedef struct {
+    double from, to;    /* years, from <= to, at most 200 of them */
+    double ramp;        /* NaN: every shock at full size from `from`; else each reaches its full
+                         * size linearly at year ramp (from <= ramp <= to): the fraction
+                         * (y - from + 1) / (ramp - from + 1) of it in year y before then */
+    size_t trend_years; /* the baseline's area trends over the last trend_years observed years
+                         * (0: all) */
+} gw_scenario_horizon;
+
+/* A scenario path (opaque): gw_scenario_path_file makes it, gw_scenario_path_free frees it. */
+typedef struct gw_scenario_path gw_scenario_path;
+
+/* gw_scenario_path_file -- nscen >= 1 scenarios over the horizon's years. The baseline of a year
+ * after the data's last is the panel projected by area trends (docs/scenario.md, "Horizon");
+ * a year the data has is taken as observed. Each year's scenario is the static comparison of
+ * that year's baseline with the same year after the (ramped) shocks: the deviation from the
+ * baseline, per area, nationally and by group, with the same draws in every year and scenario
+ * (common random numbers: the difference between scenarios and between years is paired). opts
+ * as gw_scenario_file (its year is ignored; models selects the models). Returns GW_OK; GW_EINVAL
+ * (NULL arguments, a bad horizon, bad or repeated names); the statuses of gw_scenario_file,
+ * prefixed "YEAR scenario NAME". */
+GW_API gw_status gw_scenario_path_file(const char *results, const char *data,
+                                       const gw_scenario_def *defs, size_t nscen,
+                                       size_t reference, const gw_scenario_horizon *h,
+                                       const gw_scenario_run_opts *opts, gw_scenario_path **out);
+
+/* The years, and each year's comparison (its reports and differences; with one scenario, no
+ * differences). */
+GW_API size_t gw_scenario_path_nyears(const gw_scenario_path *p);
+GW_API double gw_scenario_path_year(const gw_scenario_path *p, size_t k);
+GW_API const gw_scenario_comparison *gw_scenario_path_at(const gw_scenario_path *p, size_t k);
+
+/* gw_scenario_path_render -- text (json 0) or one line of JSON, ending in a newline. */
+GW_API gw_status gw_scenario_path_render(const gw_scenario_path *p, int json, char **out);
+
+/* gw_scenario_path_write -- store p as analysis group `group`, atomically: `year`, `scenario`,
+ * per scenario SNAME `SNAME/outcome` and `SNAME/path/{mean_change, q05, q50, q95, point}`
+ * (years x outcomes, national), and for each but the reference `diff/SNAME/path/{...}`;
+ * attributes `reference`, `horizon` ("FROM-TO"), `ramp`, `trend_years`, `draws`. Statuses of
+ * gw_results_append_group. */
+GW_API gw_status gw_scenario_path_write(const gw_scenario_path *p, const char *path,
+                                        const char *group, const gw_provenance *prov);
+
+GW_API void gw_scenario_path_free(gw_scenario_path *p);
+
 #endif

@@ -60,6 +60,12 @@ gw_scenario_report **gwi_scenario_comparison_slots(gw_scenario_comparison *c);
 gw_status gwi_scenario_comparison_finish(gw_scenario_comparison *c);
 cJSON *gwi_scenario_comparison_json(const gw_scenario_comparison *c);
 
+/* The horizon and the years of a path (borrowed). */
+const gw_scenario_horizon *gwi_scenario_path_horizon(const gw_scenario_path *p);
+const double *gwi_scenario_path_years(const gw_scenario_path *p);
+/* Scenario s's shocks as given (joined by "; "), not as scaled in any year. */
+const char *gwi_scenario_path_spec(const gw_scenario_path *p, size_t s);
+
 /* gwi_scenario_bounds_check -- GW_EINVAL (with the message) for a malformed bound item. */
 gw_status gwi_scenario_bounds_check(const char *const *bounds, size_t nbounds);
 

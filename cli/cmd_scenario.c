@@ -8,12 +8,14 @@
  * once at the end. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analysis_util.h"
 #include "cli.h"
 #include "gw_alloc.h"
 #include "gw_par.h"
+#include "gw_plot.h"
 #include "gw_scenario_run.h"
 #include "progress.h"
 
@@ -65,6 +67,11 @@ static const char scenario_usage[] =
     "                          least two); all run with the same draws (common random numbers)\n"
     "                          and are compared with the reference: differences with intervals\n"
     "  --reference NAME        the scenario the others are compared with (default: the first)\n"
+    "  --horizon FROM-TO       paths over the years FROM..TO: deviations from a baseline that\n"
+    "                          continues each area's linear trend (years after the data's last)\n"
+    "  --ramp YEAR             shocks reach full size linearly in YEAR (default: from FROM)\n"
+    "  --trend-years K         the baseline trends over the last K observed years (default all)\n"
+    "  --plot PREFIX           write PREFIX_paths.svg and PREFIX_diff.svg (with --horizon)\n"
     "  --areas                 JSON: add the per-area results\n"
     "  --format text|json      output (default text)\n"
     "  --out RESULTS.h5        also store /analyses/NAME (per area, national, by group, draws)\n"
@@ -88,7 +95,7 @@ typedef struct {
     size_t nbounds;
     const char *scen[SCEN_MAX_SCEN]; /* --scenario NAME=SPEC[;SPEC...], repeatable */
     size_t nscen;
-    const char *reference;
+    const char *reference, *horizon, *ramp, *trend, *plot;
     int strict;
 } scen_args;
 
@@ -182,6 +189,10 @@ static int parse_args(int argc, char **argv, scen_args *a)
         {"--out", &a->out, NULL},
         {"--name", &a->name, NULL},
         {"--reference", &a->reference, NULL},
+        {"--horizon", &a->horizon, NULL},
+        {"--ramp", &a->ramp, NULL},
+        {"--trend-years", &a->trend, NULL},
+        {"--plot", &a->plot, NULL},
         {"--quiet", NULL, &a->quiet},
         {"--residual-noise", NULL, &a->noise},
         {"--no-coef-draws", NULL, &a->no_coef},
@@ -215,7 +226,17 @@ static int scenario_options(const scen_args *a, gw_scenario_run_opts *o, int *js
                   "its --scenario NAME=SPEC;SPEC)");
         return GW_EXIT_USAGE;
     }
-    if (a->nscen == 1 || (a->reference != NULL && a->nscen == 0)) {
+    if (a->horizon == NULL && (a->ramp || a->trend || a->plot)) {
+        cli_error("%s needs --horizon FROM-TO",
+                  a->ramp ? "--ramp" : a->trend ? "--trend-years" : "--plot");
+        return GW_EXIT_USAGE;
+    }
+    if (a->horizon != NULL && (a->areas || a->year)) {
+        cli_error("%s does not go with --horizon (each year of the horizon is shocked)",
+                  a->areas ? "--areas" : "--year");
+        return GW_EXIT_USAGE;
+    }
+    if ((a->nscen == 1 && a->horizon == NULL) || (a->reference != NULL && a->nscen == 0)) {
         cli_error("%s", a->nscen == 1 ? "one --scenario: compare at least two, or use --shock"
                                       : "--reference needs --scenario");
         return GW_EXIT_USAGE;
@@ -379,6 +400,135 @@ static int run_compare(const scen_args *a, const gw_scenario_run_opts *o, int js
     return rc;
 }
 
+/* --horizon FROM-TO, --ramp YEAR, --trend-years K into h. Prints the problem. */
+static int parse_horizon(const scen_args *a, gw_scenario_horizon *h)
+{
+    char *end = NULL;
+    memset(h, 0, sizeof *h);
+    h->ramp = (double)NAN;
+    h->from = strtod(a->horizon, &end);
+    if (end == a->horizon || *end != '-' || (h->to = strtod(end + 1, &end), *end != '\0')) {
+        cli_error("bad --horizon '%s' (expected FROM-TO, e.g. 2025-2035)", a->horizon);
+        return GW_EXIT_USAGE;
+    }
+    if (a->ramp != NULL && !an_parse_double(a->ramp, &h->ramp)) {
+        cli_error("bad --ramp '%s' (expected a year)", a->ramp);
+        return GW_EXIT_USAGE;
+    }
+    if (a->trend != NULL && !an_parse_size(a->trend, 2, &h->trend_years)) {
+        cli_error("bad --trend-years '%s' (expected an integer >= 2)", a->trend);
+        return GW_EXIT_USAGE;
+    }
+    return GW_EXIT_OK;
+}
+
+/* --plot PREFIX: PREFIX_paths.svg (each scenario's national mean change of the last outcome,
+ * by year) and, with several scenarios, PREFIX_diff.svg (each difference from the reference
+ * with its 5% and 95% quantiles over draws). */
+static int plot_path(const char *prefix, const gw_scenario_path *p)
+{
+    const gw_scenario_comparison *c0 = gw_scenario_path_at(p, 0);
+    size_t n = gw_scenario_comparison_n(c0), ref = gw_scenario_comparison_reference(c0);
+    size_t ny = gw_scenario_path_nyears(p), ns = 0, nd = 0;
+    const gw_scenario_result *rr = gw_scenario_report_result(gw_scenario_comparison_report(c0, ref));
+    const char *var = rr->n_outcomes ? rr->outcomes[rr->n_outcomes - 1] : "";
+    double *buf = gw_calloc((4 * n + 1) * ny, sizeof *buf), *x = buf;
+    plot_series *sp = gw_calloc(n, sizeof *sp), *sd = gw_calloc(3 * n, sizeof *sd);
+    char (*lab)[160] = gw_calloc(3 * n, sizeof *lab), path[4096], title[256];
+    int rc = buf && sp && sd && lab ? GW_EXIT_OK : GW_EXIT_OTHER;
+    for (size_t k = 0; rc == GW_EXIT_OK && k < ny; k++)
+        x[k] = gw_scenario_path_year(p, k);
+    for (size_t s = 0; rc == GW_EXIT_OK && s < n; s++) {
+        const gw_scenario_result *r =
+            gw_scenario_report_result(gw_scenario_comparison_report(c0, s));
+        size_t o = 0;
+        while (o < r->n_outcomes && strcmp(r->outcomes[o], var) != 0)
+            o++;
+        double *y = buf + (1 + 4 * s) * ny;
+        for (size_t k = 0; k < ny; k++) {
+            const gw_scenario_comparison *c = gw_scenario_path_at(p, k);
+            const gw_scenario_summary *g =
+                gw_scenario_report_national(gw_scenario_comparison_report(c, s));
+            const gw_scenario_summary *d = gw_scenario_comparison_diff(c, s);
+            y[k] = o < r->n_outcomes ? g->mean_change[o] : (double)NAN;
+            for (int q = 0; d != NULL && q < 3; q++)
+                y[(size_t)(q + 1) * ny + k] =
+                    o < r->n_outcomes ? (q == 0 ? d->mean_change : q == 1 ? d->q05 : d->q95)[o]
+                                      : (double)NAN;
+        }
+        sp[ns++] = (plot_series){gw_scenario_comparison_name(c0, s), ny, x, y};
+        for (int q = 0; s != ref && q < 3; q++) {
+            snprintf(lab[nd], sizeof lab[nd], "%s - %s%s", gw_scenario_comparison_name(c0, s),
+                     gw_scenario_comparison_name(c0, ref), q == 0 ? "" : q == 1 ? " q05" : " q95");
+            sd[nd] = (plot_series){lab[nd], ny, x, y + (size_t)(q + 1) * ny};
+            nd++;
+        }
+    }
+    snprintf(title, sizeof title, "Change in %s from the baseline (mean over draws)", var);
+    snprintf(path, sizeof path, "%s_paths.svg", prefix);
+    if (rc == GW_EXIT_OK && plot_lines(path, title, "year", var, sp, ns, 0, 0) != 0)
+        rc = GW_EXIT_OTHER;
+    snprintf(title, sizeof title, "Difference in %s from %s (common draws; 90%% interval)", var,
+             gw_scenario_comparison_name(c0, ref));
+    snprintf(path, sizeof path, "%s_diff.svg", prefix);
+    if (rc == GW_EXIT_OK && nd > 0 && plot_lines(path, title, "year", var, sd, nd, 0, 0) != 0)
+        rc = GW_EXIT_OTHER;
+    if (rc != GW_EXIT_OK)
+        cli_error("cannot write the plots %s_*.svg", prefix);
+    plot_shutdown();
+    gw_free(buf);
+    gw_free(sp);
+    gw_free(sd);
+    gw_free(lab);
+    return rc;
+}
+
+/* goodwork scenario --horizon ...: the paths of one scenario (--shock) or several
+ * (--scenario), printed, stored with --out, plotted with --plot. */
+static int run_path(const scen_args *a, const gw_scenario_run_opts *o, int json)
+{
+    scen_defs d;
+    gw_scenario_horizon h;
+    gw_scenario_path *p = NULL;
+    char *text = NULL;
+    int rc = a->nscen > 0 ? parse_defs(a, &d) : GW_EXIT_OK;
+    if (a->nscen == 0) {
+        memset(&d, 0, sizeof d);
+        d.def[0] = (gw_scenario_def){"scenario", a->specs, a->nspec};
+    }
+    if (rc == GW_EXIT_OK)
+        rc = parse_horizon(a, &h);
+    if (rc == GW_EXIT_OK) {
+        gw_status s = gw_scenario_path_file(a->results, a->data, d.def,
+                                            a->nscen ? a->nscen : 1, d.ref, &h, o, &p);
+        if (s != GW_OK)
+            rc = an_lib_error(s, NULL);
+    }
+    if (rc == GW_EXIT_OK && gw_scenario_path_render(p, json, &text) != GW_OK) {
+        cli_error("out of memory");
+        rc = GW_EXIT_OTHER;
+    }
+    if (rc == GW_EXIT_OK && a->out != NULL) {
+        char group[300], hex[65];
+        gw_provenance prov;
+        const gw_scenario_report *r0 = gw_scenario_comparison_report(gw_scenario_path_at(p, 0), 0);
+        snprintf(group, sizeof group, "/analyses/%s", a->name ? a->name : "scenario");
+        rc = an_provenance(a->data, 1, gw_scenario_report_settings(r0)->seed, hex, &prov);
+        gw_status s = rc == GW_EXIT_OK ? gw_scenario_path_write(p, a->out, group, &prov) : GW_OK;
+        if (s != GW_OK)
+            rc = an_store_error(s);
+    }
+    if (rc == GW_EXIT_OK && a->plot != NULL)
+        rc = plot_path(a->plot, p);
+    if (rc == GW_EXIT_OK)
+        rc = an_write_stdout(text);
+    gw_free(text);
+    gw_scenario_path_free(p);
+    for (size_t k = 0; k < a->nscen; k++)
+        gw_free(d.buf[k]);
+    return rc;
+}
+
 int cmd_scenario(int argc, char **argv)
 {
     scen_args a;
@@ -404,8 +554,8 @@ int cmd_scenario(int argc, char **argv)
     o.progress = progress_cb;
     o.draws_done = draws_done_cb;
     o.progress_ctx = &pc;
-    if (a.nscen > 0) {
-        rc = run_compare(&a, &o, json);
+    if (a.horizon != NULL || a.nscen > 0) {
+        rc = a.horizon != NULL ? run_path(&a, &o, json) : run_compare(&a, &o, json);
         goto done;
     }
     gw_status s = gw_scenario_file(a.results, a.data, a.specs, a.nspec, &o, &rep);
