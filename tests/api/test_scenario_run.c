@@ -731,6 +731,80 @@ static void test_scenario_compare_errors(void **state)
     assert_null(c);
 }
 
+/* A horizon: a year the data has is the static run of that year, bit for bit; a direct shock
+ * ramped over three years is a third, two thirds and all of itself; the baseline of a year
+ * after the data is each area's OLS line on the year, computed here from the panel. */
+static void test_scenario_path(void **state)
+{
+    (void)state;
+    static const char *const shock[] = {"emp_rate-=2"};
+    const gw_scenario_def def = {"s", shock, 1};
+    gw_scenario_run_opts o = {.draws = 20};
+    gw_scenario_horizon h = {.from = 2024, .to = 2026, .ramp = 2026, .trend_years = 0};
+    gw_scenario_path *p = NULL;
+    gw_scenario_report *st = NULL;
+    if (gw_scenario_path_file(results_path, gwt_source_path(PANEL), &def, 1, 0, &h, &o, &p) !=
+        GW_OK)
+        fail_msg("%s", gw_last_error());
+    assert_int_equal(gw_scenario_path_nyears(p), 3);
+    for (size_t k = 0; k < 3; k++) {
+        const gw_scenario_report *r =
+            gw_scenario_comparison_report(gw_scenario_path_at(p, k), 0);
+        const gw_scenario_result *res = gw_scenario_report_result(r);
+        assert_string_equal(res->outcomes[0], "emp_rate");
+        for (size_t i = 0; i < res->n_areas; i++) /* (e + d) - e: rounding of the level */
+            gw_assert_close(res->point[i], -2.0 * (double)(k + 1) / 3.0, 0.0, 1e-13);
+    }
+    /* 2024 at full size (no ramp) against the static run of 2024. */
+    gw_scenario_path_free(p);
+    h.ramp = NAN;
+    h.to = 2025;
+    assert_int_equal(
+        gw_scenario_path_file(results_path, gwt_source_path(PANEL), &def, 1, 0, &h, &o, &p),
+        GW_OK);
+    o.year = 2024;
+    o.flags = GW_SCENARIO_YEAR_SET;
+    assert_int_equal(gw_scenario_file(results_path, gwt_source_path(PANEL), shock, 1, &o, &st),
+                     GW_OK);
+    const gw_scenario_summary *a =
+        gw_scenario_report_national(gw_scenario_comparison_report(gw_scenario_path_at(p, 0), 0));
+    const gw_scenario_summary *b = gw_scenario_report_national(st);
+    assert_same_arrays(a->draw_mean, b->draw_mean, a->n_outcomes * a->draws);
+    gw_scenario_report_free(st);
+    /* The baseline of 2025: area trends of emp_rate over 2010-2024. */
+    gw_table *t = NULL;
+    assert_int_equal(gw_data_load(gwt_source_path(PANEL), NULL, &t), GW_OK);
+    const double *id = gw_table_numeric(t, (size_t)gw_table_find(t, "la_id"));
+    const double *yr = gw_table_numeric(t, (size_t)gw_table_find(t, "year"));
+    const double *e = gw_table_numeric(t, (size_t)gw_table_find(t, "emp_rate"));
+    const gw_scenario_report *r25 = gw_scenario_comparison_report(gw_scenario_path_at(p, 1), 0);
+    const gw_table *areas = gw_scenario_report_areas(r25);
+    const double *aid = gw_table_numeric(areas, (size_t)gw_table_find(areas, "la_id"));
+    const gw_scenario_result *res = gw_scenario_report_result(r25);
+    for (size_t i = 0; i < res->n_areas; i++) {
+        double sy = 0, se = 0, syy = 0, sye = 0, m = 0;
+        for (size_t r = 0; r < gw_table_nrows(t); r++)
+            if (id[r] == aid[i] && isfinite(e[r])) {
+                sy += yr[r];
+                se += e[r];
+                syy += yr[r] * yr[r];
+                sye += yr[r] * e[r];
+                m += 1;
+            }
+        double slope = (sye - sy * se / m) / (syy - sy * sy / m);
+        gw_assert_close(res->base[i], se / m + slope * (2025.0 - sy / m), 1e-9, 1e-9);
+    }
+    gw_table_free(t);
+    gw_scenario_path_free(p);
+    /* A bad horizon. */
+    h.from = 2030;
+    h.to = 2025;
+    assert_int_equal(
+        gw_scenario_path_file(results_path, gwt_source_path(PANEL), &def, 1, 0, &h, &o, &p),
+        GW_EINVAL);
+    assert_non_null(strstr(gw_last_error(), "bad --horizon"));
+}
+
 static void test_scenario_render_errors(void **state)
 {
     (void)state;
@@ -762,6 +836,7 @@ int main(void)
         cmocka_unit_test(test_scenario_plausibility),
         cmocka_unit_test(test_scenario_compare_common_draws),
         cmocka_unit_test(test_scenario_compare_errors),
+        cmocka_unit_test(test_scenario_path),
     };
     return cmocka_run_group_tests_name("scenario_run", tests, fit_models, NULL);
 }
