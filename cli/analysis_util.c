@@ -12,41 +12,6 @@
 #include "gw_sha256.h"
 #include "gw_vars.h"
 
-int an_parse(int argc, char **argv, const an_option *opts, size_t nopts, const char *cmd)
-{
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *eq = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
-        size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
-        const an_option *o = NULL;
-        for (size_t k = 0; k < nopts; k++)
-            if (strlen(opts[k].name) == nlen && strncmp(opts[k].name, arg, nlen) == 0)
-                o = &opts[k];
-        if (o == NULL) {
-            if (arg[0] == '-')
-                cli_error("unknown option '%.*s' (try goodwork %s --help)", (int)nlen, arg, cmd);
-            else
-                cli_error("unexpected argument '%s' (try goodwork %s --help)", arg, cmd);
-            return GW_EXIT_USAGE;
-        }
-        if (o->flag != NULL) {
-            if (eq != NULL) {
-                cli_error("option %s takes no value", o->name);
-                return GW_EXIT_USAGE;
-            }
-            *o->flag = 1;
-            continue;
-        }
-        const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-        if (v == NULL) {
-            cli_error("option %s needs a value", o->name);
-            return GW_EXIT_USAGE;
-        }
-        *o->str = v;
-    }
-    return GW_EXIT_OK;
-}
-
 void an_list_free(an_list *l)
 {
     for (size_t i = 0; i < l->n; i++)

@@ -1,5 +1,5 @@
-/* analysis_util.h -- what the analysis commands (index, cluster, synergy) share: option
- * parsing, comma lists, variable specs ("x" or "log(x)"), reading columns as doubles, area
+/* analysis_util.h -- what the analysis commands (index, cluster, synergy) share: comma
+ * lists, variable specs ("x" or "log(x)"), reading columns as doubles, area
  * keys, JSON numbers and storing an analysis group with provenance. Private to cli/. */
 #ifndef GW_CLI_ANALYSIS_UTIL_H
 #define GW_CLI_ANALYSIS_UTIL_H
@@ -12,16 +12,6 @@
 #include "gw_hdf5.h"
 #include "gw_table.h"
 #include "gw_vars.h"
-
-/* One option: --name with a value (str != NULL) or a flag (flag != NULL). */
-typedef struct {
-    const char *name;
-    const char **str;
-    int *flag;
-} an_option;
-
-/* Parses argv[1..) against opts ("--x v" and "--x=v"); prints and returns 2 on error. */
-int an_parse(int argc, char **argv, const an_option *opts, size_t nopts, const char *cmd);
 
 /* A comma list split into owned strings. */
 typedef struct {

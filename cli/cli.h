@@ -42,6 +42,27 @@ void cli_error(const char *fmt, ...)
 /* cli_exit_code -- the exit code that a library status maps to. */
 int cli_exit_code(gw_status s);
 
+/* One option of a command's table: --name with a value (str != NULL) or a switch (flag !=
+ * NULL). hint (may be NULL) replaces "goodwork CMD takes one" when a value is given twice. */
+typedef struct {
+    const char *name;
+    const char **str;
+    int *flag;
+    const char *hint;
+} cli_option;
+
+/* cli_parse_options -- parses argv[1..argc-1] ("--x v" and "--x=v") against opts: each value
+ * goes through cli_option_value, so *str must be NULL before. A switch may repeat. Prints the
+ * problem and returns GW_EXIT_USAGE, or GW_EXIT_OK. */
+int cli_parse_options(int argc, char **argv, const cli_option *opts, size_t nopts, const char *cmd);
+
+/* cli_option_value -- the one rule for every option that takes a single value, in every
+ * command: sets *slot to value when *slot is NULL (not given before); otherwise prints
+ * "NAME given twice ('A', then 'B'; goodwork CMD takes one)" (or "...: hint") and returns
+ * GW_EXIT_USAGE. Options meant to repeat (scenario's --shock, --by) do not come here. */
+int cli_option_value(const char *name, const char **slot, const char *value, const char *hint,
+                     const char *cmd);
+
 /* cli_take_delim -- removes "--delim C" / "--delim=C" from argv[2..] (C: one character, or
  * "tab" or "\\t" for a tab) and makes C the delimiter of every CSV file that cli_load_table and
  * cli_read_csv read (default: detected from the header). Returns GW_EXIT_OK, or prints the

@@ -531,8 +531,15 @@ int cmd_bench(int argc, char **argv)
     double scale = 1.0;
     int threads[BENCH_MAX_THREADS] = {1, 2};
     size_t nthreads = 2;
+    static const char *const valued[] = {"--format", "--out",  "--plot",  "--from",
+                                         "--cases",  "--reps", "--scale", "--threads"};
+    const char *given[sizeof valued / sizeof valued[0]] = {NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        for (size_t k = 0; v != NULL && k < sizeof valued / sizeof valued[0]; k++)
+            if (strcmp(a, valued[k]) == 0 &&
+                cli_option_value(a, &given[k], v, NULL, "bench") != GW_EXIT_OK)
+                return GW_EXIT_USAGE;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(bench_usage, stdout);
             return GW_EXIT_OK;

@@ -152,34 +152,34 @@ int cmd_cluster(int argc, char **argv)
 {
     cl_args a;
     memset(&a, 0, sizeof a);
-    const an_option opts[] = {
-        {"--data", &a.data, NULL},
-        {"--vars", &a.vars, NULL},
-        {"--id", &a.id, NULL},
-        {"--time", &a.time, NULL},
-        {"--at", &a.at, NULL},
-        {"--k", &a.k, NULL},
-        {"--kmax", &a.kmax, NULL},
-        {"--method", &a.method, NULL},
-        {"--truth", &a.truth, NULL},
-        {"--restarts", &a.restarts, NULL},
-        {"--max-iter", &a.max_iter, NULL},
-        {"--seed", &a.seed, NULL},
-        {"--boot", &a.boot, NULL},
-        {"--format", &a.format, NULL},
-        {"--out", &a.out, NULL},
-        {"--name", &a.name, NULL},
-        {"--threads", &a.threads, NULL},
-        {"--table", &a.table, NULL},
-        {"--quiet", NULL, &a.quiet},
-        {"--help", NULL, &a.help},
-        {"-h", NULL, &a.help},
+    const cli_option opts[] = {
+        {"--data", &a.data, NULL, NULL},
+        {"--vars", &a.vars, NULL, NULL},
+        {"--id", &a.id, NULL, NULL},
+        {"--time", &a.time, NULL, NULL},
+        {"--at", &a.at, NULL, NULL},
+        {"--k", &a.k, NULL, NULL},
+        {"--kmax", &a.kmax, NULL, NULL},
+        {"--method", &a.method, NULL, NULL},
+        {"--truth", &a.truth, NULL, NULL},
+        {"--restarts", &a.restarts, NULL, NULL},
+        {"--max-iter", &a.max_iter, NULL, NULL},
+        {"--seed", &a.seed, NULL, NULL},
+        {"--boot", &a.boot, NULL, NULL},
+        {"--format", &a.format, NULL, NULL},
+        {"--out", &a.out, NULL, NULL},
+        {"--name", &a.name, NULL, NULL},
+        {"--threads", &a.threads, NULL, NULL},
+        {"--table", &a.table, NULL, NULL},
+        {"--quiet", NULL, &a.quiet, NULL},
+        {"--help", NULL, &a.help, NULL},
+        {"-h", NULL, &a.help, NULL},
     };
     cl_cmd c;
     memset(&c, 0, sizeof c);
     gw_cluster_run *r = NULL;
     char *text = NULL;
-    int rc = an_parse(argc, argv, opts, sizeof opts / sizeof opts[0], "cluster");
+    int rc = cli_parse_options(argc, argv, opts, sizeof opts / sizeof opts[0], "cluster");
     if (rc != GW_EXIT_OK)
         goto done;
     if (a.help) {

@@ -147,14 +147,17 @@ int cmd_convert(int argc, char **argv)
                           argv[i][2] == 't' ? "a group name" : "column names");
                 return GW_EXIT_USAGE;
             }
-            if (argv[i][2] == 't')
-                group = argv[++i];
-            else
-                factor_list = argv[++i];
+            const char *name = argv[i];
+            if (cli_option_value(name, name[2] == 't' ? &group : &factor_list, argv[++i], NULL,
+                                 "convert") != GW_EXIT_OK)
+                return GW_EXIT_USAGE;
         } else if (strncmp(argv[i], "--table=", 8) == 0) {
-            group = argv[i] + 8;
+            if (cli_option_value("--table", &group, argv[i] + 8, NULL, "convert") != GW_EXIT_OK)
+                return GW_EXIT_USAGE;
         } else if (strncmp(argv[i], "--factor=", 9) == 0) {
-            factor_list = argv[i] + 9;
+            if (cli_option_value("--factor", &factor_list, argv[i] + 9, NULL, "convert") !=
+                GW_EXIT_OK)
+                return GW_EXIT_USAGE;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             cli_error("convert: unknown option '%s' (try goodwork convert --help)", argv[i]);
             return GW_EXIT_USAGE;

@@ -77,45 +77,6 @@ static const char fit_usage[] =
     "formula or variable), 3 data (unreadable or malformed input), 4 numerical (no\n"
     "observations left, singular), 1 anything else.\n";
 
-typedef struct {
-    const char *name;
-    size_t offset; /* of the const char * field in fit_args, or of the int flag */
-    int takes_value;
-} option_spec;
-
-#define OPT(field, v)                                                                              \
-    {                                                                                              \
-        "--" #field, offsetof(fit_args, field), v                                                  \
-    }
-static const option_spec options[] = {
-    OPT(data, 1),
-    OPT(model, 1),
-    OPT(estimator, 1),
-    OPT(vcov, 1),
-    OPT(weights, 1),
-    OPT(panel, 1),
-    OPT(format, 1),
-    OPT(threads, 1),
-    OPT(out, 1),
-    OPT(name, 1),
-    OPT(table, 1),
-    OPT(ssc, 1),
-    OPT(maxiter, 1),
-    OPT(tol, 1),
-    OPT(scratch, 1),
-    OPT(help, 0),
-    {"--memory-limit", offsetof(fit_args, memory_limit), 1},
-    {"--fe-tol", offsetof(fit_args, fe_tol), 1},
-    {"--fe-maxiter", offsetof(fit_args, fe_maxiter), 1},
-    {"--ame", offsetof(fit_args, ame), 0},
-    {"--keep-singletons", offsetof(fit_args, keep_singletons), 0},
-    {"--save-residuals", offsetof(fit_args, save_residuals), 0},
-    {"--hausman", offsetof(fit_args, hausman), 0},
-    {"--timings", offsetof(fit_args, timings), 0},
-    {"-h", offsetof(fit_args, help), 0},
-};
-#undef OPT
-
 /* Stage marks of --timings: t[0] start, t[1] data read, t[2] frame built, t[3] estimated,
  * t[4] written. A stage not reached keeps the previous mark (0 seconds). */
 static void print_timings(double t[5], double factorise, int streamed)
@@ -138,42 +99,36 @@ static void print_timings(double t[5], double factorise, int streamed)
 static int parse_args(int argc, char **argv, fit_args *a)
 {
     memset(a, 0, sizeof *a);
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *eq = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
-        size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
-        const option_spec *spec = NULL;
-        for (size_t k = 0; k < sizeof options / sizeof options[0]; k++)
-            if (strlen(options[k].name) == nlen && strncmp(options[k].name, arg, nlen) == 0)
-                spec = &options[k];
-        if (spec == NULL) {
-            if (arg[0] == '-')
-                cli_error("unknown option '%.*s' (try goodwork fit --help)", (int)nlen, arg);
-            else
-                cli_error("unexpected argument '%s' (try goodwork fit --help)", arg);
-            return GW_EXIT_USAGE;
-        }
-        char *field = (char *)a + spec->offset;
-        if (!spec->takes_value) {
-            if (eq != NULL) {
-                cli_error("option %s takes no value", spec->name);
-                return GW_EXIT_USAGE;
-            }
-            *(int *)(void *)field = 1;
-            continue;
-        }
-        const char *value = NULL;
-        if (eq != NULL)
-            value = eq + 1;
-        else if (i + 1 < argc)
-            value = argv[++i];
-        if (value == NULL) {
-            cli_error("option %s needs a value", spec->name);
-            return GW_EXIT_USAGE;
-        }
-        *(const char **)(void *)field = value;
-    }
-    return GW_EXIT_OK;
+    const cli_option opts[] = {
+        {"--data", &a->data, NULL, NULL},
+        {"--model", &a->model, NULL,
+         "goodwork fit fits one model per run (several models: one goodwork fit each, "
+         "collected in one file by --out R.h5 --name NAME)"},
+        {"--estimator", &a->estimator, NULL, NULL},
+        {"--vcov", &a->vcov, NULL, NULL},
+        {"--weights", &a->weights, NULL, NULL},
+        {"--panel", &a->panel, NULL, NULL},
+        {"--format", &a->format, NULL, NULL},
+        {"--threads", &a->threads, NULL, NULL},
+        {"--out", &a->out, NULL, NULL},
+        {"--name", &a->name, NULL, NULL},
+        {"--table", &a->table, NULL, NULL},
+        {"--ssc", &a->ssc, NULL, NULL},
+        {"--maxiter", &a->maxiter, NULL, NULL},
+        {"--tol", &a->tol, NULL, NULL},
+        {"--scratch", &a->scratch, NULL, NULL},
+        {"--help", NULL, &a->help, NULL},
+        {"--memory-limit", &a->memory_limit, NULL, NULL},
+        {"--fe-tol", &a->fe_tol, NULL, NULL},
+        {"--fe-maxiter", &a->fe_maxiter, NULL, NULL},
+        {"--ame", NULL, &a->ame, NULL},
+        {"--keep-singletons", NULL, &a->keep_singletons, NULL},
+        {"--save-residuals", NULL, &a->save_residuals, NULL},
+        {"--hausman", NULL, &a->hausman, NULL},
+        {"--timings", NULL, &a->timings, NULL},
+        {"-h", NULL, &a->help, NULL},
+    };
+    return cli_parse_options(argc, argv, opts, sizeof opts / sizeof opts[0], "fit");
 }
 
 /* --fe-tol, --tol: a number in (0, 1), nothing else (no trailing characters). */

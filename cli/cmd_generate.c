@@ -249,7 +249,8 @@ int cmd_generate(int argc, char **argv)
             cli_error("generate: %s needs a value", names[k]);
             return GW_EXIT_USAGE;
         }
-        *slots[k] = v;
+        if (cli_option_value(names[k], slots[k], v, NULL, "generate") != GW_EXIT_OK)
+            return GW_EXIT_USAGE;
     }
 
     gw_generate_opts o;

@@ -217,34 +217,34 @@ int cmd_index(int argc, char **argv)
 {
     index_args a;
     memset(&a, 0, sizeof a);
-    const an_option opts[] = {
-        {"--data", &a.data, NULL},
-        {"--indicators", &a.indicators, NULL},
-        {"--invert", &a.invert, NULL},
-        {"--normalise", &a.normalise, NULL},
-        {"--normalize", &a.normalise, NULL},
-        {"--weights", &a.weights, NULL},
-        {"--aggregate", &a.aggregate, NULL},
-        {"--id", &a.id, NULL},
-        {"--time", &a.time, NULL},
-        {"--sensitivity", &a.sensitivity, NULL},
-        {"--concentration", &a.concentration, NULL},
-        {"--seed", &a.seed, NULL},
-        {"--format", &a.format, NULL},
-        {"--out", &a.out, NULL},
-        {"--name", &a.name, NULL},
-        {"--threads", &a.threads, NULL},
-        {"--table", &a.table, NULL},
-        {"--within-time", NULL, &a.within},
-        {"--quiet", NULL, &a.quiet},
-        {"--help", NULL, &a.help},
-        {"-h", NULL, &a.help},
+    const cli_option opts[] = {
+        {"--data", &a.data, NULL, NULL},
+        {"--indicators", &a.indicators, NULL, NULL},
+        {"--invert", &a.invert, NULL, NULL},
+        {"--normalise", &a.normalise, NULL, NULL},
+        {"--normalize", &a.normalise, NULL, NULL},
+        {"--weights", &a.weights, NULL, NULL},
+        {"--aggregate", &a.aggregate, NULL, NULL},
+        {"--id", &a.id, NULL, NULL},
+        {"--time", &a.time, NULL, NULL},
+        {"--sensitivity", &a.sensitivity, NULL, NULL},
+        {"--concentration", &a.concentration, NULL, NULL},
+        {"--seed", &a.seed, NULL, NULL},
+        {"--format", &a.format, NULL, NULL},
+        {"--out", &a.out, NULL, NULL},
+        {"--name", &a.name, NULL, NULL},
+        {"--threads", &a.threads, NULL, NULL},
+        {"--table", &a.table, NULL, NULL},
+        {"--within-time", NULL, &a.within, NULL},
+        {"--quiet", NULL, &a.quiet, NULL},
+        {"--help", NULL, &a.help, NULL},
+        {"-h", NULL, &a.help, NULL},
     };
     index_cmd c;
     memset(&c, 0, sizeof c);
     gw_index_run *r = NULL;
     char *text = NULL;
-    int rc = an_parse(argc, argv, opts, sizeof opts / sizeof opts[0], "index");
+    int rc = cli_parse_options(argc, argv, opts, sizeof opts / sizeof opts[0], "index");
     if (rc != GW_EXIT_OK)
         goto done;
     if (a.help) {

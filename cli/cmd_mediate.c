@@ -109,32 +109,32 @@ static void lists_free(med_lists *l)
 /* Parses argv into a; returns an exit code. */
 static int parse_args(int argc, char **argv, med_args *a)
 {
-    const an_option opts[] = {
-        {"--data", &a->data, NULL},
-        {"--treatment", &a->treatment, NULL},
-        {"--mediator", &a->mediator, NULL},
-        {"--mediators", &a->mediator, NULL},
-        {"--outcome", &a->outcome, NULL},
-        {"--controls", &a->controls, NULL},
-        {"--mediator-controls", &a->mcontrols, NULL},
-        {"--fe", &a->fe, NULL},
-        {"--cluster", &a->cluster, NULL},
-        {"--boot", &a->boot, NULL},
-        {"--seed", &a->seed, NULL},
-        {"--ci", &a->ci, NULL},
-        {"--level", &a->level, NULL},
-        {"--format", &a->format, NULL},
-        {"--out", &a->out, NULL},
-        {"--name", &a->name, NULL},
-        {"--threads", &a->threads, NULL},
-        {"--table", &a->table, NULL},
-        {"--quiet", NULL, &a->quiet},
-        {"--keep-singletons", NULL, &a->keep_singletons},
-        {"--help", NULL, &a->help},
-        {"-h", NULL, &a->help},
+    const cli_option opts[] = {
+        {"--data", &a->data, NULL, NULL},
+        {"--treatment", &a->treatment, NULL, NULL},
+        {"--mediator", &a->mediator, NULL, NULL},
+        {"--mediators", &a->mediator, NULL, NULL},
+        {"--outcome", &a->outcome, NULL, NULL},
+        {"--controls", &a->controls, NULL, NULL},
+        {"--mediator-controls", &a->mcontrols, NULL, NULL},
+        {"--fe", &a->fe, NULL, NULL},
+        {"--cluster", &a->cluster, NULL, NULL},
+        {"--boot", &a->boot, NULL, NULL},
+        {"--seed", &a->seed, NULL, NULL},
+        {"--ci", &a->ci, NULL, NULL},
+        {"--level", &a->level, NULL, NULL},
+        {"--format", &a->format, NULL, NULL},
+        {"--out", &a->out, NULL, NULL},
+        {"--name", &a->name, NULL, NULL},
+        {"--threads", &a->threads, NULL, NULL},
+        {"--table", &a->table, NULL, NULL},
+        {"--quiet", NULL, &a->quiet, NULL},
+        {"--keep-singletons", NULL, &a->keep_singletons, NULL},
+        {"--help", NULL, &a->help, NULL},
+        {"-h", NULL, &a->help, NULL},
     };
     memset(a, 0, sizeof *a);
-    return an_parse(argc, argv, opts, sizeof opts / sizeof opts[0], "mediate");
+    return cli_parse_options(argc, argv, opts, sizeof opts / sizeof opts[0], "mediate");
 }
 
 /* The usage checks of single flags, before reading anything, into *o, *json and *threads.

@@ -79,10 +79,26 @@ static void run_error(const gw_pipeline_result *res)
               res->step_command ? res->step_command : res->step);
 }
 
+/* The value of option name at argv[*i] ("--name VALUE", not last, or "--name=VALUE") into *slot
+ * through the shared rule (cli_option_value). 0: argv[*i] is not that option; 1: taken; -1:
+ * given twice (printed). */
+static int take_value(int argc, char **argv, int *i, const char *name, const char **slot)
+{
+    size_t n = strlen(name);
+    const char *v = NULL;
+    if (strcmp(argv[*i], name) == 0 && *i + 1 < argc)
+        v = argv[++*i];
+    else if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
+        v = argv[*i] + n + 1;
+    if (v == NULL)
+        return 0;
+    return cli_option_value(name, slot, v, NULL, "run") == GW_EXIT_OK ? 1 : -1;
+}
+
 int cmd_run(int argc, char **argv)
 {
-    const char *file = NULL, *outdir = "goodwork-out";
-    int quiet = 0, rc = GW_EXIT_OK;
+    const char *file = NULL, *outdir = NULL;
+    int quiet = 0, rc = GW_EXIT_OK, t = 0;
     char *deflt = NULL, exe[PATH_MAX];
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -90,10 +106,9 @@ int cmd_run(int argc, char **argv)
             return GW_EXIT_OK;
         } else if (strcmp(argv[i], "--quiet") == 0) {
             quiet = 1;
-        } else if (strcmp(argv[i], "--outdir") == 0 && i + 1 < argc) {
-            outdir = argv[++i];
-        } else if (strncmp(argv[i], "--outdir=", 9) == 0) {
-            outdir = argv[i] + 9;
+        } else if ((t = take_value(argc, argv, &i, "--outdir", &outdir)) != 0) {
+            if (t < 0)
+                return GW_EXIT_USAGE;
         } else if (argv[i][0] == '-' || file != NULL) {
             cli_error("run: unexpected argument '%s' (see goodwork run --help)", argv[i]);
             return GW_EXIT_USAGE;
@@ -101,6 +116,8 @@ int cmd_run(int argc, char **argv)
             file = argv[i];
         }
     }
+    if (outdir == NULL)
+        outdir = "goodwork-out";
     if (outdir[0] == '\0') {
         cli_error("run: --outdir is empty");
         return GW_EXIT_USAGE;

@@ -55,27 +55,27 @@ typedef struct {
 /* Parses argv into a; returns an exit code. */
 static int parse_args(int argc, char **argv, syn_args *a)
 {
-    const an_option opts[] = {
-        {"--data", &a->data, NULL},
-        {"--vars", &a->vars, NULL},
-        {"--time", &a->time, NULL},
-        {"--id", &a->id, NULL},
-        {"--controls", &a->controls, NULL},
-        {"--breaks", &a->breaks, NULL},
-        {"--conf", &a->conf, NULL},
-        {"--format", &a->format, NULL},
-        {"--out", &a->out, NULL},
-        {"--name", &a->name, NULL},
-        {"--threads", &a->threads, NULL},
-        {"--table", &a->table, NULL},
-        {"--raw", NULL, &a->raw},
-        {"--by-year", NULL, &a->by_year},
-        {"--quiet", NULL, &a->quiet},
-        {"--help", NULL, &a->help},
-        {"-h", NULL, &a->help},
+    const cli_option opts[] = {
+        {"--data", &a->data, NULL, NULL},
+        {"--vars", &a->vars, NULL, NULL},
+        {"--time", &a->time, NULL, NULL},
+        {"--id", &a->id, NULL, NULL},
+        {"--controls", &a->controls, NULL, NULL},
+        {"--breaks", &a->breaks, NULL, NULL},
+        {"--conf", &a->conf, NULL, NULL},
+        {"--format", &a->format, NULL, NULL},
+        {"--out", &a->out, NULL, NULL},
+        {"--name", &a->name, NULL, NULL},
+        {"--threads", &a->threads, NULL, NULL},
+        {"--table", &a->table, NULL, NULL},
+        {"--raw", NULL, &a->raw, NULL},
+        {"--by-year", NULL, &a->by_year, NULL},
+        {"--quiet", NULL, &a->quiet, NULL},
+        {"--help", NULL, &a->help, NULL},
+        {"-h", NULL, &a->help, NULL},
     };
     memset(a, 0, sizeof *a);
-    return an_parse(argc, argv, opts, sizeof opts / sizeof opts[0], "synergy");
+    return cli_parse_options(argc, argv, opts, sizeof opts / sizeof opts[0], "synergy");
 }
 
 /* The usage checks, before reading anything: required flags, output flags, --conf and

@@ -26,7 +26,7 @@ static const char table_usage[] =
 
 int cmd_table(int argc, char **argv)
 {
-    const char *path = NULL, *models_arg = NULL, *format = "text";
+    const char *path = NULL, *models_arg = NULL, *format = NULL;
     int rc = GW_EXIT_OK;
     gw_results *res = NULL;
     gw_result **fits = NULL;
@@ -44,11 +44,16 @@ int cmd_table(int argc, char **argv)
                 cli_error("table: %s needs a value", a);
                 return GW_EXIT_USAGE;
             }
-            *(strcmp(a, "--models") == 0 ? &models_arg : &format) = argv[++i];
-        } else if (strncmp(a, "--models=", 9) == 0) {
-            models_arg = a + 9;
-        } else if (strncmp(a, "--format=", 9) == 0) {
-            format = a + 9;
+            int is_models = strcmp(a, "--models") == 0;
+            if (cli_option_value(a, is_models ? &models_arg : &format, argv[++i], NULL, "table") !=
+                GW_EXIT_OK)
+                return GW_EXIT_USAGE;
+        } else if (strncmp(a, "--models=", 9) == 0 || strncmp(a, "--format=", 9) == 0) {
+            int is_models = a[2] == 'm';
+            if (cli_option_value(is_models ? "--models" : "--format",
+                                 is_models ? &models_arg : &format, a + 9, NULL,
+                                 "table") != GW_EXIT_OK)
+                return GW_EXIT_USAGE;
         } else if (a[0] == '-' && a[1] != '\0') {
             cli_error("table: unknown option '%s' (try goodwork table --help)", a);
             return GW_EXIT_USAGE;
@@ -63,6 +68,8 @@ int cmd_table(int argc, char **argv)
         cli_error("table: expected a RESULTS.h5 file (try goodwork table --help)");
         return GW_EXIT_USAGE;
     }
+    if (format == NULL)
+        format = "text";
     gw_output_format fmt;
     if (gw_output_format_parse(format, &fmt) != GW_OK) {
         cli_error("table: %s", gw_last_error());

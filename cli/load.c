@@ -12,6 +12,7 @@ static char csv_delim;
 
 int cli_take_delim(int *argc, char **argv)
 {
+    const char *given = NULL;
     int k = 2;
     for (int i = 2; i < *argc; i++) {
         const char *v = NULL;
@@ -27,6 +28,8 @@ int cli_take_delim(int *argc, char **argv)
             argv[k++] = argv[i];
             continue;
         }
+        if (cli_option_value("--delim", &given, v, NULL, argv[1]) != GW_EXIT_OK)
+            return GW_EXIT_USAGE;
         if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0)
             v = "\t";
         if (strlen(v) != 1 || strchr("\"\r\n .+-eE0123456789", v[0]) != NULL) {
