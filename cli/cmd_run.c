@@ -11,7 +11,9 @@
 
 #include "cli.h"
 #include "gw_alloc.h"
+#include "gw_par.h"
 #include "gw_pipeline.h"
+#include "gw_strbuf.h"
 #include "pipeline.h"
 
 #ifndef GW_SOURCE_DIR
@@ -19,7 +21,7 @@
 #endif
 
 static const char run_usage[] =
-    "usage: goodwork run [PIPELINE.ini] [--outdir DIR] [--quiet]\n"
+    "usage: goodwork run [PIPELINE.ini] [--outdir DIR] [--threads N] [--quiet]\n"
     "\n"
     "Runs every step of the pipeline file (one goodwork command per [model NAME], [index NAME],\n"
     "[synergy NAME], [cluster NAME], [mediate NAME], [scenario NAME] section), stores all results\n"
@@ -29,6 +31,8 @@ static const char run_usage[] =
     "\n"
     "options:\n"
     "  --outdir DIR   output directory (default goodwork-out; created)\n"
+    "  --threads N    worker threads of every step (default: all cores, or a step's own\n"
+    "                 threads key); results do not depend on N\n"
     "  --quiet        no progress on standard error\n"
     "  --help         show this help\n";
 
@@ -97,7 +101,7 @@ static int take_value(int argc, char **argv, int *i, const char *name, const cha
 
 int cmd_run(int argc, char **argv)
 {
-    const char *file = NULL, *outdir = NULL;
+    const char *file = NULL, *outdir = NULL, *threads = NULL;
     int quiet = 0, rc = GW_EXIT_OK, t = 0;
     char *deflt = NULL, exe[PATH_MAX];
     for (int i = 1; i < argc; i++) {
@@ -106,7 +110,8 @@ int cmd_run(int argc, char **argv)
             return GW_EXIT_OK;
         } else if (strcmp(argv[i], "--quiet") == 0) {
             quiet = 1;
-        } else if ((t = take_value(argc, argv, &i, "--outdir", &outdir)) != 0) {
+        } else if ((t = take_value(argc, argv, &i, "--outdir", &outdir)) != 0 ||
+                   (t = take_value(argc, argv, &i, "--threads", &threads)) != 0) {
             if (t < 0)
                 return GW_EXIT_USAGE;
         } else if (argv[i][0] == '-' || file != NULL) {
@@ -122,6 +127,14 @@ int cmd_run(int argc, char **argv)
         cli_error("run: --outdir is empty");
         return GW_EXIT_USAGE;
     }
+    /* The same check as every other command's --threads, before any step starts. */
+    unsigned long long nthreads = 0;
+    if (threads != NULL && (!gw_str_to_count(threads, INT_MAX, &nthreads) || nthreads < 1)) {
+        cli_error("bad --threads '%s' (expected a positive integer)", threads);
+        return GW_EXIT_USAGE;
+    }
+    if (nthreads > 0)
+        gw_threads_set((int)nthreads);
     if (file == NULL) {
         if ((deflt = default_pipeline()) == NULL) {
             cli_error("run: the bundled pipeline datasets/default.ini was not found "
@@ -136,8 +149,8 @@ int cmd_run(int argc, char **argv)
     }
     cli_pipeline_progress_state prog = {.label = "goodwork run", .quiet = quiet};
     gw_pipeline_result res;
-    gw_status st =
-        gw_pipeline_run(file, outdir, exe, cli_command_line, cli_pipeline_progress, &prog, &res);
+    gw_status st = gw_pipeline_run_ex(file, outdir, exe, cli_command_line, (int)nthreads,
+                                      cli_pipeline_progress, &prog, &res);
     if (st != GW_OK) {
         run_error(&res);
         rc = run_exit(st, &res);

@@ -52,6 +52,14 @@ gw_status gw_pipeline_run(const char *ini_path, const char *outdir, const char *
                           const char *command_line, gw_pipeline_progress_fn progress, void *ctx,
                           gw_pipeline_result *res);
 
+/* gw_pipeline_run_ex -- gw_pipeline_run with every step run with "--threads threads" (in place
+ * of a section's own threads key) when threads > 0; threads <= 0: as gw_pipeline_run (each
+ * step's own setting, default all cores). The thread count is not recorded in /pipeline: no
+ * result depends on it, and verify re-runs with the default. */
+gw_status gw_pipeline_run_ex(const char *ini_path, const char *outdir, const char *exe,
+                             const char *command_line, int threads,
+                             gw_pipeline_progress_fn progress, void *ctx, gw_pipeline_result *res);
+
 /* gw_pipeline_verify -- re-run the steps recorded in results_path with the goodwork executable
  * exe into a temporary directory under $TMPDIR (default /tmp) and compare every step's group
  * (the write time, command line, BLAS description and a scenario's results path excepted).

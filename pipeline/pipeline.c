@@ -389,10 +389,10 @@ gw_status pl_hash_inputs(pl_pipeline *p)
     return GW_OK;
 }
 
-int pl_run_step(const char *exe, const pl_step *s, const char *results, const char *stdout_path,
-                const char *stderr_path)
+int pl_run_step(const char *exe, const pl_step *s, const char *results, int threads,
+                const char *stdout_path, const char *stderr_path)
 {
-    char **argv = gw_calloc(s->argc + 2, sizeof *argv);
+    char **argv = gw_calloc(s->argc + 4, sizeof *argv), nthreads[32];
     posix_spawn_file_actions_t fa;
     int rc = -1, status = 0;
     pid_t pid;
@@ -400,10 +400,26 @@ int pl_run_step(const char *exe, const pl_step *s, const char *results, const ch
         gwi_fail(GW_ENOMEM, "out of memory");
         return -1;
     }
-    argv[0] = (char *)(uintptr_t)exe;
-    for (size_t i = 0; i < s->argc; i++)
-        argv[i + 1] =
+    size_t n = 0;
+    argv[n++] = (char *)(uintptr_t)exe;
+    for (size_t i = 0; i < s->argc; i++) {
+        /* The run's thread count replaces a section's own "threads" key (the step would refuse
+         * --threads twice); it is the machine's to choose, and no result depends on it. */
+        if (threads > 0 && strcmp(s->argv[i], "--threads") == 0) {
+            if (i + 1 < s->argc && strncmp(s->argv[i + 1], "--", 2) != 0)
+                i++; /* its value ("threads = true" has none) */
+            continue;
+        }
+        if (threads > 0 && strncmp(s->argv[i], "--threads=", 10) == 0)
+            continue;
+        argv[n++] =
             strcmp(s->argv[i], PL_RESULTS_TOKEN) == 0 ? (char *)(uintptr_t)results : s->argv[i];
+    }
+    if (threads > 0) {
+        snprintf(nthreads, sizeof nthreads, "%d", threads);
+        argv[n++] = (char *)(uintptr_t) "--threads";
+        argv[n++] = nthreads;
+    }
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, stdout_path ? stdout_path : "/dev/null",
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);

@@ -53,11 +53,12 @@ void pl_free(pl_pipeline *p);
 gw_status pl_hash_inputs(pl_pipeline *p);
 
 /* pl_run_step -- run step s as "EXE ARGV" (exe: the goodwork executable) with
- * PL_RESULTS_TOKEN replaced by results, standard output written to stdout_path and standard
- * error to stderr_path (NULL: /dev/null). Returns the child's exit code (1 when it was killed),
- * or -1 with a message recorded when it cannot be started. */
-int pl_run_step(const char *exe, const pl_step *s, const char *results, const char *stdout_path,
-                const char *stderr_path);
+ * PL_RESULTS_TOKEN replaced by results and, when threads > 0, "--threads THREADS" in place of
+ * the step's own --threads; standard output written to stdout_path and standard error to
+ * stderr_path (NULL: /dev/null). Returns the child's exit code (1 when it was killed), or -1
+ * with a message recorded when it cannot be started. */
+int pl_run_step(const char *exe, const pl_step *s, const char *results, int threads,
+                const char *stdout_path, const char *stderr_path);
 
 /* pl_record -- store the pipeline (INI text, steps with argv, inputs, hashes, seeds) as the
  * group /pipeline of results, with command_line as its provenance. */

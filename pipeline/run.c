@@ -61,7 +61,7 @@ static gw_status step_failed(gw_pipeline_result *res, const pl_step *s, int rc,
 }
 
 /* Runs every step of p into outdir/results.h5.partial; secs[i] receives step i's time. */
-static gw_status run_steps(const pl_pipeline *p, const char *outdir, const char *exe,
+static gw_status run_steps(const pl_pipeline *p, const char *outdir, const char *exe, int threads,
                            const char *partial, double *secs, gw_pipeline_progress_fn progress,
                            void *ctx, gw_pipeline_result *res)
 {
@@ -72,7 +72,7 @@ static gw_status run_steps(const pl_pipeline *p, const char *outdir, const char 
         snprintf(out, sizeof out, "%s/steps/%s.json", outdir, s->name);
         snprintf(err, sizeof err, "%s/steps/%s.log", outdir, s->name);
         double ts = gwi_seconds();
-        int src = pl_run_step(exe, s, partial, out, err);
+        int src = pl_run_step(exe, s, partial, threads, out, err);
         secs[i] = gwi_seconds() - ts;
         if (src < 0) {
             res->stage = GW_PIPELINE_STEP;
@@ -92,6 +92,13 @@ static gw_status run_steps(const pl_pipeline *p, const char *outdir, const char 
 gw_status gw_pipeline_run(const char *ini_path, const char *outdir, const char *exe,
                           const char *command_line, gw_pipeline_progress_fn progress, void *ctx,
                           gw_pipeline_result *res)
+{
+    return gw_pipeline_run_ex(ini_path, outdir, exe, command_line, 0, progress, ctx, res);
+}
+
+gw_status gw_pipeline_run_ex(const char *ini_path, const char *outdir, const char *exe,
+                             const char *command_line, int threads,
+                             gw_pipeline_progress_fn progress, void *ctx, gw_pipeline_result *res)
 {
     pl_pipeline p = {0};
     double *secs = NULL;
@@ -121,7 +128,7 @@ gw_status gw_pipeline_run(const char *ini_path, const char *outdir, const char *
         st = gwi_fail(GW_ENOMEM, "out of memory");
         goto done;
     }
-    if ((st = run_steps(&p, outdir, exe, partial, secs, progress, ctx, res)) != GW_OK)
+    if ((st = run_steps(&p, outdir, exe, threads, partial, secs, progress, ctx, res)) != GW_OK)
         goto done;
     res->stage = GW_PIPELINE_OUTPUT;
     if ((st = pl_record(&p, partial, command_line ? command_line : "")) != GW_OK)
@@ -185,7 +192,7 @@ static gw_status verify_step(const pl_pipeline *p, size_t i, const char *results
     snprintf(tmpres, sizeof tmpres, "%s/results.h5", tmpdir);
     snprintf(out, sizeof out, "%s/step%zu.json", tmpdir, i);
     snprintf(err, sizeof err, "%s/step%zu.log", tmpdir, i);
-    int src = pl_run_step(exe, s, tmpres, out, err);
+    int src = pl_run_step(exe, s, tmpres, 0, out, err);
     if (src < 0) {
         res->stage = GW_PIPELINE_STEP;
         return gwi_fail_keep(GW_EIO);

@@ -72,6 +72,7 @@ static const flag_case cases[] = {
      2,
      {"--seed given twice ('1', then '2'; goodwork generate takes one)"}},
     {{"run", "--outdir", "a", "--outdir=b"}, 2, {"--outdir given twice"}},
+    {{"run", "--threads", "1", "--threads", "2"}, 2, {"--threads given twice"}},
     {{"bench", "--reps", "1", "--reps", "2"}, 2, {"--reps given twice"}},
     {{"bench", "--cases", "ols", "--out", "a.json", "--cases", "fe"}, 2, {"--cases given twice"}},
 };

@@ -212,11 +212,70 @@ static void test_run_cli_errors(void **state)
     gwt_run_free(&r);
 }
 
+/* goodwork run --threads N: every step runs with --threads N (a section's own threads key is
+ * replaced, not doubled), and no step's output depends on N (1 against 2, byte for byte). */
+static void test_run_cli_threads(void **state)
+{
+    (void)state;
+    static const char ini[] =
+        "[pipeline]\nseed = 11\n\n[data]\nfile = panel.csv\n\n"
+        "[model m]\nmodel = life_sat ~ emp_rate + share_prof | la_id + year\n"
+        "vcov = cluster:la_id\nthreads = 3\n\n"
+        "[mediate med]\ntreatment = emp_rate\nmediator = autonomy_share\noutcome = life_sat\n"
+        "fe = la_id+year\nboot = 49\n\n"
+        "[scenario sc]\nshock = emp_rate-=2\nby = nation\ndraws = 49\n";
+    const char *dir = setup_dir();
+    const char *path = gwt_write_file("threads.ini", ini);
+    char out[2][2048], file[8192];
+    const char *nt[2] = {"1", "2"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(out[k], sizeof out[k], "%s/out_t%s", dir, nt[k]);
+        gwt_run_result r =
+            gwt_run_cli("run", path, "--outdir", out[k], "--threads", nt[k], "--quiet", NULL);
+        if (r.exit_code != 0)
+            fail_msg("--threads %s: exit %d\nstderr: %s", nt[k], r.exit_code, r.err);
+        gwt_run_free(&r);
+        /* the step ran with the run's count, in place of its section's "threads = 3" */
+        snprintf(file, sizeof file, "%s/results.h5", out[k]);
+        char **cl = NULL;
+        size_t ncl = 0;
+        assert_int_equal(gw_h5_read_strings(file, "/models/m", "command_line", &cl, &ncl), GW_OK);
+        assert_int_equal(ncl, 1);
+        char want[32];
+        snprintf(want, sizeof want, "--threads %s", nt[k]);
+        if (strstr(cl[0], want) == NULL || strstr(cl[0], "--threads 3") != NULL)
+            fail_msg("step m ran as: %s", cl[0]);
+        gw_h5_strings_free(cl, ncl);
+    }
+    const char *steps[] = {"steps/m.json", "steps/med.json", "steps/sc.json"};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        char *text[2];
+        for (int k = 0; k < 2; k++) {
+            snprintf(file, sizeof file, "%s/%s", out[k], steps[i]);
+            text[k] = slurp(file);
+            assert_non_null(text[k]);
+        }
+        if (strcmp(text[0], text[1]) != 0)
+            fail_msg("%s differs between --threads 1 and 2", steps[i]);
+        free(text[0]);
+        free(text[1]);
+    }
+    /* validated as every command's --threads, before any step runs */
+    const char *bad[] = {"0", "-1", "two", "1.5", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        gwt_run_result r = gwt_run_cli("run", path, "--outdir", out[0], "--threads", bad[i], NULL);
+        assert_int_equal(r.exit_code, 2);
+        assert_non_null(strstr(r.err, "bad --threads"));
+        gwt_run_free(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_cli_small_pipeline),
         cmocka_unit_test(test_run_cli_errors),
+        cmocka_unit_test(test_run_cli_threads),
     };
     return cmocka_run_group_tests_name("run_cli", tests, NULL, NULL);
 }
