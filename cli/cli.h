@@ -63,6 +63,11 @@ int cli_parse_options(int argc, char **argv, const cli_option *opts, size_t nopt
 int cli_option_value(const char *name, const char **slot, const char *value, const char *hint,
                      const char *cmd);
 
+/* cli_option_at -- for commands that walk argv themselves: 1 when argv[*i] is option name,
+ * "--name VALUE" (then *i moves to the value; *value NULL when nothing follows) or
+ * "--name=VALUE"; 0 otherwise. The value then goes through cli_option_value. */
+int cli_option_at(int argc, char **argv, int *i, const char *name, const char **value);
+
 /* cli_take_delim -- removes "--delim C" / "--delim=C" from argv[2..] (C: one character, or
  * "tab" or "\\t" for a tab) and makes C the delimiter of every CSV file that cli_load_table and
  * cli_read_csv read (default: detected from the header). Returns GW_EXIT_OK, or prints the

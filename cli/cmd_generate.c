@@ -201,22 +201,6 @@ static int print_summary(const gw_generate_opts *o, const gw_panel *p, const cha
     return GW_EXIT_OK;
 }
 
-/* Takes the value of option name at argv[*i]: "--name VALUE" or "--name=VALUE". */
-static int option_value(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return 0;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    *value = *i + 1 < argc ? argv[++*i] : NULL;
-    return 1;
-}
-
 int cmd_generate(int argc, char **argv)
 {
     const char *seed = NULL, *las = NULL, *years = NULL, *out = NULL, *format = NULL,
@@ -235,7 +219,7 @@ int cmd_generate(int argc, char **argv)
         const char **slots[] = {&seed, &las, &years, &out, &format, &threads};
         size_t k = 0;
         for (; k < sizeof names / sizeof names[0]; k++)
-            if (option_value(argc, argv, &i, names[k], &v))
+            if (cli_option_at(argc, argv, &i, names[k], &v))
                 break;
         if (k == sizeof names / sizeof names[0]) {
             if (argv[i][0] == '-')

@@ -83,19 +83,17 @@ static void run_error(const gw_pipeline_result *res)
               res->step_command ? res->step_command : res->step);
 }
 
-/* The value of option name at argv[*i] ("--name VALUE", not last, or "--name=VALUE") into *slot
- * through the shared rule (cli_option_value). 0: argv[*i] is not that option; 1: taken; -1:
- * given twice (printed). */
+/* The value of option name at argv[*i] into *slot (cli_option_at, cli_option_value). 0:
+ * argv[*i] is not that option, or the option is last with no value (a stray argument, as
+ * before); 1: taken; -1: given twice (printed). */
 static int take_value(int argc, char **argv, int *i, const char *name, const char **slot)
 {
-    size_t n = strlen(name);
     const char *v = NULL;
-    if (strcmp(argv[*i], name) == 0 && *i + 1 < argc)
-        v = argv[++*i];
-    else if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
-        v = argv[*i] + n + 1;
-    if (v == NULL)
+    int at = *i;
+    if (!cli_option_at(argc, argv, i, name, &v) || v == NULL) {
+        *i = at;
         return 0;
+    }
     return cli_option_value(name, slot, v, NULL, "run") == GW_EXIT_OK ? 1 : -1;
 }
 

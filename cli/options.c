@@ -23,6 +23,21 @@ int cli_option_value(const char *name, const char **slot, const char *value, con
     return GW_EXIT_OK;
 }
 
+int cli_option_at(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) != 0)
+        return 0;
+    if (argv[*i][n] == '=') {
+        *value = argv[*i] + n + 1;
+        return 1;
+    }
+    if (argv[*i][n] != '\0')
+        return 0;
+    *value = *i + 1 < argc ? argv[++*i] : NULL;
+    return 1;
+}
+
 int cli_parse_options(int argc, char **argv, const cli_option *opts, size_t nopts, const char *cmd)
 {
     for (int i = 1; i < argc; i++) {
