@@ -9,6 +9,7 @@
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,42 +58,67 @@ static void rank_run(const double *val, size_t s, size_t e, vkey *keys, double *
     }
 }
 
-/* Normalises z[s..e) (one indicator over one set of used rows) in place. */
-static gw_status normalise_run(double *z, size_t s, size_t e, gw_index_norm norm, int invert,
-                               vkey *keys)
+static int cmp_double(const void *a, const void *b)
 {
-    size_t m = e - s;
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Normalises z[s..e) (one indicator) in place against the reference rows z[rs..re), which
+ * either are [s, e) or hold z[s..e)'s reference (a base period inside it): minmax and z take
+ * their parameters from the reference and return them in a, b (rank: NaN); rank places each
+ * value among the reference's sorted values (ref: scratch of re - rs). The direction is not
+ * turned here. GW_EILLCOND (no message) when the reference is constant. */
+static gw_status normalise_ref(double *z, size_t s, size_t e, size_t rs, size_t re,
+                               gw_index_norm norm, double *ref, double *a, double *b)
+{
+    size_t m = re - rs;
+    *a = *b = NAN;
     if (norm == GW_NORM_RANK) {
-        for (size_t i = 0; i < m; i++)
-            keys[i] = (vkey){z[s + i], s + i};
-        qsort(keys, m, sizeof *keys, cmp_vkey_asc);
-        if (keys[0].v == keys[m - 1].v)
+        memcpy(ref, z + rs, m * sizeof *ref);
+        qsort(ref, m, sizeof *ref, cmp_double);
+        if (ref[0] == ref[m - 1])
             return GW_EILLCOND;
-        for (size_t i = 0; i < m;) {
-            size_t j = i;
-            while (j < m && keys[j].v == keys[i].v)
-                j++;
-            double avg = 0.5 * (double)(i + j - 1); /* average 0-based rank of the tie */
-            for (size_t k = i; k < j; k++)
-                z[keys[k].u] = avg / (double)(m - 1);
-            i = j;
-        }
-    } else if (norm == GW_NORM_MINMAX) {
-        double lo = z[s], hi = z[s];
         for (size_t i = s; i < e; i++) {
+            /* lo = #{ref < z}, hi = #{ref <= z}: the tie's 0-based ranks are lo..hi-1, their
+             * average (lo + hi - 1) / 2, an exact integer or half in double. */
+            size_t lo = 0, hi = m;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (ref[mid] < z[i])
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            size_t up = lo;
+            hi = m;
+            while (up < hi) {
+                size_t mid = up + (hi - up) / 2;
+                if (ref[mid] <= z[i])
+                    up = mid + 1;
+                else
+                    hi = mid;
+            }
+            z[i] = 0.5 * ((double)(lo + up) - 1.0) / (double)(m - 1);
+        }
+        return GW_OK;
+    }
+    if (norm == GW_NORM_MINMAX) {
+        double lo = z[rs], hi = z[rs];
+        for (size_t i = rs; i < re; i++) {
             lo = z[i] < lo ? z[i] : lo;
             hi = z[i] > hi ? z[i] : hi;
         }
         if (!(hi > lo))
             return GW_EILLCOND;
-        for (size_t i = s; i < e; i++)
-            z[i] = (z[i] - lo) / (hi - lo);
+        *a = lo;
+        *b = hi;
     } else {
         double sum = 0.0, c = 0.0, q = 0.0;
-        for (size_t i = s; i < e; i++)
+        for (size_t i = rs; i < re; i++)
             sum += z[i];
         double mean = sum / (double)m;
-        for (size_t i = s; i < e; i++) {
+        for (size_t i = rs; i < re; i++) {
             double d = z[i] - mean;
             c += d;
             q += d * d;
@@ -101,14 +127,21 @@ static gw_status normalise_run(double *z, size_t s, size_t e, gw_index_norm norm
         double var = (q - c * c / (double)m) / (double)(m - 1);
         if (!(var > 0.0))
             return GW_EILLCOND;
-        double sd = sqrt(var);
-        for (size_t i = s; i < e; i++)
-            z[i] = (z[i] - mean) / sd;
+        *a = mean;
+        *b = sqrt(var);
     }
-    if (invert)
-        for (size_t i = s; i < e; i++)
-            z[i] = norm == GW_NORM_Z ? -z[i] : 1.0 - z[i];
+    /* The parameters are final before any value is overwritten (the reference may lie in
+     * [s, e)). */
+    for (size_t i = s; i < e; i++)
+        z[i] = norm == GW_NORM_MINMAX ? (z[i] - *a) / (*b - *a) : (z[i] - *a) / *b;
     return GW_OK;
+}
+
+/* Turns z[s..e) round for a "lower is better" indicator (step 1). */
+static void turn(double *z, size_t s, size_t e, gw_index_norm norm)
+{
+    for (size_t i = s; i < e; i++)
+        z[i] = norm == GW_NORM_Z ? -z[i] : 1.0 - z[i];
 }
 
 /* Index values of the nu used rows from the normalised block Z (nu x p) and weights w. For
@@ -131,8 +164,10 @@ static void aggregate(size_t nu, size_t p, const double *Z, const double *w, gw_
     }
 }
 
-/* First principal component weights of the correlation matrix of Z (nu x p). */
-static gw_status pca_weights(size_t nu, size_t p, const double *Z, double *w, double *share)
+/* First principal component weights of the correlation matrix of the m rows of Z (p columns,
+ * leading dimension ld: all the rows used, or the base period's). */
+static gw_status pca_weights(size_t m, size_t ld, size_t p, const double *Z, double *w,
+                             double *share)
 {
     gw_status rc = GW_OK;
     double *R = gw_alloc_array(p * p, sizeof *R), *ev = gw_alloc_array(p, sizeof *ev);
@@ -143,15 +178,15 @@ static gw_status pca_weights(size_t nu, size_t p, const double *Z, double *w, do
     }
     for (size_t j = 0; j < p; j++) {
         double s = 0.0;
-        for (size_t u = 0; u < nu; u++)
-            s += Z[u + j * nu];
-        mean[j] = s / (double)nu;
+        for (size_t u = 0; u < m; u++)
+            s += Z[u + j * ld];
+        mean[j] = s / (double)m;
     }
     for (size_t a = 0; a < p; a++)
         for (size_t b = 0; b <= a; b++) {
             double s = 0.0;
-            for (size_t u = 0; u < nu; u++)
-                s += (Z[u + a * nu] - mean[a]) * (Z[u + b * nu] - mean[b]);
+            for (size_t u = 0; u < m; u++)
+                s += (Z[u + a * ld] - mean[a]) * (Z[u + b * ld] - mean[b]);
             R[a + b * p] = R[b + a * p] = s;
         }
     for (size_t a = 0; a < p; a++)
@@ -197,6 +232,8 @@ void gw_index_free(gw_index *x)
     gw_free(x->sens_median);
     gw_free(x->sens_q05);
     gw_free(x->sens_q95);
+    gw_free(x->goal_a);
+    gw_free(x->goal_b);
     gw_free(x);
 }
 
@@ -276,8 +313,68 @@ done:
     return rc;
 }
 
+/* The name of indicator j for messages: opts->names[j], else "indicator j" (in buf). */
+static const char *ind_name(const gw_index_opts *o, size_t j, char *buf, size_t size)
+{
+    if (o->names != NULL && o->names[j] != NULL)
+        snprintf(buf, size, "%s", o->names[j]);
+    else
+        snprintf(buf, size, "%zu", j + 1);
+    return buf;
+}
+
+/* The base period as text: "2015" or "2010-2015" (in buf). */
+static const char *base_text(const gw_index_opts *o, char *buf, size_t size)
+{
+    if (o->base_from == o->base_to)
+        snprintf(buf, size, "%.10g", o->base_from);
+    else
+        snprintf(buf, size, "%.10g-%.10g", o->base_from, o->base_to);
+    return buf;
+}
+
+/* The goalpost checks of gw_index_compute (step 7). */
+static gw_status check_goalposts(size_t p, const gw_index_opts *o, const double *time)
+{
+    char nb[128];
+    if (o->goal == GW_GOAL_NONE)
+        return GW_OK;
+    if ((unsigned)o->goal > GW_GOAL_FIXED)
+        return gwi_fail(GW_EINVAL, "index: unknown kind of goalposts");
+    if (o->within_time)
+        return gwi_fail(GW_EINVAL, "goalposts and normalisation within time exclude each other "
+                                   "(within time never looks at other years)");
+    if (o->agg == GW_AGG_GEOMETRIC && o->norm == GW_NORM_Z)
+        return gwi_fail(GW_EINVAL, "geometric aggregation with z goalposts has no fixed minimum "
+                                   "to shift by: use minmax or rank with goalposts");
+    if (o->goal == GW_GOAL_BASE) {
+        if (time == NULL)
+            return gwi_fail(GW_EINVAL, "goalposts from a base period need a time variable");
+        if (!isfinite(o->base_from) || !isfinite(o->base_to) || o->base_from > o->base_to)
+            return gwi_fail(GW_EINVAL, "bad base period %g-%g", o->base_from, o->base_to);
+        return GW_OK;
+    }
+    if (o->norm == GW_NORM_RANK)
+        return gwi_fail(GW_EINVAL, "rank normalisation has no fixed goalposts (its reference is "
+                                   "a distribution): use a base period");
+    if (o->weighting == GW_WEIGHTS_PCA)
+        return gwi_fail(GW_EINVAL, "pca weights with fixed goalposts would move with every added "
+                                   "year: give the weights, or use a base period");
+    if (o->goal_a == NULL || o->goal_b == NULL)
+        return gwi_fail(GW_EINVAL, "fixed goalposts requested but none given");
+    for (size_t j = 0; j < p; j++) {
+        double a = o->goal_a[j], b = o->goal_b[j];
+        if (!isfinite(a) || !isfinite(b) || !(o->norm == GW_NORM_Z ? b > 0.0 : a < b))
+            return gwi_fail(GW_EINVAL, "bad goalposts for indicator %s: %g:%g (%s)",
+                            ind_name(o, j, nb, sizeof nb), a, b,
+                            o->norm == GW_NORM_Z ? "mean:sd with sd > 0"
+                                                 : "min:max with min < max");
+    }
+    return GW_OK;
+}
+
 /* The option checks of gw_index_compute, before anything is allocated. */
-static gw_status check_opts(size_t n, size_t p, const gw_index_opts *o)
+static gw_status check_opts(size_t n, size_t p, const gw_index_opts *o, const double *time)
 {
     if (n == 0 || p == 0)
         return gwi_fail(GW_EDIM, "index: %zu rows and %zu indicators", n, p);
@@ -287,11 +384,11 @@ static gw_status check_opts(size_t n, size_t p, const gw_index_opts *o)
     if (!(o->concentration >= 0.0) || !isfinite(o->concentration))
         return gwi_fail(GW_EINVAL, "index: Dirichlet concentration %g is not >= 0",
                         o->concentration);
-    return GW_OK;
+    return check_goalposts(p, o, time);
 }
 
 /* A result for n rows and p indicators (arrays allocated, not filled) into *out. */
-static gw_status index_new(size_t n, size_t p, gw_index **out)
+static gw_status index_new(size_t n, size_t p, int goal, gw_index **out)
 {
     gw_index *x = gw_calloc(1, sizeof *x);
     if (x == NULL)
@@ -304,8 +401,12 @@ static gw_status index_new(size_t n, size_t p, gw_index **out)
     x->rank = gw_alloc_array(n, sizeof(double));
     x->rank_change = gw_alloc_array(n, sizeof(double));
     x->norm = gw_alloc_array(n * p, sizeof(double));
+    if (goal) {
+        x->goal_a = gw_alloc_array(p, sizeof(double));
+        x->goal_b = gw_alloc_array(p, sizeof(double));
+    }
     if (x->weights == NULL || x->value == NULL || x->rank == NULL || x->rank_change == NULL ||
-        x->norm == NULL) {
+        x->norm == NULL || (goal && (x->goal_a == NULL || x->goal_b == NULL))) {
         gw_index_free(x);
         return gwi_fail(GW_ENOMEM, "index: out of memory (%zu rows)", n);
     }
@@ -331,6 +432,27 @@ static gw_status initial_weights(size_t p, const gw_index_opts *o, double *w)
     for (size_t j = 0; j < p; j++)
         w[j] = o->user_weights[j] / s;
     return GW_OK;
+}
+
+/* The base period's used rows [*bs, *be): contiguous, as the used rows are sorted by time.
+ * GW_ENODATA when fewer than 2. */
+static gw_status base_rows(size_t nu, const size_t *row, const double *time, const gw_index_opts *o,
+                           size_t *bs, size_t *be)
+{
+    size_t u = 0;
+    while (u < nu && time[row[u]] < o->base_from)
+        u++;
+    *bs = u;
+    while (u < nu && time[row[u]] <= o->base_to)
+        u++;
+    *be = u;
+    if (*be - *bs >= 2)
+        return GW_OK;
+    char per[80];
+    return gwi_fail(GW_ENODATA,
+                    "the base period %s has %zu row%s with every indicator present: cannot set "
+                    "goalposts (need 2)",
+                    base_text(o, per, sizeof per), *be - *bs, *be - *bs == 1 ? "" : "s");
 }
 
 /* The used rows (every indicator present, and the time), sorted by (time, row) into row[0..nu)
@@ -364,46 +486,132 @@ static gw_status used_rows(gw_index *x, const double *X, const double *time, vke
     return GW_OK;
 }
 
-/* The normalised block Z (nu x p) of the used rows, turned so that higher is better (step 2
- * of gw_index.h), copied into x->norm as well. keys is scratch of nu. */
-static gw_status normalise_block(gw_index *x, const double *X, const size_t *row, const size_t *gs,
-                                 size_t ng, const gw_index_opts *o, vkey *keys, double *Z)
+/* The message of a time value with fewer than 2 complete rows (within time): the count, and
+ * the indicator missing most often at that time, which is usually the reason. */
+static gw_status few_rows_error(const gw_index *x, const double *X, const double *time, double t,
+                                size_t have, const gw_index_opts *o)
 {
-    size_t n = x->n, p = x->p, nu = x->nused;
-    for (size_t j = 0; j < p; j++) {
-        for (size_t u = 0; u < nu; u++)
-            Z[u + j * nu] = X[row[u] + j * n];
-        int inv = o->invert != NULL && o->invert[j];
-        if (o->within_time) {
-            for (size_t g = 0; g < ng; g++) {
-                if (gs[g + 1] - gs[g] < 2)
-                    return gwi_fail(GW_ENODATA, "index: a time value has fewer than 2 complete "
-                                                "rows, so it cannot be normalised within time");
-                if (normalise_run(Z + j * nu, gs[g], gs[g + 1], o->norm, inv, keys) != GW_OK)
-                    return gwi_fail(GW_EILLCOND,
-                                    "index: indicator %zu is constant within a "
-                                    "time value",
-                                    j + 1);
+    size_t worst = 0, most = 0, rows = 0;
+    char nb[128];
+    for (size_t j = 0; j < x->p; j++) {
+        size_t miss = 0;
+        rows = 0;
+        for (size_t i = 0; i < x->n; i++)
+            if (time[i] == t) {
+                rows++;
+                miss += isnan(X[i + j * x->n]) ? 1u : 0u;
             }
-        } else if (normalise_run(Z + j * nu, 0, nu, o->norm, inv, keys) != GW_OK) {
-            return gwi_fail(GW_EILLCOND, "index: indicator %zu is constant", j + 1);
+        if (miss > most) {
+            most = miss;
+            worst = j;
         }
-        for (size_t u = 0; u < nu; u++)
-            x->norm[row[u] + j * n] = Z[u + j * nu];
+    }
+    if (most == 0)
+        return gwi_fail(GW_ENODATA,
+                        "%.10g has %zu row with every indicator present: cannot normalise "
+                        "within time (need 2)",
+                        t, have);
+    return gwi_fail(GW_ENODATA,
+                    "%.10g has %zu row%s with every indicator present (indicator %s is missing "
+                    "in %zu of %zu): cannot normalise within time (need 2)",
+                    t, have, have == 1 ? "" : "s", ind_name(o, worst, nb, sizeof nb), most, rows);
+}
+
+/* Normalises indicator j's column z (nu used rows) within each time value (step 2). */
+static gw_status normalise_within(const gw_index *x, const double *X, const double *time,
+                                  const size_t *row, const size_t *gs, size_t ng,
+                                  const gw_index_opts *o, size_t j, double *ref, double *z)
+{
+    char nb[128];
+    for (size_t g = 0; g < ng; g++) {
+        double a, b, t = time[row[gs[g]]];
+        if (gs[g + 1] - gs[g] < 2)
+            return few_rows_error(x, X, time, t, gs[g + 1] - gs[g], o);
+        if (normalise_ref(z, gs[g], gs[g + 1], gs[g], gs[g + 1], o->norm, ref, &a, &b) != GW_OK)
+            return gwi_fail(GW_EILLCOND,
+                            "indicator %s has no variation in %.10g (all %g): cannot normalise "
+                            "within time",
+                            ind_name(o, j, nb, sizeof nb), t, z[gs[g]]);
     }
     return GW_OK;
 }
 
-/* Geometric aggregation: each indicator shifted so that its smallest value is 1 (step 4). */
-static void shift_geometric(size_t nu, size_t p, double *Z)
+/* The normalised block Z (nu x p) of the used rows, turned so that higher is better (steps 2
+ * and 7 of gw_index.h), copied into x->norm as well, with the goalposts used into x->goal_a and
+ * x->goal_b. [bs, be) are the base period's used rows. ref is scratch of nu. */
+static gw_status normalise_block(gw_index *x, const double *X, const double *time,
+                                 const size_t *row, const size_t *gs, size_t ng, size_t bs,
+                                 size_t be, const gw_index_opts *o, double *ref, double *Z)
 {
+    size_t n = x->n, p = x->p, nu = x->nused;
+    char nb[128];
+    for (size_t j = 0; j < p; j++) {
+        double *z = Z + j * nu, a = NAN, b = NAN;
+        for (size_t u = 0; u < nu; u++)
+            z[u] = X[row[u] + j * n];
+        if (o->within_time) {
+            gw_status s = normalise_within(x, X, time, row, gs, ng, o, j, ref, z);
+            if (s != GW_OK)
+                return s;
+        } else if (o->goal == GW_GOAL_FIXED) {
+            a = o->goal_a[j];
+            b = o->goal_b[j];
+            for (size_t u = 0; u < nu; u++)
+                z[u] = o->norm == GW_NORM_MINMAX ? (z[u] - a) / (b - a) : (z[u] - a) / b;
+        } else if (o->goal == GW_GOAL_BASE) {
+            double v0 = z[bs];
+            char per[80];
+            if (normalise_ref(z, 0, nu, bs, be, o->norm, ref, &a, &b) != GW_OK)
+                return gwi_fail(GW_EILLCOND,
+                                "indicator %s has no variation in the base period %s (all %g): "
+                                "cannot set goalposts",
+                                ind_name(o, j, nb, sizeof nb), base_text(o, per, sizeof per), v0);
+        } else if (normalise_ref(z, 0, nu, 0, nu, o->norm, ref, &a, &b) != GW_OK) {
+            return gwi_fail(GW_EILLCOND, "indicator %s has no variation (all %g): cannot normalise",
+                            ind_name(o, j, nb, sizeof nb), z[0]);
+        }
+        if (o->invert != NULL && o->invert[j])
+            turn(z, 0, nu, o->norm);
+        if (x->goal_a != NULL) {
+            x->goal_a[j] = a;
+            x->goal_b[j] = b;
+        }
+        for (size_t u = 0; u < nu; u++)
+            x->norm[row[u] + j * n] = z[u];
+    }
+    return GW_OK;
+}
+
+/* Geometric aggregation: each indicator shifted so that its smallest value is 1 (step 4); with
+ * goalposts y = 1 + v (step 7), which must stay positive. */
+static gw_status shift_geometric(size_t nu, size_t p, double *Z, const gw_index_opts *o,
+                                 const size_t *row, const double *time)
+{
+    char nb[128];
     for (size_t j = 0; j < p; j++) {
         double lo = Z[j * nu];
         for (size_t u = 0; u < nu; u++)
             lo = Z[u + j * nu] < lo ? Z[u + j * nu] : lo;
+        if (o->goal != GW_GOAL_NONE) {
+            /* The shift is fixed by the goalposts, so that it cannot move with a new year. */
+            if (!(1.0 + lo > 0.0)) {
+                size_t u = 0;
+                while (Z[u + j * nu] != lo)
+                    u++;
+                char tb[64] = "";
+                if (time != NULL)
+                    snprintf(tb, sizeof tb, " in %.10g", time[row[u]]);
+                return gwi_fail(GW_EILLCOND,
+                                "indicator %s%s lies so far beyond its goalposts (normalised "
+                                "%g) that the geometric mean cannot take it (needs 1 + v > 0)",
+                                ind_name(o, j, nb, sizeof nb), tb, lo);
+            }
+            lo = 0.0;
+        }
         for (size_t u = 0; u < nu; u++)
             Z[u + j * nu] = 1.0 + (Z[u + j * nu] - lo);
     }
+    return GW_OK;
 }
 
 /* Rank changes: the same id at exactly t - 1 (step 5). */
@@ -430,7 +638,7 @@ gw_status gw_index_compute(size_t n, size_t p, const double *X, const double *id
     gw_status rc = GW_OK;
     gw_index *x = NULL;
     gw_index_opts o = {0};
-    size_t *row = NULL, *gs = NULL, ng = 0, nu = 0;
+    size_t *row = NULL, *gs = NULL, ng = 0, nu = 0, bs = 0, be = 0;
     double *Z = NULL, *val = NULL, *rk = NULL;
     vkey *keys = NULL;
     if (out != NULL)
@@ -439,8 +647,12 @@ gw_status gw_index_compute(size_t n, size_t p, const double *X, const double *id
         o = *opts;
     if (X == NULL || out == NULL)
         return gwi_fail(GW_EINVAL, "gw_index_compute: NULL argument");
-    if ((rc = check_opts(n, p, &o)) != GW_OK || (rc = index_new(n, p, &x)) != GW_OK)
+    if ((rc = check_opts(n, p, &o, time)) != GW_OK ||
+        (rc = index_new(n, p, o.goal != GW_GOAL_NONE, &x)) != GW_OK)
         return rc;
+    x->goal = o.goal;
+    x->base_from = o.goal == GW_GOAL_BASE ? o.base_from : (double)NAN;
+    x->base_to = o.goal == GW_GOAL_BASE ? o.base_to : (double)NAN;
     row = gw_alloc_array(n, sizeof *row);
     gs = gw_alloc_array(n + 1, sizeof *gs);
     keys = gw_alloc_array(n, sizeof *keys);
@@ -452,16 +664,20 @@ gw_status gw_index_compute(size_t n, size_t p, const double *X, const double *id
         (rc = used_rows(x, X, time, keys, row, gs, &ng)) != GW_OK)
         goto done;
     nu = x->nused;
+    be = nu; /* without a base period every used row is the reference */
+    if (o.goal == GW_GOAL_BASE && (rc = base_rows(nu, row, time, &o, &bs, &be)) != GW_OK)
+        goto done;
     if ((Z = gw_alloc_array(nu * p, sizeof *Z)) == NULL ||
         (val = gw_alloc_array(nu, sizeof *val)) == NULL ||
         (rk = gw_alloc_array(nu, sizeof *rk)) == NULL) {
         rc = gwi_fail(GW_ENOMEM, "index: out of memory (%zu rows)", nu);
         goto done;
     }
-    if ((rc = normalise_block(x, X, row, gs, ng, &o, keys, Z)) != GW_OK)
+    /* val is free until aggregation: the normalisation's scratch */
+    if ((rc = normalise_block(x, X, time, row, gs, ng, bs, be, &o, val, Z)) != GW_OK)
         goto done;
     if (o.weighting == GW_WEIGHTS_PCA &&
-        (rc = pca_weights(nu, p, Z, x->weights, &x->pca_share)) != GW_OK)
+        (rc = pca_weights(be - bs, nu, p, Z + bs, x->weights, &x->pca_share)) != GW_OK)
         goto done;
     for (size_t j = 0; j < p; j++)
         if (x->weights[j] < 0.0 && (o.agg == GW_AGG_GEOMETRIC || o.draws > 0)) {
@@ -471,8 +687,8 @@ gw_status gw_index_compute(size_t n, size_t p, const double *X, const double *id
                           j + 1, x->weights[j]);
             goto done;
         }
-    if (o.agg == GW_AGG_GEOMETRIC)
-        shift_geometric(nu, p, Z);
+    if (o.agg == GW_AGG_GEOMETRIC && (rc = shift_geometric(nu, p, Z, &o, row, time)) != GW_OK)
+        goto done;
     aggregate(nu, p, Z, x->weights, o.agg, val);
     for (size_t g = 0; g < ng; g++)
         rank_run(val, gs[g], gs[g + 1], keys, rk);

@@ -148,17 +148,21 @@ static gw_status run_common(const gw_table *t, const char *path, const gw_index_
     const char **cols = NULL;
     size_t nc = 0;
     gw_table *own = NULL;
-    const gw_index_run_opts *o = opts != NULL ? opts : &no_opts;
+    /* A copy, to add what the engine takes from the spec: the names in its messages. */
+    gw_index_run_opts o = opts != NULL ? *opts : no_opts;
     gw_status s = gw_index_spec_check(spec);
-    if (s == GW_OK)
+    if (s == GW_OK) {
+        if (o.index.names == NULL)
+            o.index.names = spec->indicators;
         s = spec_columns(spec, &bases, &logs, &cols, &nc);
+    }
     if (s == GW_OK && path != NULL) {
-        gw_load_opts lo = {cols, nc, o->group, o->delim};
+        gw_load_opts lo = {cols, nc, o.group, o.delim};
         s = gw_data_load(path, &lo, &own);
         t = own;
     }
     if (s == GW_OK)
-        s = run_table(t, spec, o, bases, logs, out);
+        s = run_table(t, spec, &o, bases, logs, out);
     gw_table_free(own);
     free_columns(bases, logs, cols, spec != NULL ? spec->p : 0);
     return s;

@@ -195,7 +195,7 @@ static void test_index_run_errors(void **state)
          {covid, 2, "la_id", "year"},
          {.index = {.within_time = 1}},
          GW_EILLCOND,
-         "index: index: indicator 2 is constant"},
+         "index: indicator covid has no variation in 2010 (all 0): cannot normalise within time"},
         {"zero weights",
          PANEL,
          {ok, 2, "la_id", NULL},

@@ -81,7 +81,7 @@ static void test_analyses_cli_errors(void **state)
     const char *a9[] = {"index",          "--data",        panel(), "--indicators",
                         "covid,emp_rate", "--id",          "la_id", "--time",
                         "year",           "--within-time", NULL};
-    expect_exit(a9, 4, "constant");
+    expect_exit(a9, 4, "indicator covid has no variation in 2010 (all 0)");
 }
 
 static void test_index_cli_json(void **state)
