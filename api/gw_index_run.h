@@ -36,7 +36,19 @@ typedef struct {
                                * file's "weighting" attribute; NULL: the weighting's name  */
     const char *group;        /* gw_index_run_file on an HDF5 table: its group (NULL: /data) */
     char delim;               /* gw_index_run_file on CSV: the delimiter (0: detected)       */
+    const char *goalposts;    /* NULL: none (index.goal is used as given); else the text of
+                               * --goalposts, which sets index.goal (see below)              */
 } gw_index_run_opts;
+
+/* Goalposts (gw_index.h, step 7: adding a year then never changes earlier values):
+ *   "base:2015", "base:2010-2015"     min/max (mean/sd, rank distribution) of a base period;
+ *   "fixed:emp_rate=40:90,life_sat=0:10"  one NAME=LO:HI per indicator, NAME as in the spec
+ *                                     (minmax: min:max; z: mean:sd; not rank);
+ *   "fixed:FILE"                      FILE holds such a list (commas or new lines; '#' starts
+ *                                     a comment line), or FILE is a results file: its
+ *                                     /analyses/index's goalposts_fixed ("fixed:R.h5:NAME":
+ *                                     /analyses/NAME's), which must have the same normalisation.
+ * A text containing '=' after "fixed:" is a list, anything else a file. */
 
 /* The result (transparent, read-only; released by gw_index_run_free). */
 typedef struct {

@@ -11,6 +11,7 @@
 #include "gw_index_run.h"
 #include "gw_strbuf.h"
 #include "gw_version.h"
+#include "index_int.h"
 
 /* The time value whose rows the text summary lists: the latest. */
 static double latest_time(size_t n, const double *time)
@@ -57,10 +58,36 @@ static void put_header(gw_strbuf *sb, const gw_index_run *r, const gw_index_spec
                          100.0 * x->pca_share);
 }
 
+/* The goalposts' description and per-indicator values (text report, with goalposts only). */
+static void put_goalposts(gw_strbuf *sb, const gw_index *x, const gw_index_spec *spec,
+                          const gw_index_run_opts *o)
+{
+    const gw_index_opts *io = &o->index;
+    if (x->goal_a == NULL)
+        return;
+    if (x->goal == GW_GOAL_BASE && x->base_from == x->base_to)
+        gw_strbuf_printf(sb, "\ngoalposts: base period %.10g", x->base_from);
+    else if (x->goal == GW_GOAL_BASE)
+        gw_strbuf_printf(sb, "\ngoalposts: base period %.10g-%.10g", x->base_from, x->base_to);
+    else
+        gw_strbuf_printf(sb, "\ngoalposts: fixed");
+    gw_strbuf_printf(sb, " (earlier values do not change when a time value is added)\n");
+    if (isnan(x->goal_a[0])) {
+        gw_strbuf_printf(sb, "(rank: each value placed among the base period's values)\n");
+        return;
+    }
+    int z = io->norm == GW_NORM_Z;
+    gw_strbuf_printf(sb, "%-32s %12s %12s\n", "indicator", z ? "mean" : "min", z ? "sd" : "max");
+    for (size_t j = 0; j < x->p; j++)
+        gw_strbuf_printf(sb, "%-32s %12.6g %12.6g\n", spec->indicators[j], x->goal_a[j],
+                         x->goal_b[j]);
+}
+
 /* The text report: weights, then the top and bottom 10 of the latest time value. */
 static gw_status render_text(const gw_index_run *r, const gw_index_spec *spec,
-                             const gw_index_opts *io, char **out)
+                             const gw_index_run_opts *o, char **out)
 {
+    const gw_index_opts *io = &o->index;
     const gw_index *x = r->index;
     const double *time = r->time;
     int has_time = time != NULL;
@@ -71,6 +98,7 @@ static gw_status render_text(const gw_index_run *r, const gw_index_spec *spec,
         return gwi_fail(GW_ENOMEM, "out of memory");
     gw_strbuf sb = {0};
     put_header(&sb, r, spec, io);
+    put_goalposts(&sb, x, spec, o);
     double tl = has_time ? latest_time(n, time) : (double)NAN;
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
@@ -125,6 +153,40 @@ static cJSON *row_json(const gw_index_run *r, size_t i)
     return o;
 }
 
+/* The JSON "goalposts" object (with goalposts only): the text given, the base period, the
+ * list that "fixed:" takes back exactly (null for rank) and the values per indicator. */
+static gw_status json_goalposts(cJSON *root, const gw_index_run *r, const gw_index_spec *spec,
+                                const gw_index_run_opts *o)
+{
+    const gw_index *x = r->index;
+    const gw_index_opts *io = &o->index;
+    char *fixed = NULL;
+    if (x->goal_a == NULL)
+        return GW_OK;
+    if (gwi_index_goalposts_text(x, spec, &fixed) != GW_OK)
+        return GW_ENOMEM;
+    cJSON *g = cJSON_AddObjectToObject(root, "goalposts");
+    if (g != NULL) {
+        cJSON_AddStringToObject(g, "kind", x->goal == GW_GOAL_BASE ? "base" : "fixed");
+        if (o->goalposts != NULL)
+            cJSON_AddStringToObject(g, "spec", o->goalposts);
+        if (x->goal == GW_GOAL_BASE) {
+            cJSON_AddItemToObject(g, "base_from", gwi_json_num(x->base_from));
+            cJSON_AddItemToObject(g, "base_to", gwi_json_num(x->base_to));
+        }
+        cJSON_AddItemToObject(g, "fixed", fixed ? cJSON_CreateString(fixed) : cJSON_CreateNull());
+        cJSON *v = isnan(x->goal_a[0]) ? NULL : cJSON_AddObjectToObject(g, "indicators");
+        int z = io->norm == GW_NORM_Z;
+        for (size_t j = 0; v != NULL && j < x->p; j++) {
+            cJSON *e = cJSON_AddObjectToObject(v, spec->indicators[j]);
+            cJSON_AddItemToObject(e, z ? "mean" : "min", gwi_json_num(x->goal_a[j]));
+            cJSON_AddItemToObject(e, z ? "sd" : "max", gwi_json_num(x->goal_b[j]));
+        }
+    }
+    gw_free(fixed);
+    return g != NULL ? GW_OK : GW_ENOMEM;
+}
+
 /* The JSON report's fields before the rows: weights, methods, counts, the sensitivity. */
 static void json_head(cJSON *root, const gw_index_run *r, const gw_index_spec *spec,
                       const gw_index_opts *io)
@@ -155,12 +217,15 @@ static void json_head(cJSON *root, const gw_index_run *r, const gw_index_spec *s
 
 /* The JSON report (one line, newline-terminated). */
 static gw_status render_json(const gw_index_run *r, const gw_index_spec *spec,
-                             const gw_index_opts *io, char **out)
+                             const gw_index_run_opts *ro, char **out)
 {
     cJSON *root = cJSON_CreateObject(), *arr = cJSON_CreateArray();
     int ok = root && arr;
     if (ok) {
-        json_head(root, r, spec, io);
+        json_head(root, r, spec, &ro->index);
+        ok = json_goalposts(root, r, spec, ro) == GW_OK;
+    }
+    if (ok) {
         for (size_t i = 0; i < r->index->n && ok; i++) {
             cJSON *o = row_json(r, i);
             ok = o != NULL;
@@ -187,7 +252,7 @@ gw_status gw_index_run_render(const gw_index_run *r, const gw_index_spec *spec,
     if (spec == NULL || spec->indicators == NULL || r->index == NULL || spec->p != r->index->p)
         return gwi_fail(GW_EINVAL, "index: the spec is not the run's (%zu indicators)",
                         r->index ? r->index->p : 0);
-    gw_index_opts defaults = {0};
-    const gw_index_opts *io = opts != NULL ? &opts->index : &defaults;
-    return fmt == GW_OUT_JSON ? render_json(r, spec, io, out) : render_text(r, spec, io, out);
+    gw_index_run_opts defaults = {0};
+    const gw_index_run_opts *o = opts != NULL ? opts : &defaults;
+    return fmt == GW_OUT_JSON ? render_json(r, spec, o, out) : render_text(r, spec, o, out);
 }

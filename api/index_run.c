@@ -11,6 +11,7 @@
 #include "gw_alloc.h"
 #include "gw_index_run.h"
 #include "gw_load.h"
+#include "index_int.h"
 
 static const gw_index_run_opts no_opts;
 
@@ -22,6 +23,12 @@ const char *gw_index_norm_name(gw_index_norm n)
 const char *gw_index_weighting_name(gw_index_weighting w)
 {
     return w == GW_WEIGHTS_PCA ? "pca" : w == GW_WEIGHTS_USER ? "user" : "equal";
+}
+
+/* The goalposts' kind when no text was given (a caller that set index.goal itself). */
+static const char *goal_kind(const gw_index *x)
+{
+    return x->goal == GW_GOAL_BASE ? "base" : "fixed";
 }
 
 const char *gw_index_agg_name(gw_index_agg a)
@@ -148,7 +155,9 @@ static gw_status run_common(const gw_table *t, const char *path, const gw_index_
     const char **cols = NULL;
     size_t nc = 0;
     gw_table *own = NULL;
-    /* A copy, to add what the engine takes from the spec: the names in its messages. */
+    double *ga = NULL, *gb = NULL;
+    /* A copy, to add what the engine takes from the spec: the names in its messages and the
+     * goalposts parsed from their text. */
     gw_index_run_opts o = opts != NULL ? *opts : no_opts;
     gw_status s = gw_index_spec_check(spec);
     if (s == GW_OK) {
@@ -156,6 +165,8 @@ static gw_status run_common(const gw_table *t, const char *path, const gw_index_
             o.index.names = spec->indicators;
         s = spec_columns(spec, &bases, &logs, &cols, &nc);
     }
+    if (s == GW_OK)
+        s = gwi_index_goalposts(o.goalposts, spec, &o.index, &ga, &gb);
     if (s == GW_OK && path != NULL) {
         gw_load_opts lo = {cols, nc, o.group, o.delim};
         s = gw_data_load(path, &lo, &own);
@@ -163,6 +174,8 @@ static gw_status run_common(const gw_table *t, const char *path, const gw_index_
     }
     if (s == GW_OK)
         s = run_table(t, spec, &o, bases, logs, out);
+    gw_free(ga);
+    gw_free(gb);
     gw_table_free(own);
     free_columns(bases, logs, cols, spec != NULL ? spec->p : 0);
     return s;
@@ -209,7 +222,7 @@ gw_status gw_index_run_store(const gw_index_run *r, const gw_index_spec *spec,
     }
     for (size_t i = 0; i < n; i++)
         ids[i] = gw_var_keys_text(&r->id, i, idbuf + i * GW_VAR_KEY_MAX, GW_VAR_KEY_MAX);
-    gw_h5_item items[10] = {
+    gw_h5_item items[12] = {
         {"indicators", GW_H5_STR, p, 0, NULL, NULL, spec->indicators},
         {"weights", GW_H5_F64, p, 0, x->weights, NULL, NULL},
         {"id", GW_H5_STR, n, 0, NULL, NULL, ids},
@@ -224,9 +237,19 @@ gw_status gw_index_run_store(const gw_index_run *r, const gw_index_spec *spec,
         items[ni++] = (gw_h5_item){"rank_q05", GW_H5_F64, n, 0, x->sens_q05, NULL, NULL};
         items[ni++] = (gw_h5_item){"rank_q95", GW_H5_F64, n, 0, x->sens_q95, NULL, NULL};
     }
+    /* The goalposts used (minmax and z; rank's reference is the base period's values). */
+    int z = o->index.norm == GW_NORM_Z;
+    if (x->goal_a != NULL && !isnan(x->goal_a[0])) {
+        items[ni++] = (gw_h5_item){
+            z ? "goalpost_mean" : "goalpost_min", GW_H5_F64, p, 0, x->goal_a, NULL, NULL};
+        items[ni++] = (gw_h5_item){
+            z ? "goalpost_sd" : "goalpost_max", GW_H5_F64, p, 0, x->goal_b, NULL, NULL};
+    }
     const char *wt =
         o->weights_text ? o->weights_text : gw_index_weighting_name(o->index.weighting);
-    gw_h5_attr at[6] = {
+    char *fixed = NULL;
+    gw_status s = gwi_index_goalposts_text(x, spec, &fixed);
+    gw_h5_attr at[10] = {
         {"analysis", GW_H5_STR, 0, 0, "index"},
         {"normalise", GW_H5_STR, 0, 0, gw_index_norm_name(o->index.norm)},
         {"normalise_over", GW_H5_STR, 0, 0, o->index.within_time ? "time" : "pooled"},
@@ -234,7 +257,20 @@ gw_status gw_index_run_store(const gw_index_run *r, const gw_index_spec *spec,
         {"aggregate", GW_H5_STR, 0, 0, gw_index_agg_name(o->index.agg)},
         {"sensitivity_draws", GW_H5_I64, 0, (int64_t)o->index.draws, NULL},
     };
-    gw_status s = gw_results_append_group(path, group, items, ni, at, 6, prov, GW_RESULTS_REPLACE);
+    size_t na = 6;
+    if (x->goal_a != NULL) {
+        at[na++] =
+            (gw_h5_attr){"goalposts", GW_H5_STR, 0, 0, o->goalposts ? o->goalposts : goal_kind(x)};
+        if (fixed != NULL)
+            at[na++] = (gw_h5_attr){"goalposts_fixed", GW_H5_STR, 0, 0, fixed};
+        if (x->goal == GW_GOAL_BASE) {
+            at[na++] = (gw_h5_attr){"goalposts_base_from", GW_H5_F64, x->base_from, 0, NULL};
+            at[na++] = (gw_h5_attr){"goalposts_base_to", GW_H5_F64, x->base_to, 0, NULL};
+        }
+    }
+    if (s == GW_OK)
+        s = gw_results_append_group(path, group, items, ni, at, na, prov, GW_RESULTS_REPLACE);
+    gw_free(fixed);
     gw_free(ids);
     gw_free(idbuf);
     return s;

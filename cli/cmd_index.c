@@ -32,6 +32,11 @@ static const char index_usage[] =
     "  --normalise N          minmax (default), z or rank\n"
     "  --within-time          normalise within each time value (default: over the pooled\n"
     "                         panel, so that changes over time show in the index)\n"
+    "  --goalposts G          fix the normalisation so that adding a year never changes\n"
+    "                         earlier values: base:2015 or base:2010-2015 (min/max, mean/sd\n"
+    "                         or ranks of a base period), fixed:emp_rate=40:90,life_sat=0:10\n"
+    "                         (minmax min:max or z mean:sd per indicator), or fixed:FILE (such\n"
+    "                         a list, or RESULTS.h5[:NAME]: the goalposts an earlier run stored)\n"
     "  --weights W            equal (default), pca (first principal component of the\n"
     "                         normalised indicators' correlations, sign fixed so that the\n"
     "                         weights sum to 1), or a list of numbers (normalised to sum 1)\n"
@@ -53,7 +58,7 @@ static const char index_usage[] =
 
 typedef struct {
     const char *data, *indicators, *invert, *normalise, *weights, *aggregate, *id, *time,
-        *sensitivity, *concentration, *seed, *format, *out, *name, *threads, *table;
+        *sensitivity, *concentration, *seed, *format, *out, *name, *threads, *table, *goalposts;
     int within, quiet, help;
 } index_args;
 
@@ -195,6 +200,7 @@ static int parse_index(const index_args *a, index_cmd *c)
         cli_error("bad --concentration '%s' (expected a positive number)", a->concentration);
         return GW_EXIT_USAGE;
     }
+    c->ro.goalposts = a->goalposts;
     c->ro.group = a->table;
     c->ro.delim = cli_delim();
     return GW_EXIT_OK;
@@ -235,6 +241,7 @@ int cmd_index(int argc, char **argv)
         {"--name", &a.name, NULL, NULL},
         {"--threads", &a.threads, NULL, NULL},
         {"--table", &a.table, NULL, NULL},
+        {"--goalposts", &a.goalposts, NULL, NULL},
         {"--within-time", NULL, &a.within, NULL},
         {"--quiet", NULL, &a.quiet, NULL},
         {"--help", NULL, &a.help, NULL},

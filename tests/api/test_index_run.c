@@ -1,13 +1,16 @@
 /* test_index_run.c -- the Good Work index in one call (api/gw_index_run.h): base R's PCA
  * weights on the bundled panel, the same numbers as `goodwork index --format json`, the same
- * bytes from a file and from a table in memory, storing into a results file, and every failure
- * as a status with a message. */
+ * bytes from a file and from a table in memory, storing into a results file, every failure
+ * as a status with a message, and goalposts stored, rendered and read back (results file, text
+ * file, list) to the same bits. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gw_alloc.h"
 #include "gw_csv.h"
+#include "gw_hdf5.h"
 #include "gw_index_run.h"
 #include "gw_test.h"
 
@@ -228,6 +231,210 @@ static void test_index_run_errors(void **state)
     assert_true(gw_last_error()[0] != '\0');
 }
 
+/* ---- goalposts -------------------------------------------------------------------------- */
+
+static const char *const GP_VARS[5] = {"emp_rate", "share_prof", "sat_hours",
+                                       "log(real_hourly_pay)", "anxiety"};
+
+static gw_index_run *gp_run(const char *goalposts, gw_index_norm norm, gw_status expect)
+{
+    static const int inv[5] = {0, 0, 0, 0, 1};
+    gw_index_spec spec = {GP_VARS, 5, "la_code", "year"};
+    gw_index_run_opts o = {0};
+    o.index.invert = inv;
+    o.index.norm = norm;
+    o.goalposts = goalposts;
+    gw_index_run *r = NULL;
+    gw_status s = gw_index_run_file(gwt_source_path(PANEL), &spec, &o, &r);
+    if (s != expect)
+        fail_msg("--goalposts %s: status %d, expected %d (%s)", goalposts, (int)s, (int)expect,
+                 gw_last_error());
+    return r;
+}
+
+static void gp_same(const gw_index_run *a, const gw_index_run *b)
+{
+    size_t n = a->index->n;
+    assert_memory_equal(a->index->value, b->index->value, n * sizeof(double));
+    assert_memory_equal(a->index->rank, b->index->rank, n * sizeof(double));
+}
+
+/* Goalposts are stored (attributes and datasets), rendered (JSON, text) and read back: a run
+ * given the stored goalposts (results file, text file, the JSON's list) computes the base
+ * run's values bit for bit. */
+static void test_index_run_goalposts_round_trip(void **state)
+{
+    (void)state;
+    gw_index_spec spec = {GP_VARS, 5, "la_code", "year"};
+    static const int inv[5] = {0, 0, 0, 0, 1};
+    gw_index_run_opts o = {0};
+    o.index.invert = inv;
+    o.goalposts = "base:2015";
+    gw_index_run *a = gp_run("base:2015", GW_NORM_MINMAX, GW_OK);
+    char path[512];
+    snprintf(path, sizeof path, "%s/goalposts.h5", gwt_tmpdir());
+    remove(path);
+    gw_provenance prov = {0};
+    assert_int_equal(gw_index_run_store(a, &spec, &o, path, "/analyses/index", &prov), GW_OK);
+    assert_int_equal(gw_index_run_store(a, &spec, &o, path, "/analyses/other", &prov), GW_OK);
+
+    char **v = NULL;
+    size_t nv = 0;
+    assert_int_equal(gw_h5_read_strings(path, "/analyses/index", "goalposts", &v, &nv), GW_OK);
+    assert_string_equal(v[0], "base:2015");
+    gw_h5_strings_free(v, nv);
+    assert_int_equal(gw_h5_read_strings(path, "/analyses/index", "goalposts_fixed", &v, &nv),
+                     GW_OK);
+    char *fixed = strdup(v[0]);
+    gw_h5_strings_free(v, nv);
+    /* the 2015 minimum and maximum of emp_rate, read from the data here */
+    gw_table *t = NULL;
+    assert_int_equal(gw_csv_read_file(gwt_source_path(PANEL), NULL, &t), GW_OK);
+    const double *er = gw_table_numeric(t, (size_t)gw_table_find(t, "emp_rate"));
+    const double *yr = gw_table_numeric(t, (size_t)gw_table_find(t, "year"));
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < gw_table_nrows(t); i++)
+        if (yr[i] == 2015 && !isnan(er[i])) {
+            lo = fmin(lo, er[i]);
+            hi = fmax(hi, er[i]);
+        }
+    gw_table_free(t);
+    char want[64];
+    snprintf(want, sizeof want, "emp_rate=%.10g:%.10g,", lo, hi);
+    if (strncmp(fixed, want, strlen(want)) != 0)
+        fail_msg("goalposts_fixed '%s' does not start with '%s'", fixed, want);
+    /* The datasets goalpost_min and goalpost_max are there (numbers: not strings; their values
+     * are those of goalposts_fixed, checked above, gw_h5_table_read wanting equal lengths). */
+    assert_int_equal(gw_h5_read_strings(path, "/analyses/index/goalpost_min", NULL, &v, &nv),
+                     GW_EFORMAT);
+    assert_int_equal(gw_h5_read_strings(path, "/analyses/index/goalpost_max", NULL, &v, &nv),
+                     GW_EFORMAT);
+    assert_int_equal(gw_h5_read_strings(path, "/analyses/index/goalpost_mean", NULL, &v, &nv),
+                     GW_ENOVAR);
+
+    /* read back: the results file (default and named group), a text file, the list itself */
+    char src[700], *list = NULL;
+    const char *srcs[4];
+    snprintf(src, sizeof src, "fixed:%s", path);
+    srcs[0] = src;
+    static char named[720];
+    snprintf(named, sizeof named, "fixed:%s:other", path);
+    srcs[1] = named;
+    list = malloc(strlen(fixed) * 2 + 64);
+    strcpy(list, "# goalposts of the 2015 base\n");
+    for (const char *c = fixed; *c; c++) {
+        size_t l = strlen(list);
+        list[l] = *c == ',' ? '\n' : *c;
+        list[l + 1] = '\0';
+    }
+    static char file[720];
+    snprintf(file, sizeof file, "fixed:%s", gwt_write_file("goalposts.txt", list));
+    srcs[2] = file;
+    static char inl[2048];
+    snprintf(inl, sizeof inl, "fixed:%s", fixed);
+    srcs[3] = inl;
+    for (int k = 0; k < 4; k++) {
+        gw_index_run *b = gp_run(srcs[k], GW_NORM_MINMAX, GW_OK);
+        gp_same(a, b);
+        assert_int_equal(b->index->goal, GW_GOAL_FIXED);
+        gw_index_run_free(b);
+    }
+
+    /* JSON: the goalposts object; text: the goalposts table */
+    char *out = NULL;
+    assert_int_equal(gw_index_run_render(a, &spec, &o, GW_OUT_JSON, &out), GW_OK);
+    cJSON *j = cJSON_Parse(out);
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(j, "goalposts");
+    assert_string_equal(gwt_json_str(g, "kind"), "base");
+    assert_string_equal(gwt_json_str(g, "spec"), "base:2015");
+    assert_string_equal(gwt_json_str(g, "fixed"), fixed);
+    gw_assert_close(gwt_json_num(g, "base_from"), 2015, 0, 0);
+    const cJSON *ge = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(g, "indicators"), "emp_rate");
+    gw_assert_close(gwt_json_num(ge, "min"), lo, 0, 0);
+    gw_assert_close(gwt_json_num(ge, "max"), hi, 0, 0);
+    cJSON_Delete(j);
+    gw_free(out);
+    assert_int_equal(gw_index_run_render(a, &spec, &o, GW_OUT_TEXT, &out), GW_OK);
+    assert_non_null(strstr(out, "goalposts: base period 2015"));
+    gw_free(out);
+    /* without goalposts: no goalposts in the JSON */
+    gw_index_run *d = gp_run(NULL, GW_NORM_MINMAX, GW_OK);
+    assert_int_equal(gw_index_run_render(d, &spec, NULL, GW_OUT_JSON, &out), GW_OK);
+    assert_null(strstr(out, "goalposts"));
+    gw_free(out);
+    gw_index_run_free(d);
+
+    /* rank: a base period only; nothing fixed to store */
+    gw_index_run *rk = gp_run("base:2015", GW_NORM_RANK, GW_OK);
+    assert_true(isnan(rk->index->goal_a[0]));
+    gw_index_run_free(rk);
+    assert_null(gp_run(src, GW_NORM_Z, GW_EINVAL)); /* stored minmax, asked z */
+    assert_non_null(strstr(gw_last_error(), "normalised by minmax, this run by z"));
+    free(list);
+    free(fixed);
+    gw_index_run_free(a);
+}
+
+/* --goalposts texts that are refused before the data are read, and files that are not there. */
+static void test_index_run_goalposts_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        gw_index_norm norm;
+        gw_status expected;
+        const char *needle;
+    } cases[] = {
+        {"2015", GW_NORM_MINMAX, GW_EINVAL, "bad --goalposts '2015'"},
+        {"base:", GW_NORM_MINMAX, GW_EINVAL, "expected base:YEAR"},
+        {"base:2015-", GW_NORM_MINMAX, GW_EINVAL, "expected base:YEAR"},
+        {"base:2016-2015", GW_NORM_MINMAX, GW_EINVAL, "ends before it starts"},
+        {"base:2030", GW_NORM_MINMAX, GW_ENODATA, "base period 2030 has 0 rows"},
+        {"fixed:emp_rate=1:2", GW_NORM_MINMAX, GW_EINVAL,
+         "no goalposts for indicator 'share_prof'"},
+        {"fixed:emp_rate=1:2,emp_rate=1:2", GW_NORM_MINMAX, GW_EINVAL, "given twice"},
+        {"fixed:pay=1:2", GW_NORM_MINMAX, GW_EINVAL, "'pay' is not one of the --indicators"},
+        {"fixed:emp_rate=1", GW_NORM_MINMAX, GW_EINVAL, "expected NAME=LO:HI"},
+        {"fixed:emp_rate=a:2", GW_NORM_MINMAX, GW_EINVAL, "must be numbers"},
+        {"fixed:emp_rate=1:2", GW_NORM_RANK, GW_EINVAL, "rank normalisation has no fixed"},
+        {"fixed:/nonexistent/gp.txt", GW_NORM_MINMAX, GW_EIO, "cannot open"},
+        {"fixed:/nonexistent/r.h5:index", GW_NORM_MINMAX, GW_EIO, "cannot open"},
+        {"fixed:emp_rate=2:1,share_prof=0:1,sat_hours=0:1,log(real_hourly_pay)=0:1,anxiety=0:1",
+         GW_NORM_MINMAX, GW_EINVAL, "bad goalposts for indicator emp_rate: 2:1"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        assert_null(gp_run(cases[c].text, cases[c].norm, cases[c].expected));
+        if (strstr(gw_last_error(), cases[c].needle) == NULL)
+            fail_msg("%s: message '%s' lacks '%s'", cases[c].text, gw_last_error(),
+                     cases[c].needle);
+    }
+    /* within time, and a base period without time: before any data are read */
+    gw_index_spec spec = {GP_VARS, 5, "la_code", NULL};
+    gw_index_run_opts o = {0};
+    o.goalposts = "base:2015";
+    gw_index_run *r = NULL;
+    assert_int_equal(gw_index_run_file("/nonexistent/x.csv", &spec, &o, &r), GW_EINVAL);
+    assert_non_null(strstr(gw_last_error(), "needs --time"));
+    spec.time = "year";
+    o.index.within_time = 1;
+    assert_int_equal(gw_index_run_file("/nonexistent/x.csv", &spec, &o, &r), GW_EINVAL);
+    assert_non_null(strstr(gw_last_error(), "exclude each other"));
+    /* a results file without goalposts */
+    char path[512];
+    snprintf(path, sizeof path, "%s/nogoal.h5", gwt_tmpdir());
+    remove(path);
+    gw_index_run *d = gp_run(NULL, GW_NORM_MINMAX, GW_OK);
+    gw_provenance prov = {0};
+    gw_index_spec sp = {GP_VARS, 5, "la_code", "year"};
+    assert_int_equal(gw_index_run_store(d, &sp, NULL, path, "/analyses/index", &prov), GW_OK);
+    gw_index_run_free(d);
+    char text[600];
+    snprintf(text, sizeof text, "fixed:%s", path);
+    assert_null(gp_run(text, GW_NORM_MINMAX, GW_ENOVAR));
+    assert_non_null(strstr(gw_last_error(), "has no /analyses/index with fixed goalposts"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +442,8 @@ int main(void)
         cmocka_unit_test(test_index_run_same_as_cli),
         cmocka_unit_test(test_index_run_table_same_bytes),
         cmocka_unit_test(test_index_run_errors),
+        cmocka_unit_test(test_index_run_goalposts_round_trip),
+        cmocka_unit_test(test_index_run_goalposts_errors),
     };
     return cmocka_run_group_tests_name("index_run", tests, NULL, NULL);
 }

@@ -119,6 +119,47 @@ static void test_index_cli_json(void **state)
     free(raw2);
 }
 
+/* --goalposts through the command line: the JSON's "fixed" list given back reproduces the
+ * index bit for bit; usage errors exit 2 before the data are read. */
+static void test_index_cli_goalposts(void **state)
+{
+    (void)state;
+    const char *args[] = {
+        "index",    "--data",      panel(),          "--indicators", "emp_rate,life_sat,anxiety",
+        "--invert", "anxiety",     "--id",           "la_code",      "--time",
+        "year",     "--goalposts", "base:2012-2014", "--format",     "json",
+        NULL};
+    cJSON *a = run_json(args, NULL);
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(a, "goalposts");
+    gw_assert_close(cJSON_GetObjectItemCaseSensitive(g, "base_to")->valuedouble, 2014, 0, 0);
+    char fixed[1024];
+    snprintf(fixed, sizeof fixed, "fixed:%s",
+             cJSON_GetObjectItemCaseSensitive(g, "fixed")->valuestring);
+    args[12] = fixed;
+    cJSON *b = run_json(args, NULL);
+    char *ia = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(a, "index"));
+    char *ib = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(b, "index"));
+    assert_string_equal(ia, ib);
+    free(ia);
+    free(ib);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    const char *e1[] = {
+        "index",  "--data", "/nonexistent/x.csv", "--indicators", "a,b",           "--id", "la_id",
+        "--time", "year",   "--goalposts",        "base:2015",    "--within-time", NULL};
+    expect_exit(e1, 2, "--goalposts and --within-time exclude each other");
+    const char *e2[] = {"index", "--data", panel(), "--indicators", "emp_rate,life_sat",    "--id",
+                        "la_id", "--time", "year",  "--goalposts",  "fixed:emp_rate=40:90", NULL};
+    expect_exit(e2, 2, "no goalposts for indicator 'life_sat'");
+    const char *e3[] = {"index", "--data", panel(), "--indicators", "emp_rate,life_sat", "--id",
+                        "la_id", "--time", "year",  "--goalposts",  "base:1990",         NULL};
+    expect_exit(e3, 4, "base period 1990 has 0 rows");
+    const char *h[] = {"index", "--help", NULL};
+    gwt_run_result r = gwt_run_cli_argv(h);
+    assert_non_null(strstr(r.out, "--goalposts G"));
+    gwt_run_free(&r);
+}
+
 static void test_cluster_cli_json(void **state)
 {
     (void)state;
@@ -236,10 +277,10 @@ static void test_analyses_cli_text(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_analyses_cli_help),       cmocka_unit_test(test_analyses_cli_errors),
-        cmocka_unit_test(test_index_cli_json),          cmocka_unit_test(test_cluster_cli_json),
-        cmocka_unit_test(test_synergy_cli_sign_switch), cmocka_unit_test(test_analyses_cli_out),
-        cmocka_unit_test(test_analyses_cli_text),
+        cmocka_unit_test(test_analyses_cli_help),   cmocka_unit_test(test_index_cli_goalposts),
+        cmocka_unit_test(test_analyses_cli_errors), cmocka_unit_test(test_index_cli_json),
+        cmocka_unit_test(test_cluster_cli_json),    cmocka_unit_test(test_synergy_cli_sign_switch),
+        cmocka_unit_test(test_analyses_cli_out),    cmocka_unit_test(test_analyses_cli_text),
     };
     return cmocka_run_group_tests_name("analyses_cli", tests, NULL, NULL);
 }
