@@ -65,8 +65,11 @@ GW_API gw_status gw_index_spec_check(const gw_index_spec *spec);
 /* gw_index_run_table -- the index of table t (borrowed, unchanged). out: owned
  * (gw_index_run_free), NULL on failure. Returns GW_EINVAL (the spec, as gw_index_spec_check;
  * "indicator 'x' is not numeric"; "log(x): 'x' is not numeric"), GW_ENOVAR ("unknown variable
- * 'x'"), GW_ENOMEM, and gw_index_compute's statuses with its message prefixed "index: "
- * (GW_ENODATA, GW_EILLCOND, GW_EINVAL for weights). */
+ * 'x'"), GW_ENOMEM, the goalposts' (GW_EINVAL for their text, an unknown or missing
+ * indicator, fixed goalposts with rank, goalposts with within_time, a base period without a time
+ * variable; GW_EIO, GW_EFORMAT, GW_ENOVAR for a goalposts file; checked before the data are read)
+ * and gw_index_compute's statuses with its message prefixed "index: " (GW_ENODATA, GW_EILLCOND
+ * naming the indicator and the time value, GW_EINVAL for weights). */
 GW_API gw_status gw_index_run_table(const gw_table *t, const gw_index_spec *spec,
                                     const gw_index_run_opts *opts, gw_index_run **out);
 
@@ -80,7 +83,10 @@ GW_API gw_status gw_index_run_file(const char *path, const gw_index_spec *spec,
  * file path, replacing a group of that name: datasets indicators, weights, id, value, rank,
  * rank_change (time with a time variable; rank_median, rank_q05, rank_q95 with draws) and the
  * attributes analysis, normalise, normalise_over, weighting, aggregate, sensitivity_draws, with
- * the provenance prov (borrowed; its seed is the caller's). spec and opts: those of the run.
+ * the provenance prov (borrowed; its seed is the caller's). With goalposts also the attributes
+ * goalposts (opts->goalposts), goalposts_fixed (minmax and z: the list "fixed:" reads back),
+ * goalposts_base_from/_to (base) and the datasets goalpost_min/_max (minmax) or
+ * goalpost_mean/_sd (z). spec and opts: those of the run.
  * Returns gw_results_append_group's statuses (GW_EINVAL, GW_EIO), GW_ENOMEM. */
 GW_API gw_status gw_index_run_store(const gw_index_run *r, const gw_index_spec *spec,
                                     const gw_index_run_opts *opts, const char *path,
@@ -90,8 +96,9 @@ GW_API gw_status gw_index_run_store(const gw_index_run *r, const gw_index_spec *
  * failure). fmt GW_OUT_TEXT: the methods, the weights, then the top and bottom 10 areas of the
  * latest time value (with the sensitivity's median rank and 5%-95% interval when r has draws);
  * GW_OUT_JSON: one line (newline-terminated) with the version, the weights, the methods, the
- * inverted indicators, the counts, the sensitivity's settings and every row (id, time, value,
- * rank, rank_change, rank_median, rank_q05, rank_q95; NaN as null). spec and opts: those of the
+ * inverted indicators, the counts, the sensitivity's settings, the goalposts (with goalposts)
+ * and every row (id, time, value, rank, rank_change, rank_median, rank_q05, rank_q95; NaN as
+ * null). The text shows the goalposts after the weights. spec and opts: those of the
  * run (opts NULL: the defaults), which name the indicators and methods. Returns GW_EINVAL (NULL
  * r, spec or out; spec with another number of indicators; fmt other than text or json),
  * GW_ENOMEM. */
