@@ -18,6 +18,7 @@
 #include "gw_alloc.h"
 #include "gw_cleanup.h"
 #include "gw_par.h"
+#include "gw_diff.h"
 #include "gw_table.h"
 #include "gw_design.h"
 #include "gw_result.h"

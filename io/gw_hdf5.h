@@ -62,6 +62,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gw_diff.h"
 #include "gw_export.h"
 #include "gw_result.h"
 #include "gw_status.h"
@@ -163,6 +164,14 @@ GW_API gw_status gw_h5_table_write_opts(const gw_table *t, const char *path, con
  * Returns GW_OK; GW_EIO (path missing or not HDF5, cannot write, sync or rename); GW_EINVAL
  * (NULL arguments, or `link` exists already); GW_ENOMEM. Complexity: O(file size) for the copy. */
 GW_API gw_status gw_h5_link_soft(const char *path, const char *link, const char *target);
+
+/* gw_h5_attr_set_str -- set (create or replace) the string attribute `name` of the object
+ * `object` ("/" for the root) of the existing HDF5 file path to value, atomically like
+ * gw_h5_link_soft (the file is copied, changed and renamed over path).
+ * Returns GW_OK; GW_EINVAL (NULL arguments); GW_EIO (path missing or not HDF5, cannot write,
+ * sync or rename); GW_ENOVAR (no such object); GW_ENOMEM. Complexity: O(file size). */
+GW_API gw_status gw_h5_attr_set_str(const char *path, const char *object, const char *name,
+                                    const char *value);
 
 /* ---- results ------------------------------------------------------------------------------ */
 
@@ -310,6 +319,16 @@ GW_API gw_status gw_results_append_group(const char *path, const char *group,
 GW_API gw_status gw_h5_compare_group(const char *path_a, const char *path_b, const char *group,
                                      const char *const *ignore, size_t nignore, int *equal,
                                      char *where, size_t where_size);
+
+/* gw_h5_compare_group_ex -- as gw_h5_compare_group, but every member is visited and each
+ * difference recorded in d (zero-initialised by the caller; it accumulates over calls): the
+ * float64 values of datasets and attributes pair by pair with tol (NULL: bit for bit; see
+ * gw_diff.h), giving the largest absolute, relative and ULP differences and where (OBJECT[i],
+ * i the row-major element index); everything else (members, types, shapes, strings, integers)
+ * as differences no tolerance covers. Same statuses as gw_h5_compare_group. */
+GW_API gw_status gw_h5_compare_group_ex(const char *path_a, const char *path_b, const char *group,
+                                        const char *const *ignore, size_t nignore,
+                                        const gw_tol *tol, gw_diff *d);
 
 /* gw_h5_read_strings -- read the strings of the 1-D (or scalar) string dataset `object` of the
  * HDF5 file path, or, when attr is not NULL, of attribute attr of object `object` ("/" for the

@@ -6,33 +6,20 @@
 
 #include "core_int.h"
 #include "gw_alloc.h"
+#include "gw_diff.h"
 #include "gw_hdf5.h"
 #include "hdf5_int.h"
 
-/* State of one comparison: the ignore list and where the first difference was found. */
+/* State of one comparison: the ignore list, the tolerance and the differences found. Every
+ * member is visited even after a difference, so that the largest one is found. */
 typedef struct {
     const char *const *ignore;
     size_t nignore;
-    char *where;
-    size_t where_size;
-    int equal;
+    const gw_tol *tol;
+    gw_diff *d;
 } cmp_state;
 
-static void differ(cmp_state *c, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void differ(cmp_state *c, const char *fmt, ...)
-{
-    if (c->equal && c->where != NULL && c->where_size > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->where, c->where_size, fmt, ap);
-        va_end(ap);
-    }
-    c->equal = 0;
-}
+#define differ(c, ...) gw_diff_other((c)->d, __VA_ARGS__)
 
 static int ignored(const cmp_state *c, const char *name)
 {
@@ -61,7 +48,7 @@ static gw_status cmp_data(cmp_state *c, hid_t a, hid_t b, int is_attr, const cha
     }
     H5T_class_t ca = H5Tget_class(ta), cb = H5Tget_class(tb);
     if (ca != cb) {
-        differ(c, "%s: element types differ%s", what, "");
+        differ(c, "%s: element types differ", what);
         goto done;
     }
     int ra = H5Sget_simple_extent_ndims(sa), rb = H5Sget_simple_extent_ndims(sb);
@@ -72,7 +59,7 @@ static gw_status cmp_data(cmp_state *c, hid_t a, hid_t b, int is_attr, const cha
         goto done;
     }
     if (ra != rb || memcmp(da, db, (size_t)ra * sizeof da[0]) != 0) {
-        differ(c, "%s: shapes differ%s", what, "");
+        differ(c, "%s: shapes differ", what);
         goto done;
     }
     if (ca == H5T_STRING) {
@@ -81,11 +68,11 @@ static gw_status cmp_data(cmp_state *c, hid_t a, hid_t b, int is_attr, const cha
             goto done;
         for (size_t i = 0; i < na && i < nb; i++)
             if (strcmp(stra[i], strb[i]) != 0) {
-                differ(c, "%s: string differs ('%s' ...)", what, stra[i]);
+                differ(c, "%s: string differs ('%s', re-run '%s')", what, stra[i], strb[i]);
                 goto done;
             }
         if (na != nb)
-            differ(c, "%s: lengths differ%s", what, "");
+            differ(c, "%s: lengths differ", what);
         goto done;
     }
     hssize_t np = H5Sget_simple_extent_npoints(sa);
@@ -108,8 +95,17 @@ static gw_status cmp_data(cmp_state *c, hid_t a, hid_t b, int is_attr, const cha
             rc = gwi_h5_fail(GW_EFORMAT, "%s: cannot read its values", what);
             goto done;
         }
-        if (memcmp(ba, bb, bytes) != 0)
-            differ(c, "%s: values differ%s", what, "");
+        if (H5Tget_class(mt) == H5T_FLOAT && H5Tget_size(mt) == sizeof(double)) {
+            /* Numbers: each pair measured, so that a rounding difference has its size. */
+            for (size_t i = 0; i < (size_t)np; i++) {
+                double x, y;
+                memcpy(&x, ba + i * sizeof x, sizeof x);
+                memcpy(&y, bb + i * sizeof y, sizeof y);
+                gw_diff_num(c->d, c->tol, x, y, what, np == 1 && ra == 0 ? (size_t)-1 : i);
+            }
+        } else if (memcmp(ba, bb, bytes) != 0) {
+            differ(c, "%s: values differ", what);
+        }
     }
 done:
     gwi_strv_free(stra, na);
@@ -133,10 +129,10 @@ done:
 static gw_status cmp_attrs(cmp_state *c, hid_t a, hid_t b, const char *path)
 {
     gw_status rc = GW_OK;
-    for (int pass = 0; pass < 2 && c->equal && rc == GW_OK; pass++) {
+    for (int pass = 0; pass < 2 && rc == GW_OK; pass++) {
         hid_t x = pass ? b : a, y = pass ? a : b;
         int na = H5Aget_num_attrs(x);
-        for (int i = 0; i < na && c->equal && rc == GW_OK; i++) {
+        for (int i = 0; i < na && rc == GW_OK; i++) {
             char name[256], what[1024];
             hid_t ax = H5Aopen_by_idx(x, ".", H5_INDEX_NAME, H5_ITER_INC, (hsize_t)i, H5P_DEFAULT,
                                       H5P_DEFAULT),
@@ -166,11 +162,11 @@ static gw_status cmp_group(cmp_state *c, hid_t a, hid_t b, const char *path)
 {
     gw_status rc = cmp_attrs(c, a, b, path);
     H5G_info_t ia, ib;
-    if (rc != GW_OK || !c->equal)
+    if (rc != GW_OK)
         return rc;
     if (H5Gget_info(a, &ia) < 0 || H5Gget_info(b, &ib) < 0)
         return gwi_h5_fail(GW_EFORMAT, "%s: cannot list the group", path);
-    for (hsize_t i = 0; i < ia.nlinks && c->equal && rc == GW_OK; i++) {
+    for (hsize_t i = 0; i < ia.nlinks && rc == GW_OK; i++) {
         char name[256], sub[1024];
         hid_t oa = -1, ob = -1;
         if (H5Lget_name_by_idx(a, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name,
@@ -179,7 +175,7 @@ static gw_status cmp_group(cmp_state *c, hid_t a, hid_t b, const char *path)
         snprintf(sub, sizeof sub, "%s/%s", strcmp(path, "/") == 0 ? "" : path, name);
         if (H5Lexists(b, name, H5P_DEFAULT) <= 0) {
             differ(c, "%s: missing in %s", sub, "the re-run");
-            break;
+            continue;
         }
         oa = H5Oopen(a, name, H5P_DEFAULT);
         ob = H5Oopen(b, name, H5P_DEFAULT);
@@ -193,7 +189,7 @@ static gw_status cmp_group(cmp_state *c, hid_t a, hid_t b, const char *path)
             rc = cmp_group(c, oa, ob, sub);
         else if (ta == H5I_DATASET) {
             rc = cmp_attrs(c, oa, ob, sub);
-            if (rc == GW_OK && c->equal)
+            if (rc == GW_OK)
                 rc = cmp_data(c, oa, ob, 0, sub);
         }
         if (oa >= 0)
@@ -201,24 +197,20 @@ static gw_status cmp_group(cmp_state *c, hid_t a, hid_t b, const char *path)
         if (ob >= 0)
             H5Oclose(ob);
     }
-    if (rc == GW_OK && c->equal && ia.nlinks != ib.nlinks)
-        differ(c, "%s: the re-run has a different number of members%s", path, "");
+    if (rc == GW_OK && ia.nlinks != ib.nlinks)
+        differ(c, "%s: the re-run has a different number of members", path);
     return rc;
 }
 
-gw_status gw_h5_compare_group(const char *path_a, const char *path_b, const char *group,
-                              const char *const *ignore, size_t nignore, int *equal, char *where,
-                              size_t where_size)
+gw_status gw_h5_compare_group_ex(const char *path_a, const char *path_b, const char *group,
+                                 const char *const *ignore, size_t nignore, const gw_tol *tol,
+                                 gw_diff *d)
 {
     gw_status rc = GW_OK;
     gwi_h5_quiet q;
     hid_t fa = -1, fb = -1, ga = -1, gb = -1;
-    cmp_state c = {ignore, nignore, where, where_size, 1};
-    if (equal != NULL)
-        *equal = 0;
-    if (where != NULL && where_size > 0)
-        where[0] = '\0';
-    if (path_a == NULL || path_b == NULL || group == NULL || equal == NULL)
+    cmp_state c = {ignore, nignore, tol, d};
+    if (path_a == NULL || path_b == NULL || group == NULL || d == NULL)
         return gwi_fail(GW_EINVAL, "gw_h5_compare_group: NULL argument");
     gwi_h5_quiet_begin(&q);
     if ((rc = gwi_h5_open_read(path_a, &fa)) != GW_OK ||
@@ -252,8 +244,26 @@ done:
     if (fb >= 0)
         H5Fclose(fb);
     gwi_h5_quiet_end(&q);
-    if (rc == GW_OK)
-        *equal = c.equal;
+    return rc;
+}
+
+gw_status gw_h5_compare_group(const char *path_a, const char *path_b, const char *group,
+                              const char *const *ignore, size_t nignore, int *equal, char *where,
+                              size_t where_size)
+{
+    gw_diff d = {0};
+    if (equal != NULL)
+        *equal = 0;
+    if (where != NULL && where_size > 0)
+        where[0] = '\0';
+    if (equal == NULL)
+        return gwi_fail(GW_EINVAL, "gw_h5_compare_group: NULL argument");
+    gw_status rc = gw_h5_compare_group_ex(path_a, path_b, group, ignore, nignore, NULL, &d);
+    if (rc == GW_OK) {
+        *equal = gw_diff_identical(&d);
+        if (where != NULL && where_size > 0)
+            snprintf(where, where_size, "%s", d.first);
+    }
     return rc;
 }
 

@@ -478,15 +478,16 @@ gw_status gw_h5_table_write(const gw_table *t, const char *path, const char *gro
     return gw_h5_table_write_ex(t, path, group, 0);
 }
 
-gw_status gw_h5_link_soft(const char *path, const char *link, const char *target)
+/* Changes the existing HDF5 file path atomically: edit(file, path, ctx) works on a copy
+ * opened read-write, which is then renamed over path (gw_h5_link_soft, gw_h5_attr_set_str). */
+static gw_status edit_existing(const char *path, gw_status (*edit)(hid_t, const char *, void *),
+                               void *ctx)
 {
     gw_status rc = GW_OK;
     gwi_h5_quiet q;
     gwi_atomic w = GWI_ATOMIC_INIT;
-    hid_t fapl = -1, file = -1, lcpl = -1;
+    hid_t fapl = -1, file = -1;
     int existed = 0;
-    if (path == NULL || link == NULL || target == NULL)
-        return gwi_fail(GW_EINVAL, "gw_h5_link_soft: NULL argument");
     gwi_h5_quiet_begin(&q);
     if ((rc = gwi_atomic_begin(&w, path, "data file", 1, &existed)) != GW_OK)
         goto done;
@@ -498,20 +499,8 @@ gw_status gw_h5_link_soft(const char *path, const char *link, const char *target
         rc = gwi_h5_fail(GW_EIO, "%s: cannot open the existing file as HDF5", path);
         goto done;
     }
-    /* As in write_group: a failed open of the object is taken as "absent". */
-    hid_t o = H5Oopen(file, link, H5P_DEFAULT);
-    if (o >= 0 || H5Lexists(file, link, H5P_DEFAULT) > 0) {
-        if (o >= 0)
-            H5Oclose(o);
-        rc = gwi_fail(GW_EINVAL, "%s: %s exists already", path, link);
+    if ((rc = edit(file, path, ctx)) != GW_OK)
         goto done;
-    }
-    H5Eclear2(H5E_DEFAULT);
-    if ((lcpl = H5Pcreate(H5P_LINK_CREATE)) < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0 ||
-        H5Lcreate_soft(target, file, link, lcpl, H5P_DEFAULT) < 0) {
-        rc = gwi_h5_fail(GW_EIO, "%s: cannot link %s to %s", path, link, target);
-        goto done;
-    }
     herr_t st = H5Fclose(file);
     file = -1;
     if (st < 0) {
@@ -520,8 +509,6 @@ gw_status gw_h5_link_soft(const char *path, const char *link, const char *target
     }
     rc = gwi_atomic_commit(&w, path);
 done:
-    if (lcpl >= 0)
-        H5Pclose(lcpl);
     if (file >= 0)
         H5Fclose(file);
     if (fapl >= 0)
@@ -530,6 +517,59 @@ done:
         gwi_atomic_abort(&w);
     gwi_h5_quiet_end(&q);
     return rc;
+}
+
+static gw_status add_soft_link(hid_t file, const char *path, void *ctx)
+{
+    const char *const *lt = ctx; /* link, target */
+    gw_status rc = GW_OK;
+    hid_t lcpl = -1;
+    /* As in write_group: a failed open of the object is taken as "absent". */
+    hid_t o = H5Oopen(file, lt[0], H5P_DEFAULT);
+    if (o >= 0 || H5Lexists(file, lt[0], H5P_DEFAULT) > 0) {
+        if (o >= 0)
+            H5Oclose(o);
+        return gwi_fail(GW_EINVAL, "%s: %s exists already", path, lt[0]);
+    }
+    H5Eclear2(H5E_DEFAULT);
+    if ((lcpl = H5Pcreate(H5P_LINK_CREATE)) < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0 ||
+        H5Lcreate_soft(lt[1], file, lt[0], lcpl, H5P_DEFAULT) < 0)
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot link %s to %s", path, lt[0], lt[1]);
+    if (lcpl >= 0)
+        H5Pclose(lcpl);
+    return rc;
+}
+
+gw_status gw_h5_link_soft(const char *path, const char *link, const char *target)
+{
+    if (path == NULL || link == NULL || target == NULL)
+        return gwi_fail(GW_EINVAL, "gw_h5_link_soft: NULL argument");
+    const char *lt[2] = {link, target};
+    return edit_existing(path, add_soft_link, (void *)lt);
+}
+
+static gw_status set_str_attr(hid_t file, const char *path, void *ctx)
+{
+    const char *const *ov = ctx; /* object, name, value */
+    gw_status rc = GW_OK;
+    hid_t o = -1;
+    if ((strcmp(ov[0], "/") != 0 && H5Lexists(file, ov[0], H5P_DEFAULT) <= 0) ||
+        (o = H5Oopen(file, ov[0], H5P_DEFAULT)) < 0)
+        rc = gwi_fail(GW_ENOVAR, "%s: no object %s", path, ov[0]);
+    else if (gwi_attr_str(o, ov[1], ov[2]) < 0)
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot write attribute %s of %s", path, ov[1], ov[0]);
+    if (o >= 0)
+        H5Oclose(o);
+    return rc;
+}
+
+gw_status gw_h5_attr_set_str(const char *path, const char *object, const char *name,
+                             const char *value)
+{
+    if (path == NULL || object == NULL || name == NULL || value == NULL)
+        return gwi_fail(GW_EINVAL, "gw_h5_attr_set_str: NULL argument");
+    const char *ov[3] = {object, name, value};
+    return edit_existing(path, set_str_attr, (void *)ov);
 }
 
 /* ---- reading ------------------------------------------------------------------------------ */
