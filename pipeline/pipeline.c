@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include <ini.h>
 
 #include "core_int.h"
 #include "gw_alloc.h"
@@ -25,21 +24,6 @@
 extern char **environ;
 
 #define PL_DEFAULT_SEED 20250101u
-#define PL_MAX_KEYS 64
-
-/* A section while parsing: its keys in file order (owned). */
-typedef struct {
-    char *section, *kind, *name;
-    char *keys[PL_MAX_KEYS], *vals[PL_MAX_KEYS];
-    size_t nkeys;
-} pl_section;
-
-typedef struct {
-    pl_section *secs;
-    size_t nsecs;
-    char err[512];
-} pl_parse_state;
-
 static const struct {
     const char *section, *command, *prefix;
     int seeded;
@@ -84,85 +68,27 @@ char *pl_slurp(const char *path, size_t *len)
     return s;
 }
 
-static int pl_ini_handler(void *user, const char *section, const char *name, const char *value)
-{
-    pl_parse_state *st = user;
-    pl_section *sec = st->nsecs ? &st->secs[st->nsecs - 1] : NULL;
-    if (sec == NULL || strcmp(sec->section, section) != 0) {
-        for (size_t i = 0; i < st->nsecs; i++)
-            if (strcmp(st->secs[i].section, section) == 0) {
-                snprintf(st->err, sizeof st->err, "section [%s] appears twice", section);
-                return 0;
-            }
-        pl_section *p = gw_realloc(st->secs, (st->nsecs + 1) * sizeof *p);
-        if (p == NULL)
-            return 0;
-        st->secs = p;
-        sec = &p[st->nsecs++];
-        memset(sec, 0, sizeof *sec);
-        sec->section = gw_strdup(section);
-        const char *sp = strchr(section, ' ');
-        size_t kl = sp ? (size_t)(sp - section) : strlen(section);
-        sec->kind = gw_malloc(kl + 1);
-        if (sec->section == NULL || sec->kind == NULL)
-            return 0;
-        memcpy(sec->kind, section, kl);
-        sec->kind[kl] = '\0';
-        if (sp != NULL) {
-            while (*sp == ' ')
-                sp++;
-            if ((sec->name = gw_strdup(sp)) == NULL)
-                return 0;
-        }
-    }
-    if (sec->nkeys == PL_MAX_KEYS) {
-        snprintf(st->err, sizeof st->err, "[%s]: more than %d keys", section, PL_MAX_KEYS);
-        return 0;
-    }
-    sec->keys[sec->nkeys] = gw_strdup(name);
-    sec->vals[sec->nkeys] = gw_strdup(value);
-    if (sec->keys[sec->nkeys] == NULL || sec->vals[sec->nkeys] == NULL)
-        return 0;
-    sec->nkeys++;
-    return 1;
-}
-
-static void sections_free(pl_parse_state *st)
-{
-    for (size_t i = 0; i < st->nsecs; i++) {
-        pl_section *s = &st->secs[i];
-        gw_free(s->section);
-        gw_free(s->kind);
-        gw_free(s->name);
-        for (size_t k = 0; k < s->nkeys; k++) {
-            gw_free(s->keys[k]);
-            gw_free(s->vals[k]);
-        }
-    }
-    gw_free(st->secs);
-}
-
 static const char *sec_get(const pl_section *s, const char *key)
 {
-    for (size_t k = 0; k < s->nkeys; k++)
-        if (strcmp(s->keys[k], key) == 0)
-            return s->vals[k];
+    for (size_t k = 0; k < s->nkv; k++)
+        if (strcmp(s->kv[k].key, key) == 0)
+            return s->kv[k].val;
     return NULL;
 }
 
 /* The absolute path of file, relative to dir when not absolute; NULL (message recorded) when
  * it does not exist. Owned. */
-static char *resolve(const char *dir, const char *file, const char *ini)
+static char *resolve(const char *dir, const char *file, const char *ini, int line)
 {
     char joined[2 * PATH_MAX + 2], real[PATH_MAX];
     int len = file[0] == '/' ? snprintf(joined, sizeof joined, "%s", file)
                              : snprintf(joined, sizeof joined, "%s/%s", dir, file);
     if (len < 0 || (size_t)len >= PATH_MAX) {
-        gwi_fail(GW_EIO, "%s: data file path too long", ini);
+        gwi_fail(GW_EIO, "%s:%d: data file path too long", ini, line);
         return NULL;
     }
     if (realpath(joined, real) == NULL) {
-        gwi_fail(GW_EIO, "%s: data file %s: %s", ini, joined, strerror(errno));
+        gwi_fail(GW_EIO, "%s:%d: data file %s: %s", ini, line, joined, strerror(errno));
         return NULL;
     }
     return gw_strdup(real);
@@ -206,14 +132,13 @@ static gw_status build_step(const pl_pipeline *p, const pl_section *sec, size_t 
     char buf[64];
     size_t cap = 0;
     int ok = 1;
-    const char *data = sec_get(sec, "data");
-    if (sec->name == NULL || sec->name[0] == '\0' || strchr(sec->name, '/') != NULL) {
-        return gwi_fail(GW_EINVAL, "%s: [%s] needs a name without '/' ([%s NAME])", p->ini_path,
-                        sec->section, sec->kind);
-    }
+    const pl_kv *data = NULL;
+    for (size_t k = 0; k < sec->nkv; k++)
+        if (strcmp(sec->kv[k].key, "data") == 0)
+            data = &sec->kv[k];
     s->name = gw_strdup(sec->name);
     s->kind = gw_strdup(kinds[ki].command);
-    s->input = data ? resolve(dir, data, p->ini_path) : gw_strdup(p->data);
+    s->input = data ? resolve(dir, data->val, p->ini_path, data->line) : gw_strdup(p->data);
     if (data != NULL && s->input == NULL)
         return gwi_fail_keep(GW_EIO);
     size_t gl = strlen(kinds[ki].prefix) + strlen(sec->name) + 1;
@@ -222,15 +147,9 @@ static gw_status build_step(const pl_pipeline *p, const pl_section *sec, size_t 
         return gwi_fail(GW_ENOMEM, "out of memory");
     snprintf(s->group, gl, "%s%s", kinds[ki].prefix, sec->name);
     ok = push(s, &cap, s->kind) && push(s, &cap, "--data") && push(s, &cap, s->input);
-    for (size_t k = 0; k < sec->nkeys && ok; k++) {
-        const char *key = sec->keys[k], *val = sec->vals[k];
-        if (strcmp(key, "data") == 0)
-            continue;
-        if (strcmp(key, "out") == 0 || strcmp(key, "name") == 0 || strcmp(key, "format") == 0) {
-            return gwi_fail(GW_EINVAL, "%s: [%s]: '%s' is set by the pipeline", p->ini_path,
-                            sec->section, key);
-        }
-        if (strcmp(val, "false") == 0)
+    for (size_t k = 0; k < sec->nkv && ok; k++) {
+        const char *key = sec->kv[k].key, *val = sec->kv[k].val;
+        if (strcmp(key, "data") == 0 || strcmp(val, "false") == 0)
             continue;
         if (strcmp(key, "formula") == 0)
             key = "model";
@@ -256,24 +175,56 @@ static gw_status build_step(const pl_pipeline *p, const pl_section *sec, size_t 
     return ok ? GW_OK : gwi_fail(GW_ENOMEM, "out of memory");
 }
 
+/* The settings sections: [data] file, [pipeline] seed, [report] title and top. */
+static gw_status read_settings(const pl_ini *ini, const char *path, const char *dir,
+                               pl_pipeline *out)
+{
+    for (size_t i = 0; i < ini->nsecs; i++) {
+        const pl_section *sec = &ini->secs[i];
+        for (size_t k = 0; k < sec->nkv; k++) {
+            const char *key = sec->kv[k].key, *v = sec->kv[k].val;
+            int line = sec->kv[k].line;
+            if (strcmp(sec->kind, "data") == 0 && strcmp(key, "file") == 0) {
+                gw_free(out->data);
+                if ((out->data = resolve(dir, v, path, line)) == NULL)
+                    return gwi_fail_keep(GW_EIO);
+            } else if (strcmp(sec->kind, "pipeline") == 0 && strcmp(key, "seed") == 0) {
+                char *end;
+                out->seed = strtoull(v, &end, 10);
+                if (*end != '\0' || v[0] == '\0' || v[0] == '-')
+                    return gwi_fail(GW_EINVAL,
+                                    "%s:%d: [pipeline] seed '%s' is not a non-negative integer",
+                                    path, line, v);
+            } else if (strcmp(sec->kind, "report") == 0 && strcmp(key, "title") == 0) {
+                gw_free(out->report.title);
+                if ((out->report.title = gw_strdup(v)) == NULL)
+                    return gwi_fail(GW_ENOMEM, "out of memory");
+            } else if (strcmp(sec->kind, "report") == 0 && strcmp(key, "top") == 0) {
+                long t = strtol(v, NULL, 10);
+                out->report.top = t > 0 && t < 1000 ? (size_t)t : 10;
+            }
+        }
+    }
+    if (out->report.title == NULL && (out->report.title = gw_strdup("goodwork report")) == NULL)
+        return gwi_fail(GW_ENOMEM, "out of memory");
+    return GW_OK;
+}
+
 gw_status pl_parse(const char *path, pl_pipeline *out)
 {
-    pl_parse_state st = {0};
+    pl_ini ini = {0};
     char dir[PATH_MAX];
+    size_t len = 0;
     gw_status rc = GW_OK;
     memset(out, 0, sizeof *out);
     out->seed = PL_DEFAULT_SEED;
     out->report.top = 10;
     if ((out->ini_path = gw_strdup(path)) == NULL)
         return gwi_fail(GW_ENOMEM, "out of memory");
-    if ((out->ini_text = pl_slurp(path, NULL)) == NULL) {
+    if ((out->ini_text = pl_slurp(path, &len)) == NULL)
         return gwi_fail(GW_EIO, "%s: cannot read: %s", path, strerror(errno));
-    }
-    int line = ini_parse_string(out->ini_text, pl_ini_handler, &st);
-    if (line != 0) {
-        rc = gwi_fail(GW_ESYNTAX, "%s:%d: %s", path, line, st.err[0] ? st.err : "malformed line");
-        goto done;
-    }
+    if ((rc = pl_ini_parse(path, out->ini_text, len, &ini)) != GW_OK)
+        return rc;
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
     if (slash == NULL)
@@ -282,53 +233,19 @@ gw_status pl_parse(const char *path, pl_pipeline *out)
         dir[1] = '\0';
     else
         *slash = '\0';
-    for (size_t i = 0; i < st.nsecs; i++) {
-        const pl_section *sec = &st.secs[i];
-        const char *v;
-        if (strcmp(sec->kind, "data") == 0 && (v = sec_get(sec, "file")) != NULL) {
-            gw_free(out->data);
-            if ((out->data = resolve(dir, v, path)) == NULL) {
-                rc = gwi_fail_keep(GW_EIO);
-                goto done;
-            }
-        } else if (strcmp(sec->kind, "pipeline") == 0 && (v = sec_get(sec, "seed")) != NULL) {
-            char *end;
-            out->seed = strtoull(v, &end, 10);
-            if (*end != '\0' || v[0] == '\0' || v[0] == '-') {
-                rc = gwi_fail(GW_EINVAL, "%s: [pipeline] seed '%s' is not a non-negative integer",
-                              path, v);
-                goto done;
-            }
-        } else if (strcmp(sec->kind, "report") == 0) {
-            if ((v = sec_get(sec, "title")) != NULL && (out->report.title = gw_strdup(v)) == NULL)
-                rc = gwi_fail(GW_ENOMEM, "out of memory");
-            if ((v = sec_get(sec, "top")) != NULL) {
-                long t = strtol(v, NULL, 10);
-                out->report.top = t > 0 && t < 1000 ? (size_t)t : 10;
-            }
-        }
-    }
-    if (out->report.title == NULL && (out->report.title = gw_strdup("goodwork report")) == NULL)
-        rc = gwi_fail(GW_ENOMEM, "out of memory");
-    for (size_t i = 0; i < st.nsecs && rc == GW_OK; i++) {
-        const pl_section *sec = &st.secs[i];
+    if ((rc = read_settings(&ini, path, dir, out)) != GW_OK)
+        goto done;
+    for (size_t i = 0; i < ini.nsecs && rc == GW_OK; i++) {
+        const pl_section *sec = &ini.secs[i];
         size_t ki = sizeof kinds / sizeof kinds[0];
         for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
             if (strcmp(sec->kind, kinds[k].section) == 0)
                 ki = k;
-        if (ki == sizeof kinds / sizeof kinds[0]) {
-            if (strcmp(sec->kind, "data") != 0 && strcmp(sec->kind, "pipeline") != 0 &&
-                strcmp(sec->kind, "report") != 0) {
-                rc = gwi_fail(GW_EINVAL,
-                              "%s: unknown section [%s] (model, index, synergy, cluster, "
-                              "mediate, scenario, data, pipeline, report)",
-                              path, sec->section);
-            }
-            continue;
-        }
+        if (ki == sizeof kinds / sizeof kinds[0])
+            continue; /* [data], [pipeline], [report]: read above (pl_ini_parse knows no other) */
         if (out->data == NULL && sec_get(sec, "data") == NULL) {
-            rc = gwi_fail(GW_EINVAL, "%s: [%s] has no data: add [data] file = ...", path,
-                          sec->section);
+            rc = gwi_fail(GW_EINVAL, "%s:%d: [%s] has no data: add [data] file = ...", path,
+                          sec->line, sec->section);
             break;
         }
         pl_step *ns = gw_realloc(out->steps, (out->nsteps + 1) * sizeof *ns);
@@ -344,7 +261,7 @@ gw_status pl_parse(const char *path, pl_pipeline *out)
         rc = gwi_fail(GW_EINVAL, "%s: no steps (add sections such as [model NAME])", path);
     }
 done:
-    sections_free(&st);
+    pl_ini_free(&ini);
     return rc;
 }
 

@@ -1,5 +1,5 @@
 /* pipeline_int.h -- goodwork run / verify: a pipeline is a list of steps, each one goodwork
- * command line (fit, index, synergy, cluster, mediate, scenario) read from an INI file (inih),
+ * command line (fit, index, synergy, cluster, mediate, scenario) read from an INI file (ini.c),
  * run as a child process of the goodwork binary with its standard output (JSON) sent to a file,
  * and recorded in the results file under /pipeline so that verify can re-run it. Private to
  * pipeline/ (and its fuzz target); gw_pipeline.h is the public face. */
@@ -26,6 +26,46 @@ typedef struct {
     uint64_t seed;
     int has_seed;
 } pl_step;
+
+/* One "key = value" line of a pipeline file (owned strings). */
+typedef struct {
+    char *key, *val;
+    int line;
+} pl_kv;
+
+/* One section: [KIND NAME] (name NULL for [pipeline], [data], [report]), its header's line and
+ * its keys in file order. */
+typedef struct {
+    char *section, *kind, *name; /* section: the header text between the brackets */
+    int line;
+    pl_kv *kv;
+    size_t nkv;
+} pl_section;
+
+typedef struct {
+    pl_section *secs;
+    size_t nsecs;
+} pl_ini;
+
+/* pl_ini_parse -- the sections of the pipeline file text (len bytes; path names it in
+ * messages), in file order. Comments: a line whose first non-blank character is ';' or '#',
+ * and from a ';' or '#' preceded by a blank to the end of the line. GW_ESYNTAX for a malformed
+ * line, GW_EINVAL for an unknown section or key (with the nearest known one), a section given
+ * twice, a step name used twice or a settings key given twice; every message starts
+ * "path:line: ". Nothing is kept on failure. */
+gw_status pl_ini_parse(const char *path, const char *text, size_t len, pl_ini *out);
+void pl_ini_free(pl_ini *ini);
+
+/* pl_section_keys -- the keys sections of kind take (NULL-terminated, static; NULL for an
+ * unknown kind). */
+const char *const *pl_section_keys(const char *kind);
+
+/* pl_known_key -- 1 when sections of kind ("model", "cluster", "report", ...) take key. */
+int pl_known_key(const char *kind, const char *key);
+
+/* pl_edit_distance -- the optimal-string-alignment distance of a and b (insertions, deletions,
+ * substitutions and swaps of neighbours; on the first 63 bytes of each). */
+size_t pl_edit_distance(const char *a, const char *b);
 
 /* Options of the [report] section. */
 typedef struct {

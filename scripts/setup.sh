@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(gcc make cmake pkg-config libgsl-dev libopenblas-dev liblapacke-dev libhdf5-dev hdf5-tools
-      libcmocka-dev libcjson-dev libinih-dev libssl-dev python3-h5py libcairo2-dev)
+      libcmocka-dev libcjson-dev libssl-dev python3-h5py libcairo2-dev)
 # zlib: io/hdf5_chunks.c inflates HDF5 deflate chunks on worker threads; io/csv_gz.c reads .csv.gz.
 PKGS+=(zlib1g-dev)
 # Reliability checks of scripts/test.sh (issue 7): libFuzzer (clang + its runtime) and valgrind.
