@@ -1,7 +1,8 @@
 /* cli.h -- the goodwork command line: one function per command, each in cmd_<name>.c.
  *
  * Commands return the exit code of docs/reference/exit-codes.md (0 ok, 2 usage, 3 data,
- * 4 numerical, 5 verify mismatch, 1 anything else) and print errors through cli_error. */
+ * 4 numerical, 5 verify mismatch, 6 verify reproduced within a tolerance only, 1 anything else)
+ * and print errors through cli_error. */
 #ifndef GW_CLI_H
 #define GW_CLI_H
 
@@ -16,7 +17,8 @@ enum {
     GW_EXIT_USAGE = 2,
     GW_EXIT_DATA = 3,
     GW_EXIT_NUMERIC = 4,
-    GW_EXIT_VERIFY = 5
+    GW_EXIT_VERIFY = 5,
+    GW_EXIT_WITHIN = 6 /* verify --tolerance: reproduced within it, not bit for bit */
 };
 
 int cmd_fit(int argc, char **argv);

@@ -6,7 +6,8 @@
  * (its path is a parameter: the library cannot know which binary to spawn), stores every result
  * and the recorded steps in OUTDIR/results.h5 (/pipeline), each step's JSON in
  * OUTDIR/steps/NAME.json, and writes OUTDIR/report.md with its SVG plots. gw_pipeline_verify
- * re-runs the recorded steps into a temporary file and compares each step's results bit for bit.
+ * re-runs the recorded steps into a temporary directory and compares each step's results, JSON
+ * and report tables bit for bit or within a tolerance.
  *
  * Nothing is printed: progress comes back through a callback, and the outcome (including a
  * failed step's exit code and its standard error) through gw_pipeline_result. */
@@ -15,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "gw_diff.h"
 #include "gw_status.h"
 
 /* Called before step i (0-based) starts, name its section name, and once with i == total and
@@ -42,12 +44,31 @@ typedef struct {
     int step_exit;      /* GW_PIPELINE_STEP: its exit code */
     char *step_log;     /* GW_PIPELINE_STEP: its standard error (may be empty) */
     char *step_command; /* GW_PIPELINE_STEP: its command line, shell-quoted */
+    /* verify: what differs, over every step's group, steps/NAME.json and report.md's tables
+     * (diff.first_beyond names the first difference beyond the tolerance, diff_step its step
+     * or "report.md"); identical is 1 when nothing differs at all. */
+    gw_diff diff;
+    char *diff_step;
+    int identical;
+    size_t njson;        /* verify: steps/NAME.json files found beside the results and compared */
+    int report_checked;  /* verify: 1 when report.md was found beside the results and compared */
+    char *blas_recorded; /* verify: the run's BLAS (library and kernel), when it differs from */
+    char *blas_now;      /* the BLAS of this process (both NULL otherwise)                   */
 } gw_pipeline_result;
 
-/* gw_pipeline_run -- run the pipeline file ini_path into outdir (created) with the goodwork
- * executable exe; command_line is recorded as the provenance of /pipeline. progress may be
- * NULL. Returns GW_OK, or a status with a message (gw_last_error) and res->stage saying where
- * it stopped; when a step fails the status is GW_EIO and res->step* describe it. */
+/* Options of gw_pipeline_verify_ex; all-zero means bit for bit. */
+typedef struct {
+    gw_tol tol; /* numbers within tol count as reproduced (gw_diff.h) */
+} gw_pipeline_verify_opts;
+
+/* gw_pipeline_run -- run the pipeline file ini_path into outdir with the goodwork executable
+ * exe; command_line is recorded as the provenance of /pipeline. progress may be NULL.
+ * Everything is built in a new directory beside outdir (.NAME.tmp.PID.K) that replaces outdir
+ * only when every step, results.h5 and report.md succeeded; a failure leaves an existing outdir
+ * as it was and removes the temporary one. An existing outdir that is not empty and holds no
+ * results.h5 is not replaced (GW_EINVAL). Returns GW_OK, or a status with a message
+ * (gw_last_error) and res->stage saying where it stopped; when a step fails the status is
+ * GW_EIO and res->step* describe it. */
 gw_status gw_pipeline_run(const char *ini_path, const char *outdir, const char *exe,
                           const char *command_line, gw_pipeline_progress_fn progress, void *ctx,
                           gw_pipeline_result *res);
@@ -68,6 +89,20 @@ gw_status gw_pipeline_run_ex(const char *ini_path, const char *outdir, const cha
  * res->step* for a re-run that failed). */
 gw_status gw_pipeline_verify(const char *results_path, const char *exe,
                              gw_pipeline_progress_fn progress, void *ctx, gw_pipeline_result *res);
+
+/* gw_pipeline_verify_ex -- gw_pipeline_verify with options (NULL: bit for bit). Every step is
+ * re-run even after a difference, so that res->diff holds the largest differences (absolute,
+ * relative, ULPs, and where) over all of them; the steps' JSON (steps/NAME.json beside
+ * results_path) and the tables of report.md are compared too (report_write on the re-run).
+ * Inputs are looked for first at the recorded pipeline_dir/step_input_rel relative to
+ * results_path's directory, then at the recorded absolute path. GW_OK when every number is
+ * within opts->tol and nothing else differs (res->identical says whether bit for bit);
+ * GW_EFORMAT with stage GW_PIPELINE_MISMATCH and the first difference beyond the tolerance
+ * otherwise. res->blas_recorded/blas_now are set when the BLAS differs. */
+gw_status gw_pipeline_verify_ex(const char *results_path, const char *exe,
+                                const gw_pipeline_verify_opts *opts,
+                                gw_pipeline_progress_fn progress, void *ctx,
+                                gw_pipeline_result *res);
 
 void gw_pipeline_result_free(gw_pipeline_result *res);
 

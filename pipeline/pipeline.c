@@ -233,6 +233,11 @@ gw_status pl_parse(const char *path, pl_pipeline *out)
         dir[1] = '\0';
     else
         *slash = '\0';
+    char real[PATH_MAX];
+    if (realpath(dir, real) == NULL || (out->ini_dir = gw_strdup(real)) == NULL) {
+        rc = gwi_fail(GW_EIO, "%s: cannot resolve its directory: %s", path, strerror(errno));
+        goto done;
+    }
     if ((rc = read_settings(&ini, path, dir, out)) != GW_OK)
         goto done;
     for (size_t i = 0; i < ini.nsecs && rc == GW_OK; i++) {
@@ -274,6 +279,7 @@ static void step_free(pl_step *s)
     gw_free(s->kind);
     gw_free(s->group);
     gw_free(s->input);
+    gw_free(s->input_rel);
     gw_free(s->sha256);
 }
 
@@ -287,6 +293,7 @@ void pl_free(pl_pipeline *p)
     gw_free(p->ini_path);
     gw_free(p->ini_text);
     gw_free(p->data);
+    gw_free(p->ini_dir);
     gw_free(p->report.title);
     memset(p, 0, sizeof *p);
 }
@@ -418,18 +425,62 @@ char *pl_argv_text(const pl_step *s, const char *results)
 
 /* ---- /pipeline in the results file -------------------------------------------------------- */
 
-static const char *const pl_fields[] = {"step_name", "step_kind",  "step_group",
-                                        "step_argv", "step_input", "step_input_sha256",
-                                        "step_seed"};
-#define PL_NFIELDS (sizeof pl_fields / sizeof pl_fields[0])
+/* The datasets of /pipeline; the last, step_input_rel, is absent from files written before it
+ * was added (then the absolute step_input is used). */
+static const char *const pl_fields[] = {"step_name", "step_kind",     "step_group",
+                                        "step_argv", "step_input",    "step_input_sha256",
+                                        "step_seed", "step_input_rel"};
+#define PL_NWRITE (sizeof pl_fields / sizeof pl_fields[0])
+#define PL_NFIELDS (PL_NWRITE - 1)
 
-gw_status pl_record(const pl_pipeline *p, const char *results, const char *command_line)
+char *pl_relpath(const char *from, const char *to)
+{
+    const char *f = from, *t = to;
+    for (;;) { /* past the leading components the two share */
+        while (*f == '/')
+            f++;
+        while (*t == '/')
+            t++;
+        size_t lf = strcspn(f, "/"), lt = strcspn(t, "/");
+        if (lf == 0 || lf != lt || strncmp(f, t, lf) != 0)
+            break;
+        f += lf;
+        t += lt;
+    }
+    size_t ups = 0;
+    for (const char *c = f; *c != '\0'; c += strcspn(c, "/")) {
+        while (*c == '/')
+            c++;
+        if (*c == '\0')
+            break;
+        ups++;
+    }
+    size_t tl = strlen(t);
+    while (tl > 0 && t[tl - 1] == '/')
+        tl--;
+    char *out = gw_malloc(3 * ups + tl + 2), *w = out;
+    if (out == NULL)
+        return NULL;
+    for (size_t k = 0; k < ups; k++)
+        w += sprintf(w, "..%s", k + 1 < ups || tl > 0 ? "/" : "");
+    memcpy(w, t, tl);
+    w[tl] = '\0';
+    if (out[0] == '\0')
+        sprintf(out, ".");
+    return out;
+}
+
+gw_status pl_record(const pl_pipeline *p, const char *results, const char *final_dir,
+                    const char *command_line)
 {
     size_t n = p->nsteps;
-    char **cols[PL_NFIELDS] = {0};
+    char **cols[PL_NWRITE] = {0};
+    char *pdir = p->ini_dir && final_dir ? pl_relpath(final_dir, p->ini_dir) : gw_strdup("");
     char seedtext[32];
     gw_status rc = GW_ENOMEM;
-    for (size_t f = 0; f < PL_NFIELDS; f++)
+    if (pdir == NULL)
+        goto done;
+    for (size_t f = 0; f < PL_NWRITE; f++)
         if ((cols[f] = gw_calloc(n, sizeof(char *))) == NULL)
             goto done;
     for (size_t i = 0; i < n; i++) {
@@ -448,43 +499,73 @@ gw_status pl_record(const pl_pipeline *p, const char *results, const char *comma
         cols[4][i] = gw_strdup(s->input);
         cols[5][i] = gw_strdup(s->sha256 ? s->sha256 : "");
         cols[6][i] = gw_strdup(s->has_seed ? seedtext : "");
-        for (size_t f = 0; f < PL_NFIELDS; f++)
+        cols[7][i] = p->ini_dir ? pl_relpath(p->ini_dir, s->input) : gw_strdup("");
+        for (size_t f = 0; f < PL_NWRITE; f++)
             if (cols[f][i] == NULL)
                 goto done;
     }
-    gw_h5_item items[PL_NFIELDS];
-    for (size_t f = 0; f < PL_NFIELDS; f++)
+    gw_h5_item items[PL_NWRITE];
+    for (size_t f = 0; f < PL_NWRITE; f++)
         items[f] =
             (gw_h5_item){pl_fields[f], GW_H5_STR, n, 0, NULL, NULL, (const char *const *)cols[f]};
     gw_h5_attr attrs[] = {
         {"ini_text", GW_H5_STR, 0.0, 0, p->ini_text},
         {"ini_path", GW_H5_STR, 0.0, 0, p->ini_path},
-        {"seed", GW_H5_I64, 0.0, (int64_t)p->seed, NULL},
+        {"pipeline_dir", GW_H5_STR, 0.0, 0, pdir},
         {"nsteps", GW_H5_I64, 0.0, (int64_t)n, NULL},
     };
     gw_provenance prov = {0};
     prov.command_line = command_line;
+    /* The pipeline seed is the provenance seed (a plain attribute "seed" would be removed by
+     * the provenance writer, which deletes "seed" when the provenance has none). */
+    prov.seed = p->seed;
+    prov.has_seed = 1;
     prov.blas = gw_blas_info();
     prov.data_sha256 = n ? p->steps[0].sha256 : NULL;
     gw_status s =
-        gw_results_append_group(results, "/pipeline", items, PL_NFIELDS, attrs,
+        gw_results_append_group(results, "/pipeline", items, PL_NWRITE, attrs,
                                 sizeof attrs / sizeof attrs[0], &prov, GW_RESULTS_REPLACE);
     rc = s != GW_OK ? gwi_fail_keep(s) : GW_OK;
 done:
-    for (size_t f = 0; f < PL_NFIELDS; f++) {
+    for (size_t f = 0; f < PL_NWRITE; f++) {
         for (size_t i = 0; cols[f] != NULL && i < n; i++)
             gw_free(cols[f][i]);
         gw_free(cols[f]);
     }
+    gw_free(pdir);
     return rc == GW_ENOMEM ? gwi_fail(rc, "out of memory") : rc;
+}
+
+/* The [report] options of a loaded pipeline, read from its recorded text (the defaults when it
+ * has none or it no longer parses). */
+static void load_report_opts(pl_pipeline *p)
+{
+    pl_ini ini = {0};
+    p->report.top = 10;
+    if (p->ini_text != NULL &&
+        pl_ini_parse("(recorded pipeline)", p->ini_text, strlen(p->ini_text), &ini) == GW_OK) {
+        for (size_t i = 0; i < ini.nsecs; i++)
+            for (size_t k = 0; strcmp(ini.secs[i].kind, "report") == 0 && k < ini.secs[i].nkv;
+                 k++) {
+                const pl_kv *kv = &ini.secs[i].kv[k];
+                if (strcmp(kv->key, "title") == 0) {
+                    gw_free(p->report.title);
+                    p->report.title = gw_strdup(kv->val);
+                } else if (strcmp(kv->key, "top") == 0) {
+                    long t = strtol(kv->val, NULL, 10);
+                    p->report.top = t > 0 && t < 1000 ? (size_t)t : 10;
+                }
+            }
+        pl_ini_free(&ini);
+    }
 }
 
 gw_status pl_load(const char *results, pl_pipeline *out)
 {
     char **cols[PL_NFIELDS] = {0};
     size_t ns[PL_NFIELDS] = {0};
-    char **ini = NULL;
-    size_t nini = 0;
+    char **ini = NULL, **rel = NULL;
+    size_t nini = 0, nrel = 0;
     gw_status rc = GW_EIO;
     memset(out, 0, sizeof *out);
     for (size_t f = 0; f < PL_NFIELDS; f++) {
@@ -504,6 +585,20 @@ gw_status pl_load(const char *results, pl_pipeline *out)
     }
     if (gw_h5_read_strings(results, "/pipeline", "ini_text", &ini, &nini) == GW_OK && nini == 1)
         out->ini_text = gw_strdup(ini[0]);
+    gw_h5_strings_free(ini, nini);
+    ini = NULL;
+    nini = 0;
+    if (gw_h5_read_strings(results, "/pipeline", "pipeline_dir", &ini, &nini) == GW_OK &&
+        nini == 1 && ini[0][0] != '\0')
+        out->ini_dir = gw_strdup(ini[0]);
+    /* Optional: absent from files written before it was recorded. */
+    if (gw_h5_read_strings(results, "/pipeline/step_input_rel", NULL, &rel, &nrel) != GW_OK ||
+        nrel != ns[0]) {
+        gw_h5_strings_free(rel, nrel);
+        rel = NULL;
+        nrel = 0;
+    }
+    load_report_opts(out);
     rc = GW_ENOMEM;
     if ((out->steps = gw_calloc(ns[0] ? ns[0] : 1, sizeof *out->steps)) == NULL)
         goto done;
@@ -515,6 +610,7 @@ gw_status pl_load(const char *results, pl_pipeline *out)
         s->kind = gw_strdup(cols[1][i]);
         s->group = gw_strdup(cols[2][i]);
         s->input = gw_strdup(cols[4][i]);
+        s->input_rel = rel != NULL && rel[i][0] != '\0' ? gw_strdup(rel[i]) : NULL;
         s->sha256 = gw_strdup(cols[5][i]);
         s->has_seed = cols[6][i][0] != '\0';
         s->seed = strtoull(cols[6][i], NULL, 10);
@@ -538,6 +634,7 @@ done:
     for (size_t f = 0; f < PL_NFIELDS; f++)
         gw_h5_strings_free(cols[f], ns[f]);
     gw_h5_strings_free(ini, nini);
+    gw_h5_strings_free(rel, nrel);
     if (rc != GW_OK)
         pl_free(out);
     return rc == GW_ENOMEM ? gwi_fail(rc, "out of memory") : rc;

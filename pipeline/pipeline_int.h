@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gw_diff.h"
 #include "gw_status.h"
 
 /* The token that stands for the results file in a recorded argv ("--out @RESULTS@"). */
@@ -21,8 +22,9 @@ typedef struct {
     char *group; /* where it stores its results: /models/NAME or /analyses/NAME       */
     char **argv; /* argc arguments after "goodwork" (argv[0] == kind), NULL-terminated */
     size_t argc;
-    char *input;  /* the data file it reads (absolute path)                            */
-    char *sha256; /* of the input, 64 hex digits (set by pl_hash_inputs or pl_load)     */
+    char *input;     /* the data file it reads (absolute path)                            */
+    char *input_rel; /* the same relative to the pipeline file's directory (NULL: unknown) */
+    char *sha256;    /* of the input, 64 hex digits (set by pl_hash_inputs or pl_load)     */
     uint64_t seed;
     int has_seed;
 } pl_step;
@@ -77,6 +79,9 @@ typedef struct {
     char *ini_path; /* as given                                      */
     char *ini_text; /* the file's bytes                              */
     char *data;     /* [data] file, absolute                          */
+    char *ini_dir;  /* pl_parse: the pipeline file's directory, absolute; pl_load: the
+                       recorded pipeline_dir, relative to the results file's directory
+                       (NULL when not recorded)                       */
     uint64_t seed;  /* [pipeline] seed (default 20250101)             */
     pl_step *steps;
     size_t nsteps;
@@ -101,15 +106,39 @@ int pl_run_step(const char *exe, const pl_step *s, const char *results, int thre
                 const char *stdout_path, const char *stderr_path);
 
 /* pl_record -- store the pipeline (INI text, steps with argv, inputs, hashes, seeds) as the
- * group /pipeline of results, with command_line as its provenance. */
-gw_status pl_record(const pl_pipeline *p, const char *results, const char *command_line);
+ * group /pipeline of results, with command_line as its provenance and the pipeline seed as its
+ * seed. final_dir (absolute) is the directory results.h5 will end up in: the pipeline file's
+ * directory is recorded relative to it (pipeline_dir) and each input relative to that
+ * (step_input_rel), so that a folder moved as a whole verifies. */
+gw_status pl_record(const pl_pipeline *p, const char *results, const char *final_dir,
+                    const char *command_line);
 
-/* pl_load -- read /pipeline of a results file back (steps, hashes, ini text); GW_EIO when the
- * file has no readable /pipeline, GW_EFORMAT when it is malformed. */
+/* pl_relpath -- the path of `to` relative to the directory from (both absolute and
+ * canonical), e.g. "../data/x.h5"; "." when they are the same. Owned; NULL when out of memory. */
+char *pl_relpath(const char *from, const char *to);
+
+/* pl_load -- read /pipeline of a results file back (steps, hashes, ini text, the [report]
+ * options, the seed, pipeline_dir and step_input_rel when recorded); GW_EIO when the file has no
+ * readable /pipeline, GW_EFORMAT when it is malformed. */
 gw_status pl_load(const char *results, pl_pipeline *out);
 
 /* pl_argv_text -- the step's command line as one shell-like string (owned; NULL on failure). */
 char *pl_argv_text(const pl_step *s, const char *results);
+
+/* pl_compare_json -- compare the JSON files stored (the run's) and rerun into d: members and
+ * text exactly, numbers with tol (NULL: bit for bit); label names the file in d's messages.
+ * *found is 0 (and nothing compared) when stored does not exist -- a results file copied
+ * without its directory; one that is unreadable or not JSON is a difference; GW_EFORMAT when
+ * the re-run's output is not JSON. */
+gw_status pl_compare_json(const char *stored, const char *rerun, const char *label,
+                          const gw_tol *tol, gw_diff *d, int *found);
+
+/* pl_compare_report -- compare the table rows ('|' first) of the report files stored and rerun
+ * into d: the same rows and cells, the text of each cell exactly and its numbers with tol,
+ * except the "seconds" column (run times). Places are "report.md:LINE column C[k]", k the
+ * number's index in the cell. *found as for pl_compare_json. */
+gw_status pl_compare_report(const char *stored, const char *rerun, const gw_tol *tol, gw_diff *d,
+                            int *found);
 
 /* pl_slurp -- the bytes of a file as a NUL-terminated owned string (NULL on failure). */
 char *pl_slurp(const char *path, size_t *len);

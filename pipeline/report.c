@@ -411,8 +411,8 @@ static void scenario_section(FILE *f, const pl_step *s, const cJSON *o, const ch
 
 /* ---- the report -------------------------------------------------------------------------- */
 
-gw_status report_write(const pl_pipeline *p, const char *outdir, const char *results,
-                       const double *seconds, double total)
+gw_status report_write(const pl_pipeline *p, const char *outdir, const char *shown,
+                       const char *results, const double *seconds, double total)
 {
     char path[4096], tmp[4200];
     snprintf(path, sizeof path, "%s/report.md", outdir);
@@ -432,7 +432,7 @@ gw_status report_write(const pl_pipeline *p, const char *outdir, const char *res
             "number bit for bit. Whole run: %.1f s.\n\n",
             p->ini_path, p->data ? p->data : "(per step)",
             p->nsteps && p->steps[0].sha256 ? p->steps[0].sha256 : "?", (unsigned long long)p->seed,
-            outdir, total);
+            shown, total);
     fprintf(f, "| step | command | stored in | seed | seconds |\n|---|---|---|---:|---:|\n");
     for (size_t i = 0; i < p->nsteps; i++) {
         const pl_step *s = &p->steps[i];

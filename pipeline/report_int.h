@@ -6,9 +6,11 @@
 #include "pipeline_int.h"
 
 /* report_write -- write outdir/report.md and its plots for the pipeline p whose steps wrote
- * results; seconds[i] is the run time of step i (may be NULL), total the whole run's.
+ * results (their JSON in outdir/steps); shown is the directory named in the report's text (the
+ * output directory as the user gave it, which outdir becomes when renamed); seconds[i] is the
+ * run time of step i (may be NULL), total the whole run's.
  * GW_EIO (message recorded) when report.md cannot be written. */
-gw_status report_write(const pl_pipeline *p, const char *outdir, const char *results,
-                 const double *seconds, double total);
+gw_status report_write(const pl_pipeline *p, const char *outdir, const char *shown,
+                       const char *results, const double *seconds, double total);
 
 #endif

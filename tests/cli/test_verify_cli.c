@@ -1,6 +1,9 @@
 /* test_verify_cli.c -- `goodwork verify`: passes on a fresh run; fails with exit 5 naming the
- * step when a stored number was altered (written with the io API) or when the input data
- * changed; exit 3 for a results file without a recorded pipeline. */
+ * step when a stored number was altered (written with the io API), with the size of the
+ * difference, or exit 6 when it is within --tolerance; names the OpenBLAS kernel when verified
+ * under another one; fails when the input data changed; exit 3 for a results file without a
+ * recorded pipeline. */
+#define _XOPEN_SOURCE 700
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +69,9 @@ static void test_verify_cli_fresh_run_passes(void **state)
         fail_msg("exit %d\nstderr: %s", r.exit_code, r.err);
     assert_non_null(strstr(r.out, "5 steps"));
     assert_non_null(strstr(r.out, "reproduced bit for bit"));
+    /* The steps' JSON and the report's tables beside results.h5 were compared too. */
+    assert_non_null(strstr(r.out, "5 of 5 steps/*.json, the tables of report.md"));
+    assert_non_null(strstr(r.out, "no numbers differ"));
     gwt_run_free(&r);
 }
 
@@ -92,6 +98,47 @@ static void test_verify_cli_altered_number(void **state)
     if (strstr(r.err, "step m_pay") == NULL || strstr(r.err, "/models/m_pay/estimate") == NULL)
         fail_msg("stderr: %s", r.err);
     assert_null(strstr(r.err, "step m_life"));
+    /* The size of the difference and where, even without a tolerance. */
+    assert_non_null(strstr(r.err, "1 of "));
+    assert_non_null(strstr(r.err, "1 ULP at /models/m_pay/estimate[1]"));
+    gwt_run_free(&r);
+    /* Within a tolerance: exit 6 and the same measure on standard output. */
+    static const struct {
+        const char *tol;
+        int code;
+    } tols[] = {{"ulps:1", 6}, {"ulps:0", 5}, {"rel:1e-15", 6}, {"rel:1e-17", 5}, {"abs:1", 2}};
+    for (size_t i = 0; i < sizeof tols / sizeof tols[0]; i++) {
+        r = gwt_run_cli("verify", copy, "--quiet", "--tolerance", tols[i].tol, NULL);
+        if (r.exit_code != tols[i].code)
+            fail_msg("--tolerance %s: exit %d\nstdout: %s\nstderr: %s", tols[i].tol, r.exit_code,
+                     r.out, r.err);
+        if (tols[i].code == 6 && (strstr(r.out, "reproduced within --tolerance") == NULL ||
+                                  strstr(r.out, "1 ULP at /models/m_pay/estimate[1]") == NULL))
+            fail_msg("stdout: %s", r.out);
+        gwt_run_free(&r);
+    }
+}
+
+/* Verified under another OpenBLAS kernel than the run's: the kernel is named. */
+static void test_verify_cli_other_kernel(void **state)
+{
+    (void)state;
+    const char *was = getenv("OPENBLAS_CORETYPE");
+    const char *other = was && strcmp(was, "Prescott") == 0 ? "Sandybridge" : "Prescott";
+    char *saved = was ? strdup(was) : NULL;
+    setenv("OPENBLAS_CORETYPE", other, 1);
+    gwt_run_result r =
+        gwt_run_cli("verify", results(), "--quiet", "--tolerance", "rel:1e-12", NULL);
+    if (saved != NULL)
+        setenv("OPENBLAS_CORETYPE", saved, 1);
+    else
+        unsetenv("OPENBLAS_CORETYPE");
+    free(saved);
+    char want[64];
+    snprintf(want, sizeof want, "now OpenBLAS");
+    if ((r.exit_code != 0 && r.exit_code != 6) || strstr(r.out, "the BLAS differs") == NULL ||
+        strstr(r.out, want) == NULL || strstr(r.out, other) == NULL)
+        fail_msg("exit %d\nstdout: %s\nstderr: %s", r.exit_code, r.out, r.err);
     gwt_run_free(&r);
 }
 
@@ -154,6 +201,7 @@ int main(void)
         cmocka_unit_test(test_verify_cli_fresh_run_passes),
         cmocka_unit_test(test_verify_cli_altered_number),
         cmocka_unit_test(test_verify_cli_altered_analysis),
+        cmocka_unit_test(test_verify_cli_other_kernel),
         cmocka_unit_test(test_verify_cli_no_pipeline),
         cmocka_unit_test(test_verify_cli_changed_input),
     };

@@ -3,12 +3,16 @@
  * its report and verifies; its numbers are those of `goodwork run`; an altered result, a failing
  * step and bad pipeline files come back as statuses with messages, the failed step's exit code
  * and standard error in the result. */
+#define _XOPEN_SOURCE 700
+#include <dirent.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -16,6 +20,7 @@
 #include "gw_hdf5.h"
 #include "gw_pipeline.h"
 #include "gw_test.h"
+#include "pipeline_int.h"
 
 /* The recorded progress calls: step indices, and whether the last call closed the line. */
 typedef struct {
@@ -227,12 +232,189 @@ static void test_bad_files(void **state)
     gw_pipeline_result_free(&res);
 }
 
+static void copy_file(const char *from, const char *to)
+{
+    size_t n = 0;
+    char *text = pl_slurp(from, &n);
+    assert_non_null(text);
+    FILE *f = fopen(to, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+    free(text);
+}
+
+/* Does dir hold an entry whose name starts with prefix? */
+static int has_entry(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = 0;
+    while (d != NULL && (e = readdir(d)) != NULL)
+        found |= strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    if (d != NULL)
+        closedir(d);
+    return found;
+}
+
+/* A failed run leaves the previous output directory as it was (no 0-byte step file, no
+ * temporary directory); a successful one replaces it whole; a directory of other files is
+ * never replaced. */
+static void test_failed_run_keeps_outdir(void **state)
+{
+    (void)state;
+    gw_pipeline_result res;
+    char outdir[4200];
+    snprintf(outdir, sizeof outdir, "%s", in_tmp("keep")); /* in_tmp's buffers rotate */
+    assert_int_equal(gw_pipeline_run(small_ini(), outdir, GW_CLI, "", NULL, NULL, &res), GW_OK);
+    gw_pipeline_result_free(&res);
+    size_t n0 = 0, r0 = 0;
+    char *report0 = pl_slurp(in_tmp("keep/report.md"), &n0);
+    char *res0 = pl_slurp(in_tmp("keep/results.h5"), &r0);
+    assert_non_null(report0);
+    assert_non_null(res0);
+    char text[4096];
+    snprintf(text, sizeof text,
+             "[data]\nfile = %s\n[model m_life]\nmodel = life_sat ~ emp_rate\n"
+             "[model m_bad]\nmodel = life_sat ~ nosuchvar\n",
+             gwt_source_path("datasets/uk_la_panel.csv"));
+    assert_int_equal(
+        gw_pipeline_run(gwt_write_file("fails.ini", text), outdir, GW_CLI, "", NULL, NULL, &res),
+        GW_EIO);
+    assert_int_equal(res.stage, GW_PIPELINE_STEP);
+    gw_pipeline_result_free(&res);
+    size_t n1 = 0, r1 = 0;
+    char *report1 = pl_slurp(in_tmp("keep/report.md"), &n1);
+    char *res1 = pl_slurp(in_tmp("keep/results.h5"), &r1);
+    assert_true(n1 == n0 && memcmp(report0, report1, n0) == 0);
+    assert_true(r1 == r0 && memcmp(res0, res1, r0) == 0);
+    assert_int_equal(access(in_tmp("keep/steps/m_bad.json"), F_OK), -1);
+    assert_int_equal(access(in_tmp("keep/steps/comm.json"), F_OK), 0);
+    assert_false(has_entry(gwt_tmpdir(), ".keep."));
+    free(report0);
+    free(report1);
+    free(res0);
+    free(res1);
+    /* A successful run replaces the directory: the old steps are gone, nothing is left over. */
+    snprintf(text, sizeof text, "[data]\nfile = %s\n[model only]\nmodel = life_sat ~ emp_rate\n",
+             gwt_source_path("datasets/uk_la_panel.csv"));
+    if (gw_pipeline_run(gwt_write_file("one.ini", text), outdir, GW_CLI, "", NULL, NULL, &res) !=
+        GW_OK)
+        fail_msg("%s", gw_last_error());
+    gw_pipeline_result_free(&res);
+    assert_int_equal(access(in_tmp("keep/steps/only.json"), F_OK), 0);
+    assert_int_equal(access(in_tmp("keep/steps/comm.json"), F_OK), -1);
+    assert_false(has_entry(gwt_tmpdir(), ".keep."));
+    /* A directory of other files, and a file, are not replaced. */
+    assert_int_equal(mkdir(in_tmp("mine"), 0777), 0);
+    gwt_write_file("mine/notes.txt", "mine\n");
+    assert_int_equal(gw_pipeline_run(small_ini(), in_tmp("mine"), GW_CLI, "", NULL, NULL, &res),
+                     GW_EINVAL);
+    assert_int_equal(res.stage, GW_PIPELINE_INPUT);
+    assert_non_null(strstr(gw_last_error(), "is not empty and holds no results.h5"));
+    gw_pipeline_result_free(&res);
+    assert_int_equal(access(in_tmp("mine/notes.txt"), F_OK), 0);
+    assert_int_equal(
+        gw_pipeline_run(small_ini(), in_tmp("mine/notes.txt"), GW_CLI, "", NULL, NULL, &res),
+        GW_EINVAL);
+    assert_non_null(strstr(gw_last_error(), "exists and is not a directory"));
+    gw_pipeline_result_free(&res);
+}
+
+/* /pipeline carries the pipeline seed; a scenario's `results` names the final results file;
+ * inputs are recorded relative to the pipeline file, which is recorded relative to the
+ * results, so a folder moved as a whole verifies -- its JSON and report included. */
+static void test_attributes_and_moved_folder(void **state)
+{
+    (void)state;
+    char dir[4200], moved[4200], path[4400], ini[4400];
+    snprintf(dir, sizeof dir, "%s/folder", gwt_tmpdir());
+    snprintf(moved, sizeof moved, "%s/elsewhere/folder2", gwt_tmpdir());
+    assert_int_equal(mkdir(dir, 0777), 0);
+    snprintf(path, sizeof path, "%s/data", dir);
+    assert_int_equal(mkdir(path, 0777), 0);
+    snprintf(path, sizeof path, "%s/data/panel.csv", dir);
+    copy_file(gwt_source_path("datasets/uk_la_panel.csv"), path);
+    snprintf(ini, sizeof ini, "%s/p.ini", dir);
+    FILE *f = fopen(ini, "w");
+    assert_non_null(f);
+    fputs("[pipeline]\nseed = 777\n[data]\nfile = data/panel.csv\n"
+          "[model m]\nmodel = life_sat ~ emp_rate + autonomy_share | la_id + year\n"
+          "[scenario sc]\nshock = emp_rate-=2\ndraws = 19\n",
+          f);
+    assert_int_equal(fclose(f), 0);
+    snprintf(path, sizeof path, "%s/out", dir);
+    gw_pipeline_result res;
+    assert_int_equal(gw_pipeline_run(ini, path, GW_CLI, "", NULL, NULL, &res), GW_OK);
+    gw_pipeline_result_free(&res);
+    snprintf(path, sizeof path, "%s/out/results.h5", dir);
+    char **v = NULL;
+    size_t n = 0;
+    assert_int_equal(gw_h5_read_strings(path, "/analyses/sc", "results", &v, &n), GW_OK);
+    char want[4400];
+    snprintf(want, sizeof want, "%s/out/results.h5", dir);
+    assert_string_equal(v[0], want);
+    gw_h5_strings_free(v, n);
+    assert_int_equal(gw_h5_read_strings(path, "/pipeline", "pipeline_dir", &v, &n), GW_OK);
+    assert_string_equal(v[0], "..");
+    gw_h5_strings_free(v, n);
+    assert_int_equal(gw_h5_read_strings(path, "/pipeline/step_input_rel", NULL, &v, &n), GW_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0], "data/panel.csv");
+    gw_h5_strings_free(v, n);
+    /* The seed: a numeric attribute of /pipeline (not a string: GW_EFORMAT, absent would be
+     * GW_ENOVAR), and 777 in the provenance written with it on the root. */
+    assert_int_equal(gw_h5_read_strings(path, "/pipeline", "seed", &v, &n), GW_EFORMAT);
+    gw_results *rs = NULL;
+    gw_provenance prov;
+    assert_int_equal(gw_results_open(path, &rs), GW_OK);
+    assert_int_equal(gw_results_provenance(rs, NULL, &prov), GW_OK);
+    assert_true(prov.has_seed && prov.seed == 777);
+    gw_results_close(rs);
+    /* Moved: the recorded absolute paths no longer exist. */
+    snprintf(want, sizeof want, "%s/elsewhere", gwt_tmpdir());
+    assert_int_equal(mkdir(want, 0777), 0);
+    assert_int_equal(rename(dir, moved), 0);
+    snprintf(path, sizeof path, "%s/out/results.h5", moved);
+    gw_status st = gw_pipeline_verify(path, GW_CLI, NULL, NULL, &res);
+    if (st != GW_OK)
+        fail_msg("%s", gw_last_error());
+    assert_true(res.identical);
+    assert_int_equal(res.njson, 2);
+    assert_true(res.report_checked);
+    assert_true(res.diff.ncompared > 100);
+    gw_pipeline_result_free(&res);
+    /* An altered report table is found. */
+    snprintf(path, sizeof path, "%s/out/report.md", moved);
+    size_t len = 0;
+    char *rep = pl_slurp(path, &len);
+    char *cell = strstr(rep, "| emp\\_rate | ");
+    assert_non_null(cell);
+    cell += strlen("| emp\\_rate | ");
+    *cell = *cell == '9' ? '8' : '9';
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    fwrite(rep, 1, len, f);
+    assert_int_equal(fclose(f), 0);
+    free(rep);
+    snprintf(path, sizeof path, "%s/out/results.h5", moved);
+    assert_int_equal(gw_pipeline_verify(path, GW_CLI, NULL, NULL, &res), GW_EFORMAT);
+    assert_int_equal(res.stage, GW_PIPELINE_MISMATCH);
+    if (strstr(gw_last_error(), "report.md: not reproduced: report.md:") == NULL)
+        fail_msg("%s", gw_last_error());
+    gw_pipeline_result_free(&res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_run_and_verify),  cmocka_unit_test(test_same_numbers_as_command),
-        cmocka_unit_test(test_verify_mismatch), cmocka_unit_test(test_failed_step),
+        cmocka_unit_test(test_run_and_verify),
+        cmocka_unit_test(test_same_numbers_as_command),
+        cmocka_unit_test(test_verify_mismatch),
+        cmocka_unit_test(test_failed_step),
         cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_failed_run_keeps_outdir),
+        cmocka_unit_test(test_attributes_and_moved_folder),
     };
     return cmocka_run_group_tests_name("pipeline", tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
  * each malformed file gives its exact message with file:line (duplicate sections naming both
  * lines, unknown keys and sections with the nearest known name), inline comments are cut as
  * docs/pipeline.md says, the keys each section kind takes are the flags of its command's
- * --help; and the edit distance behind "did you mean". */
+ * --help; and the small helpers behind verify: relative paths, edit distances, ULP distances,
+ * tolerances and the JSON / report-table comparisons. */
 #define _XOPEN_SOURCE 700
 #include <math.h>
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "gw_diff.h"
 #include "gw_test.h"
 #include "pipeline_int.h"
 
@@ -170,9 +172,25 @@ static void test_keys_match_help(void **state)
     }
 }
 
-static void test_edit_distance(void **state)
+static void test_relpath_and_distance(void **state)
 {
     (void)state;
+    static const char *const cases[][3] = {
+        {"/a/b", "/a/b/c.h5", "c.h5"},
+        {"/a/b/out", "/a/b", ".."},
+        {"/a/b", "/a/b", "."},
+        {"/x/y", "/a/b", "../../a/b"},
+        {"/", "/a", "a"},
+        {"/a/bc", "/a/b/x", "../b/x"},
+        {"/a/b/out", "/a/b/d/x.h5", "../d/x.h5"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *r = pl_relpath(cases[i][0], cases[i][1]);
+        assert_non_null(r);
+        if (strcmp(r, cases[i][2]) != 0)
+            fail_msg("relpath(%s, %s) = %s, wanted %s", cases[i][0], cases[i][1], r, cases[i][2]);
+        free(r);
+    }
     assert_int_equal(pl_edit_distance("titel", "title"), 1); /* a swap of neighbours */
     assert_int_equal(pl_edit_distance("sed", "seed"), 1);
     assert_int_equal(pl_edit_distance("foo", "boot"), 2);
@@ -180,13 +198,103 @@ static void test_edit_distance(void **state)
     assert_int_equal(pl_edit_distance("kitten", "sitting"), 3);
 }
 
+static void test_ulps_and_tolerance(void **state)
+{
+    (void)state;
+    assert_true(gw_ulp_distance(1.0, nextafter(1.0, 2.0)) == 1);
+    assert_true(gw_ulp_distance(-0.0, 0.0) == 0);
+    assert_true(gw_ulp_distance(-0x1p-1074, 0x1p-1074) == 2); /* across zero */
+    assert_true(gw_ulp_distance(1.0, 1.0 + 4 * 0x1p-52) == 4);
+    assert_true(gw_ulp_distance(NAN, 1.0) == UINT64_MAX);
+    gw_tol t;
+    assert_int_equal(gw_tol_parse("rel:1e-12", &t), GW_OK);
+    assert_int_equal(t.kind, GW_TOL_REL);
+    assert_true(t.rel == 1e-12);
+    assert_int_equal(gw_tol_parse("ulps:16", &t), GW_OK);
+    assert_int_equal(t.kind, GW_TOL_ULPS);
+    assert_true(t.ulps == 16);
+    const char *bad[] = {"rel:",    "rel:1", "rel:-1e-3", "rel:x",
+                         "ulps:-1", "ulps:", "abs:1",     "1e-9"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(gw_tol_parse(bad[i], &t), GW_EINVAL);
+    assert_non_null(strstr(gw_last_error(), "bad tolerance '1e-9'"));
+    /* Accumulation: the largest of each measure with its place. */
+    gw_diff d = {0};
+    gw_tol u2 = {GW_TOL_ULPS, 0.0, 2};
+    assert_int_equal(gw_diff_num(&d, &u2, 1.0, 1.0, "x", 0), 1);
+    assert_int_equal(gw_diff_num(&d, &u2, 1.0, nextafter(1.0, 2.0), "x", 1), 1);
+    assert_int_equal(gw_diff_num(&d, &u2, 1e-300, 2e-300, "y", (size_t)-1), 0);
+    assert_int_equal(gw_diff_num(&d, &u2, 100.0, 100.5, "z", 3), 0);
+    assert_int_equal(d.ncompared, 4);
+    assert_int_equal(d.ndiffer, 3);
+    assert_int_equal(d.nbeyond, 2);
+    assert_true(d.max_abs == 0.5);
+    assert_string_equal(d.where_abs, "z[3]");
+    assert_true(d.max_rel == 0.5);
+    assert_string_equal(d.where_rel, "y");
+    assert_string_equal(d.first, "x[1]: values differ (1, re-run 1.0000000000000002)");
+    assert_string_equal(d.first_beyond,
+                        "y: values differ (1e-300, re-run 2.0000000000000001e-300)");
+    assert_false(gw_diff_within(&d));
+}
+
+static void test_text_compare(void **state)
+{
+    (void)state;
+    const char *a = gwt_write_file("a.json", "{\"k\": 3, \"x\": [1.5, 2.25], \"s\": \"hi\"}");
+    const char *b = gwt_write_file("b.json", "{\"k\": 3, \"x\": [1.5, 2.2500000000000004], "
+                                             "\"s\": \"hi\"}");
+    const char *c = gwt_write_file("c.json", "{\"k\": 3, \"x\": [1.5], \"s\": \"ho\", \"t\": 1}");
+    gw_diff d = {0};
+    gw_tol u1 = {GW_TOL_ULPS, 0.0, 1};
+    int found = 0;
+    assert_int_equal(pl_compare_json(a, b, "s.json", &u1, &d, &found), GW_OK);
+    assert_true(found);
+    assert_true(gw_diff_within(&d));
+    assert_false(gw_diff_identical(&d));
+    assert_string_equal(d.where_ulps, "s.json:.x[1]");
+    memset(&d, 0, sizeof d);
+    assert_int_equal(pl_compare_json(a, c, "s.json", &u1, &d, &found), GW_OK);
+    assert_int_equal(d.nother, 3); /* a length, a text and a member */
+    assert_string_equal(d.first, "s.json:.x: 2 elements, re-run 1");
+    memset(&d, 0, sizeof d);
+    assert_int_equal(pl_compare_json(gwt_source_path("nothere.json"), a, "n", NULL, &d, &found),
+                     GW_OK);
+    assert_false(found);
+    assert_true(gw_diff_identical(&d));
+    /* Report tables: numbers inside cells with the tolerance, text exactly, seconds left out. */
+    const char *ra =
+        gwt_write_file("a.md", "# T\n\n| step | seconds |\n|---|---:|\n| m | 0.25 |\n\n"
+                               "| term | m |\n|:--|:--:|\n| x | 0.5\\*\\* |\n"
+                               "|  | (0.125) |\n");
+    const char *rb = gwt_write_file("b.md", "# T\n\n| step | seconds |\n|---|---:|\n| m | nan |\n\n"
+                                            "| term | m |\n|:--|:--:|\n| x | 0.5000001\\*\\* |\n"
+                                            "|  | (0.125) |\n");
+    const char *rc = gwt_write_file("c.md", "# T\n\n| step | seconds |\n|---|---:|\n| m | 9 |\n\n"
+                                            "| term | m |\n|:--|:--:|\n| x | 0.5\\* |\n"
+                                            "|  | (0.125) |\n");
+    memset(&d, 0, sizeof d);
+    gw_tol r6 = {GW_TOL_REL, 1e-6, 0};
+    assert_int_equal(pl_compare_report(ra, rb, &r6, &d, &found), GW_OK);
+    assert_true(found);
+    assert_true(gw_diff_within(&d));
+    assert_int_equal(d.ndiffer, 1);
+    assert_string_equal(d.where_rel, "report.md:9 column 2[0]");
+    memset(&d, 0, sizeof d);
+    assert_int_equal(pl_compare_report(ra, rb, NULL, &d, &found), GW_OK);
+    assert_false(gw_diff_within(&d));
+    memset(&d, 0, sizeof d);
+    assert_int_equal(pl_compare_report(ra, rc, &r6, &d, &found), GW_OK);
+    assert_int_equal(d.nother, 1);
+    assert_string_equal(d.first, "report.md:9 column 2: '0.5\\*\\*', re-run '0.5\\*'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_messages),
-        cmocka_unit_test(test_comments),
-        cmocka_unit_test(test_keys_match_help),
-        cmocka_unit_test(test_edit_distance),
+        cmocka_unit_test(test_messages),           cmocka_unit_test(test_comments),
+        cmocka_unit_test(test_keys_match_help),    cmocka_unit_test(test_relpath_and_distance),
+        cmocka_unit_test(test_ulps_and_tolerance), cmocka_unit_test(test_text_compare),
     };
     return cmocka_run_group_tests_name("pipeline_file", tests, NULL, NULL);
 }
