@@ -208,10 +208,11 @@ static gw_status step_failed(gw_pipeline_result *res, const pl_step *s, int rc,
 }
 
 /* Runs every step of p into the results file partial, each one's output in outdir/steps;
- * secs[i] receives step i's time. */
+ * secs[i] receives step i's time. A failed step's command line names the results file shown
+ * (its final name, as the user would run the step) rather than the temporary one. */
 static gw_status run_steps(const pl_pipeline *p, const char *outdir, const char *exe, int threads,
-                           const char *partial, double *secs, gw_pipeline_progress_fn progress,
-                           void *ctx, gw_pipeline_result *res)
+                           const char *partial, const char *shown, double *secs,
+                           gw_pipeline_progress_fn progress, void *ctx, gw_pipeline_result *res)
 {
     char out[PATH_MAX], err[PATH_MAX];
     for (size_t i = 0; i < p->nsteps; i++) {
@@ -227,7 +228,7 @@ static gw_status run_steps(const pl_pipeline *p, const char *outdir, const char 
             return gwi_fail_keep(GW_EIO);
         }
         if (src != 0)
-            return step_failed(res, s, src, err, partial);
+            return step_failed(res, s, src, err, shown);
         unlink(err);
     }
     progress_to(progress, ctx, p->nsteps, p->nsteps, NULL);
@@ -275,7 +276,8 @@ gw_status gw_pipeline_run_ex(const char *ini_path, const char *outdir, const cha
         st = gwi_fail(GW_ENOMEM, "out of memory");
         goto done;
     }
-    if ((st = run_steps(&p, d.tmp, exe, threads, tmpres, secs, progress, ctx, res)) != GW_OK)
+    if ((st = run_steps(&p, d.tmp, exe, threads, tmpres, shown, secs, progress, ctx, res)) !=
+        GW_OK)
         goto done;
     res->stage = GW_PIPELINE_OUTPUT;
     if ((st = pl_record(&p, tmpres, d.final_abs, command_line ? command_line : "")) != GW_OK ||

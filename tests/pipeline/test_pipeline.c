@@ -168,6 +168,9 @@ static void test_failed_step(void **state)
     assert_non_null(strstr(res.step_log, "nosuchvar"));
     assert_non_null(res.step_command);
     assert_int_equal(strncmp(res.step_command, "goodwork fit --data ", 20), 0);
+    /* It names the results file the user would have (not the run's temporary directory). */
+    if (strstr(res.step_command, "/bad/results.h5 --name m") == NULL)
+        fail_msg("%s", res.step_command);
     assert_non_null(strstr(gw_last_error(), "step m failed (exit 2)"));
     gw_pipeline_result_free(&res);
     /* An executable that cannot be started. */
