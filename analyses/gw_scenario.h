@@ -74,6 +74,9 @@ typedef enum {
     GW_COND_GE
 } gw_cond_op;
 
+/* Distributions of scenario parameters (gw_scenario_opts.pt_dist). */
+enum { GW_DIST_NONE = 0, GW_DIST_BETA, GW_DIST_UNIFORM };
+
 /* One shock (gw_shock_parse fills it). */
 typedef struct {
     gw_shock_kind kind;
@@ -129,6 +132,11 @@ typedef struct {
     int no_coef_draws;   /* 1: every draw uses b_hat (no coefficient uncertainty)      */
     int residual_noise;  /* 1: add N(0, rmse^2) per equation and area                  */
     double pass_through; /* employment pass-through; NaN or < 0: the default 0.5       */
+    /* A distribution of the pass-through (GW_DIST_NONE: fixed): each draw takes its own value,
+     * from a stream of its own seeded from (seed, d), so the coefficient draws are those of a
+     * run without it (common random numbers); the point result uses pass_through. */
+    int pt_dist;         /* GW_DIST_NONE, GW_DIST_BETA (a, b > 0), GW_DIST_UNIFORM (a < b) */
+    double pt_a, pt_b;
     const char *emp_var; /* the employment variable; NULL: "emp_rate"                 */
     void (*progress)(void *ctx, size_t done, size_t total); /* NULL, or called by thread 0  */
     void *progress_ctx;

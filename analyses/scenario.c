@@ -373,6 +373,10 @@ typedef struct {
     size_t *out_col;   /* nout: column of each outcome in the working table */
     ptrdiff_t *out_eq; /* nout: equation explaining the outcome, -1: none */
     double *base_out;  /* nout x n */
+    /* With a pass-through distribution: the employment column's start value is affine in the
+     * pass-through P, emp_a + P emp_b (every shock is affine in the value it changes). */
+    ptrdiff_t emp_touched; /* its index among the touched columns, -1: none */
+    double *emp_a, *emp_b;
 } scen;
 
 typedef struct {
@@ -578,10 +582,28 @@ static void scen_free(scen *c)
     gw_free(c->out_col);
     gw_free(c->out_eq);
     gw_free(c->base_out);
+    gw_free(c->emp_a);
+    gw_free(c->emp_b);
     list_free(c->cols, c->ncols);
 }
 
 /* ---- one draw ---------------------------------------------------------------------------- */
+
+/* The employment column of draw d: emp_a + P_d emp_b, P_d from the distribution, in a stream
+ * of its own (seed mixed with a constant, d) that leaves the coefficient stream untouched. */
+static void draw_pass_through(const scen *c, size_t d, double *v)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    double P = c->o->pass_through;
+    if (rng != NULL) {
+        gsl_rng_set(rng, gw_scenario_stream_seed(c->o->seed ^ UINT64_C(0x7061737374687275), d));
+        P = c->o->pt_dist == GW_DIST_BETA ? gsl_ran_beta(rng, c->o->pt_a, c->o->pt_b)
+                                          : gsl_ran_flat(rng, c->o->pt_a, c->o->pt_b);
+        gsl_rng_free(rng);
+    }
+    for (size_t i = 0; i < c->n; i++)
+        v[i] = c->emp_a[i] + P * c->emp_b[i];
+}
 
 /* Runs draw d (d == SIZE_MAX: the point result) into out (nout x n). */
 static gw_status run_draw(const scen *c, size_t d, scratch *s, double *out)
@@ -600,6 +622,8 @@ static gw_status run_draw(const scen *c, size_t d, scratch *s, double *out)
     /* Reset the changed columns. */
     for (size_t t = 0; t < c->ntouched; t++)
         memcpy(gw_table_numeric_mut(s->w, c->touched_col[t]), c->start[t], n * sizeof(double));
+    if (!point && c->emp_a != NULL) /* this draw's pass-through */
+        draw_pass_through(c, d, gw_table_numeric_mut(s->w, c->touched_col[c->emp_touched]));
     for (size_t m = 0; m < c->neq; m++)
         for (size_t i = 0; i < n; i++)
             s->delta[m * n + i] = SC_NAN;
@@ -910,6 +934,51 @@ static gw_status apply_shocks(scen *c, const gw_shock *shocks, size_t nshocks,
     return GW_OK;
 }
 
+/* With a pass-through distribution: the employment column's start value as emp_a + P emp_b,
+ * replaying the shocks on it alone (a direct shock on emp changes a and b alike, "= v" sets
+ * a = v, b = 0; a shift-share shock adds rate * L to b). */
+static gw_status emp_affine(scen *c, const gw_shock *shocks, size_t nshocks,
+                            const gw_scenario_occ *occ, const char *emp, unsigned char *mask,
+                            double *tmp)
+{
+    size_t n = c->n;
+    const double *rate = gw_table_numeric(c->base, wcol(c->base, emp));
+    c->emp_a = gw_alloc_array(n ? n : 1, sizeof *c->emp_a);
+    c->emp_b = gw_calloc(n ? n : 1, sizeof *c->emp_b);
+    if (c->emp_a == NULL || c->emp_b == NULL)
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
+    memcpy(c->emp_a, rate, n * sizeof *rate);
+    for (size_t h = 0; h < nshocks; h++) {
+        const gw_shock *sh = &shocks[h];
+        if (sh->kind == GW_SHOCK_DIRECT && strcmp(sh->var, emp) != 0)
+            continue;
+        gw_status s = sh->kind == GW_SHOCK_DIRECT ? cond_mask(c, sh, mask, tmp) : GW_OK;
+        if (s != GW_OK)
+            return s;
+        for (size_t i = 0; i < n; i++) {
+            double L = 0.0;
+            if (sh->kind != GW_SHOCK_DIRECT) {
+                for (size_t oc = 0; oc < occ->nocc; oc++) {
+                    double g = -sh->kappa * occ->p_auto[oc];
+                    if (sh->kind == GW_SHOCK_AI)
+                        g += sh->rho * fmax(occ->ai[oc], 0.0);
+                    L += occ->shares[i * occ->nocc + oc] * g;
+                }
+                c->emp_b[i] += rate[i] * L;
+            } else if (mask[i] && sh->op == GW_SHOCK_ADD) {
+                c->emp_a[i] += sh->value;
+            } else if (mask[i] && sh->op == GW_SHOCK_MUL) {
+                c->emp_a[i] *= sh->value;
+                c->emp_b[i] *= sh->value;
+            } else if (mask[i]) {
+                c->emp_a[i] = sh->value;
+                c->emp_b[i] = 0.0;
+            }
+        }
+    }
+    return GW_OK;
+}
+
 /* Each outcome's column in the working table, the equation explaining it (-1: none) and its
  * base values (c->base_out, outcomes x areas). */
 static gw_status base_outcomes(scen *c, char *const *outs, size_t nouts)
@@ -1006,6 +1075,9 @@ static gw_status setup(scen *c, const gw_shock *shocks, size_t nshocks, const gw
         (s = apply_shocks(c, shocks, nshocks, occ, emp, pt, touched, ntouched, res, mask, tmp)) !=
             GW_OK ||
         (s = base_outcomes(c, res->outcomes, res->n_outcomes)) != GW_OK)
+        goto done;
+    c->emp_touched = c->o->pt_dist != GW_DIST_NONE ? find_str(touched, ntouched, emp) : -1;
+    if (c->emp_touched >= 0 && (s = emp_affine(c, shocks, nshocks, occ, emp, mask, tmp)) != GW_OK)
         goto done;
     for (size_t m = 0; m < c->neq && s == GW_OK; m++)
         s = prepare_eq(c, m, res);
@@ -1171,6 +1243,16 @@ gw_status gw_scenario_run(const gw_table *areas, const gw_scenario_eq *eqs, size
     c.ctx = ctx;
     c.o = opts != NULL ? opts : &dflt;
     c.draws = c.o->draws ? c.o->draws : GW_SCENARIO_DEFAULT_DRAWS;
+    c.emp_touched = -1;
+    int pd = c.o->pt_dist;
+    if (pd != GW_DIST_NONE &&
+        !(pd == GW_DIST_BETA ? c.o->pt_a > 0.0 && c.o->pt_b > 0.0 && isfinite(c.o->pt_a) &&
+                                   isfinite(c.o->pt_b)
+          : pd == GW_DIST_UNIFORM ? c.o->pt_a >= 0.0 && c.o->pt_a < c.o->pt_b &&
+                                        isfinite(c.o->pt_b)
+                                  : 0))
+        return gwi_fail(GW_EINVAL, "gw_scenario_run: bad pass-through distribution %d (%g, %g)",
+                        pd, c.o->pt_a, c.o->pt_b);
     if ((r = gw_calloc(1, sizeof *r)) == NULL)
         return gwi_fail(GW_ENOMEM, "scenario: out of memory");
     r->n_areas = c.n;

@@ -68,6 +68,10 @@ typedef struct {
      * with share_ (percentages). */
     const char *const *bounds;
     size_t nbounds;
+    /* A distribution of the pass-through, "beta(A,B)" (A, B > 0) or "uniform(LO,HI)"
+     * (0 <= LO < HI), drawn anew in each draw (NULL: fixed); the point result then uses the
+     * distribution's mean. */
+    const char *pass_through_dist;
     unsigned flags;         /* GW_SCENARIO_* */
     /* Progress of the draws (NULL: none): called with done = 0 when the draws start, then from
      * one thread as they complete (done <= total, repeats possible). */
@@ -101,6 +105,7 @@ typedef struct {
     const char *results;   /* gw_scenario_file's results path; NULL from gw_scenario_table */
     int coefficient_draws; /* 0 with GW_SCENARIO_NO_COEF_DRAWS */
     int residual_noise;    /* 1 with GW_SCENARIO_RESIDUAL_NOISE */
+    const char *pass_through_dist; /* as given, or NULL */
 } gw_scenario_settings;
 
 /* A scenario's report (opaque): made by gw_scenario_file / gw_scenario_table, freed by

@@ -190,6 +190,8 @@ static int render_json(const gw_scenario_report *rep, int areas, gw_strbuf *text
     cJSON_AddNumberToObject(root, "seed", (double)st->seed);
     cJSON_AddNumberToObject(root, "draws", (double)st->draws);
     cJSON_AddNumberToObject(root, "pass_through", st->pass_through);
+    if (st->pass_through_dist != NULL)
+        cJSON_AddStringToObject(root, "pass_through_distribution", st->pass_through_dist);
     cJSON_AddItemToObject(root, "year", gwi_json_num(st->year));
     cJSON_AddNumberToObject(root, "n_areas", (double)r->n_areas);
     cJSON_AddBoolToObject(root, "coefficient_draws", st->coefficient_draws);
@@ -284,6 +286,9 @@ static void render_text(const gw_scenario_report *rep, gw_strbuf *text)
                      st->coefficient_draws ? "coefficients drawn from N(b, V)"
                                            : "point estimates only",
                      st->residual_noise ? " + residual noise" : "");
+    if (st->pass_through_dist != NULL)
+        gw_strbuf_printf(text, "  pass-through drawn from %s in each draw (point: its mean)\n",
+                         st->pass_through_dist);
     for (size_t m = 0; m < neq; m++)
         if (r->clipped[m] > 0)
             gw_strbuf_printf(text,

@@ -258,6 +258,7 @@ void gw_scenario_report_free(gw_scenario_report *r)
     gw_free(r->id);
     gw_free(r->time);
     gw_free(r->results);
+    gw_free(r->pt_dist_text);
     gwi_scenario_free_strs(r->shocks, r->nshocks);
     gwi_scenario_free_strs(r->models, r->nmodels);
     gwi_scenario_free_strs(r->formulas, r->nmodels);

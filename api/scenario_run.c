@@ -81,6 +81,14 @@ static gw_status check_opts(const gw_scenario_run_opts *o)
                         o->pass_through);
     if ((o->flags & GW_SCENARIO_YEAR_SET) && !isfinite(o->year))
         return gwi_fail(GW_EINVAL, "bad --year %g (expected a number)", o->year);
+    int kind;
+    double a, b;
+    if (o->pass_through_dist != NULL &&
+        gwi_scenario_parse_dist(o->pass_through_dist, &kind, &a, &b) != GW_OK)
+        return GW_EINVAL;
+    if (o->pass_through_dist != NULL && (o->flags & GW_SCENARIO_PASS_THROUGH_SET))
+        return gwi_fail(GW_EINVAL, "a fixed pass-through and a distribution of it do not go "
+                                   "together");
     return gwi_scenario_bounds_check(o->bounds, o->nbounds);
 }
 
@@ -101,6 +109,14 @@ static gw_status job_begin(job *j, const char *const *shocks, size_t nshocks)
     r->set.year = SR_NAN;
     r->set.coefficient_draws = !(o->flags & GW_SCENARIO_NO_COEF_DRAWS);
     r->set.residual_noise = (o->flags & GW_SCENARIO_RESIDUAL_NOISE) != 0;
+    if (o->pass_through_dist != NULL) {
+        (void)gwi_scenario_parse_dist(o->pass_through_dist, &r->pt_dist, &r->pt_a, &r->pt_b);
+        if ((r->pt_dist_text = gw_strdup(o->pass_through_dist)) == NULL)
+            return oom();
+        r->set.pass_through_dist = r->pt_dist_text;
+        r->set.pass_through = r->pt_dist == GW_DIST_BETA ? r->pt_a / (r->pt_a + r->pt_b)
+                                                         : 0.5 * (r->pt_a + r->pt_b);
+    }
     if (nshocks > 0 && shocks == NULL)
         return gwi_fail(GW_EINVAL, "gw_scenario: NULL shocks");
     r->shocks = gw_calloc(nshocks ? nshocks : 1, sizeof *r->shocks);
@@ -356,6 +372,9 @@ static gw_status run_draws(job *j)
     so.residual_noise = r->set.residual_noise;
     so.pass_through = r->set.pass_through;
     so.emp_var = o->emp;
+    so.pt_dist = r->pt_dist;
+    so.pt_a = r->pt_a;
+    so.pt_b = r->pt_b;
     so.progress = o->progress;
     so.progress_ctx = o->progress_ctx;
     if (o->progress != NULL)
@@ -579,4 +598,24 @@ gw_status gw_scenario_table(const gw_scenario_data *data, const gw_result *const
     if (s == GW_OK)
         s = job_finish(&j, data->occupation, data->shares, "the data", "occupation table");
     return job_end(&j, s, out);
+}
+
+gw_status gwi_scenario_parse_dist(const char *text, int *kind, double *a, double *b)
+{
+    char name[16], close = 0;
+    int used = 0;
+    if (sscanf(text, "%15[a-z](%lf,%lf%c%n", name, a, b, &close, &used) == 4 && close == ')' &&
+        text[used] == '\0') {
+        *kind = strcmp(name, "beta") == 0      ? GW_DIST_BETA
+                : strcmp(name, "uniform") == 0 ? GW_DIST_UNIFORM
+                                               : GW_DIST_NONE;
+        int ok = *kind == GW_DIST_BETA ? *a > 0.0 && *b > 0.0 && isfinite(*a) && isfinite(*b)
+                                       : *a >= 0.0 && *a < *b && isfinite(*b);
+        if (*kind != GW_DIST_NONE && ok)
+            return GW_OK;
+    }
+    return gwi_fail(GW_EINVAL,
+                    "bad pass-through distribution '%s' (expected beta(A,B) with A, B > 0 or "
+                    "uniform(LO,HI) with 0 <= LO < HI)",
+                    text);
 }

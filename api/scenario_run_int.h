@@ -12,7 +12,9 @@
 
 struct gw_scenario_report {
     gw_scenario_settings set; /* its strings point to the owned copies below */
-    char *id, *time, *results;
+    char *id, *time, *results, *pt_dist_text;
+    int pt_dist;
+    double pt_a, pt_b;
     char **shocks; /* nshocks specifications as given */
     size_t nshocks;
     char **models, **formulas; /* nmodels, in the order given */
@@ -65,6 +67,10 @@ const gw_scenario_horizon *gwi_scenario_path_horizon(const gw_scenario_path *p);
 const double *gwi_scenario_path_years(const gw_scenario_path *p);
 /* Scenario s's shocks as given (joined by "; "), not as scaled in any year. */
 const char *gwi_scenario_path_spec(const gw_scenario_path *p, size_t s);
+
+/* gwi_scenario_parse_dist -- "beta(A,B)" or "uniform(LO,HI)" into *kind, *a, *b; GW_EINVAL with
+ * a message quoting text otherwise. */
+gw_status gwi_scenario_parse_dist(const char *text, int *kind, double *a, double *b);
 
 /* gwi_scenario_bounds_check -- GW_EINVAL (with the message) for a malformed bound item. */
 gw_status gwi_scenario_bounds_check(const char *const *bounds, size_t nbounds);

@@ -45,13 +45,17 @@ static const char scenario_usage[] =
     "                            (qNN: NN-th percentile over the areas; LEVEL: categorical)\n"
     "      e.g. displacement:0.10   emp_rate-=2   autonomy_share+=5@auto_exposure>=q80\n"
     "\n"
-    "options:\n"
+    "options:\n";
+/* The rest of the help (one string would pass C99's 4095-character limit). */
+static const char scenario_usage_options[] =
+    ""
     "  --models a,b,c          the models to use (default: every model in R.h5)\n"
     "  --draws N               Monte Carlo draws (default 1000)\n"
     "  --by VAR[,VAR]          also summarise by group (repeatable), e.g. cluster_true,nation\n"
     "  --seed S                random seed (default 20250101); same seed, same bytes\n"
     "  --threads N             worker threads; results do not depend on N\n"
     "  --pass-through P        employment pass-through of the local shock (default 0.5)\n"
+    "  --param pass_through=beta(A,B)|uniform(LO,HI)   the pass-through drawn in each draw\n"
     "  --emp VAR               the employment variable (default emp_rate)\n"
     "  --residual-noise        add N(0, rmse^2) to each equation's change per area and draw\n"
     "  --no-coef-draws         use the point estimates in every draw\n"
@@ -95,7 +99,7 @@ typedef struct {
     size_t nbounds;
     const char *scen[SCEN_MAX_SCEN]; /* --scenario NAME=SPEC[;SPEC...], repeatable */
     size_t nscen;
-    const char *reference, *horizon, *ramp, *trend, *plot;
+    const char *reference, *horizon, *ramp, *trend, *plot, *param;
     int strict;
 } scen_args;
 
@@ -193,6 +197,7 @@ static int parse_args(int argc, char **argv, scen_args *a)
         {"--ramp", &a->ramp, NULL, NULL},
         {"--trend-years", &a->trend, NULL, NULL},
         {"--plot", &a->plot, NULL, NULL},
+        {"--param", &a->param, NULL, NULL},
         {"--quiet", NULL, &a->quiet, NULL},
         {"--residual-noise", NULL, &a->noise, NULL},
         {"--no-coef-draws", NULL, &a->no_coef, NULL},
@@ -290,6 +295,18 @@ static int scenario_options(const scen_args *a, gw_scenario_run_opts *o, int *js
     o->occupation = a->occ;
     o->shares = a->shares;
     o->delim = cli_delim();
+    if (a->param != NULL && strncmp(a->param, "pass_through=", 13) != 0) {
+        cli_error("bad --param '%s' (expected pass_through=beta(A,B) or "
+                  "pass_through=uniform(LO,HI): the pass-through is the parameter with a "
+                  "distribution)",
+                  a->param);
+        return GW_EXIT_USAGE;
+    }
+    if (a->param != NULL && a->pt != NULL) {
+        cli_error("--param pass_through=... and --pass-through do not go together");
+        return GW_EXIT_USAGE;
+    }
+    o->pass_through_dist = a->param != NULL ? a->param + 13 : NULL;
     o->bounds = a->bounds;
     o->nbounds = a->nbounds;
     o->flags = (a->no_coef ? GW_SCENARIO_NO_COEF_DRAWS : 0u) |
@@ -544,6 +561,8 @@ int cmd_scenario(int argc, char **argv)
         goto done;
     if (a.help) {
         rc = an_write_stdout(scenario_usage);
+        if (rc == GW_EXIT_OK)
+            rc = an_write_stdout(scenario_usage_options);
         goto done;
     }
     if ((rc = scenario_options(&a, &o, &json, &threads)) != GW_EXIT_OK)
