@@ -281,6 +281,46 @@ GW_API gw_status gw_scenario_comparison_write(const gw_scenario_comparison *c, c
 /* gw_scenario_comparison_free -- release c; NULL-safe. */
 GW_API void gw_scenario_comparison_free(gw_scenario_comparison *c);
 
+/* ---- specification uncertainty ---------------------------------------------------------- */
+
+/* One specification: a named set of the results file's models ("pay,autonomy,life"). */
+typedef struct {
+    const char *name;
+    const char *models;
+} gw_scenario_variant;
+
+/* The national result of several specifications of one scenario (gw_scenario_variants_file):
+ * for each outcome of the first specification, the draws of every specification pooled (each
+ * specification weighted equally: the same number of draws), their mean and quantiles, and the
+ * variance of the pooled draws split into within (mean of the specifications' variances) and
+ * between (variance of their means, divisor nvar): total = within + between. */
+typedef struct {
+    size_t nvar, n_outcomes;
+    char **outcomes;
+    double *mean, *q05, *q50, *q95;      /* n_outcomes, over the pooled draws */
+    double *var_within, *var_between;    /* n_outcomes */
+} gw_scenario_pooled;
+
+typedef struct gw_scenario_variants gw_scenario_variants;
+
+/* gw_scenario_variants_file -- run the scenario (shocks) once per specification with the same
+ * opts (seed, draws) but that specification's models, and pool them. Returns GW_OK; GW_EINVAL
+ * (NULL arguments, fewer than two variants, bad or repeated names, opts->models set);
+ * gw_scenario_file's statuses prefixed "variant NAME". */
+GW_API gw_status gw_scenario_variants_file(const char *results, const char *data,
+                                           const char *const *shocks, size_t nshocks,
+                                           const gw_scenario_variant *v, size_t nvar,
+                                           const gw_scenario_run_opts *opts,
+                                           gw_scenario_variants **out);
+GW_API size_t gw_scenario_variants_n(const gw_scenario_variants *v);
+GW_API const char *gw_scenario_variants_name(const gw_scenario_variants *v, size_t k);
+GW_API const gw_scenario_report *gw_scenario_variants_report(const gw_scenario_variants *v,
+                                                             size_t k);
+GW_API const gw_scenario_pooled *gw_scenario_variants_pooled(const gw_scenario_variants *v);
+/* Text (json 0) or one line of JSON, ending in a newline. */
+GW_API gw_status gw_scenario_variants_render(const gw_scenario_variants *v, int json, char **out);
+GW_API void gw_scenario_variants_free(gw_scenario_variants *v);
+
 /* ---- paths over a horizon ---------------------------------------------------------------- */
 
 /* The horizon of gw_scenario_path_file. */

@@ -20,11 +20,11 @@
 typedef struct {
     const double *years; /* ny new years, each after the panel's last */
     size_t ny;
-    const double *t;     /* the panel's time column */
-    ptrdiff_t jid, jt;   /* identifier and time columns */
-    int project;         /* 0: carry every value forward (shares) */
-    double tmin;         /* trend over years > tmin */
-    size_t *last, na;    /* the na rows of the last year: one per area */
+    const double *t;      /* the panel's time column */
+    ptrdiff_t jid, jt;    /* identifier and time columns */
+    int project;          /* 0: carry every value forward (shares) */
+    double tmin;          /* trend over years > tmin */
+    size_t *last, na;     /* the na rows of the last year: one per area */
     size_t *rows, *start; /* area_rows */
 } baseline_in;
 
@@ -123,9 +123,9 @@ static gw_status extend_column(const gw_table *src, size_t j, const baseline_in 
         for (size_t a = 0; a < na; a++) {
             size_t r0 = in->start[a], m = in->start[a + 1] - r0;
             v[n + y * na + a] = is_time ? in->years[y]
-                                : keep  ? x[in->last[a]]
-                                        : trend_at(in->t, x, in->rows + r0, m, in->tmin,
-                                                   in->years[y]);
+                                : keep
+                                    ? x[in->last[a]]
+                                    : trend_at(in->t, x, in->rows + r0, m, in->tmin, in->years[y]);
         }
     return gw_table_add_numeric_take(dst, name, v);
 }
@@ -138,8 +138,8 @@ gw_status gwi_scenario_baseline(const gw_table *panel, const char *idv, const ch
     ptrdiff_t jid = gw_table_find(panel, idv), jt = gw_table_find(panel, tv);
     if (jid < 0 || jt < 0 || gw_table_coltype(panel, (size_t)jid) != GW_COL_NUMERIC ||
         gw_table_coltype(panel, (size_t)jt) != GW_COL_NUMERIC)
-        return gwi_fail(GW_EINVAL, "a horizon needs a numeric identifier '%s' and time '%s'",
-                        idv, tv);
+        return gwi_fail(GW_EINVAL, "a horizon needs a numeric identifier '%s' and time '%s'", idv,
+                        tv);
     size_t n = gw_table_nrows(panel), na = 0;
     const double *t = gw_table_numeric(panel, (size_t)jt);
     double tlast = -INFINITY;
@@ -155,8 +155,8 @@ gw_status gwi_scenario_baseline(const gw_table *panel, const char *idv, const ch
             in.last[in.na++] = r;
     na = in.na;
     gw_table *dst = NULL;
-    gw_status s = area_rows(gw_table_numeric(panel, (size_t)jid), n, in.last, na, &in.rows,
-                            &in.start);
+    gw_status s =
+        area_rows(gw_table_numeric(panel, (size_t)jid), n, in.last, na, &in.rows, &in.start);
     if (s == GW_OK)
         s = gw_table_new(n + na * ny, &dst);
     for (size_t j = 0; j < gw_table_ncols(panel) && s == GW_OK; j++)

@@ -136,8 +136,8 @@ static gw_status strict_error(const gw_scenario_report *r, size_t o, size_t i)
                     "--strict: %s after the shock is %.6g in %s %s, %s (bounds [%g, %g], "
                     "observed %.6g to %.6g; %zu area(s) below, %zu above, %zu outside the "
                     "observed range)",
-                    res->outcomes[o], v, r->set.id, r->area[i], what, p->lo, p->hi,
-                    p->observed_lo, p->observed_hi, p->below, p->above, p->outside);
+                    res->outcomes[o], v, r->set.id, r->area[i], what, p->lo, p->hi, p->observed_lo,
+                    p->observed_hi, p->below, p->above, p->outside);
 }
 
 gw_status gwi_scenario_bounds_check(const char *const *bounds, size_t nbounds)

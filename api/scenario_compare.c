@@ -46,8 +46,8 @@ static gw_status check_defs(const gw_scenario_def *defs, size_t nscen, size_t re
     if (defs == NULL || nscen == 0)
         return gwi_fail(GW_EINVAL, "no scenario");
     if (reference >= nscen)
-        return gwi_fail(GW_EINVAL, "reference scenario %zu out of range (%zu scenarios)",
-                        reference, nscen);
+        return gwi_fail(GW_EINVAL, "reference scenario %zu out of range (%zu scenarios)", reference,
+                        nscen);
     for (size_t s = 0; s < nscen; s++) {
         if (!good_name(defs[s].name))
             return gwi_fail(GW_EINVAL,
@@ -181,8 +181,8 @@ const gw_scenario_summary *gw_scenario_comparison_diff(const gw_scenario_compari
     return c->dnat[s];
 }
 
-const gw_scenario_summary *gw_scenario_comparison_diff_by(const gw_scenario_comparison *c,
-                                                          size_t s, size_t b)
+const gw_scenario_summary *gw_scenario_comparison_diff_by(const gw_scenario_comparison *c, size_t s,
+                                                          size_t b)
 {
     return c->dby[s * c->nby + b];
 }
@@ -433,10 +433,12 @@ gw_status gw_scenario_comparison_write(const gw_scenario_comparison *c, const ch
         goto done;
     }
     gw_h5_item *it = &L.items[L.n++];
-    *it = (gw_h5_item){.name = "scenario", .kind = GW_H5_STR, .rows = c->n,
-                       .str = (const char *const *)c->names};
+    *it = (gw_h5_item){
+        .name = "scenario", .kind = GW_H5_STR, .rows = c->n, .str = (const char *const *)c->names};
     it = &L.items[L.n++];
-    *it = (gw_h5_item){.name = "outcome", .kind = GW_H5_STR, .rows = rr->n_outcomes,
+    *it = (gw_h5_item){.name = "outcome",
+                       .kind = GW_H5_STR,
+                       .rows = rr->n_outcomes,
                        .str = (const char *const *)rr->outcomes};
     comparison_items(c, &L);
     gw_h5_attr at[] = {

@@ -78,8 +78,8 @@ static gw_status read_fits(const char *path, const char *models, path_in *in)
     }
     for (size_t m = 0; s == GW_OK && models == NULL && m < gw_results_nmodels(res); m++) {
         s = gw_results_get(res, gw_results_model_name(res, m), &in->fits[in->nfits]);
-        if (s == GW_OK && (in->names[in->nfits++] = gw_strdup(gw_results_model_name(res, m))) ==
-                              NULL)
+        if (s == GW_OK &&
+            (in->names[in->nfits++] = gw_strdup(gw_results_model_name(res, m))) == NULL)
             s = gwi_fail(GW_ENOMEM, "out of memory");
     }
     if (s == GW_OK && in->nfits == 0)
@@ -145,8 +145,8 @@ static gw_status run_year_scenario(const path_in *in, const gw_scenario_def *def
     oy.models = NULL;
     oy.year = y;
     oy.flags |= GW_SCENARIO_YEAR_SET;
-    gw_scenario_data d = {in->ext ? in->ext : in->panel, in->occt,
-                          in->shext ? in->shext : in->sht, in->panel};
+    gw_scenario_data d = {in->ext ? in->ext : in->panel, in->occt, in->shext ? in->shext : in->sht,
+                          in->panel};
     if (s == GW_OK)
         s = gw_scenario_table(&d, (const gw_result *const *)in->fits,
                               (const char *const *)in->names, in->nfits, specs, ns, &oy, out);
@@ -220,10 +220,9 @@ static void inputs_free(path_in *in)
     gw_table_free(in->shext);
 }
 
-gw_status gw_scenario_path_file(const char *results, const char *data,
-                                const gw_scenario_def *defs, size_t nscen, size_t reference,
-                                const gw_scenario_horizon *h, const gw_scenario_run_opts *opts,
-                                gw_scenario_path **out)
+gw_status gw_scenario_path_file(const char *results, const char *data, const gw_scenario_def *defs,
+                                size_t nscen, size_t reference, const gw_scenario_horizon *h,
+                                const gw_scenario_run_opts *opts, gw_scenario_path **out)
 {
     static const gw_scenario_run_opts no_opts;
     if (out == NULL)

@@ -48,8 +48,8 @@ static void table_text(const gw_scenario_path *p, size_t s, int diff, gw_strbuf 
     gw_strbuf_printf(t, "\n");
     for (size_t k = 0; k < gw_scenario_path_nyears(p); k++) {
         const gw_scenario_comparison *c = gw_scenario_path_at(p, k);
-        const gw_scenario_summary *g = diff ? gw_scenario_comparison_diff(c, s)
-                                            : gw_scenario_report_national(rep_at(p, k, s));
+        const gw_scenario_summary *g =
+            diff ? gw_scenario_comparison_diff(c, s) : gw_scenario_report_national(rep_at(p, k, s));
         gw_strbuf_printf(t, "  %-6.10g", gw_scenario_path_year(p, k));
         for (size_t o = 0; o < r->n_outcomes; o++) {
             if (diff)
@@ -153,8 +153,8 @@ static void path_arrays(const gw_scenario_path *p, size_t s, int diff, size_t no
     size_t ny = gw_scenario_path_nyears(p);
     for (size_t k = 0; k < ny; k++) {
         const gw_scenario_comparison *c = gw_scenario_path_at(p, k);
-        const gw_scenario_summary *g = diff ? gw_scenario_comparison_diff(c, s)
-                                            : gw_scenario_report_national(rep_at(p, k, s));
+        const gw_scenario_summary *g =
+            diff ? gw_scenario_comparison_diff(c, s) : gw_scenario_report_national(rep_at(p, k, s));
         const double *const src[PW_PARTS] = {g->mean_change, g->q05, g->q50, g->q95, g->point};
         for (size_t part = 0; part < PW_PARTS; part++)
             for (size_t o = 0; o < no; o++)
@@ -182,15 +182,20 @@ static gw_status add_path(pw_items *L, const gw_scenario_path *p, size_t s, int 
     path_arrays(p, s, diff, no, v);
     if (!diff) {
         snprintf(L->name[L->n], 200, "%s/outcome", gw_scenario_comparison_name(c0, s));
-        L->it[L->n] = (gw_h5_item){.name = L->name[L->n], .kind = GW_H5_STR, .rows = no,
+        L->it[L->n] = (gw_h5_item){.name = L->name[L->n],
+                                   .kind = GW_H5_STR,
+                                   .rows = no,
                                    .str = (const char *const *)r->outcomes};
         L->n++;
     }
     for (size_t k = 0; k < PW_PARTS; k++) {
         snprintf(L->name[L->n], 200, "%s%s/path/%s", diff ? "diff/" : "",
                  gw_scenario_comparison_name(c0, s), part[k]);
-        L->it[L->n] = (gw_h5_item){.name = L->name[L->n], .kind = GW_H5_F64, .rows = ny,
-                                   .cols = no, .f64 = v + k * ny * no};
+        L->it[L->n] = (gw_h5_item){.name = L->name[L->n],
+                                   .kind = GW_H5_F64,
+                                   .rows = ny,
+                                   .cols = no,
+                                   .f64 = v + k * ny * no};
         L->n++;
     }
     return GW_OK;
@@ -217,7 +222,8 @@ gw_status gw_scenario_path_write(const gw_scenario_path *p, const char *path, co
             s = add_path(&L, p, q, 1);
     }
     if (s == GW_OK) {
-        L.it[L.n++] = (gw_h5_item){.name = "year", .kind = GW_H5_F64,
+        L.it[L.n++] = (gw_h5_item){.name = "year",
+                                   .kind = GW_H5_F64,
                                    .rows = gw_scenario_path_nyears(p),
                                    .f64 = gwi_scenario_path_years(p)};
         L.it[L.n++] = (gw_h5_item){.name = "scenario", .kind = GW_H5_STR, .rows = n, .str = names};

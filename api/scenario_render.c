@@ -127,7 +127,8 @@ static void plaus_json(const gw_scenario_report *rep, cJSON *root)
                 continue;
             cJSON *a = cJSON_CreateObject(), *f = cJSON_CreateArray();
             cJSON_AddStringToObject(a, "area", gw_scenario_report_area(rep, i));
-            cJSON_AddItemToObject(a, "value", gwi_json_num(r->base[o * n + i] + r->point[o * n + i]));
+            double v = r->base[o * n + i] + r->point[o * n + i];
+            cJSON_AddItemToObject(a, "value", gwi_json_num(v));
             for (unsigned k = 0; k < 3; k++)
                 if (p->flag[i] & (1u << k))
                     cJSON_AddItemToArray(f, cJSON_CreateString(why[k]));

@@ -71,6 +71,8 @@ static const char scenario_usage_options[] =
     "                          least two); all run with the same draws (common random numbers)\n"
     "                          and are compared with the reference: differences with intervals\n"
     "  --reference NAME        the scenario the others are compared with (default: the first)\n"
+    "  --variant NAME=m1,m2    a specification of the system: the scenario under each (at least\n"
+    "                          two), same draws, pooled with the variance within and between\n"
     "  --horizon FROM-TO       paths over the years FROM..TO: deviations from a baseline that\n"
     "                          continues each area's linear trend (years after the data's last)\n"
     "  --ramp YEAR             shocks reach full size linearly in YEAR (default: from FROM)\n"
@@ -99,6 +101,8 @@ typedef struct {
     size_t nbounds;
     const char *scen[SCEN_MAX_SCEN]; /* --scenario NAME=SPEC[;SPEC...], repeatable */
     size_t nscen;
+    const char *variant[SCEN_MAX_SCEN]; /* --variant NAME=m1,m2, repeatable */
+    size_t nvariant;
     const char *reference, *horizon, *ramp, *trend, *plot, *param;
     int strict;
 } scen_args;
@@ -147,7 +151,8 @@ static int parse_args(int argc, char **argv, scen_args *a)
     } rep[] = {{"--shock", a->specs, &a->nspec, SCEN_MAX_SHOCKS},
                {"--by", a->byspec, &a->nbyspec, SCEN_MAX_BY},
                {"--bound", a->bounds, &a->nbounds, SCEN_MAX_BOUNDS},
-               {"--scenario", a->scen, &a->nscen, SCEN_MAX_SCEN}};
+               {"--scenario", a->scen, &a->nscen, SCEN_MAX_SCEN},
+               {"--variant", a->variant, &a->nvariant, SCEN_MAX_SCEN}};
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i], *val = NULL;
         size_t r = 0, nrep = sizeof rep / sizeof rep[0];
@@ -229,6 +234,13 @@ static int scenario_options(const scen_args *a, gw_scenario_run_opts *o, int *js
     if (a->nspec > 0 && a->nscen > 0) {
         cli_error("--shock and --scenario do not go together (give each scenario's shocks in "
                   "its --scenario NAME=SPEC;SPEC)");
+        return GW_EXIT_USAGE;
+    }
+    if (a->nvariant > 0 && (a->nvariant < 2 || a->nscen || a->horizon || a->models || a->out ||
+                            a->areas)) {
+        cli_error("%s", a->nvariant < 2 ? "--variant: give at least two specifications"
+                                        : "--variant goes with --shock only (not with "
+                                          "--scenario, --horizon, --models, --out or --areas)");
         return GW_EXIT_USAGE;
     }
     if (a->horizon == NULL && (a->ramp || a->trend || a->plot)) {
@@ -447,7 +459,8 @@ static int plot_path(const char *prefix, const gw_scenario_path *p)
     const gw_scenario_comparison *c0 = gw_scenario_path_at(p, 0);
     size_t n = gw_scenario_comparison_n(c0), ref = gw_scenario_comparison_reference(c0);
     size_t ny = gw_scenario_path_nyears(p), ns = 0, nd = 0;
-    const gw_scenario_result *rr = gw_scenario_report_result(gw_scenario_comparison_report(c0, ref));
+    const gw_scenario_result *rr =
+        gw_scenario_report_result(gw_scenario_comparison_report(c0, ref));
     const char *var = rr->n_outcomes ? rr->outcomes[rr->n_outcomes - 1] : "";
     double *buf = gw_calloc((4 * n + 1) * ny, sizeof *buf), *x = buf;
     plot_series *sp = gw_calloc(n, sizeof *sp), *sd = gw_calloc(3 * n, sizeof *sd);
@@ -546,6 +559,46 @@ static int run_path(const scen_args *a, const gw_scenario_run_opts *o, int json)
     return rc;
 }
 
+/* goodwork scenario --variant NAME=m1,m2 ...: one scenario under several specifications. */
+static int run_variants(const scen_args *a, const gw_scenario_run_opts *o, int json)
+{
+    gw_scenario_variant v[SCEN_MAX_SCEN];
+    char *buf[SCEN_MAX_SCEN] = {0};
+    gw_scenario_variants *res = NULL;
+    char *text = NULL;
+    int rc = GW_EXIT_OK;
+    for (size_t k = 0; k < a->nvariant && rc == GW_EXIT_OK; k++) {
+        const char *eq = strchr(a->variant[k], '=');
+        if (eq == NULL || eq == a->variant[k] || eq[1] == '\0') {
+            cli_error("bad --variant '%s' (expected NAME=MODEL,MODEL,...)", a->variant[k]);
+            rc = GW_EXIT_USAGE;
+        } else if ((buf[k] = gw_strdup(a->variant[k])) == NULL) {
+            cli_error("out of memory");
+            rc = GW_EXIT_OTHER;
+        } else {
+            buf[k][eq - a->variant[k]] = '\0';
+            v[k] = (gw_scenario_variant){buf[k], buf[k] + (eq - a->variant[k]) + 1};
+        }
+    }
+    if (rc == GW_EXIT_OK) {
+        gw_status s = gw_scenario_variants_file(a->results, a->data, a->specs, a->nspec, v,
+                                                a->nvariant, o, &res);
+        if (s != GW_OK)
+            rc = an_lib_error(s, NULL);
+    }
+    if (rc == GW_EXIT_OK && gw_scenario_variants_render(res, json, &text) != GW_OK) {
+        cli_error("out of memory");
+        rc = GW_EXIT_OTHER;
+    }
+    if (rc == GW_EXIT_OK)
+        rc = an_write_stdout(text);
+    gw_free(text);
+    gw_scenario_variants_free(res);
+    for (size_t k = 0; k < a->nvariant; k++)
+        gw_free(buf[k]);
+    return rc;
+}
+
 int cmd_scenario(int argc, char **argv)
 {
     scen_args a;
@@ -573,8 +626,10 @@ int cmd_scenario(int argc, char **argv)
     o.progress = progress_cb;
     o.draws_done = draws_done_cb;
     o.progress_ctx = &pc;
-    if (a.horizon != NULL || a.nscen > 0) {
-        rc = a.horizon != NULL ? run_path(&a, &o, json) : run_compare(&a, &o, json);
+    if (a.horizon != NULL || a.nscen > 0 || a.nvariant > 0) {
+        rc = a.horizon != NULL ? run_path(&a, &o, json)
+             : a.nscen > 0     ? run_compare(&a, &o, json)
+                               : run_variants(&a, &o, json);
         goto done;
     }
     gw_status s = gw_scenario_file(a.results, a.data, a.specs, a.nspec, &o, &rep);

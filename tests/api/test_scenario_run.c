@@ -805,6 +805,80 @@ static void test_scenario_path(void **state)
     assert_non_null(strstr(gw_last_error(), "bad --horizon"));
 }
 
+/* A pass-through distribution: each draw's national emp_rate change is P_d times that at
+ * P = 1 (no coefficient enters it), with P_d inside uniform(0.2, 0.8) and averaging 0.5. */
+static void test_scenario_pass_through_dist(void **state)
+{
+    (void)state;
+    static const char *const disp[] = {"displacement:0.10"};
+    gw_scenario_run_opts o = {.draws = 2000, .pass_through_dist = "uniform(0.2,0.8)"};
+    gw_scenario_report *r = NULL;
+    assert_int_equal(gw_scenario_file(results_path, gwt_source_path(PANEL), disp, 1, &o, &r),
+                     GW_OK);
+    const gw_scenario_summary *g = gw_scenario_report_national(r);
+    double unit = EMP_CHANGE_DISPLACEMENT_010 / 0.5, sum = 0.0;
+    gw_assert_close(g->point[0], EMP_CHANGE_DISPLACEMENT_010, 1e-13, 0.0); /* the mean's */
+    for (size_t d = 0; d < g->draws; d++) {
+        double P = g->draw_mean[d] / unit;
+        assert_true(P > 0.2 - 1e-12 && P < 0.8 + 1e-12);
+        sum += P;
+    }
+    gw_assert_close(sum / (double)g->draws, 0.5, 0.0, 0.01); /* sd of the mean: 0.004 */
+    gw_scenario_report_free(r);
+    o.pass_through_dist = "beta(0,1)";
+    assert_int_equal(gw_scenario_file(results_path, gwt_source_path(PANEL), disp, 1, &o, &r),
+                     GW_EINVAL);
+    assert_non_null(strstr(gw_last_error(), "bad pass-through distribution 'beta(0,1)'"));
+}
+
+/* Specifications pooled: the pooled mean is the mean of the variants' means, the between
+ * variance their variance and the within variance the mean of their draws' variances (divisor
+ * D), recomputed here from each variant's own draws. The two specifications are the same models
+ * in two orders: the coefficient stream follows the order given, so their draws differ. */
+static void test_scenario_variants(void **state)
+{
+    (void)state;
+    static const char *const disp[] = {"displacement:0.10"};
+    const gw_scenario_variant v[] = {{"a", "pay,autonomy,life"}, {"b", "life,autonomy,pay"}};
+    gw_scenario_run_opts o = {.draws = 100};
+    gw_scenario_variants *res = NULL;
+    if (gw_scenario_variants_file(results_path, gwt_source_path(PANEL), disp, 1, v, 2, &o, &res) !=
+        GW_OK)
+        fail_msg("%s", gw_last_error());
+    const gw_scenario_pooled *p = gw_scenario_variants_pooled(res);
+    for (size_t q = 0; q < p->n_outcomes; q++) {
+        double m[2], w = 0.0;
+        for (size_t k = 0; k < 2; k++) {
+            const gw_scenario_report *r = gw_scenario_variants_report(res, k);
+            const gw_scenario_result *rr = gw_scenario_report_result(r);
+            size_t at = 0;
+            while (strcmp(rr->outcomes[at], p->outcomes[q]) != 0)
+                at++;
+            const double *x = gw_scenario_report_national(r)->draw_mean + at * 100;
+            double sum = 0.0, ss = 0.0;
+            for (size_t d = 0; d < 100; d++)
+                sum += x[d];
+            m[k] = sum / 100.0;
+            for (size_t d = 0; d < 100; d++)
+                ss += (x[d] - m[k]) * (x[d] - m[k]);
+            w += ss / 100.0 / 2.0;
+        }
+        double gm = 0.5 * (m[0] + m[1]);
+        gw_assert_close(p->mean[q], gm, 1e-12, 1e-15);
+        double between = 0.5 * ((m[0] - gm) * (m[0] - gm) + (m[1] - gm) * (m[1] - gm));
+        gw_assert_close(p->var_between[q], between, 1e-9, 1e-20);
+        gw_assert_close(p->var_within[q], w, 1e-9, 1e-20);
+    }
+    gw_scenario_variants_free(res);
+    const gw_scenario_variant bad[] = {{"a", "pay"}, {"a", "pay"}};
+    assert_int_equal(
+        gw_scenario_variants_file(results_path, gwt_source_path(PANEL), disp, 1, bad, 2, &o, &res),
+        GW_EINVAL);
+    assert_int_equal(
+        gw_scenario_variants_file(results_path, gwt_source_path(PANEL), disp, 1, v, 1, &o, &res),
+        GW_EINVAL);
+}
+
 static void test_scenario_render_errors(void **state)
 {
     (void)state;
@@ -837,6 +911,8 @@ int main(void)
         cmocka_unit_test(test_scenario_compare_common_draws),
         cmocka_unit_test(test_scenario_compare_errors),
         cmocka_unit_test(test_scenario_path),
+        cmocka_unit_test(test_scenario_pass_through_dist),
+        cmocka_unit_test(test_scenario_variants),
     };
     return cmocka_run_group_tests_name("scenario_run", tests, fit_models, NULL);
 }
