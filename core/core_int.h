@@ -107,6 +107,9 @@ double *gwi_table_block_take(struct gw_table *t);
  * signal is lost). gwi_cleanup_remove(-1) does nothing. Thread-safe. */
 int gwi_cleanup_add_file(const char *path);
 int gwi_cleanup_add_child(pid_t pid);
+/* gwi_cleanup_add_tree -- a directory being built (a pipeline run's output): on a signal its
+ * contents, two levels deep, and the directory itself are removed. */
+int gwi_cleanup_add_tree(const char *path);
 void gwi_cleanup_remove(int slot);
 
 #endif

@@ -26,9 +26,9 @@ static const char *const keys_model[] = {
     "maxiter",        "tol",     "fe-tol",  "fe-maxiter",      "memory-limit",
     "scratch",        "timings", NULL};
 static const char *const keys_index[] = {
-    "data",        "indicators", "id",        "time",        "invert",        "normalise",
-    "within-time", "weights",    "aggregate", "sensitivity", "concentration", "seed",
-    "threads",     "quiet",      "table",     NULL};
+    "data",    "indicators", "id",          "time",          "invert", "normalise", "within-time",
+    "weights", "aggregate",  "sensitivity", "concentration", "seed",   "threads",   "quiet",
+    "table",   "goalposts",  NULL};
 static const char *const keys_synergy[] = {"data",   "vars",  "time", "id",      "controls",
                                            "breaks", "raw",   "conf", "by-year", "threads",
                                            "quiet",  "table", NULL};
@@ -40,9 +40,12 @@ static const char *const keys_mediate[] = {
     "cluster", "boot",      "seed",     "ci",      "level",    "keep-singletons",   "threads",
     "quiet",   "table",     NULL};
 static const char *const keys_scenario[] = {
-    "results", "data",         "shock", "models",         "draws",         "by",    "seed",
-    "threads", "pass-through", "emp",   "residual-noise", "no-coef-draws", "id",    "time",
-    "year",    "table",        "areas", "occupation",     "shares",        "quiet", NULL};
+    "results", "data",    "shock",        "models", "draws",          "by",
+    "seed",    "threads", "pass-through", "emp",    "residual-noise", "no-coef-draws",
+    "id",      "time",    "year",         "table",  "areas",          "occupation",
+    "shares",  "quiet",   "bound",        "strict", "scenario",       "reference",
+    "horizon", "ramp",    "trend-years",  "plot",   "param",          "variant",
+    NULL};
 static const char *const keys_pipeline[] = {"seed", NULL};
 static const char *const keys_data[] = {"file", NULL};
 static const char *const keys_report[] = {"title", "top", NULL};

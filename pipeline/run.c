@@ -270,8 +270,8 @@ gw_status gw_pipeline_run_ex(const char *ini_path, const char *outdir, const cha
     }
     snprintf(tmpres, sizeof tmpres, "%s/results.h5", d.tmp);
     snprintf(shown, sizeof shown, "%s/results.h5", outdir);
-    /* The results being built: a signal removes them (after ending the running step). */
-    slot = gwi_cleanup_add_file(tmpres);
+    /* The run's directory being built: a signal removes it (after ending the running step). */
+    slot = gwi_cleanup_add_tree(d.tmp);
     if ((secs = gw_calloc(p.nsteps, sizeof *secs)) == NULL) {
         st = gwi_fail(GW_ENOMEM, "out of memory");
         goto done;

@@ -198,14 +198,25 @@ static void test_fit_sigint_leaves_results_file_as_it_was(void **state)
     fit_blocked_on_fifo_then(SIGINT);
 }
 
-typedef struct {
-    const char *partial, *step_out;
-} run_files;
-
+/* The run builds its output in a directory of its own beside --outdir (".run.tmp.PID.K"),
+ * renamed into place only when every step succeeded: step two has started when that
+ * directory's steps/slow.json exists. */
 static int step_two_started(const void *arg)
 {
-    const run_files *f = arg;
-    return exists(f->partial) && exists(f->step_out);
+    (void)arg;
+    DIR *d = opendir(gwt_tmpdir());
+    int found = 0;
+    struct dirent *e;
+    while (d != NULL && !found && (e = readdir(d)) != NULL) {
+        char p[4096];
+        if (strncmp(e->d_name, ".run.tmp.", 9) != 0)
+            continue;
+        snprintf(p, sizeof p, "%s/%s/steps/slow.json", gwt_tmpdir(), e->d_name);
+        found = exists(p);
+    }
+    if (d != NULL)
+        closedir(d);
+    return found;
 }
 
 static void test_run_sigterm_ends_the_step_and_leaves_no_partial(void **state)
@@ -234,8 +245,7 @@ static void test_run_sigterm_ends_the_step_and_leaves_no_partial(void **state)
     fclose(f);
 
     pid_t pid = start((const char *const[]){"run", ini_path, "--outdir", outdir, NULL});
-    run_files rf = {partial, step_out};
-    if (!wait_for(step_two_started, &rf))
+    if (!wait_for(step_two_started, NULL))
         fail_msg("the pipeline's second step never started");
     pid_t step = -1;
     for (int i = 0; i < 300 && step < 0; i++, usleep(10000))
@@ -251,11 +261,14 @@ static void test_run_sigterm_ends_the_step_and_leaves_no_partial(void **state)
         kill(step, SIGKILL); /* not left running after a failure */
         fail_msg("the running step (pid %ld) outlived the pipeline", (long)step);
     }
+    /* The old output as it was, and nothing of the interrupted run: no results file under
+     * construction, no step output, no directory beside it. */
     assert_same_bytes(results, before, len);
     assert_false(exists(partial));
     assert_false(exists(step_out));
     assert_false(exists(step_log));
     assert_int_equal(count_in_dir(outdir, ".tmp"), 0);
+    assert_int_equal(count_in_dir(gwt_tmpdir(), ".run.tmp."), 0);
     free(before);
 }
 
