@@ -34,6 +34,7 @@
 #include "gw_output.h"
 #include "gw_etable.h"
 #include "gw_vars.h"
+#include "gw_h5read.h"
 
 #include "gw_ols.h"
 #include "gw_hdfe.h"
@@ -53,5 +54,7 @@
 #include "gw_scenario_run.h"
 #include "gw_mediate_run.h"
 #include "gw_synergy_run.h"
+#include "gw_tidy.h"
+#include "gw_diff.h"
 
 #endif

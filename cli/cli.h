@@ -33,6 +33,8 @@ int cmd_scenario(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 /* cli_error -- print "goodwork: error: <message>" to standard error. */
 void cli_error(const char *fmt, ...)

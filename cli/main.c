@@ -70,6 +70,10 @@ static const char usage[] =
     "                                                      automation shock through fitted models\n"
     "  run      [PIPELINE.ini] [--outdir DIR]              a whole pipeline and its report\n"
     "  verify   RESULTS.h5                                 re-run recorded steps, bit for bit\n"
+    "  export   RESULTS.h5 [NAME] [--part P] [--format csv|json]\n"
+    "                                                      a stored model or analysis as a table\n"
+    "  diff     A.h5 B.h5 [--tolerance rel:X] [--format text|json]\n"
+    "                                                      what changed between two results files\n"
     "  bench    [--quick] [--format text|json] [--out FILE.json] [--cases a,b] [--reps N]\n"
     "                                                      the benchmark suite (docs/bench.md)\n"
     "\n"
@@ -85,6 +89,7 @@ static const command commands[] = {
     {"generate", cmd_generate}, {"index", cmd_index},     {"cluster", cmd_cluster},
     {"synergy", cmd_synergy},   {"mediate", cmd_mediate}, {"scenario", cmd_scenario},
     {"run", cmd_run},           {"verify", cmd_verify},   {"bench", cmd_bench},
+    {"export", cmd_export},     {"diff", cmd_diff},
 };
 
 /* The signal that is ending the process (0 while none), for a debugger or core dump to show. */

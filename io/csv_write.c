@@ -20,18 +20,27 @@
 #include "csv_int.h"
 #include "gw_alloc.h"
 #include "gw_csv.h"
+#include "gw_strbuf.h"
 
 /* A buffered writer on a file descriptor; the first error sticks in err (an errno value). */
 typedef struct {
     int fd;
     int err;
     size_t n;
+    gw_strbuf *sb; /* not NULL: the text goes to memory (gw_csv_write_text), not to fd */
     char buf[1 << 16];
 } wbuf;
 
 static void wflush(wbuf *w)
 {
     size_t off = 0;
+    if (w->sb != NULL) {
+        gw_strbuf_put(w->sb, w->buf, w->n);
+        if (w->sb->oom)
+            w->err = ENOMEM;
+        w->n = 0;
+        return;
+    }
     while (w->err == 0 && off < w->n) {
         ssize_t r = write(w->fd, w->buf + off, w->n - off);
         if (r < 0) {
@@ -221,6 +230,7 @@ gw_status gw_csv_write_file(const gw_table *t, const char *path)
     w->fd = fd;
     w->err = 0;
     w->n = 0;
+    w->sb = NULL;
     rc = write_table(w, t);
     if (rc != GW_OK)
         goto done;
@@ -252,5 +262,42 @@ done:
     }
     gw_free(w);
     gw_free(tmp);
+    return rc;
+}
+
+gw_status gw_csv_write_text(const gw_table *t, char **out)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (t == NULL || out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_csv_write_text: NULL argument");
+    if (gw_table_ncols(t) == 0)
+        return gwi_fail(GW_EINVAL, "a table with no columns cannot be written as CSV");
+    gw_strbuf sb = {0};
+    wbuf *w = gw_malloc(sizeof *w);
+    locale_t cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0), old = (locale_t)0;
+    gw_status rc = GW_OK;
+    if (w == NULL || cloc == (locale_t)0) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate the writer");
+        goto done;
+    }
+    old = uselocale(cloc); /* as gw_csv_write_file */
+    w->fd = -1;
+    w->err = 0;
+    w->n = 0;
+    w->sb = &sb;
+    rc = write_table(w, t);
+    if (rc == GW_OK)
+        wflush(w);
+    uselocale(old);
+    if (rc == GW_OK)
+        rc = gw_strbuf_finish(&sb, out);
+    if (rc == GW_ENOMEM)
+        rc = gwi_fail(GW_ENOMEM, "out of memory");
+done:
+    gw_strbuf_free(&sb);
+    if (cloc != (locale_t)0)
+        freelocale(cloc);
+    gw_free(w);
     return rc;
 }

@@ -122,4 +122,10 @@ GW_API gw_status gw_csv_check_file(const char *path);
  * Complexity: O(rows * columns) with up to three formatting attempts per number. */
 GW_API gw_status gw_csv_write_file(const gw_table *t, const char *path);
 
+/* gw_csv_write_text -- the text gw_csv_write_file would write, into memory (*out owned,
+ * gw_free; NULL on failure), for callers that print it or write it themselves.
+ * Returns GW_OK; GW_EINVAL (NULL argument, no columns); GW_ENONFINITE (an infinite value, as
+ * gw_csv_write_file); GW_ENOMEM. Complexity: as gw_csv_write_file. */
+GW_API gw_status gw_csv_write_text(const gw_table *t, char **out);
+
 #endif

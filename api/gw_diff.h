@@ -1,0 +1,104 @@
+/* gw_diff.h -- what changed between two results files (goodwork diff).
+ *
+ * Every object of either file (the models, analyses and /pipeline of gw_tidy_list) is
+ * compared: present only in A, only in B, equal, or changed. Equality is first decided bit for
+ * bit by gw_h5_compare_group (the comparison goodwork verify uses), leaving out the provenance
+ * attributes (created_utc, command_line, blas, goodwork_version, data_sha256, seed) and the
+ * scenario's `results` path, which differ between any two runs. A changed object is then
+ * described through its tidy tables (gw_tidy.h): for each table, the rows of each file (rows
+ * are matched by their key columns: term, id and time, area and outcome, ...), the rows only in
+ * one file, and for each column the number of rows that differ with the largest absolute and
+ * relative difference and the row where each occurs.
+ *
+ * With a tolerance, a number differs only when |a - b| > abs and |a - b| > rel * max(|a|, |b|),
+ * and an object is equal when none of its tables differs beyond it (data that no table shows,
+ * such as by-group draws or residuals, are then not compared). Without, numbers are equal when
+ * their bits are (NaN equals NaN). */
+#ifndef GW_DIFF_H
+#define GW_DIFF_H
+
+#include <stddef.h>
+
+#include "gw_export.h"
+#include "gw_output.h"
+#include "gw_status.h"
+#include "gw_tidy.h"
+
+typedef enum { GW_DIFF_EQUAL = 0, GW_DIFF_CHANGED, GW_DIFF_ONLY_A, GW_DIFF_ONLY_B } gw_diff_state;
+
+/* One column of a table that differs. */
+typedef struct {
+    char *column;
+    int numeric;         /* 1: numbers in both files; 0: text in one at least       */
+    size_t changed;      /* matched rows whose values differ (beyond the tolerance)  */
+    double max_abs;      /* numeric: largest |a - b| over matched rows (NaN if none) */
+    char *where_abs;     /* its row's key ("term=emp_rate"), or "row 3"              */
+    double abs_a, abs_b; /* the two values there                                     */
+    double max_rel;      /* largest |a - b| / max(|a|, |b|)                          */
+    char *where_rel;
+    char *first_a, *first_b; /* text columns: the first changed row's values; "" else  */
+    char *where_first;
+} gw_diff_column;
+
+/* One table (part) of an object. */
+typedef struct {
+    char *part;          /* "" for the main table, else the gw_tidy part name               */
+    gw_diff_state state; /* ONLY_A / ONLY_B: the part is in one file only                   */
+    size_t rows_a, rows_b, only_a, only_b; /* rows, and rows whose key the other file lacks */
+    char *first_only_a, *first_only_b;     /* the key of the first such row, or NULL        */
+    char **cols_only_a, **cols_only_b;     /* columns in one file only                      */
+    size_t ncols_only_a, ncols_only_b;
+    gw_diff_column *cols; /* the columns that differ                                        */
+    size_t ncols;
+} gw_diff_part;
+
+/* One object. */
+typedef struct {
+    char *name; /* "models/life_sat"                                                         */
+    gw_tidy_kind kind;
+    gw_diff_state state;
+    size_t rows_a, rows_b; /* rows of the main table in each file (0 when absent)            */
+    gw_diff_part *parts;   /* the tables that differ (CHANGED objects only)                  */
+    size_t nparts;
+    char *note; /* CHANGED with no table showing it: the first difference found bit for bit */
+    int within_tolerance; /* EQUAL only within the tolerance (not bit for bit)               */
+} gw_diff_object;
+
+/* Options; all-zero: exact comparison. */
+typedef struct {
+    double rel; /* relative tolerance (0: none) */
+    double abs; /* absolute tolerance (0: none) */
+} gw_diff_opts;
+
+/* The comparison (owned; gw_diff_free). */
+typedef struct {
+    char *path_a, *path_b;
+    gw_diff_opts opts;
+    gw_diff_object *objs; /* objects of A in order, then those only in B */
+    size_t nobjs;
+    int equal; /* 1 when every object is EQUAL */
+} gw_diff;
+
+/* gw_diff_parse_tolerance -- "rel:X" or "abs:X" (X a finite number >= 0), several joined by
+ * commas ("rel:1e-9,abs:1e-12"), into o (fields not named are left as they are). Returns GW_OK
+ * or GW_EINVAL with a message naming the text. */
+GW_API gw_status gw_diff_parse_tolerance(const char *text, gw_diff_opts *o);
+
+/* gw_diff_files -- compare the results files a and b (opts NULL: exact). out: owned,
+ * gw_diff_free. Returns GW_OK whatever the files' differences; GW_EINVAL (NULL argument, a
+ * negative or non-finite tolerance); GW_EIO (a file cannot be opened); GW_EFORMAT (not HDF5, an
+ * unreadable object); GW_ENOMEM. Complexity: O(bytes of both files) plus sorting the keys of
+ * the changed tables. */
+GW_API gw_status gw_diff_files(const char *a, const char *b, const gw_diff_opts *opts,
+                               gw_diff **out);
+
+/* gw_diff_render -- the comparison as text (GW_OUT_TEXT: one block per changed or one-sided
+ * object, the equal ones on one line, a summary line) or JSON (GW_OUT_JSON: one object with
+ * "equal", "tolerance", "summary" and "objects"; docs/reference/commands.md). out: owned,
+ * gw_free. Returns GW_OK; GW_EINVAL (NULL argument, another format); GW_ENOMEM. */
+GW_API gw_status gw_diff_render(const gw_diff *d, gw_output_format fmt, char **out);
+
+/* gw_diff_free -- release d; NULL-safe. */
+GW_API void gw_diff_free(gw_diff *d);
+
+#endif
