@@ -208,6 +208,33 @@ static gw_status push_str(char ***v, size_t *n, const char *s)
     return GW_OK;
 }
 
+typedef struct {
+    size_t a, b;
+} row_pair;
+
+static int pair_cmp(const void *x, const void *y)
+{
+    const row_pair *p = x, *q = y;
+    return (p->a > q->a) - (p->a < q->a);
+}
+
+/* Sorts the pairs (pa[m], pb[m]) by pa. */
+static gw_status order_pairs(size_t *pa, size_t *pb, size_t m)
+{
+    row_pair *v = gw_alloc_array(m + 1, sizeof *v);
+    if (v == NULL)
+        return gwi_fail(GW_ENOMEM, "out of memory");
+    for (size_t q = 0; q < m; q++)
+        v[q] = (row_pair){pa[q], pb[q]};
+    qsort(v, m, sizeof *v, pair_cmp);
+    for (size_t q = 0; q < m; q++) {
+        pa[q] = v[q].a;
+        pb[q] = v[q].b;
+    }
+    gw_free(v);
+    return GW_OK;
+}
+
 /* Matches the rows of a and b by key (merge of the sorted keys): pa[m], pb[m] for m < *nm; rows
  * only in one file are counted in p with the first of each (in the file's order). */
 static gw_status match_rows(char **ka, size_t na, char **kb, size_t nb, size_t *pa, size_t *pb,
@@ -236,7 +263,9 @@ static gw_status match_rows(char **ka, size_t na, char **kb, size_t nb, size_t *
         }
     }
     *nm = m;
-    if (first_a < na)
+    /* Visit the matched rows in A's order, so that "first" means first in file A. */
+    rc = order_pairs(pa, pb, m);
+    if (rc == GW_OK && first_a < na)
         rc = set_str(&p->first_only_a, ka[first_a]);
     if (rc == GW_OK && first_b < nb)
         rc = set_str(&p->first_only_b, kb[first_b]);
@@ -634,13 +663,40 @@ static void text_list(gw_strbuf *b, const char *what, char **v, size_t n)
     gw_strbuf_cat(b, "\n");
 }
 
-static void text_part(gw_strbuf *b, const gw_diff_object *o, const gw_diff_part *p)
+/* One line for part p: its sizes, the columns that differ, the largest relative difference. */
+static void brief_part(gw_strbuf *b, const char *label, const gw_diff_part *p)
+{
+    const gw_diff_column *big = NULL;
+    gw_strbuf_printf(b, "  %s (%zu -> %zu", label, p->rows_a, p->rows_b);
+    if (p->only_a)
+        gw_strbuf_printf(b, ", %zu only in A", p->only_a);
+    if (p->only_b)
+        gw_strbuf_printf(b, ", %zu only in B", p->only_b);
+    gw_strbuf_cat(b, ")");
+    for (size_t c = 0; c < p->ncols; c++) {
+        gw_strbuf_printf(b, "%s %s", c ? "," : ":", p->cols[c].column);
+        if (p->cols[c].numeric && (big == NULL || p->cols[c].max_rel > big->max_rel))
+            big = &p->cols[c];
+    }
+    if (p->ncols_only_a + p->ncols_only_b > 0)
+        gw_strbuf_printf(b, "; %zu columns in one file only", p->ncols_only_a + p->ncols_only_b);
+    if (big != NULL && p->rows_a - p->only_a > 1)
+        gw_strbuf_printf(b, "; largest relative %.3g (%s at %s)", big->max_rel, big->column,
+                         big->where_rel);
+    gw_strbuf_cat(b, "\n");
+}
+
+static void text_part(gw_strbuf *b, const gw_diff_object *o, const gw_diff_part *p, int brief)
 {
     const char *label = p->part[0] ? p->part : main_label(o->kind);
     if (p->state != GW_DIFF_EQUAL) {
         gw_strbuf_printf(b, "  %s: only in %s (%zu rows)\n", label,
                          p->state == GW_DIFF_ONLY_A ? "A" : "B",
                          p->state == GW_DIFF_ONLY_A ? p->rows_a : p->rows_b);
+        return;
+    }
+    if (brief) {
+        brief_part(b, label, p);
         return;
     }
     gw_strbuf_printf(b, "  %s: %zu -> %zu rows", label, p->rows_a, p->rows_b);
@@ -655,7 +711,7 @@ static void text_part(gw_strbuf *b, const gw_diff_object *o, const gw_diff_part 
         text_column(b, &p->cols[c], p->rows_a - p->only_a);
 }
 
-static void render_text(const gw_diff *d, gw_strbuf *b)
+static void render_text(const gw_diff *d, gw_strbuf *b, int brief)
 {
     size_t count[4] = {0}, nwithin = 0;
     gw_strbuf_printf(b, "A: %s\nB: %s\n", d->path_a, d->path_b);
@@ -677,7 +733,7 @@ static void render_text(const gw_diff *d, gw_strbuf *b)
         gw_strbuf_printf(b, "%s (%s): changed, %zu -> %zu %s\n", o->name, kind, o->rows_a,
                          o->rows_b, main_label(o->kind));
         for (size_t p = 0; p < o->nparts; p++)
-            text_part(b, o, &o->parts[p]);
+            text_part(b, o, &o->parts[p], brief);
         if (o->note != NULL)
             gw_strbuf_printf(b, "  stored data differ outside the tables: %s\n", o->note);
     }
@@ -791,7 +847,19 @@ gw_status gw_diff_render(const gw_diff *d, gw_output_format fmt, char **out)
     if (fmt == GW_OUT_JSON)
         return gwi_json_finish(render_json(d), out);
     gw_strbuf b = {0};
-    render_text(d, &b);
+    render_text(d, &b, 0);
+    gw_status rc = gw_strbuf_finish(&b, out);
+    return rc == GW_OK ? GW_OK : gwi_fail(rc, "out of memory");
+}
+
+gw_status gw_diff_render_brief(const gw_diff *d, char **out)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (d == NULL || out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_diff_render_brief: NULL argument");
+    gw_strbuf b = {0};
+    render_text(d, &b, 1);
     gw_status rc = gw_strbuf_finish(&b, out);
     return rc == GW_OK ? GW_OK : gwi_fail(rc, "out of memory");
 }

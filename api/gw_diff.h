@@ -98,6 +98,11 @@ GW_API gw_status gw_diff_files(const char *a, const char *b, const gw_diff_opts 
  * gw_free. Returns GW_OK; GW_EINVAL (NULL argument, another format); GW_ENOMEM. */
 GW_API gw_status gw_diff_render(const gw_diff *d, gw_output_format fmt, char **out);
 
+/* gw_diff_render_brief -- the text of gw_diff_render with one line per changed table (its
+ * rows, the columns that differ, the largest relative difference and where) instead of one
+ * per column. out: owned, gw_free. Returns GW_OK; GW_EINVAL (NULL argument); GW_ENOMEM. */
+GW_API gw_status gw_diff_render_brief(const gw_diff *d, char **out);
+
 /* gw_diff_free -- release d; NULL-safe. */
 GW_API void gw_diff_free(gw_diff *d);
 

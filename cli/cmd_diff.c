@@ -1,6 +1,6 @@
 /* cmd_diff.c -- goodwork diff: what changed between two results files.
  *
- *   goodwork diff A.h5 B.h5 [--tolerance rel:X|abs:X] [--format text|json]
+ *   goodwork diff A.h5 B.h5 [--tolerance rel:X|abs:X] [--format text|json] [--brief]
  *
  * The comparison is the library's (api/gw_diff.h). Exit 0 when the files hold the same objects
  * with the same results, GW_EXIT_VERIFY (5, "a stored result differs") when anything differs,
@@ -14,7 +14,7 @@
 #include "gw_diff.h"
 
 static const char diff_usage[] =
-    "usage: goodwork diff A.h5 B.h5 [--tolerance rel:X|abs:X] [--format text|json]\n"
+    "usage: goodwork diff A.h5 B.h5 [--tolerance rel:X|abs:X] [--format text|json] [--brief]\n"
     "\n"
     "Compares two results files object by object (models, index, communities, synergy,\n"
     "mediation, scenarios, the pipeline record): only in A, only in B, equal, or changed; for a\n"
@@ -25,6 +25,7 @@ static const char diff_usage[] =
     "  --tolerance T   rel:X and/or abs:X (comma separated): numbers closer than that count as\n"
     "                  equal (default: bit for bit)\n"
     "  --format F      text (default) or json\n"
+    "  --brief         text: one line per changed table instead of one per column\n"
     "  --help          this text\n"
     "\n"
     "exit status: 0 equal, 5 different, 2 usage, 3 a file missing or unreadable, 1 other.\n";
@@ -33,12 +34,15 @@ int cmd_diff(int argc, char **argv)
 {
     const char *files[2] = {NULL, NULL}, *fmt = "text";
     size_t nfiles = 0;
+    int brief = 0;
     gw_diff_opts opts = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(diff_usage, stdout);
             return GW_EXIT_OK;
+        } else if (strcmp(a, "--brief") == 0) {
+            brief = 1;
         } else if (strcmp(a, "--tolerance") == 0 || strcmp(a, "--format") == 0) {
             if (i + 1 >= argc) {
                 cli_error("diff: %s needs a value", a);
@@ -72,7 +76,9 @@ int cmd_diff(int argc, char **argv)
     gw_diff *d = NULL;
     char *text = NULL;
     gw_status s = gw_diff_files(files[0], files[1], &opts, &d);
-    if (s == GW_OK)
+    if (s == GW_OK && brief && strcmp(fmt, "text") == 0)
+        s = gw_diff_render_brief(d, &text);
+    else if (s == GW_OK)
         s = gw_diff_render(d, strcmp(fmt, "json") == 0 ? GW_OUT_JSON : GW_OUT_TEXT, &text);
     if (s != GW_OK) {
         cli_error("%s", gw_last_error());

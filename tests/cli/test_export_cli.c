@@ -466,6 +466,13 @@ static void test_diff_changed_runs(void **state)
     /* m_pay is unchanged, the index draws no random numbers */
     assert_non_null(strstr(r.out, "equal: models/m_pay, analyses/idx"));
     gwt_run_free(&r);
+    /* --brief: one line per table, the same verdict. */
+    r = gwt_run_cli("diff", results_in(outdir), results_in(outdir3), "--brief", NULL);
+    assert_int_equal(r.exit_code, 5);
+    if (strstr(r.out, "  coefficients (3 -> 2, 1 only in A): estimate, std_error") == NULL ||
+        strstr(r.out, "summary: different; 9 objects:") == NULL)
+        fail_msg("stdout:\n%s", r.out);
+    gwt_run_free(&r);
     r = gwt_run_cli("diff", results_in(outdir), results_in(outdir3), "--format", "json", NULL);
     assert_int_equal(r.exit_code, 5);
     cJSON *j = cJSON_Parse(r.out);
