@@ -785,11 +785,11 @@ static cJSON *json_part(const gw_diff_part *p)
         cJSON_AddStringToObject(k, "column", x->column);
         cJSON_AddItemToObject(k, "rows_changed", cJSON_CreateNumber((double)x->changed));
         if (x->numeric) {
-            cJSON_AddItemToObject(k, "max_abs_diff", gwi_json_num(x->max_abs));
+            cJSON_AddItemToObject(k, "max_abs_diff", gwi_json_exact(x->max_abs));
             cJSON_AddItemToObject(k, "max_abs_where", json_str_or_null(x->where_abs));
-            cJSON_AddItemToObject(k, "a", gwi_json_num(x->abs_a));
-            cJSON_AddItemToObject(k, "b", gwi_json_num(x->abs_b));
-            cJSON_AddItemToObject(k, "max_rel_diff", gwi_json_num(x->max_rel));
+            cJSON_AddItemToObject(k, "a", gwi_json_exact(x->abs_a));
+            cJSON_AddItemToObject(k, "b", gwi_json_exact(x->abs_b));
+            cJSON_AddItemToObject(k, "max_rel_diff", gwi_json_exact(x->max_rel));
             cJSON_AddItemToObject(k, "max_rel_where", json_str_or_null(x->where_rel));
         } else {
             cJSON_AddItemToObject(k, "first_where", json_str_or_null(x->where_first));

@@ -977,6 +977,12 @@ gw_status gw_tidy_read(const char *path, const char *name, const char *part, gw_
     return rc;
 }
 
+cJSON *gwi_json_exact(double v)
+{
+    char buf[GW_OUTPUT_NUMLEN];
+    return isfinite(v) ? cJSON_CreateRaw(gw_output_number(v, buf)) : cJSON_CreateNull();
+}
+
 gw_status gw_tidy_render(const gw_table *t, gw_output_format fmt, char **out)
 {
     if (out != NULL)
@@ -999,7 +1005,7 @@ gw_status gw_tidy_render(const gw_table *t, gw_output_format fmt, char **out)
         for (size_t j = 0; j < nc; j++) {
             cJSON *v;
             if (gw_table_coltype(t, j) == GW_COL_NUMERIC) {
-                v = gwi_json_num(gw_table_numeric(t, j)[r]);
+                v = gwi_json_exact(gw_table_numeric(t, j)[r]);
             } else {
                 int32_t c = gw_table_codes(t, j)[r];
                 v = c < 0 ? cJSON_CreateNull()

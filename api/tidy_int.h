@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "gw_h5read.h"
 #include "gw_table.h"
 #include "gw_tidy.h"
@@ -27,5 +29,9 @@ gw_status gwi_tidy_build(const gw_h5_group *g, const char *group, const char *pa
 /* gwi_tidy_list_objects -- the groups of the objects of path (models, analyses, /pipeline),
  * owned (gwi_strv_free). */
 gw_status gwi_tidy_list_groups(const char *path, char ***groups, size_t *n);
+
+/* gwi_json_exact -- a JSON number whose text reads back as exactly v (gw_output_number; cJSON's
+ * own printing can lose the last bit), or null for NaN and infinities. */
+cJSON *gwi_json_exact(double v);
 
 #endif

@@ -42,9 +42,10 @@ static const char pipeline[] =
 static void run_pipeline(const char *name, const char *out, int seed, const char *term,
                          const char *extra, const char *syn, char *dir, size_t size)
 {
-    char text[4096];
-    snprintf(text, sizeof text, pipeline, seed, gwt_source_path("datasets/uk_la_panel.h5"), term,
-             extra, syn);
+    char text[9000];
+    char panel[4200];
+    snprintf(panel, sizeof panel, "%s/panel.h5", gwt_tmpdir());
+    snprintf(text, sizeof text, pipeline, seed, panel, term, extra, syn);
     const char *ini = gwt_write_file(name, text);
     snprintf(dir, size, "%s/%s", gwt_tmpdir(), out);
     gwt_run_result r = gwt_run_cli("run", ini, "--outdir", dir, "--quiet", NULL);
@@ -59,6 +60,14 @@ static const char syn_step[] = "[synergy syn]\nvars = emp_rate,share_prof,life_s
 static int setup(void **state)
 {
     (void)state;
+    /* A small panel (60 areas, 8 years) keeps the three runs quick. */
+    char panel[4200];
+    snprintf(panel, sizeof panel, "%s/panel.h5", gwt_tmpdir());
+    gwt_run_result g =
+        gwt_run_cli("generate", "--las", "60", "--years", "2017-2024", "--out", panel, NULL);
+    if (g.exit_code != 0)
+        fail_msg("generate: exit %d\n%s", g.exit_code, g.err);
+    gwt_run_free(&g);
     run_pipeline("q1.ini", "q1", 7, " + log(median_hourly_pay)", "", syn_step, outdir,
                  sizeof outdir);
     run_pipeline("q1.ini", "q1b", 7, " + log(median_hourly_pay)", "", syn_step, outdir2,
