@@ -208,6 +208,10 @@ static gw_status assemble(const gw_h5_group *g, const char *prefix, const char *
                 break;
             join(name, sizeof name, prefix, list[i], NULL);
             const gw_h5_data *d = vec(g, name, n);
+            if (d == NULL && gw_h5_group_item(g, name) != NULL && n > 0) {
+                rc = gwi_fail(GW_EFORMAT, "%s is not a list of %zu values", name, n);
+                break;
+            }
             if (d != NULL && gw_table_find(t, list[i]) < 0) {
                 rc = add_any(t, list[i], d, NULL);
                 *nkey += pass == 0;
@@ -242,8 +246,10 @@ static gw_status model_main(const gw_h5_group *g, const char *prefix, gw_table *
     *nkey = 1;
     for (size_t i = 0; order[i] != NULL && rc == GW_OK; i++) {
         join(name, sizeof name, prefix, order[i], NULL);
-        const gw_h5_data *d = vec(g, name, k);
-        if (d != NULL)
+        const gw_h5_data *d = gw_h5_group_item(g, name);
+        if (d != NULL && (d->cols != 0 || d->rows != k || d->kind == GW_H5_STR))
+            rc = gwi_fail(GW_EFORMAT, "%s is not %zu numbers (one per term)", name, k);
+        else if (d != NULL)
             rc = add_num(t, order[i], d, NULL);
     }
     return rc;
@@ -393,13 +399,17 @@ static gw_status scenario_main(const gw_h5_group *g, gw_table *t, size_t *nkey)
     *nkey = 2;
     for (size_t i = 0; i < g->nitems && rc == GW_OK; i++) {
         const gw_h5_data *d = &g->items[i];
-        if (d != area && d->cols == 0 && d->rows == n && directly_in(d->name, ""))
+        if (d != area && d != out && d->cols == 0 && d->rows == n && directly_in(d->name, "") &&
+            gw_table_find(t, d->name) < 0)
             rc = add_any(t, d->name, d, ia);
     }
     /* The documented statistics in their order, then any other outcomes x areas dataset. */
     for (size_t o = 0; o < sizeof order / sizeof order[0] && rc == GW_OK; o++) {
         const gw_h5_data *d = gw_h5_group_item(g, order[o]);
-        if (d != NULL && d->cols == n && d->rows == no && d->kind != GW_H5_STR)
+        if (d != NULL && (d->cols != n || d->rows != no || d->kind == GW_H5_STR))
+            rc = gwi_fail(GW_EFORMAT, "%s is not numbers of outcomes x areas (%zu x %zu)", d->name,
+                          no, n);
+        else if (d != NULL)
             rc = add_num(t, d->name, d, iv);
     }
     for (size_t i = 0; i < g->nitems && rc == GW_OK; i++) {
@@ -435,7 +445,10 @@ static gw_status scenario_summary(const gw_h5_group *g, const char *prefix, cons
     for (size_t o = 0; o < sizeof order / sizeof order[0] && rc == GW_OK; o++) {
         join(name, sizeof name, prefix, order[o], NULL);
         const gw_h5_data *d = gw_h5_group_item(g, name);
-        if (d != NULL && nvals(d) == G * no && d->kind != GW_H5_STR)
+        if (d != NULL && (nvals(d) != G * no || d->kind == GW_H5_STR))
+            rc = gwi_fail(GW_EFORMAT, "%s is not numbers of levels x outcomes (%zu x %zu)", name, G,
+                          no);
+        else if (d != NULL)
             rc = add_num(t, order[o], d, iv);
     }
     free3(ig, io, iv);
