@@ -29,7 +29,8 @@
  *                                                       p_value n
  *   pipeline  ""               step                     step_name | step_kind step_group ...
  *   other     ""               the 1-D datasets of the most common length (first string
- *                              dataset as key)
+ *                              dataset as key); a goodwork data table (a group with the
+ *                              `columns` attribute) is read by gw_h5_table_read instead
  *   every     glance           one row                  the object's attributes except the
  *                                                       provenance (broom::glance)
  *

@@ -13,6 +13,7 @@
 #include "gw_alloc.h"
 #include "gw_csv.h"
 #include "gw_h5read.h"
+#include "gw_hdf5.h"
 #include "gw_strbuf.h"
 #include "gw_tidy.h"
 #include "tidy_int.h"
@@ -983,8 +984,18 @@ gw_status gw_tidy_read(const char *path, const char *name, const char *part, gw_
         snprintf(msg, sizeof msg, "%s", gw_last_error());
         rc = gwi_fail(rc, "%s: %s", path, msg);
     }
-    if (rc == GW_OK && (rc = gw_h5_group_read(path, groups[at], &g)) == GW_OK)
-        rc = gwi_tidy_build(g, groups[at], part, out, nkey);
+    if (rc == GW_OK && (rc = gw_h5_group_read(path, groups[at], &g)) == GW_OK) {
+        /* A goodwork data table (its `columns` attribute): read as `convert` does, with its
+         * column order and categorical levels, which the generic layout cannot see. */
+        if (gwi_tidy_kind_of(g, groups[at]) == GW_TIDY_OTHER && gw_h5_group_attr(g, "columns") &&
+            (part == NULL || part[0] == '\0')) {
+            rc = gw_h5_table_read(path, groups[at], NULL, 0, out);
+            if (rc == GW_OK && nkey != NULL)
+                *nkey = 0;
+        } else {
+            rc = gwi_tidy_build(g, groups[at], part, out, nkey);
+        }
+    }
     gw_h5_group_free(g);
     gwi_strv_free(groups, ng);
     return rc;

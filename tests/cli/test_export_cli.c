@@ -387,6 +387,31 @@ static void test_export_errors(void **state)
     gwt_run_free(&r);
 }
 
+/* A data table (not a results object) exports as `convert` writes it. */
+static void test_export_data_table(void **state)
+{
+    (void)state;
+    char panel[4200], csv[4300];
+    snprintf(panel, sizeof panel, "%s/panel.h5", gwt_tmpdir());
+    snprintf(csv, sizeof csv, "%s/panel.csv", gwt_tmpdir());
+    gwt_run_result a = gwt_run_cli("convert", panel, csv, NULL);
+    gwt_run_result b = gwt_run_cli("export", panel, "data", NULL);
+    assert_int_equal(a.exit_code, 0);
+    assert_int_equal(b.exit_code, 0);
+    FILE *f = fopen(csv, "rb");
+    assert_non_null(f);
+    size_t n = strlen(b.out), got = 0;
+    char *buf = malloc(n + 2);
+    assert_non_null(buf);
+    got = fread(buf, 1, n + 1, f);
+    fclose(f);
+    assert_int_equal(got, n);
+    assert_memory_equal(buf, b.out, n);
+    free(buf);
+    gwt_run_free(&a);
+    gwt_run_free(&b);
+}
+
 /* ---- diff --------------------------------------------------------------------------------- */
 
 static void test_diff_equal(void **state)
@@ -517,6 +542,7 @@ int main(void)
         cmocka_unit_test(test_export_scenario),
         cmocka_unit_test(test_export_json_and_out),
         cmocka_unit_test(test_export_errors),
+        cmocka_unit_test(test_export_data_table),
         cmocka_unit_test(test_diff_equal),
         cmocka_unit_test(test_diff_one_ulp_and_tolerance),
         cmocka_unit_test(test_diff_changed_runs),
