@@ -336,6 +336,7 @@ static void object_clear(gw_diff_object *o)
 {
     gw_free(o->name);
     gw_free(o->note);
+    gwi_strv_free(o->provenance, o->nprovenance);
     for (size_t i = 0; i < o->nparts; i++)
         part_clear(&o->parts[i]);
     gw_free(o->parts);
@@ -434,6 +435,34 @@ done:
     return rc;
 }
 
+/* Are attributes x and y (either may be NULL) different? */
+static int attr_differs(const gw_h5_data *x, const gw_h5_data *y)
+{
+    if (x == NULL || y == NULL)
+        return x != y;
+    if (x->kind != y->kind || x->rows != y->rows || x->cols != y->cols)
+        return 1;
+    size_t n = x->cols ? x->rows * x->cols : x->rows;
+    for (size_t i = 0; i < n; i++)
+        if ((x->kind == GW_H5_STR && strcmp(x->str[i], y->str[i]) != 0) ||
+            (x->kind == GW_H5_I64 && x->i64[i] != y->i64[i]) ||
+            (x->kind == GW_H5_F64 && memcmp(&x->f64[i], &y->f64[i], sizeof(double)) != 0))
+            return 1;
+    return 0;
+}
+
+/* The provenance attributes that say something about the inputs or the build (not the time or
+ * the command line) and differ between the two groups: o->provenance. */
+static gw_status provenance_changes(const gw_h5_group *ga, const gw_h5_group *gb, gw_diff_object *o)
+{
+    static const char *const names[] = {"data_sha256", "seed", "goodwork_version", "blas"};
+    gw_status rc = GW_OK;
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && rc == GW_OK; i++)
+        if (attr_differs(gw_h5_group_attr(ga, names[i]), gw_h5_group_attr(gb, names[i])))
+            rc = push_str(&o->provenance, &o->nprovenance, names[i]);
+    return rc;
+}
+
 /* Compares object `group` present in both files. */
 static gw_status diff_object(const gw_diff *d, const char *group, gw_diff_object *o)
 {
@@ -450,6 +479,8 @@ static gw_status diff_object(const gw_diff *d, const char *group, gw_diff_object
     if (rc != GW_OK)
         goto done;
     o->kind = gwi_tidy_kind_of(ga, group);
+    if ((rc = provenance_changes(ga, gb, o)) != GW_OK)
+        goto done;
     if ((rc = part_union(ga, gb, o->kind, gwi_tidy_kind_of(gb, group), &parts, &np)) != GW_OK)
         goto done;
     int any = 0;
@@ -736,6 +767,9 @@ static void render_text(const gw_diff *d, gw_strbuf *b, int brief)
             text_part(b, o, &o->parts[p], brief);
         if (o->note != NULL)
             gw_strbuf_printf(b, "  stored data differ outside the tables: %s\n", o->note);
+        for (size_t q = 0; q < o->nprovenance; q++)
+            gw_strbuf_printf(b, "%s%s%s", q ? ", " : "  provenance differs: ", o->provenance[q],
+                             q + 1 == o->nprovenance ? "\n" : "");
     }
     if (count[GW_DIFF_EQUAL] > 0) {
         gw_strbuf_cat(b, "equal:");
@@ -826,6 +860,7 @@ static cJSON *render_json(const gw_diff *d)
             cJSON_AddItemToArray(parts, json_part(&o->parts[p]));
         cJSON_AddItemToObject(j, "parts", parts);
         cJSON_AddItemToObject(j, "note", json_str_or_null(o->note));
+        cJSON_AddItemToObject(j, "provenance_differs", json_strs(o->provenance, o->nprovenance));
         cJSON_AddItemToArray(objs, j);
     }
     cJSON *sum = cJSON_CreateObject();

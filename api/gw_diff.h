@@ -62,6 +62,8 @@ typedef struct {
     size_t nparts;
     char *note; /* CHANGED with no table showing it: the first difference found bit for bit */
     int within_tolerance; /* EQUAL only within the tolerance (not bit for bit)               */
+    char **provenance;    /* provenance attributes that differ (data_sha256: another input;  */
+    size_t nprovenance;   /* seed, goodwork_version, blas); not part of the verdict           */
 } gw_diff_object;
 
 /* Options; all-zero: exact comparison. */
