@@ -4,6 +4,7 @@
  * with goodwork verify); only the objects it finds different are read as tidy tables
  * (api/tidy.c) and compared row by row to say what changed and by how much. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,22 +23,27 @@ gw_status gw_diff_parse_tolerance(const char *text, gw_diff_opts *o)
 {
     if (text == NULL || o == NULL)
         return gwi_fail(GW_EINVAL, "gw_diff_parse_tolerance: NULL argument");
+    static const char *const names[] = {"rel:", "abs:", "ulps:"};
     const char *s = text;
-    while (*s != '\0') {
-        double *dst = strncmp(s, "rel:", 4) == 0   ? &o->rel
-                      : strncmp(s, "abs:", 4) == 0 ? &o->abs
-                                                   : NULL;
+    do {
+        double *dst[] = {&o->rel, &o->abs, &o->ulps}, *to = NULL;
+        size_t skip = 0;
+        for (size_t k = 0; k < 3 && to == NULL; k++)
+            if (strncmp(s, names[k], strlen(names[k])) == 0) {
+                to = dst[k];
+                skip = strlen(names[k]);
+            }
         char *end = NULL;
-        double v = dst != NULL ? strtod(s + 4, &end) : (double)NAN;
-        if (dst == NULL || end == s + 4 || !(v >= 0) || !isfinite(v) ||
-            (*end != '\0' && *end != ','))
+        double v = to != NULL ? strtod(s + skip, &end) : (double)NAN;
+        if (to == NULL || end == s + skip || !(v >= 0) || !isfinite(v) ||
+            (*end != '\0' && (*end != ',' || end[1] == '\0')))
             return gwi_fail(GW_EINVAL,
-                            "bad tolerance '%s' (expected rel:X or abs:X with X >= 0, e.g. "
-                            "rel:1e-9)",
+                            "bad tolerance '%s' (expected rel:X, abs:X or ulps:N, each >= 0, "
+                            "comma separated; e.g. rel:1e-9)",
                             text);
-        *dst = v;
+        *to = v;
         s = *end == ',' ? end + 1 : end;
-    }
+    } while (*s != '\0');
     return GW_OK;
 }
 
@@ -102,20 +108,38 @@ static keyed *sorted(char **keys, size_t n)
 
 /* ---- one table ---------------------------------------------------------------------------- */
 
-static int same_number(double a, double b, const gw_diff_opts *o, double *abs_d, double *rel_d)
+/* How many doubles apart a and b are (both finite): their bit patterns mapped onto one ordered
+ * integer line (negative numbers reflected; -0 and +0 meet at 0). */
+static double ulp_distance(double a, double b)
 {
-    if (isnan(a) || isnan(b)) {
-        *abs_d = *rel_d = isnan(a) && isnan(b) ? 0 : (double)INFINITY;
-        return isnan(a) && isnan(b);
+    int64_t ia, ib;
+    memcpy(&ia, &a, sizeof ia);
+    memcpy(&ib, &b, sizeof ib);
+    if (ia < 0)
+        ia = INT64_MIN - ia;
+    if (ib < 0)
+        ib = INT64_MIN - ib;
+    uint64_t d = ia > ib ? (uint64_t)ia - (uint64_t)ib : (uint64_t)ib - (uint64_t)ia;
+    return (double)d;
+}
+
+/* Equal (bit for bit, or within o's tolerances)? *abs_d, *rel_d, *ulps_d: the differences. */
+static int same_number(double a, double b, const gw_diff_opts *o, double *abs_d, double *rel_d,
+                       double *ulps_d)
+{
+    if (!isfinite(a) || !isfinite(b)) {
+        int same = (isnan(a) && isnan(b)) || a == b;
+        *abs_d = *rel_d = *ulps_d = same ? 0 : (double)INFINITY;
+        return same;
     }
     double d = fabs(a - b), m = fmax(fabs(a), fabs(b));
     *abs_d = d;
     *rel_d = m > 0 ? d / m : 0;
+    *ulps_d = ulp_distance(a, b);
     if (memcmp(&a, &b, sizeof a) == 0)
         return 1;
-    if (o->rel <= 0 && o->abs <= 0)
-        return 0;
-    return d <= o->abs || d <= o->rel * m;
+    return (o->abs > 0 && d <= o->abs) || (o->rel > 0 && d <= o->rel * m) ||
+           (o->ulps > 0 && *ulps_d <= o->ulps);
 }
 
 static gw_status set_str(char **dst, const char *s)
@@ -135,13 +159,16 @@ static gw_status diff_column(const gw_table *a, size_t ja, const gw_table *b, si
     gw_status rc = GW_OK;
     c.numeric =
         gw_table_coltype(a, ja) == GW_COL_NUMERIC && gw_table_coltype(b, jb) == GW_COL_NUMERIC;
-    c.max_abs = c.max_rel = NAN;
+    c.max_abs = c.max_rel = c.max_ulps = NAN;
     for (size_t m = 0; m < nm && rc == GW_OK; m++) {
         if (c.numeric) {
-            double x = gw_table_numeric(a, ja)[pa[m]], y = gw_table_numeric(b, jb)[pb[m]], da, dr;
-            if (same_number(x, y, o, &da, &dr))
+            double x = gw_table_numeric(a, ja)[pa[m]], y = gw_table_numeric(b, jb)[pb[m]], da, dr,
+                   du;
+            if (same_number(x, y, o, &da, &dr, &du))
                 continue;
             c.changed++;
+            if (!(du <= c.max_ulps))
+                c.max_ulps = du;
             if (!(da <= c.max_abs)) {
                 c.max_abs = da;
                 c.abs_a = x;
@@ -495,7 +522,7 @@ static gw_status diff_object(const gw_diff *d, const char *group, gw_diff_object
         goto done;
     if (any) {
         o->state = GW_DIFF_CHANGED;
-    } else if (d->opts.rel > 0 || d->opts.abs > 0) {
+    } else if (d->opts.rel > 0 || d->opts.abs > 0 || d->opts.ulps > 0) {
         o->within_tolerance = 1;
     } else {
         o->state = GW_DIFF_CHANGED;
@@ -541,7 +568,8 @@ gw_status gw_diff_files(const char *a, const char *b, const gw_diff_opts *opts, 
     if (a == NULL || b == NULL || out == NULL)
         return gwi_fail(GW_EINVAL, "gw_diff_files: NULL argument");
     gw_diff_opts o = opts != NULL ? *opts : (gw_diff_opts){0};
-    if (!(o.rel >= 0) || !(o.abs >= 0) || !isfinite(o.rel) || !isfinite(o.abs))
+    if (!(o.rel >= 0) || !(o.abs >= 0) || !(o.ulps >= 0) || !isfinite(o.rel) || !isfinite(o.abs) ||
+        !isfinite(o.ulps))
         return gwi_fail(GW_EINVAL, "gw_diff_files: tolerances must be finite and >= 0");
     char **ga = NULL, **gb = NULL;
     size_t na = 0, nb = 0;
@@ -746,8 +774,9 @@ static void render_text(const gw_diff *d, gw_strbuf *b, int brief)
 {
     size_t count[4] = {0}, nwithin = 0;
     gw_strbuf_printf(b, "A: %s\nB: %s\n", d->path_a, d->path_b);
-    if (d->opts.rel > 0 || d->opts.abs > 0)
-        gw_strbuf_printf(b, "tolerance: rel %g, abs %g\n", d->opts.rel, d->opts.abs);
+    if (d->opts.rel > 0 || d->opts.abs > 0 || d->opts.ulps > 0)
+        gw_strbuf_printf(b, "tolerance: rel %g, abs %g, ulps %g\n", d->opts.rel, d->opts.abs,
+                         d->opts.ulps);
     for (size_t i = 0; i < d->nobjs; i++) {
         const gw_diff_object *o = &d->objs[i];
         const char *kind = gw_tidy_kind_name(o->kind);
@@ -825,6 +854,7 @@ static cJSON *json_part(const gw_diff_part *p)
             cJSON_AddItemToObject(k, "b", gwi_json_exact(x->abs_b));
             cJSON_AddItemToObject(k, "max_rel_diff", gwi_json_exact(x->max_rel));
             cJSON_AddItemToObject(k, "max_rel_where", json_str_or_null(x->where_rel));
+            cJSON_AddItemToObject(k, "max_ulps", gwi_json_exact(x->max_ulps));
         } else {
             cJSON_AddItemToObject(k, "first_where", json_str_or_null(x->where_first));
             cJSON_AddItemToObject(k, "a", json_str_or_null(x->first_a));
@@ -845,6 +875,7 @@ static cJSON *render_json(const gw_diff *d)
     cJSON_AddStringToObject(root, "b", d->path_b);
     cJSON_AddItemToObject(tol, "rel", cJSON_CreateNumber(d->opts.rel));
     cJSON_AddItemToObject(tol, "abs", cJSON_CreateNumber(d->opts.abs));
+    cJSON_AddItemToObject(tol, "ulps", cJSON_CreateNumber(d->opts.ulps));
     cJSON_AddItemToObject(root, "tolerance", tol);
     for (size_t i = 0; i < d->nobjs; i++) {
         const gw_diff_object *o = &d->objs[i];

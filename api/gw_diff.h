@@ -10,7 +10,8 @@
  * one file, and for each column the number of rows that differ with the largest absolute and
  * relative difference and the row where each occurs.
  *
- * With a tolerance, a number differs only when |a - b| > abs and |a - b| > rel * max(|a|, |b|),
+ * With a tolerance, a number differs only when |a - b| > abs, |a - b| > rel * max(|a|, |b|) and
+ * a and b are more than ulps doubles apart (each criterion given; 0 means not used),
  * and an object is equal when none of its tables differs beyond it (data that no table shows,
  * such as by-group draws or residuals, are then not compared). Without, numbers are equal when
  * their bits are (NaN equals NaN). */
@@ -36,6 +37,7 @@ typedef struct {
     double abs_a, abs_b; /* the two values there                                     */
     double max_rel;      /* largest |a - b| / max(|a|, |b|)                          */
     char *where_rel;
+    double max_ulps;         /* largest distance in units in the last place (finite pairs) */
     char *first_a, *first_b; /* text columns: the first changed row's values; "" else  */
     char *where_first;
 } gw_diff_column;
@@ -68,8 +70,9 @@ typedef struct {
 
 /* Options; all-zero: exact comparison. */
 typedef struct {
-    double rel; /* relative tolerance (0: none) */
-    double abs; /* absolute tolerance (0: none) */
+    double rel;  /* relative tolerance (0: none) */
+    double abs;  /* absolute tolerance (0: none) */
+    double ulps; /* units in the last place (0: none): doubles at most this many apart */
 } gw_diff_opts;
 
 /* The comparison (owned; gw_diff_free). */
@@ -81,8 +84,8 @@ typedef struct {
     int equal; /* 1 when every object is EQUAL */
 } gw_diff;
 
-/* gw_diff_parse_tolerance -- "rel:X" or "abs:X" (X a finite number >= 0), several joined by
- * commas ("rel:1e-9,abs:1e-12"), into o (fields not named are left as they are). Returns GW_OK
+/* gw_diff_parse_tolerance -- "rel:X", "abs:X" or "ulps:N" (a finite number >= 0), several joined
+ * by commas ("rel:1e-9,abs:1e-12"), into o (fields not named are left as they are). Returns GW_OK
  * or GW_EINVAL with a message naming the text. */
 GW_API gw_status gw_diff_parse_tolerance(const char *text, gw_diff_opts *o);
 

@@ -1,6 +1,6 @@
 /* cmd_diff.c -- goodwork diff: what changed between two results files.
  *
- *   goodwork diff A.h5 B.h5 [--tolerance rel:X|abs:X] [--format text|json] [--brief]
+ *   goodwork diff A.h5 B.h5 [--tolerance rel:X|abs:X|ulps:N] [--format text|json] [--brief]
  *
  * The comparison is the library's (api/gw_diff.h). Exit 0 when the files hold the same objects
  * with the same results, GW_EXIT_VERIFY (5, "a stored result differs") when anything differs,
@@ -14,7 +14,8 @@
 #include "gw_diff.h"
 
 static const char diff_usage[] =
-    "usage: goodwork diff A.h5 B.h5 [--tolerance rel:X|abs:X] [--format text|json] [--brief]\n"
+    "usage: goodwork diff A.h5 B.h5 [--tolerance rel:X|abs:X|ulps:N] [--format text|json] "
+    "[--brief]\n"
     "\n"
     "Compares two results files object by object (models, index, communities, synergy,\n"
     "mediation, scenarios, the pipeline record): only in A, only in B, equal, or changed; for a\n"
@@ -22,8 +23,8 @@ static const char diff_usage[] =
     "in one file, and per column the rows that differ with the largest absolute and relative\n"
     "difference and where. Provenance (times, command lines, BLAS, seeds) is not compared.\n"
     "\n"
-    "  --tolerance T   rel:X and/or abs:X (comma separated): numbers closer than that count as\n"
-    "                  equal (default: bit for bit)\n"
+    "  --tolerance T   rel:X, abs:X and/or ulps:N (comma separated): numbers that close count\n"
+    "                  as equal (default: bit for bit)\n"
     "  --format F      text (default) or json\n"
     "  --brief         text: one line per changed table instead of one per column\n"
     "  --help          this text\n"

@@ -218,8 +218,18 @@ static void test_diff_reports_changes(void **state)
     assert_false(d->equal);
     assert_int_equal(d->objs[0].parts[0].cols[0].changed, 1); /* 11 -> 11.25 is within 0.1 */
     gw_diff_free(d);
+    /* ulps: 11 -> 11.25 is 2^47 doubles apart (the ulp of 11 is 2^-49), 0 -> 1e-15 far more */
+    opts = (gw_diff_opts){0};
+    assert_int_equal(gw_diff_parse_tolerance("ulps:140737488355328", &opts), GW_OK);
+    assert_int_equal(gw_diff_files(a, c, &opts, &d), GW_OK);
+    assert_false(d->equal);
+    assert_int_equal(d->objs[0].parts[0].cols[0].changed, 1);
+    gw_diff_free(d);
+    assert_int_equal(gw_diff_parse_tolerance("rel:1e-9,ulps:4", &opts), GW_OK);
+    assert_true(opts.rel == 1e-9 && opts.ulps == 4);
+    assert_int_equal(gw_diff_parse_tolerance("rel:1e-9,", &opts), GW_EINVAL);
     assert_int_equal(gw_diff_parse_tolerance("rel:x", &opts), GW_EINVAL);
-    assert_int_equal(gw_diff_parse_tolerance("ulps:3", &opts), GW_EINVAL);
+    assert_int_equal(gw_diff_parse_tolerance("ulp:3", &opts), GW_EINVAL);
     assert_int_equal(gw_diff_files(a, tmp("none.h5"), NULL, &d), GW_EIO);
     assert_null(d);
 }
