@@ -72,7 +72,7 @@ static const char usage[] =
     "  verify   RESULTS.h5                                 re-run recorded steps, bit for bit\n"
     "  export   RESULTS.h5 [NAME] [--part P] [--format csv|json]\n"
     "                                                      a stored model or analysis as a table\n"
-    "  diff     A.h5 B.h5 [--tolerance rel:X] [--format text|json]\n"
+    "  diff     A.h5 B.h5 [--tolerance rel:X|ulps:N] [--format text|json]\n"
     "                                                      what changed between two results files\n"
     "  bench    [--quick] [--format text|json] [--out FILE.json] [--cases a,b] [--reps N]\n"
     "                                                      the benchmark suite (docs/bench.md)\n"
