@@ -6,7 +6,7 @@
  * gw_mediate_run.h and gw_scenario_run.h (an automation-impact scenario over fitted models);
  * the index, cluster and synergy runs also render the text or JSON their command prints
  * (gw_index_run_render, ...), so that a binding prints the same bytes. gw_tidy.h reads any
- * stored model or analysis back as a tidy table and gw_diff.h compares two results files.
+ * stored model or analysis back as a tidy table and gw_filediff.h compares two results files.
  * The layers below, for programs that drive the pieces themselves: io/ (data tables, CSV and
  * HDF5, formulas, model frames, output tables), analyses/ (the Good Work analyses), models/ (the
  * estimators) and core/ (status codes, tables, designs, linear algebra, threads).
@@ -56,6 +56,6 @@
 #include "gw_mediate_run.h"
 #include "gw_synergy_run.h"
 #include "gw_tidy.h"
-#include "gw_diff.h"
+#include "gw_filediff.h"
 
 #endif

@@ -11,7 +11,7 @@
 #include "analysis_util.h"
 #include "cli.h"
 #include "gw_alloc.h"
-#include "gw_diff.h"
+#include "gw_filediff.h"
 
 static const char diff_usage[] =
     "usage: goodwork diff A.h5 B.h5 [--tolerance rel:X|abs:X|ulps:N] [--format text|json] "
@@ -36,7 +36,7 @@ int cmd_diff(int argc, char **argv)
     const char *files[2] = {NULL, NULL}, *fmt = "text";
     size_t nfiles = 0;
     int brief = 0;
-    gw_diff_opts opts = {0};
+    gw_filediff_opts opts = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -52,7 +52,7 @@ int cmd_diff(int argc, char **argv)
             const char *v = argv[++i];
             if (a[2] == 'f') {
                 fmt = v;
-            } else if (gw_diff_parse_tolerance(v, &opts) != GW_OK) {
+            } else if (gw_filediff_parse_tolerance(v, &opts) != GW_OK) {
                 cli_error("diff: %s", gw_last_error());
                 return GW_EXIT_USAGE;
             }
@@ -74,16 +74,16 @@ int cmd_diff(int argc, char **argv)
         cli_error("diff: bad --format '%s' (expected text or json)", fmt);
         return GW_EXIT_USAGE;
     }
-    gw_diff *d = NULL;
+    gw_filediff *d = NULL;
     char *text = NULL;
-    gw_status s = gw_diff_files(files[0], files[1], &opts, &d);
+    gw_status s = gw_filediff_files(files[0], files[1], &opts, &d);
     if (s == GW_OK && brief && strcmp(fmt, "text") == 0)
-        s = gw_diff_render_brief(d, &text);
+        s = gw_filediff_render_brief(d, &text);
     else if (s == GW_OK)
-        s = gw_diff_render(d, strcmp(fmt, "json") == 0 ? GW_OUT_JSON : GW_OUT_TEXT, &text);
+        s = gw_filediff_render(d, strcmp(fmt, "json") == 0 ? GW_OUT_JSON : GW_OUT_TEXT, &text);
     if (s != GW_OK) {
         cli_error("%s", gw_last_error());
-        gw_diff_free(d);
+        gw_filediff_free(d);
         /* Reading: a file that cannot be read is a data error whatever the status says. */
         return s == GW_ENOMEM ? GW_EXIT_OTHER : s == GW_EINVAL ? GW_EXIT_USAGE : GW_EXIT_DATA;
     }
@@ -91,6 +91,6 @@ int cmd_diff(int argc, char **argv)
     if (rc == GW_EXIT_OK && !d->equal)
         rc = GW_EXIT_VERIFY;
     gw_free(text);
-    gw_diff_free(d);
+    gw_filediff_free(d);
     return rc;
 }

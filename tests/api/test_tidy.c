@@ -1,15 +1,15 @@
-/* test_tidy.c -- gw_tidy (stored objects as tables) and gw_diff (two results files compared)
+/* test_tidy.c -- gw_tidy (stored objects as tables) and gw_filediff (two results files compared)
  * on small groups written here with gw_results_append_group, so that every expected value is
  * known: a scenario (2 outcomes x 3 areas, a by-group), a cluster result with a model and an
  * analysis of the same name, a layout that does not fit (a format error naming the group), and
- * the differences gw_diff reports between two such files (sizes, rows only in one file, largest
+ * the differences gw_filediff reports between two such files (sizes, rows only in one file, largest
  * absolute and relative difference and where, tolerance). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "gw_alloc.h"
-#include "gw_diff.h"
+#include "gw_filediff.h"
 #include "gw_hdf5.h"
 #include "gw_test.h"
 #include "gw_tidy.h"
@@ -150,12 +150,12 @@ static void test_diff_reports_changes(void **state)
     write_scenario(a, 0, 3);
     write_scenario(b, 0, 3);
     write_scenario(c, 0, 2); /* one area fewer, then a3's rows are only in A */
-    gw_diff *d = NULL;
-    assert_int_equal(gw_diff_files(a, b, NULL, &d), GW_OK);
+    gw_filediff *d = NULL;
+    assert_int_equal(gw_filediff_files(a, b, NULL, &d), GW_OK);
     assert_true(d->equal);
     assert_int_equal(d->nobjs, 1);
     assert_int_equal(d->objs[0].rows_a, 6);
-    gw_diff_free(d);
+    gw_filediff_free(d);
     /* B: area a2's y2 moved by 0.25 (the largest absolute change), a1's y1 by 1e-15 */
     double point[6] = {0 + 1e-15, 1, 2, 10, 11.25, 12};
     gw_h5_item items[] = {{"area", GW_H5_STR, 3, 0, NULL, NULL, AREA},
@@ -164,12 +164,12 @@ static void test_diff_reports_changes(void **state)
     assert_int_equal(
         gw_results_append_group(b, "/analyses/sc", items, 3, NULL, 0, NULL, GW_RESULTS_REPLACE),
         GW_OK);
-    assert_int_equal(gw_diff_files(a, b, NULL, &d), GW_OK);
+    assert_int_equal(gw_filediff_files(a, b, NULL, &d), GW_OK);
     assert_false(d->equal);
-    const gw_diff_object *o = &d->objs[0];
+    const gw_filediff_object *o = &d->objs[0];
     assert_int_equal(o->state, GW_DIFF_CHANGED);
     assert_string_equal(o->parts[0].part, "");
-    const gw_diff_column *col = &o->parts[0].cols[0];
+    const gw_filediff_column *col = &o->parts[0].cols[0];
     assert_string_equal(col->column, "point");
     assert_int_equal(col->changed, 2);
     assert_true(col->max_abs == 0.25);
@@ -182,18 +182,18 @@ static void test_diff_reports_changes(void **state)
         by_only_a |=
             strcmp(o->parts[p].part, "by/region") == 0 && o->parts[p].state == GW_DIFF_ONLY_A;
     assert_true(by_only_a);
-    gw_diff_free(d);
+    gw_filediff_free(d);
     /* rows only in one file */
-    if (gw_diff_files(a, c, NULL, &d) != GW_OK)
+    if (gw_filediff_files(a, c, NULL, &d) != GW_OK)
         fail_msg("%s", gw_last_error());
     assert_int_equal(d->objs[0].parts[0].only_a, 2);
     assert_string_equal(d->objs[0].parts[0].first_only_a, "area=a3, outcome=y1");
     assert_int_equal(d->objs[0].parts[0].ncols, 0);
-    gw_diff_free(d);
+    gw_filediff_free(d);
     /* a tolerance: relative 0.1 covers neither change (1e-15 vs 0 is relative 1), absolute
      * 0.3 covers both */
-    gw_diff_opts opts = {0};
-    assert_int_equal(gw_diff_parse_tolerance("abs:0.3", &opts), GW_OK);
+    gw_filediff_opts opts = {0};
+    assert_int_equal(gw_filediff_parse_tolerance("abs:0.3", &opts), GW_OK);
     write_scenario(b, 0, 3);
     assert_int_equal(
         gw_results_append_group(b, "/analyses/sc", items, 3, NULL, 0, NULL, GW_RESULTS_REPLACE),
@@ -209,28 +209,28 @@ static void test_diff_reports_changes(void **state)
     assert_int_equal(
         gw_results_append_group(c, "/analyses/sc", items2, 5, at, 2, NULL, GW_RESULTS_REPLACE),
         GW_OK);
-    assert_int_equal(gw_diff_files(a, c, &opts, &d), GW_OK);
+    assert_int_equal(gw_filediff_files(a, c, &opts, &d), GW_OK);
     assert_true(d->equal);
     assert_true(d->objs[0].within_tolerance);
-    gw_diff_free(d);
-    opts = (gw_diff_opts){.rel = 0.1};
-    assert_int_equal(gw_diff_files(a, c, &opts, &d), GW_OK);
+    gw_filediff_free(d);
+    opts = (gw_filediff_opts){.rel = 0.1};
+    assert_int_equal(gw_filediff_files(a, c, &opts, &d), GW_OK);
     assert_false(d->equal);
     assert_int_equal(d->objs[0].parts[0].cols[0].changed, 1); /* 11 -> 11.25 is within 0.1 */
-    gw_diff_free(d);
+    gw_filediff_free(d);
     /* ulps: 11 -> 11.25 is 2^47 doubles apart (the ulp of 11 is 2^-49), 0 -> 1e-15 far more */
-    opts = (gw_diff_opts){0};
-    assert_int_equal(gw_diff_parse_tolerance("ulps:140737488355328", &opts), GW_OK);
-    assert_int_equal(gw_diff_files(a, c, &opts, &d), GW_OK);
+    opts = (gw_filediff_opts){0};
+    assert_int_equal(gw_filediff_parse_tolerance("ulps:140737488355328", &opts), GW_OK);
+    assert_int_equal(gw_filediff_files(a, c, &opts, &d), GW_OK);
     assert_false(d->equal);
     assert_int_equal(d->objs[0].parts[0].cols[0].changed, 1);
-    gw_diff_free(d);
-    assert_int_equal(gw_diff_parse_tolerance("rel:1e-9,ulps:4", &opts), GW_OK);
+    gw_filediff_free(d);
+    assert_int_equal(gw_filediff_parse_tolerance("rel:1e-9,ulps:4", &opts), GW_OK);
     assert_true(opts.rel == 1e-9 && opts.ulps == 4);
-    assert_int_equal(gw_diff_parse_tolerance("rel:1e-9,", &opts), GW_EINVAL);
-    assert_int_equal(gw_diff_parse_tolerance("rel:x", &opts), GW_EINVAL);
-    assert_int_equal(gw_diff_parse_tolerance("ulp:3", &opts), GW_EINVAL);
-    assert_int_equal(gw_diff_files(a, tmp("none.h5"), NULL, &d), GW_EIO);
+    assert_int_equal(gw_filediff_parse_tolerance("rel:1e-9,", &opts), GW_EINVAL);
+    assert_int_equal(gw_filediff_parse_tolerance("rel:x", &opts), GW_EINVAL);
+    assert_int_equal(gw_filediff_parse_tolerance("ulp:3", &opts), GW_EINVAL);
+    assert_int_equal(gw_filediff_files(a, tmp("none.h5"), NULL, &d), GW_EIO);
     assert_null(d);
 }
 

@@ -12,6 +12,7 @@
 #include "analysis_int.h"
 #include "gw_alloc.h"
 #include "gw_diff.h"
+#include "gw_filediff.h"
 #include "gw_hdf5.h"
 #include "gw_strbuf.h"
 #include "tidy_int.h"
@@ -19,10 +20,10 @@
 static const char *const ignored[] = {
     "goodwork_version", "created_utc", "command_line", "data_sha256", "blas", "seed", "results"};
 
-gw_status gw_diff_parse_tolerance(const char *text, gw_diff_opts *o)
+gw_status gw_filediff_parse_tolerance(const char *text, gw_filediff_opts *o)
 {
     if (text == NULL || o == NULL)
-        return gwi_fail(GW_EINVAL, "gw_diff_parse_tolerance: NULL argument");
+        return gwi_fail(GW_EINVAL, "gw_filediff_parse_tolerance: NULL argument");
     static const char *const names[] = {"rel:", "abs:", "ulps:"};
     const char *s = text;
     do {
@@ -108,23 +109,8 @@ static keyed *sorted(char **keys, size_t n)
 
 /* ---- one table ---------------------------------------------------------------------------- */
 
-/* How many doubles apart a and b are (both finite): their bit patterns mapped onto one ordered
- * integer line (negative numbers reflected; -0 and +0 meet at 0). */
-static double ulp_distance(double a, double b)
-{
-    int64_t ia, ib;
-    memcpy(&ia, &a, sizeof ia);
-    memcpy(&ib, &b, sizeof ib);
-    if (ia < 0)
-        ia = INT64_MIN - ia;
-    if (ib < 0)
-        ib = INT64_MIN - ib;
-    uint64_t d = ia > ib ? (uint64_t)ia - (uint64_t)ib : (uint64_t)ib - (uint64_t)ia;
-    return (double)d;
-}
-
 /* Equal (bit for bit, or within o's tolerances)? *abs_d, *rel_d, *ulps_d: the differences. */
-static int same_number(double a, double b, const gw_diff_opts *o, double *abs_d, double *rel_d,
+static int same_number(double a, double b, const gw_filediff_opts *o, double *abs_d, double *rel_d,
                        double *ulps_d)
 {
     if (!isfinite(a) || !isfinite(b)) {
@@ -135,7 +121,7 @@ static int same_number(double a, double b, const gw_diff_opts *o, double *abs_d,
     double d = fabs(a - b), m = fmax(fabs(a), fabs(b));
     *abs_d = d;
     *rel_d = m > 0 ? d / m : 0;
-    *ulps_d = ulp_distance(a, b);
+    *ulps_d = (double)gw_ulp_distance(a, b); /* core/gw_diff.h */
     if (memcmp(&a, &b, sizeof a) == 0)
         return 1;
     return (o->abs > 0 && d <= o->abs) || (o->rel > 0 && d <= o->rel * m) ||
@@ -150,12 +136,12 @@ static gw_status set_str(char **dst, const char *s)
 }
 
 /* Compares column ja of a with column jb of b over the matched rows (pa[m], pb[m]); adds a
- * gw_diff_column to p when they differ. */
+ * gw_filediff_column to p when they differ. */
 static gw_status diff_column(const gw_table *a, size_t ja, const gw_table *b, size_t jb,
                              const size_t *pa, const size_t *pb, size_t nm, char **keys,
-                             const gw_diff_opts *o, gw_diff_part *p)
+                             const gw_filediff_opts *o, gw_filediff_part *p)
 {
-    gw_diff_column c = {0};
+    gw_filediff_column c = {0};
     gw_status rc = GW_OK;
     c.numeric =
         gw_table_coltype(a, ja) == GW_COL_NUMERIC && gw_table_coltype(b, jb) == GW_COL_NUMERIC;
@@ -192,7 +178,7 @@ static gw_status diff_column(const gw_table *a, size_t ja, const gw_table *b, si
         }
     }
     if (rc == GW_OK && c.changed > 0) {
-        gw_diff_column *v = gw_realloc(p->cols, (p->ncols + 1) * sizeof *v);
+        gw_filediff_column *v = gw_realloc(p->cols, (p->ncols + 1) * sizeof *v);
         if (v == NULL || (c.column = gw_strdup(gw_table_colname(a, ja))) == NULL) {
             if (v != NULL)
                 p->cols = v;
@@ -265,7 +251,7 @@ static gw_status order_pairs(size_t *pa, size_t *pb, size_t m)
 /* Matches the rows of a and b by key (merge of the sorted keys): pa[m], pb[m] for m < *nm; rows
  * only in one file are counted in p with the first of each (in the file's order). */
 static gw_status match_rows(char **ka, size_t na, char **kb, size_t nb, size_t *pa, size_t *pb,
-                            size_t *nm, gw_diff_part *p)
+                            size_t *nm, gw_filediff_part *p)
 {
     keyed *sa = sorted(ka, na), *sb = sorted(kb, nb);
     size_t i = 0, j = 0, m = 0, first_a = na, first_b = nb;
@@ -304,7 +290,7 @@ done:
 
 /* Fills p (part name set) from tables a and b; *differs 1 when anything differs. */
 static gw_status diff_table(const gw_table *a, size_t nka, const gw_table *b, size_t nkb,
-                            const gw_diff_opts *o, gw_diff_part *p, int *differs)
+                            const gw_filediff_opts *o, gw_filediff_part *p, int *differs)
 {
     int keyed_rows = same_keys(a, nka, b, nkb);
     size_t na = gw_table_nrows(a), nb = gw_table_nrows(b), nm = 0, nk = keyed_rows ? nka : 0;
@@ -340,7 +326,7 @@ done:
 
 /* ---- objects ------------------------------------------------------------------------------ */
 
-static void part_clear(gw_diff_part *p)
+static void part_clear(gw_filediff_part *p)
 {
     gw_free(p->part);
     gw_free(p->first_only_a);
@@ -348,7 +334,7 @@ static void part_clear(gw_diff_part *p)
     gwi_strv_free(p->cols_only_a, p->ncols_only_a);
     gwi_strv_free(p->cols_only_b, p->ncols_only_b);
     for (size_t c = 0; c < p->ncols; c++) {
-        gw_diff_column *x = &p->cols[c];
+        gw_filediff_column *x = &p->cols[c];
         gw_free(x->column);
         gw_free(x->where_abs);
         gw_free(x->where_rel);
@@ -359,7 +345,7 @@ static void part_clear(gw_diff_part *p)
     gw_free(p->cols);
 }
 
-static void object_clear(gw_diff_object *o)
+static void object_clear(gw_filediff_object *o)
 {
     gw_free(o->name);
     gw_free(o->note);
@@ -370,13 +356,13 @@ static void object_clear(gw_diff_object *o)
 }
 
 /* Appends part to o->parts when it differs (takes it), else releases it. */
-static gw_status keep_part(gw_diff_object *o, gw_diff_part *p, int differs)
+static gw_status keep_part(gw_filediff_object *o, gw_filediff_part *p, int differs)
 {
     if (!differs) {
         part_clear(p);
         return GW_OK;
     }
-    gw_diff_part *v = gw_realloc(o->parts, (o->nparts + 1) * sizeof *v);
+    gw_filediff_part *v = gw_realloc(o->parts, (o->nparts + 1) * sizeof *v);
     if (v == NULL) {
         part_clear(p);
         return gwi_fail(GW_ENOMEM, "out of memory");
@@ -419,12 +405,12 @@ static gw_status part_union(const gw_h5_group *ga, const gw_h5_group *gb, gw_tid
 /* Compares table `part` of the two groups into o; *differs as diff_table. A part that one
  * file lacks (its table cannot be built there) is ONLY_A / ONLY_B. */
 static gw_status diff_part(const gw_h5_group *ga, const gw_h5_group *gb, const char *group,
-                           const char *part, const gw_diff_opts *opts, gw_diff_object *o,
+                           const char *part, const gw_filediff_opts *opts, gw_filediff_object *o,
                            int *differs)
 {
     gw_table *ta = NULL, *tb = NULL;
     size_t nka = 0, nkb = 0;
-    gw_diff_part p = {0};
+    gw_filediff_part p = {0};
     gw_status sa = gwi_tidy_build(ga, group, part, &ta, &nka);
     gw_status sb = gwi_tidy_build(gb, group, part, &tb, &nkb);
     gw_status rc = GW_OK;
@@ -480,7 +466,7 @@ static int attr_differs(const gw_h5_data *x, const gw_h5_data *y)
 
 /* The provenance attributes that say something about the inputs or the build (not the time or
  * the command line) and differ between the two groups: o->provenance. */
-static gw_status provenance_changes(const gw_h5_group *ga, const gw_h5_group *gb, gw_diff_object *o)
+static gw_status provenance_changes(const gw_h5_group *ga, const gw_h5_group *gb, gw_filediff_object *o)
 {
     static const char *const names[] = {"data_sha256", "seed", "goodwork_version", "blas"};
     gw_status rc = GW_OK;
@@ -491,7 +477,7 @@ static gw_status provenance_changes(const gw_h5_group *ga, const gw_h5_group *gb
 }
 
 /* Compares object `group` present in both files. */
-static gw_status diff_object(const gw_diff *d, const char *group, gw_diff_object *o)
+static gw_status diff_object(const gw_filediff *d, const char *group, gw_filediff_object *o)
 {
     char where[1024];
     int equal = 0;
@@ -536,7 +522,7 @@ done:
 }
 
 /* An object of one file only: its kind and the rows of its main table. */
-static gw_status one_sided(const char *path, const char *group, int in_a, gw_diff_object *o)
+static gw_status one_sided(const char *path, const char *group, int in_a, gw_filediff_object *o)
 {
     gw_h5_group *g = NULL;
     gw_table *t = NULL;
@@ -561,19 +547,19 @@ static int listed(char **v, size_t n, const char *s)
     return 0;
 }
 
-gw_status gw_diff_files(const char *a, const char *b, const gw_diff_opts *opts, gw_diff **out)
+gw_status gw_filediff_files(const char *a, const char *b, const gw_filediff_opts *opts, gw_filediff **out)
 {
     if (out != NULL)
         *out = NULL;
     if (a == NULL || b == NULL || out == NULL)
-        return gwi_fail(GW_EINVAL, "gw_diff_files: NULL argument");
-    gw_diff_opts o = opts != NULL ? *opts : (gw_diff_opts){0};
+        return gwi_fail(GW_EINVAL, "gw_filediff_files: NULL argument");
+    gw_filediff_opts o = opts != NULL ? *opts : (gw_filediff_opts){0};
     if (!(o.rel >= 0) || !(o.abs >= 0) || !(o.ulps >= 0) || !isfinite(o.rel) || !isfinite(o.abs) ||
         !isfinite(o.ulps))
-        return gwi_fail(GW_EINVAL, "gw_diff_files: tolerances must be finite and >= 0");
+        return gwi_fail(GW_EINVAL, "gw_filediff_files: tolerances must be finite and >= 0");
     char **ga = NULL, **gb = NULL;
     size_t na = 0, nb = 0;
-    gw_diff *d = gw_calloc(1, sizeof *d);
+    gw_filediff *d = gw_calloc(1, sizeof *d);
     gw_status rc = d != NULL ? GW_OK : gwi_fail(GW_ENOMEM, "out of memory");
     if (rc == GW_OK && ((d->path_a = gw_strdup(a)) == NULL || (d->path_b = gw_strdup(b)) == NULL))
         rc = gwi_fail(GW_ENOMEM, "out of memory");
@@ -588,7 +574,7 @@ gw_status gw_diff_files(const char *a, const char *b, const gw_diff_opts *opts, 
         int in_a = i < na, in_b = listed(gb, nb, group);
         if (!in_a && listed(ga, na, group))
             continue;
-        gw_diff_object *x = &d->objs[d->nobjs++];
+        gw_filediff_object *x = &d->objs[d->nobjs++];
         if ((x->name = gw_strdup(group + 1)) == NULL)
             rc = gwi_fail(GW_ENOMEM, "out of memory");
         else if (in_a && in_b)
@@ -599,7 +585,7 @@ gw_status gw_diff_files(const char *a, const char *b, const gw_diff_opts *opts, 
     gwi_strv_free(ga, na);
     gwi_strv_free(gb, nb);
     if (rc != GW_OK) {
-        gw_diff_free(d);
+        gw_filediff_free(d);
         return rc;
     }
     d->equal = 1;
@@ -609,7 +595,7 @@ gw_status gw_diff_files(const char *a, const char *b, const gw_diff_opts *opts, 
     return GW_OK;
 }
 
-void gw_diff_free(gw_diff *d)
+void gw_filediff_free(gw_filediff *d)
 {
     if (d == NULL)
         return;
@@ -623,7 +609,7 @@ void gw_diff_free(gw_diff *d)
 
 /* ---- rendering ---------------------------------------------------------------------------- */
 
-static const char *state_name(gw_diff_state s)
+static const char *state_name(gw_filediff_state s)
 {
     static const char *const names[] = {"equal", "changed", "only_in_a", "only_in_b"};
     return names[s];
@@ -679,7 +665,7 @@ static void text_pair(gw_strbuf *b, const char *x, const char *y)
     gw_strbuf_cat(b, "'");
 }
 
-static void text_column(gw_strbuf *b, const gw_diff_column *c, size_t matched)
+static void text_column(gw_strbuf *b, const gw_filediff_column *c, size_t matched)
 {
     gw_strbuf_printf(b, "    %s: ", c->column);
     char na[GW_OUTPUT_NUMLEN], nb[GW_OUTPUT_NUMLEN];
@@ -723,9 +709,9 @@ static void text_list(gw_strbuf *b, const char *what, char **v, size_t n)
 }
 
 /* One line for part p: its sizes, the columns that differ, the largest relative difference. */
-static void brief_part(gw_strbuf *b, const char *label, const gw_diff_part *p)
+static void brief_part(gw_strbuf *b, const char *label, const gw_filediff_part *p)
 {
-    const gw_diff_column *big = NULL;
+    const gw_filediff_column *big = NULL;
     gw_strbuf_printf(b, "  %s (%zu -> %zu", label, p->rows_a, p->rows_b);
     if (p->only_a)
         gw_strbuf_printf(b, ", %zu only in A", p->only_a);
@@ -745,7 +731,7 @@ static void brief_part(gw_strbuf *b, const char *label, const gw_diff_part *p)
     gw_strbuf_cat(b, "\n");
 }
 
-static void text_part(gw_strbuf *b, const gw_diff_object *o, const gw_diff_part *p, int brief)
+static void text_part(gw_strbuf *b, const gw_filediff_object *o, const gw_filediff_part *p, int brief)
 {
     const char *label = p->part[0] ? p->part : main_label(o->kind);
     if (p->state != GW_DIFF_EQUAL) {
@@ -770,7 +756,7 @@ static void text_part(gw_strbuf *b, const gw_diff_object *o, const gw_diff_part 
         text_column(b, &p->cols[c], p->rows_a - p->only_a);
 }
 
-static void render_text(const gw_diff *d, gw_strbuf *b, int brief)
+static void render_text(const gw_filediff *d, gw_strbuf *b, int brief)
 {
     size_t count[4] = {0}, nwithin = 0;
     gw_strbuf_printf(b, "A: %s\nB: %s\n", d->path_a, d->path_b);
@@ -778,7 +764,7 @@ static void render_text(const gw_diff *d, gw_strbuf *b, int brief)
         gw_strbuf_printf(b, "tolerance: rel %g, abs %g, ulps %g\n", d->opts.rel, d->opts.abs,
                          d->opts.ulps);
     for (size_t i = 0; i < d->nobjs; i++) {
-        const gw_diff_object *o = &d->objs[i];
+        const gw_filediff_object *o = &d->objs[i];
         const char *kind = gw_tidy_kind_name(o->kind);
         count[o->state]++;
         nwithin += o->within_tolerance != 0;
@@ -828,7 +814,7 @@ static cJSON *json_str_or_null(const char *s)
     return s != NULL ? cJSON_CreateString(s) : cJSON_CreateNull();
 }
 
-static cJSON *json_part(const gw_diff_part *p)
+static cJSON *json_part(const gw_filediff_part *p)
 {
     cJSON *j = cJSON_CreateObject(), *cols = cJSON_CreateArray();
     cJSON_AddStringToObject(j, "part", p->part[0] ? p->part : "main");
@@ -843,7 +829,7 @@ static cJSON *json_part(const gw_diff_part *p)
     cJSON_AddItemToObject(j, "columns_only_in_a", json_strs(p->cols_only_a, p->ncols_only_a));
     cJSON_AddItemToObject(j, "columns_only_in_b", json_strs(p->cols_only_b, p->ncols_only_b));
     for (size_t c = 0; c < p->ncols; c++) {
-        const gw_diff_column *x = &p->cols[c];
+        const gw_filediff_column *x = &p->cols[c];
         cJSON *k = cJSON_CreateObject();
         cJSON_AddStringToObject(k, "column", x->column);
         cJSON_AddItemToObject(k, "rows_changed", cJSON_CreateNumber((double)x->changed));
@@ -866,7 +852,7 @@ static cJSON *json_part(const gw_diff_part *p)
     return j;
 }
 
-static cJSON *render_json(const gw_diff *d)
+static cJSON *render_json(const gw_filediff *d)
 {
     cJSON *root = cJSON_CreateObject(), *objs = cJSON_CreateArray(), *tol = cJSON_CreateObject();
     size_t count[4] = {0};
@@ -878,7 +864,7 @@ static cJSON *render_json(const gw_diff *d)
     cJSON_AddItemToObject(tol, "ulps", cJSON_CreateNumber(d->opts.ulps));
     cJSON_AddItemToObject(root, "tolerance", tol);
     for (size_t i = 0; i < d->nobjs; i++) {
-        const gw_diff_object *o = &d->objs[i];
+        const gw_filediff_object *o = &d->objs[i];
         cJSON *j = cJSON_CreateObject(), *parts = cJSON_CreateArray();
         count[o->state]++;
         cJSON_AddStringToObject(j, "name", o->name);
@@ -896,19 +882,19 @@ static cJSON *render_json(const gw_diff *d)
     }
     cJSON *sum = cJSON_CreateObject();
     for (size_t s = 0; s < 4; s++)
-        cJSON_AddItemToObject(sum, state_name((gw_diff_state)s),
+        cJSON_AddItemToObject(sum, state_name((gw_filediff_state)s),
                               cJSON_CreateNumber((double)count[s]));
     cJSON_AddItemToObject(root, "summary", sum);
     cJSON_AddItemToObject(root, "objects", objs);
     return root;
 }
 
-gw_status gw_diff_render(const gw_diff *d, gw_output_format fmt, char **out)
+gw_status gw_filediff_render(const gw_filediff *d, gw_output_format fmt, char **out)
 {
     if (out != NULL)
         *out = NULL;
     if (d == NULL || out == NULL || (fmt != GW_OUT_TEXT && fmt != GW_OUT_JSON))
-        return gwi_fail(GW_EINVAL, "gw_diff_render: NULL argument or a format other than text "
+        return gwi_fail(GW_EINVAL, "gw_filediff_render: NULL argument or a format other than text "
                                    "or json");
     if (fmt == GW_OUT_JSON)
         return gwi_json_finish(render_json(d), out);
@@ -918,12 +904,12 @@ gw_status gw_diff_render(const gw_diff *d, gw_output_format fmt, char **out)
     return rc == GW_OK ? GW_OK : gwi_fail(rc, "out of memory");
 }
 
-gw_status gw_diff_render_brief(const gw_diff *d, char **out)
+gw_status gw_filediff_render_brief(const gw_filediff *d, char **out)
 {
     if (out != NULL)
         *out = NULL;
     if (d == NULL || out == NULL)
-        return gwi_fail(GW_EINVAL, "gw_diff_render_brief: NULL argument");
+        return gwi_fail(GW_EINVAL, "gw_filediff_render_brief: NULL argument");
     gw_strbuf b = {0};
     render_text(d, &b, 1);
     gw_status rc = gw_strbuf_finish(&b, out);
