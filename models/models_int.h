@@ -132,4 +132,70 @@ gw_status gwi_ols_check(const gw_design *d, const gw_ols_opts *opts, gwi_vcov_in
 gw_status gwi_ols_from_ls(const gw_design *d, const gw_ols_opts *opts, const gwi_ls_view *ls,
                           const gwi_vcov_info *info, gw_result **out);
 
+/* Power-of-two rescaling of extreme data (scale.c), shared by every estimator: OLS, the within
+ * estimator, 2SLS, the GLMs and the streaming fits. The least-squares kernel (gw_ls_fit) cannot
+ * do it alone: its outputs (bread (X'WX)^-1, RSS, residuals, the meats built from them) are in
+ * the data's units, and at 1e+-300 they are outside the double range whatever the solver does.
+ * So the rescaling wraps a whole fit, design in and result out: the columns of X, y and the
+ * instruments are multiplied by 2^-e (ldexp: exact), the estimator runs on the scaled copy,
+ * and the result is mapped back exactly (gwi_scale_unscale). A column whose largest magnitude
+ * has a binary exponent within [-GWI_SCALE_EXP, GWI_SCALE_EXP] is never scaled, so ordinary
+ * data give bit-identical results. */
+#define GWI_SCALE_EXP 100
+
+typedef struct {
+    size_t p, q;               /* columns of X; instruments                                */
+    int *ex;                   /* p: column j of X was multiplied by 2^-ex[j]                */
+    int *ez;                   /* q: instrument j by 2^-ez[j] (NULL when q == 0)             */
+    int ey;                    /* y by 2^-ey (0: y not scaled)                               */
+    const char *const *xterms; /* p names of X's columns, borrowed (term -> exponent)        */
+    const char *const *zterms; /* q instrument names, borrowed                               */
+    size_t n_endog;            /* IV: the last n_endog columns of X are the first stages' y  */
+} gwi_scale;
+
+/* gwi_max_abs -- largest |x[i]| over x[0..len) (NaN ignored), a blocked max: thread-free. */
+double gwi_max_abs(const double *x, size_t len);
+/* gwi_scale_exp -- the exponent e that brings maxabs into [1, 2) (ilogb), 0 for 0 or non-finite. */
+int gwi_scale_exp(double maxabs);
+/* gwi_scale_outside -- whether exponent e is outside the safe window [-GWI_SCALE_EXP, +]. */
+int gwi_scale_outside(int e);
+/* gwi_scale_plan -- s <- the exponents of d's X columns, of y (only when scale_y; else 0) and of
+ * its instruments; *need = 1 when one of them is outside the window. GW_ENOMEM. s owns ex/ez
+ * (gwi_scale_free), borrows d's names. */
+gw_status gwi_scale_plan(const gw_design *d, int scale_y, gwi_scale *s, int *need);
+void gwi_scale_free(gwi_scale *s); /* ex, ez; NULL-safe fields */
+/* gwi_scale_copy -- sd <- a shallow copy of d whose X, Xlo, y and Z are gw_alloc'd copies scaled
+ * by s (free with gwi_scale_copy_free, also after a failure). GW_ENOMEM. */
+gw_status gwi_scale_copy(const gw_design *d, const gwi_scale *s, gw_design *sd);
+void gwi_scale_copy_free(gw_design *sd);
+/* gwi_scale_inplace -- scale d->X, d->Xlo, d->y and d->Z in place by s (the in-place fits,
+ * whose data are the caller's to overwrite). */
+void gwi_scale_inplace(gw_design *d, const gwi_scale *s);
+/* gwi_scale_block -- scale n rows of a row block (y, X with column stride ld) by s. */
+void gwi_scale_block(const gwi_scale *s, size_t n, double *y, double *X, size_t ld);
+
+/* How a result maps back. LINEAR: coefficient of a column with exponent e scales by
+ * 2^(ey - e), sums of squares by 2^(2 ey) (OLS, within, 2SLS and its first stages, logit and
+ * probit with ey = 0). LOGLINK: Poisson with log link, mu = exp(x'b): y times 2^ey multiplies
+ * every mu by 2^ey, which the intercept (or the absorbed effects) takes up as + ey log 2; a slope
+ * scales by 2^-e; deviances by 2^ey; statistics and p-values do not change except the
+ * intercept's (recomputed). */
+typedef enum { GWI_UNSCALE_LINEAR = 0, GWI_UNSCALE_LOGLINK } gwi_unscale_kind;
+
+/* gwi_scale_unscale -- map r, fitted to data scaled by s, back to the original units (estimates,
+ * standard errors, intervals, vcov, RSS, TSS, rmse, Gaussian loglik, residuals, fitted values,
+ * deviances, IV first stages, GLM margins). Coefficients are matched to columns by term name.
+ * has_intercept: the design's; the LOGLINK intercept shift applies to the term named like
+ * xterms[0] then. GW_ENOMEM (more than 64 coefficients and no memory for their factors). */
+gw_status gwi_scale_unscale(gw_result *r, const gwi_scale *s, gwi_unscale_kind kind,
+                            int has_intercept);
+
+/* gwi_result_suspect -- whether a result may have lost numbers to underflow or overflow: a sum
+ * of squares (RSS, TSS for linear fits; the deviance for GLMs) outside [2^-900, 2^900], or an
+ * estimate, standard error or variance that is not finite, or zero. O(k). */
+int gwi_result_suspect(const gw_result *r);
+/* gwi_scale_retry_status -- whether a failed first fit's status may be numerical (worth a
+ * rescaled retry): not ENOMEM, EINVAL, EDIM, ENODATA, EUNSUPPORTED or EINTERNAL. */
+int gwi_scale_retry_status(gw_status rc);
+
 #endif

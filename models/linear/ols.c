@@ -360,118 +360,15 @@ static void pass_merge(void *ctx, size_t b, int tid)
     gwi_meat_merge(ps->meat, b, tid);
 }
 
-/* Power-of-two scaling of extreme data (gw_ols.h, "Scale"). A column (or y) whose largest
- * magnitude has binary exponent outside [-OLS_SCALE_EXP, OLS_SCALE_EXP] can make a sum of
- * squares, a Gram entry or a meat entry (a product of four data values, summed over N rows)
- * underflow or overflow. When a first fit looks damaged (result_suspect) and the scan finds such
- * a column, every column and y are scaled by 2^-e (e = ilogb of the column's
- * largest magnitude, so the largest becomes [1, 2)) with ldexp, which is exact, the fit runs on
- * the scaled copy, and the result is unscaled exactly at the end. */
-#define OLS_SCALE_EXP 100
+/* Power-of-two scaling of extreme data (gw_ols.h, "Scale"; the shared helpers of scale.c). OLS
+ * does not scan its data in advance: a fit is two passes over X, and a scan would be a third.
+ * It fits the data as they are and only when the result looks damaged (gwi_result_suspect) or
+ * the fit fails on a numerical status does it scan, and refit a scaled copy when a column or y
+ * is outside the safe window. */
 
-/* Largest |x[i]| over x[0..len), as a blocked max (order-free, so thread-independent). */
-static double max_abs(const double *x, size_t len)
-{
-    double m = 0.0;
-    const long nbl = (long)gw_nblocks(len);
-#pragma omp parallel for schedule(static) reduction(max : m)
-    for (long b = 0; b < nbl; b++) {
-        size_t first, count;
-        gw_block_range(len, (size_t)b, &first, &count);
-        double mb = 0.0;
-        for (size_t i = first; i < first + count; i++) {
-            double a = fabs(x[i]);
-            mb = a > mb ? a : mb;
-        }
-        m = mb > m ? mb : m;
-    }
-    return m;
-}
-
-static int scale_exp(double maxabs)
-{
-    return (maxabs > 0.0 && isfinite(maxabs)) ? ilogb(maxabs) : 0;
-}
-
-/* Fills ex[0..p) and *ey with the scaling exponents and returns whether any is outside the
- * safe window (then the fit must run on a scaled copy). */
-static int scale_needed(const gw_design *d, int *ex, int *ey)
-{
-    int need = 0;
-    *ey = scale_exp(max_abs(d->y, d->n));
-    need = *ey < -OLS_SCALE_EXP || *ey > OLS_SCALE_EXP;
-    for (size_t j = 0; j < d->p; j++) {
-        ex[j] = scale_exp(max_abs(d->X + j * d->n, d->n));
-        need |= ex[j] < -OLS_SCALE_EXP || ex[j] > OLS_SCALE_EXP;
-    }
-    return need;
-}
-
-/* sd <- a shallow copy of d whose X, Xlo and y are gw_alloc'd scaled copies (freed with
- * scaled_free). */
-static gw_status scaled_copy(const gw_design *d, const int *ex, int ey, gw_design *sd)
-{
-    const size_t n = d->n, p = d->p;
-    *sd = *d;
-    sd->X = gw_alloc_array(n * p, sizeof(double));
-    sd->y = gw_alloc_array(n, sizeof(double));
-    sd->Xlo = d->Xlo ? gw_alloc_array(n * p, sizeof(double)) : NULL;
-    if (sd->X == NULL || sd->y == NULL || (d->Xlo != NULL && sd->Xlo == NULL))
-        return gwi_fail(GW_ENOMEM, "cannot allocate a scaled copy of the %zu x %zu design", n, p);
-    for (size_t j = 0; j < p; j++)
-        for (size_t i = 0; i < n; i++) {
-            sd->X[j * n + i] = ldexp(d->X[j * n + i], -ex[j]);
-            if (d->Xlo != NULL)
-                sd->Xlo[j * n + i] = ldexp(d->Xlo[j * n + i], -ex[j]);
-        }
-    for (size_t i = 0; i < n; i++)
-        sd->y[i] = ldexp(d->y[i], -ey);
-    return GW_OK;
-}
-
-static void scaled_free(gw_design *sd)
-{
-    gw_free(sd->X);
-    gw_free(sd->Xlo);
-    gw_free(sd->y);
-}
-
-/* Undoes the scaling on a result fitted to the scaled design: coefficient j of design column c
- * scales by 2^(ey - ex[c]), variances by the product of two such factors, sums of squares by
- * 2^(2 ey); statistics, p-values, R^2 and F are scale-free. */
-static void unscale_result(gw_result *r, const int *aliased, size_t p, const int *ex, int ey,
-                           int *f)
-{
-    const size_t k = r->k;
-    size_t a = 0;
-    for (size_t c = 0; c < p && a < k; c++)
-        if (!aliased[c])
-            f[a++] = ey - ex[c];
-    for (a = 0; a < k; a++) {
-        r->estimate[a] = ldexp(r->estimate[a], f[a]);
-        r->std_error[a] = ldexp(r->std_error[a], f[a]);
-        r->ci_low[a] = ldexp(r->ci_low[a], f[a]);
-        r->ci_high[a] = ldexp(r->ci_high[a], f[a]);
-    }
-    for (size_t j = 0; j < k; j++)
-        for (size_t i = 0; i < k; i++)
-            r->vcov[i + j * k] = ldexp(r->vcov[i + j * k], f[i] + f[j]);
-    r->rss = ldexp(r->rss, 2 * ey);
-    r->tss = ldexp(r->tss, 2 * ey);
-    r->rmse = ldexp(r->rmse, ey);
-    r->loglik -= (double)r->nobs * (double)ey * 0.693147180559945309417232121458176568;
-    if (r->residuals != NULL)
-        for (size_t i = 0; i < r->nobs; i++)
-            r->residuals[i] = ldexp(r->residuals[i], ey);
-    if (r->fitted != NULL)
-        for (size_t i = 0; i < r->nobs; i++)
-            r->fitted[i] = ldexp(r->fitted[i], ey);
-}
-
-/* One fit of the (possibly scaled) design dd; *aliased (p ints) receives the aliased flags of
- * the solution when the fit succeeds. */
+/* One fit of the (possibly scaled) design dd. */
 static gw_status ols_fit_once(const gw_design *dd, const gw_ols_opts *opts,
-                              const gwi_vcov_info *info, int *aliased, gw_result **out)
+                              const gwi_vcov_info *info, gw_result **out)
 {
     gw_ls *ls = NULL;
     gw_status rc;
@@ -511,8 +408,6 @@ static gw_status ols_fit_once(const gw_design *dd, const gw_ols_opts *opts,
         gw_ls_resid(ls), gw_ls_fitted(ls), gw_ls_bread(ls),         gw_ls_aliased(ls),
         gw_ls_rss(ls),   gw_ls_rcond(ls),  gw_ls_near_singular(ls), gw_ls_method_used(ls)};
     rc = ols_result(dd, opts, &v, info, ps.meat != NULL ? M : NULL, &fs, out);
-    if (rc == GW_OK && aliased != NULL)
-        memcpy(aliased, v.aliased, p * sizeof *aliased);
 done:
     gw_ls_free(ls);
     gwi_meat_free(ps.meat);
@@ -523,32 +418,14 @@ done:
     return rc;
 }
 
-/* Whether a result may have lost its numbers to underflow or overflow: a sum of squares outside
- * [2^-900, 2^900] (a square of data beyond 2^+-450, or residuals so small that their squares
- * are subnormal), or an estimate, standard error or variance that is not finite, or zero.
- * Cheap (O(k)); a true perfect fit or an N == K fit also qualify, and the scan that follows
- * (scale_needed) then finds nothing to scale. */
-static int result_suspect(const gw_result *r)
-{
-    const double lo = 0x1p-900, hi = 0x1p900;
-    if (!(r->rss <= hi) || !(r->tss <= hi) || (r->rss < lo) || (r->tss < lo))
-        return 1;
-    for (size_t j = 0; j < r->k; j++) {
-        double v = r->vcov[j + j * r->k];
-        if (!isfinite(r->estimate[j]) || !(r->std_error[j] > 0.0) || !isfinite(r->std_error[j]) ||
-            !(v > 0.0) || !isfinite(v))
-            return 1;
-    }
-    return 0;
-}
-
 gw_status gw_ols_fit(const gw_design *d, const gw_ols_opts *opts, gw_result **out)
 {
     const gw_ols_opts defaults = {0};
     gwi_vcov_info info;
     gw_status rc;
-    int *ex = NULL, *aliased = NULL, ey = 0;
+    gwi_scale sc = {0};
     gw_design sd = {0};
+    int need = 0;
     if (out == NULL)
         return gwi_fail(GW_EINVAL, "no output pointer");
     *out = NULL;
@@ -559,27 +436,25 @@ gw_status gw_ols_fit(const gw_design *d, const gw_ols_opts *opts, gw_result **ou
     if ((rc = gwi_ols_check(d, opts, &info)) != GW_OK)
         return rc;
     (void)gw_threads_get(); /* first use: pins OpenBLAS to one thread inside our blocks */
-    const size_t p = d->p;
     /* Fit as the data are; only when the result looks damaged by underflow or overflow (or the
      * fit failed on a numerical status), scan the data for extreme scales and refit a copy scaled
      * by powers of two (gw_ols.h, "Scale"). Ordinary data pay nothing. */
-    rc = ols_fit_once(d, opts, &info, NULL, out);
-    if (rc == GW_ENOMEM || rc == GW_EINVAL || rc == GW_EDIM || rc == GW_ENODATA ||
-        rc == GW_EUNSUPPORTED || rc == GW_EINTERNAL || (rc == GW_OK && !result_suspect(*out)))
+    rc = ols_fit_once(d, opts, &info, out);
+    if (!gwi_scale_retry_status(rc) || (rc == GW_OK && !gwi_result_suspect(*out)))
         return rc;
-    if ((ex = gw_alloc_array(3 * p, sizeof *ex)) == NULL)
-        return rc; /* keep the first answer (or its status) */
-    aliased = ex + 2 * p;
-    if (!scale_needed(d, ex, &ey))
-        goto done;
+    if (gwi_scale_plan(d, 1, &sc, &need) != GW_OK || !need)
+        goto done; /* keep the first answer (or its status) */
     gw_result_free(*out);
     *out = NULL;
-    if ((rc = scaled_copy(d, ex, ey, &sd)) != GW_OK)
+    if ((rc = gwi_scale_copy(d, &sc, &sd)) != GW_OK)
         goto done;
-    if ((rc = ols_fit_once(&sd, opts, &info, aliased, out)) == GW_OK)
-        unscale_result(*out, aliased, p, ex, ey, ex + p);
+    if ((rc = ols_fit_once(&sd, opts, &info, out)) == GW_OK &&
+        (rc = gwi_scale_unscale(*out, &sc, GWI_UNSCALE_LINEAR, d->has_intercept)) != GW_OK) {
+        gw_result_free(*out);
+        *out = NULL;
+    }
 done:
-    scaled_free(&sd);
-    gw_free(ex);
+    gwi_scale_copy_free(&sd);
+    gwi_scale_free(&sc);
     return rc;
 }
