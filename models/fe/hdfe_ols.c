@@ -453,13 +453,49 @@ done:
     return rc;
 }
 
+/* Extreme scales (gw_ols.h, "Scale"; scale.c): the demeaning's sums of squares overflow at 1e300
+ * and underflow at 1e-300 before any least squares runs, so unlike gw_ols_fit the within fit
+ * scans its columns first (one pass against the demeaning's many) and, when y or a column is
+ * outside the safe window, fits data scaled by powers of two: the demeaning is linear, so
+ * demeaning the scaled columns gives the scaled demeaned columns (exactly, up to the rounding
+ * of the sums), and the result maps back exactly. inplace: scale d's own arrays (the caller
+ * gave them up); otherwise a scaled copy is made and demeaned in place. */
+static gw_status fe_fit_any_scale(gw_design *d, int inplace, const gw_ols_opts *opts,
+                                  gw_result **out)
+{
+    gwi_scale sc;
+    gw_design sd = {0};
+    int need = 0;
+    gw_status rc = fe_check(d, opts);
+    if (rc != GW_OK)
+        return rc;
+    if ((rc = gwi_scale_plan(d, 1, &sc, &need)) != GW_OK)
+        return rc;
+    if (!need)
+        rc = fe_fit(d, inplace ? d->X : NULL, inplace ? d->y : NULL, opts, out);
+    else if (inplace) {
+        gwi_scale_inplace(d, &sc);
+        rc = fe_fit(d, d->X, d->y, opts, out);
+    } else if ((rc = gwi_scale_copy(d, &sc, &sd)) == GW_OK)
+        rc = fe_fit(&sd, sd.X, sd.y, opts, out);
+    if (need && rc == GW_OK &&
+        (rc = gwi_scale_unscale(*out, &sc, GWI_UNSCALE_LINEAR, d->has_intercept)) != GW_OK) {
+        gw_result_free(*out);
+        *out = NULL;
+    }
+    gwi_scale_copy_free(&sd);
+    gwi_scale_free(&sc);
+    return rc;
+}
+
 gw_status gwi_ols_fit_fe(const gw_design *d, const gw_ols_opts *opts, gw_result **out)
 {
     const gw_ols_opts defaults = {0};
     if (out == NULL)
         return gwi_fail(GW_EINVAL, "no output pointer");
     *out = NULL;
-    return fe_fit(d, NULL, NULL, opts ? opts : &defaults, out);
+    /* Only the in-place path writes to d. */
+    return fe_fit_any_scale((gw_design *)(uintptr_t)d, 0, opts ? opts : &defaults, out);
 }
 
 gw_status gw_ols_fit_fe_inplace(gw_design *d, const gw_ols_opts *opts, gw_result **out)
@@ -470,5 +506,5 @@ gw_status gw_ols_fit_fe_inplace(gw_design *d, const gw_ols_opts *opts, gw_result
     *out = NULL;
     if (d == NULL)
         return gwi_fail(GW_EINVAL, "no design");
-    return fe_fit(d, d->X, d->y, opts ? opts : &defaults, out);
+    return fe_fit_any_scale(d, 1, opts ? opts : &defaults, out);
 }

@@ -1483,17 +1483,10 @@ static gw_status iv_move_first_stages(iv_fit *f)
     return GW_OK;
 }
 
-gw_status gw_iv_fit(const gw_design *d, const gw_ols_opts *opts_in, gw_result **out)
+/* 2SLS of a checked design. */
+static gw_status iv_fit_checked(const gw_design *d, const gw_ols_opts *opts, gw_result **out)
 {
-    const gw_ols_opts defaults = {0};
-    const gw_ols_opts *opts = opts_in ? opts_in : &defaults;
     gw_status rc;
-    if (out == NULL)
-        return gwi_fail(GW_EINVAL, "no output pointer");
-    *out = NULL;
-    if ((rc = check(d, opts)) != GW_OK)
-        return rc;
-    (void)gw_threads_get();
     iv_fit f;
     memset(&f, 0, sizeof f);
     f.d = d;
@@ -1519,5 +1512,41 @@ gw_status gw_iv_fit(const gw_design *d, const gw_ols_opts *opts_in, gw_result **
     gw_free(f.Anames_k);
     gw_free(f.dnames);
     mem_free(&f.mm, f.K1);
+    return rc;
+}
+
+/* Extreme scales (gw_ols.h, "Scale"; scale.c): the first stages, the second stage, the demeaning
+ * and the diagnostics all form sums of squares of the data, so the columns of X, y and the
+ * instruments are scanned first (one pass, against the many of a 2SLS fit) and, when one is
+ * outside the safe window, the fit runs on a copy scaled by powers of two. 2SLS is equivariant
+ * under such scalings: coefficient j scales by 2^(ey - e_j), each first stage's by the
+ * endogenous column's over the regressor's, and every diagnostic (F, partial R^2, Cragg-Donald,
+ * Kleibergen-Paap, Sargan/Hansen, Wu-Hausman) is a ratio of like-scaled quantities. */
+gw_status gw_iv_fit(const gw_design *d, const gw_ols_opts *opts_in, gw_result **out)
+{
+    const gw_ols_opts defaults = {0};
+    const gw_ols_opts *opts = opts_in ? opts_in : &defaults;
+    gwi_scale sc;
+    gw_design sd = {0};
+    int need = 0;
+    gw_status rc;
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "no output pointer");
+    *out = NULL;
+    if ((rc = check(d, opts)) != GW_OK)
+        return rc;
+    (void)gw_threads_get();
+    if ((rc = gwi_scale_plan(d, 1, &sc, &need)) != GW_OK)
+        return rc;
+    if (!need)
+        rc = iv_fit_checked(d, opts, out);
+    else if ((rc = gwi_scale_copy(d, &sc, &sd)) == GW_OK &&
+             (rc = iv_fit_checked(&sd, opts, out)) == GW_OK &&
+             (rc = gwi_scale_unscale(*out, &sc, GWI_UNSCALE_LINEAR, d->has_intercept)) != GW_OK) {
+        gw_result_free(*out);
+        *out = NULL;
+    }
+    gwi_scale_copy_free(&sd);
+    gwi_scale_free(&sc);
     return rc;
 }
