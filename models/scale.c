@@ -21,9 +21,10 @@
  *   Poisson (log link): mu = exp(x'b), so y times 2^ey is fitted by mu times 2^ey, i.e. the
  *     intercept (or the absorbed effects, which the result does not report) plus ey log 2 and
  *     every slope unchanged; x_j times 2^-e_j multiplies slope j by 2^e_j. So slopes map as
- *     2^-e_j, the intercept shifts by ey log 2 (its variance is unchanged; its t statistic,
- *     p-value and interval are recomputed), deviances scale by 2^ey (y log(y/mu) - (y - mu) is
- *     homogeneous of degree one), fitted values and residuals by 2^ey, average marginal effects
+ *     2^-e_j, the intercept shifts by ey log 2; sandwich variances do not change, the model-based
+ *     (iid) one (X' diag(mu) X)^-1 scales by 2^-ey (a count's variance is its mean, so it is not
+ *     scale-free), and the statistics are recomputed; deviances scale by 2^ey (y log(y/mu) - (y -
+ * mu) is homogeneous of degree one), fitted values and residuals by 2^ey, average marginal effects
  *     (mu b_j) by 2^(ey - e_j). The log-likelihood (lgamma(y + 1)) is not homogeneous: the GLM
  *     code computes it, and AIC, BIC and pseudo-R^2, from the unscaled y and mu (glm.c). */
 #include <math.h>
@@ -214,18 +215,29 @@ static void unscale_linear(gw_result *r, const gwi_scale *s, int ey, int *f)
             unscale_linear(r->first_stage[j], s, s->ex[s->p - s->n_endog + j], f);
 }
 
-/* Poisson: the intercept takes + ey log 2 in the scaled units (where the vcov is representable,
- * so its statistic, p-value and interval are recomputed there), then every coefficient maps
- * with 2^-e_j. */
+/* Poisson. In the scaled units first, where every variance is representable: the intercept
+ * takes + ey log 2; the model-based (iid) variance (X' diag(mu) X)^-1 is that of means 2^-ey
+ * times the model's, so it is 2^ey times too large there and is scaled by 2^-ey (also in the
+ * margins' delta method), while sandwich variances (HC, cluster) are invariant (bread ~ 1/mu,
+ * meat ~ (y - mu)^2); the statistics, p-values and intervals are then recomputed. After that
+ * every coefficient maps with 2^-e_j. */
 static void unscale_loglink(gw_result *r, const gwi_scale *s, int has_intercept, int *f)
 {
     const size_t k = r->k;
     const char *icpt = has_intercept && s->p > 0 && s->xterms != NULL ? s->xterms[0] : NULL;
-    for (size_t a = 0; a < k && icpt != NULL && s->ey != 0; a++)
-        if (r->terms[a] != NULL && strcmp(r->terms[a], icpt) == 0) {
-            r->estimate[a] += (double)s->ey * LOG_2;
-            gwi_fill_inference(r);
+    if (s->ey != 0) {
+        const int iid = r->vcov_type != NULL && strcmp(r->vcov_type, "iid") == 0;
+        if (iid)
+            unscale_vec(r->vcov, k * k, -s->ey);
+        for (size_t a = 0; a < k && icpt != NULL; a++)
+            if (r->terms[a] != NULL && strcmp(r->terms[a], icpt) == 0)
+                r->estimate[a] += (double)s->ey * LOG_2;
+        gwi_fill_inference(r);
+        if (iid && r->margins != NULL) {
+            unscale_vec(r->margins->vcov, r->margins->k * r->margins->k, -s->ey);
+            gwi_fill_inference(r->margins);
         }
+    }
     unscale_coefs(r, s, 0, f);
     r->deviance = ldexp(r->deviance, s->ey);
     r->null_deviance = ldexp(r->null_deviance, s->ey);

@@ -78,7 +78,7 @@ static void neumaier_add(double *s, double *c, double v)
 /* The blocked sums of gwi_glm_sums; with want_ll == 0 the log-likelihood (lgamma for Poisson,
  * the costliest term) is skipped, as IRLS needs only the deviance. */
 static void glm_sums(gwi_glm_link link, size_t n, const double *y, const double *mu,
-                     const double *a, int want_ll, double *loglik, double *deviance)
+                     const double *a, int want_ll, int yexp, double *loglik, double *deviance)
 {
     const size_t nb = gw_nblocks(n);
     double part[2 * 64];
@@ -90,7 +90,7 @@ static void glm_sums(gwi_glm_link link, size_t n, const double *y, const double 
         for (size_t i = 0; i < n; i++) {
             double ai = a ? a[i] : 1.0;
             if (want_ll)
-                neumaier_add(&ll, &cl, ai * gwi_glm_loglik(link, y[i], mu[i]));
+                neumaier_add(&ll, &cl, ai * gwi_glm_loglik_at(link, y[i], mu[i], yexp));
             neumaier_add(&dv, &cd, ai * gwi_glm_dev(link, y[i], mu[i]));
         }
         *loglik = ll + cl;
@@ -105,7 +105,7 @@ static void glm_sums(gwi_glm_link link, size_t n, const double *y, const double 
         for (size_t i = first; i < first + count; i++) {
             double ai = a ? a[i] : 1.0;
             if (want_ll)
-                neumaier_add(&ll, &cl, ai * gwi_glm_loglik(link, y[i], mu[i]));
+                neumaier_add(&ll, &cl, ai * gwi_glm_loglik_at(link, y[i], mu[i], yexp));
             neumaier_add(&dv, &cd, ai * gwi_glm_dev(link, y[i], mu[i]));
         }
         slots[2 * (size_t)blk] = ll + cl;
@@ -123,9 +123,9 @@ static void glm_sums(gwi_glm_link link, size_t n, const double *y, const double 
 }
 
 void gwi_glm_sums(gwi_glm_link link, size_t n, const double *y, const double *mu, const double *a,
-                  double *loglik, double *deviance)
+                  int yexp, double *loglik, double *deviance)
 {
-    glm_sums(link, n, y, mu, a, 1, loglik, deviance);
+    glm_sums(link, n, y, mu, a, 1, yexp, loglik, deviance);
 }
 
 /* mu_i from eta_i, and the deviance (loglik optional) of the fit. */
@@ -140,7 +140,7 @@ static double deviance_of(gwi_glm_link link, size_t n, const double *y, const do
                           const double *a)
 {
     double ll, dv;
-    glm_sums(link, n, y, mu, a, 0, &ll, &dv);
+    glm_sums(link, n, y, mu, a, 0, 0, &ll, &dv);
     return dv;
 }
 
@@ -697,6 +697,7 @@ typedef struct {
     double *eta, *mu, *z, *W, *coef, *cold;
     size_t iter;  /* IRLS iterations plus polishing steps */
     size_t *keep; /* k: the columns not aliased */
+    int yexp;     /* y is the response times 2^-yexp (scale.c): the loglik is of 2^yexp y */
 } irls_state;
 
 /* IRLS (R's glm.fit) from mustart until the relative change of the deviance is below tol, with
@@ -904,7 +905,7 @@ static gw_status irls_result_stats(irls_state *S, gw_result *r)
     const double *y = S->y, *a = S->a, *mu = S->mu;
     double *z = S->z;
     gw_status rc;
-    gwi_glm_sums(link, n, y, mu, a, &r->loglik, &r->deviance);
+    gwi_glm_sums(link, n, y, mu, a, S->yexp, &r->loglik, &r->deviance);
     /* The null model: intercept only (mu = weighted mean of y), or g^-1(0) without one. */
     double ll0, dev0;
     {
@@ -917,7 +918,7 @@ static gw_status irls_result_stats(irls_state *S, gw_result *r)
         double mu0 = d->has_intercept ? (swy + cswy) / (sw + csw) : gwi_glm_eval(link, 0.0).mu;
         for (size_t i = 0; i < n; i++)
             z[i] = mu0; /* z is free again */
-        gwi_glm_sums(link, n, y, z, a, &ll0, &dev0);
+        gwi_glm_sums(link, n, y, z, a, S->yexp, &ll0, &dev0);
     }
     r->null_deviance = dev0;
     gwi_glm_finish(r, ll0);
@@ -948,7 +949,7 @@ static gw_status irls_result_stats(irls_state *S, gw_result *r)
 
 /* The fit proper on a design already checked and cleared of separated regressors. */
 static gw_status glm_irls(const gw_design *d, const gw_glm_opts *opts, const gwi_vcov_info *info0,
-                          gw_result **out)
+                          int yexp, gw_result **out)
 {
     const size_t n = d->n, p = d->p;
     gw_status rc = GW_OK;
@@ -958,6 +959,7 @@ static gw_status glm_irls(const gw_design *d, const gw_glm_opts *opts, const gwi
     memset(&S, 0, sizeof S);
     S.d = d;
     S.opts = opts;
+    S.yexp = yexp;
     S.link = gwi_glm_link_of(opts->kind);
     S.tol = opts->tol > 0.0 ? opts->tol : GW_GLM_TOL;
     S.maxiter = opts->maxiter > 0 ? opts->maxiter : GW_GLM_MAXITER;
@@ -1001,25 +1003,17 @@ done:
     return rc;
 }
 
-gw_status gw_glm_fit(const gw_design *d, const gw_glm_opts *opts, gw_result **out)
+/* The fit without absorbed effects; y is the response times 2^-yexp (scale.c). */
+static gw_status glm_fit_plain(const gw_design *d, const gw_glm_opts *opts, int yexp,
+                               gw_result **out)
 {
-    gw_glm_opts o = {0};
+    gw_glm_opts o = *opts;
     gwi_vcov_info info = {0};
     gw_status rc = GW_OK;
     unsigned char *keep_row = NULL, *keep_col = NULL;
     sub_design sub;
     int have_sub = 0;
     gw_result *r = NULL;
-    if (out == NULL)
-        return gwi_fail(GW_EINVAL, "no output pointer");
-    *out = NULL;
-    if (opts != NULL)
-        o = *opts;
-    if (d != NULL && d->nfe > 0) {
-        if (d->fe == NULL)
-            return gwi_fail(GW_EINVAL, "the design has %zu fixed effects but none given", d->nfe);
-        return gwi_glm_fit_fe(d, &o, out);
-    }
     if ((rc = gwi_glm_check(d, &o, &info)) != GW_OK)
         return rc;
     keep_row = gw_alloc_array(d->n, 1);
@@ -1042,7 +1036,7 @@ gw_status gw_glm_fit(const gw_design *d, const gw_glm_opts *opts, gw_result **ou
         if ((rc = gwi_vcov_check(fd, o.vcov, &info)) != GW_OK)
             goto done;
     }
-    if ((rc = glm_irls(fd, &o, &info, &r)) != GW_OK)
+    if ((rc = glm_irls(fd, &o, &info, yexp, &r)) != GW_OK)
         goto done;
     r->nobs_separated = nsep;
     if (ncolsep > 0) {
@@ -1067,5 +1061,56 @@ done:
     }
     gw_free(keep_col);
     gw_free(keep_row);
+    return rc;
+}
+
+/* The fit of a design whose response is scaled by 2^-yexp. */
+static gw_status glm_fit_at(const gw_design *d, const gw_glm_opts *o, int yexp, gw_result **out)
+{
+    if (d != NULL && d->nfe > 0)
+        return gwi_glm_fit_fe_scaled(d, o, yexp, out);
+    return glm_fit_plain(d, o, yexp, out);
+}
+
+/* Extreme scales (gw_ols.h, "Scale"; scale.c): each IRLS step is a weighted least-squares fit
+ * whose weights are the means (Poisson) and whose scores, meats and deviances are products of
+ * the data, so a regressor or a count at 1e+-300 loses the variance (zero or null standard
+ * errors) or the fit. The columns are scanned first (one pass, against the IRLS iterations'
+ * many) and, when one is outside the safe window, the fit runs on a copy scaled by powers of
+ * two. Regressors always can be (coefficient j scales by 2^e_j); the response only for Poisson
+ * with an intercept or absorbed effects, which take up its scale through the log link (scale.c),
+ * never for logit and probit, whose 0/1 response has no scale. */
+gw_status gw_glm_fit(const gw_design *d, const gw_glm_opts *opts, gw_result **out)
+{
+    gw_glm_opts o = {0};
+    gwi_scale sc;
+    gw_design sd = {0};
+    int need = 0;
+    gw_status rc;
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "no output pointer");
+    *out = NULL;
+    if (opts != NULL)
+        o = *opts;
+    if (d != NULL && d->nfe > 0 && d->fe == NULL)
+        return gwi_fail(GW_EINVAL, "the design has %zu fixed effects but none given", d->nfe);
+    /* A design the fit would reject is passed on unscanned, for its message. */
+    if (d == NULL || d->n == 0 || d->p == 0 || d->X == NULL || d->y == NULL ||
+        (d->nfe == 0 && (d->n_endog > 0 || d->Z != NULL)))
+        return glm_fit_at(d, &o, 0, out);
+    const int poisson = o.kind == GW_GLM_POISSON;
+    if ((rc = gwi_scale_plan(d, poisson && (d->has_intercept || d->nfe > 0), &sc, &need)) != GW_OK)
+        return rc;
+    if (!need)
+        rc = glm_fit_at(d, &o, 0, out);
+    else if ((rc = gwi_scale_copy(d, &sc, &sd)) == GW_OK &&
+             (rc = glm_fit_at(&sd, &o, sc.ey, out)) == GW_OK &&
+             (rc = gwi_scale_unscale(*out, &sc, poisson ? GWI_UNSCALE_LOGLINK : GWI_UNSCALE_LINEAR,
+                                     d->has_intercept)) != GW_OK) {
+        gw_result_free(*out);
+        *out = NULL;
+    }
+    gwi_scale_copy_free(&sd);
+    gwi_scale_free(&sc);
     return rc;
 }

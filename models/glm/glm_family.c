@@ -61,6 +61,16 @@ double gwi_glm_loglik(gwi_glm_link link, double y, double mu)
     return (y > 0.0 ? y * log(mu) : 0.0) + (y < 1.0 ? (1.0 - y) * log1p(-mu) : 0.0);
 }
 
+double gwi_glm_loglik_at(gwi_glm_link link, double y, double mu, int yexp)
+{
+    if (yexp == 0 || link != GWI_GLM_POISSON)
+        return gwi_glm_loglik(link, y, mu);
+    /* log(2^e mu) as log(mu) + e log 2: mu itself may be the representable one of the two. */
+    const double Y = ldexp(y, yexp), M = ldexp(mu, yexp);
+    return (Y > 0.0 ? Y * (log(mu) + (double)yexp * 0.693147180559945309417232121458176568) : 0.0) -
+           M - gsl_sf_lngamma(Y + 1.0);
+}
+
 double gwi_glm_mustart(gwi_glm_link link, double y)
 {
     return link == GWI_GLM_POISSON ? y + 0.1 : (y + 0.5) / 2.0;

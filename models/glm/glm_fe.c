@@ -342,7 +342,7 @@ static void working(gwi_glm_link link, size_t n, const double *y, const double *
 /* sum a_i f(y_i) over blocks in order: loglik (which = 0) or deviance (which = 1) at the
  * constant mean m. */
 static double const_sum(gwi_glm_link link, size_t n, const double *y, const double *a, double m,
-                        int which, double *part)
+                        int which, int yexp, double *part)
 {
     const size_t nb = gw_nblocks(n);
 #pragma omp parallel for schedule(static)
@@ -352,7 +352,7 @@ static double const_sum(gwi_glm_link link, size_t n, const double *y, const doub
         double s = 0.0;
         for (size_t i = first; i < first + count; i++)
             s += (a ? a[i] : 1.0) *
-                 (which ? gwi_glm_dev(link, y[i], m) : gwi_glm_loglik(link, y[i], m));
+                 (which ? gwi_glm_dev(link, y[i], m) : gwi_glm_loglik_at(link, y[i], m, yexp));
         part[b] = s;
     }
     double t = 0.0;
@@ -363,7 +363,7 @@ static double const_sum(gwi_glm_link link, size_t n, const double *y, const doub
 
 /* loglik at mu (blocks in order). */
 static double loglik_at(gwi_glm_link link, size_t n, const double *y, const double *a,
-                        const double *mu, double *part)
+                        const double *mu, int yexp, double *part)
 {
     const size_t nb = gw_nblocks(n);
 #pragma omp parallel for schedule(static)
@@ -372,7 +372,7 @@ static double loglik_at(gwi_glm_link link, size_t n, const double *y, const doub
         gw_block_range(n, b, &first, &count);
         double s = 0.0;
         for (size_t i = first; i < first + count; i++)
-            s += (a ? a[i] : 1.0) * gwi_glm_loglik(link, y[i], mu[i]);
+            s += (a ? a[i] : 1.0) * gwi_glm_loglik_at(link, y[i], mu[i], yexp);
         part[b] = s;
     }
     double t = 0.0;
@@ -459,6 +459,7 @@ typedef struct {
     double dev;
     size_t iter, demean_iter, demean_first;
     size_t k; /* rank */
+    int yexp; /* y is the response times 2^-yexp (scale.c): the loglik is of 2^yexp y */
 } fe_pass;
 
 static gw_status pass_nomem(const fe_pass *P)
@@ -897,9 +898,9 @@ static gw_status pass_stats(fe_pass *P)
     }
     const double ybar = say / sa;
     r->deviance = P->dev;
-    r->loglik = loglik_at(link, m, y, a, mu, part);
-    r->null_deviance = const_sum(link, m, y, a, ybar, 1, part);
-    const double ll0 = const_sum(link, m, y, a, ybar, 0, part);
+    r->loglik = loglik_at(link, m, y, a, mu, P->yexp, part);
+    r->null_deviance = const_sum(link, m, y, a, ybar, 1, 0, part);
+    const double ll0 = const_sum(link, m, y, a, ybar, 0, P->yexp, part);
     const double npar = kk + (double)gw_hdfe_df(P->h);
     r->pseudo_r2 = ll0 != 0.0 ? 1.0 - r->loglik / ll0 : (double)NAN;
     r->aic = -2.0 * r->loglik + 2.0 * npar;
@@ -939,13 +940,14 @@ static gw_status pass_stats(fe_pass *P)
 /* One fit with the rows flagged in pre (NULL: none) dropped as separated beforehand. When rows
  * with vanishing means remain at convergence, returns GW_ENOCONV and sets them in vanish (n
  * flags over the design's rows), *nvanish their number; otherwise *nvanish = 0. */
-static gw_status fit_pass(const gw_design *d, const gw_glm_opts *opts, const unsigned char *pre,
-                          gw_result **out, gwi_glm_fe_stats *stats, unsigned char *vanish,
-                          size_t *nvanish)
+static gw_status fit_pass(const gw_design *d, const gw_glm_opts *opts, int yexp,
+                          const unsigned char *pre, gw_result **out, gwi_glm_fe_stats *stats,
+                          unsigned char *vanish, size_t *nvanish)
 {
     fe_pass P;
     memset(&P, 0, sizeof P);
     *nvanish = 0;
+    P.yexp = yexp;
     P.d = d;
     P.opts = opts;
     P.link = link_of(opts->kind);
@@ -975,7 +977,7 @@ static gw_status fit_pass(const gw_design *d, const gw_glm_opts *opts, const uns
 /* Separation found only at convergence (file comment, 1d) drops those rows and fits again, at
  * most GLM_FE_ROUNDS times. */
 #define GLM_FE_ROUNDS 4
-gw_status gwi_glm_fit_fe_ex(const gw_design *d, const gw_glm_opts *opts, gw_result **out,
+static gw_status fit_rounds(const gw_design *d, const gw_glm_opts *opts, int yexp, gw_result **out,
                             gwi_glm_fe_stats *stats)
 {
     const gw_glm_opts defaults = {0};
@@ -996,7 +998,7 @@ gw_status gwi_glm_fit_fe_ex(const gw_design *d, const gw_glm_opts *opts, gw_resu
         return gwi_fail(GW_ENOMEM, "cannot allocate %zu row flags", d->n);
     for (int round = 0;; round++) {
         size_t nv = 0;
-        rc = fit_pass(d, opts, pre, out, stats, vanish, &nv);
+        rc = fit_pass(d, opts, yexp, pre, out, stats, vanish, &nv);
         if (nv == 0 || round + 1 >= GLM_FE_ROUNDS)
             break;
         if (pre == NULL && (pre = gw_calloc(d->n, 1)) == NULL) {
@@ -1009,6 +1011,18 @@ gw_status gwi_glm_fit_fe_ex(const gw_design *d, const gw_glm_opts *opts, gw_resu
     gw_free(vanish);
     gw_free(pre);
     return rc;
+}
+
+gw_status gwi_glm_fit_fe_ex(const gw_design *d, const gw_glm_opts *opts, gw_result **out,
+                            gwi_glm_fe_stats *stats)
+{
+    return fit_rounds(d, opts, 0, out, stats);
+}
+
+gw_status gwi_glm_fit_fe_scaled(const gw_design *d, const gw_glm_opts *opts, int yexp,
+                                gw_result **out)
+{
+    return fit_rounds(d, opts, yexp, out, NULL);
 }
 
 gw_status gwi_glm_fit_fe(const gw_design *d, const gw_glm_opts *opts, gw_result **out)

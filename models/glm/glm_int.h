@@ -27,6 +27,10 @@ double gwi_glm_dev(gwi_glm_link link, double y, double mu);
 /* gwi_glm_loglik -- one observation's log-likelihood: binomial y log mu + (1 - y) log(1 - mu)
  * (y in [0, 1]); Poisson y log mu - mu - lgamma(y + 1). */
 double gwi_glm_loglik(gwi_glm_link link, double y, double mu);
+/* gwi_glm_loglik_at -- gwi_glm_loglik of 2^yexp y and 2^yexp mu, for a fit run on a response
+ * scaled by 2^-yexp (scale.c; Poisson only: a binary response is never scaled). Exactly
+ * gwi_glm_loglik when yexp == 0. */
+double gwi_glm_loglik_at(gwi_glm_link link, double y, double mu, int yexp);
 
 /* gwi_glm_mustart -- R's starting mean: binomial (y + 0.5) / 2, Poisson y + 0.1. */
 double gwi_glm_mustart(gwi_glm_link link, double y);
@@ -90,9 +94,11 @@ gw_status gwi_glm_vcov(const gw_design *dx, const gwi_glm_view *v, gw_vcov_kind 
                        const size_t *keep, size_t k, double df_k, double *V, gwi_vcov_info *info);
 
 /* gwi_glm_sums -- loglik = sum a_i l(y_i, mu_i) and deviance = sum a_i d(y_i, mu_i) over n
- * observations (a NULL: all 1), as block reductions combined in block order. */
+ * observations (a NULL: all 1), as block reductions combined in block order. yexp: y and mu
+ * are the model's times 2^-yexp (the rescaling of scale.c; 0 normally): the loglik is that of
+ * 2^yexp y and 2^yexp mu, the deviance that of y and mu (the caller scales it back). */
 void gwi_glm_sums(gwi_glm_link link, size_t n, const double *y, const double *mu, const double *a,
-                  double *loglik, double *deviance);
+                  int yexp, double *loglik, double *deviance);
 
 /* gwi_glm_set_labels -- r->estimator, family, link, dispersion = 1, stat_is_z = 1,
  * df_inference = NaN, conf_level (0: 0.95). GW_ENOMEM. */
@@ -127,5 +133,10 @@ typedef struct {
  * NULL; zeroed first). Same statuses. */
 gw_status gwi_glm_fit_fe_ex(const gw_design *d, const gw_glm_opts *opts, gw_result **out,
                             gwi_glm_fe_stats *stats);
+/* gwi_glm_fit_fe_scaled -- gwi_glm_fit_fe of a design whose response is the model's times
+ * 2^-yexp (scale.c): the log-likelihoods, AIC, BIC and pseudo-R^2 are those of the model's
+ * response (gwi_glm_sums); everything else is in the scaled units. */
+gw_status gwi_glm_fit_fe_scaled(const gw_design *d, const gw_glm_opts *opts, int yexp,
+                                gw_result **out);
 
 #endif
