@@ -140,7 +140,8 @@ gw_status gwi_ols_from_ls(const gw_design *d, const gw_ols_opts *opts, const gwi
  * instruments are multiplied by 2^-e (ldexp: exact), the estimator runs on the scaled copy,
  * and the result is mapped back exactly (gwi_scale_unscale). A column whose largest magnitude
  * has a binary exponent within [-GWI_SCALE_EXP, GWI_SCALE_EXP] is never scaled, so ordinary
- * data give bit-identical results. */
+ * data give bit-identical results; when some columns are outside the window only those are
+ * scaled (see gwi_scale_plan). */
 #define GWI_SCALE_EXP 100
 
 typedef struct {
@@ -160,8 +161,8 @@ int gwi_scale_exp(double maxabs);
 /* gwi_scale_outside -- whether exponent e is outside the safe window [-GWI_SCALE_EXP, +]. */
 int gwi_scale_outside(int e);
 /* gwi_scale_plan -- s <- the exponents of d's X columns, of y (only when scale_y; else 0) and of
- * its instruments; *need = 1 when one of them is outside the window. GW_ENOMEM. s owns ex/ez
- * (gwi_scale_free), borrows d's names. */
+ * its instruments, each 0 unless the column is outside the window; *need = 1 when one is.
+ * GW_ENOMEM. s owns ex/ez (gwi_scale_free), borrows d's names. */
 gw_status gwi_scale_plan(const gw_design *d, int scale_y, gwi_scale *s, int *need);
 void gwi_scale_free(gwi_scale *s); /* ex, ez; NULL-safe fields */
 /* gwi_scale_copy -- sd <- a shallow copy of d whose X, Xlo, y and Z are gw_alloc'd copies scaled
@@ -171,7 +172,8 @@ void gwi_scale_copy_free(gw_design *sd);
 /* gwi_scale_inplace -- scale d->X, d->Xlo, d->y and d->Z in place by s (the in-place fits,
  * whose data are the caller's to overwrite). */
 void gwi_scale_inplace(gw_design *d, const gwi_scale *s);
-/* gwi_scale_block -- scale n rows of a row block (y, X with column stride ld) by s. */
+/* gwi_scale_block -- scale n rows of a row block (y, X with column stride ld; either may be NULL:
+ * not scaled) by s. */
 void gwi_scale_block(const gwi_scale *s, size_t n, double *y, double *X, size_t ld);
 
 /* How a result maps back. LINEAR: coefficient of a column with exponent e scales by

@@ -67,6 +67,20 @@ void gwi_scale_free(gwi_scale *s)
     s->ex = s->ez = NULL;
 }
 
+/* The exponent by which to scale x[0..n): that of its largest magnitude when it is outside the
+ * safe window (*need is then set), else 0. A column inside the window is left as it is even when
+ * others are scaled: its products (squares, Gram and meat entries, at most four factors within
+ * 2^+-100) cannot underflow or overflow, and the fit stays bit-identical in it; for Poisson an
+ * ordinary count vector also keeps the IRLS path of the unscaled fit. */
+static int plan_exp(const double *x, size_t n, int *need)
+{
+    int e = gwi_scale_exp(gwi_max_abs(x, n));
+    if (!gwi_scale_outside(e))
+        return 0;
+    *need = 1;
+    return e;
+}
+
 gw_status gwi_scale_plan(const gw_design *d, int scale_y, gwi_scale *s, int *need)
 {
     const size_t n = d->n, p = d->p, q = d->Z != NULL ? d->q : 0;
@@ -83,18 +97,12 @@ gw_status gwi_scale_plan(const gw_design *d, int scale_y, gwi_scale *s, int *nee
         gwi_scale_free(s);
         return gwi_fail(GW_ENOMEM, "cannot allocate %zu scaling exponents", p + q);
     }
-    if (scale_y) {
-        s->ey = gwi_scale_exp(gwi_max_abs(d->y, n));
-        *need |= gwi_scale_outside(s->ey);
-    }
-    for (size_t j = 0; j < p; j++) {
-        s->ex[j] = gwi_scale_exp(gwi_max_abs(d->X + j * n, n));
-        *need |= gwi_scale_outside(s->ex[j]);
-    }
-    for (size_t j = 0; j < q; j++) {
-        s->ez[j] = gwi_scale_exp(gwi_max_abs(d->Z + j * n, n));
-        *need |= gwi_scale_outside(s->ez[j]);
-    }
+    if (scale_y)
+        s->ey = plan_exp(d->y, n, need);
+    for (size_t j = 0; j < p; j++)
+        s->ex[j] = plan_exp(d->X + j * n, n, need);
+    for (size_t j = 0; j < q; j++)
+        s->ez[j] = plan_exp(d->Z + j * n, n, need);
     return GW_OK;
 }
 
@@ -153,8 +161,9 @@ void gwi_scale_inplace(gw_design *d, const gwi_scale *s) { scale_design(d, s, d)
 
 void gwi_scale_block(const gwi_scale *s, size_t n, double *y, double *X, size_t ld)
 {
-    scale_vec(y, y, n, s->ey);
-    for (size_t j = 0; j < s->p; j++)
+    if (y != NULL)
+        scale_vec(y, y, n, s->ey);
+    for (size_t j = 0; X != NULL && j < s->p; j++)
         scale_vec(X + j * ld, X + j * ld, n, s->ex[j]);
 }
 

@@ -1814,16 +1814,129 @@ static gw_status eng_infer(eng *e, const gw_stream_opts *so, sf_mem *mm, gw_resu
     return rc;
 }
 
-gw_status gw_stream_fit(const gw_stream_source *src, const gw_ols_opts *opts,
-                        const gw_stream_opts *so, gw_result **out)
+/* One fit of checked arguments. */
+static gw_status stream_fit_once(const gw_stream_source *src, const gw_ols_opts *opts,
+                                 const gw_stream_opts *so, gw_result **out)
 {
-    const gw_ols_opts defaults = {0};
-    const gw_stream_opts sdef = {0};
     gw_status rc;
     eng e;
     sf_mem mm;
     memset(&e, 0, sizeof e);
     memset(&mm, 0, sizeof mm);
+    if ((rc = eng_setup(&e, src, opts, so)) == GW_OK &&
+        (e.S == 0 || (rc = eng_fixed_effects(&e, so, &mm)) == GW_OK) &&
+        (rc = eng_solve(&e, opts, &mm)) == GW_OK)
+        rc = eng_infer(&e, so, &mm, out);
+    sf_free(&e, &mm);
+    return rc;
+}
+
+/* Extreme scales (gw_ols.h, "Scale"; scale.c). A streaming fit cannot scan its rows for free
+ * (a pass is a read of the data set), so it does as gw_ols_fit does: fit the rows as they come,
+ * and only when the result looks damaged by underflow or overflow (or the fit failed on a
+ * numerical status) make one scanning pass for the largest magnitude of y and of each column
+ * (combined over processes) and, when one is outside the safe window, fit again through a
+ * source that scales every block by powers of two as it is read. */
+typedef struct {
+    const gw_stream_source *src;
+    const gwi_scale *sc;
+} scaled_source;
+
+static gw_status scaled_read(void *ctx, size_t b, unsigned need, gw_stream_block *blk)
+{
+    const scaled_source *s = ctx;
+    gw_status rc = s->src->read(s->src->ctx, b, need, blk);
+    if (rc == GW_OK)
+        gwi_scale_block(s->sc, blk->n, (need & GW_STREAM_NEED_Y) ? blk->y : NULL,
+                        (need & GW_STREAM_NEED_X) ? blk->X : NULL, BR);
+    return rc;
+}
+
+/* The scanning pass: *need and the exponents of y and the columns over this process's blocks,
+ * the maxima combined over processes through the reducer's sum (each rank writes its own slot
+ * of an nranks x (p + 1) buffer, the rest zero, so the sum is a gather; a trailing status slot
+ * makes a failure on one rank fail every rank). */
+static gw_status stream_scan(const gw_stream_source *src, const gw_stream_opts *so, gwi_scale *sc,
+                             int *need)
+{
+    eng e;
+    memset(&e, 0, sizeof e);
+    gw_ols_opts o = {0};
+    gw_status rc = eng_setup(&e, src, &o, so);
+    const size_t p = src->p, np = (size_t)e.nranks * (p + 1) + 1;
+    double *m = gw_calloc(np, sizeof *m);
+    sc->p = p;
+    sc->xterms = src->terms;
+    sc->ex = gw_calloc(p, sizeof *sc->ex);
+    if (rc == GW_OK && (m == NULL || sc->ex == NULL))
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu scan maxima", np);
+    double *mine = m != NULL ? m + (size_t)e.rank * (p + 1) : NULL;
+    for (size_t b = e.b0; rc == GW_OK && b < e.b1; b++) {
+        e.blk.n = 0;
+        if ((rc = src->read(src->ctx, b, GW_STREAM_NEED_Y | GW_STREAM_NEED_X, &e.blk)) != GW_OK)
+            break;
+        mine[0] = fmax(mine[0], gwi_max_abs(e.blk.y, e.blk.n));
+        for (size_t j = 0; j < p; j++)
+            mine[j + 1] = fmax(mine[j + 1], gwi_max_abs(e.blk.X + j * BR, e.blk.n));
+    }
+    if (e.red != NULL && m != NULL) {
+        m[np - 1] = rc != GW_OK ? 1.0 : 0.0;
+        gw_status rs = e.red->sum(e.red->ctx, m, np);
+        if (rc == GW_OK && rs != GW_OK)
+            rc = rs;
+        if (rc == GW_OK && m[np - 1] != 0.0)
+            rc = gwi_fail(GW_EIO, "the scan for extreme scales failed on another process");
+    }
+    if (rc == GW_OK) {
+        for (int q = 1; q < e.nranks; q++)
+            for (size_t j = 0; j <= p; j++)
+                m[j] = fmax(m[j], m[(size_t)q * (p + 1) + j]);
+        /* As gwi_scale_plan: only a column outside the safe window is scaled. */
+        for (size_t j = 0; j <= p; j++) {
+            int ej = gwi_scale_exp(m[j]);
+            ej = gwi_scale_outside(ej) ? ej : 0;
+            *need |= ej != 0;
+            if (j == 0)
+                sc->ey = ej;
+            else
+                sc->ex[j - 1] = ej;
+        }
+    }
+    gw_free(m);
+    sf_mem none;
+    memset(&none, 0, sizeof none);
+    sf_free(&e, &none);
+    return rc;
+}
+
+/* The fixed-effect outputs of a scaled fit back in the data's units: d_g in y's, alpha's
+ * columns [y, x_1..x_p] each in its own. */
+static void unscale_fe_out(const gw_stream_source *src, const gw_stream_opts *so,
+                           const gwi_scale *sc)
+{
+    const size_t r = src->p + 1;
+    size_t base = 0;
+    for (size_t g = 0; g < src->nfe; g++) {
+        const size_t nl = src->fe_levels[g];
+        for (size_t c = 0; c < nl; c++) {
+            if (so->fe_coef != NULL && so->fe_coef[g] != NULL)
+                so->fe_coef[g][c] = ldexp(so->fe_coef[g][c], sc->ey);
+            for (size_t j = 0; so->fe_alpha != NULL && j < r; j++)
+                so->fe_alpha[base + c * r + j] =
+                    ldexp(so->fe_alpha[base + c * r + j], j == 0 ? sc->ey : sc->ex[j - 1]);
+        }
+        base += nl * r;
+    }
+}
+
+gw_status gw_stream_fit(const gw_stream_source *src, const gw_ols_opts *opts,
+                        const gw_stream_opts *so, gw_result **out)
+{
+    const gw_ols_opts defaults = {0};
+    const gw_stream_opts sdef = {0};
+    gwi_scale sc;
+    int need = 0;
+    gw_status rc;
     if (out == NULL)
         return gwi_fail(GW_EINVAL, "no output pointer");
     *out = NULL;
@@ -1834,10 +1947,31 @@ gw_status gw_stream_fit(const gw_stream_source *src, const gw_ols_opts *opts,
     if ((rc = check_args(src, opts, so)) != GW_OK)
         return rc;
     (void)gw_threads_get();
-    if ((rc = eng_setup(&e, src, opts, so)) == GW_OK &&
-        (e.S == 0 || (rc = eng_fixed_effects(&e, so, &mm)) == GW_OK) &&
-        (rc = eng_solve(&e, opts, &mm)) == GW_OK)
-        rc = eng_infer(&e, so, &mm, out);
-    sf_free(&e, &mm);
+    rc = stream_fit_once(src, opts, so, out);
+    if (!gwi_scale_retry_status(rc) || (rc == GW_OK && !gwi_result_suspect(*out)))
+        return rc;
+    memset(&sc, 0, sizeof sc);
+    gw_status rs = stream_scan(src, so, &sc, &need);
+    if (rs != GW_OK || !need) {
+        gwi_scale_free(&sc);
+        return rs != GW_OK ? rs : rc; /* nothing to scale: the first answer stands */
+    }
+    gw_result_free(*out);
+    *out = NULL;
+    scaled_source ss = {src, &sc};
+    gw_stream_source s2 = *src;
+    s2.read = scaled_read;
+    s2.ctx = &ss;
+    gw_stream_opts so2 = *so;
+    so2.fe_warm = 0; /* a warm start is in the data's units; any start reaches the same answer */
+    if ((rc = stream_fit_once(&s2, opts, &so2, out)) == GW_OK) {
+        if ((rc = gwi_scale_unscale(*out, &sc, GWI_UNSCALE_LINEAR, src->has_intercept)) != GW_OK) {
+            gw_result_free(*out);
+            *out = NULL;
+        } else if (src->nfe > 0) {
+            unscale_fe_out(src, so, &sc);
+        }
+    }
+    gwi_scale_free(&sc);
     return rc;
 }
