@@ -192,6 +192,16 @@ typedef enum { GWI_UNSCALE_LINEAR = 0, GWI_UNSCALE_LOGLINK } gwi_unscale_kind;
 gw_status gwi_scale_unscale(gw_result *r, const gwi_scale *s, gwi_unscale_kind kind,
                             int has_intercept);
 
+/* gwi_scale_fit -- the pattern every estimator that scans first uses: plan (gwi_scale_plan with
+ * scale_y), and when nothing is outside the window fit(ctx, d, NULL, 0, out); otherwise fit a
+ * scaled copy, fit(ctx, copy, copy, ey, out) (the copy is the callee's to overwrite, e.g. to
+ * demean in place), and map the result back with kind (gwi_scale_unscale). d must have passed
+ * the estimator's validation (X, y non-NULL, n, p > 0). Returns fit's status, or GW_ENOMEM. */
+typedef gw_status (*gwi_scale_fit_fn)(void *ctx, const gw_design *d, gw_design *own, int yexp,
+                                      gw_result **out);
+gw_status gwi_scale_fit(const gw_design *d, int scale_y, gwi_unscale_kind kind,
+                        gwi_scale_fit_fn fit, void *ctx, gw_result **out);
+
 /* gwi_result_suspect -- whether a result may have lost numbers to underflow or overflow: a sum
  * of squares (RSS, TSS for linear fits; the deviance for GLMs) outside [2^-900, 2^900], or an
  * estimate, standard error or variance that is not finite, or zero. O(k). */

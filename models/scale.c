@@ -283,6 +283,28 @@ gw_status gwi_scale_unscale(gw_result *r, const gwi_scale *s, gwi_unscale_kind k
     return GW_OK;
 }
 
+gw_status gwi_scale_fit(const gw_design *d, int scale_y, gwi_unscale_kind kind,
+                        gwi_scale_fit_fn fit, void *ctx, gw_result **out)
+{
+    gwi_scale sc;
+    gw_design sd = {0};
+    int need = 0;
+    gw_status rc = gwi_scale_plan(d, scale_y, &sc, &need);
+    if (rc != GW_OK)
+        return rc;
+    if (!need)
+        rc = fit(ctx, d, NULL, 0, out);
+    else if ((rc = gwi_scale_copy(d, &sc, &sd)) == GW_OK &&
+             (rc = fit(ctx, &sd, &sd, sc.ey, out)) == GW_OK &&
+             (rc = gwi_scale_unscale(*out, &sc, kind, d->has_intercept)) != GW_OK) {
+        gw_result_free(*out);
+        *out = NULL;
+    }
+    gwi_scale_copy_free(&sd);
+    gwi_scale_free(&sc);
+    return rc;
+}
+
 int gwi_result_suspect(const gw_result *r)
 {
     const double lo = 0x1p-900, hi = 0x1p900;

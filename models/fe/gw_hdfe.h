@@ -175,6 +175,11 @@ GW_API int gw_hdfe_nested(const gw_hdfe *h, size_t g, const int32_t *codes, size
  *    Residuals (GW_OLS_KEEP_RESIDUALS) are those of the full model, fitted values (KEEP_FITTED)
  *    y - e, both over the kept rows. d->Xlo (double-double low parts of powers) is not used:
  *    the demeaned columns are ordinary doubles.
+ * Scale: y and the columns are scanned first (one pass); when one has a largest magnitude outside
+ * [2^-100, 2^100] (1e-300 or 1e300 data, whose demeaning sums of squares overflow or underflow)
+ * each such column is scaled by a power of two before the demeaning (which is linear, so this is
+ * exact up to rounding) and the result is mapped back exactly (gw_ols.h, "Scale"); the in-place
+ * variant scales d's own arrays, gw_ols_fit with fixed effects a copy.
  * Returns gw_ols_fit's statuses and GW_ENOCONV (demeaning), GW_EUNSUPPORTED (HC2/HC3 with two
  * or more sets: their full-model leverage is not computed; an ssc profile combination that is
  * not implemented), GW_ENODATA (every row a singleton), GW_EINVAL (opts.ssc unknown, fe_tol

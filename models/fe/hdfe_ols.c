@@ -458,34 +458,32 @@ done:
  * scans its columns first (one pass against the demeaning's many) and, when y or a column is
  * outside the safe window, fits data scaled by powers of two: the demeaning is linear, so
  * demeaning the scaled columns gives the scaled demeaned columns (exactly, up to the rounding
- * of the sums), and the result maps back exactly. inplace: scale d's own arrays (the caller
- * gave them up); otherwise a scaled copy is made and demeaned in place. */
-static gw_status fe_fit_any_scale(gw_design *d, int inplace, const gw_ols_opts *opts,
-                                  gw_result **out)
+ * of the sums), and the result maps back exactly. The in-place variant scales d's own arrays
+ * (the caller gave them up); otherwise gwi_scale_fit makes a scaled copy, demeaned in place. */
+static gw_status fe_fit_inplace_any_scale(gw_design *d, const gw_ols_opts *opts, gw_result **out)
 {
     gwi_scale sc;
-    gw_design sd = {0};
     int need = 0;
     gw_status rc = fe_check(d, opts);
-    if (rc != GW_OK)
+    if (rc != GW_OK || (rc = gwi_scale_plan(d, 1, &sc, &need)) != GW_OK)
         return rc;
-    if ((rc = gwi_scale_plan(d, 1, &sc, &need)) != GW_OK)
-        return rc;
-    if (!need)
-        rc = fe_fit(d, inplace ? d->X : NULL, inplace ? d->y : NULL, opts, out);
-    else if (inplace) {
+    if (need)
         gwi_scale_inplace(d, &sc);
-        rc = fe_fit(d, d->X, d->y, opts, out);
-    } else if ((rc = gwi_scale_copy(d, &sc, &sd)) == GW_OK)
-        rc = fe_fit(&sd, sd.X, sd.y, opts, out);
+    rc = fe_fit(d, d->X, d->y, opts, out);
     if (need && rc == GW_OK &&
         (rc = gwi_scale_unscale(*out, &sc, GWI_UNSCALE_LINEAR, d->has_intercept)) != GW_OK) {
         gw_result_free(*out);
         *out = NULL;
     }
-    gwi_scale_copy_free(&sd);
     gwi_scale_free(&sc);
     return rc;
+}
+
+/* gwi_scale_fit's callback: the within fit of d, in own's arrays when it is the scaled copy. */
+static gw_status fe_fit_at(void *ctx, const gw_design *d, gw_design *own, int yexp, gw_result **out)
+{
+    (void)yexp;
+    return fe_fit(d, own ? own->X : NULL, own ? own->y : NULL, ctx, out);
 }
 
 gw_status gwi_ols_fit_fe(const gw_design *d, const gw_ols_opts *opts, gw_result **out)
@@ -494,8 +492,12 @@ gw_status gwi_ols_fit_fe(const gw_design *d, const gw_ols_opts *opts, gw_result 
     if (out == NULL)
         return gwi_fail(GW_EINVAL, "no output pointer");
     *out = NULL;
-    /* Only the in-place path writes to d. */
-    return fe_fit_any_scale((gw_design *)(uintptr_t)d, 0, opts ? opts : &defaults, out);
+    if (opts == NULL)
+        opts = &defaults;
+    gw_status rc = fe_check(d, opts);
+    if (rc != GW_OK)
+        return rc;
+    return gwi_scale_fit(d, 1, GWI_UNSCALE_LINEAR, fe_fit_at, (void *)(uintptr_t)opts, out);
 }
 
 gw_status gw_ols_fit_fe_inplace(gw_design *d, const gw_ols_opts *opts, gw_result **out)
@@ -506,5 +508,5 @@ gw_status gw_ols_fit_fe_inplace(gw_design *d, const gw_ols_opts *opts, gw_result
     *out = NULL;
     if (d == NULL)
         return gwi_fail(GW_EINVAL, "no design");
-    return fe_fit_any_scale(d, 1, opts ? opts : &defaults, out);
+    return fe_fit_inplace_any_scale(d, opts ? opts : &defaults, out);
 }

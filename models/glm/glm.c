@@ -1064,9 +1064,13 @@ done:
     return rc;
 }
 
-/* The fit of a design whose response is scaled by 2^-yexp. */
-static gw_status glm_fit_at(const gw_design *d, const gw_glm_opts *o, int yexp, gw_result **out)
+/* The fit of a design whose response is scaled by 2^-yexp (gwi_scale_fit's callback; ctx is the
+ * options). */
+static gw_status glm_fit_at(void *ctx, const gw_design *d, gw_design *own, int yexp,
+                            gw_result **out)
 {
+    const gw_glm_opts *o = ctx;
+    (void)own;
     if (d != NULL && d->nfe > 0)
         return gwi_glm_fit_fe_scaled(d, o, yexp, out);
     return glm_fit_plain(d, o, yexp, out);
@@ -1083,10 +1087,6 @@ static gw_status glm_fit_at(const gw_design *d, const gw_glm_opts *o, int yexp, 
 gw_status gw_glm_fit(const gw_design *d, const gw_glm_opts *opts, gw_result **out)
 {
     gw_glm_opts o = {0};
-    gwi_scale sc;
-    gw_design sd = {0};
-    int need = 0;
-    gw_status rc;
     if (out == NULL)
         return gwi_fail(GW_EINVAL, "no output pointer");
     *out = NULL;
@@ -1095,22 +1095,10 @@ gw_status gw_glm_fit(const gw_design *d, const gw_glm_opts *opts, gw_result **ou
     if (d != NULL && d->nfe > 0 && d->fe == NULL)
         return gwi_fail(GW_EINVAL, "the design has %zu fixed effects but none given", d->nfe);
     /* A design the fit would reject is passed on unscanned, for its message. */
-    if (d == NULL || d->n == 0 || d->p == 0 || d->X == NULL || d->y == NULL ||
-        (d->nfe == 0 && (d->n_endog > 0 || d->Z != NULL)))
-        return glm_fit_at(d, &o, 0, out);
+    if (d == NULL || d->n == 0 || d->p == 0 || d->X == NULL || d->y == NULL || d->n_endog > 0 ||
+        d->Z != NULL)
+        return glm_fit_at(&o, d, NULL, 0, out);
     const int poisson = o.kind == GW_GLM_POISSON;
-    if ((rc = gwi_scale_plan(d, poisson && (d->has_intercept || d->nfe > 0), &sc, &need)) != GW_OK)
-        return rc;
-    if (!need)
-        rc = glm_fit_at(d, &o, 0, out);
-    else if ((rc = gwi_scale_copy(d, &sc, &sd)) == GW_OK &&
-             (rc = glm_fit_at(&sd, &o, sc.ey, out)) == GW_OK &&
-             (rc = gwi_scale_unscale(*out, &sc, poisson ? GWI_UNSCALE_LOGLINK : GWI_UNSCALE_LINEAR,
-                                     d->has_intercept)) != GW_OK) {
-        gw_result_free(*out);
-        *out = NULL;
-    }
-    gwi_scale_copy_free(&sd);
-    gwi_scale_free(&sc);
-    return rc;
+    return gwi_scale_fit(d, poisson && (d->has_intercept || d->nfe > 0),
+                         poisson ? GWI_UNSCALE_LOGLINK : GWI_UNSCALE_LINEAR, glm_fit_at, &o, out);
 }

@@ -109,7 +109,15 @@
  * vcov; estimator "ame", nobs).
  *
  * Determinism: every O(N) step is a reduction over GW_BLOCK_ROWS-row blocks combined in block
- * order, so the result is bit-identical for any thread count. */
+ * order, so the result is bit-identical for any thread count.
+ *
+ * Scale: the regressors (and, for Poisson with an intercept or absorbed effects, the response)
+ * are scanned first (one pass); when one has a largest magnitude outside [2^-100, 2^100] the
+ * fit runs on a copy in which each such column is scaled by a power of two, and the result is
+ * mapped back (models/scale.c): slope j and its standard error by 2^-e_j; Poisson counts times
+ * 2^e move the intercept by e log 2, leave sandwich variances unchanged and scale the
+ * model-based (iid) variance by 2^-e and the deviances by 2^e; loglik, AIC, BIC and pseudo-R^2
+ * are computed for the counts as given. A binary response is never scaled. */
 #ifndef GW_GLM_H
 #define GW_GLM_H
 

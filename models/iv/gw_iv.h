@@ -83,7 +83,14 @@
  * GW_ERANK.
  *
  * Determinism: every pass over the rows is a reduction over GW_BLOCK_ROWS blocks combined in
- * block order (cluster sums in row order), so results are bit-identical for any thread count. */
+ * block order (cluster sums in row order), so results are bit-identical for any thread count.
+ *
+ * Scale: y, the columns of X and the instruments are scanned first (one pass); when one has a
+ * largest magnitude outside [2^-100, 2^100] (1e-300 or 1e300 data) the fit runs on a copy in
+ * which each such column is scaled by a power of two (exact), and the result, first stages
+ * included, is mapped back exactly (gw_ols.h, "Scale"; models/scale.c). Diagnostics are
+ * scale-free. Data inside the window are fitted as they are. Memory: the copy, (p + q + 1) N
+ * doubles, only in that case. */
 #ifndef GW_IV_H
 #define GW_IV_H
 

@@ -1515,6 +1515,14 @@ static gw_status iv_fit_checked(const gw_design *d, const gw_ols_opts *opts, gw_
     return rc;
 }
 
+/* gwi_scale_fit's callback: 2SLS of d (the design or its scaled copy); ctx is the options. */
+static gw_status iv_fit_at(void *ctx, const gw_design *d, gw_design *own, int yexp, gw_result **out)
+{
+    (void)own;
+    (void)yexp;
+    return iv_fit_checked(d, ctx, out);
+}
+
 /* Extreme scales (gw_ols.h, "Scale"; scale.c): the first stages, the second stage, the demeaning
  * and the diagnostics all form sums of squares of the data, so the columns of X, y and the
  * instruments are scanned first (one pass, against the many of a 2SLS fit) and, when one is
@@ -1526,9 +1534,6 @@ gw_status gw_iv_fit(const gw_design *d, const gw_ols_opts *opts_in, gw_result **
 {
     const gw_ols_opts defaults = {0};
     const gw_ols_opts *opts = opts_in ? opts_in : &defaults;
-    gwi_scale sc;
-    gw_design sd = {0};
-    int need = 0;
     gw_status rc;
     if (out == NULL)
         return gwi_fail(GW_EINVAL, "no output pointer");
@@ -1536,17 +1541,5 @@ gw_status gw_iv_fit(const gw_design *d, const gw_ols_opts *opts_in, gw_result **
     if ((rc = check(d, opts)) != GW_OK)
         return rc;
     (void)gw_threads_get();
-    if ((rc = gwi_scale_plan(d, 1, &sc, &need)) != GW_OK)
-        return rc;
-    if (!need)
-        rc = iv_fit_checked(d, opts, out);
-    else if ((rc = gwi_scale_copy(d, &sc, &sd)) == GW_OK &&
-             (rc = iv_fit_checked(&sd, opts, out)) == GW_OK &&
-             (rc = gwi_scale_unscale(*out, &sc, GWI_UNSCALE_LINEAR, d->has_intercept)) != GW_OK) {
-        gw_result_free(*out);
-        *out = NULL;
-    }
-    gwi_scale_copy_free(&sd);
-    gwi_scale_free(&sc);
-    return rc;
+    return gwi_scale_fit(d, 1, GWI_UNSCALE_LINEAR, iv_fit_at, (void *)(uintptr_t)opts, out);
 }

@@ -159,8 +159,9 @@ typedef struct {
  * [2^-900, 2^900], or an estimate, standard error or variance not finite or zero) or fails on a
  * numerical status, and the largest magnitude of y or of a column of X has a binary exponent
  * outside [-100, 100] (1e-300 or 1e300 data, whose squares and Gram, meat and RSS entries
- * underflow or overflow), the fit is redone on a copy in which y and every column are scaled by
- * powers of two (exact: ldexp; one O(N K) scan decides, run only in that case), and estimates,
+ * underflow or overflow), the fit is redone on a copy in which y and every such column are
+ * scaled by powers of two (exact: ldexp; one O(N K) scan decides, run only in that case; the
+ * helpers are models/scale.c's, shared by every estimator), and estimates,
  * standard errors, intervals, the variance matrix, RSS, TSS, rmse, loglik, residuals and fitted
  * values are unscaled exactly; t statistics, p-values, R^2 and F are scale-free. So a fit of (s y,
  * s X) equals the s = 1 fit scaled (to about 1e-15 relative; bit-identical for s a power of two).

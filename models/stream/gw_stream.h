@@ -202,7 +202,13 @@ typedef struct {
  *   GW_EIO          "the fit failed on another process" (nranks > 1: another rank failed).
  *   GW_ENOMEM, GW_EINTERNAL; whatever src->read or the reducer returns.
  * Numerical notes: see the file comment. Complexity: O(n p^2) flops per TSQR pass, O(n p)
- * per other pass; the number of passes is listed above. */
+ * per other pass; the number of passes is listed above.
+ * Scale: as gw_ols_fit (gw_ols.h, "Scale"): when the result looks damaged by underflow or
+ * overflow (or the fit failed on a numerical status), one more pass finds the largest magnitude
+ * of y and of each column (the maximum over processes, through the reducer's sum), and when one
+ * is outside [2^-100, 2^100] the whole fit is run again through a source that scales those
+ * columns of every block by powers of two; the result, fe_coef and fe_alpha are mapped back
+ * exactly (a warm start is not used by that second fit). Ordinary data cost no pass. */
 GW_API gw_status gw_stream_fit(const gw_stream_source *src, const gw_ols_opts *opts,
                                const gw_stream_opts *so, gw_result **out);
 
