@@ -78,6 +78,7 @@ typedef struct {
     size_t K0;
     size_t *cols;        /* K0 column indices */
     const char **kterms; /* K0 names */
+    int yexp; /* the source's y is the response times 2^-yexp (scale.c): loglik of 2^yexp y */
 } gs;
 
 /* ------------------------------------------------------------------------------------------ */
@@ -436,9 +437,9 @@ static void fin_rows(gs *s, const gw_stream_block *blk, size_t b, double *buf, v
     for (size_t i = 0; i < blk->n; i++) {
         const double y = blk->y[i], a = blk->w[i];
         const double mu = gwi_glm_eval(s->link, s->eta[i]).mu;
-        ll += a * gwi_glm_loglik(s->link, y, mu);
+        ll += a * gwi_glm_loglik_at(s->link, y, mu, s->yexp);
         d0 += a * gwi_glm_dev(s->link, y, f->ybar);
-        l0 += a * gwi_glm_loglik(s->link, y, f->ybar);
+        l0 += a * gwi_glm_loglik_at(s->link, y, f->ybar, s->yexp);
         int v = s->link == GWI_GLM_POISSON ? y == 0.0 && mu < GLM_STREAM_MU_TOL * f->ybar
                                            : (y == 0.0 && mu < GLM_STREAM_MU_TOL) ||
                                                  (y == 1.0 && 1.0 - mu < GLM_STREAM_MU_TOL);
@@ -775,20 +776,14 @@ done:
     return rc;
 }
 
-gw_status gw_stream_glm_fit(const gw_stream_source *src, const gw_glm_opts *opts,
-                            const gw_stream_opts *so, gw_result **out)
+/* One fit of checked arguments; the source's y is the response times 2^-yexp. */
+static gw_status glm_stream_once(const gw_stream_source *src, const gw_glm_opts *opts,
+                                 const gw_stream_opts *so, int yexp, gw_result **out)
 {
-    const gw_glm_opts defaults = {0};
     gw_status rc;
     gs s;
     memset(&s, 0, sizeof s);
-    if (out == NULL)
-        return gwi_fail(GW_EINVAL, "no output pointer");
-    *out = NULL;
-    if (opts == NULL)
-        opts = &defaults;
-    if ((rc = check(src, opts)) != GW_OK)
-        return rc;
+    s.yexp = yexp;
     s.in = src;
     s.o = opts;
     s.link = gwi_glm_link_of(opts->kind);
@@ -864,5 +859,49 @@ done:
     gw_free(s.sepcol);
     gw_free(s.flag);
     gw_free(s.loff);
+    return rc;
+}
+
+/* gwi_stream_refit's callback: ctx is the fit's arguments. */
+typedef struct {
+    const gw_glm_opts *opts;
+    const gw_stream_opts *so;
+} refit_ctx;
+
+static gw_status refit_once(void *ctx, const gw_stream_source *src, int yexp, gw_result **out)
+{
+    const refit_ctx *c = ctx;
+    return glm_stream_once(src, c->opts, c->so, yexp, out);
+}
+
+/* Extreme scales (gw_glm_stream.h; models/scale.c), as gw_stream_fit: the rows as they come
+ * first, and only when the result looks damaged or the fit failed on a numerical status one
+ * scanning pass and, when a column (or, for Poisson, the counts: the absorbed effects take up
+ * their scale) is outside the safe window, the fit again through a scaling source. */
+gw_status gw_stream_glm_fit(const gw_stream_source *src, const gw_glm_opts *opts,
+                            const gw_stream_opts *so, gw_result **out)
+{
+    const gw_glm_opts defaults = {0};
+    gwi_scale sc;
+    int scaled = 0;
+    gw_status rc;
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "no output pointer");
+    *out = NULL;
+    if (opts == NULL)
+        opts = &defaults;
+    if ((rc = check(src, opts)) != GW_OK)
+        return rc;
+    rc = glm_stream_once(src, opts, so, 0, out);
+    /* GW_EINVAL too: the arguments are checked, so it comes from the engine refusing a working
+     * weight (a mean) that overflowed to infinity. */
+    if (!(gwi_scale_retry_status(rc) || rc == GW_EINVAL) ||
+        (rc == GW_OK && !gwi_result_suspect(*out)))
+        return rc;
+    const int poisson = opts->kind == GW_GLM_POISSON;
+    refit_ctx c = {opts, so};
+    rc = gwi_stream_refit(src, so, poisson, poisson ? GWI_UNSCALE_LOGLINK : GWI_UNSCALE_LINEAR,
+                          refit_once, &c, rc, out, &sc, &scaled);
+    gwi_scale_free(&sc);
     return rc;
 }

@@ -30,7 +30,13 @@
  *
  * Distributed use: pass so.reducer / row_begin / row_end as for gw_stream_fit; every rank
  * runs the same iterations (every decision is taken on reduced, identical numbers) and gets
- * the same result. */
+ * the same result.
+ *
+ * Scale: as gw_stream_fit (gw_stream.h): when the result looks damaged by underflow or overflow,
+ * or the fit failed on a numerical status or on a working weight that overflowed, one scanning
+ * pass and, when a regressor (or, for Poisson, the response) is outside [2^-100, 2^100], the fit
+ * again through a source that scales those columns by powers of two; the result maps back as
+ * gw_glm_fit's does (gw_glm.h, "Scale"). Ordinary data cost no pass. */
 #ifndef GW_GLM_STREAM_H
 #define GW_GLM_STREAM_H
 

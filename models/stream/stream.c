@@ -1837,14 +1837,9 @@ static gw_status stream_fit_once(const gw_stream_source *src, const gw_ols_opts 
  * numerical status) make one scanning pass for the largest magnitude of y and of each column
  * (combined over processes) and, when one is outside the safe window, fit again through a
  * source that scales every block by powers of two as it is read. */
-typedef struct {
-    const gw_stream_source *src;
-    const gwi_scale *sc;
-} scaled_source;
-
 static gw_status scaled_read(void *ctx, size_t b, unsigned need, gw_stream_block *blk)
 {
-    const scaled_source *s = ctx;
+    const gwi_stream_scaled_ctx *s = ctx;
     gw_status rc = s->src->read(s->src->ctx, b, need, blk);
     if (rc == GW_OK)
         gwi_scale_block(s->sc, blk->n, (need & GW_STREAM_NEED_Y) ? blk->y : NULL,
@@ -1852,17 +1847,30 @@ static gw_status scaled_read(void *ctx, size_t b, unsigned need, gw_stream_block
     return rc;
 }
 
-/* The scanning pass: *need and the exponents of y and the columns over this process's blocks,
- * the maxima combined over processes through the reducer's sum (each rank writes its own slot
- * of an nranks x (p + 1) buffer, the rest zero, so the sum is a gather; a trailing status slot
- * makes a failure on one rank fail every rank). */
-static gw_status stream_scan(const gw_stream_source *src, const gw_stream_opts *so, gwi_scale *sc,
-                             int *need)
+gw_stream_source gwi_stream_scaled(const gw_stream_source *src, const gwi_scale *sc,
+                                   gwi_stream_scaled_ctx *ctx)
+{
+    gw_stream_source s = *src;
+    ctx->src = src;
+    ctx->sc = sc;
+    s.read = scaled_read;
+    s.ctx = ctx;
+    return s;
+}
+
+/* The scanning pass (stream_int.h): the maxima are combined over processes through the
+ * reducer's sum (each rank writes its own slot of an nranks x (p + 1) buffer, the rest zero, so
+ * the sum is a gather; a trailing status slot makes a failure on one rank fail every rank). */
+gw_status gwi_stream_scan(const gw_stream_source *src, const gw_stream_opts *so, int scale_y,
+                          gwi_scale *sc, int *need)
 {
     eng e;
     memset(&e, 0, sizeof e);
     gw_ols_opts o = {0};
-    gw_status rc = eng_setup(&e, src, &o, so);
+    const gw_stream_opts sdef = {0};
+    memset(sc, 0, sizeof *sc);
+    *need = 0;
+    gw_status rc = eng_setup(&e, src, &o, so != NULL ? so : &sdef);
     const size_t p = src->p, np = (size_t)e.nranks * (p + 1) + 1;
     double *m = gw_calloc(np, sizeof *m);
     sc->p = p;
@@ -1894,7 +1902,7 @@ static gw_status stream_scan(const gw_stream_source *src, const gw_stream_opts *
         /* As gwi_scale_plan: only a column outside the safe window is scaled. */
         for (size_t j = 0; j <= p; j++) {
             int ej = gwi_scale_exp(m[j]);
-            ej = gwi_scale_outside(ej) ? ej : 0;
+            ej = gwi_scale_outside(ej) && (j > 0 || scale_y) ? ej : 0;
             *need |= ej != 0;
             if (j == 0)
                 sc->ey = ej;
@@ -1929,13 +1937,51 @@ static void unscale_fe_out(const gw_stream_source *src, const gw_stream_opts *so
     }
 }
 
+gw_status gwi_stream_refit(const gw_stream_source *src, const gw_stream_opts *so, int scale_y,
+                           gwi_unscale_kind kind, gwi_stream_fit_fn fit, void *ctx, gw_status rc,
+                           gw_result **out, gwi_scale *sc, int *scaled)
+{
+    int need = 0;
+    *scaled = 0;
+    gw_status rs = gwi_stream_scan(src, so, scale_y, sc, &need);
+    if (rs == GW_OK && !need)
+        return rc; /* nothing to scale: the first answer stands */
+    gw_result_free(*out);
+    *out = NULL;
+    if (rs != GW_OK)
+        return rs;
+    gwi_stream_scaled_ctx ss;
+    gw_stream_source s2 = gwi_stream_scaled(src, sc, &ss);
+    *scaled = 1;
+    if ((rc = fit(ctx, &s2, sc->ey, out)) == GW_OK &&
+        (rc = gwi_scale_unscale(*out, sc, kind, src->has_intercept)) != GW_OK) {
+        gw_result_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* gwi_stream_refit's callback: ctx is the options, with a cold start (a warm start is in the data's
+ * units; any start reaches the same answer). */
+typedef struct {
+    const gw_ols_opts *opts;
+    gw_stream_opts so;
+} refit_ctx;
+
+static gw_status refit_once(void *ctx, const gw_stream_source *src, int yexp, gw_result **out)
+{
+    const refit_ctx *c = ctx;
+    (void)yexp;
+    return stream_fit_once(src, c->opts, &c->so, out);
+}
+
 gw_status gw_stream_fit(const gw_stream_source *src, const gw_ols_opts *opts,
                         const gw_stream_opts *so, gw_result **out)
 {
     const gw_ols_opts defaults = {0};
     const gw_stream_opts sdef = {0};
     gwi_scale sc;
-    int need = 0;
+    int scaled = 0;
     gw_status rc;
     if (out == NULL)
         return gwi_fail(GW_EINVAL, "no output pointer");
@@ -1950,28 +1996,11 @@ gw_status gw_stream_fit(const gw_stream_source *src, const gw_ols_opts *opts,
     rc = stream_fit_once(src, opts, so, out);
     if (!gwi_scale_retry_status(rc) || (rc == GW_OK && !gwi_result_suspect(*out)))
         return rc;
-    memset(&sc, 0, sizeof sc);
-    gw_status rs = stream_scan(src, so, &sc, &need);
-    if (rs != GW_OK || !need) {
-        gwi_scale_free(&sc);
-        return rs != GW_OK ? rs : rc; /* nothing to scale: the first answer stands */
-    }
-    gw_result_free(*out);
-    *out = NULL;
-    scaled_source ss = {src, &sc};
-    gw_stream_source s2 = *src;
-    s2.read = scaled_read;
-    s2.ctx = &ss;
-    gw_stream_opts so2 = *so;
-    so2.fe_warm = 0; /* a warm start is in the data's units; any start reaches the same answer */
-    if ((rc = stream_fit_once(&s2, opts, &so2, out)) == GW_OK) {
-        if ((rc = gwi_scale_unscale(*out, &sc, GWI_UNSCALE_LINEAR, src->has_intercept)) != GW_OK) {
-            gw_result_free(*out);
-            *out = NULL;
-        } else if (src->nfe > 0) {
-            unscale_fe_out(src, so, &sc);
-        }
-    }
+    refit_ctx c = {opts, *so};
+    c.so.fe_warm = 0;
+    rc = gwi_stream_refit(src, so, 1, GWI_UNSCALE_LINEAR, refit_once, &c, rc, out, &sc, &scaled);
+    if (rc == GW_OK && scaled && src->nfe > 0)
+        unscale_fe_out(src, so, &sc);
     gwi_scale_free(&sc);
     return rc;
 }

@@ -10,6 +10,7 @@
 
 #include "gw_status.h"
 #include "gw_stream.h"
+#include "models_int.h"
 
 /* gwi_house_qr -- plain-C unblocked Householder QR of the m x n column-major A (ld lda), in place:
  * on return the upper triangle of the leading min(m, n) x n part is R (the reflectors below it are
@@ -77,5 +78,37 @@ gw_status gwi_stream_reduce(const gw_stream_reducer *red, double *buf, size_t n,
  * process failed") when some other process's header reports a failure; *recv is then NULL. */
 gw_status gwi_stream_gather(const gw_stream_reducer *red, unsigned char *buf, size_t nbytes,
                             gw_status rc, unsigned char **recv, size_t *counts);
+
+/* Extreme scales in the streaming fits (gw_stream.h, "Scale"; models/scale.c).
+ * gwi_stream_scan -- one pass over this process's blocks of src (so's row range) for the largest
+ * magnitude of y (only when scale_y; else ey = 0) and of each column, the maxima combined over
+ * processes with so's reducer (so NULL: one process, all rows); sc <- the exponents of those
+ * outside the safe window (others 0; sc->ex owned: gwi_scale_free, also after a failure);
+ * *need = 1 when there is one. Returns the source's or the reducer's status, GW_EIO (another
+ * process failed), GW_ENOMEM. */
+gw_status gwi_stream_scan(const gw_stream_source *src, const gw_stream_opts *so, int scale_y,
+                          gwi_scale *sc, int *need);
+
+/* gwi_stream_scaled -- a source that reads src and scales the y and X of every block by sc as
+ * they arrive; ctx (the caller's, alive while the source is used) holds the two pointers. */
+typedef struct {
+    const gw_stream_source *src;
+    const gwi_scale *sc;
+} gwi_stream_scaled_ctx;
+gw_stream_source gwi_stream_scaled(const gw_stream_source *src, const gwi_scale *sc,
+                                   gwi_stream_scaled_ctx *ctx);
+
+/* gwi_stream_refit -- the second half of a streaming fit's rescaling, after a first fit that
+ * returned rc and *out and that the caller judged damaged: scan (gwi_stream_scan with scale_y);
+ * when nothing is outside the window return rc with the first *out; otherwise release *out, fit
+ * again with fit(ctx, scaling source, sc->ey, out) and map the result back with kind. sc receives
+ * the scaling (the caller frees it with gwi_scale_free, and may use it, e.g. for outputs beside
+ * the result); *scaled says whether the refit ran. A failed scan returns its status with *out
+ * NULL. */
+typedef gw_status (*gwi_stream_fit_fn)(void *ctx, const gw_stream_source *src, int yexp,
+                                       gw_result **out);
+gw_status gwi_stream_refit(const gw_stream_source *src, const gw_stream_opts *so, int scale_y,
+                           gwi_unscale_kind kind, gwi_stream_fit_fn fit, void *ctx, gw_status rc,
+                           gw_result **out, gwi_scale *sc, int *scaled);
 
 #endif

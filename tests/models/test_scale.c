@@ -4,7 +4,8 @@
  * as it is (the reference) and with columns multiplied by s = 2^-990, 1e-300, 1e300 and 2^990,
  * by each estimator that solves least squares: the within estimator with one and two absorbed
  * sets, 2SLS without and with absorbed effects, Poisson without and with absorbed effects, and
- * the streaming fit without and with absorbed effects; iid and clustered variances. The scaled
+ * the streaming fit without and with absorbed effects and the streaming Poisson fit with them;
+ * iid and clustered variances. The scaled
  * fit must equal the reference "appropriately transformed" to 1e-12 relative, with GW_OK, the
  * fit converged and not near-singular (no warning). What "appropriately transformed" means:
  *
@@ -44,6 +45,7 @@
 #include "gw_alloc.h"
 #include "gw_design.h"
 #include "gw_glm.h"
+#include "gw_glm_stream.h"
 #include "gw_iv.h"
 #include "gw_ols.h"
 #include "gw_result.h"
@@ -106,23 +108,27 @@ typedef enum {
     E_POISFE_X,
     E_STREAM,
     E_STREAM_FE,
+    E_SPOIS_Y,
+    E_SPOIS_X,
     E_N
 } est;
 
 static const char *const est_name[E_N] = {
-    "FE one-way (y, x)", "FE two-way (y, x)", "FE one-way (y only)", "IV (y, x, z)",
-    "IV + FE (y, x, z)", "Poisson (y)",       "Poisson (x)",         "Poisson + FE (y)",
-    "Poisson + FE (x)",  "stream OLS (y, x)", "stream FE (y, x)"};
+    "FE one-way (y, x)",    "FE two-way (y, x)", "FE one-way (y only)", "IV (y, x, z)",
+    "IV + FE (y, x, z)",    "Poisson (y)",       "Poisson (x)",         "Poisson + FE (y)",
+    "Poisson + FE (x)",     "stream OLS (y, x)", "stream FE (y, x)",    "stream Poisson FE (y)",
+    "stream Poisson FE (x)"};
 
 static int has_icpt(est e) { return e == E_IV || e == E_POIS_Y || e == E_POIS_X || e == E_STREAM; }
 static int has_fe(est e)
 {
     return e == E_FE1 || e == E_FE2 || e == E_FE1_Y || e == E_IV_FE || e == E_POISFE_Y ||
-           e == E_POISFE_X || e == E_STREAM_FE;
+           e == E_POISFE_X || e == E_STREAM_FE || e == E_SPOIS_Y || e == E_SPOIS_X;
 }
 static int is_poisson(est e)
 {
-    return e == E_POIS_Y || e == E_POIS_X || e == E_POISFE_Y || e == E_POISFE_X;
+    return e == E_POIS_Y || e == E_POIS_X || e == E_POISFE_Y || e == E_POISFE_X || e == E_SPOIS_Y ||
+           e == E_SPOIS_X;
 }
 static int is_iv(est e) { return e == E_IV || e == E_IV_FE; }
 
@@ -131,9 +137,9 @@ static void multipliers(est e, double s, double *sy, double *sx)
 {
     *sy = s;
     *sx = s;
-    if (e == E_FE1_Y || e == E_POIS_Y || e == E_POISFE_Y)
+    if (e == E_FE1_Y || e == E_POIS_Y || e == E_POISFE_Y || e == E_SPOIS_Y)
         *sx = 1.0;
-    if (e == E_POIS_X || e == E_POISFE_X)
+    if (e == E_POIS_X || e == E_POISFE_X || e == E_SPOIS_X)
         *sy = 1.0;
 }
 
@@ -194,6 +200,23 @@ static gw_design *build(est e, double sy, double sx)
     return d;
 }
 
+/* IRLS and demeaning tolerance of the Poisson fits (file comment; GW_POISSON_TOL). */
+static double poisson_tol = 0.0;
+
+static gw_glm_opts poisson_opts(gw_vcov_kind kind)
+{
+    gw_glm_opts o = {0};
+    o.kind = GW_GLM_POISSON;
+    o.vcov = kind;
+    o.tol = poisson_tol;
+    o.fe_tol = poisson_tol;
+    return o;
+}
+
+/* The fixed-effect coefficients of the last streaming within fit (gw_stream_opts.fe_coef, in y's
+ * units: they scale as y does). */
+static double fe_coef_last[NF0];
+
 /* The streaming fit of the same data through the in-memory source of the out-of-core tests. */
 static gw_status fit_stream(est e, double sy, double sx, gw_vcov_kind kind, gw_result **out)
 {
@@ -202,7 +225,7 @@ static gw_status fit_stream(est e, double sy, double sx, gw_vcov_kind kind, gw_r
     const size_t p = e == E_STREAM ? 3 : 2;
     sd.nrows = N;
     sd.p = p;
-    sd.nfe = e == E_STREAM_FE ? 1 : 0;
+    sd.nfe = e == E_STREAM ? 0 : 1;
     sd.ncl = 1;
     sd.has_intercept = e == E_STREAM;
     static const char *const nm[] = {"(Intercept)", "x1", "x2"};
@@ -218,7 +241,7 @@ static gw_status fit_stream(est e, double sy, double sx, gw_vcov_kind kind, gw_r
     sd.cl[0] = gw_alloc_array(N, sizeof(int32_t));
     assert_true(sd.y && sd.X && sd.fe[0] && sd.cl[0]);
     for (size_t i = 0; i < N; i++) {
-        sd.y[i] = sy * yv[i];
+        sd.y[i] = sy * (is_poisson(e) ? cnt[i] : yv[i]);
         size_t j = 0;
         if (e == E_STREAM)
             sd.X[j++ * N + i] = 1.0;
@@ -228,14 +251,21 @@ static gw_status fit_stream(est e, double sy, double sx, gw_vcov_kind kind, gw_r
         sd.cl[0][i] = f0[i];
     }
     gw_stream_source src = gwt_stream_source(&sd);
-    gw_ols_opts o = {0};
-    o.vcov = kind;
-    gw_status rc = gw_stream_fit(&src, &o, NULL, out);
+    gw_status rc;
+    if (is_poisson(e)) {
+        gw_glm_opts o = poisson_opts(kind);
+        rc = gw_stream_glm_fit(&src, &o, NULL, out);
+    } else {
+        gw_ols_opts o = {0};
+        double *fc[1] = {fe_coef_last};
+        gw_stream_opts so = {0};
+        so.fe_coef = fc;
+        o.vcov = kind;
+        rc = gw_stream_fit(&src, &o, e == E_STREAM_FE ? &so : NULL, out);
+    }
     gwt_stream_data_free(&sd);
     return rc;
 }
-
-static double poisson_tol = 0.0;
 
 static gw_result *fit(est e, double s, gw_vcov_kind kind)
 {
@@ -243,16 +273,12 @@ static gw_result *fit(est e, double s, gw_vcov_kind kind)
     multipliers(e, s, &sy, &sx);
     gw_result *r = NULL;
     gw_status rc;
-    if (e == E_STREAM || e == E_STREAM_FE) {
+    if (e >= E_STREAM) {
         rc = fit_stream(e, sy, sx, kind, &r);
     } else {
         gw_design *d = build(e, sy, sx);
         if (is_poisson(e)) {
-            gw_glm_opts o = {0};
-            o.kind = GW_GLM_POISSON;
-            o.vcov = kind;
-            o.tol = poisson_tol;
-            o.fe_tol = poisson_tol;
+            gw_glm_opts o = poisson_opts(kind);
             rc = gw_glm_fit(d, &o, &r);
         } else {
             gw_ols_opts o = {0};
@@ -351,6 +377,8 @@ static void run(gw_vcov_kind kind)
 {
     for (int e = 0; e < E_N; e++) {
         gw_result *f = fit((est)e, 1.0, kind);
+        double fe_ref[NF0];
+        memcpy(fe_ref, fe_coef_last, sizeof fe_ref);
         for (size_t si = 0; si < NS; si++) {
             double sy, sx;
             multipliers((est)e, scales[si], &sy, &sx);
@@ -362,6 +390,8 @@ static void run(gw_vcov_kind kind)
                 compare_linear((est)e, si, r, f, sy, sx);
             if (is_iv((est)e))
                 compare_iv((est)e, si, r, f, scales[si]);
+            for (size_t c = 0; e == E_STREAM_FE && c < NF0; c++)
+                note((est)e, si, 0, fe_coef_last[c] / sy, fe_ref[c], "fe_coef");
             gw_result_free(r);
         }
         gw_result_free(f);
