@@ -588,6 +588,47 @@ static void test_stream_ranks_fe_cluster(void **state)
     gwt_stream_data_free(&d);
 }
 
+/* Extreme scales across processes (gw_stream.h, "Scale"): y and the slopes' columns at 1e300,
+ * so the first fit is damaged on every rank, the scan's maxima are combined through the
+ * reducer (each rank sees only its own rows), and every rank refits the same scaled data. The
+ * team's result equals the single process's, and the slopes, their standard errors and R^2
+ * equal the unscaled fit's. */
+static void test_stream_ranks_extreme_scale(void **state)
+{
+    (void)state;
+    data d;
+    make_data(&d, 21, 7 * GW_BLOCK_ROWS + 3, 3, 0, 0, 0, 0);
+    d.ncl = 1;
+    gw_ols_opts o = {0};
+    o.vcov = GW_VCOV_CLUSTER;
+    gw_stream_source src = gwt_stream_source(&d);
+    gw_result *ref = NULL, *one = NULL, *two = NULL;
+    assert_int_equal(gw_stream_fit(&src, &o, NULL, &ref), GW_OK);
+    for (size_t i = 0; i < d.nrows; i++) {
+        d.y[i] *= 1e300;
+        for (size_t j = 1; j < d.p; j++)
+            d.X[j * d.nrows + i] *= 1e300;
+    }
+    assert_int_equal(gw_stream_fit(&src, &o, NULL, &one), GW_OK);
+    const size_t starts[] = {0, 3};
+    fit_team(&d, &o, 2, starts, &two);
+    /* (compare() would also compare RSS and TSS, which are infinite here as they should be.) */
+    for (size_t j = 0; j < one->k; j++) {
+        gw_assert_close(two->estimate[j], one->estimate[j], 1e-12, 0.0);
+        gw_assert_close(two->std_error[j], one->std_error[j], 1e-12, 0.0);
+    }
+    for (size_t j = 1; j < ref->k; j++) {
+        gw_assert_close(one->estimate[j], ref->estimate[j], 1e-12, 0.0);
+        gw_assert_close(one->std_error[j], ref->std_error[j], 1e-12, 0.0);
+    }
+    gw_assert_close(one->estimate[0] / 1e300, ref->estimate[0], 1e-12, 0.0);
+    gw_assert_close(one->r2, ref->r2, 1e-12, 0.0);
+    gw_result_free(ref);
+    gw_result_free(one);
+    gw_result_free(two);
+    gwt_stream_data_free(&d);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Fixed-effect coefficients out, warm start.                                                 */
 
@@ -998,6 +1039,7 @@ int main(void)
         cmocka_unit_test(test_stream_fit_errors),
         cmocka_unit_test(test_stream_ranks_bit_identical),
         cmocka_unit_test(test_stream_ranks_fe_cluster),
+        cmocka_unit_test(test_stream_ranks_extreme_scale),
         cmocka_unit_test(test_stream_fe_coef_one_set),
         cmocka_unit_test(test_stream_fe_coef_two_sets),
         cmocka_unit_test(test_stream_fe_warm_start),
