@@ -179,7 +179,11 @@ typedef struct {
  * for the pieces of the sandwich): both are deterministic and give the same solution.
  * Complexity: O(O p) for the transformations plus the regressions (O(N p^2)); RE solves three
  * (within, weighted between, transformed), FD and between one; DK/NW add O(O log O) for the
- * ordering of times and O(O p^2 (L+1)) (NW) or O(O p + T p^2 (L+1)) (DK). */
+ * ordering of times and O(O p^2 (L+1)) (NW) or O(O p + T p^2 (L+1)) (DK).
+ * Scale: y and the columns are scanned first (one pass); when one has a largest magnitude
+ * outside [2^-100, 2^100] the fit runs on a copy with each such column scaled by a power of two
+ * (the transformations are linear per column) and the result and info's variance components are
+ * mapped back exactly (gw_ols.h, "Scale"; models/scale.c). gw_panel_hausman_test does not. */
 GW_API gw_status gw_panel_fit(const gw_design *d, const gw_panel_opts *opts, gw_result **out,
                               gw_panel_info *info);
 

@@ -949,6 +949,60 @@ static gw_status describe(const gw_design *d, gw_panel_info *info)
     return GW_OK;
 }
 
+/* The estimator of a validated design (gwi_scale_fit's callback; ctx is a panel_ctx). Extreme
+ * scales (gw_ols.h, "Scale"; models/scale.c): the columns are scanned first and a design with y
+ * or a column outside the safe window is fitted as a copy scaled by powers of two; the
+ * transformations (demeaning, differences, group means, quasi-demeaning with theta, which
+ * depends only on ratios of variance components) are linear in each column, so they commute
+ * with the scaling, and the result maps back exactly. The variance components of info are in
+ * y's units: they are mapped back here (yexp). */
+typedef struct {
+    const gw_panel_opts *opts;
+    gw_panel_info *info;
+} panel_ctx;
+
+static gw_status panel_fit_at(void *ctx, const gw_design *d, gw_design *own, int yexp,
+                              gw_result **out)
+{
+    const panel_ctx *c = ctx;
+    const gw_panel_opts *opts = c->opts;
+    gw_panel_info *info = c->info;
+    gw_status rc;
+    (void)own;
+    switch (opts->model) {
+    case GW_PANEL_RE:
+        if ((rc = check_id_time_unique(d, "random effects")) != GW_OK)
+            return rc;
+        rc = fit_re(d, opts, out, info);
+        break;
+    case GW_PANEL_FD:
+        rc = fit_fd(d, opts, out, info);
+        break;
+    case GW_PANEL_BETWEEN:
+        if ((rc = check_id_time_unique(d, "the between estimator")) != GW_OK)
+            return rc;
+        rc = fit_between(d, opts, out);
+        break;
+    case GW_PANEL_WITHIN:
+        rc = fit_within(d, opts, out, info);
+        break;
+    default:
+        rc = fit_pooling(d, opts, out, info);
+        break;
+    }
+    if (rc == GW_OK && (rc = describe(d, info)) != GW_OK) {
+        gw_result_free(*out);
+        *out = NULL;
+    }
+    if (rc == GW_OK && yexp != 0) {
+        info->sigma2_e = ldexp(info->sigma2_e, 2 * yexp);
+        info->sigma2_u = ldexp(info->sigma2_u, 2 * yexp);
+        info->sigma_e = ldexp(info->sigma_e, yexp);
+        info->sigma_u = ldexp(info->sigma_u, yexp);
+    }
+    return rc;
+}
+
 gw_status gw_panel_fit(const gw_design *d, const gw_panel_opts *opts, gw_result **out,
                        gw_panel_info *info)
 {
@@ -997,30 +1051,8 @@ gw_status gw_panel_fit(const gw_design *d, const gw_panel_opts *opts, gw_result 
         return rc;
     (void)gw_threads_get();
     info->model = opts->model;
-    switch (opts->model) {
-    case GW_PANEL_RE:
-        if ((rc = check_id_time_unique(d, "random effects")) != GW_OK)
-            return rc;
-        rc = fit_re(d, opts, out, info);
-        break;
-    case GW_PANEL_FD:
-        rc = fit_fd(d, opts, out, info);
-        break;
-    case GW_PANEL_BETWEEN:
-        if ((rc = check_id_time_unique(d, "the between estimator")) != GW_OK)
-            return rc;
-        rc = fit_between(d, opts, out);
-        break;
-    case GW_PANEL_WITHIN:
-        rc = fit_within(d, opts, out, info);
-        break;
-    default:
-        rc = fit_pooling(d, opts, out, info);
-        break;
-    }
-    if (rc == GW_OK && (rc = describe(d, info)) != GW_OK) {
-        gw_result_free(*out);
-        *out = NULL;
-    }
-    return rc;
+    if (d->X == NULL || d->y == NULL || d->p == 0) /* gw_ols_fit's messages, unscanned */
+        return panel_fit_at(&(panel_ctx){opts, info}, d, NULL, 0, out);
+    panel_ctx c = {opts, info};
+    return gwi_scale_fit(d, 1, GWI_UNSCALE_LINEAR, panel_fit_at, &c, out);
 }

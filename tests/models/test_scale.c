@@ -1,22 +1,22 @@
 /* test_scale.c -- every estimator at extreme scales (models/scale.c, issue 17).
  *
  * One generated data set (fixed seed, N = 5000: two row blocks for the streaming fits) is fitted
- * as it is (the reference) and with columns multiplied by s = 2^-990, 1e-300, 1e300 and 2^990,
- * by each estimator that solves least squares: the within estimator with one and two absorbed
- * sets, 2SLS without and with absorbed effects, Poisson without and with absorbed effects, and
- * the streaming fit without and with absorbed effects and the streaming Poisson fit with them;
- * iid and clustered variances. The scaled
- * fit must equal the reference "appropriately transformed" to 1e-12 relative, with GW_OK, the
- * fit converged and not near-singular (no warning). What "appropriately transformed" means:
+ * as it is (the reference) and with columns multiplied by s = 2^-990, 1e-300, 1e300 and 2^990, by
+ * each estimator that solves least squares: the within estimator with one and two absorbed sets,
+ * 2SLS without and with absorbed effects, Poisson without and with absorbed effects, the panel
+ * estimators RE and FD, and the streaming fit without and with absorbed effects and the streaming
+ * Poisson fit with them; iid and clustered variances. The scaled fit must equal the reference
+ * "appropriately transformed" to 1e-12 relative, with GW_OK, the fit converged and not near-
+ * singular (no warning). What "appropriately transformed" means:
  *
- *  - Linear models (within, 2SLS, streaming). Scaling y and every regressor (and instrument)
- *    by s is a change of units: slopes and their standard errors are unchanged, the intercept
- *    and its standard error scale by s, R^2, adjusted and within R^2, F and every IV diagnostic
- *    are unchanged, rmse scales by s, the Gaussian loglik by + N log s (so it is compared as
- *    loglik - N log s), and an IV first stage (the endogenous column on the instruments, all
- *    scaled) like the second. Scaling y alone ("y only") multiplies every coefficient and
- *    standard error by s. RSS and TSS scale by s^2, outside the double range at these s: not
- *    compared (they are 0 or infinity in both the truth and the result).
+ *  - Linear models (within, 2SLS, RE, FD, streaming). Scaling y and every regressor (and
+ *    instrument) by s is a change of units: slopes and their standard errors are unchanged, the
+ *    intercept and its standard error scale by s, R^2, adjusted and within R^2, F and every IV
+ *    diagnostic are unchanged, rmse scales by s, the Gaussian loglik by + N log s (so it is
+ *    compared as loglik - N log s), and an IV first stage (the endogenous column on the
+ *    instruments, all scaled) like the second. Scaling y alone ("y only") multiplies every
+ *    coefficient and standard error by s. RSS and TSS scale by s^2, outside the double range at
+ *    these s: not compared (they are 0 or infinity in both the truth and the result).
  *  - Poisson, mu = exp(x'b). Counts times s ("y"): the fitted means scale by s, which the
  *    intercept (or the absorbed effects) takes up as + log s; slopes are unchanged; a sandwich
  *    (cluster) variance is unchanged (bread ~ 1/mu, meat ~ (y - mu)^2), the model-based (iid)
@@ -48,6 +48,7 @@
 #include "gw_glm_stream.h"
 #include "gw_iv.h"
 #include "gw_ols.h"
+#include "gw_panel.h"
 #include "gw_result.h"
 #include "gw_stream.h"
 #include "gw_test.h"
@@ -106,6 +107,8 @@ typedef enum {
     E_POIS_X,
     E_POISFE_Y,
     E_POISFE_X,
+    E_RE,
+    E_FD,
     E_STREAM,
     E_STREAM_FE,
     E_SPOIS_Y,
@@ -113,13 +116,26 @@ typedef enum {
     E_N
 } est;
 
-static const char *const est_name[E_N] = {
-    "FE one-way (y, x)",    "FE two-way (y, x)", "FE one-way (y only)", "IV (y, x, z)",
-    "IV + FE (y, x, z)",    "Poisson (y)",       "Poisson (x)",         "Poisson + FE (y)",
-    "Poisson + FE (x)",     "stream OLS (y, x)", "stream FE (y, x)",    "stream Poisson FE (y)",
-    "stream Poisson FE (x)"};
+static const char *const est_name[E_N] = {"FE one-way (y, x)",
+                                          "FE two-way (y, x)",
+                                          "FE one-way (y only)",
+                                          "IV (y, x, z)",
+                                          "IV + FE (y, x, z)",
+                                          "Poisson (y)",
+                                          "Poisson (x)",
+                                          "Poisson + FE (y)",
+                                          "Poisson + FE (x)",
+                                          "RE (y, x)",
+                                          "FD (y, x)",
+                                          "stream OLS (y, x)",
+                                          "stream FE (y, x)",
+                                          "stream Poisson FE (y)",
+                                          "stream Poisson FE (x)"};
 
-static int has_icpt(est e) { return e == E_IV || e == E_POIS_Y || e == E_POIS_X || e == E_STREAM; }
+static int has_icpt(est e)
+{
+    return e == E_IV || e == E_POIS_Y || e == E_POIS_X || e == E_STREAM || e == E_RE || e == E_FD;
+}
 static int has_fe(est e)
 {
     return e == E_FE1 || e == E_FE2 || e == E_FE1_Y || e == E_IV_FE || e == E_POISFE_Y ||
@@ -131,6 +147,7 @@ static int is_poisson(est e)
            e == E_SPOIS_X;
 }
 static int is_iv(est e) { return e == E_IV || e == E_IV_FE; }
+static int is_panel(est e) { return e == E_RE || e == E_FD; }
 
 /* Multipliers of y (sy) and of the regressors and instruments (sx) for estimator e at scale s. */
 static void multipliers(est e, double s, double *sy, double *sx)
@@ -193,6 +210,13 @@ static gw_design *build(est e, double sy, double sx)
         d->fe[0] = factor("f0", f0, NF0);
         if (d->nfe == 2)
             d->fe[1] = factor("f1", f1, NF1);
+    }
+    if (is_panel(e)) { /* ids: the first set's levels; times: the row order */
+        assert_non_null(d->panel_id = gw_calloc(1, sizeof(gw_factor)));
+        *d->panel_id = factor("id", f0, NF0);
+        assert_non_null(d->panel_time = gw_alloc_array(N, sizeof(double)));
+        for (size_t i = 0; i < N; i++)
+            d->panel_time[i] = (double)i;
     }
     assert_non_null(d->cluster = gw_calloc(1, sizeof(gw_factor)));
     d->cluster[0] = factor("g", f0, NF0);
@@ -280,6 +304,11 @@ static gw_result *fit(est e, double s, gw_vcov_kind kind)
         if (is_poisson(e)) {
             gw_glm_opts o = poisson_opts(kind);
             rc = gw_glm_fit(d, &o, &r);
+        } else if (is_panel(e)) {
+            gw_panel_opts o = {0};
+            o.model = e == E_RE ? GW_PANEL_RE : GW_PANEL_FD;
+            o.ols.vcov = kind;
+            rc = gw_panel_fit(d, &o, &r, NULL);
         } else {
             gw_ols_opts o = {0};
             o.vcov = kind;
