@@ -113,6 +113,8 @@ static gw_status fit_fe_hac(gw_design *d, gw_panel_hac kind, size_t lags, const 
     double *time = NULL, *work = NULL;
     int32_t *id = NULL;
     size_t *keep = NULL;
+    gwi_scale sc = {0};
+    int scaled = 0;
     *out = NULL;
     if (d->panel_time == NULL || (kind == GW_PANEL_HAC_NW && d->panel_id == NULL))
         return gwi_fail(GW_EINVAL, "--vcov %s needs --panel ID,TIME", vcov);
@@ -140,6 +142,14 @@ static gw_status fit_fe_hac(gw_design *d, gw_panel_hac kind, size_t lags, const 
     }
     gw_ols_opts o = *oo;
     o.vcov = GW_VCOV_IID; /* replaced below; its s^2 is not used */
+    /* Extreme scales (models/scale.c): the variance below is computed from the demeaned columns
+     * that the within fit leaves in d, so the scaling is done here, on d itself, and the whole
+     * result, that variance included, is mapped back at the end (the within fit then finds
+     * nothing left to scale). */
+    if ((s = gwi_scale_plan(d, 1, &sc, &scaled)) != GW_OK)
+        goto done;
+    if (scaled)
+        gwi_scale_inplace(d, &sc);
     if ((s = gw_ols_fit_fe_inplace(d, &o, &r)) != GW_OK) {
         goto done;
     }
@@ -231,9 +241,12 @@ static gw_status fit_fe_hac(gw_design *d, gw_panel_hac kind, size_t lags, const 
         r->t_min = tmin;
         r->t_max = tmax;
     }
+    if (scaled && (s = gwi_scale_unscale(r, &sc, GWI_UNSCALE_LINEAR, d->has_intercept)) != GW_OK)
+        goto done;
     *out = r;
     r = NULL;
 done:
+    gwi_scale_free(&sc);
     gw_result_free(r);
     gw_ls_free(ls);
     gw_hdfe_free(h);

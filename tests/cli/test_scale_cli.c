@@ -1,12 +1,13 @@
 /* test_scale_cli.c -- `goodwork fit` at extreme scales for every estimator family (issue 17):
  * Grunfeld with inv, value and capital multiplied by s (absorbed fixed effects one- and two-way,
  * 2SLS with and without them), DoctorVisits with age and income multiplied by s (Poisson with
- * and without absorbed effects), s = 2^-990, 1e-300, 1e300, 2^990. Each fit must exit 0 with
- * nothing on stderr (no warning, no error; gwt_cli_json) and report the unscaled fit's numbers
- * in the new units: slopes and their standard errors unchanged (linear models; Poisson slopes
- * and errors times 1/s), intercepts times s, t statistics and R^2 unchanged. Powers of two are
- * exact; 1e+-300 data are rounded when multiplied, so those agree to 11 digits (the C test
- * tests/models/test_scale.c measures 1e-12 on better conditioned data). */
+ * and without absorbed effects), and Grunfeld again for the panel variances (within with
+ * Driscoll-Kraay and Newey-West) and estimators (RE, FD); s = 2^-990, 1e-300, 1e300, 2^990. Each
+ * fit must exit 0 with nothing on stderr (no warning, no error; gwt_cli_json) and report the
+ * unscaled fit's numbers in the new units: slopes and their standard errors unchanged (linear
+ * models; Poisson slopes and errors times 1/s), intercepts times s, t statistics and R^2 unchanged.
+ * Powers of two are exact; 1e+-300 data are rounded when multiplied, so those agree to 11 digits
+ * (the C test tests/models/test_scale.c measures 1e-12 on better conditioned data). */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -122,11 +123,48 @@ static void test_scale_cli_poisson(void **state)
     run_family("datasets/doctorvisits.csv", "age,income,illness", models, 2, 1);
 }
 
+/* Panel variances and estimators: the within fit with Driscoll-Kraay and Newey-West variances
+ * (computed by the command from the demeaned columns the fit leaves behind, so the scaling must
+ * cover them too), random effects and first differences. */
+static void test_scale_cli_panel(void **state)
+{
+    (void)state;
+    static const char *const extra[][4] = {
+        {"--vcov", "dk:2", "--model", "inv ~ value + capital | firm"},
+        {"--vcov", "nw:2", "--model", "inv ~ value + capital | firm"},
+        {"--estimator", "re", "--model", "inv ~ value + capital"},
+        {"--estimator", "fd", "--model", "inv ~ value + capital"}};
+    for (size_t m = 0; m < sizeof extra / sizeof extra[0]; m++) {
+        cJSON *f = NULL;
+        for (size_t si = 0; si <= sizeof scales / sizeof scales[0]; si++) {
+            const double s = si == 0 ? 1.0 : scales[si - 1];
+            const double digits = (si == 2 || si == 3) ? 11.0 : 15.0;
+            char name[64];
+            snprintf(name, sizeof name, "panel_%zu_%zu.csv", m, si);
+            const char *path =
+                si == 0 ? gwt_source_path("datasets/grunfeld.csv")
+                        : scaled_csv("datasets/grunfeld.csv", "inv,value,capital", s, name);
+            const char *args[] = {"fit",       "--data",    path,        extra[m][0],
+                                  extra[m][1], extra[m][2], extra[m][3], "--panel",
+                                  "firm,year", "--format",  "json",      NULL};
+            cJSON *r = gwt_cli_json(args);
+            if (f == NULL) {
+                f = r;
+                continue;
+            }
+            compare(r, f, s, 1.0, digits);
+            cJSON_Delete(r);
+        }
+        cJSON_Delete(f);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scale_cli_linear),
         cmocka_unit_test(test_scale_cli_poisson),
+        cmocka_unit_test(test_scale_cli_panel),
     };
     return cmocka_run_group_tests_name("scale_cli", tests, NULL, NULL);
 }
