@@ -93,6 +93,28 @@ static void fill_panel_info(const gw_panel_info *info, gw_result *r)
     }
 }
 
+/* The panel dimensions of the m rows used (ids id[0..m)) into r. GW_ENOMEM. */
+static gw_status panel_dims(const gw_design *d, const int32_t *id, size_t m, gw_result *r)
+{
+    size_t *cnt = gw_calloc(d->panel_id->nlevels ? d->panel_id->nlevels : 1, sizeof *cnt);
+    if (cnt == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot count panel ids");
+    for (size_t i = 0; i < m; i++)
+        cnt[id[i]]++;
+    size_t g = 0, tmin = GW_RESULT_NA, tmax = 0;
+    for (size_t l = 0; l < d->panel_id->nlevels; l++)
+        if (cnt[l] > 0) {
+            g++;
+            tmin = cnt[l] < tmin ? cnt[l] : tmin;
+            tmax = cnt[l] > tmax ? cnt[l] : tmax;
+        }
+    gw_free(cnt);
+    r->n_groups = g;
+    r->t_min = tmin;
+    r->t_max = tmax;
+    return GW_OK;
+}
+
 /* Driscoll-Kraay / Newey-West with absorbed fixed effects. The within fit is
  * gw_ols_fit_fe_inplace with the iid variance, which leaves d->X and d->y demeaned and
  * compacted to the rows kept after singletons (leading dimension N = result->nobs); those
@@ -221,26 +243,8 @@ static gw_status fit_fe_hac(gw_design *d, gw_panel_hac kind, size_t lags, const 
     if ((s = gw_result_set_str(&r->vcov_type, vcov)) != GW_OK) {
         goto done;
     }
-    if (d->panel_id != NULL) { /* panel dimensions of the rows used */
-        size_t *cnt = gw_calloc(d->panel_id->nlevels ? d->panel_id->nlevels : 1, sizeof *cnt);
-        if (cnt == NULL) {
-            s = gwi_fail(GW_ENOMEM, "cannot count panel ids");
-            goto done;
-        }
-        for (size_t i = 0; i < m; i++)
-            cnt[id[i]]++;
-        size_t g = 0, tmin = GW_RESULT_NA, tmax = 0;
-        for (size_t l = 0; l < d->panel_id->nlevels; l++)
-            if (cnt[l] > 0) {
-                g++;
-                tmin = cnt[l] < tmin ? cnt[l] : tmin;
-                tmax = cnt[l] > tmax ? cnt[l] : tmax;
-            }
-        gw_free(cnt);
-        r->n_groups = g;
-        r->t_min = tmin;
-        r->t_max = tmax;
-    }
+    if (d->panel_id != NULL && (s = panel_dims(d, id, m, r)) != GW_OK)
+        goto done;
     if (scaled && (s = gwi_scale_unscale(r, &sc, GWI_UNSCALE_LINEAR, d->has_intercept)) != GW_OK)
         goto done;
     *out = r;
