@@ -13,20 +13,21 @@
  *
  * What maps back, and how (e_j the exponent of column j, ey that of y; a result fitted to
  * (2^-ey y, 2^-e_j x_j)):
- *   linear models (OLS, within, 2SLS, its first stages, logit/probit with ey = 0): coefficient j
- *     times 2^(ey - e_j), its standard error and interval likewise, vcov (a, b) times
- *     2^(f_a + f_b); RSS and TSS times 2^(2 ey), rmse times 2^ey, the Gaussian loglik
- *     -N/2 log RSS + ... minus N ey log 2, residuals and fitted values times 2^ey. t, p-values,
- *     R^2, F and every IV diagnostic are ratios of like-scaled quantities: unchanged.
+ *   linear models (OLS, within, 2SLS and its first stages, RE/FD/between, logit and probit with
+ *     ey = 0): coefficient j times 2^(ey - e_j), its standard error and interval likewise, vcov
+ *     (a, b) times 2^(f_a + f_b); RSS and TSS times 2^(2 ey), rmse times 2^ey, the Gaussian
+ *     loglik (-N/2 log RSS + ...) minus N ey log 2, residuals and fitted values times 2^ey. t,
+ *     p-values, R^2, F and every IV diagnostic are ratios of like-scaled quantities: unchanged.
  *   Poisson (log link): mu = exp(x'b), so y times 2^ey is fitted by mu times 2^ey, i.e. the
  *     intercept (or the absorbed effects, which the result does not report) plus ey log 2 and
  *     every slope unchanged; x_j times 2^-e_j multiplies slope j by 2^e_j. So slopes map as
- *     2^-e_j, the intercept shifts by ey log 2; sandwich variances do not change, the model-based
- *     (iid) one (X' diag(mu) X)^-1 scales by 2^-ey (a count's variance is its mean, so it is not
- *     scale-free), and the statistics are recomputed; deviances scale by 2^ey (y log(y/mu) - (y -
- * mu) is homogeneous of degree one), fitted values and residuals by 2^ey, average marginal effects
- *     (mu b_j) by 2^(ey - e_j). The log-likelihood (lgamma(y + 1)) is not homogeneous: the GLM
- *     code computes it, and AIC, BIC and pseudo-R^2, from the unscaled y and mu (glm.c). */
+ *     2^-e_j and the intercept shifts by ey log 2; sandwich variances do not change, the
+ *     model-based (iid) one (X' diag(mu) X)^-1 scales by 2^-ey (a count's variance is its mean,
+ *     so it is not scale-free), and the statistics are recomputed; deviances scale by 2^ey
+ *     (y log(y/mu) - (y - mu) is homogeneous of degree one), fitted values and residuals by
+ *     2^ey, average marginal effects (mu b_j) by 2^(ey - e_j). The log-likelihood
+ *     (lgamma(y + 1)) is not homogeneous: the GLM code computes it, and AIC, BIC and
+ *     pseudo-R^2, from the unscaled y and mu (gwi_glm_loglik_at). */
 #include <math.h>
 #include <string.h>
 
