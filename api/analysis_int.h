@@ -30,5 +30,8 @@ cJSON *gwi_json_key(const gw_var_keys *k, size_t i);
 /* gwi_json_finish -- root as one line of JSON and a newline into *out (owned, gw_free); root is
  * deleted (NULL-safe). GW_ENOMEM (*out NULL) when root is NULL or cannot be printed. */
 gw_status gwi_json_finish(cJSON *root, char **out);
+/* gwi_render_null -- a render call's answer to a NULL argument: *out = NULL (when out is not
+ * NULL) and GW_EINVAL naming the call. */
+gw_status gwi_render_null(char **out, const char *call);
 
 #endif

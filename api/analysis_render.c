@@ -29,6 +29,13 @@ cJSON *gwi_json_key(const gw_var_keys *k, size_t i)
     return level == NULL ? cJSON_CreateNull() : cJSON_CreateString(level);
 }
 
+gw_status gwi_render_null(char **out, const char *call)
+{
+    if (out != NULL)
+        *out = NULL;
+    return gwi_fail(GW_EINVAL, "%s: NULL argument", call);
+}
+
 gw_status gwi_json_finish(cJSON *root, char **out)
 {
     *out = NULL;

@@ -254,12 +254,12 @@ cJSON *gwi_scenario_comparison_json(const gw_scenario_comparison *c)
     return sj;
 }
 
-static int render_json(const gw_scenario_comparison *c, gw_strbuf *t)
+static cJSON *render_json(const gw_scenario_comparison *c)
 {
     const gw_scenario_settings *st = gw_scenario_report_settings(c->reps[0]);
     cJSON *root = cJSON_CreateObject();
     if (root == NULL)
-        return 0;
+        return NULL;
     cJSON_AddStringToObject(root, "goodwork_version", gw_version());
     cJSON_AddStringToObject(root, "command", "scenario");
     cJSON_AddStringToObject(root, "reference", c->names[c->ref]);
@@ -269,14 +269,7 @@ static int render_json(const gw_scenario_comparison *c, gw_strbuf *t)
     cJSON_AddItemToObject(root, "year", gwi_json_num(st->year));
     cJSON_AddBoolToObject(root, "common_random_numbers", 1);
     cJSON_AddItemToObject(root, "scenarios", gwi_scenario_comparison_json(c));
-    char *js = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    if (js == NULL)
-        return 0;
-    gw_strbuf_cat(t, js);
-    gw_strbuf_cat(t, "\n");
-    cJSON_free(js);
-    return 1;
+    return root;
 }
 
 /* Text: the scenarios, each one's national mean change, and the differences from the
@@ -322,18 +315,12 @@ static void render_text(const gw_scenario_comparison *c, gw_strbuf *t)
 
 gw_status gw_scenario_comparison_render(const gw_scenario_comparison *c, int json, char **out)
 {
-    if (out == NULL || c == NULL) {
-        if (out != NULL)
-            *out = NULL;
-        return gwi_fail(GW_EINVAL, "gw_scenario_comparison_render: NULL argument");
-    }
+    if (out == NULL || c == NULL)
+        return gwi_render_null(out, "gw_scenario_comparison_render");
+    if (json)
+        return gwi_json_finish(render_json(c), out);
     gw_strbuf t = {0};
-    if (json) {
-        if (!render_json(c, &t))
-            t.oom = 1;
-    } else {
-        render_text(c, &t);
-    }
+    render_text(c, &t);
     return gw_strbuf_finish(&t, out);
 }
 

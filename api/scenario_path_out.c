@@ -83,13 +83,13 @@ static void render_text(const gw_scenario_path *p, const gw_scenario_horizon *h,
     }
 }
 
-static int render_json(const gw_scenario_path *p, const gw_scenario_horizon *h, gw_strbuf *t)
+static cJSON *render_json(const gw_scenario_path *p, const gw_scenario_horizon *h)
 {
     const gw_scenario_comparison *c0 = gw_scenario_path_at(p, 0);
     const gw_scenario_settings *st = gw_scenario_report_settings(rep_at(p, 0, 0));
     cJSON *root = cJSON_CreateObject();
     if (root == NULL)
-        return 0;
+        return NULL;
     cJSON_AddStringToObject(root, "goodwork_version", gw_version());
     cJSON_AddStringToObject(root, "command", "scenario");
     cJSON *hj = cJSON_AddArrayToObject(root, "horizon");
@@ -115,31 +115,18 @@ static int render_json(const gw_scenario_path *p, const gw_scenario_horizon *h, 
                               gwi_scenario_comparison_json(gw_scenario_path_at(p, k)));
         cJSON_AddItemToArray(yj, x);
     }
-    char *js = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    if (js == NULL)
-        return 0;
-    gw_strbuf_cat(t, js);
-    gw_strbuf_cat(t, "\n");
-    cJSON_free(js);
-    return 1;
+    return root;
 }
 
 gw_status gw_scenario_path_render(const gw_scenario_path *p, int json, char **out)
 {
-    if (out == NULL || p == NULL) {
-        if (out != NULL)
-            *out = NULL;
-        return gwi_fail(GW_EINVAL, "gw_scenario_path_render: NULL argument");
-    }
-    gw_strbuf t = {0};
+    if (out == NULL || p == NULL)
+        return gwi_render_null(out, "gw_scenario_path_render");
     const gw_scenario_horizon *h = gwi_scenario_path_horizon(p);
-    if (json) {
-        if (!render_json(p, h, &t))
-            t.oom = 1;
-    } else {
-        render_text(p, h, &t);
-    }
+    if (json)
+        return gwi_json_finish(render_json(p, h), out);
+    gw_strbuf t = {0};
+    render_text(p, h, &t);
     return gw_strbuf_finish(&t, out);
 }
 

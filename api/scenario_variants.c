@@ -189,12 +189,12 @@ static cJSON *pooled_json(const gw_scenario_pooled *p, size_t o)
     return x;
 }
 
-static int render_json(const gw_scenario_variants *v, gw_strbuf *t)
+static cJSON *render_json(const gw_scenario_variants *v)
 {
     const gw_scenario_pooled *p = &v->pool;
     cJSON *root = cJSON_CreateObject();
     if (root == NULL)
-        return 0;
+        return NULL;
     cJSON_AddStringToObject(root, "goodwork_version", gw_version());
     cJSON_AddStringToObject(root, "command", "scenario");
     cJSON *vj = cJSON_AddObjectToObject(root, "variants");
@@ -213,14 +213,7 @@ static int render_json(const gw_scenario_variants *v, gw_strbuf *t)
     cJSON *pj = cJSON_AddObjectToObject(root, "pooled");
     for (size_t o = 0; o < p->n_outcomes; o++)
         cJSON_AddItemToObject(pj, p->outcomes[o], pooled_json(p, o));
-    char *js = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    if (js == NULL)
-        return 0;
-    gw_strbuf_cat(t, js);
-    gw_strbuf_cat(t, "\n");
-    cJSON_free(js);
-    return 1;
+    return root;
 }
 
 static void render_text(const gw_scenario_variants *v, gw_strbuf *t)
@@ -256,17 +249,11 @@ static void render_text(const gw_scenario_variants *v, gw_strbuf *t)
 
 gw_status gw_scenario_variants_render(const gw_scenario_variants *v, int json, char **out)
 {
-    if (out == NULL || v == NULL) {
-        if (out != NULL)
-            *out = NULL;
-        return gwi_fail(GW_EINVAL, "gw_scenario_variants_render: NULL argument");
-    }
+    if (out == NULL || v == NULL)
+        return gwi_render_null(out, "gw_scenario_variants_render");
+    if (json)
+        return gwi_json_finish(render_json(v), out);
     gw_strbuf t = {0};
-    if (json) {
-        if (!render_json(v, &t))
-            t.oom = 1;
-    } else {
-        render_text(v, &t);
-    }
+    render_text(v, &t);
     return gw_strbuf_finish(&t, out);
 }
