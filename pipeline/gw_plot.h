@@ -18,8 +18,16 @@ typedef struct {
  * (coefficient plots with 95% intervals; scenario quantiles per group). */
 int plot_intervals(const char *path, const char *title, const plot_panel *panels, size_t npanels);
 
+/* plot_scale_groups -- groups the rows of a panel by scale, so that rows of very different
+ * magnitudes can go to panels with axes of their own: group[i] (caller's, pa->n entries) is the
+ * group of row i, 0 for the largest magnitudes; a row's magnitude is the largest of |est|,
+ * |lo|, |hi| (finite ones), and each group holds the rows within a factor ratio (> 1) of its
+ * largest. Returns the number of groups (0 when pa->n is 0). */
+size_t plot_scale_groups(const plot_panel *pa, double ratio, size_t *group);
+
 /* plot_heatmap -- an n x n matrix (row-major, values in [-1, 1]) as coloured cells with the
- * value written in each (correlation heat map; blue negative, red positive). */
+ * value written in each (correlation heat map; blue negative, red positive) and a colour legend
+ * (a bar from -1 to 1 with labels) under the column labels. */
 int plot_heatmap(const char *path, const char *title, size_t n, const char *const *labels,
                  const double *m);
 

@@ -89,6 +89,41 @@ static void x_axis(cairo_t *cr, double lo, double hi, double step, double ytop, 
     }
 }
 
+/* The extent of row i: the largest magnitude among its point and interval ends (0 if none). */
+static double row_extent(const plot_panel *pa, size_t i)
+{
+    double e = 0, v[3] = {pa->est[i], pa->lo[i], pa->hi[i]};
+    for (size_t k = 0; k < 3; k++)
+        if (isfinite(v[k]))
+            e = fmax(e, fabs(v[k]));
+    return e;
+}
+
+size_t plot_scale_groups(const plot_panel *pa, double ratio, size_t *group)
+{
+    size_t ng = 0;
+    for (size_t i = 0; i < pa->n; i++)
+        group[i] = (size_t)-1;
+    /* Largest extent first: each group takes every unassigned row within ratio of its
+     * largest, so a row is never more than ratio times smaller than its axis. */
+    for (;;) {
+        size_t top = (size_t)-1;
+        for (size_t i = 0; i < pa->n; i++) {
+            int larger = top == (size_t)-1 || row_extent(pa, i) > row_extent(pa, top);
+            if (group[i] == (size_t)-1 && larger)
+                top = i;
+        }
+        if (top == (size_t)-1)
+            break;
+        double lim = row_extent(pa, top) / ratio;
+        for (size_t i = 0; i < pa->n; i++)
+            if (group[i] == (size_t)-1 && (row_extent(pa, i) >= lim || lim == 0))
+                group[i] = ng;
+        ng++;
+    }
+    return ng;
+}
+
 int plot_intervals(const char *path, const char *title, const plot_panel *panels, size_t npanels)
 {
     double h = 30;
@@ -141,11 +176,51 @@ int plot_intervals(const char *path, const char *title, const plot_panel *panels
     return close_svg(cr, surf);
 }
 
+/* The heat map's colour of v in [-1, 1]: white at 0, red towards 1, blue towards -1 (white
+ * when not finite). */
+static void heat_colour(cairo_t *cr, double v)
+{
+    double a = isfinite(v) ? fmin(1, fabs(v)) : 0;
+    if (!(v < 0))
+        cairo_set_source_rgb(cr, 1, 1 - 0.75 * a, 1 - 0.8 * a);
+    else
+        cairo_set_source_rgb(cr, 1 - 0.8 * a, 1 - 0.6 * a, 1);
+}
+
+/* The colour legend under the heat map: a bar from -1 to 1 drawn in the cells' colours, with
+ * ticks and labels every 0.5, so that a cell's shade reads as a value. */
+static void heat_legend(cairo_t *cr, double y)
+{
+    const double x0 = LEFT, w = 300, bh = 14;
+    const int steps = 200;
+    for (int k = 0; k < steps; k++) {
+        double v = -1 + 2 * ((double)k + 0.5) / steps;
+        heat_colour(cr, v);
+        cairo_rectangle(cr, x0 + w * k / steps, y, w / steps + 0.5, bh);
+        cairo_fill(cr);
+    }
+    cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+    cairo_set_line_width(cr, 0.5);
+    cairo_rectangle(cr, x0, y, w, bh);
+    cairo_stroke(cr);
+    char buf[16];
+    for (int t = 0; t <= 4; t++) {
+        double v = -1 + 0.5 * t, x = x0 + w * (v + 1) / 2;
+        cairo_move_to(cr, x, y + bh);
+        cairo_line_to(cr, x, y + bh + 4);
+        cairo_stroke(cr);
+        snprintf(buf, sizeof buf, "%g", v);
+        text(cr, x, y + bh + 11, 0.5, buf);
+    }
+    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+    text(cr, x0 - 8, y + bh / 2, 1, "correlation");
+}
+
 int plot_heatmap(const char *path, const char *title, size_t n, const char *const *labels,
                  const double *m)
 {
     double cell = fmin(60, (PLOT_W - LEFT - RIGHT) / (double)(n ? n : 1));
-    double top = 40, h = top + cell * (double)n + 150;
+    double top = 40, h = top + cell * (double)n + 150 + 44; /* labels, then the legend */
     cairo_surface_t *surf;
     cairo_t *cr = open_svg(path, h, &surf);
     char buf[32];
@@ -156,12 +231,9 @@ int plot_heatmap(const char *path, const char *title, size_t n, const char *cons
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
         text(cr, LEFT - 8, top + cell * ((double)i + 0.5), 1, labels[i]);
         for (size_t j = 0; j < n; j++) {
-            double v = m[i * n + j], a = isfinite(v) ? fmin(1, fabs(v)) : 0;
+            double v = m[i * n + j];
             double x = LEFT + cell * (double)j, y = top + cell * (double)i;
-            if (v >= 0)
-                cairo_set_source_rgb(cr, 1, 1 - 0.75 * a, 1 - 0.8 * a);
-            else
-                cairo_set_source_rgb(cr, 1 - 0.8 * a, 1 - 0.6 * a, 1);
+            heat_colour(cr, v);
             cairo_rectangle(cr, x, y, cell - 1, cell - 1);
             cairo_fill(cr);
             cairo_set_source_rgb(cr, 0, 0, 0);
@@ -177,6 +249,7 @@ int plot_heatmap(const char *path, const char *title, size_t n, const char *cons
         cairo_show_text(cr, labels[j]);
         cairo_restore(cr);
     }
+    heat_legend(cr, top + cell * (double)n + 150);
     return close_svg(cr, surf);
 }
 

@@ -83,12 +83,95 @@ static int svg_path(char *buf, size_t n, const char *outdir, const char *file)
 
 /* ---- models ------------------------------------------------------------------------------ */
 
+/* Terms more than this many times smaller than a model's largest go to a panel of their own: on
+ * one axis a coefficient of 0.02 beside one of -40 is a dot on the zero line. */
+#define COEF_SCALE_RATIO 10.0
+
+/* One model's rows, regrouped by scale (owned arrays). */
+typedef struct {
+    const char **labels;
+    double *est, *lo, *hi;
+    size_t *group;
+} coef_rows;
+
+/* Adds the panels of one model (name, fit r) to panels[*np..] with their titles in
+ * titles[*np..]: one per scale group of its terms, each with its own x axis; within a panel the
+ * rows keep the model's order. */
+static void coef_panels(const char *name, const gw_result *r, coef_rows *cr, plot_panel *panels,
+                        char (*titles)[160], size_t *np)
+{
+    size_t k = r->k, at = 0;
+    plot_panel whole = {name, k, (const char *const *)r->terms, r->estimate, r->ci_low, r->ci_high};
+    size_t ng = plot_scale_groups(&whole, COEF_SCALE_RATIO, cr->group);
+    for (size_t g = 0; g < ng && *np < REPORT_MAX_ROWS; g++) {
+        size_t start = at;
+        for (size_t i = 0; i < k; i++)
+            if (cr->group[i] == g) {
+                cr->labels[at] = r->terms[i];
+                cr->est[at] = r->estimate[i];
+                cr->lo[at] = r->ci_low[i];
+                cr->hi[at++] = r->ci_high[i];
+            }
+        if (ng == 1)
+            snprintf(titles[*np], 160, "%s", name);
+        else
+            snprintf(titles[*np], 160, "%s (scale %zu of %zu: own axis)", name, g + 1, ng);
+        panels[*np] = (plot_panel){titles[*np],     at - start,     cr->labels + start,
+                                   cr->est + start, cr->lo + start, cr->hi + start};
+        (*np)++;
+    }
+}
+
+/* coefficients.svg: the stored 95% intervals, one panel per model and scale of its terms. */
+static void coef_plot(FILE *f, const char *outdir, const char *const *names,
+                      gw_result *const *owned, size_t nm)
+{
+    plot_panel panels[REPORT_MAX_ROWS];
+    char(*titles)[160] = gw_calloc(REPORT_MAX_ROWS, sizeof *titles);
+    coef_rows *rows = gw_calloc(nm, sizeof *rows);
+    size_t np = 0;
+    int ok = rows != NULL && titles != NULL;
+    for (size_t i = 0; ok && i < nm; i++) {
+        if (owned[i] == NULL || owned[i]->k == 0)
+            continue;
+        size_t k = owned[i]->k;
+        coef_rows *c = &rows[i];
+        c->labels = gw_calloc(k, sizeof *c->labels);
+        c->est = gw_calloc(3 * k, sizeof *c->est);
+        c->group = gw_calloc(k, sizeof *c->group);
+        ok = c->labels != NULL && c->est != NULL && c->group != NULL;
+        if (ok) {
+            c->lo = c->est + k;
+            c->hi = c->est + 2 * k;
+            coef_panels(names[i], owned[i], c, panels, titles, &np);
+        }
+    }
+    char path[4096];
+    if (!ok) {
+        fprintf(f, "\n(the coefficient plot could not be drawn: out of memory)\n");
+    } else if (np > 0 && svg_path(path, sizeof path, outdir, "coefficients.svg")) {
+        int drawn = plot_intervals(path, "Coefficients with 95% confidence intervals", panels, np);
+        plot_link(f, outdir, "coefficients.svg", "coefficient plot", drawn);
+        if (drawn == 0 && np > nm)
+            fprintf(f,
+                    "\nA model's terms that differ in size by more than %g times are drawn in "
+                    "panels of their own, each with its own x axis.\n",
+                    COEF_SCALE_RATIO);
+    }
+    for (size_t i = 0; rows != NULL && i < nm; i++) {
+        gw_free(rows[i].labels);
+        gw_free(rows[i].est);
+        gw_free(rows[i].group);
+    }
+    gw_free(rows);
+    gw_free(titles);
+}
+
 static void models_section(FILE *f, const pl_pipeline *p, const char *outdir, const char *results)
 {
     const gw_result *models[REPORT_MAX_ROWS];
     const char *names[REPORT_MAX_ROWS];
     gw_result *owned[REPORT_MAX_ROWS];
-    plot_panel panels[REPORT_MAX_ROWS];
     size_t nm = 0;
     gw_results *res = NULL;
     for (size_t i = 0; i < p->nsteps; i++)
@@ -113,21 +196,7 @@ static void models_section(FILE *f, const pl_pipeline *p, const char *outdir, co
     else
         fprintf(f, "(the models table could not be rendered)\n");
     gw_free(table);
-    /* Coefficient plot with the stored 95% intervals, one panel per model. */
-    size_t np = 0;
-    for (size_t i = 0; i < nm; i++) {
-        if (owned[i] == NULL || owned[i]->k == 0)
-            continue;
-        panels[np] =
-            (plot_panel){names[i],           owned[i]->k,      (const char *const *)owned[i]->terms,
-                         owned[i]->estimate, owned[i]->ci_low, owned[i]->ci_high};
-        np++;
-    }
-    char path[4096];
-    if (np > 0 && svg_path(path, sizeof path, outdir, "coefficients.svg")) {
-        int ok = plot_intervals(path, "Coefficients with 95% confidence intervals", panels, np);
-        plot_link(f, outdir, "coefficients.svg", "coefficient plot", ok);
-    }
+    coef_plot(f, outdir, names, owned, nm);
     for (size_t i = 0; i < nm; i++)
         gw_result_free(owned[i]);
     gw_results_close(res);
