@@ -15,6 +15,8 @@
 #include "report_int.h"
 
 #define REPORT_MAX_ROWS 256
+/* Areas listed per outcome when a scenario's values leave their bounds or observed range. */
+#define SCENARIO_FLAGGED_SHOWN 10
 
 /* The step's JSON output, parsed (owned; NULL when missing or malformed). */
 static cJSON *step_json(const char *outdir, const pl_step *s)
@@ -32,6 +34,9 @@ static double jnum(const cJSON *o, const char *key)
     const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
     return cJSON_IsNumber(x) ? x->valuedouble : (double)NAN;
 }
+
+/* The value of a JSON number (NaN for anything else, NULL included). */
+static double jval(const cJSON *x) { return cJSON_IsNumber(x) ? x->valuedouble : (double)NAN; }
 
 static const char *jstr(const cJSON *o, const char *key)
 {
@@ -264,7 +269,16 @@ static void index_section(FILE *f, const pl_pipeline *p, const pl_step *s, const
                 "\nTop and bottom %zu areas in %.0f (rank 1 = best; change since the "
                 "previous year):\n",
                 top, last);
-    fprintf(f, "\n| rank | area | index | rank change |\n|---:|---|---:|---:|\n");
+    /* Rank intervals of the sensitivity study (--sensitivity N): how far each rank moves when
+     * the weights are perturbed. */
+    int sens = n > 0 && isfinite(jnum(rows[0].e, "rank_median"));
+    if (sens)
+        fprintf(f,
+                "\nRank intervals: the median and 5-95%% range of each area's rank over %.0f "
+                "draws of Dirichlet-perturbed weights (concentration %s).\n",
+                jnum(o, "sensitivity_draws"), fmt4(jnum(o, "concentration")));
+    fprintf(f, "\n| rank | area | index | rank change |%s\n|---:|---|---:|---:|%s\n",
+            sens ? " median rank | 5-95% rank |" : "", sens ? "---:|---:|" : "");
     const char *labels[2 * REPORT_MAX_ROWS];
     double vals[2 * REPORT_MAX_ROWS];
     size_t nb = 0;
@@ -272,11 +286,15 @@ static void index_section(FILE *f, const pl_pipeline *p, const pl_step *s, const
         for (size_t j = 0; j < top && j < REPORT_MAX_ROWS; j++) {
             const cJSON *r = rows[part ? n - top + j : j].e;
             double ch = jnum(r, "rank_change");
-            fprintf(f, "| %.0f | %s | %s | %s |\n", jnum(r, "rank"),
+            fprintf(f, "| %.0f | %s | %s | %s |", jnum(r, "rank"),
                     jid(cJSON_GetObjectItemCaseSensitive(r, "id")), fmt4(jnum(r, "value")),
                     isfinite(ch) ? fmt4(ch) : "");
+            if (sens)
+                fprintf(f, " %.6g | %.6g to %.6g |", jnum(r, "rank_median"), jnum(r, "rank_q05"),
+                        jnum(r, "rank_q95"));
+            fprintf(f, "\n");
             if (part == 0 && j + 1 == top && n > 2 * top)
-                fprintf(f, "| … | | | |\n");
+                fprintf(f, "| … | | | |%s\n", sens ? " | |" : "");
             labels[nb] = jstr(r, "id") ? jstr(r, "id") : "?";
             vals[nb++] = jnum(r, "value");
         }
@@ -335,7 +353,39 @@ static void synergy_section(FILE *f, const pl_step *s, const cJSON *o, const cha
 
 /* ---- communities ------------------------------------------------------------------------- */
 
-static void cluster_section(FILE *f, const pl_step *s, const cJSON *o)
+/* The silhouette by k ({"2": .., "3": ..}): a table (the chosen k marked) and a line plot. */
+static void silhouette_curve(FILE *f, const pl_step *s, const cJSON *o, const char *outdir)
+{
+    const cJSON *sil = cJSON_GetObjectItemCaseSensitive(o, "silhouette"), *e;
+    double ks[REPORT_MAX_ROWS], v[REPORT_MAX_ROWS], chosen = jnum(o, "k"), cy = (double)NAN;
+    size_t n = 0;
+    cJSON_ArrayForEach(e, sil)
+    {
+        if (n == REPORT_MAX_ROWS || !cJSON_IsNumber(e) || e->string == NULL)
+            continue;
+        ks[n] = strtod(e->string, NULL);
+        v[n] = e->valuedouble;
+        if (ks[n] == chosen)
+            cy = v[n];
+        n++;
+    }
+    if (n == 0)
+        return;
+    fprintf(f, "\nMean silhouette by number of communities k (higher: better separated):\n\n"
+               "| k | mean silhouette | chosen |\n|---:|---:|---|\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "| %.0f | %s | %s |\n", ks[i], fmt4(v[i]), ks[i] == chosen ? "yes" : "");
+    plot_series series[2] = {{"mean silhouette", n, ks, v}, {"chosen k", 1, &chosen, &cy}};
+    char path[4096], file[512], title[256];
+    snprintf(file, sizeof file, "silhouette_%s.svg", s->name);
+    snprintf(title, sizeof title, "Good work communities %s: mean silhouette by k", s->name);
+    if (svg_path(path, sizeof path, outdir, file))
+        plot_link(f, outdir, file, "silhouette by k",
+                  plot_lines(path, title, "k (number of communities)", "mean silhouette", series,
+                             isfinite(cy) ? 2 : 1, 0, 0));
+}
+
+static void cluster_section(FILE *f, const pl_step *s, const cJSON *o, const char *outdir)
 {
     const cJSON *prof = cJSON_GetObjectItemCaseSensitive(o, "profiles"), *pr, *v;
     fprintf(f, "\n## Good work communities: %s\n\n", s->name);
@@ -360,6 +410,7 @@ static void cluster_section(FILE *f, const pl_step *s, const cJSON *o)
             fprintf(f, " %s |", fmt4(cJSON_IsNumber(v) ? v->valuedouble : (double)NAN));
         fprintf(f, "\n");
     }
+    silhouette_curve(f, s, o, outdir);
 }
 
 /* ---- mediation --------------------------------------------------------------------------- */
@@ -441,10 +492,187 @@ static void scenario_table(FILE *f, const char *what, const cJSON *by, const cha
         plot_link(f, outdir, file, title, plot_intervals(path, title, panels, np));
 }
 
-static void scenario_section(FILE *f, const pl_step *s, const cJSON *o, const char *outdir)
+/* The unit of a change in a variable of the bundled panel (docs/reference/dataset.md); NULL for
+ * a variable it does not know. */
+static const char *var_unit(const char *var)
+{
+    static const char *const units[][2] = {
+        {"emp_rate", "percentage points of the population aged 16-64"},
+        {"econ_active_rate", "percentage points of the population aged 16-64"},
+        {"unemp_rate", "percentage points of the economically active"},
+        {"share_prof", "percentage points of the employed"},
+        {"share_routine", "percentage points of the employed"},
+        {"sat_hours", "percentage points of workers"},
+        {"autonomy_share", "percentage points of workers"},
+        {"median_hourly_pay", "pounds per hour (nominal)"},
+        {"real_hourly_pay", "pounds per hour (2022 prices)"},
+        {"life_sat", "points on the 0-10 scale"},
+        {"anxiety", "points on the 0-10 scale"},
+        {"job_sat", "points on the 1-7 scale"},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(var, units[i][0]) == 0)
+            return units[i][1];
+    return NULL;
+}
+
+/* The shocks as given: an array of specs, or {scenario: spec} for compared scenarios. */
+static void scenario_shocks(FILE *f, const cJSON *o)
+{
+    const cJSON *sh = cJSON_GetObjectItemCaseSensitive(o, "shock"), *e;
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(o, "scenarios");
+    if (!cJSON_IsArray(sh) && !cJSON_IsObject(sh) && cJSON_IsObject(sc)) {
+        fprintf(f, "Scenarios and their shocks, as given:\n\n");
+        cJSON_ArrayForEach(e, sc)
+        {
+            const cJSON *x;
+            fprintf(f, "- %s:", e->string);
+            cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(e, "shock"))
+                fprintf(f, " `%s`", cJSON_IsString(x) ? x->valuestring : "?");
+            fprintf(f, "\n");
+        }
+        return;
+    }
+    fprintf(f, "Shocks, as given:\n\n");
+    cJSON_ArrayForEach(e, sh)
+    {
+        if (e->string != NULL)
+            fprintf(f, "- %s: `%s`\n", e->string, cJSON_IsString(e) ? e->valuestring : "?");
+        else
+            fprintf(f, "- `%s`\n", cJSON_IsString(e) ? e->valuestring : "?");
+    }
+}
+
+/* The models in propagation order with their formulas (from the results file). */
+static void scenario_models(FILE *f, const cJSON *o, const char *results)
+{
+    const cJSON *models = cJSON_GetObjectItemCaseSensitive(o, "models"), *e;
+    if (!cJSON_IsArray(models) || cJSON_GetArraySize(models) == 0)
+        return;
+    gw_results *res = NULL;
+    if (gw_results_open(results, &res) != GW_OK)
+        res = NULL;
+    fprintf(f, "\nModels, in the order the shock propagates through them (each one's response "
+               "feeds the models after it):\n\n| order | model | formula |\n|---:|---|---|\n");
+    int k = 1;
+    cJSON_ArrayForEach(e, models)
+    {
+        gw_result *m = NULL;
+        const char *name = cJSON_IsString(e) ? e->valuestring : "?";
+        if (res != NULL && gw_results_get(res, name, &m) != GW_OK)
+            m = NULL;
+        fprintf(f, "| %d | %s | `", k++, name);
+        /* A '|' inside a table cell ends the cell unless escaped (fixed effects). */
+        for (const char *c = m != NULL && m->formula ? m->formula : "?"; *c; c++)
+            fprintf(f, *c == '|' ? "\\|" : "%c", *c);
+        fprintf(f, "` |\n");
+        gw_result_free(m);
+    }
+    gw_results_close(res);
+}
+
+/* Each outcome's unit and the plausibility of its values after the shock. */
+static void scenario_units(FILE *f, const cJSON *o)
+{
+    const cJSON *pl = cJSON_GetObjectItemCaseSensitive(o, "plausibility"), *x, *a;
+    const cJSON *outcomes = cJSON_GetObjectItemCaseSensitive(o, "outcomes");
+    if (!cJSON_IsObject(outcomes) || outcomes->child == NULL)
+        return;
+    fprintf(f,
+            "\nOutcomes: the unit of each change, and each area's value after the shock (base "
+            "+ point change) against the outcome's bounds and the range observed in the "
+            "data:\n\n| outcome | unit of the change | bounds | observed range | areas below | "
+            "areas above | areas outside the observed range |\n|---|---|---|---|---:|---:|---:|\n");
+    size_t flagged = 0;
+    cJSON_ArrayForEach(x, outcomes)
+    {
+        const char *u = var_unit(x->string);
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(pl, x->string);
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(p, "bounds");
+        const cJSON *ob = cJSON_GetObjectItemCaseSensitive(p, "observed");
+        double b0 = jval(cJSON_GetArrayItem(b, 0)), b1 = jval(cJSON_GetArrayItem(b, 1));
+        fprintf(f, "| %s | %s |", x->string, u ? u : "those of the variable");
+        if (!cJSON_IsObject(p)) {
+            fprintf(f, " | | | | |\n");
+            continue;
+        }
+        if (isfinite(b0) || isfinite(b1))
+            fprintf(f, " %s to %s |", isfinite(b0) ? fmt4(b0) : "no lower bound",
+                    isfinite(b1) ? fmt4(b1) : "no upper bound");
+        else
+            fprintf(f, " none |");
+        fprintf(f, " %s to %s | %.0f | %.0f | %.0f |\n", fmt4(jval(cJSON_GetArrayItem(ob, 0))),
+                fmt4(jval(cJSON_GetArrayItem(ob, 1))), jnum(p, "below"), jnum(p, "above"),
+                jnum(p, "outside_observed"));
+        flagged += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "areas"));
+    }
+    if (!cJSON_IsObject(pl))
+        return;
+    if (flagged == 0) {
+        fprintf(f, "\nEvery value after the shock is within its bounds and the observed range.\n");
+        return;
+    }
+    fprintf(f,
+            "\nAreas out of bounds or outside the observed range (the first %d of each "
+            "outcome):\n\n| outcome | area | value after the shock | why |\n|---|---|---:|---|\n",
+            SCENARIO_FLAGGED_SHOWN);
+    cJSON_ArrayForEach(x, pl)
+    {
+        int shown = 0;
+        cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(x, "areas"))
+        {
+            if (shown++ == SCENARIO_FLAGGED_SHOWN)
+                break;
+            const cJSON *w;
+            fprintf(f, "| %s | %s | %s |", x->string,
+                    jid(cJSON_GetObjectItemCaseSensitive(a, "area")), fmt4(jnum(a, "value")));
+            int first = 1;
+            cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(a, "flags"))
+            {
+                fprintf(f, "%s%s", first ? " " : ", ", cJSON_IsString(w) ? w->valuestring : "?");
+                first = 0;
+            }
+            fprintf(f, " |\n");
+        }
+    }
+}
+
+/* What a scenario assumed: shocks, pass-through, base year, models, units and plausibility. */
+static void scenario_settings(FILE *f, const cJSON *o, const char *results)
+{
+    scenario_shocks(f, o);
+    double pt = jnum(o, "pass_through");
+    const char *dist = jstr(o, "pass_through_distribution");
+    if (isfinite(pt)) {
+        fprintf(f,
+                "\nPass-through %s: the share of the jobs a shift-share shock removes that "
+                "become non-employment, so that an area's employment rate E moves by "
+                "P x E x L points for a share L of its jobs lost",
+                fmt4(pt));
+        if (dist != NULL)
+            fprintf(f, "; drawn from %s in each draw (%s is its mean)", dist, fmt4(pt));
+        fprintf(f, ".\n");
+    }
+    const cJSON *hz = cJSON_GetObjectItemCaseSensitive(o, "horizon");
+    if (isfinite(jnum(o, "year")))
+        fprintf(f,
+                "\nBase year %.0f: the latest year of the data, to which the shock is "
+                "applied.\n",
+                jnum(o, "year"));
+    else if (cJSON_GetArraySize(hz) == 2)
+        fprintf(f, "\nHorizon %.0f-%.0f.\n", cJSON_GetArrayItem(hz, 0)->valuedouble,
+                cJSON_GetArrayItem(hz, 1)->valuedouble);
+    scenario_models(f, o, results);
+    scenario_units(f, o);
+}
+
+static void scenario_section(FILE *f, const pl_step *s, const cJSON *o, const char *outdir,
+                             const char *results)
 {
     char file[512], title[256];
     fprintf(f, "\n## Scenario: %s\n\n", s->name);
+    scenario_settings(f, o, results);
+    fprintf(f, "\n");
     fprintf(f,
             "Change of each outcome in the latest year (%.0f areas, %.0f draws): mean over "
             "the Monte Carlo draws [5%%, 95%% quantiles].\n",
@@ -526,11 +754,11 @@ gw_status report_write(const pl_pipeline *p, const char *outdir, const char *sho
         else if (strcmp(s->kind, "synergy") == 0)
             synergy_section(f, s, o, outdir);
         else if (strcmp(s->kind, "cluster") == 0)
-            cluster_section(f, s, o);
+            cluster_section(f, s, o, outdir);
         else if (strcmp(s->kind, "mediate") == 0)
             mediate_section(f, s, o);
         else if (strcmp(s->kind, "scenario") == 0)
-            scenario_section(f, s, o, outdir);
+            scenario_section(f, s, o, outdir, results);
         cJSON_Delete(o);
     }
     fprintf(f, "\n---\nEvery step's command line is in `results.h5` (`/pipeline`); its JSON "
