@@ -612,6 +612,7 @@ static void scenario_units(FILE *f, const cJSON *o)
         fprintf(f, "\nEvery value after the shock is within its bounds and the observed range.\n");
         return;
     }
+    /* Values in 6 digits: one just beyond the observed range must not print as its end. */
     fprintf(f,
             "\nAreas out of bounds or outside the observed range (the first %d of each "
             "outcome):\n\n| outcome | area | value after the shock | why |\n|---|---|---:|---|\n",
@@ -624,8 +625,8 @@ static void scenario_units(FILE *f, const cJSON *o)
             if (shown++ == SCENARIO_FLAGGED_SHOWN)
                 break;
             const cJSON *w;
-            fprintf(f, "| %s | %s | %s |", x->string,
-                    jid(cJSON_GetObjectItemCaseSensitive(a, "area")), fmt4(jnum(a, "value")));
+            fprintf(f, "| %s | %s | %.6g |", x->string,
+                    jid(cJSON_GetObjectItemCaseSensitive(a, "area")), jnum(a, "value"));
             int first = 1;
             cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(a, "flags"))
             {
