@@ -241,20 +241,29 @@ static void check_scenario(const char *md, const char *dir)
             assert_non_null(strstr(row, "| points on the 0-10 scale |"));
         free(row);
     }
-    /* The first flagged area of emp_rate, with its value after the shock. */
-    const cJSON *a0 =
-        cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(pl, "emp_rate"), "areas"), 0);
-    assert_non_null(a0);
-    char prefix[128];
-    snprintf(prefix, sizeof prefix, "| emp_rate | %s |",
-             cJSON_GetObjectItem(a0, "area")->valuestring);
-    char *row = line_with(md, prefix);
-    double v[4];
-    size_t n = row_numbers(row, v, 4); /* the area (la_id: a number here), then its value */
-    assert_true(n >= 1);
-    assert_4g(v[n - 1], cJSON_GetObjectItem(a0, "value")->valuedouble);
-    assert_non_null(strstr(row, "outside_observed"));
-    free(row);
+    /* The first flagged area of each outcome, with its value after the shock and why. */
+    md = strstr(md, "| outcome | area | value after the shock | why |");
+    assert_non_null(md);
+    size_t checked = 0;
+    cJSON_ArrayForEach(e, pl)
+    {
+        const cJSON *a0 = cJSON_GetArrayItem(cJSON_GetObjectItem(e, "areas"), 0);
+        if (a0 == NULL)
+            continue;
+        char prefix[128];
+        snprintf(prefix, sizeof prefix, "| %s | %s |", e->string,
+                 cJSON_GetObjectItem(a0, "area")->valuestring);
+        char *row = line_with(md, prefix);
+        double v[4];
+        size_t n = row_numbers(row, v, 4); /* the area (la_id: a number here), then its value */
+        assert_true(n >= 1);
+        /* In 6 significant digits, so that it reads apart from the range's end. */
+        gw_assert_close(v[n - 1], cJSON_GetObjectItem(a0, "value")->valuedouble, 5e-6, 1e-12);
+        assert_non_null(strstr(row, "outside_observed"));
+        free(row);
+        checked++;
+    }
+    assert_int_equal(checked, 3); /* emp_rate, autonomy_share, life_sat */
     cJSON_Delete(o);
 }
 
