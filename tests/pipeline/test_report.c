@@ -12,8 +12,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "gw_alloc.h"
 #include "gw_plot.h"
 #include "gw_test.h"
+#include "pipeline_int.h"
 
 /* A direct shock big enough to push every area's employment rate below the observed range. */
 static const char *write_ini(void)
@@ -38,22 +40,12 @@ static const char *write_ini(void)
     return gwt_write_file("report.ini", text);
 }
 
+/* The bytes of dir/name (owned: gw_free), NULL when unreadable. */
 static char *slurp(const char *dir, const char *name)
 {
-    char path[4096];
+    char path[8192];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    assert_non_null(s);
-    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
+    return pl_slurp(path, NULL);
 }
 
 static cJSON *step_json(const char *dir, const char *name)
@@ -63,7 +55,7 @@ static cJSON *step_json(const char *dir, const char *name)
     char *text = slurp(dir, file);
     assert_non_null(text);
     cJSON *o = cJSON_Parse(text);
-    free(text);
+    gw_free(text);
     assert_non_null(o);
     return o;
 }
@@ -117,7 +109,7 @@ static void check_svg(const char *dir, const char *name)
     while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
         n--;
     assert_true(n > 6 && strncmp(s + n - 6, "</svg>", 6) == 0); /* finished by cairo */
-    free(s);
+    gw_free(s);
 }
 
 static void check_index(const char *md, const char *dir)
@@ -284,7 +276,7 @@ static void test_report_hand_off(void **state)
     check_scenario(md, outdir);
     /* auto_exposure (about -40) and emp_rate (about 0.25) in m_aut get panels of their own. */
     assert_non_null(strstr(md, "panels of their own, each with its own x axis"));
-    free(md);
+    gw_free(md);
     static const char *const svgs[] = {"coefficients.svg", "correlations_syn.svg",
                                        "silhouette_comm.svg", "index_gwi.svg",
                                        "scenario_sc_all.svg"};
