@@ -527,8 +527,12 @@ static void scenario_shocks(FILE *f, const cJSON *o)
         {
             const cJSON *x;
             fprintf(f, "- %s:", e->string);
+            int first = 1;
             cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(e, "shock"))
-                fprintf(f, " `%s`", cJSON_IsString(x) ? x->valuestring : "?");
+            {
+                fprintf(f, "%s`%s`", first ? " " : ", ", cJSON_IsString(x) ? x->valuestring : "?");
+                first = 0;
+            }
             fprintf(f, "\n");
         }
         return;
@@ -673,13 +677,12 @@ static void scenario_section(FILE *f, const pl_step *s, const cJSON *o, const ch
     char file[512], title[256];
     fprintf(f, "\n## Scenario: %s\n\n", s->name);
     scenario_settings(f, o, results);
-    fprintf(f, "\n");
-    fprintf(f,
-            "Change of each outcome in the latest year (%.0f areas, %.0f draws): mean over "
-            "the Monte Carlo draws [5%%, 95%% quantiles].\n",
-            jnum(o, "n_areas"), jnum(o, "draws"));
     const cJSON *outcomes = cJSON_GetObjectItemCaseSensitive(o, "outcomes");
-    if (cJSON_IsObject(outcomes)) {
+    if (cJSON_IsObject(outcomes)) { /* compared scenarios and paths have no single outcome set */
+        fprintf(f,
+                "\nChange of each outcome in the latest year (%.0f areas, %.0f draws): mean over "
+                "the Monte Carlo draws [5%%, 95%% quantiles].\n",
+                jnum(o, "n_areas"), jnum(o, "draws"));
         cJSON *wrap = cJSON_CreateObject();
         if (wrap != NULL) {
             cJSON_AddItemReferenceToObject(wrap, "all areas", (cJSON *)(uintptr_t)outcomes);
