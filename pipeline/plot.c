@@ -289,8 +289,12 @@ int plot_bars(const char *path, const char *title, size_t n, const char *const *
     return close_svg(cr, surf);
 }
 
-/* A tick label: plain for moderate values, otherwise in %g. */
-static void tick_label(char *buf, size_t len, double v) { snprintf(buf, len, "%g", v); }
+/* A tick label in %g; a tick that is zero but for the rounding of summed steps (-3.5e-18 on an
+ * axis from -0.05 to 0 by 0.01) is printed as 0. */
+static void tick_label(char *buf, size_t len, double v, double step)
+{
+    snprintf(buf, len, "%g", fabs(v) < step * 1e-9 ? 0.0 : v);
+}
 
 int plot_lines(const char *path, const char *title, const char *xlabel, const char *ylabel,
                const plot_series *series, size_t nseries, int logx, int logy)
@@ -347,7 +351,7 @@ int plot_lines(const char *path, const char *title, const char *xlabel, const ch
         cairo_line_to(cr, PX(v), T + h);
         cairo_stroke(cr);
         cairo_set_source_rgb(cr, 0, 0, 0);
-        tick_label(buf, sizeof buf, logx ? pow(10, v) : v);
+        tick_label(buf, sizeof buf, logx ? pow(10, v) : v, logx ? 0.0 : xs);
         text(cr, PX(v), T + h + 12, 0.5, buf);
     }
     for (double v = ylo; v <= yhi + ys * 1e-9; v += ys) {
@@ -356,7 +360,7 @@ int plot_lines(const char *path, const char *title, const char *xlabel, const ch
         cairo_line_to(cr, L + w, PY(v));
         cairo_stroke(cr);
         cairo_set_source_rgb(cr, 0, 0, 0);
-        tick_label(buf, sizeof buf, logy ? pow(10, v) : v);
+        tick_label(buf, sizeof buf, logy ? pow(10, v) : v, logy ? 0.0 : ys);
         text(cr, L - 4, PY(v), 1.0, buf);
     }
     cairo_set_source_rgb(cr, 0, 0, 0);
