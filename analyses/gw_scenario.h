@@ -210,6 +210,17 @@ typedef struct {
 GW_API gw_status gw_scenario_summarise(const gw_scenario_result *r, const int32_t *codes,
                                        size_t ngroups, gw_scenario_summary **out);
 
+/* gw_scenario_summarise_ex -- the same with area weights w (NULL: unweighted, exactly
+ * gw_scenario_summarise): the group mean change of a draw is then sum_i w_i x_i / sum_i w_i over
+ * the group's areas with a non-missing change x_i and a weight w_i > 0 (a population or an
+ * employment count: the change of the group's aggregate rate). Areas with a NaN or zero weight
+ * are left out, and n_areas counts the areas with a positive weight. w: n_areas values,
+ * borrowed. Returns as gw_scenario_summarise, and GW_EINVAL for a negative or infinite weight
+ * (the message names the area's index). */
+GW_API gw_status gw_scenario_summarise_ex(const gw_scenario_result *r, const int32_t *codes,
+                                          size_t ngroups, const double *w,
+                                          gw_scenario_summary **out);
+
 /* gw_scenario_diff -- the paired difference a - ref of two summaries of scenarios run with the
  * same models, seed and draws (common random numbers: draw d of both used the same
  * coefficients and noise, so the spread of the difference is that of the difference, not of

@@ -1363,10 +1363,18 @@ static void summary_stats(gw_scenario_summary *g, double *gm, size_t D, double *
 gw_status gw_scenario_summarise(const gw_scenario_result *r, const int32_t *codes, size_t ngroups,
                                 gw_scenario_summary **out)
 {
+    return gw_scenario_summarise_ex(r, codes, ngroups, NULL, out);
+}
+
+/* Without weights every area weighs 1.0: sum(1.0 * x) / sum(1.0) is bit for bit the sum over the
+ * count, so the unweighted summaries are those this function gave before it took weights. */
+gw_status gw_scenario_summarise_ex(const gw_scenario_result *r, const int32_t *codes,
+                                   size_t ngroups, const double *w, gw_scenario_summary **out)
+{
     gw_status s = GW_OK;
     gw_scenario_summary *g = NULL;
     double *sum = NULL, *gm = NULL, *tmp = NULL;
-    size_t *cnt = NULL;
+    double *cnt = NULL;
     if (out == NULL)
         return gwi_fail(GW_EINVAL, "gw_scenario_summarise: NULL out");
     *out = NULL;
@@ -1377,6 +1385,10 @@ gw_status gw_scenario_summarise(const gw_scenario_result *r, const int32_t *code
         if (codes[i] < -1 || (codes[i] >= 0 && (size_t)codes[i] >= G))
             return gwi_fail(GW_EINVAL, "gw_scenario_summarise: code %ld of area %zu out of range",
                             (long)codes[i], i);
+    for (size_t i = 0; w != NULL && i < n; i++)
+        if (w[i] < 0.0 || isinf(w[i]))
+            return gwi_fail(GW_EINVAL, "gw_scenario_summarise: weight %g of area %zu is %s", w[i],
+                            i, w[i] < 0.0 ? "negative" : "infinite");
     size_t gno = G * no > 0 ? G * no : 1;
     g = summary_new(G, no);
     sum = gw_alloc_array(G, sizeof *sum);
@@ -1389,7 +1401,7 @@ gw_status gw_scenario_summarise(const gw_scenario_result *r, const int32_t *code
     }
     for (size_t i = 0; i < n; i++) {
         int32_t cd = codes ? codes[i] : 0;
-        if (cd >= 0)
+        if (cd >= 0 && (w == NULL || w[i] > 0.0))
             g->n_areas[cd]++;
     }
     /* gm[(gi * no + o) * D + d]: group mean change of draw d; d == D-slot for point below. */
@@ -1398,17 +1410,18 @@ gw_status gw_scenario_summarise(const gw_scenario_result *r, const int32_t *code
             const double *x = d < D ? r->draw_change + (d * no + o) * n : r->point + o * n;
             for (size_t gi = 0; gi < G; gi++) {
                 sum[gi] = 0.0;
-                cnt[gi] = 0;
+                cnt[gi] = 0.0;
             }
             for (size_t i = 0; i < n; i++) {
                 int32_t cd = codes ? codes[i] : 0;
-                if (cd < 0 || !isfinite(x[i]))
+                double wi = w != NULL ? w[i] : 1.0;
+                if (cd < 0 || !isfinite(x[i]) || !(wi > 0.0)) /* NaN and 0 weights: left out */
                     continue;
-                sum[cd] += x[i];
-                cnt[cd]++;
+                sum[cd] += wi * x[i];
+                cnt[cd] += wi;
             }
             for (size_t gi = 0; gi < G; gi++) {
-                double v = cnt[gi] ? sum[gi] / (double)cnt[gi] : SC_NAN;
+                double v = cnt[gi] > 0.0 ? sum[gi] / cnt[gi] : SC_NAN;
                 if (d < D)
                     gm[(gi * no + o) * D + d] = v;
                 else

@@ -49,7 +49,11 @@ enum {
 typedef struct {
     const char *models;    /* gw_scenario_file: "a,b,c", the models to use (NULL: every model in
                             * the file, in its order); must be NULL for gw_scenario_table */
-    const char *const *by; /* nby grouping specs, each "VAR" or "VAR1,VAR2": summaries by group */
+    const char *const *by; /* nby grouping specs, each "VAR" or "VAR1,VAR2": summaries by group;
+                            * an item "@NAME" or "@NAME:SELECTOR" groups by the stored analysis
+                            * /analyses/NAME of the results file (`analyses`): the communities of
+                            * a cluster analysis (":ward": its Ward assignment) or the quintiles
+                            * of an index (":quartile", ":decile"), docs/scenario.md */
     size_t nby;
     size_t draws;           /* Monte Carlo draws, 1..GW_SCENARIO_MAX_DRAWS; 0: 1000 */
     uint64_t seed;          /* with GW_SCENARIO_SEED_SET */
@@ -73,6 +77,13 @@ typedef struct {
      * distribution's mean. */
     const char *pass_through_dist;
     unsigned flags;         /* GW_SCENARIO_* */
+    /* A numeric column of the data (NULL: unweighted): the national and by-group mean changes
+     * are weighted by its value in the scenario year (docs/scenario.md, "Linking steps"); areas
+     * with a missing or zero weight are left out, a negative or infinite one is an error. */
+    const char *weight;
+    /* The results file whose analyses `by` items "@NAME" read (NULL: gw_scenario_file's
+     * results file; gw_scenario_table has none unless it is given). */
+    const char *analyses;
     /* Progress of the draws (NULL: none): called with done = 0 when the draws start, then from
      * one thread as they complete (done <= total, repeats possible). */
     void (*progress)(void *ctx, size_t done, size_t total);
@@ -106,6 +117,7 @@ typedef struct {
     int coefficient_draws; /* 0 with GW_SCENARIO_NO_COEF_DRAWS */
     int residual_noise;    /* 1 with GW_SCENARIO_RESIDUAL_NOISE */
     const char *pass_through_dist; /* as given, or NULL */
+    const char *weight;            /* the --weight variable, or NULL (unweighted) */
 } gw_scenario_settings;
 
 /* A scenario's report (opaque): made by gw_scenario_file / gw_scenario_table, freed by

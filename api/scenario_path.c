@@ -230,7 +230,11 @@ gw_status gw_scenario_path_file(const char *results, const char *data, const gw_
     *out = NULL;
     if (results == NULL || data == NULL || defs == NULL || h == NULL)
         return gwi_fail(GW_EINVAL, "gw_scenario_path_file: NULL argument");
-    const gw_scenario_run_opts *o = opts != NULL ? opts : &no_opts;
+    /* Every year runs through gw_scenario_table: `--by @NAME` reads the models' results file. */
+    gw_scenario_run_opts oa = opts != NULL ? *opts : no_opts;
+    if (oa.analyses == NULL)
+        oa.analyses = results;
+    const gw_scenario_run_opts *o = &oa;
     gw_scenario_comparison *probe = NULL;
     gw_status s = check_horizon(h);
     if (s == GW_OK) /* the names, before any file is read */

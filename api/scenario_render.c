@@ -197,6 +197,8 @@ static int render_json(const gw_scenario_report *rep, int areas, gw_strbuf *text
     cJSON_AddNumberToObject(root, "n_areas", (double)r->n_areas);
     cJSON_AddBoolToObject(root, "coefficient_draws", st->coefficient_draws);
     cJSON_AddBoolToObject(root, "residual_noise", st->residual_noise);
+    if (st->weight != NULL)
+        cJSON_AddStringToObject(root, "weight", st->weight);
     cJSON *cl = cJSON_AddObjectToObject(root, "vcov_clipped");
     for (size_t m = 0; m < neq; m++)
         cJSON_AddNumberToObject(cl, gw_scenario_report_model(rep, m), (double)r->clipped[m]);
@@ -296,6 +298,11 @@ static void render_text(const gw_scenario_report *rep, gw_strbuf *text)
                              "  note: the vcov of %s is not positive definite; %zu eigenvalue(s) "
                              "clipped to zero\n",
                              gw_scenario_report_model(rep, m), r->clipped[m]);
+    if (st->weight != NULL && st->time != NULL)
+        gw_strbuf_printf(text, "  means over areas weighted by %s (its value in %s %.10g)\n",
+                         st->weight, st->time, st->year);
+    else if (st->weight != NULL)
+        gw_strbuf_printf(text, "  means over areas weighted by %s\n", st->weight);
     gw_strbuf_printf(text, "\n  Mean change over areas (mean over draws, 90%% interval):\n");
     gw_strbuf_printf(text, "  %-26s %12s %12s  %-27s\n", "outcome", "point", "mean", "[q05, q95]");
     for (size_t o = 0; o < r->n_outcomes; o++)

@@ -231,6 +231,8 @@ gw_status gw_scenario_report_write(const gw_scenario_report *rep, const char *pa
     attr_str(&g, "id", rep->set.id);
     attr_i64(&g, "coefficient_draws", rep->set.coefficient_draws);
     attr_i64(&g, "residual_noise", rep->set.residual_noise);
+    if (rep->weight != NULL) /* only when weighted: unweighted files keep their bytes */
+        attr_str(&g, "weight", rep->weight);
     s = gw_results_append_group(path, group, g.items, g.ni, g.at, g.na, prov, GW_RESULTS_REPLACE);
 done:
     gw_strbuf_free(&sb);
@@ -259,6 +261,8 @@ void gw_scenario_report_free(gw_scenario_report *r)
     gw_free(r->time);
     gw_free(r->results);
     gw_free(r->pt_dist_text);
+    gw_free(r->weight);
+    gw_free(r->w);
     gwi_scenario_free_strs(r->shocks, r->nshocks);
     gwi_scenario_free_strs(r->models, r->nmodels);
     gwi_scenario_free_strs(r->formulas, r->nmodels);

@@ -38,6 +38,7 @@ typedef struct {
     double *shares;              /* areas x occupations, row-major */
     const double *p_auto, *ai;
     size_t nocc;
+    double **byval; /* per grouping variable: the stored groups of "@NAME" (else NULL) */
 } job;
 
 static gw_status oom(void) { return gwi_fail(GW_ENOMEM, "out of memory"); }
@@ -140,6 +141,11 @@ static gw_status job_begin(job *j, const char *const *shocks, size_t nshocks)
     for (size_t b = 0; b < o->nby; b++)
         if ((s = split_list(o->by[b], "--by", &r->by_var, &r->nby)) != GW_OK)
             return s;
+    for (size_t b = 0; b < r->nby; b++)
+        if (r->by_var[b][0] == '@' && (s = gwi_scenario_by_ref_check(r->by_var[b])) != GW_OK)
+            return s;
+    if (o->weight != NULL && o->weight[0] == '\0')
+        return gwi_fail(GW_EINVAL, "bad --weight '' (expected a numeric column of the data)");
     return GW_OK;
 }
 
@@ -392,6 +398,9 @@ static gw_status run_draws(job *j)
     return s;
 }
 
+static gw_status value_codes(const double *x, size_t n, int32_t *codes, char ***names,
+                             size_t *ng);
+
 /* Group codes of column var over the areas: categorical levels, or the distinct numeric values
  * in increasing order (*names: owned texts, *ng of them, set before they are filled so that a
  * failure frees what was made). */
@@ -413,7 +422,13 @@ static gw_status group_codes(const gw_table *t, const char *var, int32_t *codes,
         memcpy(codes, gw_table_codes(t, (size_t)j), n * sizeof *codes);
         return GW_OK;
     }
-    const double *x = gw_table_numeric(t, (size_t)j);
+    return value_codes(gw_table_numeric(t, (size_t)j), n, codes, names, ng);
+}
+
+/* Group codes of the values x[0..n-1]: the distinct finite values in increasing order (names
+ * "%.10g"), -1 for a missing value; *names and *ng as group_codes. */
+static gw_status value_codes(const double *x, size_t n, int32_t *codes, char ***names, size_t *ng)
+{
     double *u = gw_alloc_array(n ? n : 1, sizeof *u);
     if (u == NULL)
         return oom();
@@ -451,11 +466,38 @@ static gw_status group_codes(const gw_table *t, const char *var, int32_t *codes,
     return s;
 }
 
+/* What the summaries take from outside the data's columns, before the draws so that a bad
+ * --weight or --by @NAME costs none: the weights and the groups of stored analyses. */
+static gw_status linked_groups(job *j)
+{
+    gw_scenario_report *r = j->rep;
+    size_t n = gw_table_nrows(r->areas);
+    gw_status s = GW_OK;
+    if (j->o->weight != NULL) {
+        if ((s = gwi_scenario_weights(r, j->o->weight, &r->w)) != GW_OK)
+            return s;
+        if ((r->weight = gw_strdup(j->o->weight)) == NULL)
+            return oom();
+        r->set.weight = r->weight;
+    }
+    const char *path = j->o->analyses ? j->o->analyses : r->results;
+    if ((j->byval = gw_calloc(r->nby + 1, sizeof *j->byval)) == NULL)
+        return oom();
+    for (size_t b = 0; b < r->nby && s == GW_OK; b++) {
+        if (r->by_var[b][0] != '@')
+            continue;
+        if ((j->byval[b] = gw_alloc_array(n ? n : 1, sizeof **j->byval)) == NULL)
+            return oom();
+        s = gwi_scenario_by_ref(r, path, r->by_var[b], j->byval[b]);
+    }
+    return s;
+}
+
 /* The national summary and one summary per grouping variable. */
 static gw_status summarise(job *j)
 {
     gw_scenario_report *r = j->rep;
-    gw_status s = gw_scenario_summarise(r->result, NULL, 1, &r->national);
+    gw_status s = gw_scenario_summarise_ex(r->result, NULL, 1, r->w, &r->national);
     if (s != GW_OK)
         return s;
     size_t n = r->result->n_areas, nby = r->nby;
@@ -466,11 +508,13 @@ static gw_status summarise(job *j)
     if (!r->by || !r->by_level || !r->by_nlevels || !codes)
         s = oom();
     for (size_t b = 0; b < nby && s == GW_OK; b++) {
-        s = group_codes(r->areas, r->by_var[b], codes, &r->by_level[b], &r->by_nlevels[b]);
+        s = j->byval[b] != NULL
+                ? value_codes(j->byval[b], n, codes, &r->by_level[b], &r->by_nlevels[b])
+                : group_codes(r->areas, r->by_var[b], codes, &r->by_level[b], &r->by_nlevels[b]);
         if (s == GW_OK && r->by_nlevels[b] == 0)
             s = gwi_fail(GW_EFORMAT, "--by %s: every value is missing", r->by_var[b]);
         if (s == GW_OK)
-            s = gw_scenario_summarise(r->result, codes, r->by_nlevels[b], &r->by[b]);
+            s = gw_scenario_summarise_ex(r->result, codes, r->by_nlevels[b], r->w, &r->by[b]);
     }
     gw_free(codes);
     return s;
@@ -488,8 +532,8 @@ static gw_status job_finish(job *j, const gw_table *occt, const gw_table *sht, c
         if ((s = occupation_data(j, occt, sht, src, what)) != GW_OK)
             return s;
     }
-    if ((s = run_draws(j)) != GW_OK || (s = summarise(j)) != GW_OK ||
-        (s = gwi_scenario_area_labels(j->rep)) != GW_OK)
+    if ((s = gwi_scenario_area_labels(j->rep)) != GW_OK || (s = linked_groups(j)) != GW_OK ||
+        (s = run_draws(j)) != GW_OK || (s = summarise(j)) != GW_OK)
         return s;
     return gwi_scenario_plausibility(j->rep, j->all, j->o->bounds, j->o->nbounds,
                                      (j->o->flags & GW_SCENARIO_STRICT) != 0);
@@ -515,6 +559,9 @@ static gw_status job_end(job *j, gw_status s, gw_scenario_report **out)
     gw_table_free(j->occt);
     gw_table_free(j->sht);
     gw_free(j->shares);
+    for (size_t b = 0; j->byval != NULL && b < j->rep->nby; b++)
+        gw_free(j->byval[b]);
+    gw_free(j->byval);
     if (s == GW_OK) {
         *out = j->rep;
     } else {

@@ -12,7 +12,7 @@
 
 struct gw_scenario_report {
     gw_scenario_settings set; /* its strings point to the owned copies below */
-    char *id, *time, *results, *pt_dist_text;
+    char *id, *time, *results, *pt_dist_text, *weight;
     int pt_dist;
     double pt_a, pt_b;
     char **shocks; /* nshocks specifications as given */
@@ -28,6 +28,7 @@ struct gw_scenario_report {
     gw_scenario_summary **by; /* nby summaries */
     char ***by_level;         /* nby arrays of by_nlevels[b] group names */
     size_t *by_nlevels;
+    double *w; /* n_areas weights of --weight, NULL: unweighted */
     gw_scenario_plausibility *plaus; /* n_outcomes */
     unsigned char *plaus_flag;       /* n_outcomes x n_areas, what plaus[o].flag points into */
 };
@@ -74,6 +75,25 @@ gw_status gwi_scenario_parse_dist(const char *text, int *kind, double *a, double
 
 /* gwi_scenario_bounds_check -- GW_EINVAL (with the message) for a malformed bound item. */
 gw_status gwi_scenario_bounds_check(const char *const *bounds, size_t nbounds);
+
+/* gwi_scenario_by_ref_check -- GW_EINVAL (with the message) unless spec ("@NAME" or
+ * "@NAME:SELECTOR") is well formed (api/scenario_groups.c). */
+gw_status gwi_scenario_by_ref_check(const char *spec);
+
+/* gwi_scenario_by_ref -- val[i] (n_areas of r->areas): the group of area i in the analysis of
+ * spec stored in the results file path (a cluster's community; an index's quantile group, 1 =
+ * lowest values, in the latest index year not after the scenario year), NaN for an area the
+ * analysis lacks; areas matched through r->areas (the file comment). Needs r->area. GW_EINVAL
+ * (bad spec, NULL path, an analysis of another kind), GW_ENOVAR (no such analysis; the message
+ * lists those there are), GW_EFORMAT (no area matched, a malformed group, no index year),
+ * the file's statuses, GW_ENOMEM. */
+gw_status gwi_scenario_by_ref(const gw_scenario_report *r, const char *path, const char *spec,
+                              double *val);
+
+/* gwi_scenario_weights -- *out (owned, n_areas): column var of r->areas, checked: GW_ENOVAR (no
+ * such column), GW_EINVAL (categorical; a negative or infinite value, naming the area: needs
+ * r->area), GW_EFORMAT (no positive weight), GW_ENOMEM. */
+gw_status gwi_scenario_weights(const gw_scenario_report *r, const char *var, double **out);
 
 /* gwi_scenario_report_new -- an empty report (every pointer NULL). GW_ENOMEM. */
 gw_status gwi_scenario_report_new(gw_scenario_report **out);

@@ -51,7 +51,12 @@ static const char scenario_usage_options[] =
     ""
     "  --models a,b,c          the models to use (default: every model in R.h5)\n"
     "  --draws N               Monte Carlo draws (default 1000)\n"
-    "  --by VAR[,VAR]          also summarise by group (repeatable), e.g. cluster_true,nation\n"
+    "  --by VAR[,VAR]          also summarise by group (repeatable), e.g. cluster_true,nation;\n"
+    "                          @NAME: the groups of /analyses/NAME in R.h5, the communities of\n"
+    "                          goodwork cluster (@NAME:ward) or the quintiles of goodwork index\n"
+    "                          (@NAME:quartile, @NAME:decile; 1 = lowest), areas matched by id\n"
+    "  --weight VAR            national and group means weighted by VAR in the scenario year\n"
+    "                          (a population or employment count; default: unweighted)\n"
     "  --seed S                random seed (default 20250101); same seed, same bytes\n"
     "  --threads N             worker threads; results do not depend on N\n"
     "  --pass-through P        employment pass-through of the local shock (default 0.5)\n"
@@ -91,7 +96,7 @@ static const char scenario_usage_options[] =
 
 typedef struct {
     const char *results, *data, *models, *draws, *seed, *threads, *pt, *emp, *id, *time, *year,
-        *table, *occ, *shares, *format, *out, *name;
+        *table, *occ, *shares, *format, *out, *name, *weight;
     int quiet, help, noise, no_coef, areas;
     const char *specs[SCEN_MAX_SHOCKS]; /* --shock, repeatable */
     size_t nspec;
@@ -203,6 +208,7 @@ static int parse_args(int argc, char **argv, scen_args *a)
         {"--trend-years", &a->trend, NULL, NULL},
         {"--plot", &a->plot, NULL, NULL},
         {"--param", &a->param, NULL, NULL},
+        {"--weight", &a->weight, NULL, NULL},
         {"--quiet", NULL, &a->quiet, NULL},
         {"--residual-noise", NULL, &a->noise, NULL},
         {"--no-coef-draws", NULL, &a->no_coef, NULL},
@@ -301,6 +307,7 @@ static int scenario_options(const scen_args *a, gw_scenario_run_opts *o, int *js
     o->by = a->byspec;
     o->nby = a->nbyspec;
     o->emp = a->emp;
+    o->weight = a->weight;
     o->id = a->id;
     o->time = a->time;
     o->table = a->table;
