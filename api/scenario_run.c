@@ -398,8 +398,7 @@ static gw_status run_draws(job *j)
     return s;
 }
 
-static gw_status value_codes(const double *x, size_t n, int32_t *codes, char ***names,
-                             size_t *ng);
+static gw_status value_codes(const double *x, size_t n, int32_t *codes, char ***names, size_t *ng);
 
 /* Group codes of column var over the areas: categorical levels, or the distinct numeric values
  * in increasing order (*names: owned texts, *ng of them, set before they are filled so that a

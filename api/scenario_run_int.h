@@ -28,7 +28,7 @@ struct gw_scenario_report {
     gw_scenario_summary **by; /* nby summaries */
     char ***by_level;         /* nby arrays of by_nlevels[b] group names */
     size_t *by_nlevels;
-    double *w; /* n_areas weights of --weight, NULL: unweighted */
+    double *w;                       /* n_areas weights of --weight, NULL: unweighted */
     gw_scenario_plausibility *plaus; /* n_outcomes */
     unsigned char *plaus_flag;       /* n_outcomes x n_areas, what plaus[o].flag points into */
 };

@@ -8,6 +8,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -896,6 +897,157 @@ static void test_scenario_render_errors(void **state)
     gw_scenario_report_free(rep);
 }
 
+/* Column name of t (numeric), or fail. */
+static const double *num_col(const gw_table *t, const char *name)
+{
+    ptrdiff_t j = gw_table_find(t, name);
+    assert_true(j >= 0);
+    const double *x = gw_table_numeric(t, (size_t)j);
+    assert_non_null(x);
+    return x;
+}
+
+/* Linking steps: --by @NAME takes the communities of `goodwork cluster` (by la_id; two areas it
+ * dropped are left out) and the quintiles of `goodwork index` (by la_code, matched to the
+ * scenario's la_id through the data), --weight n_aps weights every mean. Each group's mean is
+ * recomputed here from the per-area point changes, the assignments and index values the two
+ * commands print, and the areas' weights; quintiles by counting values below. */
+static void test_scenario_linked_groups(void **state)
+{
+    (void)state;
+    const char *cl[] = {"cluster",
+                        "--data",
+                        gwt_source_path(PANEL),
+                        "--vars",
+                        "emp_rate,share_prof,life_sat",
+                        "--id",
+                        "la_id",
+                        "--time",
+                        "year",
+                        "--k",
+                        "4",
+                        "--out",
+                        results_path,
+                        "--name",
+                        "communities",
+                        "--format",
+                        "json",
+                        NULL};
+    const char *ix[] = {"index",
+                        "--data",
+                        gwt_source_path(PANEL),
+                        "--indicators",
+                        "emp_rate,share_prof,sat_hours",
+                        "--id",
+                        "la_code",
+                        "--time",
+                        "year",
+                        "--out",
+                        results_path,
+                        "--name",
+                        "good_work",
+                        "--format",
+                        "json",
+                        NULL};
+    cJSON *cj = gwt_cli_json(cl), *ij = gwt_cli_json(ix);
+    static const char *const by[] = {"@communities,@good_work", "nation"};
+    gw_scenario_run_opts o = {.by = by, .nby = 2, .draws = 20, .weight = "n_aps"};
+    gw_scenario_report *rep = NULL;
+    if (gw_scenario_file(results_path, gwt_source_path(PANEL), policy_shocks, 1, &o, &rep) != GW_OK)
+        fail_msg("%s", gw_last_error());
+    const gw_scenario_result *r = gw_scenario_report_result(rep);
+    const gw_table *areas = gw_scenario_report_areas(rep);
+    size_t n = r->n_areas, no = r->n_outcomes, o1 = no - 1;
+    const double *w = num_col(areas, "n_aps"), *lid = num_col(areas, "la_id");
+    ptrdiff_t jc = gw_table_find(areas, "la_code");
+    assert_true(jc >= 0);
+    assert_int_equal(gw_scenario_report_nby(rep), 3);
+    assert_string_equal(gw_scenario_report_by_var(rep, 0), "@communities");
+    assert_string_equal(gw_scenario_report_settings(rep)->weight, "n_aps");
+    /* Each area's community and quintile, from the commands' JSON. */
+    double *comm = gw_alloc_array(n, sizeof *comm), *quin = gw_alloc_array(n, sizeof *quin);
+    const cJSON *as = cJSON_GetObjectItemCaseSensitive(cj, "assignments"), *a;
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(ij, "index");
+    size_t m = 0;
+    cJSON_ArrayForEach(a, rows) m += gwt_json_num(a, "time") == 2024.0;
+    for (size_t i = 0; i < n; i++) {
+        comm[i] = quin[i] = NAN;
+        cJSON_ArrayForEach(a, as) if (gwt_json_num(a, "id") == lid[i]) comm[i] =
+            gwt_json_num(a, "cluster");
+        const char *code =
+            gw_table_level(areas, (size_t)jc, (size_t)gw_table_codes(areas, (size_t)jc)[i]);
+        const cJSON *mine = NULL, *b;
+        cJSON_ArrayForEach(b, rows) if (gwt_json_num(b, "time") == 2024.0 &&
+                                        strcmp(gwt_json_str(b, "id"), code) == 0) mine = b;
+        assert_non_null(mine);
+        size_t below = 0;
+        cJSON_ArrayForEach(b, rows) below += gwt_json_num(b, "time") == 2024.0 &&
+                                             gwt_json_num(b, "value") < gwt_json_num(mine, "value");
+        quin[i] = 1.0 + floor(5.0 * (double)below / (double)m);
+    }
+    const double *lab[2] = {comm, quin};
+    for (size_t b = 0; b < 2; b++) {
+        const gw_scenario_summary *g = gw_scenario_report_by(rep, b);
+        size_t total = 0;
+        assert_int_equal(g->ngroups, b == 0 ? 4 : 5);
+        for (size_t gi = 0; gi < g->ngroups; gi++) {
+            double level = atof(gw_scenario_report_by_level(rep, b, gi)), sw = 0.0, swx = 0.0;
+            size_t cnt = 0;
+            assert_true(level == (double)(gi + 1));
+            for (size_t i = 0; i < n; i++)
+                if (lab[b][i] == level) {
+                    sw += w[i];
+                    swx += w[i] * r->point[o1 * n + i];
+                    cnt++;
+                }
+            assert_int_equal(g->n_areas[gi], cnt);
+            gw_assert_close(g->point[gi * no + o1], swx / sw, 1e-12, 0.0);
+            total += cnt;
+        }
+        assert_int_equal(total, b == 0 ? 358 : 360); /* the cluster left two areas out */
+    }
+    double sw = 0.0, swx = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        sw += w[i];
+        swx += w[i] * r->point[o1 * n + i];
+    }
+    gw_assert_close(gw_scenario_report_national(rep)->point[o1], swx / sw, 1e-12, 0.0);
+    gw_free(comm);
+    gw_free(quin);
+    gw_scenario_report_free(rep);
+    cJSON_Delete(cj);
+    cJSON_Delete(ij);
+    /* Failures: each a status and a message, before the draws. */
+    static const struct {
+        const char *by, *weight;
+        gw_status s;
+        const char *msg;
+    } bad[] = {
+        {"@nope", NULL, GW_ENOVAR, "has no analysis /analyses/nope (analyses: communities"},
+        {"@communities:decile", NULL, GW_EINVAL, "is a cluster analysis"},
+        {"@good_work:ward", NULL, GW_EINVAL, "is a index analysis"},
+        {"@good_work:tercile", NULL, GW_EINVAL, "unknown selector 'tercile'"},
+        {"@", NULL, GW_EINVAL, "bad --by '@'"},
+        {"nation", "nation", GW_EINVAL, "--weight nation is categorical"},
+        {"nation", "no_such", GW_ENOVAR, "unknown --weight variable 'no_such'"},
+        {"nation", "unemp_rate", GW_OK, NULL},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        const char *b1[] = {bad[k].by};
+        gw_scenario_run_opts ob = {.by = b1, .nby = 1, .draws = 2, .weight = bad[k].weight};
+        rep = sentinel();
+        assert_int_equal(
+            gw_scenario_file(results_path, gwt_source_path(PANEL), policy_shocks, 1, &ob, &rep),
+            bad[k].s);
+        if (bad[k].msg != NULL) {
+            assert_null(rep);
+            if (strstr(gw_last_error(), bad[k].msg) == NULL)
+                fail_msg("%s: %s", bad[k].by, gw_last_error());
+        }
+        gw_scenario_report_free(rep);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -913,6 +1065,7 @@ int main(void)
         cmocka_unit_test(test_scenario_path),
         cmocka_unit_test(test_scenario_pass_through_dist),
         cmocka_unit_test(test_scenario_variants),
+        cmocka_unit_test(test_scenario_linked_groups),
     };
     return cmocka_run_group_tests_name("scenario_run", tests, fit_models, NULL);
 }

@@ -620,6 +620,63 @@ static void test_scenario_clipped_vcov(void **state)
     gw_panel_free(p);
 }
 
+/* gw_scenario_summarise_ex on a result made by hand (2 outcomes, 5 areas, 3 draws): the weighted
+ * group means against sums written out here, areas with a zero or NaN weight or a missing change
+ * left out (and not counted), NULL weights the unweighted summary bit for bit, a negative or
+ * infinite weight an error. */
+static void test_scenario_summarise_weights(void **state)
+{
+    (void)state;
+    enum { N = 5, NO = 2, D = 3 };
+    double point[NO * N] = {1, 2, 3, 4, 5, -1, NAN, 0.5, 2, 8};
+    double draws[D * NO * N];
+    for (size_t d = 0; d < D; d++)
+        for (size_t k = 0; k < NO * N; k++)
+            draws[d * NO * N + k] = point[k] * (1.0 + 0.1 * (double)d);
+    gw_scenario_result r;
+    memset(&r, 0, sizeof r);
+    r.n_areas = N;
+    r.n_outcomes = NO;
+    r.draws = D;
+    r.point = point;
+    r.draw_change = draws;
+    const int32_t codes[N] = {0, 1, 0, 1, -1};
+    const double w[N] = {2.0, 0.0, 1.0, NAN, 3.0};
+    gw_scenario_summary *g = NULL, *u = NULL, *u2 = NULL;
+    assert_int_equal(gw_scenario_summarise_ex(&r, NULL, 1, w, &g), GW_OK);
+    /* national, outcome 0: areas 0, 2, 4 (weights 2, 1, 3); outcome 1: area 1 has no change. */
+    gw_assert_close(g->point[0], (2 * 1.0 + 1 * 3.0 + 3 * 5.0) / 6.0, 1e-15, 0.0);
+    gw_assert_close(g->point[1], (2 * -1.0 + 1 * 0.5 + 3 * 8.0) / 6.0, 1e-15, 0.0);
+    assert_int_equal(g->n_areas[0], 3);
+    for (size_t d = 0; d < D; d++)
+        gw_assert_close(g->draw_mean[0 * D + d], g->point[0] * (1.0 + 0.1 * (double)d), 1e-14, 0.0);
+    gw_assert_close(g->mean_change[0], g->point[0] * 1.1, 1e-14, 0.0);
+    gw_scenario_summary_free(g);
+    g = NULL;
+    assert_int_equal(gw_scenario_summarise_ex(&r, codes, 2, w, &g), GW_OK);
+    gw_assert_close(g->point[0 * NO + 0], (2 * 1.0 + 1 * 3.0) / 3.0, 1e-15, 0.0);
+    assert_true(isnan(g->point[1 * NO + 0])); /* group 1: weights 0 and NaN */
+    assert_int_equal(g->n_areas[0], 2);
+    assert_int_equal(g->n_areas[1], 0);
+    gw_scenario_summary_free(g);
+    g = NULL;
+    /* Unweighted: the same bytes as gw_scenario_summarise, and the plain means. */
+    assert_int_equal(gw_scenario_summarise_ex(&r, codes, 2, NULL, &u), GW_OK);
+    assert_int_equal(gw_scenario_summarise(&r, codes, 2, &u2), GW_OK);
+    assert_memory_equal(u->point, u2->point, 2 * NO * sizeof(double));
+    assert_memory_equal(u->draw_mean, u2->draw_mean, 2 * NO * D * sizeof(double));
+    gw_assert_close(u->point[1 * NO + 0], (2.0 + 4.0) / 2.0, 0.0, 0.0);
+    assert_int_equal(u->n_areas[1], 2);
+    gw_scenario_summary_free(u);
+    gw_scenario_summary_free(u2);
+    const double neg[N] = {1, 1, -0.5, 1, 1}, inf[N] = {1, INFINITY, 1, 1, 1};
+    assert_int_equal(gw_scenario_summarise_ex(&r, NULL, 1, neg, &g), GW_EINVAL);
+    assert_null(g);
+    assert_non_null(strstr(gw_last_error(), "area 2 is negative"));
+    assert_int_equal(gw_scenario_summarise_ex(&r, NULL, 1, inf, &g), GW_EINVAL);
+    assert_null(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -631,6 +688,7 @@ int main(void)
         cmocka_unit_test(test_scenario_errors),
         cmocka_unit_test(test_scenario_mvn_factor),
         cmocka_unit_test(test_scenario_clipped_vcov),
+        cmocka_unit_test(test_scenario_summarise_weights),
     };
     return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
 }
