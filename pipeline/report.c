@@ -698,6 +698,13 @@ static void scenario_section(FILE *f, const pl_step *s, const cJSON *o, const ch
         cJSON_ArrayForEach(g, by_var)
         {
             snprintf(file, sizeof file, "scenario_%s_%s.svg", s->name, g->string);
+            /* A group of a stored analysis is "@NAME[:SELECTOR]": no '@' or ':' in file names
+             * (scenario_NAME_communities.svg, scenario_NAME_good_work_decile.svg). */
+            char *d = file;
+            for (const char *c = file; *c; c++)
+                if (*c != '@')
+                    *d++ = *c == ':' ? '_' : *c;
+            *d = '\0';
             snprintf(title, sizeof title, "Scenario %s by %s: median and 5-95%% range", s->name,
                      g->string);
             fprintf(f, "\nBy %s:\n", g->string);
