@@ -308,6 +308,60 @@ static void test_scenario_cli_compare(void **state)
     gwt_run_free(&r);
 }
 
+/* --weight on a synthetic table: y = 1 + 2 x fitted exactly, shock x += 1 in group A only, so each
+ * A area's y changes by the slope b and the others by 0; the weighted national mean change of y
+ * is b * (weights of A) / (all weights), the zero and missing weights left out (b from the fit's
+ * JSON, the weights written here). Without --weight the plain mean (3 of 6 areas). A negative
+ * weight is an error naming the area. */
+static void test_scenario_cli_weight(void **state)
+{
+    (void)state;
+    char csv[1024], neg[1024], res[1024];
+    snprintf(csv, sizeof csv, "%s/scen_weight.csv", gwt_tmpdir());
+    snprintf(neg, sizeof neg, "%s/scen_weight_neg.csv", gwt_tmpdir());
+    snprintf(res, sizeof res, "%s/scen_weight.h5", gwt_tmpdir());
+    unlink(res);
+    FILE *f = fopen(csv, "w"), *g = fopen(neg, "w");
+    assert_true(f != NULL && g != NULL);
+    fputs("id,g,x,y,w\n1,A,0.5,2,10\n2,A,1.5,4,30\n3,B,2,5,20\n4,B,3,7,40\n5,A,4,9,0\n"
+          "6,B,5,11,\n",
+          f);
+    fputs("id,g,x,y,w\n1,A,0.5,2,10\n2,A,1.5,4,-3\n3,B,2,5,20\n", g);
+    fclose(f);
+    fclose(g);
+    const char *fit[] = {"fit", "--data", csv,  "--model",  "y ~ x", "--out",
+                         res,   "--name", "yx", "--format", "json",  NULL};
+    gwt_run_result r = run_ok(fit);
+    cJSON *fj = cJSON_Parse(r.out);
+    gwt_run_free(&r);
+    const cJSON *coefs = cJSON_GetObjectItemCaseSensitive(fj, "coefficients"), *c;
+    double b = NAN;
+    cJSON_ArrayForEach(c, coefs) if (strcmp(gwt_json_str(c, "term"), "x") == 0) b =
+        gwt_json_num(c, "estimate");
+    cJSON_Delete(fj);
+    assert_true(isfinite(b));
+    for (int weighted = 0; weighted < 2; weighted++) {
+        const char *args[] = {
+            "scenario", "--results", res,       "--data",    csv,
+            "--id",     "id",        "--shock", "x+=1@g==A", "--draws",
+            "3",        "--format",  "json",    "--quiet",   weighted ? "--weight" : NULL,
+            "w",        NULL};
+        r = run_ok(args);
+        cJSON *js = cJSON_Parse(r.out);
+        gwt_run_free(&r);
+        double want = weighted ? b * (10.0 + 30.0) / (10.0 + 30.0 + 20.0 + 40.0) : b * 3.0 / 6.0;
+        gw_assert_close(num(js, "outcomes", "y", "point"), want, 1e-12, 1e-15);
+        gw_assert_close(num(js, "outcomes", "y", "n_areas"), weighted ? 4.0 : 6.0, 0.0, 0.0);
+        const cJSON *wj = cJSON_GetObjectItemCaseSensitive(js, "weight");
+        assert_true(weighted ? cJSON_IsString(wj) && strcmp(wj->valuestring, "w") == 0
+                             : wj == NULL);
+        cJSON_Delete(js);
+    }
+    const char *bad[] = {"scenario", "--results", res,    "--data",   neg, "--id",
+                         "id",       "--shock",   "x+=1", "--weight", "w", NULL};
+    run_fail(bad, 2, "weight 'w' is negative in id 2 (w = -3)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_scenario_cli_text_and_out),
         cmocka_unit_test(test_scenario_cli_errors),
         cmocka_unit_test(test_scenario_cli_compare),
+        cmocka_unit_test(test_scenario_cli_weight),
     };
     return cmocka_run_group_tests_name("scenario_cli", tests, fit_models, NULL);
 }
