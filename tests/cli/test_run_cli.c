@@ -43,7 +43,7 @@ static const char small_ini[] =
     "at = 2024\nk = 5\ntruth = cluster_true\n\n"
     "[mediate med]\ntreatment = emp_rate\nmediator = autonomy_share\noutcome = life_sat\n"
     "controls = share_prof\nfe = la_id+year\nboot = 99\n\n"
-    "[scenario sc]\nshock = emp_rate-=2\nby = nation\ndraws = 99\n\n"
+    "[scenario sc]\nshock = emp_rate-=2\nby = @comm,@gwi:quartile,nation\ndraws = 99\n\n"
     "[report]\ntitle = Small test pipeline\ntop = 5\n";
 
 static char *slurp(const char *path)
@@ -96,7 +96,9 @@ static void test_run_cli_small_pipeline(void **state)
                            "steps/comm.json",
                            "steps/med.json",
                            "steps/sc.json",
-                           "scenario_sc_nation.svg"};
+                           "scenario_sc_nation.svg",
+                           "scenario_sc_comm.svg",
+                           "scenario_sc_gwi_quartile.svg"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         if (file_size(outdir, files[i]) <= 0)
             fail_msg("%s/%s missing or empty", outdir, files[i]);
@@ -121,7 +123,10 @@ static void test_run_cli_small_pipeline(void **state)
                              "| effect | estimate |",
                              "| indirect |",
                              "## Scenario: sc",
-                             "| nation | emp_rate |"};
+                             "| nation | emp_rate |",
+                             /* linked steps: the cluster's communities, the index's quartiles */
+                             "| @comm | emp_rate |",
+                             "| @gwi:quartile | emp_rate |"};
     for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
         if (strstr(md, needles[i]) == NULL)
             fail_msg("report.md lacks \"%s\":\n%s", needles[i], md);
