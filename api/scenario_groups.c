@@ -7,7 +7,8 @@
  * number or a categorical level, as io/gw_vars.h writes keys), which need not be the scenario's
  * --id: the bundled pipeline's index uses la_code and the scenario la_id. Both are columns of
  * the data, and the rows of one area carry both, so the areas are matched through the data:
- * the column of the scenario's areas whose keys find the most stored ids, trying --id first. */
+ * --id, or another identifier of the areas (a column whose value is fixed within each area over
+ * every row of the data and differs between areas) when it finds more of the stored ids. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "gw_strbuf.h"
 #include "gw_vars.h"
 #include "scenario_run_int.h"
+#include "tidy_int.h"
 
 enum { SEL_CLUSTER = 1, SEL_WARD, SEL_NTILE };
 
@@ -117,19 +119,71 @@ static size_t match_column(const gw_table *t, size_t j, const key_at *keys, size
     return hits;
 }
 
+/* at[k]: the scenario area of row k of the data `all` (its --id key among the area labels),
+ * SIZE_MAX for a row of no scenario area. */
+static gw_status areas_of_rows(const gw_scenario_report *r, const gw_table *all, size_t *at)
+{
+    size_t n = gw_table_nrows(r->areas), nr = gw_table_nrows(all);
+    ptrdiff_t jid = gw_table_find(all, r->id);
+    key_at *lab = gw_alloc_array(n ? n : 1, sizeof *lab);
+    if (lab == NULL)
+        return oom();
+    for (size_t i = 0; i < n; i++)
+        lab[i] = (key_at){r->area[i], i};
+    qsort(lab, n, sizeof *lab, cmp_key);
+    for (size_t k = 0; k < nr; k++) {
+        char buf[GW_VAR_KEY_MAX];
+        key_at q = {jid >= 0 ? area_key(all, (size_t)jid, k, buf, sizeof buf) : NULL, 0};
+        const key_at *hit = q.id ? bsearch(&q, lab, n, sizeof *lab, cmp_key) : NULL;
+        at[k] = hit ? hit->at : SIZE_MAX;
+    }
+    gw_free(lab);
+    return GW_OK;
+}
+
+/* 1 when column j of the areas is an identifier of them over every year of the data: each row
+ * of `all` holds its area's value (areas of rows: at). A value that changes over the years
+ * (a survey count, a rate) is no identifier, however distinct it is in one year. */
+static int fixed_per_area(const gw_table *t, size_t j, const gw_table *all, const size_t *at)
+{
+    ptrdiff_t ja = gw_table_find(all, gw_table_colname(t, j));
+    if (ja < 0 || gw_table_coltype(all, (size_t)ja) != gw_table_coltype(t, j))
+        return 0;
+    const double *x = gw_table_numeric(t, j), *y = gw_table_numeric(all, (size_t)ja);
+    for (size_t k = 0; k < gw_table_nrows(all); k++) {
+        size_t i = at[k];
+        if (i == SIZE_MAX)
+            continue;
+        if (x != NULL && !(x[i] == y[k] || (isnan(x[i]) && isnan(y[k]))))
+            return 0;
+        if (x == NULL) {
+            int32_t ci = gw_table_codes(t, j)[i], ck = gw_table_codes(all, (size_t)ja)[k];
+            if ((ci < 0) != (ck < 0) ||
+                (ci >= 0 && strcmp(gw_table_level(t, j, (size_t)ci),
+                                   gw_table_level(all, (size_t)ja, (size_t)ck)) != 0))
+                return 0;
+        }
+    }
+    return 1;
+}
+
 /* row[i]: the stored row (among the nk ids, keys[].at) of scenario area i, SIZE_MAX when the
- * analysis lacks it; the column used is --id when it matches as many areas as any other. */
-static gw_status match_areas(const gw_scenario_report *r, const char *spec, const char *path,
-                             key_at *keys, size_t nk, size_t *row)
+ * analysis lacks it. The column used: --id, or, when another identifier of the areas (a column
+ * fixed within each area over the data `all`) matches more areas, that one. */
+static gw_status match_areas(const gw_scenario_report *r, const gw_table *all, const char *spec,
+                             const char *where, key_at *keys, size_t nk, size_t *row)
 {
     const gw_table *t = r->areas;
-    size_t n = gw_table_nrows(t), nc = gw_table_ncols(t), best = 0;
+    size_t n = gw_table_nrows(t), nc = gw_table_ncols(t), best = 0, nr = gw_table_nrows(all);
     size_t *tmp = gw_alloc_array(n ? n : 1, sizeof *tmp);
+    size_t *at = gw_alloc_array(nr ? nr : 1, sizeof *at);
     unsigned char *used = gw_malloc(nk ? nk : 1);
-    if (tmp == NULL || used == NULL) {
+    gw_status s = tmp && at && used ? areas_of_rows(r, all, at) : oom();
+    if (s != GW_OK) {
         gw_free(tmp);
+        gw_free(at);
         gw_free(used);
-        return oom();
+        return s;
     }
     qsort(keys, nk, sizeof *keys, cmp_key);
     ptrdiff_t jid = gw_table_find(t, r->id);
@@ -139,19 +193,21 @@ static gw_status match_areas(const gw_scenario_report *r, const char *spec, cons
         if ((c == 0 && jid < 0) || (c > 0 && (ptrdiff_t)j == jid))
             continue;
         size_t h = match_column(t, j, keys, nk, used, tmp);
-        if (h > best) {
+        if (h > best && (c == 0 || fixed_per_area(t, j, all, at))) {
             best = h;
             memcpy(row, tmp, n * sizeof *row);
         }
     }
     gw_free(tmp);
+    gw_free(at);
     gw_free(used);
     if (best > 0)
         return GW_OK;
     return gwi_fail(GW_EFORMAT,
-                    "--by %s: no area of the scenario is in %s /analyses/%s (its ids, e.g. '%s', "
-                    "match neither --id %s, e.g. '%s', nor another column of the data)",
-                    spec, path, spec + 1, nk ? keys[0].id : "none", r->id, n ? r->area[0] : "none");
+                    "--by %s: no area of the scenario is in %s (its ids, e.g. '%s', "
+                    "match neither --id %s, e.g. '%s', nor another identifier of the areas in the "
+                    "data)",
+                    spec, where, nk ? keys[0].id : "none", r->id, n ? r->area[0] : "none");
 }
 
 /* The rows of the index in the year it takes: the latest of its years not after the
@@ -176,6 +232,12 @@ static gw_status index_rows(const gw_scenario_report *r, const char *spec, const
     return GW_OK;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 /* group[k] of the index's kept rows: 1 + floor(q * (values below) / count), by value over the
  * kept rows with a finite value (ties share the lower group; 1 = the lowest values). */
 static gw_status ntile_groups(const double *v, const unsigned char *keep, size_t m, int q,
@@ -188,12 +250,7 @@ static gw_status ntile_groups(const double *v, const unsigned char *keep, size_t
     for (size_t k = 0; k < m; k++)
         if (keep[k] && isfinite(v[k]))
             s[cnt++] = v[k];
-    for (size_t a = 1; a < cnt; a++) /* insertion sort: a few hundred areas */
-        for (size_t b = a; b > 0 && s[b - 1] > s[b]; b--) {
-            double t = s[b];
-            s[b] = s[b - 1];
-            s[b - 1] = t;
-        }
+    qsort(s, cnt, sizeof *s, cmp_double);
     for (size_t k = 0; k < m; k++) {
         group[k] = (double)NAN;
         if (!keep[k] || !isfinite(v[k]))
@@ -210,12 +267,6 @@ static gw_status ntile_groups(const double *v, const unsigned char *keep, size_t
     }
     gw_free(s);
     return GW_OK;
-}
-
-static const char *str_attr(const gw_h5_group *g, const char *name)
-{
-    const gw_h5_data *a = gw_h5_group_attr(g, name);
-    return a != NULL && a->kind == GW_H5_STR && a->rows == 1 ? a->str[0] : NULL;
 }
 
 /* No analysis NAME in path: the message lists those there are. */
@@ -237,13 +288,13 @@ static gw_status no_analysis(const char *spec, const char *path, const char *nam
 
 /* The stored group of each row of analysis g (a cluster's community, an index's n-tile), into
  * *group (m rows, NaN: none) and keep (the rows that take part). */
-static gw_status stored_groups(const gw_scenario_report *r, const char *spec, const gw_h5_group *g,
-                               int sel, int ntile, size_t m, unsigned char *keep, double *group)
+static gw_status stored_groups(const gw_scenario_report *r, const char *spec, const char *gname,
+                               const gw_h5_group *g, int sel, int ntile, size_t m,
+                               unsigned char *keep, double *group)
 {
-    const char *an = str_attr(g, "analysis");
-    int is_cluster = an ? strcmp(an, "cluster") == 0 : gw_h5_group_item(g, "cluster") != NULL;
-    int is_index = an ? strcmp(an, "index") == 0 : gw_h5_group_item(g, "value") != NULL;
-    if (is_cluster && sel != SEL_NTILE) {
+    gw_tidy_kind kind = gwi_tidy_kind_of(g, gname); /* as goodwork export sees it */
+    const char *kname = gw_tidy_kind_name(kind);
+    if (kind == GW_TIDY_CLUSTER && sel != SEL_NTILE) {
         const gw_h5_data *c = gw_h5_group_item(g, sel == SEL_WARD ? "cluster_ward" : "cluster");
         if (c == NULL || c->kind != GW_H5_I64 || c->rows != m || c->cols != 0)
             return gwi_fail(GW_EFORMAT, "--by %s: the analysis has no %s assignment per area", spec,
@@ -254,7 +305,7 @@ static gw_status stored_groups(const gw_scenario_report *r, const char *spec, co
         }
         return GW_OK;
     }
-    if (is_index && (sel == 0 || sel == SEL_NTILE)) {
+    if (kind == GW_TIDY_INDEX && (sel == 0 || sel == SEL_NTILE)) {
         const gw_h5_data *v = gw_h5_group_item(g, "value"), *tm = gw_h5_group_item(g, "time");
         if (v == NULL || v->kind != GW_H5_F64 || v->rows != m || v->cols != 0 ||
             (tm != NULL && (tm->kind != GW_H5_F64 || tm->rows != m)))
@@ -263,16 +314,16 @@ static gw_status stored_groups(const gw_scenario_report *r, const char *spec, co
         return s == GW_OK ? ntile_groups(v->f64, keep, m, ntile ? ntile : 5, group) : s;
     }
     return gwi_fail(GW_EINVAL,
-                    "--by %s: /analyses/%s is %s%s analysis; @NAME takes the communities of a "
-                    "cluster analysis (@NAME, @NAME:ward) or the quantile groups of an index "
+                    "--by %s: %s is a%s %s analysis; @NAME takes the communities of "
+                    "a cluster analysis (@NAME, @NAME:ward) or the quantile groups of an index "
                     "(@NAME, @NAME:quartile, :quintile, :decile)",
-                    spec, spec + 1, an ? "a " : "an unrecognised", an ? an : "");
+                    spec, gname, strchr("aeiou", kname[0]) ? "n" : "", kname);
 }
 
-gw_status gwi_scenario_by_ref(const gw_scenario_report *r, const char *path, const char *spec,
-                              double *val)
+gw_status gwi_scenario_by_ref(const gw_scenario_report *r, const gw_table *all, const char *path,
+                              const char *spec, double *val)
 {
-    char name[GW_VAR_KEY_MAX], group[GW_VAR_KEY_MAX + 16];
+    char name[GW_VAR_KEY_MAX], group[GW_VAR_KEY_MAX + 16], where[GW_VAR_KEY_MAX + 4200];
     int sel, ntile;
     gw_status s = parse_ref(spec, name, sizeof name, &sel, &ntile);
     if (s != GW_OK)
@@ -280,6 +331,7 @@ gw_status gwi_scenario_by_ref(const gw_scenario_report *r, const char *path, con
     if (path == NULL)
         return gwi_fail(GW_EINVAL, "--by %s needs a results file to read the analysis from", spec);
     snprintf(group, sizeof group, "/analyses/%s", name);
+    snprintf(where, sizeof where, "%s %s", path, group);
     gw_h5_group *g = NULL;
     s = gw_h5_group_read(path, group, &g);
     if (s == GW_ENOVAR)
@@ -300,12 +352,12 @@ gw_status gwi_scenario_by_ref(const gw_scenario_report *r, const char *path, con
     else if (id == NULL || id->kind != GW_H5_STR || id->cols != 0)
         s = gwi_fail(GW_EFORMAT, "--by %s: %s /analyses/%s has no area ids", spec, path, name);
     else
-        s = stored_groups(r, spec, g, sel, ntile, m, keep, grp);
+        s = stored_groups(r, spec, group, g, sel, ntile, m, keep, grp);
     for (size_t k = 0; s == GW_OK && k < m; k++)
         if (keep[k])
             keys[nk++] = (key_at){id->str[k], k};
     if (s == GW_OK)
-        s = match_areas(r, spec, path, keys, nk, row);
+        s = match_areas(r, all != NULL ? all : r->areas, spec, where, keys, nk, row);
     for (size_t i = 0; s == GW_OK && i < n; i++)
         val[i] = row[i] == SIZE_MAX ? (double)NAN : grp[row[i]];
     gw_free(keep);

@@ -487,7 +487,7 @@ static gw_status linked_groups(job *j)
             continue;
         if ((j->byval[b] = gw_alloc_array(n ? n : 1, sizeof **j->byval)) == NULL)
             return oom();
-        s = gwi_scenario_by_ref(r, path, r->by_var[b], j->byval[b]);
+        s = gwi_scenario_by_ref(r, j->all, path, r->by_var[b], j->byval[b]);
     }
     return s;
 }

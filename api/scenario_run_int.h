@@ -83,12 +83,13 @@ gw_status gwi_scenario_by_ref_check(const char *spec);
 /* gwi_scenario_by_ref -- val[i] (n_areas of r->areas): the group of area i in the analysis of
  * spec stored in the results file path (a cluster's community; an index's quantile group, 1 =
  * lowest values, in the latest index year not after the scenario year), NaN for an area the
- * analysis lacks; areas matched through r->areas (the file comment). Needs r->area. GW_EINVAL
+ * analysis lacks; areas matched through r->areas and the data's rows `all` (NULL: r->areas
+ * alone), as the file comment says. Needs r->area. GW_EINVAL
  * (bad spec, NULL path, an analysis of another kind), GW_ENOVAR (no such analysis; the message
  * lists those there are), GW_EFORMAT (no area matched, a malformed group, no index year),
  * the file's statuses, GW_ENOMEM. */
-gw_status gwi_scenario_by_ref(const gw_scenario_report *r, const char *path, const char *spec,
-                              double *val);
+gw_status gwi_scenario_by_ref(const gw_scenario_report *r, const gw_table *all, const char *path,
+                              const char *spec, double *val);
 
 /* gwi_scenario_weights -- *out (owned, n_areas): column var of r->areas, checked: GW_ENOVAR (no
  * such column), GW_EINVAL (categorical; a negative or infinite value, naming the area: needs

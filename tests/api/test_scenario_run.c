@@ -1025,7 +1025,7 @@ static void test_scenario_linked_groups(void **state)
     } bad[] = {
         {"@nope", NULL, GW_ENOVAR, "has no analysis /analyses/nope (analyses: communities"},
         {"@communities:decile", NULL, GW_EINVAL, "is a cluster analysis"},
-        {"@good_work:ward", NULL, GW_EINVAL, "is a index analysis"},
+        {"@good_work:ward", NULL, GW_EINVAL, "is an index analysis"},
         {"@good_work:tercile", NULL, GW_EINVAL, "unknown selector 'tercile'"},
         {"@", NULL, GW_EINVAL, "bad --by '@'"},
         {"nation", "nation", GW_EINVAL, "--weight nation is categorical"},

@@ -312,7 +312,7 @@ static void test_scenario_cli_compare(void **state)
  * A area's y changes by the slope b and the others by 0; the weighted national mean change of y
  * is b * (weights of A) / (all weights), the zero and missing weights left out (b from the fit's
  * JSON, the weights written here). Without --weight the plain mean (3 of 6 areas). A negative
- * weight is an error naming the area. */
+ * weight is an error naming the area, and so is a --by @NAME matching no area (exit 3). */
 static void test_scenario_cli_weight(void **state)
 {
     (void)state;
@@ -360,6 +360,26 @@ static void test_scenario_cli_weight(void **state)
     const char *bad[] = {"scenario", "--results", res,    "--data",   neg, "--id",
                          "id",       "--shock",   "x+=1", "--weight", "w", NULL};
     run_fail(bad, 2, "weight 'w' is negative in id 2 (w = -3)");
+    /* --by @NAME whose areas are none of the data's: an index of the panel's la_code. */
+    const char *ix[] = {"index",
+                        "--data",
+                        panel(),
+                        "--indicators",
+                        "emp_rate,share_prof",
+                        "--id",
+                        "la_code",
+                        "--time",
+                        "year",
+                        "--out",
+                        res,
+                        "--name",
+                        "gwi",
+                        NULL};
+    r = run_ok(ix);
+    gwt_run_free(&r);
+    const char *nomatch[] = {"scenario", "--results", res,    "--data", csv,    "--id",
+                             "id",       "--shock",   "x+=1", "--by",   "@gwi", NULL};
+    run_fail(nomatch, 3, "--by @gwi: no area of the scenario is in");
 }
 
 int main(void)
