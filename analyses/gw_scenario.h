@@ -24,9 +24,14 @@
  *   (pass-through 0.5 by default: with kappa = 0.10 and a typical p_auto of 0.45, L = -0.045
  *   and a rate of 75 falls by 1.69 points). kappa must be in [0, 1] and rho >= 0 (g_o is then
  *   at most the whole of occupation o's jobs). Several shift-share shocks add up.
- * - direct: VAR += v, -= v, *= v, /= v or = v, everywhere or where a condition on one variable
- *   holds (VAR op NUMBER, VAR op qNN for the NN-th percentile of VAR over the areas (type 7),
- *   VAR == LEVEL / != LEVEL for a categorical VAR).
+ * - per-occupation: g_o = G for the listed occupations, 0 for the others (G >= -1: a loss of
+ *   at most all of the occupation's jobs), then as a shift-share shock.
+ * - direct: VAR += v, -= v, *= v, /= v or = v, where v is a number or, with +=, -= and =, the
+ *   number times another numeric variable X of the area (v_i = NUMBER * X_i, X read before
+ *   any shock; a missing X_i makes the area's VAR missing).
+ * Every shock applies everywhere or only where a condition on one variable holds (VAR op
+ * NUMBER, VAR op qNN for the NN-th percentile of VAR over the areas (type 7), VAR == LEVEL /
+ * != LEVEL for a categorical VAR); a shift-share shock's L_i is 0 where it does not hold.
  * Propagation, equation by equation in order: delta_i = sum_k (X1_ik - X0_ik) b_k over the
  * stored terms ("(Intercept)" and absorbed effects cancel; factor dummies never change as
  * categorical variables cannot be shocked), X0 the regressors over the base data and X1 over
@@ -59,7 +64,8 @@
 typedef enum {
     GW_SHOCK_DISPLACEMENT = 0, /* "displacement:KAPPA"                          */
     GW_SHOCK_AI,               /* "ai:KAPPA,RHO"                                */
-    GW_SHOCK_DIRECT            /* "VAR op VALUE [@ COND]"                       */
+    GW_SHOCK_DIRECT,           /* "VAR op VALUE [@ COND]"                       */
+    GW_SHOCK_OCCUPATION        /* "occupation:OCC[,OCC...]=G"                   */
 } gw_shock_kind;
 
 typedef enum { GW_SHOCK_ADD = 0, GW_SHOCK_MUL, GW_SHOCK_SET } gw_shock_op;
@@ -83,7 +89,10 @@ typedef struct {
     double kappa, rho;           /* shift-share                                   */
     char var[GW_SHOCK_NAME_MAX]; /* direct: the variable changed                  */
     gw_shock_op op;              /* direct: x += value, x *= value, x = value     */
-    double value;                /* "-= v" is stored as += -v, "/= v" as *= 1/v   */
+    double value;                /* "-= v" is stored as += -v, "/= v" as *= 1/v;
+                                    occupation: G                                 */
+    char expr_var[GW_SHOCK_NAME_MAX]; /* direct: "" or X, the value being value * X_i */
+    char occ[GW_SHOCK_NAME_MAX];      /* occupation: the list as written, "a,b"      */
     gw_cond_op cond;             /* GW_COND_NONE: every area                      */
     char cond_var[GW_SHOCK_NAME_MAX];
     double cond_value; /* a number, or a quantile in [0, 1]             */
@@ -95,13 +104,18 @@ typedef struct {
 /* gw_shock_parse -- parse one shock specification (white space is free):
  *   displacement:KAPPA          g_o = -KAPPA p_auto_o
  *   ai:KAPPA,RHO                g_o = -KAPPA p_auto_o + RHO max(ai_o, 0)
- *   VAR+=V  VAR-=V  VAR*=V  VAR/=V  VAR=V      everywhere
+ *   occupation:OCC[,OCC...]=G   g_o = G for the listed occupations (G >= -1), 0 elsewhere;
+ *                               OCC: socN or N (the occupation whose soc is N) or a level of
+ *                               the occupations' `occupation` column (a name without blanks)
+ *   VAR+=V  VAR-=V  VAR*=V  VAR/=V  VAR=V      V a NUMBER; with +=, -= and = also an
+ *                               expression X, NUMBER*X or X*NUMBER (X a numeric variable)
  *   ... @COND  or  ... where COND              COND := VAR (==|!=|<|<=|>|>=) (NUMBER|qNN|LEVEL)
  * (qNN: the NN-th percentile, 0 <= NN <= 100; LEVEL: any other text, only with == and !=).
- * out: caller's. Returns GW_OK; GW_ESYNTAX (the message quotes the spec and says what is
- * wrong: unknown kind, bad number, missing operator, names longer than GW_SHOCK_NAME_MAX-1,
- * "/= 0", a non-finite number, kappa outside [0, 1], a negative rho); GW_EINVAL (NULL
- * argument). O(length). */
+ * Every kind takes a condition. out: caller's. Returns GW_OK; GW_ESYNTAX (the message quotes
+ * the spec and says what is wrong: unknown kind, bad number, missing operator, names longer
+ * than GW_SHOCK_NAME_MAX-1, "/= 0", a non-finite number, kappa outside [0, 1], a negative rho,
+ * G < -1, an occupation listed twice, an expression with *= or /=); GW_EINVAL (NULL
+ * argument). The occupations and variables are looked up by gw_scenario_run. O(length). */
 GW_API gw_status gw_shock_parse(const char *spec, gw_shock *out);
 
 /* Builds the regressor design of equation eq over table t (owned by the caller of the
@@ -124,6 +138,9 @@ typedef struct {
     const double *p_auto; /* nocc automation probabilities                             */
     const double *ai;     /* nocc AI exposures (NULL: only displacement shocks allowed)  */
     const double *shares; /* n_areas x nocc, row-major: s_io, fractions                 */
+    /* NULL, or nocc rows naming the occupations for per-occupation shocks: a numeric column
+     * `soc` (socN and N name the row whose soc is N) and/or a categorical `occupation`. */
+    const gw_table *names;
 } gw_scenario_occ;
 
 typedef struct {
@@ -170,12 +187,14 @@ typedef struct {
  *   out     out, owned: gw_scenario_free; NULL on failure.
  * Returns GW_OK or:
  *   GW_EINVAL    NULL arguments, neq == 0; two equations for one variable; the equations form
- *                a cycle (named); a shift-share shock without occ (or an AI one without ai);
- *                a shocked or condition variable that is categorical where a number is
- *                needed; a term in an equation's fit that its design lacks; a vcov that is
- *                missing with coefficient draws on.
- *   GW_ENOVAR    a shocked, condition or employment variable the table does not have, or a
- *                condition level the categorical variable does not have.
+ *                a cycle (named); a shift-share shock without occ (or an AI one without ai;
+ *                a per-occupation one without occ->names or with an occupation named twice);
+ *                a shocked, condition or expression variable that is categorical where a
+ *                number is needed; a term in an equation's fit that its design lacks; a vcov
+ *                that is missing with coefficient draws on.
+ *   GW_ENOVAR    a shocked, condition, expression or employment variable the table does not
+ *                have, a condition level the categorical variable does not have, or an
+ *                occupation occ->names does not name.
  *   GW_ENONFINITE a non-finite estimate or vcov entry.
  *   statuses of the build callback (prefixed with the equation's name), e.g. GW_EFORMAT when
  *   a shock makes log(x) undefined; GW_ENOMEM.

@@ -145,6 +145,147 @@ static gw_status parse_cond(const char *c, const char *spec, gw_shock *o)
     return GW_OK;
 }
 
+/* Whether the whole of s reads as a number to strtod, finite or not ("inf", "1e999"): such a
+ * value is a bad number, never a variable's name. */
+static int numberlike(const char *s)
+{
+    char *end = NULL;
+    if (*s == '\0')
+        return 0;
+    (void)strtod(s, &end);
+    return end != s && *end == '\0';
+}
+
+/* "occupation:OCC[,OCC...]=G" (args: after the colon). The names are checked here only as
+ * names, each once; gw_scenario_run looks them up. */
+static gw_status parse_occupation(const char *args, const char *spec, gw_shock *o)
+{
+    const char *eq = strchr(args, '=');
+    o->kind = GW_SHOCK_OCCUPATION;
+    if (eq == NULL || eq == args || strchr("+-*/", eq[-1]) != NULL)
+        return gwi_fail(GW_ESYNTAX,
+                        "bad shock '%s': expected occupation:OCC[,OCC...]=G (e.g. "
+                        "occupation:soc9=-0.10)",
+                        spec);
+    size_t len = (size_t)(eq - args);
+    if (len >= GW_SHOCK_NAME_MAX)
+        return gwi_fail(GW_ESYNTAX, "bad shock '%s': the list of occupations is too long", spec);
+    memcpy(o->occ, args, len);
+    o->occ[len] = '\0';
+    for (const char *p = o->occ; p != NULL;) {
+        const char *e = strchr(p, ',');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        char one[GW_SHOCK_NAME_MAX];
+        gw_status s = copy_name(one, p, l, spec, "an occupation");
+        if (s != GW_OK)
+            return s;
+        for (const char *q = o->occ; q < p; q += strcspn(q, ",") + 1)
+            if (strncmp(q, p, l) == 0 && (q[l] == ',' || q[l] == '\0'))
+                return gwi_fail(GW_ESYNTAX, "bad shock '%s': occupation '%s' is listed twice", spec,
+                                one);
+        p = e ? e + 1 : NULL;
+    }
+    if (!parse_num(eq + 1, &o->value))
+        return gwi_fail(GW_ESYNTAX, "bad shock '%s': '%s' is not a number (the share G)", spec,
+                        eq + 1);
+    /* G is the share of each listed occupation's jobs gained (> 0) or lost (< 0): a loss
+     * cannot exceed all of them. */
+    if (!(o->value >= -1.0))
+        return gwi_fail(GW_ESYNTAX,
+                        "bad shock '%s': G must be >= -1 (a share of the occupation's jobs; -1 "
+                        "loses all of them)",
+                        spec);
+    return GW_OK;
+}
+
+/* "KIND:ARGS": displacement, ai or occupation (buf: the spec squeezed, without condition). */
+static gw_status parse_kind(const char *buf, const char *colon, const char *spec, gw_shock *out)
+{
+    size_t kl = (size_t)(colon - buf);
+    const char *args = colon + 1;
+    if (kl == 10 && strncmp(buf, "occupation", 10) == 0)
+        return parse_occupation(args, spec, out);
+    if (kl == 12 && strncmp(buf, "displacement", 12) == 0) {
+        out->kind = GW_SHOCK_DISPLACEMENT;
+        if (!parse_num(args, &out->kappa))
+            return gwi_fail(GW_ESYNTAX, "bad shock '%s': expected displacement:KAPPA (a number)",
+                            spec);
+    } else if (kl == 2 && strncmp(buf, "ai", 2) == 0) {
+        char tmp[512];
+        out->kind = GW_SHOCK_AI;
+        strcpy(tmp, args);
+        char *comma = strchr(tmp, ',');
+        if (comma == NULL)
+            return gwi_fail(GW_ESYNTAX, "bad shock '%s': expected ai:KAPPA,RHO", spec);
+        *comma = '\0';
+        if (!parse_num(tmp, &out->kappa) || !parse_num(comma + 1, &out->rho))
+            return gwi_fail(GW_ESYNTAX, "bad shock '%s': expected ai:KAPPA,RHO (numbers)", spec);
+    } else {
+        return gwi_fail(GW_ESYNTAX,
+                        "bad shock '%s': unknown kind '%.*s' (expected displacement:KAPPA, "
+                        "ai:KAPPA,RHO, occupation:OCC=G or VAR+=V)",
+                        spec, (int)kl, buf);
+    }
+    /* g_o = -kappa p_auto_o is the share of occupation o's jobs lost: with p_auto in
+     * [0, 1], kappa in [0, 1] keeps it a share (displacement:1.5 would take 102% of the
+     * jobs of an occupation with p_auto 0.68). */
+    if (!(out->kappa >= 0.0 && out->kappa <= 1.0))
+        return gwi_fail(GW_ESYNTAX,
+                        "bad shock '%s': kappa must be in [0, 1] (a share of jobs per unit of "
+                        "automation probability)",
+                        spec);
+    if (out->rho < 0.0)
+        return gwi_fail(GW_ESYNTAX, "bad shock '%s': rho must be >= 0", spec);
+    return GW_OK;
+}
+
+/* The value of a direct shock: NUMBER, X, NUMBER*X or X*NUMBER (X a variable; *num gets the
+ * number, 1 for X alone, and o->expr_var X). Only additive changes and settings take an
+ * expression: a ramp scales them by scaling the number (api/scenario_path.c). */
+static gw_status parse_value(const char *v, char opc, const char *spec, gw_shock *o, double *num)
+{
+    const char *star = strchr(v, '*');
+    const char *name = NULL;
+    size_t nl = 0;
+    if (star == NULL && numberlike(v)) {
+        if (!parse_num(v, num))
+            return gwi_fail(GW_ESYNTAX, "bad shock '%s': '%s' is not a finite number", spec, v);
+        return GW_OK;
+    }
+    if (star == NULL) {
+        *num = 1.0;
+        name = v;
+        nl = strlen(v);
+    } else {
+        char left[512];
+        size_t ll = (size_t)(star - v);
+        memcpy(left, v, ll);
+        left[ll] = '\0';
+        if (strchr(star + 1, '*') == NULL && parse_num(left, num) && !numberlike(star + 1)) {
+            name = star + 1;
+            nl = strlen(name);
+        } else if (strchr(star + 1, '*') == NULL && parse_num(star + 1, num) && !numberlike(left)) {
+            name = v;
+            nl = ll;
+        } else {
+            return gwi_fail(GW_ESYNTAX,
+                            "bad shock '%s': '%s' is not NUMBER, VAR, NUMBER*VAR or VAR*NUMBER",
+                            spec, v);
+        }
+    }
+    if (*v == '\0' || nl == 0)
+        return gwi_fail(GW_ESYNTAX, "bad shock '%s': the value is missing", spec);
+    gw_status s = copy_name(o->expr_var, name, nl, spec, "the value's variable");
+    if (s != GW_OK)
+        return s;
+    if (opc == '*' || opc == '/')
+        return gwi_fail(GW_ESYNTAX,
+                        "bad shock '%s': %c= takes a number (a value that uses a variable goes "
+                        "with +=, -= and =)",
+                        spec, opc);
+    return GW_OK;
+}
+
 gw_status gw_shock_parse(const char *spec, gw_shock *out)
 {
     char buf[512];
@@ -160,7 +301,7 @@ gw_status gw_shock_parse(const char *spec, gw_shock *out)
         return gwi_fail(GW_ESYNTAX, "bad shock '%s': white space inside a name or number", spec);
     if (buf[0] == '\0')
         return gwi_fail(GW_ESYNTAX, "bad shock '': empty specification");
-    /* Condition: "@COND" or "whereCOND" (white space already removed). */
+    /* Condition: "@COND" or "whereCOND" (white space already removed); any kind takes one. */
     char *cond = strchr(buf, '@');
     if (cond != NULL) {
         *cond = '\0';
@@ -169,52 +310,14 @@ gw_status gw_shock_parse(const char *spec, gw_shock *out)
             return s;
     }
     const char *colon = strchr(buf, ':');
-    if (colon != NULL && strchr(buf, '=') == NULL) {
-        size_t kl = (size_t)(colon - buf);
-        const char *args = colon + 1;
-        if (cond != NULL)
-            return gwi_fail(GW_ESYNTAX, "bad shock '%s': a shift-share shock takes no condition",
-                            spec);
-        if (kl == 12 && strncmp(buf, "displacement", 12) == 0) {
-            out->kind = GW_SHOCK_DISPLACEMENT;
-            if (!parse_num(args, &out->kappa))
-                return gwi_fail(GW_ESYNTAX,
-                                "bad shock '%s': expected displacement:KAPPA (a number)", spec);
-        } else if (kl == 2 && strncmp(buf, "ai", 2) == 0) {
-            char tmp[512];
-            out->kind = GW_SHOCK_AI;
-            strcpy(tmp, args);
-            char *comma = strchr(tmp, ',');
-            if (comma == NULL)
-                return gwi_fail(GW_ESYNTAX, "bad shock '%s': expected ai:KAPPA,RHO", spec);
-            *comma = '\0';
-            if (!parse_num(tmp, &out->kappa) || !parse_num(comma + 1, &out->rho))
-                return gwi_fail(GW_ESYNTAX, "bad shock '%s': expected ai:KAPPA,RHO (numbers)",
-                                spec);
-        } else {
-            return gwi_fail(GW_ESYNTAX,
-                            "bad shock '%s': unknown kind '%.*s' (expected displacement:KAPPA, "
-                            "ai:KAPPA,RHO or VAR+=V)",
-                            spec, (int)kl, buf);
-        }
-        /* g_o = -kappa p_auto_o is the share of occupation o's jobs lost: with p_auto in
-         * [0, 1], kappa in [0, 1] keeps it a share (displacement:1.5 would take 102% of the
-         * jobs of an occupation with p_auto 0.68). */
-        if (!(out->kappa >= 0.0 && out->kappa <= 1.0))
-            return gwi_fail(GW_ESYNTAX,
-                            "bad shock '%s': kappa must be in [0, 1] (a share of jobs per unit of "
-                            "automation probability)",
-                            spec);
-        if (out->rho < 0.0)
-            return gwi_fail(GW_ESYNTAX, "bad shock '%s': rho must be >= 0", spec);
-        return GW_OK;
-    }
-    /* Direct: VAR op VALUE. */
     char *eq = strchr(buf, '=');
+    if (colon != NULL && (eq == NULL || colon < eq))
+        return parse_kind(buf, colon, spec, out);
+    /* Direct: VAR op VALUE. */
     if (eq == NULL)
         return gwi_fail(GW_ESYNTAX,
-                        "bad shock '%s': expected displacement:KAPPA, ai:KAPPA,RHO or VAR op "
-                        "VALUE (op: +=, -=, *=, /=, =)",
+                        "bad shock '%s': expected displacement:KAPPA, ai:KAPPA,RHO, "
+                        "occupation:OCC=G or VAR op VALUE (op: +=, -=, *=, /=, =)",
                         spec);
     char opc = eq > buf ? eq[-1] : '\0';
     size_t nlen = (size_t)(eq - buf);
@@ -226,9 +329,11 @@ gw_status gw_shock_parse(const char *spec, gw_shock *out)
     gw_status s = copy_name(out->var, buf, nlen, spec, "the variable");
     if (s != GW_OK)
         return s;
-    double v;
-    if (!parse_num(eq + 1, &v))
-        return gwi_fail(GW_ESYNTAX, "bad shock '%s': '%s' is not a number", spec, eq + 1);
+    double v = 0.0;
+    if (eq[1] == '\0')
+        return gwi_fail(GW_ESYNTAX, "bad shock '%s': the value is missing", spec);
+    if ((s = parse_value(eq + 1, opc, spec, out, &v)) != GW_OK)
+        return s;
     switch (opc) {
     case '+':
         out->op = GW_SHOCK_ADD;
@@ -470,8 +575,12 @@ static gw_status cond_mask(const scen *c, const gw_shock *sh, unsigned char *mas
     }
     ptrdiff_t k = gw_table_find(c->areas, sh->cond_var);
     if (k < 0)
-        return gwi_fail(GW_ENOVAR, "unknown variable '%s' in the condition of shock on '%s'",
-                        sh->cond_var, sh->var);
+        return gwi_fail(GW_ENOVAR, "unknown variable '%s' in the condition of %s%s%s", sh->cond_var,
+                        sh->kind == GW_SHOCK_DIRECT ? "shock on '" : "a ",
+                        sh->kind == GW_SHOCK_DIRECT       ? sh->var
+                        : sh->kind == GW_SHOCK_OCCUPATION ? "per-occupation"
+                                                          : "shift-share",
+                        sh->kind == GW_SHOCK_DIRECT ? "'" : " shock");
     size_t j = (size_t)k;
     if (gw_table_coltype(c->areas, j) == GW_COL_CATEGORICAL) {
         if (sh->cond != GW_COND_EQ && sh->cond != GW_COND_NE)
@@ -793,8 +902,18 @@ static gw_status shocked_vars(const scen *c, const gw_shock *shocks, size_t nsho
         const gw_shock *sh = &shocks[h];
         size_t j;
         if (sh->kind == GW_SHOCK_DIRECT) {
-            if ((s = numeric_col(c->areas, sh->var, "shocked variable", &j)) == GW_OK)
+            if ((s = numeric_col(c->areas, sh->var, "shocked variable", &j)) == GW_OK &&
+                sh->expr_var[0] != '\0' &&
+                (s = numeric_col(c->areas, sh->expr_var, "the value's variable", &j)) != GW_OK)
+                gwi_prefix_error("shock on '%s'", sh->var);
+            if (s == GW_OK)
                 s = list_add(shocked, nshocked, sh->var);
+        } else if (sh->kind == GW_SHOCK_OCCUPATION) {
+            if (occ == NULL || occ->shares == NULL || occ->nocc == 0 || occ->names == NULL)
+                s = gwi_fail(GW_EINVAL, "a per-occupation shock needs the areas' occupation "
+                                        "shares and the occupations' names (soc, occupation)");
+            else if ((s = numeric_col(c->areas, emp, "employment variable", &j)) == GW_OK)
+                s = list_add(shocked, nshocked, emp);
         } else {
             if (occ == NULL || occ->p_auto == NULL || occ->shares == NULL || occ->nocc == 0)
                 s = gwi_fail(GW_EINVAL, "a shift-share shock needs the occupations' automation "
@@ -889,45 +1008,136 @@ static gw_status start_values(scen *c, char *const *touched, size_t ntouched)
     return GW_OK;
 }
 
-/* Applies the shocks in order to the start values: a direct change where its condition holds
- * on the base data (mask, tmp: n scratch entries), or the shift-share local shock
- * L_i = sum_o s_io g_o, added to res->local_shock and, times pt and the area's base
- * employment rate, to the employment variable emp. */
+/* Row of the occupation that item (socN, N or a level of `occupation`) names in occ->names,
+ * or -1 (with the error recorded). */
+static ptrdiff_t occ_row(const gw_scenario_occ *occ, const char *item, const char *list)
+{
+    const gw_table *t = occ->names;
+    ptrdiff_t js = gw_table_find(t, "soc"), jn = gw_table_find(t, "occupation");
+    double code;
+    int by_code = parse_num(strncmp(item, "soc", 3) == 0 ? item + 3 : item, &code);
+    size_t nr = gw_table_nrows(t) < occ->nocc ? gw_table_nrows(t) : occ->nocc;
+    if (by_code && js >= 0 && gw_table_coltype(t, (size_t)js) == GW_COL_NUMERIC) {
+        const double *soc = gw_table_numeric(t, (size_t)js);
+        for (size_t o = 0; o < nr; o++)
+            if (soc[o] == code)
+                return (ptrdiff_t)o;
+    }
+    if (jn >= 0 && gw_table_coltype(t, (size_t)jn) == GW_COL_CATEGORICAL) {
+        const int32_t *cd = gw_table_codes(t, (size_t)jn);
+        for (size_t o = 0; o < nr; o++)
+            if (cd[o] != GW_CODE_MISSING &&
+                strcmp(gw_table_level(t, (size_t)jn, (size_t)cd[o]), item) == 0)
+                return (ptrdiff_t)o;
+    }
+    gwi_fail(GW_ENOVAR,
+             "shock occupation:%s: no occupation '%s' (name one as socN or N, N its soc code, or "
+             "by its occupation name)",
+             list, item);
+    return -1;
+}
+
+/* The occupation shocks g_o of shift-share or per-occupation shock sh into g (nocc). */
+static gw_status occ_shocks(const gw_shock *sh, const gw_scenario_occ *occ, double *g)
+{
+    if (sh->kind != GW_SHOCK_OCCUPATION) {
+        for (size_t o = 0; o < occ->nocc; o++) {
+            g[o] = -sh->kappa * occ->p_auto[o];
+            if (sh->kind == GW_SHOCK_AI)
+                g[o] += sh->rho * fmax(occ->ai[o], 0.0);
+        }
+        return GW_OK;
+    }
+    for (size_t o = 0; o < occ->nocc; o++)
+        g[o] = SC_NAN; /* NaN: not listed (yet) */
+    for (const char *p = sh->occ; p != NULL;) {
+        const char *e = strchr(p, ',');
+        char item[GW_SHOCK_NAME_MAX];
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        memcpy(item, p, l);
+        item[l] = '\0';
+        ptrdiff_t o = occ_row(occ, item, sh->occ);
+        if (o < 0)
+            return GW_ENOVAR;
+        if (!isnan(g[o]))
+            return gwi_fail(GW_EINVAL,
+                            "shock occupation:%s: '%s' names an occupation listed before", sh->occ,
+                            item);
+        g[o] = sh->value;
+        p = e ? e + 1 : NULL;
+    }
+    for (size_t o = 0; o < occ->nocc; o++)
+        g[o] = isnan(g[o]) ? 0.0 : g[o];
+    return GW_OK;
+}
+
+/* What shock sh does to each area, into val (n) with mask (n) the areas where its condition
+ * holds (evaluated on the base data; tmp: n scratch entries): a direct shock's value (its
+ * number, times the expression's variable X_i when it has one); a shift-share or
+ * per-occupation shock's local shock L_i = sum_o s_io g_o. */
+static gw_status shock_values(const scen *c, const gw_shock *sh, const gw_scenario_occ *occ,
+                              unsigned char *mask, double *tmp, double *val)
+{
+    size_t n = c->n;
+    gw_status s = cond_mask(c, sh, mask, tmp);
+    if (s != GW_OK)
+        return s;
+    if (sh->kind == GW_SHOCK_DIRECT) {
+        const double *x = NULL;
+        if (sh->expr_var[0] != '\0')
+            x = gw_table_numeric(c->areas, (size_t)gw_table_find(c->areas, sh->expr_var));
+        for (size_t i = 0; i < n; i++)
+            val[i] = x != NULL ? sh->value * x[i] : sh->value;
+        return GW_OK;
+    }
+    double *g = gw_alloc_array(occ->nocc, sizeof *g);
+    if (g == NULL)
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
+    if ((s = occ_shocks(sh, occ, g)) == GW_OK)
+        for (size_t i = 0; i < n; i++) {
+            double L = 0.0;
+            for (size_t oc = 0; oc < occ->nocc; oc++)
+                L += occ->shares[i * occ->nocc + oc] * g[oc];
+            val[i] = L;
+        }
+    gw_free(g);
+    return s;
+}
+
+/* Applies the shocks in order to the start values, where their conditions hold on the base
+ * data (mask, tmp, val: n scratch entries each): a direct change, or the local shock L_i of a
+ * shift-share or per-occupation shock, added to res->local_shock and, times pt and the area's
+ * base employment rate, to the employment variable emp. */
 static gw_status apply_shocks(scen *c, const gw_shock *shocks, size_t nshocks,
                               const gw_scenario_occ *occ, const char *emp, double pt,
                               char *const *touched, size_t ntouched, gw_scenario_result *res,
-                              unsigned char *mask, double *tmp)
+                              unsigned char *mask, double *tmp, double *val)
 {
     size_t n = c->n;
     for (size_t h = 0; h < nshocks; h++) {
         const gw_shock *sh = &shocks[h];
+        gw_status s = shock_values(c, sh, occ, mask, tmp, val);
+        if (s != GW_OK)
+            return s;
         if (sh->kind == GW_SHOCK_DIRECT) {
             double *v = c->start[find_str(touched, ntouched, sh->var)];
-            gw_status s = cond_mask(c, sh, mask, tmp);
-            if (s != GW_OK)
-                return s;
             for (size_t i = 0; i < n; i++) {
                 if (!mask[i])
                     continue;
-                v[i] = sh->op == GW_SHOCK_ADD   ? v[i] + sh->value
-                       : sh->op == GW_SHOCK_MUL ? v[i] * sh->value
-                                                : sh->value;
+                v[i] = sh->op == GW_SHOCK_ADD   ? v[i] + val[i]
+                       : sh->op == GW_SHOCK_MUL ? v[i] * val[i]
+                                                : val[i];
             }
         } else {
             double *v = c->start[find_str(touched, ntouched, emp)];
             const double *rate = gw_table_numeric(c->base, wcol(c->base, emp));
             for (size_t i = 0; i < n; i++) {
-                double L = 0.0;
-                for (size_t oc = 0; oc < occ->nocc; oc++) {
-                    double g = -sh->kappa * occ->p_auto[oc];
-                    if (sh->kind == GW_SHOCK_AI)
-                        g += sh->rho * fmax(occ->ai[oc], 0.0);
-                    L += occ->shares[i * occ->nocc + oc] * g;
-                }
-                res->local_shock[i] += L;
+                if (!mask[i])
+                    continue;
+                res->local_shock[i] += val[i];
                 /* L is a share of the area's jobs; the rate counts jobs per 100 residents, so
                  * losing the share L of them moves it by rate * L points (docs/scenario.md). */
-                v[i] += pt * rate[i] * L;
+                v[i] += pt * rate[i] * val[i];
             }
         }
     }
@@ -936,10 +1146,11 @@ static gw_status apply_shocks(scen *c, const gw_shock *shocks, size_t nshocks,
 
 /* With a pass-through distribution: the employment column's start value as emp_a + P emp_b,
  * replaying the shocks on it alone (a direct shock on emp changes a and b alike, "= v" sets
- * a = v, b = 0; a shift-share shock adds rate * L to b). */
+ * a = v, b = 0; a shift-share or per-occupation shock adds rate * L to b); mask, tmp, val as
+ * for apply_shocks. */
 static gw_status emp_affine(scen *c, const gw_shock *shocks, size_t nshocks,
                             const gw_scenario_occ *occ, const char *emp, unsigned char *mask,
-                            double *tmp)
+                            double *tmp, double *val)
 {
     size_t n = c->n;
     const double *rate = gw_table_numeric(c->base, wcol(c->base, emp));
@@ -952,26 +1163,21 @@ static gw_status emp_affine(scen *c, const gw_shock *shocks, size_t nshocks,
         const gw_shock *sh = &shocks[h];
         if (sh->kind == GW_SHOCK_DIRECT && strcmp(sh->var, emp) != 0)
             continue;
-        gw_status s = sh->kind == GW_SHOCK_DIRECT ? cond_mask(c, sh, mask, tmp) : GW_OK;
+        gw_status s = shock_values(c, sh, occ, mask, tmp, val);
         if (s != GW_OK)
             return s;
         for (size_t i = 0; i < n; i++) {
-            double L = 0.0;
+            if (!mask[i])
+                continue;
             if (sh->kind != GW_SHOCK_DIRECT) {
-                for (size_t oc = 0; oc < occ->nocc; oc++) {
-                    double g = -sh->kappa * occ->p_auto[oc];
-                    if (sh->kind == GW_SHOCK_AI)
-                        g += sh->rho * fmax(occ->ai[oc], 0.0);
-                    L += occ->shares[i * occ->nocc + oc] * g;
-                }
-                c->emp_b[i] += rate[i] * L;
-            } else if (mask[i] && sh->op == GW_SHOCK_ADD) {
-                c->emp_a[i] += sh->value;
-            } else if (mask[i] && sh->op == GW_SHOCK_MUL) {
-                c->emp_a[i] *= sh->value;
-                c->emp_b[i] *= sh->value;
-            } else if (mask[i]) {
-                c->emp_a[i] = sh->value;
+                c->emp_b[i] += rate[i] * val[i];
+            } else if (sh->op == GW_SHOCK_ADD) {
+                c->emp_a[i] += val[i];
+            } else if (sh->op == GW_SHOCK_MUL) {
+                c->emp_a[i] *= val[i];
+                c->emp_b[i] *= val[i];
+            } else {
+                c->emp_a[i] = val[i];
                 c->emp_b[i] = 0.0;
             }
         }
@@ -1052,7 +1258,7 @@ static gw_status setup(scen *c, const gw_shock *shocks, size_t nshocks, const gw
     char **shocked = NULL, **touched = NULL;
     size_t nshocked = 0, ntouched = 0;
     unsigned char *mask = NULL;
-    double *tmp = NULL;
+    double *tmp = NULL, *val = NULL;
     const char *emp = c->o->emp_var ? c->o->emp_var : "emp_rate";
     double pt = c->o->pass_through;
     if (!(pt >= 0.0))
@@ -1062,7 +1268,8 @@ static gw_status setup(scen *c, const gw_shock *shocks, size_t nshocks, const gw
         return s;
     mask = gw_calloc(n ? n : 1, 1);
     tmp = gw_alloc_array(n ? n : 1, sizeof *tmp);
-    if (mask == NULL || tmp == NULL) {
+    val = gw_alloc_array(n ? n : 1, sizeof *val);
+    if (mask == NULL || tmp == NULL || val == NULL) {
         s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
         goto done;
     }
@@ -1072,12 +1279,13 @@ static gw_status setup(scen *c, const gw_shock *shocks, size_t nshocks, const gw
         (s = list_outcomes(c, shocked, nshocked, res)) != GW_OK ||
         (s = build_base(c, res->outcomes, res->n_outcomes)) != GW_OK ||
         (s = start_values(c, touched, ntouched)) != GW_OK ||
-        (s = apply_shocks(c, shocks, nshocks, occ, emp, pt, touched, ntouched, res, mask, tmp)) !=
-            GW_OK ||
+        (s = apply_shocks(c, shocks, nshocks, occ, emp, pt, touched, ntouched, res, mask, tmp,
+                          val)) != GW_OK ||
         (s = base_outcomes(c, res->outcomes, res->n_outcomes)) != GW_OK)
         goto done;
     c->emp_touched = c->o->pt_dist != GW_DIST_NONE ? find_str(touched, ntouched, emp) : -1;
-    if (c->emp_touched >= 0 && (s = emp_affine(c, shocks, nshocks, occ, emp, mask, tmp)) != GW_OK)
+    if (c->emp_touched >= 0 &&
+        (s = emp_affine(c, shocks, nshocks, occ, emp, mask, tmp, val)) != GW_OK)
         goto done;
     for (size_t m = 0; m < c->neq && s == GW_OK; m++)
         s = prepare_eq(c, m, res);
@@ -1086,6 +1294,7 @@ done:
     list_free(touched, ntouched);
     gw_free(mask);
     gw_free(tmp);
+    gw_free(val);
     return s;
 }
 

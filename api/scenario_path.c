@@ -93,33 +93,50 @@ static gw_status read_fits(const char *path, const char *models, path_in *in)
     return s;
 }
 
+/* The condition of sh as "@VAR op VALUE" (VALUE as written), or "" without one: rebuilt from
+ * the parse rather than cut from the text, where "where" could be part of a name. */
+static void cond_text(const gw_shock *sh, char *out, size_t cap)
+{
+    static const char *const ops[] = {"", "==", "!=", "<", "<=", ">", ">="};
+    if (sh->cond == GW_COND_NONE)
+        out[0] = '\0';
+    else
+        snprintf(out, cap, "@%s%s%s", sh->cond_var, ops[sh->cond], sh->cond_level);
+}
+
 /* Specifications of shock spec at the fraction f of its size into out[0..*n): the spec itself
- * at f == 1; "VAR=V" ramps from the baseline as VAR*=(1-f) then VAR+=f*V. */
+ * at f == 1; otherwise the kind's numbers scaled (kappa and rho, G, the NUMBER of a direct
+ * value, also in NUMBER*VAR) with the condition kept; "VAR=V" ramps from the baseline as
+ * VAR*=(1-f) then VAR+=f*V. */
 static gw_status scale_spec(const char *spec, double f, char (*out)[SP_SPEC], size_t *n)
 {
     gw_shock sh;
+    char cond[2 * GW_SHOCK_NAME_MAX + 4], val[GW_SHOCK_NAME_MAX + 32];
     gw_status s = gw_shock_parse(spec, &sh);
     if (s != GW_OK)
         return s;
-    const char *cond = strchr(spec, '@');
-    if (cond == NULL)
-        cond = strstr(spec, "where");
-    cond = cond != NULL ? cond : "";
-    const char *sep = *cond == 'w' ? " " : "";
+    cond_text(&sh, cond, sizeof cond);
+    /* The scaled value of a direct shock: NUMBER, or NUMBER*VAR. */
+    if (sh.expr_var[0] != '\0')
+        snprintf(val, sizeof val, "%.17g*%s", sh.value * f, sh.expr_var);
+    else
+        snprintf(val, sizeof val, "%.17g", sh.value * f);
     *n = 1;
     if (f == 1.0)
         snprintf(out[0], SP_SPEC, "%s", spec);
     else if (sh.kind == GW_SHOCK_DISPLACEMENT)
-        snprintf(out[0], SP_SPEC, "displacement:%.17g", sh.kappa * f);
+        snprintf(out[0], SP_SPEC, "displacement:%.17g%s", sh.kappa * f, cond);
     else if (sh.kind == GW_SHOCK_AI)
-        snprintf(out[0], SP_SPEC, "ai:%.17g,%.17g", sh.kappa * f, sh.rho * f);
+        snprintf(out[0], SP_SPEC, "ai:%.17g,%.17g%s", sh.kappa * f, sh.rho * f, cond);
+    else if (sh.kind == GW_SHOCK_OCCUPATION)
+        snprintf(out[0], SP_SPEC, "occupation:%s=%.17g%s", sh.occ, sh.value * f, cond);
     else if (sh.op == GW_SHOCK_ADD)
-        snprintf(out[0], SP_SPEC, "%s+=%.17g%s%s", sh.var, sh.value * f, sep, cond);
-    else if (sh.op == GW_SHOCK_MUL)
-        snprintf(out[0], SP_SPEC, "%s*=%.17g%s%s", sh.var, pow(sh.value, f), sep, cond);
+        snprintf(out[0], SP_SPEC, "%s+=%s%s", sh.var, val, cond);
+    else if (sh.op == GW_SHOCK_MUL) /* a number only: *= takes no expression */
+        snprintf(out[0], SP_SPEC, "%s*=%.17g%s", sh.var, pow(sh.value, f), cond);
     else {
-        snprintf(out[0], SP_SPEC, "%s*=%.17g%s%s", sh.var, 1.0 - f, sep, cond);
-        snprintf(out[1], SP_SPEC, "%s+=%.17g%s%s", sh.var, sh.value * f, sep, cond);
+        snprintf(out[0], SP_SPEC, "%s*=%.17g%s", sh.var, 1.0 - f, cond);
+        snprintf(out[1], SP_SPEC, "%s+=%s%s", sh.var, val, cond);
         *n = 2;
     }
     return GW_OK;

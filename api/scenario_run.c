@@ -26,7 +26,7 @@ typedef struct {
     const gw_scenario_run_opts *o;
     gw_scenario_report *rep;
     gw_shock *shocks; /* rep->nshocks parsed specifications */
-    int any_ss, any_ai;
+    int any_ss, any_ai, any_auto; /* shift-share or per-occupation; ai:; displacement: or ai: */
     char **models; /* opts->models split at commas */
     size_t nmodels;
     gw_result **owned; /* gw_scenario_file: the fits read from the results file */
@@ -37,6 +37,7 @@ typedef struct {
     const gw_table *all;         /* the data, every row (observed ranges) */
     double *shares;              /* areas x occupations, row-major */
     const double *p_auto, *ai;
+    const gw_table *occ_names; /* the occupation table (soc, occupation) */
     size_t nocc;
     double **byval; /* per grouping variable: the stored groups of "@NAME" (else NULL) */
 } job;
@@ -132,6 +133,8 @@ static gw_status job_begin(job *j, const char *const *shocks, size_t nshocks)
         r->nshocks = h + 1;
         j->any_ss |= j->shocks[h].kind != GW_SHOCK_DIRECT;
         j->any_ai |= j->shocks[h].kind == GW_SHOCK_AI;
+        j->any_auto |=
+            j->shocks[h].kind == GW_SHOCK_AI || j->shocks[h].kind == GW_SHOCK_DISPLACEMENT;
     }
     if (o->models != NULL &&
         (s = split_list(o->models, "--models", &j->models, &j->nmodels)) != GW_OK)
@@ -334,13 +337,14 @@ static gw_status align_shares(const gw_table *areas, const gw_table *sh, const c
     return GW_OK;
 }
 
-/* The occupation data of shift-share shocks: p_auto (and ai_exposure) from occt, named
- * "src what" in messages, and the areas' shares from sht, one column per occupation. */
+/* The occupation data of shift-share and per-occupation shocks: p_auto (and ai_exposure)
+ * from occt when a displacement or AI shock needs them, named "src what" in messages, and the
+ * areas' shares from sht, one column per occupation; occt also names the occupations. */
 static gw_status occupation_data(job *j, const gw_table *occt, const gw_table *sht, const char *src,
                                  const char *what)
 {
     ptrdiff_t jp = gw_table_find(occt, "p_auto"), jai = gw_table_find(occt, "ai_exposure");
-    if (jp < 0 || gw_table_coltype(occt, (size_t)jp) != GW_COL_NUMERIC ||
+    if ((j->any_auto && (jp < 0 || gw_table_coltype(occt, (size_t)jp) != GW_COL_NUMERIC)) ||
         (j->any_ai && (jai < 0 || gw_table_coltype(occt, (size_t)jai) != GW_COL_NUMERIC)))
         return gwi_fail(GW_EFORMAT, "%s %s: needs numeric columns p_auto%s", src, what,
                         j->any_ai ? " and ai_exposure" : "");
@@ -351,7 +355,10 @@ static gw_status occupation_data(job *j, const gw_table *occt, const gw_table *s
     if (j->nocc != gw_table_nrows(occt))
         return gwi_fail(GW_EFORMAT, "%s: %zu share columns but %zu occupations", src, j->nocc,
                         gw_table_nrows(occt));
-    j->p_auto = gw_table_numeric(occt, (size_t)jp);
+    j->p_auto = jp >= 0 && gw_table_coltype(occt, (size_t)jp) == GW_COL_NUMERIC
+                    ? gw_table_numeric(occt, (size_t)jp)
+                    : NULL;
+    j->occ_names = occt;
     j->ai = jai >= 0 && gw_table_coltype(occt, (size_t)jai) == GW_COL_NUMERIC
                 ? gw_table_numeric(occt, (size_t)jai)
                 : NULL;
@@ -369,7 +376,7 @@ static gw_status run_draws(job *j)
 {
     const gw_scenario_run_opts *o = j->o;
     gw_scenario_report *r = j->rep;
-    gw_scenario_occ occ = {j->nocc, j->p_auto, j->ai, j->shares};
+    gw_scenario_occ occ = {j->nocc, j->p_auto, j->ai, j->shares, j->occ_names};
     gw_scenario_opts so;
     memset(&so, 0, sizeof so);
     so.draws = r->set.draws;

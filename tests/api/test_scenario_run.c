@@ -806,6 +806,45 @@ static void test_scenario_path(void **state)
     assert_non_null(strstr(gw_last_error(), "bad --horizon"));
 }
 
+/* A ramp scales the new forms of shock (api/scenario_path.c, scale_spec): at half size in 2024
+ * (ramp 2025) a conditional displacement shock, a per-occupation shock, and a setting to a
+ * value that uses another column (kept under "where") give the bytes of the static run of 2024
+ * with the halves written out by hand. */
+static void test_scenario_path_new_shocks(void **state)
+{
+    (void)state;
+    static const char *const shocks[] = {"displacement:0.10@nation==W",
+                                         "occupation:soc9,soc2=-0.05 @ nation != W",
+                                         "autonomy_share = 0.5*share_prof where share_prof >= q50"};
+    static const char *const halves[] = {
+        "displacement:0.05@nation==W", "occupation:soc9,soc2=-0.025@nation!=W",
+        "autonomy_share*=0.5@share_prof>=q50", "autonomy_share+=0.25*share_prof@share_prof>=q50"};
+    const gw_scenario_def def = {"s", shocks, 3};
+    gw_scenario_run_opts o = {.draws = 20};
+    gw_scenario_horizon h = {.from = 2024, .to = 2025, .ramp = 2025, .trend_years = 0};
+    gw_scenario_path *p = NULL;
+    gw_scenario_report *st = NULL;
+    if (gw_scenario_path_file(results_path, gwt_source_path(PANEL), &def, 1, 0, &h, &o, &p) !=
+        GW_OK)
+        fail_msg("%s", gw_last_error());
+    o.year = 2024;
+    o.flags = GW_SCENARIO_YEAR_SET;
+    if (gw_scenario_file(results_path, gwt_source_path(PANEL), halves, 4, &o, &st) != GW_OK)
+        fail_msg("%s", gw_last_error());
+    const gw_scenario_report *r24 = gw_scenario_comparison_report(gw_scenario_path_at(p, 0), 0);
+    const gw_scenario_result *a = gw_scenario_report_result(r24);
+    const gw_scenario_result *b = gw_scenario_report_result(st);
+    assert_int_equal(a->n_outcomes, b->n_outcomes);
+    assert_same_arrays(a->local_shock, b->local_shock, a->n_areas);
+    assert_same_arrays(a->point, b->point, a->n_outcomes * a->n_areas);
+    assert_same_arrays(a->draw_change, b->draw_change, a->n_outcomes * a->n_areas * a->draws);
+    /* Every area has a local shock: displacement in Wales, the occupations' elsewhere. */
+    for (size_t i = 0; i < a->n_areas; i++)
+        assert_true(a->local_shock[i] < 0.0);
+    gw_scenario_report_free(st);
+    gw_scenario_path_free(p);
+}
+
 /* A pass-through distribution: each draw's national emp_rate change is P_d times that at
  * P = 1 (no coefficient enters it), with P_d inside uniform(0.2, 0.8) and averaging 0.5. */
 static void test_scenario_pass_through_dist(void **state)
@@ -1063,6 +1102,7 @@ int main(void)
         cmocka_unit_test(test_scenario_compare_common_draws),
         cmocka_unit_test(test_scenario_compare_errors),
         cmocka_unit_test(test_scenario_path),
+        cmocka_unit_test(test_scenario_path_new_shocks),
         cmocka_unit_test(test_scenario_pass_through_dist),
         cmocka_unit_test(test_scenario_variants),
         cmocka_unit_test(test_scenario_linked_groups),

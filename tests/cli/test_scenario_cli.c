@@ -238,8 +238,34 @@ static void test_scenario_cli_errors(void **state)
     (void)state;
     const char *bad_spec[] = {BASE, "--shock", "robots:0.1", NULL};
     run_fail(bad_spec, 2, "unknown kind 'robots'");
-    const char *bad_spec2[] = {BASE, "--shock", "emp_rate -= lots", NULL};
-    run_fail(bad_spec2, 2, "is not a number");
+    const char *bad_spec2[] = {BASE, "--shock", "emp_rate -= 2 lots", NULL};
+    run_fail(bad_spec2, 2, "white space inside a name or number");
+    /* A value that uses a variable: it must exist and be numeric; *= and /= take numbers. */
+    const char *expr_var[] = {BASE, "--shock", "emp_rate -= 0.05*lots", NULL};
+    run_fail(expr_var, 2, "shock on 'emp_rate': unknown variable 'lots' (the value's variable)");
+    const char *expr_cat[] = {BASE, "--shock", "emp_rate -= 0.05*nation", NULL};
+    run_fail(expr_cat, 2, "shock on 'emp_rate': the value's variable 'nation' is categorical");
+    const char *expr_mul[] = {BASE, "--shock", "emp_rate *= 0.05*share_prof", NULL};
+    run_fail(expr_mul, 2, "*= takes a number");
+    /* Per-occupation shocks: names from /occupation, shares of jobs >= -1. */
+    const char *occ_name[] = {BASE, "--shock", "occupation:soc10=-0.1", NULL};
+    run_fail(occ_name, 2, "no occupation 'soc10'");
+    const char *occ_twice[] = {BASE, "--shock", "occupation:soc9,9=-0.1", NULL};
+    run_fail(occ_twice, 2, "'9' names an occupation listed before");
+    const char *occ_g[] = {BASE, "--shock", "occupation:soc9=-1.2", NULL};
+    run_fail(occ_g, 2, "G must be >= -1");
+    const char *occ_csv[] = {"scenario",
+                             "--results",
+                             results,
+                             "--data",
+                             gwt_source_path("datasets/uk_la_panel.csv"),
+                             "--shock",
+                             "occupation:soc9=-0.1",
+                             NULL};
+    run_fail(occ_csv, 3, "occupation");
+    /* A conditional shift-share shock's condition is checked like any other. */
+    const char *ss_cond[] = {BASE, "--shock", "displacement:0.1@nowhere==W", NULL};
+    run_fail(ss_cond, 2, "unknown variable 'nowhere' in the condition of a shift-share shock");
     const char *no_shock[] = {BASE, NULL};
     run_fail(no_shock, 2, "missing --shock");
     const char *no_results[] = {"scenario", "--data", panel(), "--shock", "emp_rate-=1", NULL};

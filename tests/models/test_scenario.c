@@ -199,6 +199,7 @@ static void areas_latest(const gw_panel *p, areas_t *a)
     a->occ.p_auto = a->p_auto;
     a->occ.ai = a->ai;
     a->occ.shares = a->shares;
+    a->occ.names = p->occupation;
 }
 
 static void areas_free(areas_t *a)
@@ -354,6 +355,126 @@ static void test_scenario_truth_analytic(void **state)
     gw_panel_free(p);
 }
 
+/* Whether area i's categorical column var is level lev. */
+static int is_level(const gw_table *t, const char *var, size_t i, const char *lev)
+{
+    size_t j = (size_t)gw_table_find(t, var);
+    int32_t c = gw_table_codes(t, j)[i];
+    return c != GW_CODE_MISSING && strcmp(gw_table_level(t, j, (size_t)c), lev) == 0;
+}
+
+/* A conditional displacement shock, a per-occupation shock named by SOC codes, and values
+ * that use another column, propagated by hand through the true equations; then the same
+ * shocks with a pass-through drawn in each draw: every draw's emp_rate change is
+ * P_d rate_i L_i - 2 auto_exposure_i with one P_d for all areas (the start value kept affine
+ * in P through the condition, the occupations and the expression). */
+static void test_scenario_new_shocks_analytic(void **state)
+{
+    (void)state;
+    gw_panel *p = make_panel(120);
+    areas_t a = {0};
+    sys s;
+    areas_latest(p, &a);
+    sys_truth(&s, p->truth);
+    gw_shock sh[4];
+    assert_int_equal(gw_shock_parse("displacement:0.10 @ nation == W", &sh[0]), GW_OK);
+    assert_int_equal(gw_shock_parse("occupation: soc9, 2 = -0.05", &sh[1]), GW_OK);
+    assert_int_equal(gw_shock_parse("emp_rate -= 2*auto_exposure", &sh[2]), GW_OK);
+    assert_int_equal(gw_shock_parse("autonomy_share += share_prof*0.05 @ nation != W", &sh[3]),
+                     GW_OK);
+    gw_scenario_opts o = {0};
+    o.draws = 30;
+    o.seed = 5;
+    o.pass_through = NAN;
+    gw_scenario_result *r = NULL;
+    assert_int_equal(gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, sh, 4, &a.occ, &o, &r),
+                     GW_OK);
+    size_t n = r->n_areas, nw = 0;
+    size_t oe = outcome(r, "emp_rate"), oa = outcome(r, "autonomy_share");
+    size_t ow = outcome(r, "median_hourly_pay"), ol = outcome(r, "life_sat");
+    const double *w = col(a.areas, "median_hourly_pay"), *ae = col(a.areas, "auto_exposure");
+    const double *er = col(a.areas, "emp_rate"), *sp = col(a.areas, "share_prof");
+    double *L = gw_alloc_array(n, sizeof *L);
+    for (size_t i = 0; i < n; i++) {
+        int wales = is_level(a.areas, "nation", i, "W");
+        double L1 = 0.0;
+        for (size_t oc = 0; oc < 9; oc++)
+            L1 += a.shares[i * 9 + oc] * (-0.10 * a.p_auto[oc]);
+        /* soc 9 and soc 2 are the occupation table's rows 8 and 1 (soc = row + 1). */
+        double L2 = -0.05 * (a.shares[i * 9 + 8] + a.shares[i * 9 + 1]);
+        L[i] = (wales ? L1 : 0.0) + L2;
+        nw += (size_t)wales;
+        double demp = 0.5 * er[i] * L[i] - 2.0 * ae[i];
+        double dlogw = 0.002 * demp;
+        double daut = 0.25 * demp + (wales ? 0.0 : 0.05 * sp[i]);
+        double dlife = 0.020 * demp + 0.012 * daut + 0.20 * dlogw;
+        gw_assert_close(r->local_shock[i], L[i], 1e-12, 1e-15);
+        gw_assert_close(r->point[oe * n + i], demp, 1e-12, 1e-12);
+        gw_assert_close(r->point[oa * n + i], daut, 1e-12, 1e-12);
+        gw_assert_close(r->point[ow * n + i], w[i] * (exp(dlogw) - 1.0), 1e-10, 1e-12);
+        gw_assert_close(r->point[ol * n + i], dlife, 1e-12, 1e-12);
+    }
+    assert_true(nw > 5 && nw < n - 5); /* both sides of the conditions are tested */
+    gw_scenario_free(r);
+    /* The pass-through drawn from uniform(0.2, 0.8). */
+    o.pt_dist = GW_DIST_UNIFORM;
+    o.pt_a = 0.2;
+    o.pt_b = 0.8;
+    o.pass_through = 0.5;
+    assert_int_equal(gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, sh, 4, &a.occ, &o, &r),
+                     GW_OK);
+    size_t big = 0;
+    for (size_t i = 1; i < n; i++)
+        big = fabs(er[i] * L[i]) > fabs(er[big] * L[big]) ? i : big;
+    for (size_t d = 0; d < r->draws; d++) {
+        const double *ch = r->draw_change + (d * r->n_outcomes + oe) * n;
+        double P = (ch[big] + 2.0 * ae[big]) / (er[big] * L[big]);
+        assert_true(P > 0.2 - 1e-9 && P < 0.8 + 1e-9);
+        for (size_t i = 0; i < n; i++)
+            gw_assert_close(ch[i], P * er[i] * L[i] - 2.0 * ae[i], 1e-12, 1e-12);
+    }
+    gw_scenario_free(r);
+    /* Occupations named by the `occupation` column give the same local shocks bit for bit. */
+    gw_table *otab = NULL;
+    int32_t *codes = gw_alloc_array(9, sizeof *codes);
+    char **lev = gw_calloc(9, sizeof *lev);
+    for (int k = 0; k < 9; k++) {
+        char nm[8];
+        snprintf(nm, sizeof nm, "o%d", 9 - k);
+        lev[k] = gw_strdup(nm);
+        codes[k] = 8 - k; /* levels in another order than the rows: row k is o(k+1) */
+    }
+    assert_int_equal(gw_table_new(9, &otab), GW_OK);
+    assert_int_equal(gw_table_add_categorical_take(otab, "occupation", codes, lev, 9), GW_OK);
+    gw_scenario_occ by_name = a.occ;
+    by_name.names = otab;
+    gw_shock one[2];
+    assert_int_equal(gw_shock_parse("occupation:o9,o2=-0.05", &one[0]), GW_OK);
+    assert_int_equal(gw_shock_parse("occupation:soc9,2=-0.05", &one[1]), GW_OK);
+    gw_scenario_result *r2 = NULL;
+    o.pt_dist = GW_DIST_NONE;
+    o.draws = 2;
+    assert_int_equal(
+        gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, &one[0], 1, &by_name, &o, &r), GW_OK);
+    assert_int_equal(gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, &one[1], 1, &a.occ, &o, &r2),
+                     GW_OK);
+    assert_memory_equal(r->local_shock, r2->local_shock, n * sizeof(double));
+    for (size_t i = 0; i < n; i++)
+        gw_assert_close(r->local_shock[i], -0.05 * (a.shares[i * 9 + 8] + a.shares[i * 9 + 1]),
+                        1e-15, 0.0);
+    /* soc9 does not name a row of a table without a soc column. */
+    assert_int_equal(
+        gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, &one[1], 1, &by_name, &o, &r2),
+        GW_ENOVAR);
+    assert_non_null(strstr(gw_last_error(), "no occupation 'soc9'"));
+    gw_scenario_free(r);
+    gw_free(L);
+    gw_table_free(otab);
+    sys_free(&s);
+    areas_free(&a);
+    gw_panel_free(p);
+}
+
 /* Width of the national 90% interval of the mean change in life_sat. */
 static double width_for(size_t n_las, double *mean)
 {
@@ -472,12 +593,19 @@ static void test_scenario_parse(void **state)
     assert_int_equal(s.op, GW_SHOCK_SET);
     assert_int_equal(s.cond, GW_COND_NE);
     static const char *const bad[] = {
-        "",           "displacement", "displacement:abc", "displacement:-1",         "ai:0.1",
-        "robots:0.1", "emp_rate",     "emp_rate -= ",     "emp_rate -= two",         "+= 2",
-        "x /= 0",     "x += 1 @ y",   "x += 1 @ y > big", "x += 1 @ y >= q101",      "x += inf",
-        "a b += 1",   "x += 1 where", "x += 1 2",         "displacement:0.1 @ x > 1",
+        "", "displacement", "displacement:abc", "displacement:-1", "ai:0.1", "robots:0.1",
+        "emp_rate", "emp_rate -= ", "emp_rate -= 2 two", "+= 2", "x /= 0", "x += 1 @ y",
+        "x += 1 @ y > big", "x += 1 @ y >= q101", "x += inf", "a b += 1", "x += 1 where",
+        "x += 1 2", "x += 1e999",
         /* shares of jobs: kappa in [0, 1], rho >= 0 */
-        "displacement:1.5", "ai:1.01,0.1", "ai:0.1,-0.5"};
+        "displacement:1.5", "ai:1.01,0.1", "ai:0.1,-0.5",
+        /* per-occupation shocks */
+        "occupation:soc9", "occupation:=0.1", "occupation:soc9=", "occupation:soc9=x",
+        "occupation:soc9+=0.1", "occupation:soc9,=0.1", "occupation:,soc9=0.1",
+        "occupation:a b=0.1", "occupations:soc9=0.1", "occupation:soc-9=0.1",
+        /* expressions: NUMBER*VAR, VAR*NUMBER or VAR, with +=, -= and = only */
+        "x += 2*y*z", "x += 2*3", "x += y*z", "x += -y", "x += 2*", "x += *y", "x += inf*y",
+        "x += 2*y-1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         gw_status st = gw_shock_parse(bad[i], &s);
         if (st != GW_ESYNTAX)
@@ -485,6 +613,71 @@ static void test_scenario_parse(void **state)
         assert_true(strstr(gw_last_error(), "bad shock") != NULL);
     }
     assert_int_equal(gw_shock_parse(NULL, &s), GW_EINVAL);
+    /* The messages of the new forms. */
+    static const char *const msg[][2] = {
+        {"occupation:soc9=-1.5", "G must be >= -1"},
+        {"occupation:soc9,soc8,soc9=-0.1", "occupation 'soc9' is listed twice"},
+        {"occupation:soc9", "expected occupation:OCC[,OCC...]=G"},
+        {"x *= 2*y", "*= takes a number (a value that uses a variable goes with +=, -= and =)"},
+        {"x /= y", "/= takes a number"},
+        {"x += 2*y*z", "'2*y*z' is not NUMBER, VAR, NUMBER*VAR or VAR*NUMBER"},
+        {"x += 1e999", "'1e999' is not a finite number"},
+        {"occupations:soc9=0.1", "unknown kind 'occupations'"}};
+    for (size_t i = 0; i < sizeof msg / sizeof msg[0]; i++) {
+        assert_int_equal(gw_shock_parse(msg[i][0], &s), GW_ESYNTAX);
+        if (strstr(gw_last_error(), msg[i][1]) == NULL)
+            fail_msg("'%s' gave '%s'", msg[i][0], gw_last_error());
+    }
+}
+
+/* Conditional shift-share shocks, per-occupation shocks and values that use another column. */
+static void test_scenario_parse_new_forms(void **state)
+{
+    (void)state;
+    gw_shock s;
+    assert_int_equal(gw_shock_parse("displacement:0.10@nation==W", &s), GW_OK);
+    assert_int_equal(s.kind, GW_SHOCK_DISPLACEMENT);
+    gw_assert_close(s.kappa, 0.10, 0.0, 0.0);
+    assert_int_equal(s.cond, GW_COND_EQ);
+    assert_string_equal(s.cond_var, "nation");
+    assert_true(s.cond_is_text);
+    assert_string_equal(s.cond_level, "W");
+    assert_int_equal(gw_shock_parse("ai: 0.1, 0.05 where auto_exposure >= q80", &s), GW_OK);
+    assert_int_equal(s.kind, GW_SHOCK_AI);
+    assert_true(s.cond_quantile);
+    gw_assert_close(s.cond_value, 0.80, 0.0, 0.0);
+    assert_int_equal(gw_shock_parse("occupation:soc9=-0.10", &s), GW_OK);
+    assert_int_equal(s.kind, GW_SHOCK_OCCUPATION);
+    assert_string_equal(s.occ, "soc9");
+    gw_assert_close(s.value, -0.10, 0.0, 0.0);
+    assert_int_equal(s.cond, GW_COND_NONE);
+    assert_int_equal(gw_shock_parse(" occupation : soc8, 9 ,Elementary = -1 @ urban == x", &s),
+                     GW_OK);
+    assert_string_equal(s.occ, "soc8,9,Elementary");
+    gw_assert_close(s.value, -1.0, 0.0, 0.0);
+    assert_int_equal(s.cond, GW_COND_EQ);
+    assert_int_equal(gw_shock_parse("occupation:soc1=2.5", &s), GW_OK); /* gains: no cap */
+    assert_int_equal(gw_shock_parse("emp_rate-=0.05*share_routine", &s), GW_OK);
+    assert_int_equal(s.kind, GW_SHOCK_DIRECT);
+    assert_int_equal(s.op, GW_SHOCK_ADD);
+    assert_string_equal(s.var, "emp_rate");
+    assert_string_equal(s.expr_var, "share_routine");
+    gw_assert_close(s.value, -0.05, 0.0, 0.0);
+    assert_int_equal(gw_shock_parse("x += y * 1e-3 where z > 1", &s), GW_OK);
+    assert_string_equal(s.expr_var, "y");
+    gw_assert_close(s.value, 1e-3, 0.0, 0.0);
+    assert_int_equal(s.cond, GW_COND_GT);
+    assert_int_equal(gw_shock_parse("x = y", &s), GW_OK);
+    assert_int_equal(s.op, GW_SHOCK_SET);
+    assert_string_equal(s.expr_var, "y");
+    gw_assert_close(s.value, 1.0, 0.0, 0.0);
+    assert_int_equal(gw_shock_parse("x -= y", &s), GW_OK);
+    gw_assert_close(s.value, -1.0, 0.0, 0.0);
+    assert_int_equal(gw_shock_parse("x += -2*y", &s), GW_OK);
+    gw_assert_close(s.value, -2.0, 0.0, 0.0);
+    /* A number stays a number. */
+    assert_int_equal(gw_shock_parse("x += 2", &s), GW_OK);
+    assert_string_equal(s.expr_var, "");
 }
 
 static void test_scenario_errors(void **state)
@@ -515,6 +708,32 @@ static void test_scenario_errors(void **state)
     assert_int_equal(gw_shock_parse("displacement:0.1", &sh), GW_OK);
     assert_int_equal(gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, &sh, 1, NULL, &o, &r),
                      GW_EINVAL);
+    /* Per-occupation shocks: an unknown occupation, one named twice, no names. */
+    assert_int_equal(gw_shock_parse("occupation:soc10=-0.1", &sh), GW_OK);
+    assert_int_equal(gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, &sh, 1, &a.occ, &o, &r),
+                     GW_ENOVAR);
+    assert_non_null(strstr(gw_last_error(), "no occupation 'soc10'"));
+    assert_int_equal(gw_shock_parse("occupation:soc9,9=-0.1", &sh), GW_OK);
+    assert_int_equal(gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, &sh, 1, &a.occ, &o, &r),
+                     GW_EINVAL);
+    assert_non_null(strstr(gw_last_error(), "'9' names an occupation listed before"));
+    gw_scenario_occ anon = a.occ;
+    anon.names = NULL;
+    assert_int_equal(gw_shock_parse("occupation:soc9=-0.1", &sh), GW_OK);
+    assert_int_equal(gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, &sh, 1, &anon, &o, &r),
+                     GW_EINVAL);
+    /* A value's variable that is missing or categorical; a bad condition of a shift-share. */
+    assert_int_equal(gw_shock_parse("emp_rate += 2*robots", &sh), GW_OK);
+    assert_int_equal(gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, &sh, 1, &a.occ, &o, &r),
+                     GW_ENOVAR);
+    assert_int_equal(gw_shock_parse("emp_rate = nation", &sh), GW_OK);
+    assert_int_equal(gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, &sh, 1, &a.occ, &o, &r),
+                     GW_EINVAL);
+    assert_int_equal(gw_shock_parse("displacement:0.1 @ robots > 1", &sh), GW_OK);
+    assert_int_equal(gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, &sh, 1, &a.occ, &o, &r),
+                     GW_ENOVAR);
+    assert_non_null(strstr(gw_last_error(), "condition of a shift-share shock"));
+    assert_null(r);
     /* Two equations for one variable. */
     gw_scenario_eq two[2] = {s.eq[1], s.eq[1]};
     assert_int_equal(gw_scenario_run(a.areas, two, 2, build_cb, &s, &sh, 1, &a.occ, &o, &r),
@@ -681,8 +900,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scenario_parse),
+        cmocka_unit_test(test_scenario_parse_new_forms),
         cmocka_unit_test(test_scenario_zero_shock_exact),
         cmocka_unit_test(test_scenario_truth_analytic),
+        cmocka_unit_test(test_scenario_new_shocks_analytic),
         cmocka_unit_test(test_scenario_widths_shrink),
         cmocka_unit_test(test_scenario_threads_identical),
         cmocka_unit_test(test_scenario_errors),
