@@ -314,6 +314,57 @@ static void test_scenario_cli_errors(void **state)
     gwt_run_free(&r);
 }
 
+/* A shift-share shock with a condition is the unconditional one in the areas where it holds
+ * and nothing elsewhere: the Welsh group means of `displacement:0.10@nation==W` equal those of
+ * `displacement:0.10` in every draw (each area's propagation reads only its own values; same
+ * seed), and England's and Scotland's changes are exactly 0. A per-occupation shock and a
+ * value that uses another column run through the command line too (exit 0). */
+static void test_scenario_cli_new_shocks(void **state)
+{
+    (void)state;
+    const char *all[] = {BASE,      "--shock", "displacement:0.10", "--by", "nation",
+                         "--draws", "30",      "--format",          "json", "--quiet",
+                         NULL};
+    const char *wal[] = {BASE,      "--shock",  "displacement:0.10@nation==W",
+                         "--by",    "nation",   "--draws",
+                         "30",      "--format", "json",
+                         "--quiet", NULL};
+    gwt_run_result ra = run_ok(all), rw = run_ok(wal);
+    cJSON *ja = cJSON_Parse(ra.out), *jw = cJSON_Parse(rw.out);
+    assert_non_null(ja);
+    assert_non_null(jw);
+    const cJSON *ba = cJSON_GetObjectItemCaseSensitive(ja, "by");
+    const cJSON *bw = cJSON_GetObjectItemCaseSensitive(jw, "by");
+    static const char *const outs[] = {"emp_rate", "autonomy_share", "life_sat"};
+    static const char *const stats[] = {"mean_change", "q05", "q95"};
+    for (size_t k = 0; k < 3; k++)
+        for (size_t q = 0; q < 3; q++) {
+            const cJSON *wa = cJSON_GetObjectItemCaseSensitive(ba, "W");
+            const cJSON *ww = cJSON_GetObjectItemCaseSensitive(bw, "W");
+            gw_assert_close(num(ww, outs[k], stats[q], NULL), num(wa, outs[k], stats[q], NULL),
+                            1e-13, 0.0);
+            assert_true(num(ww, outs[k], stats[q], NULL) < 0.0);
+            const cJSON *ew = cJSON_GetObjectItemCaseSensitive(bw, "E");
+            gw_assert_close(num(ew, outs[k], stats[q], NULL), 0.0, 0.0, 0.0);
+        }
+    cJSON_Delete(ja);
+    cJSON_Delete(jw);
+    gwt_run_free(&ra);
+    gwt_run_free(&rw);
+    const char *occ[] = {BASE,
+                         "--shock",
+                         "occupation:soc9=-0.10",
+                         "--shock",
+                         "emp_rate-=0.05*share_prof",
+                         "--draws",
+                         "5",
+                         "--quiet",
+                         NULL};
+    gwt_run_result ro = run_ok(occ);
+    assert_non_null(strstr(ro.out, "occupation:soc9=-0.10"));
+    gwt_run_free(&ro);
+}
+
 /* Two scenarios compared: the JSON's difference of emp_rate is the direct shocks' difference
  * (-2 - -1 = -1 in every draw) and the text names the comparison. */
 static void test_scenario_cli_compare(void **state)
@@ -417,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_scenario_cli_errors),
         cmocka_unit_test(test_scenario_cli_compare),
         cmocka_unit_test(test_scenario_cli_weight),
+        cmocka_unit_test(test_scenario_cli_new_shocks),
     };
     return cmocka_run_group_tests_name("scenario_cli", tests, fit_models, NULL);
 }
