@@ -7,6 +7,7 @@
  * differences of gw_scenario_comparison. Scaled shocks are passed as specifications: the kind's
  * numbers rewritten with %.17g (exact) and any condition kept as written; a shock at full size
  * is passed unchanged, so the last ramped year equals the static run bit for bit. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -93,29 +94,33 @@ static gw_status read_fits(const char *path, const char *models, path_in *in)
     return s;
 }
 
-/* The condition of sh as "@VAR op VALUE" (VALUE as written), or "" without one: rebuilt from
- * the parse rather than cut from the text, where "where" could be part of a name. */
-static void cond_text(const gw_shock *sh, char *out, size_t cap)
+/* The condition of spec as written ("@..." or "where ..."), or "" without one. "where" is the
+ * keyword only between blanks, as gw_shock_parse reads it (a name such as nowhere_x may hold
+ * the letters); a name never holds '@' or a blank. */
+static const char *cond_of(const char *spec)
 {
-    static const char *const ops[] = {"", "==", "!=", "<", "<=", ">", ">="};
-    if (sh->cond == GW_COND_NONE)
-        out[0] = '\0';
-    else
-        snprintf(out, cap, "@%s%s%s", sh->cond_var, ops[sh->cond], sh->cond_level);
+    const char *at = strchr(spec, '@');
+    if (at != NULL)
+        return at;
+    for (const char *p = spec; *p; p++)
+        if (p > spec && isspace((unsigned char)p[-1]) && strncmp(p, "where", 5) == 0 &&
+            isspace((unsigned char)p[5]))
+            return p;
+    return "";
 }
 
 /* Specifications of shock spec at the fraction f of its size into out[0..*n): the spec itself
  * at f == 1; otherwise the kind's numbers scaled (kappa and rho, G, the NUMBER of a direct
- * value, also in NUMBER*VAR) with the condition kept; "VAR=V" ramps from the baseline as
- * VAR*=(1-f) then VAR+=f*V. */
+ * value, also in NUMBER*VAR) with the condition kept as written; "VAR=V" ramps from the
+ * baseline as VAR*=(1-f) then VAR+=f*V. */
 static gw_status scale_spec(const char *spec, double f, char (*out)[SP_SPEC], size_t *n)
 {
     gw_shock sh;
-    char cond[2 * GW_SHOCK_NAME_MAX + 4], val[GW_SHOCK_NAME_MAX + 32];
+    char val[GW_SHOCK_NAME_MAX + 32];
     gw_status s = gw_shock_parse(spec, &sh);
     if (s != GW_OK)
         return s;
-    cond_text(&sh, cond, sizeof cond);
+    const char *cond = cond_of(spec), *sep = *cond == 'w' ? " " : "";
     /* The scaled value of a direct shock: NUMBER, or NUMBER*VAR. */
     if (sh.expr_var[0] != '\0')
         snprintf(val, sizeof val, "%.17g*%s", sh.value * f, sh.expr_var);
@@ -125,18 +130,18 @@ static gw_status scale_spec(const char *spec, double f, char (*out)[SP_SPEC], si
     if (f == 1.0)
         snprintf(out[0], SP_SPEC, "%s", spec);
     else if (sh.kind == GW_SHOCK_DISPLACEMENT)
-        snprintf(out[0], SP_SPEC, "displacement:%.17g%s", sh.kappa * f, cond);
+        snprintf(out[0], SP_SPEC, "displacement:%.17g%s%s", sh.kappa * f, sep, cond);
     else if (sh.kind == GW_SHOCK_AI)
-        snprintf(out[0], SP_SPEC, "ai:%.17g,%.17g%s", sh.kappa * f, sh.rho * f, cond);
+        snprintf(out[0], SP_SPEC, "ai:%.17g,%.17g%s%s", sh.kappa * f, sh.rho * f, sep, cond);
     else if (sh.kind == GW_SHOCK_OCCUPATION)
-        snprintf(out[0], SP_SPEC, "occupation:%s=%.17g%s", sh.occ, sh.value * f, cond);
+        snprintf(out[0], SP_SPEC, "occupation:%s=%.17g%s%s", sh.occ, sh.value * f, sep, cond);
     else if (sh.op == GW_SHOCK_ADD)
-        snprintf(out[0], SP_SPEC, "%s+=%s%s", sh.var, val, cond);
+        snprintf(out[0], SP_SPEC, "%s+=%s%s%s", sh.var, val, sep, cond);
     else if (sh.op == GW_SHOCK_MUL) /* a number only: *= takes no expression */
-        snprintf(out[0], SP_SPEC, "%s*=%.17g%s", sh.var, pow(sh.value, f), cond);
+        snprintf(out[0], SP_SPEC, "%s*=%.17g%s%s", sh.var, pow(sh.value, f), sep, cond);
     else {
-        snprintf(out[0], SP_SPEC, "%s*=%.17g%s", sh.var, 1.0 - f, cond);
-        snprintf(out[1], SP_SPEC, "%s+=%s%s", sh.var, val, cond);
+        snprintf(out[0], SP_SPEC, "%s*=%.17g%s%s", sh.var, 1.0 - f, sep, cond);
+        snprintf(out[1], SP_SPEC, "%s+=%s%s%s", sh.var, val, sep, cond);
         *n = 2;
     }
     return GW_OK;
