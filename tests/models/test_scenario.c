@@ -462,6 +462,7 @@ static void test_scenario_new_shocks_analytic(void **state)
     for (size_t i = 0; i < n; i++)
         gw_assert_close(r->local_shock[i], -0.05 * (a.shares[i * 9 + 8] + a.shares[i * 9 + 1]),
                         1e-15, 0.0);
+    gw_scenario_free(r2);
     /* soc9 does not name a row of a table without a soc column. */
     assert_int_equal(
         gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, &one[1], 1, &by_name, &o, &r2),
