@@ -1385,23 +1385,101 @@ static gw_status all_draws(const scen *c, gw_scenario_result *res)
     return GW_OK;
 }
 
+/* Moves the k-th smallest of a[lo..hi-1] (no NaN) to a[k], smaller or equal values before it
+ * and greater or equal after (Hoare's selection, median-of-three pivot): the order statistic
+ * a full sort would put at k, in O(hi - lo) expected time. */
+static void select_kth(double *a, size_t lo, size_t hi, size_t k)
+{
+    size_t l = lo, r = hi - 1;
+    while (r > l) {
+        size_t mid = l + (r - l) / 2;
+        double x = a[mid], y = a[l], z = a[r];
+        double piv = (x < y) ? ((y < z) ? y : (x < z ? z : x)) : ((x < z) ? x : (y < z ? z : y));
+        size_t i = l, j = r;
+        while (i <= j) {
+            while (a[i] < piv)
+                i++;
+            while (piv < a[j])
+                j--;
+            if (i <= j) {
+                double t = a[i];
+                a[i] = a[j];
+                a[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            r = j;
+        else if (k >= i)
+            l = i;
+        else
+            return;
+    }
+}
+
+/* quantile7 of the m values of a (no NaN, any order), which it reorders: the same two order
+ * statistics, combined by the same expression, as quantile7 over the sorted values. *from: a
+ * position before which every value is <= every value at or after it (0 at first); the
+ * quantiles of one array must come in increasing p, each call moving *from forward. */
+static double quantile7_select(double *a, size_t m, double p, size_t *from)
+{
+    double h = (double)(m - 1) * p;
+    size_t lo = (size_t)floor(h);
+    if (lo + 1 >= m) {
+        select_kth(a, *from, m, m - 1);
+        *from = m - 1;
+        return a[m - 1];
+    }
+    select_kth(a, *from, m, lo);
+    double hi = a[lo + 1];
+    for (size_t i = lo + 2; i < m; i++)
+        if (a[i] < hi)
+            hi = a[i];
+    *from = lo;
+    return a[lo] + (h - (double)lo) * (hi - a[lo]);
+}
+
+/* Areas whose draws area_stats gathers at once: the draws of one outcome and area lie
+ * n_outcomes * n_areas doubles apart, so they are copied a block of neighbouring areas at a
+ * time (contiguous reads) into a buffer of SC_AREA_BLOCK x draws doubles. */
+#define SC_AREA_BLOCK 32
+
 /* Per-area statistics over draws and ranks. */
 static gw_status area_stats(const scen *c, gw_scenario_result *r)
 {
-    size_t n = c->n, no = c->nout, D = c->draws;
-    double *tmp = gw_alloc_array(D > n ? D : (n ? n : 1), sizeof *tmp);
-    if (tmp == NULL)
+    size_t n = c->n, no = c->nout, D = c->draws, ld = no * n;
+    size_t nb = n < SC_AREA_BLOCK ? (n ? n : 1) : SC_AREA_BLOCK;
+    double *tmp = gw_alloc_array(n ? n : 1, sizeof *tmp);
+    double *buf = gw_alloc_array(nb * (D ? D : 1), sizeof *buf);
+    if (tmp == NULL || buf == NULL) {
+        gw_free(tmp);
+        gw_free(buf);
         return gwi_fail(GW_ENOMEM, "scenario: out of memory");
+    }
     for (size_t o = 0; o < no; o++)
-        for (size_t i = 0; i < n; i++) {
-            size_t at = o * n + i;
-            const double *x = r->draw_change + at;
-            size_t m = finite_sorted(x, D, no * n, tmp);
-            r->mean[at] = shifted_mean(x, D, no * n);
-            r->median[at] = m ? quantile7(tmp, m, 0.5) : SC_NAN;
-            r->q05[at] = m ? quantile7(tmp, m, 0.05) : SC_NAN;
-            r->q95[at] = m ? quantile7(tmp, m, 0.95) : SC_NAN;
+        for (size_t i0 = 0; i0 < n; i0 += nb) {
+            size_t bn = n - i0 < nb ? n - i0 : nb;
+            for (size_t d = 0; d < D; d++) {
+                const double *x = r->draw_change + d * ld + o * n + i0;
+                for (size_t ii = 0; ii < bn; ii++)
+                    buf[ii * D + d] = x[ii];
+            }
+            for (size_t ii = 0; ii < bn; ii++) {
+                size_t at = o * n + i0 + ii, m = 0, from = 0;
+                double *v = buf + ii * D;
+                r->mean[at] = shifted_mean(v, D, 1);
+                for (size_t d = 0; d < D; d++)
+                    if (isfinite(v[d]))
+                        v[m++] = v[d];
+                r->q05[at] = m ? quantile7_select(v, m, 0.05, &from) : SC_NAN;
+                r->median[at] = m ? quantile7_select(v, m, 0.5, &from) : SC_NAN;
+                r->q95[at] = m ? quantile7_select(v, m, 0.95, &from) : SC_NAN;
+            }
         }
+    gw_free(buf);
     for (size_t o = 0; o < no; o++) {
         const double *b = r->base + o * n;
         for (size_t i = 0; i < n; i++)

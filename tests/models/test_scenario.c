@@ -520,6 +520,42 @@ static void test_scenario_widths_shrink(void **state)
     assert_true(m1 < 0.0 && m2 < 0.0 && m3 < 0.0);
 }
 
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The per-area mean and type-7 quantiles of r recomputed from draw_change by a full sort (the
+ * library selects order statistics instead): the quantiles must be the same bits. */
+static void check_area_quantiles(const gw_scenario_result *r)
+{
+    size_t D = r->draws, nv = r->n_outcomes * r->n_areas;
+    double *v = malloc(D * sizeof *v);
+    const double ps[3] = {0.05, 0.5, 0.95};
+    assert_non_null(v);
+    for (size_t at = 0; at < nv; at++) {
+        size_t m = 0;
+        double sum = 0.0;
+        for (size_t d = 0; d < D; d++)
+            if (isfinite(r->draw_change[d * nv + at])) {
+                v[m] = r->draw_change[d * nv + at];
+                sum += v[m++];
+            }
+        assert_true(m > 0);
+        qsort(v, m, sizeof *v, cmp_dbl);
+        const double got[3] = {r->q05[at], r->median[at], r->q95[at]};
+        for (int q = 0; q < 3; q++) {
+            double h = (double)(m - 1) * ps[q];
+            size_t lo = (size_t)floor(h);
+            double want = lo + 1 >= m ? v[m - 1] : v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
+            assert_memory_equal(&got[q], &want, sizeof want);
+        }
+        gw_assert_close(r->mean[at], sum / (double)m, 1e-12, 1e-15);
+    }
+    free(v);
+}
+
 static void test_scenario_threads_identical(void **state)
 {
     (void)state;
@@ -549,6 +585,7 @@ static void test_scenario_threads_identical(void **state)
     assert_memory_equal(r[0]->mean, r[1]->mean, nv * sizeof(double));
     assert_memory_equal(r[0]->q05, r[1]->q05, nv * sizeof(double));
     assert_memory_equal(r[0]->rank_change, r[1]->rank_change, nv * sizeof(double));
+    check_area_quantiles(r[0]);
     /* A different seed gives different draws. */
     gw_scenario_result *r3 = NULL;
     gw_scenario_opts o = {0};
