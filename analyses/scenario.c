@@ -454,6 +454,18 @@ static void list_free(char **list, size_t n)
 
 /* ---- set-up ------------------------------------------------------------------------------ */
 
+/* The shock's effect on an equation's regressors when it is the same in every draw. */
+typedef struct {
+    int on;       /* 1: use this instead of building the design in each draw         */
+    gw_status st; /* GW_OK, or the failure every draw reaching the equation reports  */
+    char *msg;    /* its message (owned), NULL with GW_OK                             */
+    size_t nrows; /* areas with a row in both designs                                 */
+    size_t *area; /* nrows: the area of each row                                      */
+    size_t nterm; /* stored terms that do not cancel                                  */
+    size_t *term; /* nterm: their indexes, increasing                                 */
+    double *dx;   /* nrows x nterm, row-major: X1 - X0 of each row and term          */
+} fixed_eq;
+
 typedef struct {
     const gw_table *areas;
     const gw_scenario_eq *eqs;
@@ -482,11 +494,18 @@ typedef struct {
      * pass-through P, emp_a + P emp_b (every shock is affine in the value it changes). */
     ptrdiff_t emp_touched; /* its index among the touched columns, -1: none */
     double *emp_a, *emp_b;
+    /* Equations whose regressors read no column a draw changes (no reached equation's
+     * response, not the employment column of a pass-through distribution): their design
+     * after the shock is the same in every draw, so it is built once (fixed_eq) and a draw
+     * only forms delta_i = sum_k dx_ik b_k from the stored differences, the same products
+     * summed in the same order as from the two designs. */
+    fixed_eq *fixed; /* neq */
 } scen;
 
 typedef struct {
     gw_table *w;
     double *b, *z, *delta;
+    size_t *col1; /* kmax: a design's column of each stored term */
 } scratch;
 
 static gw_status eq_index_of(const scen *c, const char *var, ptrdiff_t *out)
@@ -676,7 +695,14 @@ static void scen_free(scen *c)
             gw_free(c->col0[m]);
         if (c->L)
             gw_free(c->L[m]);
+        if (c->fixed) {
+            gw_free(c->fixed[m].msg);
+            gw_free(c->fixed[m].area);
+            gw_free(c->fixed[m].term);
+            gw_free(c->fixed[m].dx);
+        }
     }
+    gw_free(c->fixed);
     gw_free(c->X0);
     gw_free(c->pos0);
     gw_free(c->col0);
@@ -694,6 +720,27 @@ static void scen_free(scen *c)
     gw_free(c->emp_a);
     gw_free(c->emp_b);
     list_free(c->cols, c->ncols);
+}
+
+/* Equation m's design after the shock over table w (*X1, the caller's even on failure) and
+ * the map of its stored terms to it (col1, k entries), which must cancel where the base
+ * design's do. */
+static gw_status build_after(const scen *c, size_t m, const gw_table *w, gw_design **X1,
+                             size_t *col1)
+{
+    const gw_result *r = c->eqs[m].fit;
+    gw_status st = c->build(c->ctx, m, w, X1);
+    if (st != GW_OK) {
+        gwi_prefix_error("model %s after the shock", c->eqs[m].name);
+        return st;
+    }
+    if ((st = map_terms(c, m, *X1, col1)) != GW_OK)
+        return st;
+    for (size_t j = 0; j < r->k; j++)
+        if ((col1[j] == SIZE_MAX) != (c->col0[m][j] == SIZE_MAX))
+            return gwi_fail(GW_EINVAL, "model %s: term '%s' changed its coding under the shock",
+                            c->eqs[m].name, r->terms[j]);
+    return GW_OK;
 }
 
 /* ---- one draw ---------------------------------------------------------------------------- */
@@ -721,7 +768,6 @@ static gw_status run_draw(const scen *c, size_t d, scratch *s, double *out)
     size_t n = c->n;
     gsl_rng *rng = NULL;
     gw_design *X1 = NULL;
-    size_t *col1 = NULL;
     int point = d == SIZE_MAX;
     if (!point) {
         if ((rng = gsl_rng_alloc(gsl_rng_mt19937)) == NULL)
@@ -769,25 +815,24 @@ static gw_status run_draw(const scen *c, size_t d, scratch *s, double *out)
         if (!c->affected[m]) {
             for (size_t i = 0; i < n; i++)
                 delta[i] = 0.0;
+        } else if (c->fixed[m].on) {
+            const fixed_eq *f = &c->fixed[m];
+            if (f->st != GW_OK) {
+                st = gwi_fail(f->st, "%s", f->msg);
+                goto done;
+            }
+            for (size_t rr = 0; rr < f->nrows; rr++) {
+                const double *dx = f->dx + rr * f->nterm;
+                double acc = 0.0;
+                for (size_t t = 0; t < f->nterm; t++)
+                    acc += dx[t] * b[f->term[t]];
+                delta[f->area[rr]] = acc + 0.0; /* + 0.0: no negative zero */
+            }
         } else {
             const gw_design *X0 = c->X0[m];
-            if ((st = c->build(c->ctx, m, s->w, &X1)) != GW_OK) {
-                gwi_prefix_error("model %s after the shock", c->eqs[m].name);
+            size_t *col1 = s->col1;
+            if ((st = build_after(c, m, s->w, &X1, col1)) != GW_OK)
                 goto done;
-            }
-            if ((col1 = gw_alloc_array(k ? k : 1, sizeof *col1)) == NULL) {
-                st = gwi_fail(GW_ENOMEM, "scenario: out of memory");
-                goto done;
-            }
-            if ((st = map_terms(c, m, X1, col1)) != GW_OK)
-                goto done;
-            for (size_t j = 0; j < k; j++)
-                if ((col1[j] == SIZE_MAX) != (c->col0[m][j] == SIZE_MAX)) {
-                    st = gwi_fail(GW_EINVAL,
-                                  "model %s: term '%s' changed its coding under the shock",
-                                  c->eqs[m].name, r->terms[j]);
-                    goto done;
-                }
             for (size_t rr = 0; rr < X1->n; rr++) {
                 size_t i = X1->row_index[rr];
                 size_t r0 = c->pos0[m][i];
@@ -804,8 +849,6 @@ static gw_status run_draw(const scen *c, size_t d, scratch *s, double *out)
             }
             gw_design_free(X1);
             X1 = NULL;
-            gw_free(col1);
-            col1 = NULL;
         }
         /* Residual noise: n normals per equation whatever happens (fixed stream layout). */
         if (!point && c->o->residual_noise)
@@ -837,7 +880,6 @@ static gw_status run_draw(const scen *c, size_t d, scratch *s, double *out)
     }
 done:
     gw_design_free(X1);
-    gw_free(col1);
     if (rng != NULL)
         gsl_rng_free(rng);
     return st;
@@ -1247,6 +1289,84 @@ static gw_status prepare_eq(scen *c, size_t m, gw_scenario_result *res)
     return GW_OK;
 }
 
+/* 1 when equation m reads a column that draws change: a reached equation's response, or the
+ * employment variable emp when each draw takes its own pass-through. */
+static int reads_drawn(const scen *c, size_t m, const char *emp)
+{
+    if (c->emp_touched >= 0 && eq_uses(&c->eqs[m], emp))
+        return 1;
+    for (size_t e = 0; e < c->neq; e++)
+        if (c->affected[e] && eq_uses(&c->eqs[m], c->eqs[e].response))
+            return 1;
+    return 0;
+}
+
+/* Equation m's fixed differences X1 - X0 (see scen.fixed) over w, the working table at its
+ * start values; a failure of the design is kept in f for the draws to report (in their order,
+ * after the equations that come first), not returned. */
+static gw_status fixed_diff(const scen *c, size_t m, const gw_table *w, fixed_eq *f)
+{
+    const gw_result *r = c->eqs[m].fit;
+    size_t k = r->k;
+    gw_design *X1 = NULL;
+    gw_status st = GW_OK;
+    size_t *col1 = gw_alloc_array(k ? k : 1, sizeof *col1);
+    if (col1 == NULL)
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
+    f->on = 1;
+    if ((f->st = build_after(c, m, w, &X1, col1)) != GW_OK) {
+        if ((f->msg = gw_strdup(gw_last_error())) == NULL)
+            st = gwi_fail(GW_ENOMEM, "scenario: out of memory");
+        goto out;
+    }
+    for (size_t j = 0; j < k; j++)
+        f->nterm += col1[j] != SIZE_MAX;
+    f->term = gw_alloc_array(f->nterm ? f->nterm : 1, sizeof *f->term);
+    f->area = gw_alloc_array(X1->n ? X1->n : 1, sizeof *f->area);
+    size_t ndx = X1->n * f->nterm;
+    f->dx = gw_alloc_array(ndx > 0 ? ndx : 1, sizeof *f->dx);
+    if (!f->term || !f->area || !f->dx) {
+        st = gwi_fail(GW_ENOMEM, "scenario: out of memory");
+        goto out;
+    }
+    for (size_t j = 0, t = 0; j < k; j++)
+        if (col1[j] != SIZE_MAX)
+            f->term[t++] = j;
+    const gw_design *X0 = c->X0[m];
+    for (size_t rr = 0; rr < X1->n; rr++) {
+        size_t i = X1->row_index[rr], r0 = c->pos0[m][i];
+        if (r0 == SIZE_MAX)
+            continue;
+        double *dx = f->dx + f->nrows * f->nterm;
+        for (size_t t = 0; t < f->nterm; t++) {
+            size_t j = f->term[t];
+            dx[t] = X1->X[rr + col1[j] * X1->n] - X0->X[r0 + c->col0[m][j] * X0->n];
+        }
+        f->area[f->nrows++] = i;
+    }
+out:
+    gw_design_free(X1);
+    gw_free(col1);
+    return st;
+}
+
+/* The fixed differences of every reached equation that reads no drawn column. */
+static gw_status prepare_fixed(scen *c, const char *emp)
+{
+    gw_status st = GW_OK;
+    gw_table *w = NULL;
+    if ((c->fixed = gw_calloc(c->neq, sizeof *c->fixed)) == NULL ||
+        gw_table_subset(c->base, NULL, (const char *const *)c->cols, c->ncols, &w) != GW_OK)
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
+    for (size_t t = 0; t < c->ntouched; t++)
+        memcpy(gw_table_numeric_mut(w, c->touched_col[t]), c->start[t], c->n * sizeof(double));
+    for (size_t m = 0; m < c->neq && st == GW_OK; m++)
+        if (c->affected[m] && !reads_drawn(c, m, emp))
+            st = fixed_diff(c, m, w, &c->fixed[m]);
+    gw_table_free(w);
+    return st;
+}
+
 /* The shared, read-only state of the draws (see scen): the checks, the propagation order, the
  * shocked and reached variables, the outcomes, the working table, the start values after the
  * shocks, and each reached equation's base design and covariance factor. */
@@ -1289,6 +1409,8 @@ static gw_status setup(scen *c, const gw_shock *shocks, size_t nshocks, const gw
         goto done;
     for (size_t m = 0; m < c->neq && s == GW_OK; m++)
         s = prepare_eq(c, m, res);
+    if (s == GW_OK)
+        s = prepare_fixed(c, emp);
 done:
     list_free(shocked, nshocked);
     list_free(touched, ntouched);
@@ -1304,6 +1426,7 @@ static void scratch_free(scratch *s)
     gw_free(s->b);
     gw_free(s->z);
     gw_free(s->delta);
+    gw_free(s->col1);
 }
 
 static gw_status scratch_new(const scen *c, scratch *s)
@@ -1320,7 +1443,8 @@ static gw_status scratch_new(const scen *c, scratch *s)
     s->b = gw_alloc_array(kt ? kt : 1, sizeof *s->b);
     s->z = gw_alloc_array(kmax, sizeof *s->z);
     s->delta = gw_alloc_array(c->neq * c->n > 0 ? c->neq * c->n : 1, sizeof *s->delta);
-    if (!s->b || !s->z || !s->delta) {
+    s->col1 = gw_alloc_array(kmax, sizeof *s->col1);
+    if (!s->b || !s->z || !s->delta || !s->col1) {
         scratch_free(s);
         return gwi_fail(GW_ENOMEM, "scenario: out of memory");
     }
