@@ -1510,37 +1510,46 @@ static gw_status all_draws(const scen *c, gw_scenario_result *res)
 }
 
 /* Moves the k-th smallest of a[lo..hi-1] (no NaN) to a[k], smaller or equal values before it
- * and greater or equal after (Hoare's selection, median-of-three pivot): the order statistic
- * a full sort would put at k, in O(hi - lo) expected time. */
+ * and greater or equal after: the order statistic a full sort would put at k. Floyd and
+ * Rivest's SELECT (CACM 18(3), 1975, algorithm 489): on ranges over 600 values it first
+ * selects within a sample around k, so that the partition that follows leaves few values on
+ * k's side; about n + min(k, n - k) comparisons instead of a sort's n log n. */
 static void select_kth(double *a, size_t lo, size_t hi, size_t k)
 {
-    size_t l = lo, r = hi - 1;
+    ptrdiff_t l = (ptrdiff_t)lo, r = (ptrdiff_t)hi - 1, kk = (ptrdiff_t)k;
     while (r > l) {
-        size_t mid = l + (r - l) / 2;
-        double x = a[mid], y = a[l], z = a[r];
-        double piv = (x < y) ? ((y < z) ? y : (x < z ? z : x)) : ((x < z) ? x : (y < z ? z : y));
-        size_t i = l, j = r;
-        while (i <= j) {
-            while (a[i] < piv)
-                i++;
-            while (piv < a[j])
-                j--;
-            if (i <= j) {
-                double t = a[i];
-                a[i] = a[j];
-                a[j] = t;
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
+        if (r - l > 600) {
+            double nn = (double)(r - l + 1), i = (double)(kk - l + 1);
+            double z = log(nn), sz = 0.5 * exp(2.0 * z / 3.0);
+            double sd = 0.5 * sqrt(z * sz * (nn - sz) / nn) * (i - nn / 2.0 < 0 ? -1.0 : 1.0);
+            ptrdiff_t nl = (ptrdiff_t)fmax((double)l, (double)kk - i * sz / nn + sd);
+            ptrdiff_t nr = (ptrdiff_t)fmin((double)r, (double)kk + (nn - i) * sz / nn + sd);
+            select_kth(a, (size_t)nl, (size_t)nr + 1, (size_t)kk);
         }
-        if (k <= j)
-            r = j;
-        else if (k >= i)
-            l = i;
-        else
-            return;
+        double t = a[kk], tmp;
+        ptrdiff_t i = l, j = r;
+        tmp = a[l], a[l] = a[kk], a[kk] = tmp;
+        if (a[r] > t)
+            tmp = a[r], a[r] = a[l], a[l] = tmp;
+        while (i < j) {
+            tmp = a[i], a[i] = a[j], a[j] = tmp;
+            i++;
+            j--;
+            while (a[i] < t)
+                i++;
+            while (a[j] > t)
+                j--;
+        }
+        if (a[l] == t) {
+            tmp = a[l], a[l] = a[j], a[j] = tmp;
+        } else {
+            j++;
+            tmp = a[j], a[j] = a[r], a[r] = tmp;
+        }
+        if (j <= kk)
+            l = j + 1;
+        if (kk <= j)
+            r = j - 1;
     }
 }
 
@@ -1568,42 +1577,72 @@ static double quantile7_select(double *a, size_t m, double p, size_t *from)
 
 /* Areas whose draws area_stats gathers at once: the draws of one outcome and area lie
  * n_outcomes * n_areas doubles apart, so they are copied a block of neighbouring areas at a
- * time (contiguous reads) into a buffer of SC_AREA_BLOCK x draws doubles. */
-#define SC_AREA_BLOCK 32
+ * time (contiguous reads) into a buffer of SC_AREA_BLOCK x draws doubles, through a tile of
+ * SC_DRAW_TILE draws that stays in cache while it is transposed. */
+#define SC_AREA_BLOCK 128
+#define SC_DRAW_TILE 32
 
-/* Per-area statistics over draws and ranks. */
+/* Mean and quantiles over the draws of the areas i0..i0+bn-1 of outcome o (buf: bn x D,
+ * tile: SC_AREA_BLOCK x SC_DRAW_TILE). */
+static void area_block_stats(const scen *c, gw_scenario_result *r, size_t o, size_t i0, size_t bn,
+                             double *buf, double *tile)
+{
+    size_t n = c->n, D = c->draws, ld = c->nout * n;
+    for (size_t d0 = 0; d0 < D; d0 += SC_DRAW_TILE) {
+        size_t dn = D - d0 < SC_DRAW_TILE ? D - d0 : SC_DRAW_TILE;
+        for (size_t dd = 0; dd < dn; dd++) {
+            const double *x = r->draw_change + (d0 + dd) * ld + o * n + i0;
+            for (size_t ii = 0; ii < bn; ii++) /* a loop: memcpy's call costs more */
+                tile[dd * bn + ii] = x[ii];
+        }
+        for (size_t ii = 0; ii < bn; ii++)
+            for (size_t dd = 0; dd < dn; dd++)
+                buf[ii * D + d0 + dd] = tile[dd * bn + ii];
+    }
+    for (size_t ii = 0; ii < bn; ii++) {
+        size_t at = o * n + i0 + ii, m = 0, from = 0;
+        double *v = buf + ii * D;
+        r->mean[at] = shifted_mean(v, D, 1);
+        for (size_t d = 0; d < D; d++)
+            if (isfinite(v[d]))
+                v[m++] = v[d];
+        r->q05[at] = m ? quantile7_select(v, m, 0.05, &from) : SC_NAN;
+        r->median[at] = m ? quantile7_select(v, m, 0.5, &from) : SC_NAN;
+        r->q95[at] = m ? quantile7_select(v, m, 0.95, &from) : SC_NAN;
+    }
+}
+
+/* Per-area statistics over draws (in parallel over blocks of areas: each writes its own
+ * entries, so the bytes do not depend on the threads) and ranks. */
 static gw_status area_stats(const scen *c, gw_scenario_result *r)
 {
-    size_t n = c->n, no = c->nout, D = c->draws, ld = no * n;
-    size_t nb = n < SC_AREA_BLOCK ? (n ? n : 1) : SC_AREA_BLOCK;
+    size_t n = c->n, no = c->nout, D = c->draws;
+    size_t nb = n < SC_AREA_BLOCK ? (n ? n : 1) : SC_AREA_BLOCK, nblk = (n + nb - 1) / nb;
+    int oom = 0;
     double *tmp = gw_alloc_array(n ? n : 1, sizeof *tmp);
-    double *buf = gw_alloc_array(nb * (D ? D : 1), sizeof *buf);
-    if (tmp == NULL || buf == NULL) {
-        gw_free(tmp);
+    if (tmp == NULL)
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
+#pragma omp parallel
+    {
+        double *buf = gw_alloc_array(nb * (D ? D : 1), sizeof *buf);
+        double *tile = gw_alloc_array(nb * SC_DRAW_TILE, sizeof *tile);
+        if (buf == NULL || tile == NULL) {
+#pragma omp atomic write
+            oom = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (long long t = 0; t < (long long)(no * nblk); t++) {
+            size_t o = (size_t)t / nblk, i0 = ((size_t)t % nblk) * nb;
+            if (buf != NULL && tile != NULL)
+                area_block_stats(c, r, o, i0, n - i0 < nb ? n - i0 : nb, buf, tile);
+        }
         gw_free(buf);
+        gw_free(tile);
+    }
+    if (oom) {
+        gw_free(tmp);
         return gwi_fail(GW_ENOMEM, "scenario: out of memory");
     }
-    for (size_t o = 0; o < no; o++)
-        for (size_t i0 = 0; i0 < n; i0 += nb) {
-            size_t bn = n - i0 < nb ? n - i0 : nb;
-            for (size_t d = 0; d < D; d++) {
-                const double *x = r->draw_change + d * ld + o * n + i0;
-                for (size_t ii = 0; ii < bn; ii++)
-                    buf[ii * D + d] = x[ii];
-            }
-            for (size_t ii = 0; ii < bn; ii++) {
-                size_t at = o * n + i0 + ii, m = 0, from = 0;
-                double *v = buf + ii * D;
-                r->mean[at] = shifted_mean(v, D, 1);
-                for (size_t d = 0; d < D; d++)
-                    if (isfinite(v[d]))
-                        v[m++] = v[d];
-                r->q05[at] = m ? quantile7_select(v, m, 0.05, &from) : SC_NAN;
-                r->median[at] = m ? quantile7_select(v, m, 0.5, &from) : SC_NAN;
-                r->q95[at] = m ? quantile7_select(v, m, 0.95, &from) : SC_NAN;
-            }
-        }
-    gw_free(buf);
     for (size_t o = 0; o < no; o++) {
         const double *b = r->base + o * n;
         for (size_t i = 0; i < n; i++)
