@@ -198,8 +198,11 @@ typedef struct {
  *   GW_ENONFINITE a non-finite estimate or vcov entry.
  *   statuses of the build callback (prefixed with the equation's name), e.g. GW_EFORMAT when
  *   a shock makes log(x) undefined; GW_ENOMEM.
- * Complexity: O(draws * sum_m (cost of build_m + n k_m)) time, parallel over draws (OpenMP);
- * O(draws * outcomes * areas) memory for draw_change. */
+ * Complexity: O(draws * sum_m (cost of build_m + n k_m)) time, parallel over draws (OpenMP),
+ * where an equation whose regressors read no reached equation's response (nor the employment
+ * variable under a pass-through distribution) is built once, not per draw (its design is the
+ * same in every draw); the per-area statistics O(draws * outcomes * areas), parallel over
+ * blocks of areas; O(draws * outcomes * areas) memory for draw_change. */
 GW_API gw_status gw_scenario_run(const gw_table *areas, const gw_scenario_eq *eqs, size_t neq,
                                  gw_scenario_build_fn build, void *ctx, const gw_shock *shocks,
                                  size_t nshocks, const gw_scenario_occ *occ,
