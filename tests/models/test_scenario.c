@@ -284,26 +284,49 @@ static void test_scenario_zero_shock_exact(void **state)
     gw_panel_free(p);
 }
 
+/* The true system over a generated panel of n_las areas (its latest year), and a run of the
+ * shocks specs (every one must parse) with o; truth_close frees it all. */
+typedef struct {
+    gw_panel *p;
+    areas_t a;
+    sys s;
+} truth_world;
+
+static gw_scenario_result *truth_run(truth_world *w, size_t n_las, const char *const *specs,
+                                     size_t nspec, const gw_scenario_opts *o)
+{
+    gw_shock sh[8];
+    assert_true(nspec <= 8);
+    memset(w, 0, sizeof *w);
+    w->p = make_panel(n_las);
+    areas_latest(w->p, &w->a);
+    sys_truth(&w->s, w->p->truth);
+    for (size_t k = 0; k < nspec; k++)
+        assert_int_equal(gw_shock_parse(specs[k], &sh[k]), GW_OK);
+    gw_scenario_result *r = NULL;
+    assert_int_equal(
+        gw_scenario_run(w->a.areas, w->s.eq, NEQ, build_cb, &w->s, sh, nspec, &w->a.occ, o, &r),
+        GW_OK);
+    return r;
+}
+
+static void truth_close(truth_world *w)
+{
+    sys_free(&w->s);
+    areas_free(&w->a);
+    gw_panel_free(w->p);
+}
+
 /* The analytic propagation, by hand, for a displacement shock plus a direct shock. */
 static void test_scenario_truth_analytic(void **state)
 {
     (void)state;
-    gw_panel *p = make_panel(120);
-    areas_t a = {0};
-    sys s;
-    areas_latest(p, &a);
-    sys_truth(&s, p->truth);
-    gw_shock sh[2];
-    assert_int_equal(gw_shock_parse("displacement:0.10", &sh[0]), GW_OK);
-    assert_int_equal(gw_shock_parse("autonomy_share += 5 where auto_exposure >= q80", &sh[1]),
-                     GW_OK);
-    gw_scenario_opts o = {0};
-    o.draws = 20;
-    o.seed = 1;
-    o.pass_through = NAN;
-    gw_scenario_result *r = NULL;
-    assert_int_equal(gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, sh, 2, &a.occ, &o, &r),
-                     GW_OK);
+    static const char *const specs[] = {"displacement:0.10",
+                                        "autonomy_share += 5 where auto_exposure >= q80"};
+    gw_scenario_opts o = {.draws = 20, .seed = 1, .pass_through = NAN};
+    truth_world tw;
+    gw_scenario_result *r = truth_run(&tw, 120, specs, 2, &o);
+    areas_t a = tw.a;
     size_t n = r->n_areas;
     assert_int_equal(n, 120);
     /* Order: pay and autonomy before life. */
@@ -350,9 +373,7 @@ static void test_scenario_truth_analytic(void **state)
     }
     assert_true(ntop >= 23 && ntop <= 25);
     gw_scenario_free(r);
-    sys_free(&s);
-    areas_free(&a);
-    gw_panel_free(p);
+    truth_close(&tw);
 }
 
 /* Whether area i's categorical column var is level lev. */
@@ -371,24 +392,18 @@ static int is_level(const gw_table *t, const char *var, size_t i, const char *le
 static void test_scenario_new_shocks_analytic(void **state)
 {
     (void)state;
-    gw_panel *p = make_panel(120);
-    areas_t a = {0};
-    sys s;
-    areas_latest(p, &a);
-    sys_truth(&s, p->truth);
+    static const char *const specs[] = {"displacement:0.10 @ nation == W",
+                                        "occupation: soc9, 2 = -0.05",
+                                        "emp_rate -= 2*auto_exposure",
+                                        "autonomy_share += share_prof*0.05 @ nation != W"};
+    gw_scenario_opts o = {.draws = 30, .seed = 5, .pass_through = NAN};
+    truth_world tw;
+    gw_scenario_result *r = truth_run(&tw, 120, specs, 4, &o);
+    areas_t a = tw.a;
+    sys s = tw.s;
     gw_shock sh[4];
-    assert_int_equal(gw_shock_parse("displacement:0.10 @ nation == W", &sh[0]), GW_OK);
-    assert_int_equal(gw_shock_parse("occupation: soc9, 2 = -0.05", &sh[1]), GW_OK);
-    assert_int_equal(gw_shock_parse("emp_rate -= 2*auto_exposure", &sh[2]), GW_OK);
-    assert_int_equal(gw_shock_parse("autonomy_share += share_prof*0.05 @ nation != W", &sh[3]),
-                     GW_OK);
-    gw_scenario_opts o = {0};
-    o.draws = 30;
-    o.seed = 5;
-    o.pass_through = NAN;
-    gw_scenario_result *r = NULL;
-    assert_int_equal(gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, sh, 4, &a.occ, &o, &r),
-                     GW_OK);
+    for (size_t k = 0; k < 4; k++)
+        assert_int_equal(gw_shock_parse(specs[k], &sh[k]), GW_OK);
     size_t n = r->n_areas, nw = 0;
     size_t oe = outcome(r, "emp_rate"), oa = outcome(r, "autonomy_share");
     size_t ow = outcome(r, "median_hourly_pay"), ol = outcome(r, "life_sat");
@@ -471,9 +486,7 @@ static void test_scenario_new_shocks_analytic(void **state)
     gw_scenario_free(r);
     gw_free(L);
     gw_table_free(otab);
-    sys_free(&s);
-    areas_free(&a);
-    gw_panel_free(p);
+    truth_close(&tw);
 }
 
 /* Width of the national 90% interval of the mean change in life_sat. */
