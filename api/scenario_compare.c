@@ -41,7 +41,7 @@ static int good_name(const char *s)
     return 1;
 }
 
-static gw_status check_defs(const gw_scenario_def *defs, size_t nscen, size_t reference)
+gw_status gwi_scenario_check_defs(const gw_scenario_def *defs, size_t nscen, size_t reference)
 {
     if (defs == NULL || nscen == 0)
         return gwi_fail(GW_EINVAL, "no scenario");
@@ -105,7 +105,7 @@ gw_status gwi_scenario_comparison_finish(gw_scenario_comparison *c)
 gw_status gwi_scenario_comparison_new(const gw_scenario_def *defs, size_t nscen, size_t reference,
                                       gw_scenario_comparison **out)
 {
-    gw_status st = check_defs(defs, nscen, reference);
+    gw_status st = gwi_scenario_check_defs(defs, nscen, reference);
     *out = NULL;
     if (st != GW_OK)
         return st;

@@ -54,42 +54,31 @@ static gw_status check_horizon(const gw_scenario_horizon *h)
     return GW_OK;
 }
 
-/* The fits of the results file: those named in models ("a,b,c") or all, in order. */
+/* The fits of the results file: those named in models ("a,b,c") or all, in order, read and
+ * named as gw_scenario_file reads them. */
 static gw_status read_fits(const char *path, const char *models, path_in *in)
 {
     gw_results *res = NULL;
-    gw_status s = gw_results_open(path, &res);
-    if (s != GW_OK)
-        return s;
-    char *list = models != NULL ? gw_strdup(models) : NULL;
-    size_t cap = gw_results_nmodels(res) + 1;
-    if (list != NULL)
-        for (const char *c = list; *c; c++)
-            cap += *c == ',';
-    in->fits = gw_calloc(cap, sizeof *in->fits);
-    in->names = gw_calloc(cap, sizeof *in->names);
-    if (in->fits == NULL || in->names == NULL || (models != NULL && list == NULL))
-        s = gwi_fail(GW_ENOMEM, "out of memory");
-    char *save = NULL;
-    for (char *tok = list != NULL ? strtok_r(list, ",", &save) : NULL; tok != NULL && s == GW_OK;
-         tok = strtok_r(NULL, ",", &save)) {
-        s = gw_results_get(res, tok, &in->fits[in->nfits]);
-        if (s == GW_OK && (in->names[in->nfits++] = gw_strdup(tok)) == NULL)
-            s = gwi_fail(GW_ENOMEM, "out of memory");
-    }
-    for (size_t m = 0; s == GW_OK && models == NULL && m < gw_results_nmodels(res); m++) {
-        s = gw_results_get(res, gw_results_model_name(res, m), &in->fits[in->nfits]);
-        if (s == GW_OK &&
-            (in->names[in->nfits++] = gw_strdup(gw_results_model_name(res, m))) == NULL)
-            s = gwi_fail(GW_ENOMEM, "out of memory");
-    }
-    if (s == GW_OK && in->nfits == 0)
+    char **list = NULL;
+    size_t nlist = 0;
+    gw_status s = models != NULL ? gwi_scenario_split_list(models, "--models", &list, &nlist)
+                                 : GW_OK;
+    if (s == GW_OK)
+        s = gw_results_open(path, &res);
+    size_t n = s == GW_OK ? (models != NULL ? nlist : gw_results_nmodels(res)) : 0;
+    if (s == GW_OK && n == 0)
         s = gwi_fail(GW_EINVAL, "%s holds no model (fit some with goodwork fit --out)", path);
-    if (s != GW_OK) {
-        gwi_fail_keep(s);
-        gwi_prefix_error("%s", path);
+    if (s == GW_OK && ((in->fits = gw_calloc(n, sizeof *in->fits)) == NULL ||
+                       (in->names = gw_calloc(n, sizeof *in->names)) == NULL))
+        s = gwi_fail(GW_ENOMEM, "out of memory");
+    for (size_t m = 0; m < n && s == GW_OK; m++) {
+        const char *nm = models != NULL ? list[m] : gw_results_model_name(res, m);
+        s = gwi_scenario_get_fit(res, path, nm, &in->fits[m]);
+        if (s == GW_OK && (in->names[m] = gw_strdup(nm)) == NULL)
+            s = gwi_fail(GW_ENOMEM, "out of memory");
+        in->nfits = m + 1;
     }
-    gw_free(list);
+    gwi_scenario_free_strs(list, nlist);
     gw_results_close(res);
     return s;
 }
@@ -257,11 +246,9 @@ gw_status gw_scenario_path_file(const char *results, const char *data, const gw_
     if (oa.analyses == NULL)
         oa.analyses = results;
     const gw_scenario_run_opts *o = &oa;
-    gw_scenario_comparison *probe = NULL;
     gw_status s = check_horizon(h);
     if (s == GW_OK) /* the names, before any file is read */
-        s = gwi_scenario_comparison_new(defs, nscen, reference, &probe);
-    gw_scenario_comparison_free(probe);
+        s = gwi_scenario_check_defs(defs, nscen, reference);
     path_in in;
     memset(&in, 0, sizeof in);
     gw_scenario_path *p = gw_calloc(1, sizeof *p);

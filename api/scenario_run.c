@@ -46,7 +46,7 @@ static gw_status oom(void) { return gwi_fail(GW_ENOMEM, "out of memory"); }
 
 /* Splits text at commas, appending the items to *list (owned strings); an empty item is
  * GW_EINVAL naming the option `what`. */
-static gw_status split_list(const char *text, const char *what, char ***list, size_t *n)
+gw_status gwi_scenario_split_list(const char *text, const char *what, char ***list, size_t *n)
 {
     size_t cnt = 1;
     for (const char *c = text; *c; c++)
@@ -137,12 +137,12 @@ static gw_status job_begin(job *j, const char *const *shocks, size_t nshocks)
             j->shocks[h].kind == GW_SHOCK_AI || j->shocks[h].kind == GW_SHOCK_DISPLACEMENT;
     }
     if (o->models != NULL &&
-        (s = split_list(o->models, "--models", &j->models, &j->nmodels)) != GW_OK)
+        (s = gwi_scenario_split_list(o->models, "--models", &j->models, &j->nmodels)) != GW_OK)
         return s;
     if (o->nby > 0 && o->by == NULL)
         return gwi_fail(GW_EINVAL, "gw_scenario: NULL by");
     for (size_t b = 0; b < o->nby; b++)
-        if ((s = split_list(o->by[b], "--by", &r->by_var, &r->nby)) != GW_OK)
+        if ((s = gwi_scenario_split_list(o->by[b], "--by", &r->by_var, &r->nby)) != GW_OK)
             return s;
     for (size_t b = 0; b < r->nby; b++)
         if (r->by_var[b][0] == '@' && (s = gwi_scenario_by_ref_check(r->by_var[b])) != GW_OK)
@@ -203,6 +203,24 @@ static gw_status add_model(job *j, size_t m, const char *name, const gw_result *
     return GW_OK;
 }
 
+gw_status gwi_scenario_get_fit(const gw_results *res, const char *path, const char *name,
+                               gw_result **out)
+{
+    gw_status s = gw_results_get(res, name, out);
+    if (s == GW_ENOVAR) {
+        gw_strbuf av = {0};
+        for (size_t k = 0; k < gw_results_nmodels(res); k++)
+            gw_strbuf_printf(&av, "%s%s", k ? ", " : "", gw_results_model_name(res, k));
+        s = gwi_fail(GW_ENOVAR, "no model '%s' in %s (models: %s)", name, path,
+                     av.s ? av.s : "none");
+        gw_strbuf_free(&av);
+    } else if (s != GW_OK) {
+        gwi_fail_keep(s);
+        gwi_prefix_error("%s", path);
+    }
+    return s;
+}
+
 /* The models of the results file path: those of --models, or every one in the file's order. */
 static gw_status models_from_file(job *j, const char *path)
 {
@@ -219,20 +237,9 @@ static gw_status models_from_file(job *j, const char *path)
         goto done;
     for (size_t m = 0; m < neq && s == GW_OK; m++) {
         const char *nm = j->nmodels ? j->models[m] : gw_results_model_name(res, m);
-        s = gw_results_get(res, nm, &j->owned[m]);
-        if (s == GW_ENOVAR) {
-            gw_strbuf av = {0};
-            for (size_t k = 0; k < gw_results_nmodels(res); k++)
-                gw_strbuf_printf(&av, "%s%s", k ? ", " : "", gw_results_model_name(res, k));
-            s = gwi_fail(GW_ENOVAR, "no model '%s' in %s (models: %s)", nm, path,
-                         av.s ? av.s : "none");
-            gw_strbuf_free(&av);
-        } else if (s != GW_OK) {
-            gwi_fail_keep(s);
-            gwi_prefix_error("%s", path);
-        } else {
+        s = gwi_scenario_get_fit(res, path, nm, &j->owned[m]);
+        if (s == GW_OK)
             s = add_model(j, m, nm, j->owned[m]);
-        }
     }
 done:
     gw_results_close(res);

@@ -53,10 +53,12 @@ gw_status gwi_scenario_baseline(const gw_table *panel, const char *idv, const ch
                                 gw_table **out);
 
 /* A comparison assembled by hand (the horizon's, one per year): gwi_scenario_comparison_new
- * checks the defs (nscen >= 1) and copies the names; the caller puts the nscen reports into
+ * checks the defs (gwi_scenario_check_defs: nscen >= 1, names plain and unique, reference in
+ * range) and copies the names; the caller puts the nscen reports into
  * gwi_scenario_comparison_slots(c) (which c then owns) and calls
  * gwi_scenario_comparison_finish for the differences. gwi_scenario_comparison_json: the
  * "scenarios" object of the JSON output. */
+gw_status gwi_scenario_check_defs(const gw_scenario_def *defs, size_t nscen, size_t reference);
 gw_status gwi_scenario_comparison_new(const gw_scenario_def *defs, size_t nscen, size_t reference,
                                       gw_scenario_comparison **out);
 gw_scenario_report **gwi_scenario_comparison_slots(gw_scenario_comparison *c);
@@ -72,6 +74,15 @@ const char *gwi_scenario_path_spec(const gw_scenario_path *p, size_t s);
 /* gwi_scenario_parse_dist -- "beta(A,B)" or "uniform(LO,HI)" into *kind, *a, *b; GW_EINVAL with
  * a message quoting text otherwise. */
 gw_status gwi_scenario_parse_dist(const char *text, int *kind, double *a, double *b);
+
+/* gwi_scenario_split_list -- text split at commas, appended to *list (owned strings, *n of
+ * them); an empty item is GW_EINVAL naming the option `what`. */
+gw_status gwi_scenario_split_list(const char *text, const char *what, char ***list, size_t *n);
+
+/* gwi_scenario_get_fit -- model `name` of the open results file res (read from path): GW_ENOVAR
+ * listing the models the file has, or gw_results_get's status prefixed with path. */
+gw_status gwi_scenario_get_fit(const gw_results *res, const char *path, const char *name,
+                               gw_result **out);
 
 /* gwi_scenario_bounds_check -- GW_EINVAL (with the message) for a malformed bound item. */
 gw_status gwi_scenario_bounds_check(const char *const *bounds, size_t nbounds);
