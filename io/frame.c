@@ -578,7 +578,8 @@ static gw_status make_groups(frame *fr, const size_t *cols, size_t k, gw_factor 
  * the missing-value marks and the search for infinite values (one read of the data, not two). */
 #define MARK_ROWS ((size_t)2048)
 
-/* Marks rows with a missing value in any used column (drop[r] = 1) and counts them; then finds,
+/* Marks rows with a missing value in any used column (drop[r] = 1; rows already left out, drop[r]
+ * = 3, stay as they are) and counts them; then finds,
  * for each used column but `skip` (the weights, checked on their own), the first row not dropped
  * with an infinite value: inf[c] (SIZE_MAX when none). Row blocks on the library's threads.
  * Columns that their reader found clean (gwi_table_is_clean) are not read; when all are, drop
@@ -608,11 +609,11 @@ static size_t mark_rows(const gw_table *t, const unsigned char *used, size_t ski
             const double *x = gw_table_numeric(t, c);
             const int32_t *k = gw_table_codes(t, c);
             for (size_t r = r0; r < r1; r++)
-                if (x != NULL ? isnan(x[r]) : k[r] == GW_CODE_MISSING)
+                if (drop[r] == 0 && (x != NULL ? isnan(x[r]) : k[r] == GW_CODE_MISSING))
                     drop[r] = 1;
         }
         for (size_t r = r0; r < r1; r++)
-            nmiss += drop[r];
+            nmiss += drop[r] == 1;
         for (size_t c = 0; c < ncols; c++) {
             const double *x = gw_table_numeric(t, c);
             if (!used[c] || c == skip || x == NULL)
@@ -666,14 +667,22 @@ static void kept_rows(const unsigned char *drop, size_t nr, size_t *rows)
 
 /* ---------------------------------------------------------------------------------------- */
 
-/* Step 2 of the build: marks the rows to drop in drop (missing values 1, zero weights 2), checks
- * infinite values and negative weights on the rows kept, and sets fr->n and fr->rows (NULL when
- * every row is kept). weights: the weights variable's name, or NULL (then wcol is unused). */
+/* Step 2 of the build: marks the rows to drop in drop (missing values 1, zero weights 2, left out
+ * by keep 3), checks infinite values and negative weights on the rows kept, and sets fr->n and
+ * fr->rows (NULL when every row is kept). weights: the weights variable's name, or NULL (then
+ * wcol is unused). keep: gw_frame_opts.keep, or NULL. */
 static gw_status frame_rows(frame *fr, const unsigned char *used, const char *weights, size_t wcol,
-                            unsigned char *drop, size_t *nmiss, size_t *nzero)
+                            const unsigned char *keep, unsigned char *drop, size_t *ndrop)
 {
     const gw_table *t = fr->t;
-    size_t ncols = gw_table_ncols(t);
+    size_t ncols = gw_table_ncols(t), *nmiss = &ndrop[0], *nzero = &ndrop[1], *nsub = &ndrop[2];
+    *nsub = 0;
+    if (keep != NULL)
+        for (size_t r = 0; r < fr->nrows; r++)
+            if (!keep[r]) {
+                drop[r] = 3;
+                ++*nsub;
+            }
     size_t *inf = gw_alloc_array(ncols ? ncols : 1, sizeof *inf);
     if (inf == NULL)
         return gwi_fail(GW_ENOMEM, "cannot allocate %zu column marks", ncols);
@@ -705,7 +714,12 @@ static gw_status frame_rows(frame *fr, const unsigned char *used, const char *we
             }
         }
     }
-    fr->n = fr->nrows - *nmiss - *nzero;
+    fr->n = fr->nrows - *nmiss - *nzero - *nsub;
+    if (fr->n == 0 && *nsub > 0)
+        return gwi_fail(GW_ENODATA,
+                        "no observations left: of %zu rows, %zu are outside the subset, %zu have "
+                        "a missing value and %zu a zero weight",
+                        fr->nrows, *nsub, *nmiss, *nzero);
     if (fr->n == 0)
         return gwi_fail(GW_ENODATA,
                         "no observations left: of %zu rows, %zu have a missing value and %zu a "
@@ -772,7 +786,7 @@ typedef struct {
     size_t wcol, tcol, idcol, clcol[GW_FRAME_MAX_CLUSTER];
     size_t *fecol; /* nfe */
     int has_w, has_id, has_time, spans;
-    size_t nmiss, nzero;    /* rows dropped for a missing value, for a zero weight */
+    size_t ndrop[3];        /* rows dropped for a missing value, a zero weight, by opts.keep */
     size_t p, q, n_endog;   /* columns of X (intercept included), of Z; endogenous of X */
     int need_lo, intercept; /* some term has low parts; X has an intercept column */
     int adopted;            /* X and y are the table's block (zero copy) */
@@ -1021,8 +1035,9 @@ static gw_status fb_design(fbuild *B)
     gw_design *d = B->d;
     d->has_intercept = B->intercept;
     d->n_endog = B->n_endog;
-    d->nobs_dropped_missing = B->nmiss;
-    d->nobs_dropped_zero_weight = B->nzero;
+    d->nobs_dropped_missing = B->ndrop[0];
+    d->nobs_dropped_zero_weight = B->ndrop[1];
+    d->nobs_dropped_subset = B->ndrop[2];
     d->response = gw_strdup(B->resp.ff->name);
     if (d->response == NULL)
         return gwi_fail(GW_ENOMEM, "cannot copy the response's name");
@@ -1127,7 +1142,7 @@ static gw_status fb_groups(fbuild *B)
 static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula *f,
                              const gw_frame_opts *opts, gw_design **out)
 {
-    static const gw_frame_opts none = {NULL, {NULL, NULL}, NULL, NULL};
+    static const gw_frame_opts none = {NULL, {NULL, NULL}, NULL, NULL, NULL};
     gw_status rc = GW_OK;
     fbuild B;
     memset(&B, 0, sizeof B);
@@ -1148,8 +1163,8 @@ static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula 
         (mut != NULL && (rc = fb_count_uses(&B, mut)) != GW_OK))
         goto done;
     /* 2. Rows: missing values, infinite values, weights. */
-    if ((rc = frame_rows(&B.fr, B.used, B.has_w ? opts->weights : NULL, B.wcol, B.drop, &B.nmiss,
-                         &B.nzero)) != GW_OK)
+    if ((rc = frame_rows(&B.fr, B.used, B.has_w ? opts->weights : NULL, B.wcol, opts->keep, B.drop,
+                         B.ndrop)) != GW_OK)
         goto done;
     if ((rc = fb_code_terms(&B)) != GW_OK || (rc = fb_design(&B)) != GW_OK ||
         (rc = fb_fill_terms(&B)) != GW_OK || (rc = fb_groups(&B)) != GW_OK)

@@ -57,6 +57,10 @@ typedef struct {
     const char *cluster[GW_FRAME_MAX_CLUSTER]; /* cluster variables; NULL entries: unused   */
     const char *panel_id;                      /* panel identifier, or NULL                 */
     const char *panel_time;                    /* panel time (numeric), or NULL             */
+    /* Rows to consider (`fit --subset`, `--split`): keep[r] == 0 leaves table row r out before
+     * anything else is looked at (its missing values are not counted and its values are never
+     * checked); counted in d->nobs_dropped_subset. NULL: every row. Borrowed, nrows bytes. */
+    const unsigned char *keep;
 } gw_frame_opts;
 
 /* gw_frame_build -- build the design of formula f over table t.

@@ -406,6 +406,34 @@ static void test_frame_missing_rows(void **state)
     gw_design_free(d);
 }
 
+/* gw_frame_opts.keep leaves rows out before anything else: a left-out row's infinite value is
+ * no error and its missing value is not counted. */
+static void test_frame_keep_rows(void **state)
+{
+    const gw_table *t = *state;
+    static const unsigned char keep[N] = {1, 1, 0, 1, 0, 1}; /* inf is -Inf at row 2 */
+    gw_frame_opts o = {.keep = keep};
+    gw_design *d = build(t, "y ~ xm + inf", &o);
+    assert_int_equal(d->nobs_dropped_subset, 2);
+    assert_int_equal(d->nobs_dropped_missing, 1); /* xm at row 1 */
+    assert_int_equal(d->n, 3);
+    static const size_t rows[3] = {0, 3, 5};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(d->row_index[i], rows[i]);
+        gw_assert_close(d->y[i], Y[rows[i]], 0.0, 0.0);
+    }
+    gw_design_free(d);
+    static const unsigned char keep1[N] = {0, 1, 0, 0, 0, 0}; /* only the row missing xm */
+    o.keep = keep1;
+    gw_design *none = NULL;
+    gw_formula *f = NULL;
+    assert_int_equal(gw_formula_parse("y ~ xm", &f), GW_OK);
+    assert_int_equal(gw_frame_build(t, f, &o, &none), GW_ENODATA);
+    assert_null(none);
+    assert_non_null(strstr(gw_last_error(), "5 are outside the subset, 1 have a missing value"));
+    gw_formula_free(f);
+}
+
 static void test_frame_weights(void **state)
 {
     const gw_table *t = *state;
@@ -803,6 +831,7 @@ int main(void)
         cmocka_unit_test(test_frame_errors),
         cmocka_unit_test(test_frame_out_of_memory),
         cmocka_unit_test(test_frame_consume),
+        cmocka_unit_test(test_frame_keep_rows),
         cmocka_unit_test(test_frame_threads),
         cmocka_unit_test(test_frame_adopt_block),
     };
