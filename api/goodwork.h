@@ -31,6 +31,7 @@
 #include "gw_h5source.h"
 #include "gw_load.h"
 #include "gw_formula.h"
+#include "gw_stepwise.h"
 #include "gw_frame.h"
 #include "gw_output.h"
 #include "gw_etable.h"
