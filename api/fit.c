@@ -158,6 +158,7 @@ gw_status gw_fit_prepare(const gw_fit_opts *opts, gw_fit_prep *p)
     p->frame.weights = o->weights;
     p->frame.panel_id = o->panel_id;
     p->frame.panel_time = o->panel_time;
+    p->frame.keep = o->keep;
     for (size_t c = 0; c < GW_FRAME_MAX_CLUSTER; c++)
         p->frame.cluster[c] = p->cluster[c];
     p->is_glm = gwi_fit_is_glm(o->estimator);
@@ -420,5 +421,8 @@ gw_status gw_fit_file(const char *path, const char *formula, const gw_fit_opts *
         return gwi_fail(GW_EINVAL, "gw_fit_file: the formula is NULL");
     if (tm != NULL)
         memset(tm, 0, sizeof *tm);
+    if (opts != NULL && opts->keep != NULL)
+        return gwi_fail(GW_EINVAL, "gw_fit_file: keep applies to gw_fit_table only (read the "
+                                   "table first)");
     return fit_common(NULL, 1, path, formula, opts ? opts : &none, out, tm);
 }

@@ -32,6 +32,7 @@
 #include "gw_load.h"
 #include "gw_formula.h"
 #include "gw_stepwise.h"
+#include "gw_split.h"
 #include "gw_frame.h"
 #include "gw_output.h"
 #include "gw_etable.h"

@@ -68,6 +68,11 @@ typedef struct {
     const char *scratch; /* NULL, or a writable directory for the streamed fit's blocks, read
                           * back by the passes after the first instead of rebuilt (ignored
                           * without memory_limit) */
+    /* gw_fit_table: the rows to consider, one byte per table row (gw_frame_opts.keep: a row
+     * with keep[r] == 0 is left out before anything else, counted apart from missing values);
+     * NULL: every row. Borrowed. `fit --split` fits one group at a time with it. gw_fit_file
+     * refuses it (GW_EINVAL): a file's rows are not known before it is read. */
+    const unsigned char *keep;
 } gw_fit_opts;
 
 /* Seconds spent in each stage of gw_fit_file (factorise is part of frame's wall time: the

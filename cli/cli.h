@@ -55,10 +55,22 @@ typedef struct {
     const char *hint;
 } cli_option;
 
+/* An option that may repeat (fit's --model, --name): every value is appended to v, which has
+ * room for argc entries (the caller's); n of them used, in the order given. */
+typedef struct {
+    const char *name;
+    const char **v;
+    size_t n;
+} cli_list;
+
 /* cli_parse_options -- parses argv[1..argc-1] ("--x v" and "--x=v") against opts: each value
  * goes through cli_option_value, so *str must be NULL before. A switch may repeat. Prints the
  * problem and returns GW_EXIT_USAGE, or GW_EXIT_OK. */
 int cli_parse_options(int argc, char **argv, const cli_option *opts, size_t nopts, const char *cmd);
+
+/* cli_parse_options_ex -- cli_parse_options with options that may repeat: lists[0..nlists-1]. */
+int cli_parse_options_ex(int argc, char **argv, const cli_option *opts, size_t nopts,
+                         cli_list *lists, size_t nlists, const char *cmd);
 
 /* cli_option_value -- the one rule for every option that takes a single value, in every
  * command: sets *slot to value when *slot is NULL (not given before); otherwise prints

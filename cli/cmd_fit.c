@@ -34,7 +34,9 @@ static const char fit_usage[] =
     "required:\n"
     "  --data FILE          data table: .csv (header row; missing: empty, NA, NaN, .) or\n"
     "                       .h5/.hdf5 (a goodwork data table; --table PATH picks the group)\n"
-    "  --model FORMULA      e.g. \"y ~ x1 + log(x2) + x1:x2 | firm + year\"\n"
+    "  --model FORMULA      e.g. \"y ~ x1 + log(x2) + x1:x2 | firm + year\"; may repeat, and\n"
+    "                       sw(a, b), csw(a, b), sw0(), csw0(), y1 + y2 ~ x give several\n"
+    "                       models (read once, stored together, printed with one table)\n"
     "\n"
     "options:\n"
     "  --estimator E        ols (default; with \"| fe\" the within estimator), re, fd, between,\n"
@@ -52,7 +54,11 @@ static const char fit_usage[] =
     "  --format F           text (default), json, markdown, latex, csv\n"
     "  --threads N          worker threads (default: all cores); results do not depend on N\n"
     "  --out RESULTS.h5     also store the fit in a results file (with --name NAME)\n"
-    "  --name NAME          the model's name in RESULTS.h5 (default model1, model2, ...)\n"
+    "  --name NAME          the model's name in RESULTS.h5 (default model1, model2, ...);\n"
+    "                       with several models one --name per model, in order\n"
+    "  --split VAR          one fit per value of VAR (rows where VAR is missing are left\n"
+    "                       out), each model named NAME|VAR=VALUE\n"
+    "  --fsplit             with --split: the full sample too, first, named NAME\n"
     "  --table PATH         group of an HDF5 data table (default /data)\n"
     "  --delim C            CSV field delimiter, one character or tab (default: the most\n"
     "                       frequent of , tab ; | in the header line); .csv.gz is read too\n"
@@ -95,15 +101,13 @@ static void print_timings(double t[5], double factorise, int streamed)
                      : "");
 }
 
-/* Parses argv[1..argc-1] into a; prints the problem and returns GW_EXIT_USAGE on error. */
-static int parse_args(int argc, char **argv, fit_args *a)
+/* Parses argv[1..argc-1] into a; prints the problem and returns GW_EXIT_USAGE on error.
+ * room: 2 argc pointers, the caller's, for the repeated --model and --name. */
+static int parse_args(int argc, char **argv, fit_args *a, const char **room)
 {
     memset(a, 0, sizeof *a);
     const cli_option opts[] = {
         {"--data", &a->data, NULL, NULL},
-        {"--model", &a->model, NULL,
-         "goodwork fit fits one model per run (several models: one goodwork fit each, "
-         "collected in one file by --out R.h5 --name NAME)"},
         {"--estimator", &a->estimator, NULL, NULL},
         {"--vcov", &a->vcov, NULL, NULL},
         {"--weights", &a->weights, NULL, NULL},
@@ -111,7 +115,8 @@ static int parse_args(int argc, char **argv, fit_args *a)
         {"--format", &a->format, NULL, NULL},
         {"--threads", &a->threads, NULL, NULL},
         {"--out", &a->out, NULL, NULL},
-        {"--name", &a->name, NULL, NULL},
+        {"--split", &a->split, NULL, NULL},
+        {"--fsplit", NULL, &a->fsplit, NULL},
         {"--table", &a->table, NULL, NULL},
         {"--ssc", &a->ssc, NULL, NULL},
         {"--maxiter", &a->maxiter, NULL, NULL},
@@ -128,7 +133,13 @@ static int parse_args(int argc, char **argv, fit_args *a)
         {"--timings", NULL, &a->timings, NULL},
         {"-h", NULL, &a->help, NULL},
     };
-    return cli_parse_options(argc, argv, opts, sizeof opts / sizeof opts[0], "fit");
+    cli_list lists[2] = {{"--model", room, 0}, {"--name", room + argc, 0}};
+    int rc = cli_parse_options_ex(argc, argv, opts, sizeof opts / sizeof opts[0], lists, 2, "fit");
+    a->models = lists[0];
+    a->names = lists[1];
+    a->model = a->models.n ? a->models.v[0] : NULL;
+    a->name = a->names.n ? a->names.v[0] : NULL;
+    return rc;
 }
 
 /* --fe-tol, --tol: a number in (0, 1), nothing else (no trailing characters). */
@@ -403,7 +414,10 @@ int cmd_fit(int argc, char **argv)
     gw_status s;
     double tm[5] = {gwi_seconds(), 0.0, 0.0, 0.0, 0.0};
     memset(&prep, 0, sizeof prep);
-    int rc = parse_args(argc, argv, &a);
+    const char **room = gw_calloc(2 * (size_t)argc, sizeof *room);
+    int rc = room != NULL ? parse_args(argc, argv, &a, room) : GW_EXIT_OTHER;
+    if (room == NULL)
+        cli_error("out of memory");
     if (rc != GW_EXIT_OK)
         goto done;
     if (a.help) {
@@ -418,6 +432,8 @@ int cmd_fit(int argc, char **argv)
         goto done;
     }
     gw_threads_set(threads);
+    if ((rc = cli_fit_multi(&a, &o, &prep, (int)fmt, &handled)) != GW_EXIT_OK || handled)
+        goto done;
     if ((rc = fit_elsewhere(&a, &o, &prep, &handled, &result)) != GW_EXIT_OK)
         goto done;
     if (handled) {
@@ -446,6 +462,7 @@ int cmd_fit(int argc, char **argv)
     if (rc == GW_EXIT_OK && a.timings)
         print_timings(tm, ft.factorise, handled || ft.streamed);
 done:
+    gw_free(room);
     gw_free(text);
     gw_result_free(result);
     gw_free(panel_id);

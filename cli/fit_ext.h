@@ -11,6 +11,7 @@
 #ifndef GW_FIT_EXT_H
 #define GW_FIT_EXT_H
 
+#include "cli.h"
 #include "gw_design.h"
 #include "gw_fit.h"
 #include "gw_formula.h"
@@ -35,6 +36,11 @@ typedef struct {
     int hausman;              /* --hausman: the Hausman test with the fit                   */
     int timings;              /* --timings: seconds per stage to standard error             */
     int help;
+    /* Several models (cli/fit_multi.c): every --model and --name in the order given (model
+     * and name above are the first of each), --split VAR and --fsplit. */
+    cli_list models, names;
+    const char *split; /* --split VAR: one fit per value of VAR                             */
+    int fsplit;        /* --fsplit: with --split, the full sample first                     */
 } fit_args;
 
 /* cli_fit_mpi -- called first, before the data are read, with the options o as the library
@@ -43,6 +49,16 @@ typedef struct {
  * *handled = 0 and returns GW_EXIT_OK without doing anything. */
 int cli_fit_mpi(const fit_args *a, const gw_formula *f, const gw_fit_opts *o, const gw_fit_prep *p,
                 int *handled, gw_result **out);
+
+/* cli_fit_multi -- several models in one call: more than one --model or --name, a formula
+ * that expands into several (sw(), csw(), sw0(), csw0(), y1 + y2 ~ ...: io/gw_stepwise.h), or
+ * --split. Called after the options are checked (o, p resolved; fmt the --format). Reads the
+ * data once, fits every model, stores them all in --out in one atomic write and prints them.
+ * Sets *handled = 1 when it took the call (whatever the outcome); *handled = 0 and GW_EXIT_OK
+ * for a single plain model, which cmd_fit fits as always. docs/reference/commands.md, "Several
+ * models in one call", is the behaviour. */
+int cli_fit_multi(const fit_args *a, const gw_fit_opts *o, const gw_fit_prep *p,
+                  int fmt, int *handled);
 
 /* cli_parse_memory_size -- --memory-limit SIZE: a positive number with an optional K, M, G or T
  * suffix (powers of 1024) and an optional B, into bytes in *out; 0 (and *out untouched) when

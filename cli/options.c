@@ -40,6 +40,12 @@ int cli_option_at(int argc, char **argv, int *i, const char *name, const char **
 
 int cli_parse_options(int argc, char **argv, const cli_option *opts, size_t nopts, const char *cmd)
 {
+    return cli_parse_options_ex(argc, argv, opts, nopts, NULL, 0, cmd);
+}
+
+int cli_parse_options_ex(int argc, char **argv, const cli_option *opts, size_t nopts,
+                         cli_list *lists, size_t nlists, const char *cmd)
+{
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *eq = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
@@ -48,6 +54,19 @@ int cli_parse_options(int argc, char **argv, const cli_option *opts, size_t nopt
         for (size_t k = 0; k < nopts; k++)
             if (strlen(opts[k].name) == nlen && strncmp(opts[k].name, arg, nlen) == 0)
                 o = &opts[k];
+        cli_list *l = NULL;
+        for (size_t k = 0; k < nlists; k++)
+            if (strlen(lists[k].name) == nlen && strncmp(lists[k].name, arg, nlen) == 0)
+                l = &lists[k];
+        if (l != NULL) {
+            const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            if (v == NULL) {
+                cli_error("option %s needs a value", l->name);
+                return GW_EXIT_USAGE;
+            }
+            l->v[l->n++] = v; /* room for argc values: the caller's */
+            continue;
+        }
         if (o == NULL) {
             if (arg[0] == '-')
                 cli_error("unknown option '%.*s' (try goodwork %s --help)", (int)nlen, arg, cmd);

@@ -215,6 +215,16 @@ GW_API gw_status gw_results_append_ex(const char *path, const char *name, const 
                                       const gw_provenance *prov, unsigned flags, char *name_out,
                                       size_t name_out_size);
 
+/* gw_results_append_many -- store the n results rs[0..n-1] as models names[0..n-1] (names NULL,
+ * or a NULL entry: the first free "modelK" each, in order) in one atomic write: either every
+ * model is in the file afterwards or none (`goodwork fit` with several models). Every model
+ * carries the provenance prov; flags as gw_results_append_ex. Returns as gw_results_append, and
+ * GW_EINVAL when n is 0, a result is NULL or a name is given twice.
+ * Complexity: one copy of the existing file, plus the models' writes. */
+GW_API gw_status gw_results_append_many(const char *path, size_t n, const char *const *names,
+                                        const gw_result *const *rs, const gw_provenance *prov,
+                                        unsigned flags);
+
 /* The results-file format this library writes, as the root attribute "format_version" =
  * "MAJOR.MINOR". Minor versions only add (a reader of 1.x reads every 1.y file, and an append
  * keeps the file's newer minor); a new major may change what is there, so readers and appenders

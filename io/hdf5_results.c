@@ -393,24 +393,62 @@ static gw_status open_for_append(const char *path, gwi_atomic *w, int *existed, 
     return read_format_version(*file, path, &major, &minor, &present);
 }
 
-gw_status gw_results_append_ex(const char *path, const char *name, const gw_result *r,
-                               const gw_provenance *prov, unsigned flags, char *name_out,
-                               size_t name_out_size)
+/* Creates model `name` (NULL: the first free "modelK") under models and writes r into it; the
+ * group is left open in *g. used: the name taken (at least 32 bytes). */
+static gw_status add_model(hid_t models, const char *name, const gw_result *r, unsigned flags,
+                           const char *path, hid_t *g, char *used, size_t used_size)
+{
+    char auto_name[32], what[1200];
+    if (name == NULL) {
+        for (unsigned long i = 1;; i++) {
+            snprintf(auto_name, sizeof auto_name, "model%lu", i);
+            htri_t ex = H5Lexists(models, auto_name, H5P_DEFAULT);
+            if (ex < 0)
+                return gwi_h5_fail(GW_EIO, "%s: cannot list /models", path);
+            if (ex == 0)
+                break;
+        }
+        name = auto_name;
+    }
+    snprintf(used, used_size, "%s", name);
+    snprintf(what, sizeof what, "%s: /models/%s", gwi_base(path), name);
+    htri_t ex = H5Lexists(models, name, H5P_DEFAULT);
+    if (ex > 0 && !(flags & GW_RESULTS_REPLACE))
+        return gwi_fail(GW_EINVAL, "%s exists already (choose another --name)", what);
+    if (ex > 0 && H5Ldelete(models, name, H5P_DEFAULT) < 0)
+        return gwi_h5_fail(GW_EIO, "%s: cannot replace", what);
+    if ((*g = H5Gcreate2(models, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+        return gwi_h5_fail(GW_EIO, "%s: cannot create the group", what);
+    return write_model(*g, r, what);
+}
+
+/* gw_results_append_ex and gw_results_append_many: n models in one atomic write. */
+static gw_status append_models(const char *path, size_t n, const char *const *names,
+                               const gw_result *const *rs, const gw_provenance *prov,
+                               unsigned flags, char *name_out, size_t name_out_size)
 {
     gw_status rc = GW_OK;
     gwi_h5_quiet q;
     gwi_atomic w = GWI_ATOMIC_INIT;
-    char auto_name[32], created[32], what[1200];
+    char created[32], what[1200], used[1024] = "";
     hid_t fapl = -1, file = -1, models = -1, gcpl = -1, g = -1;
     int existed = 0;
     if (name_out != NULL && name_out_size > 0)
         name_out[0] = '\0';
     if (path == NULL)
         return gwi_fail(GW_EINVAL, "gw_results_append: NULL path");
-    if (name != NULL && !valid_name(name))
-        return gwi_fail(GW_EINVAL, "model name '%s' is empty or contains '/'", name);
-    if ((rc = check_result(r, name ? name : "(next)")) != GW_OK)
-        return rc;
+    if (n == 0 || rs == NULL)
+        return gwi_fail(GW_EINVAL, "gw_results_append: no model");
+    for (size_t i = 0; i < n; i++) {
+        const char *name = names != NULL ? names[i] : NULL;
+        if (name != NULL && !valid_name(name))
+            return gwi_fail(GW_EINVAL, "model name '%s' is empty or contains '/'", name);
+        for (size_t j = 0; name != NULL && j < i; j++)
+            if (names[j] != NULL && strcmp(names[j], name) == 0)
+                return gwi_fail(GW_EINVAL, "model name '%s' given twice", name);
+        if ((rc = check_result(rs[i], name ? name : "(next)")) != GW_OK)
+            return rc;
+    }
     created_utc(prov, created);
 
     gwi_h5_quiet_begin(&q);
@@ -430,40 +468,27 @@ gw_status gw_results_append_ex(const char *path, const char *name, const gw_resu
         rc = gwi_h5_fail(GW_EIO, "%s: /models is not a group", path);
         goto done;
     }
-    if (name == NULL) {
-        for (unsigned long i = 1;; i++) {
-            snprintf(auto_name, sizeof auto_name, "model%lu", i);
-            htri_t ex = H5Lexists(models, auto_name, H5P_DEFAULT);
-            if (ex < 0) {
-                rc = gwi_h5_fail(GW_EIO, "%s: cannot list /models", path);
-                goto done;
-            }
-            if (ex == 0)
-                break;
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = add_model(models, names ? names[i] : NULL, rs[i], flags, path, &g, used,
+                            sizeof used)) != GW_OK)
+            goto done;
+        if (i + 1 == n)
+            break;
+        /* Every model carries its provenance; the last one's is written by seal_write. */
+        snprintf(what, sizeof what, "%s: /models/%s", gwi_base(path), used);
+        if (write_provenance(g, prov, created) < 0) {
+            rc = gwi_h5_fail(GW_EIO, "%s: cannot write its provenance", what);
+            goto done;
         }
-        name = auto_name;
+        H5Gclose(g);
+        g = -1;
     }
-    snprintf(what, sizeof what, "%s: /models/%s", gwi_base(path), name);
-    htri_t ex = H5Lexists(models, name, H5P_DEFAULT);
-    if (ex > 0 && !(flags & GW_RESULTS_REPLACE)) {
-        rc = gwi_fail(GW_EINVAL, "%s exists already (choose another --name)", what);
-        goto done;
-    }
-    if (ex > 0 && H5Ldelete(models, name, H5P_DEFAULT) < 0) {
-        rc = gwi_h5_fail(GW_EIO, "%s: cannot replace", what);
-        goto done;
-    }
-    if ((g = H5Gcreate2(models, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0) {
-        rc = gwi_h5_fail(GW_EIO, "%s: cannot create the group", what);
-        goto done;
-    }
-    if ((rc = write_model(g, r, what)) != GW_OK)
-        goto done;
     H5Gclose(models);
     models = -1;
+    snprintf(what, sizeof what, "%s: /models/%s", gwi_base(path), used);
     rc = seal_write(&file, &g, prov, created, what, path, &w);
     if (rc == GW_OK && name_out != NULL && name_out_size > 0)
-        snprintf(name_out, name_out_size, "%s", name);
+        snprintf(name_out, name_out_size, "%s", used);
 done:
     if (g >= 0)
         H5Gclose(g);
@@ -479,6 +504,28 @@ done:
         gwi_atomic_abort(&w);
     gwi_h5_quiet_end(&q);
     return rc;
+}
+
+gw_status gw_results_append_ex(const char *path, const char *name, const gw_result *r,
+                               const gw_provenance *prov, unsigned flags, char *name_out,
+                               size_t name_out_size)
+{
+    if (name_out != NULL && name_out_size > 0)
+        name_out[0] = '\0';
+    if (r == NULL)
+        return gwi_fail(GW_EINVAL, "gw_results_append: NULL result");
+    return append_models(path, 1, name != NULL ? &name : NULL, &r, prov, flags, name_out,
+                         name_out_size);
+}
+
+gw_status gw_results_append_many(const char *path, size_t n, const char *const *names,
+                                 const gw_result *const *rs, const gw_provenance *prov,
+                                 unsigned flags)
+{
+    for (size_t i = 0; rs != NULL && i < n; i++)
+        if (rs[i] == NULL)
+            return gwi_fail(GW_EINVAL, "gw_results_append_many: model %zu is NULL", i + 1);
+    return append_models(path, n, names, rs, prov, flags, NULL, 0);
 }
 
 gw_status gw_results_append(const char *path, const char *name, const gw_result *r,
