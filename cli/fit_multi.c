@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analysis_util.h"
 #include "cJSON.h"
 #include "cli.h"
 #include "cli_mpi.h"
@@ -20,8 +21,6 @@
 #include "gw_hdf5.h"
 #include "gw_load.h"
 #include "gw_output.h"
-#include "gw_par.h"
-#include "gw_sha256.h"
 #include "gw_split.h"
 #include "gw_stepwise.h"
 #include "gw_strbuf.h"
@@ -39,17 +38,8 @@ typedef struct {
     gw_table *table;
 } multi;
 
-static int multi_error(gw_status s, const char *context)
-{
-    const char *detail = gw_last_error();
-    if (detail[0] == '\0')
-        detail = gw_status_str(s);
-    if (context != NULL)
-        cli_error("%s: %s", context, detail);
-    else
-        cli_error("%s", detail);
-    return cli_exit_code(s);
-}
+/* A library failure: "goodwork: error: [context: ]detail", and its exit code. */
+static int multi_error(gw_status s, const char *context) { return an_lib_error((int)s, context); }
 
 static void multi_clear(multi *m)
 {
@@ -366,22 +356,13 @@ static int render(const fit_args *a, const multi *m, gw_output_format fmt, char 
 static int store_all(const fit_args *a, const multi *m)
 {
     char hex[65];
-    gw_status s = gw_sha256_file(a->data, hex);
-    if (s != GW_OK) {
-        cli_error("%s", gw_last_error());
-        return GW_EXIT_OTHER;
-    }
-    gw_provenance prov = {0};
-    prov.command_line = cli_command_line;
-    prov.data_sha256 = hex;
-    prov.blas = gw_blas_info();
-    s = gw_results_append_many(a->out, m->nf * m->nsamples, (const char *const *)m->names,
-                               (const gw_result *const *)m->results, &prov, 0);
-    if (s != GW_OK) {
-        cli_error("%s", gw_last_error());
-        return s == GW_EINVAL ? GW_EXIT_USAGE : GW_EXIT_OTHER;
-    }
-    return GW_EXIT_OK;
+    gw_provenance prov;
+    int rc = an_provenance(a->data, 0, 0, hex, &prov);
+    if (rc != GW_EXIT_OK)
+        return rc;
+    gw_status s = gw_results_append_many(a->out, m->nf * m->nsamples, (const char *const *)m->names,
+                                         (const gw_result *const *)m->results, &prov, 0);
+    return s == GW_OK ? GW_EXIT_OK : an_store_error(s);
 }
 
 /* The fits after the checks: data, groups, fits, names, printout, file, standard output. */
