@@ -103,6 +103,13 @@ static int check_usage(const fit_args *a, const multi *m)
         gw_strbuf_free(&b);
         return GW_EXIT_USAGE;
     }
+    for (size_t i = 0; i < a->names.n; i++) /* before the data are read */
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(a->names.v[i], a->names.v[j]) == 0) {
+                cli_error("model name '%s' given twice (every model needs its own --name)",
+                          a->names.v[i]);
+                return GW_EXIT_USAGE;
+            }
     return GW_EXIT_OK;
 }
 
