@@ -1795,19 +1795,79 @@ static gw_scenario_summary *summary_new(size_t G, size_t no)
     return g;
 }
 
-/* Mean and quantiles over the D draws of gm[(g * no + o) * D + d], which g then owns. */
-static void summary_stats(gw_scenario_summary *g, double *gm, size_t D, double *tmp)
+/* Mean and quantiles over the D draws of gm[(g * no + o) * D + d], which g then owns; in
+ * parallel over groups and outcomes, each writing its own entries. */
+static gw_status summary_stats(gw_scenario_summary *g, double *gm, size_t D)
 {
-    for (size_t at = 0; at < g->ngroups * g->n_outcomes; at++) {
-        const double *x = gm + at * D;
-        size_t m = finite_sorted(x, D, 1, tmp);
-        g->mean_change[at] = shifted_mean(x, D, 1);
-        g->q05[at] = m ? quantile7(tmp, m, 0.05) : SC_NAN;
-        g->q50[at] = m ? quantile7(tmp, m, 0.50) : SC_NAN;
-        g->q95[at] = m ? quantile7(tmp, m, 0.95) : SC_NAN;
+    int oom = 0;
+#pragma omp parallel
+    {
+        double *tmp = gw_alloc_array(D ? D : 1, sizeof *tmp);
+        if (tmp == NULL) {
+#pragma omp atomic write
+            oom = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (long long t = 0; t < (long long)(g->ngroups * g->n_outcomes); t++) {
+            size_t at = (size_t)t;
+            const double *x = gm + at * D;
+            if (tmp == NULL)
+                continue;
+            size_t m = finite_sorted(x, D, 1, tmp);
+            g->mean_change[at] = shifted_mean(x, D, 1);
+            g->q05[at] = m ? quantile7(tmp, m, 0.05) : SC_NAN;
+            g->q50[at] = m ? quantile7(tmp, m, 0.50) : SC_NAN;
+            g->q95[at] = m ? quantile7(tmp, m, 0.95) : SC_NAN;
+        }
+        gw_free(tmp);
     }
+    if (oom)
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
     g->draws = D;
     g->draw_mean = gm;
+    return GW_OK;
+}
+
+/* Draws whose group means one pass over the areas forms at once: each draw's sums still add
+ * its areas in index order, but the SC_GROUP_DRAWS chains of additions are independent, so
+ * they overlap instead of waiting on each other. */
+#define SC_GROUP_DRAWS 8
+
+/* Group means of outcome o in draws d0..d0+bn-1 (draw D: the point result) into gm and
+ * g->point; sum and cnt: SC_GROUP_DRAWS x G scratch. */
+static void group_means(const gw_scenario_result *r, const int32_t *codes, size_t G,
+                        const double *w, size_t o, size_t d0, size_t bn, double *sum, double *cnt,
+                        double *gm, gw_scenario_summary *g)
+{
+    size_t n = r->n_areas, no = r->n_outcomes, D = r->draws;
+    const double *x[SC_GROUP_DRAWS];
+    for (size_t b = 0; b < bn; b++) {
+        size_t d = d0 + b;
+        x[b] = d < D ? r->draw_change + (d * no + o) * n : r->point + o * n;
+    }
+    for (size_t q = 0; q < bn * G; q++) {
+        sum[q] = 0.0;
+        cnt[q] = 0.0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int32_t cd = codes ? codes[i] : 0;
+        double wi = w != NULL ? w[i] : 1.0;
+        if (cd < 0 || !(wi > 0.0)) /* NaN and 0 weights: left out */
+            continue;
+        for (size_t b = 0; b < bn; b++)
+            if (isfinite(x[b][i])) {
+                sum[b * G + (size_t)cd] += wi * x[b][i];
+                cnt[b * G + (size_t)cd] += wi;
+            }
+    }
+    for (size_t b = 0; b < bn; b++)
+        for (size_t gi = 0; gi < G; gi++) {
+            double v = cnt[b * G + gi] > 0.0 ? sum[b * G + gi] / cnt[b * G + gi] : SC_NAN;
+            if (d0 + b < D)
+                gm[(gi * no + o) * D + d0 + b] = v;
+            else
+                g->point[gi * no + o] = v;
+        }
 }
 
 gw_status gw_scenario_summarise(const gw_scenario_result *r, const int32_t *codes, size_t ngroups,
@@ -1823,8 +1883,7 @@ gw_status gw_scenario_summarise_ex(const gw_scenario_result *r, const int32_t *c
 {
     gw_status s = GW_OK;
     gw_scenario_summary *g = NULL;
-    double *sum = NULL, *gm = NULL, *tmp = NULL;
-    double *cnt = NULL;
+    double *gm = NULL;
     if (out == NULL)
         return gwi_fail(GW_EINVAL, "gw_scenario_summarise: NULL out");
     *out = NULL;
@@ -1841,11 +1900,8 @@ gw_status gw_scenario_summarise_ex(const gw_scenario_result *r, const int32_t *c
                             i, w[i] < 0.0 ? "negative" : "infinite");
     size_t gno = G * no > 0 ? G * no : 1;
     g = summary_new(G, no);
-    sum = gw_alloc_array(G, sizeof *sum);
-    cnt = gw_alloc_array(G, sizeof *cnt);
     gm = gw_alloc_array(gno * (D ? D : 1), sizeof *gm);
-    tmp = gw_alloc_array(D ? D : 1, sizeof *tmp);
-    if (!g || !sum || !cnt || !gm || !tmp) {
+    if (!g || !gm) {
         s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
         goto done;
     }
@@ -1854,41 +1910,40 @@ gw_status gw_scenario_summarise_ex(const gw_scenario_result *r, const int32_t *c
         if (cd >= 0 && (w == NULL || w[i] > 0.0))
             g->n_areas[cd]++;
     }
-    /* gm[(gi * no + o) * D + d]: group mean change of draw d; d == D-slot for point below. */
-    for (size_t o = 0; o < no; o++) {
-        for (size_t d = 0; d <= D; d++) {
-            const double *x = d < D ? r->draw_change + (d * no + o) * n : r->point + o * n;
-            for (size_t gi = 0; gi < G; gi++) {
-                sum[gi] = 0.0;
-                cnt[gi] = 0.0;
-            }
-            for (size_t i = 0; i < n; i++) {
-                int32_t cd = codes ? codes[i] : 0;
-                double wi = w != NULL ? w[i] : 1.0;
-                if (cd < 0 || !isfinite(x[i]) || !(wi > 0.0)) /* NaN and 0 weights: left out */
-                    continue;
-                sum[cd] += wi * x[i];
-                cnt[cd] += wi;
-            }
-            for (size_t gi = 0; gi < G; gi++) {
-                double v = cnt[gi] > 0.0 ? sum[gi] / cnt[gi] : SC_NAN;
-                if (d < D)
-                    gm[(gi * no + o) * D + d] = v;
-                else
-                    g->point[gi * no + o] = v;
-            }
+    /* gm[(gi * no + o) * D + d]: group mean change of draw d (d == D: the point result), in
+     * parallel over outcomes and blocks of draws: each draw's means are its own. */
+    size_t nblk = (D + 1 + SC_GROUP_DRAWS - 1) / SC_GROUP_DRAWS;
+    int oom = 0;
+#pragma omp parallel
+    {
+        double *sum = gw_alloc_array(SC_GROUP_DRAWS * G, sizeof *sum);
+        double *cnt = gw_alloc_array(SC_GROUP_DRAWS * G, sizeof *cnt);
+        if (sum == NULL || cnt == NULL) {
+#pragma omp atomic write
+            oom = 1;
         }
+#pragma omp for schedule(dynamic, 8)
+        for (long long t = 0; t < (long long)(no * nblk); t++) {
+            size_t o = (size_t)t / nblk, d0 = ((size_t)t % nblk) * SC_GROUP_DRAWS;
+            size_t bn = D + 1 - d0 < SC_GROUP_DRAWS ? D + 1 - d0 : SC_GROUP_DRAWS;
+            if (sum != NULL && cnt != NULL)
+                group_means(r, codes, G, w, o, d0, bn, sum, cnt, gm, g);
+        }
+        gw_free(sum);
+        gw_free(cnt);
     }
-    summary_stats(g, gm, D, tmp);
+    if (oom) {
+        s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
+        goto done;
+    }
+    if ((s = summary_stats(g, gm, D)) != GW_OK)
+        goto done;
     gm = NULL;
     *out = g;
     g = NULL;
 done:
     gw_scenario_summary_free(g);
-    gw_free(sum);
-    gw_free(cnt);
     gw_free(gm);
-    gw_free(tmp);
     return s;
 }
 
@@ -1911,11 +1966,9 @@ gw_status gw_scenario_diff(const gw_scenario_summary *a, const gw_scenario_summa
                             a->n_areas[gi], ref->n_areas[gi]);
     gw_scenario_summary *g = summary_new(G, no);
     double *gm = gw_alloc_array(G * no * D > 0 ? G * no * D : 1, sizeof *gm);
-    double *tmp = gw_alloc_array(D ? D : 1, sizeof *tmp);
-    if (g == NULL || gm == NULL || tmp == NULL) {
+    if (g == NULL || gm == NULL) {
         gw_scenario_summary_free(g);
         gw_free(gm);
-        gw_free(tmp);
         return gwi_fail(GW_ENOMEM, "scenario: out of memory");
     }
     memcpy(g->n_areas, a->n_areas, G * sizeof *g->n_areas);
@@ -1928,8 +1981,12 @@ gw_status gw_scenario_diff(const gw_scenario_summary *a, const gw_scenario_summa
                 gm[at * D + d] =
                     has ? a->draw_mean[at * D + d] - ref->draw_mean[rat * D + d] + 0.0 : SC_NAN;
         }
-    summary_stats(g, gm, D, tmp);
-    gw_free(tmp);
+    gw_status st = summary_stats(g, gm, D);
+    if (st != GW_OK) {
+        gw_scenario_summary_free(g);
+        gw_free(gm);
+        return st;
+    }
     *out = g;
     return GW_OK;
 }
