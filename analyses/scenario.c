@@ -500,7 +500,28 @@ typedef struct {
      * only forms delta_i = sum_k dx_ik b_k from the stored differences, the same products
      * summed in the same order as from the two designs. */
     fixed_eq *fixed; /* neq */
+    /* With a cache (gw_scenario_opts.cache) and no residual noise: the coefficients of draw d
+     * are cached_b[d * kt ...] (drawn by an earlier run), or are drawn and stored at
+     * fill_b[d * kt ...] for later runs; NULL: neither. kt: the equations' k summed. */
+    const double *cached_b;
+    double *fill_b;
+    size_t kt;
 } scen;
+
+struct gw_scenario_cache {
+    /* The coefficient draws and what they were drawn from (filled: complete). */
+    int filled, no_coef_draws;
+    uint64_t seed;
+    size_t draws, neq, kt;
+    size_t *k;            /* neq */
+    double *est;          /* kt: the estimates, in input order */
+    double *fac;          /* sum k^2: the covariance factors (zeros where none) */
+    unsigned char *has_L; /* neq */
+    double *b;            /* draws x kt */
+    /* A draws buffer given back by gw_scenario_cache_recycle, of buf_len doubles. */
+    double *buf;
+    size_t buf_len;
+};
 
 typedef struct {
     gw_table *w;
@@ -769,7 +790,7 @@ static gw_status run_draw(const scen *c, size_t d, scratch *s, double *out)
     gsl_rng *rng = NULL;
     gw_design *X1 = NULL;
     int point = d == SIZE_MAX;
-    if (!point) {
+    if (!point && c->cached_b == NULL) { /* cached: no noise, nothing to draw */
         if ((rng = gsl_rng_alloc(gsl_rng_mt19937)) == NULL)
             return gwi_fail(GW_ENOMEM, "scenario: out of memory (RNG)");
         gsl_rng_set(rng, gw_scenario_stream_seed(c->o->seed, d));
@@ -784,7 +805,10 @@ static gw_status run_draw(const scen *c, size_t d, scratch *s, double *out)
             s->delta[m * n + i] = SC_NAN;
     /* Coefficients of every equation, in input order (fixed stream layout). */
     size_t boff = 0;
-    for (size_t m = 0; m < c->neq; m++) {
+    int cached = !point && c->cached_b != NULL; /* drawn by an earlier run: the same numbers */
+    if (cached)
+        memcpy(s->b, c->cached_b + d * c->kt, c->kt * sizeof *s->b);
+    for (size_t m = 0; !cached && m < c->neq; m++) {
         const gw_result *r = c->eqs[m].fit;
         size_t k = r->k;
         double *b = s->b + boff;
@@ -802,6 +826,8 @@ static gw_status run_draw(const scen *c, size_t d, scratch *s, double *out)
         }
         boff += k;
     }
+    if (!point && c->fill_b != NULL)
+        memcpy(c->fill_b + d * c->kt, s->b, c->kt * sizeof *s->b);
     /* Propagate. */
     for (size_t q = 0; q < c->neq; q++) {
         size_t m = c->order[q];
@@ -1667,6 +1693,137 @@ static gw_status area_stats(const scen *c, gw_scenario_result *r)
     return GW_OK;
 }
 
+/* ---- the cache shared by consecutive runs -------------------------------------------------- */
+
+static void cache_clear(gw_scenario_cache *k)
+{
+    gw_free(k->k);
+    gw_free(k->est);
+    gw_free(k->fac);
+    gw_free(k->has_L);
+    gw_free(k->b);
+    k->k = NULL;
+    k->est = k->fac = k->b = NULL;
+    k->has_L = NULL;
+    k->filled = 0;
+}
+
+/* 1 when k holds the coefficient draws of run c: the same draws, seed and setting, and the
+ * same estimates and factors bit for bit (a draw's coefficients depend on nothing else). */
+static int cache_matches(const scen *c, const gw_scenario_cache *k)
+{
+    if (!k->filled || k->draws != c->draws || k->seed != c->o->seed || k->neq != c->neq ||
+        k->kt != c->kt || k->no_coef_draws != (c->o->no_coef_draws != 0))
+        return 0;
+    size_t off = 0, foff = 0;
+    for (size_t m = 0; m < c->neq; m++) {
+        size_t km = c->eqs[m].fit->k;
+        if (k->k[m] != km || k->has_L[m] != (c->L[m] != NULL) ||
+            memcmp(k->est + off, c->eqs[m].fit->estimate, km * sizeof(double)) != 0 ||
+            (c->L[m] != NULL && memcmp(k->fac + foff, c->L[m], km * km * sizeof(double)) != 0))
+            return 0;
+        off += km;
+        foff += km * km;
+    }
+    return 1;
+}
+
+/* Uses the cache's coefficient draws for run c when they are its own, or makes the cache
+ * ready to take c's (filled once every draw succeeded). Without a cache or with residual
+ * noise (whose normals follow the coefficients in each draw's stream) it does nothing. */
+static gw_status cache_attach(scen *c)
+{
+    gw_scenario_cache *k = c->o->cache;
+    c->kt = 0;
+    for (size_t m = 0; m < c->neq; m++)
+        c->kt += c->eqs[m].fit->k;
+    if (k == NULL || c->o->residual_noise || c->kt == 0)
+        return GW_OK;
+    if (cache_matches(c, k)) {
+        c->cached_b = k->b;
+        return GW_OK;
+    }
+    cache_clear(k);
+    size_t kk = 0;
+    for (size_t m = 0; m < c->neq; m++)
+        kk += c->eqs[m].fit->k * c->eqs[m].fit->k;
+    if (c->draws > SIZE_MAX / sizeof(double) / c->kt)
+        return GW_OK; /* too large to keep: drawn as without a cache */
+    k->k = gw_alloc_array(c->neq, sizeof *k->k);
+    k->has_L = gw_calloc(c->neq, 1);
+    k->est = gw_alloc_array(c->kt, sizeof *k->est);
+    k->fac = gw_calloc(kk ? kk : 1, sizeof *k->fac);
+    k->b = gw_alloc_array(c->draws * c->kt, sizeof *k->b);
+    if (!k->k || !k->has_L || !k->est || !k->fac || !k->b) {
+        cache_clear(k);
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
+    }
+    size_t off = 0, foff = 0;
+    for (size_t m = 0; m < c->neq; m++) {
+        size_t km = c->eqs[m].fit->k;
+        k->k[m] = km;
+        k->has_L[m] = c->L[m] != NULL;
+        memcpy(k->est + off, c->eqs[m].fit->estimate, km * sizeof(double));
+        if (c->L[m] != NULL)
+            memcpy(k->fac + foff, c->L[m], km * km * sizeof(double));
+        off += km;
+        foff += km * km;
+    }
+    k->draws = c->draws;
+    k->seed = c->o->seed;
+    k->neq = c->neq;
+    k->kt = c->kt;
+    k->no_coef_draws = c->o->no_coef_draws != 0;
+    c->fill_b = k->b;
+    return GW_OK;
+}
+
+/* r->draw_change, len doubles: the cache's recycled buffer when it is large enough. */
+static double *draws_buffer(const scen *c, size_t len)
+{
+    gw_scenario_cache *k = c->o->cache;
+    if (k != NULL && k->buf != NULL && k->buf_len >= len) {
+        double *b = k->buf;
+        k->buf = NULL;
+        k->buf_len = 0;
+        return b;
+    }
+    return gw_alloc_array(len, sizeof(double));
+}
+
+gw_status gw_scenario_cache_new(gw_scenario_cache **out)
+{
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_scenario_cache_new: NULL out");
+    if ((*out = gw_calloc(1, sizeof **out)) == NULL)
+        return gwi_fail(GW_ENOMEM, "scenario: out of memory");
+    return GW_OK;
+}
+
+void gw_scenario_cache_recycle(gw_scenario_cache *cache, gw_scenario_result *r)
+{
+    if (cache == NULL || r == NULL || r->draw_change == NULL)
+        return;
+    size_t no = r->n_outcomes * r->n_areas, len = r->draws * (no ? no : 1);
+    if (cache->buf == NULL || cache->buf_len < len) {
+        gw_free(cache->buf);
+        cache->buf = r->draw_change;
+        cache->buf_len = len;
+    } else {
+        gw_free(r->draw_change);
+    }
+    r->draw_change = NULL;
+}
+
+void gw_scenario_cache_free(gw_scenario_cache *c)
+{
+    if (c == NULL)
+        return;
+    cache_clear(c);
+    gw_free(c->buf);
+    gw_free(c);
+}
+
 gw_status gw_scenario_run(const gw_table *areas, const gw_scenario_eq *eqs, size_t neq,
                           gw_scenario_build_fn build, void *ctx, const gw_shock *shocks,
                           size_t nshocks, const gw_scenario_occ *occ, const gw_scenario_opts *opts,
@@ -1714,7 +1871,7 @@ gw_status gw_scenario_run(const gw_table *areas, const gw_scenario_eq *eqs, size
         s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
         goto done;
     }
-    if ((s = setup(&c, shocks, nshocks, occ, r)) != GW_OK)
+    if ((s = setup(&c, shocks, nshocks, occ, r)) != GW_OK || (s = cache_attach(&c)) != GW_OK)
         goto done;
     memcpy(r->order, c.order, neq * sizeof *r->order);
     size_t no = c.nout * c.n, alloc = no ? no : 1;
@@ -1732,7 +1889,7 @@ gw_status gw_scenario_run(const gw_table *areas, const gw_scenario_eq *eqs, size
     r->rank_base = gw_alloc_array(alloc, sizeof(double));
     r->rank_after = gw_alloc_array(alloc, sizeof(double));
     r->rank_change = gw_alloc_array(alloc, sizeof(double));
-    r->draw_change = gw_alloc_array(c.draws * alloc, sizeof(double));
+    r->draw_change = draws_buffer(&c, c.draws * alloc);
     if (!r->base || !r->point || !r->mean || !r->median || !r->q05 || !r->q95 || !r->rank_base ||
         !r->rank_after || !r->rank_change || !r->draw_change) {
         s = gwi_fail(GW_ENOMEM, "scenario: out of memory");
@@ -1742,6 +1899,8 @@ gw_status gw_scenario_run(const gw_table *areas, const gw_scenario_eq *eqs, size
         memcpy(r->base, c.base_out, no * sizeof(double));
     if ((s = all_draws(&c, r)) != GW_OK)
         goto done;
+    if (c.fill_b != NULL) /* every draw stored its coefficients */
+        c.o->cache->filled = 1;
     if ((s = area_stats(&c, r)) != GW_OK)
         goto done;
     *out = r;

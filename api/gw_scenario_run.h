@@ -91,6 +91,11 @@ typedef struct {
      * the summaries (NULL: none); not called when a failure stops the work earlier. */
     void (*draws_done)(void *ctx, gw_status s, double seconds);
     void *progress_ctx;
+    /* NULL, or a cache shared by runs made one after another with the same models, seed and
+     * draws (gw_scenario_opts.cache; the horizon's years and named scenarios use one of their
+     * own): the same bytes, less work. With it, the report's per-draw changes
+     * (gw_scenario_result.draw_change) go back to the cache once summarised, and are NULL. */
+    gw_scenario_cache *cache;
 } gw_scenario_run_opts;
 
 /* The in-memory data of gw_scenario_table (borrowed). */
@@ -256,7 +261,8 @@ typedef struct gw_scenario_comparison gw_scenario_comparison;
  * difference, the mean of the per-draw differences and their 5/50/95% quantiles. Outcomes are
  * matched by name (an outcome the reference lacks has NaN differences).
  * Returns GW_OK; GW_EINVAL (NULL arguments, nscen < 2, reference out of range, a bad or repeated
- * name); every status of gw_scenario_file, prefixed "scenario NAME". */
+ * name); every status of gw_scenario_file, prefixed "scenario NAME". As in
+ * gw_scenario_path_file, the reports' draw_change is NULL. */
 GW_API gw_status gw_scenario_compare_file(const char *results, const char *data,
                                           const gw_scenario_def *defs, size_t nscen,
                                           size_t reference, const gw_scenario_run_opts *opts,
@@ -318,7 +324,8 @@ typedef struct gw_scenario_variants gw_scenario_variants;
 /* gw_scenario_variants_file -- run the scenario (shocks) once per specification with the same
  * opts (seed, draws) but that specification's models, and pool them. Returns GW_OK; GW_EINVAL
  * (NULL arguments, fewer than two variants, bad or repeated names, opts->models set);
- * gw_scenario_file's statuses prefixed "variant NAME". */
+ * gw_scenario_file's statuses prefixed "variant NAME". As in gw_scenario_path_file, the
+ * reports' draw_change is NULL. */
 GW_API gw_status gw_scenario_variants_file(const char *results, const char *data,
                                            const char *const *shocks, size_t nshocks,
                                            const gw_scenario_variant *v, size_t nvar,
@@ -356,7 +363,10 @@ typedef struct gw_scenario_path gw_scenario_path;
  * (common random numbers: the difference between scenarios and between years is paired). opts
  * as gw_scenario_file (its year is ignored; models selects the models). Returns GW_OK; GW_EINVAL
  * (NULL arguments, a bad horizon, bad or repeated names); the statuses of gw_scenario_file,
- * prefixed "YEAR scenario NAME". */
+ * prefixed "YEAR scenario NAME". The reports keep every summary and per-area statistic but
+ * not the per-area changes of each draw (gw_scenario_result.draw_change is NULL): one buffer
+ * serves every year and scenario (gw_scenario_run_opts.cache; with a cache of the caller's,
+ * that one). */
 GW_API gw_status gw_scenario_path_file(const char *results, const char *data,
                                        const gw_scenario_def *defs, size_t nscen,
                                        size_t reference, const gw_scenario_horizon *h,

@@ -144,14 +144,20 @@ gw_status gw_scenario_compare_file(const char *results, const char *data,
     if (nscen < 2)
         return gwi_fail(GW_EINVAL, "a comparison needs at least two scenarios (got %zu)", nscen);
     gw_scenario_comparison *c = NULL;
+    static const gw_scenario_run_opts no_opts;
+    gw_scenario_run_opts o = opts != NULL ? *opts : no_opts;
+    gw_scenario_cache *cache = NULL; /* the scenarios draw the same coefficients */
     gw_status st = gwi_scenario_comparison_new(defs, nscen, reference, &c);
+    if (st == GW_OK && o.cache == NULL && (st = gw_scenario_cache_new(&cache)) == GW_OK)
+        o.cache = cache;
     for (size_t s = 0; s < nscen && st == GW_OK; s++) {
-        st = gw_scenario_file(results, data, defs[s].shocks, defs[s].nshocks, opts, &c->reps[s]);
+        st = gw_scenario_file(results, data, defs[s].shocks, defs[s].nshocks, &o, &c->reps[s]);
         if (st != GW_OK) {
             gwi_fail_keep(st);
             gwi_prefix_error("scenario %s", defs[s].name);
         }
     }
+    gw_scenario_cache_free(cache);
     if (st == GW_OK)
         st = gwi_scenario_comparison_finish(c);
     if (st != GW_OK) {

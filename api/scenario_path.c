@@ -252,8 +252,11 @@ gw_status gw_scenario_path_file(const char *results, const char *data, const gw_
     path_in in;
     memset(&in, 0, sizeof in);
     gw_scenario_path *p = gw_calloc(1, sizeof *p);
+    gw_scenario_cache *cache = NULL; /* every year and scenario draws the same coefficients */
     if (s == GW_OK && p == NULL)
         s = gwi_fail(GW_ENOMEM, "out of memory");
+    if (s == GW_OK && oa.cache == NULL && (s = gw_scenario_cache_new(&cache)) == GW_OK)
+        oa.cache = cache;
     if (s == GW_OK && (s = read_fits(results, o->models, &in)) == GW_OK)
         s = load_inputs(data, defs, nscen, h, o, &in);
     if (s == GW_OK && (p->spec = gw_calloc(nscen, sizeof *p->spec)) == NULL)
@@ -283,6 +286,7 @@ gw_status gw_scenario_path_file(const char *results, const char *data, const gw_
             s = gwi_scenario_comparison_finish(p->cmp[k]);
     }
     inputs_free(&in);
+    gw_scenario_cache_free(cache);
     if (s != GW_OK) {
         gw_scenario_path_free(p);
         return gwi_fail_keep(s);

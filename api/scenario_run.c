@@ -397,6 +397,7 @@ static gw_status run_draws(job *j)
     so.pt_b = r->pt_b;
     so.progress = o->progress;
     so.progress_ctx = o->progress_ctx;
+    so.cache = o->cache;
     if (o->progress != NULL)
         o->progress(o->progress_ctx, 0, so.draws);
     double t0 = gwi_seconds();
@@ -530,6 +531,8 @@ static gw_status summarise(job *j)
             s = gw_scenario_summarise_ex(r->result, codes, r->by_nlevels[b], r->w, &r->by[b]);
     }
     gw_free(codes);
+    if (s == GW_OK) /* summarised: the next run of the cache's reuses the buffer */
+        gw_scenario_cache_recycle(j->o->cache, r->result);
     return s;
 }
 

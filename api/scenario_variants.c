@@ -111,7 +111,10 @@ gw_status gw_scenario_variants_file(const char *results, const char *data,
     if (o.models != NULL)
         return gwi_fail(GW_EINVAL, "each variant names its models (opts->models must be NULL)");
     gw_scenario_variants *v = gw_calloc(1, sizeof *v);
+    gw_scenario_cache *cache = NULL; /* the draws buffer, reused from variant to variant */
     gw_status s = v != NULL ? GW_OK : gwi_fail(GW_ENOMEM, "out of memory");
+    if (s == GW_OK && o.cache == NULL && (s = gw_scenario_cache_new(&cache)) == GW_OK)
+        o.cache = cache;
     if (s == GW_OK) {
         v->names = gw_calloc(nvar, sizeof *v->names);
         v->reps = gw_calloc(nvar, sizeof *v->reps);
@@ -136,6 +139,7 @@ gw_status gw_scenario_variants_file(const char *results, const char *data,
             s = gwi_fail(GW_ENOMEM, "out of memory");
         }
     }
+    gw_scenario_cache_free(cache);
     if (s == GW_OK)
         s = pool(v);
     if (s != GW_OK) {

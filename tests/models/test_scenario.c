@@ -947,6 +947,110 @@ static void test_scenario_summarise_weights(void **state)
     assert_null(g);
 }
 
+/* A cache shared by runs gives the bytes of runs without it: the coefficient draws taken from
+ * the run that filled it, refilled when the seed changes, not used with residual noise; and
+ * the draws buffer given back by gw_scenario_cache_recycle is reused. */
+static void test_scenario_cache_identical(void **state)
+{
+    (void)state;
+    gw_panel *p = make_panel(60);
+    areas_t a = {0};
+    sys s;
+    areas_latest(p, &a);
+    sys_fit(&s, p->data);
+    gw_shock sh[2];
+    assert_int_equal(gw_shock_parse("ai:0.10,0.05", &sh[0]), GW_OK);
+    assert_int_equal(gw_shock_parse("displacement:0.05@auto_exposure>=q50", &sh[1]), GW_OK);
+    gw_scenario_cache *cache = NULL;
+    assert_int_equal(gw_scenario_cache_new(&cache), GW_OK);
+    const uint64_t seeds[4] = {7, 7, 8, 8};
+    const int noise[4] = {0, 0, 0, 1};
+    double *recycled = NULL;
+    for (int t = 0; t < 4; t++) {
+        gw_scenario_result *plain = NULL, *cached = NULL;
+        gw_scenario_opts o = {0};
+        o.draws = 41;
+        o.seed = seeds[t];
+        o.residual_noise = noise[t];
+        o.pass_through = NAN;
+        gw_threads_set(t % 2 + 1);
+        assert_int_equal(
+            gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, sh, 2, &a.occ, &o, &plain), GW_OK);
+        o.cache = cache;
+        assert_int_equal(
+            gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, sh, 1 + (t > 0), &a.occ, &o, &cached),
+            GW_OK);
+        if (t > 0) { /* the buffer the last run gave back */
+            assert_ptr_equal(cached->draw_change, recycled);
+            size_t nv = plain->n_outcomes * plain->n_areas;
+            assert_int_equal(cached->n_outcomes, plain->n_outcomes);
+            assert_memory_equal(cached->draw_change, plain->draw_change,
+                                nv * o.draws * sizeof(double));
+            assert_memory_equal(cached->q95, plain->q95, nv * sizeof(double));
+        }
+        recycled = cached->draw_change;
+        gw_scenario_cache_recycle(cache, cached);
+        assert_null(cached->draw_change);
+        gw_scenario_free(plain);
+        gw_scenario_free(cached);
+    }
+    gw_threads_set(0);
+    gw_scenario_cache_free(cache);
+    gw_scenario_cache_recycle(NULL, NULL);
+    sys_free(&s);
+    areas_free(&a);
+    gw_panel_free(p);
+}
+
+/* Group means over more draws than one pass takes (8) and groups of several areas, on 1 and 2
+ * threads: each draw's mean is that of a plain loop over its areas in order, bit for bit. */
+static void test_scenario_summarise_blocks(void **state)
+{
+    (void)state;
+    enum { N = 23, NO = 2, D = 37, G = 3 };
+    static double draws[D * NO * N];
+    double point[NO * N], w[N];
+    int32_t codes[N];
+    for (size_t k = 0; k < NO * N; k++)
+        point[k] = sin(1.0 + (double)k);
+    for (size_t d = 0; d < D; d++)
+        for (size_t k = 0; k < NO * N; k++)
+            draws[d * NO * N + k] = (d * 7 + k) % 11 == 0 ? (double)NAN : cos((double)(d * 31 + k));
+    for (size_t i = 0; i < N; i++) {
+        codes[i] = i % 5 == 4 ? -1 : (int32_t)(i % G);
+        w[i] = i % 7 == 3 ? 0.0 : 1.0 + 0.25 * (double)i;
+    }
+    gw_scenario_result r;
+    memset(&r, 0, sizeof r);
+    r.n_areas = N;
+    r.n_outcomes = NO;
+    r.draws = D;
+    r.point = point;
+    r.draw_change = draws;
+    for (int t = 1; t <= 2; t++) {
+        gw_threads_set(t);
+        gw_scenario_summary *g = NULL;
+        assert_int_equal(gw_scenario_summarise_ex(&r, codes, G, w, &g), GW_OK);
+        for (size_t gi = 0; gi < G; gi++)
+            for (size_t o = 0; o < NO; o++)
+                for (size_t d = 0; d <= D; d++) {
+                    const double *x = d < D ? draws + (d * NO + o) * N : point + o * N;
+                    double sum = 0.0, cnt = 0.0;
+                    for (size_t i = 0; i < N; i++)
+                        if (codes[i] == (int32_t)gi && isfinite(x[i]) && w[i] > 0.0) {
+                            sum += w[i] * x[i];
+                            cnt += w[i];
+                        }
+                    double want = sum / cnt;
+                    const double *got =
+                        d < D ? &g->draw_mean[(gi * NO + o) * D + d] : &g->point[gi * NO + o];
+                    assert_memory_equal(got, &want, sizeof want);
+                }
+        gw_scenario_summary_free(g);
+    }
+    gw_threads_set(0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -961,6 +1065,8 @@ int main(void)
         cmocka_unit_test(test_scenario_mvn_factor),
         cmocka_unit_test(test_scenario_clipped_vcov),
         cmocka_unit_test(test_scenario_summarise_weights),
+        cmocka_unit_test(test_scenario_cache_identical),
+        cmocka_unit_test(test_scenario_summarise_blocks),
     };
     return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
 }
