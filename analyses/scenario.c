@@ -1592,13 +1592,37 @@ static double quantile7_select(double *a, size_t m, double p, size_t *from)
         *from = m - 1;
         return a[m - 1];
     }
-    select_kth(a, *from, m, lo);
-    double hi = a[lo + 1];
-    for (size_t i = lo + 2; i < m; i++)
-        if (a[i] < hi)
-            hi = a[i];
+    /* Order statistic lo + 1 first: statistic lo is then the largest value before it, found
+     * over the lo + 1 - *from values there instead of the m - lo - 1 after it (fewer in all
+     * for the usual 5/50/95%), and moved to a[lo]. */
+    select_kth(a, *from, m, lo + 1);
+    size_t at = lo;
+    for (size_t i = *from; i < lo; i++)
+        if (a[i] > a[at])
+            at = i;
+    double t = a[at];
+    a[at] = a[lo];
+    a[lo] = t;
     *from = lo;
-    return a[lo] + (h - (double)lo) * (hi - a[lo]);
+    return a[lo] + (h - (double)lo) * (a[lo + 1] - a[lo]);
+}
+
+/* 1 when the m values of v are the same bits: every quantile is then that value. */
+static int all_same(const double *v, size_t m)
+{
+    for (size_t d = 1; d < m; d++)
+        if (memcmp(&v[d], &v[0], sizeof *v) != 0)
+            return 0;
+    return 1;
+}
+
+/* quantile7 of m copies of x: the expression quantile7_select evaluates, without selecting
+ * (an outcome that no draw changes differently, e.g. a shocked variable, has such draws). */
+static double quantile7_same(double x, size_t m, double p)
+{
+    double h = (double)(m - 1) * p;
+    size_t lo = (size_t)floor(h);
+    return lo + 1 >= m ? x : x + (h - (double)lo) * (x - x);
 }
 
 /* Areas whose draws area_stats gathers at once: the draws of one outcome and area lie
@@ -1607,6 +1631,21 @@ static double quantile7_select(double *a, size_t m, double p, size_t *from)
  * SC_DRAW_TILE draws that stays in cache while it is transposed. */
 #define SC_AREA_BLOCK 128
 #define SC_DRAW_TILE 32
+
+/* The runs of SC_AREA_BLOCK values are too short for the hardware to prefetch (a horizon's
+ * statistics waited on memory here more than they computed): the run SC_PF_AHEAD draws ahead
+ * is requested while this one is copied. */
+#define SC_PF_AHEAD 8
+#if defined(__GNUC__)
+#define SC_PREFETCH_RUN(x, d, D, ld, bn)                                                           \
+    do {                                                                                           \
+        if ((d) + SC_PF_AHEAD < (D))                                                               \
+            for (size_t p_ = 0; p_ < (bn); p_ += 8)                                                \
+                __builtin_prefetch((x) + SC_PF_AHEAD * (ld) + p_, 0);                              \
+    } while (0)
+#else
+#define SC_PREFETCH_RUN(x, d, D, ld, bn) ((void)0)
+#endif
 
 /* Mean and quantiles over the draws of the areas i0..i0+bn-1 of outcome o (buf: bn x D,
  * tile: SC_AREA_BLOCK x SC_DRAW_TILE). */
@@ -1618,6 +1657,7 @@ static void area_block_stats(const scen *c, gw_scenario_result *r, size_t o, siz
         size_t dn = D - d0 < SC_DRAW_TILE ? D - d0 : SC_DRAW_TILE;
         for (size_t dd = 0; dd < dn; dd++) {
             const double *x = r->draw_change + (d0 + dd) * ld + o * n + i0;
+            SC_PREFETCH_RUN(x, d0 + dd, D, ld, bn);
             for (size_t ii = 0; ii < bn; ii++) /* a loop: memcpy's call costs more */
                 tile[dd * bn + ii] = x[ii];
         }
@@ -1632,6 +1672,12 @@ static void area_block_stats(const scen *c, gw_scenario_result *r, size_t o, siz
         for (size_t d = 0; d < D; d++)
             if (isfinite(v[d]))
                 v[m++] = v[d];
+        if (m > 0 && all_same(v, m)) {
+            r->q05[at] = quantile7_same(v[0], m, 0.05);
+            r->median[at] = quantile7_same(v[0], m, 0.5);
+            r->q95[at] = quantile7_same(v[0], m, 0.95);
+            continue;
+        }
         r->q05[at] = m ? quantile7_select(v, m, 0.05, &from) : SC_NAN;
         r->median[at] = m ? quantile7_select(v, m, 0.5, &from) : SC_NAN;
         r->q95[at] = m ? quantile7_select(v, m, 0.95, &from) : SC_NAN;
