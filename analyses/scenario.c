@@ -1647,12 +1647,33 @@ static double quantile7_same(double x, size_t m, double p)
 #define SC_PREFETCH_RUN(x, d, D, ld, bn) ((void)0)
 #endif
 
+/* 1 when outcome o has the same bits in every draw: a shocked variable that no equation
+ * explains, whose change y1 - y0 + 0.0 reads only the start values (the same in every draw
+ * unless it is the employment column of a pass-through distribution); noise goes to
+ * equations' responses only. */
+static int same_every_draw(const scen *c, size_t o)
+{
+    return c->out_eq[o] < 0 &&
+           !(c->emp_touched >= 0 && c->out_col[o] == c->touched_col[c->emp_touched]);
+}
+
 /* Mean and quantiles over the draws of the areas i0..i0+bn-1 of outcome o (buf: bn x D,
  * tile: SC_AREA_BLOCK x SC_DRAW_TILE). */
 static void area_block_stats(const scen *c, gw_scenario_result *r, size_t o, size_t i0, size_t bn,
                              double *buf, double *tile)
 {
     size_t n = c->n, D = c->draws, ld = c->nout * n;
+    if (same_every_draw(c, o)) { /* draw 0 says it all: the copy is not needed */
+        for (size_t ii = 0; ii < bn; ii++) {
+            size_t at = o * n + i0 + ii;
+            double v = r->draw_change[at];
+            r->mean[at] = shifted_mean(&v, 1, 1);
+            r->q05[at] = isfinite(v) ? quantile7_same(v, D, 0.05) : SC_NAN;
+            r->median[at] = isfinite(v) ? quantile7_same(v, D, 0.5) : SC_NAN;
+            r->q95[at] = isfinite(v) ? quantile7_same(v, D, 0.95) : SC_NAN;
+        }
+        return;
+    }
     for (size_t d0 = 0; d0 < D; d0 += SC_DRAW_TILE) {
         size_t dn = D - d0 < SC_DRAW_TILE ? D - d0 : SC_DRAW_TILE;
         for (size_t dd = 0; dd < dn; dd++) {
