@@ -3,8 +3,9 @@
  * factors); one draw; the parallel loop over draws; summaries.
  *
  * Determinism: draw d reads only its own RNG stream (seeded from (seed, d)), the shared
- * read-only set-up, and writes only its own slice of draw_change; summaries run sequentially
- * in draw order. So the bytes do not depend on the number of threads or on scheduling. */
+ * read-only set-up, and writes only its own slice of draw_change (and, filling a cache, of its
+ * coefficients); each statistic and each draw's group mean is computed by one thread, in a
+ * fixed order. So the bytes do not depend on the number of threads or on scheduling. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
