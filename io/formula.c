@@ -13,6 +13,7 @@
 #include "core_int.h"
 #include "gw_alloc.h"
 #include "gw_formula.h"
+#include "io_int.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* Arena                                                                                     */
@@ -143,6 +144,11 @@ static size_t caret_lines(const char *text, size_t len, size_t pos, char *buf, s
 #undef PUT
     buf[o] = '\0';
     return o;
+}
+
+size_t gwi_caret_lines(const char *text, size_t len, size_t pos, char *buf, size_t size)
+{
+    return caret_lines(text, len, pos, buf, size);
 }
 
 /* Length of text without trailing white space: where "end of formula" points. */
