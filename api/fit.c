@@ -12,6 +12,7 @@
 #include "core_int.h"
 #include "fit_int.h"
 #include "gw_alloc.h"
+#include "gw_expr.h"
 #include "gw_fit.h"
 #include "gw_formula.h"
 #include "gw_hdfe.h"
@@ -155,6 +156,11 @@ gw_status gw_fit_prepare(const gw_fit_opts *opts, gw_fit_prep *p)
         p->ols.flags |= GW_OLS_KEEP_SINGLETONS;
     if (o->flags & GW_FIT_KEEP_RESIDUALS)
         p->ols.flags |= GW_OLS_KEEP_RESIDUALS | GW_OLS_KEEP_FITTED;
+    if (o->subset != NULL && (s = gw_expr_parse_named(o->subset, "subset", &p->subset)) != GW_OK) {
+        gwi_prefix_error("bad --subset");
+        return s;
+    }
+    p->frame.drop_invalid = (o->flags & GW_FIT_DROP_INVALID) != 0;
     p->frame.weights = o->weights;
     p->frame.panel_id = o->panel_id;
     p->frame.panel_time = o->panel_time;
@@ -180,6 +186,7 @@ void gw_fit_prep_clear(gw_fit_prep *p)
         return;
     for (size_t c = 0; c < GW_FRAME_MAX_CLUSTER; c++)
         gw_free(p->cluster[c]);
+    gw_expr_free(p->subset);
     memset(p, 0, sizeof *p);
 }
 
@@ -219,10 +226,19 @@ static int names_add(name_list *l, const char *name)
     return 1;
 }
 
+/* The variables of expression e (a subset, or arithmetic inside a factor); NULL: none. */
+static int names_add_expr(name_list *l, const gw_expr *e)
+{
+    for (size_t k = 0; e != NULL && k < gw_expr_nvars(e); k++)
+        if (!names_add(l, gw_expr_var(e, k)))
+            return 0;
+    return 1;
+}
+
 static int names_add_term(name_list *l, const gw_formula_term *t)
 {
     for (size_t k = 0; k < t->nfactors; k++)
-        if (!names_add(l, t->factors[k].var))
+        if (!names_add(l, t->factors[k].var) || !names_add_expr(l, t->factors[k].expr))
             return 0;
     return 1;
 }
@@ -236,7 +252,8 @@ gw_status gw_fit_columns(const gw_formula *f, const gw_fit_prep *p, const char *
         ok = names_add_term(&l, gw_formula_term_at(f, k));
     for (size_t k = 0; ok && k < gw_formula_nendog(f); k++)
         ok = names_add_term(&l, gw_formula_endog(f, k));
-    ok = ok && names_add(&l, gw_formula_response(f)->var);
+    ok = ok && names_add(&l, gw_formula_response(f)->var) &&
+         names_add_expr(&l, gw_formula_response(f)->expr);
     for (size_t k = 0; ok && k < gw_formula_nfe(f); k++)
         ok = names_add(&l, gw_formula_fe(f, k));
     for (size_t k = 0; ok && k < gw_formula_ninst(f); k++)
@@ -245,6 +262,7 @@ gw_status gw_fit_columns(const gw_formula *f, const gw_fit_prep *p, const char *
     for (size_t c = 0; ok && c < GW_FRAME_MAX_CLUSTER; c++)
         ok = names_add(&l, fo->cluster[c]);
     ok = ok && names_add(&l, fo->panel_id) && names_add(&l, fo->panel_time);
+    ok = ok && names_add_expr(&l, p->subset);
     if (!ok) {
         gw_free(l.names);
         return gwi_fail(GW_ENOMEM, "out of memory");
@@ -340,6 +358,42 @@ gw_status gw_fit_label(gw_result *r, const char *formula, const gw_fit_opts *o)
     return GW_OK;
 }
 
+/* The rows of t where the subset e holds, as the frame's keep mask (*keep: owned); and-ed with
+ * the caller's mask (gw_fit_opts.keep, e.g. one group of --split) when there is one. */
+static gw_status subset_rows(const gw_table *t, const gw_expr *e, unsigned char **keep,
+                             gw_frame_opts *fo)
+{
+    size_t n = gw_table_nrows(t);
+    if ((*keep = gw_malloc(n ? n : 1)) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate the subset of %zu rows", n);
+    gw_status s = gw_expr_subset(e, t, *keep, NULL);
+    if (s != GW_OK) {
+        gwi_fail_keep(s);
+        gwi_prefix_error("--subset");
+        return s;
+    }
+    if (fo->keep != NULL)
+        for (size_t r = 0; r < n; r++)
+            (*keep)[r] = (unsigned char)((*keep)[r] && fo->keep[r]);
+    fo->keep = *keep;
+    return GW_OK;
+}
+
+/* The counts only --subset and --drop-invalid ask for (absent otherwise, so that every other
+ * output stays as it was) and the subset's text. */
+static gw_status label_rows(gw_result *r, const gw_design *d, const gw_fit_opts *o)
+{
+    if (o->subset != NULL || o->keep != NULL)
+        r->nobs_dropped_subset = d->nobs_dropped_subset;
+    if (o->subset != NULL) {
+        if (gw_result_set_str(&r->subset, o->subset) != GW_OK)
+            return gwi_fail(GW_ENOMEM, "out of memory");
+    }
+    if (o->flags & GW_FIT_DROP_INVALID)
+        r->nobs_dropped_invalid = d->nobs_dropped_invalid;
+    return GW_OK;
+}
+
 /* The steps both entry points share: options, formula, then fit (consume: the frame may take
  * the table's columns; t is then freed here). */
 static gw_status fit_common(gw_table *t, int consume, const char *path, const char *formula,
@@ -350,6 +404,7 @@ static gw_status fit_common(gw_table *t, int consume, const char *path, const ch
     gw_formula *f = NULL;
     gw_design *d = NULL;
     const char **cols = NULL;
+    unsigned char *keep = NULL;
     size_t ncols = 0;
     double t0 = gwi_seconds(), t1 = t0, t2 = t0;
     gw_status s = gw_fit_prepare(o, &p);
@@ -368,6 +423,8 @@ static gw_status fit_common(gw_table *t, int consume, const char *path, const ch
         consume = 1;
     }
     t1 = in_core ? gwi_seconds() : t0;
+    if (s == GW_OK && in_core && p.subset != NULL)
+        s = subset_rows(t, p.subset, &keep, &p.frame);
     if (s == GW_OK && in_core)
         s = consume ? gw_frame_build_consume(t, f, &p.frame, &d)
                     : gw_frame_build(t, f, &p.frame, &d);
@@ -378,6 +435,8 @@ static gw_status fit_common(gw_table *t, int consume, const char *path, const ch
     t2 = in_core ? gwi_seconds() : t0;
     if (s == GW_OK && in_core)
         s = fit_frame(d, formula, o, &p, out);
+    if (s == GW_OK && in_core)
+        s = label_rows(*out, d, o);
     if (s == GW_OK && (s = gw_fit_label(*out, formula, o)) != GW_OK) {
         gw_result_free(*out);
         *out = NULL;
@@ -394,6 +453,7 @@ static gw_status fit_common(gw_table *t, int consume, const char *path, const ch
     gw_design_free(d);
     gw_formula_free(f);
     gw_free(cols);
+    gw_free(keep);
     gw_fit_prep_clear(&p);
     return s;
 }

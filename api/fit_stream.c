@@ -82,11 +82,37 @@ static size_t count_clusters(const gw_frame_opts *fo)
     return ncl;
 }
 
+/* The name of the first factor with arithmetic inside (GW_FF_EXPR), or NULL. */
+static const char *expr_factor(const gw_formula *f)
+{
+    if (gw_formula_response(f)->kind == GW_FF_EXPR)
+        return gw_formula_response(f)->name;
+    size_t nt = gw_formula_nterms(f), ne = gw_formula_nendog(f), ni = gw_formula_ninst(f);
+    for (size_t k = 0; k < nt + ne + ni; k++) {
+        const gw_formula_term *t = k < nt        ? gw_formula_term_at(f, k)
+                                   : k < nt + ne ? gw_formula_endog(f, k - nt)
+                                                 : gw_formula_inst(f, k - nt - ne);
+        for (size_t j = 0; j < t->nfactors; j++)
+            if (t->factors[j].kind == GW_FF_EXPR)
+                return t->factors[j].name;
+    }
+    return NULL;
+}
+
 gw_status gw_fit_stream_check(const gw_formula *f, const gw_fit_opts *opts)
 {
     const char *e = opts != NULL ? opts->estimator : NULL;
     if (f == NULL)
         return gwi_fail(GW_EINVAL, "gw_fit_stream_check: the formula is NULL");
+    /* Row blocks are fitted as they come: a subset, dropped invalid rows and arithmetic terms
+     * would each need their own count or check across blocks, which the engines do not keep. */
+    if (opts != NULL && opts->subset != NULL)
+        return gwi_fail(GW_EUNSUPPORTED, "--subset");
+    if (opts != NULL && (opts->flags & GW_FIT_DROP_INVALID))
+        return gwi_fail(GW_EUNSUPPORTED, "--drop-invalid");
+    const char *ex = expr_factor(f);
+    if (ex != NULL)
+        return gwi_fail(GW_EUNSUPPORTED, "arithmetic inside a formula term ('%.200s')", ex);
     if (e == NULL || strcmp(e, "ols") == 0)
         return GW_OK;
     if (!gwi_fit_is_glm(e))

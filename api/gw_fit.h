@@ -40,7 +40,9 @@ enum {
     GW_FIT_AME = 1u << 0,             /* logit/probit: average marginal effects too        */
     GW_FIT_HAUSMAN = 1u << 1,         /* with a panel: the Hausman test (FE against RE)    */
     GW_FIT_KEEP_SINGLETONS = 1u << 2, /* absorbed fixed effects: keep singleton groups     */
-    GW_FIT_KEEP_RESIDUALS = 1u << 3   /* keep residuals and fitted values in the result    */
+    GW_FIT_KEEP_RESIDUALS = 1u << 3,  /* keep residuals and fitted values in the result    */
+    GW_FIT_DROP_INVALID = 1u << 4     /* drop (and count) rows where a transform of the
+                                       * formula is undefined, instead of GW_EFORMAT       */
 };
 
 /* What to fit. All-zero means ordinary least squares with iid errors. Strings are borrowed. */
@@ -73,6 +75,10 @@ typedef struct {
      * NULL: every row. Borrowed. `fit --split` fits one group at a time with it. gw_fit_file
      * refuses it (GW_EINVAL): a file's rows are not known before it is read. */
     const unsigned char *keep;
+    /* NULL, or a condition over the table's columns (io/gw_expr.h): only the rows where it is
+     * true are used (R's subset=; a missing or undefined condition leaves the row out). The
+     * result records it (gw_result.subset) and the rows it left out (nobs_dropped_subset). */
+    const char *subset;
 } gw_fit_opts;
 
 /* Seconds spent in each stage of gw_fit_file (factorise is part of frame's wall time: the
@@ -95,12 +101,14 @@ typedef struct {
     int is_glm;          /* estimator logit, probit or poisson */
     int is_panel;        /* a panel estimator or a HAC variance (or the Hausman test) */
     char *cluster[GW_FRAME_MAX_CLUSTER]; /* owned copies of the cluster names */
+    struct gw_expr *subset;              /* owned: opts->subset parsed, or NULL */
 } gw_fit_prep;
 
 /* gw_fit_prepare -- check the options against each other (no data, no formula) and resolve
  * them into *p (gw_fit_prep_clear releases it, also after a failure). Returns GW_EINVAL with a
  * message naming the option (an unknown estimator, a malformed vcov, a panel estimator without
- * a panel, GLM options with a linear estimator, ...), GW_ENOMEM. */
+ * a panel, GLM options with a linear estimator, ...), GW_ESYNTAX (a subset that does not parse:
+ * "bad --subset: ..." with a caret), GW_ENOMEM. */
 GW_API gw_status gw_fit_prepare(const gw_fit_opts *opts, gw_fit_prep *p);
 GW_API void gw_fit_prep_clear(gw_fit_prep *p);
 
@@ -109,7 +117,8 @@ GW_API void gw_fit_prep_clear(gw_fit_prep *p);
 GW_API gw_status gw_fit_check_formula(const gw_formula *f, const gw_fit_opts *opts);
 
 /* gw_fit_columns -- the columns a fit of f with p reads, in the order that lets the frame take
- * the regressors without a copy (main terms, endogenous ones, the response, then the rest).
+ * the regressors without a copy (main terms, endogenous ones, the response, then the rest; the
+ * subset's variables last).
  * *names: owned array of borrowed strings (gw_free), *n its length. GW_ENOMEM. */
 GW_API gw_status gw_fit_columns(const gw_formula *f, const gw_fit_prep *p, const char ***names,
                                 size_t *n);
@@ -149,7 +158,8 @@ GW_API gw_status gw_fit_file(const char *path, const char *formula, const gw_fit
 
 /* gw_fit_stream_check -- whether the estimator of opts can be fitted from row blocks
  * (gw_fit_stream) with formula f: ols (with or without absorbed fixed effects), and logit,
- * probit and poisson with absorbed fixed effects and without GW_FIT_AME. Returns GW_OK, or
+ * probit and poisson with absorbed fixed effects and without GW_FIT_AME; never with a subset,
+ * GW_FIT_DROP_INVALID or arithmetic inside a formula term (GW_FF_EXPR). Returns GW_OK, or
  * GW_EUNSUPPORTED whose message is the reason as a phrase naming the option, for the caller's
  * sentence ("--estimator re (ols, poisson, logit and probit can)", "--estimator poisson without
  * absorbed fixed effects", "--ame (average marginal effects)"); GW_EINVAL for a NULL f. */

@@ -48,6 +48,11 @@ static const char fit_usage[] =
     "  --hausman            with --panel: also the Hausman test of fixed against random\n"
     "                       effects (classical and cluster-robust regression form)\n"
     "  --keep-singletons    keep singleton fixed-effect groups (dropped by default)\n"
+    "  --subset EXPR        fit the rows where EXPR is true, e.g. \"year >= 1978 & union ==\n"
+    "                       'yes'\" (comparisons, & | !, %in% c(...), arithmetic; a missing\n"
+    "                       condition leaves the row out, as R's subset)\n"
+    "  --drop-invalid       drop (and count) rows where a transform is undefined (log of a\n"
+    "                       non-positive value, division by zero) instead of failing (exit 3)\n"
     "  --ssc P              small-sample conventions with fixed effects: goodwork (default),\n"
     "                       stata (reghdfe/xtreg), fixest, statsmodels (dummy variables)\n"
     "  --save-residuals     with --out: also store residuals and fitted values\n"
@@ -130,6 +135,8 @@ static int parse_args(int argc, char **argv, fit_args *a, const char **room)
         {"--keep-singletons", NULL, &a->keep_singletons, NULL},
         {"--save-residuals", NULL, &a->save_residuals, NULL},
         {"--hausman", NULL, &a->hausman, NULL},
+        {"--subset", &a->subset, NULL, NULL},
+        {"--drop-invalid", NULL, &a->drop_invalid, NULL},
         {"--timings", NULL, &a->timings, NULL},
         {"-h", NULL, &a->help, NULL},
     };
@@ -351,7 +358,9 @@ static int fit_options(const fit_args *a, gw_fit_opts *o, gw_output_format *fmt,
     o->delim = cli_delim();
     o->flags = (a->ame ? GW_FIT_AME : 0u) | (a->hausman ? GW_FIT_HAUSMAN : 0u) |
                (a->keep_singletons ? GW_FIT_KEEP_SINGLETONS : 0u) |
-               (a->save_residuals ? GW_FIT_KEEP_RESIDUALS : 0u);
+               (a->save_residuals ? GW_FIT_KEEP_RESIDUALS : 0u) |
+               (a->drop_invalid ? GW_FIT_DROP_INVALID : 0u);
+    o->subset = a->subset;
     return GW_EXIT_OK;
 }
 

@@ -30,6 +30,8 @@ typedef struct {
     const char *fe_maxiter;   /* --fe-maxiter N: demeaning iteration limit (same)           */
     const char *memory_limit; /* --memory-limit SIZE: stream .h5 tables beyond it           */
     const char *scratch;      /* --scratch DIR: out-of-core scratch files                   */
+    const char *subset;       /* --subset EXPR: fit the rows where EXPR is true             */
+    int drop_invalid;         /* --drop-invalid: drop rows with an undefined transform      */
     int ame;                  /* --ame: average marginal effects (logit, probit)            */
     int keep_singletons;      /* absorbed fixed effects: keep singleton groups              */
     int save_residuals;       /* with --out: store residuals and fitted values too          */

@@ -48,6 +48,7 @@ typedef struct gw_design {
     size_t nobs_dropped_missing; /* rows of the table dropped for missing values               */
     size_t nobs_dropped_zero_weight; /* rows dropped because their weight was zero             */
     size_t nobs_dropped_subset; /* rows left out by gw_frame_opts.keep (not counted above)      */
+    size_t nobs_dropped_invalid; /* rows dropped for an undefined transform (drop_invalid)     */
     size_t *row_index;  /* n: each observation's 0-based row in the source table; NULL when
                            row i is table row i (gw_frame_build_consume kept every row)        */
     double seconds_factorise; /* wall seconds the frame builder spent coding grouping columns

@@ -29,6 +29,10 @@ typedef struct gw_result {
     char *weights;     /* NULL, or the name of the analytic-weights variable (WLS)             */
 
     size_t nobs, nobs_dropped_missing, singletons_dropped;
+    /* fit --subset / --drop-invalid: rows outside the subset, rows with an undefined transform
+     * (GW_RESULT_NA when the option was not given); the subset's text (NULL: none). */
+    size_t nobs_dropped_subset, nobs_dropped_invalid;
+    char *subset;
     double df_resid;               /* N - K (- D with absorbed effects)                        */
     size_t n_clusters[2];          /* clusters per cluster variable                            */
     size_t n_cluster_vars;         /* 0, 1 or 2                                                */

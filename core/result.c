@@ -31,6 +31,7 @@ gw_status gw_result_new(size_t k, gw_result **out)
     for (size_t j = 0; j < kk * kk; j++)
         r->vcov[j] = NAN;
     r->nobs = r->nobs_dropped_missing = r->singletons_dropped = GW_RESULT_NA;
+    r->nobs_dropped_subset = r->nobs_dropped_invalid = GW_RESULT_NA;
     r->iterations = GW_RESULT_NA;
     r->rank = GW_RESULT_NA;
     r->converged = -1;
@@ -119,6 +120,7 @@ void gw_result_free(gw_result *r)
     gw_free(r->vcov_type);
     gw_free(r->response);
     gw_free(r->weights);
+    gw_free(r->subset);
     if (r->terms)
         for (size_t j = 0; j < r->k; j++)
             gw_free(r->terms[j]);

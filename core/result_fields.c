@@ -62,6 +62,8 @@ const gwi_result_field gwi_result_dbl[] = {
 const gwi_result_field gwi_result_cnt[] = {
     {"nobs", offsetof(gw_result, nobs)},
     {"nobs_dropped_missing", offsetof(gw_result, nobs_dropped_missing)},
+    {"nobs_dropped_subset", offsetof(gw_result, nobs_dropped_subset)},
+    {"nobs_dropped_invalid", offsetof(gw_result, nobs_dropped_invalid)},
     {"singletons_dropped", offsetof(gw_result, singletons_dropped)},
     {"iterations", offsetof(gw_result, iterations)},
     {"rank", offsetof(gw_result, rank)},
@@ -79,6 +81,7 @@ const gwi_result_field gwi_result_str[] = {
     {"response", offsetof(gw_result, response)},
     {"solver", offsetof(gw_result, solver)},
     {"weights", offsetof(gw_result, weights)},
+    {"subset", offsetof(gw_result, subset)},
     {"overid_test", offsetof(gw_result, overid_test)},
     {"family", offsetof(gw_result, family)},
     {"link", offsetof(gw_result, link)},

@@ -95,6 +95,9 @@ static void eb_factor(ebuf *b, const gw_formula_factor *x)
         eb_var(b, x->var);
         eb_add(b, ")");
         break;
+    case GW_FF_EXPR: /* its name is its text without white space: it parses back the same */
+        eb_add(b, x->name);
+        break;
     }
 }
 

@@ -710,14 +710,19 @@ done:
     return GW_OK;
 }
 
-gw_status gw_expr_parse(const char *text, gw_expr **out)
+gw_status gw_expr_parse_named(const char *text, const char *what, gw_expr **out)
 {
     if (out == NULL)
         return gwi_fail(GW_EINVAL, "gw_expr_parse: out is NULL");
     *out = NULL;
-    if (text == NULL)
+    if (text == NULL || what == NULL)
         return gwi_fail(GW_EINVAL, "gw_expr_parse: the expression is NULL");
-    return gwi_expr_parse_range(text, 0, strlen(text), "expression", out);
+    return gwi_expr_parse_range(text, 0, strlen(text), what, out);
+}
+
+gw_status gw_expr_parse(const char *text, gw_expr **out)
+{
+    return gw_expr_parse_named(text, "expression", out);
 }
 
 void gw_expr_free(gw_expr *e)

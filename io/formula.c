@@ -7,11 +7,13 @@
  * Growable arrays double inside the arena; the abandoned copies stay until gw_formula_free,
  * which at most doubles a formula's footprint (formulas are small). */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core_int.h"
 #include "gw_alloc.h"
+#include "gw_expr.h"
 #include "gw_formula.h"
 #include "io_int.h"
 
@@ -38,6 +40,8 @@ struct gw_formula {
     size_t nendog;
     gw_formula_term *inst;
     size_t ninst;
+    struct gw_expr **exprs; /* the GW_FF_EXPR factors' expressions (gw_expr_free each) */
+    size_t nexpr, capexpr;
 };
 
 /* Returns size bytes owned by f's arena, or NULL (the caller reports GW_ENOMEM). */
@@ -181,7 +185,8 @@ typedef enum {
     T_CARET,
     T_LPAR,
     T_RPAR,
-    T_BAR
+    T_BAR,
+    T_OTHER /* inside parentheses: an expression's operator or string (parse_expr_factor) */
 } tok_type;
 
 typedef struct {
@@ -234,10 +239,25 @@ static gw_status push_tok(parser *ps, tok_type type, size_t pos, size_t len, cha
     return GW_OK;
 }
 
+/* Inside parentheses, the end of an expression's operator or quoted string starting at s[i]
+ * (io/gw_expr.h: / < > = ! & , %in% "..." '...'), or i when s[i] is none of them. The
+ * expression parser reads these again from the text; the formula only needs to skip them. */
+static size_t expr_token_end(const char *s, size_t i, size_t n)
+{
+    char c = s[i];
+    if (c == '"' || c == '\'') {
+        size_t j = i + 1;
+        while (j < n && s[j] != c)
+            j++;
+        return j < n ? j + 1 : n;
+    }
+    return strchr("/<>=!&,%", c) != NULL && c != '\0' ? i + 1 : i;
+}
+
 static gw_status tokenize(parser *ps)
 {
     const char *s = ps->text;
-    size_t i = 0, n = ps->len;
+    size_t i = 0, n = ps->len, depth = 0;
     gw_status rc = GW_OK;
     while (i < n && rc == GW_OK) {
         unsigned char c = (unsigned char)s[i];
@@ -290,14 +310,21 @@ static gw_status tokenize(parser *ps)
                 break;
             case '(':
                 t = T_LPAR;
+                depth++;
                 break;
             case ')':
                 t = T_RPAR;
+                depth -= depth > 0;
                 break;
             case '|':
-                t = T_BAR;
+                t = depth > 0 ? T_OTHER : T_BAR;
                 break;
             default:
+                if (depth > 0 && expr_token_end(s, i, n) > i) {
+                    j = expr_token_end(s, i, n);
+                    t = T_OTHER;
+                    break;
+                }
                 if (c >= 0x21u && c < 0x7Fu)
                     return syntax_error(ps, i, "unexpected character '%c'", c);
                 if (c >= 0xC0u) { /* a UTF-8 sequence: show it whole */
@@ -307,7 +334,7 @@ static gw_status tokenize(parser *ps)
                 }
                 return syntax_error(ps, i, "unexpected character (byte 0x%02X)", (unsigned)c);
             }
-            rc = push_tok(ps, t, i, 1, NULL);
+            rc = push_tok(ps, t, i, j - i, NULL);
         }
         i = j;
     }
@@ -417,6 +444,94 @@ static gw_status expect_rpar(parser *ps, size_t lpar_pos)
     return syntax_error(ps, t->pos, "expected ')' to close the '(' at column %zu", lpar_pos + 1);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Factors with arithmetic inside (GW_FF_EXPR): kept apart from the rest of the grammar.     */
+
+/* 1 when the call at the current token (FUNC or I, then "(") has the forms the formula parses
+ * itself: FUNC(VAR), and I(VAR^INT) with a decimal integer (whose range parse_exponent checks,
+ * as before); anything else inside is an expression. */
+static int simple_call(const parser *ps, gw_ffkind kind)
+{
+    if (peek(ps, 2)->type != T_NAME)
+        return 0;
+    if (kind == GW_FF_FUNC)
+        return peek(ps, 3)->type == T_RPAR;
+    const token *k = peek(ps, 4);
+    if (peek(ps, 3)->type != T_CARET || k->type != T_NUM || peek(ps, 5)->type != T_RPAR)
+        return 0;
+    for (size_t j = 0; j < k->len; j++)
+        if (k->name[j] < '0' || k->name[j] > '9')
+            return 0;
+    return 1;
+}
+
+/* The name of text[b..e): its characters without white space, except inside quotes. */
+static char *expr_name(gw_formula *f, const char *text, size_t b, size_t e)
+{
+    char *r = aalloc(f, e - b + 1), quote = 0;
+    size_t o = 0;
+    if (r == NULL)
+        return NULL;
+    for (size_t i = b; i < e; i++) {
+        char c = text[i];
+        if (quote == 0 && (c == '"' || c == '\'' || c == '`'))
+            quote = c;
+        else if (c == quote)
+            quote = 0;
+        if (quote != 0 || c == quote || !is_space((unsigned char)c))
+            r[o++] = c;
+    }
+    r[o] = '\0';
+    return r;
+}
+
+/* FUNC "(" EXPR ")" or "I(" EXPR ")" at the current token, into ff (kind and func set by the
+ * caller): finds the matching ")", hands the text to the expression parser (its errors carry
+ * the formula and a caret) and keeps the expression in the formula. */
+static gw_status parse_expr_factor(parser *ps, gw_formula_factor *ff)
+{
+    gw_formula *f = ps->f;
+    const token *fn = cur(ps), *lpar = peek(ps, 1);
+    size_t k = ps->i + 2, depth = 1;
+    for (; k < ps->ntok && ps->toks[k].type != T_END; k++) {
+        depth += ps->toks[k].type == T_LPAR;
+        depth -= ps->toks[k].type == T_RPAR;
+        if (depth == 0)
+            break;
+    }
+    if (k >= ps->ntok || ps->toks[k].type == T_END)
+        return syntax_error(ps, ps->len,
+                            "unexpected end of formula: unbalanced parenthesis, the '(' at "
+                            "column %zu is not closed",
+                            lpar->pos + 1);
+    const token *rpar = &ps->toks[k];
+    int is_i = ff->kind == GW_FF_I_POWER;
+    size_t b = is_i ? lpar->pos + 1 : fn->pos, e = is_i ? rpar->pos : rpar->pos + 1;
+    struct gw_expr *x = NULL;
+    if (!agrow(f, (void **)&f->exprs, &f->capexpr, f->nexpr + 1, sizeof *f->exprs))
+        return gwi_fail(GW_ENOMEM, "cannot allocate a formula's expressions");
+    gw_status rc = gwi_expr_parse_range(ps->text, b, e, "formula", &x);
+    if (rc != GW_OK)
+        return rc;
+    f->exprs[f->nexpr++] = x;
+    if (gw_expr_nvars(x) == 0)
+        return syntax_error(ps, fn->pos, "'%.*s' reads no variable",
+                            (int)(rpar->pos + 1 - fn->pos < 60 ? rpar->pos + 1 - fn->pos : 60),
+                            ps->text + fn->pos);
+    ff->kind = GW_FF_EXPR;
+    ff->expr = x;
+    ff->var = (char *)(uintptr_t)gw_expr_var(x, 0); /* owned by x, freed with the formula */
+    ff->pos = gw_expr_var_pos(x, 0);
+    ff->name = expr_name(f, ps->text, fn->pos, rpar->pos + 1);
+    if (ff->name == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate a factor's name");
+    ps->i = k + 1;
+    if (cur(ps)->type == T_CARET)
+        return syntax_error(ps, cur(ps)->pos,
+                            "'^' cannot follow a function call (write I(x^2) for a power)");
+    return GW_OK;
+}
+
 /* Parses one factor into *ff. response: the response's position (no factor(VAR)). */
 static gw_status parse_factor(parser *ps, int response, gw_formula_factor *ff)
 {
@@ -462,6 +577,8 @@ static gw_status parse_factor(parser *ps, int response, gw_formula_factor *ff)
                                 "factor)",
                                 fn);
         }
+        if (ff->kind != GW_FF_FACTOR && !simple_call(ps, ff->kind))
+            return parse_expr_factor(ps, ff);
         ps->i += 2;
         if ((rc = expect_var(ps, fn, &var)) != GW_OK)
             return rc;
@@ -899,6 +1016,8 @@ void gw_formula_free(gw_formula *f)
 {
     if (f == NULL)
         return;
+    for (size_t k = 0; k < f->nexpr; k++)
+        gw_expr_free(f->exprs[k]);
     for (ablk *b = f->arena, *next; b != NULL; b = next) {
         next = b->next;
         gw_free(b);

@@ -22,6 +22,7 @@
 #include "gw_alloc.h"
 #include "gw_codes.h"
 #include "gw_dd.h"
+#include "gw_expr.h"
 #include "gw_frame.h"
 #include "io_int.h"
 
@@ -47,6 +48,13 @@ typedef struct {
     int full;            /* cat: 1 = one column per level, 0 = first level dropped */
     levels *lev;         /* cat: the column's levels */
     size_t size, stride; /* cat: columns contributed (L or L - 1); place value in the term */
+    /* GW_FF_EXPR: the bound expression; its values and reasons (gw_expr_eval) per table row,
+     * computed over the kept rows by fb_expr_values (x then points to the values); the table,
+     * for messages. NULL for other kinds. */
+    gw_expr_prog *prog;
+    double *xv;
+    unsigned char *why;
+    const gw_table *tab;
 } pfactor;
 
 typedef struct {
@@ -81,6 +89,23 @@ static void use_done(frame *fr, size_t col)
 {
     if (fr->mut != NULL && fr->uses[col] > 0 && --fr->uses[col] == 0)
         gwi_table_release(fr->mut, col);
+}
+
+/* The table columns factor pf reads besides pf->col (its expression's other variables):
+ * *n of them at the returned pointer. */
+static const size_t *expr_cols(const pfactor *pf, size_t *n)
+{
+    *n = pf->prog != NULL ? gw_expr_prog_ncols(pf->prog) - 1 : 0;
+    return pf->prog != NULL ? gw_expr_prog_cols(pf->prog) + 1 : NULL;
+}
+
+/* use_done for the columns of expression factor pf besides pf->col. */
+static void expr_done(frame *fr, const pfactor *pf)
+{
+    size_t ne;
+    const size_t *ec = expr_cols(pf, &ne);
+    for (size_t e = 0; e < ne; e++)
+        use_done(fr, ec[e]);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -174,10 +199,26 @@ static gw_status find_option_var(const frame *fr, const char *name, const char *
     return GW_OK;
 }
 
+/* Resolves a factor with arithmetic inside: binds its expression to the table (unknown
+ * variables GW_ENOVAR, categorical ones in arithmetic GW_EINVAL, each with a caret in the
+ * formula); col is its first variable's column (the others: expr_cols). */
+static gw_status resolve_expr(const frame *fr, const gw_formula_factor *ff, pfactor *pf)
+{
+    gw_status rc = gw_expr_bind(ff->expr, fr->t, &pf->prog);
+    if (rc != GW_OK)
+        return rc;
+    pf->ff = ff;
+    pf->col = gw_expr_prog_cols(pf->prog)[0];
+    pf->tab = fr->t;
+    return GW_OK;
+}
+
 /* Resolves a factor: its column and whether it expands to dummies; a categorical column
  * where a number is needed is GW_EINVAL. */
 static gw_status resolve_factor(frame *fr, const gw_formula_factor *ff, int response, pfactor *pf)
 {
+    if (ff->kind == GW_FF_EXPR)
+        return resolve_expr(fr, ff, pf);
     gw_status rc = find_formula_var(fr, ff->var, ff->pos, &pf->col);
     if (rc != GW_OK)
         return rc;
@@ -279,6 +320,31 @@ static gw_status size_term(pterm *t)
 /* ---------------------------------------------------------------------------------------- */
 /* Values                                                                                    */
 
+/* GW_EFORMAT for expression factor pf at table row r: "log(x+1) is undefined at row R (x = -2)",
+ * with the value of every variable the expression reads. */
+static gw_status expr_value_error(const pfactor *pf, size_t r)
+{
+    char vals[512], num[32];
+    size_t o = 0, nc = gw_expr_prog_ncols(pf->prog);
+    const size_t *cols = gw_expr_prog_cols(pf->prog);
+    vals[0] = '\0';
+    for (size_t k = 0; k < nc && o < sizeof vals; k++) {
+        const double *x = gw_table_numeric(pf->tab, cols[k]);
+        const int32_t *c = gw_table_codes(pf->tab, cols[k]);
+        const char *v = num;
+        if (x != NULL)
+            fmt_shortest(x[r], num, sizeof num);
+        else
+            v = c != NULL && c[r] >= 0 ? gw_table_level(pf->tab, cols[k], (size_t)c[r]) : "NA";
+        int w = snprintf(vals + o, sizeof vals - o, "%s%.100s = %.100s", k ? ", " : "",
+                         gw_table_colname(pf->tab, cols[k]), v);
+        o += w > 0 ? (size_t)w : 0;
+    }
+    const char *why = gw_expr_why_text(pf->why[r]);
+    return gwi_fail(GW_EFORMAT, "%.200s %s at row %zu (%s)", pf->ff->name,
+                    why[0] != '\0' ? why : "is undefined", r + 1, vals);
+}
+
 /* The value of numeric factor pf at table row r as a double-double (exact low part for
  * powers, zero otherwise); a value outside the transform's domain or an overflow is
  * GW_EFORMAT. */
@@ -318,6 +384,11 @@ static gw_status factor_value(const pfactor *pf, size_t r, gw_dd *v)
             break;
         }
         *v = gw_dd_from(y);
+        break;
+    case GW_FF_EXPR:
+        if (pf->why[r] != GW_EXPR_OK || !isfinite(x))
+            return expr_value_error(pf, r);
+        *v = gw_dd_from(x);
         break;
     default:
         *v = gw_dd_from(x);
@@ -786,15 +857,26 @@ typedef struct {
     size_t wcol, tcol, idcol, clcol[GW_FRAME_MAX_CLUSTER];
     size_t *fecol; /* nfe */
     int has_w, has_id, has_time, spans;
-    size_t ndrop[3];        /* rows dropped for a missing value, a zero weight, by opts.keep */
+    size_t ndrop[4]; /* rows dropped for a missing value, a zero weight, by opts.keep, invalid */
     size_t p, q, n_endog;   /* columns of X (intercept included), of Z; endogenous of X */
     int need_lo, intercept; /* some term has low parts; X has an intercept column */
     int adopted;            /* X and y are the table's block (zero copy) */
 } fbuild;
 
+/* Releases what expression factor pf holds (NULL-safe fields). */
+static void pfactor_free(pfactor *pf)
+{
+    gw_expr_prog_free(pf->prog);
+    gw_free(pf->xv);
+    gw_free(pf->why);
+}
+
 static void fb_free(fbuild *B)
 {
     frame *fr = &B->fr;
+    pfactor_free(&B->resp);
+    for (size_t k = 0; B->pf != NULL && k < B->nfac; k++)
+        pfactor_free(&B->pf[k]);
     if (fr->lev != NULL)
         for (size_t c = 0; c < B->ncols; c++) {
             gw_free(fr->lev[c].map);
@@ -865,9 +947,14 @@ static gw_status fb_resolve_formula(fbuild *B)
     frame *fr = &B->fr;
     const gw_formula *f = B->f;
     gw_status rc;
+    size_t ne;
+    const size_t *ec;
     if ((rc = resolve_factor(fr, gw_formula_response(f), 1, &B->resp)) != GW_OK)
         return rc;
     B->used[B->resp.col] = 1;
+    ec = expr_cols(&B->resp, &ne);
+    for (size_t e = 0; e < ne; e++)
+        B->used[ec[e]] = 1;
     for (size_t k = 0, o = 0; k < B->nterm; k++) {
         const gw_formula_term *ft = fb_term(B, k);
         pterm *pt = &B->pt[k];
@@ -878,6 +965,9 @@ static gw_status fb_resolve_formula(fbuild *B)
             if ((rc = resolve_factor(fr, &ft->factors[j], 0, &B->pf[o])) != GW_OK)
                 return rc;
             B->used[B->pf[o].col] = 1;
+            ec = expr_cols(&B->pf[o], &ne);
+            for (size_t e = 0; e < ne; e++)
+                B->used[ec[e]] = 1;
         }
     }
     for (size_t k = 0; k < B->nfe; k++) {
@@ -946,10 +1036,18 @@ static gw_status fb_count_uses(fbuild *B, gw_table *mut)
     fr->mut = mut;
     if ((fr->uses = gw_calloc(ncols ? ncols : 1, sizeof *fr->uses)) == NULL)
         return gwi_fail(GW_ENOMEM, "cannot allocate %zu column counts", ncols);
+    size_t ne;
+    const size_t *ec = expr_cols(&B->resp, &ne);
     fr->uses[B->resp.col]++;
+    for (size_t e = 0; e < ne; e++)
+        fr->uses[ec[e]]++;
     for (size_t k = 0; k < B->nterm; k++)
-        for (size_t j = 0; j < B->pt[k].m; j++)
+        for (size_t j = 0; j < B->pt[k].m; j++) {
             fr->uses[B->pt[k].f[j].col]++;
+            ec = expr_cols(&B->pt[k].f[j], &ne);
+            for (size_t e = 0; e < ne; e++)
+                fr->uses[ec[e]]++;
+        }
     for (size_t k = 0; k < B->nfe; k++)
         fr->uses[B->fecol[k]]++;
     for (size_t k = 0; k < B->ncl; k++)
@@ -1038,6 +1136,7 @@ static gw_status fb_design(fbuild *B)
     d->nobs_dropped_missing = B->ndrop[0];
     d->nobs_dropped_zero_weight = B->ndrop[1];
     d->nobs_dropped_subset = B->ndrop[2];
+    d->nobs_dropped_invalid = B->ndrop[3];
     d->response = gw_strdup(B->resp.ff->name);
     if (d->response == NULL)
         return gwi_fail(GW_ENOMEM, "cannot copy the response's name");
@@ -1045,6 +1144,7 @@ static gw_status fb_design(fbuild *B)
     if (!B->adopted && (rc = run_blocks(&rj, fill_response_rows, n)) != GW_OK)
         return rc;
     use_done(fr, B->resp.col);
+    expr_done(fr, &B->resp);
     if (B->need_lo) {
         d->Xlo = gw_alloc_array(n * p, sizeof *d->Xlo);
         if (d->Xlo == NULL)
@@ -1091,8 +1191,10 @@ static gw_status fb_fill_terms(fbuild *B)
             if (names[c] == NULL)
                 return gwi_fail(GW_ENOMEM, "cannot allocate a term name");
         }
-        for (size_t j = 0; j < pt->m; j++)
+        for (size_t j = 0; j < pt->m; j++) {
             use_done(fr, pt->f[j].col);
+            expr_done(fr, &pt->f[j]);
+        }
         if (inst)
             z0 += pt->ncols;
         else
@@ -1139,10 +1241,126 @@ static gw_status fb_groups(fbuild *B)
     return GW_OK;
 }
 
+/* 2. The values of every expression factor over the kept rows, before any column is released
+ * (gw_frame_build_consume) and before the rows are final (fb_drop_invalid reads them). */
+static gw_status fb_expr_values(fbuild *B)
+{
+    frame *fr = &B->fr;
+    const size_t nr = fr->nrows, n = fr->n;
+    double *tmp = NULL;
+    unsigned char *tw = NULL;
+    gw_status rc = GW_OK;
+    for (size_t k = 0; k <= B->nfac && rc == GW_OK; k++) {
+        pfactor *pf = k < B->nfac ? &B->pf[k] : &B->resp;
+        if (pf->prog == NULL)
+            continue;
+        pf->xv = gw_alloc_array(nr ? nr : 1, sizeof *pf->xv);
+        pf->why = gw_calloc(nr ? nr : 1, 1);
+        if (fr->rows != NULL && tmp == NULL) {
+            tmp = gw_alloc_array(n ? n : 1, sizeof *tmp);
+            tw = gw_alloc_array(n ? n : 1, 1);
+        }
+        if (pf->xv == NULL || pf->why == NULL ||
+            (fr->rows != NULL && (tmp == NULL || tw == NULL))) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate the values of '%.200s'", pf->ff->name);
+            break;
+        }
+        pf->x = pf->xv;
+        if (fr->rows == NULL) { /* every row kept: straight into the per-row arrays */
+            rc = gw_expr_eval(pf->prog, NULL, n, pf->xv, pf->why);
+            continue;
+        }
+        if ((rc = gw_expr_eval(pf->prog, fr->rows, n, tmp, tw)) != GW_OK)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            pf->xv[fr->rows[i]] = tmp[i];
+            pf->why[fr->rows[i]] = tw[i];
+        }
+    }
+    gw_free(tmp);
+    gw_free(tw);
+    return rc;
+}
+
+/* 1 when table row r has a value for the response and every numeric factor and term (the
+ * checks fill_term and fill_response make, which would otherwise fail the build). */
+static int row_valid(const fbuild *B, size_t r)
+{
+    gw_dd v;
+    if (factor_value(&B->resp, r, &v) != GW_OK)
+        return 0;
+    for (size_t k = 0; k < B->nterm; k++) {
+        const pterm *t = &B->pt[k];
+        int dd = 0;
+        for (size_t j = 0; j < t->m; j++)
+            dd |= t->f[j].ff->kind == GW_FF_POWER || t->f[j].ff->kind == GW_FF_I_POWER;
+        gw_dd prod = gw_dd_from(1.0);
+        for (size_t j = 0; j < t->m; j++) {
+            gw_dd x;
+            if (t->f[j].cat)
+                continue;
+            if (factor_value(&t->f[j], r, &x) != GW_OK)
+                return 0;
+            if (dd)
+                prod = gw_dd_mul(prod, x);
+            else
+                prod.hi *= x.hi;
+        }
+        if (!isfinite(prod.hi) || !isfinite(prod.lo))
+            return 0;
+    }
+    return 1;
+}
+
+typedef struct {
+    const fbuild *B;
+    unsigned char *drop;
+} invalid_job;
+
+/* Kept rows [i0, i1): marks the invalid ones (drop 4). Each row writes only its own byte. */
+static gw_status mark_invalid_rows(const void *ctx, size_t i0, size_t i1)
+{
+    const invalid_job *J = ctx;
+    for (size_t i = i0; i < i1; i++) {
+        size_t r = row_at(&J->B->fr, i);
+        if (!row_valid(J->B, r))
+            J->drop[r] = 4;
+    }
+    return GW_OK;
+}
+
+/* 2, with gw_frame_opts.drop_invalid: drops the kept rows where a transform is undefined,
+ * counts them (ndrop[3]) and makes the kept rows again. */
+static gw_status fb_drop_invalid(fbuild *B)
+{
+    frame *fr = &B->fr;
+    invalid_job J = {B, B->drop};
+    size_t nbad = 0;
+    gw_status rc = run_blocks(&J, mark_invalid_rows, fr->n);
+    if (rc != GW_OK)
+        return rc;
+    for (size_t r = 0; r < fr->nrows; r++)
+        nbad += B->drop[r] == 4;
+    gw_clear_error();
+    B->ndrop[3] = nbad;
+    if (nbad == 0)
+        return GW_OK;
+    fr->n -= nbad;
+    if (fr->n == 0)
+        return gwi_fail(GW_ENODATA,
+                        "no observations left: of %zu rows, %zu are outside the subset, %zu have "
+                        "a missing value, %zu a zero weight and %zu an undefined transform",
+                        fr->nrows, B->ndrop[2], B->ndrop[0], B->ndrop[1], nbad);
+    if (fr->rows == NULL && (fr->rows = gw_alloc_array(fr->n, sizeof *fr->rows)) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate the row index of %zu rows", fr->n);
+    kept_rows(B->drop, fr->nrows, fr->rows);
+    return GW_OK;
+}
+
 static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula *f,
                              const gw_frame_opts *opts, gw_design **out)
 {
-    static const gw_frame_opts none = {NULL, {NULL, NULL}, NULL, NULL, NULL};
+    static const gw_frame_opts none = {NULL, {NULL, NULL}, NULL, NULL, NULL, 0};
     gw_status rc = GW_OK;
     fbuild B;
     memset(&B, 0, sizeof B);
@@ -1164,7 +1382,9 @@ static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula 
         goto done;
     /* 2. Rows: missing values, infinite values, weights. */
     if ((rc = frame_rows(&B.fr, B.used, B.has_w ? opts->weights : NULL, B.wcol, opts->keep, B.drop,
-                         B.ndrop)) != GW_OK)
+                         B.ndrop)) != GW_OK ||
+        (rc = fb_expr_values(&B)) != GW_OK ||
+        (opts->drop_invalid && (rc = fb_drop_invalid(&B)) != GW_OK))
         goto done;
     if ((rc = fb_code_terms(&B)) != GW_OK || (rc = fb_design(&B)) != GW_OK ||
         (rc = fb_fill_terms(&B)) != GW_OK || (rc = fb_groups(&B)) != GW_OK)

@@ -65,6 +65,11 @@ enum { GW_EXPR_OK = 0, GW_EXPR_UNDEFINED = 1, GW_EXPR_DIVZERO = 2, GW_EXPR_OVERF
  * Complexity: O(length). */
 GW_API gw_status gw_expr_parse(const char *text, gw_expr **out);
 
+/* gw_expr_parse_named -- gw_expr_parse whose messages name the expression `what` ("unexpected
+ * end of subset", "unknown variable 'foo' in the subset"; gw_expr_parse says "expression").
+ * what: a string that outlives the expression (a literal). */
+GW_API gw_status gw_expr_parse_named(const char *text, const char *what, gw_expr **out);
+
 /* gw_expr_free -- NULL-safe. */
 GW_API void gw_expr_free(gw_expr *e);
 

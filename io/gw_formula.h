@@ -5,6 +5,7 @@
  *   term    := inter { "*" inter }                (a*b = a + b + a:b; a*b*c: all subsets)
  *   inter   := factor { ":" factor }
  *   factor  := VAR | VAR "^" INT | FUNC "(" VAR ")" | "I(" VAR "^" INT ")" | "factor(" VAR ")"
+ *            | FUNC "(" EXPR ")" | "I(" EXPR ")"  (arithmetic: GW_FF_EXPR, io/gw_expr.h)
  *   FUNC    := log | exp | sqrt | abs             (case-sensitive)
  *   fixed_effects := VAR { "+" VAR } | "0"        ("0": no fixed effects, as in `y ~ x | 0 | d ~
  * z`) endogenous, instruments := term { "+" term }
@@ -30,8 +31,18 @@
  * - Exponents are decimal integers 1..GW_FORMULA_MAX_EXPONENT; 0, negative, fractional or
  *   larger exponents are syntax errors, and so is "^" after a function call (write I(x^2)).
  * - The response is a single factor other than factor(VAR) (log(y) is fine).
+ * - Arithmetic: a FUNC or I() whose argument is more than a variable (I(): more than VAR^INT
+ *   with a decimal integer exponent) holds an expression of io/gw_expr.h: `log(x + 1)`,
+ *   `exp(-x/10)`, `sqrt(abs(x))`, `I(x / 10)`, `I(a*b)`, `I(x^0.5)`, `I(x > 0)` (a condition
+ *   is 1/0); on the response too (`log(wage + 1) ~ ...`). Inside it, +, -, *, /, ^, comparisons,
+ *   &, |, ! and %in% have their R meaning (not the formula's), strings compare a categorical
+ *   variable with a level name, and the expression must read at least one variable. x^k and
+ *   I(x^k) keep their exact double-double path (gw_frame.h). A categorical variable in the
+ *   arithmetic is an error of the model frame (GW_EINVAL, with a caret).
  * - Names: a factor's name is its text with white space removed (`x`, `x^2`, `log(x)`,
- *   `I(x^2)`, `factor(x)`); a term's name joins its factors' names with ":" in written order.
+ *   `I(x^2)`, `factor(x)`, `log(x+1)` for `log(x + 1)`, `I(x/10)`), except white space inside
+ *   quotes or backquotes; a term's name joins its factors' names with ":" in written order.
+ *   Factors with the same name are the same factor (`I(x/10)` and `I( x/10 )`, not `I(x*0.1)`).
  *
  * Errors are GW_ESYNTAX with a detail message of the form
  *   "unexpected end of formula\n  y ~ x +\n         ^"
@@ -59,7 +70,8 @@ typedef enum {
     GW_FF_POWER,   /* x^k                                                                   */
     GW_FF_FUNC,    /* log(x), exp(x), sqrt(x), abs(x)                                       */
     GW_FF_I_POWER, /* I(x^k): the same numbers as x^k, another name                          */
-    GW_FF_FACTOR   /* factor(x): dummies "factor(x)=LEVEL" for a numeric or categorical x    */
+    GW_FF_FACTOR,  /* factor(x): dummies "factor(x)=LEVEL" for a numeric or categorical x    */
+    GW_FF_EXPR     /* log(x + 1), I(x / 10): arithmetic over variables (expr)               */
 } gw_ffkind;
 
 typedef enum { GW_FN_NONE = 0, GW_FN_LOG, GW_FN_EXP, GW_FN_SQRT, GW_FN_ABS } gw_ffunc;
@@ -68,11 +80,15 @@ typedef enum { GW_FN_NONE = 0, GW_FN_LOG, GW_FN_EXP, GW_FN_SQRT, GW_FN_ABS } gw_
  * modify. */
 typedef struct {
     gw_ffkind kind;
-    gw_ffunc func;     /* GW_FF_FUNC only, else GW_FN_NONE                                */
+    gw_ffunc func;     /* GW_FF_FUNC; GW_FF_EXPR: the outer function (GW_FN_NONE for I())  */
     unsigned exponent; /* GW_FF_POWER and GW_FF_I_POWER: 1..GW_FORMULA_MAX_EXPONENT, else 1 */
-    char *var;         /* the variable's name                                            */
+    char *var;         /* the variable's name (GW_FF_EXPR: the first one it reads)        */
     char *name;        /* the factor's name as printed: "x^2", "log(x)", "factor(x)", ...  */
     size_t pos;        /* byte offset of the variable's name in gw_formula_text (carets) */
+    /* GW_FF_EXPR: the expression (for FUNC(...) the whole call, for I(...) its argument),
+     * whose variables are gw_expr_nvars/gw_expr_var and whose positions are offsets in
+     * gw_formula_text; NULL for other kinds. */
+    const struct gw_expr *expr;
 } gw_formula_factor;
 
 /* One term: the product (interaction) of nfactors >= 1 distinct factors. Owned by the formula. */

@@ -61,6 +61,10 @@ typedef struct {
      * anything else is looked at (its missing values are not counted and its values are never
      * checked); counted in d->nobs_dropped_subset. NULL: every row. Borrowed, nrows bytes. */
     const unsigned char *keep;
+    /* 1: a row where a transform of the formula is undefined (log of a non-positive number,
+     * sqrt of a negative one, division by zero, an overflow; see GW_EFORMAT below) is dropped and
+     * counted in d->nobs_dropped_invalid instead of failing the build. */
+    int drop_invalid;
 } gw_frame_opts;
 
 /* gw_frame_build -- build the design of formula f over table t.

@@ -274,12 +274,22 @@ static size_t collect_stats(const gw_result *r, stat_item *items, int latex, int
     return n;
 }
 
-/* Short "N dropped" notes for the header: missing values and singletons. */
+/* Short "N dropped" notes for the header: rows outside the subset, missing values, undefined
+ * transforms (--drop-invalid) and singletons. */
 static void describe_dropped(sbuf *s, const gw_result *r)
 {
     int any = 0;
+    if (r->nobs_dropped_subset != GW_RESULT_NA && r->nobs_dropped_subset > 0) {
+        sb_printf(s, " (%zu outside the subset", r->nobs_dropped_subset);
+        any = 1;
+    }
     if (r->nobs_dropped_missing != GW_RESULT_NA && r->nobs_dropped_missing > 0) {
-        sb_printf(s, " (%zu dropped: missing values", r->nobs_dropped_missing);
+        sb_printf(s, "%s%zu dropped: missing values", any ? ", " : " (", r->nobs_dropped_missing);
+        any = 1;
+    }
+    if (r->nobs_dropped_invalid != GW_RESULT_NA && r->nobs_dropped_invalid > 0) {
+        sb_printf(s, "%s%zu dropped: undefined transforms", any ? "; " : " (",
+                  r->nobs_dropped_invalid);
         any = 1;
     }
     if (r->singletons_dropped != GW_RESULT_NA && r->singletons_dropped > 0) {
@@ -914,6 +924,12 @@ static int build_json(const gw_result *r, cJSON *o)
     ok = ok && js_str(o, "vcov_type", r->vcov_type);
     ok = ok && js_count(o, "nobs", r->nobs);
     ok = ok && js_count(o, "nobs_dropped_missing", r->nobs_dropped_missing);
+    /* Only with --subset / --drop-invalid, so that other outputs stay as they were. */
+    if (ok && r->subset != NULL)
+        ok = js_str(o, "subset", r->subset) &&
+             js_count(o, "nobs_dropped_subset", r->nobs_dropped_subset);
+    if (ok && r->nobs_dropped_invalid != GW_RESULT_NA)
+        ok = js_count(o, "nobs_dropped_invalid", r->nobs_dropped_invalid);
     ok = ok && js_count(o, "singletons_dropped", r->singletons_dropped);
     ok = ok && js_num(o, "df_resid", r->df_resid);
     if (ok && r->n_cluster_vars > 0) {
