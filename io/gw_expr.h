@@ -29,8 +29,8 @@
  * with a missing operand are missing; `&` and `|` follow R's three-valued logic (FALSE & NA is
  * FALSE, TRUE | NA is TRUE); `%in%` is never missing (a missing value is in no set), as R's
  * match(). As a subset a missing condition is false: the row is left out, as R's subset() and
- * lm(subset =) do, and as Stata's `if` does for a comparison with `.`... except that Stata
- * treats missing as larger than every number; goodwork follows R.
+ * lm(subset =) do (Stata's `if` would keep `x > 5` for a missing x, missing being +infinity
+ * there; goodwork follows R).
  *
  * Undefined values. An operation on defined operands whose result is not a finite number is
  * recorded per row as a reason (gw_expr_why): log of a non-positive number or sqrt of a

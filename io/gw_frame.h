@@ -24,6 +24,8 @@
  *   (exactly for integers below 2^106). A product with a power (x^2:z) is carried in
  *   double-double as well. d->Xlo is NULL unless some low part is nonzero. Other columns
  *   (log, exp, sqrt, abs, plain products a:b) are ordinary double results.
+ * - Arithmetic inside a factor (GW_FF_EXPR: log(x + 1), I(x / 10)) is evaluated in double by
+ *   io/gw_expr.h over the kept rows; every variable it reads is a used column (missing values).
  * - y: the response (transformed if written so, e.g. log(y); a power response is rounded).
  * - w: the weights (opts.weights), all > 0; rows with weight 0 are dropped and counted in
  *   d->nobs_dropped_zero_weight.
@@ -77,14 +79,18 @@ typedef struct {
  *               formula" with the formula and a caret under the name; "unknown weights
  *               variable 'w'", "unknown cluster variable 'c'", "unknown panel variable 'id'").
  *   GW_EINVAL   a categorical variable where a number is needed (the response, inside log(),
- *               exp(), sqrt(), abs(), a power, weights, panel time); a negative or infinite
+ *               exp(), sqrt(), abs(), a power, arithmetic (with a caret), weights, panel time); a negative or infinite
  *               weight ("weight 'w' is negative at row R (w = V)"); a cluster variable listed
  *               twice; NULL t, f or out.
  *   GW_EFORMAT  a transform undefined for the data: "log(x) is undefined at row R (x = V)" (log
  *               of zero or a negative number, sqrt of a negative number) or a value that
- *               overflows ("exp(x) overflows at row R (x = V)", also powers and products).
+ *               overflows ("exp(x) overflows at row R (x = V)", also powers and products); for
+ *               arithmetic inside a factor (GW_FF_EXPR) also division by zero, with the value
+ *               of every variable it reads ("I(x/z) divides by zero at row R (x = 1, z = 0)").
+ *               With opts.drop_invalid such rows are dropped and counted instead.
  *   GW_ENONFINITE an infinite value in a used numeric column ("x is infinite at row R").
- *   GW_ENODATA  no row is left after dropping missing values and zero weights.
+ *   GW_ENODATA  no row is left after the subset, missing values, zero weights and (with
+ *               drop_invalid) undefined transforms.
  *   GW_ENOMEM   allocation failure (also when n x p overflows size_t).
  * Errors about variables and types come first; then errors about values, each naming the first
  * offending row of the first offending variable or term (response, then formula order).
