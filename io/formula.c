@@ -452,7 +452,10 @@ static gw_status expect_rpar(parser *ps, size_t lpar_pos)
  * as before); anything else inside is an expression. */
 static int simple_call(const parser *ps, gw_ffkind kind)
 {
-    if (peek(ps, 2)->type != T_NAME)
+    tok_type a = peek(ps, 2)->type;
+    if (a == T_END || a == T_RPAR) /* "log(" and "log()": the messages of expect_var */
+        return 1;
+    if (a != T_NAME)
         return 0;
     if (kind == GW_FF_FUNC)
         return peek(ps, 3)->type == T_RPAR;
