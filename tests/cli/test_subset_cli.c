@@ -200,13 +200,45 @@ static void test_subset_errors(void **state)
     gwt_run_free(&r);
 }
 
+/* An .h5 fit that must stream refuses what streaming cannot count (exit 2); under the limit
+ * the in-core fit takes them. */
+static void test_subset_streamed(void **state)
+{
+    (void)state;
+    char h5[512];
+    snprintf(h5, sizeof h5, "%s/psid.h5", gwt_tmpdir());
+    unlink(h5);
+    gwt_run_result r = gwt_run_cli("convert", psid(), h5, (char *)NULL);
+    assert_int_equal(r.exit_code, 0);
+    gwt_run_free(&r);
+    static const struct {
+        const char *model, *opt, *val, *msg;
+    } cases[] = {
+        {"lwage ~ weeks", "--subset", "year > 1980", "--subset cannot run out of core"},
+        {"lwage ~ log(weeks)", "--drop-invalid", NULL, "--drop-invalid cannot run out of core"},
+        {"lwage ~ log(weeks + 1)", "--threads", "1",
+         "arithmetic inside a formula term ('log(weeks+1)') cannot run out of core"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        r = gwt_run_cli("fit", "--data", h5, "--model", cases[k].model, "--memory-limit", "10K",
+                        cases[k].opt, cases[k].val, (char *)NULL);
+        if (r.exit_code != 2 || strstr(r.err, cases[k].msg) == NULL)
+            fail_msg("%s: exit %d, stderr '%s'", cases[k].model, r.exit_code, r.err);
+        gwt_run_free(&r);
+    }
+    r = gwt_run_cli("fit", "--data", h5, "--model", M1, "--subset", S1, "--weights", "weight",
+                    "--memory-limit", "1G", (char *)NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "(3079 outside the subset, 16 dropped: missing values)"));
+    gwt_run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_subset_against_r),
-        cmocka_unit_test(test_subset_header_and_results),
-        cmocka_unit_test(test_drop_invalid),
-        cmocka_unit_test(test_subset_errors),
+        cmocka_unit_test(test_subset_against_r), cmocka_unit_test(test_subset_header_and_results),
+        cmocka_unit_test(test_drop_invalid),     cmocka_unit_test(test_subset_errors),
+        cmocka_unit_test(test_subset_streamed),
     };
     return cmocka_run_group_tests_name("subset_cli", tests, NULL, NULL);
 }
