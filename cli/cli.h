@@ -35,6 +35,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_test(int argc, char **argv);
 
 /* cli_error -- print "goodwork: error: <message>" to standard error. */
 void cli_error(const char *fmt, ...)

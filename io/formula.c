@@ -170,6 +170,11 @@ size_t gw_formula_caret(const gw_formula *f, size_t pos, char *buf, size_t size)
     return caret_lines(f->text, trimmed_len(f->text), pos, buf, size);
 }
 
+size_t gw_text_caret(const char *text, size_t pos, char *buf, size_t size)
+{
+    return caret_lines(text, trimmed_len(text), pos, buf, size);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Tokens                                                                                    */
 

@@ -132,4 +132,9 @@ GW_API const gw_formula_term *gw_formula_inst(const gw_formula *f, size_t k);
  * after parsing, such as an unknown variable. Returns the length written (excluding the NUL). */
 GW_API size_t gw_formula_caret(const gw_formula *f, size_t pos, char *buf, size_t size);
 
+/* gw_text_caret -- gw_formula_caret for any text (restrictions of `goodwork test`, ...): the
+ * same two lines, window and UTF-8 columns, about byte offset pos of text (trailing white space
+ * ignored). */
+GW_API size_t gw_text_caret(const char *text, size_t pos, char *buf, size_t size);
+
 #endif

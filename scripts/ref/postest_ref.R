@@ -1,0 +1,104 @@
+# postest_ref.R -- reference values for goodwork's post-estimation (issue 19): joint Wald tests
+# and linear combinations (`goodwork test`, api/gw_wald.h; tests/api/test_wald.c and
+# tests/cli/test_postest_cli.c), computed by hand in base R from each fit's coefficients b and
+# variance V (car is not installed): W = (R b - q)' (R V R')^-1 (R b - q), F = W / m on
+# (m, df) with the fit's residual df (G - 1 when clustered), chi2(m) for a GLM; a combination
+# a' b + c with SE sqrt(a' V a), t(df) or normal p-value and interval.
+#
+# Data: datasets/psid7682.csv (the worker panel with string ids, missing values and weights).
+# Rows with a missing value in a used column are dropped, as goodwork does.
+#
+# Run from the repository root:  Rscript scripts/ref/postest_ref.R
+# Writes datasets/generated/postest_ref.csv (model,vcov,what,term,value).
+d <- read.csv("datasets/psid7682.csv", stringsAsFactors = FALSE)
+out <- list()
+put <- function(model, vcov, what, term, value) {
+  out[[length(out) + 1]] <<- data.frame(model = model, vcov = vcov, what = what, term = term,
+                                        value = sprintf("%.17g", value))
+}
+
+# Restriction rows over the coefficient names nm: a named numeric vector of weights.
+rrow <- function(nm, w) { r <- setNames(numeric(length(nm)), nm); r[names(w)] <- w; r }
+
+wald <- function(model, vcov, b, V, df, R, q, is_f) {
+  d <- R %*% b - q
+  W <- drop(t(d) %*% solve(R %*% V %*% t(R), d))
+  m <- nrow(R)
+  if (is_f) {
+    put(model, vcov, "wald_stat", "F", W / m)
+    put(model, vcov, "wald_p", "F", pf(W / m, m, df, lower.tail = FALSE))
+  } else {
+    put(model, vcov, "wald_stat", "chi2", W)
+    put(model, vcov, "wald_p", "chi2", pchisq(W, m, lower.tail = FALSE))
+  }
+}
+
+lincom <- function(model, vcov, b, V, df, a, c, level, is_z) {
+  est <- sum(a * b) + c
+  se <- sqrt(drop(t(a) %*% V %*% a))
+  tt <- est / se
+  crit <- if (is_z) qnorm(1 - (1 - level) / 2) else qt(1 - (1 - level) / 2, df)
+  p <- if (is_z) 2 * pnorm(-abs(tt)) else 2 * pt(-abs(tt), df)
+  put(model, vcov, "lincom", "estimate", est)
+  put(model, vcov, "lincom", "std_error", se)
+  put(model, vcov, "lincom", "statistic", tt)
+  put(model, vcov, "lincom", "p_value", p)
+  put(model, vcov, "lincom", "ci_low", est - crit * se)
+  put(model, vcov, "lincom", "ci_high", est + crit * se)
+}
+
+# 1. OLS, iid and CR1 clustered by worker:
+#    lwage ~ experience + education + weeks + factor(south)
+#    restrictions: experience = weeks; factor(south)=yes = 0;
+#    combination: experience + 2*education - 1 at level 0.90.
+s <- na.omit(d[, c("lwage", "experience", "education", "weeks", "south", "worker")])
+m1 <- lm(lwage ~ experience + education + weeks + factor(south), data = s)
+b <- coef(m1)
+nm <- names(b)
+R <- rbind(rrow(nm, c(experience = 1, weeks = -1)), rrow(nm, c("factor(south)yes" = 1)))
+q <- c(0, 0)
+a <- rrow(nm, c(experience = 1, education = 2))
+wald("ols", "iid", b, vcov(m1), df.residual(m1), R, q, TRUE)
+lincom("ols", "iid", b, vcov(m1), df.residual(m1), a, -1, 0.90, FALSE)
+X <- model.matrix(m1); e <- resid(m1); n <- nrow(X); k <- ncol(X)
+B <- solve(crossprod(X))
+g <- factor(s$worker); G <- nlevels(g)
+S <- rowsum(X * e, g)
+Vc <- G / (G - 1) * (n - 1) / (n - k) * B %*% crossprod(S) %*% B
+wald("ols", "cluster", b, Vc, G - 1, R, q, TRUE)
+lincom("ols", "cluster", b, Vc, G - 1, a, -1, 0.90, FALSE)
+
+# 2. Weighted within fit, iid: lwage ~ experience + weeks | worker, weights weight, as the
+#    dummy-variable regression (worker dummies); the residual df N - K - D is lm's.
+#    restriction: experience = 10*weeks; combination: experience - weeks at 0.95.
+s <- na.omit(d[, c("lwage", "experience", "weeks", "worker", "weight")])
+# goodwork drops singleton workers (they fit exactly and change neither b nor V).
+s <- s[s$worker %in% names(which(table(s$worker) > 1)), ]
+m2 <- lm(lwage ~ experience + weeks + factor(worker), data = s, weights = weight)
+b <- coef(m2)[c("experience", "weeks")]
+V <- vcov(m2)[c("experience", "weeks"), c("experience", "weeks")]
+nm <- names(b)
+wald("fe_w", "iid", b, V, df.residual(m2), rbind(rrow(nm, c(experience = 1, weeks = -10))), 0,
+     TRUE)
+lincom("fe_w", "iid", b, V, df.residual(m2), rrow(nm, c(experience = 1, weeks = -1)), 0, 0.95,
+       FALSE)
+
+# 3. Poisson (z inference, chi2 test): weeks ~ experience + education.
+#    restrictions: experience = 0; education = 0.05; combination: experience + education.
+s <- na.omit(d[, c("weeks", "experience", "education")])
+m3 <- glm(weeks ~ experience + education, family = poisson, data = s,
+          control = glm.control(epsilon = 1e-14, maxit = 100))
+b <- coef(m3); nm <- names(b)
+# The Fisher information at the MLE itself: vcov.glm uses the working weights of the last IRLS
+# step before the final update, which differ from those at the MLE in the 10th digit.
+X <- model.matrix(m3)
+V <- solve(crossprod(X, X * fitted(m3)))
+R <- rbind(rrow(nm, c(experience = 1)), rrow(nm, c(education = 1)))
+wald("pois", "iid", b, V, NA, R, c(0, 0.05), FALSE)
+lincom("pois", "iid", b, V, NA, rrow(nm, c(experience = 1, education = 1)), 0, 0.95, TRUE)
+
+res <- do.call(rbind, out)
+f <- "datasets/generated/postest_ref.csv"
+writeLines(c("# Reference values for goodwork test / predict (issue 19), made by scripts/ref/postest_ref.R",
+             paste0("# ", R.version.string)), f)
+suppressWarnings(write.table(res, f, append = TRUE, sep = ",", quote = FALSE, row.names = FALSE))
