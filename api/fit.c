@@ -9,11 +9,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
+
 #include "core_int.h"
 #include "fit_int.h"
 #include "gw_alloc.h"
 #include "gw_expr.h"
 #include "gw_fit.h"
+#include "gw_fixef.h"
 #include "gw_formula.h"
 #include "gw_hdfe.h"
 #include "gw_iv.h"
@@ -107,6 +110,8 @@ static gw_status check_opts(const gw_fit_opts *o)
     if (!(o->memory_limit >= 0.0))
         return gwi_fail(GW_EINVAL, "bad --memory-limit %g (expected a number of bytes, 0: none)",
                         o->memory_limit);
+    if (o->level != 0.0 && !(o->level > 0.0 && o->level < 1.0))
+        return gwi_fail(GW_EINVAL, "bad --level %g (expected a number between 0 and 1)", o->level);
     if ((unsigned)o->ssc > (unsigned)GW_SSC_STATSMODELS)
         return gwi_fail(GW_EINVAL, "unknown small-sample profile %d", (int)o->ssc);
     return GW_OK;
@@ -147,6 +152,12 @@ gw_status gw_fit_prepare(const gw_fit_opts *opts, gw_fit_prep *p)
         s = gwi_fit_panel_check(o->estimator, o->vcov, o->panel_id != NULL);
     if (s == GW_OK && (o->flags & GW_FIT_HAUSMAN) && o->panel_id == NULL)
         s = gwi_fail(GW_EINVAL, "--hausman needs --panel ID,TIME");
+    if (s == GW_OK && (o->flags & GW_FIT_SAVE_FE) &&
+        (gwi_fit_is_glm(o->estimator) || gwi_fit_panel_requested(o->estimator, o->vcov) ||
+         o->memory_limit > 0.0))
+        s = gwi_fail(GW_EUNSUPPORTED,
+                     "--save-fe applies to OLS/WLS fits with absorbed fixed effects (not GLMs, "
+                     "panel estimators, dk/nw variances or --memory-limit)");
     if (s != GW_OK)
         return s;
     p->ols.ssc = o->ssc;
@@ -165,6 +176,7 @@ gw_status gw_fit_prepare(const gw_fit_opts *opts, gw_fit_prep *p)
     p->frame.panel_id = o->panel_id;
     p->frame.panel_time = o->panel_time;
     p->frame.keep = o->keep;
+    p->frame.fe_levels = (o->flags & GW_FIT_SAVE_FE) != 0;
     for (size_t c = 0; c < GW_FRAME_MAX_CLUSTER; c++)
         p->frame.cluster[c] = p->cluster[c];
     p->is_glm = gwi_fit_is_glm(o->estimator);
@@ -304,6 +316,57 @@ static gw_status all_collinear(const gw_result *r)
                     list);
 }
 
+/* Kept residuals carry their input rows (gw_result.row_index): estimators that drop rows
+ * (singletons, separation) map them through d->row_index, so the identity index a consuming
+ * build leaves out is made first; the others keep every design row, mapped here after the
+ * fit. */
+static gw_status rows_before(gw_design *d, const gw_fit_opts *o)
+{
+    if (!(o->flags & GW_FIT_KEEP_RESIDUALS) || d->row_index != NULL)
+        return GW_OK;
+    if ((d->row_index = gw_alloc_array(d->n ? d->n : 1, sizeof *d->row_index)) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate the row index of %zu rows", d->n);
+    for (size_t i = 0; i < d->n; i++)
+        d->row_index[i] = i;
+    return GW_OK;
+}
+
+/* The levels the fit saw (gw_result.factor_levels), for predictions on new data. */
+static gw_status copy_levels(const gw_design *d, gw_result *r)
+{
+    if (d->n_level_names == 0 || r->factor_levels != NULL)
+        return GW_OK;
+    if ((r->factor_levels = gw_calloc(d->n_level_names, sizeof *r->factor_levels)) == NULL)
+        return gwi_fail(GW_ENOMEM, "out of memory");
+    for (size_t i = 0; i < d->n_level_names; i++) {
+        if ((r->factor_levels[i] = gw_strdup(d->level_names[i])) == NULL)
+            return gwi_fail(GW_ENOMEM, "out of memory");
+        r->nfactor_levels = i + 1;
+    }
+    return GW_OK;
+}
+
+static gw_status rows_after(const gw_design *d, gw_result *r)
+{
+    if ((r->residuals == NULL && r->fitted == NULL) || r->row_index != NULL || r->nobs != d->n)
+        return GW_OK;
+    return gwi_result_set_rows(r, d->row_index, NULL, d->n);
+}
+
+/* --save-fe: the within fit on a copy (gw_ols_fit), so that d keeps the original X and y that
+ * the fixed-effect estimates need (gw_fixef.h), then those estimates. */
+static gw_status fit_save_fe(gw_design *d, const gw_fit_opts *o, const gw_fit_prep *p,
+                             gw_result **out)
+{
+    if (d->nfe == 0)
+        return gwi_fail(GW_EINVAL,
+                        "--save-fe applies to models with absorbed fixed effects (\"y ~ x | fe\")");
+    gw_status s = gw_ols_fit(d, &p->ols, out);
+    if (s == GW_OK && (*out)->k > 0)
+        s = gw_fixef_estimate(d, *out, (o->flags & GW_FIT_KEEP_SINGLETONS) != 0);
+    return s;
+}
+
 /* gw_fit_design with the formula's text for the message of a model without regressors. */
 static gw_status fit_frame(gw_design *d, const char *formula, const gw_fit_opts *o,
                            const gw_fit_prep *p, gw_result **out)
@@ -316,12 +379,18 @@ static gw_status fit_frame(gw_design *d, const char *formula, const gw_fit_opts 
                                           "estimate",
                                           formula)
                                : gwi_fail(GW_EINVAL, "the model has no regressors");
+    if ((s = rows_before(d, o)) != GW_OK)
+        return s;
+    if ((o->flags & GW_FIT_SAVE_FE) && (d->n_endog > 0 || d->Z != NULL))
+        return gwi_fail(GW_EUNSUPPORTED, "--save-fe is not available with instruments");
     if (d->n_endog > 0 || d->Z != NULL)
         s = fit_iv(d, o, p, out);
     else if (p->is_glm)
         s = gw_glm_fit(d, &p->glm, out);
     else if (p->is_panel)
         s = gwi_fit_panel(d, o->estimator, o->vcov, &p->ols, (o->flags & GW_FIT_HAUSMAN) != 0, out);
+    else if (o->flags & GW_FIT_SAVE_FE)
+        s = fit_save_fe(d, o, p, out);
     else
         s = d->nfe > 0 ? gw_ols_fit_fe_inplace(d, &p->ols, out) : gw_ols_fit(d, &p->ols, out);
     if (s != GW_OK) {
@@ -329,8 +398,11 @@ static gw_status fit_frame(gw_design *d, const char *formula, const gw_fit_opts 
         *out = NULL;
         return s;
     }
-    if ((*out)->k == 0) {
+    if ((*out)->k == 0)
         s = all_collinear(*out);
+    else if ((s = rows_after(d, *out)) == GW_OK)
+        s = copy_levels(d, *out);
+    if (s != GW_OK) {
         gw_result_free(*out);
         *out = NULL;
     }
@@ -346,8 +418,30 @@ gw_status gw_fit_design(gw_design *d, const gw_fit_opts *opts, const gw_fit_prep
     return fit_frame(d, NULL, opts != NULL ? opts : &none, p, out);
 }
 
+/* --level: the intervals of r (and of its marginal effects) at level, from the estimates and
+ * standard errors with the fit's critical value (t with df_inference, or the normal), as
+ * gwi_fill_inference computes them at 0.95. Nothing changes at the default level, so the
+ * default output stays what it was bit for bit. */
+static void set_level(gw_result *r, double level)
+{
+    if (r == NULL || level == 0.0 || level == r->conf_level)
+        return;
+    const double alpha = 1.0 - level;
+    const int t_ok = !r->stat_is_z && r->df_inference > 0.0 && isfinite(r->df_inference);
+    double crit = r->stat_is_z ? gsl_cdf_ugaussian_Qinv(alpha / 2.0)
+                  : t_ok       ? gsl_cdf_tdist_Qinv(alpha / 2.0, r->df_inference)
+                               : (double)NAN;
+    r->conf_level = level;
+    for (size_t j = 0; j < r->k; j++) {
+        r->ci_low[j] = r->estimate[j] - crit * r->std_error[j];
+        r->ci_high[j] = r->estimate[j] + crit * r->std_error[j];
+    }
+    set_level(r->margins, level);
+}
+
 gw_status gw_fit_label(gw_result *r, const char *formula, const gw_fit_opts *o)
 {
+    set_level(r, o->level);
     /* What only the caller knows: the formula and variance as written. */
     if (gw_result_set_str(&r->formula, formula) != GW_OK ||
         (r->vcov_type == NULL &&

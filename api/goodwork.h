@@ -59,6 +59,7 @@
 #include "gw_synergy_run.h"
 #include "gw_tidy.h"
 #include "gw_filediff.h"
+#include "gw_predict.h"
 #include "gw_wald.h"
 
 #endif

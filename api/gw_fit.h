@@ -41,8 +41,10 @@ enum {
     GW_FIT_HAUSMAN = 1u << 1,         /* with a panel: the Hausman test (FE against RE)    */
     GW_FIT_KEEP_SINGLETONS = 1u << 2, /* absorbed fixed effects: keep singleton groups     */
     GW_FIT_KEEP_RESIDUALS = 1u << 3,  /* keep residuals and fitted values in the result    */
-    GW_FIT_DROP_INVALID = 1u << 4     /* drop (and count) rows where a transform of the
+    GW_FIT_DROP_INVALID = 1u << 4,    /* drop (and count) rows where a transform of the
                                        * formula is undefined, instead of GW_EFORMAT       */
+    GW_FIT_SAVE_FE = 1u << 5          /* OLS/WLS with absorbed fixed effects: their estimates
+                                       * too (gw_fixef.h; result->fixed_effects[g].effects) */
 };
 
 /* What to fit. All-zero means ordinary least squares with iid errors. Strings are borrowed. */
@@ -79,6 +81,9 @@ typedef struct {
      * true are used (R's subset=; a missing or undefined condition leaves the row out). The
      * result records it (gw_result.subset) and the rows it left out (nobs_dropped_subset). */
     const char *subset;
+    double level;        /* confidence level of the intervals (ci_low, ci_high; also the marginal
+                          * effects'), in (0, 1); 0: 0.95. The estimates, standard errors and tests do
+                          * not depend on it. */
 } gw_fit_opts;
 
 /* Seconds spent in each stage of gw_fit_file (factorise is part of frame's wall time: the

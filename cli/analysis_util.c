@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analysis_util.h"
 #include "cli.h"
@@ -126,6 +127,28 @@ int an_write_stdout(const char *text)
     size_t n = strlen(text);
     if (fwrite(text, 1, n, stdout) != n || fflush(stdout) != 0) {
         cli_error("cannot write to standard output");
+        return GW_EXIT_OTHER;
+    }
+    return GW_EXIT_OK;
+}
+
+int an_write_file(const char *path, const char *text, const char *cmd)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
+        cli_error("%s: --out path too long", cmd);
+        return GW_EXIT_USAGE;
+    }
+    FILE *f = fopen(tmp, "wx");
+    size_t n = strlen(text);
+    int ok = f != NULL && fwrite(text, 1, n, f) == n && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    if (f != NULL && fclose(f) != 0)
+        ok = 0;
+    if (!ok || rename(tmp, path) != 0) {
+        int e = errno;
+        if (f != NULL)
+            (void)unlink(tmp);
+        cli_error("%s: cannot write: %s", path, strerror(e));
         return GW_EXIT_OTHER;
     }
     return GW_EXIT_OK;

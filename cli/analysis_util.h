@@ -38,6 +38,11 @@ int an_parse_double(const char *s, double *out);
 /* Writes text to stdout; returns an exit code. */
 int an_write_stdout(const char *text);
 
+/* an_write_file -- writes text to path through a temporary file renamed into place (so that a
+ * failure leaves no partial file); prints the problem ("CMD: --out path too long", "PATH:
+ * cannot write: ...") and returns an exit code (2, 1) or GW_EXIT_OK. */
+int an_write_file(const char *path, const char *text, const char *cmd);
+
 /* an_missing -- 1 (after printing "missing WHAT (try goodwork CMD --help)") when a required
  * option was not given (value NULL, or empty unless allow_empty); 0 otherwise. */
 int an_missing(const char *value, int allow_empty, const char *what, const char *cmd);

@@ -36,6 +36,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_test(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
 
 /* cli_error -- print "goodwork: error: <message>" to standard error. */
 void cli_error(const char *fmt, ...)
@@ -106,6 +107,13 @@ int cli_load_table(const char *path, const char *group, const char *const *colum
 
 /* cli_delim -- the --delim delimiter (0: detected), for callers of the library's readers. */
 char cli_delim(void);
+
+/* cli_read_model -- model name of the results file path (name NULL: the file's only model);
+ * *used: the name read (owned, gw_free). An unknown name lists the file's models (exit 2); a
+ * file holding several models without a name is exit 2. Prints the problem and returns the
+ * exit code, or GW_EXIT_OK with *out the caller's (gw_result_free). (cli/cmd_test.c) */
+struct gw_result;
+int cli_read_model(const char *path, const char *name, struct gw_result **out, char **used);
 
 /* The command line as typed, for provenance (set by main). */
 extern const char *cli_command_line;

@@ -32,29 +32,6 @@ static const char export_usage[] =
     "  --out PATH    write to PATH (replaced atomically) instead of standard output\n"
     "  --help        this text\n";
 
-/* Writes text to path through a temporary file in the same directory, renamed over it. */
-static int write_file(const char *path, const char *text)
-{
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
-        cli_error("export: --out path too long");
-        return GW_EXIT_USAGE;
-    }
-    FILE *f = fopen(tmp, "wx");
-    size_t n = strlen(text);
-    int ok = f != NULL && fwrite(text, 1, n, f) == n && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    if (f != NULL && fclose(f) != 0)
-        ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        int e = errno;
-        if (f != NULL)
-            (void)unlink(tmp);
-        cli_error("%s: cannot write: %s", path, strerror(e));
-        return GW_EXIT_OTHER;
-    }
-    return GW_EXIT_OK;
-}
-
 /* The listing: one line per object, "NAME  KIND  ROWS rows  parts: a, b". */
 static int list_objects(const char *file)
 {
@@ -111,7 +88,7 @@ static int export_one(const char *file, const char *name, const char *part, int 
         cli_error("%s", gw_last_error());
         rc = s == GW_ENONFINITE ? GW_EXIT_DATA : GW_EXIT_OTHER;
     } else if (text != NULL) {
-        rc = out != NULL ? write_file(out, text) : an_write_stdout(text);
+        rc = out != NULL ? an_write_file(out, text, "export") : an_write_stdout(text);
     }
     gw_free(text);
     return rc;

@@ -55,7 +55,11 @@ static const char fit_usage[] =
     "                       non-positive value, division by zero) instead of failing (exit 3)\n"
     "  --ssc P              small-sample conventions with fixed effects: goodwork (default),\n"
     "                       stata (reghdfe/xtreg), fixest, statsmodels (dummy variables)\n"
-    "  --save-residuals     with --out: also store residuals and fitted values\n"
+    "  --save-residuals     with --out: also store residuals and fitted values (with the\n"
+    "                       1-based input row of each)\n"
+    "  --level L            confidence level of the intervals, in (0, 1) (default 0.95)\n"
+    "  --save-fe            with --out: also store the estimates of the absorbed fixed\n"
+    "                       effects (OLS/WLS; for goodwork predict)\n"
     "  --format F           text (default), json, markdown, latex, csv\n"
     "  --threads N          worker threads (default: all cores); results do not depend on N\n"
     "  --out RESULTS.h5     also store the fit in a results file (with --name NAME)\n"
@@ -127,6 +131,7 @@ static int parse_args(int argc, char **argv, fit_args *a, const char **room)
         {"--maxiter", &a->maxiter, NULL, NULL},
         {"--tol", &a->tol, NULL, NULL},
         {"--scratch", &a->scratch, NULL, NULL},
+        {"--level", &a->level, NULL, NULL},
         {"--help", NULL, &a->help, NULL},
         {"--memory-limit", &a->memory_limit, NULL, NULL},
         {"--fe-tol", &a->fe_tol, NULL, NULL},
@@ -134,6 +139,7 @@ static int parse_args(int argc, char **argv, fit_args *a, const char **room)
         {"--ame", NULL, &a->ame, NULL},
         {"--keep-singletons", NULL, &a->keep_singletons, NULL},
         {"--save-residuals", NULL, &a->save_residuals, NULL},
+        {"--save-fe", NULL, &a->save_fe, NULL},
         {"--hausman", NULL, &a->hausman, NULL},
         {"--subset", &a->subset, NULL, NULL},
         {"--drop-invalid", NULL, &a->drop_invalid, NULL},
@@ -304,6 +310,10 @@ static int fit_options(const fit_args *a, gw_fit_opts *o, gw_output_format *fmt,
                   GW_FIT_MAXITER_CAP);
         return GW_EXIT_USAGE;
     }
+    if (a->level != NULL && !parse_unit(a->level, &o->level)) {
+        cli_error("bad --level '%s' (expected a number between 0 and 1, e.g. 0.9)", a->level);
+        return GW_EXIT_USAGE;
+    }
     if (a->tol != NULL && !parse_unit(a->tol, &o->tol)) {
         cli_error("bad --tol '%s' (expected a number between 0 and 1, e.g. 1e-10)", a->tol);
         return GW_EXIT_USAGE;
@@ -335,8 +345,9 @@ static int fit_options(const fit_args *a, gw_fit_opts *o, gw_output_format *fmt,
         cli_error("--name needs --out RESULTS.h5");
         return GW_EXIT_USAGE;
     }
-    if (a->save_residuals && a->out == NULL) {
-        cli_error("--save-residuals needs --out RESULTS.h5");
+    if ((a->save_residuals || a->save_fe) && a->out == NULL) {
+        cli_error("%s needs --out RESULTS.h5",
+                  a->save_residuals ? "--save-residuals" : "--save-fe");
         return GW_EXIT_USAGE;
     }
     if (a->ssc != NULL) {
@@ -359,7 +370,8 @@ static int fit_options(const fit_args *a, gw_fit_opts *o, gw_output_format *fmt,
     o->flags = (a->ame ? GW_FIT_AME : 0u) | (a->hausman ? GW_FIT_HAUSMAN : 0u) |
                (a->keep_singletons ? GW_FIT_KEEP_SINGLETONS : 0u) |
                (a->save_residuals ? GW_FIT_KEEP_RESIDUALS : 0u) |
-               (a->drop_invalid ? GW_FIT_DROP_INVALID : 0u);
+                 (a->drop_invalid ? GW_FIT_DROP_INVALID : 0u) |
+                 (a->save_fe ? GW_FIT_SAVE_FE : 0u);
     o->subset = a->subset;
     return GW_EXIT_OK;
 }

@@ -113,19 +113,15 @@ static int lib_error(gw_status s)
     return cli_exit_code(s);
 }
 
-/* The model: --name, or the file's only one (*used: its name, owned). An unknown name lists
- * the file's models. */
-static int read_model(const test_args *a, gw_result **out, char **used)
+int cli_read_model(const char *path, const char *name, gw_result **out, char **used)
 {
     gw_results *res = NULL;
-    gw_status s = gw_results_open(a->results, &res);
+    gw_status s = gw_results_open(path, &res);
     if (s != GW_OK)
         return lib_error(s);
-    const char *name = a->name;
     int rc = GW_EXIT_OK;
     if (name == NULL && gw_results_nmodels(res) != 1) {
-        cli_error("%s holds %zu models: choose one with --name", a->results,
-                  gw_results_nmodels(res));
+        cli_error("%s holds %zu models: choose one with --name", path, gw_results_nmodels(res));
         rc = GW_EXIT_USAGE;
     } else {
         if (name == NULL)
@@ -135,7 +131,7 @@ static int read_model(const test_args *a, gw_result **out, char **used)
             rc = GW_EXIT_OTHER;
         } else if ((s = gw_results_get(res, name, out)) != GW_OK) {
             if (s == GW_ENOVAR) {
-                cli_error("no model '%s' in %s (models:", name, a->results);
+                cli_error("no model '%s' in %s (models:", name, path);
                 for (size_t k = 0; k < gw_results_nmodels(res); k++)
                     fprintf(stderr, " %s", gw_results_model_name(res, k));
                 fprintf(stderr, ")\n");
@@ -156,7 +152,7 @@ static int run(const test_args *a, double level, int json)
     gw_lincom *lc = gw_calloc(a->nlincom ? a->nlincom : 1, sizeof *lc);
     char *text = NULL, *name = NULL;
     gw_status s = GW_OK;
-    int rc = lc != NULL ? read_model(a, &r, &name) : GW_EXIT_OTHER;
+    int rc = lc != NULL ? cli_read_model(a->results, a->name, &r, &name) : GW_EXIT_OTHER;
     if (lc == NULL)
         cli_error("out of memory");
     if (rc == GW_EXIT_OK && a->m > 0 && (s = gw_wald_test(r, a->restr, a->m, &w)) != GW_OK)

@@ -32,9 +32,11 @@ typedef struct {
     const char *scratch;      /* --scratch DIR: out-of-core scratch files                   */
     const char *subset;       /* --subset EXPR: fit the rows where EXPR is true             */
     int drop_invalid;         /* --drop-invalid: drop rows with an undefined transform      */
+    const char *level;        /* --level L: confidence level of the intervals               */
     int ame;                  /* --ame: average marginal effects (logit, probit)            */
     int keep_singletons;      /* absorbed fixed effects: keep singleton groups              */
     int save_residuals;       /* with --out: store residuals and fitted values too          */
+    int save_fe;              /* with --out: store the fixed-effect estimates too           */
     int hausman;              /* --hausman: the Hausman test with the fit                   */
     int timings;              /* --timings: seconds per stage to standard error             */
     int help;

@@ -72,6 +72,8 @@ static const char usage[] =
     "  verify   RESULTS.h5                                 re-run recorded steps, bit for bit\n"
     "  export   RESULTS.h5 [NAME] [--part P] [--format csv|json]\n"
     "                                                      a stored model or analysis as a table\n"
+    "  predict  --results R.h5 --name M --data NEW.csv|h5 [--out F.csv] [--se] [--level L]\n"
+    "                                                      fitted values on new data\n"
     "  test     --results R.h5 --name M \"x1 = x2\" [..] [--lincom \"x1 + x2\"] [--level L]\n"
     "                                                      Wald tests, linear combinations\n"
     "  diff     A.h5 B.h5 [--tolerance rel:X|ulps:N] [--format text|json]\n"
@@ -92,6 +94,7 @@ static const command commands[] = {
     {"synergy", cmd_synergy},   {"mediate", cmd_mediate}, {"scenario", cmd_scenario},
     {"run", cmd_run},           {"verify", cmd_verify},   {"bench", cmd_bench},
     {"export", cmd_export},     {"diff", cmd_diff},       {"test", cmd_test},
+    {"predict", cmd_predict},
 };
 
 /* The signal that is ending the process (0 while none), for a debugger or core dump to show. */

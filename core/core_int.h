@@ -28,6 +28,13 @@ void gwi_prefix_error(const char *fmt, ...)
 #endif
     ;
 
+/* gwi_result_set_rows -- r->row_index (gw_result.h) for m observations kept by an estimator:
+ * row i is design row sel[i] (sel NULL: row i), whose input row is design_rows[that] (NULL:
+ * the identity), stored 1-based. Replaces any previous index. GW_ENOMEM. */
+struct gw_result;
+gw_status gwi_result_set_rows(struct gw_result *r, const size_t *design_rows, const size_t *sel,
+                              size_t m);
+
 /* gwi_strv_free -- release n owned strings (gw_free) and their array; either may be NULL. */
 void gwi_strv_free(char **v, size_t n);
 

@@ -96,6 +96,9 @@ void gw_design_free(gw_design *d)
     gw_free(d->w);
     free_names(d->terms, d->p);
     gw_free(d->response);
+    for (size_t g = 0; d->fe_levels != NULL && g < d->nfe; g++)
+        gwi_strv_free(d->fe_levels[g], d->fe != NULL ? d->fe[g].nlevels : 0);
+    gw_free(d->fe_levels);
     free_factors(d->fe, d->nfe);
     free_factors(d->cluster, d->ncluster);
     free_factors(d->panel_id, d->panel_id ? 1 : 0);
@@ -103,5 +106,6 @@ void gw_design_free(gw_design *d)
     gw_free(d->Z);
     free_names(d->inst_terms, d->q);
     gw_free(d->row_index);
+    gwi_strv_free(d->level_names, d->n_level_names);
     gw_free(d);
 }

@@ -49,6 +49,11 @@ typedef struct gw_design {
     size_t nobs_dropped_zero_weight; /* rows dropped because their weight was zero             */
     size_t nobs_dropped_subset; /* rows left out by gw_frame_opts.keep (not counted above)      */
     size_t nobs_dropped_invalid; /* rows dropped for an undefined transform (drop_invalid)     */
+    char **level_names; /* NULL, or n_level_names "NAME=LEVEL" texts: the levels of the
+                           categorical factors of the regressors (io/gw_frame.h)               */
+    size_t n_level_names;
+    char ***fe_levels;  /* NULL, or nfe arrays of fe[g].nlevels level names (gw_frame_opts
+                           .fe_levels: a categorical level, or a number's shortest text)      */
     size_t *row_index;  /* n: each observation's 0-based row in the source table; NULL when
                            row i is table row i (gw_frame_build_consume kept every row)        */
     double seconds_factorise; /* wall seconds the frame builder spent coding grouping columns

@@ -19,6 +19,12 @@
 typedef struct {
     char *name;     /* owned */
     size_t levels;  /* levels after dropping singletons and missing values */
+    /* The estimated effects (fit --save-fe; NULL otherwise): neffects levels, in the order of
+     * the fixed effect's levels (categorical level order, or increasing values), with their
+     * names (owned) and effects (owned); gw_fixef.h says how they are normalised.            */
+    size_t neffects;
+    char **level_names;
+    double *effects;
 } gw_result_fe;
 
 typedef struct gw_result {
@@ -103,6 +109,16 @@ typedef struct gw_result {
                                       ci_low, ci_high, vcov (owned)                            */
 
     double *residuals, *fitted;    /* NULL, or nobs each (kept on request)                     */
+    /* NULL, or nobs: the 1-based row of the input data table (the CSV's data row, line - 1
+     * with a header line) that each residual and fitted value belongs to, set with them
+     * (gw_fit_file / gw_fit_table; stored as "row_index"). NULL where an observation is not one
+     * input row (first differences).                                                          */
+    size_t *row_index;
+    /* NULL, or nfactor_levels "NAME=LEVEL" texts: every level of the categorical regressors in
+     * the rows used (gw_design.level_names; stored as "factor_levels"), which tells a
+     * prediction a level the fit never saw from the reference level (gw_predict.h).            */
+    char **factor_levels;
+    size_t nfactor_levels;
 } gw_result;
 
 /* gw_result_new -- a record for k coefficients: every double NaN, counts GW_RESULT_NA, arrays

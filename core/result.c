@@ -132,8 +132,11 @@ void gw_result_free(gw_result *r)
     gw_free(r->ci_low);
     gw_free(r->ci_high);
     gw_free(r->vcov);
-    for (size_t j = 0; j < r->nfe; j++)
+    for (size_t j = 0; j < r->nfe; j++) {
         gw_free(r->fixed_effects[j].name);
+        gwi_strv_free(r->fixed_effects[j].level_names, r->fixed_effects[j].neffects);
+        gw_free(r->fixed_effects[j].effects);
+    }
     gw_free(r->fixed_effects);
     for (size_t j = 0; j < r->ndropped; j++)
         gw_free(r->dropped_collinear[j]);
@@ -149,5 +152,21 @@ void gw_result_free(gw_result *r)
     gw_result_free(r->margins);
     gw_free(r->residuals);
     gw_free(r->fitted);
+    gw_free(r->row_index);
+    gwi_strv_free(r->factor_levels, r->nfactor_levels);
     gw_free(r);
+}
+
+gw_status gwi_result_set_rows(gw_result *r, const size_t *design_rows, const size_t *sel, size_t m)
+{
+    size_t *ix = gw_alloc_array(m ? m : 1, sizeof *ix);
+    if (ix == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate the row index of %zu observations", m);
+    for (size_t i = 0; i < m; i++) {
+        size_t row = sel != NULL ? sel[i] : i;
+        ix[i] = (design_rows != NULL ? design_rows[row] : row) + 1;
+    }
+    gw_free(r->row_index);
+    r->row_index = ix;
+    return GW_OK;
 }

@@ -184,6 +184,12 @@ const char *gw_eqframe_var(const gw_eqframe *e, size_t i) { return e->vars[i]; }
 
 gw_status gw_eqframe_build(const gw_eqframe *e, const gw_table *t, gw_design **out)
 {
+    return gw_eqframe_build_ex(e, t, NULL, out);
+}
+
+gw_status gw_eqframe_build_ex(const gw_eqframe *e, const gw_table *t, const gw_frame_opts *fo,
+                              gw_design **out)
+{
     gw_status s = GW_OK;
     gw_formula *f = NULL;
     ebuf b = {0};
@@ -212,7 +218,7 @@ gw_status gw_eqframe_build(const gw_eqframe *e, const gw_table *t, gw_design **o
     }
     if ((s = gw_formula_parse(b.s, &f)) != GW_OK)
         goto done;
-    s = gw_frame_build(t, f, NULL, out);
+    s = gw_frame_build(t, f, fo, out);
 done:
     gw_formula_free(f);
     gw_free(b.s);

@@ -570,6 +570,65 @@ static char *column_name(const frame *fr, const pterm *t, size_t c)
     return NULL;
 }
 
+/* d->level_names: "NAME=LEVEL" for each level of each categorical factor of the main and
+ * endogenous terms, each factor name once (gw_frame.h). */
+static gw_status fb_level_names(const frame *fr, const pterm *pt, size_t nterm, gw_design *d)
+{
+    size_t total = 0;
+    for (size_t k = 0; k < nterm; k++)
+        for (size_t j = 0; j < pt[k].m; j++)
+            total += pt[k].f[j].cat ? pt[k].f[j].lev->nlev : 0;
+    if (total == 0)
+        return GW_OK;
+    if ((d->level_names = gw_calloc(total, sizeof *d->level_names)) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate %zu level names", total);
+    char num[32];
+    for (size_t k = 0; k < nterm; k++)
+        for (size_t j = 0; j < pt[k].m; j++) {
+            const pfactor *pf = &pt[k].f[j];
+            int seen = !pf->cat;
+            for (size_t e = 0; e <= k && !seen; e++)
+                for (size_t i = 0; i < (e < k ? pt[e].m : j) && !seen; i++)
+                    seen = pt[e].f[i].cat && strcmp(pt[e].f[i].ff->name, pf->ff->name) == 0;
+            for (size_t l = 0; !seen && l < pf->lev->nlev; l++) {
+                const char *lv = num;
+                if (pf->code != NULL)
+                    lv = gw_table_level(fr->t, pf->col, pf->lev->inv[l]);
+                else
+                    fmt_shortest(pf->lev->vals[l], num, sizeof num);
+                size_t len = strlen(pf->ff->name) + strlen(lv) + 2;
+                char *s = gw_malloc(len);
+                if (s == NULL)
+                    return gwi_fail(GW_ENOMEM, "cannot allocate a level name");
+                snprintf(s, len, "%s=%s", pf->ff->name, lv);
+                d->level_names[d->n_level_names++] = s;
+            }
+        }
+    return GW_OK;
+}
+
+/* d->fe_levels: the level names of each absorbed fixed effect (gw_frame_opts.fe_levels). */
+static gw_status fb_fe_levels(const frame *fr, const size_t *fecol, gw_design *d)
+{
+    if ((d->fe_levels = gw_calloc(d->nfe ? d->nfe : 1, sizeof *d->fe_levels)) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate the fixed effects' level names");
+    char num[32];
+    for (size_t g = 0; g < d->nfe; g++) {
+        const levels *L = &fr->lev[fecol[g]];
+        if ((d->fe_levels[g] = gw_calloc(L->nlev ? L->nlev : 1, sizeof(char *))) == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate %zu level names", L->nlev);
+        const int cat = gw_table_coltype(fr->t, fecol[g]) == GW_COL_CATEGORICAL;
+        for (size_t l = 0; l < L->nlev; l++) {
+            if (!cat)
+                fmt_shortest(L->vals[l], num, sizeof num);
+            d->fe_levels[g][l] = gw_strdup(cat ? gw_table_level(fr->t, fecol[g], L->inv[l]) : num);
+            if (d->fe_levels[g][l] == NULL)
+                return gwi_fail(GW_ENOMEM, "cannot allocate a level name");
+        }
+    }
+    return GW_OK;
+}
+
 /* A gw_factor (codes over the kept rows) for grouping column col. */
 static gw_status make_group(frame *fr, size_t col, gw_factor *g)
 {
@@ -1086,6 +1145,9 @@ static gw_status fb_code_terms(fbuild *B)
             B->model[nm++] = &pt[first + k];
         decide_coding(B->model, nm, B->spans, B->order);
     }
+    for (size_t k = 0; B->opts->all_levels && k < nterm; k++)
+        for (size_t j = 0; j < pt[k].m; j++)
+            pt[k].f[j].full = 1;
     size_t p = gw_formula_has_intercept(B->f) && B->nfe == 0 ? 1 : 0, q = 0, n_endog = 0;
     int need_lo = 0;
     for (size_t k = 0; k < nterm; k++) {
@@ -1360,7 +1422,7 @@ static gw_status fb_drop_invalid(fbuild *B)
 static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula *f,
                              const gw_frame_opts *opts, gw_design **out)
 {
-    static const gw_frame_opts none = {NULL, {NULL, NULL}, NULL, NULL, NULL, 0};
+    static const gw_frame_opts none = {.weights = NULL}; /* every field zero */
     gw_status rc = GW_OK;
     fbuild B;
     memset(&B, 0, sizeof B);
@@ -1387,7 +1449,9 @@ static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula 
         (opts->drop_invalid && (rc = fb_drop_invalid(&B)) != GW_OK))
         goto done;
     if ((rc = fb_code_terms(&B)) != GW_OK || (rc = fb_design(&B)) != GW_OK ||
-        (rc = fb_fill_terms(&B)) != GW_OK || (rc = fb_groups(&B)) != GW_OK)
+        (rc = fb_fill_terms(&B)) != GW_OK || (rc = fb_groups(&B)) != GW_OK ||
+        (rc = fb_level_names(&B.fr, B.pt, B.nmain + B.nendog, B.d)) != GW_OK ||
+        (opts->fe_levels && B.nfe > 0 && (rc = fb_fe_levels(&B.fr, B.fecol, B.d)) != GW_OK))
         goto done;
 done:
     fb_free(&B);

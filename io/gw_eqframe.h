@@ -19,6 +19,7 @@
 
 #include "gw_design.h"
 #include "gw_export.h"
+#include "gw_frame.h"
 #include "gw_status.h"
 #include "gw_table.h"
 
@@ -47,6 +48,11 @@ GW_API const char *gw_eqframe_var(const gw_eqframe *e, size_t i);
  * the model reads no numeric variable of t (nothing to build) or an argument is NULL.
  * Thread-safe (no shared state). Complexity: gw_frame_build's, O(n p). */
 GW_API gw_status gw_eqframe_build(const gw_eqframe *e, const gw_table *t, gw_design **out);
+
+/* gw_eqframe_build_ex -- gw_eqframe_build with frame options fo (borrowed, NULL: defaults), e.g.
+ * all_levels for predictions (gw_predict.h). Statuses as gw_eqframe_build. */
+GW_API gw_status gw_eqframe_build_ex(const gw_eqframe *e, const gw_table *t,
+                                     const gw_frame_opts *fo, gw_design **out);
 
 /* gw_eqframe_free -- release e; NULL-safe. */
 GW_API void gw_eqframe_free(gw_eqframe *e);

@@ -34,6 +34,10 @@
  *   panel_time: the time variable's values (numeric columns only).
  * - IV: Z is n x q, the excluded instruments' columns (inst_terms their names).
  * - row_index: the 0-based table row of each kept observation.
+ * - level_names: "NAME=LEVEL" for every level (over the kept rows, in the order above) of every
+ *   categorical factor of the main and endogenous terms, each factor once, NAME as in the
+ *   column names: the levels a fit saw, stored with it so that a prediction can tell a level
+ *   the fit never saw from its reference level (gw_predict.h).
  *
  * Missing values: a row with a missing value (NaN, or categorical code -1) in any column the
  * model uses (response, regressors, instruments, weights, fixed effects, clusters, panel id and
@@ -67,6 +71,13 @@ typedef struct {
      * sqrt of a negative one, division by zero, an overflow; see GW_EFORMAT below) is dropped and
      * counted in d->nobs_dropped_invalid instead of failing the build. */
     int drop_invalid;
+    /* 1: every categorical factor is coded by one indicator per level (no reference level
+     * dropped, whatever the intercept), so that a design over new data has a column for each
+     * of its levels, matched by name to a fit's coefficients (gw_predict.h). 0: R's rule. */
+    int all_levels;
+    /* 1: also d->fe_levels, the names of the levels of each absorbed fixed effect (fit
+     * --save-fe). 0: not made (they cost a string per level). */
+    int fe_levels;
 } gw_frame_opts;
 
 /* gw_frame_build -- build the design of formula f over table t.

@@ -260,6 +260,52 @@ static gw_status write_iv_glm(hid_t g, const gw_result *r, const char *what)
     return GW_OK;
 }
 
+/* "row_index": the 1-based input row of each residual, as uint64 (gw_result.row_index). */
+static herr_t write_row_index(hid_t g, const gw_result *r)
+{
+    uint64_t *u = gw_alloc_array(r->nobs ? r->nobs : 1, sizeof *u);
+    if (u == NULL)
+        return -1;
+    for (size_t i = 0; i < r->nobs; i++)
+        u[i] = (uint64_t)r->row_index[i];
+    herr_t st = write_u64_ds(g, "row_index", u, r->nobs);
+    gw_free(u);
+    return st;
+}
+
+/* fit --save-fe: group "fixef" with one subgroup per absorbed set, named by its index ("0",
+ * "1", ...; variable names may hold '/'), holding the attribute "name" and the datasets
+ * "level" (strings) and "effect" (float64). Nothing without estimates. */
+static herr_t write_fixef(hid_t g, const gw_result *r)
+{
+    int any = 0;
+    for (size_t j = 0; j < r->nfe; j++)
+        any |= r->fixed_effects[j].effects != NULL;
+    if (!any)
+        return 0;
+    hid_t fx = H5Gcreate2(g, "fixef", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t st = fx < 0 ? -1 : 0;
+    for (size_t j = 0; st >= 0 && j < r->nfe; j++) {
+        const gw_result_fe *e = &r->fixed_effects[j];
+        if (e->effects == NULL)
+            continue;
+        char name[32];
+        snprintf(name, sizeof name, "%zu", j);
+        hid_t s = H5Gcreate2(fx, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        st = s < 0 || gwi_attr_str(s, "name", e->name) < 0 ||
+                     write_str_ds(s, "level", (const char *const *)e->level_names, e->neffects) <
+                         0 ||
+                     write_f64_ds(s, "effect", e->effects, e->neffects, 0, 0) < 0
+                 ? -1
+                 : 0;
+        if (s >= 0)
+            H5Gclose(s);
+    }
+    if (fx >= 0)
+        H5Gclose(fx);
+    return st;
+}
+
 static gw_status write_model(hid_t g, const gw_result *r, const char *what)
 {
     gw_status rc = GW_OK;
@@ -331,6 +377,14 @@ static gw_status write_model(hid_t g, const gw_result *r, const char *what)
         goto h5fail;
     if (r->fitted != NULL && write_f64_ds(g, "fitted", r->fitted, r->nobs, 0, 0) < 0)
         goto h5fail;
+    if (r->row_index != NULL && write_row_index(g, r) < 0)
+        goto h5fail;
+    if (write_fixef(g, r) < 0)
+        goto h5fail;
+    if (r->nfactor_levels > 0 &&
+        write_str_ds(g, "factor_levels", (const char *const *)r->factor_levels, r->nfactor_levels) <
+            0)
+        goto h5fail;
     rc = write_iv_glm(g, r, what);
     goto done;
 h5fail:
@@ -355,7 +409,8 @@ static gw_status check_result(const gw_result *r, const char *name)
     for (size_t j = 0; j < r->ndropped; j++)
         if (r->dropped_collinear[j] == NULL)
             return gwi_fail(GW_EINVAL, "model '%s': dropped term %zu has no name", name, j + 1);
-    if ((r->residuals != NULL || r->fitted != NULL) && r->nobs == GW_RESULT_NA)
+    if ((r->residuals != NULL || r->fitted != NULL || r->row_index != NULL) &&
+        r->nobs == GW_RESULT_NA)
         return gwi_fail(GW_EINVAL, "model '%s': residuals or fitted values without nobs", name);
     if (r->n_cluster_vars > 2)
         return gwi_fail(GW_EINVAL, "model '%s': %zu cluster variables (at most 2)", name,
@@ -897,6 +952,63 @@ done:
     return rc;
 }
 
+/* "row_index" when present: nobs uint64 values (write_row_index). */
+static gw_status read_row_index(hid_t g, const char *what, gw_result *r)
+{
+    if (H5Lexists(g, "row_index", H5P_DEFAULT) <= 0)
+        return GW_OK;
+    size_t n = 0;
+    gw_status rc = ds_len(g, "row_index", what, &n);
+    if (rc != GW_OK)
+        return rc;
+    if (r->nobs == GW_RESULT_NA || n != r->nobs)
+        return gwi_fail(GW_EFORMAT, "%s/row_index: %zu values for %zu observations", what, n,
+                        r->nobs);
+    uint64_t *u = gw_alloc_array(n ? n : 1, sizeof *u);
+    r->row_index = gw_alloc_array(n ? n : 1, sizeof *r->row_index);
+    if (u == NULL || r->row_index == NULL) {
+        gw_free(u);
+        return gwi_fail(GW_ENOMEM, "cannot allocate %zu row indices", n);
+    }
+    hid_t d = H5Dopen2(g, "row_index", H5P_DEFAULT);
+    herr_t st = d < 0 ? -1
+                : n   ? H5Dread(d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, u)
+                      : 0;
+    if (d >= 0)
+        H5Dclose(d);
+    for (size_t i = 0; st >= 0 && i < n; i++)
+        r->row_index[i] = (size_t)u[i];
+    gw_free(u);
+    return st < 0 ? gwi_h5_fail(GW_EFORMAT, "%s/row_index: cannot read", what) : GW_OK;
+}
+
+/* "fixef" when present (write_fixef): the estimates of each set that has them. */
+static gw_status read_fixef(hid_t g, const char *what, gw_result *r)
+{
+    if (H5Lexists(g, "fixef", H5P_DEFAULT) <= 0)
+        return GW_OK;
+    gw_status rc = GW_OK;
+    for (size_t j = 0; j < r->nfe && rc == GW_OK; j++) {
+        char name[48], sub[1400];
+        snprintf(name, sizeof name, "fixef/%zu", j);
+        if (H5Lexists(g, "fixef", H5P_DEFAULT) <= 0 || H5Lexists(g, name, H5P_DEFAULT) <= 0)
+            continue;
+        hid_t s = H5Gopen2(g, name, H5P_DEFAULT);
+        if (s < 0)
+            return gwi_h5_fail(GW_EFORMAT, "%s/%s: cannot open", what, name);
+        gw_result_fe *e = &r->fixed_effects[j];
+        snprintf(sub, sizeof sub, "%s/%s", what, name);
+        rc = read_str_ds(s, "level", sub, GW_RESULT_NA, &e->level_names, &e->neffects);
+        if (rc == GW_OK &&
+            (e->effects = gw_alloc_array(e->neffects ? e->neffects : 1, sizeof(double))) == NULL)
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu effects", e->neffects);
+        if (rc == GW_OK)
+            rc = read_f64_ds(s, "effect", sub, e->neffects, 0, 0, e->effects);
+        H5Gclose(s);
+    }
+    return rc;
+}
+
 static gw_status read_model(hid_t g, const char *what, gw_result **out)
 {
     gw_status rc = GW_OK;
@@ -1014,6 +1126,12 @@ static gw_status read_model(hid_t g, const char *what, gw_result **out)
         if ((rc = read_f64_ds(g, opt[i].name, what, r->nobs, 0, 0, *opt[i].dst)) != GW_OK)
             goto done;
     }
+    if ((rc = read_row_index(g, what, r)) != GW_OK || (rc = read_fixef(g, what, r)) != GW_OK)
+        goto done;
+    if (H5Lexists(g, "factor_levels", H5P_DEFAULT) > 0 &&
+        (rc = read_str_ds(g, "factor_levels", what, GW_RESULT_NA, &r->factor_levels,
+                          &r->nfactor_levels)) != GW_OK)
+        goto done;
     rc = read_iv_glm(g, what, r);
 done:
     gwi_strv_free(terms, n);

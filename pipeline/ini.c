@@ -24,7 +24,8 @@ static const char *const keys_model[] = {
     "weights",        "panel",   "hausman", "keep-singletons", "ssc",
     "save-residuals", "threads", "table",   "delim",           "ame",
     "maxiter",        "tol",     "fe-tol",  "fe-maxiter",      "memory-limit",
-    "scratch",        "timings", "subset",  "drop-invalid",    NULL};
+    "scratch",        "timings", "subset",  "drop-invalid",    "save-fe",
+    "level",          NULL};
 static const char *const keys_index[] = {
     "data",    "indicators", "id",          "time",          "invert", "normalise", "within-time",
     "weights", "aggregate",  "sensitivity", "concentration", "seed",   "threads",   "quiet",

@@ -398,6 +398,10 @@ static gw_status fe_finish(fe_ols *F, const gw_design *d, const gw_ols_opts *opt
         for (size_t i = 0; i < m; i++)
             r->fitted[i] = F->yorig[i] - r->residuals[i];
     }
+    /* Singletons dropped: the kept rows' input rows go with the residuals (--save-residuals). */
+    if ((opts->flags & (GW_OLS_KEEP_RESIDUALS | GW_OLS_KEEP_FITTED)) &&
+        (rc = gwi_result_set_rows(r, d->row_index, gw_hdfe_rows(F->h), m)) != GW_OK)
+        return rc;
     if (!(opts->flags & GW_OLS_KEEP_RESIDUALS)) {
         gw_free(r->residuals);
         r->residuals = NULL;

@@ -936,6 +936,9 @@ static gw_status irls_result_stats(irls_state *S, gw_result *r)
             for (size_t i = 0; i < n; i++)
                 r->residuals[i] = y[i] - mu[i];
         }
+        /* d is the working copy without separated rows: its row_index goes with them. */
+        if ((rc = gwi_result_set_rows(r, d->row_index, NULL, n)) != GW_OK)
+            return rc;
     }
     if (opts->flags & GW_GLM_AME) {
         const int *aliased = gw_ls_aliased(S->ls);

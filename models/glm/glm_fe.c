@@ -918,6 +918,10 @@ static gw_status pass_stats(fe_pass *P)
             if (r->residuals)
                 r->residuals[i] = y[i] - mu[i];
         }
+        /* Singletons and separated rows dropped: the kept rows' input rows. */
+        gw_status rc = gwi_result_set_rows(r, d->row_index, P->rows, m);
+        if (rc != GW_OK)
+            return rc;
     }
     if (opts->flags & GW_GLM_AME) {
         /* Average marginal effects over the rows used, at the full eta (fixed effects

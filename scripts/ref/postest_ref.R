@@ -66,6 +66,12 @@ g <- factor(s$worker); G <- nlevels(g)
 S <- rowsum(X * e, g)
 Vc <- G / (G - 1) * (n - 1) / (n - k) * B %*% crossprod(S) %*% B
 wald("ols", "cluster", b, Vc, G - 1, R, q, TRUE)
+# fit --level 0.9: the clustered fit's 90% intervals, t(G - 1).
+se <- sqrt(diag(Vc))
+for (j in seq_along(b)) {
+  put("ols", "cluster", "ci90_low", names(b)[j], b[j] - qt(0.95, G - 1) * se[j])
+  put("ols", "cluster", "ci90_high", names(b)[j], b[j] + qt(0.95, G - 1) * se[j])
+}
 lincom("ols", "cluster", b, Vc, G - 1, a, -1, 0.90, FALSE)
 
 # 2. Weighted within fit, iid: lwage ~ experience + weeks | worker, weights weight, as the
@@ -96,6 +102,76 @@ V <- solve(crossprod(X, X * fitted(m3)))
 R <- rbind(rrow(nm, c(experience = 1)), rrow(nm, c(education = 1)))
 wald("pois", "iid", b, V, NA, R, c(0, 0.05), FALSE)
 lincom("pois", "iid", b, V, NA, rrow(nm, c(experience = 1, education = 1)), 0, 0.95, TRUE)
+
+# 4. Predictions on new data (`goodwork predict`, api/gw_predict.h): new rows made from the
+#    panel so that the levels differ from the fit's: occupation only "white" in the first rows
+#    (the fit's reference "blue" absent there), south only "yes", years 1979-1982 only, one row
+#    with a missing weeks (no prediction), one with an occupation the fit never saw ("pink") and
+#    one with a year it never saw (1990): both get no prediction (R's predict stops on them, so
+#    they are left out of its newdata). Written to datasets/generated/postest_new.csv.
+nd <- d[d$year >= 1979 & d$year <= 1982 & d$south == "yes", ][1:40, ]
+nd$occupation[1:12] <- "white"
+nd$weeks[5] <- NA
+nd$occupation[7] <- "pink"
+nd$year[9] <- 1990
+nd$worker[11] <- "w9999" # a worker the fit never saw: no prediction with worker effects
+write.csv(nd, "datasets/generated/postest_new.csv", row.names = FALSE, na = "")
+nd <- read.csv("datasets/generated/postest_new.csv", stringsAsFactors = FALSE)
+ok <- !is.na(nd$weeks) & nd$occupation != "pink" & nd$year != 1990
+s <- na.omit(d[, c("lwage", "experience", "education", "weeks", "south", "occupation", "year")])
+m4 <- lm(lwage ~ experience + I(experience^2) + education * weeks + factor(south) + occupation +
+           factor(year), data = s)
+pr <- predict(m4, newdata = nd[ok, ], se.fit = TRUE, interval = "confidence", level = 0.9)
+rows <- which(ok)
+for (i in seq_along(rows)) {
+  put("p_ols", "iid", "fit", rows[i], pr$fit[i, "fit"])
+  put("p_ols", "iid", "se", rows[i], pr$se.fit[i])
+  put("p_ols", "iid", "ci_low", rows[i], pr$fit[i, "lwr"])
+  put("p_ols", "iid", "ci_high", rows[i], pr$fit[i, "upr"])
+}
+# Poisson on the response scale: R's predict.glm(type = "response", se.fit = TRUE) (delta
+# method), the interval exp() of the link-scale one; V as in 3 (the information at the MLE).
+s <- na.omit(d[, c("weeks", "experience", "education", "occupation")])
+m5 <- glm(weeks ~ experience + education + occupation, family = poisson, data = s,
+          control = glm.control(epsilon = 1e-14, maxit = 100))
+X <- model.matrix(m5)
+V <- solve(crossprod(X, X * fitted(m5)))
+ok5 <- nd$occupation != "pink"
+Xn <- model.matrix(~ experience + education + occupation, data = nd[ok5, ])
+eta <- drop(Xn %*% coef(m5))
+se_eta <- sqrt(rowSums((Xn %*% V) * Xn))
+z <- qnorm(0.975)
+rows <- which(ok5)
+for (i in seq_along(rows)) {
+  put("p_pois", "iid", "fit", rows[i], exp(eta[i]))
+  put("p_pois", "iid", "se", rows[i], exp(eta[i]) * se_eta[i])
+  put("p_pois", "iid", "ci_low", rows[i], exp(eta[i] - z * se_eta[i]))
+  put("p_pois", "iid", "ci_high", rows[i], exp(eta[i] + z * se_eta[i]))
+  put("p_pois", "iid", "link", rows[i], eta[i])
+}
+
+# 5. Fixed-effect estimates (`fit --save-fe`, api/gw_fixef.h) and predictions through them:
+#    lwage ~ weeks + I(experience^2) | worker + year, weights weight, as the dummy-variable
+#    regression without intercept: every worker level, the first year (1976) as reference,
+#    which is goodwork's normalisation. Singletons are dropped first, as goodwork does.
+s <- na.omit(d[, c("lwage", "weeks", "experience", "worker", "year", "weight")])
+repeat {
+  keep <- s$worker %in% names(which(table(s$worker) > 1)) &
+    s$year %in% names(which(table(s$year) > 1))
+  if (all(keep)) break
+  s <- s[keep, ]
+}
+m6 <- lm(lwage ~ weeks + I(experience^2) + factor(worker) + factor(year) - 1, data = s,
+         weights = weight)
+cf <- coef(m6)
+for (w in sort(unique(s$worker))[1:5])
+  put("fe2", "iid", "fixef_worker", w, cf[paste0("factor(worker)", w)])
+for (y in sort(unique(s$year)))
+  put("fe2", "iid", "fixef_year", y, if (y == min(s$year)) 0 else cf[paste0("factor(year)", y)])
+ok6 <- !is.na(nd$weeks) & nd$year != 1990 & nd$worker %in% s$worker
+pr6 <- predict(m6, newdata = nd[ok6, ])
+rows <- which(ok6)
+for (i in seq_along(rows)) put("p_fe", "iid", "fit", rows[i], pr6[i])
 
 res <- do.call(rbind, out)
 f <- "datasets/generated/postest_ref.csv"

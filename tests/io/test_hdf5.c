@@ -937,6 +937,22 @@ static gw_result *make_result(double seed, int with_resid)
             r->residuals[i] = val(i, 4);
             r->fitted[i] = i == 7 ? (double)NAN : val(i, 5);
         }
+        r->row_index = gw_alloc_array(r->nobs, sizeof *r->row_index);
+        for (size_t i = 0; i < r->nobs; i++)
+            r->row_index[i] = 3 * i + 1;
+        r->factor_levels = gw_calloc(2, sizeof(char *));
+        r->factor_levels[0] = gw_strdup("region=North");
+        r->factor_levels[1] = gw_strdup("factor(year)=2011");
+        r->nfactor_levels = 2;
+        /* fit --save-fe estimates of the second set only (the first has none). */
+        gw_result_fe *e = &r->fixed_effects[1];
+        e->neffects = 3;
+        e->level_names = gw_calloc(3, sizeof(char *));
+        e->effects = gw_alloc_array(3, sizeof(double));
+        for (size_t l = 0; l < 3; l++) {
+            e->level_names[l] = gw_strdup(l == 0 ? "2011" : l == 1 ? "a/b" : "");
+            e->effects[l] = val(l, 6);
+        }
     }
     return r;
 }
@@ -1057,8 +1073,15 @@ static void assert_same_result(const gw_result *a, const gw_result *b)
     assert_int_equal(a->converged, b->converged);
     assert_int_equal(a->near_singular, b->near_singular);
     for (size_t j = 0; j < a->nfe; j++) {
-        assert_string_equal(a->fixed_effects[j].name, b->fixed_effects[j].name);
-        assert_int_equal(a->fixed_effects[j].levels, b->fixed_effects[j].levels);
+        const gw_result_fe *ea = &a->fixed_effects[j], *eb = &b->fixed_effects[j];
+        assert_string_equal(ea->name, eb->name);
+        assert_int_equal(ea->levels, eb->levels);
+        assert_int_equal(ea->neffects, eb->neffects);
+        assert_int_equal(ea->effects == NULL, eb->effects == NULL);
+        for (size_t l = 0; l < ea->neffects; l++) {
+            assert_string_equal(ea->level_names[l], eb->level_names[l]);
+            assert_same_bits(ea->effects[l], eb->effects[l]);
+        }
     }
     for (size_t j = 0; j < a->ndropped; j++)
         assert_string_equal(a->dropped_collinear[j], b->dropped_collinear[j]);
@@ -1108,6 +1131,12 @@ static void assert_same_result(const gw_result *a, const gw_result *b)
         assert_memory_equal(a->residuals, b->residuals, a->nobs * sizeof(double));
     if (a->fitted)
         assert_memory_equal(a->fitted, b->fitted, a->nobs * sizeof(double));
+    assert_int_equal(a->row_index == NULL, b->row_index == NULL);
+    if (a->row_index)
+        assert_memory_equal(a->row_index, b->row_index, a->nobs * sizeof(size_t));
+    assert_int_equal(a->nfactor_levels, b->nfactor_levels);
+    for (size_t j = 0; j < a->nfactor_levels; j++)
+        assert_string_equal(a->factor_levels[j], b->factor_levels[j]);
 }
 
 static void test_results_roundtrip_bit_identical(void **state)
@@ -1264,6 +1293,8 @@ static void test_results_append_killed_writer(void **state)
     /* Residuals make each copy-and-append take a measurable time. */
     gw_free(r->residuals);
     gw_free(r->fitted);
+    gw_free(r->row_index); /* its length is nobs's */
+    r->row_index = NULL;
     r->nobs = 4000;
     r->residuals = gw_alloc_array(r->nobs, sizeof(double));
     r->fitted = NULL;
