@@ -80,18 +80,19 @@ static void note_missing(const gw_prediction *p)
 {
     if (p->n_missing == 0 && p->n_unseen == 0)
         return;
+    const size_t cat = p->n_unseen - p->n_unseen_fe;
     fprintf(stderr, "goodwork: predict: %zu of %zu rows not predicted", p->n_missing + p->n_unseen,
             p->n);
     if (p->n_missing > 0)
-        fprintf(stderr, "; %zu with a missing regressor", p->n_missing);
-    if (p->n_unseen > 0) {
-        fprintf(stderr, "; %zu with a level the fit never saw (", p->n_unseen);
+        fprintf(stderr, "; %zu with a missing value", p->n_missing);
+    if (cat > 0) {
+        fprintf(stderr, "; %zu with a level the fit never saw (", cat);
         for (size_t i = 0; i < p->n_unseen_names && i < 10; i++)
             fprintf(stderr, "%s%s", i ? ", " : "", p->unseen[i]);
-        fprintf(stderr, "%s%s%s)", p->n_unseen_names > 10 ? ", ..." : "",
-                p->n_unseen_names > 0 && p->n_unseen_fe > 0 ? "; " : "",
-                p->n_unseen_fe > 0 ? "a fixed effect's level in some" : "");
+        fprintf(stderr, "%s)", p->n_unseen_names > 10 ? ", ..." : "");
     }
+    if (p->n_unseen_fe > 0)
+        fprintf(stderr, "; %zu with a fixed-effect level that has no estimate", p->n_unseen_fe);
     fprintf(stderr, "\n");
 }
 

@@ -1,8 +1,12 @@
-/* test_postest_cli.c -- post-estimation commands (issue 19): `goodwork test` (joint Wald tests and
- * --lincom) on fits of the worker panel datasets/psid7682.csv stored with `goodwork fit --out`,
- * against the hand computations in base R of scripts/ref/postest_ref.R
- * (datasets/generated/postest_ref.csv) to 1e-10; and the exit codes and messages of its usage
- * errors (unknown coefficient with the list, caret, dependent restrictions, bad --level). */
+/* test_postest_cli.c -- post-estimation commands (issue 19) on fits of the worker panel
+ * datasets/psid7682.csv stored with `goodwork fit --out`, against base R
+ * (scripts/ref/postest_ref.R, datasets/generated/postest_ref.csv) to 1e-10:
+ * - `goodwork test`: joint Wald tests and --lincom (iid, clustered, weighted within, Poisson);
+ * - `fit --level`: the intervals of a clustered fit;
+ * - `goodwork predict`: lm with factors, --se and intervals; Poisson on both scales; through the
+ *   `fit --save-fe` estimates (checked too); new rows with missing values and unseen levels;
+ * - `--save-residuals`: the 1-based input rows, checked against the CSV itself;
+ * - the usage errors, with their exit codes and messages. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
