@@ -10,9 +10,10 @@
  * - a level among those the fit saw (gw_result.factor_levels) without a coefficient is the
  *   fit's reference level and contributes 0;
  * - a level the fit never saw gives a missing prediction for the rows that have it, counted in
- *   n_unseen (R's predict.lm stops with an error instead; fixest gives NA, as here). A fit read
- *   from a file written before factor_levels existed cannot tell the two apart: every level
- *   without a coefficient is then taken as the reference.
+ *   n_unseen (R's predict.lm stops with an error instead; fixest gives NA, as here). A fit
+ *   without factor_levels (a file written before they existed; out-of-core and distributed
+ *   fits, which do not record them yet) cannot tell the two apart: every level without a
+ *   coefficient is then taken as the reference.
  * A row with a missing value in a variable the regressors read gets a missing prediction,
  * counted in n_missing. The linear prediction is x' b; its standard error sqrt(x' V x) with the
  * fit's variance (whatever it was: iid, robust, clustered), and the interval
