@@ -50,7 +50,9 @@ static const char fit_usage[] =
     "  --keep-singletons    keep singleton fixed-effect groups (dropped by default)\n"
     "  --subset EXPR        fit the rows where EXPR is true, e.g. \"year >= 1978 & union ==\n"
     "                       'yes'\" (comparisons, & | !, %in% c(...), arithmetic; a missing\n"
-    "                       condition leaves the row out, as R's subset)\n"
+    "                       condition leaves the row out, as R's subset)\n";
+/* The rest of the help (one string would exceed the 4095 characters C guarantees). */
+static const char fit_usage_more[] =
     "  --drop-invalid       drop (and count) rows where a transform is undefined (log of a\n"
     "                       non-positive value, division by zero) instead of failing (exit 3)\n"
     "  --ssc P              small-sample conventions with fixed effects: goodwork (default),\n"
@@ -442,7 +444,7 @@ int cmd_fit(int argc, char **argv)
     if (rc != GW_EXIT_OK)
         goto done;
     if (a.help) {
-        rc = write_stdout(fit_usage) ? GW_EXIT_OK : GW_EXIT_OTHER;
+        rc = write_stdout(fit_usage) && write_stdout(fit_usage_more) ? GW_EXIT_OK : GW_EXIT_OTHER;
         goto done;
     }
     if ((rc = fit_options(&a, &o, &fmt, &threads, &panel_id)) != GW_EXIT_OK)
