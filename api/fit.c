@@ -383,6 +383,13 @@ static gw_status fit_frame(gw_design *d, const char *formula, const gw_fit_opts 
         return s;
     if ((o->flags & GW_FIT_SAVE_FE) && (d->n_endog > 0 || d->Z != NULL))
         return gwi_fail(GW_EUNSUPPORTED, "--save-fe is not available with instruments");
+    /* The mean of the response for tables (mean_y), taken before a within fit demeans y in
+     * place; kept only when the estimator used every row (not after dropping singletons,
+     * separated observations or first periods, whose rows the design does not mark). */
+    double ysum = 0.0;
+    size_t nrows = d->n;
+    for (size_t i = 0; i < nrows; i++)
+        ysum += d->y[i];
     if (d->n_endog > 0 || d->Z != NULL)
         s = fit_iv(d, o, p, out);
     else if (p->is_glm)
@@ -398,6 +405,8 @@ static gw_status fit_frame(gw_design *d, const char *formula, const gw_fit_opts 
         *out = NULL;
         return s;
     }
+    if ((*out)->nobs == nrows && nrows > 0)
+        (*out)->mean_y = ysum / (double)nrows;
     if ((*out)->k == 0)
         s = all_collinear(*out);
     else if ((s = rows_after(d, *out)) == GW_OK)

@@ -39,6 +39,7 @@ gw_status gw_result_new(size_t k, gw_result **out)
     r->df_resid = r->df_inference = NAN;
     r->r2 = r->adj_r2 = r->r2_within = r->rmse = r->rss = r->tss = NAN;
     r->loglik = r->f_stat = r->f_p_value = r->f_df1 = r->f_df2 = NAN;
+    r->mean_y = NAN;
     r->rcond = NAN;
     r->n_groups = r->t_min = r->t_max = GW_RESULT_NA;
     r->sigma_u = r->sigma_e = r->rho = r->theta = r->theta_min = r->theta_max = NAN;

@@ -56,6 +56,7 @@ const gwi_result_field gwi_result_dbl[] = {
     {"aic", offsetof(gw_result, aic)},
     {"bic", offsetof(gw_result, bic)},
     {"dispersion", offsetof(gw_result, dispersion)},
+    {"mean_y", offsetof(gw_result, mean_y)},
 };
 
 /* Counts (size_t, stored as uint64): absent when GW_RESULT_NA. */
