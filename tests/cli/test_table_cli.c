@@ -1,7 +1,9 @@
 /* test_table_cli.c -- goodwork table and goodwork convert, end to end, on Grunfeld fits. */
 #include "gw_test.h"
 
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -81,11 +83,26 @@ static void test_table_cli_text_and_latex(void **state)
     if (r.exit_code != 0)
         fail_msg("exit %d: %s", r.exit_code, r.err);
     assert_string_equal(r.err, "");
-    const char *needles[] = {
-        "inv",          "pooled", "robust",  "cluster",
-        "(Intercept)",  "value",  "capital", "year",
-        "VCOV type",    "iid",    "hc1",     "cluster:firm",
-        "Observations", "200",    "R2",      "Signif. codes: *** p<0.01, ** p<0.05, * p<0.1"};
+    const char *needles[] = {"inv",
+                             "pooled",
+                             "robust",
+                             "cluster",
+                             "(Intercept)",
+                             "value",
+                             "capital",
+                             "year",
+                             "VCOV",
+                             "IID",
+                             "Heteroskedasticity-robust (HC1)",
+                             "Clustered (firm)",
+                             "(1)",
+                             "(2)",
+                             "(3)",
+                             "Estimator",
+                             "Observations",
+                             "200",
+                             "R2",
+                             "Signif. codes: *** p<0.01, ** p<0.05, * p<0.1"};
     for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
         expect_in(r.out, needles[i]);
     /* Grunfeld pooled OLS: value 0.1156 (s.e. 0.005836 iid), capital 0.2307 (0.02548). */
@@ -114,13 +131,14 @@ static void test_table_cli_models_and_formats(void **state)
     gwt_run_result r =
         gwt_run_cli("table", path, "--models", "cluster,pooled", "--format", "markdown", NULL);
     assert_int_equal(r.exit_code, 0);
+    expect_in(r.out, "|  | (1) | (2) |");
     expect_in(r.out, "|  | cluster | pooled |");
     assert_null(strstr(r.out, "robust"));
     gwt_run_free(&r);
 
     r = gwt_run_cli("table", path, "--format=csv", "--models=robust", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, "Dependent var.:,inv\n,robust\n(Intercept),");
+    expect_in(r.out, ",(1),stars\n,robust,\nDependent var.:,inv,\nEstimator,OLS,\n(Intercept),");
     gwt_run_free(&r);
 
     r = gwt_run_cli("table", path, "--format", "json", NULL);
@@ -132,6 +150,178 @@ static void test_table_cli_models_and_formats(void **state)
     r = gwt_run_cli("table", "--help", NULL);
     assert_int_equal(r.exit_code, 0);
     expect_in(r.out, "usage: goodwork table");
+    gwt_run_free(&r);
+}
+
+/* The whole file at path (malloc'd, NUL-terminated), or NULL. */
+static char *gwt_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (s != NULL && fread(s, 1, (size_t)n, f) != (size_t)n) {
+        free(s);
+        s = NULL;
+    }
+    if (s != NULL)
+        s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+/* 1 when the test's directory holds a file whose name contains ".tmp." (a left temporary). */
+static int temporary_left(void)
+{
+    DIR *d = opendir(gwt_tmpdir());
+    struct dirent *e;
+    int found = 0;
+    while (d != NULL && (e = readdir(d)) != NULL)
+        found |= strstr(e->d_name, ".tmp.") != NULL;
+    if (d != NULL)
+        closedir(d);
+    return found;
+}
+
+/* The table options end to end on the Grunfeld fits; reference values from R (lm on
+ * datasets/grunfeld.csv): value 0.1155621564 (s.e. 0.005835709557, t 19.802588739, 90% interval
+ * 0.1059179156 to 0.1252063971), intercept p 1.207356541e-05, mean(inv) 145.95825, N 200,
+ * df 197, 10 firms. */
+static void test_table_cli_options(void **state)
+{
+    (void)state;
+    const char *path = grunfeld_results();
+    gwt_run_result r = gwt_run_cli("table", path, "--models", "pooled,cluster", "--ci", "--level",
+                                   "0.9", "--stats", "n,n_clusters,df,mean_y", NULL);
+    if (r.exit_code != 0)
+        fail_msg("exit %d: %s", r.exit_code, r.err);
+    expect_in(r.out, "[0.1059, 0.1252]");
+    expect_in(r.out, "Mean of dep. var.");
+    expect_in(r.out, "Residual df");
+    expect_in(r.out, "197");
+    expect_in(r.out, "Clusters");
+    /* Counts print as integers, never in e-notation or with decimals. */
+    assert_null(strstr(r.out, "e+0"));
+    assert_null(strstr(r.out, "200.0"));
+    assert_null(strstr(r.out, "R2")); /* --stats replaces the default rows */
+    const char *cl = strstr(r.out, "\nClusters");
+    assert_non_null(cl);
+    expect_in(cl, "10\n");
+    gwt_run_free(&r);
+
+    /* mean_y is stored by goodwork fit (the models above are fitted by the library directly). */
+    const char *fitted = tmp_path("fit_mean_y.h5");
+    unlink(fitted);
+    r = gwt_run_cli("fit", "--data", gwt_source_path("datasets/grunfeld.csv"), "--model",
+                    "inv ~ value + capital", "--out", fitted, "--format", "json", NULL);
+    assert_int_equal(r.exit_code, 0);
+    gwt_run_free(&r);
+    r = gwt_run_cli("table", fitted, "--stats", "mean_y", "--digits", "8", NULL);
+    assert_int_equal(r.exit_code, 0);
+    expect_in(r.out, "145.95825");
+    gwt_run_free(&r);
+
+    r = gwt_run_cli("table", path, "--models", "pooled", "--tstat", "--digits", "r2", NULL);
+    assert_int_equal(r.exit_code, 0);
+    expect_in(r.out, "(19.80)");
+    expect_in(r.out, "0.12***");
+    gwt_run_free(&r);
+
+    /* One threshold below the intercept's p-value: no star for it, one for value. */
+    r = gwt_run_cli("table", path, "--models", "pooled", "--stars", "0.00001", NULL);
+    assert_int_equal(r.exit_code, 0);
+    expect_in(r.out, "-42.71\n");
+    expect_in(r.out, "0.1156*\n");
+    expect_in(r.out, "Signif. codes: * p<1e-05");
+    gwt_run_free(&r);
+
+    const char *labels = gwt_write_file("labels.csv", "name,label\ncapital,\"Capital, stock\"\n");
+    r = gwt_run_cli("table", path, "--models", "pooled", "--labels", labels, "--rename",
+                    "value=Firm value", "--drop", "Intercept", "--order", "^cap", "--add-row",
+                    "Controls: Yes", "--add-row", "Sample: all", "--title", "Investment", "--notes",
+                    "Grunfeld (1958).", NULL);
+    assert_int_equal(r.exit_code, 0);
+    expect_in(r.out, "Investment\n");
+    expect_in(r.out, "Capital, stock");
+    expect_in(r.out, "Firm value");
+    expect_in(r.out, "Controls");
+    expect_in(r.out, "Sample");
+    expect_in(r.out, "Grunfeld (1958).\n");
+    assert_null(strstr(r.out, "Intercept"));
+    assert_true(strstr(r.out, "Capital, stock") < strstr(r.out, "Firm value"));
+    gwt_run_free(&r);
+
+    r = gwt_run_cli("table", path, "--keep", "^value$,capital", "--format", "csv", NULL);
+    assert_int_equal(r.exit_code, 0);
+    expect_in(r.out, "\nvalue,0.1156,***,0.1156,***,");
+    assert_null(strstr(r.out, "Intercept"));
+    assert_null(strstr(r.out, "\nyear,"));
+    gwt_run_free(&r);
+}
+
+/* --out: the format from the extension, the file replaced atomically (no temporary left). */
+static void test_table_cli_out_and_formats(void **state)
+{
+    (void)state;
+    const char *path = grunfeld_results();
+    const char *tex = tmp_path("table.tex"), *html = tmp_path("table.html");
+    gwt_run_result r = gwt_run_cli("table", path, "--out", tex, "--title", "A & B", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.out, "");
+    gwt_run_free(&r);
+    char *t = gwt_read_file(tex);
+    assert_non_null(t);
+    expect_in(t, "\\begin{table}[htbp]\n\\centering\n\\caption{A \\& B}\n");
+    expect_in(t, "\\begin{tabular}{l*{3}{c}}\n\\toprule\n & (1) & (2) & (3) \\\\\n");
+    expect_in(t, "VCOV & IID & Heteroskedasticity-robust (HC1) & Clustered (firm) \\\\\n");
+    expect_in(t, "Observations & 200 & 200 & 200 \\\\\n");
+    expect_in(t, "\\end{tabular}\n\\end{table}\n");
+    free(t);
+
+    r = gwt_run_cli("table", path, "--out", html, NULL);
+    assert_int_equal(r.exit_code, 0);
+    gwt_run_free(&r);
+    t = gwt_read_file(html);
+    assert_non_null(t);
+    size_t open = 0, close = 0;
+    for (const char *p = t; (p = strstr(p, "<tr")) != NULL; p++)
+        open++;
+    for (const char *p = t; (p = strstr(p, "</tr>")) != NULL; p++)
+        close++;
+    assert_int_equal(open, close);
+    assert_true(open > 10);
+    expect_in(t, "<table class=\"goodwork-table\">\n<thead>\n");
+    expect_in(t, "<td>&minus;42.71<sup>***</sup></td>");
+    expect_in(t, "</tbody>\n<tfoot>\n");
+    expect_in(t, "</table>\n");
+    free(t);
+    assert_false(temporary_left());
+
+    r = gwt_run_cli("table", path, "--out", tmp_path("table.docx"), NULL);
+    assert_int_equal(r.exit_code, 2);
+    expect_in(r.err, "extension");
+    gwt_run_free(&r);
+    r = gwt_run_cli("table", path, "--stats", "n,bogus", NULL);
+    assert_int_equal(r.exit_code, 2);
+    expect_in(r.err, "unknown statistic 'bogus'");
+    gwt_run_free(&r);
+    r = gwt_run_cli("table", path, "--stars", "0.1,2", NULL);
+    assert_int_equal(r.exit_code, 2);
+    gwt_run_free(&r);
+    r = gwt_run_cli("table", path, "--se", "--ci", NULL);
+    assert_int_equal(r.exit_code, 2);
+    gwt_run_free(&r);
+    r = gwt_run_cli("table", path, "--add-row", "no colon", NULL);
+    assert_int_equal(r.exit_code, 2);
+    gwt_run_free(&r);
+    r = gwt_run_cli("table", path, "--keep", "nothing_matches", NULL);
+    assert_int_equal(r.exit_code, 2);
+    gwt_run_free(&r);
+    r = gwt_run_cli("table", path, "--digits", "0", NULL);
+    assert_int_equal(r.exit_code, 2);
     gwt_run_free(&r);
 }
 
@@ -226,6 +416,8 @@ int main(void)
         cmocka_unit_test(test_table_cli_text_and_latex),
         cmocka_unit_test(test_table_cli_models_and_formats),
         cmocka_unit_test(test_table_cli_errors),
+        cmocka_unit_test(test_table_cli_options),
+        cmocka_unit_test(test_table_cli_out_and_formats),
         cmocka_unit_test(test_convert_then_fit_bit_identical),
     };
     return cmocka_run_group_tests_name("table_cli", tests, NULL, NULL);
