@@ -37,6 +37,7 @@ int cmd_export(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 /* cli_error -- print "goodwork: error: <message>" to standard error. */
 void cli_error(const char *fmt, ...)

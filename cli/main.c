@@ -57,6 +57,7 @@ static const char usage[] =
     "commands:\n"
     "  fit      --data FILE --model FORMULA [options]      fit one model\n"
     "  table    RESULTS.h5 [--models A,B,..] [--format F]   side-by-side table of saved models\n"
+    "  plot     coef|event --results R.h5 [...] --out F.svg  coefficient and event-study plots\n"
     "  convert  IN.csv OUT.h5 | IN.h5 OUT.csv               data tables between formats\n"
     "  generate [--seed S] [--las N] [--years A-B] --out FILE.csv|FILE.h5\n"
     "                                                      the synthetic UK local-authority panel\n"
@@ -94,7 +95,7 @@ static const command commands[] = {
     {"synergy", cmd_synergy},   {"mediate", cmd_mediate}, {"scenario", cmd_scenario},
     {"run", cmd_run},           {"verify", cmd_verify},   {"bench", cmd_bench},
     {"export", cmd_export},     {"diff", cmd_diff},       {"test", cmd_test},
-    {"predict", cmd_predict},
+    {"predict", cmd_predict},   {"plot", cmd_plot},
 };
 
 /* The signal that is ending the process (0 while none), for a debugger or core dump to show. */

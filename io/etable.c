@@ -556,6 +556,22 @@ static void header_rows(etab_grid *g, const gw_result *const *models, const char
     }
 }
 
+void gw_etable_interval(const gw_result *r, size_t j, double level, double *lo, double *hi)
+{
+    *lo = r->ci_low[j];
+    *hi = r->ci_high[j];
+    int stored = level == 0.0 || (!isnan(r->conf_level) && fabs(level - r->conf_level) < 1e-12);
+    if (stored && isfinite(*lo) && isfinite(*hi))
+        return;
+    double lv = level != 0.0 ? level : !isnan(r->conf_level) ? r->conf_level : 0.95, q;
+    if (r->stat_is_z || !(r->df_inference > 0))
+        q = gsl_cdf_ugaussian_Qinv((1.0 - lv) / 2.0);
+    else
+        q = gsl_cdf_tdist_Qinv((1.0 - lv) / 2.0, r->df_inference);
+    *lo = r->estimate[j] - q * r->std_error[j];
+    *hi = r->estimate[j] + q * r->std_error[j];
+}
+
 /* The line beneath an estimate. */
 static void below_cell(const gw_result *r, size_t j, const gw_etable_opts *o, numfmt nf, char *buf,
                        size_t n)
@@ -566,18 +582,8 @@ static void below_cell(const gw_result *r, size_t j, const gw_etable_opts *o, nu
         fmt_num(t, nf, a, sizeof a);
         snprintf(buf, n, "(%s)", a);
     } else if (o->below == GW_ETABLE_CI) {
-        double lo = r->ci_low[j], hi = r->ci_high[j];
-        int stored =
-            o->level == 0.0 || (!isnan(r->conf_level) && fabs(o->level - r->conf_level) < 1e-12);
-        if (!stored || !isfinite(lo) || !isfinite(hi)) {
-            double lv = o->level != 0.0 ? o->level : 0.95, q = NAN;
-            if (r->stat_is_z || !(r->df_inference > 0))
-                q = gsl_cdf_ugaussian_Qinv((1.0 - lv) / 2.0);
-            else
-                q = gsl_cdf_tdist_Qinv((1.0 - lv) / 2.0, r->df_inference);
-            lo = r->estimate[j] - q * r->std_error[j];
-            hi = r->estimate[j] + q * r->std_error[j];
-        }
+        double lo, hi;
+        gw_etable_interval(r, j, o->level, &lo, &hi);
         fmt_num(lo, nf, a, sizeof a);
         fmt_num(hi, nf, b, sizeof b);
         snprintf(buf, n, "[%s, %s]", a, b);

@@ -117,6 +117,13 @@ GW_API gw_status gw_etable_render_ex(const gw_result *const *models, const char 
 GW_API gw_status gw_etable_render(const gw_result *const *models, const char *const *names,
                                   size_t nmodels, gw_output_format fmt, char **out);
 
+/* gw_etable_interval -- the interval of coefficient j of r at level (0: the stored interval at
+ * r->conf_level): the stored ci_low/ci_high when the level is the stored one and they are
+ * finite, else estimate -/+ q * std_error with q the (1 + level) / 2 quantile of t with
+ * r->df_inference degrees of freedom (the normal when r->stat_is_z or df_inference is not
+ * positive). The one rule of goodwork table's --ci and goodwork plot's intervals. */
+GW_API void gw_etable_interval(const gw_result *r, size_t j, double level, double *lo, double *hi);
+
 /* gw_etable_format_parse -- "text", "markdown" (or "md"), "latex" (or "tex"), "csv", "html",
  * "json" into *fmt. GW_EINVAL (message lists the names). */
 GW_API gw_status gw_etable_format_parse(const char *name, gw_etable_format *fmt);

@@ -48,6 +48,22 @@ typedef struct {
 int plot_lines(const char *path, const char *title, const char *xlabel, const char *ylabel,
                const plot_series *series, size_t nseries, int logx, int logy);
 
+/* plot_coef_models -- several models' coefficients on one x axis (goodwork plot coef): a row
+ * per term (labels, nterms), within it one point and interval per model, side by side in the
+ * models' colours, with a legend of the model names above; est/lo/hi are nmodels x nterms,
+ * model-major (est[m * nterms + t]); NaN est: the model lacks the term (nothing drawn). Each
+ * model's points are filled circles of its colour, one per term it has. */
+int plot_coef_models(const char *path, const char *title, size_t nterms,
+                     const char *const *labels, size_t nmodels, const char *const *models,
+                     const double *est, const double *lo, const double *hi);
+
+/* plot_event -- an event-study plot (goodwork plot event): n points (x[i], est[i]) with
+ * vertical intervals [lo[i], hi[i]] as filled circles of one colour, a line at 0, and each of
+ * the nref reference periods ref[] marked by a dashed vertical line and a hollow circle at 0. */
+int plot_event(const char *path, const char *title, const char *xlabel, size_t n, const double *x,
+               const double *est, const double *lo, const double *hi, size_t nref,
+               const double *ref);
+
 /* plot_shutdown -- release cairo's static caches (fonts) once every plot is written, so that
  * leak checkers see a clean exit. */
 void plot_shutdown(void);

@@ -296,12 +296,14 @@ static void tick_label(char *buf, size_t len, double v, double step)
     snprintf(buf, len, "%g", fabs(v) < step * 1e-9 ? 0.0 : v);
 }
 
+/* The colours of models and series (tab10), shared by the plots that tell several apart. */
+static const double series_colours[8][3] = {
+    {0.12, 0.47, 0.71}, {1.00, 0.50, 0.05}, {0.17, 0.63, 0.17}, {0.84, 0.15, 0.16},
+    {0.58, 0.40, 0.74}, {0.55, 0.34, 0.29}, {0.89, 0.47, 0.76}, {0.50, 0.50, 0.50}};
+
 int plot_lines(const char *path, const char *title, const char *xlabel, const char *ylabel,
                const plot_series *series, size_t nseries, int logx, int logy)
 {
-    static const double colours[8][3] = {{0.12, 0.47, 0.71}, {1.00, 0.50, 0.05}, {0.17, 0.63, 0.17},
-                                         {0.84, 0.15, 0.16}, {0.58, 0.40, 0.74}, {0.55, 0.34, 0.29},
-                                         {0.89, 0.47, 0.76}, {0.50, 0.50, 0.50}};
     const double H = 420.0, L = 70.0, R = 200.0, T = 36.0, B = 50.0;
     double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
     for (size_t s = 0; s < nseries; s++)
@@ -373,7 +375,7 @@ int plot_lines(const char *path, const char *title, const char *xlabel, const ch
     text(cr, 0, 0, 0.5, ylabel);
     cairo_restore(cr);
     for (size_t s = 0; s < nseries; s++) {
-        const double *c = colours[s % 8];
+        const double *c = series_colours[s % 8];
         cairo_set_source_rgb(cr, c[0], c[1], c[2]);
         cairo_set_line_width(cr, 1.5);
         int started = 0;
@@ -413,4 +415,159 @@ void plot_shutdown(void)
 {
     cairo_debug_reset_static_data();
     FcFini();
+}
+
+int plot_coef_models(const char *path, const char *title, size_t nterms, const char *const *labels,
+                     size_t nmodels, const char *const *models, const double *est, const double *lo,
+                     const double *hi)
+{
+    const double legend_h = 18.0 * (double)nmodels + 8.0;
+    const double row = ROW_H * fmax(1.0, 0.45 * (double)nmodels + 0.55);
+    double top = 30 + legend_h, h = top + row * (double)nterms + 30, w = PLOT_W - LEFT - RIGHT;
+    cairo_surface_t *surf;
+    cairo_t *cr = open_svg(path, h, &surf);
+    if (cr == NULL)
+        return -1;
+    title_text(cr, title);
+    double xlo = 0, xhi = 0, step;
+    for (size_t i = 0; i < nterms * nmodels; i++) {
+        double v[3] = {est[i], lo[i], hi[i]};
+        for (size_t k = 0; k < 3; k++)
+            if (isfinite(v[k])) {
+                xlo = fmin(xlo, v[k]);
+                xhi = fmax(xhi, v[k]);
+            }
+    }
+    axis(&xlo, &xhi, &step);
+    double bot = top + row * (double)nterms;
+    x_axis(cr, xlo, xhi, step, top, bot);
+    double x0 = LEFT + (0 - xlo) / (xhi - xlo) * w;
+    cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
+    cairo_set_line_width(cr, 1);
+    cairo_move_to(cr, x0, top);
+    cairo_line_to(cr, x0, bot);
+    cairo_stroke(cr);
+    for (size_t m = 0; m < nmodels; m++) {
+        const double *c = series_colours[m % 8];
+        double ly = 30 + 18.0 * (double)m + 6;
+        cairo_set_source_rgb(cr, c[0], c[1], c[2]);
+        cairo_arc(cr, LEFT + 6, ly, 4, 0, 2 * PLOT_PI);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        text(cr, LEFT + 16, ly, 0, models[m] ? models[m] : "");
+    }
+    for (size_t t = 0; t < nterms; t++) {
+        double yc = top + row * ((double)t + 0.5);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        text(cr, LEFT - 8, yc, 1, labels[t]);
+        for (size_t m = 0; m < nmodels; m++) {
+            size_t i = m * nterms + t;
+            if (!isfinite(est[i]))
+                continue; /* the model lacks the term */
+            /* Models side by side within the term's row, in the legend's order. */
+            double yy = yc + 7.0 * ((double)m - ((double)nmodels - 1) / 2);
+            const double *c = series_colours[m % 8];
+            cairo_set_source_rgb(cr, c[0], c[1], c[2]);
+            if (isfinite(lo[i]) && isfinite(hi[i])) {
+                cairo_set_line_width(cr, 2);
+                cairo_move_to(cr, LEFT + (lo[i] - xlo) / (xhi - xlo) * w, yy);
+                cairo_line_to(cr, LEFT + (hi[i] - xlo) / (xhi - xlo) * w, yy);
+                cairo_stroke(cr);
+            }
+            cairo_arc(cr, LEFT + (est[i] - xlo) / (xhi - xlo) * w, yy, 3.5, 0, 2 * PLOT_PI);
+            cairo_fill(cr);
+        }
+    }
+    return close_svg(cr, surf);
+}
+
+int plot_event(const char *path, const char *title, const char *xlabel, size_t n, const double *x,
+               const double *est, const double *lo, const double *hi, size_t nref,
+               const double *ref)
+{
+    const double H = 420.0, L = 70.0, R = 30.0, T = 36.0, B = 50.0;
+    double xlo = INFINITY, xhi = -INFINITY, ylo = 0, yhi = 0, xs, ys;
+    for (size_t i = 0; i < n + nref; i++) {
+        double xv = i < n ? x[i] : ref[i - n];
+        xlo = fmin(xlo, xv);
+        xhi = fmax(xhi, xv);
+        for (size_t k = 0; i < n && k < 3; k++) {
+            double v = k == 0 ? est[i] : k == 1 ? lo[i] : hi[i];
+            if (isfinite(v)) {
+                ylo = fmin(ylo, v);
+                yhi = fmax(yhi, v);
+            }
+        }
+    }
+    if (!(xhi >= xlo))
+        xlo = xhi = 0;
+    /* Half a period of margin on each side, so that the first and last intervals show. */
+    xlo -= 0.5;
+    xhi += 0.5;
+    axis(&ylo, &yhi, &ys);
+    xs = fmax(1.0, ceil((xhi - xlo) / 12.0));
+    cairo_surface_t *surf;
+    cairo_t *cr = open_svg(path, H, &surf);
+    if (cr == NULL)
+        return -1;
+    title_text(cr, title);
+    const double w = PLOT_W - L - R, h = H - T - B;
+#define EX(v) (L + ((v)-xlo) / (xhi - xlo) * w)
+#define EY(v) (T + h - ((v)-ylo) / (yhi - ylo) * h)
+    char buf[32];
+    cairo_set_line_width(cr, 0.5);
+    for (double v = ylo; v <= yhi + ys * 1e-9; v += ys) {
+        cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
+        cairo_move_to(cr, L, EY(v));
+        cairo_line_to(cr, L + w, EY(v));
+        cairo_stroke(cr);
+        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+        tick_label(buf, sizeof buf, v, ys);
+        text(cr, L - 4, EY(v), 1.0, buf);
+    }
+    for (double v = ceil(xlo); v <= xhi; v += xs) {
+        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+        snprintf(buf, sizeof buf, "%g", v);
+        text(cr, EX(v), T + h + 12, 0.5, buf);
+    }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_rectangle(cr, L, T, w, h);
+    cairo_stroke(cr);
+    text(cr, L + w / 2, H - 14, 0.5, xlabel);
+    cairo_set_source_rgb(cr, 0.5, 0.5, 0.5);
+    cairo_set_line_width(cr, 1);
+    cairo_move_to(cr, L, EY(0));
+    cairo_line_to(cr, L + w, EY(0));
+    cairo_stroke(cr);
+    /* The reference period(s): a dashed vertical line and a hollow marker at 0. */
+    for (size_t r = 0; r < nref; r++) {
+        const double dash[2] = {4, 3};
+        cairo_set_source_rgb(cr, 0.84, 0.15, 0.16);
+        cairo_set_dash(cr, dash, 2, 0);
+        cairo_move_to(cr, EX(ref[r]), T);
+        cairo_line_to(cr, EX(ref[r]), T + h);
+        cairo_stroke(cr);
+        cairo_set_dash(cr, NULL, 0, 0);
+        cairo_set_line_width(cr, 1.5);
+        cairo_arc(cr, EX(ref[r]), EY(0), 4, 0, 2 * PLOT_PI);
+        cairo_stroke(cr);
+        cairo_set_line_width(cr, 1);
+    }
+    const double *c = series_colours[0];
+    cairo_set_source_rgb(cr, c[0], c[1], c[2]);
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(est[i]))
+            continue;
+        if (isfinite(lo[i]) && isfinite(hi[i])) {
+            cairo_set_line_width(cr, 2);
+            cairo_move_to(cr, EX(x[i]), EY(lo[i]));
+            cairo_line_to(cr, EX(x[i]), EY(hi[i]));
+            cairo_stroke(cr);
+        }
+        cairo_arc(cr, EX(x[i]), EY(est[i]), 4, 0, 2 * PLOT_PI);
+        cairo_fill(cr);
+    }
+#undef EX
+#undef EY
+    return close_svg(cr, surf);
 }
