@@ -88,6 +88,7 @@ GW_API gw_status gw_synergy_run_save(const gw_synergy_run *r, const char *path, 
 
 /* gw_synergy_run_render -- r as `goodwork synergy` prints it, into *out (owned, gw_free; NULL
  * on failure). fmt GW_OUT_TEXT: a lower-triangular table with significance stars per period
+ * (* p<0.1, ** p<0.05, *** p<0.01, as goodwork table; gw_synergy_run_render_stars for others)
  * (then the partial correlations and those of changes when r has them, then every year's with
  * by_year) and the links that switched sign; GW_OUT_JSON (by_year ignored: the JSON always
  * has every year): one line (newline-terminated) with the version, variables, controls,
@@ -95,6 +96,13 @@ GW_API gw_status gw_synergy_run_save(const gw_synergy_run *r, const char *path, 
  * switches. Returns GW_EINVAL (NULL r or out; fmt other than text or json), GW_ENOMEM. */
 GW_API gw_status gw_synergy_run_render(const gw_synergy_run *r, gw_output_format fmt, int by_year,
                                        char **out);
+
+/* gw_synergy_run_render_stars -- gw_synergy_run_render with the text's star thresholds
+ * (nstars, decreasing, as gw_etable_stars_parse gives them; stars NULL: the default of every
+ * command, 0.1, 0.05, 0.01; nstars 0: no stars and no legend). */
+GW_API gw_status gw_synergy_run_render_stars(const gw_synergy_run *r, gw_output_format fmt,
+                                             int by_year, const double *stars, size_t nstars,
+                                             char **out);
 
 /* gw_synergy_run_free -- release r; NULL-safe. */
 GW_API void gw_synergy_run_free(gw_synergy_run *r);

@@ -4,6 +4,7 @@
 
 #include "analysis_int.h"
 #include "core_int.h"
+#include "gw_etable.h"
 #include "gw_strbuf.h"
 #include "gw_synergy_run.h"
 #include "gw_version.h"
@@ -85,14 +86,15 @@ static cJSON *result_json(const gw_synergy_run *r)
     return root;
 }
 
-static const char *stars(double pv)
-{
-    return isnan(pv) ? "" : pv < 0.001 ? "***" : pv < 0.01 ? "**" : pv < 0.05 ? "*" : "";
-}
+/* The star thresholds of a text rendering (gw_etable_stars_parse's order). */
+typedef struct {
+    const double *thr;
+    size_t n;
+} star_set;
 
 /* One lower-triangular table with stars. */
 static void put_matrix(gw_strbuf *b, const char *title, const gw_cormat *c, char *const *v,
-                       size_t p)
+                       size_t p, star_set st)
 {
     gw_strbuf_printf(b, "\n%s [%s] (n = %zu)\n", title, c->label, c->n);
     gw_strbuf_printf(b, "%-28s", "");
@@ -106,15 +108,17 @@ static void put_matrix(gw_strbuf *b, const char *title, const gw_cormat *c, char
             if (isnan(r))
                 gw_strbuf_printf(b, " %11s", ".");
             else
-                gw_strbuf_printf(b, " %8.3f%-3s", r, stars(c->p_value[i * p + j]));
+                gw_strbuf_printf(b, " %8.3f%-3s", r,
+                                 gw_etable_stars_ex(c->p_value[i * p + j], st.thr, st.n));
         }
         gw_strbuf_printf(b, "\n");
     }
 }
 
 /* The text tables of r (every year's matrix too with by_year). */
-static void result_text(const gw_synergy_run *r, int by_year, gw_strbuf *sb)
+static void result_text(const gw_synergy_run *r, int by_year, star_set st, gw_strbuf *sb)
 {
+    char legend[128];
     const gw_synergy *s = r->cor;
     char *const *v = r->vars;
     const size_t p = r->nvars;
@@ -122,15 +126,17 @@ static void result_text(const gw_synergy_run *r, int by_year, gw_strbuf *sb)
                      "Synergies: correlations of %zu variables; periods pooled %s; %.0f%% "
                      "Fisher-z intervals in JSON/HDF5 output\n",
                      p, r->raw ? "on raw values" : "within-year demeaned", 100.0 * s->conf_level);
-    gw_strbuf_printf(sb, "* p < 0.05, ** p < 0.01, *** p < 0.001 (t test of r = 0)\n");
+    if (st.n > 0)
+        gw_strbuf_printf(sb, "Signif. codes: %s (t test of r = 0)\n",
+                         gw_etable_stars_legend(st.thr, st.n, legend, sizeof legend));
     for (size_t q = 0; q < s->nperiod; q++)
-        put_matrix(sb, "Correlations", &s->by_period[q], v, p);
+        put_matrix(sb, "Correlations", &s->by_period[q], v, p, st);
     for (size_t q = 0; s->partial && q < s->nperiod; q++)
-        put_matrix(sb, "Partial correlations", &s->partial[q], v, p);
+        put_matrix(sb, "Partial correlations", &s->partial[q], v, p, st);
     for (size_t q = 0; s->changes && q < s->nperiod; q++)
-        put_matrix(sb, "Correlations of year-on-year changes", &s->changes[q], v, p);
+        put_matrix(sb, "Correlations of year-on-year changes", &s->changes[q], v, p, st);
     for (size_t q = 0; by_year && q < s->ntime; q++)
-        put_matrix(sb, "Correlations", &s->by_time[q], v, p);
+        put_matrix(sb, "Correlations", &s->by_time[q], v, p, st);
     gw_strbuf_printf(sb, "\nLinks that switched sign between periods (significant in both): %zu\n",
                      s->nswitches);
     for (size_t q = 0; q < s->nswitches; q++) {
@@ -143,6 +149,14 @@ static void result_text(const gw_synergy_run *r, int by_year, gw_strbuf *sb)
 gw_status gw_synergy_run_render(const gw_synergy_run *r, gw_output_format fmt, int by_year,
                                 char **out)
 {
+    return gw_synergy_run_render_stars(r, fmt, by_year, NULL, 0, out);
+}
+
+gw_status gw_synergy_run_render_stars(const gw_synergy_run *r, gw_output_format fmt, int by_year,
+                                      const double *stars, size_t nstars, char **out)
+{
+    static const double default_stars[3] = {0.1, 0.05, 0.01};
+    star_set st = {stars ? stars : default_stars, stars ? nstars : 3};
     gw_status s = gwi_render_check(r, fmt, out, "synergy");
     if (s != GW_OK)
         return s;
@@ -151,6 +165,6 @@ gw_status gw_synergy_run_render(const gw_synergy_run *r, gw_output_format fmt, i
     if (fmt == GW_OUT_JSON)
         return gwi_json_finish(result_json(r), out);
     gw_strbuf sb = {0};
-    result_text(r, by_year, &sb);
+    result_text(r, by_year, st, &sb);
     return gw_strbuf_finish(&sb, out) == GW_OK ? GW_OK : gwi_fail(GW_ENOMEM, "out of memory");
 }

@@ -9,6 +9,7 @@
 #include "analysis_util.h"
 #include "cli.h"
 #include "gw_alloc.h"
+#include "gw_etable.h"
 #include "gw_par.h"
 #include "gw_synergy_run.h"
 
@@ -35,6 +36,8 @@ static const char synergy_usage[] =
     "  --conf LEVEL         confidence level (default 0.95); also the significance used for\n"
     "                       sign switches (p < 1 - LEVEL)\n"
     "  --by-year            also print every year's matrix in the text output\n"
+    "  --stars T,..         p-value thresholds of the text's stars (default 0.1,0.05,0.01, as\n"
+    "                       goodwork table; none: no stars)\n"
     "  --format F           text (default) or json\n"
     "  --out RESULTS.h5     also store the matrices as /analyses/NAME (with provenance)\n"
     "  --name NAME          the group's name (default synergy)\n"
@@ -43,12 +46,12 @@ static const char synergy_usage[] =
     "  --help               show this help\n"
     "\n"
     "Rows with any of the variables missing are left out of a matrix (listwise). Stars: *\n"
-    "p < 0.05, ** p < 0.01, *** p < 0.001. Exit codes: 0 success, 2 usage, 3 data,\n"
+    "p < 0.1, ** p < 0.05, *** p < 0.01. Exit codes: 0 success, 2 usage, 3 data,\n"
     "4 numerical, 1 anything else.\n";
 
 typedef struct {
     const char *data, *vars, *time, *id, *controls, *breaks, *conf, *format, *out, *name, *threads,
-        *table;
+        *table, *stars;
     int raw, by_year, quiet, help;
 } syn_args;
 
@@ -68,6 +71,7 @@ static int parse_args(int argc, char **argv, syn_args *a)
         {"--name", &a->name, NULL, NULL},
         {"--threads", &a->threads, NULL, NULL},
         {"--table", &a->table, NULL, NULL},
+        {"--stars", &a->stars, NULL, NULL},
         {"--raw", NULL, &a->raw, NULL},
         {"--by-year", NULL, &a->by_year, NULL},
         {"--quiet", NULL, &a->quiet, NULL},
@@ -136,7 +140,8 @@ int cmd_synergy(int argc, char **argv)
     gw_synergy_run *r = NULL;
     double breaks[GW_SYNERGY_MAX_BREAKS];
     char *text = NULL;
-    size_t threads = 0;
+    size_t threads = 0, nstars = 0;
+    double stars[GW_ETABLE_MAXSTARS];
     int json = 0;
     int rc = parse_args(argc, argv, &a);
     if (rc != GW_EXIT_OK)
@@ -148,6 +153,11 @@ int cmd_synergy(int argc, char **argv)
     if ((rc = check_flags(&a, &o, breaks, &json, &threads)) != GW_EXIT_OK ||
         (rc = an_split(a.vars, "--vars", &vl)) != GW_EXIT_OK)
         goto done;
+    if (a.stars != NULL && gw_etable_stars_parse(a.stars, stars, &nstars) != GW_OK) {
+        cli_error("%s", gw_last_error());
+        rc = GW_EXIT_USAGE;
+        goto done;
+    }
     if (vl.n < 2) {
         cli_error("--vars needs at least 2 variables");
         rc = GW_EXIT_USAGE;
@@ -165,7 +175,8 @@ int cmd_synergy(int argc, char **argv)
         rc = an_lib_error((int)s, NULL);
         goto done;
     }
-    s = gw_synergy_run_render(r, json ? GW_OUT_JSON : GW_OUT_TEXT, a.by_year, &text);
+    s = gw_synergy_run_render_stars(r, json ? GW_OUT_JSON : GW_OUT_TEXT, a.by_year,
+                                    a.stars ? stars : NULL, nstars, &text);
     if (s != GW_OK) {
         rc = an_lib_error((int)s, NULL);
         goto done;

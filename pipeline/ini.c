@@ -32,7 +32,7 @@ static const char *const keys_index[] = {
     "table",   "goalposts",  NULL};
 static const char *const keys_synergy[] = {"data",   "vars",  "time", "id",      "controls",
                                            "breaks", "raw",   "conf", "by-year", "threads",
-                                           "quiet",  "table", NULL};
+                                           "quiet",  "table", "stars", NULL};
 static const char *const keys_cluster[] = {
     "data",     "vars",     "id",   "time", "at",      "k",     "kmax",  "method", "truth",
     "restarts", "max-iter", "seed", "boot", "threads", "quiet", "table", NULL};

@@ -325,6 +325,35 @@ static void test_table_cli_out_and_formats(void **state)
     gwt_run_free(&r);
 }
 
+/* One default for the stars of every command: synergy's legend is the table's, and synergy
+ * takes --stars too (the pooled correlations of the bundled panel have p-values near 0). */
+static void test_synergy_stars_same_default(void **state)
+{
+    (void)state;
+    const char *data = gwt_source_path("datasets/uk_la_panel.csv");
+    gwt_run_result r = gwt_run_cli("synergy", "--data", data, "--vars", "emp_rate,life_sat",
+                                   "--time", "year", NULL);
+    assert_int_equal(r.exit_code, 0);
+    expect_in(r.out, "Signif. codes: *** p<0.01, ** p<0.05, * p<0.1 (t test of r = 0)\n");
+    expect_in(r.out, "***");
+    gwt_run_free(&r);
+    r = gwt_run_cli("synergy", "--data", data, "--vars", "emp_rate,life_sat", "--time", "year",
+                    "--stars", "0.5", NULL);
+    assert_int_equal(r.exit_code, 0);
+    expect_in(r.out, "Signif. codes: * p<0.5");
+    assert_null(strstr(r.out, "**"));
+    gwt_run_free(&r);
+    r = gwt_run_cli("synergy", "--data", data, "--vars", "emp_rate,life_sat", "--time", "year",
+                    "--stars", "none", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_null(strstr(r.out, "*"));
+    gwt_run_free(&r);
+    r = gwt_run_cli("synergy", "--data", data, "--vars", "emp_rate,life_sat", "--time", "year",
+                    "--stars", "0.1,x", NULL);
+    assert_int_equal(r.exit_code, 2);
+    gwt_run_free(&r);
+}
+
 static void one_error_line(const gwt_run_result *r, int code, const char *needle)
 {
     size_t lines = 0;
@@ -418,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_table_cli_errors),
         cmocka_unit_test(test_table_cli_options),
         cmocka_unit_test(test_table_cli_out_and_formats),
+        cmocka_unit_test(test_synergy_stars_same_default),
         cmocka_unit_test(test_convert_then_fit_bit_identical),
     };
     return cmocka_run_group_tests_name("table_cli", tests, NULL, NULL);
