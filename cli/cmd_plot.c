@@ -200,7 +200,8 @@ int cmd_plot(int argc, char **argv)
     }
     if (rc == GW_EXIT_OK && s != GW_OK) {
         cli_error("%s", gw_last_error());
-        rc = s == GW_EINVAL ? GW_EXIT_USAGE : cli_exit_code(s);
+        /* The results file was read: an I/O failure now is the plot's file (exit 1). */
+        rc = s == GW_EINVAL ? GW_EXIT_USAGE : s == GW_EIO ? GW_EXIT_OTHER : cli_exit_code(s);
     }
     for (size_t i = 0; fits != NULL && i < n; i++)
         gw_result_free(fits[i]);

@@ -617,7 +617,10 @@ gw_status gw_etable_rename_parse(const char *text, char ***pairs, size_t *n)
     if (p == NULL)
         rc = gwi_fail(GW_ENOMEM, "out of memory");
     for (size_t i = 0; rc == GW_OK && i < ni; i++) {
-        const char *eq = item_end(items[i], '=');
+        /* The last '=' outside brackets: terms such as "union=yes" hold one themselves. */
+        const char *eq = item_end(items[i], '='), *next;
+        while (*eq != '\0' && *(next = item_end(eq + 1, '=')) != '\0')
+            eq = next;
         if (*eq == '\0' || eq == items[i] || eq[1] == '\0') {
             rc = gwi_fail(GW_EINVAL, "--rename '%s': expected old=new", items[i]);
             break;

@@ -136,7 +136,7 @@ GW_API gw_status gw_etable_format_from_path(const char *path, gw_etable_format *
 /* gw_etable_stat_keys -- the statistic keys opts.stats accepts, in a static NULL-terminated
  * array: n, n_clusters, df, r2, adj_r2, r2_within, pseudo_r2, loglik, aic, bic, f, rmse,
  * first_stage_f (one row per endogenous regressor when models have several), mean_y (stored
- * by goodwork fit from version 0.1 of this table; empty for older results files). */
+ * by goodwork fit since issue 19; empty for older results files). */
 GW_API const char *const *gw_etable_stat_keys(void);
 
 /* gw_etable_stars -- "***" for p < 0.01, "**" for p < 0.05, "*" for p < 0.1, else "" (NaN
@@ -173,7 +173,7 @@ GW_API gw_status gw_etable_split_list(const char *text, char ***items, size_t *n
 GW_API void gw_etable_list_free(char **items, size_t n);
 
 /* gw_etable_rename_parse -- "old=new,old2=new2" (split as gw_etable_split_list, each item at
- * its first '=' outside brackets) into *pairs (owned, 2 * *n strings: old, new, ...; free with
+ * its last '=' outside brackets, so that "union=yes=Union member" renames the term union=yes) into *pairs (owned, 2 * *n strings: old, new, ...; free with
  * gw_etable_labels_free). GW_EINVAL for an item without '=' or with an empty side. */
 GW_API gw_status gw_etable_rename_parse(const char *text, char ***pairs, size_t *n);
 

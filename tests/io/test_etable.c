@@ -278,6 +278,10 @@ static void test_etable_lists(void **state)
     assert_string_equal(v[2], "I(a==1)");
     assert_string_equal(v[3], "A");
     gw_etable_labels_free(v, n);
+    assert_int_equal(gw_etable_rename_parse("union=yes=Union", &v, &n), GW_OK);
+    assert_string_equal(v[0], "union=yes");
+    assert_string_equal(v[1], "Union");
+    gw_etable_labels_free(v, n);
     assert_int_equal(gw_etable_rename_parse("a", &v, &n), GW_EINVAL);
     assert_int_equal(gw_etable_rename_parse("a=", &v, &n), GW_EINVAL);
     gw_etable_format f;

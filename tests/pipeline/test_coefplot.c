@@ -220,7 +220,8 @@ static void test_plot_cli(void **state)
                {2, {"plot", "coef", "--results", res, "--out", svg, "--keep", "zzz", NULL}},
                {2, {"plot", "event", "--results", res, "--name", "es", "--var", "age", NULL}},
                {2, {"plot", "event", "--results", res, "--name", "nope", NULL}},
-               {3, {"plot", "coef", "--results", tmp_path("missing.h5"), "--out", svg, NULL}}};
+               {3, {"plot", "coef", "--results", tmp_path("missing.h5"), "--out", svg, NULL}},
+               {1, {"plot", "coef", "--results", res, "--out", tmp_path("no/dir.svg"), NULL}}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *const *a = bad[i].a;
         r = gwt_run_cli(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
