@@ -384,8 +384,9 @@ static gw_status fit_frame(gw_design *d, const char *formula, const gw_fit_opts 
     if ((o->flags & GW_FIT_SAVE_FE) && (d->n_endog > 0 || d->Z != NULL))
         return gwi_fail(GW_EUNSUPPORTED, "--save-fe is not available with instruments");
     /* The mean of the response for tables (mean_y), taken before a within fit demeans y in
-     * place; kept only when the estimator used every row (not after dropping singletons,
-     * separated observations or first periods, whose rows the design does not mark). */
+     * place; kept when the estimator used every row. The within fit sets it itself on the rows
+     * it keeps after dropping singletons; after separated observations or first periods are
+     * left out (rows the design does not mark) it stays NaN. */
     double ysum = 0.0;
     size_t nrows = d->n;
     for (size_t i = 0; i < nrows; i++)

@@ -54,7 +54,7 @@ typedef struct gw_result {
     double r2, adj_r2, r2_within, rmse, rss, tss, loglik, f_stat, f_p_value;
     double f_df1, f_df2;
     double mean_y;                 /* unweighted mean of the response over the rows used (NaN
-                                      where the estimator leaves rows out: singletons, FD)    */
+                                      where rows are left out unmarked: separation, FD)       */
 
     gw_result_fe *fixed_effects;   /* nfe entries                                               */
     size_t nfe;

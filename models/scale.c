@@ -215,6 +215,7 @@ static void unscale_linear(gw_result *r, const gwi_scale *s, int ey, int *f)
     r->rss = ldexp(r->rss, 2 * ey);
     r->tss = ldexp(r->tss, 2 * ey);
     r->rmse = ldexp(r->rmse, ey);
+    r->mean_y = ldexp(r->mean_y, ey);
     r->loglik -= (double)r->nobs * (double)ey * LOG_2;
     if (r->nobs != GW_RESULT_NA) {
         unscale_vec(r->residuals, r->nobs, ey);

@@ -231,6 +231,7 @@ typedef struct {
     gw_vcov_kind kind, kind_eff; /* requested; computed (HC0 for HC2/HC3) */
     gw_hdfe_stats st;            /* of the demeaning */
     double tss;                  /* of y on the kept rows, before demeaning */
+    double ymean;                /* unweighted mean of y on the kept rows (gw_result.mean_y) */
 } fe_ols;
 
 static void fe_ols_free(fe_ols *F)
@@ -310,6 +311,10 @@ static gw_status fe_demeaned_copies(fe_ols *F, const gw_design *d, double *Xown,
         }
     }
     F->tss = total_ss(wd->y, wd->w, m);
+    double ysum = 0.0;
+    for (size_t i = 0; i < m; i++)
+        ysum += wd->y[i];
+    F->ymean = m > 0 ? ysum / (double)m : (double)NAN;
     if (opts->flags & GW_OLS_KEEP_FITTED) {
         if ((F->yorig = gw_alloc_array(m, sizeof *F->yorig)) == NULL)
             return gwi_fail(GW_ENOMEM, "cannot allocate %zu values", m);
@@ -378,6 +383,7 @@ static gw_status fe_finish(fe_ols *F, const gw_design *d, const gw_ols_opts *opt
     if ((rc = gwi_fe_dof(F->h, S, kind, F->cl, d->ncluster, opts->ssc, &Diid, &Dcl)) != GW_OK)
         return rc;
     gwi_fe_rescale(r, kind, (double)m, Diid, Dcl, F->tss);
+    r->mean_y = F->ymean; /* of the rows kept: singletons dropped */
     if (kind != F->kind_eff &&
         (rc = gw_result_set_str(&r->vcov_type, kind == GW_VCOV_HC2 ? "hc2" : "hc3")) != GW_OK)
         return rc;

@@ -224,6 +224,24 @@ static void test_table_cli_options(void **state)
     expect_in(r.out, "145.95825");
     gwt_run_free(&r);
 
+    /* A within fit that drops a singleton group (g = c): the mean over the 6 rows kept,
+     * (1 + 2 + 4 + 3 + 5 + 9) / 6 = 4, not over all 7 rows (124 / 7). */
+    const char *small = gwt_write_file("singleton.csv", "y,x,g\n1,1,a\n2,3,a\n4,2,a\n3,1,b\n"
+                                                        "5,2,b\n9,5,b\n100,1,c\n");
+    const char *fe_res = tmp_path("fit_mean_y_fe.h5");
+    unlink(fe_res);
+    r = gwt_run_cli("fit", "--data", small, "--model", "y ~ x | g", "--out", fe_res, "--format",
+                    "json", NULL);
+    assert_int_equal(r.exit_code, 0);
+    gwt_run_free(&r);
+    r = gwt_run_cli("table", fe_res, "--stats", "n,mean_y", NULL);
+    assert_int_equal(r.exit_code, 0);
+    expect_in(r.out, "Mean of dep. var.   4.000\n");
+    const char *obs = strstr(r.out, "\nObservations ");
+    assert_non_null(obs);
+    assert_true(strncmp(strchr(obs + 1, '\n') - 2, " 6", 2) == 0);
+    gwt_run_free(&r);
+
     r = gwt_run_cli("table", path, "--models", "pooled", "--tstat", "--digits", "r2", NULL);
     assert_int_equal(r.exit_code, 0);
     expect_in(r.out, "(19.80)");
