@@ -113,6 +113,15 @@ gw_status gw_fit_stream_check(const gw_formula *f, const gw_fit_opts *opts)
     const char *ex = expr_factor(f);
     if (ex != NULL)
         return gwi_fail(GW_EUNSUPPORTED, "arithmetic inside a formula term ('%.200s')", ex);
+    /* poly() is computed over all the rows used at once, and i()'s reference levels are not
+     * carried to the chunks: neither streams. */
+    for (size_t k = 0; k < gw_formula_nterms(f); k++) {
+        const gw_formula_term *t = gw_formula_term_at(f, k);
+        for (size_t j = 0; j < t->nfactors; j++)
+            if (t->factors[j].kind == GW_FF_POLY || t->factors[j].kind == GW_FF_I ||
+                t->factors[j].nref > 0)
+                return gwi_fail(GW_EUNSUPPORTED, "the term %.200s", t->name);
+    }
     if (e == NULL || strcmp(e, "ols") == 0)
         return GW_OK;
     if (!gwi_fit_is_glm(e))

@@ -93,10 +93,20 @@ static void eb_factor(ebuf *b, const gw_formula_factor *x)
     case GW_FF_FACTOR:
         eb_add(b, "factor(");
         eb_var(b, x->var);
+        if (x->nref > 0) { /* factor(x, ref = v): the same dummy dropped as in the fit */
+            eb_add(b, ", ref = ");
+            eb_add(b, x->refs[0].is_str ? "\"" : "");
+            eb_add(b, x->refs[0].text);
+            eb_add(b, x->refs[0].is_str ? "\"" : "");
+        }
         eb_add(b, ")");
         break;
     case GW_FF_EXPR: /* its name is its text without white space: it parses back the same */
         eb_add(b, x->name);
+    case GW_FF_POLY: /* refused by add_term */
+    case GW_FF_I:
+    case GW_FF_I_BY:
+    case GW_FF_LAG:
         break;
     }
 }
@@ -121,6 +131,12 @@ static gw_status add_term(gw_eqframe *e, ebuf *b, const gw_formula_term *t, int 
     eb_add(b, *first ? " " : " + ");
     *first = 0;
     for (size_t k = 0; k < t->nfactors; k++) {
+        gw_ffkind kind = t->factors[k].kind;
+        /* poly()'s columns depend on the rows fitted, lags on the panel: neither is rebuilt
+         * over a changed table; i() waits for the same. */
+        if (kind == GW_FF_POLY || kind == GW_FF_I || kind == GW_FF_I_BY || kind == GW_FF_LAG)
+            return gwi_fail(GW_EUNSUPPORTED,
+                            "the term %s: poly(), i() and lags cannot be propagated yet", t->name);
         if (k > 0)
             eb_add(b, ":");
         eb_factor(b, &t->factors[k]);

@@ -6,9 +6,11 @@
  * individual bookkeeping and a failure half-way through releases everything in one walk.
  * Growable arrays double inside the arena; the abandoned copies stay until gw_formula_free,
  * which at most doubles a formula's footprint (formulas are small). */
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core_int.h"
@@ -191,7 +193,10 @@ typedef enum {
     T_LPAR,
     T_RPAR,
     T_BAR,
-    T_OTHER /* inside parentheses: an expression's operator or string (parse_expr_factor) */
+    T_OTHER, /* inside parentheses: an expression's operator or string (parse_expr_factor) */
+    T_COMMA, /* the arguments of poly(), factor(x, ref = v), i(), l(), f(), d() */
+    T_EQ,
+    T_STR /* "text": a reference level; name holds the text without the quotes */
 } tok_type;
 
 typedef struct {
@@ -206,6 +211,7 @@ typedef struct {
     size_t len; /* trimmed length */
     token *toks;
     size_t ntok, cap, i;
+    gw_formula_factor by; /* i(x, by): by, for parse_inter to append (var NULL: none) */
 } parser;
 
 /* Records a GW_ESYNTAX detail: the formatted reason, then the caret lines under pos. */
@@ -292,6 +298,16 @@ static gw_status tokenize(parser *ps)
                 return gwi_fail(GW_ENOMEM, "cannot copy a name of the formula");
             rc = push_tok(ps, T_NAME, i, j + 1 - i, name);
             j++;
+        } else if (c == '"') {
+            while (j < n && s[j] != '"')
+                j++;
+            if (j >= n)
+                return syntax_error(ps, i, "unterminated string");
+            char *text = astrndup(ps->f, s + i + 1, j - i - 1);
+            if (text == NULL)
+                return gwi_fail(GW_ENOMEM, "cannot copy a string of the formula");
+            rc = push_tok(ps, T_STR, i, j + 1 - i, text);
+            j++;
         } else {
             tok_type t;
             switch (c) {
@@ -323,6 +339,12 @@ static gw_status tokenize(parser *ps)
                 break;
             case '|':
                 t = depth > 0 ? T_OTHER : T_BAR;
+                break;
+            case ',':
+                t = T_COMMA;
+                break;
+            case '=':
+                t = T_EQ;
                 break;
             default:
                 if (depth > 0 && expr_token_end(s, i, n) > i) {
@@ -540,6 +562,246 @@ static gw_status parse_expr_factor(parser *ps, gw_formula_factor *ff)
     return GW_OK;
 }
 
+/* The calls poly(), factor(x, ref = v), i(), l(), f(), d() (issue 19): arguments after the    */
+/* variable, parsed apart from the one-variable calls above so that both can grow.           */
+
+/* 1 when fn is one of these calls (factor only with arguments after its variable). */
+static int is_arg_call(const parser *ps, const char *fn)
+{
+    if (strcmp(fn, "factor") == 0)
+        return peek(ps, 3)->type == T_COMMA;
+    return strcmp(fn, "poly") == 0 || strcmp(fn, "i") == 0 || strcmp(fn, "l") == 0 ||
+           strcmp(fn, "f") == 0 || strcmp(fn, "d") == 0;
+}
+
+/* A number token, optionally after "-": *v and its text (the shortest round-trip form). */
+static gw_status parse_number(parser *ps, const char *what, double *v, char **text)
+{
+    int neg = cur(ps)->type == T_MINUS;
+    const token *t = peek(ps, (size_t)neg);
+    char *end = NULL, num[32];
+    if (t->type == T_END)
+        return unexpected(ps, what);
+    double x = t->type == T_NUM ? strtod(t->name, &end) : 0.0;
+    if (t->type != T_NUM || end == NULL || *end != '\0' || !isfinite(x))
+        return syntax_error(ps, t->pos, "%s", what);
+    x = neg ? -x : x;
+    ps->i += (size_t)neg + 1;
+    *v = x;
+    if (text != NULL) {
+        gwi_fmt_shortest(x == 0.0 ? 0.0 : x, num, sizeof num);
+        if ((*text = astrndup(ps->f, num, strlen(num))) == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot copy a number of the formula");
+    }
+    return GW_OK;
+}
+
+/* An integer argument in [lo, hi] (a lag, a degree). */
+static gw_status parse_int_arg(parser *ps, long lo, long hi, const char *what, long *k)
+{
+    size_t pos = cur(ps)->pos;
+    double v = 0.0;
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s must be an integer from %ld to %ld", what, lo, hi);
+    gw_status rc = parse_number(ps, msg, &v, NULL);
+    if (rc != GW_OK)
+        return rc;
+    if (v != floor(v) || v < (double)lo || v > (double)hi)
+        return syntax_error(ps, pos, "%s", msg);
+    *k = (long)v;
+    return GW_OK;
+}
+
+/* ref = VALUE | ref = c(VALUE, ...), VALUE a number or a "string", into ff->refs. */
+static gw_status parse_refs(parser *ps, gw_formula_factor *ff, int many)
+{
+    size_t cap = 0;
+    int list =
+        cur(ps)->type == T_NAME && strcmp(cur(ps)->name, "c") == 0 && peek(ps, 1)->type == T_LPAR;
+    size_t lpar = list ? peek(ps, 1)->pos : 0;
+    if (list && !many)
+        return syntax_error(ps, cur(ps)->pos, "factor() takes one reference level");
+    ps->i += list ? 2u : 0u;
+    for (;;) {
+        gw_formula_ref r = {NULL, 0, cur(ps)->pos};
+        double v = 0.0;
+        gw_status rc = GW_OK;
+        if (cur(ps)->type == T_STR) {
+            r.text = cur(ps)->name;
+            r.is_str = 1;
+            ps->i++;
+        } else {
+            rc = parse_number(ps, "a reference level is a number or a \"string\"", &v, &r.text);
+        }
+        if (rc != GW_OK)
+            return rc;
+        if (!agrow(ps->f, (void **)&ff->refs, &cap, ff->nref + 1, sizeof *ff->refs))
+            return gwi_fail(GW_ENOMEM, "cannot allocate the reference levels");
+        ff->refs[ff->nref++] = r;
+        if (!list || cur(ps)->type != T_COMMA)
+            break;
+        ps->i++;
+    }
+    return list ? expect_rpar(ps, lpar) : GW_OK;
+}
+
+/* The name of ff's reference levels: "", ",ref=2015", ",ref=c(-1,-5)", ",ref=\"a\"". */
+static char *refs_text(gw_formula *f, const gw_formula_factor *ff)
+{
+    size_t len = 16;
+    for (size_t k = 0; k < ff->nref; k++)
+        len += strlen(ff->refs[k].text) + 3;
+    char *s = aalloc(f, len);
+    if (s == NULL)
+        return NULL;
+    s[0] = '\0';
+    if (ff->nref == 0)
+        return s;
+    strcat(s, ff->nref > 1 ? ",ref=c(" : ",ref=");
+    for (size_t k = 0; k < ff->nref; k++) {
+        if (k > 0)
+            strcat(s, ",");
+        if (ff->refs[k].is_str)
+            strcat(s, "\"");
+        strcat(s, ff->refs[k].text);
+        if (ff->refs[k].is_str)
+            strcat(s, "\"");
+    }
+    if (ff->nref > 1)
+        strcat(s, ")");
+    return s;
+}
+
+/* "NAME =" of a named argument, or 0 when the next argument is not named so. */
+static int named_arg(const parser *ps, const char *name)
+{
+    return cur(ps)->type == T_NAME && strcmp(cur(ps)->name, name) == 0 && peek(ps, 1)->type == T_EQ;
+}
+
+/* The arguments after the variable of poly(), factor(), i(), l(), f(), d(), up to the ')'.
+ * by: i()'s second variable (by->var stays NULL without one). */
+static gw_status parse_call_args(parser *ps, const char *fn, gw_formula_factor *ff,
+                                 gw_formula_factor *by)
+{
+    gw_status rc = GW_OK;
+    long k = 1;
+    size_t nargs = 0;
+    for (; cur(ps)->type == T_COMMA && rc == GW_OK; nargs++) {
+        ps->i++;
+        const token *t = cur(ps);
+        if (ff->kind == GW_FF_POLY && nargs == 0) {
+            rc = parse_int_arg(ps, 1, GW_FORMULA_MAX_EXPONENT, "the degree of poly()", &k);
+            ff->exponent = (unsigned)k;
+        } else if (ff->kind == GW_FF_POLY && named_arg(ps, "raw")) {
+            ps->i += 2;
+            t = cur(ps);
+            if (t->type != T_NAME || (strcmp(t->name, "TRUE") != 0 && strcmp(t->name, "T") != 0 &&
+                                      strcmp(t->name, "FALSE") != 0 && strcmp(t->name, "F") != 0))
+                return syntax_error(ps, t->pos, "raw = takes TRUE or FALSE");
+            ff->raw = t->name[0] == 'T';
+            ps->i++;
+        } else if ((ff->kind == GW_FF_FACTOR || ff->kind == GW_FF_I) && named_arg(ps, "ref") &&
+                   ff->nref == 0) {
+            ps->i += 2;
+            rc = parse_refs(ps, ff, ff->kind == GW_FF_I);
+        } else if (ff->kind == GW_FF_I && nargs == 0 && t->type == T_NAME &&
+                   peek(ps, 1)->type != T_EQ) {
+            const token *v = NULL;
+            if ((rc = expect_var(ps, "i", &v)) == GW_OK)
+                *by = (gw_formula_factor){.kind = GW_FF_I_BY,
+                                          .exponent = 1,
+                                          .var = v->name,
+                                          .name = v->name,
+                                          .pos = v->pos};
+        } else if (ff->kind == GW_FF_LAG && nargs == 0) {
+            rc = parse_int_arg(ps, ff->diff ? 1 : -1000000, 1000000,
+                               ff->diff ? "the lag of d()" : "the lag", &k);
+            ff->lag = fn[0] == 'f' ? -k : k;
+        } else {
+            return syntax_error(ps, t->pos, "unexpected argument of %s()", fn);
+        }
+    }
+    if (rc == GW_OK && ff->kind == GW_FF_POLY && ff->exponent == 0 && cur(ps)->type == T_RPAR)
+        return syntax_error(ps, cur(ps)->pos, "poly() needs a degree: poly(%s, d)", ff->var);
+    return rc;
+}
+
+/* The factor's name once its arguments are known (white space removed, numbers written in
+ * their shortest form). */
+static char *call_name(gw_formula *f, const char *fn, const gw_formula_factor *ff,
+                       const gw_formula_factor *by)
+{
+    char *refs = refs_text(f, ff);
+    if (refs == NULL)
+        return NULL;
+    switch (ff->kind) {
+    case GW_FF_POLY:
+        return fmt_name(f, "poly(%s,%u%s)", ff->var, ff->exponent, ff->raw ? ",raw=TRUE" : "");
+    case GW_FF_I:
+        return fmt_name(f, "i(%s%s%s%s)", ff->var, by->var ? "," : "", by->var ? by->var : "",
+                        refs);
+    case GW_FF_LAG:
+        if (ff->diff)
+            return ff->lag == 1 ? fmt_name(f, "d(%s)", ff->var)
+                                : fmt_name(f, "d(%s,%ld)", ff->var, ff->lag);
+        return fmt_name(f, "%s(%s,%ld)", fn, ff->var, fn[0] == 'f' ? -ff->lag : ff->lag);
+    default: /* factor(x, ref = v) keeps the name of factor(x): its dummies are factor(x)=L */
+        return fmt_name(f, "factor(%s)", ff->var);
+    }
+}
+
+/* fn "(" VAR { "," argument } ")" for the calls of is_arg_call; *by receives i()'s second
+ * variable as a factor of its own (kind GW_FF_I_BY, var NULL when there is none). */
+static gw_status parse_arg_call(parser *ps, int response, gw_formula_factor *ff,
+                                gw_formula_factor *by)
+{
+    const token *t = cur(ps), *var = NULL;
+    const char *fn = t->name;
+    size_t lpar = peek(ps, 1)->pos;
+    gw_status rc;
+    memset(by, 0, sizeof *by);
+    ff->kind = fn[0] == 'p'   ? GW_FF_POLY
+               : fn[1] == 'a' ? GW_FF_FACTOR
+               : fn[0] == 'i' ? GW_FF_I
+                              : GW_FF_LAG;
+    ff->exponent = ff->kind == GW_FF_POLY ? 0 : 1;
+    ff->diff = fn[0] == 'd';
+    ff->lag = fn[0] == 'f' ? -1 : 1;
+    if (response && ff->kind != GW_FF_LAG)
+        return syntax_error(ps, t->pos, "the response cannot be %s(...)", fn);
+    ps->i += 2;
+    if ((rc = expect_var(ps, fn, &var)) != GW_OK)
+        return rc;
+    ff->var = var->name;
+    ff->pos = var->pos;
+    if ((rc = parse_call_args(ps, fn, ff, by)) != GW_OK || (rc = expect_rpar(ps, lpar)) != GW_OK)
+        return rc;
+    if (cur(ps)->type == T_CARET)
+        return syntax_error(ps, cur(ps)->pos,
+                            "'^' cannot follow a function call (write I(x^2) for a power)");
+    if ((ff->name = call_name(ps->f, fn, ff, by)) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate a factor's name");
+    return GW_OK;
+}
+
+/* poly() and i() stand alone in their term (i(x, by) is its own interaction): "x:poly(x, 2)"
+ * has no meaning goodwork gives it. */
+static gw_status check_alone(const parser *ps, const gw_formula_term *t)
+{
+    size_t units = t->nfactors, at = SIZE_MAX;
+    for (size_t j = 0; j < t->nfactors; j++) {
+        gw_ffkind k = t->factors[j].kind;
+        units -= k == GW_FF_I_BY;
+        if ((k == GW_FF_POLY || k == GW_FF_I) && at == SIZE_MAX)
+            at = j;
+    }
+    if (at == SIZE_MAX || units == 1)
+        return GW_OK;
+    return syntax_error(ps, t->factors[at].pos, "%s cannot be part of an interaction",
+                        t->factors[at].kind == GW_FF_POLY ? "poly()"
+                                                          : "i() (write i(x, by) for a product)");
+}
+
 /* Parses one factor into *ff. response: the response's position (no factor(VAR)). */
 static gw_status parse_factor(parser *ps, int response, gw_formula_factor *ff)
 {
@@ -566,6 +828,8 @@ static gw_status parse_factor(parser *ps, int response, gw_formula_factor *ff)
         const char *fn = t->name;
         const token *var = NULL;
         size_t lpar = peek(ps, 1)->pos;
+        if (is_arg_call(ps, fn))
+            return parse_arg_call(ps, response, ff, &ps->by);
         if (strcmp(fn, "log") == 0 || strcmp(fn, "exp") == 0 || strcmp(fn, "sqrt") == 0 ||
             strcmp(fn, "abs") == 0) {
             ff->kind = GW_FF_FUNC;
@@ -582,7 +846,7 @@ static gw_status parse_factor(parser *ps, int response, gw_formula_factor *ff)
         } else {
             return syntax_error(ps, t->pos,
                                 "unknown function '%.40s' (known: log, exp, sqrt, abs, I, "
-                                "factor)",
+                                "factor, poly, i, l, f, d)",
                                 fn);
         }
         if (ff->kind != GW_FF_FACTOR && !simple_call(ps, ff->kind))
@@ -728,6 +992,12 @@ static gw_status parse_inter(parser *ps, gw_formula_term *out)
         if ((rc = parse_factor(ps, 0, &fs[n])) != GW_OK)
             return rc;
         n++;
+        if (ps->by.var != NULL) { /* i(x, by): by is a factor of the same term */
+            if (!agrow(f, (void **)&fs, &cap, n + 1, sizeof *fs))
+                return gwi_fail(GW_ENOMEM, "cannot allocate a term");
+            fs[n++] = ps->by;
+            ps->by.var = NULL;
+        }
         if (cur(ps)->type != T_COLON)
             break;
         ps->i++;
@@ -760,7 +1030,8 @@ static gw_status parse_product(parser *ps, term_list *l)
             idx[a] = a;
         for (;;) {
             gw_formula_term t;
-            if ((rc = merge_term(ps->f, ops, idx, s, &t)) != GW_OK)
+            if ((rc = merge_term(ps->f, ops, idx, s, &t)) != GW_OK ||
+                (rc = check_alone(ps, &t)) != GW_OK)
                 return rc;
             if ((rc = add_term(ps->f, l, &t)) != GW_OK)
                 return rc;

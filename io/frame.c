@@ -55,6 +55,9 @@ typedef struct {
     double *xv;
     unsigned char *why;
     const gw_table *tab;
+    int32_t *lmap;       /* NULL, or level -> dummy (-1: none), for reference levels (owned) */
+    size_t *linv;        /* with lmap: dummy -> level (owned)                               */
+    double *derived;     /* GW_FF_LAG: the lagged values per table row (owned; x points here) */
 } pfactor;
 
 typedef struct {
@@ -75,6 +78,8 @@ typedef struct {
     double seconds_codes; /* spent coding grouping columns (d->seconds_factorise) */
     gw_table *mut;        /* gw_frame_build_consume: the table whose columns are released */
     size_t *uses;         /* with mut: per table column, the fills that still read it */
+    pfactor **lagf;       /* the nlag factors l(), f(), d(): their NaNs are missing values */
+    size_t nlag;
 } frame;
 
 /* The table row of kept row i. */
@@ -231,10 +236,13 @@ static gw_status resolve_factor(frame *fr, const gw_formula_factor *ff, int resp
                         "the response '%.200s' is categorical; a numeric response "
                         "is needed",
                         ff->var);
-    if (categorical && ff->kind != GW_FF_VAR && ff->kind != GW_FF_FACTOR)
+    int takes_cat = ff->kind == GW_FF_VAR || ff->kind == GW_FF_FACTOR || ff->kind == GW_FF_I ||
+                    ff->kind == GW_FF_I_BY;
+    if (categorical && !takes_cat)
         return gwi_fail(GW_EINVAL, "'%.200s': '%.200s' is categorical, a number is needed",
                         ff->name, ff->var);
-    pf->cat = ff->kind == GW_FF_FACTOR || (ff->kind == GW_FF_VAR && categorical);
+    pf->cat = ff->kind == GW_FF_FACTOR || ff->kind == GW_FF_I ||
+              ((ff->kind == GW_FF_VAR || ff->kind == GW_FF_I_BY) && categorical);
     return GW_OK;
 }
 
@@ -303,11 +311,14 @@ static gw_status size_term(pterm *t)
     t->dd = 0;
     for (size_t j = 0; j < t->m; j++) {
         pfactor *pf = &t->f[j];
-        t->dd |= pf->ff->kind == GW_FF_POWER || pf->ff->kind == GW_FF_I_POWER;
+        t->dd |= pf->ff->kind == GW_FF_POWER || pf->ff->kind == GW_FF_I_POWER ||
+                 (pf->ff->kind == GW_FF_POLY && pf->ff->raw);
+        if (pf->ff->kind == GW_FF_POLY) /* alone in its term (the parser sees to it) */
+            nc = pf->ff->exponent;
         if (!pf->cat)
             continue;
         size_t L = pf->lev->nlev;
-        pf->size = pf->full ? L : (L > 0 ? L - 1 : 0);
+        pf->size = pf->lmap != NULL ? pf->size : pf->full ? L : (L > 0 ? L - 1 : 0);
         pf->stride = nc;
         if (pf->size != 0 && nc > SIZE_MAX / pf->size)
             return gwi_fail(GW_ENOMEM, "the term '%.200s' has too many columns", t->t->name);
@@ -315,6 +326,137 @@ static gw_status size_term(pterm *t)
     }
     t->ncols = nc;
     return GW_OK;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The calls of issue 19: poly(), factor(x, ref = v), i(), l(), f(), d()                     */
+
+static void free_calls(pfactor *pf)
+{
+    gw_free(pf->lmap);
+    gw_free(pf->linv);
+    gw_free(pf->derived);
+    pf->lmap = NULL;
+    pf->linv = NULL;
+    pf->derived = NULL;
+}
+
+/* The level of pf's column that reference ref names (by its text for a categorical column, by
+ * its value for a numeric one); GW_EINVAL with a caret under it when no kept row has it. */
+static gw_status find_ref(const frame *fr, const pfactor *pf, const gw_formula_ref *ref,
+                          size_t *lev)
+{
+    const levels *L = pf->lev;
+    char caret[2 * GW_FORMULA_CARET_WIDTH + 32];
+    gw_formula_caret(fr->f, ref->pos, caret, sizeof caret);
+    if (pf->code == NULL && ref->is_str)
+        return gwi_fail(GW_EINVAL,
+                        "the reference level \"%.200s\" of %.200s is a string, but '%.200s' is "
+                        "numeric\n%s",
+                        ref->text, pf->ff->name, pf->ff->var, caret);
+    double v = pf->code == NULL ? strtod(ref->text, NULL) : 0.0;
+    for (size_t l = 0; l < L->nlev; l++) {
+        int hit = pf->code != NULL
+                      ? strcmp(gw_table_level(fr->t, pf->col, L->inv[l]), ref->text) == 0
+                      : L->vals[l] == v;
+        if (hit) {
+            *lev = l;
+            return GW_OK;
+        }
+    }
+    return gwi_fail(
+        GW_EINVAL, "the reference level %s%.200s%s of %.200s does not occur in the rows used\n%s",
+        ref->is_str ? "\"" : "", ref->text, ref->is_str ? "\"" : "", pf->ff->name, caret);
+}
+
+/* The coding of a categorical factor with reference levels: i() drops exactly its references
+ * (fixest: no contrast rule), factor(x, ref = v) drops v where R's rule drops a level (full ==
+ * 0) and nothing otherwise; a categorical by of i(x, by) keeps every level. */
+static gw_status code_refs(const frame *fr, pfactor *pf)
+{
+    const gw_formula_factor *ff = pf->ff;
+    int is_i = ff->kind == GW_FF_I;
+    if (ff->kind == GW_FF_I_BY || is_i)
+        pf->full = 1;
+    if (ff->nref == 0 || !pf->cat)
+        return GW_OK;
+    size_t nl = pf->lev->nlev, lev = 0;
+    if ((pf->lmap = gw_alloc_array(nl ? nl : 1, sizeof *pf->lmap)) == NULL ||
+        (pf->linv = gw_alloc_array(nl ? nl : 1, sizeof *pf->linv)) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate the levels of %s", ff->name);
+    for (size_t l = 0; l < nl; l++)
+        pf->lmap[l] = 0;
+    for (size_t k = 0; k < ff->nref; k++) {
+        gw_status rc = find_ref(fr, pf, &ff->refs[k], &lev);
+        if (rc != GW_OK)
+            return rc;
+        pf->lmap[lev] = -1;
+    }
+    if (!is_i && pf->full) { /* every level kept: the reference changes nothing */
+        free_calls(pf);
+        return GW_OK;
+    }
+    pf->size = 0;
+    for (size_t l = 0; l < nl; l++)
+        if (pf->lmap[l] == 0) {
+            pf->linv[pf->size] = l;
+            pf->lmap[l] = (int32_t)pf->size++;
+        }
+    return GW_OK;
+}
+
+/* The NaNs of the lagged values (a row whose (id, t - k) does not exist) are missing values:
+ * marked in drop (1) and counted in *nmiss like those of the table's columns; then an infinite
+ * lagged value on a row kept is GW_ENONFINITE. */
+static gw_status mark_lagged(const frame *fr, unsigned char *drop, size_t *nmiss)
+{
+    for (size_t k = 0; k < fr->nlag; k++)
+        for (size_t r = 0; r < fr->nrows; r++)
+            if (drop[r] == 0 && isnan(fr->lagf[k]->derived[r])) {
+                drop[r] = 1;
+                ++*nmiss;
+            }
+    for (size_t k = 0; k < fr->nlag; k++)
+        for (size_t r = 0; r < fr->nrows; r++)
+            if (drop[r] == 0 && isinf(fr->lagf[k]->derived[r]))
+                return gwi_fail(GW_ENONFINITE, "'%.200s' is infinite at row %zu",
+                                fr->lagf[k]->ff->name, r + 1);
+    return GW_OK;
+}
+
+/* poly(x, d): the d columns over the kept rows, orthogonal as R's poly() (gwi_poly_ortho), or
+ * with raw = TRUE the powers x, ..., x^d in double-double (low parts in dstlo when not NULL). */
+static gw_status fill_poly(const frame *fr, const pfactor *pf, double *dst, double *dstlo,
+                           size_t ld)
+{
+    const size_t n = fr->n;
+    const unsigned d = pf->ff->exponent;
+    if (pf->ff->raw) {
+        for (unsigned c = 0; c < d; c++)
+            for (size_t i = 0; i < n; i++) {
+                size_t r = row_at(fr, i);
+                gw_dd v = gw_dd_pow_d(pf->x[r], c + 1);
+                if (!isfinite(v.hi) || !isfinite(v.lo)) {
+                    char num[32];
+                    fmt_shortest(pf->x[r], num, sizeof num);
+                    return gwi_fail(GW_EFORMAT, "%.200s overflows at row %zu (%.200s = %s)",
+                                    pf->ff->name, r + 1, pf->ff->var, num);
+                }
+                dst[c * ld + i] = v.hi;
+                if (dstlo != NULL)
+                    dstlo[c * ld + i] = v.lo;
+            }
+        return GW_OK;
+    }
+    double *x = gw_alloc_array(n + 2 * (size_t)d + 2, sizeof *x);
+    if (x == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate poly()'s values of %zu rows", n);
+    for (size_t i = 0; i < n; i++)
+        x[i] = pf->x[row_at(fr, i)];
+    /* alpha and norm2 (what predicting on new rows would need) are not kept: see formula.md. */
+    gw_status rc = gwi_poly_ortho(x, n, d, dst, ld, x + n, x + n + d);
+    gw_free(x);
+    return rc;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -464,7 +606,9 @@ static gw_status fill_term_rows(const void *ctx, size_t i0, size_t i1)
             const pfactor *pf = &t->f[j];
             if (pf->cat) {
                 int32_t l = level_of(fr, pf->col, i, r);
-                if (!pf->full)
+                if (pf->lmap != NULL)
+                    l = pf->lmap[l];
+                else if (!pf->full)
                     l--;
                 if (l < 0)
                     zero = 1;
@@ -507,6 +651,8 @@ static gw_status fill_term(const frame *fr, const pterm *t, double *dst, double 
         for (size_t i = 0; i < len; i++)
             dst[i] = 0.0;
     }
+    if (t->m == 1 && t->f[0].ff->kind == GW_FF_POLY)
+        return fill_poly(fr, &t->f[0], dst, dstlo, ld);
     term_job J = {fr, t, dst, dstlo, ld};
     return run_blocks(&J, fill_term_rows, fr->n);
 }
@@ -544,9 +690,16 @@ static char *column_name(const frame *fr, const pterm *t, size_t c)
         for (size_t j = 0; j < t->m; j++) {
             const pfactor *pf = &t->f[j];
             const char *parts[4] = {j ? ":" : "", pf->ff->name, "", ""};
+            if (pf->ff->kind == GW_FF_POLY) { /* poly(x,2)1, poly(x,2)2: R's names */
+                snprintf(num, sizeof num, "%zu", c + 1);
+                parts[2] = num;
+            }
             if (pf->cat) {
-                size_t l = (c / pf->stride) % pf->size + (pf->full ? 0 : 1);
-                parts[2] = "=";
+                size_t l = (c / pf->stride) % pf->size;
+                l = pf->linv != NULL ? pf->linv[l] : l + (pf->full ? 0 : 1);
+                int fx = pf->ff->kind == GW_FF_I || pf->ff->kind == GW_FF_I_BY;
+                parts[1] = fx ? pf->ff->var : parts[1]; /* fixest's x::LEVEL */
+                parts[2] = fx ? "::" : "=";
                 if (pf->code != NULL) {
                     parts[3] = gw_table_level(fr->t, pf->col, fr->lev[pf->col].inv[l]);
                 } else {
@@ -806,6 +959,7 @@ static gw_status frame_rows(frame *fr, const unsigned char *used, const char *we
 {
     const gw_table *t = fr->t;
     size_t ncols = gw_table_ncols(t), *nmiss = &ndrop[0], *nzero = &ndrop[1], *nsub = &ndrop[2];
+    gw_status rc0;
     *nsub = 0;
     if (keep != NULL)
         for (size_t r = 0; r < fr->nrows; r++)
@@ -826,6 +980,8 @@ static gw_status frame_rows(frame *fr, const unsigned char *used, const char *we
             return rc;
         }
     gw_free(inf);
+    if (fr->nlag > 0 && (rc0 = mark_lagged(fr, drop, nmiss)) != GW_OK)
+        return rc0;
     if (weights != NULL) {
         const double *w = gw_table_numeric(t, wcol);
         for (size_t r = 0; r < fr->nrows; r++) {
@@ -946,6 +1102,10 @@ static void fb_free(fbuild *B)
         }
     gw_free(fr->lev);
     gw_free(fr->uses);
+    gw_free(fr->lagf);
+    for (size_t j = 0; B->pf != NULL && j < B->nfac; j++)
+        free_calls(&B->pf[j]);
+    free_calls(&B->resp);
     gw_free(fr->rows);
     gw_free(B->pt);
     gw_free(B->model);
@@ -1086,6 +1246,78 @@ static gw_status fb_resolve_options(fbuild *B)
     return GW_OK;
 }
 
+/* 1b. Lags and leads (after the options: they need the panel): each l(), f(), d() factor's
+ * values per table row, from one (id, time) order of the table's rows. Without --panel, an
+ * error with a caret under the first of them. */
+static gw_status fb_lags(fbuild *B)
+{
+    frame *fr = &B->fr;
+    const gw_table *t = fr->t;
+    gwi_panel_order *ord = NULL;
+    gw_status rc = GW_OK;
+    size_t nlag = B->resp.ff->kind == GW_FF_LAG;
+    for (size_t j = 0; j < B->nfac; j++)
+        nlag += B->pf[j].ff->kind == GW_FF_LAG;
+    if (nlag == 0)
+        return GW_OK;
+    if (!B->has_id) {
+        const gw_formula_factor *ff = B->resp.ff;
+        for (size_t j = 0; ff->kind != GW_FF_LAG; j++)
+            ff = B->pf[j].ff;
+        char caret[2 * GW_FORMULA_CARET_WIDTH + 32];
+        gw_formula_caret(fr->f, ff->pos, caret, sizeof caret);
+        return gwi_fail(GW_EINVAL,
+                        "%.200s needs --panel ID,TIME (lags and leads follow each panel id in "
+                        "time)\n%s",
+                        ff->name, caret);
+    }
+    if ((fr->lagf = gw_calloc(nlag, sizeof *fr->lagf)) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate the lags");
+    if ((rc = gwi_panel_order_new(gw_table_numeric(t, B->idcol), gw_table_codes(t, B->idcol),
+                                  gw_table_numeric(t, B->tcol), fr->nrows,
+                                  gw_table_colname(t, B->idcol), &ord)) != GW_OK)
+        return rc;
+    for (size_t j = 0; j <= B->nfac && rc == GW_OK; j++) {
+        pfactor *pf = j < B->nfac ? &B->pf[j] : &B->resp;
+        if (pf->ff->kind != GW_FF_LAG)
+            continue;
+        if ((pf->derived = gw_alloc_array(fr->nrows ? fr->nrows : 1, sizeof *pf->derived)) ==
+            NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate %.200s", pf->ff->name);
+            break;
+        }
+        gwi_panel_lag(ord, pf->x, fr->nrows, pf->ff->lag, pf->ff->diff, pf->derived);
+        pf->x = pf->derived;
+        fr->lagf[fr->nlag++] = pf;
+    }
+    gwi_panel_order_free(ord);
+    return rc;
+}
+
+/* 3b. After R's coding rule: reference levels (code_refs) and poly()'s degree against the
+ * distinct values of its variable (R: "'degree' must be less than number of unique points"). */
+static gw_status fb_calls(fbuild *B)
+{
+    frame *fr = &B->fr;
+    gw_status rc;
+    for (size_t j = 0; j < B->nfac; j++) {
+        pfactor *pf = &B->pf[j];
+        /* A design for prediction codes every level (all_levels): no reference to drop. */
+        if (pf->cat && !B->opts->all_levels && (rc = code_refs(fr, pf)) != GW_OK)
+            return rc;
+        if (pf->ff->kind == GW_FF_POLY && !pf->ff->raw) {
+            if ((rc = make_levels(fr, pf->col)) != GW_OK)
+                return rc;
+            if (fr->lev[pf->col].nlev <= pf->ff->exponent)
+                return gwi_fail(GW_EINVAL,
+                                "%.200s: the degree must be less than the number of distinct "
+                                "values of '%.200s' in the rows used (%zu)",
+                                pf->ff->name, pf->ff->var, fr->lev[pf->col].nlev);
+        }
+    }
+    return GW_OK;
+}
+
 /* With gw_frame_build_consume: count the fills that read each column (use_done releases a
  * column after its last one). */
 static gw_status fb_count_uses(fbuild *B, gw_table *mut)
@@ -1148,6 +1380,8 @@ static gw_status fb_code_terms(fbuild *B)
     for (size_t k = 0; B->opts->all_levels && k < nterm; k++)
         for (size_t j = 0; j < pt[k].m; j++)
             pt[k].f[j].full = 1;
+    if ((rc = fb_calls(B)) != GW_OK)
+        return rc;
     size_t p = gw_formula_has_intercept(B->f) && B->nfe == 0 ? 1 : 0, q = 0, n_endog = 0;
     int need_lo = 0;
     for (size_t k = 0; k < nterm; k++) {
@@ -1439,7 +1673,7 @@ static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula 
     B.f = f;
     B.opts = opts;
     if ((rc = fb_init(&B)) != GW_OK || (rc = fb_resolve_formula(&B)) != GW_OK ||
-        (rc = fb_resolve_options(&B)) != GW_OK ||
+        (rc = fb_resolve_options(&B)) != GW_OK || (rc = fb_lags(&B)) != GW_OK ||
         (mut != NULL && (rc = fb_count_uses(&B, mut)) != GW_OK))
         goto done;
     /* 2. Rows: missing values, infinite values, weights. */

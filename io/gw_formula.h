@@ -71,8 +71,21 @@ typedef enum {
     GW_FF_FUNC,    /* log(x), exp(x), sqrt(x), abs(x)                                       */
     GW_FF_I_POWER, /* I(x^k): the same numbers as x^k, another name                          */
     GW_FF_FACTOR,  /* factor(x): dummies "factor(x)=LEVEL" for a numeric or categorical x    */
-    GW_FF_EXPR     /* log(x + 1), I(x / 10): arithmetic over variables (expr)               */
+    GW_FF_EXPR,    /* log(x + 1), I(x / 10): arithmetic over variables (expr)               */
+    GW_FF_POLY,    /* poly(x, d): d columns "poly(x,d)1".."poly(x,d)d" (raw: x, x^2, ...)   */
+    GW_FF_I,       /* i(x, ref = v): dummies "x::LEVEL" of every level but the references  */
+    GW_FF_I_BY,    /* the by of i(x, by): numeric, a product ("x::LEVEL:by"); categorical,
+                      dummies of every level ("x::LEVEL:by::LEVEL2"); always after a GW_FF_I */
+    GW_FF_LAG      /* l(x, k), f(x, k) (lag -k), d(x, k) (x - l(x, k)) over --panel id,time */
 } gw_ffkind;
+
+/* A reference level of factor(x, ref = v) or i(x, ref = v): a number (text: its shortest
+ * round-trip decimal, "-1", "2015", "0.5") or a string ("North", without the quotes). */
+typedef struct {
+    char *text;
+    int is_str; /* 1: written as "text" */
+    size_t pos; /* byte offset in gw_formula_text (carets) */
+} gw_formula_ref;
 
 typedef enum { GW_FN_NONE = 0, GW_FN_LOG, GW_FN_EXP, GW_FN_SQRT, GW_FN_ABS } gw_ffunc;
 
@@ -89,6 +102,12 @@ typedef struct {
      * whose variables are gw_expr_nvars/gw_expr_var and whose positions are offsets in
      * gw_formula_text; NULL for other kinds. */
     const struct gw_expr *expr;
+    /* The calls of issue 19 (zero otherwise): */
+    int raw;              /* GW_FF_POLY: raw = TRUE (plain powers); the degree is exponent */
+    long lag;             /* GW_FF_LAG: k of l(x, k) (f(x, k) is lag -k), 1 for d(x)       */
+    int diff;             /* GW_FF_LAG: 1 for d(x, k) = x - l(x, k)                        */
+    size_t nref;          /* GW_FF_FACTOR, GW_FF_I: reference levels (0: the default)      */
+    gw_formula_ref *refs; /* nref                                                          */
 } gw_formula_factor;
 
 /* One term: the product (interaction) of nfactors >= 1 distinct factors. Owned by the formula. */

@@ -3,6 +3,9 @@
 #define GW_IO_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "gw_status.h"
 
 #include "gw_status.h"
 
@@ -24,5 +27,29 @@ size_t gwi_caret_lines(const char *text, size_t len, size_t pos, char *buf, size
 struct gw_expr;
 gw_status gwi_expr_parse_range(const char *text, size_t begin, size_t end, const char *ctx,
                                struct gw_expr **out);
+/* The calls of the model frame that need more than one row at a time (io/frame_terms.c). */
+
+/* gwi_panel_order_new -- the table rows with a panel id and time, sorted by (id, time): the
+ * id is idcode (categorical codes, -1 missing) when not NULL, else idnum; NaN ids and times are
+ * left out. Two rows with the same id and time are GW_EINVAL naming both (1-based rows) and
+ * idname. O(n log n). Free with gwi_panel_order_free (NULL-safe). */
+typedef struct gwi_panel_order gwi_panel_order;
+gw_status gwi_panel_order_new(const double *idnum, const int32_t *idcode, const double *time,
+                              size_t nrows, const char *idname, gwi_panel_order **out);
+void gwi_panel_order_free(gwi_panel_order *o);
+
+/* gwi_panel_lag -- out[r] = x at the row of the same id and time t_r - k (diff: x[r] minus it),
+ * NaN when that row does not exist, or row r has no id or time: gaps in time give NaN, not the
+ * previous row. k < 0 is a lead. O(n) given the order. */
+void gwi_panel_lag(const gwi_panel_order *o, const double *x, size_t nrows, long k, int diff,
+                   double *out);
+
+/* gwi_poly_ortho -- R's poly(x, d) over x[0..n): column j (1..d) of dst (leading dimension ld)
+ * the orthogonal polynomial of degree j, unit norm, orthogonal to the constant and to each
+ * other; alpha[0..d) and norm2[0..d+2) are R's "coefs" attribute (what predict.poly needs).
+ * Three-term recurrence on the centred x (Stieltjes). The caller checks that x has more than d
+ * distinct values; GW_EFORMAT if a column still vanishes or overflows; GW_ENOMEM. */
+gw_status gwi_poly_ortho(const double *x, size_t n, unsigned d, double *dst, size_t ld,
+                         double *alpha, double *norm2);
 
 #endif
