@@ -6,6 +6,11 @@
  *   inter   := factor { ":" factor }
  *   factor  := VAR | VAR "^" INT | FUNC "(" VAR ")" | "I(" VAR "^" INT ")" | "factor(" VAR ")"
  *            | FUNC "(" EXPR ")" | "I(" EXPR ")"  (arithmetic: GW_FF_EXPR, io/gw_expr.h)
+ *            | "factor(" VAR "," "ref" "=" VALUE ")"          (reference level v, GW_FF_FACTOR)
+ *            | "poly(" VAR "," INT [ "," "raw" "=" BOOL ] ")"  (GW_FF_POLY, degree in exponent)
+ *            | "i(" VAR [ "," VAR ] [ "," "ref" "=" VALUE | "c(" VALUE {"," VALUE} ")" ] ")"
+ *            | ("l(" | "f(") VAR [ "," ["-"] INT ] ")" | "d(" VAR [ "," INT ] ")"   (GW_FF_LAG)
+ *   VALUE   := ["-"] NUMBER | '"' TEXT '"';  BOOL := TRUE | FALSE | T | F
  *   FUNC    := log | exp | sqrt | abs             (case-sensitive)
  *   fixed_effects := VAR { "+" VAR } | "0"        ("0": no fixed effects, as in `y ~ x | 0 | d ~
  * z`) endogenous, instruments := term { "+" term }
@@ -30,7 +35,11 @@
  *   `a:b`) keeps the first; a factor repeated inside a term (`x:x`) is kept once, as in R.
  * - Exponents are decimal integers 1..GW_FORMULA_MAX_EXPONENT; 0, negative, fractional or
  *   larger exponents are syntax errors, and so is "^" after a function call (write I(x^2)).
- * - The response is a single factor other than factor(VAR) (log(y) is fine).
+ * - The response is a single factor other than factor(), poly() or i() (log(y), d(y) are fine).
+ * - poly() and i() stand alone in their term (an interaction with them is a syntax error);
+ *   i(x, by) is the term of two factors, GW_FF_I then GW_FF_I_BY. The calls' names: poly(x,2),
+ *   poly(x,2,raw=TRUE), factor(x) (with or without ref), i(x), i(x,ref=2015),
+ *   i(x,by,ref=c(-1,-5)), l(x,1), f(x,1), d(x), d(x,2); numbers in their shortest form.
  * - Arithmetic: a FUNC or I() whose argument is more than a variable (I(): more than VAR^INT
  *   with a decimal integer exponent) holds an expression of io/gw_expr.h: `log(x + 1)`,
  *   `exp(-x/10)`, `sqrt(abs(x))`, `I(x / 10)`, `I(a*b)`, `I(x^0.5)`, `I(x > 0)` (a condition

@@ -12,6 +12,7 @@
 
 #include "core_int.h"
 #include "gw_alloc.h"
+#include "gw_formula.h"
 #include "gw_hdf5.h"
 #include "gw_version.h"
 #include "hdf5_int.h"
@@ -306,6 +307,48 @@ static herr_t write_fixef(hid_t g, const gw_result *r)
     return st;
 }
 
+/* The reference levels of the model's i() terms, as the attribute i_ref: one string
+ * "VAR::LEVEL" per reference level, named as the dummies are ("year::2015", "rel::-1"), so that
+ * a plot of the VAR::LEVEL coefficients (goodwork plot event) can mark the reference periods.
+ * Read from the stored formula; written only when some i() has references. */
+static gw_status write_i_refs(hid_t g, const gw_result *r, const char *what)
+{
+    gw_formula *f = NULL;
+    char **refs = NULL;
+    size_t n = 0, m = 0;
+    gw_status rc = GW_OK;
+    if (r->formula == NULL || gw_formula_parse(r->formula, &f) != GW_OK)
+        return GW_OK; /* results made otherwise (a formula goodwork did not parse): none */
+    for (int pass = 0; pass < 2 && rc == GW_OK; pass++) { /* count, then write */
+        if (pass == 1 && (m == 0 || (refs = gw_calloc(m, sizeof *refs)) == NULL)) {
+            rc = m == 0 ? GW_OK : gwi_fail(GW_ENOMEM, "%s: cannot allocate i_ref", what);
+            break;
+        }
+        for (size_t k = 0; k < gw_formula_nterms(f); k++) {
+            const gw_formula_term *t = gw_formula_term_at(f, k);
+            for (size_t j = 0; j < t->nfactors; j++) {
+                const gw_formula_factor *ff = &t->factors[j];
+                for (size_t q = 0; ff->kind == GW_FF_I && q < ff->nref && rc == GW_OK; q++) {
+                    size_t len = strlen(ff->var) + strlen(ff->refs[q].text) + 3;
+                    if (pass == 0)
+                        m++;
+                    else if ((refs[n] = gw_malloc(len)) == NULL)
+                        rc = gwi_fail(GW_ENOMEM, "%s: cannot allocate i_ref", what);
+                    else
+                        snprintf(refs[n++], len, "%s::%s", ff->var, ff->refs[q].text);
+                }
+            }
+        }
+    }
+    if (rc == GW_OK && n > 0 && gwi_attr_strs(g, "i_ref", (const char *const *)refs, n) < 0)
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot write i_ref", what);
+    for (size_t i = 0; i < n; i++)
+        gw_free(refs[i]);
+    gw_free(refs);
+    gw_formula_free(f);
+    return rc;
+}
+
 static gw_status write_model(hid_t g, const gw_result *r, const char *what)
 {
     gw_status rc = GW_OK;
@@ -339,6 +382,8 @@ static gw_status write_model(hid_t g, const gw_result *r, const char *what)
         gwi_attr_i32(g, "near_singular", (int32_t)r->near_singular) < 0 ||
         (r->converged != -1 && gwi_attr_i32(g, "converged", (int32_t)r->converged) < 0))
         goto h5fail;
+    if ((rc = write_i_refs(g, r, what)) != GW_OK)
+        goto done;
 
     if (write_str_ds(g, "terms", (const char *const *)r->terms, k) < 0)
         goto h5fail;
