@@ -1170,7 +1170,7 @@ static gw_status fb_resolve_formula(fbuild *B)
     const size_t *ec;
     if ((rc = resolve_factor(fr, gw_formula_response(f), 1, &B->resp)) != GW_OK)
         return rc;
-    B->used[B->resp.col] = 1;
+    B->used[B->resp.col] = gw_formula_response(f)->kind != GW_FF_LAG;
     ec = expr_cols(&B->resp, &ne);
     for (size_t e = 0; e < ne; e++)
         B->used[ec[e]] = 1;
@@ -1183,7 +1183,9 @@ static gw_status fb_resolve_formula(fbuild *B)
         for (size_t j = 0; j < ft->nfactors; j++, o++) {
             if ((rc = resolve_factor(fr, &ft->factors[j], 0, &B->pf[o])) != GW_OK)
                 return rc;
-            B->used[B->pf[o].col] = 1;
+            /* A lag's own missing values are those of its lagged values (mark_lagged): x
+             * missing at t does not hide l(x, 1) at t. */
+            B->used[B->pf[o].col] |= ft->factors[j].kind != GW_FF_LAG;
             ec = expr_cols(&B->pf[o], &ne);
             for (size_t e = 0; e < ne; e++)
                 B->used[ec[e]] = 1;
