@@ -212,6 +212,9 @@ typedef struct {
     token *toks;
     size_t ntok, cap, i;
     gw_formula_factor by; /* i(x, by): by, for parse_inter to append (var NULL: none) */
+    int ranged;           /* l(x, k1:k2) or f(x, k1:k2) was parsed: parse_product expands it */
+    long range_hi;        /* k2 */
+    size_t range_pos;     /* where k1 is, for carets */
 } parser;
 
 /* Records a GW_ESYNTAX detail: the formatted reason, then the caret lines under pos. */
@@ -717,6 +720,19 @@ static gw_status parse_call_args(parser *ps, const char *fn, gw_formula_factor *
             rc = parse_int_arg(ps, ff->diff ? 1 : -1000000, 1000000,
                                ff->diff ? "the lag of d()" : "the lag", &k);
             ff->lag = fn[0] == 'f' ? -k : k;
+            if (rc == GW_OK && cur(ps)->type == T_COLON && ff->diff)
+                return syntax_error(ps, cur(ps)->pos, "d() takes one lag, not a range");
+            if (rc == GW_OK && cur(ps)->type == T_COLON) { /* l(x, 1:3) */
+                size_t pos = t->pos;
+                long hi = 0;
+                ps->i++;
+                if ((rc = parse_int_arg(ps, k, k + GW_FORMULA_MAX_LAGS - 1,
+                                        "the end of the range of lags", &hi)) != GW_OK)
+                    return rc;
+                ps->ranged = 1;
+                ps->range_hi = hi;
+                ps->range_pos = pos;
+            }
         } else {
             return syntax_error(ps, t->pos, "unexpected argument of %s()", fn);
         }
@@ -1006,6 +1022,34 @@ static gw_status parse_inter(parser *ps, gw_formula_term *out)
     return GW_OK;
 }
 
+/* l(x, k1:k2) standing alone as a term: the terms l(x,k1), ..., l(x,k2) (f(): f(x,k1), ...). */
+static gw_status expand_lag_range(parser *ps, const gw_formula_term *ops, size_t k, term_list *l)
+{
+    ps->ranged = 0;
+    if (k != 1 || ops[0].nfactors != 1)
+        return syntax_error(ps, ps->range_pos,
+                            "a range of lags must stand alone as a term (write l(x, 1) + "
+                            "l(x, 2):z)");
+    const gw_formula_factor *ff = &ops[0].factors[0];
+    int lead = ff->name[0] == 'f';
+    long k1 = lead ? -ff->lag : ff->lag;
+    for (long j = k1; j <= ps->range_hi; j++) {
+        gw_formula_factor *one = aalloc(ps->f, sizeof *one);
+        if (one == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate a lag");
+        *one = *ff;
+        one->lag = lead ? -j : j;
+        one->name = fmt_name(ps->f, "%c(%s,%ld)", lead ? 'f' : 'l', ff->var, j);
+        if (one->name == NULL)
+            return gwi_fail(GW_ENOMEM, "cannot allocate a lag's name");
+        gw_formula_term t = {one->name, 1, one, ops[0].pos};
+        gw_status rc = add_term(ps->f, l, &t);
+        if (rc != GW_OK)
+            return rc;
+    }
+    return GW_OK;
+}
+
 /* term := inter { "*" inter }, expanded into every non-empty subset of the operands, by size
  * then in lexicographic order of operand positions (a, b, c, a:b, a:c, b:c, a:b:c), each
  * appended to l. */
@@ -1025,6 +1069,8 @@ static gw_status parse_product(parser *ps, term_list *l)
             break;
         ps->i++;
     }
+    if (ps->ranged)
+        return expand_lag_range(ps, ops, k, l);
     for (size_t s = 1; s <= k; s++) {
         for (size_t a = 0; a < s; a++)
             idx[a] = a;
@@ -1206,6 +1252,8 @@ static gw_status parse_formula(parser *ps)
     gw_status rc;
     if ((rc = parse_factor(ps, 1, &f->response)) != GW_OK)
         return rc;
+    if (ps->ranged)
+        return syntax_error(ps, ps->range_pos, "the response cannot be a range of lags");
     if (cur(ps)->type != T_TILDE) {
         if (cur(ps)->type == T_END)
             return syntax_error(ps, cur(ps)->pos, "missing '~' after the response");

@@ -9,7 +9,8 @@
  *            | "factor(" VAR "," "ref" "=" VALUE ")"          (reference level v, GW_FF_FACTOR)
  *            | "poly(" VAR "," INT [ "," "raw" "=" BOOL ] ")"  (GW_FF_POLY, degree in exponent)
  *            | "i(" VAR [ "," VAR ] [ "," "ref" "=" VALUE | "c(" VALUE {"," VALUE} ")" ] ")"
- *            | ("l(" | "f(") VAR [ "," ["-"] INT ] ")" | "d(" VAR [ "," INT ] ")"   (GW_FF_LAG)
+ *            | ("l(" | "f(") VAR [ "," ["-"] INT [ ":" ["-"] INT ] ] ")"               (GW_FF_LAG)
+ *            | "d(" VAR [ "," INT ] ")"
  *   VALUE   := ["-"] NUMBER | '"' TEXT '"';  BOOL := TRUE | FALSE | T | F
  *   FUNC    := log | exp | sqrt | abs             (case-sensitive)
  *   fixed_effects := VAR { "+" VAR } | "0"        ("0": no fixed effects, as in `y ~ x | 0 | d ~
@@ -48,6 +49,8 @@
  *   variable with a level name, and the expression must read at least one variable. x^k and
  *   I(x^k) keep their exact double-double path (gw_frame.h). A categorical variable in the
  *   arithmetic is an error of the model frame (GW_EINVAL, with a caret).
+ * - A range of lags l(x, k1:k2) (k1 <= k2, at most GW_FORMULA_MAX_LAGS) stands alone as a term
+ *   and expands in place to the terms l(x,k1), ..., l(x,k2); f(x, k1:k2) likewise.
  * - Names: a factor's name is its text with white space removed (`x`, `x^2`, `log(x)`,
  *   `I(x^2)`, `factor(x)`, `log(x+1)` for `log(x + 1)`, `I(x/10)`), except white space inside
  *   quotes or backquotes; a term's name joins its factors' names with ":" in written order.
@@ -70,6 +73,7 @@
 #define GW_FORMULA_MAX_EXPONENT 255u /* x^255 already overflows for |x| > 16 */
 #define GW_FORMULA_MAX_STAR 10       /* a*b*...: 2^10 - 1 = 1023 terms at most */
 #define GW_FORMULA_CARET_WIDTH 160   /* characters of formula shown in an error message */
+#define GW_FORMULA_MAX_LAGS 100      /* terms of one range of lags l(x, k1:k2)          */
 
 typedef struct gw_formula gw_formula;
 

@@ -23,6 +23,7 @@
 #   lags      lwage ~ l(lwage, 1) + f(weeks) + d(weeks) + l(weeks, 2) + experience
 #             --panel worker,year on psid7682_gaps.csv: l(x, k) at (i, t) is x at (i, t - k)
 #             found by merge(), NA when that row is absent (a gap) or x is missing there
+#   lagrange  lwage ~ l(weeks, 0:2), the same panel
 # Poly is computed by R over the rows the model uses (the complete rows are selected first;
 # R's poly() on the full column would include rows that lm drops afterwards).
 options(digits = 17)
@@ -93,6 +94,9 @@ m <- lm(lwage ~ l1_lwage + f1_weeks + d_weeks + l2_weeks + experience, data = G)
 emit_fit("lags", m, c("(Intercept)", "l(lwage,1)", "f(weeks,1)", "d(weeks)", "l(weeks,2)",
                       "experience"))
 emit("lags", "nobs_dropped_missing", "", nrow(G) - nobs(m))
+G$l1_weeks <- lagk(G$weeks, 1)
+m <- lm(lwage ~ weeks + l1_weeks + l2_weeks, data = G)
+emit_fit("lagrange", m, c("(Intercept)", "l(weeks,0)", "l(weeks,1)", "l(weeks,2)"))
 
 hdr <- c("# Reference values for tests/cli/test_terms_cli.c, made by scripts/ref/formula_terms_ref.R",
          paste0("# ", R.version.string, "; data datasets/psid7682.csv, datasets/uk_la_panel.csv"),

@@ -267,6 +267,15 @@ static void test_fit_stream_source(void **state)
     assert_int_equal(gw_fit_stream_check(f, NULL), GW_OK);
     assert_int_equal(gw_fit_stream_check(NULL, &o), GW_EINVAL);
     gw_formula_free(f);
+    /* poly() (over all the rows used at once) and i() (reference levels) do not stream. */
+    static const char *const calls[] = {"inv ~ poly(value, 2)", "inv ~ i(year, ref = 1940)",
+                                        "inv ~ factor(year, ref = 1940)"};
+    for (size_t c = 0; c < 3; c++) {
+        assert_int_equal(gw_formula_parse(calls[c], &f), GW_OK);
+        assert_int_equal(gw_fit_stream_check(f, NULL), GW_EUNSUPPORTED);
+        assert_non_null(strstr(gw_last_error(), "the term "));
+        gw_formula_free(f);
+    }
 
     a = (gw_result *)&a;
     assert_int_equal(gw_fit_stream(NULL, &p, NULL, &a), GW_EINVAL);

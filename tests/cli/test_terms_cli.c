@@ -29,6 +29,7 @@ static const struct {
      "emp_rate ~ share_prof + i(year, ref = c(2010, 2015)) | la_id", NULL},
     {"lags", "datasets/generated/psid7682_gaps.csv",
      "lwage ~ l(lwage, 1) + f(weeks) + d(weeks) + l(weeks, 2) + experience", "worker,year"},
+    {"lagrange", "datasets/generated/psid7682_gaps.csv", "lwage ~ l(weeks, 0:2)", "worker,year"},
 };
 
 static cJSON *fit_json(size_t c)

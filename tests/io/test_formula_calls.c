@@ -135,6 +135,15 @@ static void test_lags(void **state)
         assert_int_equal(x->diff, cases[c].diff);
         gw_formula_free(f);
     }
+    /* A range of lags expands in place into one term per lag. */
+    gw_formula *r = parse_ok("y ~ z + l(x, 1:3) + f(x, 0:1) + w");
+    static const char *const want[] = {"z", "l(x,1)", "l(x,2)", "l(x,3)", "f(x,0)", "f(x,1)", "w"};
+    assert_int_equal(gw_formula_nterms(r), 7);
+    for (size_t k = 0; k < 7; k++)
+        assert_string_equal(gw_formula_term_at(r, k)->name, want[k]);
+    assert_int_equal(gw_formula_term_at(r, 5)->factors[0].lag, -1);
+    assert_int_equal(gw_formula_term_at(r, 2)->factors[0].lag, 2);
+    gw_formula_free(r);
     /* A lag may be the response and may enter interactions. */
     gw_formula *f = parse_ok("d(y) ~ l(x, 1):z + l(x,1)*w");
     assert_string_equal(gw_formula_response(f)->name, "d(y)");
@@ -185,6 +194,12 @@ static void test_call_errors(void **state)
         {"y ~ l(x, +1)", 9, "the lag must be an integer"},
         {"y ~ d(x, -1)", 9, "the lag of d() must be an integer from 1"},
         {"y ~ l(x, 1, 2)", 12, "unexpected argument of l()"},
+        {"y ~ l(x, 1:2):z", 9, "a range of lags must stand alone as a term"},
+        {"y ~ z*l(x, 1:2)", 11, "a range of lags must stand alone as a term"},
+        {"l(y, 1:2) ~ x", 5, "the response cannot be a range of lags"},
+        {"y ~ l(x, 3:2)", 11, "the end of the range of lags must be an integer from 3 to 102"},
+        {"y ~ l(x, 1:200)", 11, "the end of the range of lags"},
+        {"y ~ d(x, 1:2)", 10, "d() takes one lag, not a range"},
         {"y ~ l(x, 1 2)", 11, "expected ')'"},
         {"y ~ x, z", 5, "unexpected ','"},
         {"y ~ x = z", 6, "unexpected '='"},
