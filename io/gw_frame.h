@@ -26,6 +26,15 @@
  *   (log, exp, sqrt, abs, plain products a:b) are ordinary double results.
  * - Arithmetic inside a factor (GW_FF_EXPR: log(x + 1), I(x / 10)) is evaluated in double by
  *   io/gw_expr.h over the kept rows; every variable it reads is a used column (missing values).
+ * - The calls of issue 19 (docs/reference/formula.md): poly(x, d) gives d columns
+ *   "poly(x,d)1".."poly(x,d)d", orthogonal as R's poly() over the kept rows (raw = TRUE: the
+ *   powers, with low parts); factor(x, ref = v) drops v where R's rule drops a level;
+ *   i(x, ref = v) gives one dummy "x::LEVEL" per level but the references (no contrast rule),
+ *   times a numeric by ("x::LEVEL:by") or crossed with a categorical one ("x::L:by::M");
+ *   l(x, k), f(x, k), d(x) need opts.panel_id/panel_time: the value at (id, time - k) among all
+ *   table rows (before opts.keep), missing (row dropped and counted) when absent; GW_EINVAL
+ *   without a panel (caret) or with two rows of one (id, time) (both named). O(n log n) once
+ *   for the (id, time) order, then O(n) per lag.
  * - y: the response (transformed if written so, e.g. log(y); a power response is rounded).
  * - w: the weights (opts.weights), all > 0; rows with weight 0 are dropped and counted in
  *   d->nobs_dropped_zero_weight.
