@@ -1308,13 +1308,23 @@ static gw_status fb_calls(fbuild *B)
         if (pf->cat && !B->opts->all_levels && (rc = code_refs(fr, pf)) != GW_OK)
             return rc;
         if (pf->ff->kind == GW_FF_POLY && !pf->ff->raw) {
-            if ((rc = make_levels(fr, pf->col)) != GW_OK)
-                return rc;
-            if (fr->lev[pf->col].nlev <= pf->ff->exponent)
+            /* Up to d + 1 distinct values are enough to know: O(n d) at worst, usually a few
+             * rows (coding the whole column, as make_levels would, cost 1 s at 10^6 rows). */
+            double seen[GW_FORMULA_MAX_EXPONENT + 1];
+            size_t ns = 0, d = pf->ff->exponent;
+            for (size_t i = 0; i < fr->n && ns <= d; i++) {
+                double v = pf->x[row_at(fr, i)];
+                size_t k = 0;
+                while (k < ns && seen[k] != v)
+                    k++;
+                if (k == ns)
+                    seen[ns++] = v;
+            }
+            if (ns <= d)
                 return gwi_fail(GW_EINVAL,
                                 "%.200s: the degree must be less than the number of distinct "
                                 "values of '%.200s' in the rows used (%zu)",
-                                pf->ff->name, pf->ff->var, fr->lev[pf->col].nlev);
+                                pf->ff->name, pf->ff->var, ns);
         }
     }
     return GW_OK;

@@ -7,6 +7,7 @@
 
 #include "core_int.h"
 #include "gw_alloc.h"
+#include "gw_codes.h"
 #include "io_int.h"
 
 /* One table row of the panel: its id (a categorical code or a numeric value), time and row. */
@@ -30,33 +31,89 @@ struct gwi_panel_order {
     size_t n;
 };
 
+/* Sorts q[0..n) by (t, row): insertion sort for the short runs of a panel id (a few dozen
+ * periods), qsort beyond. */
+static void sort_times(id_time *q, size_t n)
+{
+    if (n > 32) {
+        qsort(q, n, sizeof *q, cmp_id_time);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        id_time v = q[i];
+        size_t j = i;
+        while (j > 0 && cmp_id_time(&q[j - 1], &v) > 0) {
+            q[j] = q[j - 1];
+            j--;
+        }
+        q[j] = v;
+    }
+}
+
 gw_status gwi_panel_order_new(const double *idnum, const int32_t *idcode, const double *time,
                               size_t nrows, const char *idname, gwi_panel_order **out)
 {
     gwi_panel_order *o = gw_calloc(1, sizeof *o);
+    size_t *rows = gw_alloc_array(nrows ? nrows : 1, sizeof *rows), m = 0, L = 0;
+    int32_t *code = gw_alloc_array(nrows ? nrows : 1, sizeof *code);
+    size_t *start = NULL;
+    gw_status rc = GW_OK;
     *out = NULL;
-    if (o == NULL || (o->q = gw_alloc_array(nrows ? nrows : 1, sizeof *o->q)) == NULL) {
-        gw_free(o);
-        return gwi_fail(GW_ENOMEM, "cannot allocate the (id, time) order of %zu rows", nrows);
+    if (o == NULL || rows == NULL || code == NULL ||
+        (o->q = gw_alloc_array(nrows ? nrows : 1, sizeof *o->q)) == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate the (id, time) order of %zu rows", nrows);
+        goto done;
     }
-    for (size_t r = 0; r < nrows; r++) {
-        double id = idcode != NULL ? (idcode[r] < 0 ? (double)NAN : (double)idcode[r]) : idnum[r];
-        if (!isnan(id) && !isnan(time[r]))
-            o->q[o->n++] = (id_time){id, time[r], r};
+    for (size_t r = 0; r < nrows; r++)
+        if (!(idcode != NULL ? idcode[r] < 0 : isnan(idnum[r])) && !isnan(time[r]))
+            rows[m++] = r;
+    /* The ids as codes 0..L-1 (O(n), gw_codes.h), then a counting sort by id that keeps the
+     * rows of one id in table order, then each id's rows sorted by time: O(n + sum g log g)
+     * for ids of g rows, not O(n log n) over all rows. */
+    if (idcode != NULL) {
+        for (size_t i = 0; i < m; i++) {
+            code[i] = idcode[rows[i]];
+            L = (size_t)code[i] + 1 > L ? (size_t)code[i] + 1 : L;
+        }
+    } else if (m > 0 && (rc = gw_codes_from_double(idnum, rows, m, code, NULL, &L)) != GW_OK) {
+        rc = gwi_fail(rc, "cannot code the panel ids '%.200s'", idname);
+        goto done;
     }
-    /* O(n log n) once per fit, shared by every lag of the formula. */
-    qsort(o->q, o->n, sizeof *o->q, cmp_id_time);
-    for (size_t a = 1; a < o->n; a++)
+    if ((start = gw_calloc(L + 1, sizeof *start)) == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "cannot allocate %zu panel ids", L);
+        goto done;
+    }
+    for (size_t i = 0; i < m; i++)
+        start[code[i] + 1]++;
+    for (size_t l = 0; l < L; l++)
+        start[l + 1] += start[l];
+    for (size_t i = 0; i < m; i++) {
+        size_t at = start[code[i]]++;
+        o->q[at] = (id_time){(double)code[i], time[rows[i]], rows[i]};
+    }
+    o->n = m;
+    for (size_t g0 = 0, g1; g0 < m; g0 = g1) {
+        for (g1 = g0 + 1; g1 < m && o->q[g1].id == o->q[g0].id;)
+            g1++;
+        sort_times(o->q + g0, g1 - g0);
+    }
+    for (size_t a = 1; a < m && rc == GW_OK; a++)
         if (o->q[a].id == o->q[a - 1].id && o->q[a].t == o->q[a - 1].t) {
             char tt[32];
             gwi_fmt_shortest(o->q[a].t, tt, sizeof tt);
-            gw_status rc = gwi_fail(GW_EINVAL,
-                                    "lags need one row per panel id and time: rows %zu and %zu "
-                                    "have the same '%.200s' and time %s",
-                                    o->q[a - 1].row + 1, o->q[a].row + 1, idname, tt);
-            gwi_panel_order_free(o);
-            return rc;
+            rc = gwi_fail(GW_EINVAL,
+                          "lags need one row per panel id and time: rows %zu and %zu have the "
+                          "same '%.200s' and time %s",
+                          o->q[a - 1].row + 1, o->q[a].row + 1, idname, tt);
         }
+done:
+    gw_free(start);
+    gw_free(code);
+    gw_free(rows);
+    if (rc != GW_OK) {
+        gwi_panel_order_free(o);
+        return rc;
+    }
     *out = o;
     return GW_OK;
 }

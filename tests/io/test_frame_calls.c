@@ -46,6 +46,7 @@ static const double V[N] = {1, 2, 3, 4, 5, 6, 7, 8}; /* evenly spaced: poly's cl
 static const double YR[N] = {2011, 2010, 2012, 2010, 2011, 2012, 2011, 2010};
 static const int32_t REG[N] = {0, 1, 2, 0, 1, 2, 0, 1}; /* North South East */
 static const double ONE[N] = {1, 1, 1, 1, 1, 1, 1, 1};
+static const double IDN[N] = {7, 7, 7, -3, -3, -3, 7, -3}; /* the ids as numbers */
 
 static int setup(void **state)
 {
@@ -62,6 +63,7 @@ static int setup(void **state)
     add_num(t, "yr", YR);
     add_cat(t, "reg", REG, regs, 3);
     add_num(t, "one", ONE);
+    add_num(t, "idn", IDN);
     *state = t;
     return 0;
 }
@@ -236,6 +238,12 @@ static void test_frame_lags(void **state)
     const size_t rows[] = {1, 3, 5, 6, 7};
     for (size_t i = 0; i < 5; i++)
         assert_int_equal(d->row_index[i], rows[i]);
+    gw_design_free(d);
+
+    /* The same with a numeric panel id. */
+    const gw_frame_opts numeric_id = {.panel_id = "idn", .panel_time = "t"};
+    d = build(t, "y ~ l(x, 1)", &numeric_id);
+    expect_col(d, 1, (const double[]){10, 3, 5, 17, 8}, 0.0);
     gw_design_free(d);
 
     /* f(x) = l(x, -1), a lead: a1 12, a2 - (a3 absent), a4 20, b2 8, b1 5, b3 - (x missing at
