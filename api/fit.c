@@ -27,6 +27,50 @@ int gwi_fit_is_glm(const char *e)
     return e != NULL && (!strcmp(e, "logit") || !strcmp(e, "probit") || !strcmp(e, "poisson"));
 }
 
+/* 1 when text starts with prefix (lower case) in any case. */
+static int prefix_nocase(const char *text, const char *prefix)
+{
+    for (; *prefix != '\0'; text++, prefix++)
+        if (*text == '\0' || (*text >= 'A' && *text <= 'Z' ? *text - 'A' + 'a' : *text) != *prefix)
+            return 0;
+    return 1;
+}
+
+gw_status gw_fit_vcov_canonical(const char *text, char **out)
+{
+    static const char *const names[] = {"iid", "hc0", "hc1", "hc2", "hc3", "robust", "hetero"};
+    static const char *const prefixes[] = {"cluster:", "dk:", "nw:"};
+    if (out == NULL)
+        return gwi_fail(GW_EINVAL, "gw_fit_vcov_canonical: out is NULL");
+    *out = NULL;
+    if (text == NULL)
+        return GW_OK;
+    const size_t len = strlen(text);
+    char *c = gw_malloc(len + 1);
+    if (c == NULL)
+        return gwi_fail(GW_ENOMEM, "out of memory");
+    memcpy(c, text, len + 1);
+    *out = c;
+    /* Only the kind is case-insensitive: a cluster variable keeps its name as written. */
+    size_t kind_len = len;
+    for (size_t k = 0; k < sizeof prefixes / sizeof prefixes[0]; k++)
+        if (prefix_nocase(text, prefixes[k])) {
+            kind_len = strlen(prefixes[k]);
+            break;
+        }
+    for (size_t i = 0; i < kind_len; i++)
+        c[i] = (char)((c[i] >= 'A' && c[i] <= 'Z') ? c[i] - 'A' + 'a' : c[i]);
+    for (size_t k = 0; kind_len == len && k < sizeof names / sizeof names[0]; k++)
+        if (strcmp(c, names[k]) == 0) {
+            if (k >= 5) /* Stata's "robust" and fixest's "hetero" are HC1 */
+                memcpy(c, "hc1", 4);
+            return GW_OK;
+        }
+    if (kind_len == len) /* not a known name: as written, for the message that names it */
+        memcpy(c, text, len + 1);
+    return GW_OK;
+}
+
 /* The variance kind and cluster names of a --vcov text (dk:/nw: leave the kind iid: the panel
  * path reads the text). */
 static gw_status parse_vcov(const char *text, gw_fit_prep *p)
@@ -147,9 +191,12 @@ gw_status gw_fit_prepare(const gw_fit_opts *opts, gw_fit_prep *p)
     const gw_fit_opts *o = opts != NULL ? opts : &none;
     gw_status s = check_opts(o);
     if (s == GW_OK)
-        s = parse_vcov(o->vcov ? o->vcov : "iid", p);
+        s = gw_fit_vcov_canonical(o->vcov, &p->vcov);
+    const char *vcov = p->vcov; /* the canonical text from here on */
     if (s == GW_OK)
-        s = gwi_fit_panel_check(o->estimator, o->vcov, o->panel_id != NULL);
+        s = parse_vcov(vcov ? vcov : "iid", p);
+    if (s == GW_OK)
+        s = gwi_fit_panel_check(o->estimator, vcov, o->panel_id != NULL);
     if (s == GW_OK && (o->flags & GW_FIT_HAUSMAN) && o->panel_id == NULL)
         s = gwi_fail(GW_EINVAL, "--hausman needs --panel ID,TIME");
     if (s == GW_OK && (o->flags & GW_FIT_SAVE_FE) &&
@@ -180,13 +227,13 @@ gw_status gw_fit_prepare(const gw_fit_opts *opts, gw_fit_prep *p)
     for (size_t c = 0; c < GW_FRAME_MAX_CLUSTER; c++)
         p->frame.cluster[c] = p->cluster[c];
     p->is_glm = gwi_fit_is_glm(o->estimator);
-    p->is_panel = gwi_fit_panel_requested(o->estimator, o->vcov) || (o->flags & GW_FIT_HAUSMAN);
+    p->is_panel = gwi_fit_panel_requested(o->estimator, vcov) || (o->flags & GW_FIT_HAUSMAN);
     if (p->is_glm) {
-        if (gwi_fit_is_hac(o->vcov))
+        if (gwi_fit_is_hac(vcov))
             return gwi_fail(GW_EINVAL,
                             "--vcov %s is not available for --estimator %s (use iid, hc0-hc3 or "
                             "cluster:VAR)",
-                            o->vcov, o->estimator);
+                            vcov, o->estimator);
         glm_opts(o, p);
     }
     return GW_OK;
@@ -199,6 +246,7 @@ void gw_fit_prep_clear(gw_fit_prep *p)
     for (size_t c = 0; c < GW_FRAME_MAX_CLUSTER; c++)
         gw_free(p->cluster[c]);
     gw_expr_free(p->subset);
+    gw_free(p->vcov);
     memset(p, 0, sizeof *p);
 }
 
@@ -396,7 +444,7 @@ static gw_status fit_frame(gw_design *d, const char *formula, const gw_fit_opts 
     else if (p->is_glm)
         s = gw_glm_fit(d, &p->glm, out);
     else if (p->is_panel)
-        s = gwi_fit_panel(d, o->estimator, o->vcov, &p->ols, (o->flags & GW_FIT_HAUSMAN) != 0, out);
+        s = gwi_fit_panel(d, o->estimator, p->vcov, &p->ols, (o->flags & GW_FIT_HAUSMAN) != 0, out);
     else if (o->flags & GW_FIT_SAVE_FE)
         s = fit_save_fe(d, o, p, out);
     else
@@ -452,14 +500,16 @@ static void set_level(gw_result *r, double level)
 gw_status gw_fit_label(gw_result *r, const char *formula, const gw_fit_opts *o)
 {
     set_level(r, o->level);
-    /* What only the caller knows: the formula and variance as written. */
-    if (gw_result_set_str(&r->formula, formula) != GW_OK ||
-        (r->vcov_type == NULL &&
-         gw_result_set_str(&r->vcov_type, o->vcov ? o->vcov : "iid") != GW_OK) ||
-        (r->estimator == NULL && gw_result_set_str(&r->estimator, "ols") != GW_OK) ||
-        (o->weights != NULL && gw_result_set_str(&r->weights, o->weights) != GW_OK))
-        return gwi_fail(GW_ENOMEM, "out of memory");
-    return GW_OK;
+    /* What only the caller knows: the formula as written and the variance (canonical). */
+    char *vcov = NULL;
+    int bad = gw_fit_vcov_canonical(o->vcov, &vcov) != GW_OK ||
+              gw_result_set_str(&r->formula, formula) != GW_OK ||
+              (r->vcov_type == NULL &&
+               gw_result_set_str(&r->vcov_type, vcov ? vcov : "iid") != GW_OK) ||
+              (r->estimator == NULL && gw_result_set_str(&r->estimator, "ols") != GW_OK) ||
+              (o->weights != NULL && gw_result_set_str(&r->weights, o->weights) != GW_OK);
+    gw_free(vcov);
+    return bad ? gwi_fail(GW_ENOMEM, "out of memory") : GW_OK;
 }
 
 /* The rows of t where the subset e holds, as the frame's keep mask (*keep: owned); and-ed with

@@ -163,9 +163,9 @@ static gw_status check_streamable(const gw_formula *f, const gw_fit_opts *o, con
                         o->panel_id != NULL           ? "--panel"
                         : (o->flags & GW_FIT_HAUSMAN) ? "--hausman"
                                                       : "--save-residuals");
-    if (o->vcov != NULL && (strncmp(o->vcov, "dk", 2) == 0 || strncmp(o->vcov, "nw", 2) == 0))
+    if (gwi_fit_is_hac(p->vcov))
         return gwi_fail(GW_EUNSUPPORTED, "--vcov %s cannot run out of core; raise --memory-limit",
-                        o->vcov);
+                        p->vcov);
     if (nfe + ncl > MAXG)
         return gwi_fail(GW_EUNSUPPORTED,
                         "too many fixed effects and cluster variables for an out-of-core fit");

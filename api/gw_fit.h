@@ -51,7 +51,8 @@ enum {
 typedef struct {
     const char *estimator; /* NULL or "ols"; "re", "fd", "between"; "logit", "probit", "poisson" */
     const char *vcov;      /* NULL or "iid"; "hc0".."hc3"; "cluster:V" or "cluster:V1+V2";
-                            * "dk:LAGS", "nw:LAGS" (Driscoll-Kraay, Newey-West: need a panel) */
+                            * "dk:LAGS", "nw:LAGS" (Driscoll-Kraay, Newey-West: need a panel);
+                            * kinds in any case, "robust"/"hetero" = "hc1" */
     const char *weights;   /* analytic weights variable, or NULL */
     const char *panel_id;  /* panel identifier and time variables: both or neither */
     const char *panel_time;
@@ -107,7 +108,15 @@ typedef struct {
     int is_panel;        /* a panel estimator or a HAC variance (or the Hausman test) */
     char *cluster[GW_FRAME_MAX_CLUSTER]; /* owned copies of the cluster names */
     struct gw_expr *subset;              /* owned: opts->subset parsed, or NULL */
+    char *vcov; /* owned: opts->vcov in canonical form (gw_fit_vcov_canonical); NULL: iid */
 } gw_fit_prep;
+
+/* gw_fit_vcov_canonical -- the canonical form of a vcov text, the one every caller and the
+ * estimators read: the kind is case-insensitive ("HC1", "Cluster:worker", "DK:2"), "robust" and
+ * "hetero" are "hc1" (as Stata and fixest); variable names and LAGS stay as written. A text
+ * that names no known kind is returned unchanged (gw_fit_prepare then names it in its
+ * message). text NULL gives *out NULL. *out: owned (gw_free). GW_EINVAL (out NULL), GW_ENOMEM. */
+GW_API gw_status gw_fit_vcov_canonical(const char *text, char **out);
 
 /* gw_fit_prepare -- check the options against each other (no data, no formula) and resolve
  * them into *p (gw_fit_prep_clear releases it, also after a failure). Returns GW_EINVAL with a

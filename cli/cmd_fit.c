@@ -42,7 +42,8 @@ static const char fit_usage[] =
     "  --estimator E        ols (default; with \"| fe\" the within estimator), re, fd, between,\n"
     "                       logit, probit, poisson (maximum likelihood by IRLS)\n"
     "  --vcov V             iid (default), hc0, hc1, hc2, hc3, cluster:VAR, cluster:VAR1+VAR2,\n"
-    "                       dk:LAGS (Driscoll-Kraay), nw:LAGS (Newey-West; both need --panel)\n"
+    "                       dk:LAGS (Driscoll-Kraay), nw:LAGS (Newey-West; both need --panel);\n"
+    "                       any case (HC1, Cluster:VAR); robust and hetero mean hc1\n"
     "  --weights VAR        analytic weights (weighted least squares)\n"
     "  --panel ID,TIME      panel identifier and time variables\n"
     "  --hausman            with --panel: also the Hausman test of fixed against random\n"
@@ -70,6 +71,8 @@ static const char fit_usage_more[] =
     "  --split VAR          one fit per value of VAR (rows where VAR is missing are left\n"
     "                       out), each model named NAME|VAR=VALUE\n"
     "  --fsplit             with --split: the full sample too, first, named NAME\n"
+    "  --replace            with --out: overwrite the model of that --name (else exit 2)\n"
+    "  --quiet              print nothing on success (the results file and exit code as usual)\n"
     "  --table PATH         group of an HDF5 data table (default /data)\n"
     "  --delim C            CSV field delimiter, one character or tab (default: the most\n"
     "                       frequent of , tab ; | in the header line); .csv.gz is read too\n"
@@ -146,6 +149,8 @@ static int parse_args(int argc, char **argv, fit_args *a, const char **room)
         {"--subset", &a->subset, NULL, NULL},
         {"--drop-invalid", NULL, &a->drop_invalid, NULL},
         {"--timings", NULL, &a->timings, NULL},
+        {"--quiet", NULL, &a->quiet, NULL},
+        {"--replace", NULL, &a->replace, NULL},
         {"-h", NULL, &a->help, NULL},
     };
     cli_list lists[2] = {{"--model", room, 0}, {"--name", room + argc, 0}};
@@ -271,7 +276,8 @@ static int store_result(const fit_args *a, const gw_result *result)
     prov.data_sha256 = hex;
     prov.blas = gw_blas_info();
     char used[256];
-    s = gw_results_append_ex(a->out, a->name, result, &prov, 0, used, sizeof used);
+    s = gw_results_append_ex(a->out, a->name, result, &prov, a->replace ? GW_RESULTS_REPLACE : 0u,
+                             used, sizeof used);
     if (s != GW_OK) {
         cli_error("%s", gw_last_error());
         return s == GW_EINVAL ? GW_EXIT_USAGE : GW_EXIT_OTHER;
@@ -350,6 +356,10 @@ static int fit_options(const fit_args *a, gw_fit_opts *o, gw_output_format *fmt,
     if ((a->save_residuals || a->save_fe) && a->out == NULL) {
         cli_error("%s needs --out RESULTS.h5",
                   a->save_residuals ? "--save-residuals" : "--save-fe");
+        return GW_EXIT_USAGE;
+    }
+    if (a->replace && (a->out == NULL || a->name == NULL)) {
+        cli_error("--replace needs --out RESULTS.h5 and --name NAME (the model to overwrite)");
         return GW_EXIT_USAGE;
     }
     if (a->ssc != NULL) {
@@ -480,7 +490,7 @@ int cmd_fit(int argc, char **argv)
      * half-reported run (and, being atomic, never a damaged results file). */
     if (a.out != NULL && (rc = store_result(&a, result)) != GW_EXIT_OK)
         goto done;
-    rc = write_stdout(text) ? GW_EXIT_OK : GW_EXIT_OTHER;
+    rc = a.quiet || write_stdout(text) ? GW_EXIT_OK : GW_EXIT_OTHER;
     tm[4] = gwi_seconds();
     if (rc == GW_EXIT_OK && a.timings)
         print_timings(tm, ft.factorise, handled || ft.streamed);

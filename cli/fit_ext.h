@@ -39,6 +39,8 @@ typedef struct {
     int save_fe;              /* with --out: store the fixed-effect estimates too           */
     int hausman;              /* --hausman: the Hausman test with the fit                   */
     int timings;              /* --timings: seconds per stage to standard error             */
+    int quiet;                /* --quiet: print nothing on success                          */
+    int replace;              /* --replace: --out overwrites a model of the same --name     */
     int help;
     /* Several models (cli/fit_multi.c): every --model and --name in the order given (model
      * and name above are the first of each), --split VAR and --fsplit. */

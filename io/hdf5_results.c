@@ -493,6 +493,24 @@ static gw_status open_for_append(const char *path, gwi_atomic *w, int *existed, 
     return read_format_version(*file, path, &major, &minor, &present);
 }
 
+/* A replaced model keeps its place in the file's order (the order of `table` and of the
+ * readers): the models created after it (order[], the names before the replacement) are
+ * re-linked after the new group, in their order. Re-linking moves names only: the objects, and
+ * so the other models' bytes, are untouched. */
+static gw_status keep_position(hid_t models, const char *name, char **order, size_t n,
+                               const char *what)
+{
+    static const char tmp[] = ".goodwork-relink";
+    size_t at = 0;
+    while (at < n && strcmp(order[at], name) != 0)
+        at++;
+    for (size_t i = at + 1; i < n; i++)
+        if (H5Lmove(models, order[i], models, tmp, H5P_DEFAULT, H5P_DEFAULT) < 0 ||
+            H5Lmove(models, tmp, models, order[i], H5P_DEFAULT, H5P_DEFAULT) < 0)
+            return gwi_h5_fail(GW_EIO, "%s: cannot keep the order of the models", what);
+    return GW_OK;
+}
+
 /* Creates model `name` (NULL: the first free "modelK") under models and writes r into it; the
  * group is left open in *g. used: the name taken (at least 32 bytes). */
 static gw_status add_model(hid_t models, const char *name, const gw_result *r, unsigned flags,
@@ -514,12 +532,21 @@ static gw_status add_model(hid_t models, const char *name, const gw_result *r, u
     snprintf(what, sizeof what, "%s: /models/%s", gwi_base(path), name);
     htri_t ex = H5Lexists(models, name, H5P_DEFAULT);
     if (ex > 0 && !(flags & GW_RESULTS_REPLACE))
-        return gwi_fail(GW_EINVAL, "%s exists already (choose another --name)", what);
+        return gwi_fail(GW_EINVAL, "%s exists already (choose another --name, or --replace it)",
+                        what);
+    char **order = NULL; /* replacing: the models in the file's order, before the replacement */
+    size_t norder = 0;
+    gw_status rc = GW_OK;
+    if (ex > 0 && (rc = gwi_h5_list_members(models, H5I_GROUP, what, &order, &norder)) != GW_OK)
+        return rc;
     if (ex > 0 && H5Ldelete(models, name, H5P_DEFAULT) < 0)
-        return gwi_h5_fail(GW_EIO, "%s: cannot replace", what);
-    if ((*g = H5Gcreate2(models, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
-        return gwi_h5_fail(GW_EIO, "%s: cannot create the group", what);
-    return write_model(*g, r, what);
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot replace", what);
+    else if ((*g = H5Gcreate2(models, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+        rc = gwi_h5_fail(GW_EIO, "%s: cannot create the group", what);
+    else if ((rc = write_model(*g, r, what)) == GW_OK && order != NULL)
+        rc = keep_position(models, name, order, norder, what);
+    gwi_strv_free(order, norder);
+    return rc;
 }
 
 /* gw_results_append_ex and gw_results_append_many: n models in one atomic write. */
