@@ -326,6 +326,20 @@ static void text_notes(sbuf *s, const gw_result *r)
     }
 }
 
+/* A negative classical Hausman statistic: V_fe - V_re is not positive definite on these data,
+ * so the contrast has no chi2 distribution (Stata: "chi2<0 ==> model fitted on these data fails
+ * to meet the asymptotic assumptions of the Hausman test"). The note says so and points to the
+ * cluster-robust regression form, which needs no such assumption. */
+static const char hausman_note[] =
+    "the classical statistic is negative: the difference of the variances (V_fe - V_re) is "
+    "not positive definite, so the test is not valid on these data; use the regression form "
+    "(cluster-robust by id) below";
+
+static int hausman_invalid(const gw_result *r)
+{
+    return r->hausman_chi2 < 0.0;
+}
+
 /* The panel block, after the statistics, as Stata's xtreg: groups and rows per group, the
  * random-effects variance components and theta, the Hausman test. Nothing for other fits. */
 static void text_panel(sbuf *s, const gw_result *r)
@@ -348,6 +362,8 @@ static void text_panel(sbuf *s, const gw_result *r)
         sb_printf(s, "Hausman test (fe vs re, classical): chi2(%s) = %s, Prob > chi2 = %s\n",
                   fmt_g(r->hausman_df, b1, sizeof b1), fmt_g(r->hausman_chi2, b2, sizeof b2),
                   fmt_p(r->hausman_p, b3, sizeof b3));
+    if (hausman_invalid(r))
+        sb_printf(s, "  note: %s\n", hausman_note);
     if (!isnan(r->hausman_robust_stat))
         sb_printf(s,
                   "Hausman test (regression form, cluster-robust by id): chi2(%s) = %s, "
@@ -1012,6 +1028,8 @@ static int build_json(const gw_result *r, cJSON *o)
     for (size_t i = 0; ok && i < sizeof pd / sizeof pd[0]; i++)
         if (!isnan(pd[i].v))
             ok = js_num(o, pd[i].name, pd[i].v);
+    if (ok && hausman_invalid(r))
+        ok = cJSON_AddStringToObject(o, "hausman_note", hausman_note) != NULL;
     return ok && build_json_iv_glm(r, o);
 }
 

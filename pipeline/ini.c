@@ -25,7 +25,7 @@ static const char *const keys_model[] = {
     "save-residuals", "threads", "table",   "delim",           "ame",
     "maxiter",        "tol",     "fe-tol",  "fe-maxiter",      "memory-limit",
     "scratch",        "timings", "subset",  "drop-invalid",    "save-fe",
-    "level",          NULL};
+    "level",          "quiet",   "replace", NULL};
 static const char *const keys_index[] = {
     "data",    "indicators", "id",          "time",          "invert", "normalise", "within-time",
     "weights", "aggregate",  "sensitivity", "concentration", "seed",   "threads",   "quiet",
