@@ -502,12 +502,12 @@ gw_status gw_fit_label(gw_result *r, const char *formula, const gw_fit_opts *o)
     set_level(r, o->level);
     /* What only the caller knows: the formula as written and the variance (canonical). */
     char *vcov = NULL;
-    int bad = gw_fit_vcov_canonical(o->vcov, &vcov) != GW_OK ||
-              gw_result_set_str(&r->formula, formula) != GW_OK ||
-              (r->vcov_type == NULL &&
-               gw_result_set_str(&r->vcov_type, vcov ? vcov : "iid") != GW_OK) ||
-              (r->estimator == NULL && gw_result_set_str(&r->estimator, "ols") != GW_OK) ||
-              (o->weights != NULL && gw_result_set_str(&r->weights, o->weights) != GW_OK);
+    int bad =
+        gw_fit_vcov_canonical(o->vcov, &vcov) != GW_OK ||
+        gw_result_set_str(&r->formula, formula) != GW_OK ||
+        (r->vcov_type == NULL && gw_result_set_str(&r->vcov_type, vcov ? vcov : "iid") != GW_OK) ||
+        (r->estimator == NULL && gw_result_set_str(&r->estimator, "ols") != GW_OK) ||
+        (o->weights != NULL && gw_result_set_str(&r->weights, o->weights) != GW_OK);
     gw_free(vcov);
     return bad ? gwi_fail(GW_ENOMEM, "out of memory") : GW_OK;
 }

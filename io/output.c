@@ -335,10 +335,7 @@ static const char hausman_note[] =
     "not positive definite, so the test is not valid on these data; use the regression form "
     "(cluster-robust by id) below";
 
-static int hausman_invalid(const gw_result *r)
-{
-    return r->hausman_chi2 < 0.0;
-}
+static int hausman_invalid(const gw_result *r) { return r->hausman_chi2 < 0.0; }
 
 /* The panel block, after the statistics, as Stata's xtreg: groups and rows per group, the
  * random-effects variance components and theta, the Hausman test. Nothing for other fits. */

@@ -18,6 +18,17 @@
  * dummy variables that are both regressors and instruments (R ivreg with factor(firm) on both
  * sides), pinned to 1e-8 by tests/models/test_iv.c.
  *
+ * Analytic weights (d->w, all > 0): weighted 2SLS is 2SLS of the rows multiplied by sqrt(w_i)
+ * (after the weighted demeaning with absorbed effects), as R's AER::ivreg(weights =) and Stata's
+ * ivreg2 [aw]: weighted first stages, b = (X^'W X^)^-1 X^'W y, RSS = sum w_i e_i^2, scores
+ * w_i e_i x^_i in every sandwich, the weighted leverage h_i = w_i x_i'(X^'W X^)^-1 x^_i (+
+ * w_i / W_g(i), W_g the level's weight total, with one absorbed set) for HC2/HC3 (AER's
+ * hatvalues.ivreg ignores weights: R's vcovHC HC2/HC3 of a weighted ivreg use the unweighted
+ * leverage), and every diagnostic on the transformed rows. The TSS is sum w_i (y_i - ybar_w)^2
+ * (AER), the residuals are reported on the data's scale (y - X b), and each first stage reports
+ * what gw_ols_fit with the weights would (r2, overall F, loglik with the weights' term).
+ * Weights have no scale: w and c w give the same fit but for rmse.
+ *
  * Variance (every estimator of gw_ols.h, applied to the second stage with the structural
  * residuals: sandwich::vcovHC / vcovCL of an AER ivreg fit, Stata ivregress):
  *   iid      V = s^2 B, s^2 = RSS / (N - K - D);
@@ -120,7 +131,7 @@
  *                   errors (gw_ols.h).
  *   GW_ENODATA      no observations (or all singletons).
  *   GW_EDIM         d->p == 0 or n_endog > p.
- *   GW_EUNSUPPORTED analytic weights (d->w); HC2/HC3 with two or more absorbed sets; more
+ *   GW_EUNSUPPORTED HC2/HC3 with two or more absorbed sets; more
  *                   than two cluster variables; two-way clustering with the fixest profile.
  *   GW_ERANK        after dropping collinear instruments fewer remain than endogenous
  *                   regressors, or an endogenous regressor is not identified (its first-stage

@@ -35,7 +35,11 @@ typedef struct {
     double Diid, Dcl;  /* absorbed degrees of freedom for iid/HC1 and for clusters    */
     int fe;            /* 1 with absorbed fixed effects                              */
     const int32_t *gc; /* HC2/HC3 with one absorbed set: its codes (kept rows)        */
-    const double *Wg;  /* ... and the size of each level                              */
+    const double *Wg;  /* ... and the size (weight total) of each level               */
+    const double *wt;  /* analytic weights of the working rows, NULL unweighted        */
+    const double *sw;  /* ... and their square roots (y, X, Z are multiplied by them)  */
+    int icpt;          /* weighted: the design has an intercept (its column is sqrt(w) then,
+                        * so base.has_intercept, which asks for a constant, is 0)          */
 } iv_work;
 
 /* HC2 (pw = 0.5) / HC3 (pw = 1) residuals out_i = e_i / (1 - h_i)^pw with the leverage
@@ -56,7 +60,8 @@ static gw_status lev_resid(const iv_work *w, const double *Xa, const double *Xb,
                 t += B[a + c * p] * Xb[c * m + i];
             h += Xa[a * m + i] * t;
         }
-        const double om = 1.0 - h - (w->Wg != NULL ? 1.0 / w->Wg[w->gc[i]] : 0.0);
+        const double wi = w->wt != NULL ? w->wt[i] : 1.0;
+        const double om = 1.0 - h - (w->Wg != NULL ? wi / w->Wg[w->gc[i]] : 0.0);
         if (!(om > tol))
             return gwi_fail(GW_EILLCOND, "observation %zu%s has leverage 1; HC2/HC3 undefined", i,
                             w->fe ? " (after dropping singletons)" : "");
@@ -232,6 +237,56 @@ static void fe_rescale(const iv_work *w, gw_result *r)
     }
 }
 
+/* Weighted fits run on the rows multiplied by sqrt(w), which gives every WLS quantity but those
+ * that centre on an unweighted mean or omit the weights' Jacobian: an OLS result r fitted there
+ * gets its tss, r2, adj_r2, loglik and (iid) overall F of the WLS fit of the untransformed rows
+ * (as gw_ols_fit with weights). ys: the transformed response. Needs r->fitted (the first
+ * stages keep it; the Wu-Hausman regression only uses its variance). */
+static void fit_sums_weighted(const iv_work *w, const double *ys, gw_result *r)
+{
+    const size_t m = w->m;
+    if (w->wt == NULL || r->fitted == NULL)
+        return;
+    double v[6] = {0}, slw = 0.0;
+    double *yf = gw_alloc_array(2 * m + 1, sizeof *yf);
+    if (yf == NULL)
+        return; /* keeps the transformed-row values: only reachable out of memory */
+    for (size_t i = 0; i < m; i++) {
+        yf[i] = ys[i] / w->sw[i];
+        yf[m + i] = r->fitted[i] / w->sw[i];
+        slw += log(w->wt[i]);
+    }
+    gwi_fit_part(yf, yf + m, w->wt, m, w->icpt, v);
+    gw_free(yf);
+    const double nn = (double)m, k = (double)r->k, dfr = nn - k, icpt = w->icpt ? 1.0 : 0.0;
+    r->tss = v[3];
+    r->r2 = v[4] / (v[4] + r->rss);
+    r->adj_r2 = dfr > 0.0 ? 1.0 - (1.0 - r->r2) * ((nn - icpt) / dfr) : (double)NAN;
+    r->loglik += 0.5 * slw;
+    if (!w->icpt || r->k < 2)
+        return;
+    /* The overall F of the slopes: the intercept (column 0, never dropped) left out. */
+    const size_t q = r->k - 1;
+    size_t *idx = gw_alloc_array(q, sizeof *idx);
+    double *work = gw_alloc_array(2 * r->k * r->k + r->k + 1, sizeof *work);
+    double F = NAN;
+    if (idx != NULL && work != NULL && dfr > 0.0) {
+        for (size_t j = 0; j < q; j++)
+            idx[j] = j + 1;
+        if (w->kind == GW_VCOV_IID)
+            F = (v[4] / (double)q) / (r->rss / dfr);
+        else if (!(w->kind == GW_VCOV_CLUSTER && (double)q > r->df_inference))
+            F = gwi_wald_f(r, idx, q, work);
+    }
+    gw_free(work);
+    gw_free(idx);
+    r->f_df1 = (double)q;
+    r->f_stat = F;
+    r->f_p_value = (isfinite(F) && F >= 0.0 && r->f_df2 > 0.0)
+                       ? gsl_cdf_fdist_Q(F, (double)q, r->f_df2)
+                       : (double)NAN;
+}
+
 /* OLS of y on the m x p columns X (names terms) on the working design, with the fit's variance
  * and the profile's degrees of freedom. */
 static gw_status work_ols(const iv_work *w, const gw_ols_opts *opts, const double *X, size_t p,
@@ -248,6 +303,7 @@ static gw_status work_ols(const iv_work *w, const gw_ols_opts *opts, const doubl
     if (!(w->fe && (opts->vcov == GW_VCOV_HC2 || opts->vcov == GW_VCOV_HC3))) {
         if ((rc = gw_ols_fit(&wd, &o, out)) != GW_OK)
             return gwi_fail_keep(rc);
+        fit_sums_weighted(w, y, *out);
         fe_rescale(w, *out);
         return GW_OK;
     }
@@ -312,6 +368,7 @@ static gw_status work_ols(const iv_work *w, const gw_ols_opts *opts, const doubl
         memcpy(r->residuals, gw_ls_resid(ls), m * sizeof(double));
         memcpy(r->fitted, gw_ls_fitted(ls), m * sizeof(double));
     }
+    fit_sums_weighted(w, y, r);
     fe_rescale(w, r);
 done:
     if (rc != GW_OK) {
@@ -353,8 +410,6 @@ static gw_status check(const gw_design *d, const gw_ols_opts *opts)
                         "regressors (at least as many instruments as endogenous regressors are "
                         "needed)",
                         d->q, d->q == 1 ? "" : "s", d->n_endog);
-    if (d->w != NULL)
-        return gwi_fail(GW_EUNSUPPORTED, "analytic weights with 2SLS are not supported");
     if (opts->conf_level != 0.0 && !(opts->conf_level > 0.0 && opts->conf_level < 1.0))
         return gwi_fail(GW_EINVAL, "confidence level %g is not in (0, 1)", opts->conf_level);
     if ((int)opts->ssc < 0 || opts->ssc >= GW_SSC_NPROFILES)
@@ -400,12 +455,14 @@ typedef struct {
     gw_result *aug;
     gw_result *r;
     double *Wg; /* HC2/HC3 with one absorbed set: level sizes */
+    double *sw; /* weighted: the square roots of the working rows' weights */
 } iv_mem;
 
 static void mem_free(iv_mem *mm, size_t K1)
 {
     gw_result_free(mm->r);
     gw_result_free(mm->aug);
+    gw_free(mm->sw);
     gw_free(mm->Wg);
     gw_free(mm->E);
     gw_free(mm->U);
@@ -857,6 +914,54 @@ static gw_status iv_nomem(void)
     return gwi_fail(GW_ENOMEM, "out of memory building the 2SLS result");
 }
 
+/* The total sum of squares of y[0..m) with weights wt (NULL: none), around the (weighted) mean
+ * when centre, uncentred otherwise (AER's summary.ivreg). */
+static double total_ss(const double *y, const double *wt, size_t m, int centre)
+{
+    double sw = 0.0, s = 0.0, t = 0.0;
+    for (size_t i = 0; i < m; i++) {
+        const double wi = wt != NULL ? wt[i] : 1.0;
+        sw += wi;
+        s += wi * y[i];
+    }
+    const double mu = centre && sw > 0.0 ? s / sw : 0.0;
+    for (size_t i = 0; i < m; i++)
+        t += (wt != NULL ? wt[i] : 1.0) * (y[i] - mu) * (y[i] - mu);
+    return t;
+}
+
+/* Analytic weights: 2SLS with weights is 2SLS of the rows multiplied by sqrt(w_i) (the first
+ * stages, the second stage, every sandwich, leverage and diagnostic then being the weighted
+ * ones: AER's ivreg(weights =), Stata's ivreg2 [aw]). y, X, Z (f->w.m rows) into yd, Xd, Zd
+ * (the same arrays allowed); the working data point at them, and wt, sw are kept for what is
+ * reported on the data's own scale (residuals, TSS, the first stages' fit sums). */
+static gw_status iv_weigh(iv_fit *f, const double *wt, const double *y, const double *X,
+                          const double *Z, double *yd, double *Xd, double *Zd)
+{
+    const size_t m = f->w.m, p = f->p, q = f->q;
+    if ((f->mm.sw = gw_alloc_array(m + 1, sizeof(double))) == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate %zu weights", m);
+    double *sw = f->mm.sw;
+    for (size_t i = 0; i < m; i++) {
+        sw[i] = sqrt(wt[i]);
+        yd[i] = sw[i] * y[i];
+    }
+    for (size_t j = 0; j < p; j++)
+        for (size_t i = 0; i < m; i++)
+            Xd[j * m + i] = sw[i] * X[j * m + i];
+    for (size_t j = 0; j < q; j++)
+        for (size_t i = 0; i < m; i++)
+            Zd[j * m + i] = sw[i] * Z[j * m + i];
+    f->w.y = yd;
+    f->w.X = Xd;
+    f->w.Z = Zd;
+    f->w.wt = wt;
+    f->w.sw = sw;
+    f->w.icpt = f->d->has_intercept != 0 && f->d->nfe == 0;
+    f->w.base.has_intercept = 0;
+    return GW_OK;
+}
+
 /* With fixed effects the working data are compacted (singletons dropped) and demeaned copies of
  * y, X and Z; the TSS is taken around the mean of the compacted y, before demeaning, and the
  * cluster codes are compacted to the kept rows. */
@@ -869,7 +974,7 @@ static gw_status iv_work_fe(iv_fit *f)
     gw_status rc;
     gw_hdfe_opts ho = {opts->fe_tol, opts->fe_maxiter,
                        (opts->flags & GW_OLS_KEEP_SINGLETONS) ? GW_HDFE_KEEP_SINGLETONS : 0u};
-    if ((rc = gw_hdfe_new(d->fe, d->nfe, n, NULL, &ho, &mm->h)) != GW_OK)
+    if ((rc = gw_hdfe_new(d->fe, d->nfe, n, d->w, &ho, &mm->h)) != GW_OK)
         return gwi_fail_keep(rc);
     const size_t m = gw_hdfe_nobs(mm->h), ncol = 1 + p + q;
     if ((mm->buf = gw_alloc_array(m * (ncol + 1), sizeof(double))) == NULL)
@@ -882,16 +987,7 @@ static gw_status iv_work_fe(iv_fit *f)
         gw_hdfe_compact(mm->h, d->Z + j * n, Zw + j * m);
     memcpy(yo, yw, m * sizeof *yo);
     f->yorig = yo;
-    {
-        double s = 0.0;
-        for (size_t i = 0; i < m; i++)
-            s += yo[i];
-        const double mu = s / (double)m;
-        double t = 0.0;
-        for (size_t i = 0; i < m; i++)
-            t += (yo[i] - mu) * (yo[i] - mu);
-        f->tss = t;
-    }
+    f->tss = total_ss(yo, gw_hdfe_weights(mm->h), m, 1);
     double **cols = gw_alloc_array(ncol, sizeof *cols);
     if (cols == NULL)
         return gwi_fail(GW_ENOMEM, "cannot allocate column pointers");
@@ -900,6 +996,11 @@ static gw_status iv_work_fe(iv_fit *f)
     rc = gw_hdfe_demean(mm->h, cols, ncol, &f->st);
     gw_free(cols);
     if (rc != GW_OK)
+        return rc;
+    f->w.m = m;
+    /* Weighted: the demeaning was weighted; sqrt(w) times the demeaned columns is then the
+     * transformed data's projection off the transformed fixed effects (FWL). */
+    if (d->w != NULL && (rc = iv_weigh(f, gw_hdfe_weights(mm->h), yw, Xw, Zw, yw, Xw, Zw)) != GW_OK)
         return rc;
     f->tss_w = sumsq(m, yw);
     for (size_t v = 0; v < d->ncluster && v < 2; v++) {
@@ -946,6 +1047,14 @@ static gw_status iv_work_setup(iv_fit *f)
         for (size_t v = 0; v < d->ncluster && v < 2; v++)
             f->cl[v] = d->cluster[v];
         f->yorig = d->y;
+        if (d->w != NULL) {
+            const size_t ncol = 1 + f->p + f->q, m = f->n;
+            if ((f->mm.buf = gw_alloc_array(m * ncol, sizeof(double))) == NULL)
+                return gwi_fail(GW_ENOMEM, "cannot allocate the %zu x %zu weighted copy", m, ncol);
+            double *b = f->mm.buf;
+            if ((rc = iv_weigh(f, d->w, d->y, d->X, d->Z, b, b + m, b + m * (1 + f->p))) != GW_OK)
+                return rc;
+        }
     }
     const size_t m = w->m;
     w->base.n = m;
@@ -962,19 +1071,11 @@ static gw_status iv_work_setup(iv_fit *f)
             return gwi_fail(GW_ENOMEM, "cannot allocate level sizes");
         w->gc = gw_hdfe_codes(f->mm.h, 0);
         for (size_t i = 0; i < m; i++)
-            f->mm.Wg[w->gc[i]] += 1.0;
+            f->mm.Wg[w->gc[i]] += w->wt != NULL ? w->wt[i] : 1.0;
         w->Wg = f->mm.Wg;
     }
-    if (!w->fe) {
-        /* TSS of y: around the mean with an intercept, uncentred without (AER). */
-        double s = 0.0, t = 0.0;
-        for (size_t i = 0; i < m; i++)
-            s += d->y[i];
-        const double mu = d->has_intercept ? s / (double)m : 0.0;
-        for (size_t i = 0; i < m; i++)
-            t += (d->y[i] - mu) * (d->y[i] - mu);
-        f->tss = t;
-    }
+    if (!w->fe) /* TSS of y: around the mean with an intercept, uncentred without (AER) */
+        f->tss = total_ss(d->y, d->w, m, d->has_intercept != 0);
     return GW_OK;
 }
 
@@ -1270,9 +1371,9 @@ static gw_status iv_result_fe_resid(const iv_fit *f, gw_result *r)
         if ((r->residuals = gw_alloc_array(m, sizeof(double))) == NULL ||
             (r->fitted = gw_alloc_array(m, sizeof(double))) == NULL)
             return iv_nomem();
-        for (size_t i = 0; i < m; i++) {
-            r->residuals[i] = f->mm.e[i];
-            r->fitted[i] = f->yorig[i] - f->mm.e[i];
+        for (size_t i = 0; i < m; i++) { /* weighted: e on the data's scale */
+            r->residuals[i] = f->w.sw != NULL ? f->mm.e[i] / f->w.sw[i] : f->mm.e[i];
+            r->fitted[i] = f->yorig[i] - r->residuals[i];
         }
         if (!(f->opts->flags & GW_OLS_KEEP_RESIDUALS)) {
             gw_free(r->residuals);

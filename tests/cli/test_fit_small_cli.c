@@ -1,7 +1,8 @@
 /* test_fit_small_cli.c -- the smaller fit options of issue 19: --vcov kinds in any case with
- * the aliases robust/hetero (= hc1), --quiet, --replace, and the note of a negative Hausman
+ * the aliases robust/hetero (= hc1), --quiet, --replace, the note of a negative Hausman
  * statistic (checked with its regression-form alternative against plm,
- * datasets/generated/hausman_note_ref.csv made by scripts/ref/hausman_note_ref.R). */
+ * datasets/generated/hausman_note_ref.csv made by scripts/ref/hausman_note_ref.R), and IV with
+ * --weights (against AER, scripts/ref/iv_weights_ref.R). */
 #include "gw_test.h"
 
 #include <stdio.h>
@@ -23,8 +24,9 @@ static const char *tmp_path(const char *name)
 
 static gwt_run_result fit_run(const char *model, const char *vcov, const char *format)
 {
-    const char *args[] = {"fit",  "--data",  gwt_source_path(GRUNFELD), "--model", model,
-                          "--vcov", vcov, "--format", format, NULL};
+    const char *args[] = {
+        "fit",  "--data", gwt_source_path(GRUNFELD), "--model", model, "--vcov", vcov, "--format",
+        format, NULL};
     return gwt_run_cli_argv(args);
 }
 
@@ -36,9 +38,14 @@ static void test_vcov_case_and_aliases(void **state)
     (void)state;
     static const struct {
         const char *spelling, *canonical;
-    } cases[] = {{"HC1", "hc1"},       {"robust", "hc1"},          {"Hetero", "hc1"},
-                 {"ROBUST", "hc1"},    {"Hc3", "hc3"},             {"IID", "iid"},
-                 {"HC0", "hc0"},       {"Cluster:firm", "cluster:firm"},
+    } cases[] = {{"HC1", "hc1"},
+                 {"robust", "hc1"},
+                 {"Hetero", "hc1"},
+                 {"ROBUST", "hc1"},
+                 {"Hc3", "hc3"},
+                 {"IID", "iid"},
+                 {"HC0", "hc0"},
+                 {"Cluster:firm", "cluster:firm"},
                  {"CLUSTER:firm+year", "cluster:firm+year"}};
     static const char *const formats[] = {"json", "text", "latex"};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
@@ -60,9 +67,10 @@ static void test_vcov_case_and_aliases(void **state)
     assert_non_null(strstr(r.err, "bad --vcov 'HC4'"));
     gwt_run_free(&r);
     /* the panel variances too: DK:1 is dk:1 */
-    const char *dk[] = {"fit",     "--data",    gwt_source_path(GRUNFELD), "--model",
-                        "inv ~ value", "--panel", "firm,year", "--vcov", "DK:1", "--format",
-                        "json",    NULL};
+    const char *dk[] = {"fit",       "--data",      gwt_source_path(GRUNFELD),
+                        "--model",   "inv ~ value", "--panel",
+                        "firm,year", "--vcov",      "DK:1",
+                        "--format",  "json",        NULL};
     cJSON *o = gwt_cli_json(dk);
     assert_string_equal(gwt_json_str(o, "vcov_type"), "dk:1");
     cJSON_Delete(o);
@@ -75,8 +83,10 @@ static void test_quiet(void **state)
     (void)state;
     const char *out = tmp_path("quiet.h5");
     remove(out);
-    const char *args[] = {"fit",   "--data", gwt_source_path(GRUNFELD), "--model", "inv ~ value",
-                          "--out", out,      "--name", "m",      "--quiet", NULL};
+    const char *args[] = {"fit",     "--data",      gwt_source_path(GRUNFELD),
+                          "--model", "inv ~ value", "--out",
+                          out,       "--name",      "m",
+                          "--quiet", NULL};
     gwt_run_result r = gwt_run_cli_argv(args);
     assert_int_equal(r.exit_code, 0);
     assert_string_equal(r.out, "");
@@ -86,8 +96,8 @@ static void test_quiet(void **state)
     assert_int_equal(gw_results_open(out, &res), GW_OK);
     assert_int_equal(gw_results_nmodels(res), 1);
     gw_results_close(res);
-    const char *bad[] = {"fit",     "--data",  gwt_source_path(GRUNFELD), "--model",
-                         "inv ~ nosuch", "--quiet", NULL};
+    const char *bad[] = {"fit",     "--data", gwt_source_path(GRUNFELD), "--model", "inv ~ nosuch",
+                         "--quiet", NULL};
     r = gwt_run_cli_argv(bad);
     assert_int_equal(r.exit_code, 2);
     assert_string_equal(r.out, "");
@@ -97,8 +107,9 @@ static void test_quiet(void **state)
 
 static int fit_into(const char *out, const char *name, const char *model, int replace)
 {
-    const char *args[] = {"fit",  "--data", gwt_source_path(GRUNFELD), "--model", model, "--out",
-                          out,    "--name", name, "--quiet", replace ? "--replace" : NULL, NULL};
+    const char *args[] = {
+        "fit", "--data",  gwt_source_path(GRUNFELD),    "--model", model, "--out", out, "--name",
+        name,  "--quiet", replace ? "--replace" : NULL, NULL};
     gwt_run_result r = gwt_run_cli_argv(args);
     int code = r.exit_code;
     if (code != 0)
@@ -131,8 +142,10 @@ static void test_replace(void **state)
     assert_int_equal(fit_into(out, "b", "inv ~ capital", 0), 0);
     assert_int_equal(fit_into(out, "c", "inv ~ value + capital", 0), 0);
     copy_file(out, before);
-    const char *again[] = {"fit",   "--data", gwt_source_path(GRUNFELD), "--model", "inv ~ capital",
-                           "--out", out,      "--name", "a", NULL};
+    const char *again[] = {"fit",     "--data",        gwt_source_path(GRUNFELD),
+                           "--model", "inv ~ capital", "--out",
+                           out,       "--name",        "a",
+                           NULL};
     gwt_run_result r = gwt_run_cli_argv(again);
     assert_int_equal(r.exit_code, 2);
     assert_non_null(strstr(r.err, "/models/a exists already (choose another --name, or --replace"));
@@ -168,8 +181,8 @@ static void test_replace(void **state)
                      GW_OK);
     assert_int_equal(equal, 0);
     /* --replace without --out/--name is a usage error */
-    const char *lone[] = {"fit",          "--data",    gwt_source_path(GRUNFELD), "--model",
-                          "inv ~ value", "--replace", NULL};
+    const char *lone[] = {
+        "fit", "--data", gwt_source_path(GRUNFELD), "--model", "inv ~ value", "--replace", NULL};
     r = gwt_run_cli_argv(lone);
     assert_int_equal(r.exit_code, 2);
     assert_non_null(strstr(r.err, "--replace needs --out"));
@@ -187,13 +200,19 @@ static double ref(const char *vcov, const char *quantity)
 static void test_hausman_negative_note(void **state)
 {
     (void)state;
-    const char *args[] = {"fit",          "--data",
+    const char *args[] = {"fit",
+                          "--data",
                           gwt_source_path("datasets/uk_la_panel.csv"),
-                          "--model",      "emp_rate ~ autonomy_share + median_hourly_pay",
-                          "--estimator",  "re",
-                          "--panel",      "la_id,year",
-                          "--hausman",    "--format",
-                          "json",         NULL};
+                          "--model",
+                          "emp_rate ~ autonomy_share + median_hourly_pay",
+                          "--estimator",
+                          "re",
+                          "--panel",
+                          "la_id,year",
+                          "--hausman",
+                          "--format",
+                          "json",
+                          NULL};
     cJSON *o = gwt_cli_json(args);
     const double h = gwt_json_num(o, "hausman_chi2");
     assert_true(h < 0.0);
@@ -203,8 +222,7 @@ static void test_hausman_negative_note(void **state)
     gw_assert_close(gwt_json_num(o, "hausman_robust_stat"), ref("aux_cluster", "chisq"), 1e-10,
                     0.0);
     gw_assert_close(gwt_json_num(o, "hausman_robust_df"), ref("aux_cluster", "df"), 0.0, 0.0);
-    gw_assert_close(gwt_json_num(o, "hausman_robust_p"), ref("aux_cluster", "p_value"), 1e-9,
-                    0.0);
+    gw_assert_close(gwt_json_num(o, "hausman_robust_p"), ref("aux_cluster", "p_value"), 1e-9, 0.0);
     cJSON_Delete(o);
     args[11] = "text";
     gwt_run_result r = gwt_run_cli_argv(args);
@@ -212,12 +230,64 @@ static void test_hausman_negative_note(void **state)
     assert_non_null(strstr(r.out, "Prob > chi2 = NA\n  note: the classical statistic is negative"));
     gwt_run_free(&r);
     /* a valid statistic has no note */
-    const char *ok[] = {"fit",       "--data",  gwt_source_path(GRUNFELD), "--model",
-                        "inv ~ value + capital", "--panel", "firm,year", "--estimator", "re",
-                        "--hausman", "--format", "json", NULL};
+    const char *ok[] = {"fit",
+                        "--data",
+                        gwt_source_path(GRUNFELD),
+                        "--model",
+                        "inv ~ value + capital",
+                        "--panel",
+                        "firm,year",
+                        "--estimator",
+                        "re",
+                        "--hausman",
+                        "--format",
+                        "json",
+                        NULL};
     o = gwt_cli_json(ok);
     assert_true(gwt_json_num(o, "hausman_chi2") >= 0.0);
     assert_true(cJSON_GetObjectItem(o, "hausman_note") == NULL);
+    cJSON_Delete(o);
+}
+
+/* IV with --weights through the command line: R's AER::ivreg(weights = population) with
+ * vcovCL by state (datasets/generated/iv_weights_ref.csv). */
+static void test_iv_weights_cli(void **state)
+{
+    (void)state;
+    const char *args[] = {"fit",
+                          "--data",
+                          gwt_source_path("datasets/cigarettes_sw.csv"),
+                          "--model",
+                          "lpacks ~ lrincome | lrprice ~ tdiff + rtax",
+                          "--weights",
+                          "population",
+                          "--vcov",
+                          "Cluster:state",
+                          "--format",
+                          "json",
+                          NULL};
+    cJSON *o = gwt_cli_json(args);
+    assert_string_equal(gwt_json_str(o, "estimator"), "2sls");
+    assert_string_equal(gwt_json_str(o, "vcov_type"), "cluster:state");
+    const cJSON *c;
+    size_t n = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(o, "coefficients"))
+    {
+        const char *t = gwt_json_str(c, "term");
+        gw_assert_close(gwt_json_num(c, "estimate"),
+                        gwt_ref_file("datasets/generated/iv_weights_ref.csv", "cigw",
+                                     "cluster:state", "estimate", t),
+                        1e-10, 0.0);
+        gw_assert_close(gwt_json_num(c, "std_error"),
+                        gwt_ref_file("datasets/generated/iv_weights_ref.csv", "cigw",
+                                     "cluster:state", "std_error", t),
+                        1e-10, 0.0);
+        n++;
+    }
+    assert_int_equal(n, 3);
+    gw_assert_close(gwt_json_num(o, "r2"),
+                    gwt_ref_file("datasets/generated/iv_weights_ref.csv", "cigw", "iid", "r2", ""),
+                    1e-10, 0.0);
     cJSON_Delete(o);
 }
 
@@ -228,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_quiet),
         cmocka_unit_test(test_replace),
         cmocka_unit_test(test_hausman_negative_note),
+        cmocka_unit_test(test_iv_weights_cli),
     };
     return cmocka_run_group_tests_name("fit_small_cli", tests, NULL, NULL);
 }

@@ -414,7 +414,6 @@ static void test_iv_fit_status_table(void **state)
         gw_status want;
     } cases[] = {
         {"no endogenous", 1, GW_VCOV_IID, GW_EINVAL},
-        {"weights", 2, GW_VCOV_IID, GW_EUNSUPPORTED},
         {"conf_level 2", 3, GW_VCOV_IID, GW_EINVAL},
         {"cluster without variables", 4, GW_VCOV_CLUSTER, GW_EINVAL},
         {"no rows", 5, GW_VCOV_IID, GW_ENODATA},
