@@ -26,6 +26,15 @@
  *  - Changes: dx_it = x_it - x_i,t-1 for the same id with time exactly one unit earlier (a
  *    gap gives no change); change matrices are by period, the change into year t belonging to
  *    t's period, demeaned within time like levels.
+ *  - Clustered (gw_synergy_opts.cluster): rows without a cluster key are left out (listwise,
+ *    as a variable). r is unchanged; its p-value and interval come from the regression of
+ *    one standardised variable on the other (with an intercept; the slope is r), on the rows
+ *    and values the matrix correlates (demeaned within time, residualised on the controls),
+ *    with the CR1 variance of that slope, G/(G-1) (n-1)/(n-2) (sum_g s_g^2) / (x'x)^2
+ *    (sandwich::vcovCL, type "HC1"; G the clusters among the rows used). The two directions
+ *    (y on x, x on y) give the same slope but different errors: the larger is used, so the
+ *    matrix stays symmetric and the order of the variables does not matter. p-value: two-sided
+ *    t(G - 1) of r / se; interval r -+ t_{G-1} se, clipped to [-1, 1]; NaN with G < 2.
  * Undefined entries (n too small, a constant variable) are NaN. */
 #ifndef GW_SYNERGY_H
 #define GW_SYNERGY_H
@@ -45,7 +54,9 @@ typedef struct {
     int demean_time;   /* 0 or 1: demean within time for pooled matrices; -1: raw       */
     double conf_level; /* 0: 0.95                                                        */
     int no_changes;    /* 1: skip the correlations of changes                           */
-} gw_synergy_opts;     /* all-zero means the documented defaults */
+    const double *cluster; /* borrowed, n cluster keys (NaN: the row is not used), or NULL:
+                            * clustered inference for every matrix (see "Clustered") */
+} gw_synergy_opts;         /* all-zero means the documented defaults */
 
 /* One correlation matrix: p x p arrays, row-major (element [i][j] at i*p + j), symmetric,
  * diagonal r = 1 (CI and p-value NaN on the diagonal). */
@@ -53,6 +64,7 @@ typedef struct {
     char label[48];  /* "2014", "pre-2020", "2020-2021", "2022+", "all"                */
     double from, to; /* time range covered (inclusive); NaN for unbounded ends          */
     size_t n;        /* rows used                                                       */
+    size_t n_clusters; /* with a cluster variable: clusters among the rows used; else 0     */
     double *r, *ci_low, *ci_high, *p_value; /* owned, p*p each                               */
 } gw_cormat;
 

@@ -20,6 +20,7 @@ typedef struct {
     size_t n, p, k;
     const double *X, *C, *time;
     double conf;
+    const double *cl; /* cluster keys (NaN: the row is not used), or NULL: iid inference */
 } syn_ctx;
 
 void gw_cor_test(double r, size_t n, size_t k, double conf_level, double *p_value, double *ci_low,
@@ -202,6 +203,90 @@ static void correlate(size_t m, size_t p, const double *Z, size_t k, double conf
     gw_free(ss);
 }
 
+static int cmp_double(const void *a, const void *b);
+
+/* The cluster-robust standard error of the slope r of y on x (with an intercept; x and y
+ * standardised, so the slope is r and the intercept 0): CR1 as sandwich::vcovCL(type =
+ * "HC1"), c (sum_g s_g^2) / (x'x)^2 with s_g = sum_{i in g} x_i (y_i - r x_i) (the bread is
+ * diagonal: x is centred). S: G sums of scratch. */
+static double cluster_se(size_t m, const double *x, const double *y, double r, const size_t *code,
+                         size_t G, double c, double *S)
+{
+    double sxx = 0.0, M = 0.0;
+    memset(S, 0, G * sizeof *S);
+    for (size_t i = 0; i < m; i++) {
+        S[code[i]] += x[i] * (y[i] - r * x[i]);
+        sxx += x[i] * x[i];
+    }
+    for (size_t g = 0; g < G; g++)
+        M += S[g] * S[g];
+    return sqrt(c * M) / sxx;
+}
+
+/* Cluster-robust inference for every off-diagonal r of cm (gw_synergy.h, "Clustered"): the
+ * t test of the slope in the regression of one standardised variable on the other with the CR1
+ * variance, t(G - 1); of the two directions the larger standard error (a symmetric, order-free
+ * and conservative choice); the interval r -+ t_{G-1} se, clipped to [-1, 1]. Z: the m x p
+ * columns as correlated; g: the rows' cluster keys. */
+static gw_status cluster_inference(size_t m, size_t p, const double *Z, const double *g,
+                                   double conf, gw_cormat *cm)
+{
+    double *keys = gw_alloc_array(m + 1, sizeof *keys), *zs = gw_alloc_array(m * p + 1, sizeof *zs);
+    size_t *code = gw_alloc_array(m + 1, sizeof *code);
+    if (keys == NULL || zs == NULL || code == NULL) {
+        gw_free(keys);
+        gw_free(zs);
+        gw_free(code);
+        return gwi_fail(GW_ENOMEM, "correlations: out of memory (%zu rows)", m);
+    }
+    memcpy(keys, g, m * sizeof *keys);
+    qsort(keys, m, sizeof *keys, cmp_double);
+    size_t G = 0;
+    for (size_t i = 0; i < m; i++)
+        if (G == 0 || keys[i] != keys[G - 1])
+            keys[G++] = keys[i];
+    for (size_t i = 0; i < m; i++) {
+        const double *hit = bsearch(&g[i], keys, G, sizeof *keys, cmp_double);
+        code[i] = (size_t)(hit - keys);
+    }
+    cm->n_clusters = G;
+    for (size_t j = 0; j < p; j++) { /* standardised columns, as R's scale() */
+        double s = 0.0, q = 0.0;
+        for (size_t i = 0; i < m; i++)
+            s += Z[i + j * m];
+        const double mu = s / (double)m;
+        for (size_t i = 0; i < m; i++)
+            q += (Z[i + j * m] - mu) * (Z[i + j * m] - mu);
+        const double sd = sqrt(q / (double)(m - 1));
+        for (size_t i = 0; i < m; i++)
+            zs[i + j * m] = (Z[i + j * m] - mu) / sd;
+    }
+    const double df = (double)G - 1.0;
+    const double c = (double)G / df * ((double)m - 1.0) / ((double)m - 2.0);
+    const double tq = G >= 2 ? gsl_cdf_tdist_Pinv(0.5 + 0.5 * conf, df) : (double)NAN;
+    for (size_t a = 0; a < p; a++)
+        for (size_t b = a + 1; b < p; b++) {
+            const double r = cm->r[a * p + b];
+            double pv = NAN, lo = NAN, hi = NAN;
+            if (!isnan(r) && G >= 2 && m >= 3) {
+                /* keys is free now: the cluster sums' scratch */
+                double se1 = cluster_se(m, zs + a * m, zs + b * m, r, code, G, c, keys);
+                double se2 = cluster_se(m, zs + b * m, zs + a * m, r, code, G, c, keys);
+                double se = se1 > se2 ? se1 : se2;
+                pv = se > 0.0 ? 2.0 * gsl_cdf_tdist_Q(fabs(r / se), df) : 0.0;
+                lo = r - tq * se < -1.0 ? -1.0 : r - tq * se;
+                hi = r + tq * se > 1.0 ? 1.0 : r + tq * se;
+            }
+            cm->p_value[a * p + b] = cm->p_value[b * p + a] = pv;
+            cm->ci_low[a * p + b] = cm->ci_low[b * p + a] = lo;
+            cm->ci_high[a * p + b] = cm->ci_high[b * p + a] = hi;
+        }
+    gw_free(keys);
+    gw_free(zs);
+    gw_free(code);
+    return GW_OK;
+}
+
 /* One matrix over the rows with lo <= time <= hi (NaN bounds: unbounded). */
 static gw_status make_set(const syn_ctx *c, const double *X, double lo, double hi, int demean,
                           int controls, gw_cormat *cm)
@@ -220,12 +305,13 @@ static gw_status make_set(const syn_ctx *c, const double *X, double lo, double h
             ok = !isnan(X[i + j * n]);
         for (size_t j = 0; ok && j < k; j++)
             ok = !isnan(c->C[i + j * n]);
+        ok = ok && (c->cl == NULL || !isnan(c->cl[i]));
         m += (size_t)ok;
     }
     if (m == 0)
         return GW_OK;
     Z = gw_alloc_array(m * (p + k), sizeof *Z);
-    t = gw_alloc_array(m, sizeof *t);
+    t = gw_alloc_array(2 * m, sizeof *t); /* time, then the cluster keys */
     if (Z == NULL || t == NULL) {
         rc = gwi_fail(GW_ENOMEM, "correlations: out of memory (%zu rows)", m);
         goto done;
@@ -238,12 +324,14 @@ static gw_status make_set(const syn_ctx *c, const double *X, double lo, double h
             ok = !isnan(X[i + j * n]);
         for (size_t j = 0; ok && j < k; j++)
             ok = !isnan(c->C[i + j * n]);
+        ok = ok && (c->cl == NULL || !isnan(c->cl[i]));
         if (!ok)
             continue;
         for (size_t j = 0; j < p; j++)
             Z[r + j * m] = X[i + j * n];
         for (size_t j = 0; j < k; j++)
             Z[r + (p + j) * m] = c->C[i + j * n];
+        t[m + r] = c->cl != NULL ? c->cl[i] : 0.0;
         t[r++] = ti;
     }
     if (demean && (rc = demean_within(m, p + k, Z, t)) != GW_OK)
@@ -251,6 +339,8 @@ static gw_status make_set(const syn_ctx *c, const double *X, double lo, double h
     if (k > 0 && (rc = residualise(m, p, Z, k, Z + p * m)) != GW_OK)
         goto done;
     correlate(m, p, Z, k, c->conf, cm);
+    if (c->cl != NULL)
+        rc = cluster_inference(m, p, Z, t + m, c->conf, cm);
 done:
     gw_free(Z);
     gw_free(t);
@@ -356,7 +446,7 @@ gw_status gw_synergy_compute(size_t n, size_t p, const double *X, size_t ncontro
         return gwi_fail(GW_EINVAL, "confidence level %g outside (0, 1)", conf);
     int demean = o.demean_time >= 0;
 
-    syn_ctx c = {n, p, ncontrols, X, C, time, conf};
+    syn_ctx c = {n, p, ncontrols, X, C, time, conf, o.cluster};
     if ((s = gw_calloc(1, sizeof *s)) == NULL ||
         (times = gw_alloc_array(n, sizeof *times)) == NULL) {
         rc = gwi_fail(GW_ENOMEM, "correlations: out of memory");

@@ -30,6 +30,8 @@ typedef struct {
     size_t ncontrols;
     const char *time; /* the time variable (year); required */
     const char *id;   /* the area identifier; NULL: no correlations of changes */
+    const char *cluster; /* NULL, or the cluster variable of a clustered inference (the p-values
+                          * and intervals of every matrix; gw_synergy.h, "Clustered") */
 } gw_synergy_run_spec;
 
 /* How. All-zero means the documented defaults. */
@@ -50,6 +52,7 @@ typedef struct {
     char **controls; /* the controls as given */
     size_t ncontrols;
     int raw; /* periods pooled on raw values (1) or demeaned within time (0) */
+    char *cluster; /* the cluster variable of the inference, or NULL (iid t tests) */
 } gw_synergy_run;
 
 /* gw_synergy_run_table -- the correlation matrices of spec's variables on table t (borrowed,
@@ -80,7 +83,8 @@ GW_API const char *gw_synergy_run_pooling(const gw_synergy_run *r);
  * NULL: "synergy"), replacing a group of that name: the datasets variables and controls
  * (names), and for each matrix a p x p dataset per statistic (r, ci_low, ci_high, p_value) and
  * its n, under all/, by_year/TIME/, by_period/LABEL/, partial/LABEL/ and changes/LABEL/; the
- * attributes analysis ("synergy"), conf_level, pooling and sign_switches; and the provenance
+ * attributes analysis ("synergy"), conf_level, pooling and sign_switches (and cluster, the
+ * cluster variable's name, when the inference was clustered); and the provenance
  * prov (borrowed). Returns gw_results_append_group's statuses, GW_EINVAL for NULL r or path,
  * GW_ENOMEM. */
 GW_API gw_status gw_synergy_run_save(const gw_synergy_run *r, const char *path, const char *name,
@@ -93,7 +97,8 @@ GW_API gw_status gw_synergy_run_save(const gw_synergy_run *r, const char *path, 
  * by_year) and the links that switched sign; GW_OUT_JSON (by_year ignored: the JSON always
  * has every year): one line (newline-terminated) with the version, variables, controls,
  * conf_level, pooling, every matrix (r, ci_low, ci_high, p_value; NaN as null) and the sign
- * switches. Returns GW_EINVAL (NULL r or out; fmt other than text or json), GW_ENOMEM. */
+ * switches; with a cluster variable also "cluster" (its name) and each matrix's "n_clusters".
+ * Returns GW_EINVAL (NULL r or out; fmt other than text or json), GW_ENOMEM. */
 GW_API gw_status gw_synergy_run_render(const gw_synergy_run *r, gw_output_format fmt, int by_year,
                                        char **out);
 

@@ -34,6 +34,8 @@ static cJSON *cormat_json(const gw_cormat *c, size_t p)
     cJSON_AddItemToObject(o, "ci_low", mat_json(c->ci_low, p));
     cJSON_AddItemToObject(o, "ci_high", mat_json(c->ci_high, p));
     cJSON_AddItemToObject(o, "p_value", mat_json(c->p_value, p));
+    if (c->n_clusters > 0)
+        cJSON_AddNumberToObject(o, "n_clusters", (double)c->n_clusters);
     return o;
 }
 
@@ -62,6 +64,8 @@ static cJSON *result_json(const gw_synergy_run *r)
         cJSON_AddItemToArray(ctl, cJSON_CreateString(r->controls[j]));
     cJSON_AddNumberToObject(root, "conf_level", s->conf_level);
     cJSON_AddStringToObject(root, "pooling", gw_synergy_run_pooling(r));
+    if (r->cluster != NULL)
+        cJSON_AddStringToObject(root, "cluster", r->cluster);
     cJSON_AddItemToObject(root, "all", cormat_json(&s->all, p));
     cJSON_AddItemToObject(root, "by_year", cormats_json(s->by_time, s->ntime, p));
     cJSON_AddItemToObject(root, "by_period", cormats_json(s->by_period, s->nperiod, p));
@@ -124,11 +128,20 @@ static void result_text(const gw_synergy_run *r, int by_year, star_set st, gw_st
     const size_t p = r->nvars;
     gw_strbuf_printf(sb,
                      "Synergies: correlations of %zu variables; periods pooled %s; %.0f%% "
-                     "Fisher-z intervals in JSON/HDF5 output\n",
-                     p, r->raw ? "on raw values" : "within-year demeaned", 100.0 * s->conf_level);
-    if (st.n > 0)
-        gw_strbuf_printf(sb, "Signif. codes: %s (t test of r = 0)\n",
+                     "%s intervals in JSON/HDF5 output
+",
+                     p, r->raw ? "on raw values" : "within-year demeaned", 100.0 * s->conf_level,
+                     r->cluster == NULL ? "Fisher-z" : "cluster-robust");
+    if (st.n > 0 && r->cluster == NULL)
+        gw_strbuf_printf(sb, "Signif. codes: %s (t test of r = 0)
+",
                          gw_etable_stars_legend(st.thr, st.n, legend, sizeof legend));
+    else if (st.n > 0)
+        gw_strbuf_printf(sb,
+                         "Signif. codes: %s (t test of r = 0, cluster-robust by %s: t(G - 1) "
+                         "with the CR1 error of the standardised regression)
+",
+                         gw_etable_stars_legend(st.thr, st.n, legend, sizeof legend), r->cluster);
     for (size_t q = 0; q < s->nperiod; q++)
         put_matrix(sb, "Correlations", &s->by_period[q], v, p, st);
     for (size_t q = 0; s->partial && q < s->nperiod; q++)

@@ -19,6 +19,7 @@ void gw_synergy_run_free(gw_synergy_run *r)
     gw_synergy_free(r->cor);
     gwi_strv_free(r->vars, r->nvars);
     gwi_strv_free(r->controls, r->ncontrols);
+    gw_free(r->cluster);
     gw_free(r);
 }
 
@@ -63,7 +64,7 @@ static gw_status vars_parse(const char *const *specs, size_t n, var_list *v)
 static gw_status file_columns(const var_list *v, const var_list *c, const gw_synergy_run_spec *sp,
                               const char ***cols, size_t *nc)
 {
-    if ((*cols = gw_calloc(v->n + c->n + 2, sizeof **cols)) == NULL)
+    if ((*cols = gw_calloc(v->n + c->n + 3, sizeof **cols)) == NULL)
         return gwi_fail(GW_ENOMEM, "out of memory");
     *nc = 0;
     for (size_t j = 0; j < v->n; j++)
@@ -73,6 +74,8 @@ static gw_status file_columns(const var_list *v, const var_list *c, const gw_syn
     (*cols)[(*nc)++] = sp->time;
     if (sp->id)
         (*cols)[(*nc)++] = sp->id;
+    if (sp->cluster)
+        (*cols)[(*nc)++] = sp->cluster;
     return GW_OK;
 }
 
@@ -87,8 +90,9 @@ static gw_status compute(const gw_table *t, const var_list *v, const var_list *c
     double *C = gw_alloc_array(n * k + 1, sizeof *C);
     double *id = gw_alloc_array(n + 1, sizeof *id);
     double *time = gw_alloc_array(n + 1, sizeof *time);
+    double *cl = sp->cluster ? gw_alloc_array(n + 1, sizeof *cl) : NULL;
     gw_status s = GW_OK;
-    if (X == NULL || C == NULL || id == NULL || time == NULL)
+    if (X == NULL || C == NULL || id == NULL || time == NULL || (sp->cluster && cl == NULL))
         s = gwi_fail(GW_ENOMEM, "out of memory");
     for (size_t j = 0; s == GW_OK && j < p; j++)
         s = gw_var_column(t, v->base[j], v->take_log[j], X + j * n);
@@ -98,12 +102,15 @@ static gw_status compute(const gw_table *t, const var_list *v, const var_list *c
         s = gw_var_column(t, sp->time, 0, time);
     if (s == GW_OK && sp->id)
         s = gw_var_column(t, sp->id, 0, id);
+    if (s == GW_OK && sp->cluster)
+        s = gw_var_column(t, sp->cluster, 0, cl);
     if (s == GW_OK) {
         gw_synergy_opts so = {0};
         so.breaks = o->breaks;
         so.nbreaks = o->nbreaks;
         so.demean_time = o->raw ? -1 : 1;
         so.conf_level = o->conf_level;
+        so.cluster = cl;
         s = gw_synergy_compute(n, p, X, k, k ? C : NULL, sp->id ? id : NULL, time, &so, &r->cor);
         if (s != GW_OK) {
             gwi_fail_keep(s);
@@ -114,6 +121,7 @@ static gw_status compute(const gw_table *t, const var_list *v, const var_list *c
     gw_free(C);
     gw_free(id);
     gw_free(time);
+    gw_free(cl);
     return s;
 }
 
@@ -141,6 +149,8 @@ static gw_status run(const gw_table *t, const char *path, const gw_synergy_run_s
         return gwi_fail(GW_ENOMEM, "out of memory");
     r->raw = o->raw != 0;
     gw_status s = vars_parse(sp->vars, sp->nvars, &v);
+    if (s == GW_OK && sp->cluster != NULL && (r->cluster = gw_strdup(sp->cluster)) == NULL)
+        s = gwi_fail(GW_ENOMEM, "out of memory");
     r->vars = v.names;
     r->nvars = v.n;
     if (s == GW_OK)
@@ -257,13 +267,15 @@ gw_status gw_synergy_run_save(const gw_synergy_run *r, const char *path, const c
         matrix_items(s, items, &ni, names, nn);
         char group[300];
         snprintf(group, sizeof group, "/analyses/%s", name ? name : "synergy");
-        gw_h5_attr at[4] = {
+        gw_h5_attr at[5] = {
             {"analysis", GW_H5_STR, 0, 0, "synergy"},
             {"conf_level", GW_H5_F64, s->conf_level, 0, NULL},
             {"pooling", GW_H5_STR, 0, 0, gw_synergy_run_pooling(r)},
             {"sign_switches", GW_H5_I64, 0, (int64_t)s->nswitches, NULL},
+            {"cluster", GW_H5_STR, 0, 0, r->cluster},
         };
-        st = gw_results_append_group(path, group, items, ni, at, 4, prov, GW_RESULTS_REPLACE);
+        const size_t na = r->cluster != NULL ? 5 : 4;
+        st = gw_results_append_group(path, group, items, ni, at, na, prov, GW_RESULTS_REPLACE);
     }
     gw_free(items);
     gw_free(names);

@@ -30,6 +30,9 @@ static const char synergy_usage[] =
     "options:\n"
     "  --id VAR             area identifier (enables the correlations of changes)\n"
     "  --controls LIST      control variables for partial correlations\n"
+    "  --cluster VAR        clustered inference: p-values and intervals of every matrix from\n"
+    "                       the regression of the standardised variables with a CR1 variance\n"
+    "                       clustered by VAR, t(G - 1) (rows without VAR left out)\n"
     "  --breaks LIST        period breaks (default 2020,2022: pre-2020, 2020-2021, 2022+)\n"
     "  --raw                pool periods on raw values (default: demeaned within year, so\n"
     "                       that common trends do not create correlation)\n"
@@ -51,7 +54,7 @@ static const char synergy_usage[] =
 
 typedef struct {
     const char *data, *vars, *time, *id, *controls, *breaks, *conf, *format, *out, *name, *threads,
-        *table, *stars;
+        *table, *stars, *cluster;
     int raw, by_year, quiet, help;
 } syn_args;
 
@@ -72,6 +75,8 @@ static int parse_args(int argc, char **argv, syn_args *a)
         {"--threads", &a->threads, NULL, NULL},
         {"--table", &a->table, NULL, NULL},
         {"--stars", &a->stars, NULL, NULL},
+        {"--cluster", &a->cluster, NULL,
+         "correlations are clustered by one variable (no two-way clustering)"},
         {"--raw", NULL, &a->raw, NULL},
         {"--by-year", NULL, &a->by_year, NULL},
         {"--quiet", NULL, &a->quiet, NULL},
@@ -166,7 +171,7 @@ int cmd_synergy(int argc, char **argv)
     if (a.controls != NULL && (rc = an_split(a.controls, "--controls", &cl)) != GW_EXIT_OK)
         goto done;
     gw_synergy_run_spec spec = {
-        (const char *const *)vl.s, vl.n, (const char *const *)cl.s, cl.n, a.time, a.id};
+        (const char *const *)vl.s, vl.n, (const char *const *)cl.s, cl.n, a.time, a.id, a.cluster};
     o.group = a.table;
     o.delim = cli_delim();
     gw_threads_set((int)threads);

@@ -30,9 +30,9 @@ static const char *const keys_index[] = {
     "data",    "indicators", "id",          "time",          "invert", "normalise", "within-time",
     "weights", "aggregate",  "sensitivity", "concentration", "seed",   "threads",   "quiet",
     "table",   "goalposts",  NULL};
-static const char *const keys_synergy[] = {"data",   "vars",  "time", "id",      "controls",
-                                           "breaks", "raw",   "conf", "by-year", "threads",
-                                           "quiet",  "table", "stars", NULL};
+static const char *const keys_synergy[] = {"data",   "vars",  "time",  "id",      "controls",
+                                           "breaks", "raw",   "conf",  "by-year", "threads",
+                                           "quiet",  "table", "stars", "cluster", NULL};
 static const char *const keys_cluster[] = {
     "data",     "vars",     "id",   "time", "at",      "k",     "kmax",  "method", "truth",
     "restarts", "max-iter", "seed", "boot", "threads", "quiet", "table", NULL};
