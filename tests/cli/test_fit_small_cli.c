@@ -2,7 +2,8 @@
  * the aliases robust/hetero (= hc1), --quiet, --replace, the note of a negative Hausman
  * statistic (checked with its regression-form alternative against plm,
  * datasets/generated/hausman_note_ref.csv made by scripts/ref/hausman_note_ref.R), and IV with
- * --weights (against AER, scripts/ref/iv_weights_ref.R). */
+ * --weights (against AER, scripts/ref/iv_weights_ref.R); and synergy --cluster (against
+ * sandwich::vcovCL, scripts/ref/synergy_cluster_ref.R). */
 #include "gw_test.h"
 
 #include <stdio.h>
@@ -291,6 +292,55 @@ static void test_iv_weights_cli(void **state)
     cJSON_Delete(o);
 }
 
+/* synergy --cluster through the command line: the JSON names the variable and each matrix's
+ * clusters, r is the unclustered r and the pooled p-value is R's (lm + vcovCL). */
+static void test_synergy_cluster_cli(void **state)
+{
+    (void)state;
+    const char *args[] = {"synergy",
+                          "--data",
+                          gwt_source_path("datasets/uk_la_panel.csv"),
+                          "--vars",
+                          "emp_rate,life_sat",
+                          "--time",
+                          "year",
+                          "--cluster",
+                          "la_id",
+                          "--format",
+                          "json",
+                          NULL};
+    cJSON *o = gwt_cli_json(args);
+    assert_string_equal(gwt_json_str(o, "cluster"), "la_id");
+    const cJSON *all = cJSON_GetObjectItem(o, "all");
+    gw_assert_close(gwt_json_num(all, "n_clusters"), 358.0, 0.0, 0.0);
+    const cJSON *pv = cJSON_GetArrayItem(cJSON_GetObjectItem(all, "p_value"), 1);
+    gw_assert_close(cJSON_GetArrayItem(pv, 0)->valuedouble,
+                    gwt_ref_file("datasets/generated/synergy_cluster_ref.csv", "all",
+                                 "cluster:la_id", "p_value", "emp_rate|life_sat"),
+                    1e-8, 0.0);
+    cJSON_Delete(o);
+    args[9] = "--quiet";
+    args[10] = NULL;
+    gwt_run_result r = gwt_run_cli_argv(args);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.out, "");
+    gwt_run_free(&r);
+    const char *bad[] = {"synergy",
+                         "--data",
+                         gwt_source_path("datasets/uk_la_panel.csv"),
+                         "--vars",
+                         "emp_rate,life_sat",
+                         "--time",
+                         "year",
+                         "--cluster",
+                         "nosuch",
+                         NULL};
+    r = gwt_run_cli_argv(bad);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "nosuch"));
+    gwt_run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_replace),
         cmocka_unit_test(test_hausman_negative_note),
         cmocka_unit_test(test_iv_weights_cli),
+        cmocka_unit_test(test_synergy_cluster_cli),
     };
     return cmocka_run_group_tests_name("fit_small_cli", tests, NULL, NULL);
 }
