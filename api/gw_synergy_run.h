@@ -30,8 +30,6 @@ typedef struct {
     size_t ncontrols;
     const char *time; /* the time variable (year); required */
     const char *id;   /* the area identifier; NULL: no correlations of changes */
-    const char *cluster; /* NULL, or the cluster variable of a clustered inference (the p-values
-                          * and intervals of every matrix; gw_synergy.h, "Clustered") */
 } gw_synergy_run_spec;
 
 /* How. All-zero means the documented defaults. */
@@ -42,6 +40,8 @@ typedef struct {
     double conf_level;    /* 0: 0.95; otherwise in (0, 1) */
     const char *group;    /* gw_synergy_run_file on an HDF5 table: its group (NULL: "/data") */
     char delim;           /* gw_synergy_run_file on CSV: the field delimiter (0: detected) */
+    const char *cluster;  /* NULL, or the variable of a clustered inference (the p-values and
+                           * intervals of every matrix; gw_synergy.h, "Clustered") */
 } gw_synergy_run_opts;
 
 /* The result: a plain record (every pointer owned; gw_synergy_run_free). */

@@ -62,7 +62,7 @@ static gw_status vars_parse(const char *const *specs, size_t n, var_list *v)
 /* The columns to read from a file: the variables', the controls', time and id (a borrowed
  * list, owned array). GW_ENOMEM. */
 static gw_status file_columns(const var_list *v, const var_list *c, const gw_synergy_run_spec *sp,
-                              const char ***cols, size_t *nc)
+                              const char *cluster, const char ***cols, size_t *nc)
 {
     if ((*cols = gw_calloc(v->n + c->n + 3, sizeof **cols)) == NULL)
         return gwi_fail(GW_ENOMEM, "out of memory");
@@ -74,8 +74,8 @@ static gw_status file_columns(const var_list *v, const var_list *c, const gw_syn
     (*cols)[(*nc)++] = sp->time;
     if (sp->id)
         (*cols)[(*nc)++] = sp->id;
-    if (sp->cluster)
-        (*cols)[(*nc)++] = sp->cluster;
+    if (cluster)
+        (*cols)[(*nc)++] = cluster;
     return GW_OK;
 }
 
@@ -90,9 +90,9 @@ static gw_status compute(const gw_table *t, const var_list *v, const var_list *c
     double *C = gw_alloc_array(n * k + 1, sizeof *C);
     double *id = gw_alloc_array(n + 1, sizeof *id);
     double *time = gw_alloc_array(n + 1, sizeof *time);
-    double *cl = sp->cluster ? gw_alloc_array(n + 1, sizeof *cl) : NULL;
+    double *cl = o->cluster ? gw_alloc_array(n + 1, sizeof *cl) : NULL;
     gw_status s = GW_OK;
-    if (X == NULL || C == NULL || id == NULL || time == NULL || (sp->cluster && cl == NULL))
+    if (X == NULL || C == NULL || id == NULL || time == NULL || (o->cluster && cl == NULL))
         s = gwi_fail(GW_ENOMEM, "out of memory");
     for (size_t j = 0; s == GW_OK && j < p; j++)
         s = gw_var_column(t, v->base[j], v->take_log[j], X + j * n);
@@ -102,8 +102,8 @@ static gw_status compute(const gw_table *t, const var_list *v, const var_list *c
         s = gw_var_column(t, sp->time, 0, time);
     if (s == GW_OK && sp->id)
         s = gw_var_column(t, sp->id, 0, id);
-    if (s == GW_OK && sp->cluster)
-        s = gw_var_column(t, sp->cluster, 0, cl);
+    if (s == GW_OK && o->cluster)
+        s = gw_var_column(t, o->cluster, 0, cl);
     if (s == GW_OK) {
         gw_synergy_opts so = {0};
         so.breaks = o->breaks;
@@ -149,7 +149,7 @@ static gw_status run(const gw_table *t, const char *path, const gw_synergy_run_s
         return gwi_fail(GW_ENOMEM, "out of memory");
     r->raw = o->raw != 0;
     gw_status s = vars_parse(sp->vars, sp->nvars, &v);
-    if (s == GW_OK && sp->cluster != NULL && (r->cluster = gw_strdup(sp->cluster)) == NULL)
+    if (s == GW_OK && o->cluster != NULL && (r->cluster = gw_strdup(o->cluster)) == NULL)
         s = gwi_fail(GW_ENOMEM, "out of memory");
     r->vars = v.names;
     r->nvars = v.n;
@@ -157,7 +157,7 @@ static gw_status run(const gw_table *t, const char *path, const gw_synergy_run_s
         s = vars_parse(sp->controls, sp->ncontrols, &c);
     r->controls = c.names;
     r->ncontrols = c.n;
-    if (s == GW_OK && path != NULL && (s = file_columns(&v, &c, sp, &cols, &nc)) == GW_OK) {
+    if (s == GW_OK && path != NULL && (s = file_columns(&v, &c, sp, o->cluster, &cols, &nc)) == GW_OK) {
         gw_load_opts lo = {cols, nc, o->group, o->delim};
         s = gw_data_load(path, &lo, &own);
         t = own;

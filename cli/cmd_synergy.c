@@ -171,8 +171,9 @@ int cmd_synergy(int argc, char **argv)
     if (a.controls != NULL && (rc = an_split(a.controls, "--controls", &cl)) != GW_EXIT_OK)
         goto done;
     gw_synergy_run_spec spec = {
-        (const char *const *)vl.s, vl.n, (const char *const *)cl.s, cl.n, a.time, a.id, a.cluster};
+        (const char *const *)vl.s, vl.n, (const char *const *)cl.s, cl.n, a.time, a.id};
     o.group = a.table;
+    o.cluster = a.cluster;
     o.delim = cli_delim();
     gw_threads_set((int)threads);
     gw_status s = gw_synergy_run_file(a.data, &spec, &o, &r);

@@ -17,9 +17,10 @@
 static gw_synergy_run *run(const char *const *vars, size_t nv, const char *const *controls,
                            size_t nc, const char *cluster)
 {
-    gw_synergy_run_spec sp = {vars, nv, controls, nc, "year", NULL, cluster};
+    gw_synergy_run_spec sp = {vars, nv, controls, nc, "year", NULL};
+    gw_synergy_run_opts o = {.cluster = cluster};
     gw_synergy_run *r = NULL;
-    if (gw_synergy_run_file(gwt_source_path(PANEL), &sp, NULL, &r) != GW_OK)
+    if (gw_synergy_run_file(gwt_source_path(PANEL), &sp, &o, &r) != GW_OK)
         fail_msg("%s", gw_last_error());
     return r;
 }
@@ -101,9 +102,10 @@ static void test_synergy_cluster_errors_and_file(void **state)
 {
     (void)state;
     static const char *const vars[] = {"emp_rate", "life_sat"};
-    gw_synergy_run_spec sp = {vars, 2, NULL, 0, "year", NULL, "nosuch"};
+    gw_synergy_run_spec sp = {vars, 2, NULL, 0, "year", NULL};
+    gw_synergy_run_opts o = {.cluster = "nosuch"};
     gw_synergy_run *r = (gw_synergy_run *)1;
-    assert_int_equal(gw_synergy_run_file(gwt_source_path(PANEL), &sp, NULL, &r), GW_ENOVAR);
+    assert_int_equal(gw_synergy_run_file(gwt_source_path(PANEL), &sp, &o, &r), GW_ENOVAR);
     assert_null(r);
     assert_non_null(strstr(gw_last_error(), "nosuch"));
     r = run(vars, 2, NULL, 0, "la_id");
