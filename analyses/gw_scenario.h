@@ -168,6 +168,13 @@ typedef struct {
      * gave back is reused for draw_change (no fresh pages to fault in). Results are the same
      * bytes with or without it. */
     gw_scenario_cache *cache;
+    /* Joint coefficient draws (NULL: each equation from its own stored vcov): a factor L of the
+     * joint covariance of every equation's coefficients (K x K column-major, borrowed; K the sum
+     * of the equations' k, in input order, each in its stored order). Draw d then takes
+     * b = b_hat + L z with the K normals z that independent draws take, in the same order from
+     * the same stream, so the rest of the stream (residual noise) and the pass-through stream
+     * are unchanged (api/scenario_joint_int.h builds L). */
+    const double *coef_factor;
 } gw_scenario_opts;
 
 /* The result. Arrays of outcomes x areas are indexed [o * n_areas + i]. */

@@ -519,6 +519,7 @@ struct gw_scenario_cache {
     double *fac;          /* sum k^2: the covariance factors (zeros where none) */
     unsigned char *has_L; /* neq */
     double *b;            /* draws x kt */
+    double *joint;        /* NULL, or kt x kt: the joint factor (gw_scenario_opts.coef_factor) */
     /* A draws buffer given back by gw_scenario_cache_recycle, of buf_len doubles. */
     double *buf;
     size_t buf_len;
@@ -783,6 +784,21 @@ static void draw_pass_through(const scen *c, size_t d, double *v)
         v[i] = c->emp_a[i] + P * c->emp_b[i];
 }
 
+/* Joint coefficient draws (gw_scenario_opts.coef_factor): b += L z over all K = kt coefficients,
+ * z the K normals that the equations' own draws would take, in the same order. */
+static void joint_coefs(const scen *c, gsl_rng *rng, double *z, double *b, size_t kt)
+{
+    const double *L = c->o->coef_factor;
+    for (size_t j = 0; j < kt; j++)
+        z[j] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+    for (size_t i = 0; i < kt; i++) {
+        double acc = 0.0;
+        for (size_t j = 0; j < kt; j++)
+            acc += L[i + j * kt] * z[j];
+        b[i] += acc;
+    }
+}
+
 /* Runs draw d (d == SIZE_MAX: the point result) into out (nout x n). */
 static gw_status run_draw(const scen *c, size_t d, scratch *s, double *out)
 {
@@ -827,6 +843,8 @@ static gw_status run_draw(const scen *c, size_t d, scratch *s, double *out)
         }
         boff += k;
     }
+    if (!cached && !point && c->o->coef_factor != NULL)
+        joint_coefs(c, rng, s->z, s->b, boff);
     if (!point && c->fill_b != NULL)
         memcpy(c->fill_b + d * c->kt, s->b, c->kt * sizeof *s->b);
     /* Propagate. */
@@ -1298,7 +1316,7 @@ static gw_status prepare_eq(scen *c, size_t m, gw_scenario_result *res)
         for (size_t rr = 0; rr < c->X0[m]->n; rr++)
             c->pos0[m][c->X0[m]->row_index[rr]] = rr;
     }
-    if (!c->o->no_coef_draws && k > 0) {
+    if (!c->o->no_coef_draws && c->o->coef_factor == NULL && k > 0) {
         if (r->vcov == NULL)
             return gwi_fail(GW_EINVAL, "model %s has no stored vcov to draw from", c->eqs[m].name);
         if ((c->L[m] = gw_alloc_array(k * k, sizeof(double))) == NULL)
@@ -1468,7 +1486,7 @@ static gw_status scratch_new(const scen *c, scratch *s)
     if (gw_table_subset(c->base, NULL, (const char *const *)c->cols, c->ncols, &s->w) != GW_OK)
         return gwi_fail(GW_ENOMEM, "scenario: out of memory");
     s->b = gw_alloc_array(kt ? kt : 1, sizeof *s->b);
-    s->z = gw_alloc_array(kmax, sizeof *s->z);
+    s->z = gw_alloc_array(kt > kmax ? kt : kmax, sizeof *s->z); /* kt: joint draws */
     s->delta = gw_alloc_array(c->neq * c->n > 0 ? c->neq * c->n : 1, sizeof *s->delta);
     s->col1 = gw_alloc_array(kmax, sizeof *s->col1);
     if (!s->b || !s->z || !s->delta || !s->col1) {
@@ -1770,8 +1788,9 @@ static void cache_clear(gw_scenario_cache *k)
     gw_free(k->fac);
     gw_free(k->has_L);
     gw_free(k->b);
+    gw_free(k->joint);
     k->k = NULL;
-    k->est = k->fac = k->b = NULL;
+    k->est = k->fac = k->b = k->joint = NULL;
     k->has_L = NULL;
     k->filled = 0;
 }
@@ -1781,7 +1800,10 @@ static void cache_clear(gw_scenario_cache *k)
 static int cache_matches(const scen *c, const gw_scenario_cache *k)
 {
     if (!k->filled || k->draws != c->draws || k->seed != c->o->seed || k->neq != c->neq ||
-        k->kt != c->kt || k->no_coef_draws != (c->o->no_coef_draws != 0))
+        k->kt != c->kt || k->no_coef_draws != (c->o->no_coef_draws != 0) ||
+        (k->joint != NULL) != (c->o->coef_factor != NULL) ||
+        (k->joint != NULL &&
+         memcmp(k->joint, c->o->coef_factor, c->kt * c->kt * sizeof(double)) != 0))
         return 0;
     size_t off = 0, foff = 0;
     for (size_t m = 0; m < c->neq; m++) {
@@ -1822,7 +1844,11 @@ static gw_status cache_attach(scen *c)
     k->est = gw_alloc_array(c->kt, sizeof *k->est);
     k->fac = gw_calloc(kk ? kk : 1, sizeof *k->fac);
     k->b = gw_alloc_array(c->draws * c->kt, sizeof *k->b);
-    if (!k->k || !k->has_L || !k->est || !k->fac || !k->b) {
+    if (c->o->coef_factor != NULL &&
+        (k->joint = gw_alloc_array(c->kt * c->kt, sizeof *k->joint)) != NULL)
+        memcpy(k->joint, c->o->coef_factor, c->kt * c->kt * sizeof(double));
+    if (!k->k || !k->has_L || !k->est || !k->fac || !k->b ||
+        (c->o->coef_factor != NULL && k->joint == NULL)) {
         cache_clear(k);
         return gwi_fail(GW_ENOMEM, "scenario: out of memory");
     }

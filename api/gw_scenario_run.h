@@ -41,8 +41,15 @@ enum {
     GW_SCENARIO_SEED_SET = 1u << 2,         /* use opts.seed (else GW_SCENARIO_DEFAULT_SEED)     */
     GW_SCENARIO_PASS_THROUGH_SET = 1u << 3, /* use opts.pass_through (else the default 0.5)     */
     GW_SCENARIO_YEAR_SET = 1u << 4,         /* use opts.year (else the latest year of the data) */
-    GW_SCENARIO_STRICT = 1u << 5 /* a value after the shock outside its bounds or the observed
-                                  * range is an error (GW_EFORMAT), not only reported */
+    GW_SCENARIO_STRICT = 1u << 5, /* a value after the shock outside its bounds or the observed
+                                   * range is an error (GW_EFORMAT), not only reported */
+    /* Coefficient draws (docs/scenario.md, "Uncertainty"). Neither flag: joint draws from the
+     * covariance of the stacked estimators when every model is a least-squares fit clustered on
+     * the same variable and fitted on the same rows of the data (its stored vcov rebuilt from
+     * the data to GWI_JOINT_TOL), independent draws per model otherwise, the reason recorded
+     * (gw_scenario_settings.coef_draws_note). */
+    GW_SCENARIO_JOINT_DRAWS = 1u << 6,      /* joint draws, or GW_EINVAL saying why not        */
+    GW_SCENARIO_INDEPENDENT_DRAWS = 1u << 7 /* each model from its own stored vcov             */
 };
 
 /* How to run. All-zero means the defaults; strings are borrowed. */
@@ -123,6 +130,13 @@ typedef struct {
     int residual_noise;    /* 1 with GW_SCENARIO_RESIDUAL_NOISE */
     const char *pass_through_dist; /* as given, or NULL */
     const char *weight;            /* the --weight variable, or NULL (unweighted) */
+    /* Coefficient draws of two or more models: 1 when drawn jointly (the cluster variable, and
+     * the eigenvalues of the joint vcov clipped to zero); else the reason they are independent
+     * when joint draws were considered and not possible (NULL otherwise). */
+    int coef_draws_joint;
+    const char *coef_draws_cluster;
+    size_t coef_draws_clipped;
+    const char *coef_draws_note;
 } gw_scenario_settings;
 
 /* A scenario's report (opaque): made by gw_scenario_file / gw_scenario_table, freed by

@@ -17,6 +17,7 @@
 #include "gw_hdf5.h"
 #include "gw_load.h"
 #include "gw_strbuf.h"
+#include "scenario_joint_int.h"
 #include "scenario_run_int.h"
 
 #define SP_MAX_YEARS 200
@@ -38,6 +39,7 @@ typedef struct {
     size_t nfits;
     gw_table *panel, *occt, *sht, *ext, *shext;
     int any_ss;
+    gwi_joint_cache *jc; /* the coefficient-draw plan, made by the first year's run */
 } path_in;
 
 static gw_status check_horizon(const gw_scenario_horizon *h)
@@ -159,8 +161,9 @@ static gw_status run_year_scenario(const path_in *in, const gw_scenario_def *def
     gw_scenario_data d = {in->ext ? in->ext : in->panel, in->occt, in->shext ? in->shext : in->sht,
                           in->panel};
     if (s == GW_OK)
-        s = gw_scenario_table(&d, (const gw_result *const *)in->fits,
-                              (const char *const *)in->names, in->nfits, specs, ns, &oy, out);
+        s = gwi_scenario_table_cached(&d, (const gw_result *const *)in->fits,
+                                      (const char *const *)in->names, in->nfits, specs, ns, &oy,
+                                      in->jc, out);
     if (s != GW_OK) {
         gwi_fail_keep(s);
         gwi_prefix_error("%.10g scenario %s", y, def->name);
@@ -250,7 +253,10 @@ gw_status gw_scenario_path_file(const char *results, const char *data, const gw_
     if (s == GW_OK) /* the names, before any file is read */
         s = gwi_scenario_check_defs(defs, nscen, reference);
     path_in in;
+    gwi_joint_cache jc;
     memset(&in, 0, sizeof in);
+    memset(&jc, 0, sizeof jc);
+    in.jc = &jc;
     gw_scenario_path *p = gw_calloc(1, sizeof *p);
     gw_scenario_cache *cache = NULL; /* every year and scenario draws the same coefficients */
     if (s == GW_OK && p == NULL)
@@ -287,6 +293,7 @@ gw_status gw_scenario_path_file(const char *results, const char *data, const gw_
     }
     inputs_free(&in);
     gw_scenario_cache_free(cache);
+    gwi_joint_cache_clear(&jc);
     if (s != GW_OK) {
         gw_scenario_path_free(p);
         return gwi_fail_keep(s);

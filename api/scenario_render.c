@@ -202,6 +202,11 @@ static int render_json(const gw_scenario_report *rep, int areas, gw_strbuf *text
     cJSON *cl = cJSON_AddObjectToObject(root, "vcov_clipped");
     for (size_t m = 0; m < neq; m++)
         cJSON_AddNumberToObject(cl, gw_scenario_report_model(rep, m), (double)r->clipped[m]);
+    if (st->coef_draws_joint) { /* only then: the bytes of other runs are what they were */
+        cJSON *jj = cJSON_AddObjectToObject(root, "coefficient_draws_joint");
+        cJSON_AddStringToObject(jj, "cluster", st->coef_draws_cluster);
+        cJSON_AddNumberToObject(jj, "clipped", (double)st->coef_draws_clipped);
+    }
     cJSON *oj = cJSON_AddObjectToObject(root, "outcomes");
     for (size_t o = 0; o < r->n_outcomes; o++)
         cJSON_AddItemToObject(oj, r->outcomes[o], gwi_scenario_stat_json(nat, 0, o));
@@ -292,6 +297,12 @@ static void render_text(const gw_scenario_report *rep, gw_strbuf *text)
     if (st->pass_through_dist != NULL)
         gw_strbuf_printf(text, "  pass-through drawn from %s in each draw (point: its mean)\n",
                          st->pass_through_dist);
+    if (st->coef_draws_joint)
+        gw_strbuf_printf(text,
+                         "  coefficients of the %zu models drawn jointly (covariance of the "
+                         "stacked estimators, clustered by %s)%s\n",
+                         neq, st->coef_draws_cluster,
+                         st->coef_draws_clipped > 0 ? "; eigenvalue(s) clipped to zero" : "");
     for (size_t m = 0; m < neq; m++)
         if (r->clipped[m] > 0)
             gw_strbuf_printf(text,

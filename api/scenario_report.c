@@ -233,6 +233,10 @@ gw_status gw_scenario_report_write(const gw_scenario_report *rep, const char *pa
     attr_i64(&g, "residual_noise", rep->set.residual_noise);
     if (rep->weight != NULL) /* only when weighted: unweighted files keep their bytes */
         attr_str(&g, "weight", rep->weight);
+    if (rep->set.coef_draws_joint) { /* likewise only with joint draws */
+        attr_str(&g, "coef_draws", "joint");
+        attr_str(&g, "coef_draws_cluster", rep->joint_cluster);
+    }
     s = gw_results_append_group(path, group, g.items, g.ni, g.at, g.na, prov, GW_RESULTS_REPLACE);
 done:
     gw_strbuf_free(&sb);
@@ -282,5 +286,7 @@ void gw_scenario_report_free(gw_scenario_report *r)
     gw_free(r->by_nlevels);
     gw_free(r->plaus);
     gw_free(r->plaus_flag);
+    gw_free(r->joint_cluster);
+    gw_free(r->coef_note);
     gw_free(r);
 }

@@ -17,6 +17,7 @@
 #include "gw_hdf5.h"
 #include "gw_load.h"
 #include "gw_strbuf.h"
+#include "scenario_joint_int.h"
 #include "scenario_run_int.h"
 
 #define SR_NAN ((double)NAN)
@@ -40,6 +41,8 @@ typedef struct {
     const gw_table *occ_names; /* the occupation table (soc, occupation) */
     size_t nocc;
     double **byval; /* per grouping variable: the stored groups of "@NAME" (else NULL) */
+    double *coef_L; /* joint coefficient draws: the factor of the joint vcov (else NULL) */
+    gwi_joint_cache *jcache; /* NULL, or the plan shared with other runs (a path's years) */
 } job;
 
 static gw_status oom(void) { return gwi_fail(GW_ENOMEM, "out of memory"); }
@@ -91,6 +94,8 @@ static gw_status check_opts(const gw_scenario_run_opts *o)
     if (o->pass_through_dist != NULL && (o->flags & GW_SCENARIO_PASS_THROUGH_SET))
         return gwi_fail(GW_EINVAL, "a fixed pass-through and a distribution of it do not go "
                                    "together");
+    if ((o->flags & GW_SCENARIO_JOINT_DRAWS) && (o->flags & GW_SCENARIO_INDEPENDENT_DRAWS))
+        return gwi_fail(GW_EINVAL, "joint and independent coefficient draws do not go together");
     return gwi_scenario_bounds_check(o->bounds, o->nbounds);
 }
 
@@ -386,6 +391,11 @@ static gw_status run_draws(job *j)
     gw_scenario_occ occ = {j->nocc, j->p_auto, j->ai, j->shares, j->occ_names};
     gw_scenario_opts so;
     memset(&so, 0, sizeof so);
+    gw_status s = gwi_scenario_joint_plan(r, j->all, j->eqs, j->neq, o->flags, j->jcache,
+                                          &j->coef_L);
+    if (s != GW_OK)
+        return s;
+    so.coef_factor = j->coef_L;
     so.draws = r->set.draws;
     so.seed = r->set.seed;
     so.no_coef_draws = !r->set.coefficient_draws;
@@ -401,8 +411,8 @@ static gw_status run_draws(job *j)
     if (o->progress != NULL)
         o->progress(o->progress_ctx, 0, so.draws);
     double t0 = gwi_seconds();
-    gw_status s = gw_scenario_run(r->areas, j->eqs, j->neq, build_cb, j->ef, j->shocks, r->nshocks,
-                                  j->any_ss ? &occ : NULL, &so, &r->result);
+    s = gw_scenario_run(r->areas, j->eqs, j->neq, build_cb, j->ef, j->shocks, r->nshocks,
+                        j->any_ss ? &occ : NULL, &so, &r->result);
     double seconds = gwi_seconds() - t0;
     if (s != GW_OK) {
         gwi_fail_keep(s);
@@ -575,6 +585,7 @@ static gw_status job_end(job *j, gw_status s, gw_scenario_report **out)
     gw_table_free(j->occt);
     gw_table_free(j->sht);
     gw_free(j->shares);
+    gw_free(j->coef_L);
     for (size_t b = 0; j->byval != NULL && b < j->rep->nby; b++)
         gw_free(j->byval[b]);
     gw_free(j->byval);
@@ -635,8 +646,18 @@ gw_status gw_scenario_table(const gw_scenario_data *data, const gw_result *const
                             size_t nshocks, const gw_scenario_run_opts *opts,
                             gw_scenario_report **out)
 {
+    return gwi_scenario_table_cached(data, fits, names, nfits, shocks, nshocks, opts, NULL, out);
+}
+
+gw_status gwi_scenario_table_cached(const gw_scenario_data *data, const gw_result *const *fits,
+                                    const char *const *names, size_t nfits,
+                                    const char *const *shocks, size_t nshocks,
+                                    const gw_scenario_run_opts *opts, gwi_joint_cache *cache,
+                                    gw_scenario_report **out)
+{
     job j;
     memset(&j, 0, sizeof j);
+    j.jcache = cache;
     if (out == NULL)
         return gwi_fail(GW_EINVAL, "gw_scenario_table: NULL out");
     *out = NULL;

@@ -31,6 +31,8 @@ struct gw_scenario_report {
     double *w;                       /* n_areas weights of --weight, NULL: unweighted */
     gw_scenario_plausibility *plaus; /* n_outcomes */
     unsigned char *plaus_flag;       /* n_outcomes x n_areas, what plaus[o].flag points into */
+    char *joint_cluster, *coef_note; /* set.coef_draws_cluster, set.coef_draws_note */
+    size_t joint_clipped;
 };
 
 /* gwi_scenario_plausibility -- r->plaus from r->result and the data (every row: the observed

@@ -69,6 +69,10 @@ static const char scenario_usage_options[] =
     "  --emp VAR               the employment variable (default emp_rate)\n"
     "  --residual-noise        add N(0, rmse^2) to each equation's change per area and draw\n"
     "  --no-coef-draws         use the point estimates in every draw\n"
+    "  --coef-draws auto|joint|independent   coefficients of all models drawn jointly (the\n"
+    "                          covariance of the stacked estimators: models clustered on one\n"
+    "                          variable and fitted on the same rows) or per model; auto\n"
+    "                          (default): joint when possible, else independent with a note\n"
     "  --id VAR                area identifier (default la_id)\n"
     "  --time VAR              time variable (default year; absent: every row is an area)\n"
     "  --year Y                the year to shock (default: the latest)\n"
@@ -101,7 +105,7 @@ static const char scenario_usage_options[] =
 
 typedef struct {
     const char *results, *data, *models, *draws, *seed, *threads, *pt, *emp, *id, *time, *year,
-        *table, *occ, *shares, *format, *out, *name, *weight;
+        *table, *occ, *shares, *format, *out, *name, *weight, *coef;
     int quiet, help, noise, no_coef, areas;
     const char *specs[SCEN_MAX_SHOCKS]; /* --shock, repeatable */
     size_t nspec;
@@ -214,6 +218,7 @@ static int parse_args(int argc, char **argv, scen_args *a)
         {"--plot", &a->plot, NULL, NULL},
         {"--param", &a->param, NULL, NULL},
         {"--weight", &a->weight, NULL, NULL},
+        {"--coef-draws", &a->coef, NULL, NULL},
         {"--quiet", NULL, &a->quiet, NULL},
         {"--residual-noise", NULL, &a->noise, NULL},
         {"--no-coef-draws", NULL, &a->no_coef, NULL},
@@ -337,7 +342,32 @@ static int scenario_options(const scen_args *a, gw_scenario_run_opts *o, int *js
                (a->noise ? GW_SCENARIO_RESIDUAL_NOISE : 0u) |
                (a->seed ? GW_SCENARIO_SEED_SET : 0u) | (a->pt ? GW_SCENARIO_PASS_THROUGH_SET : 0u) |
                (a->year ? GW_SCENARIO_YEAR_SET : 0u) | (a->strict ? GW_SCENARIO_STRICT : 0u);
+    if (a->coef != NULL && strcmp(a->coef, "auto") != 0 && strcmp(a->coef, "joint") != 0 &&
+        strcmp(a->coef, "independent") != 0) {
+        cli_error("bad --coef-draws '%s' (expected auto, joint or independent)", a->coef);
+        return GW_EXIT_USAGE;
+    }
+    if (a->coef != NULL && a->no_coef && strcmp(a->coef, "auto") != 0) {
+        cli_error("--coef-draws %s and --no-coef-draws do not go together", a->coef);
+        return GW_EXIT_USAGE;
+    }
+    if (a->coef != NULL && strcmp(a->coef, "joint") == 0)
+        o->flags |= GW_SCENARIO_JOINT_DRAWS;
+    if (a->coef != NULL && strcmp(a->coef, "independent") == 0)
+        o->flags |= GW_SCENARIO_INDEPENDENT_DRAWS;
     return GW_EXIT_OK;
+}
+
+/* The reason joint coefficient draws were not possible under --coef-draws auto, on standard
+ * error (not in the outputs, which stay those of independent draws; --quiet silences it). */
+static void coef_note(const scen_args *a, const gw_scenario_report *rep)
+{
+    const char *why = rep != NULL ? gw_scenario_report_settings(rep)->coef_draws_note : NULL;
+    if (why != NULL && !a->quiet)
+        fprintf(stderr,
+                "goodwork scenario: note: coefficients drawn per model, not jointly: %s "
+                "(--coef-draws independent to choose this)\n",
+                why);
 }
 
 /* Stores the report as /analyses/NAME of --out, with the provenance of --data and the seed. */
@@ -416,6 +446,8 @@ static int run_compare(const scen_args *a, const gw_scenario_run_opts *o, int js
         if (s != GW_OK)
             rc = an_lib_error(s, NULL);
     }
+    if (rc == GW_EXIT_OK)
+        coef_note(a, gw_scenario_comparison_report(c, 0));
     if (rc == GW_EXIT_OK && gw_scenario_comparison_render(c, json, &text) != GW_OK) {
         cli_error("out of memory");
         rc = GW_EXIT_OTHER;
@@ -649,6 +681,7 @@ int cmd_scenario(int argc, char **argv)
         rc = an_lib_error(s, NULL);
         goto done;
     }
+    coef_note(&a, rep);
     if (gw_scenario_report_render(rep, json, a.areas, &text) != GW_OK) {
         cli_error("out of memory"); /* its only failure with a report in hand */
         rc = GW_EXIT_OTHER;

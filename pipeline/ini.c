@@ -46,7 +46,7 @@ static const char *const keys_scenario[] = {
     "id",      "time",    "year",         "table",  "areas",          "occupation",
     "shares",  "quiet",   "bound",        "strict", "scenario",       "reference",
     "horizon", "ramp",    "trend-years",  "plot",   "param",          "variant",
-    "weight",  NULL};
+    "weight",  "coef-draws", NULL};
 static const char *const keys_pipeline[] = {"seed", NULL};
 static const char *const keys_data[] = {"file", NULL};
 static const char *const keys_report[] = {"title", "top", NULL};
