@@ -459,6 +459,63 @@ static void test_scenario_cli_weight(void **state)
     run_fail(nomatch, 3, "--by @gwi: no area of the scenario is in");
 }
 
+/* --coef-draws: joint by default with models clustered alike (the JSON says so), per model on
+ * request or when a model is not clustered (a note on standard error, an error with joint). */
+static void test_scenario_cli_coef_draws(void **state)
+{
+    (void)state;
+    const char *dflt[] = {BASE,       "--shock", "displacement:0.10", "--draws", "20",
+                          "--format", "json",    "--quiet",           NULL};
+    gwt_run_result r = run_ok(dflt);
+    cJSON *js = cJSON_Parse(r.out);
+    const cJSON *jj = cJSON_GetObjectItemCaseSensitive(js, "coefficient_draws_joint");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jj, "cluster")),
+                        "la_id");
+    assert_true(num(js, "coefficient_draws_joint", "clipped", NULL) == 0.0);
+    cJSON_Delete(js);
+    gwt_run_free(&r);
+    const char *ind[] = {BASE,   "--shock", "displacement:0.10", "--draws",     "20", "--format",
+                         "json", "--quiet", "--coef-draws",      "independent", NULL};
+    r = run_ok(ind);
+    assert_null(strstr(r.out, "coefficient_draws_joint"));
+    gwt_run_free(&r);
+    const char *bad[] = {BASE, "--shock", "displacement:0.10", "--coef-draws", "both", NULL};
+    run_fail(bad, 2, "bad --coef-draws 'both' (expected auto, joint or independent)");
+    const char *both[] = {
+        BASE, "--shock", "displacement:0.10", "--coef-draws", "joint", "--no-coef-draws", NULL};
+    run_fail(both, 2, "--coef-draws joint and --no-coef-draws do not go together");
+    char iid[1024];
+    snprintf(iid, sizeof iid, "%s/scen_iid.h5", gwt_tmpdir());
+    unlink(iid);
+    const char *f1[] = {"fit",
+                        "--data",
+                        panel(),
+                        "--model",
+                        "emp_rate ~ share_prof | la_id",
+                        "--vcov",
+                        "cluster:la_id",
+                        "--out",
+                        iid,
+                        "--name",
+                        "emp",
+                        NULL};
+    r = run_ok(f1);
+    gwt_run_free(&r);
+    const char *f2[] = {"fit",   "--data", panel(),  "--model", "life_sat ~ emp_rate | la_id",
+                        "--out", iid,      "--name", "life",    NULL};
+    r = run_ok(f2);
+    gwt_run_free(&r);
+    const char *note[] = {"scenario", "--results",     iid,       "--data", panel(),
+                          "--shock",  "share_prof+=1", "--draws", "20",     NULL};
+    r = run_ok(note);
+    assert_non_null(strstr(r.err, "goodwork scenario: note: coefficients drawn per model, not "
+                                  "jointly: model life has vcov iid, not cluster:VAR"));
+    gwt_run_free(&r);
+    const char *joint[] = {"scenario",      "--results",    iid,     "--data", panel(), "--shock",
+                           "share_prof+=1", "--coef-draws", "joint", NULL};
+    run_fail(joint, 2, "--coef-draws joint: model life has vcov iid, not cluster:VAR");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -469,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_scenario_cli_compare),
         cmocka_unit_test(test_scenario_cli_weight),
         cmocka_unit_test(test_scenario_cli_new_shocks),
+        cmocka_unit_test(test_scenario_cli_coef_draws),
     };
     return cmocka_run_group_tests_name("scenario_cli", tests, fit_models, NULL);
 }
