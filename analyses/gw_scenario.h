@@ -42,9 +42,10 @@
  * Uncertainty. Draw d (0..draws-1) uses its own gsl_rng_mt19937 seeded from (seed, d) only
  * (gw_scenario_stream_seed), so the bytes do not depend on the thread count: for each equation
  * in the order given, b = b_hat + L z with z ~ N(0, I) (gsl_ran_gaussian_ziggurat) and L L' =
- * the stored vcov (gw_mvn_factor: Cholesky, eigenvalue clip when not positive definite); then,
- * with residual noise, one N(0, rmse^2) per equation and area, added to delta. The point
- * result uses b_hat and no noise. */
+ * the stored vcov (gw_mvn_factor: Cholesky, eigenvalue clip when not positive definite), or,
+ * with gw_scenario_opts.coef_factor, all equations' coefficients at once from the same normals
+ * and the factor of their joint covariance; then, with residual noise, one N(0, rmse^2) per
+ * equation and area, added to delta. The point result uses b_hat and no noise. */
 #ifndef GW_SCENARIO_H
 #define GW_SCENARIO_H
 
