@@ -20,6 +20,7 @@
 #include "gw_alloc.h"
 #include "gw_strbuf.h"
 #include "gw_version.h"
+#include "scenario_joint_int.h"
 #include "scenario_run_int.h"
 
 struct gw_scenario_comparison {
@@ -274,6 +275,7 @@ static cJSON *render_json(const gw_scenario_comparison *c)
     cJSON_AddNumberToObject(root, "pass_through", st->pass_through);
     cJSON_AddItemToObject(root, "year", gwi_json_num(st->year));
     cJSON_AddBoolToObject(root, "common_random_numbers", 1);
+    gwi_scenario_joint_json(root, st);
     cJSON_AddItemToObject(root, "scenarios", gwi_scenario_comparison_json(c));
     return root;
 }

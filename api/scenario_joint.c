@@ -439,6 +439,15 @@ gw_status gwi_scenario_joint_vcov(const gw_table *data, const gw_result *const *
     return s;
 }
 
+void gwi_scenario_joint_json(cJSON *root, const gw_scenario_settings *st)
+{
+    if (!st->coef_draws_joint)
+        return;
+    cJSON *jj = cJSON_AddObjectToObject(root, "coefficient_draws_joint");
+    cJSON_AddStringToObject(jj, "cluster", st->coef_draws_cluster);
+    cJSON_AddNumberToObject(jj, "clipped", (double)st->coef_draws_clipped);
+}
+
 void gwi_joint_cache_clear(gwi_joint_cache *c)
 {
     if (c == NULL)

@@ -18,6 +18,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "gw_result.h"
 #include "gw_scenario.h"
 #include "gw_scenario_run.h"
@@ -82,6 +84,11 @@ void gwi_joint_cache_clear(gwi_joint_cache *c);
 gw_status gwi_scenario_joint_plan(struct gw_scenario_report *r, const gw_table *data,
                                   const gw_scenario_eq *eqs, size_t neq, unsigned flags,
                                   gwi_joint_cache *cache, double **L);
+
+/* gwi_scenario_joint_json -- with joint draws (st->coef_draws_joint), root gets
+ * "coefficient_draws_joint": {"cluster", "clipped"}; otherwise nothing, so that the JSON of runs
+ * without them keeps its bytes. */
+void gwi_scenario_joint_json(cJSON *root, const gw_scenario_settings *st);
 
 /* gwi_scenario_table_cached -- gw_scenario_table with a shared plan (see gwi_joint_cache). */
 gw_status gwi_scenario_table_cached(const gw_scenario_data *data, const gw_result *const *fits,

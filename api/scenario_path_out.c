@@ -12,6 +12,7 @@
 #include "gw_alloc.h"
 #include "gw_strbuf.h"
 #include "gw_version.h"
+#include "scenario_joint_int.h"
 #include "scenario_run_int.h"
 
 static const gw_scenario_report *rep_at(const gw_scenario_path *p, size_t k, size_t s)
@@ -103,6 +104,7 @@ static cJSON *render_json(const gw_scenario_path *p, const gw_scenario_horizon *
     cJSON_AddNumberToObject(root, "draws", (double)st->draws);
     cJSON_AddNumberToObject(root, "pass_through", st->pass_through);
     cJSON_AddBoolToObject(root, "common_random_numbers", 1);
+    gwi_scenario_joint_json(root, st);
     cJSON *sj = cJSON_AddObjectToObject(root, "shock");
     for (size_t s = 0; s < gw_scenario_comparison_n(c0); s++)
         cJSON_AddStringToObject(sj, gw_scenario_comparison_name(c0, s),

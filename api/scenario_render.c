@@ -12,6 +12,7 @@
 #include "gw_scenario_run.h"
 #include "gw_strbuf.h"
 #include "gw_version.h"
+#include "scenario_joint_int.h"
 #include "scenario_run_int.h"
 
 /* A number, or null when it is not finite (JSON has no NaN). The command line's an_num (cli/
@@ -202,11 +203,7 @@ static int render_json(const gw_scenario_report *rep, int areas, gw_strbuf *text
     cJSON *cl = cJSON_AddObjectToObject(root, "vcov_clipped");
     for (size_t m = 0; m < neq; m++)
         cJSON_AddNumberToObject(cl, gw_scenario_report_model(rep, m), (double)r->clipped[m]);
-    if (st->coef_draws_joint) { /* only then: the bytes of other runs are what they were */
-        cJSON *jj = cJSON_AddObjectToObject(root, "coefficient_draws_joint");
-        cJSON_AddStringToObject(jj, "cluster", st->coef_draws_cluster);
-        cJSON_AddNumberToObject(jj, "clipped", (double)st->coef_draws_clipped);
-    }
+    gwi_scenario_joint_json(root, st);
     cJSON *oj = cJSON_AddObjectToObject(root, "outcomes");
     for (size_t o = 0; o < r->n_outcomes; o++)
         cJSON_AddItemToObject(oj, r->outcomes[o], gwi_scenario_stat_json(nat, 0, o));
