@@ -128,19 +128,16 @@ static void result_text(const gw_synergy_run *r, int by_year, star_set st, gw_st
     const size_t p = r->nvars;
     gw_strbuf_printf(sb,
                      "Synergies: correlations of %zu variables; periods pooled %s; %.0f%% "
-                     "%s intervals in JSON/HDF5 output
-",
+                     "%s intervals in JSON/HDF5 output\n",
                      p, r->raw ? "on raw values" : "within-year demeaned", 100.0 * s->conf_level,
                      r->cluster == NULL ? "Fisher-z" : "cluster-robust");
     if (st.n > 0 && r->cluster == NULL)
-        gw_strbuf_printf(sb, "Signif. codes: %s (t test of r = 0)
-",
+        gw_strbuf_printf(sb, "Signif. codes: %s (t test of r = 0)\n",
                          gw_etable_stars_legend(st.thr, st.n, legend, sizeof legend));
     else if (st.n > 0)
         gw_strbuf_printf(sb,
                          "Signif. codes: %s (t test of r = 0, cluster-robust by %s: t(G - 1) "
-                         "with the CR1 error of the standardised regression)
-",
+                         "with the CR1 error of the standardised regression)\n",
                          gw_etable_stars_legend(st.thr, st.n, legend, sizeof legend), r->cluster);
     for (size_t q = 0; q < s->nperiod; q++)
         put_matrix(sb, "Correlations", &s->by_period[q], v, p, st);

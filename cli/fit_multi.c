@@ -368,7 +368,8 @@ static int store_all(const fit_args *a, const multi *m)
     if (rc != GW_EXIT_OK)
         return rc;
     gw_status s = gw_results_append_many(a->out, m->nf * m->nsamples, (const char *const *)m->names,
-                                         (const gw_result *const *)m->results, &prov, 0);
+                                         (const gw_result *const *)m->results, &prov,
+                                         a->replace ? GW_RESULTS_REPLACE : 0u);
     return s == GW_OK ? GW_EXIT_OK : an_store_error(s);
 }
 
@@ -395,7 +396,7 @@ static int run(const fit_args *a, const gw_fit_opts *o, const gw_fit_prep *p, gw
         rc = render(a, m, fmt, &text);
     if (rc == GW_EXIT_OK && a->out != NULL)
         rc = store_all(a, m);
-    if (rc == GW_EXIT_OK) {
+    if (rc == GW_EXIT_OK && !a->quiet) {
         size_t len = strlen(text);
         if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
             cli_error("cannot write to standard output");

@@ -101,8 +101,8 @@ static void test_several_models_stored_and_printed(void **state)
     expect_in(r.out, "== model4: capital ~ value | firm ==\n");
     const char *table = strstr(r.out, "== All models ==\n");
     assert_non_null(table);
-    expect_in(table, "Dependent var.:      inv           inv           inv         capital\n"
-                     "                    model1        model2        model3        model4\n");
+    expect_in(table, "                      model1            model2            model3            model4\n"
+                     "Dependent var.:        inv               inv               inv             capital\n");
     gwt_run_free(&r);
     char names[256];
     assert_string_equal(model_names(out, names, sizeof names), "model1,model2,model3,model4");
@@ -298,6 +298,35 @@ static void test_errors(void **state)
     assert_int_equal(access(tmp_path("o.h5"), F_OK), -1); /* nothing written */
 }
 
+/* --quiet prints nothing and --replace overwrites the named models, as for one model. */
+static void test_quiet_replace(void **state)
+{
+    (void)state;
+    const char *data = gwt_source_path("datasets/grunfeld.csv"), *out = tmp_path("multi_q.h5");
+    unlink(out);
+    const char *args[] = {"fit",   "--data", data,  "--model", "inv ~ csw(value, capital)",
+                          "--out", out,      "--name", "a",    "--name",
+                          "b",     "--quiet", NULL, NULL};
+    gwt_run_result r = gwt_run_cli_argv(args);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.out, "");
+    gwt_run_free(&r);
+    r = gwt_run_cli_argv(args); /* the names exist: exit 2, the file unchanged */
+    assert_int_equal(r.exit_code, 2);
+    expect_in(r.err, "exists already");
+    gwt_run_free(&r);
+    args[12] = "--replace";
+    r = gwt_run_cli_argv(args);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.out, "");
+    gwt_run_free(&r);
+    char names[256];
+    assert_string_equal(model_names(out, names, sizeof names), "a,b");
+    gw_result *b = read_model(out, "b");
+    assert_int_equal(b->k, 3);
+    gw_result_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_split),
         cmocka_unit_test(test_split_numeric),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_quiet_replace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
