@@ -532,8 +532,10 @@ static void stat_rows(etab_grid *g, const gw_result *const *models, const gw_eta
 
 /* ---- building ----------------------------------------------------------------------------- */
 
-/* The header rows: column numbers, names (when given), responses, estimators. */
-static void header_rows(etab_grid *g, const gw_result *const *models, const char *const *names)
+/* The header rows: column numbers, names (when given), responses (renamed as terms are),
+ * estimators. */
+static void header_rows(etab_grid *g, const gw_result *const *models, const char *const *names,
+                        const gw_etable_opts *o)
 {
     char txt[96];
     size_t num = g->nrows;
@@ -550,7 +552,7 @@ static void header_rows(etab_grid *g, const gw_result *const *models, const char
         grid_set(g, num, c + 1, txt);
         if (names != NULL)
             grid_set(g, nm, c + 1, names[c] ? names[c] : "");
-        grid_set(g, resp, c + 1, models[c]->response ? models[c]->response : "");
+        grid_set(g, resp, c + 1, models[c]->response ? term_label(o, models[c]->response) : "");
         estimator_label(models[c], txt, sizeof txt);
         grid_set(g, est, c + 1, txt);
     }
@@ -660,11 +662,11 @@ static gw_status build_grid(const gw_result *const *models, const char *const *n
                             numfmt nf, const double *thr, size_t nthr, etab_grid *g)
 {
     char txt[160];
-    header_rows(g, models, names);
+    header_rows(g, models, names, o);
     term_rows(g, models, o, terms, nf, thr, nthr);
     for (size_t f = 0; f < fes->n && !g->oom; f++) {
         size_t row = g->nrows;
-        if (grid_add(g, ROW_FE, fes->v[f]) == NULL)
+        if (grid_add(g, ROW_FE, term_label(o, fes->v[f])) == NULL)
             break;
         g->rows[row].rule_before = f == 0;
         for (size_t c = 0; c < g->m; c++)

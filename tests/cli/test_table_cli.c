@@ -241,6 +241,13 @@ static void test_table_cli_options(void **state)
     assert_non_null(obs);
     assert_true(strncmp(strchr(obs + 1, '\n') - 2, " 6", 2) == 0);
     gwt_run_free(&r);
+    /* The dependent variable and the fixed-effect rows take the labels of terms too. */
+    r = gwt_run_cli("table", fe_res, "--rename", "y=Outcome,g=Group FE", NULL);
+    assert_int_equal(r.exit_code, 0);
+    expect_in(r.out, "Dependent var.:  Outcome\n");
+    expect_in(r.out, "\nGroup FE ");
+    assert_null(strstr(r.out, "\ng "));
+    gwt_run_free(&r);
 
     r = gwt_run_cli("table", path, "--models", "pooled", "--tstat", "--digits", "r2", NULL);
     assert_int_equal(r.exit_code, 0);
