@@ -782,6 +782,37 @@ static unsigned char *member_map(const eset *s, const gw_table *t, size_t col)
     return m;
 }
 
+/* The first string of set s that is not a level of categorical column col, or NULL. A typo
+ * (`nation == 'Wales'` where the levels are E, S, W) would otherwise select no row, or with !=
+ * and %in% silently the wrong ones, so it is an error rather than R's silent FALSE. */
+static const char *unknown_level(const eset *s, const gw_table *t, size_t col)
+{
+    size_t nl = gw_table_nlevels(t, col);
+    for (size_t j = 0; j < s->n; j++) {
+        size_t l = 0;
+        while (l < nl && strcmp(gw_table_level(t, col, l), s->str[j]) != 0)
+            l++;
+        if (l == nl)
+            return s->str[j];
+    }
+    return NULL;
+}
+
+/* "E, S, W" into buf: the levels of col, cut with "..." past about 200 characters. */
+static void level_list(const gw_table *t, size_t col, char *buf, size_t size)
+{
+    size_t nl = gw_table_nlevels(t, col), o = 0;
+    buf[0] = '\0';
+    for (size_t l = 0; l < nl; l++) {
+        const char *v = gw_table_level(t, col, l), *sep = l ? ", " : "";
+        if (o > 200 || o + strlen(v) + 8 > size) {
+            snprintf(buf + o, size - o, "%s...", sep);
+            return;
+        }
+        o += (size_t)snprintf(buf + o, size - o, "%s%s", sep, v);
+    }
+}
+
 gw_status gw_expr_bind(const gw_expr *e, const gw_table *t, gw_expr_prog **out)
 {
     gw_status rc = GW_OK;
@@ -827,6 +858,15 @@ gw_status gw_expr_bind(const gw_expr *e, const gw_table *t, gw_expr_prog **out)
             snprintf(what, sizeof what,
                      "'%.200s' is numeric: compare it with a number, not a string (in the %s)",
                      e->vars[in->var], e->ctx);
+            rc = bind_fail(e, GW_EINVAL, in->pos, what);
+            goto done;
+        }
+        const char *bad = cat ? unknown_level(&e->sets[in->set], t, p->cols[in->var]) : NULL;
+        if (bad != NULL) {
+            char lev[256];
+            level_list(t, p->cols[in->var], lev, sizeof lev);
+            snprintf(what, sizeof what, "'%.100s' is not a level of '%.100s' (levels: %s)", bad,
+                     e->vars[in->var], lev);
             rc = bind_fail(e, GW_EINVAL, in->pos, what);
             goto done;
         }

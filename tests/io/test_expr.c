@@ -109,7 +109,6 @@ static void test_expr_logic_na(void **state)
     expect("x + (z > 1)", (double[N]){2, 2, -3, 1, 4.5, nan});     /* a condition is 1/0 */
     expect("region == \"South\"", (double[N]){0, 1, 0, nan, 1, 0});
     expect("'South' != region", (double[N]){1, 0, 1, nan, 0, 1});
-    expect("region == \"West\"", (double[N]){0, 0, 0, nan, 0, 0}); /* not a level */
     expect("region %in% c(\"North\", 'East')", (double[N]){1, 0, 1, 0, 0, 1});
     expect("`x` < 2 | region %in% c('East')", (double[N]){1, 0, 1, 1, 0, nan});
 }
@@ -189,6 +188,9 @@ static void test_expr_errors(void **state)
         {"region + 1 > 2", GW_EINVAL, "'region' is categorical", 0},
         {"x > 0 & log(region) > 1", GW_EINVAL, "'region' is categorical", 12},
         {"z == 'a'", GW_EINVAL, "'z' is numeric", 0},
+        /* a string that is no level: a typo, not a condition that selects nothing */
+        {"region == \"West\"", GW_EINVAL, "'West' is not a level of 'region' (levels: ", 0},
+        {"x > 0 & region %in% c('North', 'Nord')", GW_EINVAL, "'Nord' is not a level", 8},
     };
     gw_table *t = make_table();
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
