@@ -30,9 +30,8 @@
  * missing prediction (counted in n_unseen and n_unseen_fe), a missing value in n_missing.
  *
  * Not supported (GW_EUNSUPPORTED with the reason): absorbed fixed effects without stored
- * estimates, standard errors with absorbed fixed effects, a response other than a variable or
- * log(variable) (gw_eqframe_new), a model whose regressors read no numeric variable of the new
- * table.
+ * estimates, standard errors with absorbed fixed effects, a model whose regressors read no
+ * numeric variable of the new table. The response, whatever its transform, is not read.
  *
  * Thread-safety: safe from several threads at once on different predictions. */
 #ifndef GW_PREDICT_H

@@ -339,7 +339,7 @@ gw_status gw_predict_table(const gw_result *r, const gw_table *t, const gw_predi
     J.p->level = o->level != 0.0 ? o->level : 0.95;
     J.p->df = r->stat_is_z ? (double)NAN : r->df_inference;
     J.p->response = (o->flags & GW_PREDICT_RESPONSE) != 0;
-    if ((s = gw_eqframe_new(r->formula, &e)) != GW_OK ||
+    if ((s = gw_eqframe_new_ex(r->formula, GW_EQFRAME_ANY_RESPONSE, &e)) != GW_OK ||
         (s = gw_eqframe_build_ex(e, t, &fo, &J.d)) != GW_OK)
         goto done;
     J.p->n_missing = gw_table_nrows(t) - J.d->n;

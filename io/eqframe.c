@@ -149,6 +149,11 @@ static gw_status add_term(gw_eqframe *e, ebuf *b, const gw_formula_term *t, int 
 
 gw_status gw_eqframe_new(const char *formula, gw_eqframe **out)
 {
+    return gw_eqframe_new_ex(formula, 0u, out);
+}
+
+gw_status gw_eqframe_new_ex(const char *formula, unsigned flags, gw_eqframe **out)
+{
     gw_status s = GW_OK;
     gw_eqframe *e = NULL;
     ebuf b = {0};
@@ -162,7 +167,7 @@ gw_status gw_eqframe_new(const char *formula, gw_eqframe **out)
     const gw_formula_factor *r = gw_formula_response(e->f);
     if (r->kind == GW_FF_FUNC && r->func == GW_FN_LOG) {
         e->response_log = 1;
-    } else if (r->kind != GW_FF_VAR) {
+    } else if (r->kind != GW_FF_VAR && !(flags & GW_EQFRAME_ANY_RESPONSE)) {
         s = gwi_fail(GW_EUNSUPPORTED,
                      "response %s: only a variable or log(variable) can be propagated", r->name);
         goto done;

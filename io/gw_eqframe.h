@@ -33,6 +33,13 @@ typedef struct gw_eqframe gw_eqframe;
  * log: exp(y), sqrt(y), abs(y), y^k); GW_ENOMEM. Complexity: that of gw_formula_parse. */
 GW_API gw_status gw_eqframe_new(const char *formula, gw_eqframe **out);
 
+/* gw_eqframe_new_ex -- gw_eqframe_new with flags: GW_EQFRAME_ANY_RESPONSE accepts any response
+ * (log(wage + 1), sqrt(y), ...), for callers that never read the response, such as predictions
+ * of the linear index (gw_predict.h); gw_eqframe_response then names the response's first
+ * variable and gw_eqframe_response_log is 0 unless it is log(variable). */
+#define GW_EQFRAME_ANY_RESPONSE 1u
+GW_API gw_status gw_eqframe_new_ex(const char *formula, unsigned flags, gw_eqframe **out);
+
 /* The response's variable (borrowed), and 1 when the response is log(variable). */
 GW_API const char *gw_eqframe_response(const gw_eqframe *e);
 GW_API int gw_eqframe_response_log(const gw_eqframe *e);

@@ -173,6 +173,30 @@ pr6 <- predict(m6, newdata = nd[ok6, ])
 rows <- which(ok6)
 for (i in seq_along(rows)) put("p_fe", "iid", "fit", rows[i], pr6[i])
 
+# 6. A transformed response and arithmetic regressors, weighted, with the HC1 variance
+#    (sandwich): predict gives the linear index x'b of log(wage + 1) and its SE sqrt(x' V x);
+#    nothing about the response is read from the new data.
+suppressPackageStartupMessages(library(sandwich))
+s <- d[, c("wage", "weeks", "experience", "union", "weight")]
+s$union[s$union == ""] <- NA # read.csv keeps an empty string as a level; goodwork reads missing
+s <- na.omit(s)
+m7 <- lm(log(wage + 1) ~ log(weeks + 1) + I(experience / 10) + union, data = s, weights = weight)
+V7 <- vcovHC(m7, type = "HC1")
+ok7 <- !is.na(nd$weeks) & nd$union != ""
+nd7 <- nd[ok7, ]
+nd7$union <- factor(nd7$union, levels = c("no", "yes")) # the fit's levels, whatever nd holds
+Xn <- model.matrix(~ log(weeks + 1) + I(experience / 10) + union, data = nd7)
+eta <- drop(Xn %*% coef(m7))
+se7 <- sqrt(rowSums((Xn %*% V7) * Xn))
+crit <- qt(0.95, df.residual(m7))
+rows <- which(ok7)
+for (i in seq_along(rows)) {
+  put("p_expr", "iid", "fit", rows[i], eta[i])
+  put("p_expr", "iid", "se", rows[i], se7[i])
+  put("p_expr", "iid", "ci_low", rows[i], eta[i] - crit * se7[i])
+  put("p_expr", "iid", "ci_high", rows[i], eta[i] + crit * se7[i])
+}
+
 res <- do.call(rbind, out)
 f <- "datasets/generated/postest_ref.csv"
 writeLines(c("# Reference values for goodwork test / predict (issue 19), made by scripts/ref/postest_ref.R",

@@ -302,6 +302,12 @@ static void test_predict(void **state)
     const char *const a3[] = {"--type", "link"};
     const char *const w1[] = {"link"};
     check_predict("p_pois", a3, 2, w1, 1, 1);
+    /* A transformed response and arithmetic regressors, weighted, HC1 (section 6): the response
+     * is never read from the new data. Rows 5 and 24: weeks missing. */
+    fit("p_expr", "log(wage + 1) ~ log(weeks + 1) + I(experience / 10) + union", "--weights",
+        "weight", "--vcov", "HC1");
+    const char *const a4[] = {"--se", "--level", "0.9"};
+    check_predict("p_expr", a4, 3, w4, 4, 2);
 }
 
 /* fit --save-fe: the stored estimates against R's dummy-variable regression (first year the
