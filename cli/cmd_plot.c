@@ -36,8 +36,9 @@ static const char plot_usage[] =
     "  --intercept      coef: draw (Intercept) too\n"
     "  --name M         event: the model\n"
     "  --var VAR        event: the event variable (default: the first VAR::LEVEL term's)\n"
-    "  --ref V,..       event: the reference level(s) (default: the one level missing from\n"
-    "                   the evenly spaced levels)\n"
+    "  --ref V,..       event: the reference level(s) (default: those the fit stored for\n"
+    "                   VAR's i(VAR, ref = v), else the one level missing from the evenly\n"
+    "                   spaced levels)\n"
     "  --level L        interval level (default: as stored, 0.95)\n"
     "  --title T        the plot's title\n"
     "  --out F.svg      the SVG file, replaced atomically (event default: event_M.svg)\n"
@@ -132,6 +133,28 @@ static int read_models(gw_results *res, const char *path, char **list, size_t nl
     return GW_EXIT_OK;
 }
 
+/* The reference levels stored with model name (the attribute i_ref that fits with
+ * i(x, ref = v) write), into *refs; none when the model has no such attribute. */
+static int stored_refs(const char *path, const char *name, char ***refs, size_t *n)
+{
+    size_t len = strlen(name) + sizeof "/models/";
+    char *obj = gw_malloc(len);
+    if (obj == NULL) {
+        cli_error("out of memory");
+        return GW_EXIT_OTHER;
+    }
+    snprintf(obj, len, "/models/%s", name);
+    gw_status s = gw_h5_read_strings(path, obj, "i_ref", refs, n);
+    gw_free(obj);
+    if (s == GW_ENOVAR)
+        return GW_EXIT_OK;
+    if (s != GW_OK) {
+        cli_error("%s", gw_last_error());
+        return cli_exit_code(s);
+    }
+    return GW_EXIT_OK;
+}
+
 static int plot_level(const plot_args *a, double *level)
 {
     char *end;
@@ -167,7 +190,8 @@ int cmd_plot(int argc, char **argv)
     int rc = parse_plot_args(argc - 1, argv + 1, event, &a);
     double level = 0.0, ref[64];
     size_t nref = 0, nlist = 0, n = 0;
-    char **list = NULL, out_default[512];
+    char **list = NULL, **iref = NULL, out_default[512];
+    size_t niref = 0;
     gw_results *res = NULL;
     gw_result **fits = NULL;
     const char **names = NULL;
@@ -189,10 +213,18 @@ int cmd_plot(int argc, char **argv)
         rc = event ? read_models(res, a.results, one, 1, &fits, &names, &n)
                    : read_models(res, a.results, list, list ? nlist : 0, &fits, &names, &n);
     }
+    if (rc == GW_EXIT_OK && event && nref == 0) /* --ref overrides what the fit stored */
+        rc = stored_refs(a.results, a.name, &iref, &niref);
     if (rc == GW_EXIT_OK && event) {
         if (a.out == NULL)
             snprintf(out_default, sizeof out_default, "event_%s.svg", a.name);
-        gw_eventplot_opts eo = {a.var, nref ? ref : NULL, nref, level, a.title};
+        gw_eventplot_opts eo = {.var = a.var,
+                                .ref = nref ? ref : NULL,
+                                .nref = nref,
+                                .level = level,
+                                .title = a.title,
+                                .stored_ref = (const char *const *)iref,
+                                .nstored_ref = niref};
         s = gw_eventplot_write(fits[0], a.name, &eo, a.out ? a.out : out_default);
     } else if (rc == GW_EXIT_OK) {
         gw_coefplot_opts co = {a.keep, level, a.intercept, a.title};
@@ -208,6 +240,7 @@ int cmd_plot(int argc, char **argv)
     gw_free(fits);
     gw_free(names);
     gw_etable_list_free(list, nlist);
+    gw_h5_strings_free(iref, niref);
     gw_results_close(res);
     plot_shutdown();
     return rc;

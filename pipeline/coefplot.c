@@ -146,9 +146,11 @@ static int draw_event(const char *tmp, void *arg)
     return plot_event(tmp, d->title, d->xlabel, d->n, d->x, d->est, d->lo, d->hi, d->nref, d->ref);
 }
 
-/* When term is "VAR::LEVEL" (var NULL: any VAR) with a numeric LEVEL: 1 and *level. The VAR's
- * length goes to *varlen. */
-static int event_term(const char *term, const char *var, size_t *varlen, double *level)
+/* When term is "VAR::LEVEL", or "VAR::LEVEL:BY" as i(VAR, BY) names its terms, with a numeric
+ * LEVEL, VAR equal to var (NULL: any) and the tail after LEVEL ("" or ":BY") equal to tail
+ * (NULL: any): 1, *level, the VAR's length in *varlen and the tail in *rest. */
+static int event_term(const char *term, const char *var, const char *tail, size_t *varlen,
+                      double *level, const char **rest)
 {
     const char *sep = strstr(term, "::");
     if (sep == NULL || sep == term)
@@ -157,9 +159,12 @@ static int event_term(const char *term, const char *var, size_t *varlen, double 
         return 0;
     char *end;
     *level = strtod(sep + 2, &end);
-    if (end == sep + 2 || *end != '\0' || !isfinite(*level))
+    if (end == sep + 2 || (*end != '\0' && *end != ':') || !isfinite(*level))
+        return 0;
+    if (tail != NULL && strcmp(end, tail) != 0)
         return 0;
     *varlen = (size_t)(sep - term);
+    *rest = end;
     return 1;
 }
 
@@ -207,12 +212,15 @@ gw_status gw_eventplot_write(const gw_result *fit, const char *name, const gw_ev
         return gwi_fail(GW_EINVAL, "gw_eventplot_write: no model or no path");
     if ((rc = check_level(o->level)) != GW_OK)
         return rc;
-    char var[128] = "";
+    char var[128] = "", tail[128] = "";
     size_t vl;
     double lev;
+    const char *rest;
     for (size_t j = 0; j < fit->k && var[0] == '\0'; j++)
-        if (event_term(fit->terms[j], o->var, &vl, &lev))
+        if (event_term(fit->terms[j], o->var, NULL, &vl, &lev, &rest)) {
             snprintf(var, sizeof var, "%.*s", (int)vl, fit->terms[j]);
+            snprintf(tail, sizeof tail, "%s", rest);
+        }
     if (var[0] == '\0')
         return gwi_fail(GW_EINVAL,
                         "%s has no event-study terms %s::LEVEL with a numeric LEVEL (as "
@@ -220,30 +228,39 @@ gw_status gw_eventplot_write(const gw_result *fit, const char *name, const gw_ev
                         name ? name : "the model", o->var ? o->var : "VAR",
                         o->var ? o->var : "VAR");
     event_data d = {NULL, var, 0, 0, NULL, NULL, NULL, NULL, NULL};
-    double inferred;
-    d.x = gw_calloc(4 * fit->k, sizeof *d.x);
+    double inferred, *stored;
+    d.x = gw_calloc(4 * fit->k + o->nstored_ref + 1, sizeof *d.x);
     if (d.x == NULL)
         return gwi_fail(GW_ENOMEM, "out of memory");
     d.est = d.x + fit->k;
     d.lo = d.est + fit->k;
     d.hi = d.lo + fit->k;
+    stored = d.hi + fit->k;
     for (size_t j = 0; j < fit->k; j++)
-        if (event_term(fit->terms[j], var, &vl, &lev)) {
+        if (event_term(fit->terms[j], var, tail, &vl, &lev, &rest)) {
             d.x[d.n] = lev;
             d.est[d.n] = fit->estimate[j];
             gw_etable_interval(fit, j, o->level, &d.lo[d.n], &d.hi[d.n]);
             d.n++;
         }
+    /* The stored references of VAR are named "VAR::LEVEL" whatever the BY (see i_ref). */
+    size_t nstored = 0;
+    for (size_t i = 0; i < o->nstored_ref; i++)
+        if (o->stored_ref[i] != NULL && event_term(o->stored_ref[i], var, "", &vl, &lev, &rest))
+            stored[nstored++] = lev;
     if (o->nref > 0) {
         d.ref = o->ref;
         d.nref = o->nref;
+    } else if (nstored > 0) {
+        d.ref = stored;
+        d.nref = nstored;
     } else if (infer_ref(d.x, d.n, &inferred)) {
         d.ref = &inferred;
         d.nref = 1;
     }
     char title[256];
-    snprintf(title, sizeof title, "%s: coefficients of %s (%g%% intervals)", name ? name : "model",
-             var, 100.0 * (o->level != 0.0 ? o->level : 0.95));
+    snprintf(title, sizeof title, "%s: coefficients of %s%s (%g%% intervals)",
+             name ? name : "model", var, tail, 100.0 * (o->level != 0.0 ? o->level : 0.95));
     d.title = o->title ? o->title : title;
     rc = write_atomic(path, draw_event, &d);
     gw_free(d.x);

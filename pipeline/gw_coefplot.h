@@ -35,10 +35,17 @@ typedef struct {
     size_t nref;
     double level;      /* as gw_coefplot_opts.level                                            */
     const char *title; /* NULL: "NAME: coefficients of VAR (95% intervals)"                    */
+    const char *const *stored_ref; /* the model's stored reference levels, nstored_ref strings
+                                      "VAR::LEVEL" (the results file's i_ref); used when nref is
+                                      0: those of VAR with a numeric LEVEL are the references
+                                      (none of VAR: the guess above)                          */
+    size_t nstored_ref;
 } gw_eventplot_opts;
 
 /* gw_eventplot_write -- the coefficients of the terms VAR::LEVEL of fit (LEVEL a number; other
  * terms ignored) against LEVEL, with their intervals, and the reference levels marked at 0.
+ * Terms VAR::LEVEL:BY (i(VAR, BY, ref = v) with a numeric BY) are drawn too: the series drawn
+ * is that of the first such term (its BY, or none).
  * Returns GW_OK; GW_EINVAL (no term VAR::LEVEL with a numeric LEVEL: the message names the
  * terms' form); GW_EIO; GW_ENOMEM. */
 gw_status gw_eventplot_write(const gw_result *fit, const char *name, const gw_eventplot_opts *o,

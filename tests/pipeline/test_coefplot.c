@@ -159,7 +159,7 @@ static void test_eventplot(void **state)
     assert_int_equal(count(s, "stroke-dasharray"), 1);
     free(s);
     double ref[2] = {2015, 2011};
-    gw_eventplot_opts o = {"year", ref, 2, 0.9, NULL};
+    gw_eventplot_opts o = {.var = "year", .ref = ref, .nref = 2, .level = 0.9};
     assert_int_equal(gw_eventplot_write(m, "es", &o, path), GW_OK);
     s = read_all(path);
     assert_int_equal(count(s, "stroke-dasharray"), 2);
@@ -168,6 +168,125 @@ static void test_eventplot(void **state)
     assert_int_equal(gw_eventplot_write(m, "es", &o, path), GW_EINVAL);
     assert_non_null(strstr(gw_last_error(), "age::LEVEL"));
     gw_result_free(m);
+}
+
+/* The x of each reference line (cairo's dashed "M X T L X B" paths) into x[0..max), their count
+ * returned. */
+static size_t dashed_x(const char *s, double *x, size_t max)
+{
+    size_t n = 0;
+    for (const char *p = s; (p = strstr(p, "stroke-dasharray")) != NULL && n < max; p++) {
+        const char *d = strstr(p, "d=\"M ");
+        assert_non_null(d);
+        x[n++] = strtod(d + 4, NULL);
+    }
+    return n;
+}
+
+/* Where plot_event puts level v on an axis of levels lo..hi: 70 px of left margin, 620 px of
+ * plot, half a period of margin on each side (pipeline/plot.c). */
+static double event_x(double v, double lo, double hi)
+{
+    return 70.0 + (v - (lo - 0.5)) / (hi - lo + 1.0) * 620.0;
+}
+
+/* i(year, treated, ref = c(2013, 2016)) names its terms year::LEVEL:treated; the references
+ * come from the stored i_ref (two gaps: the guess alone would mark none), other variables' and
+ * malformed stored references are ignored, and ref overrides them. */
+static void test_eventplot_stored_ref(void **state)
+{
+    (void)state;
+    const char *t[] = {"year::2012:treated", "year::2014:treated", "year::2015:treated",
+                       "year::2017:treated", "x"};
+    const double b[] = {0.1, 0.2, 0.3, 0.4, 3}, se[] = {.1, .1, .1, .1, .1};
+    gw_result *m = model(5, t, b, se);
+    const char *path = tmp_path("event_by.svg");
+    const char *stored[] = {"nation::1", "year::2013", "year::x", "year::2016"};
+    gw_eventplot_opts o = {.stored_ref = stored, .nstored_ref = 4};
+    assert_int_equal(gw_eventplot_write(m, "es", &o, path), GW_OK);
+    char *s = read_all(path);
+    check_svg(s);
+    assert_int_equal(count(s, fills[0]), 4);
+    double x[4];
+    assert_int_equal(dashed_x(s, x, 4), 2);
+    assert_float_equal(x[0], event_x(2013, 2012, 2017), 0.01);
+    assert_float_equal(x[1], event_x(2016, 2012, 2017), 0.01);
+    free(s);
+    double ref = 2018;
+    o.ref = &ref;
+    o.nref = 1;
+    assert_int_equal(gw_eventplot_write(m, "es", &o, path), GW_OK);
+    s = read_all(path);
+    assert_int_equal(dashed_x(s, x, 4), 1);
+    assert_float_equal(x[0], event_x(2018, 2012, 2018), 0.01);
+    free(s);
+    /* Without stored references of year, the guess: none here (two levels are missing). */
+    o = (gw_eventplot_opts){.stored_ref = stored, .nstored_ref = 1};
+    assert_int_equal(gw_eventplot_write(m, "es", &o, path), GW_OK);
+    s = read_all(path);
+    assert_int_equal(count(s, "stroke-dasharray"), 0);
+    free(s);
+    gw_result_free(m);
+}
+
+/* A real fit: i(year, ai_exposure, ref = ...) on the bundled panel stores i_ref, and plot event
+ * marks those years without --ref; --ref overrides them. */
+static void test_plot_event_from_fit(void **state)
+{
+    (void)state;
+    char res[1024], data[1024];
+    snprintf(res, sizeof res, "%s", tmp_path("event_fit.h5"));
+    snprintf(data, sizeof data, "%s", gwt_source_path("datasets/uk_la_panel.csv"));
+    const char *svg = tmp_path("event_fit.svg");
+    unlink(res);
+    const char *fit1[] = {"fit",
+                          "--data",
+                          data,
+                          "--model",
+                          "emp_rate ~ i(year, ai_exposure, ref = 2015) | la_id + year",
+                          "--out",
+                          res,
+                          "--name",
+                          "one",
+                          "--quiet",
+                          NULL};
+    gwt_run_result r = gwt_run_cli_argv(fit1);
+    if (r.exit_code != 0)
+        fail_msg("exit %d: %s", r.exit_code, r.err);
+    gwt_run_free(&r);
+    const char *fit2[] = {
+        "fit",   "--data", data,     "--model", "emp_rate ~ i(year, ref = c(2012, 2019)) | la_id",
+        "--out", res,      "--name", "two",     "--quiet",
+        NULL};
+    r = gwt_run_cli_argv(fit2);
+    assert_int_equal(r.exit_code, 0);
+    gwt_run_free(&r);
+    const struct {
+        const char *name, *ref;
+        size_t n;
+        double x[2];
+    } cases[] = {
+        {"one", NULL, 1, {2015}}, {"two", NULL, 2, {2012, 2019}}, {"one", "2020", 1, {2020}}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *a[] = {"plot",       "event",  "--results",
+                           res,          "--name", cases[i].name,
+                           "--out",      svg,      cases[i].ref ? "--ref" : NULL,
+                           cases[i].ref, NULL};
+        r = gwt_run_cli_argv(a);
+        if (r.exit_code != 0)
+            fail_msg("case %zu: exit %d: %s", i, r.exit_code, r.err);
+        gwt_run_free(&r);
+        char *s = read_all(svg);
+        check_svg(s);
+        /* 2010..2024 less the references: one point per year left. */
+        assert_int_equal(count(s, fills[0]), 15 - (cases[i].ref ? 1 : cases[i].n));
+        double x[4];
+        assert_int_equal(dashed_x(s, x, 4), cases[i].n);
+        for (size_t k = 0; k < cases[i].n; k++)
+            assert_float_equal(x[k], event_x(cases[i].x[k], 2010, 2024), 0.01);
+        free(s);
+    }
+    unlink(res);
 }
 
 /* The command on a results file: goodwork plot coef / event, and its usage errors. */
@@ -243,6 +362,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_coefplot_models_side_by_side),
         cmocka_unit_test(test_eventplot),
+        cmocka_unit_test(test_eventplot_stored_ref),
+        cmocka_unit_test(test_plot_event_from_fit),
         cmocka_unit_test(test_plot_cli),
     };
     int rc = cmocka_run_group_tests_name("coefplot", tests, NULL, NULL);
