@@ -458,8 +458,10 @@ static gw_status fit_frame(gw_design *d, const char *formula, const gw_fit_opts 
         (*out)->mean_y = ysum / (double)nrows;
     if ((*out)->k == 0)
         s = all_collinear(*out);
-    else if ((s = rows_after(d, *out)) == GW_OK)
-        s = copy_levels(d, *out);
+    else if ((s = rows_after(d, *out)) == GW_OK && (s = copy_levels(d, *out)) == GW_OK &&
+             (*out)->poly == NULL &&
+             (s = gw_poly_coefs_copy(d->poly, d->npoly, &(*out)->poly)) == GW_OK)
+        (*out)->npoly = d->npoly; /* poly()'s constants, for predictions on new data */
     if (s != GW_OK) {
         gw_result_free(*out);
         *out = NULL;

@@ -29,7 +29,11 @@
  * name (the new table needs the fixed-effect variables); a level without an estimate gives a
  * missing prediction (counted in n_unseen and n_unseen_fe), a missing value in n_missing.
  *
- * Not supported (GW_EUNSUPPORTED with the reason): absorbed fixed effects without stored
+ * Orthogonal poly(x, d): evaluated on the new rows with the fit's recurrence constants
+ * (gw_result.poly), as R's predict() with poly()'s "coefs"; raw poly() as at the fit.
+ *
+ * Not supported (GW_EUNSUPPORTED with the reason): an orthogonal poly() term without stored
+ * constants (results written before they were), absorbed fixed effects without stored
  * estimates, standard errors with absorbed fixed effects, a model whose regressors read no
  * numeric variable of the new table. The response, whatever its transform, is not read.
  *

@@ -15,6 +15,7 @@
 #include "core_int.h"
 #include "gw_alloc.h"
 #include "gw_eqframe.h"
+#include "gw_formula.h"
 #include "gw_predict.h"
 #include "gw_strbuf.h"
 #include "io_int.h"
@@ -293,6 +294,34 @@ static gw_status alloc_prediction(size_t n, int se, gw_prediction **out)
     return GW_OK;
 }
 
+/* Every orthogonal poly() term of model r must come with the fit's constants: computed over
+ * the new rows it would be another basis, and the coefficients would not apply to it. */
+static gw_status check_poly(const gw_result *r)
+{
+    gw_formula *f = NULL;
+    gw_status s = gw_formula_parse(r->formula, &f);
+    if (s != GW_OK)
+        return s;
+    for (size_t k = 0; k < gw_formula_nterms(f) + gw_formula_nendog(f) && s == GW_OK; k++) {
+        const gw_formula_term *t = k < gw_formula_nterms(f)
+                                       ? gw_formula_term_at(f, k)
+                                       : gw_formula_endog(f, k - gw_formula_nterms(f));
+        const gw_formula_factor *ff = &t->factors[0];
+        int stored = 0;
+        if (t->nfactors != 1 || ff->kind != GW_FF_POLY || ff->raw)
+            continue;
+        for (size_t i = 0; i < r->npoly; i++)
+            stored |= strcmp(r->poly[i].term, ff->name) == 0;
+        if (!stored)
+            s = gwi_fail(GW_EUNSUPPORTED,
+                         "the model's %s has no stored constants (results written before they "
+                         "were stored): refit it, or use poly(%s, %u, raw = TRUE)",
+                         ff->name, ff->var, ff->exponent);
+    }
+    gw_formula_free(f);
+    return s;
+}
+
 static gw_status check_args(const gw_result *r, const gw_table *t, const gw_predict_opts *o,
                             gw_prediction **out)
 {
@@ -333,13 +362,17 @@ gw_status gw_predict_table(const gw_result *r, const gw_table *t, const gw_predi
     pjob J = {r, t, NULL, NULL, NULL, NULL, NULL};
     gw_frame_opts fo = {0};
     fo.all_levels = 1;
+    fo.poly = r->poly; /* new rows get the fit's orthogonal polynomials (R's predict.poly) */
+    fo.npoly = r->npoly;
     const int se = (o->flags & GW_PREDICT_SE) != 0;
     if ((s = alloc_prediction(gw_table_nrows(t), se, &J.p)) != GW_OK)
         goto done;
     J.p->level = o->level != 0.0 ? o->level : 0.95;
     J.p->df = r->stat_is_z ? (double)NAN : r->df_inference;
     J.p->response = (o->flags & GW_PREDICT_RESPONSE) != 0;
-    if ((s = gw_eqframe_new_ex(r->formula, GW_EQFRAME_ANY_RESPONSE, &e)) != GW_OK ||
+    if ((s = check_poly(r)) != GW_OK ||
+        (s = gw_eqframe_new_ex(r->formula, GW_EQFRAME_POLY | GW_EQFRAME_ANY_RESPONSE, &e)) !=
+            GW_OK ||
         (s = gw_eqframe_build_ex(e, t, &fo, &J.d)) != GW_OK)
         goto done;
     J.p->n_missing = gw_table_nrows(t) - J.d->n;

@@ -107,5 +107,41 @@ void gw_design_free(gw_design *d)
     free_names(d->inst_terms, d->q);
     gw_free(d->row_index);
     gwi_strv_free(d->level_names, d->n_level_names);
+    gw_poly_coefs_free(d->poly, d->npoly);
     gw_free(d);
+}
+
+void gw_poly_coefs_free(gw_poly_coefs *p, size_t n)
+{
+    for (size_t i = 0; p != NULL && i < n; i++) {
+        gw_free(p[i].term);
+        gw_free(p[i].alpha);
+        gw_free(p[i].norm2);
+    }
+    gw_free(p);
+}
+
+gw_status gw_poly_coefs_copy(const gw_poly_coefs *src, size_t n, gw_poly_coefs **out)
+{
+    *out = NULL;
+    if (n == 0)
+        return GW_OK;
+    gw_poly_coefs *p = gw_calloc(n, sizeof *p);
+    if (p == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot copy %zu poly() terms", n);
+    for (size_t i = 0; i < n; i++) {
+        size_t d = src[i].degree;
+        p[i].degree = src[i].degree;
+        p[i].term = gw_strdup(src[i].term);
+        p[i].alpha = gw_alloc_array(d ? d : 1, sizeof *p[i].alpha);
+        p[i].norm2 = gw_alloc_array(d + 2, sizeof *p[i].norm2);
+        if (p[i].term == NULL || p[i].alpha == NULL || p[i].norm2 == NULL) {
+            gw_poly_coefs_free(p, i + 1);
+            return gwi_fail(GW_ENOMEM, "cannot copy %zu poly() terms", n);
+        }
+        memcpy(p[i].alpha, src[i].alpha, d * sizeof *p[i].alpha);
+        memcpy(p[i].norm2, src[i].norm2, (d + 2) * sizeof *p[i].norm2);
+    }
+    *out = p;
+    return GW_OK;
 }

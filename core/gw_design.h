@@ -22,6 +22,17 @@ typedef struct {
     size_t nlevels;
 } gw_factor;
 
+/* The recurrence constants of an orthogonal poly(x, d) term over the rows it was computed on
+ * (R's attr(poly(x, d), "coefs")): with them the same polynomials are evaluated on other rows
+ * (io/gw_frame.h, gw_frame_opts.poly; R's predict() with poly()). */
+typedef struct {
+    char *term;     /* owned; the term's name, "poly(x,2)"                                    */
+    unsigned degree;
+    double *alpha;  /* owned; degree values, in x's units                                      */
+    double *norm2;  /* owned; degree + 2 values: 1, the row count, then the squared norms of
+                       the unnormalised polynomials of degrees 1..degree                       */
+} gw_poly_coefs;
+
 typedef struct gw_design {
     size_t n, p;        /* observations used; columns of X                                     */
     double *X;          /* n x p regressors (exogenous first, then endogenous ones for IV)     */
@@ -61,6 +72,9 @@ typedef struct gw_design {
     void *block;        /* NULL, or the one allocation that y and X point into (the frame
                            took them from the table's columns without a copy); gw_design_free
                            frees it, not y and X                                              */
+    gw_poly_coefs *poly; /* NULL, or npoly: the constants of each orthogonal poly() term of the
+                            regressors computed over these rows (io/gw_frame.h)                */
+    size_t npoly;
 } gw_design;
 
 /* gw_design_new -- a zeroed design with n x p X, y and terms allocated (names NULL).
@@ -69,6 +83,11 @@ GW_API gw_status gw_design_new(size_t n, size_t p, gw_design **out);
 
 /* gw_design_free -- release d and everything it points to; NULL-safe. */
 GW_API void gw_design_free(gw_design *d);
+
+/* gw_poly_coefs_copy -- *out = an owned copy of src[0..n) (NULL when n is 0). GW_ENOMEM (*out
+ * NULL). gw_poly_coefs_free releases n of them; NULL-safe. */
+GW_API gw_status gw_poly_coefs_copy(const gw_poly_coefs *src, size_t n, gw_poly_coefs **out);
+GW_API void gw_poly_coefs_free(gw_poly_coefs *p, size_t n);
 
 /* gw_factor_free_fields -- release the fields of one factor (not the struct itself). */
 GW_API void gw_factor_free_fields(gw_factor *f);

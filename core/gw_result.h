@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "gw_design.h"
 #include "gw_export.h"
 #include "gw_status.h"
 
@@ -121,6 +122,11 @@ typedef struct gw_result {
      * prediction a level the fit never saw from the reference level (gw_predict.h).            */
     char **factor_levels;
     size_t nfactor_levels;
+    /* NULL, or npoly: the constants of the orthogonal poly() terms over the rows used
+     * (gw_design.poly; stored as "poly_terms", "poly_degree", "poly_coefs"), with which a
+     * prediction evaluates the fit's polynomials on new data (gw_predict.h).                  */
+    gw_poly_coefs *poly;
+    size_t npoly;
 } gw_result;
 
 /* gw_result_new -- a record for k coefficients: every double NaN, counts GW_RESULT_NA, arrays

@@ -155,6 +155,7 @@ void gw_result_free(gw_result *r)
     gw_free(r->fitted);
     gw_free(r->row_index);
     gwi_strv_free(r->factor_levels, r->nfactor_levels);
+    gw_poly_coefs_free(r->poly, r->npoly);
     gw_free(r);
 }
 

@@ -14,6 +14,7 @@ struct gw_eqframe {
     char **vars; /* distinct variables of the regressor terms */
     size_t nvars;
     int response_log;
+    unsigned flags; /* GW_EQFRAME_* */
 };
 
 /* 1 when name can be written without backquotes. */
@@ -103,7 +104,10 @@ static void eb_factor(ebuf *b, const gw_formula_factor *x)
         break;
     case GW_FF_EXPR: /* its name is its text without white space: it parses back the same */
         eb_add(b, x->name);
-    case GW_FF_POLY: /* refused by add_term */
+        break;
+    case GW_FF_POLY: /* its name parses back the same: poly(x,2), poly(x,2,raw=TRUE) */
+        eb_add(b, x->name);
+        break;
     case GW_FF_I:
     case GW_FF_I_BY:
     case GW_FF_LAG:
@@ -134,7 +138,8 @@ static gw_status add_term(gw_eqframe *e, ebuf *b, const gw_formula_term *t, int 
         gw_ffkind kind = t->factors[k].kind;
         /* poly()'s columns depend on the rows fitted, lags on the panel: neither is rebuilt
          * over a changed table; i() waits for the same. */
-        if (kind == GW_FF_POLY || kind == GW_FF_I || kind == GW_FF_I_BY || kind == GW_FF_LAG)
+        if ((kind == GW_FF_POLY && !(e->flags & GW_EQFRAME_POLY)) || kind == GW_FF_I ||
+            kind == GW_FF_I_BY || kind == GW_FF_LAG)
             return gwi_fail(GW_EUNSUPPORTED,
                             "the term %s: poly(), i() and lags cannot be propagated yet", t->name);
         if (k > 0)
@@ -162,6 +167,7 @@ gw_status gw_eqframe_new_ex(const char *formula, unsigned flags, gw_eqframe **ou
     *out = NULL;
     if ((e = gw_calloc(1, sizeof *e)) == NULL)
         return gwi_fail(GW_ENOMEM, "gw_eqframe_new: out of memory");
+    e->flags = flags;
     if ((s = gw_formula_parse(formula, &e->f)) != GW_OK)
         goto done;
     const gw_formula_factor *r = gw_formula_response(e->f);

@@ -80,6 +80,9 @@ typedef struct {
     size_t *uses;         /* with mut: per table column, the fills that still read it */
     pfactor **lagf;       /* the nlag factors l(), f(), d(): their NaNs are missing values */
     size_t nlag;
+    const gw_poly_coefs *poly_in; /* gw_frame_opts.poly: stored constants of poly() terms */
+    size_t npoly_in;
+    gw_design *d;                 /* being filled: fill_poly records poly()'s constants in it */
 } frame;
 
 /* The table row of kept row i. */
@@ -424,8 +427,70 @@ static gw_status mark_lagged(const frame *fr, unsigned char *drop, size_t *nmiss
     return GW_OK;
 }
 
+/* The stored constants of the poly() term named term (gw_frame_opts.poly), or NULL. */
+static const gw_poly_coefs *poly_stored(const frame *fr, const char *term)
+{
+    for (size_t i = 0; i < fr->npoly_in; i++)
+        if (strcmp(fr->poly_in[i].term, term) == 0)
+            return &fr->poly_in[i];
+    return NULL;
+}
+
+/* Orthogonal poly() with stored constants c (R's predict.poly): Z_0 = 1, Z_1 = x - alpha_0,
+ * Z_j = (x - alpha_{j-1}) Z_{j-1} - (norm2_j / norm2_{j-1}) Z_{j-2}, column j Z_j /
+ * sqrt(norm2_{j+1}): the fit's basis at the kept rows' x, whatever rows these are. */
+static gw_status poly_from_coefs(const frame *fr, const pfactor *pf, const gw_poly_coefs *c,
+                                 double *dst, size_t ld)
+{
+    const unsigned d = pf->ff->exponent;
+    if (c->degree != d)
+        return gwi_fail(GW_EINVAL, "%.200s: the stored constants are of degree %u, not %u",
+                        pf->ff->name, c->degree, d);
+    for (size_t i = 0; i < fr->n; i++) {
+        double x = pf->x[row_at(fr, i)], zpp = 1.0, zp = x - c->alpha[0];
+        dst[i] = zp;
+        for (unsigned j = 2; j <= d; j++) {
+            double z = (x - c->alpha[j - 1]) * zp - (c->norm2[j] / c->norm2[j - 1]) * zpp;
+            dst[(size_t)(j - 1) * ld + i] = z;
+            zpp = zp;
+            zp = z;
+        }
+    }
+    for (unsigned j = 1; j <= d; j++) {
+        double sc = 1.0 / sqrt(c->norm2[j + 1]);
+        for (size_t i = 0; i < fr->n; i++)
+            dst[(size_t)(j - 1) * ld + i] *= sc;
+    }
+    return GW_OK;
+}
+
+/* Records the constants of poly() term name in the design (once per name). alpha, norm2:
+ * borrowed, d and d + 2 values. */
+static gw_status poly_record(const frame *fr, const char *name, unsigned d, const double *alpha,
+                             const double *norm2)
+{
+    gw_design *D = fr->d;
+    for (size_t i = 0; i < D->npoly; i++)
+        if (strcmp(D->poly[i].term, name) == 0)
+            return GW_OK;
+    gw_poly_coefs c = {(char *)(uintptr_t)name, d, (double *)(uintptr_t)alpha,
+                       (double *)(uintptr_t)norm2},
+                  *copy = NULL;
+    gw_poly_coefs *v = gw_realloc(D->poly, (D->npoly + 1) * sizeof *v);
+    if (v == NULL)
+        return gwi_fail(GW_ENOMEM, "cannot allocate poly()'s constants");
+    D->poly = v;
+    gw_status rc = gw_poly_coefs_copy(&c, 1, &copy);
+    if (rc != GW_OK)
+        return rc;
+    D->poly[D->npoly++] = copy[0];
+    gw_free(copy);
+    return GW_OK;
+}
+
 /* poly(x, d): the d columns over the kept rows, orthogonal as R's poly() (gwi_poly_ortho), or
- * with raw = TRUE the powers x, ..., x^d in double-double (low parts in dstlo when not NULL). */
+ * with raw = TRUE the powers x, ..., x^d in double-double (low parts in dstlo when not NULL).
+ * With stored constants for the term (a prediction), the fit's polynomials instead. */
 static gw_status fill_poly(const frame *fr, const pfactor *pf, double *dst, double *dstlo,
                            size_t ld)
 {
@@ -448,13 +513,17 @@ static gw_status fill_poly(const frame *fr, const pfactor *pf, double *dst, doub
             }
         return GW_OK;
     }
+    const gw_poly_coefs *stored = poly_stored(fr, pf->ff->name);
+    if (stored != NULL)
+        return poly_from_coefs(fr, pf, stored, dst, ld);
     double *x = gw_alloc_array(n + 2 * (size_t)d + 2, sizeof *x);
     if (x == NULL)
         return gwi_fail(GW_ENOMEM, "cannot allocate poly()'s values of %zu rows", n);
     for (size_t i = 0; i < n; i++)
         x[i] = pf->x[row_at(fr, i)];
-    /* alpha and norm2 (what predicting on new rows would need) are not kept: see formula.md. */
     gw_status rc = gwi_poly_ortho(x, n, d, dst, ld, x + n, x + n + d);
+    if (rc == GW_OK && fr->d != NULL)
+        rc = poly_record(fr, pf->ff->name, d, x + n, x + n + d);
     gw_free(x);
     return rc;
 }
@@ -1307,7 +1376,7 @@ static gw_status fb_calls(fbuild *B)
         /* A design for prediction codes every level (all_levels): no reference to drop. */
         if (pf->cat && !B->opts->all_levels && (rc = code_refs(fr, pf)) != GW_OK)
             return rc;
-        if (pf->ff->kind == GW_FF_POLY && !pf->ff->raw) {
+        if (pf->ff->kind == GW_FF_POLY && !pf->ff->raw && poly_stored(fr, pf->ff->name) == NULL) {
             /* Up to d + 1 distinct values are enough to know: O(n d) at worst, usually a few
              * rows (coding the whole column, as make_levels would, cost 1 s at 10^6 rows). */
             double seen[GW_FORMULA_MAX_EXPONENT + 1];
@@ -1486,6 +1555,7 @@ static gw_status fb_fill_terms(fbuild *B)
     const size_t n = fr->n;
     gw_status rc;
     size_t c0 = d->has_intercept ? 1 : 0;
+    fr->d = d;
     for (size_t k = 0, z0 = 0; k < B->nterm; k++) {
         pterm *pt = &B->pt[k];
         int inst = k >= B->nmain + B->nendog;
@@ -1682,6 +1752,8 @@ static gw_status frame_build(const gw_table *t, gw_table *mut, const gw_formula 
     B.fr.t = t;
     B.fr.f = f;
     B.fr.nrows = gw_table_nrows(t);
+    B.fr.poly_in = opts->poly;
+    B.fr.npoly_in = opts->poly != NULL ? opts->npoly : 0;
     B.f = f;
     B.opts = opts;
     if ((rc = fb_init(&B)) != GW_OK || (rc = fb_resolve_formula(&B)) != GW_OK ||

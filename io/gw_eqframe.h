@@ -33,11 +33,16 @@ typedef struct gw_eqframe gw_eqframe;
  * log: exp(y), sqrt(y), abs(y), y^k); GW_ENOMEM. Complexity: that of gw_formula_parse. */
 GW_API gw_status gw_eqframe_new(const char *formula, gw_eqframe **out);
 
-/* gw_eqframe_new_ex -- gw_eqframe_new with flags: GW_EQFRAME_ANY_RESPONSE accepts any response
- * (log(wage + 1), sqrt(y), ...), for callers that never read the response, such as predictions
- * of the linear index (gw_predict.h); gw_eqframe_response then names the response's first
- * variable and gw_eqframe_response_log is 0 unless it is log(variable). */
-#define GW_EQFRAME_ANY_RESPONSE 1u
+/* Flags of gw_eqframe_new_ex. */
+#define GW_EQFRAME_POLY 1u /* rebuild poly() terms too (refused otherwise): raw ones as at the fit,
+                              orthogonal ones with the fit's constants given as gw_frame_opts.poly
+                              to gw_eqframe_build_ex (without them, over the new rows: wrong) */
+#define GW_EQFRAME_ANY_RESPONSE 2u /* any response (log(wage + 1), sqrt(y), ...), for callers
+                              that never read it, such as predictions of the linear index
+                              (gw_predict.h); gw_eqframe_response then names the response's
+                              first variable, gw_eqframe_response_log is 0 unless log(variable) */
+
+/* gw_eqframe_new_ex -- gw_eqframe_new with flags GW_EQFRAME_*. */
 GW_API gw_status gw_eqframe_new_ex(const char *formula, unsigned flags, gw_eqframe **out);
 
 /* The response's variable (borrowed), and 1 when the response is log(variable). */

@@ -34,7 +34,8 @@
  *   l(x, k), f(x, k), d(x) need opts.panel_id/panel_time: the value at (id, time - k) among all
  *   table rows (before opts.keep), missing (row dropped and counted) when absent; GW_EINVAL
  *   without a panel (caret) or with two rows of one (id, time) (both named). O(n log n) once
- *   for the (id, time) order, then O(n) per lag.
+ *   for the (id, time) order, then O(n) per lag. d->poly receives the recurrence constants of
+ *   each orthogonal poly() term computed here (R's "coefs"), for opts.poly of a prediction.
  * - y: the response (transformed if written so, e.g. log(y); a power response is rounded).
  * - w: the weights (opts.weights), all > 0; rows with weight 0 are dropped and counted in
  *   d->nobs_dropped_zero_weight.
@@ -87,6 +88,13 @@ typedef struct {
     /* 1: also d->fe_levels, the names of the levels of each absorbed fixed effect (fit
      * --save-fe). 0: not made (they cost a string per level). */
     int fe_levels;
+    /* NULL, or npoly stored constants of orthogonal poly() terms (a fit's gw_design.poly): a
+     * poly() term of the same name and degree is evaluated with them at the kept rows, as R's
+     * predict() does with poly()'s "coefs" (new data get the fit's basis), instead of being
+     * made orthogonal over the kept rows; its degree is then not checked against the number of
+     * distinct values. A degree that differs is GW_EINVAL. Borrowed. */
+    const gw_poly_coefs *poly;
+    size_t npoly;
 } gw_frame_opts;
 
 /* gw_frame_build -- build the design of formula f over table t.

@@ -307,6 +307,38 @@ static herr_t write_fixef(hid_t g, const gw_result *r)
     return st;
 }
 
+/* The constants of the orthogonal poly() terms (gw_result.poly), as three datasets: poly_terms
+ * (the terms' names), poly_degree (their degrees d) and poly_coefs (per term in order: alpha,
+ * d values, then norm2, d + 2 values). Written only when the fit has such terms. */
+static herr_t write_poly(hid_t g, const gw_result *r)
+{
+    size_t m = 0;
+    if (r->npoly == 0)
+        return 0;
+    for (size_t i = 0; i < r->npoly; i++)
+        m += 2 * (size_t)r->poly[i].degree + 2;
+    const char **names = gw_calloc(r->npoly, sizeof *names);
+    uint64_t *deg = gw_calloc(r->npoly, sizeof *deg);
+    double *v = gw_alloc_array(m, sizeof *v);
+    herr_t st = names == NULL || deg == NULL || v == NULL ? -1 : 0;
+    for (size_t i = 0, o = 0; st >= 0 && i < r->npoly; i++) {
+        const gw_poly_coefs *c = &r->poly[i];
+        names[i] = c->term;
+        deg[i] = c->degree;
+        memcpy(v + o, c->alpha, c->degree * sizeof *v);
+        memcpy(v + o + c->degree, c->norm2, (c->degree + 2) * sizeof *v);
+        o += 2 * (size_t)c->degree + 2;
+    }
+    if (st >= 0 && (write_str_ds(g, "poly_terms", names, r->npoly) < 0 ||
+                    write_u64_ds(g, "poly_degree", deg, r->npoly) < 0 ||
+                    write_f64_ds(g, "poly_coefs", v, m, 0, 0) < 0))
+        st = -1;
+    gw_free(names);
+    gw_free(deg);
+    gw_free(v);
+    return st;
+}
+
 /* The reference levels of the model's i() terms, as the attribute i_ref: one string
  * "VAR::LEVEL" per reference level, named as the dummies are ("year::2015", "rel::-1"), so that
  * a plot of the VAR::LEVEL coefficients (goodwork plot event) can mark the reference periods.
@@ -424,7 +456,7 @@ static gw_status write_model(hid_t g, const gw_result *r, const char *what)
         goto h5fail;
     if (r->row_index != NULL && write_row_index(g, r) < 0)
         goto h5fail;
-    if (write_fixef(g, r) < 0)
+    if (write_fixef(g, r) < 0 || write_poly(g, r) < 0)
         goto h5fail;
     if (r->nfactor_levels > 0 &&
         write_str_ds(g, "factor_levels", (const char *const *)r->factor_levels, r->nfactor_levels) <
@@ -966,6 +998,66 @@ static gw_status read_str_ds(hid_t g, const char *name, const char *what, size_t
     return rc;
 }
 
+/* poly_terms, poly_degree and poly_coefs (write_poly) into r->poly; none when absent. */
+static gw_status read_poly(hid_t g, const char *what, gw_result *r)
+{
+    char **names = NULL;
+    size_t n = 0, nd = 0, m = 0, need = 0;
+    uint64_t *deg = NULL;
+    double *v = NULL;
+    gw_status rc;
+    if (H5Lexists(g, "poly_terms", H5P_DEFAULT) <= 0)
+        return GW_OK;
+    if ((rc = read_str_ds(g, "poly_terms", what, GW_RESULT_NA, &names, &n)) != GW_OK ||
+        (rc = ds_len(g, "poly_degree", what, &nd)) != GW_OK ||
+        (rc = ds_len(g, "poly_coefs", what, &m)) != GW_OK)
+        goto done;
+    if (nd != n || n == 0) {
+        rc = gwi_fail(GW_EFORMAT, "%s: %zu poly_terms but %zu poly_degree", what, n, nd);
+        goto done;
+    }
+    if ((deg = gw_calloc(n, sizeof *deg)) == NULL ||
+        (v = gw_alloc_array(m ? m : 1, sizeof *v)) == NULL ||
+        (r->poly = gw_calloc(n, sizeof *r->poly)) == NULL) {
+        rc = gwi_fail(GW_ENOMEM, "%s: cannot allocate poly()'s constants", what);
+        goto done;
+    }
+    hid_t d = H5Dopen2(g, "poly_degree", H5P_DEFAULT);
+    herr_t st = d < 0 ? -1 : H5Dread(d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, deg);
+    if (d >= 0)
+        H5Dclose(d);
+    for (size_t i = 0; st >= 0 && i < n; i++)
+        need += deg[i] > 0 && deg[i] <= GW_FORMULA_MAX_EXPONENT ? 2 * (size_t)deg[i] + 2 : m + 1;
+    if (st < 0 || need != m) {
+        rc = gwi_h5_fail(GW_EFORMAT, "%s/poly_degree: does not match poly_coefs", what);
+        goto done;
+    }
+    if ((rc = read_f64_ds(g, "poly_coefs", what, m, 0, 0, v)) != GW_OK)
+        goto done;
+    for (size_t i = 0, o = 0; i < n; i++) {
+        gw_poly_coefs *c = &r->poly[i];
+        size_t dg = (size_t)deg[i];
+        r->npoly = i + 1;
+        c->term = names[i];
+        names[i] = NULL;
+        c->degree = (unsigned)dg;
+        c->alpha = gw_alloc_array(dg, sizeof *c->alpha);
+        c->norm2 = gw_alloc_array(dg + 2, sizeof *c->norm2);
+        if (c->alpha == NULL || c->norm2 == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "%s: cannot allocate poly()'s constants", what);
+            goto done;
+        }
+        memcpy(c->alpha, v + o, dg * sizeof *v);
+        memcpy(c->norm2, v + o + dg, (dg + 2) * sizeof *v);
+        o += 2 * dg + 2;
+    }
+done:
+    gwi_strv_free(names, n);
+    gw_free(deg);
+    gw_free(v);
+    return rc;
+}
+
 static gw_status read_model(hid_t g, const char *what, gw_result **out);
 
 /* Reads the group NAME under g as a sub-result into *out (left NULL when absent). */
@@ -1203,6 +1295,8 @@ static gw_status read_model(hid_t g, const char *what, gw_result **out)
     if (H5Lexists(g, "factor_levels", H5P_DEFAULT) > 0 &&
         (rc = read_str_ds(g, "factor_levels", what, GW_RESULT_NA, &r->factor_levels,
                           &r->nfactor_levels)) != GW_OK)
+        goto done;
+    if ((rc = read_poly(g, what, r)) != GW_OK)
         goto done;
     rc = read_iv_glm(g, what, r);
 done:

@@ -166,6 +166,53 @@ static void test_frame_poly(void **state)
     assert_non_null(strstr(gw_last_error(), "less than the number of distinct values"));
 }
 
+/* The recurrence constants of poly() go to d->poly (closed forms for v = 1..8: alpha the mean
+ * 4.5 by symmetry, norm2 1, n, sum c^2 = 42, sum p2^2), and with opts.poly a design over other
+ * rows gets the fit's polynomials at those rows (R's predict with poly()'s coefs), even over
+ * fewer distinct values than the degree. */
+static void test_frame_poly_stored(void **state)
+{
+    const gw_table *t = *state;
+    gw_design *d = build(t, "y ~ poly(v, 2)", NULL), *e = NULL;
+    double s2 = 0.0, p1[N], p2[N];
+    for (size_t i = 0; i < N; i++) {
+        double c = V[i] - 4.5;
+        p1[i] = c / sqrt(42.0);
+        p2[i] = c * c - 42.0 / 8.0;
+        s2 += p2[i] * p2[i];
+    }
+    assert_int_equal(d->npoly, 1);
+    const gw_poly_coefs *c = &d->poly[0];
+    assert_string_equal(c->term, "poly(v,2)");
+    assert_int_equal(c->degree, 2);
+    const double norm2[4] = {1.0, 8.0, 42.0, s2};
+    for (size_t j = 0; j < 2; j++)
+        gw_assert_close(c->alpha[j], 4.5, 1e-15, 1e-15);
+    for (size_t j = 0; j < 4; j++)
+        gw_assert_close(c->norm2[j], norm2[j], 1e-15, 1e-15);
+    /* Rows 2 and 7 only (v = 2, 7): two distinct values, degree 2, with the fit's constants. */
+    const unsigned char keep[N] = {0, 1, 0, 0, 0, 0, 1, 0};
+    gw_frame_opts o = {.keep = keep, .poly = d->poly, .npoly = d->npoly};
+    e = build(t, "y ~ poly(v, 2)", &o);
+    assert_int_equal(e->n, 2);
+    const size_t rows[2] = {1, 6};
+    for (size_t i = 0; i < 2; i++) {
+        gw_assert_close(e->X[1 * e->n + i], p1[rows[i]], 1e-15, 1e-15);
+        gw_assert_close(e->X[2 * e->n + i], p2[rows[i]] / sqrt(s2), 1e-15, 1e-15);
+    }
+    gw_design_free(e);
+    /* Without them, those rows are too few for degree 2; stored constants of another degree
+     * under the same name are refused. */
+    o.poly = NULL;
+    assert_int_equal(try_build(t, "y ~ poly(v, 2)", &o, &e), GW_EINVAL);
+    d->poly[0].degree = 1;
+    o.poly = d->poly;
+    assert_int_equal(try_build(t, "y ~ poly(v, 2)", &o, &e), GW_EINVAL);
+    assert_non_null(strstr(gw_last_error(), "stored constants are of degree 1"));
+    d->poly[0].degree = 2;
+    gw_design_free(d);
+}
+
 static void test_frame_factor_ref_and_i(void **state)
 {
     const gw_table *t = *state;
@@ -290,6 +337,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frame_poly),
+        cmocka_unit_test(test_frame_poly_stored),
         cmocka_unit_test(test_frame_factor_ref_and_i),
         cmocka_unit_test(test_frame_lags),
     };

@@ -945,6 +945,22 @@ static gw_result *make_result(double seed, int with_resid)
         r->factor_levels[0] = gw_strdup("region=North");
         r->factor_levels[1] = gw_strdup("factor(year)=2011");
         r->nfactor_levels = 2;
+        /* poly()'s constants: two terms of degrees 1 and 3 (alpha, then norm2). */
+        const char *pt[2] = {"poly(x,1)", "poly(`a b`,3)"};
+        r->poly = gw_calloc(2, sizeof *r->poly);
+        r->npoly = 2;
+        for (size_t i = 0; i < 2; i++) {
+            gw_poly_coefs *c = &r->poly[i];
+            c->term = gw_strdup(pt[i]);
+            c->degree = i == 0 ? 1 : 3;
+            c->alpha = gw_alloc_array(c->degree, sizeof(double));
+            c->norm2 = gw_alloc_array(c->degree + 2, sizeof(double));
+            for (unsigned j = 0; j < c->degree + 2; j++) {
+                if (j < c->degree)
+                    c->alpha[j] = seed / (j + 3.0);
+                c->norm2[j] = seed * (j + 1.0) / 7.0;
+            }
+        }
         /* fit --save-fe estimates of the second set only (the first has none). */
         gw_result_fe *e = &r->fixed_effects[1];
         e->neffects = 3;
@@ -1139,17 +1155,26 @@ static void assert_same_result(const gw_result *a, const gw_result *b)
     assert_int_equal(a->nfactor_levels, b->nfactor_levels);
     for (size_t j = 0; j < a->nfactor_levels; j++)
         assert_string_equal(a->factor_levels[j], b->factor_levels[j]);
+    assert_int_equal(a->npoly, b->npoly);
+    assert_int_equal(a->poly == NULL, b->poly == NULL);
+    for (size_t j = 0; j < a->npoly; j++) {
+        assert_string_equal(a->poly[j].term, b->poly[j].term);
+        assert_int_equal(a->poly[j].degree, b->poly[j].degree);
+        assert_memory_equal(a->poly[j].alpha, b->poly[j].alpha, a->poly[j].degree * sizeof(double));
+        assert_memory_equal(a->poly[j].norm2, b->poly[j].norm2,
+                            (a->poly[j].degree + 2) * sizeof(double));
+    }
 }
 
 static void test_results_roundtrip_bit_identical(void **state)
 {
     (void)state;
     /* A tripwire for a field added to gw_result but not to io/hdf5_results.c's tables (the
-     * round trip must cover every field): on LP64 the record is 832 bytes. When this fails,
+     * round trip must cover every field): on LP64 the record is 848 bytes. When this fails,
      * store the new field, set it in make_result and compare it in assert_same_result, then
      * update the size. */
-    if (sizeof(void *) == 8 && sizeof(gw_result) != 832)
-        fail_msg("gw_result is %zu bytes, not 832: a field was added; store it in "
+    if (sizeof(void *) == 8 && sizeof(gw_result) != 848)
+        fail_msg("gw_result is %zu bytes, not 848: a field was added; store it in "
                  "io/hdf5_results.c and test it here",
                  sizeof(gw_result));
     const char *path = tmp_path("rt.h5");
