@@ -97,7 +97,7 @@ def _take_categorical(t, name, codes, levels):
 
 def _column(t, name, s):
     """Add pandas column s to table t: numbers and booleans as float64 (NaN, None and pd.NA
-    missing); pandas categoricals with their own category order; strings and other objects as
+    missing; also an object column holding only numbers); pandas categoricals with their own category order; strings and other objects as
     categorical codes with levels sorted in byte order, as the CSV reader sorts them, so that a
     DataFrame and its CSV give the same reference levels. Returns False for a dtype goodwork
     has no column type for (datetimes, ...)."""
@@ -109,6 +109,13 @@ def _column(t, name, s):
     if pd.api.types.is_bool_dtype(dt) or pd.api.types.is_numeric_dtype(dt):
         if pd.api.types.is_complex_dtype(dt):
             return False
+        v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        _take_numeric(t, name, np.ascontiguousarray(v))
+        return True
+    if pd.api.types.is_object_dtype(dt) and pd.api.types.infer_dtype(s, skipna=True) in (
+            "floating", "integer", "mixed-integer-float", "boolean", "empty"):
+        # Numbers held as objects (a float column where None was stored): numeric, as the
+        # CSV reader types a column of numbers.
         v = s.to_numpy(dtype=np.float64, na_value=np.nan)
         _take_numeric(t, name, np.ascontiguousarray(v))
         return True
