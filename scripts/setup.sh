@@ -17,6 +17,8 @@ PKGS+=(openmpi-bin libopenmpi-dev)
 PKGS+=(time bc)
 # scripts/long_functions.sh (run by scripts/test.sh): per-function line counts for C.
 PKGS+=(pmccabe)
+# The Python package (python/, issue 20) and its tests: Debian's interpreter and packages.
+PKGS+=(python3 python3-numpy python3-pandas python3-pytest)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -5,8 +5,9 @@
 # in the Release build: under ASan it alone took minutes), valgrind memcheck on a subset
 # (scripts/valgrind.sh), a short fuzz run of each libFuzzer target (scripts/fuzz.sh 20, two at a
 # time, when clang and its fuzzer runtime are installed: scripts/setup.sh installs them), the
-# library hygiene checks, and the list of the longest functions (scripts/long_functions.sh, a
-# warning that never fails the run). About 8 minutes on 2 cores.
+# library hygiene checks, the Python package's tests (python/tests), and the list of the
+# longest functions (scripts/long_functions.sh, a warning that never fails the run). About 8
+# minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
@@ -19,6 +20,12 @@ echo "== release build and tests"
 bash scripts/setup.sh build -DGW_WERROR=ON
 ctest --test-dir build --output-on-failure -j2
 bash scripts/test_install.sh build
+
+echo "== Python package tests (python/tests, against build/libgoodwork.so)"
+# Debian's interpreter, where setup.sh installed numpy, pandas and pytest (a python3 earlier in
+# PATH, such as a pyenv one, may have none of them).
+GOODWORK_LIB="$PWD/build/libgoodwork.so" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+  python/tests
 
 echo "== longest functions (warning only, never fails the run: scripts/long_functions.sh)"
 bash scripts/long_functions.sh || echo "long_functions.sh exited $? (ignored: a warning step)"
