@@ -98,8 +98,9 @@ def _take_categorical(t, name, codes, levels):
 def _column(t, name, s):
     """Add pandas column s to table t: numbers and booleans as float64 (NaN, None and pd.NA
     missing; also an object column holding only numbers); pandas categoricals with their own
-    category order; strings and other objects as categorical codes with levels sorted in byte order, as the CSV reader sorts them, so that a
-    DataFrame and its CSV give the same reference levels. Returns False for a dtype goodwork
+    category order; strings and other objects as categorical codes with levels sorted in byte
+    order, as the CSV reader sorts them, so that a DataFrame and its CSV give the same
+    reference levels. Returns False for a dtype goodwork
     has no column type for (datetimes, ...)."""
     dt = s.dtype
     if isinstance(dt, pd.CategoricalDtype):
