@@ -110,7 +110,10 @@ def _column(t, name, s):
     if pd.api.types.is_bool_dtype(dt) or pd.api.types.is_numeric_dtype(dt):
         if pd.api.types.is_complex_dtype(dt):
             return False
-        v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        if dt == np.float64:
+            v = s.to_numpy()  # NaN is already the missing value: no pass over the data
+        else:
+            v = s.to_numpy(dtype=np.float64, na_value=np.nan)
         _take_numeric(t, name, np.ascontiguousarray(v))
         return True
     if pd.api.types.is_object_dtype(dt) and pd.api.types.infer_dtype(s, skipna=True) in (
