@@ -142,9 +142,9 @@ def _table(df):
         _raise(st)
     skipped = []
     try:
-        for col in df.columns:
-            if not _column(t, _enc(col), df[col]):
-                skipped.append("%s (%s)" % (col, df[col].dtype))
+        for col, s in df.items():  # items(): one Series per column, duplicate names too
+            if not _column(t, _enc(col), s):
+                skipped.append("%s (%s)" % (col, s.dtype))
     except BaseException:
         lib.gw_table_free(t)
         raise

@@ -94,3 +94,13 @@ def test_library_lookup_env(tmp_path):
                        cwd=pkg, env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().endswith("libgoodwork.so")
+
+
+def test_duplicate_and_non_string_column_names(grunfeld):
+    df = pd.concat([grunfeld, grunfeld[["inv"]]], axis=1)
+    with pytest.raises(gw.GoodworkError) as e:
+        gw.feols("inv ~ value", df)
+    assert e.value.status_name == "GW_EINVAL" and "inv" in e.value.message
+    df = grunfeld.rename(columns={"value": 7})
+    with pytest.raises(gw.GoodworkError):  # the column is called "7": not a formula name
+        gw.feols("inv ~ value", df)
