@@ -29,4 +29,21 @@ for ex in "$prefix/example_pc" "$prefix/ebuild/fit_and_read"; do
 done
 echo "$out" | sed 's/^/example: /'
 test -x "$prefix/bin/goodwork"
+# The Python package (python/) away from the build tree finds the installed library, the last
+# place it looks (docs/python.md): a copy of the package, the prefix's lib on the loader path.
+if /usr/bin/python3 -c "import pandas" 2>/dev/null; then
+  mkdir -p "$prefix/py" && cp -r python/goodwork "$prefix/py/"
+  libdir=$(dirname "$(find "$prefix" -name 'libgoodwork.so*' | head -n 1)")
+  repo=$PWD
+  (cd "$prefix" && env -u GOODWORK_LIB LD_LIBRARY_PATH="$libdir" PYTHONPATH="$prefix/py" \
+    /usr/bin/python3 -c "
+import goodwork as gw
+m = gw.feols('inv ~ value + capital | firm', '$repo/datasets/grunfeld.csv')
+assert abs(m.coef()['value'] - 0.11012380412071861) < 1e-12  # plm within
+maps = open('/proc/self/maps').read()
+assert '$libdir/libgoodwork.so' in maps, 'loaded another libgoodwork'
+print('install: python package found', gw.library_path, 'in', '$libdir')")
+else
+  echo "install: python package check skipped (no pandas for /usr/bin/python3: scripts/setup.sh)"
+fi
 echo "install: ok (pkg-config and CMake package config; examples/fit_and_read)"
