@@ -4,7 +4,8 @@ float64 columns built with gw_table_add_numeric_take, then gw_fit_table of
 "inv ~ value + capital | firm" clustered by firm). Medians over repeats; the machine may be
 loaded, so compare the two columns of one run, not runs with each other.
 
-Usage: GOODWORK_LIB=build/libgoodwork.so python3 bench/python_ffi.py [REPEATS]
+Usage: GOODWORK_LIB=build/libgoodwork.so /usr/bin/python3 bench/python_ffi.py [REPEATS]
+(needs python3-cffi, which the package itself does not: apt-get install python3-cffi)
 """
 
 import ctypes
