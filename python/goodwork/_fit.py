@@ -220,7 +220,7 @@ class Feols:
 
     def __del__(self):
         p = getattr(self, "_p", None)
-        if p:
+        if p and lib is not None:  # lib is None only at interpreter shutdown
             lib.gw_result_free(p)
             self._p = None
 
