@@ -73,15 +73,6 @@ typedef struct {
 /* ---------------------------------------------------------------------------------------------
  * Helpers */
 
-static const char *tmp_path(const char *name)
-{
-    static char paths[8][1024];
-    static int next;
-    char *p = paths[next++ % 8];
-    snprintf(p, 1024, "%s/%s", gwt_tmpdir(), name);
-    return p;
-}
-
 static void write_bytes(const char *path, const char *bytes, size_t len)
 {
     FILE *f = fopen(path, "wb");
@@ -1787,7 +1778,7 @@ static const bad_case cases[] = {
 
 static const char *prepare_data(const bad_case *c)
 {
-    const char *path = tmp_path(c->file);
+    const char *path = gwt_tmp_path(c->file);
     if (c->gen != NULL)
         c->gen(path);
     else if (c->content == NULL)
@@ -1809,7 +1800,7 @@ static void make_results_seed(void)
     if (results_bytes != NULL)
         return;
     const char *data = gwt_write_file("seed.csv", good_csv);
-    const char *out = tmp_path("seed.h5");
+    const char *out = gwt_tmp_path("seed.h5");
     gwt_run_result r =
         gwt_run_cli("fit", "--data", data, "--model", "y ~ x", "--out", out, "--name", "m", NULL);
     if (r.exit_code != 0)
@@ -1824,7 +1815,7 @@ static const char text_out[] = "this is not an HDF5 file\n";
 static int run_case(const bad_case *c)
 {
     const char *data = prepare_data(c);
-    const char *out = c->out != NULL ? tmp_path(c->out) : NULL;
+    const char *out = c->out != NULL ? gwt_tmp_path(c->out) : NULL;
     char out_copy[1024] = "";
     if (out != NULL)
         snprintf(out_copy, sizeof out_copy, "%s", out);

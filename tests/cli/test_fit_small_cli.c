@@ -14,15 +14,6 @@
 
 #define GRUNFELD "datasets/grunfeld.csv"
 
-static const char *tmp_path(const char *name)
-{
-    static char buf[8][512];
-    static int next;
-    char *p = buf[next++ % 8];
-    snprintf(p, 512, "%s/%s", gwt_tmpdir(), name);
-    return p;
-}
-
 static gwt_run_result fit_run(const char *model, const char *vcov, const char *format)
 {
     const char *args[] = {
@@ -82,7 +73,7 @@ static void test_vcov_case_and_aliases(void **state)
 static void test_quiet(void **state)
 {
     (void)state;
-    const char *out = tmp_path("quiet.h5");
+    const char *out = gwt_tmp_path("quiet.h5");
     remove(out);
     const char *args[] = {"fit",     "--data",      gwt_source_path(GRUNFELD),
                           "--model", "inv ~ value", "--out",
@@ -137,7 +128,7 @@ static void copy_file(const char *from, const char *to)
 static void test_replace(void **state)
 {
     (void)state;
-    const char *out = tmp_path("replace.h5"), *before = tmp_path("replace_before.h5");
+    const char *out = gwt_tmp_path("replace.h5"), *before = gwt_tmp_path("replace_before.h5");
     remove(out);
     assert_int_equal(fit_into(out, "a", "inv ~ value", 0), 0);
     assert_int_equal(fit_into(out, "b", "inv ~ capital", 0), 0);

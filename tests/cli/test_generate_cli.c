@@ -12,21 +12,6 @@
 #include "gw_csv.h"
 #include "gw_hdf5.h"
 
-static const char *tmp_path(const char *name)
-{
-    static char buf[16][512];
-    static int next;
-    char *p = buf[next++ % 16];
-    snprintf(p, 512, "%s/%s", gwt_tmpdir(), name);
-    return p;
-}
-
-static void expect_in(const char *text, const char *needle)
-{
-    if (strstr(text, needle) == NULL)
-        fail_msg("expected '%s' in:\n%s", needle, text);
-}
-
 /* Reads a whole file into a gw_malloc'd buffer. */
 static char *slurp(const char *path, size_t *len)
 {
@@ -58,11 +43,11 @@ static void expect_same_bytes(const char *a, const char *b)
 static void test_generate_cli_reproduces_committed_files(void **state)
 {
     (void)state;
-    const char *csv = tmp_path("uk_la_panel.csv"), *h5 = tmp_path("uk_la_panel.h5");
+    const char *csv = gwt_tmp_path("uk_la_panel.csv"), *h5 = gwt_tmp_path("uk_la_panel.h5");
     gwt_run_result r = gwt_run_cli("generate", "--out", csv, NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, "5400 rows x 26 columns");
-    expect_in(r.out, "seed 20250101");
+    gwt_expect_in(r.out, "5400 rows x 26 columns");
+    gwt_expect_in(r.out, "seed 20250101");
     gwt_run_free(&r);
     r = gwt_run_cli("generate", "--seed", "20250101", "--las", "360", "--years", "2010-2024",
                     "--out", h5, "--quiet", NULL);
@@ -120,17 +105,17 @@ static void test_generate_cli_h5_layout(void **state)
 static void test_generate_cli_json_and_small(void **state)
 {
     (void)state;
-    const char *csv = tmp_path("small.csv");
+    const char *csv = gwt_tmp_path("small.csv");
     gwt_run_result r = gwt_run_cli("generate", "--seed=5", "--las=20", "--years=2018-2022", "--out",
                                    csv, "--format", "json", "--threads", "2", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, "\"format\":\"csv\"");
-    expect_in(r.out, "\"seed\":5");
-    expect_in(r.out, "\"las\":20");
-    expect_in(r.out, "\"years\":[2018,2022]");
-    expect_in(r.out, "\"rows\":100");
-    expect_in(r.out, "\"columns\":26");
-    expect_in(r.out, "\"sha256\":\"");
+    gwt_expect_in(r.out, "\"format\":\"csv\"");
+    gwt_expect_in(r.out, "\"seed\":5");
+    gwt_expect_in(r.out, "\"las\":20");
+    gwt_expect_in(r.out, "\"years\":[2018,2022]");
+    gwt_expect_in(r.out, "\"rows\":100");
+    gwt_expect_in(r.out, "\"columns\":26");
+    gwt_expect_in(r.out, "\"sha256\":\"");
     gwt_run_free(&r);
     gw_table *t = NULL;
     assert_int_equal(gw_csv_read_file(csv, NULL, &t), GW_OK);
@@ -138,10 +123,10 @@ static void test_generate_cli_json_and_small(void **state)
     gw_table_free(t);
     r = gwt_run_cli("generate", "--help", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, "usage: goodwork generate");
+    gwt_expect_in(r.out, "usage: goodwork generate");
     gwt_run_free(&r);
     r = gwt_run_cli("--help", NULL);
-    expect_in(r.out, "generate");
+    gwt_expect_in(r.out, "generate");
     gwt_run_free(&r);
 }
 
@@ -149,8 +134,8 @@ static void test_generate_cli_json_and_small(void **state)
 static void test_generate_cli_errors(void **state)
 {
     (void)state;
-    const char *out = tmp_path("never.csv");
-    const char *dir = tmp_path("not_a_dir/x.h5"), *dir2 = tmp_path("not_a_dir/x.csv");
+    const char *out = gwt_tmp_path("never.csv");
+    const char *dir = gwt_tmp_path("not_a_dir/x.h5"), *dir2 = gwt_tmp_path("not_a_dir/x.csv");
     static const struct {
         const char *args[6];
         int code;
@@ -187,18 +172,18 @@ static void test_generate_cli_errors(void **state)
     }
     gwt_run_result r = gwt_run_cli("generate", NULL);
     assert_int_equal(r.exit_code, 2);
-    expect_in(r.err, "--out FILE.csv|FILE.h5 is required");
+    gwt_expect_in(r.err, "--out FILE.csv|FILE.h5 is required");
     gwt_run_free(&r);
-    r = gwt_run_cli("generate", "--out", tmp_path("panel.txt"), NULL);
+    r = gwt_run_cli("generate", "--out", gwt_tmp_path("panel.txt"), NULL);
     assert_int_equal(r.exit_code, 2);
-    expect_in(r.err, "use a .csv or .h5 name");
+    gwt_expect_in(r.err, "use a .csv or .h5 name");
     gwt_run_free(&r);
     struct stat st;
     assert_int_not_equal(stat(out, &st), 0);
     /* Write failures: the directory does not exist. */
     r = gwt_run_cli("generate", "--las", "5", "--out", dir, NULL);
     assert_int_equal(r.exit_code, 1);
-    expect_in(r.err, "goodwork: error: ");
+    gwt_expect_in(r.err, "goodwork: error: ");
     gwt_run_free(&r);
     r = gwt_run_cli("generate", "--las", "5", "--out", dir2, NULL);
     assert_int_equal(r.exit_code, 1);
@@ -210,7 +195,7 @@ static void test_generate_cli_errors(void **state)
 static void test_generate_cli_link_errors(void **state)
 {
     (void)state;
-    const char *h5 = tmp_path("link.h5");
+    const char *h5 = gwt_tmp_path("link.h5");
     gwt_run_result r =
         gwt_run_cli("generate", "--las", "4", "--years", "2020", "--out", h5, "--quiet", NULL);
     assert_int_equal(r.exit_code, 0);
@@ -218,7 +203,7 @@ static void test_generate_cli_link_errors(void **state)
     gw_clear_error();
     assert_int_equal(gw_h5_link_soft(h5, "/panel", "/data"), GW_EINVAL); /* exists already */
     assert_true(strstr(gw_last_error(), "exists already") != NULL);
-    assert_int_equal(gw_h5_link_soft(tmp_path("missing.h5"), "/x", "/data"), GW_EIO);
+    assert_int_equal(gw_h5_link_soft(gwt_tmp_path("missing.h5"), "/x", "/data"), GW_EIO);
     assert_int_equal(gw_h5_link_soft(NULL, "/x", "/data"), GW_EINVAL);
     assert_int_equal(gw_h5_link_soft(h5, "/a/b", "/truth"), GW_OK);
     gw_table *t = NULL;

@@ -14,21 +14,6 @@
 #include "gw_test.h"
 #include "gw_version.h"
 
-static const char *tmp_path(const char *name)
-{
-    static char buf[16][512];
-    static int next;
-    char *p = buf[next++ % 16];
-    snprintf(p, 512, "%s/%s", gwt_tmpdir(), name);
-    return p;
-}
-
-static void expect_in(const char *text, const char *needle)
-{
-    if (strstr(text, needle) == NULL)
-        fail_msg("expected '%s' in:\n%s", needle, text);
-}
-
 /* Model name of results file path (owned; gw_result_free). */
 static gw_result *read_model(const char *path, const char *name)
 {
@@ -59,7 +44,7 @@ static const char *model_names(const char *path, char *buf, size_t size)
 static void expect_same_as_single(const char *multi, const char *name, const char *data,
                                   const char *formula, const char *flag, const char *value)
 {
-    const char *single = tmp_path("single.h5");
+    const char *single = gwt_tmp_path("single.h5");
     unlink(single);
     const char *args[] = {"fit",  "--data", data, "--model", formula, "--out",
                           single, "--name", "x",  flag,      value,   NULL};
@@ -77,7 +62,7 @@ static void expect_same_as_single(const char *multi, const char *name, const cha
 static void test_several_models_stored_and_printed(void **state)
 {
     (void)state;
-    const char *data = gwt_source_path("datasets/grunfeld.csv"), *out = tmp_path("multi.h5");
+    const char *data = gwt_source_path("datasets/grunfeld.csv"), *out = gwt_tmp_path("multi.h5");
     unlink(out);
     const char *args[] = {"fit",
                           "--data",
@@ -95,14 +80,16 @@ static void test_several_models_stored_and_printed(void **state)
     assert_int_equal(r.exit_code, 0);
     assert_string_equal(r.err, "");
     /* each model under a header line, then one table of all of them */
-    expect_in(r.out, "== model1: inv ~ value ==\n");
-    expect_in(r.out, "== model2: inv ~ value + capital ==\n");
-    expect_in(r.out, "== model3: inv ~ value | firm ==\n");
-    expect_in(r.out, "== model4: capital ~ value | firm ==\n");
+    gwt_expect_in(r.out, "== model1: inv ~ value ==\n");
+    gwt_expect_in(r.out, "== model2: inv ~ value + capital ==\n");
+    gwt_expect_in(r.out, "== model3: inv ~ value | firm ==\n");
+    gwt_expect_in(r.out, "== model4: capital ~ value | firm ==\n");
     const char *table = strstr(r.out, "== All models ==\n");
     assert_non_null(table);
-    expect_in(table, "                      model1            model2            model3            model4\n"
-                     "Dependent var.:        inv               inv               inv             capital\n");
+    gwt_expect_in(
+        table,
+        "                      model1            model2            model3            model4\n"
+        "Dependent var.:        inv               inv               inv             capital\n");
     gwt_run_free(&r);
     char names[256];
     assert_string_equal(model_names(out, names, sizeof names), "model1,model2,model3,model4");
@@ -133,7 +120,7 @@ static void test_several_models_stored_and_printed(void **state)
                            "b",       "--out",         out,      NULL};
     r = gwt_run_cli_argv(clash);
     assert_int_equal(r.exit_code, 2);
-    expect_in(r.err, "/models/b exists already");
+    gwt_expect_in(r.err, "/models/b exists already");
     assert_string_equal(r.out, "");
     gwt_run_free(&r);
     assert_string_equal(model_names(out, names, sizeof names),
@@ -182,7 +169,7 @@ static const char *subset_file(const char *data, const char *var, const char *le
     for (size_t r = 0; r < n; r++)
         keep[r] = c[r] >= 0 && strcmp(gw_table_level(t, (size_t)j, (size_t)c[r]), level) == 0;
     assert_int_equal(gw_table_subset(t, keep, NULL, 0, &sub), GW_OK);
-    const char *path = tmp_path(name);
+    const char *path = gwt_tmp_path(name);
     assert_int_equal(gw_csv_write_file(sub, path), GW_OK);
     gw_free(keep);
     gw_table_free(sub);
@@ -193,7 +180,7 @@ static const char *subset_file(const char *data, const char *var, const char *le
 static void test_split(void **state)
 {
     (void)state;
-    const char *data = gwt_source_path("datasets/psid7682.csv"), *out = tmp_path("split.h5");
+    const char *data = gwt_source_path("datasets/psid7682.csv"), *out = gwt_tmp_path("split.h5");
     const char *f = "lwage ~ education + experience + married | year";
     unlink(out);
     const char *args[] = {"fit",      "--data", data,  "--model", f,   "--split", "union",
@@ -201,7 +188,7 @@ static void test_split(void **state)
     gwt_run_result r = gwt_run_cli_argv(args);
     if (r.exit_code != 0)
         fail_msg("split fit failed: %s", r.err);
-    expect_in(r.out, "== model1|union=yes: lwage ~ education");
+    gwt_expect_in(r.out, "== model1|union=yes: lwage ~ education");
     gwt_run_free(&r);
     char names[256];
     assert_string_equal(model_names(out, names, sizeof names),
@@ -226,10 +213,10 @@ static void test_split_numeric(void **state)
     (void)state;
     /* a numeric variable: its values in increasing order, named by their shortest text */
     const char *data = gwt_source_path("datasets/grunfeld.csv");
-    const char *args[] = {"fit",  "--data", data, "--model", "inv ~ value",       "--split",
-                          "firm", "--name", "m",  "--out",   tmp_path("firm.h5"), "--format",
+    const char *args[] = {"fit",  "--data", data, "--model", "inv ~ value",           "--split",
+                          "firm", "--name", "m",  "--out",   gwt_tmp_path("firm.h5"), "--format",
                           "json", NULL};
-    unlink(tmp_path("firm.h5"));
+    unlink(gwt_tmp_path("firm.h5"));
     cJSON *j = gwt_cli_json(args);
     const cJSON *models = cJSON_GetObjectItemCaseSensitive(j, "models");
     assert_int_equal(cJSON_GetArraySize(models), 10);
@@ -287,7 +274,7 @@ static void test_errors(void **state)
         const char *argv[16] = {"fit", "--data", data};
         for (size_t k = 0; cases[i].args[k] != NULL; k++)
             argv[3 + k] =
-                strcmp(cases[i].args[k], "o.h5") == 0 ? tmp_path("o.h5") : cases[i].args[k];
+                strcmp(cases[i].args[k], "o.h5") == 0 ? gwt_tmp_path("o.h5") : cases[i].args[k];
         gwt_run_result r = gwt_run_cli_argv(argv);
         if (r.exit_code != cases[i].exit_code || strstr(r.err, cases[i].message) == NULL)
             fail_msg("case %zu: exit %d, stderr '%s' (expected %d, '%s')", i + 1, r.exit_code,
@@ -295,14 +282,14 @@ static void test_errors(void **state)
         assert_string_equal(r.out, "");
         gwt_run_free(&r);
     }
-    assert_int_equal(access(tmp_path("o.h5"), F_OK), -1); /* nothing written */
+    assert_int_equal(access(gwt_tmp_path("o.h5"), F_OK), -1); /* nothing written */
 }
 
 /* --quiet prints nothing and --replace overwrites the named models, as for one model. */
 static void test_quiet_replace(void **state)
 {
     (void)state;
-    const char *data = gwt_source_path("datasets/grunfeld.csv"), *out = tmp_path("multi_q.h5");
+    const char *data = gwt_source_path("datasets/grunfeld.csv"), *out = gwt_tmp_path("multi_q.h5");
     unlink(out);
     const char *args[] = {"fit",   "--data", data,  "--model", "inv ~ csw(value, capital)",
                           "--out", out,      "--name", "a",    "--name",
@@ -313,7 +300,7 @@ static void test_quiet_replace(void **state)
     gwt_run_free(&r);
     r = gwt_run_cli_argv(args); /* the names exist: exit 2, the file unchanged */
     assert_int_equal(r.exit_code, 2);
-    expect_in(r.err, "exists already");
+    gwt_expect_in(r.err, "exists already");
     gwt_run_free(&r);
     args[12] = "--replace";
     r = gwt_run_cli_argv(args);

@@ -10,15 +10,6 @@
 
 #include "gw_hdf5.h"
 
-static const char *tmp_path(const char *name)
-{
-    static char buf[16][512];
-    static int next;
-    char *p = buf[next++ % 16];
-    snprintf(p, 512, "%s/%s", gwt_tmpdir(), name);
-    return p;
-}
-
 static char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -38,7 +29,7 @@ static char *slurp(const char *path, size_t *len)
 /* The Grunfeld CSV converted to an HDF5 data table, once per process. */
 static const char *grunfeld_h5(void)
 {
-    const char *h5 = tmp_path("grunfeld.h5");
+    const char *h5 = gwt_tmp_path("grunfeld.h5");
     struct stat st;
     if (stat(h5, &st) == 0)
         return h5;
@@ -71,7 +62,7 @@ static void test_fit_h5_data_equals_csv(void **state)
 static void test_fit_out_appends_and_reads_back(void **state)
 {
     (void)state;
-    const char *out = tmp_path("results.h5");
+    const char *out = gwt_tmp_path("results.h5");
     const char *csv = gwt_source_path("datasets/grunfeld.csv");
     unlink(out);
     gwt_run_result r = gwt_run_cli("fit", "--data", csv, "--model", "inv ~ value + capital",

@@ -16,21 +16,6 @@
 #include "gw_ols.h"
 #include "gw_sha256.h"
 
-static const char *tmp_path(const char *name)
-{
-    static char buf[16][512];
-    static int next;
-    char *p = buf[next++ % 16];
-    snprintf(p, 512, "%s/%s", gwt_tmpdir(), name);
-    return p;
-}
-
-static void expect_in(const char *text, const char *needle)
-{
-    if (strstr(text, needle) == NULL)
-        fail_msg("expected '%s' in:\n%s", needle, text);
-}
-
 /* Fits formula on t by OLS with variance v (clustered by cluster when given). */
 static gw_result *fit(const gw_table *t, const char *formula, gw_vcov_kind v, const char *cluster)
 {
@@ -53,7 +38,7 @@ static gw_result *fit(const gw_table *t, const char *formula, gw_vcov_kind v, co
 /* Three Grunfeld models in a results file: iid, HC1 and clustered by firm. */
 static const char *grunfeld_results(void)
 {
-    const char *path = tmp_path("grunfeld_results.h5");
+    const char *path = gwt_tmp_path("grunfeld_results.h5");
     gw_table *t = NULL;
     unlink(path);
     assert_int_equal(gw_csv_read_file(gwt_source_path("datasets/grunfeld.csv"), NULL, &t), GW_OK);
@@ -104,22 +89,22 @@ static void test_table_cli_text_and_latex(void **state)
                              "R2",
                              "Signif. codes: *** p<0.01, ** p<0.05, * p<0.1"};
     for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
-        expect_in(r.out, needles[i]);
+        gwt_expect_in(r.out, needles[i]);
     /* Grunfeld pooled OLS: value 0.1156 (s.e. 0.005836 iid), capital 0.2307 (0.02548). */
-    expect_in(r.out, "0.1156***");
-    expect_in(r.out, "(0.005836)");
-    expect_in(r.out, "0.2307***");
-    expect_in(r.out, "(0.02548)");
+    gwt_expect_in(r.out, "0.1156***");
+    gwt_expect_in(r.out, "(0.005836)");
+    gwt_expect_in(r.out, "0.2307***");
+    gwt_expect_in(r.out, "(0.02548)");
     print_message("%s", r.out);
     gwt_run_free(&r);
 
     r = gwt_run_cli("table", path, "--format", "latex", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, "\\toprule");
-    expect_in(r.out, "\\midrule");
-    expect_in(r.out, "\\bottomrule");
-    expect_in(r.out, "value & 0.1156$^{***}$ & 0.1156$^{***}$ &");
-    expect_in(r.out, " & (0.005836) & ");
+    gwt_expect_in(r.out, "\\toprule");
+    gwt_expect_in(r.out, "\\midrule");
+    gwt_expect_in(r.out, "\\bottomrule");
+    gwt_expect_in(r.out, "value & 0.1156$^{***}$ & 0.1156$^{***}$ &");
+    gwt_expect_in(r.out, " & (0.005836) & ");
     print_message("%s", r.out);
     gwt_run_free(&r);
 }
@@ -131,25 +116,26 @@ static void test_table_cli_models_and_formats(void **state)
     gwt_run_result r =
         gwt_run_cli("table", path, "--models", "cluster,pooled", "--format", "markdown", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, "|  | (1) | (2) |");
-    expect_in(r.out, "|  | cluster | pooled |");
+    gwt_expect_in(r.out, "|  | (1) | (2) |");
+    gwt_expect_in(r.out, "|  | cluster | pooled |");
     assert_null(strstr(r.out, "robust"));
     gwt_run_free(&r);
 
     r = gwt_run_cli("table", path, "--format=csv", "--models=robust", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, ",(1),stars\n,robust,\nDependent var.:,inv,\nEstimator,OLS,\n(Intercept),");
+    gwt_expect_in(r.out,
+                  ",(1),stars\n,robust,\nDependent var.:,inv,\nEstimator,OLS,\n(Intercept),");
     gwt_run_free(&r);
 
     r = gwt_run_cli("table", path, "--format", "json", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, "\"name\": \"pooled\"");
-    expect_in(r.out, "\"vcov_type\": \"cluster:firm\"");
+    gwt_expect_in(r.out, "\"name\": \"pooled\"");
+    gwt_expect_in(r.out, "\"vcov_type\": \"cluster:firm\"");
     gwt_run_free(&r);
 
     r = gwt_run_cli("table", "--help", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, "usage: goodwork table");
+    gwt_expect_in(r.out, "usage: goodwork table");
     gwt_run_free(&r);
 }
 
@@ -198,22 +184,22 @@ static void test_table_cli_options(void **state)
                                    "0.9", "--stats", "n,n_clusters,df,mean_y", NULL);
     if (r.exit_code != 0)
         fail_msg("exit %d: %s", r.exit_code, r.err);
-    expect_in(r.out, "[0.1059, 0.1252]");
-    expect_in(r.out, "Mean of dep. var.");
-    expect_in(r.out, "Residual df");
-    expect_in(r.out, "197");
-    expect_in(r.out, "Clusters");
+    gwt_expect_in(r.out, "[0.1059, 0.1252]");
+    gwt_expect_in(r.out, "Mean of dep. var.");
+    gwt_expect_in(r.out, "Residual df");
+    gwt_expect_in(r.out, "197");
+    gwt_expect_in(r.out, "Clusters");
     /* Counts print as integers, never in e-notation or with decimals. */
     assert_null(strstr(r.out, "e+0"));
     assert_null(strstr(r.out, "200.0"));
     assert_null(strstr(r.out, "R2")); /* --stats replaces the default rows */
     const char *cl = strstr(r.out, "\nClusters");
     assert_non_null(cl);
-    expect_in(cl, "10\n");
+    gwt_expect_in(cl, "10\n");
     gwt_run_free(&r);
 
     /* mean_y is stored by goodwork fit (the models above are fitted by the library directly). */
-    const char *fitted = tmp_path("fit_mean_y.h5");
+    const char *fitted = gwt_tmp_path("fit_mean_y.h5");
     unlink(fitted);
     r = gwt_run_cli("fit", "--data", gwt_source_path("datasets/grunfeld.csv"), "--model",
                     "inv ~ value + capital", "--out", fitted, "--format", "json", NULL);
@@ -221,14 +207,14 @@ static void test_table_cli_options(void **state)
     gwt_run_free(&r);
     r = gwt_run_cli("table", fitted, "--stats", "mean_y", "--digits", "8", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, "145.95825");
+    gwt_expect_in(r.out, "145.95825");
     gwt_run_free(&r);
 
     /* A within fit that drops a singleton group (g = c): the mean over the 6 rows kept,
      * (1 + 2 + 4 + 3 + 5 + 9) / 6 = 4, not over all 7 rows (124 / 7). */
     const char *small = gwt_write_file("singleton.csv", "y,x,g\n1,1,a\n2,3,a\n4,2,a\n3,1,b\n"
                                                         "5,2,b\n9,5,b\n100,1,c\n");
-    const char *fe_res = tmp_path("fit_mean_y_fe.h5");
+    const char *fe_res = gwt_tmp_path("fit_mean_y_fe.h5");
     unlink(fe_res);
     r = gwt_run_cli("fit", "--data", small, "--model", "y ~ x | g", "--out", fe_res, "--format",
                     "json", NULL);
@@ -236,7 +222,7 @@ static void test_table_cli_options(void **state)
     gwt_run_free(&r);
     r = gwt_run_cli("table", fe_res, "--stats", "n,mean_y", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, "Mean of dep. var.   4.000\n");
+    gwt_expect_in(r.out, "Mean of dep. var.   4.000\n");
     const char *obs = strstr(r.out, "\nObservations ");
     assert_non_null(obs);
     assert_true(strncmp(strchr(obs + 1, '\n') - 2, " 6", 2) == 0);
@@ -251,16 +237,16 @@ static void test_table_cli_options(void **state)
 
     r = gwt_run_cli("table", path, "--models", "pooled", "--tstat", "--digits", "r2", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, "(19.80)");
-    expect_in(r.out, "0.12***");
+    gwt_expect_in(r.out, "(19.80)");
+    gwt_expect_in(r.out, "0.12***");
     gwt_run_free(&r);
 
     /* One threshold below the intercept's p-value: no star for it, one for value. */
     r = gwt_run_cli("table", path, "--models", "pooled", "--stars", "0.00001", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, "-42.71\n");
-    expect_in(r.out, "0.1156*\n");
-    expect_in(r.out, "Signif. codes: * p<1e-05");
+    gwt_expect_in(r.out, "-42.71\n");
+    gwt_expect_in(r.out, "0.1156*\n");
+    gwt_expect_in(r.out, "Signif. codes: * p<1e-05");
     gwt_run_free(&r);
 
     const char *labels = gwt_write_file("labels.csv", "name,label\ncapital,\"Capital, stock\"\n");
@@ -269,19 +255,19 @@ static void test_table_cli_options(void **state)
                     "Controls: Yes", "--add-row", "Sample: all", "--title", "Investment", "--notes",
                     "Grunfeld (1958).", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, "Investment\n");
-    expect_in(r.out, "Capital, stock");
-    expect_in(r.out, "Firm value");
-    expect_in(r.out, "Controls");
-    expect_in(r.out, "Sample");
-    expect_in(r.out, "Grunfeld (1958).\n");
+    gwt_expect_in(r.out, "Investment\n");
+    gwt_expect_in(r.out, "Capital, stock");
+    gwt_expect_in(r.out, "Firm value");
+    gwt_expect_in(r.out, "Controls");
+    gwt_expect_in(r.out, "Sample");
+    gwt_expect_in(r.out, "Grunfeld (1958).\n");
     assert_null(strstr(r.out, "Intercept"));
     assert_true(strstr(r.out, "Capital, stock") < strstr(r.out, "Firm value"));
     gwt_run_free(&r);
 
     r = gwt_run_cli("table", path, "--keep", "^value$,capital", "--format", "csv", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, "\nvalue,0.1156,***,0.1156,***,");
+    gwt_expect_in(r.out, "\nvalue,0.1156,***,0.1156,***,");
     assert_null(strstr(r.out, "Intercept"));
     assert_null(strstr(r.out, "\nyear,"));
     gwt_run_free(&r);
@@ -292,18 +278,18 @@ static void test_table_cli_out_and_formats(void **state)
 {
     (void)state;
     const char *path = grunfeld_results();
-    const char *tex = tmp_path("table.tex"), *html = tmp_path("table.html");
+    const char *tex = gwt_tmp_path("table.tex"), *html = gwt_tmp_path("table.html");
     gwt_run_result r = gwt_run_cli("table", path, "--out", tex, "--title", "A & B", NULL);
     assert_int_equal(r.exit_code, 0);
     assert_string_equal(r.out, "");
     gwt_run_free(&r);
     char *t = gwt_read_file(tex);
     assert_non_null(t);
-    expect_in(t, "\\begin{table}[htbp]\n\\centering\n\\caption{A \\& B}\n");
-    expect_in(t, "\\begin{tabular}{l*{3}{c}}\n\\toprule\n & (1) & (2) & (3) \\\\\n");
-    expect_in(t, "VCOV & IID & Heteroskedasticity-robust (HC1) & Clustered (firm) \\\\\n");
-    expect_in(t, "Observations & 200 & 200 & 200 \\\\\n");
-    expect_in(t, "\\end{tabular}\n\\end{table}\n");
+    gwt_expect_in(t, "\\begin{table}[htbp]\n\\centering\n\\caption{A \\& B}\n");
+    gwt_expect_in(t, "\\begin{tabular}{l*{3}{c}}\n\\toprule\n & (1) & (2) & (3) \\\\\n");
+    gwt_expect_in(t, "VCOV & IID & Heteroskedasticity-robust (HC1) & Clustered (firm) \\\\\n");
+    gwt_expect_in(t, "Observations & 200 & 200 & 200 \\\\\n");
+    gwt_expect_in(t, "\\end{tabular}\n\\end{table}\n");
     free(t);
 
     r = gwt_run_cli("table", path, "--out", html, NULL);
@@ -318,20 +304,20 @@ static void test_table_cli_out_and_formats(void **state)
         close++;
     assert_int_equal(open, close);
     assert_true(open > 10);
-    expect_in(t, "<table class=\"goodwork-table\">\n<thead>\n");
-    expect_in(t, "<td>&minus;42.71<sup>***</sup></td>");
-    expect_in(t, "</tbody>\n<tfoot>\n");
-    expect_in(t, "</table>\n");
+    gwt_expect_in(t, "<table class=\"goodwork-table\">\n<thead>\n");
+    gwt_expect_in(t, "<td>&minus;42.71<sup>***</sup></td>");
+    gwt_expect_in(t, "</tbody>\n<tfoot>\n");
+    gwt_expect_in(t, "</table>\n");
     free(t);
     assert_false(temporary_left());
 
-    r = gwt_run_cli("table", path, "--out", tmp_path("table.docx"), NULL);
+    r = gwt_run_cli("table", path, "--out", gwt_tmp_path("table.docx"), NULL);
     assert_int_equal(r.exit_code, 2);
-    expect_in(r.err, "extension");
+    gwt_expect_in(r.err, "extension");
     gwt_run_free(&r);
     r = gwt_run_cli("table", path, "--stats", "n,bogus", NULL);
     assert_int_equal(r.exit_code, 2);
-    expect_in(r.err, "unknown statistic 'bogus'");
+    gwt_expect_in(r.err, "unknown statistic 'bogus'");
     gwt_run_free(&r);
     r = gwt_run_cli("table", path, "--stars", "0.1,2", NULL);
     assert_int_equal(r.exit_code, 2);
@@ -359,13 +345,13 @@ static void test_synergy_stars_same_default(void **state)
     gwt_run_result r = gwt_run_cli("synergy", "--data", data, "--vars", "emp_rate,life_sat",
                                    "--time", "year", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, "Signif. codes: *** p<0.01, ** p<0.05, * p<0.1 (t test of r = 0)\n");
-    expect_in(r.out, "***");
+    gwt_expect_in(r.out, "Signif. codes: *** p<0.01, ** p<0.05, * p<0.1 (t test of r = 0)\n");
+    gwt_expect_in(r.out, "***");
     gwt_run_free(&r);
     r = gwt_run_cli("synergy", "--data", data, "--vars", "emp_rate,life_sat", "--time", "year",
                     "--stars", "0.5", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, "Signif. codes: * p<0.5");
+    gwt_expect_in(r.out, "Signif. codes: * p<0.5");
     assert_null(strstr(r.out, "**"));
     gwt_run_free(&r);
     r = gwt_run_cli("synergy", "--data", data, "--vars", "emp_rate,life_sat", "--time", "year",
@@ -407,7 +393,7 @@ static void test_table_cli_errors(void **state)
     r = gwt_run_cli("table", NULL);
     one_error_line(&r, 2, "RESULTS.h5");
     gwt_run_free(&r);
-    r = gwt_run_cli("table", tmp_path("missing.h5"), NULL);
+    r = gwt_run_cli("table", gwt_tmp_path("missing.h5"), NULL);
     one_error_line(&r, 3, "missing.h5");
     gwt_run_free(&r);
     r = gwt_run_cli("table", gwt_write_file("text.h5", "not hdf5\n"), NULL);
@@ -421,7 +407,7 @@ static void test_table_cli_errors(void **state)
     gwt_run_free(&r);
     r = gwt_run_cli("convert", "--help", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, "usage: goodwork convert");
+    gwt_expect_in(r.out, "usage: goodwork convert");
     gwt_run_free(&r);
 }
 
@@ -431,7 +417,7 @@ static void test_convert_then_fit_bit_identical(void **state)
 {
     (void)state;
     const char *csv = gwt_source_path("datasets/grunfeld.csv");
-    const char *h5 = tmp_path("grunfeld.h5"), *csv2 = tmp_path("grunfeld2.csv");
+    const char *h5 = gwt_tmp_path("grunfeld.h5"), *csv2 = gwt_tmp_path("grunfeld2.csv");
     gwt_run_result r = gwt_run_cli("convert", csv, h5, "--table", "/panel", NULL);
     if (r.exit_code != 0)
         fail_msg("convert: %s", r.err);

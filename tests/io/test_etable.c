@@ -56,12 +56,6 @@ static gw_result *model(int which)
     return r;
 }
 
-static void expect_in(const char *text, const char *needle)
-{
-    if (strstr(text, needle) == NULL)
-        fail_msg("expected '%s' in:\n%s", needle, text);
-}
-
 /* The line of text t that starts with label ends with value (blanks between). */
 static void row_has(const char *t, const char *label, const char *value)
 {
@@ -136,7 +130,7 @@ static void test_etable_render_text(void **state)
                              "year",
                              "Signif. codes: *** p<0.01, ** p<0.05, * p<0.1"};
     for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
-        expect_in(t, needles[i]);
+        gwt_expect_in(t, needles[i]);
     /* Column numbers, then model names, then the response; the FE rows say Yes for fe and No
      * for pooled. */
     assert_true(strstr(t, "(1)") < strstr(t, "pooled"));
@@ -180,7 +174,7 @@ static void test_etable_render_latex(void **state)
                              "Observations & 200 & 200 \\\\",
                              "Signif. codes: $^{***}$ $p<0.01$"};
     for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
-        expect_in(t, needles[i]);
+        gwt_expect_in(t, needles[i]);
     assert_true(strstr(t, "\\toprule") < strstr(t, "\\midrule"));
     assert_true(strstr(t, "\\midrule") < strstr(t, "\\bottomrule"));
     gw_free(t);
@@ -190,29 +184,29 @@ static void test_etable_render_markdown_csv_json(void **state)
 {
     (void)state;
     char *t = render(GW_OUT_MARKDOWN);
-    expect_in(t, "| Dependent var.: | invest | invest |");
-    expect_in(t, "|:---|:---:|:---:|");
-    expect_in(t, "| value | 0.1156\\*\\*\\* | 0.1101\\*\\* |");
-    expect_in(t, "| log(x\\_1) |  | -1.235e+07 |");
+    gwt_expect_in(t, "| Dependent var.: | invest | invest |");
+    gwt_expect_in(t, "|:---|:---:|:---:|");
+    gwt_expect_in(t, "| value | 0.1156\\*\\*\\* | 0.1101\\*\\* |");
+    gwt_expect_in(t, "| log(x\\_1) |  | -1.235e+07 |");
     gw_free(t);
 
     t = render(GW_OUT_CSV);
     /* Stars in a column of their own after each model's. */
-    expect_in(t, ",(1),stars,(2),stars\n,pooled,,fe,\nDependent var.:,invest,,invest,\n");
-    expect_in(t, "(Intercept),-42.71,***,,\n,(9.512),,,\n");
-    expect_in(t, "value,0.1156,***,0.1101,**\n");
-    expect_in(t, "firm,No,,Yes,\n");
-    expect_in(t, "\"Signif. codes: *** p<0.01, ** p<0.05, * p<0.1\"\n");
+    gwt_expect_in(t, ",(1),stars,(2),stars\n,pooled,,fe,\nDependent var.:,invest,,invest,\n");
+    gwt_expect_in(t, "(Intercept),-42.71,***,,\n,(9.512),,,\n");
+    gwt_expect_in(t, "value,0.1156,***,0.1101,**\n");
+    gwt_expect_in(t, "firm,No,,Yes,\n");
+    gwt_expect_in(t, "\"Signif. codes: *** p<0.01, ** p<0.05, * p<0.1\"\n");
     gw_free(t);
 
     t = render(GW_OUT_JSON);
-    expect_in(t, "\"name\": \"pooled\"");
-    expect_in(t, "\"vcov_type\": \"cluster:firm\"");
-    expect_in(t, "\"fixed_effects\": [\"firm\", \"year\"]");
-    expect_in(t, "{\"term\": \"value\", \"estimate\": 0.115562, \"std_error\": 0.005836, "
-                 "\"p_value\": 0, \"stars\": \"***\"}");
-    expect_in(t, "\"r2_within\": null");
-    expect_in(t, "\"terms\": [\"(Intercept)\", \"value\", \"capital\", \"log(x_1)\"]");
+    gwt_expect_in(t, "\"name\": \"pooled\"");
+    gwt_expect_in(t, "\"vcov_type\": \"cluster:firm\"");
+    gwt_expect_in(t, "\"fixed_effects\": [\"firm\", \"year\"]");
+    gwt_expect_in(t, "{\"term\": \"value\", \"estimate\": 0.115562, \"std_error\": 0.005836, "
+                     "\"p_value\": 0, \"stars\": \"***\"}");
+    gwt_expect_in(t, "\"r2_within\": null");
+    gwt_expect_in(t, "\"terms\": [\"(Intercept)\", \"value\", \"capital\", \"log(x_1)\"]");
     gw_free(t);
 }
 
@@ -229,7 +223,7 @@ static void test_etable_render_invalid(void **state)
     assert_int_equal(gw_etable_render(ms, NULL, 1, (gw_output_format)99, &out), GW_EINVAL);
     /* Default names "(1)". */
     assert_int_equal(gw_etable_render(ms, NULL, 1, GW_OUT_TEXT, &out), GW_OK);
-    expect_in(out, "(1)");
+    gwt_expect_in(out, "(1)");
     gw_free(out);
     gw_result_free(m);
 }
@@ -323,13 +317,13 @@ static void test_etable_select_and_rows(void **state)
     o.title = "T";
     o.notes = "N";
     char *t = render_ex(GW_ETABLE_TEXT, &o);
-    expect_in(t, "Firm value");
+    gwt_expect_in(t, "Firm value");
     assert_null(strstr(t, "capital"));
     assert_null(strstr(t, "log(x_1)"));
     assert_null(strstr(t, "(Intercept)"));
-    expect_in(t, "Controls");
+    gwt_expect_in(t, "Controls");
     assert_true(strncmp(t, "T\n", 2) == 0);
-    expect_in(t, "* p<0.1\nN\n");
+    gwt_expect_in(t, "* p<0.1\nN\n");
     gw_free(t);
 
     const char *keep2[] = {"^value$", "log\\("}, *order[] = {"log", "Firm"}, *drop[] = {"Int"};
@@ -349,7 +343,7 @@ static void test_etable_select_and_rows(void **state)
     o.ndrop = 1;
     t = render_ex(GW_ETABLE_TEXT, &o);
     assert_null(strstr(t, "(Intercept)"));
-    expect_in(t, "capital");
+    gwt_expect_in(t, "capital");
     gw_free(t);
 
     const char *bad_rows[] = {"Controls: a, b, c"};
@@ -396,25 +390,25 @@ static void test_etable_below_and_stats(void **state)
     char *out = NULL;
     const gw_result *ms[] = {m};
     assert_int_equal(gw_etable_render_ex(ms, NULL, 1, GW_ETABLE_TEXT, &o, &out), GW_OK);
-    expect_in(out, "[-1.000, 1.000]");
+    gwt_expect_in(out, "[-1.000, 1.000]");
     gw_free(out);
     o.level = 0.90;
     assert_int_equal(gw_etable_render_ex(ms, NULL, 1, GW_ETABLE_TEXT, &o, &out), GW_OK);
     /* R: 0.115562 + c(-1, 1) * qt(0.95, 197) * 0.005836 = 0.1059172, 0.1252068 */
-    expect_in(out, "[0.1059, 0.1252]");
+    gwt_expect_in(out, "[0.1059, 0.1252]");
     gw_free(out);
     o.below = GW_ETABLE_TSTAT;
     const char *stats[] = {"n", "n_clusters", "df", "mean_y", "loglik", "first_stage_f"};
     o.stats = stats;
     o.nstats = 6;
     assert_int_equal(gw_etable_render_ex(ms, NULL, 1, GW_ETABLE_TEXT, &o, &out), GW_OK);
-    expect_in(out, "(19.80)");
+    gwt_expect_in(out, "(19.80)");
     row_has(out, "Observations", "200");
     row_has(out, "Clusters", "10, 20");
     row_has(out, "Residual df", "197");
     row_has(out, "Mean of dep. var.", "146.0");
     row_has(out, "Log-likelihood", "-1192");
-    expect_in(out, "\nFirst-stage F\n"); /* requested: shown, empty where it does not apply */
+    gwt_expect_in(out, "\nFirst-stage F\n"); /* requested: shown, empty where it does not apply */
     gw_free(out);
     gw_result_free(m);
 }
@@ -428,12 +422,12 @@ static void test_etable_scientific(void **state)
         if ((p[1] == '-' || p[1] == '+') && p[2] >= '0' && p[2] <= '9' && p > t && p[-1] >= '0' &&
             p[-1] <= '9')
             fail_msg("raw e-notation in LaTeX at '%.20s'", p - 5);
-    expect_in(t, "$-1.235\\times 10^{7}$");
+    gwt_expect_in(t, "$-1.235\\times 10^{7}$");
     gw_free(t);
     t = render_ex(GW_ETABLE_HTML, NULL);
-    expect_in(t, "<td>&minus;1.235&times;10<sup>7</sup></td>");
-    expect_in(t, "<td>(1.000&times;10<sup>-5</sup>)</td>");
-    expect_in(t, "<td>0.1101<sup>**</sup></td>");
+    gwt_expect_in(t, "<td>&minus;1.235&times;10<sup>7</sup></td>");
+    gwt_expect_in(t, "<td>(1.000&times;10<sup>-5</sup>)</td>");
+    gwt_expect_in(t, "<td>0.1101<sup>**</sup></td>");
     gw_free(t);
     double none[1];
     gw_etable_opts o = {0};

@@ -9,16 +9,6 @@
 #include "gw_formula.h"
 #include "gw_test.h"
 
-static gw_formula *parse_ok(const char *text)
-{
-    gw_formula *f = NULL;
-    gw_status rc = gw_formula_parse(text, &f);
-    if (rc != GW_OK)
-        fail_msg("'%s' does not parse: %s", text, gw_last_error());
-    assert_non_null(f);
-    return f;
-}
-
 /* Checks that the terms of a term list are exactly the names in want (NULL-terminated). */
 static void expect_terms(const gw_formula *f, const char *const *want)
 {
@@ -34,7 +24,7 @@ static void expect_terms(const gw_formula *f, const char *const *want)
 static void test_parse_basic(void **state)
 {
     (void)state;
-    gw_formula *f = parse_ok("y ~ x + z");
+    gw_formula *f = gwt_formula_parse_ok("y ~ x + z");
     assert_string_equal(gw_formula_text(f), "y ~ x + z");
     assert_string_equal(gw_formula_response(f)->name, "y");
     assert_int_equal(gw_formula_response(f)->kind, GW_FF_VAR);
@@ -50,12 +40,12 @@ static void test_parse_basic(void **state)
     gw_formula_free(f);
 
     /* White space is free, including none at all and newlines. */
-    f = parse_ok("  y~x+z\n\t ");
+    f = gwt_formula_parse_ok("  y~x+z\n\t ");
     expect_terms(f, (const char *const[]){"x", "z", NULL});
     gw_formula_free(f);
 
     /* Names with dots, underscores and digits; backquoted names. */
-    f = parse_ok("y.1 ~ .x + x_2 + `my var` + b.2.c");
+    f = gwt_formula_parse_ok("y.1 ~ .x + x_2 + `my var` + b.2.c");
     assert_string_equal(gw_formula_response(f)->name, "y.1");
     expect_terms(f, (const char *const[]){".x", "x_2", "my var", "b.2.c", NULL});
     assert_string_equal(gw_formula_term_at(f, 2)->factors[0].var, "my var");
@@ -65,7 +55,8 @@ static void test_parse_basic(void **state)
 static void test_parse_transforms(void **state)
 {
     (void)state;
-    gw_formula *f = parse_ok("log( y ) ~ x ^ 2 + log(x) + exp( x ) + sqrt(x) + abs(x) + "
+    gw_formula *f =
+        gwt_formula_parse_ok("log( y ) ~ x ^ 2 + log(x) + exp( x ) + sqrt(x) + abs(x) + "
                              "I(x ^ 3) + factor( region )");
     const gw_formula_factor *r = gw_formula_response(f);
     assert_int_equal(r->kind, GW_FF_FUNC);
@@ -89,7 +80,7 @@ static void test_parse_transforms(void **state)
     assert_string_equal(gw_formula_term_at(f, 6)->factors[0].var, "region");
     gw_formula_free(f);
 
-    f = parse_ok("y^2 ~ I(x^10) + x^255");
+    f = gwt_formula_parse_ok("y^2 ~ I(x^10) + x^255");
     assert_int_equal(gw_formula_response(f)->kind, GW_FF_POWER);
     assert_string_equal(gw_formula_response(f)->name, "y^2");
     assert_int_equal(gw_formula_term_at(f, 0)->factors[0].exponent, 10);
@@ -121,12 +112,12 @@ static void test_parse_interactions(void **state)
         {"y ~ b:a + a:b:a", 1, {"b:a", NULL}},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        gw_formula *f = parse_ok(cases[k].text);
+        gw_formula *f = gwt_formula_parse_ok(cases[k].text);
         assert_int_equal(gw_formula_has_intercept(f), cases[k].intercept);
         expect_terms(f, cases[k].terms);
         gw_formula_free(f);
     }
-    gw_formula *f = parse_ok("y ~ a*b");
+    gw_formula *f = gwt_formula_parse_ok("y ~ a*b");
     const gw_formula_term *t = gw_formula_term_at(f, 2);
     assert_int_equal(t->nfactors, 2);
     assert_string_equal(t->factors[0].var, "a");
@@ -135,7 +126,7 @@ static void test_parse_interactions(void **state)
     gw_formula_free(f);
 
     /* GW_FORMULA_MAX_STAR operands are fine (1023 terms). */
-    f = parse_ok("y ~ a*b*c*d*e*f*g*h*i*j");
+    f = gwt_formula_parse_ok("y ~ a*b*c*d*e*f*g*h*i*j");
     assert_int_equal(gw_formula_nterms(f), 1023);
     assert_string_equal(gw_formula_term_at(f, 1022)->name, "a:b:c:d:e:f:g:h:i:j");
     assert_string_equal(gw_formula_term_at(f, 10)->name, "a:b");
@@ -157,7 +148,7 @@ static void test_parse_intercept(void **state)
         {"y ~ 1 + x", 1, 1},  {"y ~ -1", 0, 0},        {"y ~ x - 1 | firm", 0, 1},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        gw_formula *f = parse_ok(cases[k].text);
+        gw_formula *f = gwt_formula_parse_ok(cases[k].text);
         if (gw_formula_has_intercept(f) != cases[k].intercept)
             fail_msg("'%s': intercept %d", cases[k].text, gw_formula_has_intercept(f));
         assert_int_equal(gw_formula_nterms(f), cases[k].nterms);
@@ -168,8 +159,8 @@ static void test_parse_intercept(void **state)
 static void test_parse_fixed_effects_and_iv(void **state)
 {
     (void)state;
-    gw_formula *f =
-        parse_ok("life_sat ~ emp_rate + autonomy_share + log(median_hourly_pay) | la_id + year");
+    gw_formula *f = gwt_formula_parse_ok(
+        "life_sat ~ emp_rate + autonomy_share + log(median_hourly_pay) | la_id + year");
     expect_terms(
         f, (const char *const[]){"emp_rate", "autonomy_share", "log(median_hourly_pay)", NULL});
     assert_int_equal(gw_formula_nfe(f), 2);
@@ -179,12 +170,12 @@ static void test_parse_fixed_effects_and_iv(void **state)
     assert_int_equal(gw_formula_has_iv(f), 0);
     gw_formula_free(f);
 
-    f = parse_ok("y ~ x | firm + firm");
+    f = gwt_formula_parse_ok("y ~ x | firm + firm");
     assert_int_equal(gw_formula_nfe(f), 1);
     gw_formula_free(f);
 
     /* IV without fixed effects: the part after "|" holds a "~". */
-    f = parse_ok("lpacks ~ lrincome | lrprice ~ tdiff + rtax");
+    f = gwt_formula_parse_ok("lpacks ~ lrincome | lrprice ~ tdiff + rtax");
     expect_terms(f, (const char *const[]){"lrincome", NULL});
     assert_int_equal(gw_formula_nfe(f), 0);
     assert_int_equal(gw_formula_has_iv(f), 1);
@@ -195,7 +186,7 @@ static void test_parse_fixed_effects_and_iv(void **state)
     assert_string_equal(gw_formula_inst(f, 1)->name, "rtax");
     gw_formula_free(f);
 
-    f = parse_ok("y ~ x | firm | d ~ z1 + z2");
+    f = gwt_formula_parse_ok("y ~ x | firm | d ~ z1 + z2");
     assert_int_equal(gw_formula_nfe(f), 1);
     assert_string_equal(gw_formula_fe(f, 0), "firm");
     assert_int_equal(gw_formula_nendog(f), 1);
@@ -204,14 +195,14 @@ static void test_parse_fixed_effects_and_iv(void **state)
     gw_formula_free(f);
 
     /* "0" as the fixed-effects part means none. */
-    f = parse_ok("y ~ x | 0 | d ~ z");
+    f = gwt_formula_parse_ok("y ~ x | 0 | d ~ z");
     assert_int_equal(gw_formula_nfe(f), 0);
     assert_int_equal(gw_formula_has_iv(f), 1);
     assert_int_equal(gw_formula_nendog(f), 1);
     gw_formula_free(f);
 
     /* Transforms, products and duplicates in the IV lists. */
-    f = parse_ok("y ~ x | d + log(e) ~ z*w + z + factor(r)");
+    f = gwt_formula_parse_ok("y ~ x | d + log(e) ~ z*w + z + factor(r)");
     assert_int_equal(gw_formula_nendog(f), 2);
     assert_string_equal(gw_formula_endog(f, 1)->name, "log(e)");
     assert_int_equal(gw_formula_ninst(f), 4);
@@ -223,7 +214,7 @@ static void test_parse_fixed_effects_and_iv(void **state)
 static void test_formula_caret_after_parse(void **state)
 {
     (void)state;
-    gw_formula *f = parse_ok("y ~ x + foo");
+    gw_formula *f = gwt_formula_parse_ok("y ~ x + foo");
     char buf[256];
     size_t n = gw_formula_caret(f, 8, buf, sizeof buf);
     assert_string_equal(buf, "  y ~ x + foo\n          ^");
@@ -232,21 +223,6 @@ static void test_formula_caret_after_parse(void **state)
     gw_formula_caret(f, 8, buf, 6);
     assert_string_equal(buf, "  y ~");
     gw_formula_free(f);
-}
-
-/* The column of the caret in the last line of msg (after the two-space indent), or -1. */
-static long caret_column(const char *msg)
-{
-    const char *nl = strrchr(msg, '\n');
-    if (nl == NULL || strncmp(nl + 1, "  ", 2) != 0)
-        return -1;
-    const char *c = strchr(nl + 1, '^');
-    if (c == NULL || c[1] != '\0')
-        return -1;
-    for (const char *s = nl + 1; s < c; s++)
-        if (*s != ' ')
-            return -1;
-    return (long)(c - nl - 1) - 2;
 }
 
 static void test_parse_errors(void **state)
@@ -323,7 +299,7 @@ static void test_parse_errors(void **state)
         assert_null(f);
         if (strstr(msg, cases[k].why) == NULL)
             fail_msg("'%s': message '%s' lacks '%s'", cases[k].text, msg, cases[k].why);
-        long col = caret_column(msg);
+        long col = gwt_caret_column(msg);
         if (col != cases[k].caret)
             fail_msg("'%s': caret at %ld, expected %ld in\n%s", cases[k].text, col, cases[k].caret,
                      msg);
@@ -374,7 +350,7 @@ static void test_parse_long_formulas(void **state)
     (void)state;
     /* A valid formula of 5,000 terms: no fixed-size buffer anywhere. */
     char *text = long_formula(5000, "", 0, " | f1 + f2");
-    gw_formula *f = parse_ok(text);
+    gw_formula *f = gwt_formula_parse_ok(text);
     assert_int_equal(gw_formula_nterms(f), 5000);
     assert_string_equal(gw_formula_term_at(f, 4999)->name, "x4999");
     assert_int_equal(gw_formula_nfe(f), 2);
@@ -388,7 +364,7 @@ static void test_parse_long_formulas(void **state)
     assert_true(strlen(msg) < 1023);
     assert_non_null(strstr(msg, "unexpected end of formula\n  ..."));
     const char *line = strchr(msg, '\n') + 1, *nl = strchr(line, '\n');
-    assert_int_equal(caret_column(msg), (long)(nl - line) - 2);
+    assert_int_equal(gwt_caret_column(msg), (long)(nl - line) - 2);
     free(text);
 
     /* An error in the middle: "..." on both sides, the caret under the offending character. */
@@ -400,7 +376,7 @@ static void test_parse_long_formulas(void **state)
     nl = strchr(line, '\n');
     assert_memory_equal(line, "  ...", 5);
     assert_memory_equal(nl - 3, "...", 3);
-    long col = caret_column(msg);
+    long col = gwt_caret_column(msg);
     assert_true(col > 0 && col < GW_FORMULA_CARET_WIDTH + 6);
     assert_int_equal(line[2 + col], '$');
     free(text);
@@ -415,7 +391,7 @@ static void test_parse_long_formulas(void **state)
     assert_int_equal(gw_formula_parse(text, &f), GW_ESYNTAX);
     assert_true(strlen(gw_last_error()) < 1023);
     assert_non_null(strstr(gw_last_error(), "unknown function 'vvvv"));
-    assert_int_equal(caret_column(gw_last_error()), 4);
+    assert_int_equal(gwt_caret_column(gw_last_error()), 4);
     free(text);
 }
 
@@ -424,22 +400,7 @@ static void test_parse_out_of_memory(void **state)
 {
     (void)state;
     const char *text = "log(y) ~ x*z + I(x^2) - z | firm | d ~ w + factor(r)";
-    gw_formula *f = NULL;
-    for (long k = 0; k < 1000; k++) {
-        gw_alloc_fail_after(k);
-        gw_status rc = gw_formula_parse(text, &f);
-        int failed = gw_alloc_failed();
-        gw_alloc_fail_after(-1);
-        if (rc == GW_OK) {
-            assert_non_null(f);
-            gw_formula_free(f);
-            if (!failed)
-                break;
-        } else {
-            assert_int_equal(rc, GW_ENOMEM);
-            assert_null(f);
-        }
-    }
+    gwt_formula_parse_oom(text);
 }
 
 int main(void)

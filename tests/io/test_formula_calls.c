@@ -11,21 +11,12 @@
 #include "gw_formula.h"
 #include "gw_test.h"
 
-static gw_formula *parse_ok(const char *text)
-{
-    gw_formula *f = NULL;
-    gw_status rc = gw_formula_parse(text, &f);
-    if (rc != GW_OK)
-        fail_msg("'%s' does not parse: %s", text, gw_last_error());
-    return f;
-}
-
 /* The only factor of the only term of "y ~ TEXT". */
 static const gw_formula_factor *one(gw_formula **f, const char *rhs)
 {
     char text[256];
     snprintf(text, sizeof text, "y ~ %s", rhs);
-    *f = parse_ok(text);
+    *f = gwt_formula_parse_ok(text);
     assert_int_equal(gw_formula_nterms(*f), 1);
     assert_int_equal(gw_formula_term_at(*f, 0)->nfactors, 1);
     return &gw_formula_term_at(*f, 0)->factors[0];
@@ -98,7 +89,7 @@ static void test_i(void **state)
     assert_string_equal(x->name, "i(rel,ref=c(-1,-5))");
     gw_formula_free(f);
     /* i(x, by): one term of two factors, i(x) then by. */
-    f = parse_ok("y ~ i(year, treated, ref = 2015) + treated");
+    f = gwt_formula_parse_ok("y ~ i(year, treated, ref = 2015) + treated");
     assert_int_equal(gw_formula_nterms(f), 2);
     const gw_formula_term *t = gw_formula_term_at(f, 0);
     assert_int_equal(t->nfactors, 2);
@@ -136,7 +127,7 @@ static void test_lags(void **state)
         gw_formula_free(f);
     }
     /* A range of lags expands in place into one term per lag. */
-    gw_formula *r = parse_ok("y ~ z + l(x, 1:3) + f(x, 0:1) + w");
+    gw_formula *r = gwt_formula_parse_ok("y ~ z + l(x, 1:3) + f(x, 0:1) + w");
     static const char *const want[] = {"z", "l(x,1)", "l(x,2)", "l(x,3)", "f(x,0)", "f(x,1)", "w"};
     assert_int_equal(gw_formula_nterms(r), 7);
     for (size_t k = 0; k < 7; k++)
@@ -145,20 +136,11 @@ static void test_lags(void **state)
     assert_int_equal(gw_formula_term_at(r, 2)->factors[0].lag, 2);
     gw_formula_free(r);
     /* A lag may be the response and may enter interactions. */
-    gw_formula *f = parse_ok("d(y) ~ l(x, 1):z + l(x,1)*w");
+    gw_formula *f = gwt_formula_parse_ok("d(y) ~ l(x, 1):z + l(x,1)*w");
     assert_string_equal(gw_formula_response(f)->name, "d(y)");
     assert_string_equal(gw_formula_term_at(f, 0)->name, "l(x,1):z");
     assert_int_equal(gw_formula_nterms(f), 4);
     gw_formula_free(f);
-}
-
-static long caret_column(const char *msg)
-{
-    const char *nl = strrchr(msg, '\n');
-    if (nl == NULL || strncmp(nl + 1, "  ", 2) != 0)
-        return -1;
-    const char *c = strchr(nl + 1, '^');
-    return c == NULL || c[1] != '\0' ? -1 : (long)(c - nl - 1) - 2;
 }
 
 static void test_call_errors(void **state)
@@ -215,9 +197,9 @@ static void test_call_errors(void **state)
         assert_null(f);
         if (strstr(msg, cases[k].why) == NULL)
             fail_msg("'%s': message '%s' lacks '%s'", cases[k].text, msg, cases[k].why);
-        if (caret_column(msg) != cases[k].caret)
-            fail_msg("'%s': caret at %ld, expected %ld in\n%s", cases[k].text, caret_column(msg),
-                     cases[k].caret, msg);
+        if (gwt_caret_column(msg) != cases[k].caret)
+            fail_msg("'%s': caret at %ld, expected %ld in\n%s", cases[k].text,
+                     gwt_caret_column(msg), cases[k].caret, msg);
     }
 }
 
@@ -226,21 +208,7 @@ static void test_calls_out_of_memory(void **state)
     (void)state;
     const char *text = "d(y) ~ poly(x, 2) + factor(a, ref = \"b\") + i(t, w, ref = c(-1, -5)) + "
                        "l(x, 2):z";
-    gw_formula *f = NULL;
-    for (long k = 0; k < 1000; k++) {
-        gw_alloc_fail_after(k);
-        gw_status rc = gw_formula_parse(text, &f);
-        int failed = gw_alloc_failed();
-        gw_alloc_fail_after(-1);
-        if (rc == GW_OK) {
-            gw_formula_free(f);
-            if (!failed)
-                break;
-        } else {
-            assert_int_equal(rc, GW_ENOMEM);
-            assert_null(f);
-        }
-    }
+    gwt_formula_parse_oom(text);
 }
 
 int main(void)

@@ -15,27 +15,6 @@
 
 #define N 6
 
-static void add_num(gw_table *t, const char *name, const double *v)
-{
-    double *c = gw_alloc_array(N, sizeof *c);
-    assert_non_null(c);
-    memcpy(c, v, N * sizeof *c);
-    assert_int_equal(gw_table_add_numeric_take(t, name, c), GW_OK);
-}
-
-static void add_cat(gw_table *t, const char *name, const int32_t *codes, const char *const *levels,
-                    size_t nl)
-{
-    int32_t *c = gw_alloc_array(N, sizeof *c);
-    char **l = gw_calloc(nl, sizeof *l);
-    assert_non_null(c);
-    assert_non_null(l);
-    memcpy(c, codes, N * sizeof *c);
-    for (size_t k = 0; k < nl; k++)
-        l[k] = gw_strdup(levels[k]);
-    assert_int_equal(gw_table_add_categorical_take(t, name, c, l, nl), GW_OK);
-}
-
 static const double Y[N] = {1.5, 2.25, 3.125, 4.0625, 5.5, 6.75};
 static const double X1[N] = {1, 2, 3, 4, 5, 6};
 static const double Z1[N] = {0.5, -1, 2, 0.25, 3, -2};
@@ -78,31 +57,31 @@ static int setup(void **state)
     static const char *const regions[] = {"North", "South", "East"};
     static const char *const gs[] = {"a", "b"};
     static const char *const firms[] = {"A", "B", "C", "D"};
-    add_num(t, "y", Y);
-    add_num(t, "x", X1);
-    add_num(t, "z", Z1);
-    add_cat(t, "region", REGION, regions, 3);
-    add_cat(t, "g", G, gs, 2);
-    add_cat(t, "firm", FIRM, firms, 4);
-    add_num(t, "cl", CL);
-    add_num(t, "year", YEAR);
-    add_num(t, "frac", FRAC);
-    add_num(t, "t", TIME);
-    add_num(t, "pb", POWB);
-    add_num(t, "neg", NEG);
-    add_num(t, "zero", ZERO);
-    add_num(t, "big", BIG);
-    add_num(t, "w", W);
-    add_num(t, "wneg", WNEG);
-    add_num(t, "winf", WINF);
-    add_num(t, "d", D1);
-    add_num(t, "z1", ZA);
-    add_num(t, "z2", ZB);
-    add_num(t, "allnan", nan_col);
-    add_num(t, "inf", inf_col);
-    add_num(t, "xm", miss_x);
-    add_cat(t, "regionm", region_miss, regions, 3);
-    add_num(t, "wm", wmiss);
+    gwt_table_add_num(t, "y", Y, N);
+    gwt_table_add_num(t, "x", X1, N);
+    gwt_table_add_num(t, "z", Z1, N);
+    gwt_table_add_cat(t, "region", REGION, N, regions, 3);
+    gwt_table_add_cat(t, "g", G, N, gs, 2);
+    gwt_table_add_cat(t, "firm", FIRM, N, firms, 4);
+    gwt_table_add_num(t, "cl", CL, N);
+    gwt_table_add_num(t, "year", YEAR, N);
+    gwt_table_add_num(t, "frac", FRAC, N);
+    gwt_table_add_num(t, "t", TIME, N);
+    gwt_table_add_num(t, "pb", POWB, N);
+    gwt_table_add_num(t, "neg", NEG, N);
+    gwt_table_add_num(t, "zero", ZERO, N);
+    gwt_table_add_num(t, "big", BIG, N);
+    gwt_table_add_num(t, "w", W, N);
+    gwt_table_add_num(t, "wneg", WNEG, N);
+    gwt_table_add_num(t, "winf", WINF, N);
+    gwt_table_add_num(t, "d", D1, N);
+    gwt_table_add_num(t, "z1", ZA, N);
+    gwt_table_add_num(t, "z2", ZB, N);
+    gwt_table_add_num(t, "allnan", nan_col, N);
+    gwt_table_add_num(t, "inf", inf_col, N);
+    gwt_table_add_num(t, "xm", miss_x, N);
+    gwt_table_add_cat(t, "regionm", region_miss, N, regions, 3);
+    gwt_table_add_num(t, "wm", wmiss, N);
     *state = t;
     return 0;
 }
@@ -724,7 +703,7 @@ static gw_table *block_table(int with_nan)
     }
     assert_null(gwi_table_block_next(t));
     static const char *const gs[] = {"a", "b"};
-    add_cat(t, "g", G, gs, 2);
+    gwt_table_add_cat(t, "g", G, N, gs, 2);
     return t;
 }
 

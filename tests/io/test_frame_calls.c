@@ -15,27 +15,6 @@
 
 #define N 8
 
-static void add_num(gw_table *t, const char *name, const double *v)
-{
-    double *c = gw_alloc_array(N, sizeof *c);
-    assert_non_null(c);
-    memcpy(c, v, N * sizeof *c);
-    assert_int_equal(gw_table_add_numeric_take(t, name, c), GW_OK);
-}
-
-static void add_cat(gw_table *t, const char *name, const int32_t *codes, const char *const *levels,
-                    size_t nl)
-{
-    int32_t *c = gw_alloc_array(N, sizeof *c);
-    char **l = gw_calloc(nl, sizeof *l);
-    assert_non_null(c);
-    assert_non_null(l);
-    memcpy(c, codes, N * sizeof *c);
-    for (size_t k = 0; k < nl; k++)
-        l[k] = gw_strdup(levels[k]);
-    assert_int_equal(gw_table_add_categorical_take(t, name, c, l, nl), GW_OK);
-}
-
 /* A panel of two ids in scrambled row order: id a at times 1, 2, 4, 5 (3 is a gap), id b at
  * 1..4 with x missing at 4. */
 static const int32_t ID[N] = {0, 0, 0, 1, 1, 1, 0, 1}; /* a b */
@@ -55,15 +34,15 @@ static int setup(void **state)
     static const char *const regs[] = {"North", "South", "East"};
     if (gw_table_new(N, &t) != GW_OK)
         return -1;
-    add_cat(t, "id", ID, ids, 2);
-    add_num(t, "t", T);
-    add_num(t, "x", X);
-    add_num(t, "y", Y);
-    add_num(t, "v", V);
-    add_num(t, "yr", YR);
-    add_cat(t, "reg", REG, regs, 3);
-    add_num(t, "one", ONE);
-    add_num(t, "idn", IDN);
+    gwt_table_add_cat(t, "id", ID, N, ids, 2);
+    gwt_table_add_num(t, "t", T, N);
+    gwt_table_add_num(t, "x", X, N);
+    gwt_table_add_num(t, "y", Y, N);
+    gwt_table_add_num(t, "v", V, N);
+    gwt_table_add_num(t, "yr", YR, N);
+    gwt_table_add_cat(t, "reg", REG, N, regs, 3);
+    gwt_table_add_num(t, "one", ONE, N);
+    gwt_table_add_num(t, "idn", IDN, N);
     *state = t;
     return 0;
 }

@@ -24,15 +24,6 @@
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static const char *tmp_path(const char *name)
-{
-    static char buf[16][512];
-    static int next;
-    char *p = buf[next++ % 16];
-    snprintf(p, 512, "%s/%s", gwt_tmpdir(), name);
-    return p;
-}
-
 static int file_exists(const char *path)
 {
     struct stat st;
@@ -143,7 +134,7 @@ static void test_h5_table_roundtrip_multichunk(void **state)
     (void)state;
     size_t n = 4 * GW_H5_CHUNK_ROWS + 7;
     gw_table *t = make_table(n), *back = NULL;
-    const char *path = tmp_path("big.h5");
+    const char *path = gwt_tmp_path("big.h5");
     assert_int_equal(gw_h5_table_write(t, path, NULL), GW_OK);
     assert_int_equal(gw_h5_table_read(path, NULL, NULL, 0, &back), GW_OK);
     assert_int_equal(gw_table_ncols(back), 3);
@@ -199,7 +190,7 @@ static void test_h5_table_finite_marks(void **state)
     lev[0] = gw_strdup("a");
     lev[1] = gw_strdup("b");
     assert_int_equal(gw_table_add_categorical_take(t, "g", codes, lev, 2), GW_OK);
-    const char *path = tmp_path("finite.h5");
+    const char *path = gwt_tmp_path("finite.h5");
     assert_int_equal(gw_h5_table_write(t, path, NULL), GW_OK);
     gw_table_free(t);
     for (int th = 1; th <= 2; th++) {
@@ -293,7 +284,7 @@ static void test_h5_table_integer_columns(void **state)
     (void)state;
     size_t n = 3 * GW_H5_CHUNK_ROWS + 11;
     gw_table *t = make_int_table(n), *one = NULL, *two = NULL, *old = NULL;
-    const char *path = tmp_path("ints.h5"), *legacy = tmp_path("ints_legacy.h5");
+    const char *path = gwt_tmp_path("ints.h5"), *legacy = gwt_tmp_path("ints_legacy.h5");
     assert_int_equal(gw_h5_table_write(t, path, NULL), GW_OK);
     const char *want[6] = {"H5T_STD_I32LE",  "H5T_STD_I64LE",  "H5T_IEEE_F64LE",
                            "H5T_IEEE_F64LE", "H5T_IEEE_F64LE", "H5T_STD_I32LE"};
@@ -351,7 +342,7 @@ static void test_h5_table_write_opts_storage(void **state)
     (void)state;
     size_t n = 100003;
     gw_table *t = make_int_table(n);
-    const char *path = tmp_path("opts.h5");
+    const char *path = gwt_tmp_path("opts.h5");
     const size_t chunks[3] = {1000, 65536, 1 << 20};
     const gw_h5_compress modes[3] = {GW_H5_COMPRESS_AUTO, GW_H5_COMPRESS_NONE,
                                      GW_H5_COMPRESS_ALWAYS};
@@ -385,7 +376,7 @@ static void test_h5_table_write_factors(void **state)
     const double vals[7] = {10, -2.5, 0.1, NAN, 10, 1e20, -0.0};
     memcpy(v, vals, sizeof vals);
     assert_int_equal(gw_table_add_numeric_take(t, "a", v), GW_OK);
-    const char *path = tmp_path("factor.h5");
+    const char *path = gwt_tmp_path("factor.h5");
     const char *fac[1] = {"a"};
     gw_h5_write_opts o = {.factors = fac, .nfactors = 1};
     assert_int_equal(gw_h5_table_write_opts(t, path, NULL, &o), GW_OK);
@@ -418,7 +409,8 @@ static void test_h5_table_corrupt_chunk(void **state)
     for (size_t i = 0; i < n; i++)
         v[i] = (double)((i * 2654435761u) % 1000u);
     assert_int_equal(gw_table_add_numeric_take(t, "k", v), GW_OK);
-    const char *path = tmp_path("corrupt_chunk.h5"), *bad = tmp_path("corrupt_chunk_bad.h5");
+    const char *path = gwt_tmp_path("corrupt_chunk.h5"),
+               *bad = gwt_tmp_path("corrupt_chunk_bad.h5");
     assert_int_equal(gw_h5_table_write(t, path, NULL), GW_OK);
     gw_table_free(t);
     long size = file_size(path);
@@ -448,7 +440,7 @@ static void test_h5_table_oom_sweep(void **state)
 {
     (void)state;
     gw_table *t = make_int_table(GW_H5_CHUNK_ROWS + 9);
-    const char *path = tmp_path("oom.h5");
+    const char *path = gwt_tmp_path("oom.h5");
     const char *fac[1] = {"small"};
     gw_h5_write_opts o = {.factors = fac, .nfactors = 1};
     long k = 0;
@@ -491,7 +483,7 @@ static void test_h5_table_oom_sweep(void **state)
 static void test_h5_table_foreign_layouts(void **state)
 {
     (void)state;
-    const char *path = tmp_path("foreign.h5");
+    const char *path = gwt_tmp_path("foreign.h5");
     char script[2048];
     snprintf(script, sizeof script,
              "import h5py, numpy as np\n"
@@ -556,7 +548,7 @@ static void test_h5_table_read_subset_in_requested_order(void **state)
 {
     (void)state;
     gw_table *t = make_table(1000), *back = NULL;
-    const char *path = tmp_path("subset.h5");
+    const char *path = gwt_tmp_path("subset.h5");
     assert_int_equal(gw_h5_table_write(t, path, "/panel/data"), GW_OK);
     const char *cols[] = {"y", "region"};
     assert_int_equal(gw_h5_table_read(path, "/panel/data", cols, 2, &back), GW_OK);
@@ -584,7 +576,7 @@ static void test_h5_table_write_edge_cases(void **state)
     assert_int_equal(gw_table_add_numeric_take(t, "a", gw_alloc_array(1, sizeof(double))), GW_OK);
     assert_int_equal(
         gw_table_add_categorical_take(t, "b", gw_alloc_array(1, sizeof(int32_t)), NULL, 0), GW_OK);
-    const char *path = tmp_path("empty.h5");
+    const char *path = gwt_tmp_path("empty.h5");
     assert_int_equal(gw_h5_table_write(t, path, NULL), GW_OK);
     assert_int_equal(gw_h5_table_read(path, NULL, NULL, 0, &back), GW_OK);
     assert_int_equal(gw_table_nrows(back), 0);
@@ -606,7 +598,7 @@ static void test_h5_table_write_edge_cases(void **state)
         codes[i] = (int32_t)(n - 1 - i);
     }
     assert_int_equal(gw_table_add_categorical_take(t, "many", codes, lev, n), GW_OK);
-    path = tmp_path("levels.h5");
+    path = gwt_tmp_path("levels.h5");
     assert_int_equal(gw_h5_table_write(t, path, NULL), GW_OK);
     assert_int_equal(gw_h5_table_read(path, NULL, NULL, 0, &back), GW_OK);
     assert_same_column(t, 0, back, 0);
@@ -633,7 +625,7 @@ static void test_h5_table_write_failure_keeps_old_file(void **state)
 {
     (void)state;
     gw_table *t = make_table(100), *bad = NULL, *back = NULL;
-    const char *path = tmp_path("keep.h5");
+    const char *path = gwt_tmp_path("keep.h5");
     assert_int_equal(gw_h5_table_write(t, path, NULL), GW_OK);
     long before = file_size(path);
     assert_int_equal(gw_table_new(3, &bad), GW_OK);
@@ -676,7 +668,7 @@ static void make_bad_files(void)
     assert_int_equal(gw_table_add_numeric_take(t100, "y", a), GW_OK);
     assert_int_equal(gw_table_new(99, &t99), GW_OK);
     assert_int_equal(gw_table_add_numeric_take(t99, "x", b), GW_OK);
-    const char *p100 = tmp_path("t100.h5"), *p99 = tmp_path("t99.h5");
+    const char *p100 = gwt_tmp_path("t100.h5"), *p99 = gwt_tmp_path("t99.h5");
     assert_int_equal(gw_h5_table_write(t100, p100, NULL), GW_OK);
     assert_int_equal(gw_h5_table_write(t99, p99, NULL), GW_OK);
     gw_table_free(t100);
@@ -690,27 +682,27 @@ static void make_bad_files(void)
         snprintf(term, sizeof term, "x%zu", j);
         gw_result_set_str(&r->terms[j], term);
     }
-    const char *res = tmp_path("graft_src.h5");
+    const char *res = gwt_tmp_path("graft_src.h5");
     unlink(res);
     assert_int_equal(gw_results_append(res, "m", r, NULL), GW_OK);
     gw_result_free(r);
 
-    const char *p_len = tmp_path("bad_lengths.h5");
+    const char *p_len = gwt_tmp_path("bad_lengths.h5");
     copy_bytes(p100, p_len, -1);
     const char *h5copy = "/usr/bin/h5copy";
     run_tool((const char *const[]){h5copy, "-i", p99, "-o", p_len, "-s", "/data/x", "-d", "/data/x",
                                    NULL});
-    const char *p_2d = tmp_path("bad_2d.h5");
+    const char *p_2d = gwt_tmp_path("bad_2d.h5");
     copy_bytes(p100, p_2d, -1);
     run_tool((const char *const[]){h5copy, "-i", res, "-o", p_2d, "-s", "/models/m/vcov", "-d",
                                    "/data/v", NULL});
-    const char *p_str = tmp_path("bad_string.h5");
+    const char *p_str = gwt_tmp_path("bad_string.h5");
     copy_bytes(p100, p_str, -1);
     run_tool((const char *const[]){h5copy, "-i", res, "-o", p_str, "-s", "/models/m/terms", "-d",
                                    "/data/name", NULL});
     gwt_write_file("bad_text.h5", "id,x\n1,2\n");
-    copy_bytes(p100, tmp_path("bad_trunc.h5"), file_size(p100) / 2);
-    copy_bytes(p100, tmp_path("bad_header.h5"), 100);
+    copy_bytes(p100, gwt_tmp_path("bad_trunc.h5"), file_size(p100) / 2);
+    copy_bytes(p100, gwt_tmp_path("bad_header.h5"), 100);
 }
 
 typedef struct {
@@ -738,7 +730,7 @@ static void test_h5_table_read_malformed(void **state)
     for (size_t c = 0; c < sizeof bad_cases / sizeof bad_cases[0]; c++) {
         const bad_case *bc = &bad_cases[c];
         gw_table *t = (gw_table *)1;
-        gw_status s = gw_h5_table_read(tmp_path(bc->file), bc->group, NULL, 0, &t);
+        gw_status s = gw_h5_table_read(gwt_tmp_path(bc->file), bc->group, NULL, 0, &t);
         if (s != bc->expected || strstr(gw_last_error(), bc->needle) == NULL)
             fail_msg("%s: status %d (expected %d), message '%s' (expected to contain '%s')",
                      bc->label, (int)s, (int)bc->expected, gw_last_error(), bc->needle);
@@ -752,7 +744,7 @@ static void test_h5_read_truncation_sweep(void **state)
 {
     (void)state;
     gw_table *t = make_table(300), *back = NULL;
-    const char *full = tmp_path("sweep_full.h5"), *cut = tmp_path("sweep_cut.h5");
+    const char *full = gwt_tmp_path("sweep_full.h5"), *cut = gwt_tmp_path("sweep_cut.h5");
     assert_int_equal(gw_h5_table_write(t, full, NULL), GW_OK);
     gw_table_free(t);
     long n = file_size(full);
@@ -765,7 +757,7 @@ static void test_h5_read_truncation_sweep(void **state)
                      gw_last_error());
         assert_null(back);
     }
-    const char *res = tmp_path("sweep_res.h5");
+    const char *res = gwt_tmp_path("sweep_res.h5");
     unlink(res);
     gw_result *r = NULL;
     assert_int_equal(gw_result_new(2, &r), GW_OK);
@@ -791,12 +783,12 @@ static void test_h5_convert_cli_malformed(void **state)
 {
     (void)state;
     make_bad_files();
-    const char *out = tmp_path("never.csv");
+    const char *out = gwt_tmp_path("never.csv");
     for (size_t c = 0; c < sizeof bad_cases / sizeof bad_cases[0]; c++) {
         const bad_case *bc = &bad_cases[c];
-        gwt_run_result r =
-            bc->group ? gwt_run_cli("convert", tmp_path(bc->file), out, "--table", bc->group, NULL)
-                      : gwt_run_cli("convert", tmp_path(bc->file), out, NULL);
+        gwt_run_result r = bc->group ? gwt_run_cli("convert", gwt_tmp_path(bc->file), out,
+                                                   "--table", bc->group, NULL)
+                                     : gwt_run_cli("convert", gwt_tmp_path(bc->file), out, NULL);
         size_t lines = 0;
         for (const char *p = r.err; *p; p++)
             lines += *p == '\n';
@@ -1177,7 +1169,7 @@ static void test_results_roundtrip_bit_identical(void **state)
         fail_msg("gw_result is %zu bytes, not 848: a field was added; store it in "
                  "io/hdf5_results.c and test it here",
                  sizeof(gw_result));
-    const char *path = tmp_path("rt.h5");
+    const char *path = gwt_tmp_path("rt.h5");
     unlink(path);
     gw_result *full = make_result(1.0, 1), *bare = NULL, *back = NULL;
     assert_int_equal(gw_result_new(2, &bare), GW_OK); /* NaN / NA everywhere */
@@ -1232,7 +1224,7 @@ static void test_results_roundtrip_bit_identical(void **state)
 static void test_results_append_keeps_others(void **state)
 {
     (void)state;
-    const char *path = tmp_path("append.h5");
+    const char *path = gwt_tmp_path("append.h5");
     unlink(path);
     gw_result *a = make_result(1.0, 0), *b = make_result(-2.0, 1), *c = make_result(3.0, 0);
     assert_int_equal(gw_results_append(path, "ols_fe", a, NULL), GW_OK);
@@ -1275,13 +1267,13 @@ static void test_results_append_keeps_others(void **state)
     assert_int_equal(gw_results_open(gwt_write_file("nores.h5", "x"), &res), GW_EFORMAT);
     assert_null(res);
     gw_table *t = make_table(5);
-    assert_int_equal(gw_h5_table_write(t, tmp_path("tableonly.h5"), NULL), GW_OK);
-    assert_int_equal(gw_results_open(tmp_path("tableonly.h5"), &res), GW_EFORMAT);
+    assert_int_equal(gw_h5_table_write(t, gwt_tmp_path("tableonly.h5"), NULL), GW_OK);
+    assert_int_equal(gw_results_open(gwt_tmp_path("tableonly.h5"), &res), GW_EFORMAT);
     assert_non_null(strstr(gw_last_error(), "/models"));
     gw_table_free(t);
     /* Appending to a file that is not HDF5 fails and leaves it alone. */
-    assert_int_equal(gw_results_append(tmp_path("nores.h5"), NULL, a, NULL), GW_EIO);
-    assert_int_equal(file_size(tmp_path("nores.h5")), 1);
+    assert_int_equal(gw_results_append(gwt_tmp_path("nores.h5"), NULL, a, NULL), GW_EIO);
+    assert_int_equal(file_size(gwt_tmp_path("nores.h5")), 1);
     gw_result_free(a);
     gw_result_free(b);
     gw_result_free(c);
@@ -1314,7 +1306,7 @@ static int kill_trials(void)
 static void test_results_append_killed_writer(void **state)
 {
     (void)state;
-    const char *path = tmp_path("crash.h5");
+    const char *path = gwt_tmp_path("crash.h5");
     unlink(path);
     gw_result *r = make_result(1.5, 1);
     /* Residuals make each copy-and-append take a measurable time. */
@@ -1338,7 +1330,7 @@ static void test_results_append_killed_writer(void **state)
     double t_append = 1.0;
     for (int i = 0; i < 3; i++) {
         struct timespec a0, a1;
-        const char *scratch = tmp_path("crash_timing.h5");
+        const char *scratch = gwt_tmp_path("crash_timing.h5");
         unlink(scratch);
         assert_int_equal(gw_results_append(scratch, NULL, r, NULL), GW_OK);
         clock_gettime(CLOCK_MONOTONIC, &a0);
@@ -1362,7 +1354,7 @@ static void test_results_append_killed_writer(void **state)
              * first one slow. */
             char scratch[64];
             snprintf(scratch, sizeof scratch, "warm.%ld.h5", (long)getpid());
-            const char *warm = tmp_path(scratch);
+            const char *warm = gwt_tmp_path(scratch);
             unlink(warm);
             if (gw_results_append(warm, NULL, r, NULL) != GW_OK || unlink(warm) != 0 ||
                 write(ready[1], "r", 1) != 1)
@@ -1432,16 +1424,10 @@ static void test_results_append_killed_writer(void **state)
 
 /* ---- outside readers ---------------------------------------------------------------------- */
 
-static void expect_in(const char *text, const char *needle)
-{
-    if (strstr(text, needle) == NULL)
-        fail_msg("expected '%s' in:\n%.4000s", needle, text);
-}
-
 static void test_results_layout_h5dump_h5py(void **state)
 {
     (void)state;
-    const char *path = tmp_path("layout.h5");
+    const char *path = gwt_tmp_path("layout.h5");
     unlink(path);
     gw_result *a = make_result(1.0, 1);
     gw_provenance prov = {"0.1.0", NULL, "goodwork fit x", NULL, "OpenBLAS", 7, 1};
@@ -1481,12 +1467,12 @@ static void test_results_layout_h5dump_h5py(void **state)
         "ATTRIBUTE \"converged\"",
         "ATTRIBUTE \"df_resid\""};
     for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
-        expect_in(r.out, needles[i]);
+        gwt_expect_in(r.out, needles[i]);
     assert_string_equal(r.err, "");
     gwt_run_free(&r);
     /* Values: the estimate dataset prints the numbers h5dump reads. */
     r = gwt_run((const char *const[]){"/usr/bin/h5dump", "-a", "/models/m1/formula", path, NULL});
-    expect_in(r.out, "\"invest ~ value + capital | firm + year\"");
+    gwt_expect_in(r.out, "\"invest ~ value + capital | firm + year\"");
     gwt_run_free(&r);
 
     /* h5py, where installed (python3 on PATH first, then Debian's). */
@@ -1528,7 +1514,7 @@ static void test_results_layout_h5dump_h5py(void **state)
                          : gwt_run((const char *const[]){py, "-c", script, NULL});
         if (r.exit_code != 0)
             fail_msg("h5py check failed: %s%s", r.out, r.err);
-        expect_in(r.out, "h5py ok");
+        gwt_expect_in(r.out, "h5py ok");
         print_message("h5py check passed\n");
         gwt_run_free(&r);
     }
@@ -1543,7 +1529,7 @@ static void test_sha256_file_known_vectors(void **state)
     assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     assert_int_equal(gw_sha256_file(gwt_write_file("empty.txt", ""), hex), GW_OK);
     assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    assert_int_equal(gw_sha256_file(tmp_path("does-not-exist"), hex), GW_EIO);
+    assert_int_equal(gw_sha256_file(gwt_tmp_path("does-not-exist"), hex), GW_EIO);
     assert_string_equal(hex, "");
 }
 

@@ -14,15 +14,6 @@
 #include "gw_hdf5.h"
 #include "gw_plot.h"
 
-static const char *tmp_path(const char *name)
-{
-    static char buf[16][512];
-    static int next;
-    char *p = buf[next++ % 16];
-    snprintf(p, 512, "%s/%s", gwt_tmpdir(), name);
-    return p;
-}
-
 static char *read_all(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -101,7 +92,7 @@ static void test_coefplot_models_side_by_side(void **state)
                  s2[] = {1, 0.1, 0.2, 0.3};
     gw_result *m[2] = {model(3, t1, b1, s1), model(4, t2, b2, s2)};
     const char *names[] = {"first", "second"};
-    const char *path = tmp_path("coef.svg");
+    const char *path = gwt_tmp_path("coef.svg");
     assert_int_equal(gw_coefplot_write((const gw_result *const *)m, names, 2, NULL, path), GW_OK);
     char *s = read_all(path);
     check_svg(s);
@@ -126,9 +117,9 @@ static void test_coefplot_models_side_by_side(void **state)
     o.keep = NULL;
     o.level = 1.5;
     assert_int_equal(gw_coefplot_write((const gw_result *const *)m, names, 2, &o, path), GW_EINVAL);
-    assert_int_equal(
-        gw_coefplot_write((const gw_result *const *)m, names, 2, NULL, tmp_path("no/such/dir.svg")),
-        GW_EIO);
+    assert_int_equal(gw_coefplot_write((const gw_result *const *)m, names, 2, NULL,
+                                       gwt_tmp_path("no/such/dir.svg")),
+                     GW_EIO);
     gw_result_free(m[0]);
     gw_result_free(m[1]);
 }
@@ -148,7 +139,7 @@ static void test_eventplot(void **state)
 {
     (void)state;
     gw_result *m = event_model();
-    const char *path = tmp_path("event.svg");
+    const char *path = gwt_tmp_path("event.svg");
     assert_int_equal(gw_eventplot_write(m, "es", NULL, path), GW_OK);
     char *s = read_all(path);
     check_svg(s);
@@ -293,7 +284,7 @@ static void test_plot_event_from_fit(void **state)
 static void test_plot_cli(void **state)
 {
     (void)state;
-    const char *res = tmp_path("plots.h5"), *svg = tmp_path("cli.svg");
+    const char *res = gwt_tmp_path("plots.h5"), *svg = gwt_tmp_path("cli.svg");
     unlink(res);
     gw_provenance prov = {"0.1.0",
                           NULL,
@@ -339,8 +330,8 @@ static void test_plot_cli(void **state)
                {2, {"plot", "coef", "--results", res, "--out", svg, "--keep", "zzz", NULL}},
                {2, {"plot", "event", "--results", res, "--name", "es", "--var", "age", NULL}},
                {2, {"plot", "event", "--results", res, "--name", "nope", NULL}},
-               {3, {"plot", "coef", "--results", tmp_path("missing.h5"), "--out", svg, NULL}},
-               {1, {"plot", "coef", "--results", res, "--out", tmp_path("no/dir.svg"), NULL}}};
+               {3, {"plot", "coef", "--results", gwt_tmp_path("missing.h5"), "--out", svg, NULL}},
+               {1, {"plot", "coef", "--results", res, "--out", gwt_tmp_path("no/dir.svg"), NULL}}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *const *a = bad[i].a;
         r = gwt_run_cli(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);

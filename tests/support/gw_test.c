@@ -168,6 +168,89 @@ const char *gwt_source_path(const char *rel)
     return p;
 }
 
+const char *gwt_tmp_path(const char *name)
+{
+    static char paths[16][1024];
+    static int next;
+    char *p = paths[next++ % 16];
+    snprintf(p, 1024, "%s/%s", gwt_tmpdir(), name);
+    return p;
+}
+
+void gwt_expect_in(const char *text, const char *needle)
+{
+    if (strstr(text, needle) == NULL)
+        fail_msg("expected '%s' in:\n%.4000s", needle, text);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Hand-made tables and formulas.                                                             */
+
+void gwt_table_add_num(gw_table *t, const char *name, const double *v, size_t n)
+{
+    double *c = gw_alloc_array(n, sizeof *c);
+    assert_non_null(c);
+    memcpy(c, v, n * sizeof *c);
+    assert_int_equal(gw_table_add_numeric_take(t, name, c), GW_OK);
+}
+
+void gwt_table_add_cat(gw_table *t, const char *name, const int32_t *codes, size_t n,
+                       const char *const *levels, size_t nl)
+{
+    int32_t *c = gw_alloc_array(n, sizeof *c);
+    char **l = gw_calloc(nl, sizeof *l);
+    assert_non_null(c);
+    assert_non_null(l);
+    memcpy(c, codes, n * sizeof *c);
+    for (size_t k = 0; k < nl; k++)
+        l[k] = gw_strdup(levels[k]);
+    assert_int_equal(gw_table_add_categorical_take(t, name, c, l, nl), GW_OK);
+}
+
+gw_formula *gwt_formula_parse_ok(const char *text)
+{
+    gw_formula *f = NULL;
+    gw_status rc = gw_formula_parse(text, &f);
+    if (rc != GW_OK)
+        fail_msg("'%s' does not parse: %s", text, gw_last_error());
+    assert_non_null(f);
+    return f;
+}
+
+long gwt_caret_column(const char *msg)
+{
+    const char *nl = strrchr(msg, '\n');
+    if (nl == NULL || strncmp(nl + 1, "  ", 2) != 0)
+        return -1;
+    const char *c = strchr(nl + 1, '^');
+    if (c == NULL || c[1] != '\0')
+        return -1;
+    for (const char *s = nl + 1; s < c; s++)
+        if (*s != ' ')
+            return -1;
+    return (long)(c - nl - 1) - 2;
+}
+
+void gwt_formula_parse_oom(const char *text)
+{
+    gw_formula *f = NULL;
+    for (long k = 0; k < 1000; k++) {
+        gw_alloc_fail_after(k);
+        gw_status rc = gw_formula_parse(text, &f);
+        int failed = gw_alloc_failed();
+        gw_alloc_fail_after(-1);
+        if (rc == GW_OK) {
+            assert_non_null(f);
+            gw_formula_free(f);
+            if (!failed)
+                break;
+        } else {
+            assert_int_equal(rc, GW_ENOMEM);
+            assert_null(f);
+        }
+    }
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Reference tables.                                                                          */
 

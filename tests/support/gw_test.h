@@ -13,7 +13,9 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "gw_formula.h"
 #include "gw_result.h"
+#include "gw_table.h"
 
 /* Fails unless |actual - expected| <= atol + rtol*|expected| (both finite or both NaN). */
 #define gw_assert_close(actual, expected, rtol, atol)                                              \
@@ -51,6 +53,29 @@ const char *gwt_write_file(const char *name, const char *text);
 const char *gwt_tmpdir(void);
 /* gwt_source_path -- GW_SOURCE_DIR "/" rel, in a static rotating buffer. */
 const char *gwt_source_path(const char *rel);
+/* gwt_tmp_path -- gwt_tmpdir() "/" name, in a static rotating buffer (16 live paths). */
+const char *gwt_tmp_path(const char *name);
+/* gwt_expect_in -- fails unless needle occurs in text (printing text's first 4000 bytes). */
+void gwt_expect_in(const char *text, const char *needle);
+
+/* ---- Hand-made tables and formulas. ---- */
+
+/* gwt_table_add_num -- append a copy of the n values v as numeric column name; fails the test
+ * on error. */
+void gwt_table_add_num(gw_table *t, const char *name, const double *v, size_t n);
+/* gwt_table_add_cat -- append a categorical column name of the n codes with copies of the nl
+ * levels; fails the test on error. */
+void gwt_table_add_cat(gw_table *t, const char *name, const int32_t *codes, size_t n,
+                       const char *const *levels, size_t nl);
+/* gwt_formula_parse_ok -- parse text, failing the test (with the message) unless it parses. */
+gw_formula *gwt_formula_parse_ok(const char *text);
+/* gwt_caret_column -- the column of the caret in the last line of a syntax error's msg (after
+ * the two-space indent), or -1 when that line is not spaces then one '^'. */
+long gwt_caret_column(const char *msg);
+/* gwt_formula_parse_oom -- under fault injection, parse text failing at the k-th allocation for
+ * k = 0, 1, ... until it succeeds without a failure: every failure must be GW_ENOMEM with a NULL
+ * formula (leaks show under ASan). */
+void gwt_formula_parse_oom(const char *text);
 
 /* ---- Reference tables: CSV files "model,vcov,what,term,value" (datasets/generated/). ---- */
 
