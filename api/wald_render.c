@@ -5,22 +5,7 @@
 #include "core_int.h"
 #include "gw_strbuf.h"
 #include "gw_wald.h"
-
-/* JSON: a string with the escapes JSON requires. */
-static void js_str(gw_strbuf *b, const char *s)
-{
-    gw_strbuf_cat(b, "\"");
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            gw_strbuf_printf(b, "\\%c", c);
-        else if (c < 0x20)
-            gw_strbuf_printf(b, "\\u%04x", c);
-        else
-            gw_strbuf_put(b, s, 1);
-    }
-    gw_strbuf_cat(b, "\"");
-}
+#include "io_int.h"
 
 /* JSON: "name":value with 17 significant digits (reads back bit for bit), NaN as null. */
 static void js_num(gw_strbuf *b, const char *name, double v, int comma)
@@ -35,13 +20,13 @@ static void js_num(gw_strbuf *b, const char *name, double v, int comma)
 static void json_report(gw_strbuf *b, const gw_wald_report *rep)
 {
     gw_strbuf_cat(b, "{\"model\":");
-    js_str(b, rep->model != NULL ? rep->model : "");
+    gwi_json_str(b, rep->model != NULL ? rep->model : "");
     if (rep->m > 0 && rep->wald != NULL) {
         const gw_wald *w = rep->wald;
         gw_strbuf_cat(b, ",\"test\":{\"restrictions\":[");
         for (size_t i = 0; i < rep->m; i++) {
             gw_strbuf_cat(b, i ? "," : "");
-            js_str(b, rep->restrictions[i]);
+            gwi_json_str(b, rep->restrictions[i]);
         }
         gw_strbuf_printf(b, "],\"type\":\"%s\"", w->is_f ? "F" : "chi2");
         js_num(b, "statistic", w->stat, 1);
@@ -56,7 +41,7 @@ static void json_report(gw_strbuf *b, const gw_wald_report *rep)
         for (size_t i = 0; i < rep->nlincom; i++) {
             const gw_lincom *l = &rep->lincom[i];
             gw_strbuf_cat(b, i ? ",{\"expression\":" : "{\"expression\":");
-            js_str(b, rep->lincom_texts[i]);
+            gwi_json_str(b, rep->lincom_texts[i]);
             js_num(b, "estimate", l->estimate, 1);
             js_num(b, "std_error", l->std_error, 1);
             js_num(b, "statistic", l->statistic, 1);
@@ -73,19 +58,6 @@ static void json_report(gw_strbuf *b, const gw_wald_report *rep)
     gw_strbuf_cat(b, "}\n");
 }
 
-/* p-values as the fit's text output prints them (io/output.c): four decimals, then two
- * significant digits below 1e-4, so that "0.0000" never hides how small a p-value is. */
-static const char *fmt_p(double p, char *buf, size_t size)
-{
-    if (isnan(p))
-        snprintf(buf, size, "NA");
-    else if (p >= 1e-4 || p == 0.0)
-        snprintf(buf, size, "%.4f", p);
-    else
-        snprintf(buf, size, "%.1e", p);
-    return buf;
-}
-
 static void text_report(gw_strbuf *b, const gw_wald_report *rep)
 {
     char pb[32];
@@ -96,10 +68,10 @@ static void text_report(gw_strbuf *b, const gw_wald_report *rep)
             gw_strbuf_printf(b, "  (%zu)  %s\n", i + 1, rep->restrictions[i]);
         if (w->is_f)
             gw_strbuf_printf(b, "F(%g, %g) = %.6g    Prob > F = %s\n", w->df1, w->df2, w->stat,
-                             fmt_p(w->p_value, pb, sizeof pb));
+                             gwi_fmt_p(w->p_value, pb, sizeof pb));
         else
             gw_strbuf_printf(b, "chi2(%g) = %.6g    Prob > chi2 = %s\n", w->df1, w->stat,
-                             fmt_p(w->p_value, pb, sizeof pb));
+                             gwi_fmt_p(w->p_value, pb, sizeof pb));
     }
     for (size_t i = 0; i < rep->nlincom; i++) {
         const gw_lincom *l = &rep->lincom[i];
@@ -111,8 +83,8 @@ static void text_report(gw_strbuf *b, const gw_wald_report *rep)
                          "Std. Error", l->is_z ? "z" : "t", l->is_z ? "P>|z|" : "P>|t|",
                          100.0 * l->level);
         gw_strbuf_printf(b, "  %12.6g %12.6g %12.2f %12s %12.6g %12.6g\n", l->estimate,
-                         l->std_error, l->statistic, fmt_p(l->p_value, pb, sizeof pb), l->ci_low,
-                         l->ci_high);
+                         l->std_error, l->statistic, gwi_fmt_p(l->p_value, pb, sizeof pb),
+                         l->ci_low, l->ci_high);
         if (!l->is_z)
             gw_strbuf_printf(b, "  (t with %g df)\n", l->df);
     }

@@ -15,6 +15,7 @@
 #include "core_int.h"
 #include "etable_int.h"
 #include "gw_alloc.h"
+#include "io_int.h"
 
 static const double default_stars[3] = {0.1, 0.05, 0.01};
 
@@ -693,21 +694,6 @@ static gw_status build_grid(const gw_result *const *models, const char *const *n
 
 /* ---- JSON -------------------------------------------------------------------------------- */
 
-static void json_str(gw_strbuf *b, const char *s)
-{
-    gw_strbuf_cat(b, "\"");
-    for (; s && *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            gw_strbuf_printf(b, "\\%c", ch);
-        else if (ch < 0x20)
-            gw_strbuf_printf(b, "\\u%04x", ch);
-        else
-            gw_strbuf_put(b, s, 1);
-    }
-    gw_strbuf_cat(b, "\"");
-}
-
 static void json_num(gw_strbuf *b, double x)
 {
     char buf[GW_OUTPUT_NUMLEN];
@@ -718,7 +704,7 @@ static void json_model(gw_strbuf *b, const gw_result *r, const char *name, const
                        size_t nthr)
 {
     gw_strbuf_cat(b, "\"name\": ");
-    json_str(b, name);
+    gwi_json_str(b, name);
     const struct {
         const char *key, *val;
     } strs[] = {
@@ -726,7 +712,7 @@ static void json_model(gw_strbuf *b, const gw_result *r, const char *name, const
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         gw_strbuf_printf(b, ", \"%s\": ", strs[i].key);
         if (strs[i].val)
-            json_str(b, strs[i].val);
+            gwi_json_str(b, strs[i].val);
         else
             gw_strbuf_cat(b, "null");
     }
@@ -743,13 +729,13 @@ static void json_model(gw_strbuf *b, const gw_result *r, const char *name, const
     for (size_t f = 0; f < r->nfe; f++) {
         if (f)
             gw_strbuf_cat(b, ", ");
-        json_str(b, r->fixed_effects[f].name);
+        gwi_json_str(b, r->fixed_effects[f].name);
     }
     gw_strbuf_cat(b, "], \"coefficients\": [");
     for (size_t j = 0; j < r->k; j++) {
         gw_strbuf_cat(b, j ? ",\n    {" : "\n    {");
         gw_strbuf_cat(b, "\"term\": ");
-        json_str(b, r->terms[j]);
+        gwi_json_str(b, r->terms[j]);
         gw_strbuf_cat(b, ", \"estimate\": ");
         json_num(b, r->estimate[j]);
         gw_strbuf_cat(b, ", \"std_error\": ");
@@ -757,7 +743,7 @@ static void json_model(gw_strbuf *b, const gw_result *r, const char *name, const
         gw_strbuf_cat(b, ", \"p_value\": ");
         json_num(b, r->p_value[j]);
         gw_strbuf_cat(b, ", \"stars\": ");
-        json_str(b, gw_etable_stars_ex(r->p_value[j], thr, nthr));
+        gwi_json_str(b, gw_etable_stars_ex(r->p_value[j], thr, nthr));
         gw_strbuf_cat(b, "}");
     }
     gw_strbuf_cat(b, "]}");
@@ -777,7 +763,7 @@ static void render_json(const gw_result *const *models, const char *const *names
     for (size_t t = 0; t < terms->n; t++) {
         if (t)
             gw_strbuf_cat(b, ", ");
-        json_str(b, terms->v[t]);
+        gwi_json_str(b, terms->v[t]);
     }
     gw_strbuf_cat(b, "],\n\"signif_codes\": {");
     for (size_t i = nthr; i-- > 0;)

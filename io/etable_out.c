@@ -10,6 +10,7 @@
 #include "etable_int.h"
 #include "gw_alloc.h"
 #include "gw_csv.h"
+#include "io_int.h"
 
 typedef gw_strbuf sbuf;
 #define sb_put gw_strbuf_put
@@ -167,44 +168,6 @@ void gwi_etab_markdown(const etab_grid *g, sbuf *b)
 
 /* ---- LaTeX ------------------------------------------------------------------------------- */
 
-static void tex_escape(sbuf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '\\':
-            sb_cat(b, "\\textbackslash{}");
-            break;
-        case '^':
-            sb_cat(b, "\\textasciicircum{}");
-            break;
-        case '~':
-            sb_cat(b, "\\textasciitilde{}");
-            break;
-        case '<':
-            sb_cat(b, "\\textless{}");
-            break;
-        case '>':
-            sb_cat(b, "\\textgreater{}");
-            break;
-        case '|':
-            sb_cat(b, "\\textbar{}");
-            break;
-        case '_':
-        case '%':
-        case '&':
-        case '#':
-        case '$':
-        case '{':
-        case '}':
-            sb_put(b, "\\", 1);
-            sb_put(b, s, 1);
-            break;
-        default:
-            sb_put(b, s, 1);
-        }
-    }
-}
-
 /* A number cell: each number keeps its digits; a minus sign becomes a math minus ("$-$0.12",
  * as before), a number in scientific notation becomes "$-3.481\times 10^{-5}$", and stars a
  * superscript; other characters ("(", ", ", "[") are escaped text. */
@@ -216,7 +179,7 @@ static void tex_number(sbuf *b, const char *s)
         size_t len = number_at(s + i, &e);
         if (len == 0) {
             char c[2] = {s[i], '\0'};
-            tex_escape(b, c);
+            gwi_tex_escape(b, c, 0);
             i++;
         } else if (e != 0) {
             exponent_text(s + i + e, len - e, ex, sizeof ex);
@@ -241,7 +204,7 @@ void gwi_etab_latex(const etab_grid *g, sbuf *b)
     size_t m = g->m;
     if (g->title != NULL) {
         sb_cat(b, "\\begin{table}[htbp]\n\\centering\n\\caption{");
-        tex_escape(b, g->title);
+        gwi_tex_escape(b, g->title, 0);
         sb_cat(b, "}\n");
     }
     sb_printf(b, "\\begin{tabular}{l*{%zu}{c}}\n\\toprule\n", m);
@@ -252,13 +215,13 @@ void gwi_etab_latex(const etab_grid *g, sbuf *b)
         if (r->tex_label != NULL)
             sb_cat(b, r->tex_label);
         else
-            tex_escape(b, gwi_etab_cell(r, 0));
+            gwi_tex_escape(b, gwi_etab_cell(r, 0), 0);
         for (size_t j = 1; j <= m; j++) {
             sb_cat(b, " & ");
             if (numeric_row(r))
                 tex_number(b, gwi_etab_cell(r, j));
             else
-                tex_escape(b, gwi_etab_cell(r, j));
+                gwi_tex_escape(b, gwi_etab_cell(r, j), 0);
         }
         sb_cat(b, " \\\\\n");
     }
@@ -267,7 +230,7 @@ void gwi_etab_latex(const etab_grid *g, sbuf *b)
         sb_printf(b, "\\multicolumn{%zu}{l}{\\footnotesize %s} \\\\\n", m + 1, g->tex_legend);
     if (g->notes != NULL) {
         sb_printf(b, "\\multicolumn{%zu}{l}{\\footnotesize ", m + 1);
-        tex_escape(b, g->notes);
+        gwi_tex_escape(b, g->notes, 0);
         sb_cat(b, "} \\\\\n");
     }
     sb_cat(b, "\\end{tabular}\n");

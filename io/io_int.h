@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "gw_status.h"
+#include "gw_strbuf.h"
 
 #include "gw_status.h"
 
@@ -16,6 +17,16 @@
  * (io/hdf5_table.c), which must agree. buf needs 32 bytes. Reads the thread's locale like
  * snprintf/strtod. */
 void gwi_fmt_shortest(double v, char *buf, size_t size);
+
+/* gwi_fmt_p -- a p-value as the text outputs print it (io/text_esc.c): four decimals, then two
+ * significant digits below 1e-4, so that "0.0000" never hides how small a p-value is; "NA" for
+ * NaN. Returns buf. */
+const char *gwi_fmt_p(double p, char *buf, size_t size);
+/* gwi_json_str -- append s (NULL: empty) as a JSON string with the escapes JSON requires. */
+void gwi_json_str(gw_strbuf *b, const char *s);
+/* gwi_tex_escape -- append s with LaTeX's special characters escaped for text mode (works with
+ * OT1 and T1 encodings); newline_space: line breaks become spaces (else they are kept). */
+void gwi_tex_escape(gw_strbuf *b, const char *s, int newline_space);
 
 /* gwi_caret_lines -- "  <text>\n  <blanks>^": the two caret lines of a formula or expression
  * error about byte offset pos of text[0..len) (io/formula.c; gw_formula_caret's style). */

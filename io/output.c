@@ -19,6 +19,7 @@
 #include "gw_output.h"
 #include "gw_strbuf.h"
 #include "gw_version.h"
+#include "io_int.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* A growing string (core/gw_strbuf.h). A failed allocation sets oom and turns later appends
@@ -93,19 +94,6 @@ static const char *fmt_stat(double x, char *buf, size_t size)
         snprintf(buf, size, "%.4g", x);
     else
         snprintf(buf, size, "%.2f", x);
-    return buf;
-}
-
-/* p-values: four decimals, then two significant digits below 1e-4, so that "0.0000" never
- * hides how small a p-value is. */
-static const char *fmt_p(double p, char *buf, size_t size)
-{
-    if (isnan(p))
-        snprintf(buf, size, "NA");
-    else if (p >= 1e-4 || p == 0.0)
-        snprintf(buf, size, "%.4f", p);
-    else
-        snprintf(buf, size, "%.1e", p);
     return buf;
 }
 
@@ -231,7 +219,7 @@ static size_t collect_stats(const gw_result *r, stat_item *items, int latex, int
         ADD_STAT(lab, fmt_g(r->f_stat, b, sizeof b));
     }
     if (!isnan(r->f_p_value))
-        ADD_STAT("Prob > F", fmt_p(r->f_p_value, b, sizeof b));
+        ADD_STAT("Prob > F", gwi_fmt_p(r->f_p_value, b, sizeof b));
     if (r->iterations != GW_RESULT_NA && r->converged >= 0 && r->iterations > 1) {
         ADD_STAT("Iterations", fmt_count(r->iterations, b, sizeof b));
         ADD_STAT("Converged", r->converged ? "yes" : "no");
@@ -260,14 +248,14 @@ static size_t collect_stats(const gw_result *r, stat_item *items, int latex, int
             fmt_g(r->hausman_df, d, sizeof d);
             snprintf(lab, sizeof lab, latex ? "Hausman $\\chi^2(%s)$" : "Hausman chi2(%s)", d);
             ADD_STAT(lab, fmt_g(r->hausman_chi2, b, sizeof b));
-            ADD_STAT("Hausman p-value", fmt_p(r->hausman_p, b, sizeof b));
+            ADD_STAT("Hausman p-value", gwi_fmt_p(r->hausman_p, b, sizeof b));
         }
         if (!isnan(r->hausman_robust_stat)) {
             fmt_g(r->hausman_robust_df, d, sizeof d);
             snprintf(lab, sizeof lab,
                      latex ? "Robust Hausman $\\chi^2(%s)$" : "Robust Hausman chi2(%s)", d);
             ADD_STAT(lab, fmt_g(r->hausman_robust_stat, b, sizeof b));
-            ADD_STAT("Robust Hausman p-value", fmt_p(r->hausman_robust_p, b, sizeof b));
+            ADD_STAT("Robust Hausman p-value", gwi_fmt_p(r->hausman_robust_p, b, sizeof b));
         }
     }
 #undef ADD_STAT
@@ -358,7 +346,7 @@ static void text_panel(sbuf *s, const gw_result *r)
     if (!isnan(r->hausman_chi2))
         sb_printf(s, "Hausman test (fe vs re, classical): chi2(%s) = %s, Prob > chi2 = %s\n",
                   fmt_g(r->hausman_df, b1, sizeof b1), fmt_g(r->hausman_chi2, b2, sizeof b2),
-                  fmt_p(r->hausman_p, b3, sizeof b3));
+                  gwi_fmt_p(r->hausman_p, b3, sizeof b3));
     if (hausman_invalid(r))
         sb_printf(s, "  note: %s\n", hausman_note);
     if (!isnan(r->hausman_robust_stat))
@@ -367,7 +355,7 @@ static void text_panel(sbuf *s, const gw_result *r)
                   "Prob > chi2 = %s\n",
                   fmt_g(r->hausman_robust_df, b1, sizeof b1),
                   fmt_g(r->hausman_robust_stat, b2, sizeof b2),
-                  fmt_p(r->hausman_robust_p, b3, sizeof b3));
+                  gwi_fmt_p(r->hausman_robust_p, b3, sizeof b3));
 }
 
 /* The IV block after the statistics: first stages and the instrument diagnostics. */
@@ -388,7 +376,7 @@ static void text_iv(sbuf *s, const gw_result *r)
         sb_printf(s, "First stage %s: F(%s, %s) = %s, Prob > F = %s, partial R2 = %s\n",
                   str_or(r->endog_terms[j], ""), fmt_g(r->fs_df1[j], b1, sizeof b1),
                   fmt_g(r->fs_df2[j], b2, sizeof b2), fmt_g(r->fs_f[j], b3, sizeof b3),
-                  fmt_p(r->fs_p[j], b4, sizeof b4), fmt_g(r->fs_partial_r2[j], b5, sizeof b5));
+                  gwi_fmt_p(r->fs_p[j], b4, sizeof b4), fmt_g(r->fs_partial_r2[j], b5, sizeof b5));
     if (!isnan(r->cd_f))
         sb_printf(s, "Weak identification: Cragg-Donald Wald F = %s",
                   fmt_g(r->cd_f, b1, sizeof b1));
@@ -401,17 +389,17 @@ static void text_iv(sbuf *s, const gw_result *r)
         sb_printf(s, "Underidentification (%s): chi2(%s) = %s, Prob > chi2 = %s\n",
                   iid ? "Anderson canon. corr. LM" : "Kleibergen-Paap rk LM",
                   fmt_g(r->kp_lm_df, b1, sizeof b1), fmt_g(r->kp_lm, b2, sizeof b2),
-                  fmt_p(r->kp_lm_p, b3, sizeof b3));
+                  gwi_fmt_p(r->kp_lm_p, b3, sizeof b3));
     if (!isnan(r->overid_stat))
         sb_printf(s, "Overidentification (%s): chi2(%s) = %s, Prob > chi2 = %s\n",
                   r->overid_test && strcmp(r->overid_test, "hansen") == 0 ? "Hansen J" : "Sargan",
                   fmt_g(r->overid_df, b1, sizeof b1), fmt_g(r->overid_stat, b2, sizeof b2),
-                  fmt_p(r->overid_p, b3, sizeof b3));
+                  gwi_fmt_p(r->overid_p, b3, sizeof b3));
     if (!isnan(r->endog_stat))
         sb_printf(s, "Endogeneity (Wu-Hausman%s): F(%s, %s) = %s, Prob > F = %s\n",
                   iid ? "" : ", robust regression-based", fmt_g(r->endog_df1, b1, sizeof b1),
                   fmt_g(r->endog_df2, b2, sizeof b2), fmt_g(r->endog_stat, b3, sizeof b3),
-                  fmt_p(r->endog_p, b4, sizeof b4));
+                  gwi_fmt_p(r->endog_p, b4, sizeof b4));
 }
 
 /* The GLM block after the statistics: deviances, information criteria, separation and the
@@ -446,7 +434,7 @@ static void text_glm(sbuf *s, const gw_result *r)
             sb_printf(s, "  %s: %s (%s), z = %s, P>|z| = %s\n", str_or(m->terms[j], ""),
                       fmt_g(m->estimate[j], b1, sizeof b1), fmt_g(m->std_error[j], b2, sizeof b2),
                       fmt_stat(m->statistic[j], b3, sizeof b3),
-                      fmt_p(m->p_value[j], b4, sizeof b4));
+                      gwi_fmt_p(m->p_value[j], b4, sizeof b4));
     }
 }
 
@@ -506,7 +494,7 @@ static void render_text(sbuf *s, const gw_result *r)
         sb_right(s, fmt_g(r->estimate[j], b1, sizeof b1), NUMW + 1);
         sb_right(s, fmt_g(r->std_error[j], b1, sizeof b1), NUMW + 1);
         sb_right(s, fmt_stat(r->statistic[j], b1, sizeof b1), NUMW + 1);
-        sb_right(s, fmt_p(r->p_value[j], b1, sizeof b1), NUMW + 1);
+        sb_right(s, gwi_fmt_p(r->p_value[j], b1, sizeof b1), NUMW + 1);
         sb_right(s, fmt_g(r->ci_low[j], b1, sizeof b1), NUMW + 1);
         sb_right(s, fmt_g(r->ci_high[j], b1, sizeof b1), NUMW + 1);
         sb_puts(s, "\n");
@@ -582,7 +570,7 @@ static void render_markdown(sbuf *s, const gw_result *r)
         sb_printf(s, " | %s", fmt_g(r->estimate[j], b, sizeof b));
         sb_printf(s, " | %s", fmt_g(r->std_error[j], b, sizeof b));
         sb_printf(s, " | %s", fmt_stat(r->statistic[j], b, sizeof b));
-        sb_printf(s, " | %s", fmt_p(r->p_value[j], b, sizeof b));
+        sb_printf(s, " | %s", gwi_fmt_p(r->p_value[j], b, sizeof b));
         sb_printf(s, " | %s", fmt_g(r->ci_low[j], b, sizeof b));
         sb_printf(s, " | %s |\n", fmt_g(r->ci_high[j], b, sizeof b));
     }
@@ -613,49 +601,6 @@ static void render_markdown(sbuf *s, const gw_result *r)
 /* ---------------------------------------------------------------------------------------- */
 /* latex                                                                                     */
 
-/* Escapes LaTeX's special characters for text mode (works with OT1 and T1 encodings). */
-static void tex_escape(sbuf *s, const char *text)
-{
-    for (const char *p = text; *p; p++) {
-        switch (*p) {
-        case '_':
-        case '%':
-        case '&':
-        case '#':
-        case '$':
-        case '{':
-        case '}':
-            sb_putc_n(s, '\\', 1);
-            sb_putn(s, p, 1);
-            break;
-        case '\\':
-            sb_puts(s, "\\textbackslash{}");
-            break;
-        case '^':
-            sb_puts(s, "\\textasciicircum{}");
-            break;
-        case '~':
-            sb_puts(s, "\\textasciitilde{}");
-            break;
-        case '<':
-            sb_puts(s, "\\textless{}");
-            break;
-        case '>':
-            sb_puts(s, "\\textgreater{}");
-            break;
-        case '|':
-            sb_puts(s, "\\textbar{}");
-            break;
-        case '\n':
-        case '\r':
-            sb_puts(s, " ");
-            break;
-        default:
-            sb_putn(s, p, 1);
-        }
-    }
-}
-
 /* A number in math mode so that minus signs and exponents typeset properly; "NA" as text. */
 static void tex_num(sbuf *s, const char *num)
 {
@@ -678,20 +623,20 @@ static void render_latex(sbuf *s, const gw_result *r)
     const char *st = r->stat_is_z ? "z" : "t";
     fmt_level(r->conf_level, lv, sizeof lv);
     sb_puts(s, "% ");
-    tex_escape(s, estimator_title(r));
+    gwi_tex_escape(s, estimator_title(r), 1);
     sb_puts(s, ": ");
-    tex_escape(s, str_or(r->formula, ""));
+    gwi_tex_escape(s, str_or(r->formula, ""), 1);
     sb_puts(s, "\n\\begin{tabular}{lrrrrrr}\n\\toprule\n");
     sb_printf(s, " & Estimate & Std.\\ Error & $%s$ & $P>|%s|$ & \\multicolumn{2}{c}{", st, st);
-    tex_escape(s, lv);
+    gwi_tex_escape(s, lv, 1);
     sb_puts(s, " Conf.\\ Interval} \\\\\n\\midrule\n");
     for (size_t j = 0; j < r->k; j++) {
-        tex_escape(s, str_or(r->terms[j], ""));
+        gwi_tex_escape(s, str_or(r->terms[j], ""), 1);
         char cb[6][48];
         const char *cells[6] = {fmt_g(r->estimate[j], cb[0], sizeof cb[0]),
                                 fmt_g(r->std_error[j], cb[1], sizeof cb[1]),
                                 fmt_stat(r->statistic[j], cb[2], sizeof cb[2]),
-                                fmt_p(r->p_value[j], cb[3], sizeof cb[3]),
+                                gwi_fmt_p(r->p_value[j], cb[3], sizeof cb[3]),
                                 fmt_g(r->ci_low[j], cb[4], sizeof cb[4]),
                                 fmt_g(r->ci_high[j], cb[5], sizeof cb[5])};
         for (size_t c = 0; c < 6; c++) {
@@ -705,14 +650,14 @@ static void render_latex(sbuf *s, const gw_result *r)
     sb_puts(s, "Std.\\ errors & \\multicolumn{6}{r}{");
     sbuf v = {0};
     describe_vcov(&v, r);
-    tex_escape(s, v.oom || v.s == NULL ? "" : v.s);
+    gwi_tex_escape(s, v.oom || v.s == NULL ? "" : v.s, 1);
     if (v.oom)
         s->oom = 1;
     gw_strbuf_free(&v);
     sb_puts(s, "} \\\\\n");
     for (size_t j = 0; j < r->nfe; j++) {
         sb_puts(s, "Fixed effects: ");
-        tex_escape(s, str_or(r->fixed_effects[j].name, ""));
+        gwi_tex_escape(s, str_or(r->fixed_effects[j].name, ""), 1);
         sb_printf(s, " & \\multicolumn{6}{r}{%s levels} \\\\\n",
                   fmt_count(r->fixed_effects[j].levels, b, sizeof b));
     }
@@ -736,7 +681,7 @@ static void render_latex(sbuf *s, const gw_result *r)
         sb_puts(s, "% dropped for exact collinearity:");
         for (size_t j = 0; j < r->ndropped; j++) {
             sb_puts(s, " ");
-            tex_escape(s, str_or(r->dropped_collinear[j], ""));
+            gwi_tex_escape(s, str_or(r->dropped_collinear[j], ""), 1);
         }
         sb_puts(s, "\n");
     }
