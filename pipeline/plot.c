@@ -296,6 +296,26 @@ static void tick_label(char *buf, size_t len, double v, double step)
     snprintf(buf, len, "%g", fabs(v) < step * 1e-9 ? 0.0 : v);
 }
 
+/* The horizontal grid lines of a value axis from lo to hi by step, each labelled at the left of
+ * the plot area box = {left, top, width, height}: lines in grey (0..1), labels in ink; a log
+ * axis (logv) labels 10^v. One loop for the line plots and the event-study plot. */
+static void y_grid(cairo_t *cr, const double box[4], double lo, double hi, double step, int logv,
+                   double grey, double ink)
+{
+    const double L = box[0], T = box[1], w = box[2], h = box[3];
+    char buf[32];
+    for (double v = lo; v <= hi + step * 1e-9; v += step) {
+        const double y = T + h - (v - lo) / (hi - lo) * h;
+        cairo_set_source_rgb(cr, grey, grey, grey);
+        cairo_move_to(cr, L, y);
+        cairo_line_to(cr, L + w, y);
+        cairo_stroke(cr);
+        cairo_set_source_rgb(cr, ink, ink, ink);
+        tick_label(buf, sizeof buf, logv ? pow(10, v) : v, logv ? 0.0 : step);
+        text(cr, L - 4, y, 1.0, buf);
+    }
+}
+
 /* The colours of models and series (tab10), shared by the plots that tell several apart. */
 static const double series_colours[8][3] = {
     {0.12, 0.47, 0.71}, {1.00, 0.50, 0.05}, {0.17, 0.63, 0.17}, {0.84, 0.15, 0.16},
@@ -356,15 +376,7 @@ int plot_lines(const char *path, const char *title, const char *xlabel, const ch
         tick_label(buf, sizeof buf, logx ? pow(10, v) : v, logx ? 0.0 : xs);
         text(cr, PX(v), T + h + 12, 0.5, buf);
     }
-    for (double v = ylo; v <= yhi + ys * 1e-9; v += ys) {
-        cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
-        cairo_move_to(cr, L, PY(v));
-        cairo_line_to(cr, L + w, PY(v));
-        cairo_stroke(cr);
-        cairo_set_source_rgb(cr, 0, 0, 0);
-        tick_label(buf, sizeof buf, logy ? pow(10, v) : v, logy ? 0.0 : ys);
-        text(cr, L - 4, PY(v), 1.0, buf);
-    }
+    y_grid(cr, (double[4]){L, T, w, h}, ylo, yhi, ys, logy, 0.85, 0.0);
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_rectangle(cr, L, T, w, h);
     cairo_stroke(cr);
@@ -516,15 +528,7 @@ int plot_event(const char *path, const char *title, const char *xlabel, size_t n
 #define EY(v) (T + h - ((v)-ylo) / (yhi - ylo) * h)
     char buf[32];
     cairo_set_line_width(cr, 0.5);
-    for (double v = ylo; v <= yhi + ys * 1e-9; v += ys) {
-        cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
-        cairo_move_to(cr, L, EY(v));
-        cairo_line_to(cr, L + w, EY(v));
-        cairo_stroke(cr);
-        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-        tick_label(buf, sizeof buf, v, ys);
-        text(cr, L - 4, EY(v), 1.0, buf);
-    }
+    y_grid(cr, (double[4]){L, T, w, h}, ylo, yhi, ys, 0, 0.88, 0.3);
     for (double v = ceil(xlo); v <= xhi; v += xs) {
         cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
         snprintf(buf, sizeof buf, "%g", v);
