@@ -284,16 +284,26 @@ static void test_scenario_zero_shock_exact(void **state)
     gw_panel_free(p);
 }
 
-/* The true system over a generated panel of n_las areas (its latest year), and a run of the
- * shocks specs (every one must parse) with o; truth_close frees it all. */
+/* A generated panel of n_las areas, its latest year and a system of equations over it (the true
+ * one or one fitted on the panel); world_close frees it all. */
 typedef struct {
     gw_panel *p;
     areas_t a;
     sys s;
-} truth_world;
+} world;
 
-static gw_scenario_result *truth_run(truth_world *w, size_t n_las, const char *const *specs,
-                                     size_t nspec, const gw_scenario_opts *o)
+/* The system fitted on a panel of n_las areas, as the tests of draws use it. */
+static void world_fitted(world *w, size_t n_las)
+{
+    memset(w, 0, sizeof *w);
+    w->p = make_panel(n_las);
+    areas_latest(w->p, &w->a);
+    sys_fit(&w->s, w->p->data);
+}
+
+/* A run of the shocks specs (every one must parse) with o on the true system of a new world w. */
+static gw_scenario_result *truth_run(world *w, size_t n_las, const char *const *specs, size_t nspec,
+                                     const gw_scenario_opts *o)
 {
     gw_shock sh[8];
     assert_true(nspec <= 8);
@@ -310,7 +320,7 @@ static gw_scenario_result *truth_run(truth_world *w, size_t n_las, const char *c
     return r;
 }
 
-static void truth_close(truth_world *w)
+static void world_close(world *w)
 {
     sys_free(&w->s);
     areas_free(&w->a);
@@ -324,7 +334,7 @@ static void test_scenario_truth_analytic(void **state)
     static const char *const specs[] = {"displacement:0.10",
                                         "autonomy_share += 5 where auto_exposure >= q80"};
     gw_scenario_opts o = {.draws = 20, .seed = 1, .pass_through = NAN};
-    truth_world tw;
+    world tw;
     gw_scenario_result *r = truth_run(&tw, 120, specs, 2, &o);
     areas_t a = tw.a;
     size_t n = r->n_areas;
@@ -373,7 +383,7 @@ static void test_scenario_truth_analytic(void **state)
     }
     assert_true(ntop >= 23 && ntop <= 25);
     gw_scenario_free(r);
-    truth_close(&tw);
+    world_close(&tw);
 }
 
 /* Whether area i's categorical column var is level lev. */
@@ -397,7 +407,7 @@ static void test_scenario_new_shocks_analytic(void **state)
                                         "emp_rate -= 2*auto_exposure",
                                         "autonomy_share += share_prof*0.05 @ nation != W"};
     gw_scenario_opts o = {.draws = 30, .seed = 5, .pass_through = NAN};
-    truth_world tw;
+    world tw;
     gw_scenario_result *r = truth_run(&tw, 120, specs, 4, &o);
     areas_t a = tw.a;
     sys s = tw.s;
@@ -486,7 +496,7 @@ static void test_scenario_new_shocks_analytic(void **state)
     gw_scenario_free(r);
     gw_free(L);
     gw_table_free(otab);
-    truth_close(&tw);
+    world_close(&tw);
 }
 
 /* Width of the national 90% interval of the mean change in life_sat. */
@@ -569,14 +579,25 @@ static void check_area_quantiles(const gw_scenario_result *r)
     free(v);
 }
 
+/* b has a's outcomes and, byte for byte, its draws and area summaries. */
+static void expect_same_run(const gw_scenario_result *a, const gw_scenario_result *b)
+{
+    size_t nv = a->n_outcomes * a->n_areas;
+    assert_int_equal(b->n_outcomes, a->n_outcomes);
+    assert_int_equal(b->draws, a->draws);
+    assert_memory_equal(b->draw_change, a->draw_change, nv * a->draws * sizeof(double));
+    assert_memory_equal(b->mean, a->mean, nv * sizeof(double));
+    assert_memory_equal(b->q05, a->q05, nv * sizeof(double));
+    assert_memory_equal(b->q95, a->q95, nv * sizeof(double));
+    assert_memory_equal(b->rank_change, a->rank_change, nv * sizeof(double));
+    check_area_quantiles(b);
+}
+
 static void test_scenario_threads_identical(void **state)
 {
     (void)state;
-    gw_panel *p = make_panel(100);
-    areas_t a = {0};
-    sys s;
-    areas_latest(p, &a);
-    sys_fit(&s, p->data);
+    world w;
+    world_fitted(&w, 100);
     gw_shock sh[2];
     assert_int_equal(gw_shock_parse("ai:0.10,0.05", &sh[0]), GW_OK);
     assert_int_equal(gw_shock_parse("autonomy_share+=5@auto_exposure>=q80", &sh[1]), GW_OK);
@@ -589,16 +610,12 @@ static void test_scenario_threads_identical(void **state)
         o.residual_noise = 1;
         o.pass_through = NAN;
         assert_int_equal(
-            gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, sh, 2, &a.occ, &o, &r[t]), GW_OK);
+            gw_scenario_run(w.a.areas, w.s.eq, NEQ, build_cb, &w.s, sh, 2, &w.a.occ, &o, &r[t]),
+            GW_OK);
     }
     gw_threads_set(0);
     size_t nv = r[0]->n_outcomes * r[0]->n_areas;
-    assert_int_equal(r[0]->n_outcomes, r[1]->n_outcomes);
-    assert_memory_equal(r[0]->draw_change, r[1]->draw_change, nv * r[0]->draws * sizeof(double));
-    assert_memory_equal(r[0]->mean, r[1]->mean, nv * sizeof(double));
-    assert_memory_equal(r[0]->q05, r[1]->q05, nv * sizeof(double));
-    assert_memory_equal(r[0]->rank_change, r[1]->rank_change, nv * sizeof(double));
-    check_area_quantiles(r[0]);
+    expect_same_run(r[0], r[1]);
     /* A different seed gives different draws. */
     gw_scenario_result *r3 = NULL;
     gw_scenario_opts o = {0};
@@ -606,15 +623,13 @@ static void test_scenario_threads_identical(void **state)
     o.seed = 12346;
     o.residual_noise = 1;
     o.pass_through = NAN;
-    assert_int_equal(gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, sh, 2, &a.occ, &o, &r3),
-                     GW_OK);
+    assert_int_equal(
+        gw_scenario_run(w.a.areas, w.s.eq, NEQ, build_cb, &w.s, sh, 2, &w.a.occ, &o, &r3), GW_OK);
     assert_true(memcmp(r3->draw_change, r[0]->draw_change, nv * sizeof(double)) != 0);
     gw_scenario_free(r3);
     gw_scenario_free(r[0]);
     gw_scenario_free(r[1]);
-    sys_free(&s);
-    areas_free(&a);
-    gw_panel_free(p);
+    world_close(&w);
 }
 
 static void test_scenario_parse(void **state)
@@ -953,11 +968,8 @@ static void test_scenario_summarise_weights(void **state)
 static void test_scenario_cache_identical(void **state)
 {
     (void)state;
-    gw_panel *p = make_panel(60);
-    areas_t a = {0};
-    sys s;
-    areas_latest(p, &a);
-    sys_fit(&s, p->data);
+    world w;
+    world_fitted(&w, 60);
     gw_shock sh[2];
     assert_int_equal(gw_shock_parse("ai:0.10,0.05", &sh[0]), GW_OK);
     assert_int_equal(gw_shock_parse("displacement:0.05@auto_exposure>=q50", &sh[1]), GW_OK);
@@ -975,19 +987,15 @@ static void test_scenario_cache_identical(void **state)
         o.pass_through = NAN;
         gw_threads_set(t % 2 + 1);
         assert_int_equal(
-            gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, sh, 2, &a.occ, &o, &plain), GW_OK);
-        o.cache = cache;
-        assert_int_equal(
-            gw_scenario_run(a.areas, s.eq, NEQ, build_cb, &s, sh, 1 + (t > 0), &a.occ, &o, &cached),
+            gw_scenario_run(w.a.areas, w.s.eq, NEQ, build_cb, &w.s, sh, 2, &w.a.occ, &o, &plain),
             GW_OK);
+        o.cache = cache;
+        assert_int_equal(gw_scenario_run(w.a.areas, w.s.eq, NEQ, build_cb, &w.s, sh, 1 + (t > 0),
+                                         &w.a.occ, &o, &cached),
+                         GW_OK);
         if (t > 0) { /* the buffer the last run gave back */
             assert_ptr_equal(cached->draw_change, recycled);
-            size_t nv = plain->n_outcomes * plain->n_areas;
-            assert_int_equal(cached->n_outcomes, plain->n_outcomes);
-            assert_memory_equal(cached->draw_change, plain->draw_change,
-                                nv * o.draws * sizeof(double));
-            assert_memory_equal(cached->q95, plain->q95, nv * sizeof(double));
-            check_area_quantiles(cached);
+            expect_same_run(plain, cached);
         }
         recycled = cached->draw_change;
         gw_scenario_cache_recycle(cache, cached);
@@ -998,9 +1006,7 @@ static void test_scenario_cache_identical(void **state)
     gw_threads_set(0);
     gw_scenario_cache_free(cache);
     gw_scenario_cache_recycle(NULL, NULL);
-    sys_free(&s);
-    areas_free(&a);
-    gw_panel_free(p);
+    world_close(&w);
 }
 
 /* Group means over more draws than one pass takes (8) and groups of several areas, on 1 and 2
