@@ -289,25 +289,8 @@ static void test_parse_errors(void **state)
         {"y ~ x\x01", 5, "byte 0x01"},
         {"y ~ 2x", 4, "a number cannot stand as a term"},
     };
-    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        gw_formula *f = (gw_formula *)(uintptr_t)1;
-        gw_clear_error();
-        gw_status rc = gw_formula_parse(cases[k].text, &f);
-        const char *msg = gw_last_error();
-        if (rc != GW_ESYNTAX)
-            fail_msg("'%s': status %d (%s), expected GW_ESYNTAX", cases[k].text, (int)rc, msg);
-        assert_null(f);
-        if (strstr(msg, cases[k].why) == NULL)
-            fail_msg("'%s': message '%s' lacks '%s'", cases[k].text, msg, cases[k].why);
-        long col = gwt_caret_column(msg);
-        if (col != cases[k].caret)
-            fail_msg("'%s': caret at %ld, expected %ld in\n%s", cases[k].text, col, cases[k].caret,
-                     msg);
-        /* The formula is echoed on the line above the caret, indented by two spaces. */
-        const char *first_nl = strchr(msg, '\n');
-        assert_non_null(first_nl);
-        assert_memory_equal(first_nl + 1, "  ", 2);
-    }
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        gwt_formula_syntax_error(cases[k].text, cases[k].caret, cases[k].why);
 
     /* The example of the contract, exactly. */
     gw_formula *f = NULL;

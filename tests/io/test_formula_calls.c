@@ -187,20 +187,8 @@ static void test_call_errors(void **state)
         {"y ~ x = z", 6, "unexpected '='"},
         {"y ~ \"x\"", 4, "expected a variable"},
     };
-    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        gw_formula *f = (gw_formula *)(uintptr_t)1;
-        gw_clear_error();
-        gw_status rc = gw_formula_parse(cases[k].text, &f);
-        const char *msg = gw_last_error();
-        if (rc != GW_ESYNTAX)
-            fail_msg("'%s': status %d (%s), expected GW_ESYNTAX", cases[k].text, (int)rc, msg);
-        assert_null(f);
-        if (strstr(msg, cases[k].why) == NULL)
-            fail_msg("'%s': message '%s' lacks '%s'", cases[k].text, msg, cases[k].why);
-        if (gwt_caret_column(msg) != cases[k].caret)
-            fail_msg("'%s': caret at %ld, expected %ld in\n%s", cases[k].text,
-                     gwt_caret_column(msg), cases[k].caret, msg);
-    }
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        gwt_formula_syntax_error(cases[k].text, cases[k].caret, cases[k].why);
 }
 
 static void test_calls_out_of_memory(void **state)

@@ -105,17 +105,6 @@ static gw_design *build(const gw_table *t, const char *formula, const gw_frame_o
     return d;
 }
 
-static void expect_names(const gw_design *d, const char *const *want)
-{
-    size_t p = 0;
-    while (want[p] != NULL)
-        p++;
-    if (d->p != p)
-        fail_msg("p = %zu, expected %zu", d->p, p);
-    for (size_t j = 0; j < p; j++)
-        assert_string_equal(d->terms[j], want[j]);
-}
-
 /* Column j of X must equal want[0..n) exactly. */
 static void expect_col(const double *X, size_t n, size_t j, const double *want)
 {
@@ -127,8 +116,8 @@ static void test_frame_numeric_transforms(void **state)
 {
     const gw_table *t = *state;
     gw_design *d = build(t, "log(y) ~ x + log(x) + sqrt(x) + exp(z) + abs(z) + x:z + z^2", NULL);
-    expect_names(d, (const char *const[]){"(Intercept)", "x", "log(x)", "sqrt(x)", "exp(z)",
-                                          "abs(z)", "x:z", "z^2", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"(Intercept)", "x", "log(x)", "sqrt(x)",
+                                                     "exp(z)", "abs(z)", "x:z", "z^2", NULL});
     assert_int_equal(d->n, N);
     assert_int_equal(d->has_intercept, 1);
     assert_string_equal(d->response, "log(y)");
@@ -160,14 +149,14 @@ static void test_frame_numeric_transforms(void **state)
     gw_design_free(d);
 
     d = build(t, "y ~ 1", NULL);
-    expect_names(d, (const char *const[]){"(Intercept)", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"(Intercept)", NULL});
     gw_design_free(d);
     d = build(t, "y ~ 0", NULL);
     assert_int_equal(d->p, 0);
     assert_int_equal(d->has_intercept, 0);
     gw_design_free(d);
     d = build(t, "y ~ x - 1", NULL);
-    expect_names(d, (const char *const[]){"x", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"x", NULL});
     expect_col(d->X, N, 0, X1);
     gw_design_free(d);
 }
@@ -185,7 +174,8 @@ static void test_frame_factor_dummies(void **state)
     double dm[N];
     /* With an intercept the first level is the reference. */
     gw_design *d = build(t, "y ~ region", NULL);
-    expect_names(d, (const char *const[]){"(Intercept)", "region=South", "region=East", NULL});
+    gwt_design_expect_names(
+        d, (const char *const[]){"(Intercept)", "region=South", "region=East", NULL});
     dummy(REGION, 1, dm);
     expect_col(d->X, N, 1, dm);
     dummy(REGION, 2, dm);
@@ -193,46 +183,48 @@ static void test_frame_factor_dummies(void **state)
     gw_design_free(d);
 
     d = build(t, "y ~ factor(region)", NULL);
-    expect_names(d, (const char *const[]){"(Intercept)", "factor(region)=South",
-                                          "factor(region)=East", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"(Intercept)", "factor(region)=South",
+                                                     "factor(region)=East", NULL});
     gw_design_free(d);
 
     /* Without one, the first factor gets every level and later ones drop their first. */
     d = build(t, "y ~ 0 + region", NULL);
-    expect_names(d, (const char *const[]){"region=North", "region=South", "region=East", NULL});
+    gwt_design_expect_names(
+        d, (const char *const[]){"region=North", "region=South", "region=East", NULL});
     for (int32_t l = 0; l < 3; l++) {
         dummy(REGION, l, dm);
         expect_col(d->X, N, (size_t)l, dm);
     }
     gw_design_free(d);
     d = build(t, "y ~ 0 + region + g", NULL);
-    expect_names(d,
-                 (const char *const[]){"region=North", "region=South", "region=East", "g=b", NULL});
+    gwt_design_expect_names(
+        d, (const char *const[]){"region=North", "region=South", "region=East", "g=b", NULL});
     dummy(G, 1, dm);
     expect_col(d->X, N, 3, dm);
     gw_design_free(d);
     d = build(t, "y ~ x + g - 1", NULL);
-    expect_names(d, (const char *const[]){"x", "g=a", "g=b", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"x", "g=a", "g=b", NULL});
     gw_design_free(d);
 
     /* factor() of a numeric column: sorted distinct values, shortest round-trip names. */
     d = build(t, "y ~ factor(year)", NULL);
-    expect_names(
+    gwt_design_expect_names(
         d, (const char *const[]){"(Intercept)", "factor(year)=2011", "factor(year)=2012", NULL});
     double y11[N] = {1, 0, 0, 0, 1, 0}, y12[N] = {0, 0, 1, 0, 0, 1};
     expect_col(d->X, N, 1, y11);
     expect_col(d->X, N, 2, y12);
     gw_design_free(d);
     d = build(t, "y ~ 0 + factor(frac)", NULL);
-    expect_names(d, (const char *const[]){"factor(frac)=0", "factor(frac)=0.1", "factor(frac)=0.25",
-                                          "factor(frac)=1e+21", NULL});
+    gwt_design_expect_names(d,
+                            (const char *const[]){"factor(frac)=0", "factor(frac)=0.1",
+                                                  "factor(frac)=0.25", "factor(frac)=1e+21", NULL});
     double f0[N] = {0, 0, 0, 0, 1, 1}; /* -0 and +0 are one level */
     expect_col(d->X, N, 0, f0);
     gw_design_free(d);
 
     /* Only levels that occur in the kept rows make columns (firm's level A never occurs). */
     d = build(t, "y ~ firm", NULL);
-    expect_names(d, (const char *const[]){"(Intercept)", "firm=C", "firm=D", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"(Intercept)", "firm=C", "firm=D", NULL});
     gw_design_free(d);
 }
 
@@ -242,8 +234,8 @@ static void test_frame_interactions(void **state)
     double v[N];
     /* x:region without x: every level (the term without region, x, is not in the model). */
     gw_design *d = build(t, "y ~ x:region", NULL);
-    expect_names(d, (const char *const[]){"(Intercept)", "x:region=North", "x:region=South",
-                                          "x:region=East", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"(Intercept)", "x:region=North",
+                                                     "x:region=South", "x:region=East", NULL});
     for (int32_t l = 0; l < 3; l++) {
         for (size_t i = 0; i < N; i++)
             v[i] = REGION[i] == l ? X1[i] : 0.0;
@@ -253,33 +245,35 @@ static void test_frame_interactions(void **state)
 
     /* With x in the model (even written after the interaction) the first level drops. */
     d = build(t, "y ~ region:x + x", NULL);
-    expect_names(
+    gwt_design_expect_names(
         d, (const char *const[]){"(Intercept)", "region=South:x", "region=East:x", "x", NULL});
     gw_design_free(d);
 
     /* a*b of two factors: contrasts for both, the first varying fastest. */
     d = build(t, "y ~ region*g", NULL);
-    expect_names(d, (const char *const[]){"(Intercept)", "region=South", "region=East", "g=b",
-                                          "region=South:g=b", "region=East:g=b", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"(Intercept)", "region=South", "region=East",
+                                                     "g=b", "region=South:g=b", "region=East:g=b",
+                                                     NULL});
     for (size_t i = 0; i < N; i++)
         v[i] = REGION[i] == 2 && G[i] == 1 ? 1.0 : 0.0;
     expect_col(d->X, N, 5, v);
     gw_design_free(d);
     d = build(t, "y ~ region:g", NULL);
-    expect_names(d, (const char *const[]){"(Intercept)", "region=North:g=a", "region=South:g=a",
-                                          "region=East:g=a", "region=North:g=b", "region=South:g=b",
-                                          "region=East:g=b", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"(Intercept)", "region=North:g=a",
+                                                     "region=South:g=a", "region=East:g=a",
+                                                     "region=North:g=b", "region=South:g=b",
+                                                     "region=East:g=b", NULL});
     gw_design_free(d);
     /* R: model.matrix(~ g + g:region) codes region fully inside g. */
     d = build(t, "y ~ g + g:region", NULL);
-    expect_names(d,
-                 (const char *const[]){"(Intercept)", "g=b", "g=a:region=South", "g=b:region=South",
-                                       "g=a:region=East", "g=b:region=East", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"(Intercept)", "g=b", "g=a:region=South",
+                                                     "g=b:region=South", "g=a:region=East",
+                                                     "g=b:region=East", NULL});
     gw_design_free(d);
 
     /* Numeric products. */
     d = build(t, "y ~ x*z", NULL);
-    expect_names(d, (const char *const[]){"(Intercept)", "x", "z", "x:z", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"(Intercept)", "x", "z", "x:z", NULL});
     for (size_t i = 0; i < N; i++)
         v[i] = X1[i] * Z1[i];
     expect_col(d->X, N, 3, v);
@@ -305,7 +299,8 @@ static void test_frame_powers_double_double(void **state)
 {
     const gw_table *t = *state;
     gw_design *d = build(t, "y ~ pb^18 + I(pb^3) + x^2", NULL);
-    expect_names(d, (const char *const[]){"(Intercept)", "pb^18", "I(pb^3)", "x^2", NULL});
+    gwt_design_expect_names(d,
+                            (const char *const[]){"(Intercept)", "pb^18", "I(pb^3)", "x^2", NULL});
     assert_non_null(d->Xlo);
     /* Integers: X + Xlo is exact. 11^18 = 5559917313492231481 needs 63 bits. */
     static const uint64_t exact18[4] = {387420489ull, 1628413597910449ull, 5559917313492231481ull,
@@ -369,8 +364,8 @@ static void test_frame_missing_rows(void **state)
         gw_assert_close(d->X[1 * 4 + i], xk[i], 0.0, 0.0);
         gw_assert_close(d->y[i], yk[i], 0.0, 0.0);
     }
-    expect_names(d,
-                 (const char *const[]){"(Intercept)", "xm", "regionm=South", "regionm=East", NULL});
+    gwt_design_expect_names(
+        d, (const char *const[]){"(Intercept)", "xm", "regionm=South", "regionm=East", NULL});
     gw_design_free(d);
 
     /* Missing weights, fixed effects and clusters drop rows as well; a row missing in two
@@ -438,7 +433,7 @@ static void test_frame_groups_and_panel(void **state)
     gw_design *d = build(t, "y ~ x + region | firm + cl", &o);
     /* Absorbed fixed effects: no intercept column, but factors still drop their reference. */
     assert_int_equal(d->has_intercept, 0);
-    expect_names(d, (const char *const[]){"x", "region=South", "region=East", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"x", "region=South", "region=East", NULL});
     assert_int_equal(d->nfe, 2);
     assert_string_equal(d->fe[0].name, "firm");
     assert_int_equal(d->fe[0].nlevels, 3); /* B, C, D occur; renumbered 0..2 */
@@ -474,7 +469,7 @@ static void test_frame_iv(void **state)
 {
     const gw_table *t = *state;
     gw_design *d = build(t, "y ~ x | d ~ z1 + z2", NULL);
-    expect_names(d, (const char *const[]){"(Intercept)", "x", "d", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"(Intercept)", "x", "d", NULL});
     assert_int_equal(d->n_endog, 1);
     expect_col(d->X, N, 2, D1);
     assert_int_equal(d->q, 2);
@@ -486,7 +481,7 @@ static void test_frame_iv(void **state)
     gw_design_free(d);
 
     d = build(t, "y ~ x | firm | d + d:z ~ z1 + factor(g)", NULL);
-    expect_names(d, (const char *const[]){"x", "d", "d:z", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"x", "d", "d:z", NULL});
     assert_int_equal(d->n_endog, 2);
     assert_int_equal(d->nfe, 1);
     assert_int_equal(d->q, 2);
@@ -803,8 +798,9 @@ static void test_frame_expressions(void **state)
                          "log(y + 1) ~ I(x / 10) + exp(-x/10) + I(x^2) + I(x * z) + "
                          "I(region == 'North') + log(abs(z) + 1):x",
                          NULL);
-    expect_names(d, (const char *const[]){"(Intercept)", "I(x/10)", "exp(-x/10)", "I(x^2)",
-                                          "I(x*z)", "I(region=='North')", "log(abs(z)+1):x", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"(Intercept)", "I(x/10)", "exp(-x/10)",
+                                                     "I(x^2)", "I(x*z)", "I(region=='North')",
+                                                     "log(abs(z)+1):x", NULL});
     assert_string_equal(d->response, "log(y+1)");
     double c[6][N], ly[N];
     for (size_t i = 0; i < N; i++) {

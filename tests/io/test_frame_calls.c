@@ -73,17 +73,6 @@ static gw_design *build(const gw_table *t, const char *formula, const gw_frame_o
     return d;
 }
 
-static void expect_names(const gw_design *d, const char *const *want)
-{
-    size_t p = 0;
-    while (want[p] != NULL)
-        p++;
-    if (d->p != p)
-        fail_msg("p = %zu, expected %zu", d->p, p);
-    for (size_t j = 0; j < p; j++)
-        assert_string_equal(d->terms[j], want[j]);
-}
-
 static void expect_col(const gw_design *d, size_t j, const double *want, double tol)
 {
     for (size_t i = 0; i < d->n; i++)
@@ -98,7 +87,8 @@ static void test_frame_poly(void **state)
     /* v = 1..8: centred c = v - 4.5, sum c^2 = 42, and by symmetry the degree-2 polynomial is
      * c^2 - 42/8 (R's poly(1:8, 2)). */
     gw_design *d = build(t, "y ~ poly(v, 2)", NULL);
-    expect_names(d, (const char *const[]){"(Intercept)", "poly(v,2)1", "poly(v,2)2", NULL});
+    gwt_design_expect_names(d,
+                            (const char *const[]){"(Intercept)", "poly(v,2)1", "poly(v,2)2", NULL});
     double p1[N], p2[N], s2 = 0.0;
     for (size_t i = 0; i < N; i++) {
         double c = V[i] - 4.5;
@@ -132,8 +122,9 @@ static void test_frame_poly(void **state)
 
     /* raw = TRUE: the powers, exactly. */
     d = build(t, "y ~ poly(v, 3, raw = TRUE)", NULL);
-    expect_names(d, (const char *const[]){"(Intercept)", "poly(v,3,raw=TRUE)1",
-                                          "poly(v,3,raw=TRUE)2", "poly(v,3,raw=TRUE)3", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"(Intercept)", "poly(v,3,raw=TRUE)1",
+                                                     "poly(v,3,raw=TRUE)2", "poly(v,3,raw=TRUE)3",
+                                                     NULL});
     double v3[N];
     for (size_t i = 0; i < N; i++)
         v3[i] = V[i] * V[i] * V[i];
@@ -196,8 +187,8 @@ static void test_frame_factor_ref_and_i(void **state)
 {
     const gw_table *t = *state;
     gw_design *d = build(t, "y ~ factor(yr, ref = 2011)", NULL);
-    expect_names(d,
-                 (const char *const[]){"(Intercept)", "factor(yr)=2010", "factor(yr)=2012", NULL});
+    gwt_design_expect_names(
+        d, (const char *const[]){"(Intercept)", "factor(yr)=2010", "factor(yr)=2012", NULL});
     double d2010[N], d2012[N];
     for (size_t i = 0; i < N; i++) {
         d2010[i] = YR[i] == 2010;
@@ -211,21 +202,21 @@ static void test_frame_factor_ref_and_i(void **state)
     assert_int_equal(d->p, 3);
     gw_design_free(d);
     d = build(t, "y ~ factor(reg, ref = \"South\")", NULL);
-    expect_names(
+    gwt_design_expect_names(
         d, (const char *const[]){"(Intercept)", "factor(reg)=North", "factor(reg)=East", NULL});
     gw_design_free(d);
 
     /* i(): the dummies of every level but the references, fixest's names. */
     d = build(t, "y ~ i(yr, ref = 2011)", NULL);
-    expect_names(d, (const char *const[]){"(Intercept)", "yr::2010", "yr::2012", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"(Intercept)", "yr::2010", "yr::2012", NULL});
     expect_col(d, 2, d2012, 0.0);
     gw_design_free(d);
     d = build(t, "y ~ 0 + i(reg, ref = c(\"North\", \"East\"))", NULL);
-    expect_names(d, (const char *const[]){"reg::South", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"reg::South", NULL});
     gw_design_free(d);
     /* i(x, by) with a numeric by: x's dummies times by, named x::LEVEL:by. */
     d = build(t, "y ~ i(yr, v, ref = c(2010, 2012))", NULL);
-    expect_names(d, (const char *const[]){"(Intercept)", "yr::2011:v", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"(Intercept)", "yr::2011:v", NULL});
     double w[N];
     for (size_t i = 0; i < N; i++)
         w[i] = YR[i] == 2011 ? V[i] : 0.0;
@@ -233,10 +224,10 @@ static void test_frame_factor_ref_and_i(void **state)
     gw_design_free(d);
     /* A categorical by: the interaction of the two factors, x fastest, every level of by. */
     d = build(t, "y ~ i(yr, reg, ref = 2012)", NULL);
-    expect_names(d,
-                 (const char *const[]){"(Intercept)", "yr::2010:reg::North", "yr::2011:reg::North",
-                                       "yr::2010:reg::South", "yr::2011:reg::South",
-                                       "yr::2010:reg::East", "yr::2011:reg::East", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"(Intercept)", "yr::2010:reg::North",
+                                                     "yr::2011:reg::North", "yr::2010:reg::South",
+                                                     "yr::2011:reg::South", "yr::2010:reg::East",
+                                                     "yr::2011:reg::East", NULL});
     for (size_t i = 0; i < N; i++)
         w[i] = YR[i] == 2011 && REG[i] == 1;
     expect_col(d, 4, w, 0.0);
@@ -257,7 +248,7 @@ static void test_frame_lags(void **state)
     /* l(x, 1) per row: a1 -, a2 10, a4 - (3 is a gap), b2 3, b1 -, b3 5, a5 17, b4 8: rows 1,
      * 3 and 5 are dropped as missing; x missing at row 8 (b4) does not hide l(x, 1) there. */
     gw_design *d = build(t, "y ~ l(x, 1)", &PANEL);
-    expect_names(d, (const char *const[]){"(Intercept)", "l(x,1)", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"(Intercept)", "l(x,1)", NULL});
     assert_int_equal(d->n, 5);
     assert_int_equal(d->nobs_dropped_missing, 3);
     expect_col(d, 1, (const double[]){10, 3, 5, 17, 8}, 0.0);
@@ -275,7 +266,7 @@ static void test_frame_lags(void **state)
     /* f(x) = l(x, -1), a lead: a1 12, a2 - (a3 absent), a4 20, b2 8, b1 5, b3 - (x missing at
      * b4), a5 -, b4 -. */
     d = build(t, "y ~ f(x)", &PANEL);
-    expect_names(d, (const char *const[]){"(Intercept)", "f(x,1)", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"(Intercept)", "f(x,1)", NULL});
     expect_col(d, 1, (const double[]){12, 20, 8, 5}, 0.0);
     gw_design_free(d);
     d = build(t, "y ~ l(x, -1)", &PANEL);
@@ -283,7 +274,7 @@ static void test_frame_lags(void **state)
     gw_design_free(d);
     /* d(x) = x - l(x, 1): a2 2, b2 2, b3 3, a5 3; l(x, 2) across the gap: a4 12, b3 3, b4 5. */
     d = build(t, "y ~ d(x)", &PANEL);
-    expect_names(d, (const char *const[]){"(Intercept)", "d(x)", NULL});
+    gwt_design_expect_names(d, (const char *const[]){"(Intercept)", "d(x)", NULL});
     expect_col(d, 1, (const double[]){2, 2, 3, 3}, 0.0);
     gw_design_free(d);
     d = build(t, "y ~ l(x, 2)", &PANEL);

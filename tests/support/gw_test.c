@@ -231,6 +231,37 @@ long gwt_caret_column(const char *msg)
     return (long)(c - nl - 1) - 2;
 }
 
+void gwt_formula_syntax_error(const char *text, long caret, const char *why)
+{
+    gw_formula *f = (gw_formula *)(uintptr_t)1;
+    gw_clear_error();
+    gw_status rc = gw_formula_parse(text, &f);
+    const char *msg = gw_last_error();
+    if (rc != GW_ESYNTAX)
+        fail_msg("'%s': status %d (%s), expected GW_ESYNTAX", text, (int)rc, msg);
+    assert_null(f);
+    if (strstr(msg, why) == NULL)
+        fail_msg("'%s': message '%s' lacks '%s'", text, msg, why);
+    long col = gwt_caret_column(msg);
+    if (col != caret)
+        fail_msg("'%s': caret at %ld, expected %ld in\n%s", text, col, caret, msg);
+    /* The formula is echoed on the line above the caret, indented by two spaces. */
+    const char *first_nl = strchr(msg, '\n');
+    assert_non_null(first_nl);
+    assert_memory_equal(first_nl + 1, "  ", 2);
+}
+
+void gwt_design_expect_names(const gw_design *d, const char *const *want)
+{
+    size_t p = 0;
+    while (want[p] != NULL)
+        p++;
+    if (d->p != p)
+        fail_msg("p = %zu, expected %zu", d->p, p);
+    for (size_t j = 0; j < p; j++)
+        assert_string_equal(d->terms[j], want[j]);
+}
+
 void gwt_formula_parse_oom(const char *text)
 {
     gw_formula *f = NULL;

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "gw_design.h"
 #include "gw_formula.h"
 #include "gw_result.h"
 #include "gw_table.h"
@@ -72,6 +73,12 @@ gw_formula *gwt_formula_parse_ok(const char *text);
 /* gwt_caret_column -- the column of the caret in the last line of a syntax error's msg (after
  * the two-space indent), or -1 when that line is not spaces then one '^'. */
 long gwt_caret_column(const char *msg);
+/* gwt_formula_syntax_error -- parsing text must fail with GW_ESYNTAX, a NULL formula and a
+ * message that contains why, echoes the formula on an indented line and puts its caret at
+ * column caret (-1: no caret line). */
+void gwt_formula_syntax_error(const char *text, long caret, const char *why);
+/* gwt_design_expect_names -- the terms of d are exactly want (NULL-terminated). */
+void gwt_design_expect_names(const gw_design *d, const char *const *want);
 /* gwt_formula_parse_oom -- under fault injection, parse text failing at the k-th allocation for
  * k = 0, 1, ... until it succeeds without a failure: every failure must be GW_ENOMEM with a NULL
  * formula (leaks show under ASan). */
