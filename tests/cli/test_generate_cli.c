@@ -12,32 +12,15 @@
 #include "gw_csv.h"
 #include "gw_hdf5.h"
 
-/* Reads a whole file into a gw_malloc'd buffer. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = gw_malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 /* Fails unless the files a and b hold the same bytes. */
 static void expect_same_bytes(const char *a, const char *b)
 {
     size_t na = 0, nb = 0;
-    char *x = slurp(a, &na), *y = slurp(b, &nb);
+    char *x = gwt_read_file_or_fail(a, &na), *y = gwt_read_file_or_fail(b, &nb);
     if (na != nb || memcmp(x, y, na) != 0)
         fail_msg("%s (%zu bytes) and %s (%zu bytes) differ", a, na, b, nb);
-    gw_free(x);
-    gw_free(y);
+    free(x);
+    free(y);
 }
 
 static void test_generate_cli_reproduces_committed_files(void **state)

@@ -10,22 +10,6 @@
 
 #include "gw_hdf5.h"
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (fread(buf, 1, (size_t)n, f) != (size_t)n)
-        fail_msg("cannot read %s", path);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 /* The Grunfeld CSV converted to an HDF5 data table, once per process. */
 static const char *grunfeld_h5(void)
 {
@@ -103,13 +87,13 @@ static void test_fit_out_appends_and_reads_back(void **state)
     gw_results_close(res);
 
     size_t n1, n2;
-    char *before = slurp(out, &n1);
+    char *before = gwt_read_file_or_fail(out, &n1);
     gwt_run_result r3 = gwt_run_cli("fit", "--data", csv, "--model", "inv ~ value", "--out", out,
                                     "--name", "robust", (char *)NULL);
     assert_int_equal(r3.exit_code, 2);
     assert_non_null(strstr(r3.err, "exists already"));
     assert_string_equal(r3.out, "");
-    char *after = slurp(out, &n2);
+    char *after = gwt_read_file_or_fail(out, &n2);
     assert_int_equal(n1, n2);
     assert_memory_equal(before, after, n1);
     free(before);

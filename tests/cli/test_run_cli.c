@@ -46,22 +46,6 @@ static const char small_ini[] =
     "[scenario sc]\nshock = emp_rate-=2\nby = @comm,@gwi:quartile,nation\ndraws = 99\n\n"
     "[report]\ntitle = Small test pipeline\ntop = 5\n";
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    assert_non_null(s);
-    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 static long file_size(const char *dir, const char *name)
 {
     char path[8192];
@@ -106,7 +90,7 @@ static void test_run_cli_small_pipeline(void **state)
 
     char path[4096];
     snprintf(path, sizeof path, "%s/report.md", outdir);
-    char *md = slurp(path);
+    char *md = gwt_read_file(path, NULL);
     assert_non_null(md);
     const char *needles[] = {"# Small test pipeline",
                              "## Models",
@@ -133,7 +117,7 @@ static void test_run_cli_small_pipeline(void **state)
     free(md);
 
     snprintf(path, sizeof path, "%s/coefficients.svg", outdir);
-    char *svg = slurp(path);
+    char *svg = gwt_read_file(path, NULL);
     assert_non_null(strstr(svg, "<svg"));
     free(svg);
 
@@ -257,7 +241,7 @@ static void test_run_cli_threads(void **state)
         char *text[2];
         for (int k = 0; k < 2; k++) {
             snprintf(file, sizeof file, "%s/%s", out[k], steps[i]);
-            text[k] = slurp(file);
+            text[k] = gwt_read_file(file, NULL);
             assert_non_null(text[k]);
         }
         if (strcmp(text[0], text[1]) != 0)

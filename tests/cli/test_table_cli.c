@@ -139,26 +139,6 @@ static void test_table_cli_models_and_formats(void **state)
     gwt_run_free(&r);
 }
 
-/* The whole file at path (malloc'd, NUL-terminated), or NULL. */
-static char *gwt_read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s != NULL && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s != NULL)
-        s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* 1 when the test's directory holds a file whose name contains ".tmp." (a left temporary). */
 static int temporary_left(void)
 {
@@ -283,7 +263,7 @@ static void test_table_cli_out_and_formats(void **state)
     assert_int_equal(r.exit_code, 0);
     assert_string_equal(r.out, "");
     gwt_run_free(&r);
-    char *t = gwt_read_file(tex);
+    char *t = gwt_read_file(tex, NULL);
     assert_non_null(t);
     gwt_expect_in(t, "\\begin{table}[htbp]\n\\centering\n\\caption{A \\& B}\n");
     gwt_expect_in(t, "\\begin{tabular}{l*{3}{c}}\n\\toprule\n & (1) & (2) & (3) \\\\\n");
@@ -295,7 +275,7 @@ static void test_table_cli_out_and_formats(void **state)
     r = gwt_run_cli("table", path, "--out", html, NULL);
     assert_int_equal(r.exit_code, 0);
     gwt_run_free(&r);
-    t = gwt_read_file(html);
+    t = gwt_read_file(html, NULL);
     assert_non_null(t);
     size_t open = 0, close = 0;
     for (const char *p = t; (p = strstr(p, "<tr")) != NULL; p++)

@@ -14,22 +14,6 @@
 #include "gw_hdf5.h"
 #include "gw_plot.h"
 
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    assert_non_null(s);
-    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 static size_t count(const char *s, const char *needle)
 {
     size_t c = 0;
@@ -94,7 +78,7 @@ static void test_coefplot_models_side_by_side(void **state)
     const char *names[] = {"first", "second"};
     const char *path = gwt_tmp_path("coef.svg");
     assert_int_equal(gw_coefplot_write((const gw_result *const *)m, names, 2, NULL, path), GW_OK);
-    char *s = read_all(path);
+    char *s = gwt_read_file_or_fail(path, NULL);
     check_svg(s);
     /* Intercept dropped: model 1 draws a, b (+ its legend dot); model 2 b, c, d (+ legend). */
     assert_int_equal(count(s, fills[0]), 2 + 1);
@@ -105,7 +89,7 @@ static void test_coefplot_models_side_by_side(void **state)
 
     gw_coefplot_opts o = {"^(a|c)$", 0.9, 1, "T"};
     assert_int_equal(gw_coefplot_write((const gw_result *const *)m, names, 2, &o, path), GW_OK);
-    s = read_all(path);
+    s = gwt_read_file_or_fail(path, NULL);
     check_svg(s);
     assert_int_equal(count(s, fills[0]), 1 + 1);
     assert_int_equal(count(s, fills[1]), 1 + 1);
@@ -141,7 +125,7 @@ static void test_eventplot(void **state)
     gw_result *m = event_model();
     const char *path = gwt_tmp_path("event.svg");
     assert_int_equal(gw_eventplot_write(m, "es", NULL, path), GW_OK);
-    char *s = read_all(path);
+    char *s = gwt_read_file_or_fail(path, NULL);
     check_svg(s);
     /* 7 event terms (x is not one), each a dot and a vertical interval; the inferred reference
      * 2015 a dashed line and a hollow circle. */
@@ -152,7 +136,7 @@ static void test_eventplot(void **state)
     double ref[2] = {2015, 2011};
     gw_eventplot_opts o = {.var = "year", .ref = ref, .nref = 2, .level = 0.9};
     assert_int_equal(gw_eventplot_write(m, "es", &o, path), GW_OK);
-    s = read_all(path);
+    s = gwt_read_file_or_fail(path, NULL);
     assert_int_equal(count(s, "stroke-dasharray"), 2);
     free(s);
     o.var = "age";
@@ -301,7 +285,7 @@ static void test_plot_cli(void **state)
     if (r.exit_code != 0)
         fail_msg("exit %d: %s", r.exit_code, r.err);
     gwt_run_free(&r);
-    char *s = read_all(svg);
+    char *s = gwt_read_file_or_fail(svg, NULL);
     check_svg(s);
     assert_int_equal(count(s, fills[0]), 7);
     free(s);
@@ -309,7 +293,7 @@ static void test_plot_cli(void **state)
                     NULL);
     assert_int_equal(r.exit_code, 0);
     gwt_run_free(&r);
-    s = read_all(svg);
+    s = gwt_read_file_or_fail(svg, NULL);
     assert_int_equal(count(s, fills[0]), 3 + 1);
     free(s);
     /* No temporary left beside the outputs. */

@@ -177,6 +177,33 @@ const char *gwt_tmp_path(const char *name)
     return p;
 }
 
+char *gwt_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    assert_non_null(s);
+    if (fread(s, 1, (size_t)n, f) != (size_t)n)
+        fail_msg("cannot read %s", path);
+    s[n] = '\0';
+    fclose(f);
+    if (len != NULL)
+        *len = (size_t)n;
+    return s;
+}
+
+char *gwt_read_file_or_fail(const char *path, size_t *len)
+{
+    char *s = gwt_read_file(path, len);
+    if (s == NULL)
+        fail_msg("cannot open %s", path);
+    return s;
+}
+
 void gwt_expect_in(const char *text, const char *needle)
 {
     if (strstr(text, needle) == NULL)

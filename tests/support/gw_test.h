@@ -56,6 +56,11 @@ const char *gwt_tmpdir(void);
 const char *gwt_source_path(const char *rel);
 /* gwt_tmp_path -- gwt_tmpdir() "/" name, in a static rotating buffer (16 live paths). */
 const char *gwt_tmp_path(const char *name);
+/* gwt_read_file -- the whole file at path (malloc'd, NUL-terminated; its size in *len when len is
+ * not NULL), or NULL when it cannot be opened; a short read fails the test. */
+char *gwt_read_file(const char *path, size_t *len);
+/* gwt_read_file_or_fail -- gwt_read_file, failing the test when path cannot be opened. */
+char *gwt_read_file_or_fail(const char *path, size_t *len);
 /* gwt_expect_in -- fails unless needle occurs in text (printing text's first 4000 bytes). */
 void gwt_expect_in(const char *text, const char *needle);
 
