@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis_util.h"
 #include "cli.h"
 #include "gw_alloc.h"
 #include "gw_etable.h"
@@ -328,11 +329,7 @@ int cmd_table(int argc, char **argv)
         }
         goto done;
     }
-    fputs(text, stdout);
-    if (fflush(stdout) != 0) {
-        cli_error("cannot write to standard output");
-        rc = GW_EXIT_OTHER;
-    }
+    rc = an_write_stdout(text);
 done:
     for (size_t i = 0; fits != NULL && i < n; i++)
         gw_result_free(fits[i]);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis_util.h"
 #include "cli.h"
 #include "gw_alloc.h"
 #include "gw_hdf5.h"
@@ -106,19 +107,12 @@ static int parse_level(const char *s, double *out)
     return 1;
 }
 
-static int lib_error(gw_status s)
-{
-    const char *detail = gw_last_error();
-    cli_error("%s", detail[0] != '\0' ? detail : gw_status_str(s));
-    return cli_exit_code(s);
-}
-
 int cli_read_model(const char *path, const char *name, gw_result **out, char **used)
 {
     gw_results *res = NULL;
     gw_status s = gw_results_open(path, &res);
     if (s != GW_OK)
-        return lib_error(s);
+        return an_lib_error((int)s, NULL);
     int rc = GW_EXIT_OK;
     if (name == NULL && gw_results_nmodels(res) != 1) {
         cli_error("%s holds %zu models: choose one with --name", path, gw_results_nmodels(res));
@@ -137,7 +131,7 @@ int cli_read_model(const char *path, const char *name, gw_result **out, char **u
                 fprintf(stderr, ")\n");
                 rc = GW_EXIT_USAGE;
             } else {
-                rc = lib_error(s);
+                rc = an_lib_error((int)s, NULL);
             }
         }
     }
@@ -156,22 +150,17 @@ static int run(const test_args *a, double level, int json)
     if (lc == NULL)
         cli_error("out of memory");
     if (rc == GW_EXIT_OK && a->m > 0 && (s = gw_wald_test(r, a->restr, a->m, &w)) != GW_OK)
-        rc = lib_error(s);
+        rc = an_lib_error((int)s, NULL);
     for (size_t i = 0; rc == GW_EXIT_OK && i < a->nlincom; i++)
         if ((s = gw_lincom_compute(r, a->lincom[i], level, &lc[i])) != GW_OK)
-            rc = lib_error(s);
+            rc = an_lib_error((int)s, NULL);
     if (rc == GW_EXIT_OK) {
         gw_wald_report rep = {name, a->restr, a->m, &w, a->lincom, lc, a->nlincom};
         if ((s = gw_wald_render(&rep, json, &text)) != GW_OK)
-            rc = lib_error(s);
+            rc = an_lib_error((int)s, NULL);
     }
-    if (rc == GW_EXIT_OK) {
-        size_t n = strlen(text);
-        if (fwrite(text, 1, n, stdout) != n || fflush(stdout) != 0) {
-            cli_error("cannot write to standard output");
-            rc = GW_EXIT_OTHER;
-        }
-    }
+    if (rc == GW_EXIT_OK)
+        rc = an_write_stdout(text);
     gw_free(text);
     gw_free(name);
     gw_free(lc);

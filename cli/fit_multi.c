@@ -396,13 +396,8 @@ static int run(const fit_args *a, const gw_fit_opts *o, const gw_fit_prep *p, gw
         rc = render(a, m, fmt, &text);
     if (rc == GW_EXIT_OK && a->out != NULL)
         rc = store_all(a, m);
-    if (rc == GW_EXIT_OK && !a->quiet) {
-        size_t len = strlen(text);
-        if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
-            cli_error("cannot write to standard output");
-            rc = GW_EXIT_OTHER;
-        }
-    }
+    if (rc == GW_EXIT_OK && !a->quiet)
+        rc = an_write_stdout(text);
     if (rc == GW_EXIT_OK && a->timings)
         fprintf(stderr,
                 "goodwork: timings (s): read %.3f  fit %.3f (%zu models)  write %.3f  total "
