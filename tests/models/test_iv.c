@@ -28,17 +28,7 @@ static double ref(const char *model, const char *vcov, const char *quantity, con
 /* ---- designs ---- */
 static gw_design *design(const char *csv, const char *formula, const char *cluster)
 {
-    gw_table *t = NULL;
-    gw_formula *f = NULL;
-    gw_design *d = NULL;
-    gw_frame_opts fo = {0};
-    fo.cluster[0] = cluster;
-    assert_int_equal(gw_csv_read_file(gwt_source_path(csv), NULL, &t), GW_OK);
-    assert_int_equal(gw_formula_parse(formula, &f), GW_OK);
-    assert_int_equal(gw_frame_build(t, f, &fo, &d), GW_OK);
-    gw_formula_free(f);
-    gw_table_free(t);
-    return d;
+    return gwt_design_csv(csv, formula, NULL, cluster);
 }
 
 /* Largest relative difference seen per quantity, printed at the end (the report's numbers). */

@@ -29,19 +29,7 @@ static double ref(const char *model, const char *vcov, const char *quantity, con
 
 static gw_design *design(const char *formula, const char *weights, const char *cluster)
 {
-    gw_table *t = NULL;
-    gw_formula *f = NULL;
-    gw_design *d = NULL;
-    gw_frame_opts fo = {0};
-    fo.weights = weights;
-    fo.cluster[0] = cluster;
-    assert_int_equal(gw_csv_read_file(gwt_source_path("datasets/cigarettes_sw.csv"), NULL, &t),
-                     GW_OK);
-    assert_int_equal(gw_formula_parse(formula, &f), GW_OK);
-    assert_int_equal(gw_frame_build(t, f, &fo, &d), GW_OK);
-    gw_formula_free(f);
-    gw_table_free(t);
-    return d;
+    return gwt_design_csv("datasets/cigarettes_sw.csv", formula, weights, cluster);
 }
 
 static gw_result *fit(const gw_design *d, gw_vcov_kind kind, unsigned flags)

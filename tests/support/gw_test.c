@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "gw_alloc.h"
+#include "gw_csv.h"
+#include "gw_frame.h"
 
 double gwt_lre(double actual, double certified)
 {
@@ -287,6 +289,23 @@ void gwt_design_expect_names(const gw_design *d, const char *const *want)
         fail_msg("p = %zu, expected %zu", d->p, p);
     for (size_t j = 0; j < p; j++)
         assert_string_equal(d->terms[j], want[j]);
+}
+
+gw_design *gwt_design_csv(const char *csv, const char *formula, const char *weights,
+                          const char *cluster)
+{
+    gw_table *t = NULL;
+    gw_formula *f = NULL;
+    gw_design *d = NULL;
+    gw_frame_opts fo = {0};
+    fo.weights = weights;
+    fo.cluster[0] = cluster;
+    assert_int_equal(gw_csv_read_file(gwt_source_path(csv), NULL, &t), GW_OK);
+    assert_int_equal(gw_formula_parse(formula, &f), GW_OK);
+    assert_int_equal(gw_frame_build(t, f, &fo, &d), GW_OK);
+    gw_formula_free(f);
+    gw_table_free(t);
+    return d;
 }
 
 void gwt_formula_parse_oom(const char *text)

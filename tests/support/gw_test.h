@@ -84,6 +84,10 @@ long gwt_caret_column(const char *msg);
 void gwt_formula_syntax_error(const char *text, long caret, const char *why);
 /* gwt_design_expect_names -- the terms of d are exactly want (NULL-terminated). */
 void gwt_design_expect_names(const gw_design *d, const char *const *want);
+/* gwt_design_csv -- the model frame of formula over the CSV file GW_SOURCE_DIR/csv with the
+ * weights and first cluster variable given (NULL: none); fails the test on any error. */
+gw_design *gwt_design_csv(const char *csv, const char *formula, const char *weights,
+                          const char *cluster);
 /* gwt_formula_parse_oom -- under fault injection, parse text failing at the k-th allocation for
  * k = 0, 1, ... until it succeeds without a failure: every failure must be GW_ENOMEM with a NULL
  * formula (leaks show under ASan). */
