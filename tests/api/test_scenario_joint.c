@@ -49,16 +49,9 @@ static void free_all(gw_result **fits, size_t n)
 /* The R values, one "MODEL:TERM,MODEL:TERM,value" line each after the header. */
 static double ref_value(const char *row, const char *col)
 {
-    FILE *f = fopen(gwt_source_path("datasets/generated/scenario_joint_ref.csv"), "r");
-    assert_non_null(f);
-    char line[512], want[512];
-    snprintf(want, sizeof want, "%s,%s,", row, col);
-    double v = NAN;
-    while (fgets(line, sizeof line, f) != NULL)
-        if (strncmp(line, want, strlen(want)) == 0)
-            v = strtod(line + strlen(want), NULL);
-    fclose(f);
-    return v;
+    char key[512];
+    snprintf(key, sizeof key, "%s,%s,", row, col);
+    return gwt_ref_key("datasets/generated/scenario_joint_ref.csv", key);
 }
 
 /* (1) each diagonal block equals the stored vcov to 1e-12 relative; (2) every entry equals R's
