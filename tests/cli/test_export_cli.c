@@ -429,19 +429,12 @@ static void test_diff_equal(void **state)
     gwt_run_free(&r);
 }
 
-static void copy_file(const char *from, const char *to)
-{
-    gwt_run_result r = gwt_run((const char *const[]){"/bin/cp", from, to, NULL});
-    assert_int_equal(r.exit_code, 0);
-    gwt_run_free(&r);
-}
-
 static void test_diff_one_ulp_and_tolerance(void **state)
 {
     (void)state;
     char copy[4300];
     snprintf(copy, sizeof copy, "%s/ulp.h5", gwt_tmpdir());
-    copy_file(results_in(outdir), copy);
+    gwt_copy_file(results_in(outdir), copy);
     gw_results *res = NULL;
     gw_result *m = NULL;
     gw_provenance prov;

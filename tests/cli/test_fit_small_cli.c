@@ -110,19 +110,6 @@ static int fit_into(const char *out, const char *name, const char *model, int re
     return code;
 }
 
-static void copy_file(const char *from, const char *to)
-{
-    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
-    assert_non_null(a);
-    assert_non_null(b);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, a)) > 0)
-        assert_int_equal(fwrite(buf, 1, n, b), n);
-    fclose(a);
-    fclose(b);
-}
-
 /* --out to an existing name: exit 2 naming --replace, file unchanged; with --replace the model
  * is the new fit, keeps its place among the models, and the others are the same bit for bit. */
 static void test_replace(void **state)
@@ -133,7 +120,7 @@ static void test_replace(void **state)
     assert_int_equal(fit_into(out, "a", "inv ~ value", 0), 0);
     assert_int_equal(fit_into(out, "b", "inv ~ capital", 0), 0);
     assert_int_equal(fit_into(out, "c", "inv ~ value + capital", 0), 0);
-    copy_file(out, before);
+    gwt_copy_file(out, before);
     const char *again[] = {"fit",     "--data",        gwt_source_path(GRUNFELD),
                            "--model", "inv ~ capital", "--out",
                            out,       "--name",        "a",

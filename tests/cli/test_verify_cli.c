@@ -14,26 +14,13 @@
 
 static char outdir[4096];
 
-static void copy_file(const char *from, const char *to)
-{
-    FILE *f = fopen(from, "rb"), *g = fopen(to, "wb");
-    assert_non_null(f);
-    assert_non_null(g);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        assert_int_equal(fwrite(buf, 1, n, g), n);
-    fclose(f);
-    assert_int_equal(fclose(g), 0);
-}
-
 /* One small pipeline run shared by the tests (a copy of the panel that the last test alters). */
 static int setup(void **state)
 {
     (void)state;
     char panel[4096];
     snprintf(panel, sizeof panel, "%s/panel.csv", gwt_tmpdir());
-    copy_file(gwt_source_path("datasets/uk_la_panel.csv"), panel);
+    gwt_copy_file(gwt_source_path("datasets/uk_la_panel.csv"), panel);
     const char *ini = gwt_write_file(
         "verify.ini",
         "[data]\nfile = panel.csv\n\n"
@@ -80,7 +67,7 @@ static void test_verify_cli_altered_number(void **state)
     (void)state;
     char copy[4300];
     snprintf(copy, sizeof copy, "%s/altered.h5", gwt_tmpdir());
-    copy_file(results(), copy);
+    gwt_copy_file(results(), copy);
     /* Change one stored estimate of the second model by one unit in the last place. */
     gw_results *res = NULL;
     gw_result *m = NULL;
@@ -147,7 +134,7 @@ static void test_verify_cli_altered_analysis(void **state)
     (void)state;
     char copy[4300];
     snprintf(copy, sizeof copy, "%s/altered2.h5", gwt_tmpdir());
-    copy_file(results(), copy);
+    gwt_copy_file(results(), copy);
     /* Replace the clustering group with one that lacks its datasets. */
     gw_h5_attr at = {"k", GW_H5_I64, 0.0, 4, NULL};
     assert_int_equal(

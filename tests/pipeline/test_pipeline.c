@@ -235,18 +235,6 @@ static void test_bad_files(void **state)
     gw_pipeline_result_free(&res);
 }
 
-static void copy_file(const char *from, const char *to)
-{
-    size_t n = 0;
-    char *text = pl_slurp(from, &n);
-    assert_non_null(text);
-    FILE *f = fopen(to, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
-    free(text);
-}
-
 /* Does dir hold an entry whose name starts with prefix? */
 static int has_entry(const char *dir, const char *prefix)
 {
@@ -337,7 +325,7 @@ static void test_attributes_and_moved_folder(void **state)
     snprintf(path, sizeof path, "%s/data", dir);
     assert_int_equal(mkdir(path, 0777), 0);
     snprintf(path, sizeof path, "%s/data/panel.csv", dir);
-    copy_file(gwt_source_path("datasets/uk_la_panel.csv"), path);
+    gwt_copy_file(gwt_source_path("datasets/uk_la_panel.csv"), path);
     snprintf(ini, sizeof ini, "%s/p.ini", dir);
     FILE *f = fopen(ini, "w");
     assert_non_null(f);

@@ -206,6 +206,20 @@ char *gwt_read_file_or_fail(const char *path, size_t *len)
     return s;
 }
 
+void gwt_copy_file(const char *from, const char *to)
+{
+    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+    if (a == NULL || b == NULL)
+        fail_msg("cannot copy %s to %s", from, to);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, a)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, b), n);
+    assert_int_equal(ferror(a), 0);
+    fclose(a);
+    assert_int_equal(fclose(b), 0);
+}
+
 void gwt_expect_in(const char *text, const char *needle)
 {
     if (strstr(text, needle) == NULL)

@@ -61,6 +61,9 @@ const char *gwt_tmp_path(const char *name);
 char *gwt_read_file(const char *path, size_t *len);
 /* gwt_read_file_or_fail -- gwt_read_file, failing the test when path cannot be opened. */
 char *gwt_read_file_or_fail(const char *path, size_t *len);
+/* gwt_copy_file -- copy the file from to the file to (created or truncated); fails the test on
+ * any error. */
+void gwt_copy_file(const char *from, const char *to);
 /* gwt_expect_in -- fails unless needle occurs in text (printing text's first 4000 bytes). */
 void gwt_expect_in(const char *text, const char *needle);
 
