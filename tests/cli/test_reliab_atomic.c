@@ -48,22 +48,6 @@ static const char *tpath(const char *name)
     return p;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    assert_non_null(s);
-    *len = fread(s, 1, (size_t)n, f);
-    s[*len] = '\0';
-    fclose(f);
-    return s;
-}
-
 static void put(const char *path, const char *bytes, size_t len)
 {
     FILE *f = fopen(path, "wb");
@@ -75,7 +59,7 @@ static void put(const char *path, const char *bytes, size_t len)
 static int same_bytes(const char *path, const char *bytes, size_t len)
 {
     size_t n = 0;
-    char *now = slurp(path, &n);
+    char *now = gwt_read_file(path, &n);
     int same = now != NULL && n == len && memcmp(now, bytes, len) == 0;
     free(now);
     return same;
@@ -166,11 +150,11 @@ static void test_convert_killed_keeps_old_or_new(void **state)
     assert_int_equal(run_wait(mk_old, NULL), 0);
     /* references: the complete new outputs */
     size_t new_h5_len = 0, old_h5_len = 0, new_csv_len = 0, old_csv_len = 0;
-    char *new_h5 = slurp(h5_new, &new_h5_len), *old_h5 = slurp(h5_old, &old_h5_len);
+    char *new_h5 = gwt_read_file(h5_new, &new_h5_len), *old_h5 = gwt_read_file(h5_old, &old_h5_len);
     const char *mk_csv[] = {"convert", h5_new, out_csv, NULL};
     assert_int_equal(run_wait(mk_csv, &full_csv), 0);
-    char *new_csv = slurp(out_csv, &new_csv_len);
-    char *old_csv = slurp(csv_old, &old_csv_len);
+    char *new_csv = gwt_read_file(out_csv, &new_csv_len);
+    char *old_csv = gwt_read_file(csv_old, &old_csv_len);
     assert_non_null(new_h5);
     assert_non_null(old_h5);
     assert_non_null(new_csv);
@@ -257,7 +241,7 @@ static void test_run_outputs_kept(void **state)
     const char *ok[] = {"run", good, "--outdir", outdir, "--quiet", NULL};
     assert_int_equal(run_wait(ok, &full), 0);
     size_t rlen = 0, mlen = 0;
-    char *res0 = slurp(results, &rlen), *rep0 = slurp(report, &mlen);
+    char *res0 = gwt_read_file(results, &rlen), *rep0 = gwt_read_file(report, &mlen);
     assert_non_null(res0);
     assert_non_null(rep0);
 

@@ -39,25 +39,10 @@ static int exists(const char *path)
     return stat(path, &st) == 0;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    assert_non_null(s);
-    *len = fread(s, 1, (size_t)n, f);
-    fclose(f);
-    return s;
-}
-
 static void assert_same_bytes(const char *path, const char *bytes, size_t len)
 {
     size_t n = 0;
-    char *now = slurp(path, &n);
+    char *now = gwt_read_file(path, &n);
     if (now == NULL || n != len || memcmp(now, bytes, len) != 0)
         fail_msg("%s changed", path);
     free(now);
@@ -162,7 +147,7 @@ static void fit_blocked_on_fifo_then(int sig)
     assert_int_equal(r.exit_code, 0);
     gwt_run_free(&r);
     size_t len = 0;
-    char *before = slurp(out, &len);
+    char *before = gwt_read_file(out, &len);
     assert_non_null(before);
     unlink(fifo);
     assert_int_equal(mkfifo(fifo, 0600), 0);
@@ -237,7 +222,7 @@ static void test_run_sigterm_ends_the_step_and_leaves_no_partial(void **state)
     snprintf(step_log, sizeof step_log, "%s/steps/slow.log", outdir);
     /* The previous run's results.h5: any results file will do. */
     size_t len = 0;
-    char *before = slurp(gwt_source_path("tests/io/fixtures/results_v1_0.h5"), &len);
+    char *before = gwt_read_file(gwt_source_path("tests/io/fixtures/results_v1_0.h5"), &len);
     assert_non_null(before);
     FILE *f = fopen(results, "wb");
     assert_non_null(f);
