@@ -291,29 +291,24 @@ static void test_table_cli_out_and_formats(void **state)
     free(t);
     assert_false(temporary_left());
 
-    r = gwt_run_cli("table", path, "--out", gwt_tmp_path("table.docx"), NULL);
-    assert_int_equal(r.exit_code, 2);
-    gwt_expect_in(r.err, "extension");
-    gwt_run_free(&r);
-    r = gwt_run_cli("table", path, "--stats", "n,bogus", NULL);
-    assert_int_equal(r.exit_code, 2);
-    gwt_expect_in(r.err, "unknown statistic 'bogus'");
-    gwt_run_free(&r);
-    r = gwt_run_cli("table", path, "--stars", "0.1,2", NULL);
-    assert_int_equal(r.exit_code, 2);
-    gwt_run_free(&r);
-    r = gwt_run_cli("table", path, "--se", "--ci", NULL);
-    assert_int_equal(r.exit_code, 2);
-    gwt_run_free(&r);
-    r = gwt_run_cli("table", path, "--add-row", "no colon", NULL);
-    assert_int_equal(r.exit_code, 2);
-    gwt_run_free(&r);
-    r = gwt_run_cli("table", path, "--keep", "nothing_matches", NULL);
-    assert_int_equal(r.exit_code, 2);
-    gwt_run_free(&r);
-    r = gwt_run_cli("table", path, "--digits", "0", NULL);
-    assert_int_equal(r.exit_code, 2);
-    gwt_run_free(&r);
+    /* Usage errors: exit 2, with the reason where one is named. */
+    const struct {
+        const char *opt, *val, *why;
+    } bad[] = {
+        {"--out", gwt_tmp_path("table.docx"), "extension"},
+        {"--stats", "n,bogus", "unknown statistic 'bogus'"},
+        {"--stars", "0.1,2", ""},
+        {"--se", "--ci", ""},
+        {"--add-row", "no colon", ""},
+        {"--keep", "nothing_matches", ""},
+        {"--digits", "0", ""},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        r = gwt_run_cli("table", path, bad[k].opt, bad[k].val, NULL);
+        assert_int_equal(r.exit_code, 2);
+        gwt_expect_in(r.err, bad[k].why);
+        gwt_run_free(&r);
+    }
 }
 
 /* One default for the stars of every command: synergy's legend is the table's, and synergy
