@@ -20,22 +20,10 @@ static gw_table *make_table(void)
 {
     gw_table *t = NULL;
     assert_int_equal(gw_table_new(N, &t), GW_OK);
-    double *x = gw_alloc_array(N, sizeof *x), *z = gw_alloc_array(N, sizeof *z);
-    int32_t *c = gw_alloc_array(N, sizeof *c);
-    char **lev = gw_calloc(3, sizeof *lev);
-    assert_non_null(x);
-    assert_non_null(z);
-    assert_non_null(c);
-    assert_non_null(lev);
-    memcpy(x, X, sizeof X);
-    memcpy(z, Z, sizeof Z);
-    memcpy(c, REGION, sizeof REGION);
-    lev[0] = gw_strdup("North");
-    lev[1] = gw_strdup("South");
-    lev[2] = gw_strdup("East");
-    assert_int_equal(gw_table_add_numeric_take(t, "x", x), GW_OK);
-    assert_int_equal(gw_table_add_numeric_take(t, "z", z), GW_OK);
-    assert_int_equal(gw_table_add_categorical_take(t, "region", c, lev, 3), GW_OK);
+    static const char *const regions[] = {"North", "South", "East"};
+    gwt_table_add_num(t, "x", X, N);
+    gwt_table_add_num(t, "z", Z, N);
+    gwt_table_add_cat(t, "region", REGION, N, regions, 3);
     return t;
 }
 
