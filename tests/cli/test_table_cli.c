@@ -210,8 +210,8 @@ static void test_table_cli_options(void **state)
     /* The dependent variable and the fixed-effect rows take the labels of terms too. */
     r = gwt_run_cli("table", fe_res, "--rename", "y=Outcome,g=Group FE", NULL);
     assert_int_equal(r.exit_code, 0);
-    expect_in(r.out, "Dependent var.:  Outcome\n");
-    expect_in(r.out, "\nGroup FE ");
+    gwt_expect_in(r.out, "Dependent var.:  Outcome\n");
+    gwt_expect_in(r.out, "\nGroup FE ");
     assert_null(strstr(r.out, "\ng "));
     gwt_run_free(&r);
 

@@ -175,11 +175,11 @@ static void test_eventplot_stored_ref(void **state)
                        "year::2017:treated", "x"};
     const double b[] = {0.1, 0.2, 0.3, 0.4, 3}, se[] = {.1, .1, .1, .1, .1};
     gw_result *m = model(5, t, b, se);
-    const char *path = tmp_path("event_by.svg");
+    const char *path = gwt_tmp_path("event_by.svg");
     const char *stored[] = {"nation::1", "year::2013", "year::x", "year::2016"};
     gw_eventplot_opts o = {.stored_ref = stored, .nstored_ref = 4};
     assert_int_equal(gw_eventplot_write(m, "es", &o, path), GW_OK);
-    char *s = read_all(path);
+    char *s = gwt_read_file_or_fail(path, NULL);
     check_svg(s);
     assert_int_equal(count(s, fills[0]), 4);
     double x[4];
@@ -191,14 +191,14 @@ static void test_eventplot_stored_ref(void **state)
     o.ref = &ref;
     o.nref = 1;
     assert_int_equal(gw_eventplot_write(m, "es", &o, path), GW_OK);
-    s = read_all(path);
+    s = gwt_read_file_or_fail(path, NULL);
     assert_int_equal(dashed_x(s, x, 4), 1);
     assert_float_equal(x[0], event_x(2018, 2012, 2018), 0.01);
     free(s);
     /* Without stored references of year, the guess: none here (two levels are missing). */
     o = (gw_eventplot_opts){.stored_ref = stored, .nstored_ref = 1};
     assert_int_equal(gw_eventplot_write(m, "es", &o, path), GW_OK);
-    s = read_all(path);
+    s = gwt_read_file_or_fail(path, NULL);
     assert_int_equal(count(s, "stroke-dasharray"), 0);
     free(s);
     gw_result_free(m);
@@ -210,9 +210,9 @@ static void test_plot_event_from_fit(void **state)
 {
     (void)state;
     char res[1024], data[1024];
-    snprintf(res, sizeof res, "%s", tmp_path("event_fit.h5"));
+    snprintf(res, sizeof res, "%s", gwt_tmp_path("event_fit.h5"));
     snprintf(data, sizeof data, "%s", gwt_source_path("datasets/uk_la_panel.csv"));
-    const char *svg = tmp_path("event_fit.svg");
+    const char *svg = gwt_tmp_path("event_fit.svg");
     unlink(res);
     const char *fit1[] = {"fit",
                           "--data",
@@ -251,7 +251,7 @@ static void test_plot_event_from_fit(void **state)
         if (r.exit_code != 0)
             fail_msg("case %zu: exit %d: %s", i, r.exit_code, r.err);
         gwt_run_free(&r);
-        char *s = read_all(svg);
+        char *s = gwt_read_file_or_fail(svg, NULL);
         check_svg(s);
         /* 2010..2024 less the references: one point per year left. */
         assert_int_equal(count(s, fills[0]), 15 - (cases[i].ref ? 1 : cases[i].n));
