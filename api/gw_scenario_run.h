@@ -396,7 +396,8 @@ GW_API const gw_scenario_comparison *gw_scenario_path_at(const gw_scenario_path 
 GW_API gw_status gw_scenario_path_render(const gw_scenario_path *p, int json, char **out);
 
 /* gw_scenario_path_write -- store p as analysis group `group`, atomically: `year`, `scenario`,
- * per scenario SNAME `SNAME/outcome` and `SNAME/path/{mean_change, q05, q50, q95, point}`
+ * per scenario SNAME `scenarios/SNAME/outcome` and
+ * `scenarios/SNAME/path/{mean_change, q05, q50, q95, point}`
  * (years x outcomes, national), and for each but the reference `diff/SNAME/path/{...}`;
  * attributes `reference`, `horizon` ("FROM-TO"), `ramp`, `trend_years`, `draws`. Statuses of
  * gw_results_append_group. */

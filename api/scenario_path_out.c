@@ -170,7 +170,7 @@ static gw_status add_path(pw_items *L, const gw_scenario_path *p, size_t s, int 
     L->data[L->n] = v;
     path_arrays(p, s, diff, no, v);
     if (!diff) {
-        snprintf(L->name[L->n], 200, "%s/outcome", gw_scenario_comparison_name(c0, s));
+        snprintf(L->name[L->n], 200, "scenarios/%s/outcome", gw_scenario_comparison_name(c0, s));
         L->it[L->n] = (gw_h5_item){.name = L->name[L->n],
                                    .kind = GW_H5_STR,
                                    .rows = no,
@@ -178,7 +178,9 @@ static gw_status add_path(pw_items *L, const gw_scenario_path *p, size_t s, int 
         L->n++;
     }
     for (size_t k = 0; k < PW_PARTS; k++) {
-        snprintf(L->name[L->n], 200, "%s%s/path/%s", diff ? "diff/" : "",
+        /* Under scenarios/ and diff/: a scenario named like a dataset of the group ("year", or
+         * "scenario", the default name) would otherwise collide with it. */
+        snprintf(L->name[L->n], 200, "%s/%s/path/%s", diff ? "diff" : "scenarios",
                  gw_scenario_comparison_name(c0, s), part[k]);
         L->it[L->n] = (gw_h5_item){.name = L->name[L->n],
                                    .kind = GW_H5_F64,

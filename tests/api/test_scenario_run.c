@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <hdf5.h>
 
 #include "gw_alloc.h"
 #include "gw_fit.h"
@@ -732,6 +733,35 @@ static void test_scenario_compare_errors(void **state)
     assert_null(c);
 }
 
+/* A horizon stored with --out under the default scenario name "scenario", which is also the
+ * name of the group's list of names: the paths live under scenarios/ (they collided before). */
+static void test_scenario_path_write(void **state)
+{
+    (void)state;
+    static const char *const shock[] = {"emp_rate-=2"};
+    const gw_scenario_def def = {"scenario", shock, 1};
+    gw_scenario_run_opts o = {.draws = 5};
+    gw_scenario_horizon h = {.from = 2024, .to = 2025, .ramp = NAN, .trend_years = 0};
+    gw_scenario_path *p = NULL;
+    if (gw_scenario_path_file(results_path, gwt_source_path(PANEL), &def, 1, 0, &h, &o, &p) !=
+        GW_OK)
+        fail_msg("%s", gw_last_error());
+    const char *out = gwt_tmp_path("path_out.h5");
+    unlink(out);
+    if (gw_scenario_path_write(p, out, "/analyses/scenario", NULL) != GW_OK)
+        fail_msg("%s", gw_last_error());
+    hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_true(H5Lexists(f, "/analyses/scenario/scenario", H5P_DEFAULT) > 0);
+    assert_true(H5Lexists(f, "/analyses/scenario/scenarios", H5P_DEFAULT) > 0);
+    assert_true(H5Lexists(f, "/analyses/scenario/scenarios/scenario", H5P_DEFAULT) > 0);
+    assert_true(H5Lexists(f, "/analyses/scenario/scenarios/scenario/path", H5P_DEFAULT) > 0);
+    assert_true(H5Lexists(f, "/analyses/scenario/scenarios/scenario/path/mean_change",
+                          H5P_DEFAULT) > 0);
+    H5Fclose(f);
+    gw_scenario_path_free(p);
+}
+
 /* A horizon: a year the data has is the static run of that year, bit for bit; a direct shock
  * ramped over three years is a third, two thirds and all of itself; the baseline of a year
  * after the data is each area's OLS line on the year, computed here from the panel. */
@@ -1110,6 +1140,7 @@ int main(void)
         cmocka_unit_test(test_scenario_compare_common_draws),
         cmocka_unit_test(test_scenario_compare_errors),
         cmocka_unit_test(test_scenario_path),
+        cmocka_unit_test(test_scenario_path_write),
         cmocka_unit_test(test_scenario_path_new_shocks),
         cmocka_unit_test(test_scenario_pass_through_dist),
         cmocka_unit_test(test_scenario_variants),
