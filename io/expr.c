@@ -769,33 +769,26 @@ static gw_status bind_fail(const gw_expr *e, gw_status s, size_t pos, const char
     return gwi_fail(s, "%s\n%s", what, caret);
 }
 
-/* The membership map of set k over the levels of categorical column col. */
-static unsigned char *member_map(const eset *s, const gw_table *t, size_t col)
+/* The membership map of set s over the levels of categorical column col, and in *unknown the
+ * first string of s that is no level (NULL: none). A typo (`nation == 'Wales'` where the levels
+ * are E, S, W) would otherwise select no row, or with != and %in% silently the wrong ones, so the
+ * caller makes it an error rather than R's silent FALSE. */
+static unsigned char *member_map(const eset *s, const gw_table *t, size_t col,
+                                 const char **unknown)
 {
     size_t nl = gw_table_nlevels(t, col);
     unsigned char *m = gw_calloc(nl ? nl : 1, 1);
-    if (m == NULL)
-        return NULL;
-    for (size_t l = 0; l < nl; l++)
-        for (size_t j = 0; j < s->n && !m[l]; j++)
-            m[l] = strcmp(gw_table_level(t, col, l), s->str[j]) == 0;
-    return m;
-}
-
-/* The first string of set s that is not a level of categorical column col, or NULL. A typo
- * (`nation == 'Wales'` where the levels are E, S, W) would otherwise select no row, or with !=
- * and %in% silently the wrong ones, so it is an error rather than R's silent FALSE. */
-static const char *unknown_level(const eset *s, const gw_table *t, size_t col)
-{
-    size_t nl = gw_table_nlevels(t, col);
-    for (size_t j = 0; j < s->n; j++) {
+    *unknown = NULL;
+    for (size_t j = 0; m != NULL && j < s->n; j++) {
         size_t l = 0;
         while (l < nl && strcmp(gw_table_level(t, col, l), s->str[j]) != 0)
             l++;
-        if (l == nl)
-            return s->str[j];
+        if (l < nl)
+            m[l] = 1;
+        else if (*unknown == NULL)
+            *unknown = s->str[j];
     }
-    return NULL;
+    return m;
 }
 
 /* "E, S, W" into buf: the levels of col, cut with "..." past about 200 characters. */
@@ -861,18 +854,18 @@ gw_status gw_expr_bind(const gw_expr *e, const gw_table *t, gw_expr_prog **out)
             rc = bind_fail(e, GW_EINVAL, in->pos, what);
             goto done;
         }
-        const char *bad = cat ? unknown_level(&e->sets[in->set], t, p->cols[in->var]) : NULL;
+        const char *bad = NULL;
+        if (cat && (p->member[in->set] =
+                        member_map(&e->sets[in->set], t, p->cols[in->var], &bad)) == NULL) {
+            rc = gwi_fail(GW_ENOMEM, "cannot allocate an expression");
+            goto done;
+        }
         if (bad != NULL) {
             char lev[256];
             level_list(t, p->cols[in->var], lev, sizeof lev);
             snprintf(what, sizeof what, "'%.100s' is not a level of '%.100s' (levels: %s)", bad,
                      e->vars[in->var], lev);
             rc = bind_fail(e, GW_EINVAL, in->pos, what);
-            goto done;
-        }
-        if (cat &&
-            (p->member[in->set] = member_map(&e->sets[in->set], t, p->cols[in->var])) == NULL) {
-            rc = gwi_fail(GW_ENOMEM, "cannot allocate an expression");
             goto done;
         }
     }
